@@ -1,0 +1,3 @@
+from notifycenter.cli import main
+
+main()

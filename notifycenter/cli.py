@@ -1,0 +1,89 @@
+"""The `notifycenter` command line: global options and lazily loaded subcommands.
+
+Subcommands load on first use so that `notifycenter emit` does not pay for Textual and
+`notifycenter` (the TUI) does not pay for the hub's server stack.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import sys
+
+import click
+
+from notifycenter import __version__
+from notifycenter.commands.common import CliContext
+from notifycenter.model.errors import NotifyError
+from notifycenter.model.sanitize import sanitize
+
+SUBCOMMANDS = {
+    "serve": "notifycenter.commands.serve",
+    "emit": "notifycenter.commands.emit",
+    "events": "notifycenter.commands.events",
+    "ops": "notifycenter.commands.ops",
+    "run": "notifycenter.commands.run",
+    "config": "notifycenter.commands.config",
+    "errors": "notifycenter.commands.errors",
+    "demo": "notifycenter.commands.demo",
+    "tui": "notifycenter.commands.tui",
+}
+
+
+class LazyGroup(click.Group):
+    """Imports a subcommand's module only when it is invoked or listed."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(name for name, module in SUBCOMMANDS.items() if importlib.util.find_spec(module))
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        module = SUBCOMMANDS.get(name)
+        if module is None:
+            return None
+        return importlib.import_module(module).command
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except NotifyError as error:
+            print_error(error)
+            ctx.exit(1)
+
+
+def print_error(error: NotifyError) -> None:
+    """Code, description, causes and remediations: what an operator needs to act."""
+    err = lambda text: click.echo(sanitize(text), err=True)  # noqa: E731
+    err(f"Error {error.code}: {' '.join(error.short_description)}")
+    for line in error.long_description:
+        err(f"  {line}")
+    for cause in error.probable_cause:
+        err(f"  probable cause: {cause}")
+    for number, remedy in enumerate(error.suggested_remediation, 1):
+        err(f"  remediation {number}: {remedy}")
+
+
+@click.group(cls=LazyGroup, invoke_without_command=True,
+             context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--server", envvar="NOTIFYCENTER_SERVER", help="Hub URL; overrides the context.")
+@click.option("--context", "context_name", help="Named context from the config file.")
+@click.option("--token", envvar="NOTIFYCENTER_TOKEN", help="Bearer token; overrides the context.")
+@click.option("-o", "--output", type=click.Choice(["table", "json"]), default="table",
+              help="table for people, json for scripts.")
+@click.option("--readonly", is_flag=True, help="TUI: disable every lifecycle action.")
+@click.option("--filter", "filter_", help="TUI: start with this filter (CESQL or quick tokens).")
+@click.version_option(__version__, prog_name="notifycenter")
+@click.pass_context
+def main(ctx: click.Context, server: str | None, context_name: str | None, token: str | None,
+         output: str, readonly: bool, filter_: str | None) -> None:
+    """Notifications and operations of your cloud native infrastructure, in the terminal.
+
+    Without a command, opens the notification center on the current context.
+    """
+    ctx.obj = CliContext(server=server, context=context_name, token=token, output=output,
+                         readonly=readonly, filter=filter_)
+    if ctx.invoked_subcommand is None:
+        ctx.invoke(LazyGroup.get_command(main, ctx, "tui"))
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,176 @@
+"""A notification's lifecycle: verbs, the state they build, and the events that record them.
+
+The hub and every client apply the same lifecycle events in log order with
+`LifecycleState.apply`, so that they converge on the same state (DESIGN §2).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from enum import StrEnum
+from typing import Any, Mapping
+
+LIFECYCLE_TYPE_PREFIX = "io.meshery.notification."
+
+
+class Verb(StrEnum):
+    READ = "read"
+    UNREAD = "unread"
+    ACK = "ack"
+    UNACK = "unack"
+    RESOLVE = "resolve"
+    REOPEN = "reopen"
+    ARCHIVE = "archive"
+
+    @property
+    def event_type(self) -> str:
+        return LIFECYCLE_TYPE_PREFIX + self.value
+
+
+class Status(StrEnum):
+    """The one status shown for a notification, strongest first."""
+
+    ARCHIVED = "archived"
+    RESOLVED = "resolved"
+    ACKNOWLEDGED = "acknowledged"
+    READ = "read"
+    UNREAD = "unread"
+
+
+# Filters accepted by `--status` and `status=`: the statuses plus two groupings.
+STATUS_FILTERS = ("unread", "read", "acknowledged", "unacked", "resolved", "archived", "open")
+
+
+@dataclass(slots=True)
+class LifecycleState:
+    read: bool = False
+    acked_by: str | None = None
+    acked_at: str | None = None
+    ack_comment: str | None = None
+    ack_until: str | None = None
+    resolved_by: str | None = None
+    resolved_at: str | None = None
+    archived_by: str | None = None
+    archived_at: str | None = None
+
+    def apply(self, verb: Verb, actor: str, at: str, comment: str | None = None,
+              until: str | None = None) -> None:
+        if verb is Verb.READ:
+            self.read = True
+        elif verb is Verb.UNREAD:
+            self.read = False
+        elif verb is Verb.ACK:
+            self.read = True
+            self.acked_by, self.acked_at, self.ack_comment, self.ack_until = actor, at, comment, until
+        elif verb is Verb.UNACK:
+            self.acked_by = self.acked_at = self.ack_comment = self.ack_until = None
+        elif verb is Verb.RESOLVE:
+            self.read = True
+            self.resolved_by, self.resolved_at = actor, at
+        elif verb is Verb.REOPEN:
+            self.resolved_by = self.resolved_at = self.archived_by = self.archived_at = None
+        elif verb is Verb.ARCHIVE:
+            self.archived_by, self.archived_at = actor, at
+
+    def acknowledged(self, now: datetime) -> bool:
+        """An ack whose `until` has passed lapses: the notification needs attention again."""
+        if self.acked_by is None:
+            return False
+        return self.ack_until is None or parse_time(self.ack_until) > now
+
+    def status(self, now: datetime) -> Status:
+        if self.archived_at:
+            return Status.ARCHIVED
+        if self.resolved_at:
+            return Status.RESOLVED
+        if self.acknowledged(now):
+            return Status.ACKNOWLEDGED
+        return Status.READ if self.read else Status.UNREAD
+
+    def matches(self, wanted: str, now: datetime) -> bool:
+        """True when the state satisfies a `STATUS_FILTERS` value."""
+        status = self.status(now)
+        if wanted == "open":
+            return status not in (Status.RESOLVED, Status.ARCHIVED)
+        if wanted == "unacked":
+            return status in (Status.READ, Status.UNREAD)
+        if wanted == "read":
+            return self.read and status is Status.READ
+        return status.value == wanted
+
+
+@dataclass(frozen=True, slots=True)
+class LifecycleChange:
+    """What one lifecycle event says, read back from its CloudEvent."""
+
+    verb: Verb
+    target_source: str
+    target_id: str
+    actor: str
+    at: str
+    comment: str | None
+    until: str | None
+
+
+def lifecycle_event(verb: Verb, target_source: str, target_id: str, *, actor: str,
+                    hub_source: str, event_id: str, at: str, comment: str | None = None,
+                    until: str | None = None) -> dict[str, Any]:
+    """The CloudEvent that records a lifecycle change in the log (DESIGN §2)."""
+    return {
+        "specversion": "1.0",
+        "id": event_id,
+        "source": hub_source,
+        "type": verb.event_type,
+        "time": at,
+        "category": "audit",
+        "severitytext": "DEBUG",
+        "severitynumber": 5,
+        "subject": f"{target_source}#{target_id}",
+        "datacontenttype": "application/json",
+        "data": {
+            "target": {"source": target_source, "id": target_id},
+            "actor": actor,
+            "comment": comment,
+            "until": until,
+        },
+    }
+
+
+def read_lifecycle_event(event: Mapping[str, Any]) -> LifecycleChange | None:
+    """The change an event records, or None when it is not a lifecycle event."""
+    etype = event.get("type", "")
+    if not isinstance(etype, str) or not etype.startswith(LIFECYCLE_TYPE_PREFIX):
+        return None
+    try:
+        verb = Verb(etype.removeprefix(LIFECYCLE_TYPE_PREFIX))
+        data = event["data"]
+        target = data["target"]
+        return LifecycleChange(verb, target["source"], target["id"], data.get("actor") or "",
+                               event.get("time", ""), data.get("comment"), data.get("until"))
+    except (ValueError, KeyError, TypeError):
+        return None
+
+
+def parse_time(text: str) -> datetime:
+    """RFC 3339 to an aware datetime."""
+    return datetime.fromisoformat(text.upper().replace("Z", "+00:00"))
+
+
+def format_time(moment: datetime) -> str:
+    """Aware datetime to RFC 3339 UTC with milliseconds: sorts as text in time order."""
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+
+_DURATION = re.compile(r"(\d+)\s*([smhdw])")
+_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+
+
+def parse_duration(text: str) -> timedelta | None:
+    """`2h`, `30m`, `1d12h` to a timedelta; None when it is not a duration."""
+    compact = text.strip().lower()
+    parts = _DURATION.findall(compact)
+    if not parts or "".join(n + u for n, u in parts) != compact.replace(" ", ""):
+        return None
+    return sum((timedelta(**{_UNITS[u]: int(n)}) for n, u in parts), timedelta())
