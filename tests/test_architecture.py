@@ -1,0 +1,15 @@
+"""Layering rules of DESIGN §6, checked by import-linter over the installed package."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_core_never_imports_textual_and_model_does_no_io():
+    lint = Path(sys.executable).with_name("lint-imports")
+    result = subprocess.run([str(lint)],
+                            cwd=ROOT, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "0 broken" in result.stdout
