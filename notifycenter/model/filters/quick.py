@@ -1,0 +1,98 @@
+"""The TUI's `/` search box: a few attribute tokens plus free text.
+
+    sev>=warning  sev:error  sev<notice     severity (DESIGN §1 names and aliases)
+    src:istio                               source contains "istio"
+    type:io.meshery.provisioning            type starts with it
+    status:unacked                          lifecycle state, for the caller to apply
+    -src:istio                              a leading "-" negates an attribute token
+    anything else                           free text, for summary/details
+
+Tokens of the same key are alternatives (src:istio src:linkerd), different keys and
+negated tokens must all match (-src:istio -src:linkerd excludes both). Quotes keep
+words together ("disk full").
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+from dataclasses import dataclass
+
+from notifycenter.catalogue.filters import INVALID_QUICK_FILTER
+from notifycenter.model.errors import NotifyError
+from notifycenter.model.filters.dialects import escape_like, starts_with
+from notifycenter.model.filters.filter import Filter
+from notifycenter.model.filters.nodes import Attribute, Binary, Like, Literal, Node, Not
+from notifycenter.model.filters.render import render
+from notifycenter.model.filters.shape import combine
+from notifycenter.model.severity import parse_severity
+
+STATUSES = ("unacked", "unread", "acked", "resolved", "open", "archived")
+_TOKEN = re.compile(r"(?P<neg>-)?(?P<key>sev|severity|src|source|type|status)(?P<op>>=|<=|!=|==|>|<|=|:)(?P<value>.+)",
+                    re.IGNORECASE)
+_KEYS = {"severity": "sev", "source": "src"}
+
+
+@dataclass(frozen=True)
+class QuickFilter:
+    cesql: str  # CESQL for the attribute tokens; "" when there are none
+    status: str | None
+    text: str  # free text, matched by the caller against summary and details
+    filter: Filter | None
+
+
+def quick_filter(text: str) -> QuickFilter:
+    """Split the search box's text; an unknown severity or status raises a catalogued error."""
+    groups: dict[str | int, list[Node]] = {}
+    status: str | None = None
+    words: list[str] = []
+    for token in _split(text):
+        match = _TOKEN.fullmatch(token)
+        if match is None:
+            words.append(token)
+            continue
+        key = _KEYS.get(match["key"].lower(), match["key"].lower())
+        if key == "status":
+            status = _status(match["value"])
+            continue
+        node = _attribute_token(key, match["op"], match["value"])
+        if match["neg"]:
+            groups[len(groups)] = [Not(node)]  # exclusions are never alternatives
+        else:
+            groups.setdefault(key, []).append(node)
+    alternatives = [combine("OR", nodes) for nodes in groups.values()]
+    if not alternatives:
+        return QuickFilter("", status, " ".join(words), None)
+    tree = combine("AND", alternatives)
+    expression = render(tree)
+    return QuickFilter(expression, status, " ".join(words), Filter(expression, tree))
+
+
+def _split(text: str) -> list[str]:
+    try:
+        return shlex.split(text)
+    except ValueError:  # an unbalanced quote while the operator is still typing
+        return text.split()
+
+
+def _status(value: str) -> str:
+    lowered = value.lower()
+    if lowered not in STATUSES:
+        raise INVALID_QUICK_FILTER.error(f"unknown status {value!r}: use one of {', '.join(STATUSES)}")
+    return lowered
+
+
+def _attribute_token(key: str, op: str, value: str) -> Node:
+    if key == "sev":
+        try:
+            number = int(parse_severity(value))
+        except NotifyError:
+            raise INVALID_QUICK_FILTER.error(f"unknown severity {value!r} in sev{op}{value}") from None
+        symbol = {":": "=", "==": "="}.get(op, op)
+        return Binary(symbol, Attribute("severitynumber"), Literal(number))
+    if op not in (":", "=", "=="):
+        raise INVALID_QUICK_FILTER.error(f"{key} takes ':' (as in {key}:{value}), not {op!r}")
+    if key == "src":
+        # A trailing backslash would escape LIKE's closing %; searching without it is close enough.
+        return Like(Attribute("source"), f"%{escape_like(value.rstrip(chr(92)))}%")
+    return starts_with(Attribute("type"), value)
