@@ -1,0 +1,230 @@
+"""`notifycenter run -- CMD ARGS…`: run any command as an operation.
+
+Output passes through untouched; the last lines are kept and attached to a failure. The
+command gets `TRACEPARENT`, so a nested `notifycenter run` (or any producer that reads it)
+reports as a sub-operation. Reporting never stands in the command's way: with the hub
+down the events are spooled, and `run` always exits with the command's own status.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import signal
+import socket
+import subprocess
+import sys
+import threading
+from collections import deque
+from dataclasses import dataclass, field
+from typing import IO, Any
+
+import click
+
+from notifycenter.catalogue import operations as codes
+from notifycenter.commands.common import CliContext, pass_cli
+from notifycenter.model.errors import NotifyError
+from notifycenter.model.sanitize import sanitize
+
+EXAMPLES = """
+\b
+Examples:
+  notifycenter run -- helm upgrade --install istio-base istio/base -n istio-system
+  notifycenter run --name "Nightly backup" --source urn:meshery:job:backup -- ./backup.sh
+  notifycenter ops watch $(notifycenter run … )   # see `ops watch` to wait on one
+"""
+FORWARDED_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
+CANCELLING_SIGNALS = frozenset({signal.SIGINT, signal.SIGTERM, signal.SIGHUP})
+MAX_LINE = 500
+CLOSE_TIMEOUT = 5.0
+
+
+@click.command("run", epilog=EXAMPLES,
+               context_settings={"ignore_unknown_options": True, "allow_interspersed_args": False})
+@click.option("--name", help="The operation's name (default: the command line).")
+@click.option("--source", help="Event source (default: urn:notifycenter:run:<host name>).")
+@click.option("--traceparent", envvar="TRACEPARENT",
+              help="Run as a sub-operation of this operation (default: $TRACEPARENT).")
+@click.option("--tail", "tail_lines", default=20, show_default=True, type=click.IntRange(0, 1000),
+              help="Lines of output attached to a failure.")
+@click.argument("argv", nargs=-1, required=True, type=click.UNPROCESSED, metavar="-- CMD [ARGS]...")
+@pass_cli
+def command(cli: CliContext, name: str | None, source: str | None, traceparent: str | None,
+            tail_lines: int, argv: tuple[str, ...]) -> None:
+    """Run CMD as an operation: started, then succeeded or failed with its output's tail."""
+    line = shlex.join(argv)
+    emitter = _open_emitter(cli, source or f"urn:notifycenter:run:{socket.gethostname()}")
+    op = _open_operation(emitter, name or line[:120], traceparent)
+    try:
+        outcome = execute(list(argv), tail_lines, op.traceparent if op else None)
+        if op is not None:
+            report(op, outcome, line)
+    finally:
+        if emitter is not None:
+            emitter.close(CLOSE_TIMEOUT)
+    click.get_current_context().exit(outcome.exit_code)
+
+
+def _open_emitter(cli: CliContext, source: str) -> Any:
+    """The emitter, or None (with a warning) when the configuration does not allow one."""
+    from notifycenter.client.emitter import Emitter
+
+    try:
+        target = cli.target()
+        return Emitter(target.server, source=source, token=target.token)
+    except NotifyError as error:
+        _warn(f"not reporting this run: {error.message}")
+        return None
+
+
+def _open_operation(emitter: Any, name: str, traceparent: str | None) -> Any:
+    if emitter is None:
+        return None
+    try:
+        return emitter.operation(name, traceparent=traceparent or None).start()
+    except NotifyError as error:
+        _warn(f"not reporting this run: {error.message}")
+        return None
+
+
+def _warn(text: str) -> None:
+    click.echo(f"notifycenter run: {sanitize(text)}", err=True)
+
+
+@dataclass
+class Outcome:
+    """How the command ended: `returncode` as Popen gives it (negative: killed by a signal)."""
+
+    returncode: int | None
+    tail: list[str] = field(default_factory=list)
+    interrupted: bool = False
+    start_error: OSError | None = None
+
+    @property
+    def exit_code(self) -> int:
+        if self.start_error is not None:
+            return 127 if isinstance(self.start_error, FileNotFoundError) else 126
+        code = self.returncode or 0
+        return 128 - code if code < 0 else code
+
+    @property
+    def cancelled(self) -> bool:
+        code = self.returncode or 0
+        return self.interrupted or (code < 0 and -code in CANCELLING_SIGNALS)
+
+
+def execute(argv: list[str], tail_lines: int, traceparent: str | None) -> Outcome:
+    """Run the command with output passed through; keep the last `tail_lines` lines."""
+    env = dict(os.environ, TRACEPARENT=traceparent) if traceparent else None
+    try:
+        process = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    except OSError as exc:
+        return Outcome(None, start_error=exc)
+    tail = _Tail(tail_lines)
+    pumps = [threading.Thread(target=tail.pump, args=(pipe, out), daemon=True)
+             for pipe, out in ((process.stdout, sys.stdout), (process.stderr, sys.stderr))]
+    for pump in pumps:
+        pump.start()
+    outcome = Outcome(None)
+    with _forwarding(process, outcome):
+        returncode = process.wait()
+    for pump in pumps:
+        pump.join()
+    outcome.returncode, outcome.tail = returncode, tail.lines()
+    return outcome
+
+
+class _Tail:
+    """The last lines of the output, in the order they arrived. Each stream keeps its own
+    last lines, and stderr's win when both do not fit: that is where errors go."""
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._streams: dict[bool, deque[tuple[int, str]]] = {
+            False: deque(maxlen=max(size, 1)), True: deque(maxlen=max(size, 1))}
+        self._arrival = 0
+        self._lock = threading.Lock()
+
+    def pump(self, pipe: IO[bytes], out: IO[str]) -> None:
+        sink = getattr(out, "buffer", None)
+        is_err = out is sys.stderr
+        partial = b""
+        while chunk := os.read(pipe.fileno(), 65536):
+            _write(sink, out, chunk)
+            *complete, partial = (partial + chunk).split(b"\n")
+            self._add(is_err, complete)
+        self._add(is_err, [partial] if partial else [])
+        pipe.close()
+
+    def _add(self, is_err: bool, raw: list[bytes]) -> None:
+        with self._lock:
+            for line in raw:
+                self._arrival += 1
+                self._streams[is_err].append((self._arrival, line.decode("utf-8", "replace").rstrip("\r")[:MAX_LINE]))
+
+    def lines(self) -> list[str]:
+        out, err = list(self._streams[False]), list(self._streams[True])
+        out = out[max(len(out) + len(err) - self._size, 0):] if self._size else []
+        err = err[max(len(err) - self._size, 0):] if self._size else []
+        return [line for _, line in sorted(out + err)]
+
+
+def _write(sink: IO[bytes] | None, out: IO[str], chunk: bytes) -> None:
+    try:
+        if sink is not None:
+            sink.write(chunk)
+            sink.flush()
+        else:
+            out.write(chunk.decode("utf-8", "replace"))
+            out.flush()
+    except (OSError, ValueError):
+        pass  # our own output is gone (a closed pipe): keep the command running
+
+
+class _forwarding:
+    """While the command runs: forward SIGTERM/SIGHUP to it; note SIGINT, which the
+    terminal already delivers to the whole foreground group."""
+
+    def __init__(self, process: subprocess.Popen[bytes], outcome: Outcome) -> None:
+        self.process, self.outcome = process, outcome
+        self.previous: dict[int, Any] = {}
+
+    def __enter__(self) -> None:
+        if threading.current_thread() is not threading.main_thread():
+            return
+        for sig in (*FORWARDED_SIGNALS, signal.SIGINT):
+            self.previous[sig] = signal.signal(sig, self._handle)
+
+    def _handle(self, sig: int, frame: Any) -> None:
+        self.outcome.interrupted = True
+        if sig != signal.SIGINT and self.process.poll() is None:
+            self.process.send_signal(sig)
+
+    def __exit__(self, *exc: object) -> None:
+        for sig, handler in self.previous.items():
+            signal.signal(sig, handler)
+
+
+def report(op: Any, outcome: Outcome, line: str) -> None:
+    """The ending: succeeded, cancelled, or failed with the catalogued error and the tail."""
+    if outcome.start_error is not None:
+        error = codes.COMMAND_NOT_STARTED.error(f"{line}: {outcome.start_error.strerror or outcome.start_error}")
+        _warn(error.message)
+        op.fail(error)
+    elif outcome.exit_code == 0:
+        op.succeed()
+    elif outcome.cancelled:
+        op.cancel(f"interrupted: {_how(outcome)}")
+    else:
+        error = codes.COMMAND_FAILED.error(f"{line}: {_how(outcome)}")
+        op.fail(error, message=_how(outcome), details="\n".join(outcome.tail) or None)
+
+
+def _how(outcome: Outcome) -> str:
+    code = outcome.returncode or 0
+    if code < 0:
+        try:
+            return f"killed by {signal.Signals(-code).name}"
+        except ValueError:
+            return f"killed by signal {-code}"
+    return f"exited with status {code}"

@@ -1,0 +1,394 @@
+"""The operation center in the hub: a projection of operation events into one row per
+operation, and `GET /api/operations[/{id}]` (docs/operations.md).
+
+The projection folds with the same `OperationIndex` as every client, loading rows on
+demand, so that the hub and the clients agree. Only the stall rule depends on the clock;
+it is applied when answering, never stored, so a restart or a changed `--stall-after`
+needs no rebuild.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, fields
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import orjson
+
+from notifycenter.catalogue import operations as codes
+from notifycenter.hub.log import StoredEntry, format_cursor
+from notifycenter.model.lifecycle import parse_duration, parse_time
+from notifycenter.model.operations import (
+    STATE_FILTERS,
+    OperationIndex,
+    OperationRecord,
+    Phase,
+    operation_view,
+)
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS operations (
+    id TEXT PRIMARY KEY,
+    trace_id TEXT, parent TEXT, name TEXT NOT NULL, source TEXT NOT NULL,
+    started_by TEXT NOT NULL, subject TEXT, phase TEXT, done REAL, total REAL, message TEXT,
+    started_at TEXT, ended_at TEXT, last_heard TEXT, error TEXT,
+    children INTEGER NOT NULL, finished_children INTEGER NOT NULL, events INTEGER NOT NULL,
+    cursor TEXT,
+    first_seq INTEGER NOT NULL,   -- when the hub first heard of it: the list's order
+    seq INTEGER NOT NULL,         -- the last entry that changed it: since=<cursor>
+    ended INTEGER NOT NULL,       -- 1 once succeeded, failed or cancelled
+    heard REAL                    -- last_heard as Unix seconds: the stall rule in SQL
+);
+CREATE INDEX IF NOT EXISTS operations_listed ON operations(ended, first_seq DESC);
+CREATE INDEX IF NOT EXISTS operations_roots_listed ON operations(ended, first_seq DESC) WHERE parent IS NULL;
+CREATE INDEX IF NOT EXISTS operations_parent ON operations(parent) WHERE parent IS NOT NULL;
+CREATE INDEX IF NOT EXISTS operations_seq ON operations(seq);
+CREATE INDEX IF NOT EXISTS operations_heard ON operations(ended, heard);
+"""
+RECORD_FIELDS = tuple(f.name for f in fields(OperationRecord))
+_COLUMNS = RECORD_FIELDS + ("first_seq", "seq", "ended", "heard")
+_UPSERT = (
+    f"INSERT INTO operations ({', '.join(_COLUMNS)}) VALUES ({', '.join('?' for _ in _COLUMNS)})"
+    " ON CONFLICT(id) DO UPDATE SET "
+    + ", ".join(f"{c} = excluded.{c}" for c in _COLUMNS if c not in ("id", "first_seq"))
+)
+_SELECT = f"SELECT {', '.join(RECORD_FIELDS)} FROM operations"
+DEFAULT_LIMIT, MAX_LIMIT = 100, 1000
+DEFAULT_EVENTS, MAX_EVENTS = 50, 500
+MAX_TREE = 2000
+
+
+# -- the projection -------------------------------------------------------------
+
+
+class OperationsProjection:
+    """One row per operation, folded from the log in the hub's write transaction."""
+
+    def create(self, conn: sqlite3.Connection) -> None:
+        conn.executescript(SCHEMA)
+
+    def apply(self, conn: sqlite3.Connection, entries: Sequence[StoredEntry]) -> None:
+        index = OperationIndex(load=lambda op_id: load_record(conn, op_id))
+        last_seq: dict[str, int] = {}
+        first_seq: dict[str, int] = {}
+        for entry in entries:
+            touched = index.apply(entry.event, cursor=entry.cursor, actor=_actor(entry))
+            for op_id in touched:
+                last_seq[op_id] = entry.seq
+                first_seq.setdefault(op_id, entry.seq)
+        if last_seq:
+            conn.executemany(_UPSERT, [_row(index.records[i], first_seq[i], s) for i, s in last_seq.items()])
+
+
+def _actor(entry: StoredEntry) -> str | None:
+    """The posting token's user, when the hub records one (anonymous does not count)."""
+    actor = getattr(entry, "actor", None)
+    return actor if isinstance(actor, str) and actor and actor != "anonymous" else None
+
+
+def _row(record: OperationRecord, first_seq: int, seq: int) -> tuple[Any, ...]:
+    values = [getattr(record, name) for name in RECORD_FIELDS]
+    values[RECORD_FIELDS.index("phase")] = record.phase.value if record.phase else None
+    error = record.error
+    values[RECORD_FIELDS.index("error")] = orjson.dumps(error).decode() if error is not None else None
+    heard = parse_time(record.last_heard).timestamp() if record.last_heard else None
+    return (*values, first_seq, seq, int(record.ended), heard)
+
+
+def load_record(conn: sqlite3.Connection, op_id: str) -> OperationRecord | None:
+    row = conn.execute(f"{_SELECT} WHERE id = ?", (op_id,)).fetchone()
+    return record_from_row(row) if row else None
+
+
+def record_from_row(row: Sequence[Any]) -> OperationRecord:
+    record = OperationRecord(**dict(zip(RECORD_FIELDS, row)))
+    record.phase = Phase(record.phase) if record.phase else None
+    record.error = orjson.loads(record.error) if record.error else None
+    record.done, record.total = _whole(record.done), _whole(record.total)
+    return record
+
+
+def _whole(value: float | None) -> float | None:
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
+# -- queries --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OperationQuery:
+    """`GET /api/operations` parameters, checked."""
+
+    state: str | None = None
+    root: bool = False
+    source: str | None = None
+    since_seq: int | None = None
+    since_time: float | None = None
+    parent: str | None = None
+    trace: str | None = None
+    filter: str | None = None
+    limit: int = DEFAULT_LIMIT
+    offset: int = 0
+
+    @classmethod
+    def parse(cls, params: Any, now: datetime) -> OperationQuery:
+        state = params.get("state") or None
+        if state is not None and state not in STATE_FILTERS:
+            raise codes.INVALID_OPERATION_QUERY.error(f"state {state!r} is not one of {', '.join(STATE_FILTERS)}")
+        since_seq, since_time = _since(params.get("since"), now)
+        return cls(state=state, root=_flag(params.get("root")), source=params.get("source") or None,
+                   since_seq=since_seq, since_time=since_time, parent=params.get("parent") or None,
+                   trace=params.get("trace") or None, filter=params.get("filter") or None,
+                   limit=_int(params.get("limit"), "limit", DEFAULT_LIMIT, 1, MAX_LIMIT),
+                   offset=_int(params.get("offset"), "offset", 0, 0, 1 << 40))
+
+
+def _flag(value: str | None) -> bool:
+    return (value or "").lower() in ("1", "true", "yes")
+
+
+def _int(value: str | None, name: str, default: int, low: int, high: int) -> int:
+    if value in (None, ""):
+        return default
+    if not value.isdigit() or not low <= int(value) <= high:
+        raise codes.INVALID_OPERATION_QUERY.error(f"{name} {value!r} is not a number from {low} to {high}")
+    return int(value)
+
+
+def _since(value: str | None, now: datetime) -> tuple[int | None, float | None]:
+    """A cursor (digits), an RFC 3339 time, or a duration back from now (`2h`)."""
+    if not value:
+        return None, None
+    if value.isdigit():
+        return int(value), None
+    duration = parse_duration(value)
+    if duration is not None:
+        return None, (now - duration).timestamp()
+    try:
+        return None, parse_time(value).timestamp()
+    except ValueError:
+        raise codes.INVALID_OPERATION_QUERY.error(
+            f"since {value!r} is neither a cursor, an RFC 3339 time nor a duration") from None
+
+
+def _state_clause(state: str, cutoff: float) -> tuple[str, list[Any]]:
+    """SQL for a state filter; `cutoff` is now - stall_after in Unix seconds."""
+    alive = "(heard IS NULL OR heard > ?)"
+    clauses = {
+        "running": (f"ended = 0 AND phase IS NOT NULL AND {alive}", [cutoff]),
+        "pending": (f"ended = 0 AND phase IS NULL AND {alive}", [cutoff]),
+        "stalled": ("ended = 0 AND heard <= ?", [cutoff]),
+        "active": ("ended = 0", []),
+        "finished": ("ended = 1", []),
+    }
+    return clauses.get(state, ("phase = ?", [state]))
+
+
+def _where(query: OperationQuery, cutoff: float) -> tuple[str, list[Any]]:
+    parts: list[str] = []
+    args: list[Any] = []
+    if query.state:
+        clause, values = _state_clause(query.state, cutoff)
+        parts.append(clause)
+        args += values
+    if query.root:
+        parts.append("parent IS NULL")
+    for column, value in (("parent", query.parent), ("trace_id", query.trace)):
+        if value:
+            parts.append(f"{column} = ?")
+            args.append(value)
+    if query.source:
+        parts.append("substr(source, 1, ?) = ?")
+        args += [len(query.source), query.source]
+    if query.since_seq is not None:
+        parts.append("seq > ?")
+        args.append(query.since_seq)
+    if query.since_time is not None:
+        parts.append("heard >= ?")
+        args.append(query.since_time)
+    return (" WHERE " + " AND ".join(parts)) if parts else "", args
+
+
+def list_operations(conn: sqlite3.Connection, query: OperationQuery, now: datetime,
+                    stall_after: timedelta) -> dict[str, Any]:
+    """Active operations first, then ended ones; newest first within each (docs/operations.md)."""
+    cutoff = (now - stall_after).timestamp()
+    where, args = _where(query, cutoff)
+    matches = None
+    if query.filter:
+        where, args, matches = _push_down(query.filter, where, args, cutoff)
+    sql = f"{_SELECT}{where} ORDER BY ended, first_seq DESC LIMIT ? OFFSET ?"
+    items: list[dict[str, Any]] = []
+    offset = query.offset
+    page = query.limit if matches is None else 500
+    for row, position in _rows(conn, sql, args, offset, page):
+        offset = position + 1
+        view = operation_view(record_from_row(row), now, stall_after)
+        if matches is None or matches(cesql_attributes(view)):
+            items.append(view)
+            if len(items) == query.limit:
+                break
+    more = len(items) == query.limit and _exists(conn, sql, args, offset)
+    return {"items": items, "next": str(offset) if more else None,
+            "stall_after": stall_after.total_seconds(), "last_cursor": _last_cursor(conn)}
+
+
+def _rows(conn: sqlite3.Connection, sql: str, args: list[Any],
+          offset: int, page: int) -> Iterator[tuple[Sequence[Any], int]]:
+    while True:
+        rows = conn.execute(sql, (*args, page, offset)).fetchall()
+        for number, row in enumerate(rows):
+            yield row, offset + number
+        if len(rows) < page:
+            return
+        offset += page
+
+
+def _exists(conn: sqlite3.Connection, sql: str, args: list[Any], offset: int) -> bool:
+    return conn.execute(sql, (*args, 1, offset)).fetchone() is not None
+
+
+def _cesql(expression: str) -> Any:
+    from notifycenter.model.filters import compile_cesql
+
+    return compile_cesql(expression, strict=True)
+
+
+def _push_down(expression: str, where: str, args: list[Any],
+               cutoff: float) -> tuple[str, list[Any], Any]:
+    """The CESQL filter as SQL where the columns decide it; else also a matcher for each row."""
+    compiled = _cesql(expression)
+    state = (f"(CASE WHEN ended = 1 THEN phase WHEN heard <= {float(cutoff)!r} THEN 'stalled'"
+             " WHEN phase IS NULL THEN 'pending' ELSE 'running' END)")
+    sql = compiled.to_sql({**PUSHDOWN_COLUMNS, "state": state}, {})
+    where = f"{where} AND ({sql.where})" if where else f" WHERE ({sql.where})"
+    return where, [*args, *sql.params], None if sql.exact else compiled.matches
+
+
+# CESQL names of the columns that hold an attribute's value as is (NULL when absent).
+PUSHDOWN_COLUMNS = {
+    "id": "id", "traceid": "trace_id", "parent": "parent", "name": "name", "source": "source",
+    "startedby": "started_by", "subject": "subject", "message": "message",
+    "startedat": "started_at", "endedat": "ended_at",
+}
+
+
+def cesql_attributes(view: dict[str, Any]) -> dict[str, Any]:
+    """What `filter=` sees: CESQL names (a-z0-9); progress as a whole percentage."""
+    progress = view["progress"]
+    attributes = {
+        "id": view["id"], "traceid": view["trace_id"], "parent": view["parent"],
+        "name": view["name"], "state": view["state"], "source": view["source"],
+        "startedby": view["started_by"], "subject": view["subject"], "message": view["message"],
+        "startedat": view["started_at"], "endedat": view["ended_at"],
+        "progress": None if progress is None else int(progress * 100),
+        "done": _integer(view["done"]), "total": _integer(view["total"]),
+        "children": view["children"],
+    }
+    return {name: value for name, value in attributes.items() if value is not None}
+
+
+def _integer(value: float | None) -> int | None:
+    return None if value is None else int(value)
+
+
+def _last_cursor(conn: sqlite3.Connection) -> str:
+    return format_cursor(conn.execute("SELECT coalesce(max(seq), 0) FROM log").fetchone()[0])
+
+
+def operation_tree(conn: sqlite3.Connection, op_id: str, now: datetime, stall_after: timedelta,
+                   events_per_operation: int = DEFAULT_EVENTS) -> dict[str, Any]:
+    """The operation, its descendants (nested `children`), each with its latest events."""
+    root = load_record(conn, op_id.lower())
+    if root is None:
+        raise codes.OPERATION_NOT_FOUND.error(f"no operation {op_id!r}")
+    records = {root.id: root}
+    for row in conn.execute(_DESCENDANTS, (root.id, MAX_TREE)):
+        records.setdefault(row[0], record_from_row(row))
+    views = {i: operation_view(r, now, stall_after) for i, r in records.items()}
+    for view in views.values():
+        view["children"] = []
+        view["event_count"], view["events"] = _events(conn, view["id"], events_per_operation)
+    for view in sorted(views.values(), key=lambda v: (v["started_at"] or "", v["id"])):
+        if view["id"] != root.id and view["parent"] in views:
+            views[view["parent"]]["children"].append(view)
+    tree = views[root.id]
+    tree["path"] = _path(conn, root)
+    tree["stall_after"] = stall_after.total_seconds()
+    tree["last_cursor"] = _last_cursor(conn)
+    return tree
+
+
+_DESCENDANTS = f"""
+WITH RECURSIVE tree(id, depth) AS (
+    SELECT id, 0 FROM operations WHERE parent = ?
+    UNION SELECT o.id, depth + 1 FROM operations o JOIN tree t ON o.parent = t.id WHERE depth < 64
+)
+{_SELECT} WHERE id IN (SELECT id FROM tree LIMIT ?)
+"""
+
+
+def _events(conn: sqlite3.Connection, span: str, limit: int) -> tuple[int, list[dict[str, Any]]]:
+    """The operation's latest events in log order (from the hub's span index)."""
+    total = conn.execute("SELECT count(*) FROM idx WHERE span = ?", (span,)).fetchone()[0]
+    rows = conn.execute(
+        "SELECT l.body FROM log l WHERE l.seq IN "
+        "(SELECT seq FROM idx WHERE span = ? ORDER BY seq DESC LIMIT ?) ORDER BY l.seq",
+        (span, limit)).fetchall()
+    return total, [orjson.loads(body) for (body,) in rows]
+
+
+def _path(conn: sqlite3.Connection, record: OperationRecord) -> list[dict[str, str]]:
+    """Root-first ancestors, so that a view can link up the tree."""
+    path: list[dict[str, str]] = []
+    parent, seen = record.parent, {record.id}
+    while parent and parent not in seen and len(path) < 64:
+        seen.add(parent)
+        found = conn.execute("SELECT id, name, parent FROM operations WHERE id = ?", (parent,)).fetchone()
+        if found is None:
+            path.append({"id": parent, "name": ""})
+            break
+        path.append({"id": found[0], "name": found[1]})
+        parent = found[2]
+    return path[::-1]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+# -- the plug-in ----------------------------------------------------------------
+
+
+def projection() -> OperationsProjection:
+    return OperationsProjection()
+
+
+def routes(hub: Any) -> list[Any]:
+    """`GET /api/operations` and `GET /api/operations/{id}`, readable with a viewer token."""
+    from starlette.requests import Request
+    from starlette.routing import Route
+
+    from notifycenter.hub.auth import Permission
+    from notifycenter.hub.responses import answer
+
+    async def get_operations(request: Request) -> Any:
+        hub.require(request, Permission.READ)
+        now = utc_now()
+        query = OperationQuery.parse(request.query_params, now)
+        if query.filter:
+            _cesql(query.filter)  # a bad expression is a 400 before any reading
+        stall = hub.settings.stall_after
+        return answer(await hub.log.read(lambda conn: list_operations(conn, query, now, stall)))
+
+    async def get_operation(request: Request) -> Any:
+        hub.require(request, Permission.READ)
+        op_id = request.path_params["id"]
+        events = _int(request.query_params.get("events"), "events", DEFAULT_EVENTS, 0, MAX_EVENTS)
+        now, stall = utc_now(), hub.settings.stall_after
+        return answer(await hub.log.read(lambda conn: operation_tree(conn, op_id, now, stall, events)))
+
+    return [Route("/api/operations", get_operations, methods=["GET"]),
+            Route("/api/operations/{id}", get_operation, methods=["GET"])]

@@ -1,0 +1,109 @@
+"""`notifycenter run -- CMD`: a command as an operation, exit status passed through."""
+
+from __future__ import annotations
+
+import os
+import shlex
+import subprocess
+import sys
+from typing import Any
+
+import httpx
+
+from tests.conftest import HubFactory
+from tests.hubprocess import HubProcess, free_port
+
+SOURCE = "urn:notifycenter:run:test"
+FAILING = "import sys\nfor n in range(30): print(f'step {n}')\nprint('fatal: disk full', file=sys.stderr)\nsys.exit(3)"
+
+
+def notifycenter_run(server: str, *args: str) -> subprocess.CompletedProcess[str]:
+    command = [sys.executable, "-m", "notifycenter", "--server", server, "run", "--source", SOURCE, *args]
+    return subprocess.run(command, check=False, capture_output=True, text=True, timeout=60, env=os.environ.copy())
+
+
+def operations(hub: HubProcess, **params: str) -> list[dict[str, Any]]:
+    return httpx.get(f"{hub.url}/api/operations", params=params, timeout=10).json()["items"]
+
+
+def ending_event(hub: HubProcess, op_id: str) -> dict[str, Any]:
+    events = httpx.get(f"{hub.url}/api/operations/{op_id}", timeout=10).json()["events"]
+    return events[-1]
+
+
+def test_a_failing_command_fails_the_operation_with_its_output_tail(hub: HubProcess) -> None:
+    result = notifycenter_run(hub.url, "--name", "Nightly backup", "--tail", "5", "--",
+                              sys.executable, "-c", FAILING)
+    assert result.returncode == 3
+    assert "step 29" in result.stdout and "fatal: disk full" in result.stderr  # passed through
+    [op] = operations(hub)
+    assert (op["name"], op["state"], op["source"]) == ("Nightly backup", "failed", SOURCE)
+    failed = ending_event(hub, op["id"])
+    assert failed["type"] == "io.meshery.operation.failed"
+    tail = failed["data"]["details"].splitlines()
+    # Two pipes interleave as they arrive, but the error line on stderr is always kept.
+    assert len(tail) == 5 and "fatal: disk full" in tail
+    assert [line for line in tail if line != "fatal: disk full"] == ["step 26", "step 27", "step 28", "step 29"]
+    assert failed["data"]["error"]["code"] == "notifycenter-1601"
+    assert "exited with status 3" in failed["data"]["error"]["longDescription"][0]
+
+
+def test_a_succeeding_command_succeeds_and_names_itself_after_the_command(hub: HubProcess) -> None:
+    result = notifycenter_run(hub.url, "--", sys.executable, "-c", "print('ok')")
+    assert result.returncode == 0 and result.stdout.strip() == "ok"
+    [op] = operations(hub)
+    assert op["state"] == "succeeded"
+    assert op["name"] == shlex.join([sys.executable, "-c", "print('ok')"])
+
+
+def test_a_missing_command_exits_127_and_fails(hub: HubProcess) -> None:
+    result = notifycenter_run(hub.url, "--", "no-such-command-notifycenter")
+    assert result.returncode == 127
+    assert "notifycenter-1602" in result.stderr
+    [op] = operations(hub)
+    assert op["state"] == "failed"
+    assert ending_event(hub, op["id"])["data"]["error"]["code"] == "notifycenter-1602"
+
+
+def test_a_nested_run_is_a_sub_operation(hub: HubProcess) -> None:
+    inner = [sys.executable, "-m", "notifycenter", "--server", hub.url, "run", "--name", "inner",
+             "--", sys.executable, "-c", "pass"]
+    result = notifycenter_run(hub.url, "--name", "outer", "--", *inner)
+    assert result.returncode == 0, result.stderr
+    by_name = {op["name"]: op for op in operations(hub)}
+    assert by_name["inner"]["parent"] == by_name["outer"]["id"]
+    assert by_name["outer"]["progress"] == 1.0
+
+
+def test_run_works_with_the_hub_down_and_delivers_later(hub_factory: HubFactory, tmp_path: Any) -> None:
+    port = free_port()
+    server = f"http://127.0.0.1:{port}"
+    result = notifycenter_run(server, "--name", "offline job", "--", sys.executable, "-c",
+                              "import sys; print('done offline'); sys.exit(5)")
+    assert result.returncode == 5 and "done offline" in result.stdout
+    hub = HubProcess(tmp_path / "late-hub", port=port)
+    try:
+        hub.start()
+        # The next run with the same source replays the spool before its own events.
+        assert notifycenter_run(server, "--name", "online job", "--", sys.executable, "-c", "pass").returncode == 0
+        states = {op["name"]: op["state"] for op in operations(hub)}
+        assert states == {"offline job": "failed", "online job": "succeeded"}
+    finally:
+        hub.stop()
+
+
+def test_the_tail_keeps_stderr_lines_when_stdout_floods() -> None:
+    from notifycenter.commands.run import execute
+
+    script = ("import sys\nfor n in range(50): print(f'out {n}')\nprint('boom', file=sys.stderr)\n"
+              "for n in range(50, 60): print(f'out {n}')\nsys.exit(7)")
+    outcome = execute([sys.executable, "-c", script], 3, None)
+    assert outcome.exit_code == 7 and not outcome.cancelled
+    assert sorted(outcome.tail) == ["boom", "out 58", "out 59"]
+
+
+def test_a_signal_is_128_plus_its_number_and_cancels() -> None:
+    from notifycenter.commands.run import execute
+
+    outcome = execute([sys.executable, "-c", "import os, signal; os.kill(os.getpid(), signal.SIGTERM)"], 5, None)
+    assert outcome.exit_code == 143 and outcome.cancelled
