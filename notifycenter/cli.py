@@ -64,9 +64,9 @@ def print_error(error: NotifyError) -> None:
 
 @click.group(cls=LazyGroup, invoke_without_command=True,
              context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--server", envvar="NOTIFYCENTER_SERVER", help="Hub URL; overrides the context.")
+@click.option("--server", help="Hub URL; overrides NOTIFYCENTER_SERVER and the context.")
 @click.option("--context", "context_name", help="Named context from the config file.")
-@click.option("--token", envvar="NOTIFYCENTER_TOKEN", help="Bearer token; overrides the context.")
+@click.option("--token", help="Bearer token; overrides NOTIFYCENTER_TOKEN and the context.")
 @click.option("-o", "--output", type=click.Choice(["table", "json"]), default="table",
               help="table for people, json for scripts.")
 @click.option("--readonly", is_flag=True, help="TUI: disable every lifecycle action.")

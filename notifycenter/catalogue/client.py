@@ -1,0 +1,182 @@
+"""Errors of the client side: configuration, connection to the hub, command-line usage."""
+
+from notifycenter.model.errors import ErrorSpec
+
+CONFIG_SYNTAX = ErrorSpec(
+    code="notifycenter-1200",
+    name="ErrConfigSyntax",
+    severity="ERROR",
+    short="The configuration file is not valid TOML",
+    long="The configuration file could not be read or parsed as TOML.",
+    causes=(
+        "The file was edited by hand and a quote, bracket or equals sign is missing",
+        "The file is not readable by the current user",
+    ),
+    remedies=(
+        "Fix the line named in the error, or move the file away to start from defaults",
+        "Run `notifycenter config path` to see which file is read",
+    ),
+)
+
+CONFIG_UNKNOWN_KEY = ErrorSpec(
+    code="notifycenter-1201",
+    name="ErrConfigUnknownKey",
+    severity="ERROR",
+    short="The configuration file has a key that notifycenter does not know",
+    long="Every key in the configuration file must be one that notifycenter reads.",
+    causes=("A key is misspelt (token_file instead of token-file) or belongs to another tool",),
+    remedies=(
+        "Rename or remove the key; the error lists the keys allowed at that place",
+        "See docs/cli.md for the configuration format",
+    ),
+)
+
+CONFIG_WRONG_TYPE = ErrorSpec(
+    code="notifycenter-1202",
+    name="ErrConfigWrongType",
+    severity="ERROR",
+    short="A configuration value has the wrong type",
+    long="A key in the configuration file holds a value of a type notifycenter does not accept there.",
+    causes=("A string is not quoted, or a table is written where a string belongs",),
+    remedies=("Write the value as the type the error names, for example server = \"http://127.0.0.1:9181\"",),
+)
+
+UNKNOWN_CONTEXT = ErrorSpec(
+    code="notifycenter-1203",
+    name="ErrUnknownContext",
+    severity="ERROR",
+    short="The context is not defined in the configuration file",
+    long="The named context has no [contexts.NAME] table in the configuration file.",
+    causes=(
+        "The context name is misspelt",
+        "current-context names a context that was removed",
+    ),
+    remedies=(
+        "List the contexts with `notifycenter config view`",
+        "Create it with `notifycenter config set-context NAME --server URL`",
+    ),
+)
+
+TOKEN_FILE_UNREADABLE = ErrorSpec(
+    code="notifycenter-1204",
+    name="ErrTokenFileUnreadable",
+    severity="ERROR",
+    short="The context's token file cannot be read",
+    long="The token-file of the context does not exist, cannot be read, or is empty.",
+    causes=("The path is wrong, the file was removed, or its permissions forbid reading it",),
+    remedies=(
+        "Check the token-file path in the context (~ is expanded; relative paths are relative to the config file)",
+        "Pass the token with --token or NOTIFYCENTER_TOKEN instead",
+    ),
+)
+
+INVALID_SERVER_URL = ErrorSpec(
+    code="notifycenter-1205",
+    name="ErrInvalidServerUrl",
+    severity="ERROR",
+    short="The hub address is not an http or https URL",
+    long="The server must be an absolute URL such as http://127.0.0.1:9181.",
+    causes=("The scheme is missing (127.0.0.1:9181) or is not http or https",),
+    remedies=("Write the address with its scheme, for example http://127.0.0.1:9181",),
+)
+
+CONFIG_WRITE_FAILED = ErrorSpec(
+    code="notifycenter-1206",
+    name="ErrConfigWriteFailed",
+    severity="ERROR",
+    short="The configuration file cannot be written",
+    long="notifycenter could not write the configuration file or create its folder.",
+    causes=("The folder is not writable or the disk is full",),
+    remedies=(
+        "Check the permissions of the folder shown by `notifycenter config path`",
+        "Point NOTIFYCENTER_CONFIG to a writable file",
+    ),
+)
+
+HUB_UNREACHABLE = ErrorSpec(
+    code="notifycenter-1207",
+    name="ErrHubUnreachable",
+    severity="ERROR",
+    short="The hub does not answer",
+    long="No connection could be made to the hub, or it did not answer in time.",
+    causes=(
+        "The hub is not running, or listens on another address or port",
+        "A firewall or proxy blocks the connection",
+        "The context or --server points to the wrong hub",
+    ),
+    remedies=(
+        "Start the hub with `notifycenter serve`, or check that it runs",
+        "Check the address with `notifycenter config view` and --server / NOTIFYCENTER_SERVER",
+    ),
+    http_status=503,
+)
+
+HUB_BAD_ANSWER = ErrorSpec(
+    code="notifycenter-1208",
+    name="ErrHubBadAnswer",
+    severity="ERROR",
+    short="The hub's answer cannot be understood",
+    long="The server answered, but not with what a notifycenter hub answers.",
+    causes=(
+        "The address points to another service, or a proxy answered instead of the hub",
+        "The hub is of an incompatible version",
+    ),
+    remedies=(
+        "Check that the address is the hub's (GET /healthz answers {\"status\": \"ok\"})",
+        "Use a client and hub of the same version",
+    ),
+    http_status=502,
+)
+
+INVALID_JSON_INPUT = ErrorSpec(
+    code="notifycenter-1209",
+    name="ErrInvalidJsonInput",
+    severity="ERROR",
+    short="The input is not valid JSON",
+    long="The --data value, file or standard input could not be parsed as JSON.",
+    causes=("The JSON is truncated, quoted for another shell, or not JSON at all",),
+    remedies=(
+        "Check the input with a JSON validator",
+        "Read JSON from a file with --data @file.json to avoid shell quoting",
+    ),
+)
+
+INPUT_UNREADABLE = ErrorSpec(
+    code="notifycenter-1210",
+    name="ErrInputUnreadable",
+    severity="ERROR",
+    short="The input file cannot be read",
+    long="A file named on the command line does not exist or cannot be read.",
+    causes=("The path is wrong or its permissions forbid reading it",),
+    remedies=("Check the path and the file's permissions",),
+)
+
+INVALID_USAGE = ErrorSpec(
+    code="notifycenter-1211",
+    name="ErrInvalidUsage",
+    severity="ERROR",
+    short="The command line is incomplete or contradicts itself",
+    long="A required option is missing, or options that exclude each other were given together.",
+    causes=("An option is missing or combined with one it cannot be used with",),
+    remedies=("Run the command with --help to see its options and examples",),
+)
+
+INVALID_UNTIL = ErrorSpec(
+    code="notifycenter-1212",
+    name="ErrInvalidUntil",
+    severity="ERROR",
+    short="The --until value is neither a duration nor a time",
+    long="--until takes a duration such as 2h, 30m or 1d12h, or an RFC 3339 time.",
+    causes=("The unit is missing or unknown (2 hours instead of 2h)",),
+    remedies=("Write a duration with s, m, h, d or w units, or a time like 2026-11-28T12:00:00Z",),
+)
+
+EMITTER_CLOSED = ErrorSpec(
+    code="notifycenter-1213",
+    name="ErrEmitterClosed",
+    severity="ERROR",
+    short="The emitter is closed",
+    long="An event was emitted after the emitter was closed; it was not sent.",
+    causes=("close() was called, or the emitter's with-block ended, before this emit",),
+    remedies=("Emit events before closing the emitter, or create a new Emitter",),
+)

@@ -1,0 +1,371 @@
+"""`Emitter`: send events from any thread without blocking, and lose none.
+
+A background thread owns all I/O. It batches the buffer into batched-mode POSTs; when the
+hub does not take a batch, the batch goes to the on-disk spool (fsynced) and every later
+event follows it there, so order is kept. The thread replays the spool with backoff until
+the hub acknowledges it, then sends directly again. An event is thus always either
+acknowledged by the hub or in the spool once `flush()` has returned True.
+"""
+
+from __future__ import annotations
+
+import atexit
+import logging
+import threading
+import time
+from collections import deque
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Self
+
+import httpx
+import orjson
+
+from notifycenter.catalogue import client as codes
+from notifycenter.client.backoff import Backoff
+from notifycenter.client.builder import build_event, error_event
+from notifycenter.client.http import BATCH, auth_headers, error_from_answer
+from notifycenter.client.spool import Spool, SpoolBatch, spool_name_for
+from notifycenter.config import check_server_url, resolve_target
+from notifycenter.config import data_dir as default_data_dir
+
+if TYPE_CHECKING:
+    from notifycenter.client.operation import Operation
+
+log = logging.getLogger("notifycenter.client.emitter")
+
+MAX_REQUEST_BYTES = 1024 * 1024 - 4096  # the hub's request limit, with room for brackets
+RETRY_STATUSES = frozenset({401, 403, 408, 425, 429, 500, 502, 503, 504})
+ATEXIT_TIMEOUT = 5.0
+
+
+class _Retry(Exception):
+    """The hub did not take the batch; try again later (not before `after` seconds)."""
+
+    def __init__(self, after: float = 0.0) -> None:
+        super().__init__()
+        self.after = after
+
+
+class _Rejected(Exception):
+    """The hub refused an event for good; `index` names it when the answer does."""
+
+    def __init__(self, reason: str, index: int | None) -> None:
+        super().__init__(reason)
+        self.index = index
+
+
+class Emitter:
+    """Buffered, batching, spooling event producer. Thread-safe; `emit` never blocks."""
+
+    def __init__(self, server: str | None = None, *, source: str, token: str | None = None,
+                 data_dir: Path | str | None = None, spool_name: str | None = None,
+                 batch_size: int = 100, flush_interval: float = 0.2, max_buffer: int = 10_000,
+                 max_retry_interval: float = 5.0, timeout: float = 10.0) -> None:
+        if server is None:
+            target = resolve_target(token=token)
+            server, token = target.server, target.token
+        self.server = check_server_url(server)
+        self.source = source
+        self.batch_size = batch_size
+        self.flush_interval = flush_interval
+        self.max_buffer = max_buffer
+        self.dropped = 0
+        self._buffer: deque[dict[str, Any]] = deque()
+        self._in_flight = 0
+        self._emitted = self._handed_over = 0
+        self._closed = self._stopping = self._flush_now = False
+        self._condition = threading.Condition()
+        self._backoff = Backoff(initial=0.1, maximum=max_retry_interval)
+        self._retry_at = 0.0
+        self._failures = 0  # times the hub did not take a batch: close() tries only once
+        self._spool_limit: int | None = None
+        root = Path(data_dir) if data_dir is not None else default_data_dir()
+        self._spool = Spool.open(root / "spool", spool_name_for(spool_name or source))
+        # A short connect timeout: while the sender waits, the buffer fills and may overflow.
+        self._http = httpx.Client(base_url=self.server, headers={**auth_headers(token), "Content-Type": BATCH},
+                                  timeout=httpx.Timeout(timeout, connect=min(2.0, timeout)))
+        self._thread = threading.Thread(target=self._run, name=f"notifycenter-emitter-{source}", daemon=True)
+        self._thread.start()
+        atexit.register(self._at_exit)
+
+    # -- the caller's side ---------------------------------------------------------------
+
+    def emit(self, event: Mapping[str, Any] | None = None, /, **fields: Any) -> dict[str, Any]:
+        """Build, validate and queue an event; return it. Raises only for an invalid event."""
+        built = build_event(event, default_source=self.source, **fields)
+        with self._condition:
+            if self._closed:
+                raise codes.EMITTER_CLOSED.error(f"event {built['id']} of {self.source} was not sent")
+            if len(self._buffer) >= self.max_buffer:
+                self._drop_overflow(built)
+                return built
+            self._buffer.append(built)
+            self._emitted += 1
+            if len(self._buffer) >= self.batch_size:
+                self._condition.notify_all()
+        return built
+
+    def error(self, exc: BaseException, /, **fields: Any) -> dict[str, Any]:
+        """Emit an error event from an exception, keeping a `NotifyError`'s code and remedies."""
+        return self.emit(error_event(exc, source=self.source, **fields))
+
+    def operation(self, name: str, total: float | None = None, subject: str | None = None,
+                  traceparent: str | None = None) -> Operation:
+        """A unit of long-running work whose events this emitter sends (DESIGN §4)."""
+        from notifycenter.client.operation import Operation
+        return Operation(self, name, total=total, subject=subject, traceparent=traceparent)
+
+    def _drop_overflow(self, event: dict[str, Any]) -> None:
+        self.dropped += 1
+        if self.dropped == 1 or self.dropped % 1000 == 0:
+            log.warning("notifycenter emitter buffer full (%d events): dropped %d events so far, last %s",
+                        self.max_buffer, self.dropped, event["id"])
+
+    @property
+    def sender_thread_id(self) -> int | None:
+        """The background thread's id: what it logs must not become events again."""
+        return self._thread.ident
+
+    @property
+    def spooled(self) -> int:
+        """Events on disk waiting for the hub."""
+        return self._spool.count
+
+    @property
+    def pending(self) -> int:
+        """Events not acknowledged by the hub yet: buffered, in flight or spooled."""
+        return len(self._buffer) + self._in_flight + self._spool.count
+
+    def flush(self, timeout: float | None = None) -> bool:
+        """Wait until every event emitted so far is acknowledged by the hub or spooled."""
+        with self._condition:
+            wanted = self._emitted
+            self._flush_now = True
+            self._condition.notify_all()
+            return self._condition.wait_for(lambda: self._handed_over >= wanted or not self._thread.is_alive(),
+                                            timeout) and self._handed_over >= wanted
+
+    def drain(self, timeout: float | None = None) -> bool:
+        """Wait until the hub has acknowledged everything, spool included."""
+        return self._drain(timeout, give_up_on_failure=False)
+
+    def _drain(self, timeout: float | None, give_up_on_failure: bool) -> bool:
+        deadline = None if timeout is None else time.monotonic() + timeout
+        if not self.flush(timeout):
+            return False
+        with self._condition:
+            failures = self._failures
+            self._retry_at = 0.0  # do not sit out a backoff while someone waits
+            self._condition.notify_all()
+            remaining = None if deadline is None else max(0.0, deadline - time.monotonic())
+            self._condition.wait_for(
+                lambda: self._spool.count == 0 or not self._thread.is_alive()
+                or (give_up_on_failure and self._failures != failures), remaining)
+            return self._spool.count == 0
+
+    def close(self, timeout: float | None = 5.0) -> bool:
+        """Send what the hub takes within `timeout` and stop; the rest stays in the spool for
+        the next run. True when the hub acknowledged everything."""
+        with self._condition:
+            if self._closed:
+                return True
+            self._closed = True
+        delivered = self._drain(timeout, give_up_on_failure=True)  # one try: the hub may be gone
+        with self._condition:
+            self._stopping = True
+            self._condition.notify_all()
+        self._thread.join(timeout)
+        self._http.close()
+        self._spool.close()
+        atexit.unregister(self._at_exit)
+        return delivered
+
+    def _at_exit(self) -> None:
+        self.close(ATEXIT_TIMEOUT)
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- the sender thread ---------------------------------------------------------------
+
+    def _run(self) -> None:
+        while True:
+            with self._condition:
+                self._condition.wait_for(self._has_work, timeout=self._wait_time())
+                stopping = self._stopping
+                batch = self._take_batch()
+            if stopping:  # what is still in memory goes to disk, for the next run to replay
+                self._guarded(self._to_spool, batch)
+                return
+            self._guarded(self._step, batch)
+
+    def _guarded(self, step: Any, batch: list[dict[str, Any]]) -> None:
+        """Never let the sender die: the events behind it would be stranded."""
+        try:
+            step(batch)
+        except Exception:
+            log.exception("notifycenter emitter: unexpected error while handing over %d events", len(batch))
+            with self._condition:
+                self._handed_over += self._in_flight  # do not let flush() wait forever
+                self._in_flight = 0
+                self._condition.notify_all()
+
+    def _has_work(self) -> bool:
+        if self._stopping or self._flush_now or len(self._buffer) >= self.batch_size:
+            return True
+        return self._spool.count > 0 and time.monotonic() >= self._retry_at
+
+    def _wait_time(self) -> float:
+        if self._spool.count > 0:
+            return max(0.0, min(self.flush_interval, self._retry_at - time.monotonic()))
+        return self.flush_interval
+
+    def _take_batch(self) -> list[dict[str, Any]]:
+        """Called with the lock held: move up to a batch from the buffer to in-flight."""
+        everything = self._spool.count or self._stopping
+        take = len(self._buffer) if everything else min(len(self._buffer), self.batch_size)
+        batch = [self._buffer.popleft() for _ in range(take)]
+        self._in_flight = len(batch)
+        if not self._buffer:
+            self._flush_now = False
+        return batch
+
+    def _step(self, batch: list[dict[str, Any]]) -> None:
+        if self._spool.count:
+            self._to_spool(batch)  # the hub is behind: keep order by queueing on disk
+            if time.monotonic() >= self._retry_at:
+                self._replay_spool()
+        elif batch:
+            self._send_direct(batch)
+
+    def _send_direct(self, batch: list[dict[str, Any]]) -> None:
+        lines = [orjson.dumps(event) for event in batch]
+        while lines:
+            chunk = _fit(lines, self.batch_size)
+            try:
+                self._post(chunk)
+            except _Retry as retry:
+                self._to_spool_lines(lines)
+                self._schedule_retry(retry.after)
+                return
+            except _Rejected as rejected:
+                lines = self._without_rejected(lines, len(chunk), rejected)
+                continue
+            lines = lines[len(chunk):]
+            self._handed(len(chunk))
+
+    def _replay_spool(self) -> None:
+        """Send the spool's oldest batch. One batch per turn: between turns, what was emitted
+        meanwhile moves to the spool, so memory stays bounded during a long replay."""
+        batch: SpoolBatch = self._spool.peek(self._spool_limit or self.batch_size, MAX_REQUEST_BYTES)
+        self._spool_limit = None
+        broken = _first_broken(batch.lines)
+        if broken is not None:  # a damaged file must not cost the good events around it
+            self._skip_rejected(batch, _Rejected("the spooled line is not a JSON event", broken))
+            return
+        try:
+            self._post(batch.lines)
+        except _Retry as retry:
+            self._schedule_retry(retry.after)
+            return
+        except _Rejected as rejected:
+            self._skip_rejected(batch, rejected)
+            return
+        self._spool.commit(batch)
+        self._backoff.reset()
+        with self._condition:
+            self._condition.notify_all()
+
+    def _skip_rejected(self, batch: SpoolBatch, rejected: _Rejected) -> None:
+        index = rejected.index if rejected.index is not None and rejected.index < len(batch.lines) else None
+        if index is None or index == 0:
+            dropped = 1 if index == 0 else len(batch.lines)
+            log.error("notifycenter emitter: hub refused %d spooled event(s): %s", dropped, rejected)
+            self._spool.commit(batch, dropped)
+        else:
+            self._spool_limit = index  # send the good ones before it on their own
+
+    def _post(self, lines: list[bytes]) -> None:
+        try:
+            response = self._http.post("/api/events", content=b"[" + b",".join(lines) + b"]")
+        except httpx.TransportError as exc:
+            log.debug("notifycenter hub %s unreachable: %s", self.server, exc)
+            raise _Retry() from None
+        if response.is_success:
+            return
+        if response.status_code in RETRY_STATUSES:
+            if response.status_code in (401, 403):
+                log.error("notifycenter hub %s refused the token (HTTP %d); spooling",
+                          self.server, response.status_code)
+            raise _Retry(_retry_after(response))
+        try:
+            body = orjson.loads(response.content)
+        except orjson.JSONDecodeError:
+            body = None
+        error = error_from_answer(response.status_code, body, self.server)
+        index = body.get("index") if isinstance(body, dict) and isinstance(body.get("index"), int) else None
+        raise _Rejected(error.message, index)
+
+    def _without_rejected(self, lines: list[bytes], sent: int, rejected: _Rejected) -> list[bytes]:
+        """Log and drop the refused event (the whole chunk when the hub names none)."""
+        index = rejected.index
+        if index is None or not 0 <= index < sent:
+            log.error("notifycenter emitter: hub refused a batch of %d events: %s", sent, rejected)
+            self._handed(sent)
+            return lines[sent:]
+        log.error("notifycenter emitter: hub refused event %s: %s", lines[index][:200], rejected)
+        self._handed(1)
+        return lines[:index] + lines[index + 1:]
+
+    def _to_spool(self, batch: list[dict[str, Any]]) -> None:
+        self._to_spool_lines([orjson.dumps(event) for event in batch])
+
+    def _to_spool_lines(self, lines: list[bytes]) -> None:
+        self._spool.append(lines)
+        self._handed(len(lines))
+
+    def _handed(self, count: int) -> None:
+        with self._condition:
+            self._handed_over += count
+            self._in_flight = max(0, self._in_flight - count)
+            self._condition.notify_all()
+
+    def _schedule_retry(self, at_least: float = 0.0) -> None:
+        with self._condition:
+            self._failures += 1
+            self._condition.notify_all()
+            self._retry_at = time.monotonic() + max(self._backoff.next_delay(), at_least)
+
+
+def _retry_after(response: httpx.Response) -> float:
+    """Seconds the hub asks us to wait (429, 503); 0 when it does not say."""
+    try:
+        return min(60.0, max(0.0, float(response.headers.get("Retry-After", 0))))
+    except ValueError:
+        return 0.0  # an HTTP date: fall back to the backoff
+
+
+def _first_broken(lines: list[bytes]) -> int | None:
+    for index, line in enumerate(lines):
+        try:
+            if isinstance(orjson.loads(line), dict):
+                continue
+        except orjson.JSONDecodeError:
+            pass
+        return index
+    return None
+
+
+def _fit(lines: list[bytes], batch_size: int) -> list[bytes]:
+    """The longest head of `lines` within one request's limits (at least one line)."""
+    size, count = 0, 0
+    for line in lines[:batch_size]:
+        if count and size + len(line) + 1 > MAX_REQUEST_BYTES:
+            break
+        size += len(line) + 1
+        count += 1
+    return lines[:count]

@@ -1,0 +1,131 @@
+"""`HubClient`: the hub's HTTP API and live stream, asynchronously (docs/api.md)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any, Self
+from urllib.parse import quote
+
+import httpx
+import orjson
+
+from notifycenter.client.http import (
+    BATCH,
+    STRUCTURED,
+    answer,
+    auth_headers,
+    query_params,
+    unreachable,
+)
+from notifycenter.client.stream import StateCallback, Subscription
+from notifycenter.config import Target, check_server_url
+
+DEFAULT_TIMEOUT = 10.0
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of `GET /api/events`: records, newest first, and the cursor of the next page."""
+
+    items: list[dict[str, Any]]
+    next: str | None
+
+
+class HubClient:
+    """Talks to one hub. Use as `async with HubClient(url) as hub:` or call `aclose()`.
+
+    Every hub error is re-raised as the `NotifyError` the hub answered with; a hub that
+    does not answer raises the catalogued "hub unreachable" error.
+    """
+
+    def __init__(self, server: str, token: str | None = None, *, timeout: float = DEFAULT_TIMEOUT,
+                 transport: httpx.AsyncBaseTransport | None = None) -> None:
+        self.server = check_server_url(server)
+        self.token = token
+        self._http = httpx.AsyncClient(base_url=self.server, headers=auth_headers(token),
+                                       timeout=timeout, transport=transport)
+
+    @classmethod
+    def from_target(cls, target: Target, **options: Any) -> HubClient:
+        return cls(target.server, target.token, **options)
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    async def _call(self, method: str, path: str, **options: Any) -> Any:
+        try:
+            response = await self._http.request(method, path, **options)
+        except httpx.TransportError as exc:
+            raise unreachable(self.server, exc) from None
+        return answer(response)
+
+    async def health(self) -> dict[str, Any]:
+        return await self._call("GET", "/healthz")
+
+    async def emit(self, event: Mapping[str, Any]) -> dict[str, Any]:
+        """One event in structured mode: `{"accepted", "duplicates", "cursors"}`."""
+        return await self._call("POST", "/api/events", content=orjson.dumps(dict(event)),
+                                headers={"Content-Type": STRUCTURED})
+
+    async def emit_batch(self, events: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
+        """Several events, accepted or rejected together (the error names the bad index)."""
+        return await self._call("POST", "/api/events", content=orjson.dumps([dict(e) for e in events]),
+                                headers={"Content-Type": BATCH})
+
+    async def list(self, *, before: str | None = None, after: str | None = None,
+                   limit: int | None = None, **filters: Any) -> Page:
+        """Records newest first. Filters: bucket, severity, status, source, type, q,
+        operation, filter (CESQL), lifecycle (bool) — see docs/api.md."""
+        params = query_params({**filters, "before": before, "after": after, "limit": limit})
+        body = await self._call("GET", "/api/events", params=params)
+        return Page(items=list(body.get("items", [])), next=body.get("next"))
+
+    async def get(self, ref: str) -> dict[str, Any]:
+        """One record with its lifecycle `history`; `ref` is a cursor, `source#id` or an id."""
+        return await self._call("GET", f"/api/events/{quote(ref, safe='')}")
+
+    async def summary(self) -> dict[str, Any]:
+        return await self._call("GET", "/api/summary")
+
+    async def lifecycle(self, verb: str, refs: Iterable[str] | None = None,
+                        filter: Mapping[str, Any] | None = None, comment: str | None = None,
+                        until: str | None = None) -> dict[str, Any]:
+        """Apply a verb (read, unread, ack, unack, resolve, reopen, archive) to refs or a filter."""
+        body: dict[str, Any] = {}
+        if refs is not None:
+            body["refs"] = list(refs)
+        if filter is not None:
+            body["filter"] = dict(filter)
+        if comment is not None:
+            body["comment"] = comment
+        if until is not None:
+            body["until"] = until
+        return await self._call("POST", f"/api/lifecycle/{quote(str(verb), safe='')}", json=body)
+
+    async def operations(self, **filters: Any) -> Any:
+        return await self._call("GET", "/api/operations", params=query_params(filters))
+
+    async def operation(self, operation_id: str) -> Any:
+        return await self._call("GET", f"/api/operations/{quote(operation_id, safe='')}")
+
+    def subscribe(self, since: str | None = None, filter: str | None = None, *,
+                  on_state: StateCallback | None = None, **filters: Any) -> Subscription:
+        """Events as they are stored, lifecycle events included, resuming across reconnects.
+
+        `since=None` means from now on; `"0"` replays the whole log. `on_state` hears every
+        connection change (connecting, live, reconnecting, closed).
+        """
+        params = query_params({**filters, "filter": filter})
+
+        async def live_cursor() -> str | None:
+            return (await self.health()).get("last_cursor") or "0"
+
+        return Subscription(self.server, self.token, since, params, on_state,
+                            live_cursor=live_cursor if since is None else None)

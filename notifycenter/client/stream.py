@@ -1,0 +1,156 @@
+"""The live stream: a WebSocket subscription that reconnects and resumes from its last
+cursor, so a hub restart costs neither a gap nor a duplicate."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import aclosing
+from dataclasses import dataclass, replace
+from typing import Any, Literal
+from urllib.parse import urlencode, urlsplit, urlunsplit
+
+import orjson
+from websockets.asyncio.client import connect
+from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus
+
+from notifycenter.catalogue import client as codes
+from notifycenter.client.backoff import Backoff
+from notifycenter.client.http import auth_headers, error_from_answer, unreachable
+from notifycenter.model.errors import NotifyError
+
+SUBPROTOCOL = "cloudevents.json"
+# Answers to the upgrade request that no retry can fix: tell the caller at once.
+FATAL_STATUSES = frozenset({400, 401, 403, 404, 409, 413, 415, 422})
+TRY_AGAIN_LATER = 1013
+
+StreamStatus = Literal["connecting", "live", "reconnecting", "closed"]
+
+
+@dataclass(frozen=True)
+class ConnectionState:
+    """What a status line shows: the connection's state and what it knows."""
+
+    status: StreamStatus
+    attempt: int = 0
+    last_error: str | None = None
+    last_cursor: str | None = None
+
+
+StateCallback = Callable[[ConnectionState], None]
+
+
+def stream_url(server: str, params: dict[str, str]) -> str:
+    parts = urlsplit(server)
+    scheme = "wss" if parts.scheme == "https" else "ws"
+    path = parts.path.rstrip("/") + "/api/stream"
+    return urlunsplit((scheme, parts.netloc, path, urlencode(params), ""))
+
+
+def cursor_after(cursor: str | None, last: str | None) -> bool:
+    """Cursors are decimal strings; compare them as numbers to accept any padding."""
+    if cursor is None or last is None:
+        return True
+    try:
+        return int(cursor) > int(last)
+    except ValueError:
+        return cursor > last
+
+
+class Subscription:
+    """Async iterator of events with `cursor`, reconnecting with backoff and jitter."""
+
+    def __init__(self, server: str, token: str | None, since: str | None,
+                 params: dict[str, str], on_state: StateCallback | None,
+                 backoff: Backoff | None = None, open_timeout: float = 10.0,
+                 live_cursor: Callable[[], Awaitable[str | None]] | None = None) -> None:
+        self._server = server
+        self._live_cursor = live_cursor
+        self._token = token
+        self._params = params
+        self._on_state = on_state
+        self._backoff = backoff or Backoff(initial=0.1, maximum=5.0)
+        self._open_timeout = open_timeout
+        self.state = ConnectionState("connecting", last_cursor=since)
+
+    def _set(self, **changes: Any) -> None:
+        old, self.state = self.state, replace(self.state, **changes)
+        connection_changed = (old.status, old.attempt, old.last_error) != \
+            (self.state.status, self.state.attempt, self.state.last_error)
+        if connection_changed and self._on_state is not None:
+            self._on_state(self.state)  # a new cursor alone is not news
+
+    async def __aiter__(self) -> AsyncIterator[dict[str, Any]]:
+        if self._on_state is not None:
+            self._on_state(self.state)
+        try:
+            while True:
+                async with aclosing(self._one_connection()) as events:  # closes the socket on break
+                    async for event in events:
+                        yield event
+                await asyncio.sleep(self._backoff.next_delay())
+        finally:
+            self._set(status="closed")
+
+    async def _one_connection(self) -> AsyncIterator[dict[str, Any]]:
+        """Events of one connection; returns (after updating the state) when it drops."""
+        params = dict(self._params)
+        if self.state.last_cursor is None and self._live_cursor is not None:
+            # "Live only" still needs a position, or a reconnect would skip what happened meanwhile.
+            try:
+                self._set(last_cursor=await self._live_cursor())
+            except NotifyError as exc:
+                self._dropped(str(exc))
+                return
+        if self.state.last_cursor is not None:
+            params["since"] = self.state.last_cursor
+        url = stream_url(self._server, params)
+        try:
+            async with connect(url, subprotocols=[SUBPROTOCOL], additional_headers=auth_headers(self._token),
+                               open_timeout=self._open_timeout, max_size=None) as socket:
+                self._backoff.reset()
+                self._set(status="live", attempt=0, last_error=None)
+                async for frame in socket:
+                    event = self._decode(frame)
+                    cursor = event.get("cursor")
+                    if not cursor_after(cursor, self.state.last_cursor):
+                        continue  # already delivered before a reconnect
+                    self._set(last_cursor=cursor)
+                    yield event
+                self._dropped(f"connection closed ({socket.close_code})")
+        except InvalidStatus as exc:
+            self._raise_if_fatal(exc, url)
+            self._dropped(f"HTTP {exc.response.status_code}")
+        except ConnectionClosed as exc:
+            code = exc.rcvd.code if exc.rcvd else None
+            if code == TRY_AGAIN_LATER:
+                self._backoff.reset()  # slow consumer: resume at once from the cursor
+            self._dropped(f"connection closed ({code})" if code else "connection lost")
+        except (OSError, TimeoutError, InvalidHandshake) as exc:
+            self._dropped(str(unreachable(self._server, exc)))
+
+    def _decode(self, frame: str | bytes) -> dict[str, Any]:
+        try:
+            event = orjson.loads(frame)
+        except orjson.JSONDecodeError:
+            event = None
+        if not isinstance(event, dict):
+            raise codes.HUB_BAD_ANSWER.error(f"{self._server} streamed a frame that is not a JSON event")
+        return event
+
+    def _raise_if_fatal(self, exc: InvalidStatus, url: str) -> None:
+        status = exc.response.status_code
+        if status not in FATAL_STATUSES:
+            return
+        try:
+            body = orjson.loads(exc.response.body or b"null")
+        except orjson.JSONDecodeError:
+            body = None
+        raise error_from_answer(status, body, url) from None
+
+    def _dropped(self, reason: str) -> None:
+        status = "connecting" if self.state.status == "connecting" else "reconnecting"
+        self._set(status=status, attempt=self._backoff.attempt + 1, last_error=reason)
+
+
+__all__ = ["ConnectionState", "StateCallback", "Subscription"]

@@ -1,0 +1,113 @@
+"""`notifycenter config …`: see and change the configuration file and its contexts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from notifycenter.catalogue import client as codes
+from notifycenter.commands.common import CliContext, pass_cli
+from notifycenter.commands.output import echo, echo_json
+from notifycenter.config import (
+    Config,
+    ContextConfig,
+    check_server_url,
+    config_path,
+    load_config,
+    save_config,
+)
+from notifycenter.model.sanitize import sanitize_line
+
+REDACTED = "REDACTED"
+
+
+@click.group("config")
+def command() -> None:
+    """See and change the configuration file and its named contexts.
+
+    \b
+    Examples:
+      notifycenter config set-context prod --server https://notify.prod.example:9181 \\
+          --token-file ~/.config/notifycenter/prod.token
+      notifycenter config use-context prod
+      notifycenter config view
+    """
+
+
+@command.command("path")
+def path() -> None:
+    """Print the configuration file's path (NOTIFYCENTER_CONFIG overrides it)."""
+    echo(str(config_path()))
+
+
+@command.command("view")
+@pass_cli
+def view(cli: CliContext) -> None:
+    """Show the contexts (tokens redacted) and the hub this shell would talk to."""
+    config = load_config()
+    if cli.json:
+        target = cli.target()
+        echo_json({**config_json(config), "target": {"name": target.name, "server": target.server,
+                                                     "source": target.source}})
+        return
+    echo(f"file: {config.path}{'' if config.path.exists() else ' (not created yet)'}")
+    echo(f"current-context: {sanitize_line(config.current_context or '(none)')}")
+    for name, context in sorted(config.contexts.items()):
+        marker = "*" if name == config.current_context else " "
+        echo(f"{marker} {sanitize_line(name)}  {sanitize_line(context.server)}{token_note(context)}")
+    target = cli.target()  # after the listing: a broken context is easier to fix when seen
+    echo(f"using: {target.server} (from {describe_source(target.source, target.name)})")
+
+
+def config_json(config: Config) -> dict[str, Any]:
+    contexts = {name: {"server": c.server, "token-file": c.token_file, "token": REDACTED if c.token else None}
+                for name, c in config.contexts.items()}
+    return {"path": str(config.path), "current-context": config.current_context, "contexts": contexts}
+
+
+def token_note(context: ContextConfig) -> str:
+    if context.token:
+        return "  token: REDACTED"
+    if context.token_file:
+        return f"  token-file: {sanitize_line(context.token_file)}"
+    return ""
+
+
+def describe_source(source: str, name: str) -> str:
+    return {"flag": "--server", "env": "NOTIFYCENTER_SERVER", "context": f"context {name}",
+            "default": "the default"}[source]
+
+
+@command.command("use-context")
+@click.argument("name")
+def use_context(name: str) -> None:
+    """Make NAME the current context."""
+    config = load_config()
+    if name not in config.contexts:
+        known = ", ".join(sorted(config.contexts)) or "none"
+        raise codes.UNKNOWN_CONTEXT.error(f"context {name!r} is not in {config.path} (contexts: {known})")
+    config.current_context = name
+    save_config(config)
+    echo(f"Switched to context {sanitize_line(name)}.")
+
+
+@command.command("set-context")
+@click.argument("name")
+@click.option("--server", "server_url", required=True, help="The hub's URL.")
+@click.option("--token-file", help="File holding the bearer token (~ expanded).")
+@click.option("--current/--no-current", default=None,
+              help="Also make it the current context (default: only when there is none).")
+def set_context(name: str, server_url: str, token_file: str | None, current: bool | None) -> None:
+    """Create or change context NAME."""
+    config = load_config()
+    previous = config.contexts.get(name)
+    config.contexts[name] = ContextConfig(server=check_server_url(server_url, origin="--server"),
+                                          token_file=token_file if token_file is not None
+                                          else (previous.token_file if previous else None),
+                                          token=previous.token if previous else None)
+    if current or (current is None and config.current_context is None):
+        config.current_context = name
+    save_config(config)
+    echo(f"Context {sanitize_line(name)} {'changed' if previous else 'created'}"
+         f"{' and current' if config.current_context == name else ''}.")

@@ -1,0 +1,164 @@
+"""Output the commands share: JSON for scripts, width-aware tables for people.
+
+Everything that came from an event is untrusted: table cells go through `sanitize_line`,
+and JSON escapes the characters a terminal would act on while keeping the text itself.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import sys
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import click
+import orjson
+from rich.cells import cell_len, set_cell_size
+
+from notifycenter.model.errors import ErrorSpec
+from notifycenter.model.sanitize import sanitize_line
+
+ELLIPSIS = "…"
+MIN_COLUMN = 6
+MIN_LAST_COLUMN = 10
+GAP = "  "
+# Characters JSON may carry raw but a terminal would act on or reorder: escape them.
+_UNSAFE_CATEGORIES = frozenset({"Cc", "Cf", "Co", "Cs", "Zl", "Zp"})
+_NOT_PRINTABLE_ASCII = re.compile(r"[^\x20-\x7e\n]")
+SEVERITY_COLOURS = {
+    "EMERGENCY": "red", "ALERT": "red", "CRITICAL": "red", "ERROR": "red",
+    "WARNING": "yellow", "NOTICE": "cyan", "SUCCESS": "green", "INFO": "blue", "DEBUG": "white",
+}
+
+
+def json_text(value: Any, *, indent: bool = True) -> str:
+    """JSON with the original text, every control or format character as a \\u escape."""
+    option = orjson.OPT_INDENT_2 if indent else 0
+    text = orjson.dumps(value, option=option | orjson.OPT_NON_STR_KEYS).decode()
+    return _NOT_PRINTABLE_ASCII.sub(_escape_unsafe, text)
+
+
+def _escape_unsafe(match: re.Match[str]) -> str:
+    char = match.group()
+    if unicodedata.category(char) not in _UNSAFE_CATEGORIES:
+        return char
+    encoded = char.encode("utf-16-be")
+    return "".join(f"\\u{int.from_bytes(encoded[i:i + 2], 'big'):04x}" for i in range(0, len(encoded), 2))
+
+
+def echo_json(value: Any, *, indent: bool = True) -> None:
+    click.echo(json_text(value, indent=indent))
+
+
+def use_colour() -> bool | None:
+    """None lets click decide (colour on a terminal); NO_COLOR turns it off."""
+    return False if os.environ.get("NO_COLOR") else None
+
+
+def echo(text: str = "", *, err: bool = False) -> None:
+    click.echo(text, err=err, color=use_colour())
+
+
+UNLIMITED = 1 << 20
+
+
+def terminal_width() -> int:
+    """The terminal's columns; piped output is not cut, so that grep sees whole lines."""
+    if os.environ.get("COLUMNS") or sys.stdout.isatty():
+        return shutil.get_terminal_size((120, 24)).columns
+    return UNLIMITED
+
+
+def fit(text: str, width: int) -> str:
+    """Cut to `width` terminal cells, with an ellipsis when something was cut."""
+    if cell_len(text) <= width:
+        return text
+    return set_cell_size(text, max(width - 1, 0)) + ELLIPSIS if width > 0 else ""
+
+
+def fit_left(text: str, width: int) -> str:
+    """Cut from the left: `urn:meshery:adapter:istio` keeps `…adapter:istio`."""
+    if cell_len(text) <= width or width <= 0:
+        return fit(text, width)
+    tail = text
+    while cell_len(tail) > width - 1:
+        tail = tail[1:]
+    return ELLIPSIS + tail
+
+
+def render_table(headers: Sequence[str], rows: Iterable[Sequence[Any]], *, width: int | None = None,
+                 caps: Sequence[int] | None = None, severity_column: int | None = None,
+                 keep: Sequence[int] = (), cut_left: Sequence[int] = ()) -> list[str]:
+    """Lines of a plain table; the last column takes what the others leave of `width`.
+
+    When the terminal is narrow, columns shrink widest first, except those in `keep`;
+    those in `cut_left` lose their beginning rather than their end. Cells are sanitised
+    here, so callers pass raw event text.
+    """
+    cells = [[sanitize_line(cell) for cell in row] for row in rows]
+    width = width or terminal_width()
+    caps = caps or [40] * len(headers)
+    widths = [min(max([cell_len(h)] + [cell_len(r[i]) for r in cells]), caps[i]) for i, h in enumerate(headers[:-1])]
+    gaps = len(GAP) * (len(headers) - 1)
+    # The last column (a summary, a name) is what people read: it keeps a quarter at least.
+    _shrink(widths, width - gaps - max(MIN_LAST_COLUMN, width // 4), keep)
+    natural_last = max([cell_len(headers[-1])] + [cell_len(r[-1]) for r in cells])
+    widths.append(max(min(natural_last, width - gaps - sum(widths)), MIN_LAST_COLUMN))
+    layout = _Layout(widths, severity_column, frozenset(cut_left))
+    return [layout.line(headers, header=True)] + [layout.line(row) for row in cells]
+
+
+def _shrink(widths: list[int], budget: int, keep: Sequence[int]) -> None:
+    """Narrow the widest shrinkable columns first until they fit `budget`."""
+    shrinkable = [i for i in range(len(widths)) if i not in keep]
+    while shrinkable and sum(widths) > budget:
+        widest = max(shrinkable, key=widths.__getitem__)
+        if widths[widest] <= MIN_COLUMN:
+            return
+        widths[widest] -= 1
+
+
+@dataclass(frozen=True)
+class _Layout:
+    widths: Sequence[int]
+    severity_column: int | None
+    cut_left: frozenset[int]
+
+    def line(self, row: Sequence[str], header: bool = False) -> str:
+        parts = []
+        last = len(self.widths) - 1
+        for index, (cell, size) in enumerate(zip(row, self.widths)):
+            text = fit_left(cell, size) if index in self.cut_left and not header else fit(cell, size)
+            padded = text if index == last else text + " " * (size - cell_len(text))
+            if header:
+                padded = click.style(padded, bold=True)
+            elif index == self.severity_column:
+                padded = severity_style(padded)
+            parts.append(padded)
+        return GAP.join(parts).rstrip()
+
+
+def severity_style(text: str) -> str:
+    colour = SEVERITY_COLOURS.get(text.strip())
+    return click.style(text, fg=colour) if colour else text
+
+
+def short_time(text: str | None) -> str:
+    """`2026-11-28T09:00:00.000Z` as `2026-11-28 09:00:00` (UTC): what fits a column."""
+    if not text:
+        return ""
+    return text.replace("T", " ")[:19]
+
+
+def compact_time(text: str | None) -> str:
+    """`2026-11-28T09:00:00.000Z` as `11-28 09:00:00` (UTC), for narrow tables."""
+    return short_time(text)[5:]
+
+
+def usage_error(spec: ErrorSpec, detail: str) -> click.UsageError:
+    """A usage error (exit 2) that still carries its catalogued code."""
+    return click.UsageError(f"{spec.code}: {spec.short}: {detail}")
