@@ -21,3 +21,19 @@ def test_length_is_capped():
     assert sanitize("x" * 10, limit=5) == "xxxx…"
     assert len(sanitize("y" * 100_000)) == 4096
     assert sanitize(None) == "" and sanitize(42) == "42"
+
+
+def test_unsafe_ranges_match_the_unicode_database():
+    import sys
+    import unicodedata
+
+    from notifycenter.model.sanitize import UNSAFE_RANGES
+
+    listed = {cp for low, high in UNSAFE_RANGES for cp in range(low, high + 1)}
+    expected = {
+        cp for cp in range(sys.maxunicode + 1)
+        if unicodedata.category(chr(cp)) in ("Cc", "Cf", "Co") and chr(cp) not in "\n\t"
+    }
+    missing = expected - listed
+    # A newer Unicode may add format characters: those must be listed; the rest may stay.
+    assert not missing, f"add these to UNSAFE_RANGES: {sorted(hex(c) for c in missing)[:20]}"

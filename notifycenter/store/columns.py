@@ -1,0 +1,45 @@
+"""Vector helpers over byte columns: a mask is `bytes` with 1 where a row is kept.
+
+Masks are combined as big integers and turned into row ids with `itertools.compress`,
+so no Python bytecode runs per row.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from array import array
+from collections.abc import Iterable, Iterator
+
+
+def table(accept: Iterable[int]) -> bytes:
+    """A `bytes.translate` table mapping accepted byte values to 1, the rest to 0."""
+    wanted = set(accept)
+    return bytes(1 if value in wanted else 0 for value in range(256))
+
+
+def mask_and(left: bytes, right: bytes) -> bytes:
+    size = len(left)
+    return (int.from_bytes(left, "little") & int.from_bytes(right, "little")).to_bytes(size, "little")
+
+
+def mask_or(left: bytes, right: bytes) -> bytes:
+    size = len(left)
+    return (int.from_bytes(left, "little") | int.from_bytes(right, "little")).to_bytes(size, "little")
+
+
+def positions_of(column: array, value: int) -> Iterator[int]:
+    """Indexes where `column` holds `value`, found by a byte search over the column.
+
+    `column` must not be resized meanwhile: pass a copy when another thread appends.
+    """
+    size = column.itemsize
+    needle = re.compile(re.escape(value.to_bytes(size, sys.byteorder)))
+    start = 0
+    while (found := needle.search(column, start)) is not None:  # type: ignore[call-overload]
+        offset = found.start()
+        if offset % size == 0:
+            yield offset // size
+            start = offset + size
+        else:
+            start = offset + 1

@@ -1,0 +1,477 @@
+"""The client-side store: every event the notification center has seen, in columns.
+
+A row is one notification as the list shows it: repeated occurrences (same source, type,
+error code, subject and severity) fold into one row while it is still unacknowledged and
+open. Per-row data lives in `array` columns and interned string tables, not in a dict
+per event, so that a million events fit in a few hundred megabytes (docs/store.md).
+Row ids never change. Display order is a log of row ids: a row moves to the top by being
+appended again, its old entry left behind as a tombstone.
+"""
+
+from __future__ import annotations
+
+import heapq
+from array import array
+from bisect import bisect_left
+from collections.abc import Callable, Iterable, Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from notifycenter.model.errors import NotifyError
+from notifycenter.model.event import describe, span_ids
+from notifycenter.model.lifecycle import (
+    LifecycleChange,
+    LifecycleState,
+    Verb,
+    parse_time,
+    read_lifecycle_event,
+)
+from notifycenter.model.sanitize import sanitize_line
+from notifycenter.model.severity import (
+    Bucket,
+    Severity,
+    bucket_of,
+    parse_severity,
+    severity_from_number,
+)
+from notifycenter.store.intindex import IntIndex
+from notifycenter.store.raw import RawEvents
+from notifycenter.store.rowstate import (
+    same_change,
+    state_from_record,
+    status_code,
+    until_ms,
+)
+from notifycenter.store.strings import StringTable
+from notifycenter.store.text import TextColumn
+from notifycenter.store.types import (
+    ACKNOWLEDGED,
+    ARCHIVED,
+    BUCKETS,
+    CODE_OF_BUCKET,
+    NONE,
+    READ,
+    STATUS_OF_CODE,
+    UNREAD,
+    BucketCount,
+    RowIndex,
+    RowView,
+    StoreChange,
+    ViewQuery,
+)
+
+SUMMARY_LIMIT = 200
+ACTOR_LIMIT = 64
+_AUDIT = CODE_OF_BUCKET[Bucket.AUDIT]
+_FOLDABLE = frozenset({UNREAD, READ})
+
+
+class EventStore:
+    """Holds events and their lifecycle; answers the list's queries. Never imports Textual.
+
+    Writes (`add`, `add_records`, `tick`, marks) happen on one thread; `select` may run
+    in another at the same time: it reads snapshots of the columns.
+    """
+
+    def __init__(self, *, clock: Callable[[], datetime] | None = None, capacity_hint: int = 0) -> None:
+        self._clock = clock or (lambda: datetime.now(UTC))
+        # One entry per occurrence (event).
+        self._ev_cursor = array("q")
+        self._ev_key = array("q")  # hash of (source, id): lifecycle events name their target so
+        self._ev_row = array("i")
+        self._ev_span = array("Q")  # operation span id, 0 when none
+        # Cursors arrive in log order, so `_ev_cursor` is sorted and bisected; an index is
+        # built only once an older cursor arrives after a newer one (older record pages).
+        self._by_cursor: IntIndex | None = None
+        self._by_key = IntIndex(self._ev_key, capacity_hint)
+        # One entry per row.
+        self._time = array("q")
+        self._severity = bytearray()
+        self._bucket = bytearray()
+        self._status = bytearray()
+        self._label = array("I")  # (source, type, code) triple, see `labels`
+        self._subject = array("I")
+        self._count = array("I")
+        self._newest = array("i")
+        self._pos = array("i")
+        self._fold_key = array("q")
+        self._fold = IntIndex(self._fold_key, capacity_hint)
+        self._summaries = TextColumn()
+        self._raw = RawEvents()
+        self._raw_entry = array("i")  # the newest occurrence's JSON in `_raw`
+        # Display order, oldest first; `_current[i]` is 0 once row `_log[i]` moved on.
+        self._log = array("i")
+        self._current = bytearray()
+        self.sources, self.types, self.codes, self.subjects = (StringTable() for _ in range(4))
+        # Rows share few (source, type, code) triples: one column and one small table
+        # serve folding, display and text search.
+        self.labels: list[tuple[int, int, int]] = [(0, 0, 0)]
+        self._label_ids: dict[tuple[int, int, int], int] = {(0, 0, 0): 0}
+        self._states: dict[int, LifecycleState] = {}
+        self._history: dict[int, list[LifecycleChange]] = {}
+        self._expiry: list[tuple[int, int]] = []
+        self._counts = [[0] * 6 for _ in BUCKETS]
+        self._max_cursor = -1
+        self._lifecycle_cursor = -1
+        self.ordered = True
+        self.orphans = 0
+        self.marks: set[int] = set()
+
+    # -- size ------------------------------------------------------------------------
+
+    def __len__(self) -> int:
+        """Rows (folded notifications), archived ones included."""
+        return len(self._time)
+
+    @property
+    def event_count(self) -> int:
+        """Occurrences held: every stored event, folded or not."""
+        return len(self._ev_cursor)
+
+    @property
+    def log_length(self) -> int:
+        return len(self._log)
+
+    # -- writing ---------------------------------------------------------------------
+
+    def add(self, events: Iterable[Mapping[str, Any]]) -> StoreChange:
+        """Streamed events (with `cursor`), in log order: lifecycle events are applied, the
+        rest stored; an already held cursor is a duplicate and ignored."""
+        change = StoreChange(log_start=len(self._log))
+        now = self._clock()
+        for event in events:
+            cursor = _cursor_int(event.get("cursor"))
+            if cursor is None:
+                change.skipped += 1
+                continue
+            lifecycle = read_lifecycle_event(event)
+            if lifecycle is not None:
+                if cursor <= self._lifecycle_cursor:
+                    change.duplicates += 1
+                else:
+                    self._lifecycle_cursor = cursor
+                    self._apply(lifecycle, now, change)
+            elif self._occurrence(cursor) is not None:
+                change.duplicates += 1
+            else:
+                self._insert(event, cursor, None, now, change)
+        self._expire(now, change)
+        change.log_end = len(self._log)
+        return change
+
+    def add_records(self, records: Iterable[Mapping[str, Any]]) -> StoreChange:
+        """Records of `GET /api/events` (newest first is fine): each carries its status.
+
+        A record for an event already held refreshes that event's row status. Lifecycle
+        events among them are skipped: the records' statuses already include them."""
+        change = StoreChange(log_start=len(self._log))
+        now = self._clock()
+        given = list(records)
+        ordered = sorted(
+            ((c, r) for r in given if (c := _cursor_int(r.get("cursor") or _event_of(r).get("cursor"))) is not None),
+            key=lambda pair: pair[0],
+        )
+        change.skipped = len(given) - len(ordered)
+        for cursor, record in ordered:
+            event, state = _event_of(record), state_from_record(record)
+            if read_lifecycle_event(event) is not None:
+                continue
+            known = self._occurrence(cursor)
+            if known is None:
+                self._insert(event, cursor, state, now, change)
+            else:
+                change.duplicates += 1
+                self._refresh_from_record(known, state, now, change)
+        self._expire(now, change)
+        change.log_end = len(self._log)
+        return change
+
+    def tick(self) -> StoreChange:
+        """Let acks whose `until` has passed lapse; call it about once a second."""
+        change = StoreChange(log_start=len(self._log), log_end=len(self._log))
+        self._expire(self._clock(), change)
+        return change
+
+    def _insert(self, event: Mapping[str, Any], cursor: int, state: LifecycleState | None,
+                now: datetime, change: StoreChange) -> None:
+        text = describe(event)
+        severity = _severity(event)
+        bucket = CODE_OF_BUCKET[bucket_of(severity, event.get("category"))]
+        source_raw = event.get("source") if isinstance(event.get("source"), str) else ""
+        label = self._label_of((self.sources.intern(source_raw), self.types.intern(event.get("type")),
+                                self.codes.intern(text.code)))
+        ids = (label, self.subjects.intern(event.get("subject")))
+        occurrence = len(self._ev_cursor)
+        self._ev_cursor.append(cursor)
+        self._ev_key.append(hash((source_raw, str(event.get("id", "")))))
+        spans = span_ids(event)
+        self._ev_span.append(int(spans[1], 16) if spans else 0)
+        status = NONE if bucket == _AUDIT else status_code(state, now)
+        summary = sanitize_line(text.summary, SUMMARY_LIMIT)
+        fold_key = hash((*ids, int(severity)))
+        row = self._fold.get(fold_key)
+        if row is not None and self._can_fold(row, ids, severity, status):
+            self._ev_row.append(row)
+            self._fold_into(row, occurrence, event, summary, state, now, change)
+        else:
+            row = len(self._time)
+            self._ev_row.append(row)
+            self._new_row(row, occurrence, event, ids, severity, bucket, summary, fold_key, change)
+            self._set_state(row, state, now, change)
+        self._by_key.put(self._ev_key[occurrence], occurrence)
+        if cursor < self._max_cursor:
+            self.ordered = False
+            change.reordered = True
+            if self._by_cursor is None:
+                self._by_cursor = IntIndex(self._ev_cursor, occurrence)
+                for earlier in range(occurrence):
+                    self._by_cursor.put(self._ev_cursor[earlier], earlier)
+        if self._by_cursor is not None:
+            self._by_cursor.put(cursor, occurrence)
+        self._max_cursor = max(self._max_cursor, cursor)
+        change.events += 1
+
+    def _label_of(self, triple: tuple[int, int, int]) -> int:
+        found = self._label_ids.get(triple)
+        if found is None:
+            found = self._label_ids[triple] = len(self.labels)
+            self.labels.append(triple)
+        return found
+
+    def _can_fold(self, row: int, ids: tuple[int, int], severity: Severity, status: int) -> bool:
+        same = (self._label[row], self._subject[row]) == ids
+        if not same or self._severity[row] != severity:
+            return False  # a hash collision, not a repeat
+        current = self._status[row]
+        return (current == status == NONE) or (current in _FOLDABLE and status in _FOLDABLE)
+
+    def _new_row(self, row: int, occurrence: int, event: Mapping[str, Any], ids: tuple[int, int],
+                 severity: Severity, bucket: int, summary: str, fold_key: int, change: StoreChange) -> None:
+        self._time.append(_time_ms(event.get("time")))
+        self._severity.append(int(severity))
+        self._bucket.append(bucket)
+        self._status.append(NONE if bucket == _AUDIT else UNREAD)
+        self._label.append(ids[0])
+        self._subject.append(ids[1])
+        self._count.append(1)
+        self._newest.append(occurrence)
+        self._pos.append(len(self._log))
+        self._fold_key.append(fold_key)
+        self._summaries.append(summary)
+        self._raw_entry.append(self._raw.append(event))
+        self._log.append(row)
+        self._current.append(1)
+        self._fold.put(fold_key, row)
+        self._counts[bucket][self._status[row]] += 1
+        change.new_rows.append(row)
+        change.counts_changed = True
+
+    def _fold_into(self, row: int, occurrence: int, event: Mapping[str, Any], summary: str,
+                   state: LifecycleState | None, now: datetime, change: StoreChange) -> None:
+        """A repeat: count it; when it is the newest, show it and move the row to the top."""
+        bucket = self._bucket[row]
+        self._counts[bucket][self._status[row]] += 1
+        self._count[row] += 1
+        change.counts_changed = True
+        change.changed_rows.add(row)
+        if self._ev_cursor[occurrence] < self._ev_cursor[self._newest[row]]:
+            return
+        self._newest[row] = occurrence
+        self._time[row] = _time_ms(event.get("time"))
+        self._summaries.replace(row, summary)
+        self._raw_entry[row] = self._raw.append(event)
+        self._current[self._pos[row]] = 0
+        self._pos[row] = len(self._log)
+        self._log.append(row)
+        self._current.append(1)
+        change.moved_rows.append(row)
+        if self._status[row] != NONE:
+            # A new occurrence is news: the row is unread again unless the record says read.
+            held = self._states.get(row)
+            if held is not None:
+                held.read = bool(state and state.read)
+                self._set_status(row, status_code(held, now), change)
+            elif state is not None:
+                self._set_state(row, state, now, change)
+
+    def _set_state(self, row: int, state: LifecycleState | None, now: datetime, change: StoreChange) -> None:
+        if state is None or self._status[row] == NONE:
+            return
+        self._states[row] = state
+        self._set_status(row, status_code(state, now), change)
+        lapse = until_ms(state)
+        if lapse is not None:
+            heapq.heappush(self._expiry, (lapse, row))
+
+    def _set_status(self, row: int, code: int, change: StoreChange) -> None:
+        old = self._status[row]
+        if old == code:
+            return
+        counts, count = self._counts[self._bucket[row]], self._count[row]
+        counts[old] -= count
+        counts[code] += count
+        self._status[row] = code
+        change.changed_rows.add(row)
+        change.status_rows.add(row)
+        change.counts_changed = True
+
+    def _refresh_from_record(self, occurrence: int, state: LifecycleState | None, now: datetime,
+                             change: StoreChange) -> None:
+        row = self._ev_row[occurrence]
+        if self._newest[row] != occurrence or self._status[row] == NONE:
+            return
+        if state is None:
+            self._states.pop(row, None)
+            self._set_status(row, UNREAD, change)
+        else:
+            self._set_state(row, state, now, change)
+
+    def _apply(self, lifecycle: LifecycleChange, now: datetime, change: StoreChange) -> None:
+        occurrence = self._by_key.get(hash((lifecycle.target_source, str(lifecycle.target_id))))
+        row = None if occurrence is None else self._ev_row[occurrence]
+        if row is None or self.sources.raw[self.labels[self._label[row]][0]] != lifecycle.target_source:
+            self.orphans += 1  # its target was never loaded here
+            return
+        if self._status[row] == NONE:
+            return  # audit events have no lifecycle
+        state = self._states.setdefault(row, LifecycleState())
+        state.apply(lifecycle.verb, lifecycle.actor, lifecycle.at, lifecycle.comment, lifecycle.until)
+        history = self._history.setdefault(row, [])
+        if not history or not same_change(history[-1], lifecycle):
+            history.append(lifecycle)
+        self._set_status(row, status_code(state, now), change)
+        change.changed_rows.add(row)
+        change.lifecycle += 1
+        lapse = until_ms(lifecycle) if lifecycle.verb is Verb.ACK else None
+        if lapse is not None:
+            heapq.heappush(self._expiry, (lapse, row))
+
+    def _expire(self, now: datetime, change: StoreChange) -> None:
+        now_ms = int(now.timestamp() * 1000)
+        while self._expiry and self._expiry[0][0] <= now_ms:
+            _, row = heapq.heappop(self._expiry)
+            state = self._states.get(row)
+            if state is not None and self._status[row] == ACKNOWLEDGED:
+                self._set_status(row, status_code(state, now), change)
+
+    # -- reading ---------------------------------------------------------------------
+
+    def row(self, row_id: int) -> RowView:
+        status = self._status[row_id]
+        state = self._states.get(row_id)
+        acked_by = None
+        if status == ACKNOWLEDGED and state is not None:
+            acked_by = sanitize_line(state.acked_by or "", ACTOR_LIMIT)
+        severity = Severity(self._severity[row_id])
+        source, event_type, code = self.labels[self._label[row_id]]
+        return RowView(
+            row_id=row_id,
+            cursor=f"{self._ev_cursor[self._newest[row_id]]:016d}",
+            time_ms=self._time[row_id],
+            severity=severity,
+            bucket=BUCKETS[self._bucket[row_id]],
+            status=STATUS_OF_CODE[status],
+            acked_by=acked_by,
+            source=self.sources.display[source],
+            type=self.types.display[event_type],
+            subject=self.subjects.display[self._subject[row_id]],
+            summary=self._summaries.get(row_id),
+            code=self.codes.display[code],
+            count=self._count[row_id],
+            marked=row_id in self.marks,
+        )
+
+    def event(self, row_id: int) -> dict[str, Any]:
+        """The newest occurrence's full CloudEvent, as the hub sent it (untrusted text)."""
+        return self._raw.get(self._raw_entry[row_id])
+
+    def state(self, row_id: int) -> LifecycleState | None:
+        """The row's lifecycle (who acked, when, comment, until); None when untouched."""
+        return self._states.get(row_id)
+
+    def history(self, row_id: int) -> list[LifecycleChange]:
+        """Lifecycle changes this store has seen for the row, in log order."""
+        return list(self._history.get(row_id, ()))
+
+    def find(self, cursor: str | int) -> int | None:
+        """The row holding the event with this cursor (any occurrence), or None."""
+        value = _cursor_int(cursor)
+        occurrence = None if value is None else self._occurrence(value)
+        return None if occurrence is None else self._ev_row[occurrence]
+
+    def _occurrence(self, cursor: int) -> int | None:
+        if cursor > self._max_cursor:
+            return None
+        if self._by_cursor is not None:
+            return self._by_cursor.get(cursor)
+        found = bisect_left(self._ev_cursor, cursor)
+        return found if found < len(self._ev_cursor) and self._ev_cursor[found] == cursor else None
+
+    def cursors(self, row_id: int) -> list[str]:
+        """Cursors of every occurrence folded into the row, oldest first: acking a row
+        means acking each of them."""
+        from notifycenter.store.columns import positions_of
+
+        return [f"{self._ev_cursor[i]:016d}" for i in positions_of(self._ev_row, row_id)]
+
+    def position(self, row_id: int) -> int:
+        """The row's place in display order (larger is newer)."""
+        return self._pos[row_id]
+
+    def counts(self) -> dict[Bucket, BucketCount]:
+        """Events (occurrences) per bucket; archived ones are not counted, as the hub does."""
+        result = {}
+        for code, bucket in enumerate(BUCKETS):
+            counts = self._counts[code]
+            total = sum(counts) - counts[ARCHIVED]
+            result[bucket] = BucketCount(total, counts[UNREAD] + counts[READ])
+        return result
+
+    def select(self, view: ViewQuery, start: int = 0) -> RowIndex:
+        """Row ids matching `view`, newest first. With `start`, only rows whose newest
+        occurrence sits at display-log position `start` or later (a `StoreChange`'s
+        `log_start`): how a view takes in what just arrived."""
+        from notifycenter.store.select import select
+
+        return select(self, view, start)
+
+
+def _event_of(record: Mapping[str, Any]) -> Mapping[str, Any]:
+    event = record.get("event")
+    return event if isinstance(event, Mapping) else {}
+
+
+def _cursor_int(value: object) -> int | None:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.isdigit() and value.isascii():
+        return int(value)
+    return None
+
+
+_SEVERITIES: dict[object, Severity] = {}
+
+
+def _severity(event: Mapping[str, Any]) -> Severity:
+    """Liberal: a hub normalises severities, but a bad one must not stop the stream."""
+    key = tuple(v if isinstance(v, (str, int)) else None
+                for v in (event.get("severitytext"), event.get("severitynumber")))
+    found = _SEVERITIES.get(key)
+    if found is None:
+        found = Severity.INFO
+        try:
+            found = parse_severity(key[0]) if key[0] is not None else severity_from_number(key[1])
+        except (NotifyError, TypeError):
+            pass
+        if len(_SEVERITIES) < 1024:
+            _SEVERITIES[key] = found
+    return found
+
+
+def _time_ms(value: object) -> int:
+    if not isinstance(value, str):
+        return 0
+    try:
+        return int(parse_time(value).timestamp() * 1000)
+    except ValueError:
+        return 0

@@ -1,0 +1,161 @@
+"""`EventStore.select`: the list's rows for a query, computed over column snapshots.
+
+Cheap fields (bucket, severity, status) become one byte mask per row via
+`bytes.translate`; the display log is walked through that mask in C with `map` and
+`itertools.compress`. The costlier filters (operation, source, text, predicate) then run
+only on the rows left. Nothing here writes to the store, so it can run in a worker thread.
+"""
+
+from __future__ import annotations
+
+from array import array
+from itertools import compress
+from typing import TYPE_CHECKING, Any
+
+from notifycenter.model.errors import NotifyError
+from notifycenter.model.severity import Bucket, Severity, parse_severity
+from notifycenter.store.columns import mask_and, mask_or, positions_of, table
+from notifycenter.store.types import (
+    ARCHIVED,
+    CODE_OF_BUCKET,
+    NONE,
+    READ,
+    RESOLVED,
+    STATUS_FILTER_CODES,
+    UNREAD,
+    RowIndex,
+    ViewQuery,
+)
+
+if TYPE_CHECKING:
+    from notifycenter.store.core import EventStore
+
+_NOT_ARCHIVED = frozenset({UNREAD, READ, 2, RESOLVED, NONE})
+
+
+def select(store: EventStore, view: ViewQuery, start: int = 0) -> RowIndex:
+    end, row_end = len(store._log), len(store._time)  # rows are created before logged
+    row_mask = _row_mask(store, view)
+    if row_mask is not None and start == 0 and row_mask.count(1) * 8 < end:
+        rows = _few_in_order(store, row_mask, end)
+    else:
+        rows = _walk_log(store, row_mask, start, end)
+    rows = _post_filters(store, view, rows)
+    if not store.ordered:
+        cursor, newest = store._ev_cursor, store._newest
+        rows = array("i", sorted(rows, key=lambda row: cursor[newest[row]], reverse=True))
+    index = RowIndex("i", rows)
+    index.log_end, index.row_end = end, row_end
+    return index
+
+
+def _walk_log(store: EventStore, row_mask: bytes | None, start: int, end: int) -> array:
+    """Rows in display order: the log read backwards, keeping live entries of kept rows."""
+    log = store._log[start:end]
+    keep = bytes(store._current[start:end])
+    if row_mask is not None:
+        keep = mask_and(keep, bytes(map(row_mask.__getitem__, log)))
+    return array("i", compress(reversed(log), reversed(keep)))
+
+
+def _few_in_order(store: EventStore, row_mask: bytes, end: int) -> array:
+    """When few rows are kept, sorting them by display position beats walking the log.
+    Rows placed at or after `end` (meanwhile) are left for the next `start=end` select."""
+    position = store._pos[: len(row_mask)]
+    kept = list(compress(range(len(row_mask)), row_mask))
+    placed = compress(kept, map(end.__gt__, map(position.__getitem__, kept)))
+    return array("i", sorted(placed, key=position.__getitem__, reverse=True))
+
+
+def _row_mask(store: EventStore, view: ViewQuery) -> bytes | None:
+    """Rows kept by the byte-column filters, or None when they keep every row."""
+    count = len(store._status)
+    masks: list[bytes] = []
+    statuses = _statuses(store, view)
+    if statuses is not None:
+        masks.append(store._status[:count].translate(table(statuses)))
+    if view.text:
+        masks.append(_text_mask(store, view.text, count))
+    buckets = _buckets(view)
+    if buckets is not None:
+        masks.append(store._bucket[:count].translate(table(buckets)))
+    if view.min_severity is not None:
+        floor = _severity(view.min_severity)
+        masks.append(store._severity[:count].translate(table(range(floor, 256))))
+    if not masks:
+        return None
+    result = bytes(masks[0])
+    for mask in masks[1:]:
+        result = mask_and(result, mask)
+    return result
+
+
+def _statuses(store: EventStore, view: ViewQuery) -> frozenset[int] | None:
+    wanted = STATUS_FILTER_CODES[view.status] if view.status else None
+    if view.unacked_errors_only:
+        wanted = (wanted or STATUS_FILTER_CODES["unacked"]) & STATUS_FILTER_CODES["unacked"]
+    if wanted is None:
+        archived = sum(counts[ARCHIVED] for counts in store._counts)
+        return _NOT_ARCHIVED if archived else None
+    return wanted
+
+
+def _buckets(view: ViewQuery) -> set[int] | None:
+    wanted = None if view.bucket is None else {CODE_OF_BUCKET[Bucket(view.bucket)]}
+    if view.unacked_errors_only:
+        errors = {CODE_OF_BUCKET[Bucket.ERRORS]}
+        wanted = errors if wanted is None else wanted & errors
+    return wanted
+
+
+def _severity(value: Severity | int | str) -> int:
+    return int(parse_severity(value)) if isinstance(value, str) else int(value)
+
+
+def _post_filters(store: EventStore, view: ViewQuery, rows: array) -> array:
+    if view.operation:
+        rows = _keep_operation(store, view.operation, rows)
+    if view.source:
+        sources = store.sources.ids_with_prefix(view.source)
+        labels = {n for n, (source, _, _) in enumerate(store.labels[:]) if source in sources}
+        rows = array("i", compress(rows, map(labels.__contains__, map(store._label.__getitem__, rows))))
+    if view.predicate is not None:
+        rows = _keep_predicate(store, view.predicate, rows)
+    return rows
+
+
+def _keep_operation(store: EventStore, span_hex: str, rows: array) -> array:
+    try:
+        span = int(span_hex, 16)
+    except ValueError:
+        return array("i")
+    spans = store._ev_span[: len(store._ev_row)]  # a copy: `add` may append meanwhile
+    owners = {store._ev_row[i] for i in positions_of(spans, span)}
+    return array("i", compress(rows, map(owners.__contains__, rows)))
+
+
+def _text_mask(store: EventStore, text: str, count: int) -> bytes:
+    """Rows whose summary contains `text`, or whose source, type or code does: those
+    come from the few (source, type, code) triples that contain it."""
+    needle = text.lower()
+    hits = store._summaries.mask_containing(needle, count)
+    sources, types, codes = (strings.ids_containing(needle) for strings in (store.sources, store.types, store.codes))
+    labels = set()
+    if sources or types or codes:
+        labels = {n for n, (source, kind, code) in enumerate(store.labels[:])
+                  if source in sources or kind in types or code in codes}
+    if labels:
+        hits = mask_or(hits, bytes(map(labels.__contains__, store._label[:count])))
+    return hits
+
+
+def _keep_predicate(store: EventStore, predicate: Any, rows: array) -> array:
+    kept = array("i")
+    for row in rows:
+        try:
+            matched = predicate(store.event(row))
+        except (NotifyError, LookupError, TypeError, ValueError):
+            matched = False  # a filter that cannot evaluate an event does not match it
+        if matched:
+            kept.append(row)
+    return kept

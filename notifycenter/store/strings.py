@@ -1,0 +1,45 @@
+"""Interned strings: a column holds a small int, the table holds each distinct string once."""
+
+from __future__ import annotations
+
+from notifycenter.model.sanitize import sanitize_line
+
+DISPLAY_LIMIT = 200
+
+
+class StringTable:
+    """Raw strings to ids, and each id's sanitised display form.
+
+    Id 0 is the empty string, so a missing attribute costs nothing. Display forms are
+    sanitised once, when a string is first seen, not on every render.
+    """
+
+    __slots__ = ("_ids", "display", "raw")
+
+    def __init__(self) -> None:
+        self._ids: dict[str, int] = {"": 0}
+        self.raw: list[str] = [""]
+        self.display: list[str] = [""]
+
+    def __len__(self) -> int:
+        return len(self.raw)
+
+    def intern(self, value: object) -> int:
+        text = value if isinstance(value, str) else ("" if value is None else str(value))
+        found = self._ids.get(text)
+        if found is None:
+            found = len(self.raw)
+            self._ids[text] = found
+            self.raw.append(text)
+            self.display.append(sanitize_line(text, DISPLAY_LIMIT))
+        return found
+
+    def id_of(self, value: str) -> int | None:
+        return self._ids.get(value)
+
+    def ids_containing(self, needle_lower: str) -> set[int]:
+        """Ids whose display form contains `needle_lower`, ignoring case."""
+        return {i for i, text in enumerate(self.display[:]) if i and needle_lower in text.lower()}
+
+    def ids_with_prefix(self, prefix: str) -> set[int]:
+        return {i for i, text in enumerate(self.raw[:]) if i and text.startswith(prefix)}

@@ -1,0 +1,148 @@
+"""What the store hands out: row views, counts, queries and change reports."""
+
+from __future__ import annotations
+
+from array import array
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, NamedTuple
+
+from notifycenter.model.lifecycle import Status
+from notifycenter.model.severity import Bucket, Severity
+
+# Row status codes, ordered from "needs attention" to "handled"; NONE is audit (no lifecycle).
+UNREAD, READ, ACKNOWLEDGED, RESOLVED, ARCHIVED, NONE = range(6)
+STATUS_OF_CODE: tuple[Status | None, ...] = (
+    Status.UNREAD, Status.READ, Status.ACKNOWLEDGED, Status.RESOLVED, Status.ARCHIVED, None,
+)
+CODE_OF_STATUS = {status: code for code, status in enumerate(STATUS_OF_CODE) if status}
+
+# Bucket codes follow the enum's order: errors, warnings, infos, audit.
+BUCKETS: tuple[Bucket, ...] = tuple(Bucket)
+CODE_OF_BUCKET = {bucket: code for code, bucket in enumerate(BUCKETS)}
+
+# Which status codes each STATUS_FILTERS value accepts (audit rows never match one).
+STATUS_FILTER_CODES: Mapping[str, frozenset[int]] = {
+    "unread": frozenset({UNREAD}),
+    "read": frozenset({READ}),
+    "acknowledged": frozenset({ACKNOWLEDGED}),
+    "unacked": frozenset({UNREAD, READ}),
+    "resolved": frozenset({RESOLVED}),
+    "archived": frozenset({ARCHIVED}),
+    "open": frozenset({UNREAD, READ, ACKNOWLEDGED}),
+}
+
+
+class RowIndex(array):
+    """Row ids from `EventStore.select`, with the display-log length they were selected
+    at (`log_end`): a view merging later changes skips what the index already has."""
+
+    log_end: int = 0
+    row_end: int = 0  # rows that existed then; ids from here on are newer
+
+
+class BucketCount(NamedTuple):
+    """Events in a bucket (archived ones not counted) and how many still need an ack."""
+
+    total: int
+    unacknowledged: int
+
+
+@dataclass(frozen=True, slots=True)
+class RowView:
+    """One list row, built on demand. Every string is sanitised for display (one line).
+
+    A row folds repeated occurrences (same source, type, error code, subject, severity);
+    it shows the newest one and `count` says how many there are.
+    """
+
+    row_id: int
+    cursor: str
+    time_ms: int
+    severity: Severity
+    bucket: Bucket
+    status: Status | None
+    acked_by: str | None
+    source: str
+    type: str
+    subject: str
+    summary: str
+    code: str
+    count: int
+    marked: bool
+
+    @property
+    def time(self) -> datetime | None:
+        """The newest occurrence's `time` (None when the event had none)."""
+        if not self.time_ms:
+            return None
+        return datetime.fromtimestamp(self.time_ms / 1000, tz=UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class ViewQuery:
+    """What the list shows. Every given field must hold (AND).
+
+    Without `status`, archived rows are left out, as the hub's list does.
+    `text` is a case-insensitive substring of summary, source, type or error code.
+    `predicate` (e.g. a compiled CESQL filter's `matches`) is called with each candidate's
+    full event, after the cheap fields have narrowed the candidates down: it is slower.
+    """
+
+    bucket: Bucket | str | None = None
+    min_severity: Severity | int | None = None
+    status: str | None = None
+    unacked_errors_only: bool = False
+    text: str | None = None
+    source: str | None = None
+    operation: str | None = None
+    predicate: Callable[[Mapping[str, Any]], bool] | None = None
+
+
+@dataclass(slots=True)
+class StoreChange:
+    """What one `add`/`add_records`/`tick` changed, so a view refreshes only that.
+
+    `status_rows` (a subset of `changed_rows`) are rows whose status changed: only those
+    can leave or enter a view filtered by status. `log_start`/`log_end` are positions in the store's display order log: rows whose
+    newest occurrence arrived in this change sit in that range (see `EventStore.select`'s
+    `start`). `moved_rows` are existing rows that a newer occurrence moved to the top.
+    `reordered` is True when rows arrived older than rows already held: a view should
+    select again rather than put the new rows on top.
+    """
+
+    log_start: int = 0
+    log_end: int = 0
+    row_end: int = 0  # rows that existed then; ids from here on are newer
+    new_rows: list[int] = field(default_factory=list)
+    moved_rows: list[int] = field(default_factory=list)
+    changed_rows: set[int] = field(default_factory=set)
+    status_rows: set[int] = field(default_factory=set)
+    events: int = 0
+    duplicates: int = 0
+    skipped: int = 0
+    lifecycle: int = 0
+    counts_changed: bool = False
+    reordered: bool = False
+
+    @property
+    def empty(self) -> bool:
+        return not (self.new_rows or self.moved_rows or self.changed_rows or self.counts_changed)
+
+    def merged(self, later: StoreChange) -> StoreChange:
+        """One change that says what this one and a later one said together."""
+        return StoreChange(
+            log_start=min(self.log_start, later.log_start),
+            log_end=max(self.log_end, later.log_end),
+            new_rows=self.new_rows + later.new_rows,
+            moved_rows=self.moved_rows + later.moved_rows,
+            changed_rows=self.changed_rows | later.changed_rows,
+            status_rows=self.status_rows | later.status_rows,
+            events=self.events + later.events,
+            duplicates=self.duplicates + later.duplicates,
+            skipped=self.skipped + later.skipped,
+            lifecycle=self.lifecycle + later.lifecycle,
+            counts_changed=self.counts_changed or later.counts_changed,
+            reordered=self.reordered or later.reordered,
+        )

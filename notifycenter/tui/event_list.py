@@ -1,0 +1,404 @@
+"""The event list: a line-API `ScrollView` over an index array of store row ids.
+
+Only visible lines are rendered, each from a cache keyed by row, width and highlight or
+mark state, so a million rows cost no more than fifty. Arrivals are merged in place
+(`StoreChanged`, coalesced when they come in bursts); a paused list only counts them.
+"""
+
+from __future__ import annotations
+
+from array import array
+from bisect import bisect_left
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from itertools import compress
+from typing import ClassVar
+
+from rich.style import Style
+from textual import events
+from textual.binding import Binding, BindingType
+from textual.cache import LRUCache
+from textual.geometry import Size
+from textual.message import Message
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from notifycenter.model.severity import Bucket
+from notifycenter.store import EventStore, StoreChange, ViewQuery
+from notifycenter.tui.rows import Columns, RowStyles, columns_for, render_row
+
+_CACHE_ROWS = 1024
+_SCAN_CHUNK = 4096
+
+
+class EventList(ScrollView, can_focus=True):
+    """Rows of an `EventStore`, newest first. Give it rows with `set_index`."""
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "event-list--cursor", "event-list--marked", "event-list--time", "event-list--errors",
+        "event-list--warnings", "event-list--infos", "event-list--audit", "event-list--unread",
+        "event-list--handled", "event-list--acknowledged", "event-list--source", "event-list--type",
+        "event-list--count",
+    }
+    DEFAULT_CSS = """
+    EventList { overflow-x: hidden; height: 1fr; }
+    EventList > .event-list--cursor { text-style: reverse; }
+    EventList > .event-list--unread { text-style: bold; }
+    EventList > .event-list--handled { text-style: dim; }
+    """
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("j,down", "cursor_down", "Down", show=False, id="list.down"),
+        Binding("k,up", "cursor_up", "Up", show=False, id="list.up"),
+        Binding("pagedown,ctrl+f", "page_down", "Page down", show=False, id="list.page-down"),
+        Binding("pageup,ctrl+b", "page_up", "Page up", show=False, id="list.page-up"),
+        Binding("g,home", "first", "Newest", show=False, id="list.first"),
+        Binding("G,end", "last", "Oldest", show=False, id="list.last"),
+        Binding("enter", "select", "Detail", id="list.select"),
+        Binding("space", "toggle_mark", "Mark", id="list.mark"),
+    ]
+
+    class Highlighted(Message):
+        """The cursor moved to another row (None when the list is empty)."""
+
+        def __init__(self, event_list: EventList, row_id: int | None) -> None:
+            super().__init__()
+            self.event_list = event_list
+            self.row_id = row_id
+
+        @property
+        def control(self) -> EventList:
+            return self.event_list
+
+        def can_replace(self, message: Message) -> bool:
+            return isinstance(message, EventList.Highlighted) and message.event_list is self.event_list
+
+    class Selected(Message):
+        """Enter (or a double click) on a row: show its detail."""
+
+        def __init__(self, event_list: EventList, row_id: int) -> None:
+            super().__init__()
+            self.event_list = event_list
+            self.row_id = row_id
+
+        @property
+        def control(self) -> EventList:
+            return self.event_list
+
+    class StoreChanged(Message):
+        """Post to the list after `store.add`: a burst of these coalesces into one."""
+
+        def __init__(self, change: StoreChange) -> None:
+            super().__init__()
+            self.change = change
+
+        def can_replace(self, message: Message) -> bool:
+            if not isinstance(message, EventList.StoreChanged):
+                return False
+            message.change = self.change.merged(message.change)  # the later one carries both
+            return True
+
+    class PendingChanged(Message):
+        """While paused: how many new rows wait to be shown."""
+
+        def __init__(self, event_list: EventList, count: int) -> None:
+            super().__init__()
+            self.event_list = event_list
+            self.count = count
+
+    def __init__(self, store: EventStore, *, index: array | None = None, view: ViewQuery | None = None,
+                 id: str | None = None, name: str | None = None, classes: str | None = None) -> None:
+        super().__init__(id=id, name=name, classes=classes)
+        self.store = store
+        self.view = view or ViewQuery()
+        self._index: array = index if index is not None else store.select(self.view)
+        self._seen = _watermark(self._index, store)  # what the index already reflects
+        self._cursor = 0
+        self._cache: LRUCache[tuple[int, bool, bool, int], Strip] = LRUCache(_CACHE_ROWS)
+        self._styles: RowStyles | None = None
+        self._columns: Columns | None = None
+        self._paused = False
+        self._pending: StoreChange | None = None
+        self._pending_new = 0
+        self.clock = lambda: datetime.now(UTC)
+        self.tz = None  # display time zone; None is the terminal's local time
+
+    # -- public API ----------------------------------------------------------------
+
+    @property
+    def index(self) -> array:
+        """Row ids shown, top to bottom (do not modify: give a new one to `set_index`)."""
+        return self._index
+
+    @property
+    def highlighted_row_id(self) -> int | None:
+        return self._index[self._cursor] if self._cursor < len(self._index) else None
+
+    @property
+    def cursor_position(self) -> int:
+        return self._cursor
+
+    @property
+    def marked(self) -> set[int]:
+        """Marked row ids (kept in the store, so they survive a new index)."""
+        return self.store.marks
+
+    @property
+    def paused(self) -> bool:
+        return self._paused
+
+    @paused.setter
+    def paused(self, value: bool) -> None:
+        self._paused = value
+        if not value and self._pending is not None:
+            pending, self._pending, self._pending_new = self._pending, None, 0
+            self._merge(pending)
+            self.post_message(self.PendingChanged(self, 0))
+
+    @property
+    def pending_new(self) -> int:
+        """New rows held back while paused."""
+        return self._pending_new
+
+    def set_index(self, index: array, view: ViewQuery | None = None) -> None:
+        """Show these rows (from `store.select(view)`), keeping the highlighted event and its
+        place on screen when it is still there, else the nearest older one."""
+        if view is not None:
+            self.view = view
+        if self._paused:
+            self._pending, self._pending_new = None, 0  # the new index already has them
+        keep, screen_row = self.highlighted_row_id, self._cursor - self.scroll_offset.y
+        self._index = index
+        self._seen = _watermark(index, self.store)
+        self.virtual_size = Size(0, len(index))
+        position = 0 if keep is None else self._position_of(keep)
+        self._place_cursor(position, screen_row, previous=keep)
+        self.refresh()
+
+    def refresh_rows(self, row_ids: Iterable[int]) -> None:
+        """Render these rows again (their status, count or text changed)."""
+        rows = set(row_ids)
+        if not rows:
+            return
+        width = self._width()
+        for row in rows:
+            for highlighted in (False, True):
+                for marked in (False, True):
+                    self._cache.discard((row, highlighted, marked, width))
+        top = self.scroll_offset.y
+        if rows.intersection(self._index[top: top + self.size.height]):
+            self.refresh()
+
+    def toggle_mark(self) -> None:
+        row = self.highlighted_row_id
+        if row is None:
+            return
+        self.store.marks.symmetric_difference_update({row})
+        self.refresh_rows([row])
+
+    def clear_marks(self) -> None:
+        marked = set(self.store.marks)
+        self.store.marks.clear()
+        self.refresh_rows(marked)
+
+    def apply_change(self, change: StoreChange) -> None:
+        """Take in what `store.add` changed (what `StoreChanged` does when handled)."""
+        self.refresh_rows(change.changed_rows)
+        if self._paused:
+            self._pending = change if self._pending is None else self._pending.merged(change)
+            self._pending_new += len(change.new_rows)
+            self.post_message(self.PendingChanged(self, self._pending_new))
+            return
+        self._merge(change)
+
+    # -- merging arrivals ----------------------------------------------------------
+
+    def _merge(self, change: StoreChange) -> None:
+        if change.reordered:
+            self.set_index(self.store.select(self.view), self.view)
+            return
+        log_seen, rows_seen = self._seen
+        fresh = self.store.select(self.view, start=max(change.log_start, log_seen))
+        self._seen = (max(log_seen, fresh.log_end), max(rows_seen, fresh.row_end))
+        # Rows that moved to the top since the index was made sit lower in it: take them out.
+        # Only those that match the view now were in it (a row's fields do not change).
+        position_of = self.store.position
+        moved = {row for row in change.moved_rows if row < rows_seen and position_of(row) >= log_seen}
+        moved.intersection_update(fresh)
+        if not fresh and not moved:
+            return
+        old_cursor, old_top = self._cursor, self.scroll_offset.y
+        following = old_cursor == 0 and old_top == 0
+        keep = self.highlighted_row_id
+        remaining, removed_above = self._without(moved, old_cursor)
+        self._index = fresh + remaining
+        self.virtual_size = Size(0, len(self._index))
+        if following or keep is None:
+            position = 0
+        elif keep in moved:
+            position = self._position_in(fresh, keep)
+        else:
+            position = old_cursor - removed_above + len(fresh)
+        self._place_cursor(position, old_cursor - old_top, previous=keep)
+        self.refresh()
+
+    def _without(self, rows: set[int], cursor: int) -> tuple[array, int]:
+        """The index minus `rows`, and how many of them sat above the cursor. Moved rows
+        were recent, so the scan usually stops near the top."""
+        index = self._index
+        if not rows:
+            return index, 0
+        wanted, kept, removed_above, start = set(rows), array("i"), 0, 0
+        while wanted and start < len(index):
+            chunk = index[start: start + _SCAN_CHUNK]
+            hits = bytes(map(wanted.__contains__, chunk))
+            if any(hits):
+                for offset in (i for i, hit in enumerate(hits) if hit):
+                    wanted.discard(chunk[offset])
+                    removed_above += start + offset < cursor
+                kept.extend(compress(chunk, (not hit for hit in hits)))
+            else:
+                kept.extend(chunk)
+            start += _SCAN_CHUNK
+        kept.extend(index[start:])
+        return kept, removed_above
+
+    def _position_of(self, row: int) -> int:
+        """Where `row` is in the index, or where it would be (the nearest older row)."""
+        return self._position_in(self._index, row)
+
+    def _position_in(self, index: array, row: int) -> int:
+        if not self.store.ordered:
+            try:
+                return index.index(row)
+            except ValueError:
+                return 0
+        position = self.store.position
+        return bisect_left(index, -position(row), key=lambda r: -position(r))
+
+    # -- cursor --------------------------------------------------------------------
+
+    def _place_cursor(self, position: int, screen_row: int, previous: int | None) -> None:
+        """Put the cursor at `position`, at `screen_row` lines from the top when possible;
+        announce it when that is another row than `previous`."""
+        self._cursor = max(0, min(position, len(self._index) - 1)) if self._index else 0
+        height = max(self.scrollable_content_region.height, 1)
+        screen_row = max(0, min(screen_row, height - 1))
+        self.scroll_to(y=max(self._cursor - screen_row, 0), animate=False, immediate=True)
+        if self.highlighted_row_id != previous:
+            self.post_message(self.Highlighted(self, self.highlighted_row_id))
+
+    def _move(self, position: int) -> None:
+        if not self._index:
+            return
+        old = self._cursor
+        self._cursor = max(0, min(position, len(self._index) - 1))
+        if self._cursor == old:
+            return
+        top, height = self.scroll_offset.y, max(self.scrollable_content_region.height, 1)
+        if self._cursor < top:
+            self.scroll_to(y=self._cursor, animate=False, immediate=True)
+        elif self._cursor >= top + height:
+            self.scroll_to(y=self._cursor - height + 1, animate=False, immediate=True)
+        self.refresh_line(old)
+        self.refresh_line(self._cursor)
+        self.post_message(self.Highlighted(self, self.highlighted_row_id))
+
+    def _page(self) -> int:
+        return max(self.scrollable_content_region.height - 1, 1)
+
+    def action_cursor_down(self) -> None:
+        self._move(self._cursor + 1)
+
+    def action_cursor_up(self) -> None:
+        self._move(self._cursor - 1)
+
+    def action_page_down(self) -> None:
+        self._move(self._cursor + self._page())
+
+    def action_page_up(self) -> None:
+        self._move(self._cursor - self._page())
+
+    def action_first(self) -> None:
+        self._move(0)
+
+    def action_last(self) -> None:
+        self._move(len(self._index) - 1)
+
+    def action_select(self) -> None:
+        row = self.highlighted_row_id
+        if row is not None:
+            self.post_message(self.Selected(self, row))
+
+    def action_toggle_mark(self) -> None:
+        self.toggle_mark()
+
+    # -- events --------------------------------------------------------------------
+
+    def on_mount(self) -> None:
+        self.virtual_size = Size(0, len(self._index))
+        if self._index:
+            self.post_message(self.Highlighted(self, self.highlighted_row_id))
+
+    def _on_event_list_store_changed(self, message: EventList.StoreChanged) -> None:
+        message.stop()
+        self.apply_change(message.change)
+
+    def on_click(self, event: events.Click) -> None:
+        offset = event.get_content_offset(self)
+        if offset is None:
+            return
+        self._move(self.scroll_offset.y + offset.y)
+        if event.chain == 2:
+            self.action_select()
+
+    def on_resize(self, event: events.Resize) -> None:
+        self._columns = None
+        self._cache.clear()
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._styles = None
+        self._cache.clear()
+
+    # -- rendering -----------------------------------------------------------------
+
+    def _width(self) -> int:
+        return self.scrollable_content_region.width
+
+    def render_line(self, y: int) -> Strip:
+        position = self.scroll_offset.y + y
+        width = self._width()
+        if position >= len(self._index) or width <= 0:
+            return Strip.blank(width, self.rich_style)
+        row = self._index[position]
+        highlighted = position == self._cursor
+        key = (row, highlighted, row in self.store.marks, width)
+        strip = self._cache.get(key)
+        if strip is None:
+            strip = render_row(self.store.row(row), self._columns_for(width), self._row_styles(),
+                               highlighted=highlighted, now=self.clock(), tz=self.tz)
+            self._cache.set(key, strip)
+        return strip
+
+    def _columns_for(self, width: int) -> Columns:
+        if self._columns is None or self._columns.width != width:
+            self._columns = columns_for(width)
+        return self._columns
+
+    def _row_styles(self) -> RowStyles:
+        if self._styles is None:
+            def part(name: str) -> Style:
+                return self.get_component_rich_style(f"event-list--{name}", partial=True)
+
+            self._styles = RowStyles(
+                base=self.rich_style, cursor=part("cursor"), marked=part("marked"), time=part("time"),
+                buckets={bucket: part(bucket.value) for bucket in Bucket},
+                unread=part("unread"), handled=part("handled"), acknowledged=part("acknowledged"),
+                source=part("source"), type=part("type"), count=part("count"),
+            )
+        return self._styles
+
+
+def _watermark(index: array, store: EventStore) -> tuple[int, int]:
+    """(display-log length, row count) that `index` reflects."""
+    return (getattr(index, "log_end", store.log_length), getattr(index, "row_end", len(store)))

@@ -1,0 +1,170 @@
+"""One event-list row as a `Strip`: columns, glyphs, time, responsive widths.
+
+Every string comes from an event, so it is sanitised again here (cheap: the store already
+did) and only ever placed in `Segment`s as plain text: nothing is parsed as markup.
+The severity column reads without colour: a glyph and a three-letter word.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, tzinfo
+
+from rich.cells import cell_len, set_cell_size
+from rich.segment import Segment
+from rich.style import Style
+from textual.strip import Strip
+
+from notifycenter.model.lifecycle import Status
+from notifycenter.model.sanitize import sanitize_line
+from notifycenter.model.severity import Bucket, Severity
+from notifycenter.store import RowView
+
+ELLIPSIS = "…"
+NARROW = 100  # below this width the type column goes and the time column narrows
+
+SEVERITY_LABELS: Mapping[Severity, str] = {
+    Severity.EMERGENCY: "✖ EMR", Severity.ALERT: "✖ ALR", Severity.CRITICAL: "✖ CRT",
+    Severity.ERROR: "✖ ERR", Severity.WARNING: "▲ WRN", Severity.NOTICE: "● NTC",
+    Severity.INFO: "● INF", Severity.SUCCESS: "✔ OK", Severity.DEBUG: "· DBG",
+}
+AUDIT_LABEL = "· AUD"
+_SOURCE_PREFIXES = ("urn:meshery:",)
+_TYPE_PREFIXES = ("io.meshery.",)
+
+
+@dataclass(frozen=True, slots=True)
+class Columns:
+    """Cell widths of each column for one list width (0 hides a column)."""
+
+    width: int
+    time: int
+    severity: int
+    status: int
+    source: int
+    type: int
+
+    @property
+    def summary(self) -> int:
+        fixed = GUTTER + sum(w + 1 for w in (self.time, self.severity, self.status, self.source, self.type) if w)
+        return max(self.width - fixed, 0)
+
+
+GUTTER = 2  # "›" marks the cursor row and "•" a marked row, so both read without colour
+
+
+def columns_for(width: int) -> Columns:
+    if width < NARROW:
+        return Columns(width, time=8, severity=5, status=9, source=min(16, max(width // 6, 8)), type=0)
+    return Columns(width, time=12, severity=5, status=12, source=18, type=min(28, width // 6))
+
+
+@dataclass(frozen=True)
+class RowStyles:
+    """Rich styles for the parts of a row, taken from the widget's component classes."""
+
+    base: Style = field(default_factory=Style)
+    cursor: Style = field(default_factory=lambda: Style(reverse=True))
+    marked: Style = field(default_factory=lambda: Style(bold=True))
+    time: Style = field(default_factory=Style)
+    buckets: Mapping[Bucket, Style] = field(default_factory=dict)
+    unread: Style = field(default_factory=lambda: Style(bold=True))
+    handled: Style = field(default_factory=lambda: Style(dim=True))
+    acknowledged: Style = field(default_factory=Style)
+    source: Style = field(default_factory=Style)
+    type: Style = field(default_factory=Style)
+    count: Style = field(default_factory=Style)
+
+
+def fit(text: str, width: int) -> str:
+    """Pad or cut `text` to exactly `width` cells, ending a cut with an ellipsis."""
+    if width <= 0:
+        return ""
+    size = len(text) if text.isascii() else cell_len(text)
+    if size <= width:
+        return text + " " * (width - size)
+    return set_cell_size(text, width - 1) + ELLIPSIS
+
+
+def fit_tail(text: str, width: int) -> str:
+    """As `fit`, but keep the end: the last parts of a type or source name say the most."""
+    if width <= 0:
+        return ""
+    size = len(text) if text.isascii() else cell_len(text)
+    if size <= width:
+        return text + " " * (width - size)
+    tail = text[-(width - 1):]
+    while cell_len(tail) > width - 1:
+        tail = tail[1:]
+    return fit(ELLIPSIS + tail, width)
+
+
+def severity_label(severity: Severity, bucket: Bucket) -> str:
+    return AUDIT_LABEL if bucket is Bucket.AUDIT else SEVERITY_LABELS[severity]
+
+
+def status_label(row: RowView) -> str:
+    if row.status is None:
+        return ""
+    if row.status is Status.ACKNOWLEDGED:
+        return "ack:" + sanitize_line(row.acked_by or "?", 64)
+    return row.status.value
+
+
+def format_time(row_time: datetime | None, now: datetime, wide: bool, tz: tzinfo | None = None) -> str:
+    """`14:03:22` today; `Nov 27` (or `Nov 27 14:03` when wide) on another day."""
+    if row_time is None:
+        return "—"
+    local, today = row_time.astimezone(tz), now.astimezone(tz)
+    if local.date() == today.date():
+        return local.strftime("%H:%M:%S")
+    if local.year != today.year and not wide:
+        return local.strftime("%Y-%m")
+    return local.strftime("%b %d %H:%M" if wide else "%b %d")
+
+
+def short_source(source: str) -> str:
+    for prefix in _SOURCE_PREFIXES:
+        if source.startswith(prefix) and len(source) > len(prefix):
+            return source[len(prefix):]
+    return source
+
+
+def short_type(event_type: str) -> str:
+    for prefix in _TYPE_PREFIXES:
+        if event_type.startswith(prefix) and len(event_type) > len(prefix):
+            return event_type[len(prefix):]
+    return event_type
+
+
+def render_row(row: RowView, columns: Columns, styles: RowStyles, *, highlighted: bool,
+               now: datetime, tz: tzinfo | None = None) -> Strip:
+    """The row as one line of exactly `columns.width` cells."""
+    over = styles.cursor if highlighted else (styles.marked if row.marked else None)
+
+    def cell(text: str, style: Style) -> Segment:
+        combined = styles.base + style
+        return Segment(text, combined + over if over is not None else combined)
+
+    status = row.status
+    status_style = (styles.unread if status is Status.UNREAD else styles.acknowledged
+                    if status is Status.ACKNOWLEDGED else styles.handled)
+    count = f" ×{row.count:,}" if row.count > 1 else ""
+    parts = [
+        cell(("›" if highlighted else " ") + ("•" if row.marked else " "), Style()),
+        cell(fit(format_time(row.time, now, columns.width >= NARROW, tz), columns.time) + " ", styles.time),
+        cell(fit(severity_label(row.severity, row.bucket), columns.severity) + " ",
+             styles.buckets.get(row.bucket, Style())),
+        cell(fit(status_label(row), columns.status) + " ", status_style),
+        cell(fit_tail(short_source(sanitize_line(row.source)), columns.source) + " ", styles.source),
+    ]
+    if columns.type:
+        parts.append(cell(fit_tail(short_type(sanitize_line(row.type)), columns.type) + " ", styles.type))
+    summary_width = max(columns.summary - cell_len(count), 0)
+    summary_style = styles.unread if status is Status.UNREAD else Style()
+    parts.append(cell(fit(sanitize_line(row.summary), summary_width), summary_style))
+    if count:
+        parts.append(cell(count, styles.count))
+    # Very narrow lists may not fit the fixed columns: cut the line, never overflow it.
+    return Strip(parts).crop(0, columns.width).extend_cell_length(columns.width)
