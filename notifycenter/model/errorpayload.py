@@ -6,7 +6,8 @@ Shapes (DESIGN §1): `data.error` (canonical or MeshKit-named), the seed's top-l
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from notifycenter.catalogue.event import INVALID_ERROR_PAYLOAD
 
@@ -45,7 +46,12 @@ def normalise_error_payload(data: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
+_ALL_SPELLINGS = frozenset(s for spellings in FIELDS.values() for s in spellings)
+
+
 def _read_fields(source: Mapping[str, Any]) -> dict[str, Any]:
+    if _ALL_SPELLINGS.isdisjoint(source):  # the common event carries no error: stay cheap
+        return {}
     fields: dict[str, Any] = {}
     for name, spellings in FIELDS.items():
         value = next((source[s] for s in spellings if source.get(s) not in (None, "", [])), None)

@@ -10,7 +10,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from notifycenter.catalogue import event as codes
 from notifycenter.model.errorpayload import normalise_error_payload

@@ -10,7 +10,8 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from enum import StrEnum
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 LIFECYCLE_TYPE_PREFIX = "io.meshery.notification."
 

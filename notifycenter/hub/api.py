@@ -1,0 +1,137 @@
+"""The HTTP and WebSocket endpoints of docs/api.md. Each handler: authorise, parse, delegate."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.websockets import WebSocket
+
+from notifycenter.catalogue import event as event_codes
+from notifycenter.catalogue import hub as codes
+from notifycenter.hub.auth import Permission, Principal
+from notifycenter.hub.binding import Limits, decode_request
+from notifycenter.hub.hubstate import Hub
+from notifycenter.hub.lifecycle import apply_request, parse_request, parse_verb
+from notifycenter.hub.log import format_cursor, parse_cursor
+from notifycenter.hub.metrics import CONTENT_TYPE_LATEST
+from notifycenter.hub.query import parse_query
+from notifycenter.hub.records import get_event, list_events, summary
+from notifycenter.hub.responses import answer, error_answer
+from notifycenter.hub.stream import SUBPROTOCOL, serve_stream
+from notifycenter.model.errors import NotifyError
+from notifycenter.model.lifecycle import format_time
+
+
+def _hub(request: Request | WebSocket) -> Hub:
+    return request.app.state.hub
+
+
+def _require(request: Request | WebSocket, permission: Permission) -> Principal:
+    return _hub(request).auth.require(request.headers.get("authorization"), permission)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+async def healthz(request: Request) -> Response:
+    return answer({"status": "ok", "last_cursor": format_cursor(_hub(request).log.last_seq)})
+
+
+async def metrics(request: Request) -> Response:
+    return Response(_hub(request).metrics.render(), media_type=CONTENT_TYPE_LATEST)
+
+
+async def post_events(request: Request) -> Response:
+    hub = _hub(request)
+    try:
+        principal = _require(request, Permission.INGEST)
+        body = await _read_body(request, hub.settings.max_request_bytes)
+        headers = [(k.decode("latin-1").lower(), v.decode("latin-1")) for k, v in request.headers.raw]
+        limits = Limits(hub.settings.max_request_bytes, hub.settings.max_event_bytes)
+        events = decode_request(headers, body, limits)
+        _check_rate(hub, principal, len(events))
+    except NotifyError as error:
+        hub.metrics.rejected.labels(error.code).inc()
+        retry = error.extra.pop("retry_after", None)
+        return error_answer(error, {"Retry-After": str(retry)} if retry else None)
+    received = format_time(_now())
+    for event in events:
+        event.setdefault("time", received)
+    result = await hub.log.append(events)
+    hub.metrics.accepted.inc(result.accepted)
+    hub.metrics.duplicates.inc(result.duplicates)
+    return answer({"accepted": result.accepted, "duplicates": result.duplicates,
+                   "cursors": result.cursors}, 202)
+
+
+def _check_rate(hub: Hub, principal: Principal, count: int) -> None:
+    token = principal.token
+    rate = token.rate if token is not None else hub.settings.anonymous_rate
+    burst = token.burst if token is not None else None
+    wait = hub.limiter.take(principal.key, count, rate, burst)
+    if wait is not None:
+        raise codes.RATE_LIMITED.error(f"{principal.user} is over {rate} events/s; retry in {wait}s",
+                                       retry_after=wait)
+
+
+async def _read_body(request: Request, limit: int) -> bytes:
+    """The body, refusing more than `limit` bytes without reading them all."""
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > limit:
+        raise event_codes.EVENT_TOO_LARGE.error(f"the request declares {declared} bytes, more than {limit}")
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise event_codes.EVENT_TOO_LARGE.error(f"the request has more than {limit} bytes")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+async def get_events(request: Request) -> Response:
+    _require(request, Permission.READ)
+    query = parse_query(request.query_params.getlist)
+    now = _now()
+    return answer(await _hub(request).log.read(lambda conn: list_events(conn, query, now)))
+
+
+async def get_one_event(request: Request) -> Response:
+    _require(request, Permission.READ)
+    ref, now = request.path_params["ref"], _now()
+    return answer(await _hub(request).log.read(lambda conn: get_event(conn, ref, now)))
+
+
+async def get_summary(request: Request) -> Response:
+    _require(request, Permission.READ)
+    hub, now = _hub(request), _now()
+    return answer(await hub.log.read(lambda conn: summary(conn, now, hub.log.last_seq)))
+
+
+async def post_lifecycle(request: Request) -> Response:
+    hub = _hub(request)
+    principal = _require(request, Permission.LIFECYCLE)
+    verb = parse_verb(request.path_params["verb"])
+    body = await _read_body(request, hub.settings.max_request_bytes)
+    change = parse_request(verb, body, principal.user, _now())
+    result = await hub.log.write(lambda txn: apply_request(txn, change, hub.settings.hub_source))
+    hub.metrics.lifecycle.labels(verb.value).inc(result["changed"])
+    return answer(result)
+
+
+async def stream(websocket: WebSocket) -> None:
+    hub = _hub(websocket)
+    try:
+        _require(websocket, Permission.READ)
+        query = parse_query(websocket.query_params.getlist, lifecycle_default=True)
+        since_text = websocket.query_params.get("since")
+        since = parse_cursor(since_text, "since") if since_text else None
+    except NotifyError as error:
+        await websocket.send_denial_response(error_answer(error))
+        return
+    offered = websocket.scope.get("subprotocols") or []
+    await serve_stream(websocket, hub.broadcaster, hub.log.read, query, since,
+                       hub.settings.send_queue, hub.metrics.slow_closed.inc,
+                       SUBPROTOCOL if SUBPROTOCOL in offered else None)

@@ -1,0 +1,135 @@
+"""The hub's Starlette application: routes, plug-ins, errors, metrics, start and stop."""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import importlib.util
+import logging
+import time
+from collections.abc import AsyncIterator
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route, WebSocketRoute
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from notifycenter.catalogue import hub as codes
+from notifycenter.hub import api
+from notifycenter.hub.hubstate import Hub
+from notifycenter.hub.metrics import HubMetrics
+from notifycenter.hub.openapi import openapi_document
+from notifycenter.hub.projection import EventIndex, Projection
+from notifycenter.hub.responses import answer, error_answer
+from notifycenter.hub.settings import HubSettings
+from notifycenter.model.errors import NotifyError
+
+HUB_PLUGINS = ("notifycenter.hub.operations",)
+log = logging.getLogger("notifycenter.hub")
+
+
+def load_plugins(names: tuple[str, ...] = HUB_PLUGINS) -> list[Any]:
+    """Plug-in modules that exist and expose `projection()` and `routes(hub)`."""
+    modules = []
+    for name in names:
+        if not _exists(name):
+            continue
+        module = importlib.import_module(name)
+        if callable(getattr(module, "projection", None)) and callable(getattr(module, "routes", None)):
+            modules.append(module)
+        else:
+            log.warning("hub plug-in %s lacks projection() or routes(hub); skipped", name)
+    return modules
+
+
+def _exists(name: str) -> bool:
+    try:
+        return importlib.util.find_spec(name) is not None
+    except ModuleNotFoundError:
+        return False
+
+
+def create_app(settings: HubSettings, plugins: tuple[str, ...] = HUB_PLUGINS) -> Starlette:
+    modules = load_plugins(plugins)
+    projections: list[Projection] = [EventIndex(), *(m.projection() for m in modules)]
+    hub = Hub(settings, projections)
+    routes: list[BaseRoute] = [
+        Route("/healthz", api.healthz, methods=["GET"]),
+        Route("/metrics", api.metrics, methods=["GET"]),
+        Route("/openapi.json", _openapi(modules), methods=["GET"]),
+        Route("/api/events", api.post_events, methods=["POST"]),
+        Route("/api/events", api.get_events, methods=["GET"]),
+        Route("/api/events/{ref:path}", api.get_one_event, methods=["GET"]),
+        Route("/api/summary", api.get_summary, methods=["GET"]),
+        Route("/api/lifecycle/{verb}", api.post_lifecycle, methods=["POST"]),
+        WebSocketRoute("/api/stream", api.stream),
+    ]
+    for module in modules:
+        routes.extend(module.routes(hub))
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        await hub.start()
+        try:
+            yield
+        finally:
+            await hub.stop()
+
+    app = Starlette(routes=routes, lifespan=lifespan, exception_handlers={
+        NotifyError: _notify_error, HTTPException: _http_error, Exception: _unexpected_error,
+    })
+    app.state.hub = hub
+    app.add_middleware(LatencyMiddleware, metrics=hub.metrics)
+    return app
+
+
+def _openapi(modules: list[Any]) -> Any:
+    document = openapi_document(modules)
+
+    async def openapi(request: Request) -> Response:
+        return answer(document)
+
+    return openapi
+
+
+async def _notify_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, NotifyError)
+    return error_answer(exc)
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    if exc.status_code == 405:
+        error = codes.METHOD_NOT_ALLOWED.error(f"{request.method} is not allowed on {request.url.path}")
+    elif exc.status_code == 404:
+        error = codes.ROUTE_NOT_FOUND.error(f"no route {request.method} {request.url.path}")
+    else:
+        error = codes.INTERNAL_ERROR.error(f"HTTP {exc.status_code}: {exc.detail}")
+        error.http_status = exc.status_code
+    return error_answer(error, exc.headers)
+
+
+async def _unexpected_error(request: Request, exc: Exception) -> Response:
+    log.exception("unexpected error on %s %s", request.method, request.url.path)
+    return error_answer(codes.INTERNAL_ERROR.error(f"{type(exc).__name__} while serving the request"))
+
+
+class LatencyMiddleware:
+    """Request latency per route; pure ASGI so that it costs microseconds, not a task."""
+
+    def __init__(self, app: ASGIApp, metrics: HubMetrics) -> None:
+        self.app, self.metrics = app, metrics
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        start = time.perf_counter()
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            endpoint = scope.get("endpoint")
+            route = getattr(endpoint, "__name__", "unmatched")
+            self.metrics.latency.labels(route, scope["method"]).observe(time.perf_counter() - start)

@@ -1,0 +1,45 @@
+"""`Hub`: what one running hub holds, handed to endpoints and plug-ins."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from starlette.requests import HTTPConnection
+
+from notifycenter.hub.auth import Authenticator, Permission, Principal
+from notifycenter.hub.metrics import HubMetrics
+from notifycenter.hub.projection import Projection
+from notifycenter.hub.ratelimit import RateLimiter
+from notifycenter.hub.settings import HubSettings
+from notifycenter.hub.sqlite_log import SqliteLog
+from notifycenter.hub.stream import Broadcaster
+
+
+class Hub:
+    """The log, the broadcaster, auth and metrics of one hub.
+
+    Plug-ins use `hub.log.read(fn)` (fn(conn) on a read connection, off the event loop),
+    `hub.require(request, Permission.READ)` and `hub.settings`.
+    """
+
+    def __init__(self, settings: HubSettings, projections: Sequence[Projection]) -> None:
+        self.settings = settings
+        self.broadcaster = Broadcaster()
+        self.auth = Authenticator(settings.tokens)
+        self.limiter = RateLimiter()
+        self.log = SqliteLog(settings.db_path, projections, on_commit=self.broadcaster.publish)
+        self.metrics = HubMetrics(settings.db_path, lambda: len(self.broadcaster.subscribers),
+                                  lambda: self.log.last_seq, lambda: self.log.commits)
+        self.log.on_commit_time = self.metrics.commit_seconds.observe
+
+    def require(self, request: HTTPConnection, permission: Permission) -> Principal:
+        """Authorise a Request or WebSocket; raises the catalogued 401/403."""
+        return self.auth.require(request.headers.get("authorization"), permission)
+
+    async def start(self) -> None:
+        await self.log.open()
+        self.broadcaster.last_seq = self.log.last_seq
+
+    async def stop(self) -> None:
+        self.broadcaster.close_all()
+        await self.log.close()

@@ -1,0 +1,85 @@
+"""The durable, ordered event log: what every backend provides.
+
+SQLite (`sqlite_log.SqliteLog`) is the embedded default; a NATS JetStream backend can
+follow by implementing `EventLog`. A position in the log is a `seq` (int) and, on the
+wire, a cursor: the seq as a 16-digit zero-padded decimal string, which sorts as text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol, TypeVar
+
+from notifycenter.catalogue import hub as codes
+
+T = TypeVar("T")
+CURSOR_WIDTH = 16
+
+
+def format_cursor(seq: int) -> str:
+    return f"{seq:0{CURSOR_WIDTH}d}"
+
+
+def parse_cursor(text: str, name: str = "cursor") -> int:
+    """Any decimal string is a cursor on input (`since=0`)."""
+    text = text.strip()
+    if not text.isdigit() or not text.isascii() or len(text) > 19:
+        raise codes.INVALID_QUERY.error(f"{name} {text!r} is not a cursor (a decimal number)")
+    return int(text)
+
+
+@dataclass(frozen=True, slots=True)
+class StoredEntry:
+    """One event as appended: its position, and the normalised event (with `cursor`).
+
+    `body` is the event serialised as JSON, as it is stored and streamed.
+    """
+
+    seq: int
+    cursor: str
+    event: dict[str, Any]
+    body: bytes = field(repr=False, default=b"")
+
+
+@dataclass(frozen=True, slots=True)
+class AppendResult:
+    """What POST /api/events answers: one cursor per event, duplicates pointing at the first copy."""
+
+    cursors: list[str]
+    duplicates: int
+
+    @property
+    def accepted(self) -> int:
+        return len(self.cursors) - self.duplicates
+
+
+class Transaction(Protocol):
+    """What a write job sees inside the log's single write transaction."""
+
+    @property
+    def conn(self) -> Any: ...
+
+    def insert(self, events: Sequence[dict[str, Any]]) -> list[tuple[int, bool]]:
+        """Append events (already validated); (seq, was_duplicate) per event, projections applied."""
+        ...
+
+
+class EventLog(Protocol):
+    last_seq: int
+
+    async def open(self) -> None: ...
+
+    async def close(self) -> None: ...
+
+    async def append(self, events: Sequence[dict[str, Any]]) -> AppendResult:
+        """Store validated events durably, as one atomic unit, before returning."""
+        ...
+
+    async def write(self, job: Callable[[Transaction], T]) -> T:
+        """Run `job` in the write transaction; committed durably before returning."""
+        ...
+
+    async def read(self, fn: Callable[[Any], T]) -> T:
+        """Run `fn(connection)` on a read connection off the event loop."""
+        ...

@@ -1,0 +1,99 @@
+"""Read side of the API: records, one event with its history, the summary, refs."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+import orjson
+
+from notifycenter.catalogue import hub as codes
+from notifycenter.hub.log import format_cursor
+from notifycenter.hub.projection import state_from_row
+from notifycenter.hub.query import ROW_COLUMNS, STATUS_SQL, EventQuery, select_rows
+from notifycenter.model.lifecycle import Status, format_time
+from notifycenter.model.severity import Bucket
+
+
+def record(row: Sequence[Any], now: datetime) -> dict[str, Any]:
+    """A stored event as docs/api.md's record; a lapsed ack is no longer shown as one."""
+    seq, bucket, *state_values, body = row
+    state = state_from_row(state_values)
+    managed = bucket != Bucket.AUDIT.value
+    acked = managed and state.acknowledged(now)
+    return {
+        "cursor": format_cursor(seq),
+        "event": orjson.loads(body),
+        "bucket": bucket,
+        "status": state.status(now).value if managed else None,
+        "read": state.read if managed else None,
+        "acknowledged_by": state.acked_by if acked else None,
+        "acknowledged_at": state.acked_at if acked else None,
+        "comment": state.ack_comment if acked else None,
+        "until": state.ack_until if acked else None,
+        "resolved_by": state.resolved_by,
+        "resolved_at": state.resolved_at,
+        "archived_by": state.archived_by,
+        "archived_at": state.archived_at,
+    }
+
+
+def list_events(conn: sqlite3.Connection, query: EventQuery, now: datetime,
+                pushdown: bool = True) -> dict[str, Any]:
+    """A page, newest first; `next` is set when older matches exist."""
+    rows = select_rows(conn, query, format_time(now), limit=query.limit + 1, pushdown=pushdown)
+    items = [record(row, now) for row in rows[:query.limit]]
+    more = len(rows) > query.limit
+    return {"items": items, "next": items[-1]["cursor"] if more else None}
+
+
+def resolve_ref(conn: sqlite3.Connection, ref: str) -> int:
+    """A cursor, `source#id`, or a bare id (409 when several sources used it)."""
+    if ref.isdigit() and ref.isascii():
+        found = conn.execute("SELECT seq FROM log WHERE seq = ?", (int(ref),)).fetchone()
+    elif "#" in ref:
+        source, _, event_id = ref.rpartition("#")
+        found = conn.execute("SELECT seq FROM log WHERE source = ? AND id = ?", (source, event_id)).fetchone()
+    else:
+        rows = conn.execute("SELECT seq FROM log WHERE id = ? LIMIT 2", (ref,)).fetchall()
+        if len(rows) > 1:
+            raise codes.AMBIGUOUS_REF.error(f"id {ref!r} is used by several sources", ref=ref)
+        found = rows[0] if rows else None
+    if found is None:
+        raise codes.EVENT_NOT_FOUND.error(f"no event {ref!r}", ref=ref)
+    return found[0]
+
+
+def get_event(conn: sqlite3.Connection, ref: str, now: datetime) -> dict[str, Any]:
+    seq = resolve_ref(conn, ref)
+    row = conn.execute(f"SELECT {ROW_COLUMNS} FROM idx i JOIN log l ON l.seq = i.seq WHERE i.seq = ?",
+                       (seq,)).fetchone()
+    result = record(row, now)
+    history = conn.execute("SELECT l.body FROM idx i JOIN log l ON l.seq = i.seq"
+                           " WHERE i.target = ? ORDER BY i.seq", (seq,)).fetchall()
+    result["history"] = [orjson.loads(body) for (body,) in history]
+    return result
+
+
+def summary(conn: sqlite3.Connection, now: datetime, last_seq: int) -> dict[str, Any]:
+    """Counts per bucket; archived notifications and lifecycle events are not counted."""
+    rows = conn.execute(
+        f"SELECT i.bucket, ({STATUS_SQL}) AS status, count(*) FROM idx i"
+        " WHERE i.lifecycle = 0 AND i.archived_at IS NULL GROUP BY i.bucket, status",
+        (format_time(now),),
+    ).fetchall()
+    buckets = {b.value: {"total": 0, "unacknowledged": 0, "unread": 0, "open": 0} for b in Bucket}
+    for bucket, status, count in rows:
+        counts = buckets[bucket]
+        counts["total"] += count
+        if bucket == Bucket.AUDIT.value:
+            continue
+        if status in (Status.READ, Status.UNREAD):
+            counts["unacknowledged"] += count
+        if status == Status.UNREAD:
+            counts["unread"] += count
+        if status not in (Status.RESOLVED, Status.ARCHIVED):
+            counts["open"] += count
+    return {"buckets": buckets, "last_cursor": format_cursor(last_seq)}

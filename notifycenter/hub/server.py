@@ -1,0 +1,103 @@
+"""Run the hub on uvicorn: blocking for `notifycenter serve`, or inside a running loop.
+
+The hub binds its socket itself so that a busy port becomes a catalogued error and so
+that an embedded hub can take port 0 and report the port it got.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import socket
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from notifycenter.catalogue import hub as codes
+from notifycenter.hub.settings import HubSettings
+
+
+def run(settings: HubSettings) -> None:
+    """Serve until SIGINT/SIGTERM; raise a catalogued error when it cannot start."""
+    import uvicorn
+
+    from notifycenter.hub.sqlite_log import check_storage
+
+    settings.check_bind()
+    check_storage(settings.db_path)
+    sock = bind_socket(settings.host, settings.port)
+    server = uvicorn.Server(_config(settings))
+    server.run(sockets=[sock])
+    if not server.started:  # the application failed during start-up (logged above)
+        raise codes.STORAGE_UNAVAILABLE.error("the hub failed to start; see the messages above")
+
+
+@dataclass
+class EmbeddedHub:
+    """A hub served by the caller's event loop (the TUI's embedded mode)."""
+
+    url: str
+    _server: object
+    _task: asyncio.Task[None]
+
+    async def stop(self) -> None:
+        self._server.should_exit = True  # type: ignore[attr-defined]
+        await self._task
+
+
+async def start_embedded(settings: HubSettings) -> EmbeddedHub:
+    """Start serving in the current loop; port 0 in `settings.bind` picks a free port."""
+    import uvicorn
+
+    class _QuietServer(uvicorn.Server):
+        # The host application owns the process's signals.
+        @contextlib.contextmanager
+        def capture_signals(self) -> Iterator[None]:
+            yield
+
+    settings.check_bind()
+    sock = bind_socket(settings.host, settings.port)
+    host, port = sock.getsockname()[:2]
+    server = _QuietServer(_config(settings))
+    task = asyncio.create_task(server.serve(sockets=[sock]))
+    while not server.started:
+        if task.done():
+            task.result()  # re-raise the start-up failure
+            raise codes.BIND_FAILED.error("the embedded hub stopped during start-up")
+        await asyncio.sleep(0.01)
+    shown = f"[{host}]" if ":" in host else host
+    return EmbeddedHub(url=f"http://{shown}:{port}", _server=server, _task=task)
+
+
+def bind_socket(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    # proto must be IPPROTO_TCP: asyncio sets TCP_NODELAY only on such sockets, and without
+    # it every keep-alive answer waits ~40 ms for the client's delayed ACK (Nagle).
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        raise codes.BIND_FAILED.error(f"cannot listen on {host}:{port}: {exc.strerror}") from None
+    sock.set_inheritable(True)
+    return sock
+
+
+def _config(settings: HubSettings) -> object:
+    import uvicorn
+
+    from notifycenter.hub.app import create_app
+
+    return uvicorn.Config(
+        create_app(settings),
+        log_level="warning",
+        access_log=False,
+        server_header=False,
+        lifespan="on",
+        ws="websockets-sansio",
+        ws_ping_interval=settings.heartbeat_seconds,
+        ws_ping_timeout=settings.heartbeat_seconds,
+        ws_max_size=settings.max_request_bytes,
+        ws_per_message_deflate=False,
+        timeout_graceful_shutdown=5,
+    )
