@@ -1,0 +1,36 @@
+"""`notifycenter` / `notifycenter tui`: open the notification center on the current context."""
+
+from __future__ import annotations
+
+import click
+
+from notifycenter.commands.common import CliContext, pass_cli
+
+
+@click.command("tui")
+@pass_cli
+def command(cli: CliContext) -> None:
+    """Open the notification center.
+
+    With no server configured and no hub answering at 127.0.0.1:9181, it starts an
+    embedded hub (data in the data dir) that producers can post to while it is open.
+    """
+    from notifycenter.config import data_dir
+    from notifycenter.tui.embedded import hub_answers
+
+    target = cli.target()
+    embedded = data_dir() if target.is_default and not hub_answers(target.server) else None
+    run_app(cli, target, embedded_data_dir=embedded, state_dir=data_dir())
+
+
+def run_app(cli: CliContext, target: object, **options: object) -> None:
+    """Build the app from the config's [tui] table and run it; bad settings fail before the screen clears."""
+    from notifycenter.config import load_config
+    from notifycenter.tui.app import NotifyCenterApp
+    from notifycenter.tui.settings import parse_tui_settings
+
+    settings = parse_tui_settings(load_config().tui)
+    app = NotifyCenterApp(target, settings=settings, readonly=cli.readonly,  # type: ignore[arg-type]
+                          initial_filter=cli.filter, **options)  # type: ignore[arg-type]
+    app.check_settings()
+    app.run()

@@ -1,0 +1,1 @@
+"""Simulated Meshery producers for `notifycenter demo`."""

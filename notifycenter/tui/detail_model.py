@@ -1,0 +1,100 @@
+"""What the detail pane shows for one event, sanitised, with no Textual in sight.
+
+Everything here comes from outside: each string goes through `sanitize`/`sanitize_line`
+before it reaches the widget, which then renders it as plain text.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from notifycenter.model.event import bucket_of_event, describe, severity_of, span_ids
+from notifycenter.model.lifecycle import LifecycleChange, read_lifecycle_event
+from notifycenter.model.sanitize import sanitize, sanitize_line
+from notifycenter.model.severity import Severity
+
+RAW_LIMIT = 64 << 10
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    verb: str
+    actor: str
+    at: str
+    comment: str
+    until: str
+
+
+@dataclass(frozen=True)
+class DetailView:
+    severity: Severity
+    bucket: str
+    status: str
+    summary: str
+    details: str
+    code: str
+    causes: tuple[str, ...]
+    remedies: tuple[str, ...]
+    fields: tuple[tuple[str, str], ...]
+    history: tuple[HistoryEntry, ...]
+    raw_json: str
+
+
+def build_detail(event: Mapping[str, Any], history: Iterable[Any] = (), status: str | None = None) -> DetailView:
+    """`history` holds lifecycle CloudEvents or `LifecycleChange`s, oldest first."""
+    text = describe(event)
+    try:
+        severity = severity_of(event)
+    except Exception:  # shown as INFO rather than not at all
+        severity = Severity.INFO
+    return DetailView(
+        severity=severity,
+        bucket=bucket_of_event(event).value if _valid_severity(event) else "infos",
+        status=sanitize_line(status or "", 40),
+        summary=sanitize_line(text.summary, 1000),
+        details=sanitize(text.details, 4000),
+        code=sanitize_line(text.code, 120),
+        causes=tuple(sanitize_line(c, 1000) for c in text.causes if isinstance(c, str)),
+        remedies=tuple(sanitize_line(r, 1000) for r in text.remedies if isinstance(r, str)),
+        fields=_fields(event),
+        history=tuple(_entries(history)),
+        raw_json=sanitize(json.dumps(event, indent=2, ensure_ascii=False, default=str), RAW_LIMIT),
+    )
+
+
+def _valid_severity(event: Mapping[str, Any]) -> bool:
+    try:
+        severity_of(event)
+    except Exception:
+        return False
+    return True
+
+
+def _fields(event: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
+    rows = [(label, event.get(key)) for label, key in (
+        ("source", "source"), ("type", "type"), ("subject", "subject"), ("time", "time"),
+        ("id", "id"), ("cursor", "cursor"), ("category", "category"),
+        ("correlation", "correlationid"), ("caused by", "causationid"),
+    )]
+    spans = span_ids(event)
+    if spans:
+        rows += [("operation", spans[1]), ("trace", spans[0])]
+    return tuple((label, sanitize_line(value, 300)) for label, value in rows if value not in (None, ""))
+
+
+def _entries(history: Iterable[Any]) -> Iterable[HistoryEntry]:
+    for item in history:
+        change = item if isinstance(item, LifecycleChange) else (
+            read_lifecycle_event(item) if isinstance(item, Mapping) else None)
+        if change is None:
+            continue
+        yield HistoryEntry(
+            verb=change.verb.value,
+            actor=sanitize_line(change.actor or "anonymous", 80),
+            at=sanitize_line(change.at, 40),
+            comment=sanitize_line(change.comment or "", 500),
+            until=sanitize_line(change.until or "", 40),
+        )

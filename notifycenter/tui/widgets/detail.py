@@ -1,0 +1,98 @@
+"""The detail pane: why it happened, what to do, who is on it — or the raw CloudEvent."""
+
+from __future__ import annotations
+
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.content import Content
+from textual.widgets import Static
+
+from notifycenter.tui.detail_model import DetailView
+
+SEVERITY_STYLES = {"errors": "bold $error", "warnings": "bold $warning", "infos": "bold $primary",
+                   "audit": "$text-muted"}
+
+
+class DetailPane(VerticalScroll, can_focus=True):
+    """Shows one `DetailView`; every string in it is rendered as plain text."""
+
+    BINDINGS = [Binding("escape", "back", "Back to list", id="detail.back")]
+
+    def __init__(self, **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self.detail: DetailView | None = None
+        self.raw = False
+
+    def compose(self):  # type: ignore[override]
+        yield Static(Content("Nothing selected."), id="detail-body")
+
+    def action_back(self) -> None:
+        self.app.query_one("#events").focus()
+
+    def show(self, view: DetailView | None) -> None:
+        self.detail = view
+        self._paint()
+
+    def toggle_raw(self) -> bool:
+        self.raw = not self.raw
+        self._paint()
+        return self.raw
+
+    def _paint(self) -> None:
+        body = self.query_one("#detail-body", Static)
+        if self.detail is None:
+            body.update(Content("Nothing selected."))
+        elif self.raw:
+            body.update(Content.assemble(("Raw CloudEvent", "bold"), "\n", Content(self.detail.raw_json)))
+        else:
+            body.update(render_detail(self.detail))
+
+
+def render_detail(view: DetailView) -> Content:
+    """Summary first, then the remedy, then the facts: what an operator reads in that order."""
+    parts: list[Content | str | tuple[str, str]] = [
+        (view.severity.name, SEVERITY_STYLES.get(view.bucket, "bold")),
+        ("  " + view.status if view.status else "", "$text-muted"), "\n",
+        (view.summary, "bold"), "\n",
+    ]
+    if view.details:
+        parts += [Content(view.details), "\n"]
+    if view.code:
+        parts += [_label("error code"), Content(view.code), "\n"]
+    if view.causes:
+        parts += [_heading("Probable cause")] + [Content(f"• {cause}\n") for cause in view.causes]
+    if view.remedies:
+        parts += [_heading("Suggested remediation")]
+        parts += [Content(f"{number}. {remedy}\n") for number, remedy in enumerate(view.remedies, 1)]
+    parts += ["\n"] + [part for label, value in view.fields for part in (_label(label), Content(value), "\n")]
+    parts += _links(view)
+    parts += _history(view)
+    return Content.assemble(*parts)
+
+
+def _links(view: DetailView) -> list[tuple[str, str]]:
+    """Say which keys follow the links, where there are links to follow."""
+    labels = {label for label, _ in view.fields}
+    links = [text for label, text in (("operation", "O opens the operation"),
+                                      ("correlation", "C lists the same correlation")) if label in labels]
+    return [(" · ".join(links) + "\n", "italic $text-muted")] if links else []
+
+
+def _history(view: DetailView) -> list[Content | str | tuple[str, str]]:
+    if not view.history:
+        return []
+    parts: list[Content | str | tuple[str, str]] = [_heading("History")]
+    for entry in view.history:
+        line = f"{entry.at}  {entry.verb} by {entry.actor}"
+        line += f" — {entry.comment}" if entry.comment else ""
+        line += f" (until {entry.until})" if entry.until else ""
+        parts.append(Content(line + "\n"))
+    return parts
+
+
+def _label(text: str) -> tuple[str, str]:
+    return (f"{text:>11}  ", "$text-muted")
+
+
+def _heading(text: str) -> tuple[str, str]:
+    return (f"\n{text}\n", "bold $accent")

@@ -1,0 +1,82 @@
+"""Snapshots of the notification center at 80×24 and 120×36, with deterministic data.
+
+Event ids and times are fixed, the list's clock and time zone are frozen, and the hub is
+fresh (so cursors repeat); only the hub's port changes, and the header is shown with the
+default address instead.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import pytest
+
+from notifycenter.demo.scenario import Scenario
+from notifycenter.tui.widgets.header import HeaderBar
+from tests.test_tui_helpers import make_app, post, until
+
+NOW = datetime(2026, 11, 28, 9, 30, tzinfo=timezone.utc)
+EVENTS = Scenario.fixed(seed=11).take(60)
+
+
+@pytest.fixture
+def seeded(hub):
+    post(hub.url, EVENTS)
+    return hub
+
+
+def app_for(hub, tmp_path, **options):
+    return make_app(hub.url, tmp_path, name="prod-eu", clock=lambda: NOW, display_tz=timezone.utc, **options)
+
+
+async def settled(pilot) -> None:
+    app = pilot.app
+    await until(pilot, lambda: app.store.event_count == len(EVENTS) and app.query_one(HeaderBar).status == "live")
+    app.query_one(HeaderBar).server = "http://127.0.0.1:9181"
+    await until(pilot, lambda: not app._selecting and not app._refilter_wanted)
+    await pilot.pause(0.2)
+
+
+async def errors_detail(pilot) -> None:
+    await settled(pilot)
+    await pilot.press("1")
+    await until(pilot, lambda: not pilot.app._selecting and not pilot.app._refilter_wanted)
+    await pilot.press("j")
+    await pilot.pause(0.2)
+
+
+async def filtered(pilot) -> None:
+    await settled(pilot)
+    await pilot.press("slash", *"sev>=warning src:linkerd")
+    await pilot.press("enter")
+    await until(pilot, lambda: not pilot.app._selecting and not pilot.app._refilter_wanted)
+    await pilot.pause(0.2)
+
+
+async def help_open(pilot) -> None:
+    await settled(pilot)
+    await pilot.press("question_mark")
+    await pilot.pause(0.2)
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 36)], ids=["80x24", "120x36"])
+def test_main_screen(snap_compare, seeded, tmp_path, size):
+    assert snap_compare(app_for(seeded, tmp_path), terminal_size=size, run_before=settled)
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 36)], ids=["80x24", "120x36"])
+def test_error_detail_with_remediation(snap_compare, seeded, tmp_path, size):
+    assert snap_compare(app_for(seeded, tmp_path), terminal_size=size, run_before=errors_detail)
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 36)], ids=["80x24", "120x36"])
+def test_quick_filter_in_use(snap_compare, seeded, tmp_path, size):
+    assert snap_compare(app_for(seeded, tmp_path), terminal_size=size, run_before=filtered)
+
+
+def test_help_at_80x24(snap_compare, seeded, tmp_path):
+    assert snap_compare(app_for(seeded, tmp_path), terminal_size=(80, 24), run_before=help_open)
+
+
+def test_readonly_footer_at_80x24(snap_compare, seeded, tmp_path):
+    assert snap_compare(app_for(seeded, tmp_path, readonly=True), terminal_size=(80, 24), run_before=settled)
