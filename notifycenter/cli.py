@@ -14,8 +14,8 @@ import click
 
 from notifycenter import __version__
 from notifycenter.commands.common import CliContext
+from notifycenter.commands.problems import from_click, print_error
 from notifycenter.model.errors import NotifyError
-from notifycenter.model.sanitize import sanitize
 
 SUBCOMMANDS = {
     "serve": "notifycenter.commands.serve",
@@ -42,24 +42,26 @@ class LazyGroup(click.Group):
             return None
         return importlib.import_module(module).command
 
+    def make_context(self, info_name: str | None, args: list[str], parent: click.Context | None = None,
+                     **extra: object) -> click.Context:
+        """The root's own options: a bad `-o` is a catalogued usage error too."""
+        try:
+            return super().make_context(info_name, args, parent, **extra)
+        except click.UsageError as exc:
+            raise from_click(exc) from None
+
     def invoke(self, ctx: click.Context) -> object:
+        """Every subcommand's errors: printed with code, cause and remediation."""
         try:
             return super().invoke(ctx)
         except NotifyError as error:
             print_error(error)
             ctx.exit(1)
+        except click.UsageError as exc:
+            raise from_click(exc) from None
 
 
-def print_error(error: NotifyError) -> None:
-    """Code, description, causes and remediations: what an operator needs to act."""
-    err = lambda text: click.echo(sanitize(text), err=True)  # noqa: E731
-    err(f"Error {error.code}: {' '.join(error.short_description)}")
-    for line in error.long_description:
-        err(f"  {line}")
-    for cause in error.probable_cause:
-        err(f"  probable cause: {cause}")
-    for number, remedy in enumerate(error.suggested_remediation, 1):
-        err(f"  remediation {number}: {remedy}")
+__all__ = ["main", "print_error"]
 
 
 @click.group(cls=LazyGroup, invoke_without_command=True,

@@ -25,12 +25,12 @@ def test_path_is_the_overridden_one(isolated_environment: Path) -> None:
 def test_set_and_use_contexts(isolated_environment: Path) -> None:
     created = cli("config", "set-context", "lab", "--server", "http://lab.example:9181")
     assert created.exit_code == 0 and "created and current" in created.output
+    (isolated_environment / "prod.token").write_text("secret-value")  # relative to the config file
     cli("config", "set-context", "prod", "--server", "https://prod.example:9181", "--token-file", "prod.token")
     assert load_config().current_context == "lab"
     assert cli("config", "use-context", "prod").exit_code == 0
     config = load_config()
     assert config.current_context == "prod" and config.contexts["prod"].token_file == "prod.token"
-    (isolated_environment / "prod.token").write_text("secret-value")
     view = cli("config", "view")
     assert "* prod  https://prod.example:9181" in view.output and "  lab  http://lab.example:9181" in view.output
     assert "using: https://prod.example:9181 (from context prod)" in view.output
@@ -92,3 +92,19 @@ def test_view_lists_the_contexts_even_when_the_current_one_is_gone() -> None:
     result = cli("config", "view")
     assert result.exit_code == 1
     assert "  lab  http://lab.example:9181" in result.output and "Error notifycenter-1203" in result.output
+
+
+def test_a_missing_token_file_is_refused_at_once(isolated_environment: Path) -> None:
+    result = cli("config", "set-context", "prod", "--server", "https://prod.example:9181",
+                 "--token-file", str(isolated_environment / "nonexistent.token"))
+    assert result.exit_code == 1
+    assert "Error notifycenter-1204" in result.output and "nonexistent.token" in result.output
+    assert "remediation 1:" in result.output
+    assert load_config().contexts == {}  # nothing saved
+
+
+def test_output_option_after_the_command_merges_with_the_global_one() -> None:
+    cli("config", "set-context", "lab", "--server", "http://lab.example:9181")
+    after = json.loads(cli("config", "view", "-o", "json").output)
+    assert after["current-context"] == "lab"
+    assert cli("-o", "json", "config", "view", "-o", "table").output.startswith("file: ")  # the last one wins

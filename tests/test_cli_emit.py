@@ -96,3 +96,14 @@ def test_bad_input_exits_1_with_a_code(hub: HubProcess, tmp_path: Path) -> None:
     assert no_file.exit_code == 1 and "notifycenter-1210" in no_file.output
     bad_severity = cli(hub, "emit", "--type", "t", "--source", SOURCE, "--severity", "loud")
     assert bad_severity.exit_code == 1 and "notifycenter-1004" in bad_severity.output
+
+
+def test_emit_waits_out_a_rate_limit_as_retry_after_asks(hub_factory, tmp_path: Path) -> None:
+    tokens = tmp_path / "tokens.toml"
+    tokens.write_text('[[token]]\ntoken = "slow-token"\nuser = "prod"\nrole = "producer"\nrate = 1\nburst = 1\n')
+    hub = hub_factory(extra_args=["--token-file", str(tokens)])
+    for n in range(3):  # the second and third are over the limit: the hub answers 429 with Retry-After
+        result = CliRunner().invoke(main, ["--server", hub.url, "--token", "slow-token", "emit", "--type", "io.meshery.test",
+                                           "--source", SOURCE, "--id", f"r{n}"], catch_exceptions=False)
+        assert result.exit_code == 0, result.output
+        assert "accepted 1" in result.output

@@ -6,10 +6,12 @@ from __future__ import annotations
 import asyncio
 import json
 import queue
+import re
 import subprocess
 import sys
 import threading
 
+import click
 from click.testing import CliRunner, Result
 
 from notifycenter.cli import main
@@ -44,11 +46,13 @@ def test_list_as_a_table_and_as_json(hub: HubProcess) -> None:
     table = cli(hub, "events", "list")
     assert table.exit_code == 0
     header, *rows = table.output.splitlines()
-    assert header.split() == ["TIME", "SEVERITY", "STATUS", "ACKED", "BY", "SOURCE", "TYPE", "SUMMARY"]
+    assert header.split() == ["TIME", "SEVERITY", "STATUS", "SOURCE", "TYPE", "SUMMARY"]  # no one acked
     assert "All good" in rows[0] and "Could not provision Istio" in rows[1] and "unread" in rows[1]
     records = json.loads(cli(hub, "-o", "json", "events", "list", "--severity", "warn").output)
     assert len(records) == 1
-    assert set(records[0]) == {"event", "cursor", "status", "acknowledged_by", "acknowledged_at", "comment"}
+    assert set(records[0]) == {"event", "cursor", "bucket", "status", "acknowledged_by", "acknowledged_at",
+                               "comment", "until"}
+    assert records[0]["bucket"] == "errors"
     assert records[0]["event"]["data"]["summary"] == "Could not provision Istio"
 
 
@@ -60,6 +64,7 @@ def test_ack_with_comment_and_until_shows_who_acked(hub: HubProcess) -> None:
     assert "anonymous" in table.output and "acknowledged" in table.output
     [record] = json.loads(cli(hub, "-o", "json", "events", "list").output)
     assert (record["status"], record["acknowledged_by"], record["comment"]) == ("acknowledged", "anonymous", "on it")
+    assert record["until"] > record["acknowledged_at"]
     assert cli(hub, "events", "list", "--status", "unacked").output.strip() == "No events."
     shown = cli(hub, "events", "show", cursor).output
     assert "acknowledged by anonymous until" in shown and ": on it" in shown
@@ -171,3 +176,106 @@ def test_lifecycle_by_filter_changes_every_match_and_only_those(hub: HubProcess)
     neither = cli(hub, "events", "resolve")
     both = cli(hub, "events", "resolve", "1", "--source", SOURCE)
     assert neither.exit_code == both.exit_code == 2 and "notifycenter-1211" in neither.output
+
+
+def test_tail_prints_archived_events_too_in_log_order(hub: HubProcess) -> None:
+    cursors = emit(hub, error_event("first"), error_event("second"), error_event("third"))
+    assert cli(hub, "events", "archive", cursors[1]).exit_code == 0
+    whole = [json.loads(line) for line in cli(hub, "-o", "json", "events", "tail", "--since", "0").output.splitlines()]
+    assert [e["cursor"] for e in whole] == sorted(e["cursor"] for e in whole)
+    assert [e.get("data", {}).get("summary") for e in whole[:3]] == ["first", "second", "third"]
+    assert whole[3]["type"] == "io.meshery.notification.archive" and len(whole) == 4
+    last = [json.loads(line) for line in cli(hub, "events", "tail", "-n", "3", "-o", "json").output.splitlines()]
+    assert [e["cursor"] for e in last] == [e["cursor"] for e in whole[1:]]  # the archived one included
+
+
+USAGE_ERRORS = [
+    ("events", "list", "--bucket", "bogus"),
+    ("events", "list", "--severity", "bogus"),
+    ("ops", "list", "--state", "bogus"),
+    ("events", "ack", "1", "--until", "banana"),
+    ("events", "lsit"),
+    ("events", "show"),
+    ("-o", "yaml", "events", "list"),
+    ("ops", "watch", "abc", "--timeout", "soon"),
+]
+
+
+def test_every_usage_error_exits_2_with_code_cause_and_remediation(hub: HubProcess) -> None:
+    for args in USAGE_ERRORS:
+        result = cli(hub, *args)
+        assert result.exit_code == 2, args
+        assert "Error notifycenter-12" in result.output, args
+        assert "probable cause:" in result.output and "remediation 1:" in result.output, args
+    severity = cli(hub, "events", "list", "--severity", "bogus").output
+    assert "notifycenter-1109" not in severity and "is not a severity" in severity  # refused before the hub
+
+
+def test_output_option_after_the_subcommand(hub: HubProcess) -> None:
+    [cursor] = emit(hub, error_event())
+    assert json.loads(cli(hub, "events", "list", "-o", "json").output)[0]["cursor"] == cursor
+    assert json.loads(cli(hub, "events", "show", cursor, "--output", "json").output)["cursor"] == cursor
+    assert json.loads(cli(hub, "events", "tail", "-o", "json").output)["cursor"] == cursor
+    assert json.loads(cli(hub, "events", "ack", cursor, "-o", "json").output)["changed"] == 1
+    sent = cli(hub, "emit", "--type", "io.meshery.test", "--source", SOURCE, "-o", "json")
+    assert json.loads(sent.output)["accepted"] == 1
+
+
+def test_unknown_and_ambiguous_refs_get_command_line_advice(hub: HubProcess) -> None:
+    emit(hub, error_event(id="dup"), error_event(id="dup", source="urn:meshery:adapter:linkerd"))
+    ambiguous = cli(hub, "events", "show", "dup")
+    assert ambiguous.exit_code == 1 and "Error notifycenter-1108" in ambiguous.output
+    assert f"{SOURCE}#dup" in ambiguous.output and "urn:meshery:adapter:linkerd#dup" in ambiguous.output
+    assert "notifycenter events list --filter \"id = 'dup'\"" in ambiguous.output
+    assert "GET /api/events" not in ambiguous.output
+    unknown = cli(hub, "events", "ack", "no-such-event")
+    assert unknown.exit_code == 1 and "Error notifycenter-1107" in unknown.output
+    assert "notifycenter events list --search" in unknown.output and "GET /api/events" not in unknown.output
+
+
+def test_list_fits_80_columns_and_drops_empty_columns(hub: HubProcess) -> None:
+    emit(hub, build_event(type="io.meshery.provisioning.istio.virtualservice", source="urn:meshery:adapter:istio:x1",
+                          severity="error", summary="Could not provision Istio " * 4))
+    result = CliRunner().invoke(main, ["--server", hub.url, "events", "list"], env={"COLUMNS": "80"},
+                                catch_exceptions=False)
+    header, row = result.output.splitlines()
+    assert "ACKED BY" not in header
+    assert all(len(click.unstyle(line)) <= 80 for line in (header, row))
+    assert re.match(r"\d\d:\d\d:\d\d  ERROR", click.unstyle(row))  # today: the time of day only
+    source, type_ = re.findall(r"…\S+", row)[:2]  # cut from the left, keeping the distinctive end
+    assert source.endswith("istio:x1") and type_.endswith("ualservice")
+    assert len(source) >= 14 and len(type_) >= 14
+
+
+def test_list_says_when_the_limit_cut_it(hub: HubProcess) -> None:
+    cursors = emit(hub, error_event("one"), error_event("two"), error_event("three"))
+    cut = subprocess.run([sys.executable, "-m", "notifycenter", "--server", hub.url, "events", "list", "--limit", "2"],
+                         capture_output=True, text=True, timeout=60, check=False)
+    assert cut.returncode == 0 and "one" not in cut.stdout
+    assert f"… more: use --limit 4 or --before {cursors[1]}" in cut.stderr
+    rest = cli(hub, "-o", "json", "events", "list", "--before", cursors[1])
+    assert [r["event"]["data"]["summary"] for r in json.loads(rest.output)] == ["one"]
+
+
+def test_lifecycle_says_what_did_not_change_and_why(hub: HubProcess) -> None:
+    notification, audit = emit(hub, error_event(), build_event(type="io.meshery.user.login", source=SOURCE,
+                                                               severity="debug", summary="alice signed in"))
+    assert "marked read 1 notification" in cli(hub, "events", "read", notification).output
+    again = cli(hub, "events", "read", notification, audit).output
+    assert "marked read 0 notifications, 2 unchanged:" in again
+    assert f"{SOURCE}#" in again and "already read (status read)" in again
+    assert "an audit event: audit events have no lifecycle" in again
+    by_filter = cli(hub, "events", "unack", "--source", SOURCE).output
+    assert "unacknowledged 0 notifications, 2 unchanged (not acknowledged, or audit events" in by_filter
+    past = cli(hub, "events", "ack", notification, "--until", "2020-01-01T00:00:00Z")
+    assert past.exit_code == 2 and "Error notifycenter-1215" in past.output and "remediation 1:" in past.output
+
+
+def test_show_names_the_operation_and_how_to_watch_it(hub: HubProcess) -> None:
+    span = "00f067aa0ba902b7"
+    [cursor] = emit(hub, build_event(type="io.meshery.operation.started", source=SOURCE, category="operation",
+                                     summary="Provision Istio started",
+                                     traceparent=f"00-4bf92f3577b34da6a3ce929d0e0e4736-{span}-01",
+                                     data={"operation": {"id": span, "parent": None, "name": "Provision Istio"}}))
+    shown = cli(hub, "events", "show", cursor).output
+    assert f"Provision Istio ({span})" in shown and f"notifycenter ops watch {span}" in shown

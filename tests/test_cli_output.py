@@ -8,7 +8,7 @@ import json
 import click
 from rich.cells import cell_len
 
-from notifycenter.commands.output import fit, json_text, render_table
+from notifycenter.commands.output import UNLIMITED, compact_time, fit, json_text, render_table
 
 HOSTILE = "Hello \x1b]52;c;aGVsbG8=\x07 \u202eevil [/x] [@click=app.quit] \x9b31m"
 
@@ -49,3 +49,24 @@ def test_table_fits_the_terminal_width() -> None:
     assert lines[1].startswith("2026-11-28 09:00:00  EMERGENCY  acknowledged")  # kept whole
     assert "…-0042" in lines[1]  # a source keeps its distinctive end
     assert fit("日本語のテキスト", 5).endswith("…") and cell_len(fit("日本語のテキスト", 5)) <= 5
+
+
+def test_piped_tables_are_not_cut_and_empty_optional_columns_go() -> None:
+    rows = [["✔ succeeded", "", "urn:meshery:adapter:istio:instance-0042", "y" * 300]]
+    header, line = render_table(["STATE", "ACKED BY", "SOURCE", "NAME"], rows, width=UNLIMITED, caps=[10, 16, 5, 0],
+                                optional=(1,), cut_left=(2,))
+    assert "ACKED BY" not in header
+    assert line.split() == ["✔", "succeeded", "urn:meshery:adapter:istio:instance-0042", "y" * 300]
+
+
+def test_minimums_keep_columns_readable_in_a_narrow_terminal() -> None:
+    rows = [["urn:meshery:adapter:istio:instance-0042", "io.meshery.provisioning.istio", "x" * 200]]
+    _, line = render_table(["SOURCE", "TYPE", "SUMMARY"], rows, width=60, minimums={0: 14, 1: 14}, cut_left=(0, 1))
+    source, type_, _summary = line.split()
+    assert cell_len(source) >= 14 and cell_len(type_) >= 14 and cell_len(line) <= 60
+
+
+def test_compact_time_is_the_time_of_day_today_and_the_date_otherwise() -> None:
+    assert compact_time("2026-11-28T09:48:36.123Z", today="2026-11-28") == "09:48:36"
+    assert compact_time("2026-11-27T09:48:36.123Z", today="2026-11-28") == "11-27 09:48"
+    assert compact_time(None) == ""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -13,7 +14,7 @@ import pytest
 
 from notifycenter.client.emitter import Emitter
 from notifycenter.model.errors import NotifyError
-from tests.hubprocess import HubProcess
+from tests.hubprocess import HubProcess, post_batch
 
 JSON_KEYS = {"id", "name", "state", "progress", "done", "total", "parent", "source", "started_at", "ended_at"}
 
@@ -25,9 +26,14 @@ def emitter(hub: HubProcess, tmp_path: Path) -> Iterator[Emitter]:
     emitter.close()
 
 
+def piped_env() -> dict[str, str]:
+    """Output to a pipe, as a script sees it: no terminal width."""
+    return {name: value for name, value in os.environ.items() if name not in ("COLUMNS", "LINES")}
+
+
 def notifycenter(hub: HubProcess, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "notifycenter", "--server", hub.url, *args],
-                          check=False, capture_output=True, text=True, timeout=60, env=os.environ.copy())
+                          check=False, capture_output=True, text=True, timeout=60, env=piped_env())
 
 
 def start_watch(hub: HubProcess, *args: str) -> subprocess.Popen[str]:
@@ -83,13 +89,16 @@ def test_watch_exits_1_when_the_operation_fails_or_is_cancelled(hub: HubProcess,
     watch = start_watch(hub, op.id)
     if ending == "fail":
         op.fail(NotifyError(code="meshery-model-1001", short_description=["bad model"],
-                            suggested_remediation=["Fix the YAML indentation"]))
+                            suggested_remediation=["Fix the YAML indentation"]),
+                message="exited with status 3", details="line 1\nyaml: line 7: mapping values are not allowed")
     else:
         op.cancel("operator asked")
     _out, err = watch.communicate(timeout=60)
     assert watch.returncode == 1
     if ending == "fail":
         assert "meshery-model-1001" in err and "remediation 1: Fix the YAML indentation" in err
+        assert "Import model failed: exited with status 3" in err
+        assert "details:" in err and "    yaml: line 7: mapping values are not allowed" in err
 
 
 def test_watch_gives_up_after_the_timeout(hub: HubProcess, emitter: Emitter) -> None:
@@ -115,3 +124,38 @@ def test_watch_rides_out_a_hub_restart(hub: HubProcess, emitter: Emitter) -> Non
     assert emitter.drain(30)
     _out, err = watch.communicate(timeout=60)
     assert watch.returncode == 0, err
+
+
+TRACE = "4bf92f3577b34da6a3ce929d0e0e4736"
+
+
+def op_event(state: str, span: str, name: str, second: int, parent: str | None = None) -> dict:
+    """An operation event at a known time, so that the start order is certain."""
+    return {"specversion": "1.0", "id": f"{span}-{state}", "source": "urn:meshery:server:local",
+            "type": f"io.meshery.operation.{state}", "time": f"2026-11-28T09:00:0{second}.000Z",
+            "traceparent": f"00-{TRACE}-{span}-01", "category": "operation",
+            "data": {"operation": {"id": span, "parent": parent, "name": name}}}
+
+
+def test_list_shows_trees_whole_ids_and_uncut_columns_when_piped(hub: HubProcess) -> None:
+    root, first, second = "00000000000000a1", "00000000000000b2", "00000000000000c3"
+    name = "Deploy the bookinfo design to the production cluster in eu-west with every add-on"
+    post_batch(hub.url, [op_event("started", root, name, 0), op_event("started", first, "Install CRDs", 1, root),
+                         op_event("succeeded", first, "Install CRDs", 2, root),
+                         op_event("started", second, "Provision Istio", 3, root)])
+    lines = notifycenter(hub, "ops", "list").stdout.splitlines()
+    ids = [re.search(r"\b[0-9a-f]{16}\b", line).group() for line in lines[1:]]
+    assert ids == [root, first, second]  # children under their parent, in the order they started
+    rows = dict(zip(ids, lines[1:]))
+    assert "✔ succeeded" in rows[first] and rows[root].endswith(f"urn:meshery:server:local  {name}")  # uncut
+    assert rows[first].endswith("urn:meshery:server:local    Install CRDs")  # indented
+    roots = json.loads(notifycenter(hub, "ops", "list", "--root", "-o", "json").stdout)
+    assert [item["id"] for item in roots] == [root]
+
+
+def test_watch_json_prints_the_final_tree(hub: HubProcess, emitter: Emitter) -> None:
+    op = emitter.operation("Quick job").start()
+    op.succeed()
+    assert emitter.flush(10)
+    result = notifycenter(hub, "ops", "watch", op.id, "-o", "json")
+    assert result.returncode == 0 and json.loads(result.stdout)["state"] == "succeeded"

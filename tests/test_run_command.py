@@ -81,6 +81,7 @@ def test_run_works_with_the_hub_down_and_delivers_later(hub_factory: HubFactory,
     result = notifycenter_run(server, "--name", "offline job", "--", sys.executable, "-c",
                               "import sys; print('done offline'); sys.exit(5)")
     assert result.returncode == 5 and "done offline" in result.stdout
+    assert "spooled in" in result.stderr and "will be delivered by the next `notifycenter run`" in result.stderr
     hub = HubProcess(tmp_path / "late-hub", port=port)
     try:
         hub.start()

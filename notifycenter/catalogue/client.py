@@ -180,3 +180,26 @@ EMITTER_CLOSED = ErrorSpec(
     causes=("close() was called, or the emitter's with-block ended, before this emit",),
     remedies=("Emit events before closing the emitter, or create a new Emitter",),
 )
+
+INVALID_OPTION = ErrorSpec(
+    code="notifycenter-1214",
+    name="ErrInvalidOption",
+    severity="ERROR",
+    short="A command, an option or an option's value is not valid",
+    long="The command line names a command or option that does not exist, or gives an option a value it does not accept.",
+    causes=(
+        "A command or option is misspelt, or belongs to another command",
+        "A value is not among the allowed ones (a bucket, a status, a state, a severity)",
+    ),
+    remedies=("Run the command with --help to see its options and the values they accept",),
+)
+
+UNTIL_IN_THE_PAST = ErrorSpec(
+    code="notifycenter-1215",
+    name="ErrUntilInThePast",
+    severity="ERROR",
+    short="The --until time has already passed",
+    long="An acknowledgement that lapses before it is made would change nothing.",
+    causes=("The time is mistyped, or is in local time where UTC was meant",),
+    remedies=("Give a duration such as 2h, or a future RFC 3339 time like 2026-11-28T18:00:00Z",),
+)

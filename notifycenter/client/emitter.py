@@ -24,7 +24,7 @@ import orjson
 from notifycenter.catalogue import client as codes
 from notifycenter.client.backoff import Backoff
 from notifycenter.client.builder import build_event, error_event
-from notifycenter.client.http import BATCH, auth_headers, error_from_answer
+from notifycenter.client.http import BATCH, auth_headers, error_from_answer, retry_after
 from notifycenter.client.spool import Spool, SpoolBatch, spool_name_for
 from notifycenter.config import check_server_url, resolve_target
 from notifycenter.config import data_dir as default_data_dir
@@ -126,6 +126,11 @@ class Emitter:
     def sender_thread_id(self) -> int | None:
         """The background thread's id: what it logs must not become events again."""
         return self._thread.ident
+
+    @property
+    def spool_path(self) -> Path:
+        """The folder holding what the hub has not acknowledged yet."""
+        return self._spool.folder
 
     @property
     def spooled(self) -> int:
@@ -301,7 +306,7 @@ class Emitter:
             if response.status_code in (401, 403):
                 log.error("notifycenter hub %s refused the token (HTTP %d); spooling",
                           self.server, response.status_code)
-            raise _Retry(_retry_after(response))
+            raise _Retry(retry_after(response))
         try:
             body = orjson.loads(response.content)
         except orjson.JSONDecodeError:
@@ -339,14 +344,6 @@ class Emitter:
             self._failures += 1
             self._condition.notify_all()
             self._retry_at = time.monotonic() + max(self._backoff.next_delay(), at_least)
-
-
-def _retry_after(response: httpx.Response) -> float:
-    """Seconds the hub asks us to wait (429, 503); 0 when it does not say."""
-    try:
-        return min(60.0, max(0.0, float(response.headers.get("Retry-After", 0))))
-    except ValueError:
-        return 0.0  # an HTTP date: fall back to the backoff
 
 
 def _first_broken(lines: list[bytes]) -> int | None:

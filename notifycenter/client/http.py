@@ -62,3 +62,11 @@ def query_params(filters: dict[str, Any]) -> dict[str, str]:
         else:
             params[key] = str(value)
     return params
+
+
+def retry_after(response: httpx.Response, ceiling: float = 60.0) -> float:
+    """Seconds the hub asks a client to wait (429, 503); 0 when it does not say."""
+    try:
+        return min(ceiling, max(0.0, float(response.headers.get("Retry-After", 0))))
+    except ValueError:
+        return 0.0  # an HTTP date: the caller's own backoff applies

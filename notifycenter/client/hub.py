@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Self
@@ -16,12 +17,15 @@ from notifycenter.client.http import (
     answer,
     auth_headers,
     query_params,
+    retry_after,
     unreachable,
 )
 from notifycenter.client.stream import StateCallback, Subscription
 from notifycenter.config import Target, check_server_url
 
 DEFAULT_TIMEOUT = 10.0
+RATE_LIMIT_RETRIES = 3  # a hub that keeps refusing is reported, not waited on forever
+RATE_LIMIT_WAIT = 30.0
 
 
 @dataclass(frozen=True)
@@ -59,25 +63,35 @@ class HubClient:
     async def aclose(self) -> None:
         await self._http.aclose()
 
-    async def _call(self, method: str, path: str, **options: Any) -> Any:
+    async def _request(self, method: str, path: str, **options: Any) -> httpx.Response:
         try:
-            response = await self._http.request(method, path, **options)
+            return await self._http.request(method, path, **options)
         except httpx.TransportError as exc:
             raise unreachable(self.server, exc) from None
-        return answer(response)
+
+    async def _call(self, method: str, path: str, **options: Any) -> Any:
+        return answer(await self._request(method, path, **options))
 
     async def health(self) -> dict[str, Any]:
         return await self._call("GET", "/healthz")
 
     async def emit(self, event: Mapping[str, Any]) -> dict[str, Any]:
         """One event in structured mode: `{"accepted", "duplicates", "cursors"}`."""
-        return await self._call("POST", "/api/events", content=orjson.dumps(dict(event)),
-                                headers={"Content-Type": STRUCTURED})
+        return await self._post_events(orjson.dumps(dict(event)), STRUCTURED)
 
     async def emit_batch(self, events: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
         """Several events, accepted or rejected together (the error names the bad index)."""
-        return await self._call("POST", "/api/events", content=orjson.dumps([dict(e) for e in events]),
-                                headers={"Content-Type": BATCH})
+        return await self._post_events(orjson.dumps([dict(e) for e in events]), BATCH)
+
+    async def _post_events(self, content: bytes, content_type: str) -> dict[str, Any]:
+        """POST, waiting out a rate limit as the hub's Retry-After asks, a few times at most."""
+        options = {"content": content, "headers": {"Content-Type": content_type}}
+        for _ in range(RATE_LIMIT_RETRIES):
+            response = await self._request("POST", "/api/events", **options)
+            if response.status_code != 429:
+                return answer(response)
+            await asyncio.sleep(retry_after(response, RATE_LIMIT_WAIT) or 1.0)
+        return await self._call("POST", "/api/events", **options)
 
     async def list(self, *, before: str | None = None, after: str | None = None,
                    limit: int | None = None, **filters: Any) -> Page:

@@ -8,7 +8,7 @@ import click
 
 from notifycenter.catalogue import client as codes
 from notifycenter.commands.common import CliContext, pass_cli
-from notifycenter.commands.output import echo, echo_json
+from notifycenter.commands.output import echo, echo_json, output_option
 from notifycenter.config import (
     Config,
     ContextConfig,
@@ -16,6 +16,9 @@ from notifycenter.config import (
     config_path,
     load_config,
     save_config,
+)
+from notifycenter.config import (
+    _context_token as context_token,
 )
 from notifycenter.model.sanitize import sanitize_line
 
@@ -42,6 +45,7 @@ def path() -> None:
 
 
 @command.command("view")
+@output_option
 @pass_cli
 def view(cli: CliContext) -> None:
     """Show the contexts (tokens redacted) and the hub this shell would talk to."""
@@ -106,6 +110,8 @@ def set_context(name: str, server_url: str, token_file: str | None, current: boo
                                           token_file=token_file if token_file is not None
                                           else (previous.token_file if previous else None),
                                           token=previous.token if previous else None)
+    if token_file is not None:  # a wrong path fails now, not at the first command that needs it
+        context_token(config.contexts[name], config.path)
     if current or (current is None and config.current_context is None):
         config.current_context = name
     save_config(config)

@@ -11,7 +11,8 @@ from notifycenter.catalogue import client as codes
 from notifycenter.client.builder import build_event
 from notifycenter.client.sync import call_hub
 from notifycenter.commands.common import CliContext, pass_cli
-from notifycenter.commands.output import echo, echo_json, usage_error
+from notifycenter.commands.output import echo, echo_json, output_option
+from notifycenter.commands.problems import usage_error
 from notifycenter.model.sanitize import sanitize_line
 
 EXAMPLES = """
@@ -45,6 +46,7 @@ EVENT_FLAGS = ("type_", "source", "id_", "severity", "category", "subject", "sum
 @click.option("--remediation", multiple=True, help="Suggested remediation (repeatable, in order).")
 @click.option("--data", help="JSON payload, or @file to read it from a file.")
 @click.option("--correlation-id", help="Correlates the events of one request.")
+@output_option
 @pass_cli
 def command(cli: CliContext, stdin: str | None, file_: str | None, **flags: Any) -> None:
     """Send an event to the hub, or CloudEvents read from a file or stdin."""

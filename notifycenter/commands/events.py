@@ -3,52 +3,34 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
 from typing import Any
 
 import click
 
-from notifycenter.catalogue import client as codes
 from notifycenter.client.hub import HubClient
 from notifycenter.client.stream import ConnectionState
 from notifycenter.client.sync import call_hub
 from notifycenter.commands.common import CliContext, pass_cli
+from notifycenter.commands.eventfilters import filter_options, hub_filters
 from notifycenter.commands.output import (
     compact_time,
     echo,
     echo_json,
+    output_option,
     render_table,
     severity_style,
     short_time,
-    usage_error,
 )
-from notifycenter.model.event import describe
-from notifycenter.model.lifecycle import (
-    STATUS_FILTERS,
-    Verb,
-    parse_duration,
-    parse_time,
-    read_lifecycle_event,
-)
+from notifycenter.commands.refs import call_with_refs
+from notifycenter.commands.verbs import PAST_TENSE, verb_command
+from notifycenter.model.event import describe, span_ids
+from notifycenter.model.lifecycle import Verb, read_lifecycle_event
 from notifycenter.model.sanitize import sanitize, sanitize_line
-from notifycenter.model.severity import Bucket
 
-BUCKETS = tuple(bucket.value for bucket in Bucket)
-RECORD_JSON_KEYS = ("cursor", "status", "acknowledged_by", "acknowledged_at", "comment")
+RECORD_JSON_KEYS = ("cursor", "bucket", "status", "acknowledged_by", "acknowledged_at", "comment", "until")
 TABLE_HEADERS = ("TIME", "SEVERITY", "STATUS", "ACKED BY", "SOURCE", "TYPE", "SUMMARY")
-TABLE_CAPS = (14, 9, 12, 16, 36, 40, 0)
-PAST_TENSE = {
-    Verb.READ: "marked read", Verb.UNREAD: "marked unread", Verb.ACK: "acknowledged",
-    Verb.UNACK: "unacknowledged", Verb.RESOLVE: "resolved", Verb.REOPEN: "reopened",
-    Verb.ARCHIVE: "archived",
-}
-VERB_HELP = {
-    Verb.READ: "Mark notifications read.", Verb.UNREAD: "Mark notifications unread.",
-    Verb.ACK: "Acknowledge notifications: someone is on it.",
-    Verb.UNACK: "Withdraw the acknowledgement of notifications.",
-    Verb.RESOLVE: "Resolve notifications.", Verb.REOPEN: "Reopen resolved or archived notifications.",
-    Verb.ARCHIVE: "Archive notifications (listed again only with --status archived).",
-}
+TABLE_CAPS = (11, 9, 12, 16, 36, 40, 0)
+TABLE_MINIMUMS = {4: 14, 5: 14}  # a source or type cut shorter names nothing
 MAX_PAGE = 1000
 
 
@@ -64,62 +46,44 @@ def command() -> None:
     """
 
 
-def filter_options(func: Callable[..., Any]) -> Callable[..., Any]:
-    """The list's filters, shared by `list` and `tail` (docs/api.md)."""
-    options = [
-        click.option("--bucket", multiple=True, type=click.Choice(BUCKETS), help="Bucket (repeatable)."),
-        click.option("--severity", help="At least this severity (warn, ERROR, …)."),
-        click.option("--status", type=click.Choice(STATUS_FILTERS), help="Lifecycle status."),
-        click.option("--source", help="Source prefix."),
-        click.option("--type", "type_", help="Type prefix."),
-        click.option("--search", help="Text in summary, details, subject, source, type or code."),
-        click.option("--filter", "filter_", help="CESQL expression, e.g. \"severitytext = 'ERROR'\"."),
-    ]
-    for option in reversed(options):
-        func = option(func)
-    return func
-
-
-def hub_filters(bucket: tuple[str, ...], severity: str | None, status: str | None, source: str | None,
-                type_: str | None, search: str | None, filter_: str | None) -> dict[str, Any]:
-    """The options as the hub's query parameters."""
-    return {"bucket": list(bucket) or None, "severity": severity, "status": status, "source": source,
-            "type": type_, "q": search, "filter": filter_}
-
-
 # -- list ------------------------------------------------------------------------------
 
 @command.command("list")
-@filter_options
+@filter_options()
 @click.option("--limit", type=click.IntRange(1), default=100, show_default=True, help="At most this many.")
+@click.option("--before", metavar="CURSOR", help="Only events older than this cursor (the next page).")
+@output_option
 @pass_cli
-def list_events(cli: CliContext, limit: int, **filters: Any) -> None:
+def list_events(cli: CliContext, limit: int, before: str | None, **filters: Any) -> None:
     """Notifications newest first (archived ones only with --status archived)."""
     query = hub_filters(**filters)
-    records = call_hub(cli.target(), lambda hub: fetch_records(hub, limit, **query))
+    records, more = call_hub(cli.target(), lambda hub: fetch_records(hub, limit, before=before, **query))
     if cli.json:
         echo_json([record_json(record) for record in records])
-        return
-    if not records:
+    elif not records:
         echo("No events.")
-        return
-    rows = [table_row(r) for r in records]
-    for line in render_table(TABLE_HEADERS, rows, caps=TABLE_CAPS, severity_column=1, keep=(0, 1, 2),
-                             cut_left=(4, 5)):
-        echo(line)
+    else:
+        for line in render_table(TABLE_HEADERS, [table_row(r) for r in records], caps=TABLE_CAPS,
+                                 severity_column=1, keep=(0, 1, 2), cut_left=(4, 5), minimums=TABLE_MINIMUMS,
+                                 optional=(3,)):
+            echo(line)
+    if more:
+        echo(f"… more: use --limit {limit * 2} or --before {records[-1]['cursor']}", err=True)
 
 
-async def fetch_records(hub: HubClient, limit: int, **query: Any) -> list[dict[str, Any]]:
-    """Up to `limit` records, following `next` past the hub's page size."""
+async def fetch_records(hub: HubClient, limit: int, **query: Any) -> tuple[list[dict[str, Any]], bool]:
+    """Up to `limit` records, following `next` past the hub's page size; and whether more exist."""
     records: list[dict[str, Any]] = []
     before = query.pop("before", None)
+    more = False
     while len(records) < limit:
         page = await hub.list(before=before, limit=min(limit - len(records), MAX_PAGE), **query)
         records += page.items
-        if not page.next or not page.items:
+        more = bool(page.next and page.items)
+        if not more:
             break
         before = page.next
-    return records[:limit]
+    return records[:limit], more
 
 
 def record_json(record: dict[str, Any]) -> dict[str, Any]:
@@ -145,10 +109,11 @@ def summary_of(event: dict[str, Any]) -> str:
 
 @command.command("show")
 @click.argument("ref")
+@output_option
 @pass_cli
 def show(cli: CliContext, ref: str) -> None:
     """One event with its lifecycle history. REF is a cursor, an id or source#id."""
-    record = call_hub(cli.target(), lambda hub: hub.get(ref))
+    record = call_with_refs(cli.target(), [ref], lambda hub: hub.get(ref))
     if cli.json:
         echo_json(record)
         return
@@ -179,7 +144,21 @@ def describe_record(record: dict[str, Any]) -> list[str]:
     history = record.get("history") or []
     if history:
         lines += ["", "history:"] + [f"  {history_line(change)}" for change in history]
-    return lines
+    return lines + operation_lines(event)
+
+
+def operation_lines(event: dict[str, Any]) -> list[str]:
+    """The operation an event belongs to, and the command that follows it."""
+    data = event.get("data")
+    operation = data.get("operation") if isinstance(data, dict) else None
+    operation = operation if isinstance(operation, dict) else {}
+    op_id = operation.get("id") or (span_ids(event) or ("", ""))[1]
+    if not op_id or not isinstance(op_id, str):
+        return []
+    name = operation.get("name")
+    label = f"{name} ({op_id})" if isinstance(name, str) and name else op_id
+    return ["", f"{'operation:':<14}{sanitize_line(label)}",
+            f"{'watch it:':<14}notifycenter ops watch {sanitize_line(op_id)}"]
 
 
 def by_at(record: dict[str, Any], verb: str) -> str | None:
@@ -206,10 +185,11 @@ def history_line(event: dict[str, Any]) -> str:
 @click.option("--since", help="Start after this cursor (0: the whole log).")
 @click.option("-n", "--lines", type=click.IntRange(0), default=10, show_default=True,
               help="Recent events to print first (without --since).")
-@filter_options
+@filter_options(with_status=False)
+@output_option
 @pass_cli
 def tail(cli: CliContext, follow: bool, since: str | None, lines: int, **filters: Any) -> None:
-    """The log-like view: every event, audit and lifecycle included (-o json: NDJSON)."""
+    """The log-like view: every event, audit, lifecycle and archived included (-o json: NDJSON)."""
     query = {**hub_filters(**filters), "lifecycle": True}
     target = cli.target()
     try:
@@ -221,18 +201,33 @@ def tail(cli: CliContext, follow: bool, since: str | None, lines: int, **filters
 async def run_tail(hub: HubClient, as_json: bool, follow: bool, since: str | None, lines: int,
                    query: dict[str, Any]) -> None:
     async with hub:
-        if since is None:
-            since = (await hub.health()).get("last_cursor") or "0"
-            backlog = await fetch_records(hub, lines, before=str(int(since) + 1), **query) if lines else []
-        elif follow:
-            backlog = []  # the stream replays everything after `since` itself
-        else:
-            backlog = await fetch_records(hub, 10**9, after=since, **query)
-        for record in reversed(backlog):
-            print_tail_event(record.get("event", {}), as_json)
+        if not (follow and since is not None):  # the stream replays everything after `since` itself
+            head = (await hub.health()).get("last_cursor") or "0"
+            backlog = await log_records(hub, query, after=since, head=head, count=None if since else lines)
+            for record in backlog:
+                print_tail_event(record.get("event", {}), as_json)
+            since = since or head
         if follow:
             async for event in hub.subscribe(since=since, on_state=report_state, **query):
                 print_tail_event(event, as_json)
+
+
+async def log_records(hub: HubClient, query: dict[str, Any], *, after: str | None, head: str,
+                      count: int | None) -> list[dict[str, Any]]:
+    """Records in log order after `after` up to `head` (the last `count` of them).
+
+    The list leaves archived notifications out unless asked for them alone, so the log is
+    the union of both queries, merged by cursor.
+    """
+    if count == 0:
+        return []
+    found: dict[str, dict[str, Any]] = {}
+    for status in (None, "archived"):
+        records, _ = await fetch_records(hub, count or 10**9, before=str(int(head) + 1), after=after,
+                                         **{**query, "status": status})
+        found.update((record["cursor"], record) for record in records)
+    ordered = sorted(found.values(), key=lambda record: int(record["cursor"]))
+    return ordered[-count:] if count else ordered
 
 
 def print_tail_event(event: dict[str, Any], as_json: bool) -> None:
@@ -249,47 +244,6 @@ def report_state(state: ConnectionState) -> None:
     if state.status == "live" or (state.status == "reconnecting" and state.attempt > 0):
         detail = f" (attempt {state.attempt}: {state.last_error})" if state.status != "live" else ""
         echo(f"-- {state.status}{sanitize_line(detail)}", err=True)
-
-
-# -- lifecycle verbs -------------------------------------------------------------------
-
-def verb_command(verb: Verb) -> click.Command:
-    @click.command(verb.value)
-    @click.argument("refs", nargs=-1, metavar="[REF]...")
-    @filter_options
-    @click.option("--comment", help="Why; shown in the history.")
-    @click.option("--until", help="When the change lapses: a duration (2h, 30m) or an RFC 3339 time.")
-    @pass_cli
-    def run(cli: CliContext, refs: tuple[str, ...], comment: str | None, until: str | None,
-            **filters: Any) -> None:
-        if until is not None:
-            check_until(until)
-        matching = {name: value for name, value in hub_filters(**filters).items() if value}
-        if bool(refs) == bool(matching):
-            raise usage_error(codes.INVALID_USAGE, "name the events (REF...) or give filters, not both or neither")
-        answer = call_hub(cli.target(), lambda hub: hub.lifecycle(
-            verb.value, refs=list(refs) if refs else None, filter=matching or None, comment=comment, until=until))
-        if cli.json:
-            echo_json(answer)
-            return
-        changed, unchanged = answer.get("changed", 0), answer.get("unchanged", 0)
-        echo(f"{PAST_TENSE[verb]} {changed} notification{'s' if changed != 1 else ''}"
-             + (f" ({unchanged} unchanged)" if unchanged else ""))
-
-    run.help = (f"{VERB_HELP[verb]} Name them by REF (a cursor, an event id or source#id), "
-                f"or change every notification the filters match.\n\n"
-                f"\b\nExamples:\n  notifycenter events {verb.value} 0000000000000042 --comment \"on it\"\n"
-                f"  notifycenter events {verb.value} --source urn:meshery:adapter:istio --status unacked")
-    return run
-
-
-def check_until(text: str) -> None:
-    if parse_duration(text) is not None:
-        return
-    try:
-        parse_time(text)
-    except ValueError:
-        raise usage_error(codes.INVALID_UNTIL, f"--until {text!r}") from None
 
 
 for _verb in Verb:

@@ -17,9 +17,11 @@ from notifycenter.commands.output import (
     echo,
     echo_json,
     fit,
+    output_option,
     render_table,
     terminal_width,
 )
+from notifycenter.commands.problems import print_error
 from notifycenter.model.errors import NotifyError
 from notifycenter.model.lifecycle import parse_duration
 from notifycenter.model.operations import (
@@ -30,10 +32,12 @@ from notifycenter.model.operations import (
     progress_bar,
     progress_text,
 )
-from notifycenter.model.sanitize import sanitize_line
+from notifycenter.model.sanitize import sanitize, sanitize_line
 
 JSON_KEYS = ("id", "name", "state", "progress", "done", "total", "parent", "source", "started_at", "ended_at")
 EXIT_SUCCEEDED, EXIT_FAILED, EXIT_TIMEOUT = 0, 1, 124
+DETAIL_LINES = 40
+FAILED_TYPE = "io.meshery.operation.failed"
 REFRESH_SECONDS = 2.0  # elapsed time and the stall rule move without any event
 DEBOUNCE_SECONDS = 0.1
 
@@ -47,14 +51,16 @@ def command() -> None:
 @click.option("--state", type=click.Choice(STATE_FILTERS), help="Only operations in this state.")
 @click.option("--filter", "filter_", metavar="CESQL",
               help="CESQL over id, name, state, source, parent, startedby, subject, message, progress (%), done, total.")
-@click.option("--root", is_flag=True, help="Only top-level operations.")
+@click.option("--root", is_flag=True, help="Only top-level operations (default: each tree, children indented).")
 @click.option("--source", help="Only operations whose source starts with this.")
 @click.option("--since", help="Only operations with news since a cursor, a time or a duration (2h).")
 @click.option("--limit", type=click.IntRange(1, 1000), default=100, show_default=True)
+@output_option
 @pass_cli
 def list_command(cli: CliContext, state: str | None, filter_: str | None, root: bool,
                  source: str | None, since: str | None, limit: int) -> None:
-    """Operations, running ones first. -o json gives an array for scripts."""
+    """Operations, running ones first, each with its children indented below it in the
+    order they started. -o json gives a flat array for scripts."""
     params = {"state": state, "filter": filter_, "root": root or None, "source": source,
               "since": since, "limit": limit}
     answer = _call(cli, lambda hub: hub.operations(**params))
@@ -65,16 +71,39 @@ def list_command(cli: CliContext, state: str | None, filter_: str | None, root: 
     if not items:
         echo("No operations.")
         return
-    for line in render_table(("STATE", "PROGRESS", "ELAPSED", "ID", "SOURCE", "NAME"),
-                             [_row(item) for item in items], caps=(10, 12, 8, 16, 36, 60)):
+    rows = [_row(item, depth) for item, depth in tree_order(items)]
+    # The ID is what `ops watch` needs and the state what people scan for: never cut.
+    for line in render_table(("STATE", "PROGRESS", "ELAPSED", "ID", "SOURCE", "NAME"), rows,
+                             caps=(12, 12, 8, 16, 36, 60), keep=(0, 3), cut_left=(4,)):
         echo(line)
 
 
-def _row(item: dict[str, Any]) -> list[str]:
+def tree_order(items: list[dict[str, Any]]) -> list[tuple[dict[str, Any], int]]:
+    """Each operation with its depth: roots in the hub's order, children under their
+    parent in the order they started. A child whose parent is not listed is a root here."""
+    listed = {item["id"] for item in items}
+    children: dict[str, list[dict[str, Any]]] = {}
+    for item in items:
+        if item.get("parent") in listed:
+            children.setdefault(item["parent"], []).append(item)
+    ordered: list[tuple[dict[str, Any], int]] = []
+
+    def walk(item: dict[str, Any], depth: int) -> None:
+        ordered.append((item, depth))
+        for child in sorted(children.get(item["id"], ()), key=lambda c: c.get("started_at") or ""):
+            walk(child, depth + 1)
+
+    for item in items:
+        if item.get("parent") not in listed:
+            walk(item, 0)
+    return ordered
+
+
+def _row(item: dict[str, Any], depth: int = 0) -> list[str]:
     state = State(item["state"])
     return [f"{STATE_GLYPHS[state]} {state.value}", progress_text(item) or "-",
             format_seconds(item.get("duration")), item["id"], item.get("source") or "",
-            item.get("name") or ""]
+            "  " * depth + sanitize_line(item.get("name") or "")]
 
 
 def _call(cli: CliContext, action: Callable[[Any], Any]) -> Any:
@@ -89,21 +118,21 @@ def _call(cli: CliContext, action: Callable[[Any], Any]) -> Any:
 @command.command("watch")
 @click.argument("operation_id", metavar="ID")
 @click.option("--timeout", help="Give up after this long (seconds, or 30s, 5m, 2h); exit 124.")
+@output_option
 @pass_cli
 def watch_command(cli: CliContext, operation_id: str, timeout: str | None) -> None:
-    """Live progress of an operation's tree until it ends.
+    """Live progress of an operation's tree until it ends (-o json: only the final tree).
 
     Exit status: 0 succeeded, 1 failed or cancelled, 124 timed out.
     """
     seconds = _timeout_seconds(timeout)
-    screen = _Screen(sys.stdout.isatty())
+    screen = _Screen(sys.stdout.isatty(), quiet=cli.json)
     tree = asyncio.run(_watch(cli, operation_id, seconds, screen))
+    if tree and cli.json:
+        echo_json(tree)
     state = State(tree["state"]) if tree else None
     if state is None:
-        error = codes.WATCH_TIMEOUT.error(f"operation {operation_id} did not end within {timeout}")
-        from notifycenter.cli import print_error
-
-        print_error(error)
+        print_error(codes.WATCH_TIMEOUT.error(f"operation {operation_id} did not end within {timeout}"))
         click.get_current_context().exit(EXIT_TIMEOUT)
     if state is State.FAILED:
         _print_failure(tree)
@@ -204,12 +233,15 @@ def _line(node: dict[str, Any], depth: int) -> str:
 class _Screen:
     """Redraws the tree in place on a terminal; elsewhere prints it only when it changes."""
 
-    def __init__(self, tty: bool) -> None:
+    def __init__(self, tty: bool, quiet: bool = False) -> None:
         self.tty = tty
+        self.quiet = quiet
         self.shown = 0
         self.last: list[tuple[Any, ...]] = []
 
     def draw(self, tree: dict[str, Any]) -> None:
+        if self.quiet:
+            return
         lines = tree_lines(tree, terminal_width() - 1)
         if self.tty:
             up = f"\x1b[{self.shown}F" if self.shown else ""
@@ -230,15 +262,27 @@ def _signature(node: dict[str, Any]) -> list[tuple[Any, ...]]:
 
 
 def _print_failure(tree: dict[str, Any]) -> None:
-    """The first failed operation of the tree, with its code and remediation."""
-    failed = _first_failed(tree)
-    if failed is None or not failed.get("error"):
-        return
-    error = NotifyError.from_dict(failed["error"])
-    from notifycenter.cli import print_error
+    """The deepest failed operation: what it said (a command's output tail), then its
+    error's code, causes and remediation."""
+    failed = _first_failed(tree) or tree
+    click.echo(sanitize_line(f"{failed.get('name') or failed['id']} failed"
+                             + (f": {failed['message']}" if failed.get("message") else "")), err=True)
+    details = _failure_details(failed)
+    if details:
+        click.echo("  details:", err=True)
+        for line in sanitize(details).splitlines()[-DETAIL_LINES:]:
+            click.echo(f"    {line}", err=True)
+    if failed.get("error"):
+        print_error(NotifyError.from_dict(failed["error"]))
 
-    click.echo(sanitize_line(f"{failed.get('name') or failed['id']} failed:"), err=True)
-    print_error(error)
+
+def _failure_details(node: dict[str, Any]) -> str | None:
+    """`data.details` of the node's `failed` event (the hub keeps its latest events)."""
+    for event in reversed(node.get("events") or ()):
+        data = event.get("data")
+        if event.get("type") == FAILED_TYPE and isinstance(data, dict) and isinstance(data.get("details"), str):
+            return data["details"]
+    return None
 
 
 def _first_failed(node: dict[str, Any]) -> dict[str, Any] | None:

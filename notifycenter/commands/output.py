@@ -11,15 +11,16 @@ import re
 import shutil
 import sys
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 import click
 import orjson
 from rich.cells import cell_len, set_cell_size
 
-from notifycenter.model.errors import ErrorSpec
+from notifycenter.commands.common import CliContext
 from notifycenter.model.sanitize import sanitize_line
 
 ELLIPSIS = "…"
@@ -92,32 +93,39 @@ def fit_left(text: str, width: int) -> str:
 
 def render_table(headers: Sequence[str], rows: Iterable[Sequence[Any]], *, width: int | None = None,
                  caps: Sequence[int] | None = None, severity_column: int | None = None,
-                 keep: Sequence[int] = (), cut_left: Sequence[int] = ()) -> list[str]:
+                 keep: Sequence[int] = (), cut_left: Sequence[int] = (),
+                 minimums: Mapping[int, int] | None = None, optional: Sequence[int] = ()) -> list[str]:
     """Lines of a plain table; the last column takes what the others leave of `width`.
 
-    When the terminal is narrow, columns shrink widest first, except those in `keep`;
-    those in `cut_left` lose their beginning rather than their end. Cells are sanitised
-    here, so callers pass raw event text.
+    When the terminal is narrow, columns shrink widest first down to their `minimums`,
+    except those in `keep`; those in `cut_left` lose their beginning rather than their
+    end; `optional` columns are left out when every cell is empty. Piped output (no
+    width) is never cut. Cells are sanitised here, so callers pass raw event text.
     """
     cells = [[sanitize_line(cell) for cell in row] for row in rows]
+    shown = [i for i in range(len(headers)) if i not in optional or any(row[i] for row in cells)]
+    position = {old: new for new, old in enumerate(shown)}
+    headers, cells = [headers[i] for i in shown], [[row[i] for i in shown] for row in cells]
     width = width or terminal_width()
-    caps = caps or [40] * len(headers)
+    caps = [(caps[i] if caps else 40) if width < UNLIMITED else UNLIMITED for i in shown]
+    floors = [max(MIN_COLUMN, (minimums or {}).get(i, 0)) for i in shown]
     widths = [min(max([cell_len(h)] + [cell_len(r[i]) for r in cells]), caps[i]) for i, h in enumerate(headers[:-1])]
     gaps = len(GAP) * (len(headers) - 1)
     # The last column (a summary, a name) is what people read: it keeps a quarter at least.
-    _shrink(widths, width - gaps - max(MIN_LAST_COLUMN, width // 4), keep)
+    _shrink(widths, floors, width - gaps - max(MIN_LAST_COLUMN, width // 4), [position[i] for i in keep if i in position])
     natural_last = max([cell_len(headers[-1])] + [cell_len(r[-1]) for r in cells])
     widths.append(max(min(natural_last, width - gaps - sum(widths)), MIN_LAST_COLUMN))
-    layout = _Layout(widths, severity_column, frozenset(cut_left))
+    layout = _Layout(widths, position.get(severity_column) if severity_column is not None else None,
+                     frozenset(position[i] for i in cut_left if i in position))
     return [layout.line(headers, header=True)] + [layout.line(row) for row in cells]
 
 
-def _shrink(widths: list[int], budget: int, keep: Sequence[int]) -> None:
+def _shrink(widths: list[int], floors: Sequence[int], budget: int, keep: Sequence[int]) -> None:
     """Narrow the widest shrinkable columns first until they fit `budget`."""
     shrinkable = [i for i in range(len(widths)) if i not in keep]
     while shrinkable and sum(widths) > budget:
-        widest = max(shrinkable, key=widths.__getitem__)
-        if widths[widest] <= MIN_COLUMN:
+        widest = max(shrinkable, key=lambda i: widths[i] - floors[i])
+        if widths[widest] <= floors[widest]:
             return
         widths[widest] -= 1
 
@@ -154,11 +162,22 @@ def short_time(text: str | None) -> str:
     return text.replace("T", " ")[:19]
 
 
-def compact_time(text: str | None) -> str:
-    """`2026-11-28T09:00:00.000Z` as `11-28 09:00:00` (UTC), for narrow tables."""
-    return short_time(text)[5:]
+def compact_time(text: str | None, today: str | None = None) -> str:
+    """A time as a table shows it (UTC): `09:48:36` today, `11-28 09:48` another day."""
+    full = short_time(text)
+    if len(full) < 19:
+        return full
+    today = today or datetime.now(UTC).strftime("%Y-%m-%d")
+    return full[11:] if full.startswith(today) else full[5:16]
 
 
-def usage_error(spec: ErrorSpec, detail: str) -> click.UsageError:
-    """A usage error (exit 2) that still carries its catalogued code."""
-    return click.UsageError(f"{spec.code}: {spec.short}: {detail}")
+def output_option(func: Callable[..., Any]) -> Callable[..., Any]:
+    """`-o/--output` after the command too (`events list -o json`), as kubectl users type it."""
+
+    def remember(ctx: click.Context, _param: click.Parameter, value: str | None) -> None:
+        if value is not None:
+            ctx.ensure_object(CliContext).output = value
+
+    return click.option("-o", "--output", type=click.Choice(["table", "json"]), expose_value=False,
+                        callback=remember, is_eager=True,
+                        help="table for people, json for scripts (same as the global -o).")(func)

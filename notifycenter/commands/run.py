@@ -61,8 +61,17 @@ def command(cli: CliContext, name: str | None, source: str | None, traceparent: 
             report(op, outcome, line)
     finally:
         if emitter is not None:
-            emitter.close(CLOSE_TIMEOUT)
+            _close(emitter)
     click.get_current_context().exit(outcome.exit_code)
+
+
+def _close(emitter: Any) -> None:
+    """Deliver what the hub takes now; say where the rest waits, and who delivers it."""
+    if emitter.close(CLOSE_TIMEOUT):
+        return
+    _warn(f"the hub at {emitter.server} did not take this run's events: they are spooled in "
+          f"{emitter.spool_path} and will be delivered by the next `notifycenter run` "
+          f"(or emitter) with source {emitter.source}")
 
 
 def _open_emitter(cli: CliContext, source: str) -> Any:
