@@ -167,7 +167,7 @@ def resolve_target(server: str | None = None, context: str | None = None,
         name = urlsplit(url).netloc
     # A context's token is for the context's hub only: never send it to another server.
     same_hub = chosen is not None and check_server_url(chosen.server) == url
-    resolved_token = token or env_token or (_context_token(chosen, config.path) if same_hub else None)
+    resolved_token = token or env_token or (context_token(chosen, config.path) if same_hub else None)
     return Target(name=name, server=url, token=resolved_token, source=source)  # type: ignore[arg-type]
 
 
@@ -181,7 +181,7 @@ def _pick_context(config: Config, wanted: str | None) -> tuple[str, ContextConfi
     return name, config.contexts[name]
 
 
-def _context_token(context: ContextConfig | None, config_file: Path) -> str | None:
+def context_token(context: ContextConfig | None, config_file: Path) -> str | None:
     if context is None:
         return None
     if context.token:

@@ -14,11 +14,9 @@ from notifycenter.config import (
     ContextConfig,
     check_server_url,
     config_path,
+    context_token,
     load_config,
     save_config,
-)
-from notifycenter.config import (
-    _context_token as context_token,
 )
 from notifycenter.model.sanitize import sanitize_line
 
