@@ -122,3 +122,19 @@ async def test_refs_by_bare_id_and_ambiguity(client) -> None:
     ambiguous = await client.get("/api/events/evt-2")
     assert (ambiguous.status_code, ambiguous.json()["code"]) == (409, "notifycenter-1108")
     assert (await client.get("/api/events/0000000000000099")).status_code == 404
+
+
+@pytest.mark.parametrize("verb", ["read", "unread", "ack", "unack", "resolve", "reopen", "archive"])
+async def test_every_verb_keeps_its_comment_in_the_history(client, verb) -> None:
+    (cursor,) = await post(client, [make_event(1)])
+    if verb in ("unread", "unack", "reopen"):  # these change only a notification that was changed
+        undone = {"unread": "read", "unack": "ack", "reopen": "resolve"}[verb]
+        assert (await change(client, undone, refs=[cursor])).json()["changed"] == 1
+    changed = await change(client, verb, refs=[cursor], comment=f"{verb}: fixed")
+    assert changed.json()["changed"] == 1, changed.text
+
+    item = await record(client, cursor)
+    assert item["history"][-1]["data"]["comment"] == f"{verb}: fixed"
+    assert item["history"][-1]["type"] == f"io.meshery.notification.{verb}"
+    # The record's own `comment` belongs to the standing ack.
+    assert item["comment"] == ("ack: fixed" if verb == "ack" else None)

@@ -60,7 +60,7 @@ async def post_events(request: Request) -> Response:
     received = format_time(_now())
     for event in events:
         event.setdefault("time", received)
-    result = await hub.log.append(events)
+    result = await hub.log.append(events, principal.user)
     hub.metrics.accepted.inc(result.accepted)
     hub.metrics.duplicates.inc(result.duplicates)
     return answer({"accepted": result.accepted, "duplicates": result.duplicates,

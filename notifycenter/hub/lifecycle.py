@@ -70,7 +70,7 @@ def parse_request(verb: Verb, body: bytes, actor: str, now: datetime) -> Lifecyc
         verb=verb, actor=actor,
         refs=tuple(refs) if refs is not None else None,
         query=query_from_object(filters) if filters is not None else None,
-        comment=comment if verb is Verb.ACK else None,
+        comment=comment,
         until=_until(obj.get("until"), now) if verb is Verb.ACK else None,
     )
 
@@ -111,7 +111,7 @@ def apply_request(txn: Transaction, request: LifecycleRequest, hub_source: str) 
             unchanged += 1
         else:
             events.append(event)
-    cursors = [format_cursor(seq) for seq, _ in txn.insert(events)] if events else []
+    cursors = [format_cursor(seq) for seq, _ in txn.insert(events, request.actor)] if events else []
     return {"changed": len(events), "cursors": cursors, "unchanged": unchanged}
 
 

@@ -33,13 +33,17 @@ def parse_cursor(text: str, name: str = "cursor") -> int:
 class StoredEntry:
     """One event as appended: its position, and the normalised event (with `cursor`).
 
-    `body` is the event serialised as JSON, as it is stored and streamed.
+    `body` is the event serialised as JSON, as it is stored and streamed. `actor` is the
+    user of the token that posted it (`anonymous` on an open hub; None when unknown, as
+    for events stored before the hub recorded it): projections such as the operations
+    one say who started something without trusting what the event claims.
     """
 
     seq: int
     cursor: str
     event: dict[str, Any]
     body: bytes = field(repr=False, default=b"")
+    actor: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,8 +64,8 @@ class Transaction(Protocol):
     @property
     def conn(self) -> Any: ...
 
-    def insert(self, events: Sequence[dict[str, Any]]) -> list[tuple[int, bool]]:
-        """Append events (already validated); (seq, was_duplicate) per event, projections applied."""
+    def insert(self, events: Sequence[dict[str, Any]], actor: str | None = None) -> list[tuple[int, bool]]:
+        """Append events (already validated) posted by `actor`; (seq, was_duplicate) per event."""
         ...
 
 
@@ -72,8 +76,8 @@ class EventLog(Protocol):
 
     async def close(self) -> None: ...
 
-    async def append(self, events: Sequence[dict[str, Any]]) -> AppendResult:
-        """Store validated events durably, as one atomic unit, before returning."""
+    async def append(self, events: Sequence[dict[str, Any]], actor: str | None = None) -> AppendResult:
+        """Store validated events posted by `actor` durably, as one atomic unit, before returning."""
         ...
 
     async def write(self, job: Callable[[Transaction], T]) -> T:

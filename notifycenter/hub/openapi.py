@@ -177,7 +177,8 @@ def _schemas() -> dict[str, Any]:
         "LifecycleRequest": {"type": "object", "properties": {
             "refs": {"type": "array", "items": _STR},
             "filter": {"type": "object", "description": "the list's query parameters"},
-            "comment": _STR, "until": {"type": "string", "description": "RFC 3339 or a duration (2h)"}}},
+            "comment": {"type": "string", "description": "why; kept in the history, on every verb"},
+            "until": {"type": "string", "description": "ack only: RFC 3339 or a duration (2h)"}}},
         "LifecycleResult": {"type": "object", "properties": {
             "changed": {"type": "integer"}, "unchanged": {"type": "integer"},
             "cursors": {"type": "array", "items": _CURSOR}}},

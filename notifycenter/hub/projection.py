@@ -9,11 +9,12 @@ Plug-ins (`HUB_PLUGINS` in app.py) add their own.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from typing import Any, Protocol
 
 from notifycenter.hub.log import StoredEntry
-from notifycenter.model.event import bucket_of_event, describe, span_ids
+from notifycenter.hub.sqlrows import insert_rows
+from notifycenter.model.event import bucket_of_event, span_ids, summary_details_code
 from notifycenter.model.lifecycle import (
     LIFECYCLE_TYPE_PREFIX,
     LifecycleState,
@@ -59,10 +60,8 @@ CREATE INDEX IF NOT EXISTS idx_parent ON idx(parent) WHERE parent IS NOT NULL;
 CREATE INDEX IF NOT EXISTS idx_target ON idx(target) WHERE target IS NOT NULL;
 """
 
-_INSERT = (
-    "INSERT INTO idx (seq, lifecycle, bucket, severity, source, type, time, span, parent,"
-    " target, text) VALUES (?,?,?,?,?,?,?,?,?,?,?)"
-)
+_INSERT = ("INSERT INTO idx (seq, lifecycle, bucket, severity, source, type, time, span, parent,"
+           " target, text)")
 STATE_COLUMNS = ("read", "acked_by", "acked_at", "comment", "until", "resolved_by",
                  "resolved_at", "archived_by", "archived_at")
 _STATE_FIELDS = ("read", "acked_by", "acked_at", "ack_comment", "ack_until", "resolved_by",
@@ -84,14 +83,14 @@ class EventIndex:
                 pending.append(_row(entry, lifecycle=True, target=target))
             else:
                 pending.append(_row(entry))
-        conn.executemany(_INSERT, pending)
+        insert_rows(conn, _INSERT, pending)
 
     def _apply_lifecycle(self, conn: sqlite3.Connection, event: dict[str, Any],
                          pending: list[tuple[Any, ...]]) -> int | None:
         change = read_lifecycle_event(event)
         if change is None:
             return None
-        conn.executemany(_INSERT, pending)  # the target may be in this very batch
+        insert_rows(conn, _INSERT, pending)  # the target may be in this very batch
         pending.clear()
         found = conn.execute("SELECT seq FROM log WHERE source = ? AND id = ?",
                              (change.target_source, change.target_id)).fetchone()
@@ -120,10 +119,10 @@ def _row(entry: StoredEntry, lifecycle: bool = False, target: int | None = None)
 
 def search_text(event: dict[str, Any]) -> str:
     """What q= searches: summary, details, subject, source, type and error code."""
-    text = describe(event)
-    parts: Iterable[Any] = (text.summary, text.details, event.get("subject"), event["source"],
-                            event["type"], text.code)
-    return "\n".join(p for p in parts if isinstance(p, str) and p).lower()
+    summary, details, code = summary_details_code(event)
+    subject = event.get("subject")
+    parts = [summary, details, subject if isinstance(subject, str) else "", event["source"], event["type"], code]
+    return "\n".join([p for p in parts if p]).lower()
 
 
 def load_state(conn: sqlite3.Connection, seq: int) -> LifecycleState | None:

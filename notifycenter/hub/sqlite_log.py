@@ -29,6 +29,7 @@ import orjson
 from notifycenter.catalogue import hub as codes
 from notifycenter.hub.log import AppendResult, StoredEntry, format_cursor
 from notifycenter.hub.projection import Projection
+from notifycenter.hub.sqlrows import insert_rows
 from notifycenter.model.errors import NotifyError
 
 T = TypeVar("T")
@@ -38,13 +39,15 @@ CREATE TABLE IF NOT EXISTS log (
     seq INTEGER PRIMARY KEY,
     source TEXT NOT NULL,
     id TEXT NOT NULL,
-    body BLOB NOT NULL            -- the normalised event as JSON, with its cursor
+    body BLOB NOT NULL,           -- the normalised event as JSON, with its cursor
+    actor TEXT                    -- the posting token's user (NULL: stored before it was kept)
 );
 CREATE UNIQUE INDEX IF NOT EXISTS log_key ON log(source, id);
 CREATE TABLE IF NOT EXISTS projections (name TEXT PRIMARY KEY, seq INTEGER NOT NULL);
 """
 # Only a duplicate (source, id) is skipped; a seq conflict must fail loudly.
-_INSERT_LOG = "INSERT INTO log (seq, source, id, body) VALUES (?,?,?,?) ON CONFLICT (source, id) DO NOTHING"
+_INSERT_LOG = "INSERT INTO log (seq, source, id, body, actor)"
+_ON_DUPLICATE = " ON CONFLICT (source, id) DO NOTHING"
 CHECKPOINT_SECONDS = 1.0
 _REPLAY_PAGE = 5000
 
@@ -61,7 +64,7 @@ class _Transaction:
     conn: sqlite3.Connection
     entries: list[StoredEntry] = field(default_factory=list)
 
-    def insert(self, events: Sequence[dict[str, Any]]) -> list[tuple[int, bool]]:
+    def insert(self, events: Sequence[dict[str, Any]], actor: str | None = None) -> list[tuple[int, bool]]:
         """Append; a duplicate (same source and id) is answered with the first copy's seq.
 
         Fast path: insert everything, skipping duplicates, and check the change count.
@@ -69,7 +72,7 @@ class _Transaction:
         `(source, id) IN (VALUES ...)` is not served by the index and scans the log.
         """
         self.conn.execute("SAVEPOINT insert_events")
-        new = self._stage(events, {})
+        new = self._stage(events, {}, actor)
         if len(new) == len(events) and self._write(new) == len(new):
             results = [(e.seq, False) for e in new]
         else:  # duplicates, of the log or within the call: start over, looking each key up
@@ -77,7 +80,7 @@ class _Transaction:
             self.log._next_seq = new[0].seq
             stored_before = self._existing(events)
             known = dict(stored_before)
-            new = self._stage(events, known)
+            new = self._stage(events, known, actor)
             self._write(new)
             results = _outcomes(events, stored_before, known)
         self.conn.execute("RELEASE insert_events")
@@ -90,11 +93,12 @@ class _Transaction:
     def _write(self, entries: list[StoredEntry]) -> int:
         """Insert into the log; the number of rows that were not duplicates."""
         before = self.conn.total_changes
-        self.conn.executemany(_INSERT_LOG, [(e.seq, e.event["source"], e.event["id"], e.body) for e in entries])
+        insert_rows(self.conn, _INSERT_LOG, [(e.seq, e.event["source"], e.event["id"], e.body, e.actor)
+                                             for e in entries], _ON_DUPLICATE)
         return self.conn.total_changes - before
 
     def _stage(self, events: Sequence[dict[str, Any]],
-               existing: dict[tuple[str, str], int]) -> list[StoredEntry]:
+               existing: dict[tuple[str, str], int], actor: str | None) -> list[StoredEntry]:
         """Give the events not in `existing` their seqs and bodies; `existing` learns them."""
         staged = []
         for event in events:
@@ -105,7 +109,7 @@ class _Transaction:
             self.log._next_seq += 1
             cursor = format_cursor(seq)
             event["cursor"] = cursor
-            staged.append(StoredEntry(seq, cursor, event, orjson.dumps(event)))
+            staged.append(StoredEntry(seq, cursor, event, orjson.dumps(event), actor))
             existing[key] = seq
         return staged
 
@@ -179,6 +183,7 @@ class SqliteLog:
         self._lock = lock_data_dir(self.path)
         conn = connect_writer(self.path)
         conn.executescript(LOG_SCHEMA)
+        _add_actor_column(conn)
         for projection in self.projections:
             projection.create(conn)
         self._conn = conn
@@ -196,9 +201,9 @@ class SqliteLog:
         done = row[0] if row else 0
         while done < self.last_seq:
             conn.execute("BEGIN IMMEDIATE")
-            page = conn.execute("SELECT seq, body FROM log WHERE seq > ? ORDER BY seq LIMIT ?",
+            page = conn.execute("SELECT seq, body, actor FROM log WHERE seq > ? ORDER BY seq LIMIT ?",
                                 (done, _REPLAY_PAGE)).fetchall()
-            projection.apply(conn, [_entry(seq, body) for seq, body in page])
+            projection.apply(conn, [_entry(*row) for row in page])
             done = page[-1][0]
             conn.execute("INSERT OR REPLACE INTO projections (name, seq) VALUES (?, ?)", (name, done))
             conn.execute("COMMIT")
@@ -245,8 +250,8 @@ class SqliteLog:
 
     # -- writing ---------------------------------------------------------------
 
-    async def append(self, events: Sequence[dict[str, Any]]) -> AppendResult:
-        results = await self.write(lambda txn: txn.insert(events))
+    async def append(self, events: Sequence[dict[str, Any]], actor: str | None = None) -> AppendResult:
+        results = await self.write(lambda txn: txn.insert(events, actor))
         return AppendResult(cursors=[format_cursor(seq) for seq, _ in results],
                             duplicates=sum(1 for _, dup in results if dup))
 
@@ -372,9 +377,16 @@ def check_storage(path: Path) -> None:
         raise codes.STORAGE_UNAVAILABLE.error(f"{path}: {exc}") from None
 
 
-def _entry(seq: int, body: bytes) -> StoredEntry:
+def _entry(seq: int, body: bytes, actor: str | None = None) -> StoredEntry:
     event = orjson.loads(body)
-    return StoredEntry(seq, event.get("cursor") or format_cursor(seq), event, body)
+    return StoredEntry(seq, event.get("cursor") or format_cursor(seq), event, body, actor)
+
+
+def _add_actor_column(conn: sqlite3.Connection) -> None:
+    """A log written before the hub kept the posting user gains the column (NULL for old rows)."""
+    columns = {row[1] for row in conn.execute("PRAGMA table_info(log)")}
+    if "actor" not in columns:
+        conn.execute("ALTER TABLE log ADD COLUMN actor TEXT")
 
 
 def _name(projection: Projection) -> str:

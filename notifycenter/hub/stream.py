@@ -39,19 +39,19 @@ class Subscriber:
         self.accepts = accepts
         self.depth = depth
         self.after = 0
-        self.pending: deque[bytes] = deque()
+        self.pending: deque[str] = deque()  # frames, decoded once per event by the broadcaster
         self.overflowed = False
         self.closed = False
         self._wake = asyncio.Event()
 
-    def offer(self, entries: Iterable[StoredEntry]) -> None:
-        for entry in entries:
+    def offer(self, frames: Iterable[tuple[StoredEntry, str]]) -> None:
+        for entry, frame in frames:
             if entry.seq <= self.after or (self.accepts is not None and not self.accepts(entry)):
                 continue
             if len(self.pending) >= self.depth:
                 self.overflowed = True
                 break
-            self.pending.append(entry.body)
+            self.pending.append(frame)
         self._wake.set()
 
     def close(self) -> None:
@@ -70,10 +70,14 @@ class Broadcaster:
         self.last_seq = 0
 
     def publish(self, entries: list[StoredEntry]) -> None:
+        """Each body is decoded to its text frame once, whatever the number of subscribers."""
         self.last_seq = entries[-1].seq
+        if not self.subscribers:
+            return
+        frames = [(entry, entry.body.decode()) for entry in entries]
         for subscriber in self.subscribers:
             if not subscriber.overflowed:
-                subscriber.offer(entries)
+                subscriber.offer(frames)
 
     def register(self, subscriber: Subscriber, after: int) -> None:
         subscriber.after = after
@@ -193,7 +197,7 @@ async def _pump(websocket: WebSocket, subscriber: Subscriber, on_slow: Callable[
             await websocket.close(TRY_AGAIN_LATER, f"{error.code}: resume with since=<last cursor>")
             return
         while subscriber.pending and not subscriber.overflowed:
-            await websocket.send_text(subscriber.pending.popleft().decode())
+            await websocket.send_text(subscriber.pending.popleft())
 
 
 async def _listen(websocket: WebSocket, subscriber: Subscriber) -> None:

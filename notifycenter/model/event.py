@@ -32,6 +32,10 @@ REQUIRED = ("id", "source", "type")
 # Attributes that hold payload, not context: never extension names.
 PAYLOAD_KEYS = frozenset({"data", "data_base64"})
 HUB_ATTRIBUTES = frozenset({"cursor"})
+# Names every event carries: valid without the regex (a set lookup is ~10x cheaper).
+CONTEXT_ATTRIBUTES = frozenset({"specversion", "id", "source", "type", "time", "subject",
+                                "datacontenttype", "dataschema", "severitytext",
+                                "severitynumber", "category", "traceparent"})
 
 
 def validate_event(raw: object) -> dict[str, Any]:
@@ -41,7 +45,7 @@ def validate_event(raw: object) -> dict[str, Any]:
     null attributes and a producer's `cursor`, and rewrites the error payload to the
     canonical shape. The input mapping is not modified.
     """
-    if not isinstance(raw, Mapping):
+    if type(raw) is not dict and not isinstance(raw, Mapping):  # the ABC check is the slow one
         raise codes.INVALID_EVENT.error("an event must be a JSON object")
     event = {k: v for k, v in raw.items() if v is not None and k not in HUB_ATTRIBUTES}
     _check_specversion(event)
@@ -52,8 +56,9 @@ def validate_event(raw: object) -> dict[str, Any]:
     _check_time(event.get("time"))
     _check_traceparent(event.get("traceparent"))
     _normalise_severity(event)
-    if isinstance(event.get("data"), Mapping):
-        event["data"] = normalise_error_payload(event["data"])
+    data = event.get("data")
+    if type(data) is dict or isinstance(data, Mapping):
+        event["data"] = normalise_error_payload(data)
     return event
 
 
@@ -68,7 +73,7 @@ def _check_names_and_types(event: Mapping[str, Any]) -> None:
     for name, value in event.items():
         if name in PAYLOAD_KEYS:
             continue
-        if not isinstance(name, str) or not EXTENSION_NAME.match(name):
+        if name not in CONTEXT_ATTRIBUTES and (not isinstance(name, str) or not EXTENSION_NAME.match(name)):
             raise codes.INVALID_EXTENSION_NAME.error(f"attribute name {name!r} is not lower-case a-z0-9")
         if not isinstance(value, (str, int)):  # bool is an int: CloudEvents Boolean
             raise codes.INVALID_EVENT.error(
@@ -138,6 +143,19 @@ class NotificationText:
 
 
 def describe(event: Mapping[str, Any]) -> NotificationText:
+    error = _mapping(_mapping(event.get("data")).get("error"))
+    summary, details, code = summary_details_code(event)
+    return NotificationText(
+        summary=summary,
+        details=details,
+        code=code,
+        causes=tuple(error.get("probableCause") or ()),
+        remedies=tuple(error.get("suggestedRemediation") or ()),
+    )
+
+
+def summary_details_code(event: Mapping[str, Any]) -> tuple[str, str, str]:
+    """`describe` without building its object: the hub indexes every event with it."""
     data = _mapping(event.get("data"))
     error = _mapping(data.get("error"))
     short = error.get("shortDescription") or []
@@ -149,13 +167,7 @@ def describe(event: Mapping[str, Any]) -> NotificationText:
         or str(event.get("type", ""))
     )
     details = _text(data.get("details")) or "\n".join(error.get("longDescription") or [])
-    return NotificationText(
-        summary=summary,
-        details=details,
-        code=_text(error.get("code")),
-        causes=tuple(error.get("probableCause") or ()),
-        remedies=tuple(error.get("suggestedRemediation") or ()),
-    )
+    return summary, details, _text(error.get("code"))
 
 
 def _mapping(value: Any) -> Mapping[str, Any]:
