@@ -96,7 +96,10 @@ EVENT_NOT_FOUND = ErrorSpec(
     short="No stored event matches the reference",
     long="A reference is a cursor, source#id, or an id; none of the stored events has it.",
     causes=("The reference is mistyped", "The event was posted to another hub"),
-    remedies=("List events with GET /api/events and copy the cursor or source#id",),
+    remedies=(
+        "Find the event with `notifycenter events list --search TEXT` (or GET /api/events)",
+        "Use its cursor or source#id as the reference",
+    ),
     http_status=404,
 )
 
@@ -107,7 +110,10 @@ AMBIGUOUS_REF = ErrorSpec(
     short="The id names events of several sources",
     long="A bare id is accepted only when exactly one source has used it.",
     causes=("Several producers happen to use the same event id",),
-    remedies=("Refer to the event as source#id or by its cursor",),
+    remedies=(
+        "Name the event as source#id or by its cursor",
+        "List the candidates with `notifycenter events list --filter \"id = '<id>'\"`",
+    ),
     http_status=409,
 )
 
