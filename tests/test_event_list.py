@@ -25,6 +25,7 @@ class Host(App[None]):
         super().__init__()
         self.store = store
         self.seen: list[tuple[str, int | None]] = []
+        self.news: list[int] = []
 
     def compose(self) -> ComposeResult:
         events_list = EventList(self.store, id="events")
@@ -37,6 +38,9 @@ class Host(App[None]):
 
     def on_event_list_selected(self, message: EventList.Selected) -> None:
         self.seen.append(("selected", message.row_id))
+
+    def on_event_list_new_above(self, message: EventList.NewAbove) -> None:
+        self.news.append(message.count)
 
 
 def filled(count: int) -> EventStore:
@@ -58,12 +62,12 @@ def row_text(widget: EventList, row_id: int) -> str:
 async def test_rows_render_newest_first_with_readable_columns(size: tuple[int, int]) -> None:
     store = filled(3)
     store.add([event(4, severity="WARNING", subject="w"), event(5, severity="DEBUG", subject="d"),
-               event(6, subject="1", summary="event number 1 again")])
+               event(6, subject="1", summary="event number 1")])
     async with Host(store).run_test(size=size) as pilot:
         widget = pilot.app.query_one(EventList)
         shown = lines(widget)
         assert all(len(line) == widget.size.width for line in shown[:5])
-        assert "event number 1 again" in shown[0] and "×2" in shown[0] and "✖ ERR" in shown[0]
+        assert "event number 1" in shown[0] and "×2" in shown[0] and "■ ERR" in shown[0]
         assert "· AUD" in shown[1] and "▲ WRN" in shown[2]
         assert "unread" in shown[0] and "08:06:00" in shown[0]
         assert "adapter:istio" in shown[0]
@@ -145,18 +149,98 @@ async def test_arrivals_go_on_top_and_keep_the_place_when_scrolled() -> None:
         assert [store.row(r).cursor[-2:] for r in widget.index[:2]] == ["62", "61"]
         assert len(widget.index) == 62
         # a repeat moves its row to the top: no duplicate, the highlight stays put
-        widget.post_message(EventList.StoreChanged(store.add([event(63, subject="30")])))
+        widget.post_message(EventList.StoreChanged(store.add([event(63, subject="30", summary="event number 30")])))
         await pilot.pause()
         assert len(widget.index) == 62 and len(set(widget.index)) == 62
         assert store.row(widget.index[0]).count == 2 and widget.highlighted_row_id == target
 
 
-async def test_at_the_top_the_list_follows_the_newest() -> None:
-    store = filled(10)
+async def test_arrivals_never_take_the_highlight_and_are_counted_above() -> None:
+    store = filled(60)
     async with Host(store).run_test(size=(80, 24)) as pilot:
         widget = pilot.app.query_one(EventList)
-        widget.apply_change(store.add([event(11, subject="new")]))
-        assert widget.cursor_position == 0 and store.row(widget.highlighted_row_id).cursor.endswith("11")
+        widget.post_message(EventList.NewAbove(widget, -1))  # what the app last saw
+        target = widget.highlighted_row_id  # the top row, list scrolled to the top
+        widget.apply_change(store.add([event(61, subject="new"), event(62, subject="newer")]))
+        widget.apply_change(store.add([event(63, subject="newest")]))
+        assert widget.highlighted_row_id == target and widget.cursor_position == 3
+        assert widget.new_above == 3 and widget.scroll_offset.y == 3  # it stays on its line
+        assert lines(widget)[0].startswith("›")
+        await pilot.pause()
+        assert [m for m in pilot.app.news if m] == [3]
+        await pilot.press("g")  # to the top: the newest, and nothing new above any more
+        assert widget.cursor_position == 0 and widget.highlighted_row_id == store.find(63)
+        assert widget.new_above == 0 and widget.scroll_offset.y == 0
+
+
+async def test_a_repeat_of_the_highlighted_row_keeps_the_highlight_on_it() -> None:
+    store = filled(30)
+    async with Host(store).run_test(size=(80, 24)) as pilot:
+        widget = pilot.app.query_one(EventList)
+        await pilot.press("j", "j")
+        target = widget.highlighted_row_id
+        widget.apply_change(store.add([event(31, subject="x"), event(32, subject="28", summary="event number 28")]))
+        assert widget.highlighted_row_id == target == store.find(32)
+        assert list(widget.index) == list(store.select(ViewQuery()))
+
+
+async def test_the_list_stays_in_display_order_however_changes_arrive() -> None:
+    """Folds move rows up; changes may come queued, direct, twice or late: the list
+    always equals a fresh select (newest occurrence first) and holds each row once."""
+    import random
+
+    rng = random.Random(5)
+    store = filled(20)
+    sent = [store.event(row) for row in range(len(store))]
+    async with Host(store).run_test(size=(80, 24)) as pilot:
+        widget = pilot.app.query_one(EventList)
+        for cursor in range(100, 400, 3):
+            batch = [event(cursor + k, subject=str(rng.randrange(12)), summary=f"event number {rng.randrange(12)}")
+                     for k in range(rng.randrange(1, 3))]
+            sent += batch
+            batch.append(lifecycle(cursor + 2, rng.choice(sent), rng.choice(["read", "ack", "resolve"])))
+            change = store.add(batch)
+            if rng.random() < 0.5:
+                widget.post_message(EventList.StoreChanged(change))
+            else:
+                widget.apply_change(change)
+            if rng.random() < 0.2:
+                await pilot.pause()
+        await pilot.pause()
+        assert list(widget.index) == list(store.select(ViewQuery()))
+
+
+async def test_the_highlighted_row_stays_in_view_after_set_index_and_resize() -> None:
+    store = filled(400)
+    async with Host(store).run_test(size=(80, 24)) as pilot:
+        widget = pilot.app.query_one(EventList)
+        await pilot.press("G", *["k"] * 38)
+        target = widget.highlighted_row_id
+        assert store.row(target).summary == "event number 39"
+        few = ViewQuery(text="event number 39")  # 39 and 390..399: a short list
+        widget.set_index(store.select(few), few)
+        assert widget.highlighted_row_id == target
+        widget.set_index(store.select(ViewQuery()), ViewQuery())
+        await pilot.pause()
+        top, height = widget.scroll_offset.y, widget.scrollable_content_region.height
+        assert widget.highlighted_row_id == target and top <= widget.cursor_position < top + height
+        widget.styles.height = 5  # a taller detail pane takes the list's lower lines
+        await pilot.pause()
+        top, height = widget.scroll_offset.y, widget.scrollable_content_region.height
+        assert height == 5 and top <= widget.cursor_position < top + height
+
+
+async def test_fold_counts_show_only_where_every_occurrence_matches() -> None:
+    store = filled(3)
+    store.add([event(4, subject="1", summary="event number 1")])
+    async with Host(store).run_test(size=(80, 24)) as pilot:
+        widget = pilot.app.query_one(EventList)
+        assert "×2" in lines(widget)[0]
+        by_cursor = ViewQuery(predicate=lambda e: e["cursor"] == "0000000000000004")
+        widget.set_index(store.select(by_cursor), by_cursor)
+        assert not widget.shows_counts and "×2" not in lines(widget)[0]
+        widget.set_index(store.select(ViewQuery(text="number 1")), ViewQuery(text="number 1"))
+        assert widget.shows_counts and "×2" in lines(widget)[0]
 
 
 async def test_arrivals_respect_the_view() -> None:
@@ -190,6 +274,8 @@ async def test_an_ack_by_another_client_shows_on_the_row() -> None:
         widget.post_message(EventList.StoreChanged(store.add([lifecycle(10, store.event(target), "ack", "bob")])))
         await pilot.pause()
         assert "ack:bob" in row_text(widget, target)
+        widget.apply_change(store.add([lifecycle(11, store.event(target), "ack", "anonymous")]))
+        assert "ack:anonymous " in row_text(widget, target)  # the actor is not cut at 80 columns
 
 
 async def test_untrusted_text_is_inert() -> None:
@@ -224,7 +310,7 @@ async def test_a_change_the_index_already_has_is_not_merged_twice() -> None:
     store = filled(5)
     async with Host(store).run_test(size=(80, 24)) as pilot:
         widget = pilot.app.query_one(EventList)
-        change = store.add([event(6, subject="a"), event(7, subject="1")])  # a new row, a moved one
+        change = store.add([event(6, subject="a"), event(7, subject="1", summary="event number 1")])  # new, moved
         widget.set_index(store.select(ViewQuery()))  # a refilter that already saw them
         widget.apply_change(change)
         assert len(widget.index) == len(set(widget.index)) == 6
@@ -243,7 +329,7 @@ async def test_no_color_still_tells_severity_status_and_cursor(monkeypatch: pyte
         assert pilot.app.no_color
         shown = lines(pilot.app.query_one(EventList))
         assert shown[0].startswith("›") and "▲ WRN" in shown[0] and "unread" in shown[0]
-        assert shown[1].startswith(" ") and "✖ ERR" in shown[1]
+        assert shown[1].startswith(" ") and "■ ERR" in shown[1]
 
 
 async def test_an_older_page_of_records_is_placed_in_time_order() -> None:

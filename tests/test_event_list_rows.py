@@ -10,6 +10,8 @@ from notifycenter.model.lifecycle import Status
 from notifycenter.model.severity import Bucket, Severity
 from notifycenter.store import RowView
 from notifycenter.tui.rows import (
+    AUDIT_LABEL,
+    SEVERITY_LABELS,
     RowStyles,
     columns_for,
     fit,
@@ -41,7 +43,9 @@ def test_every_width_gets_exactly_its_cells() -> None:
 
 
 def test_labels_read_without_colour() -> None:
-    assert "✖ ERR" in text(row(), 80) and "unread" in text(row(), 80)
+    assert "■ ERR" in text(row(), 80) and "unread" in text(row(), 80)
+    assert "♦ CRT" in text(row(severity=Severity.CRITICAL), 80)
+    assert "√ OK" in text(row(severity=Severity.SUCCESS, bucket=Bucket.INFOS), 80)
     assert "▲ WRN" in text(row(severity=Severity.WARNING, bucket=Bucket.WARNINGS), 80)
     assert "● INF" in text(row(severity=Severity.INFO, bucket=Bucket.INFOS), 80)
     assert "· AUD" in text(row(severity=Severity.INFO, bucket=Bucket.AUDIT, status=None), 80)
@@ -68,3 +72,31 @@ def test_fit_cuts_with_an_ellipsis_and_counts_wide_characters() -> None:
     assert fit("abcdef", 4) == "abc…" and fit("ab", 4) == "ab  "
     assert cell_len(fit("日本語テキスト", 6)) == 6
     assert fit_tail("io.meshery.provision.istio", 10) == "…ion.istio"
+
+
+# Drawn by Fira Code, DejaVu Sans Mono and the Linux console's WGL4 fonts alike
+# (fc-query's charset of each); ✖ ✔ ‼ ⚠ are missing from at least one of them.
+COMMON_GLYPHS = set("■▲●♦√·•›…×↑—")
+
+
+def test_severity_glyphs_exist_in_common_terminal_fonts() -> None:
+    labels = [*SEVERITY_LABELS.values(), AUDIT_LABEL]
+    for label in labels:
+        glyph, word = label.split(" ")
+        assert glyph in COMMON_GLYPHS and word.isascii() and word.isupper(), label
+    assert len({label.split(" ")[1] for label in labels}) == len(labels)  # words alone tell them apart
+    shown = text(row(count=3, marked=True), 80, highlighted=True)
+    assert all(ch.isascii() or ch in COMMON_GLYPHS for ch in shown)
+
+
+def test_the_ack_actor_is_readable_at_80_columns() -> None:
+    for width in (80, 120):
+        shown = text(row(status=Status.ACKNOWLEDGED, acked_by="anonymous", count=4), width)
+        assert "ack:anonymous " in shown and shown.rstrip().endswith("×4")
+    assert "ack:a-very-lo…" in text(row(status=Status.ACKNOWLEDGED, acked_by="a-very-long-name"), 120)
+
+
+def test_counts_can_be_left_out() -> None:
+    shown = render_row(row(count=5), columns_for(80), RowStyles(), highlighted=False, now=NOW, tz=UTC,
+                       show_count=False).text
+    assert "×" not in shown

@@ -122,14 +122,14 @@ def test_lifecycle_for_an_unknown_target_is_counted_not_fatal(store: EventStore)
 
 
 def test_repeats_fold_into_one_row_showing_the_newest(store: EventStore) -> None:
-    store.add([event(1, subject="mesh-a", summary="first"), event(2, subject="mesh-b")])
-    change = store.add([event(3, subject="mesh-a", summary="third")])
+    store.add([event(1, subject="mesh-a"), event(2, subject="mesh-b")])
+    change = store.add([event(3, subject="mesh-a")])
     assert len(store) == 2 and store.event_count == 3
     row = store.find(1)
     assert store.find(3) == row and change.moved_rows == [row] and not change.new_rows
     assert change.changed_rows == {row} and not change.status_rows  # its count, not its status
     view = store.row(row)
-    assert (view.count, view.summary, view.cursor) == (2, "third", "0000000000000003")
+    assert (view.count, view.cursor) == (2, "0000000000000003") and store.occurrences(row) == 2
     assert store.event(row)["id"] == "e3"
     assert list(store.select(ViewQuery())) == [row, store.find(2)]  # moved to the top
     assert store.cursors(row) == ["0000000000000001", "0000000000000003"]
@@ -139,6 +139,32 @@ def test_repeats_fold_into_one_row_showing_the_newest(store: EventStore) -> None
 def test_different_code_or_severity_does_not_fold(store: EventStore) -> None:
     store.add([event(1, code="x-1"), event(2, code="x-2"), event(3, code="x-1", severity="WARNING")])
     assert len(store) == 3
+
+
+def test_only_true_repeats_fold_not_other_notifications_of_one_kind(store: EventStore) -> None:
+    """Two policies violated by one design, or two runs, are two notifications."""
+    design = {"subject": "bookinfo", "type_": "io.meshery.policy.violation", "severity": "WARNING"}
+    store.add([event(1, summary="Design 'bookinfo' violates policy require-resource-limits", **design),
+               event(2, summary="Design 'bookinfo' violates policy relationship-hierarchical-parent", **design)])
+    assert len(store) == 2
+    run = {"type_": "io.meshery.operation.failed", "summary": "run failed"}
+    spans = [f"00-{'a' * 32}-{span:016x}-01" for span in (1, 2, 1)]
+    store.add([event(n, traceparent=tp, **run) for n, tp in zip((3, 4, 5), spans, strict=True)])
+    assert store.find(3) == store.find(5) != store.find(4)  # one operation's repeat folds
+    assert [store.occurrences(store.find(n)) for n in (1, 2, 3, 4)] == [1, 1, 2, 1]
+    assert store.cursors(store.find(5)) == ["0000000000000003", "0000000000000005"]
+    untraced = store.add([event(6, **run)])
+    assert untraced.new_rows == [store.find(6)]  # no operation is another operation
+
+
+def test_every_occurrence_of_a_row_matches_the_same_filters(store: EventStore) -> None:
+    """Text, operation and source filters read fold-key fields: a row's count is exact."""
+    spans = [f"00-{'b' * 32}-{span:016x}-01" for span in (7, 7, 8, 7)]
+    store.add([event(n, traceparent=tp, summary="deploy failed") for n, tp in enumerate(spans, 1)])
+    [row] = store.select(ViewQuery(operation=f"{7:016x}"))
+    assert store.occurrences(row) == 3 and store.cursors(row)[-1] == "0000000000000004"
+    [other] = store.select(ViewQuery(operation=f"{8:016x}", text="DEPLOY"))
+    assert store.occurrences(other) == 1
 
 
 def test_a_new_occurrence_after_an_ack_is_a_new_row(store: EventStore) -> None:
@@ -286,10 +312,10 @@ def test_text_search_follows_the_newest_summary_across_chunks(monkeypatch: pytes
     store = EventStore(clock=lambda: T0)
     store.add(event(n, subject=str(n), summary=f"Ünïcode row {n} {'many' if n % 2 else 'few'}")
               for n in range(1, 201))
-    store.add([event(201, subject="7", summary="changed its mind")])
+    store.add([event(201, subject="7", summary="changed its mind"), event(202, subject="9", summary="Ünïcode row 9 many")])
     assert len(store._summaries._sealed) > 10
-    assert len(store.select(ViewQuery(text="MANY"))) == 99  # row 7 no longer says it
+    assert len(store.select(ViewQuery(text="MANY"))) == 100  # another summary is another row
     assert len(store.select(ViewQuery(text="few"))) == 100
     assert list(store.select(ViewQuery(text="ÜNÏCODE ROW 13 "))) == [store.find(13)]
-    assert list(store.select(ViewQuery(text="its mind"))) == [store.find(7)]
-    assert store.row(store.find(7)).summary == "changed its mind"
+    assert list(store.select(ViewQuery(text="its mind"))) == [store.find(201)]
+    assert store.find(202) == store.find(9) and store.row(store.find(9)).count == 2

@@ -77,3 +77,19 @@ def test_select_agrees_with_reading_every_row(steps: list[tuple[str, str, int, s
 
     expected = [r for r in newest_first(store) if keep(r)]
     assert list(store.select(ViewQuery(bucket=bucket, status=status, text=text))) == expected
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["x", "y"]), st.integers(0, 2), st.integers(0, 2)), max_size=30))
+def test_a_row_folds_only_true_repeats(steps: list[tuple[str, int, int]]) -> None:
+    """Every occurrence of a row has the row's summary and operation: nothing else folds."""
+    store = EventStore(clock=lambda: T0)
+    sent = {}
+    for cursor, (word, subject, span) in enumerate(steps, 1):
+        traceparent = f"00-{'c' * 32}-{span + 1:016x}-01" if span else None
+        sent[cursor] = event(cursor, subject=str(subject), summary=f"{word} failed", traceparent=traceparent)
+        store.add([sent[cursor]])
+    for row_id in range(len(store)):
+        members = [sent[int(cursor)] for cursor in store.cursors(row_id)]
+        keys = {(m["subject"], m["data"]["summary"], m.get("traceparent")) for m in members}
+        assert len(keys) == 1 and len(members) == store.occurrences(row_id)

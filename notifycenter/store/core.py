@@ -1,9 +1,10 @@
 """The client-side store: every event the notification center has seen, in columns.
 
 A row is one notification as the list shows it: repeated occurrences (same source, type,
-error code, subject and severity) fold into one row while it is still unacknowledged and
-open. Per-row data lives in `array` columns and interned string tables, not in a dict
-per event, so that a million events fit in a few hundred megabytes (docs/store.md).
+error code, subject, severity, summary and operation) fold into one row while it is still
+unacknowledged and open. Per-row data lives in `array` columns and interned string
+tables, not in a dict per event, so that a million events fit in a few hundred megabytes
+(docs/store.md).
 Row ids never change. Display order is a log of row ids: a row moves to the top by being
 appended again, its old entry left behind as a tombstone.
 """
@@ -205,12 +206,15 @@ class EventStore:
         self._ev_cursor.append(cursor)
         self._ev_key.append(hash((source_raw, str(event.get("id", "")))))
         spans = span_ids(event)
-        self._ev_span.append(int(spans[1], 16) if spans else 0)
+        span = int(spans[1], 16) if spans else 0
+        self._ev_span.append(span)
         status = NONE if bucket == _AUDIT else status_code(state, now)
         summary = sanitize_line(text.summary, SUMMARY_LIMIT)
-        fold_key = hash((*ids, int(severity)))
+        # Only true repeats fold: two policy violations or two runs differ in their summary
+        # or their operation, and an operator must see (and handle) each one.
+        fold_key = hash((*ids, int(severity), summary, span))
         row = self._fold.get(fold_key)
-        if row is not None and self._can_fold(row, ids, severity, status):
+        if row is not None and self._can_fold(row, (*ids, span), severity, status, summary):
             self._ev_row.append(row)
             self._fold_into(row, occurrence, event, summary, state, now, change)
         else:
@@ -238,9 +242,10 @@ class EventStore:
             self.labels.append(triple)
         return found
 
-    def _can_fold(self, row: int, ids: tuple[int, int], severity: Severity, status: int) -> bool:
-        same = (self._label[row], self._subject[row]) == ids
-        if not same or self._severity[row] != severity:
+    def _can_fold(self, row: int, ids: tuple[int, int, int], severity: Severity, status: int,
+                  summary: str) -> bool:
+        same = (self._label[row], self._subject[row], self._ev_span[self._newest[row]]) == ids
+        if not same or self._severity[row] != severity or self._summaries.get(row) != summary:
             return False  # a hash collision, not a repeat
         current = self._status[row]
         return (current == status == NONE) or (current in _FOLDABLE and status in _FOLDABLE)
@@ -413,6 +418,11 @@ class EventStore:
         from notifycenter.store.columns import positions_of
 
         return [f"{self._ev_cursor[i]:016d}" for i in positions_of(self._ev_row, row_id)]
+
+    def occurrences(self, row_id: int) -> int:
+        """How many events the row folds: a lifecycle action on the row covers them all
+        (`cursors`), so the app can say "acknowledged 33 occurrences"."""
+        return self._count[row_id]
 
     def position(self, row_id: int) -> int:
         """The row's place in display order (larger is newer)."""

@@ -53,8 +53,8 @@ class BucketCount(NamedTuple):
 class RowView:
     """One list row, built on demand. Every string is sanitised for display (one line).
 
-    A row folds repeated occurrences (same source, type, error code, subject, severity);
-    it shows the newest one and `count` says how many there are.
+    A row folds repeated occurrences (same source, type, error code, subject, severity,
+    summary and operation); it shows the newest one and `count` says how many there are.
     """
 
     row_id: int

@@ -3,6 +3,7 @@
 Only visible lines are rendered, each from a cache keyed by row, width and highlight or
 mark state, so a million rows cost no more than fifty. Arrivals are merged in place
 (`StoreChanged`, coalesced when they come in bursts); a paused list only counts them.
+The highlight stays on its event whatever arrives: an action hits what the operator reads.
 """
 
 from __future__ import annotations
@@ -97,6 +98,22 @@ class EventList(ScrollView, can_focus=True):
             message.change = self.change.merged(message.change)  # the later one carries both
             return True
 
+    class NewAbove(Message):
+        """How many rows arrived above the visible ones since the top was last on screen
+        (the app shows "↑ 3 new"; `g` goes there)."""
+
+        def __init__(self, event_list: EventList, count: int) -> None:
+            super().__init__()
+            self.event_list = event_list
+            self.count = count
+
+        @property
+        def control(self) -> EventList:
+            return self.event_list
+
+        def can_replace(self, message: Message) -> bool:
+            return isinstance(message, EventList.NewAbove) and message.event_list is self.event_list
+
     class PendingChanged(Message):
         """While paused: how many new rows wait to be shown."""
 
@@ -119,6 +136,8 @@ class EventList(ScrollView, can_focus=True):
         self._paused = False
         self._pending: StoreChange | None = None
         self._pending_new = 0
+        self._arrived = 0  # rows put on top since the top was last on screen
+        self._new_above = 0
         self.clock = lambda: datetime.now(UTC)
         self.tz = None  # display time zone; None is the terminal's local time
 
@@ -159,10 +178,27 @@ class EventList(ScrollView, can_focus=True):
         """New rows held back while paused."""
         return self._pending_new
 
+    @property
+    def new_above(self) -> int:
+        """Rows that arrived above the visible ones since the top was last on screen."""
+        return self._new_above
+
+    @property
+    def shows_counts(self) -> bool:
+        """Whether rows show their fold count (`×12`). A predicate (CESQL) sees a row's
+        newest occurrence only, so in its view the count could include occurrences that do
+        not match: it is left out there. Every other filter reads fields that all
+        occurrences of a row share, so there the count is exact."""
+        return self.view.predicate is None
+
     def set_index(self, index: array, view: ViewQuery | None = None) -> None:
         """Show these rows (from `store.select(view)`), keeping the highlighted event and its
         place on screen when it is still there, else the nearest older one."""
         if view is not None:
+            if (view.predicate is None) != (self.view.predicate is None):
+                self._cache.clear()  # counts appear or go
+            if _fields(view) != _fields(self.view):
+                self._arrived = 0  # what arrived in another view is not news in this one
             self.view = view
         if self._paused:
             self._pending, self._pending_new = None, 0  # the new index already has them
@@ -173,6 +209,7 @@ class EventList(ScrollView, can_focus=True):
         position = 0 if keep is None else self._position_of(keep)
         self._place_cursor(position, screen_row, previous=keep)
         self.refresh()
+        self.call_after_refresh(self._reveal_cursor)  # once the layout knows the new size
 
     def refresh_rows(self, row_ids: Iterable[int]) -> None:
         """Render these rows again (their status, count or text changed)."""
@@ -213,33 +250,39 @@ class EventList(ScrollView, can_focus=True):
     # -- merging arrivals ----------------------------------------------------------
 
     def _merge(self, change: StoreChange) -> None:
+        """Put every row placed in the store's display log since the index was made on
+        top, and take the moved ones out of their older places.
+
+        It reads the store rather than `change`, so changes applied late, twice or out of
+        order (a queued `StoreChanged` after a direct `apply_change`) still leave the list
+        in display order, newest occurrence first."""
         if change.reordered:
             self.set_index(self.store.select(self.view), self.view)
             return
         log_seen, rows_seen = self._seen
-        fresh = self.store.select(self.view, start=max(change.log_start, log_seen))
-        self._seen = (max(log_seen, fresh.log_end), max(rows_seen, fresh.row_end))
-        # Rows that moved to the top since the index was made sit lower in it: take them out.
-        # Only those that match the view now were in it (a row's fields do not change).
-        position_of = self.store.position
-        moved = {row for row in change.moved_rows if row < rows_seen and position_of(row) >= log_seen}
-        moved.intersection_update(fresh)
-        if not fresh and not moved:
+        if log_seen >= self.store.log_length:
             return
+        fresh = self.store.select(self.view, start=log_seen)
+        self._seen = (max(log_seen, fresh.log_end), max(rows_seen, fresh.row_end))
+        if not fresh:
+            return
+        # Rows older than the index that moved since may sit lower in it: take them out.
+        moved = {row for row in fresh if row < rows_seen}
         old_cursor, old_top = self._cursor, self.scroll_offset.y
-        following = old_cursor == 0 and old_top == 0
         keep = self.highlighted_row_id
         remaining, removed_above = self._without(moved, old_cursor)
         self._index = fresh + remaining
         self.virtual_size = Size(0, len(self._index))
-        if following or keep is None:
-            position = 0
-        elif keep in moved:
-            position = self._position_in(fresh, keep)
+        self._arrived += len(fresh)
+        if keep is None:
+            self._place_cursor(0, 0, previous=keep)
+        elif keep in moved:  # the highlighted row itself repeated: it goes up, still highlighted
+            self._place_cursor(self._position_in(fresh, keep), old_cursor - old_top, previous=keep)
         else:
             position = old_cursor - removed_above + len(fresh)
-        self._place_cursor(position, old_cursor - old_top, previous=keep)
+            self._place_cursor(position, old_cursor - old_top, previous=keep)
         self.refresh()
+        self._count_new_above()
 
     def _without(self, rows: set[int], cursor: int) -> tuple[array, int]:
         """The index minus `rows`, and how many of them sat above the cursor. Moved rows
@@ -286,6 +329,26 @@ class EventList(ScrollView, can_focus=True):
         self.scroll_to(y=max(self._cursor - screen_row, 0), animate=False, immediate=True)
         if self.highlighted_row_id != previous:
             self.post_message(self.Highlighted(self, self.highlighted_row_id))
+
+    def _reveal_cursor(self) -> None:
+        """Scroll the highlighted row into view if it is off screen."""
+        top, height = self.scroll_offset.y, max(self.scrollable_content_region.height, 1)
+        if not top <= self._cursor < top + height:
+            self.scroll_to(y=max(self._cursor - height // 2, 0), animate=False, immediate=True)
+        self._count_new_above()
+
+    def _count_new_above(self) -> None:
+        top = self.scroll_offset.y
+        if top == 0:
+            self._arrived = 0
+        count = min(self._arrived, top)
+        if count != self._new_above:
+            self._new_above = count
+            self.post_message(self.NewAbove(self, count))
+
+    def watch_scroll_y(self, old_value: float, new_value: float) -> None:
+        super().watch_scroll_y(old_value, new_value)
+        self._count_new_above()  # scrolling up shows some of them
 
     def _move(self, position: int) -> None:
         if not self._index:
@@ -354,6 +417,7 @@ class EventList(ScrollView, can_focus=True):
     def on_resize(self, event: events.Resize) -> None:
         self._columns = None
         self._cache.clear()
+        self.call_after_refresh(self._reveal_cursor)
 
     def notify_style_update(self) -> None:
         super().notify_style_update()
@@ -376,7 +440,8 @@ class EventList(ScrollView, can_focus=True):
         strip = self._cache.get(key)
         if strip is None:
             strip = render_row(self.store.row(row), self._columns_for(width), self._row_styles(),
-                               highlighted=highlighted, now=self.clock(), tz=self.tz)
+                               highlighted=highlighted, now=self.clock(), tz=self.tz,
+                               show_count=self.shows_counts)
             self._cache.set(key, strip)
         return strip
 
@@ -397,6 +462,12 @@ class EventList(ScrollView, can_focus=True):
                 source=part("source"), type=part("type"), count=part("count"),
             )
         return self._styles
+
+
+def _fields(view: ViewQuery) -> tuple[object, ...]:
+    """A view's plain fields: a refilter compiles its predicate anew, so that is left out."""
+    return (view.bucket, view.min_severity, view.status, view.unacked_errors_only, view.text,
+            view.source, view.operation, view.predicate is None)
 
 
 def _watermark(index: array, store: EventStore) -> tuple[int, int]:

@@ -24,10 +24,12 @@ from notifycenter.store import RowView
 ELLIPSIS = "…"
 NARROW = 100  # below this width the type column goes and the time column narrows
 
+# Glyphs from WGL4 that Fira Code and DejaVu Sans Mono draw too, so that no terminal font
+# shows a box; the word after the glyph tells the severity without colour or glyph.
 SEVERITY_LABELS: Mapping[Severity, str] = {
-    Severity.EMERGENCY: "✖ EMR", Severity.ALERT: "✖ ALR", Severity.CRITICAL: "✖ CRT",
-    Severity.ERROR: "✖ ERR", Severity.WARNING: "▲ WRN", Severity.NOTICE: "● NTC",
-    Severity.INFO: "● INF", Severity.SUCCESS: "✔ OK", Severity.DEBUG: "· DBG",
+    Severity.EMERGENCY: "♦ EMR", Severity.ALERT: "♦ ALR", Severity.CRITICAL: "♦ CRT",
+    Severity.ERROR: "■ ERR", Severity.WARNING: "▲ WRN", Severity.NOTICE: "● NTC",
+    Severity.INFO: "● INF", Severity.SUCCESS: "√ OK", Severity.DEBUG: "· DBG",
 }
 AUDIT_LABEL = "· AUD"
 _SOURCE_PREFIXES = ("urn:meshery:",)
@@ -55,9 +57,11 @@ GUTTER = 2  # "›" marks the cursor row and "•" a marked row, so both read wi
 
 
 def columns_for(width: int) -> Columns:
+    """The status column fits `ack:` and a nine-letter actor (`ack:anonymous`) even at 80
+    columns; the detail pane names any longer one in full."""
     if width < NARROW:
-        return Columns(width, time=8, severity=5, status=9, source=min(16, max(width // 6, 8)), type=0)
-    return Columns(width, time=12, severity=5, status=12, source=18, type=min(28, width // 6))
+        return Columns(width, time=8, severity=5, status=13, source=min(16, max(width // 6, 8)), type=0)
+    return Columns(width, time=12, severity=5, status=14, source=18, type=min(28, width // 6))
 
 
 @dataclass(frozen=True)
@@ -139,8 +143,9 @@ def short_type(event_type: str) -> str:
 
 
 def render_row(row: RowView, columns: Columns, styles: RowStyles, *, highlighted: bool,
-               now: datetime, tz: tzinfo | None = None) -> Strip:
-    """The row as one line of exactly `columns.width` cells."""
+               now: datetime, tz: tzinfo | None = None, show_count: bool = True) -> Strip:
+    """The row as one line of exactly `columns.width` cells. `show_count` False leaves the
+    fold count out (a view whose filter may match only some occurrences)."""
     over = styles.cursor if highlighted else (styles.marked if row.marked else None)
 
     def cell(text: str, style: Style) -> Segment:
@@ -150,7 +155,7 @@ def render_row(row: RowView, columns: Columns, styles: RowStyles, *, highlighted
     status = row.status
     status_style = (styles.unread if status is Status.UNREAD else styles.acknowledged
                     if status is Status.ACKNOWLEDGED else styles.handled)
-    count = f" ×{row.count:,}" if row.count > 1 else ""
+    count = f" ×{row.count:,}" if row.count > 1 and show_count else ""
     parts = [
         cell(("›" if highlighted else " ") + ("•" if row.marked else " "), Style()),
         cell(fit(format_time(row.time, now, columns.width >= NARROW, tz), columns.time) + " ", styles.time),
