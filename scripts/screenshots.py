@@ -36,7 +36,7 @@ async def seed(url: str) -> None:
 async def settle(pilot, condition=lambda: True, timeout: float = 15.0) -> None:  # noqa: ANN001
     app = pilot.app
     deadline = asyncio.get_running_loop().time() + timeout
-    while not (condition() and not app._selecting and not app._refilter_wanted):
+    while not (condition() and not app._selecting and not app._refilter_wanted and not app._loading()):
         if asyncio.get_running_loop().time() > deadline:
             raise SystemExit("the screen did not settle")
         await pilot.pause(0.05)
@@ -68,6 +68,9 @@ async def shoot(size: tuple[int, int], suffix: str = "") -> None:
         await pilot.press("j")
         await settle(pilot)
         save(app, f"detail-remediation{suffix}")
+        await pilot.press("enter")  # the detail takes the whole screen
+        await pilot.pause(0.3)
+        save(app, f"detail-full{suffix}")
         await pilot.press("escape", "slash", *"sev>=warning src:linkerd")
         await pilot.pause(0.2)
         save(app, f"filter-typing{suffix}")

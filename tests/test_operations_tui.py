@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
@@ -88,8 +89,9 @@ async def test_running_first_with_tree_bars_and_glyphs(client: HubClient, emitte
         shown = [line for line in lines(app) if line]
         assert shown[0].startswith("▾ ▶ Deploy bookinfo")  # running first, opened
         assert "50%" in shown[0]  # one of its two children finished
-        assert shown[1].startswith("    ▶ Provision Istio") and "25%" in shown[1] and "~" in shown[1]
-        assert shown[2].startswith("    ✔ Install CRDs")
+        mesh = next(line for line in shown if "Provision Istio" in line)
+        assert mesh.startswith("    ▶ Provision Istio") and "25%" in mesh and "~" in mesh
+        assert {shown[1].split()[1], shown[2].split()[1]} == {"Provision", "Install"}
         assert [line.split()[:2] for line in shown[3:]] == [["✖", "Upgrade"], ["✔", "Import"]]
         assert "failed" in next(line for line in shown if "Upgrade Linkerd" in line)
         ops["mesh"].succeed()
@@ -114,7 +116,10 @@ async def test_enter_asks_for_the_operations_events_and_closes(client: HubClient
     app = Host(client)
     async with app.run_test(size=(100, 30)) as pilot:
         await until(pilot, lambda: "Provision Istio" in "\n".join(lines(app)))
-        await pilot.press("j", "enter")
+        tree = app.screen.query_one(OperationTree)
+        while tree.current.view.get("name") != "Provision Istio":
+            await pilot.press("j")
+        await pilot.press("enter")
         await until(pilot, lambda: bool(app.requested))
         assert app.requested[0].operation_id == ops["mesh"].id
         assert app.requested[0].trace_id == ops["deploy"].trace_id
@@ -172,7 +177,7 @@ async def test_active_only_hides_ended_operations(client: HubClient, emitter: Em
     app = Host(client)
     async with app.run_test(size=(100, 30)) as pilot:
         await until(pilot, lambda: "Import model" in "\n".join(lines(app)))
-        await pilot.press("a")
+        await pilot.press("f")
         await until(pilot, lambda: "Import model" not in "\n".join(lines(app)))
         assert "Deploy bookinfo" in "\n".join(lines(app))
         assert "(active)" in str(app.screen.query_one("#ops-title").render())
@@ -189,3 +194,35 @@ async def test_more_roots_load_when_the_cursor_reaches_the_end(client: HubClient
         await pilot.press("G")
         await until(pilot, lambda: len(screen.roots) == 205)
         assert screen.next_page is None
+
+
+async def test_children_in_start_order_under_a_column_header(client: HubClient, emitter: Emitter) -> None:
+    deploy = emitter.operation("Deploy bookinfo").start()
+    for name in ("First step", "Second step", "Third step"):
+        deploy.child(name).start().succeed()
+        await asyncio.sleep(0.01)  # distinct start times
+    assert emitter.flush(10)
+    app = Host(client, focus=deploy.id)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await until(pilot, lambda: "Third step" in "\n".join(lines(app)))
+        shown = "\n".join(lines(app))
+        assert shown.index("First step") < shown.index("Second step") < shown.index("Third step")
+        columns = str(app.screen.query_one("#ops-columns").render())
+        assert "operation" in columns and "elapsed" in columns and "state" in columns
+
+
+async def test_a_long_remediation_scrolls_in_the_detail(client: HubClient, emitter: Emitter) -> None:
+    remedies = [f"Remedy number {n}: do the thing that fixes it" for n in range(1, 21)]
+    emitter.operation("Upgrade Linkerd").start().fail(
+        NotifyError(code="meshery-linkerd-1004", short_description=["linkerd check failed"],
+                    suggested_remediation=remedies))
+    assert emitter.flush(10)
+    app = Host(client)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(pilot, lambda: "remediation 20" in detail(app))
+        scroll = app.screen.query_one("#ops-detail-scroll")
+        assert scroll.max_scroll_y > 0
+        await pilot.press("tab")
+        assert app.focused is scroll
+        await pilot.press("end")
+        await until(pilot, lambda: scroll.scroll_y == scroll.max_scroll_y)

@@ -115,7 +115,9 @@ def test_operation_completions_pop_up_and_can_be_turned_off():
     policy.offer(op_done)
     assert [t.message for t in policy.drain()] == ["2 operations finished from urn:meshery:server:meshery"]
     policy.offer([dict(op_done[-1], cursor=f"{9:016d}", source="urn:solo")])
-    assert [t.message for t in policy.drain()] == ["Operation failed: Provision Istio on prod-us"]
+    message = policy.drain()[0].message  # name and state, error code, first remediation
+    assert message.splitlines()[0] == "Provision Istio on prod-us failed"
+    assert "meshery-istio-1002" in message and "Remediation: Fix the weights" in message
     off = NotificationPolicy(PolicySettings(operations=False, max_toasts=10), clock=Clock())
     assert not any(off.wants(e) for e in op_done)
 

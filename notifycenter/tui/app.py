@@ -27,12 +27,14 @@ from notifycenter.tui.connection import HubConnection, new_store
 from notifycenter.tui.cursors import CursorBook
 from notifycenter.tui.detail_model import build_detail
 from notifycenter.tui.feed import FeedBuffer
+from notifycenter.tui.flush import FeedFlusher
 from notifycenter.tui.help import HelpScreen
+from notifycenter.tui.history import HistoryLoader
 from notifycenter.tui.lifecycle_actions import LifecycleActions, status_of
 from notifycenter.tui.policy import NotificationPolicy, Toast
 from notifycenter.tui.settings import TuiSettings, check_keymap
 from notifycenter.tui.styles import css_paths
-from notifycenter.tui.view_state import ViewState
+from notifycenter.tui.view_state import ViewState, fit_description, subtree_ids
 from notifycenter.tui.widgets.buckets import BucketStrip
 from notifycenter.tui.widgets.detail import DetailPane
 from notifycenter.tui.widgets.header import HeaderBar
@@ -40,15 +42,17 @@ from notifycenter.tui.widgets.prompt import PromptBar
 
 FLUSH_SECONDS = 0.1
 SAVE_CURSOR_SECONDS = 5.0
+FILTER_BAR_LINES = 3  # the bar wraps; past that the middle is elided
 BUCKET_KEYS = dict(zip("1234", Bucket))
 
 Producers = Callable[[str], Awaitable[None]]
 
 
-class NotifyCenterApp(HubConnection, LifecycleActions, App[None]):
+class NotifyCenterApp(FeedFlusher, HubConnection, HistoryLoader, LifecycleActions, App[None]):
     """Header, bucket strip, event list, detail pane, prompt and footer, fed by one hub."""
 
     TITLE = "notifycenter"
+    ESCAPE_TO_MINIMIZE = False  # the detail pane's own escape restores the list and its focus
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]
     BINDINGS = [
         Binding("q", "quit", "Quit", id="app.quit"),
@@ -88,8 +92,10 @@ class NotifyCenterApp(HubConnection, LifecycleActions, App[None]):
         self.clock = clock  # fixed in tests and screenshots, so that "today" does not move
         self.display_tz = display_tz
         self.cursors = CursorBook(state_dir) if state_dir else None
-        self.view = ViewState().with_initial(initial_filter) if initial_filter else ViewState()
+        self.view, self._startup_error = _initial_view(initial_filter)
         self.feed = FeedBuffer()
+        self.records = FeedBuffer()  # pages of records from GET /api/events
+        self.backfill: Any = None
         self.policy = NotificationPolicy(self.settings.policy)
         self.client: Any = None
         self.embedded_hub: Any = None
@@ -144,6 +150,7 @@ class NotifyCenterApp(HubConnection, LifecycleActions, App[None]):
         header = self._ui.query_one(HeaderBar)
         header.context_name, header.server = self.target.name, self.target.server
         header.embedded = self.embedded_data_dir is not None
+        header.readonly = self.readonly
         self._ui.query_one(PromptBar).close()
         self._show_view_state()
         self.set_interval(FLUSH_SECONDS, self._flush_feed)
@@ -151,6 +158,8 @@ class NotifyCenterApp(HubConnection, LifecycleActions, App[None]):
         if self.cursors is not None:
             self.set_interval(SAVE_CURSOR_SECONDS, self._save_cursor)
         self._event_list().focus()
+        if self._startup_error is not None:
+            self.show_error(self._startup_error)
         self.connect()
 
     async def on_unmount(self) -> None:
@@ -165,24 +174,7 @@ class NotifyCenterApp(HubConnection, LifecycleActions, App[None]):
 
         return self._ui.query_one(EventList)
 
-    # -- the flush timer -----------------------------------------------------------
-
-    def _flush_feed(self) -> None:
-        """Apply what arrived since the last tick in one go, then toast what deserves it."""
-        if not self._alive():
-            return
-        if not self._selecting:  # a select in flight reads the store: let it finish first
-            batch = self.feed.take()
-            if batch:
-                self._apply(self.store.add(batch))
-                self.policy.offer(batch)
-                self._ui.query_one(HeaderBar).cursor = str(batch[-1].get("cursor") or "")
-            if self._refilter_wanted and not (self._event_list().paused and not self._view_changed):
-                self._refilter_wanted = self._view_changed = False
-                self._selecting = True
-                self.refilter(self.view)
-        for toast in self.policy.drain():
-            self._toast(toast)
+    # -- the flush timer: see flush.py ----------------------------------------
 
     def _tick(self) -> None:
         """Acks whose `until` passed lapse; the list and counts follow."""
@@ -194,39 +186,10 @@ class NotifyCenterApp(HubConnection, LifecycleActions, App[None]):
         ui = self._main_screen
         return ui is not None and all(ui.query(part) for part in ("#events", "#detail", "#header", "#buckets"))
 
-    def _apply(self, change: Any) -> None:
-        if change.empty:
-            return
-        self._event_list().apply_change(change)
-        if change.counts_changed:
-            self._ui.query_one(BucketStrip).show(self.store.counts())
-        if change.changed_rows:
-            self._refilter_wanted = True  # a status change can move a row in or out of the view
-        row = self._highlighted()
-        if row is not None and (row in change.changed_rows or row in change.moved_rows):
-            self._refresh_detail()
-
     def _toast(self, toast: Toast) -> None:
         self.notify(toast.message, title=toast.title, severity=toast.level, markup=False)  # type: ignore[arg-type]
         if toast.bell:
             self.bell()
-
-    @work(group="filter", exclusive=True, thread=True, exit_on_error=False)
-    def refilter(self, view: ViewState) -> None:
-        """Select the rows in a thread; the store is not written to until it is done."""
-        try:
-            query = view.query()
-            index = self.store.select(query)
-            self.call_from_thread(self._show_index, index, query)
-        finally:
-            self.call_from_thread(self._selected_done)
-
-    def _show_index(self, index: Any, query: Any) -> None:
-        if self._alive():
-            self._event_list().set_index(index, query)
-
-    def _selected_done(self) -> None:
-        self._selecting = False
 
     def _save_cursor(self) -> None:
         if self.cursors is not None and self.policy.seen and not self.policy.in_backlog:
@@ -270,7 +233,15 @@ class NotifyCenterApp(HubConnection, LifecycleActions, App[None]):
         self._refresh_detail()
 
     def on_event_list_selected(self, message: Any) -> None:
-        self._ui.query_one(DetailPane).focus()
+        """Enter gives the detail the whole screen; escape brings the list back."""
+        pane = self._ui.query_one(DetailPane)
+        pane.focus()
+        self._ui.maximize(pane, container=False)
+
+    def on_detail_pane_closed(self, message: Any) -> None:
+        self._ui.minimize()
+        if self._alive():
+            self._event_list().focus()
 
     def _refresh_detail(self) -> None:
         if not self._alive():
@@ -279,10 +250,12 @@ class NotifyCenterApp(HubConnection, LifecycleActions, App[None]):
         pane = self._ui.query_one(DetailPane)
         self.refresh_bindings()  # lifecycle keys need a highlighted row
         if row is None:
-            pane.show(None)
+            described = self.view.describe()
+            pane.show(None, f"No events match {described}." if described else None)
             return
         view = self.store.row(row)
-        pane.show(build_detail(self.store.event(row), self.store.history(row), status_of(view)))
+        history = self.history_of(row)
+        pane.show(build_detail(self.store.event(row), history, status_of(view)))
 
     def action_raw(self) -> None:
         self._ui.query_one(DetailPane).toggle_raw()
@@ -313,15 +286,29 @@ class NotifyCenterApp(HubConnection, LifecycleActions, App[None]):
             return
         self._ui.query_one(BucketStrip).select(self.view.bucket)
         bar = self._ui.query_one("#filter-bar", Label)
-        text = self.view.describe()
+        width = max(self._ui.size.width - 2, 40)
+        room = width * FILTER_BAR_LINES - width // 3 - len("filter: ")  # slack: words wrap early
+        text = fit_description(self.view, room)
         bar.update(f"filter: {text}" if text else "")
         bar.display = bool(text)
 
+    def on_resize(self) -> None:
+        self._show_view_state()
+
     def action_pause(self) -> None:
-        """The list holds still (nothing is lost: the store keeps taking events in)."""
+        """The list holds still (nothing is lost: the store keeps taking events in); toasts
+        wait too, and what came meanwhile is one digest on resume."""
         events = self._event_list()
         events.paused = not events.paused
         self._ui.query_one(HeaderBar).paused_count = events.pending_new if events.paused else None
+        if events.paused:
+            self.policy.begin_backlog(None)
+        else:
+            self.policy.backlog_until(self.policy.seen or "0")
+
+    def on_event_list_new_above(self, message: Any) -> None:
+        if self._alive():
+            self._ui.query_one(HeaderBar).new_above = message.count
 
     def on_event_list_pending_changed(self, message: Any) -> None:
         if self._alive() and self._event_list().paused:
@@ -371,12 +358,20 @@ class NotifyCenterApp(HubConnection, LifecycleActions, App[None]):
             self.notify("This event has no correlation id.", markup=False, timeout=3)
             return
         quoted = correlation.replace("'", "\\'")
-        self._set_view(self.view.with_cesql(f"correlationid = '{quoted}'"))
+        self._set_view(self.view.cleared().with_cesql(f"correlationid = '{quoted}'"))
 
     def on_operations_screen_events_requested(self, message: Any) -> None:
-        """From the operations view: show that operation's events in the list."""
+        """From the operations view: that operation's events in the list, its own at once,
+        its sub-operations' as soon as the hub has said which they are."""
         self._set_view(replace(self.view.cleared(), operation=message.operation_id,
                                operation_name=sanitize_line(message.name, 80)))
+        self._operation_spans(message.operation_id)
+
+    @work(group="operation-spans", exclusive=True, exit_on_error=False)
+    async def _operation_spans(self, operation_id: str) -> None:
+        spans = subtree_ids(await self.client.operation(operation_id))
+        if self.view.operation == operation_id and len(spans) > 1:
+            self._set_view(replace(self.view, operation_spans=frozenset(spans)))
 
     # -- the prompt ----------------------------------------------------------------
 
@@ -423,3 +418,14 @@ def _operations_bindings() -> list[Any]:
     screens = [v for v in vars(operations).values() if isinstance(v, type) and hasattr(v, "BINDINGS")]
     return [b for screen in screens for b in screen.BINDINGS]
 
+
+
+def _initial_view(text: str | None) -> tuple[ViewState, NotifyError | None]:
+    """`--filter`, checked as `/` and `:filter` check theirs: a bad one is refused with the
+    same error and the list starts unfiltered."""
+    if not text:
+        return ViewState(), None
+    try:
+        return ViewState().with_initial(text), None
+    except NotifyError as error:
+        return ViewState(), error

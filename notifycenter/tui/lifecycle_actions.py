@@ -68,10 +68,20 @@ class LifecycleActions:
         if self.client is None:
             raise LIFECYCLE_FAILED.error("not connected to a hub yet")
         answer = await self.client.lifecycle(verb.value, refs=refs, comment=comment, until=until)
-        changed = answer.get("changed", 0)
-        self.notify(f"{verb.value}: {changed} changed", timeout=2, markup=False)
+        self.notify(done_text(verb, int(answer.get("changed", 0)), len(refs)), timeout=2, markup=False)
         if self._alive():
             self._event_list().clear_marks()
+
+
+DONE = {Verb.ACK: "acknowledged", Verb.UNACK: "unacknowledged", Verb.RESOLVE: "resolved",
+        Verb.REOPEN: "reopened", Verb.READ: "marked read", Verb.UNREAD: "marked unread",
+        Verb.ARCHIVE: "archived"}
+
+
+def done_text(verb: Verb, changed: int, refs: int) -> str:
+    """'acknowledged 33 occurrences': a folded row stands for every occurrence it counts."""
+    text = f"{DONE.get(verb, verb.value)} {changed:,} occurrence{'' if changed == 1 else 's'}"
+    return text if changed == refs else f"{text} ({refs - changed:,} already so)"
 
 
 def status_of(row: Any) -> str | None:

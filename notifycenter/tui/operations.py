@@ -22,6 +22,8 @@ from rich.text import Text
 from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.css.query import NoMatches
 from textual.geometry import Size
 from textual.message import Message
 from textual.reactive import reactive
@@ -36,7 +38,6 @@ from notifycenter.model.lifecycle import parse_time
 from notifycenter.model.operations import (
     STATE_GLYPHS,
     State,
-    display_order,
     format_seconds,
     progress_bar,
     progress_text,
@@ -75,7 +76,7 @@ def flatten(roots: Iterable[dict[str, Any]], trees: dict[str, dict[str, Any]],
         is_open = bool(kids) and node["id"] not in collapsed
         rows.append(Row(depth, node, child_count(node), is_open))
         if is_open:
-            for kid in sorted(kids, key=display_order):
+            for kid in sorted(kids, key=started_order):  # steps read in the order they ran
                 walk(kid, depth + 1)
 
     for root in roots:
@@ -85,6 +86,18 @@ def flatten(roots: Iterable[dict[str, Any]], trees: dict[str, dict[str, Any]],
         else:
             walk(tree, 0)
     return rows
+
+
+def started_order(view: dict[str, Any]) -> tuple[int, str]:
+    """Oldest first; not yet started ones (pending) last."""
+    started = view.get("started_at")
+    return (0, started) if isinstance(started, str) else (1, "")
+
+
+def column_header(width: int) -> str:
+    """The names over the tree's columns, aligned with `OperationTree._right_block`."""
+    right = f"{'progress':<{BAR_WIDTH}} {'%':>4} {'elapsed':>6} {'left':>7} {'state':<9}"
+    return f"  {'operation':<{max(width - len(right) - 2, 0)}}{right}"
 
 
 def _events_of(view: dict[str, Any]) -> list[dict[str, Any]] | None:
@@ -289,7 +302,8 @@ class OperationsScreen(Screen[None]):
     BINDINGS = [
         Binding("escape,q", "back", "Back", id="ops.back"),
         Binding("enter", "show_events", "Events", id="ops.events"),
-        Binding("a", "toggle_finished", "Active/all", id="ops.active-only"),
+        Binding("f", "toggle_finished", "Hide/show finished", id="ops.active-only"),
+        Binding("tab", "app.focus_next", "Tree/detail", id="ops.focus", show=False),
         Binding("ctrl+r", "refresh_now", "Refresh", id="ops.refresh", show=False),
     ]
 
@@ -319,9 +333,15 @@ class OperationsScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Static("Operations", id="ops-title")
+        yield Static("", id="ops-columns")
         yield OperationTree(id="ops-tree")
-        yield OperationDetail("", id="ops-detail")
+        with VerticalScroll(id="ops-detail-scroll"):  # long remediation scrolls (tab, then arrows)
+            yield OperationDetail("", id="ops-detail")
         yield Footer()
+
+    def on_resize(self) -> None:
+        width = self.query_one(OperationTree).scrollable_content_region.width or self.size.width
+        self.query_one("#ops-columns", Static).update(Text(column_header(width)))
 
     def on_mount(self) -> None:
         self.query_one(OperationTree).focus()
@@ -408,7 +428,10 @@ class OperationsScreen(Screen[None]):
         self._relayout()
 
     def _relayout(self) -> None:
-        tree = self.query_one(OperationTree)
+        try:
+            tree = self.query_one(OperationTree)
+        except NoMatches:  # the view closed while a fetch was under way
+            return
         keep = self._keep or (tree.current.view["id"] if tree.current else None)
         self._keep = None
         roots = self.roots
@@ -421,6 +444,8 @@ class OperationsScreen(Screen[None]):
 
     def _set_title(self, text: str) -> None:
         self.status = text
+        if not self.query("#ops-title"):
+            return
         self.query_one("#ops-title", Static).update(Text(f"Operations — {sanitize_line(text, 200)}"))
 
     # -- reactions -----------------------------------------------------------------

@@ -11,8 +11,10 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from notifycenter.model.errors import NotifyError
 from notifycenter.model.event import describe, severity_of
 from notifycenter.model.lifecycle import read_lifecycle_event
+from notifycenter.model.operations import completion_of
 from notifycenter.model.sanitize import sanitize_line
 from notifycenter.model.severity import Bucket, Severity, bucket_of
 
@@ -88,6 +90,7 @@ class NotificationPolicy:
         self._clock = clock
         self._groups: dict[tuple[Bucket, str, bool], _Group] = {}
         self._backlog: _Backlog | None = None
+        self._held = False
         self._tokens = float(self.settings.max_toasts)
         self._refilled = clock()
 
@@ -110,6 +113,22 @@ class NotificationPolicy:
     @property
     def in_backlog(self) -> bool:
         return self._backlog is not None
+
+    def hold_backlog(self, held: bool) -> None:
+        """While held, the digest waits: older pages of the backlog are still being counted."""
+        self._held = held
+
+    def count_backlog(self, events: Iterable[Mapping[str, Any]], after: str) -> None:
+        """Count events older than those offered (pages read backwards) that are newer
+        than cursor `after` into the digest; they never pop up on their own."""
+        backlog = self._backlog
+        if backlog is None:
+            return
+        for event in events:
+            cursor = event.get("cursor")
+            if cursor is not None and cursor_key(cursor) > cursor_key(after) \
+                    and read_lifecycle_event(event) is None:
+                self._count_backlog(backlog, event)
 
     def offer(self, events: Iterable[Mapping[str, Any]]) -> None:
         for event in events:
@@ -196,7 +215,7 @@ class NotificationPolicy:
 
     def _drain_backlog(self) -> list[Toast]:
         backlog = self._backlog
-        if backlog is None or backlog.until is None:
+        if backlog is None or backlog.until is None or self._held:
             return []
         caught_up = self.seen is not None and cursor_key(self.seen) >= cursor_key(backlog.until)
         quiet = self._clock() - backlog.last_arrival >= self.settings.settle_seconds
@@ -251,9 +270,13 @@ def _severity(event: Mapping[str, Any]) -> Severity:
 
 
 def _summary(event: Mapping[str, Any]) -> str:
-    data = event.get("data")
-    if str(event.get("type", "")) in OPERATION_DONE and isinstance(data, Mapping):
-        operation = data.get("operation") if isinstance(data.get("operation"), Mapping) else {}
-        state = str(event.get("type", "")).rsplit(".", 1)[-1]
-        return sanitize_line(f"Operation {state}: {operation.get('name') or event.get('subject') or ''}", 200)
+    """One line for a notification; for a finished operation its name, state, error code
+    and first remediation (already sanitised by `completion_of`)."""
+    if str(event.get("type", "")) in OPERATION_DONE:
+        try:
+            completion = completion_of(event)
+        except (NotifyError, LookupError, TypeError, ValueError):  # malformed: its summary will do
+            completion = None
+        if completion is not None:
+            return completion.message
     return sanitize_line(describe(event).summary, 200)

@@ -12,10 +12,13 @@ from typing import Any
 
 from notifycenter.catalogue.tui import INVALID_FILTER
 from notifycenter.model.errors import NotifyError
+from notifycenter.model.event import span_ids
 from notifycenter.model.filters import Filter, QuickFilter, compile_cesql, quick_filter
 from notifycenter.model.severity import Bucket
 
 CESQL_HINTS = re.compile(r"[=<>()'\"]|\b(AND|OR|NOT|LIKE|EXISTS|IN)\b")
+# A word shaped like a quick token (`sev>=bogus`, `status:nope`): the text is quick tokens.
+QUICK_TOKEN = re.compile(r"-?(sev|severity|src|source|type|status)(>=|<=|!=|==|>|<|=|:)\w\S*", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -27,37 +30,37 @@ class ViewState:
     cesql: Filter | None = None
     operation: str | None = None  # span id: that operation's events (and its children's)
     operation_name: str = ""
+    operation_spans: frozenset[str] = frozenset()  # the operation and its sub-operations
 
-    def with_quick(self, text: str) -> "ViewState":
+    def with_quick(self, text: str) -> ViewState:
         """Raises the catalogued invalid-filter error; the old state stays in effect."""
         text = text.strip()
         return replace(self, quick_text=text, quick=_compile(quick_filter, text) if text else None)
 
-    def with_cesql(self, expression: str) -> "ViewState":
+    def with_cesql(self, expression: str) -> ViewState:
         expression = expression.strip()
         return replace(self, cesql=_compile(compile_cesql, expression) if expression else None)
 
-    def with_initial(self, text: str) -> "ViewState":
-        """`--filter`: CESQL when it reads as CESQL, else quick tokens."""
-        try:
-            quick = quick_filter(text)
-        except NotifyError:
-            quick = None
-        if quick is not None and (quick.cesql or quick.status or not CESQL_HINTS.search(text)):
+    def with_initial(self, text: str) -> ViewState:
+        """`--filter`: quick tokens when a word is shaped like one or nothing reads as CESQL,
+        else CESQL; either way a bad filter raises what `/` or `:filter` would."""
+        if any(QUICK_TOKEN.fullmatch(word) for word in text.split()) or not CESQL_HINTS.search(text):
             return self.with_quick(text)
         return self.with_cesql(text)
 
-    def cleared(self) -> "ViewState":
+    def cleared(self) -> ViewState:
         return ViewState()
 
     def predicate(self) -> Any:
         """One callable for the store: every active compiled filter must match."""
-        filters = [f for f in (self.quick.filter if self.quick else None, self.cesql) if f is not None]
-        if not filters:
+        checks = [f.matches for f in (self.quick.filter if self.quick else None, self.cesql) if f is not None]
+        if self.operation_spans:
+            checks.append(_in_spans(self.operation_spans))
+        if not checks:
             return None
-        if len(filters) == 1:
-            return filters[0].matches
-        return lambda event: all(f.matches(event) for f in filters)
+        if len(checks) == 1:
+            return checks[0]
+        return lambda event: all(check(event) for check in checks)
 
     def query(self) -> Any:
         from notifycenter.store import ViewQuery
@@ -68,11 +71,12 @@ class ViewState:
             unacked_errors_only=self.errors_only,
             text=self.quick.text if self.quick and self.quick.text else None,
             predicate=self.predicate(),
-            operation=self.operation,
+            operation=None if self.operation_spans else self.operation,
         )
 
-    def describe(self) -> str:
-        """The filter bar's text; empty when everything is shown."""
+    def describe(self, explain: bool = True) -> str:
+        """The filter bar's text; empty when everything is shown. Without `explain`, the
+        CESQL the quick tokens compile to is left out (the tokens themselves stay)."""
         parts = []
         if self.operation:
             parts.append(f"operation {self.operation_name or self.operation}")
@@ -80,7 +84,7 @@ class ViewState:
             parts.append("unacknowledged errors only")
         if self.quick is not None:
             parts.append(f"/{self.quick_text}")
-            if self.quick.cesql:
+            if self.quick.cesql and explain:
                 parts.append(f"CESQL: {self.quick.cesql}")
             if self.quick.status:
                 parts.append(f"status: {self.quick.status}")
@@ -96,3 +100,36 @@ def _compile(compiler: Any, text: str) -> Any:
         detail = " ".join(error.short_description + error.long_description)
         raise INVALID_FILTER.error(f"{text!r}: {error.code} {detail}") from None
 
+
+
+def _in_spans(spans: frozenset[str]) -> Any:
+    def matches(event: Any) -> bool:
+        ids = span_ids(event)
+        return ids is not None and ids[1] in spans
+    return matches
+
+
+def subtree_ids(operation: Any) -> list[str]:
+    """The span ids of an operation (as `GET /api/operations/{id}` answers) and of every
+    sub-operation under it."""
+    found, stack = [], [operation]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict) and isinstance(node.get("id"), str):
+            found.append(node["id"])
+            children = node.get("children")
+            stack.extend(children if isinstance(children, list) else [])
+    return found
+
+
+def fit_description(view: ViewState, room: int) -> str:
+    """The filter bar's text in `room` characters: first without the quick tokens' CESQL,
+    then with the middle elided, so that both ends of every filter stay readable."""
+    text = view.describe()
+    if len(text) <= room:
+        return text
+    text = view.describe(explain=False)
+    if len(text) <= room:
+        return text
+    half = max(room - 1, 2) // 2
+    return f"{text[:half]}…{text[len(text) - half:]}"

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from textual import events
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.content import Content
+from textual.message import Message
 from textual.widgets import Static
 
 from notifycenter.tui.detail_model import DetailView
 
+SUMMARY_LINES = 3  # the rest of a long summary is under `v`
 SEVERITY_STYLES = {"errors": "bold $error", "warnings": "bold $warning", "infos": "bold $primary",
                    "audit": "$text-muted"}
 
@@ -16,22 +19,31 @@ SEVERITY_STYLES = {"errors": "bold $error", "warnings": "bold $warning", "infos"
 class DetailPane(VerticalScroll, can_focus=True):
     """Shows one `DetailView`; every string in it is rendered as plain text."""
 
+    ALLOW_MAXIMIZE = True
     BINDINGS = [Binding("escape", "back", "Back to list", id="detail.back")]
+
+    class Closed(Message):
+        """Escape: the list takes the screen back."""
 
     def __init__(self, **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self.detail: DetailView | None = None
+        self.empty_text: str | None = None
         self.raw = False
 
     def compose(self):  # type: ignore[override]
-        yield Static(Content("Nothing selected."), id="detail-body")
+        yield Static(Content(EMPTY), id="detail-body")
 
     def action_back(self) -> None:
-        self.app.query_one("#events").focus()
+        self.post_message(self.Closed())
 
-    def show(self, view: DetailView | None) -> None:
-        self.detail = view
+    def show(self, view: DetailView | None, empty_text: str | None = None) -> None:
+        """`empty_text` says why nothing is shown (a filter that matches nothing)."""
+        self.detail, self.empty_text = view, empty_text
         self._paint()
+
+    def on_resize(self, event: events.Resize) -> None:
+        self._paint()  # the summary's cap is in lines of this width
 
     def toggle_raw(self) -> bool:
         self.raw = not self.raw
@@ -41,20 +53,33 @@ class DetailPane(VerticalScroll, can_focus=True):
     def _paint(self) -> None:
         body = self.query_one("#detail-body", Static)
         if self.detail is None:
-            body.update(Content("Nothing selected."))
+            body.update(Content(self.empty_text or EMPTY))
         elif self.raw:
             body.update(Content.assemble(("Raw CloudEvent", "bold"), "\n", Content(self.detail.raw_json)))
         else:
-            body.update(render_detail(self.detail))
+            body.update(render_detail(self.detail, self.content_region.width))
 
 
-def render_detail(view: DetailView) -> Content:
+EMPTY = "Nothing selected."
+
+
+def capped(summary: str, width: int, lines: int = SUMMARY_LINES) -> str:
+    """At most `lines` lines of `width`: a 5,000-character summary must not push the
+    error code, cause and remediation out of sight."""
+    room = max(width - 8, 20) * lines  # words wrap early: leave slack
+    return summary if len(summary) <= room else summary[: room - 1] + "…"
+
+
+def render_detail(view: DetailView, width: int = 0) -> Content:
     """Summary first, then the remedy, then the facts: what an operator reads in that order."""
+    summary = capped(view.summary, width or 40)
     parts: list[Content | str | tuple[str, str]] = [
         (view.severity.name, SEVERITY_STYLES.get(view.bucket, "bold")),
         ("  " + view.status if view.status else "", "$text-muted"), "\n",
-        (view.summary, "bold"), "\n",
+        (summary, "bold"), "\n",
     ]
+    if summary != view.summary:
+        parts += [("the whole summary: v (raw)\n", "italic $text-muted")]
     if view.details:
         parts += [Content(view.details), "\n"]
     if view.code:

@@ -20,12 +20,16 @@ class HeaderBar(Horizontal):
     embedded: reactive[bool] = reactive(False)
     cursor: reactive[str] = reactive("")
     paused_count: reactive[int | None] = reactive(None)
+    new_above: reactive[int] = reactive(0)
+    readonly: reactive[bool] = reactive(False)
 
     def compose(self) -> ComposeResult:
         yield Label("notifycenter", id="header-title", markup=False)
         yield Label("", id="header-context", markup=False)
         yield Label("", id="header-server", markup=False)
         yield Label("", id="header-state", markup=False)
+        yield Label("read-only", id="header-readonly", markup=False)
+        yield Label("", id="header-new", markup=False)
         yield Label("", id="header-paused", markup=False)
         yield Label("", id="header-cursor", markup=False)
 
@@ -43,16 +47,28 @@ class HeaderBar(Horizontal):
         label.update("" if value is None else f"paused — {value:,} new")
         label.display = value is not None
 
+    def on_mount(self) -> None:
+        self.query_one("#header-readonly", Label).display = self.readonly
+        self.query_one("#header-new", Label).display = False
+
+    def watch_readonly(self, value: bool) -> None:
+        if self.is_mounted:
+            self.query_one("#header-readonly", Label).display = value
+
+    def watch_new_above(self, value: int) -> None:
+        """Rows that arrived above a highlight kept in place: `k`/`g` reaches them."""
+        label = self.query_one("#header-new", Label)
+        label.update(f"↑ {value:,} new" if value else "")
+        label.display = bool(value)
+
     def _watch_state(self) -> None:
         label = self.query_one("#header-state", Label)
-        text = {"live": "● live", "connecting": "○ connecting", "closed": "✕ closed"}.get(self.status)
-        if self.status in ("reconnecting", "connecting") and self.attempt:
-            text = f"↻ {self.status} (attempt {self.attempt})"
-        if self.embedded:
-            text = f"{text} · embedded hub"
-        label.update(text or self.status)
+        shown = state_text(self.status, self.attempt)
+        label.update(f"{shown} · embedded hub" if self.embedded else shown)
+        retrying = self.status in ("reconnecting", "connecting") and self.attempt > 0
         for status in ("live", "connecting", "reconnecting", "closed"):
-            label.set_class(self.status == status, f"-{status}")
+            label.set_class((self.status == status and not retrying) or (retrying and status == "reconnecting"),
+                            f"-{status}")
 
     def watch_status(self) -> None:
         self._watch_state()
@@ -62,3 +78,10 @@ class HeaderBar(Horizontal):
 
     def watch_embedded(self) -> None:
         self._watch_state()
+
+
+def state_text(status: str, attempt: int) -> str:
+    """A failed first connection is retried like a lost one: both show the attempt."""
+    if status in ("reconnecting", "connecting") and attempt > 0:
+        return f"↻ reconnecting (attempt {attempt})"
+    return {"live": "● live", "connecting": "○ connecting", "closed": "✕ closed"}.get(status, status)

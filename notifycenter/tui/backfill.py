@@ -1,0 +1,34 @@
+"""The log's records, newest first, a page at a time: the first page paints the screen,
+the rest fill the store in the background while the stream carries on from the top."""
+
+from __future__ import annotations
+
+from typing import Any
+
+PAGE_SIZE = 1000  # the hub's largest page
+FIRST_PAGE = 200  # a screenful or four: the first paint waits for nothing more
+
+
+class Backfill:
+    """Pages of `GET /api/events` from the cursor the stream starts after, going back."""
+
+    def __init__(self, client: Any, last: str, page_size: int = PAGE_SIZE) -> None:
+        self.client = client
+        self.page_size = page_size
+        self.last = int(last)  # the stream carries on after this cursor
+        self._before: str | None = str(self.last + 1)  # `before` is exclusive
+        self.loaded = 0
+
+    @property
+    def done(self) -> bool:
+        return self._before is None
+
+    async def next_page(self) -> list[dict[str, Any]]:
+        """Records with their status (lifecycle events are not among them: the status is)."""
+        if self._before is None:
+            return []
+        size = FIRST_PAGE if self.loaded == 0 else self.page_size
+        page = await self.client.list(before=self._before, limit=size)
+        self._before = page.next if page.items else None
+        self.loaded += len(page.items)
+        return page.items
