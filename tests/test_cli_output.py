@@ -52,11 +52,11 @@ def test_table_fits_the_terminal_width() -> None:
 
 
 def test_piped_tables_are_not_cut_and_empty_optional_columns_go() -> None:
-    rows = [["✔ succeeded", "", "urn:meshery:adapter:istio:instance-0042", "y" * 300]]
+    rows = [["√ succeeded", "", "urn:meshery:adapter:istio:instance-0042", "y" * 300]]
     header, line = render_table(["STATE", "ACKED BY", "SOURCE", "NAME"], rows, width=UNLIMITED, caps=[10, 16, 5, 0],
                                 optional=(1,), cut_left=(2,))
     assert "ACKED BY" not in header
-    assert line.split() == ["✔", "succeeded", "urn:meshery:adapter:istio:instance-0042", "y" * 300]
+    assert line.split() == ["√", "succeeded", "urn:meshery:adapter:istio:instance-0042", "y" * 300]
 
 
 def test_minimums_keep_columns_readable_in_a_narrow_terminal() -> None:

@@ -92,7 +92,7 @@ async def test_running_first_with_tree_bars_and_glyphs(client: HubClient, emitte
         mesh = next(line for line in shown if "Provision Istio" in line)
         assert mesh.startswith("    ▶ Provision Istio") and "25%" in mesh and "~" in mesh
         assert {shown[1].split()[1], shown[2].split()[1]} == {"Provision", "Install"}
-        assert [line.split()[:2] for line in shown[3:]] == [["✖", "Upgrade"], ["✔", "Import"]]
+        assert [line.split()[:2] for line in shown[3:]] == [["×", "Upgrade"], ["√", "Import"]]
         assert "failed" in next(line for line in shown if "Upgrade Linkerd" in line)
         ops["mesh"].succeed()
 
@@ -149,7 +149,7 @@ async def test_live_progress_and_completion(client: HubClient, emitter: Emitter)
         ops["mesh"].succeed()
         ops["deploy"].succeed()
         emitter.flush(10)
-        await until(pilot, lambda: "✔ Deploy bookinfo" in "\n".join(lines(app)))
+        await until(pilot, lambda: "√ Deploy bookinfo" in "\n".join(lines(app)))
         assert not any("▶" in line for line in lines(app))  # nothing runs any more
 
 

@@ -147,7 +147,7 @@ def test_list_shows_trees_whole_ids_and_uncut_columns_when_piped(hub: HubProcess
     ids = [re.search(r"\b[0-9a-f]{16}\b", line).group() for line in lines[1:]]
     assert ids == [root, first, second]  # children under their parent, in the order they started
     rows = dict(zip(ids, lines[1:]))
-    assert "✔ succeeded" in rows[first] and rows[root].endswith(f"urn:meshery:server:local  {name}")  # uncut
+    assert "√ succeeded" in rows[first] and rows[root].endswith(f"urn:meshery:server:local  {name}")  # uncut
     assert rows[first].endswith("urn:meshery:server:local    Install CRDs")  # indented
     roots = json.loads(notifycenter(hub, "ops", "list", "--root", "-o", "json").stdout)
     assert [item["id"] for item in roots] == [root]

@@ -43,8 +43,8 @@ def header_text(app, part: str) -> str:
 
 def test_the_header_counts_attempts_of_a_first_connection_too():
     assert state_text("connecting", 0) == "○ connecting"
-    assert state_text("connecting", 3) == "↻ reconnecting (attempt 3)"
-    assert state_text("reconnecting", 1) == "↻ reconnecting (attempt 1)"
+    assert state_text("connecting", 3) == "◇ reconnecting (attempt 3)"
+    assert state_text("reconnecting", 1) == "◇ reconnecting (attempt 1)"
     assert state_text("live", 0) == "● live"
 
 
@@ -53,7 +53,7 @@ async def test_an_unreachable_hub_shows_attempts_and_one_toast(tmp_path):
     async with app.run_test(size=SIZE) as pilot:
         header = app.query_one(HeaderBar)
         await until(pilot, lambda: header.attempt >= 3)
-        assert "↻ reconnecting (attempt" in header_text(app, "state")
+        assert "◇ reconnecting (attempt" in header_text(app, "state")
         unreachable = [t for t in toasts(app) if "notifycenter-1501" in t]
         assert len(unreachable) == 1
         assert "cause:" in unreachable[0] and "fix 1:" in unreachable[0]

@@ -518,8 +518,9 @@ def completion_of(event: Mapping[str, Any]) -> Completion | None:
 # -- display (shared by `ops watch` and the TUI) --------------------------------
 
 STATE_GLYPHS = {
-    State.PENDING: "◌", State.RUNNING: "▶", State.STALLED: "‼",
-    State.SUCCEEDED: "✔", State.FAILED: "✖", State.CANCELLED: "⊘",
+    # Glyphs that Fira Code, DejaVu Sans Mono and most terminal fonts can draw.
+    State.PENDING: "○", State.RUNNING: "▶", State.STALLED: "!",
+    State.SUCCEEDED: "√", State.FAILED: "×", State.CANCELLED: "∅",
 }
 BAR_FULL, BAR_EMPTY = "█", "░"
 

@@ -83,5 +83,5 @@ class HeaderBar(Horizontal):
 def state_text(status: str, attempt: int) -> str:
     """A failed first connection is retried like a lost one: both show the attempt."""
     if status in ("reconnecting", "connecting") and attempt > 0:
-        return f"↻ reconnecting (attempt {attempt})"
-    return {"live": "● live", "connecting": "○ connecting", "closed": "✕ closed"}.get(status, status)
+        return f"◇ reconnecting (attempt {attempt})"
+    return {"live": "● live", "connecting": "○ connecting", "closed": "× closed"}.get(status, status)
