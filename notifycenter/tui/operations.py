@@ -468,6 +468,8 @@ class OperationsScreen(Screen[None]):
             found = await self.client.operation(op_id)
         except NotifyError:
             return
+        if not self.is_mounted or not self.query(OperationTree):
+            return  # the view closed while the fetch was under way
         current = self.query_one(OperationTree).current
         if current is not None and current.view["id"] == op_id:
             self.query_one(OperationDetail).show({**current.view, **found}, found.get("events"))
