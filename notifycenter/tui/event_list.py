@@ -58,32 +58,38 @@ class EventList(ScrollView, can_focus=True):
         Binding("space", "toggle_mark", "Mark", id="list.mark"),
     ]
 
-    class Highlighted(Message):
-        """The cursor moved to another row (None when the list is empty)."""
+    class _ListMessage(Message):
+        """A message about one list; `control` lets handlers use `@on(..., "#id")`."""
 
-        def __init__(self, event_list: EventList, row_id: int | None) -> None:
+        COALESCES: ClassVar[bool] = False  # True: only the latest of a burst matters
+
+        def __init__(self, event_list: EventList) -> None:
             super().__init__()
             self.event_list = event_list
-            self.row_id = row_id
 
         @property
         def control(self) -> EventList:
             return self.event_list
 
         def can_replace(self, message: Message) -> bool:
-            return isinstance(message, EventList.Highlighted) and message.event_list is self.event_list
+            return (self.COALESCES and type(message) is type(self)
+                    and getattr(message, "event_list", None) is self.event_list)
 
-    class Selected(Message):
+    class Highlighted(_ListMessage):
+        """The cursor moved to another row (None when the list is empty)."""
+
+        COALESCES = True
+
+        def __init__(self, event_list: EventList, row_id: int | None) -> None:
+            super().__init__(event_list)
+            self.row_id = row_id
+
+    class Selected(_ListMessage):
         """Enter (or a double click) on a row: show its detail."""
 
         def __init__(self, event_list: EventList, row_id: int) -> None:
-            super().__init__()
-            self.event_list = event_list
+            super().__init__(event_list)
             self.row_id = row_id
-
-        @property
-        def control(self) -> EventList:
-            return self.event_list
 
     class StoreChanged(Message):
         """Post to the list after `store.add`: a burst of these coalesces into one."""
@@ -98,28 +104,21 @@ class EventList(ScrollView, can_focus=True):
             message.change = self.change.merged(message.change)  # the later one carries both
             return True
 
-    class NewAbove(Message):
+    class NewAbove(_ListMessage):
         """How many rows arrived above the visible ones since the top was last on screen
         (the app shows "↑ 3 new"; `g` goes there)."""
 
+        COALESCES = True
+
         def __init__(self, event_list: EventList, count: int) -> None:
-            super().__init__()
-            self.event_list = event_list
+            super().__init__(event_list)
             self.count = count
 
-        @property
-        def control(self) -> EventList:
-            return self.event_list
-
-        def can_replace(self, message: Message) -> bool:
-            return isinstance(message, EventList.NewAbove) and message.event_list is self.event_list
-
-    class PendingChanged(Message):
+    class PendingChanged(_ListMessage):
         """While paused: how many new rows wait to be shown."""
 
         def __init__(self, event_list: EventList, count: int) -> None:
-            super().__init__()
-            self.event_list = event_list
+            super().__init__(event_list)
             self.count = count
 
     def __init__(self, store: EventStore, *, index: array | None = None, view: ViewQuery | None = None,
