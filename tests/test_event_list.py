@@ -155,10 +155,22 @@ async def test_arrivals_go_on_top_and_keep_the_place_when_scrolled() -> None:
         assert store.row(widget.index[0]).count == 2 and widget.highlighted_row_id == target
 
 
+async def test_the_top_follows_the_newest_until_the_operator_acts() -> None:
+    store = filled(10)
+    async with Host(store).run_test(size=(80, 24)) as pilot:
+        widget = pilot.app.query_one(EventList)
+        widget.apply_change(store.add([event(11, subject="new")]))
+        assert widget.highlighted_row_id == store.find(11) and widget.new_above == 0
+        await pilot.press("k")  # at the top already: nothing moves, but the operator acted
+        widget.apply_change(store.add([event(12, subject="newer")]))
+        assert widget.highlighted_row_id == store.find(11) and widget.cursor_position == 1
+
+
 async def test_arrivals_never_take_the_highlight_and_are_counted_above() -> None:
     store = filled(60)
     async with Host(store).run_test(size=(80, 24)) as pilot:
         widget = pilot.app.query_one(EventList)
+        await pilot.press("k")  # the operator is reading the top row
         widget.post_message(EventList.NewAbove(widget, -1))  # what the app last saw
         target = widget.highlighted_row_id  # the top row, list scrolled to the top
         widget.apply_change(store.add([event(61, subject="new"), event(62, subject="newer")]))

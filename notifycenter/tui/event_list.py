@@ -137,6 +137,10 @@ class EventList(ScrollView, can_focus=True):
         self._pending_new = 0
         self._arrived = 0  # rows put on top since the top was last on screen
         self._new_above = 0
+        # Until the operator presses a key or clicks, the top row follows the newest event
+        # (a fresh screen shows what just happened); after that the highlight never moves
+        # under them, so a key never acts on a row they did not choose.
+        self._touched = False
         self.clock = lambda: datetime.now(UTC)
         self.tz = None  # display time zone; None is the terminal's local time
 
@@ -273,7 +277,7 @@ class EventList(ScrollView, can_focus=True):
         self._index = fresh + remaining
         self.virtual_size = Size(0, len(self._index))
         self._arrived += len(fresh)
-        if keep is None:
+        if keep is None or (not self._touched and old_cursor == 0):
             self._place_cursor(0, 0, previous=keep)
         elif keep in moved:  # the highlighted row itself repeated: it goes up, still highlighted
             self._place_cursor(self._position_in(fresh, keep), old_cursor - old_top, previous=keep)
@@ -405,7 +409,11 @@ class EventList(ScrollView, can_focus=True):
         message.stop()
         self.apply_change(message.change)
 
+    def on_key(self, event: events.Key) -> None:
+        self._touched = True  # not stopped: the key still reaches its binding
+
     def on_click(self, event: events.Click) -> None:
+        self._touched = True
         offset = event.get_content_offset(self)
         if offset is None:
             return
