@@ -184,8 +184,9 @@ async def stream(pilot: Any, store: EventStore, widget: TimedList, rate: int, se
     above, before = widget.new_above, time.perf_counter()
     await pilot.press("g")
     await pilot.pause()
+    drawn = widget.last_draw - before
     print(f"key g (to the newest, {above:,} new above it) to frame: "
-          f"{(widget.last_draw - before) * 1000:.1f} ms")
+          + (f"{drawn * 1000:.1f} ms" if drawn >= 0 else "nothing to redraw (already on the newest)"))
     created.clear()
 
 
