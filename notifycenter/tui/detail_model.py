@@ -11,10 +11,11 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from notifycenter.model.event import bucket_of_event, describe, severity_of, span_ids
+from notifycenter.model.errors import NotifyError
+from notifycenter.model.event import describe, severity_of, span_ids
 from notifycenter.model.lifecycle import LifecycleChange, read_lifecycle_event
 from notifycenter.model.sanitize import sanitize, sanitize_line
-from notifycenter.model.severity import Severity
+from notifycenter.model.severity import Severity, bucket_of
 
 RAW_LIMIT = 64 << 10
 
@@ -46,13 +47,10 @@ class DetailView:
 def build_detail(event: Mapping[str, Any], history: Iterable[Any] = (), status: str | None = None) -> DetailView:
     """`history` holds lifecycle CloudEvents or `LifecycleChange`s, oldest first."""
     text = describe(event)
-    try:
-        severity = severity_of(event)
-    except Exception:  # shown as INFO rather than not at all
-        severity = Severity.INFO
+    severity = _severity_or_none(event)
     return DetailView(
-        severity=severity,
-        bucket=bucket_of_event(event).value if _valid_severity(event) else "infos",
+        severity=severity or Severity.INFO,  # shown as INFO rather than not at all
+        bucket=bucket_of(severity, event.get("category")).value if severity else "infos",
         status=sanitize_line(status or "", 40),
         summary=sanitize_line(text.summary, 1000),
         details=sanitize(text.details, 4000),
@@ -65,12 +63,11 @@ def build_detail(event: Mapping[str, Any], history: Iterable[Any] = (), status: 
     )
 
 
-def _valid_severity(event: Mapping[str, Any]) -> bool:
+def _severity_or_none(event: Mapping[str, Any]) -> Severity | None:
     try:
-        severity_of(event)
-    except Exception:
-        return False
-    return True
+        return severity_of(event)
+    except NotifyError:
+        return None
 
 
 def _fields(event: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
