@@ -14,12 +14,13 @@ from notifycenter.hub.auth import Permission, Principal
 from notifycenter.hub.binding import Limits, decode_request
 from notifycenter.hub.hubstate import Hub
 from notifycenter.hub.lifecycle import apply_request, parse_request, parse_verb
-from notifycenter.hub.log import format_cursor, parse_cursor
+from notifycenter.hub.log import parse_cursor
 from notifycenter.hub.metrics import CONTENT_TYPE_LATEST
 from notifycenter.hub.query import parse_query
 from notifycenter.hub.records import get_event, list_events, summary
 from notifycenter.hub.responses import answer, error_answer
 from notifycenter.hub.stream import SUBPROTOCOL, serve_stream
+from notifycenter.model.cursor import format_cursor
 from notifycenter.model.errors import NotifyError
 from notifycenter.model.lifecycle import format_time
 

@@ -16,10 +16,11 @@ from typing import Any
 import orjson
 
 from notifycenter.catalogue import hub as codes
-from notifycenter.hub.log import Transaction, format_cursor
+from notifycenter.hub.log import Transaction
 from notifycenter.hub.projection import load_state
 from notifycenter.hub.query import EventQuery, query_from_object, select_rows
 from notifycenter.hub.records import resolve_ref
+from notifycenter.model.cursor import format_cursor
 from notifycenter.model.lifecycle import (
     Verb,
     format_time,

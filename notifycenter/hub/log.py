@@ -14,11 +14,6 @@ from typing import Any, Protocol, TypeVar
 from notifycenter.catalogue import hub as codes
 
 T = TypeVar("T")
-CURSOR_WIDTH = 16
-
-
-def format_cursor(seq: int) -> str:
-    return f"{seq:0{CURSOR_WIDTH}d}"
 
 
 def parse_cursor(text: str, name: str = "cursor") -> int:

@@ -18,7 +18,8 @@ from typing import Any
 import orjson
 
 from notifycenter.catalogue import operations as codes
-from notifycenter.hub.log import StoredEntry, format_cursor
+from notifycenter.hub.log import StoredEntry
+from notifycenter.model.cursor import format_cursor
 from notifycenter.model.lifecycle import parse_duration, parse_time
 from notifycenter.model.operations import (
     STATE_FILTERS,

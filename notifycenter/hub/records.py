@@ -10,9 +10,9 @@ from typing import Any
 import orjson
 
 from notifycenter.catalogue import hub as codes
-from notifycenter.hub.log import format_cursor
 from notifycenter.hub.projection import state_from_row
 from notifycenter.hub.query import ROW_COLUMNS, STATUS_SQL, EventQuery, select_rows
+from notifycenter.model.cursor import format_cursor
 from notifycenter.model.lifecycle import Status, format_time
 from notifycenter.model.severity import Bucket
 

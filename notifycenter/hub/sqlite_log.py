@@ -27,9 +27,10 @@ from typing import IO, Any, TypeVar
 import orjson
 
 from notifycenter.catalogue import hub as codes
-from notifycenter.hub.log import AppendResult, StoredEntry, format_cursor
+from notifycenter.hub.log import AppendResult, StoredEntry
 from notifycenter.hub.projection import Projection
 from notifycenter.hub.sqlrows import insert_rows
+from notifycenter.model.cursor import format_cursor
 from notifycenter.model.errors import NotifyError
 
 T = TypeVar("T")

@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
+from notifycenter.model.cursor import format_cursor
 from notifycenter.model.errors import NotifyError
 from notifycenter.model.event import describe, span_ids
 from notifycenter.model.lifecycle import (
@@ -371,7 +372,7 @@ class EventStore:
         source, event_type, code = self.labels[self._label[row_id]]
         return RowView(
             row_id=row_id,
-            cursor=f"{self._ev_cursor[self._newest[row_id]]:016d}",
+            cursor=format_cursor(self._ev_cursor[self._newest[row_id]]),
             time_ms=self._time[row_id],
             severity=severity,
             bucket=BUCKETS[self._bucket[row_id]],
@@ -417,7 +418,7 @@ class EventStore:
         means acking each of them."""
         from notifycenter.store.columns import positions_of
 
-        return [f"{self._ev_cursor[i]:016d}" for i in positions_of(self._ev_row, row_id)]
+        return [format_cursor(self._ev_cursor[i]) for i in positions_of(self._ev_row, row_id)]
 
     def occurrences(self, row_id: int) -> int:
         """How many events the row folds: a lifecycle action on the row covers them all
