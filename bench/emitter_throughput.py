@@ -38,8 +38,10 @@ def percentile(values: list[float], share: float) -> float:
 def report(label: str, count: int, seconds: float, latencies: list[float] | None = None) -> None:
     line = f"{label:<34} {count:>7} events in {seconds:6.2f} s = {count / seconds:>8.0f} events/s"
     if latencies:
-        line += (f"   emit() p50 {percentile(latencies, 0.5) * 1e6:.0f} µs,"
-                 f" p99 {percentile(latencies, 0.99) * 1e6:.0f} µs")
+        line += (
+            f"   emit() p50 {percentile(latencies, 0.5) * 1e6:.0f} µs,"
+            f" p99 {percentile(latencies, 0.99) * 1e6:.0f} µs"
+        )
     print(line)
 
 
@@ -53,18 +55,27 @@ def main() -> None:
         hub = HubProcess(root / "hub")
         try:
             hub.start()
-            with Emitter(hub.url, source="urn:bench:live", data_dir=root / "p1", max_buffer=count) as emitter:
+            with Emitter(
+                hub.url, source="urn:bench:live", data_dir=root / "p1", max_buffer=count
+            ) as emitter:
                 start = time.perf_counter()
                 latencies = emit_many(emitter, count)
                 assert emitter.drain(600)
                 report("hub up: emit + deliver", count, time.perf_counter() - start, latencies)
             hub.stop()
-            with Emitter(hub.url, source="urn:bench:spool", data_dir=root / "p2", max_buffer=count,
-                         max_retry_interval=0.2) as emitter:
+            with Emitter(
+                hub.url,
+                source="urn:bench:spool",
+                data_dir=root / "p2",
+                max_buffer=count,
+                max_retry_interval=0.2,
+            ) as emitter:
                 start = time.perf_counter()
                 latencies = emit_many(emitter, count)
                 assert emitter.flush(600)
-                report("hub down: emit + spool (fsync)", count, time.perf_counter() - start, latencies)
+                report(
+                    "hub down: emit + spool (fsync)", count, time.perf_counter() - start, latencies
+                )
                 hub.start()
                 start = time.perf_counter()
                 assert emitter.drain(600)

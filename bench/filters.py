@@ -25,14 +25,33 @@ from notifycenter.model.filters import (
 )
 from notifycenter.model.filters.parser import parse
 
-BENCH_EXPRESSION = "severitynumber >= 13 AND source LIKE 'urn:meshery:adapter:%' AND NOT (category = 'audit')"
-HUB_COLUMNS = {"source": "source", "type": "type", "severitynumber": "severitynumber", "subject": "subject",
-               "category": "category", "id": "id", "time": "time"}
+BENCH_EXPRESSION = (
+    "severitynumber >= 13 AND source LIKE 'urn:meshery:adapter:%' AND NOT (category = 'audit')"
+)
+HUB_COLUMNS = {
+    "source": "source",
+    "type": "type",
+    "severitynumber": "severitynumber",
+    "subject": "subject",
+    "category": "category",
+    "id": "id",
+    "time": "time",
+}
 
-_SOURCES = ["urn:meshery:adapter:istio", "urn:meshery:adapter:linkerd", "urn:meshery:adapter:consul",
-            "urn:meshery:server:main", "urn:meshery:cloud:remote", "https://ci.example/jobs/7"]
-_TYPES = ["io.meshery.provisioning.istio.virtualservice", "io.meshery.operation.progress",
-          "io.meshery.notification.ack", "io.meshery.remote.user.signup"]
+_SOURCES = [
+    "urn:meshery:adapter:istio",
+    "urn:meshery:adapter:linkerd",
+    "urn:meshery:adapter:consul",
+    "urn:meshery:server:main",
+    "urn:meshery:cloud:remote",
+    "https://ci.example/jobs/7",
+]
+_TYPES = [
+    "io.meshery.provisioning.istio.virtualservice",
+    "io.meshery.operation.progress",
+    "io.meshery.notification.ack",
+    "io.meshery.remote.user.signup",
+]
 _SEVERITIES = [5, 9, 10, 11, 13, 17, 18, 19, 21]
 
 
@@ -42,8 +61,12 @@ def varied_events(count: int, seed: int = 7) -> list[dict[str, Any]]:
     events = []
     for n in range(count):
         event: dict[str, Any] = {
-            "specversion": "1.0", "id": f"{n:08x}", "source": rnd.choice(_SOURCES), "type": rnd.choice(_TYPES),
-            "time": "2026-11-28T09:00:00Z", "severitynumber": rnd.choice(_SEVERITIES),
+            "specversion": "1.0",
+            "id": f"{n:08x}",
+            "source": rnd.choice(_SOURCES),
+            "type": rnd.choice(_TYPES),
+            "time": "2026-11-28T09:00:00Z",
+            "severitynumber": rnd.choice(_SEVERITIES),
         }
         if rnd.random() < 0.8:
             event["category"] = rnd.choice(["system", "audit", "user", "operation"])
@@ -72,7 +95,9 @@ def time_compile(expression: str, repeat: int = 200) -> tuple[float, float, floa
     return first * 1e3, statistics.median(parses) * 1e3, statistics.median(compiles) * 1e3
 
 
-def time_rate(check: Callable[[Mapping[str, Any]], object], pool: list[dict[str, Any]], total: int) -> float:
+def time_rate(
+    check: Callable[[Mapping[str, Any]], object], pool: list[dict[str, Any]], total: int
+) -> float:
     """Events per second for `check` over `total` evaluations cycling through `pool`."""
     rounds, rest = divmod(total, len(pool))
     gc.disable()
@@ -102,19 +127,27 @@ def closure_baseline() -> Callable[[Mapping[str, Any]], bool]:
             if value is None:
                 errs.append(CesqlError("missingAttribute", name))
             return value
+
         return read
 
-    def compare(read: Callable[..., Any], test: Callable[[Any, list[CesqlError]], bool]) -> Callable[..., bool]:
+    def compare(
+        read: Callable[..., Any], test: Callable[[Any, list[CesqlError]], bool]
+    ) -> Callable[..., bool]:
         def node(e: Mapping[str, Any], errs: list[CesqlError]) -> bool:
             value = read(e, errs)
             return False if value is None else test(value, errs)
+
         return node
 
     def both(left: Callable[..., bool], right: Callable[..., bool]) -> Callable[..., bool]:
-        return lambda e, errs: to_bool(right(e, errs), errs) if to_bool(left(e, errs), errs) else False
+        return lambda e, errs: (
+            to_bool(right(e, errs), errs) if to_bool(left(e, errs), errs) else False
+        )
 
     severity = compare(attribute("severitynumber"), lambda v, errs: to_int(v, errs) >= 13)
-    adapter = compare(attribute("source"), lambda v, errs: to_str(v).startswith("urn:meshery:adapter:"))
+    adapter = compare(
+        attribute("source"), lambda v, errs: to_str(v).startswith("urn:meshery:adapter:")
+    )
     audit = compare(attribute("category"), lambda v, errs: to_str(v) == "audit")
     tree = both(both(severity, adapter), lambda e, errs: not to_bool(audit(e, errs), errs))
 
@@ -141,9 +174,15 @@ def time_hub_list(
         rows = sum(1 for _ in list_events(compiled, pushdown))
         timings.append(time.perf_counter() - start)
     best = min(timings)
-    figures = {"rows": float(rows), "best_s": best, "rows_per_s": rows / best if best else float("inf")}
-    print(f"hub list  {expression!r}: {rows} rows in {best * 1e3:.1f} ms (best of {repeat}), "
-          f"push-down exact={pushdown.exact}")
+    figures = {
+        "rows": float(rows),
+        "best_s": best,
+        "rows_per_s": rows / best if best else float("inf"),
+    }
+    print(
+        f"hub list  {expression!r}: {rows} rows in {best * 1e3:.1f} ms (best of {repeat}), "
+        f"push-down exact={pushdown.exact}"
+    )
     return figures
 
 
@@ -151,24 +190,34 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--events", type=int, default=1_000_000, help="evaluations per figure")
     parser.add_argument("--pool", type=int, default=20_000, help="distinct events cycled through")
-    parser.add_argument("--repeat", type=int, default=3, help="runs per figure; the best is printed")
+    parser.add_argument(
+        "--repeat", type=int, default=3, help="runs per figure; the best is printed"
+    )
     args = parser.parse_args()
 
     first, parse_ms, compile_ms = time_compile(BENCH_EXPRESSION)
     print(f"compile   first call (builds the LALR parser): {first:.1f} ms")
-    print(f"compile   parse only: {parse_ms:.3f} ms   parse + fold + codegen + compile(): {compile_ms:.3f} ms")
+    print(
+        f"compile   parse only: {parse_ms:.3f} ms   parse + fold + codegen + compile(): {compile_ms:.3f} ms"
+    )
 
     pool = varied_events(args.pool)
     cesql = compile_cesql(BENCH_EXPRESSION)
     matched = sum(1 for e in pool if cesql.matches(e))
-    print(f"events    {args.events:,} evaluations over {len(pool):,} distinct events "
-          f"({matched / len(pool):.0%} match)")
+    print(
+        f"events    {args.events:,} evaluations over {len(pool):,} distinct events "
+        f"({matched / len(pool):.0%} match)"
+    )
     filters = {
         "CESQL matches()": cesql.matches,
         "CESQL evaluate()": cesql.evaluate,
         "dialects matches()": compile_subscription_filters(
-            [{"prefix": {"source": "urn:meshery:adapter:"}}, {"not": {"exact": {"category": "audit"}}},
-             {"sql": "severitynumber >= 13"}]).matches,
+            [
+                {"prefix": {"source": "urn:meshery:adapter:"}},
+                {"not": {"exact": {"category": "audit"}}},
+                {"sql": "severitynumber >= 13"},
+            ]
+        ).matches,
         "quick sev>=warning src:adapter": quick_filter("sev>=warning src:adapter").filter.matches,  # type: ignore[union-attr]
     }
     filters["closure-per-node baseline"] = closure_baseline()

@@ -47,10 +47,28 @@ def hub_process(*extra: str) -> Iterator[Hub]:
     """A hub on a free port in a fresh temp data dir."""
     data = Path(tempfile.mkdtemp(prefix="nc-bench-"))
     port = free_port()
-    env = {**os.environ, "NOTIFYCENTER_CONFIG": str(data / "none.toml"), "NOTIFYCENTER_DATA_DIR": str(data)}
-    process = subprocess.Popen([sys.executable, "-m", "notifycenter", "serve", "--bind", f"127.0.0.1:{port}",
-                                "--data-dir", str(data), *extra], cwd=ROOT, env=env,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    env = {
+        **os.environ,
+        "NOTIFYCENTER_CONFIG": str(data / "none.toml"),
+        "NOTIFYCENTER_DATA_DIR": str(data),
+    }
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "notifycenter",
+            "serve",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--data-dir",
+            str(data),
+            *extra,
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         deadline = time.monotonic() + 20
         while True:
@@ -59,7 +77,7 @@ def hub_process(*extra: str) -> Iterator[Hub]:
                 break
             except OSError:
                 if time.monotonic() > deadline or process.poll() is not None:
-                    raise RuntimeError("the hub did not start")
+                    raise RuntimeError("the hub did not start") from None
                 time.sleep(0.05)
         yield Hub(port, data, process)
     finally:
@@ -69,18 +87,31 @@ def hub_process(*extra: str) -> Iterator[Hub]:
 
 
 def event(n: int | str, **extra: object) -> dict:
-    body = {"specversion": "1.0", "id": f"bench-{n}", "source": "urn:meshery:adapter:istio",
-            "type": "io.meshery.provisioning.istio.virtualservice", "severitytext": "ERROR",
-            "data": {"summary": "Could not provision Istio", "details": "istioctl exited 1",
-                     "error": {"code": "meshery-istio-1002", "probableCause": ["istioctl missing"],
-                               "suggestedRemediation": ["Install istioctl"]}}}
+    body = {
+        "specversion": "1.0",
+        "id": f"bench-{n}",
+        "source": "urn:meshery:adapter:istio",
+        "type": "io.meshery.provisioning.istio.virtualservice",
+        "severitytext": "ERROR",
+        "data": {
+            "summary": "Could not provision Istio",
+            "details": "istioctl exited 1",
+            "error": {
+                "code": "meshery-istio-1002",
+                "probableCause": ["istioctl missing"],
+                "suggestedRemediation": ["Install istioctl"],
+            },
+        },
+    }
     body.update(extra)
     return body
 
 
 def post_request(port: int, body: bytes, content_type: str) -> bytes:
-    return (f"POST /api/events HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Type: {content_type}\r\n"
-            f"Content-Length: {len(body)}\r\n\r\n").encode() + body
+    return (
+        f"POST /api/events HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Type: {content_type}\r\n"
+        f"Content-Length: {len(body)}\r\n\r\n"
+    ).encode() + body
 
 
 class Connection:

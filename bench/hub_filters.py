@@ -17,14 +17,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from starlette.datastructures import QueryParams  # noqa: E402
+from starlette.datastructures import QueryParams
 
-from bench.filters import BENCH_EXPRESSION, varied_events  # noqa: E402
-from notifycenter.hub.projection import EventIndex  # noqa: E402
-from notifycenter.hub.query import parse_query  # noqa: E402
-from notifycenter.hub.records import list_events  # noqa: E402
-from notifycenter.hub.sqlite_log import SqliteLog  # noqa: E402
-from notifycenter.model.event import validate_event  # noqa: E402
+from bench.filters import BENCH_EXPRESSION, varied_events
+from notifycenter.hub.projection import EventIndex
+from notifycenter.hub.query import parse_query
+from notifycenter.hub.records import list_events
+from notifycenter.hub.sqlite_log import SqliteLog
+from notifycenter.model.event import validate_event
 
 EXPRESSIONS = (
     BENCH_EXPRESSION,
@@ -37,10 +37,12 @@ EXPRESSIONS = (
 async def fill(log: SqliteLog, count: int) -> None:
     events = [validate_event(e) for e in varied_events(count)]
     for start in range(0, count, 5_000):
-        await log.append(events[start:start + 5_000])
+        await log.append(events[start : start + 5_000])
 
 
-async def time_list(log: SqliteLog, expression: str, limit: str, pushdown: bool, repeat: int) -> float:
+async def time_list(
+    log: SqliteLog, expression: str, limit: str, pushdown: bool, repeat: int
+) -> float:
     query = parse_query(QueryParams({"filter": expression, "limit": limit}).getlist)
     now = datetime.now(UTC)
     best = float("inf")
@@ -58,14 +60,18 @@ async def main(count: int, repeat: int) -> None:
         try:
             started = time.perf_counter()
             await fill(log, count)
-            print(f"log       {count:,} events stored in {time.perf_counter() - started:.1f} s "
-                  f"(load {os.getloadavg()[0]:.1f})")
+            print(
+                f"log       {count:,} events stored in {time.perf_counter() - started:.1f} s "
+                f"(load {os.getloadavg()[0]:.1f})"
+            )
             for expression in EXPRESSIONS:
                 for limit in ("100", "1000"):
                     pushed = await time_list(log, expression, limit, True, repeat)
                     python = await time_list(log, expression, limit, False, repeat)
-                    print(f"list      limit={limit:>4}  push-down {pushed:8.1f} ms   Python only "
-                          f"{python:8.1f} ms   ({python / pushed:5.1f}x)  {expression}")
+                    print(
+                        f"list      limit={limit:>4}  push-down {pushed:8.1f} ms   Python only "
+                        f"{python:8.1f} ms   ({python / pushed:5.1f}x)  {expression}"
+                    )
         finally:
             await log.close()
 

@@ -43,23 +43,31 @@ def main() -> None:
     args = parser.parse_args()
     print(cpu_note())
     with hub_process() as hub:
-        batches = [post_request(hub.port, dumps([event(f"{b}-{k}") for k in range(100)]), BATCH)
-                   for b in range(args.events // 100)]
+        batches = [
+            post_request(hub.port, dumps([event(f"{b}-{k}") for k in range(100)]), BATCH)
+            for b in range(args.events // 100)
+        ]
         cpu = hub.cpu_seconds()
         elapsed = asyncio.run(run(hub.port, batches, args.connections))
         cpu = hub.cpu_seconds() - cpu
-        print(f"batched ingest: {args.events} events in {elapsed:.2f}s = {args.events / elapsed:,.0f} events/s "
-              f"({args.connections} connections, 100 events/request); hub CPU {cpu / args.events * 1e6:.0f} µs/event"
-              f" = {args.events / cpu:,.0f} events per CPU-second")
+        print(
+            f"batched ingest: {args.events} events in {elapsed:.2f}s = {args.events / elapsed:,.0f} events/s "
+            f"({args.connections} connections, 100 events/request); hub CPU {cpu / args.events * 1e6:.0f} µs/event"
+            f" = {args.events / cpu:,.0f} events per CPU-second"
+        )
     with hub_process() as hub:
         singles = [post_request(hub.port, dumps(event(n)), STRUCTURED) for n in range(args.singles)]
         for connections in (1, 32):
-            part = singles[: args.singles // 2] if connections == 1 else singles[args.singles // 2:]
+            part = (
+                singles[: args.singles // 2] if connections == 1 else singles[args.singles // 2 :]
+            )
             cpu = hub.cpu_seconds()
             elapsed = asyncio.run(run(hub.port, part, connections))
             cpu = hub.cpu_seconds() - cpu
-            print(f"single-event POST: {len(part)} in {elapsed:.2f}s = {len(part) / elapsed:,.0f} requests/s "
-                  f"({connections} connections); hub CPU {cpu / len(part) * 1e6:.0f} µs/request")
+            print(
+                f"single-event POST: {len(part)} in {elapsed:.2f}s = {len(part) / elapsed:,.0f} requests/s "
+                f"({connections} connections); hub CPU {cpu / len(part) * 1e6:.0f} µs/request"
+            )
 
 
 if __name__ == "__main__":

@@ -24,10 +24,21 @@ from notifycenter.hub.sqlite_log import SqliteLog
 from notifycenter.model.event import validate_event
 
 SEVERITIES = ["error", "warning", "info", "info", "info", "debug", "critical", "success"]
-QUERIES = ["", "bucket=errors", "severity=warning", "status=unacked&bucket=errors", "source=urn:meshery:adapter:linkerd",
-           "q=timeout", "filter=severitynumber >= 17 AND source LIKE '%linkerd'",
-           "filter=subject = 'cluster-3'", "filter=source LIKE 'urn:meshery:adapter:l%'",
-           "source=urn:meshery:rare", "filter=source = 'urn:meshery:rare'", "operation=00000000000000aa", "before=0000000000000100"]
+QUERIES = [
+    "",
+    "bucket=errors",
+    "severity=warning",
+    "status=unacked&bucket=errors",
+    "source=urn:meshery:adapter:linkerd",
+    "q=timeout",
+    "filter=severitynumber >= 17 AND source LIKE '%linkerd'",
+    "filter=subject = 'cluster-3'",
+    "filter=source LIKE 'urn:meshery:adapter:l%'",
+    "source=urn:meshery:rare",
+    "filter=source = 'urn:meshery:rare'",
+    "operation=00000000000000aa",
+    "before=0000000000000100",
+]
 
 
 async def fill(log: SqliteLog, count: int) -> None:
@@ -35,7 +46,11 @@ async def fill(log: SqliteLog, count: int) -> None:
     for start in range(0, count, 1000):
         batch = []
         for n in range(start, min(start + 1000, count)):
-            extra = {"severitytext": SEVERITIES[n % 8], "source": sources[n % 3], "subject": f"cluster-{n % 50}"}
+            extra = {
+                "severitytext": SEVERITIES[n % 8],
+                "source": sources[n % 3],
+                "subject": f"cluster-{n % 50}",
+            }
             if n % 97 == 0:
                 extra["data"] = {"summary": "Timeout talking to the API server"}
             if n % 1000 == 0:
@@ -56,10 +71,17 @@ async def main(count: int) -> None:
             query = parse_query(QueryParams(text).getlist)
             started = time.perf_counter()
             page = await log.read(lambda conn, q=query: list_events(conn, q, now))
-            print(f"  list {text or '(no filter)':55s} {len(page['items']):4d} items "
-                  f"{(time.perf_counter() - started) * 1000:7.1f} ms")
-        for label, fn in (("summary", lambda conn: summary(conn, now, log.last_seq)),
-                          ("one record by source#id", lambda conn: get_event(conn, "urn:meshery:server#bench-5", now))):
+            print(
+                f"  list {text or '(no filter)':55s} {len(page['items']):4d} items "
+                f"{(time.perf_counter() - started) * 1000:7.1f} ms"
+            )
+        for label, fn in (
+            ("summary", lambda conn: summary(conn, now, log.last_seq)),
+            (
+                "one record by source#id",
+                lambda conn: get_event(conn, "urn:meshery:server#bench-5", now),
+            ),
+        ):
             started = time.perf_counter()
             await log.read(fn)
             print(f"  {label:60s} {(time.perf_counter() - started) * 1000:7.1f} ms")

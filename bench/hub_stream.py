@@ -40,6 +40,7 @@ async def subscriber(url: str, expected: int, latencies: list[float]) -> None:
 
 def subscribers_process(port: int, count: int, expected: int, ready, results) -> None:
     """The subscribers run in a process of their own so that receiving does not slow posting."""
+
     async def run() -> list[float]:
         latencies: list[float] = []
         url = f"ws://127.0.0.1:{port}/api/stream?lifecycle=0"
@@ -56,7 +57,9 @@ async def fan_out(hub, rate: int, seconds: float, subscribers: int, batch: int) 
     port = hub.port
     total = int(rate * seconds)
     ready, results = multiprocessing.Event(), multiprocessing.Queue()
-    child = multiprocessing.Process(target=subscribers_process, args=(port, subscribers, total, ready, results))
+    child = multiprocessing.Process(
+        target=subscribers_process, args=(port, subscribers, total, ready, results)
+    )
     child.start()
     ready.wait(30)
     # Enough connections that the commit latency (an fsync per group) never caps the rate.
@@ -71,7 +74,10 @@ async def fan_out(hub, rate: int, seconds: float, subscribers: int, batch: int) 
             delay = start + n * batch / rate - time.perf_counter()
             if delay > 0:
                 await asyncio.sleep(delay)
-            events = [event(f"{n}-{k}", data={"summary": "fan-out", "sent": time.time()}) for k in range(batch)]
+            events = [
+                event(f"{n}-{k}", data={"summary": "fan-out", "sent": time.time()})
+                for k in range(batch)
+            ]
             body, kind = (dumps(events[0]), STRUCTURED) if batch == 1 else (dumps(events), BATCH)
             posted = time.perf_counter()
             status, answer = await conns[worker].request(post_request(port, body, kind))
@@ -84,11 +90,15 @@ async def fan_out(hub, rate: int, seconds: float, subscribers: int, batch: int) 
     child.join()
     cpu = hub.cpu_seconds() - cpu
     ms = [x * 1000 for x in latencies]
-    print(f"fan-out: {total} events at {total / sent_in:,.0f}/s ({batch} per POST) to {subscribers} subscribers "
-          f"({len(ms)} deliveries): latency p50 {percentile(ms, .5):.1f} ms, p99 {percentile(ms, .99):.1f} ms, "
-          f"max {max(ms):.1f} ms; hub CPU {cpu / (time.perf_counter() - start):.0%} of a core")
-    print(f"  of which the POST itself (durable commit, then 202): p50 {percentile(answered, .5):.1f} ms, "
-          f"p99 {percentile(answered, .99):.1f} ms")
+    print(
+        f"fan-out: {total} events at {total / sent_in:,.0f}/s ({batch} per POST) to {subscribers} subscribers "
+        f"({len(ms)} deliveries): latency p50 {percentile(ms, 0.5):.1f} ms, p99 {percentile(ms, 0.99):.1f} ms, "
+        f"max {max(ms):.1f} ms; hub CPU {cpu / (time.perf_counter() - start):.0%} of a core"
+    )
+    print(
+        f"  of which the POST itself (durable commit, then 202): p50 {percentile(answered, 0.5):.1f} ms, "
+        f"p99 {percentile(answered, 0.99):.1f} ms"
+    )
     print(f"  log transactions (fsync included): {commit_histogram(port)}")
 
 
@@ -102,16 +112,19 @@ async def replay(hub, count: int) -> None:
     url = f"ws://127.0.0.1:{port}/api/stream?since=0"
     cpu = hub.cpu_seconds()
     start = time.perf_counter()
-    async with websockets.connect(url, subprotocols=["cloudevents.json"], max_queue=None,
-                                  max_size=None) as ws:
+    async with websockets.connect(
+        url, subprotocols=["cloudevents.json"], max_queue=None, max_size=None
+    ) as ws:
         last = None
         for _ in range(count):
             last = await ws.recv()
     elapsed = time.perf_counter() - start
     cpu = hub.cpu_seconds() - cpu
     assert orjson.loads(last)["cursor"] == f"{count:016d}"
-    print(f"replay: {count} events to a resuming subscriber in {elapsed:.2f}s = {count / elapsed:,.0f} events/s;"
-          f" hub CPU {cpu:.2f}s ({cpu / count * 1e6:.1f} µs/event)")
+    print(
+        f"replay: {count} events to a resuming subscriber in {elapsed:.2f}s = {count / elapsed:,.0f} events/s;"
+        f" hub CPU {cpu:.2f}s ({cpu / count * 1e6:.1f} µs/event)"
+    )
 
 
 def commit_histogram(port: int) -> str:

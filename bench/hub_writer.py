@@ -28,17 +28,23 @@ async def run(events: int, group: int) -> None:
     projections = [EventIndex(), *(module.projection() for module in load_plugins())]
     log = SqliteLog(Path(tempfile.mkdtemp(prefix="nc-bench-")) / "hub.sqlite3", projections)
     await log.open()
-    batches = [[validate_event(event(f"{b}-{k}")) for k in range(100)] for b in range(events // 100)]
+    batches = [
+        [validate_event(event(f"{b}-{k}")) for k in range(100)] for b in range(events // 100)
+    ]
     loop = asyncio.get_running_loop()
     wall, cpu = time.perf_counter(), time.thread_time()
     for start in range(0, len(batches), group):
-        jobs = [_Job(lambda txn, batch=batch: txn.insert(batch, "bench"), loop.create_future())
-                for batch in batches[start:start + group]]
+        jobs = [
+            _Job(lambda txn, batch=batch: txn.insert(batch, "bench"), loop.create_future())
+            for batch in batches[start : start + group]
+        ]
         log._commit(jobs)
     wall, cpu = time.perf_counter() - wall, time.thread_time() - cpu
     count = len(batches) * 100
-    print(f"writer: {count} events in groups of {group}x100: {wall / count * 1e6:.1f} µs/event wall, "
-          f"{cpu / count * 1e6:.1f} µs/event CPU")
+    print(
+        f"writer: {count} events in groups of {group}x100: {wall / count * 1e6:.1f} µs/event wall, "
+        f"{cpu / count * 1e6:.1f} µs/event CPU"
+    )
     await log.close()
 
 

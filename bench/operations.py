@@ -46,13 +46,24 @@ def operation_events(roots: int, children: int) -> Iterator[dict[str, Any]]:
             child = secrets.token_hex(8)
             yield _event(Phase.STARTED, trace, child, root, f"Step {child_number}", now, total=4)
             if child_number % 2:
-                yield _event(Phase.PROGRESS, trace, child, root, f"Step {child_number}", now, done=2, total=4)
+                yield _event(
+                    Phase.PROGRESS, trace, child, root, f"Step {child_number}", now, done=2, total=4
+                )
 
 
-def _event(phase: Phase, trace: str, op_id: str, parent: str | None, name: str, now: str,
-           **counts: int) -> dict[str, Any]:
-    fields = operation_fields(phase, op_id=op_id, trace_id=trace, parent=parent, name=name, **counts)
-    return {"specversion": "1.0", "id": secrets.token_hex(12), "source": SOURCE, "time": now, **fields}
+def _event(
+    phase: Phase, trace: str, op_id: str, parent: str | None, name: str, now: str, **counts: int
+) -> dict[str, Any]:
+    fields = operation_fields(
+        phase, op_id=op_id, trace_id=trace, parent=parent, name=name, **counts
+    )
+    return {
+        "specversion": "1.0",
+        "id": secrets.token_hex(12),
+        "source": SOURCE,
+        "time": now,
+        **fields,
+    }
 
 
 def ingest(url: str, roots: int, children: int) -> tuple[int, float]:
@@ -71,8 +82,11 @@ def ingest(url: str, roots: int, children: int) -> tuple[int, float]:
 
 
 def _post(http: httpx.Client, batch: list[dict[str, Any]]) -> int:
-    answer = http.post("/api/events", content=orjson.dumps(batch),
-                       headers={"Content-Type": "application/cloudevents-batch+json"})
+    answer = http.post(
+        "/api/events",
+        content=orjson.dumps(batch),
+        headers={"Content-Type": "application/cloudevents-batch+json"},
+    )
     answer.raise_for_status()
     return len(batch)
 
@@ -90,21 +104,31 @@ def timed(fn: Callable[[], Any], repeat: int) -> tuple[float, float]:
 
 def bench_api(url: str, repeat: int) -> None:
     with httpx.Client(base_url=url, timeout=60) as http:
-        some_root = http.get("/api/operations", params={"root": "1", "limit": "1"}).json()["items"][0]["id"]
+        some_root = http.get("/api/operations", params={"root": "1", "limit": "1"}).json()["items"][
+            0
+        ]["id"]
         cases = {
             "GET /api/operations (limit 100)": {},
             "GET /api/operations?root=1": {"root": "1"},
             "GET /api/operations?state=running&limit=1000": {"state": "running", "limit": "1000"},
             "GET /api/operations?state=stalled (none match)": {"state": "stalled"},
-            "GET /api/operations?filter=name LIKE 'Deploy design 99%'": {"filter": "name LIKE 'Deploy design 99%'"},
+            "GET /api/operations?filter=name LIKE 'Deploy design 99%'": {
+                "filter": "name LIKE 'Deploy design 99%'"
+            },
         }
         for label, params in cases.items():
             count = len(http.get("/api/operations", params=params).json()["items"])
-            median, p95 = timed(lambda p=params: http.get("/api/operations", params=p).raise_for_status(), repeat)
+            median, p95 = timed(
+                lambda p=params: http.get("/api/operations", params=p).raise_for_status(), repeat
+            )
             print(f"  {label:<62} {count:>5} items  median {median:7.1f} ms  p95 {p95:7.1f} ms")
-        median, p95 = timed(lambda: http.get(f"/api/operations/{some_root}").raise_for_status(), repeat)
-        print(f"  {'GET /api/operations/{id} (a root with its children, events)':<62} {'':>11}  "
-              f"median {median:7.1f} ms  p95 {p95:7.1f} ms")
+        median, p95 = timed(
+            lambda: http.get(f"/api/operations/{some_root}").raise_for_status(), repeat
+        )
+        print(
+            f"  {'GET /api/operations/{id} (a root with its children, events)':<62} {'':>11}  "
+            f"median {median:7.1f} ms  p95 {p95:7.1f} ms"
+        )
 
 
 async def bench_tui(url: str) -> None:
@@ -140,10 +164,14 @@ async def bench_tui(url: str) -> None:
             start = time.perf_counter()
             await screen.refresh_data().wait()
             refreshed = (time.perf_counter() - start) * 1000
-            print(f"  TUI view: open to first rows drawn {opened:7.1f} ms ({len(tree.rows)} rows, "
-                  f"{len(screen.roots)} roots loaded, {len(screen.trees)} trees open)")
-            print(f"  TUI view: cursor move to redrawn, median {statistics.median(moves):5.1f} ms "
-                  f"(max {max(moves):5.1f}); full refresh (roots + open trees) {refreshed:7.1f} ms")
+            print(
+                f"  TUI view: open to first rows drawn {opened:7.1f} ms ({len(tree.rows)} rows, "
+                f"{len(screen.roots)} roots loaded, {len(screen.trees)} trees open)"
+            )
+            print(
+                f"  TUI view: cursor move to redrawn, median {statistics.median(moves):5.1f} ms "
+                f"(max {max(moves):5.1f}); full refresh (roots + open trees) {refreshed:7.1f} ms"
+            )
 
 
 def _record_draws(tree: Any, drawn: list[float]) -> None:
@@ -170,7 +198,9 @@ def main() -> None:
         hub.start()
         try:
             operations = args.roots * (args.children + 1)
-            print(f"{args.roots} root operations x {args.children} children = {operations} operations")
+            print(
+                f"{args.roots} root operations x {args.children} children = {operations} operations"
+            )
             sent, seconds = ingest(hub.url, args.roots, args.children)
             print(f"  ingest: {sent} events in {seconds:.1f} s ({sent / seconds:,.0f} events/s)")
             bench_api(hub.url, args.requests)

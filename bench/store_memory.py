@@ -17,16 +17,27 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
-COMPONENTS = [f"urn:meshery:{kind}:{name}" for kind in ("adapter", "server", "cloud", "operator")
-              for name in ("istio", "linkerd", "cilium", "nginx", "consul", "kuma", "osm", "traefik")]
+COMPONENTS = [
+    f"urn:meshery:{kind}:{name}"
+    for kind in ("adapter", "server", "cloud", "operator")
+    for name in ("istio", "linkerd", "cilium", "nginx", "consul", "kuma", "osm", "traefik")
+]
 VERBS = ("provision", "deploy", "delete", "validate", "sync", "discover", "register")
 OBJECTS = ("virtualservice", "gateway", "destinationrule", "mesh", "design", "cluster", "pattern")
-SEVERITIES = ("ERROR",) * 2 + ("WARNING",) * 3 + ("INFO",) * 8 + ("NOTICE", "SUCCESS", "DEBUG", "CRITICAL")
+SEVERITIES = (
+    ("ERROR",) * 2 + ("WARNING",) * 3 + ("INFO",) * 8 + ("NOTICE", "SUCCESS", "DEBUG", "CRITICAL")
+)
 WORDS = ("could not", "timed out while", "finished", "started", "retrying", "refused", "applied")
 
 
-def synthetic_events(count: int, *, start_cursor: int = 1, seed: int = 7,
-                     repeat_share: float = 0.3, now_ms: int | None = None) -> Iterator[dict[str, Any]]:
+def synthetic_events(
+    count: int,
+    *,
+    start_cursor: int = 1,
+    seed: int = 7,
+    repeat_share: float = 0.3,
+    now_ms: int | None = None,
+) -> Iterator[dict[str, Any]]:
     """`count` streamed events with increasing cursors; `repeat_share` of them repeat an
     earlier (source, type, code, subject) so that they fold."""
     rng = random.Random(seed)
@@ -42,8 +53,11 @@ def synthetic_events(count: int, *, start_cursor: int = 1, seed: int = 7,
             if len(recent) > 200:
                 recent.pop(0)
         ms = base_ms + n
-        event.update(id=f"ev-{cursor}", cursor=f"{cursor:016d}",
-                     time=time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(ms // 1000)) + f".{ms % 1000:03d}Z")
+        event.update(
+            id=f"ev-{cursor}",
+            cursor=f"{cursor:016d}",
+            time=time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(ms // 1000)) + f".{ms % 1000:03d}Z",
+        )
         yield event
 
 
@@ -52,33 +66,69 @@ def _fresh(rng: random.Random, n: int) -> dict[str, Any]:
     mesh = source.rsplit(":", 1)[1]
     obj, verb, severity = rng.choice(OBJECTS), rng.choice(VERBS), rng.choice(SEVERITIES)
     subject = f"{mesh}-{obj}-{rng.randrange(3000)}"
-    data: dict[str, Any] = {"summary": f"{verb.capitalize()} {obj} {subject}: {rng.choice(WORDS)} "
-                                       f"in namespace ns-{rng.randrange(40)}",
-                            "metadata": {"cluster": f"cluster-{rng.randrange(12)}"}}
+    data: dict[str, Any] = {
+        "summary": f"{verb.capitalize()} {obj} {subject}: {rng.choice(WORDS)} "
+        f"in namespace ns-{rng.randrange(40)}",
+        "metadata": {"cluster": f"cluster-{rng.randrange(12)}"},
+    }
     if severity in ("ERROR", "CRITICAL"):
-        data["error"] = {"code": f"meshery-{mesh}-{1000 + rng.randrange(60)}", "severity": severity,
-                         "probableCause": [f"{mesh} control plane is not reachable"],
-                         "suggestedRemediation": ["Check the control plane pods", "Retry the operation"]}
+        data["error"] = {
+            "code": f"meshery-{mesh}-{1000 + rng.randrange(60)}",
+            "severity": severity,
+            "probableCause": [f"{mesh} control plane is not reachable"],
+            "suggestedRemediation": ["Check the control plane pods", "Retry the operation"],
+        }
         data["details"] = f"{verb} failed after {rng.randrange(1, 9)} attempts"
-    event = {"specversion": "1.0", "source": source, "type": f"io.meshery.{verb}.{mesh}.{obj}",
-             "subject": subject, "severitytext": severity, "severitynumber": _NUMBERS[severity],
-             "category": "audit" if severity == "DEBUG" else "system",
-             "datacontenttype": "application/json", "data": data}
+    event = {
+        "specversion": "1.0",
+        "source": source,
+        "type": f"io.meshery.{verb}.{mesh}.{obj}",
+        "subject": subject,
+        "severitytext": severity,
+        "severitynumber": _NUMBERS[severity],
+        "category": "audit" if severity == "DEBUG" else "system",
+        "datacontenttype": "application/json",
+        "data": data,
+    }
     if rng.random() < 0.33:
         event["traceparent"] = f"00-{rng.getrandbits(128):032x}-{rng.getrandbits(64) | 1:016x}-01"
     return event
 
 
-_NUMBERS = {"DEBUG": 5, "INFO": 9, "NOTICE": 10, "SUCCESS": 11, "WARNING": 13, "ERROR": 17, "CRITICAL": 18}
+_NUMBERS = {
+    "DEBUG": 5,
+    "INFO": 9,
+    "NOTICE": 10,
+    "SUCCESS": 11,
+    "WARNING": 13,
+    "ERROR": 17,
+    "CRITICAL": 18,
+}
 
 
-def lifecycle_event(cursor: int, target: dict[str, Any], verb: str = "ack", actor: str = "alice",
-                    until: str | None = None) -> dict[str, Any]:
-    return {"specversion": "1.0", "id": f"lc-{cursor}", "source": "urn:notifycenter:hub",
-            "type": f"io.meshery.notification.{verb}", "cursor": f"{cursor:016d}",
-            "time": "2026-11-28T09:00:00.000Z", "category": "audit", "severitytext": "DEBUG",
-            "data": {"target": {"source": target["source"], "id": target["id"]},
-                     "actor": actor, "comment": None, "until": until}}
+def lifecycle_event(
+    cursor: int,
+    target: dict[str, Any],
+    verb: str = "ack",
+    actor: str = "alice",
+    until: str | None = None,
+) -> dict[str, Any]:
+    return {
+        "specversion": "1.0",
+        "id": f"lc-{cursor}",
+        "source": "urn:notifycenter:hub",
+        "type": f"io.meshery.notification.{verb}",
+        "cursor": f"{cursor:016d}",
+        "time": "2026-11-28T09:00:00.000Z",
+        "category": "audit",
+        "severitytext": "DEBUG",
+        "data": {
+            "target": {"source": target["source"], "id": target["id"]},
+            "actor": actor,
+            "comment": None,
+            "until": until,
+        },
+    }
 
 
 def rss_bytes() -> int:
@@ -119,10 +169,14 @@ def main() -> None:
     gc.collect()
     grown = rss_bytes() - before
     print("load average {:.1f} {:.1f} {:.1f}".format(*os.getloadavg()))
-    print(f"events={store.event_count} rows={len(store)} add_seconds={elapsed:.1f} "
-          f"add_us_per_event={elapsed / args.events * 1e6:.1f}")
-    print(f"rss_growth_mb={grown / 2**20:.1f} bytes_per_event={grown / store.event_count:.0f} "
-          f"(target <= 400)")
+    print(
+        f"events={store.event_count} rows={len(store)} add_seconds={elapsed:.1f} "
+        f"add_us_per_event={elapsed / args.events * 1e6:.1f}"
+    )
+    print(
+        f"rss_growth_mb={grown / 2**20:.1f} bytes_per_event={grown / store.event_count:.0f} "
+        f"(target <= 400)"
+    )
     print(f"raw_json_compressed_bytes_per_row={store._raw.nbytes() / max(len(store), 1):.0f}")
 
 

@@ -77,7 +77,9 @@ def load(count: int) -> EventStore:
             store.add(batch)
             batch.clear()
     store.add(batch)
-    print(f"loaded events={store.event_count} rows={len(store)} in {time.perf_counter() - started:.1f}s")
+    print(
+        f"loaded events={store.event_count} rows={len(store)} in {time.perf_counter() - started:.1f}s"
+    )
     return store
 
 
@@ -88,7 +90,9 @@ def report(name: str, seconds: list[float], target: float | None = None) -> None
     ms = sorted(s * 1000 for s in seconds)
     p95 = ms[min(len(ms) - 1, int(len(ms) * 0.95))]
     goal = f" (target <= {target * 1000:.0f} ms)" if target else ""
-    print(f"{name}: median={statistics.median(ms):.1f} ms p95={p95:.1f} ms max={ms[-1]:.1f} ms n={len(ms)}{goal}")
+    print(
+        f"{name}: median={statistics.median(ms):.1f} ms p95={p95:.1f} ms max={ms[-1]:.1f} ms n={len(ms)}{goal}"
+    )
 
 
 async def keys(pilot: Any, widget: TimedList) -> None:
@@ -103,7 +107,9 @@ async def keys(pilot: Any, widget: TimedList) -> None:
     before = time.perf_counter()
     await pilot.press("G")
     await pilot.pause()
-    print(f"key G (to the oldest of {len(widget.index):,}) to frame: {(widget.last_draw - before) * 1000:.1f} ms")
+    print(
+        f"key G (to the oldest of {len(widget.index):,}) to frame: {(widget.last_draw - before) * 1000:.1f} ms"
+    )
     await pilot.press("g")
 
 
@@ -125,17 +131,28 @@ def filters(store: EventStore, widget: TimedList) -> None:
             rows = len(store.select(view))
             times.append(time.perf_counter() - before)
             cpu.append(time.process_time() - before_cpu)
-        print(f"filter {name}: {min(times) * 1000:.0f} ms best of 3, "
-              f"{statistics.median(times) * 1000:.0f} ms median, {min(cpu) * 1000:.0f} ms CPU "
-              f"-> {rows:,} rows (target <= 300 ms)")
+        print(
+            f"filter {name}: {min(times) * 1000:.0f} ms best of 3, "
+            f"{statistics.median(times) * 1000:.0f} ms median, {min(cpu) * 1000:.0f} ms CPU "
+            f"-> {rows:,} rows (target <= 300 ms)"
+        )
     before = time.perf_counter()
     widget.set_index(store.select(ViewQuery(bucket="errors")), ViewQuery(bucket="errors"))
     widget.set_index(store.select(ViewQuery()), ViewQuery())
-    print(f"set_index twice (1M rows, highlight kept): {(time.perf_counter() - before) * 1000:.0f} ms")
+    print(
+        f"set_index twice (1M rows, highlight kept): {(time.perf_counter() - before) * 1000:.0f} ms"
+    )
 
 
-async def stream(pilot: Any, store: EventStore, widget: TimedList, rate: int, seconds: float,
-                 push: Any = None, start_cursor: int = 10**12) -> None:
+async def stream(
+    pilot: Any,
+    store: EventStore,
+    widget: TimedList,
+    rate: int,
+    seconds: float,
+    push: Any = None,
+    start_cursor: int = 10**12,
+) -> None:
     """A producer makes events at `rate`; a 100 ms flush timer adds them, as the app does
     (or, with `push`, the events go to the full app's own feed and flush timer).
 
@@ -144,7 +161,12 @@ async def stream(pilot: Any, store: EventStore, widget: TimedList, rate: int, se
     created = widget.due
     widget.top_lags.clear()
     feed: list[dict[str, Any]] = []
-    source = synthetic_events(int(rate * seconds) + rate, start_cursor=start_cursor, seed=11, now_ms=int(time.time() * 1000))
+    source = synthetic_events(
+        int(rate * seconds) + rate,
+        start_cursor=start_cursor,
+        seed=11,
+        now_ms=int(time.time() * 1000),
+    )
     adds: list[float] = []
 
     async def produce() -> None:
@@ -177,7 +199,9 @@ async def stream(pilot: Any, store: EventStore, widget: TimedList, rate: int, se
         timer.stop()
         flush()
     await pilot.pause()
-    print(f"stream: {len(created):,} events at {rate}/s for {seconds:.0f}s, store now {store.event_count:,} events")
+    print(
+        f"stream: {len(created):,} events at {rate}/s for {seconds:.0f}s, store now {store.event_count:,} events"
+    )
     if not push:
         report("stream store.add per 100 ms batch", adds)
     report("stream age of the list's newest row, per frame", widget.top_lags, 1.0)
@@ -185,8 +209,10 @@ async def stream(pilot: Any, store: EventStore, widget: TimedList, rate: int, se
     await pilot.press("g")
     await pilot.pause()
     drawn = widget.last_draw - before
-    print(f"key g (to the newest, {above:,} new above it) to frame: "
-          + (f"{drawn * 1000:.1f} ms" if drawn >= 0 else "nothing to redraw (already on the newest)"))
+    print(
+        f"key g (to the newest, {above:,} new above it) to frame: "
+        + (f"{drawn * 1000:.1f} ms" if drawn >= 0 else "nothing to redraw (already on the newest)")
+    )
     created.clear()
 
 
@@ -199,8 +225,10 @@ async def first_paint(app: Any, pilot: Any, started: float) -> TimedList:
     """Wait for the list's first frame and print how long it took from the app's start."""
     widget = app.query_one(TimedList)
     await pilot.pause()
-    print(f"first paint with {len(widget.index):,} rows: {(widget.last_draw - started) * 1000:.0f} ms "
-          f"(target <= 1000 ms)")
+    print(
+        f"first paint with {len(widget.index):,} rows: {(widget.last_draw - started) * 1000:.0f} ms "
+        f"(target <= 1000 ms)"
+    )
     return widget
 
 
@@ -250,7 +278,15 @@ async def run_full_app(store: EventStore, args: argparse.Namespace) -> None:
         await keys(pilot, widget)
         await pilot.press("g")
         await pilot.pause()
-        await stream(pilot, store, widget, args.rate, args.seconds, push=app.feed.push, start_cursor=2 * 10**12)
+        await stream(
+            pilot,
+            store,
+            widget,
+            args.rate,
+            args.seconds,
+            push=app.feed.push,
+            start_cursor=2 * 10**12,
+        )
 
 
 def main() -> None:
@@ -258,7 +294,9 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=1_000_000)
     parser.add_argument("--rate", type=int, default=5000)
     parser.add_argument("--seconds", type=float, default=10.0)
-    parser.add_argument("--no-app", action="store_true", help="skip the full notification center app")
+    parser.add_argument(
+        "--no-app", action="store_true", help="skip the full notification center app"
+    )
     asyncio.run(run(parser.parse_args()))
 
 

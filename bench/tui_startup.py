@@ -46,8 +46,11 @@ def fill(url: str, count: int) -> float:
 
 
 def _post(client: httpx.Client, batch: list[dict]) -> None:
-    response = client.post("/api/events", content=orjson.dumps(batch),
-                           headers={"Content-Type": "application/cloudevents-batch+json"})
+    response = client.post(
+        "/api/events",
+        content=orjson.dumps(batch),
+        headers={"Content-Type": "application/cloudevents-batch+json"},
+    )
     response.raise_for_status()
 
 
@@ -70,8 +73,12 @@ async def open_center(url: str, count: int) -> dict[str, float]:
         while not (app._alive() and len(app._event_list().index)):
             await pilot.pause(0.01)
         figures["first rows on screen (s)"] = time.perf_counter() - started
-        while not (app.store.event_count >= count and not app._loading() and not app._refilter_wanted
-                   and not app._selecting):
+        while not (
+            app.store.event_count >= count
+            and not app._loading()
+            and not app._refilter_wanted
+            and not app._selecting
+        ):
             await pilot.pause(0.05)
         figures["every event loaded and listed (s)"] = time.perf_counter() - started
         figures["rows listed"] = len(app._event_list().index)
@@ -80,7 +87,9 @@ async def open_center(url: str, count: int) -> dict[str, float]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--events", type=int, default=200_000)
     options = parser.parse_args()
     with hub_process() as hub:

@@ -34,7 +34,9 @@ class LazyGroup(click.Group):
     """Imports a subcommand's module only when it is invoked or listed."""
 
     def list_commands(self, ctx: click.Context) -> list[str]:
-        return sorted(name for name, module in SUBCOMMANDS.items() if importlib.util.find_spec(module))
+        return sorted(
+            name for name, module in SUBCOMMANDS.items() if importlib.util.find_spec(module)
+        )
 
     def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
         module = SUBCOMMANDS.get(name)
@@ -42,8 +44,13 @@ class LazyGroup(click.Group):
             return None
         return importlib.import_module(module).command
 
-    def make_context(self, info_name: str | None, args: list[str], parent: click.Context | None = None,
-                     **extra: object) -> click.Context:
+    def make_context(
+        self,
+        info_name: str | None,
+        args: list[str],
+        parent: click.Context | None = None,
+        **extra: object,
+    ) -> click.Context:
         """The root's own options: a bad `-o` is a catalogued usage error too."""
         try:
             return super().make_context(info_name, args, parent, **extra)
@@ -64,25 +71,46 @@ class LazyGroup(click.Group):
 __all__ = ["main", "print_error"]
 
 
-@click.group(cls=LazyGroup, invoke_without_command=True,
-             context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(
+    cls=LazyGroup,
+    invoke_without_command=True,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
 @click.option("--server", help="Hub URL; overrides NOTIFYCENTER_SERVER and the context.")
 @click.option("--context", "context_name", help="Named context from the config file.")
 @click.option("--token", help="Bearer token; overrides NOTIFYCENTER_TOKEN and the context.")
-@click.option("-o", "--output", type=click.Choice(["table", "json"]), default="table",
-              help="table for people, json for scripts.")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Choice(["table", "json"]),
+    default="table",
+    help="table for people, json for scripts.",
+)
 @click.option("--readonly", is_flag=True, help="TUI: disable every lifecycle action.")
 @click.option("--filter", "filter_", help="TUI: start with this filter (CESQL or quick tokens).")
 @click.version_option(__version__, prog_name="notifycenter")
 @click.pass_context
-def main(ctx: click.Context, server: str | None, context_name: str | None, token: str | None,
-         output: str, readonly: bool, filter_: str | None) -> None:
+def main(
+    ctx: click.Context,
+    server: str | None,
+    context_name: str | None,
+    token: str | None,
+    output: str,
+    readonly: bool,
+    filter_: str | None,
+) -> None:
     """Notifications and operations of your cloud native infrastructure, in the terminal.
 
     Without a command, opens the notification center on the current context.
     """
-    ctx.obj = CliContext(server=server, context=context_name, token=token, output=output,
-                         readonly=readonly, filter=filter_)
+    ctx.obj = CliContext(
+        server=server,
+        context=context_name,
+        token=token,
+        output=output,
+        readonly=readonly,
+        filter=filter_,
+    )
     if ctx.invoked_subcommand is None:
         ctx.invoke(LazyGroup.get_command(main, ctx, "tui"))
 

@@ -105,11 +105,13 @@ def _parse(raw: dict[str, Any], path: Path) -> Config:
 def _parse_context(name: str, table: Any, path: Path) -> ContextConfig:
     where = f"contexts.{name}"
     if not isinstance(table, dict):
-        raise codes.CONFIG_WRONG_TYPE.error(f"{path}: {where} must be a table, not {_type_name(table)}")
+        raise codes.CONFIG_WRONG_TYPE.error(
+            f"{path}: {where} must be a table, not {_type_name(table)}"
+        )
     _check_keys(table, CONTEXT_KEYS, path, where=f"[{where}]")
     server = _typed(table, "server", str, path, prefix=where)
     if server is None:
-        raise codes.CONFIG_WRONG_TYPE.error(f"{path}: [{where}] needs server = \"http://host:port\"")
+        raise codes.CONFIG_WRONG_TYPE.error(f'{path}: [{where}] needs server = "http://host:port"')
     check_server_url(server, origin=f"{path}: {where}.server")
     return ContextConfig(
         server=server,
@@ -131,13 +133,21 @@ def _typed(table: dict[str, Any], key: str, kind: type, path: Path, prefix: str 
     if value is not None and not isinstance(value, kind):
         name = f"{prefix}.{key}" if prefix else key
         expected = "a table" if kind is dict else "a string"
-        raise codes.CONFIG_WRONG_TYPE.error(f"{path}: {name} must be {expected}, not {_type_name(value)}")
+        raise codes.CONFIG_WRONG_TYPE.error(
+            f"{path}: {name} must be {expected}, not {_type_name(value)}"
+        )
     return value
 
 
 def _type_name(value: Any) -> str:
-    return {dict: "a table", list: "an array", str: "a string", bool: "a boolean",
-            int: "an integer", float: "a float"}.get(type(value), type(value).__name__)
+    return {
+        dict: "a table",
+        list: "an array",
+        str: "a string",
+        bool: "a boolean",
+        int: "an integer",
+        float: "a float",
+    }.get(type(value), type(value).__name__)
 
 
 def check_server_url(url: str, origin: str = "server") -> str:
@@ -148,12 +158,16 @@ def check_server_url(url: str, origin: str = "server") -> str:
     return url.rstrip("/")
 
 
-def resolve_target(server: str | None = None, context: str | None = None,
-                   token: str | None = None) -> Target:
+def resolve_target(
+    server: str | None = None, context: str | None = None, token: str | None = None
+) -> Target:
     """Flags win over the environment, which wins over the context, then the default."""
     config = load_config()
     name, chosen = _pick_context(config, context)
-    env_server, env_token = os.environ.get("NOTIFYCENTER_SERVER"), os.environ.get("NOTIFYCENTER_TOKEN")
+    env_server, env_token = (
+        os.environ.get("NOTIFYCENTER_SERVER"),
+        os.environ.get("NOTIFYCENTER_TOKEN"),
+    )
     if server:
         url, source = server, "flag"
     elif env_server:
@@ -162,12 +176,16 @@ def resolve_target(server: str | None = None, context: str | None = None,
         url, source = chosen.server, "context"
     else:
         url, source = DEFAULT_SERVER, "default"
-    url = check_server_url(url, origin={"flag": "--server", "env": "NOTIFYCENTER_SERVER"}.get(source, "server"))
+    url = check_server_url(
+        url, origin={"flag": "--server", "env": "NOTIFYCENTER_SERVER"}.get(source, "server")
+    )
     if source in ("flag", "env") and context is None:
         name = urlsplit(url).netloc
     # A context's token is for the context's hub only: never send it to another server.
     same_hub = chosen is not None and check_server_url(chosen.server) == url
-    resolved_token = token or env_token or (context_token(chosen, config.path) if same_hub else None)
+    resolved_token = (
+        token or env_token or (context_token(chosen, config.path) if same_hub else None)
+    )
     return Target(name=name, server=url, token=resolved_token, source=source)  # type: ignore[arg-type]
 
 
@@ -177,7 +195,9 @@ def _pick_context(config: Config, wanted: str | None) -> tuple[str, ContextConfi
         return DEFAULT_CONTEXT, None
     if name not in config.contexts:
         known = ", ".join(sorted(config.contexts)) or "none"
-        raise codes.UNKNOWN_CONTEXT.error(f"context {name!r} is not in {config.path} (contexts: {known})")
+        raise codes.UNKNOWN_CONTEXT.error(
+            f"context {name!r} is not in {config.path} (contexts: {known})"
+        )
     return name, config.contexts[name]
 
 
@@ -206,7 +226,9 @@ def save_config(config: Config) -> None:
 
     path = config.path
     try:
-        document = tomlkit.parse(path.read_text(encoding="utf-8")) if path.exists() else tomlkit.document()
+        document = (
+            tomlkit.parse(path.read_text(encoding="utf-8")) if path.exists() else tomlkit.document()
+        )
     except (OSError, tomlkit.exceptions.ParseError) as exc:
         raise codes.CONFIG_SYNTAX.error(f"{path}: {exc}") from None
     _update_document(document, config)
@@ -234,8 +256,11 @@ def _update_document(document: Any, config: Config) -> None:
         del contexts[name]
     for name, context in config.contexts.items():
         table = contexts.setdefault(name, tomlkit.table())
-        for key, value in (("server", context.server), ("token-file", context.token_file),
-                           ("token", context.token)):
+        for key, value in (
+            ("server", context.server),
+            ("token-file", context.token_file),
+            ("token", context.token),
+        ):
             if value is None:
                 table.pop(key, None)
             else:

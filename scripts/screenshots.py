@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import sys
 import tempfile
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import cairosvg
@@ -24,7 +24,7 @@ from notifycenter.tui.app import NotifyCenterApp
 from notifycenter.tui.widgets.header import HeaderBar
 
 OUT = Path(__file__).resolve().parent.parent / "screenshots"
-NOW = datetime(2026, 11, 28, 9, 30, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 28, 9, 30, tzinfo=UTC)
 EVENTS = Scenario.fixed(seed=11).take(80)
 
 
@@ -33,10 +33,12 @@ async def seed(url: str) -> None:
         await client.emit_batch(EVENTS)
 
 
-async def settle(pilot, condition=lambda: True, timeout: float = 15.0) -> None:  # noqa: ANN001
+async def settle(pilot, condition=lambda: True, timeout: float = 15.0) -> None:
     app = pilot.app
     deadline = asyncio.get_running_loop().time() + timeout
-    while not (condition() and not app._selecting and not app._refilter_wanted and not app._loading()):
+    while not (
+        condition() and not app._selecting and not app._refilter_wanted and not app._loading()
+    ):
         if asyncio.get_running_loop().time() > deadline:
             raise SystemExit("the screen did not settle")
         await pilot.pause(0.05)
@@ -54,8 +56,14 @@ def save(app: NotifyCenterApp, name: str) -> Path:
 async def shoot(size: tuple[int, int], suffix: str = "") -> None:
     workdir = Path(tempfile.mkdtemp(prefix="notifycenter-shots-"))
     target = Target(name="prod-eu", server="http://127.0.0.1:0", token=None, source="default")
-    app = NotifyCenterApp(target, embedded_data_dir=workdir / "hub", producers=seed, simulated=True,
-                          clock=lambda: NOW, display_tz=timezone.utc)
+    app = NotifyCenterApp(
+        target,
+        embedded_data_dir=workdir / "hub",
+        producers=seed,
+        simulated=True,
+        clock=lambda: NOW,
+        display_tz=UTC,
+    )
     async with app.run_test(size=size) as pilot:
         await settle(pilot, lambda: app.store.event_count == len(EVENTS))
         app.query_one(HeaderBar).server = "http://127.0.0.1:9181"

@@ -11,8 +11,9 @@ from tests.hubprocess import HubProcess
 
 
 @pytest.fixture(autouse=True)
-def isolated_environment(tmp_path_factory: pytest.TempPathFactory,
-                         monkeypatch: pytest.MonkeyPatch) -> Path:
+def isolated_environment(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> Path:
     """Tests never read the real user's config or data."""
     home = tmp_path_factory.mktemp("nc-env")
     monkeypatch.setenv("NOTIFYCENTER_CONFIG", str(home / "config.toml"))
@@ -34,12 +35,19 @@ def hub_factory(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HubFactory
     """
     started: list[HubProcess] = []
 
-    def start(*, tokens: dict[str, tuple[str, str]] | None = None, data_dir: Path | None = None,
-              extra_args: Sequence[str] = ()) -> HubProcess:
+    def start(
+        *,
+        tokens: dict[str, tuple[str, str]] | None = None,
+        data_dir: Path | None = None,
+        extra_args: Sequence[str] = (),
+    ) -> HubProcess:
         directory = data_dir or tmp_path_factory.mktemp("hub")
         args = list(extra_args)
         if tokens:
-            args += ["--token-file", str(write_token_file(directory.parent / f"{directory.name}.tokens.toml", tokens))]
+            args += [
+                "--token-file",
+                str(write_token_file(directory.parent / f"{directory.name}.tokens.toml", tokens)),
+            ]
         hub = HubProcess(directory, extra_args=args)
         started.append(hub)
         return hub.start()

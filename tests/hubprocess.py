@@ -25,8 +25,9 @@ def free_port() -> int:
 class HubProcess:
     """A hub in its own process, on 127.0.0.1, keeping its data in `data_dir`."""
 
-    def __init__(self, data_dir: Path | str, port: int | None = None,
-                 extra_args: Sequence[str] = ()) -> None:
+    def __init__(
+        self, data_dir: Path | str, port: int | None = None, extra_args: Sequence[str] = ()
+    ) -> None:
         self.data_dir = Path(data_dir)
         self.port = port or free_port()
         self.extra_args = tuple(extra_args)
@@ -42,15 +43,24 @@ class HubProcess:
         return f"ws://127.0.0.1:{self.port}"
 
     def command(self) -> list[str]:
-        return [sys.executable, "-m", "notifycenter", "serve",
-                "--bind", f"127.0.0.1:{self.port}", "--data-dir", str(self.data_dir),
-                *self.extra_args]
+        return [
+            sys.executable,
+            "-m",
+            "notifycenter",
+            "serve",
+            "--bind",
+            f"127.0.0.1:{self.port}",
+            "--data-dir",
+            str(self.data_dir),
+            *self.extra_args,
+        ]
 
     def start(self) -> HubProcess:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         log = self.log_path.open("ab")
-        self.process = subprocess.Popen(self.command(), stdout=log, stderr=log,
-                                        stdin=subprocess.DEVNULL, env=os.environ.copy())
+        self.process = subprocess.Popen(
+            self.command(), stdout=log, stderr=log, stdin=subprocess.DEVNULL, env=os.environ.copy()
+        )
         log.close()
         self._wait_healthy()
         return self
@@ -111,18 +121,25 @@ BATCH = "application/cloudevents-batch+json"
 
 def make_event(n: int | str, source: str = "urn:meshery:adapter:istio", **extra: object) -> dict:
     """A valid notification; `n` makes its id unique."""
-    event = {"specversion": "1.0", "id": f"evt-{n}", "source": source,
-             "type": "io.meshery.provisioning.istio", "severitytext": "ERROR",
-             "data": {"summary": f"Could not provision Istio #{n}"}}
+    event = {
+        "specversion": "1.0",
+        "id": f"evt-{n}",
+        "source": source,
+        "type": "io.meshery.provisioning.istio",
+        "severitytext": "ERROR",
+        "data": {"summary": f"Could not provision Istio #{n}"},
+    }
     event.update(extra)
     return event
 
 
 def post_batch(url: str, events: list[dict], **headers: str) -> httpx.Response:
-    return httpx.post(url + "/api/events", json=events,
-                      headers={"content-type": BATCH, **headers}, timeout=30)
+    return httpx.post(
+        url + "/api/events", json=events, headers={"content-type": BATCH, **headers}, timeout=30
+    )
 
 
 def post_structured(url: str, event: dict, **headers: str) -> httpx.Response:
-    return httpx.post(url + "/api/events", json=event,
-                      headers={"content-type": STRUCTURED, **headers}, timeout=30)
+    return httpx.post(
+        url + "/api/events", json=event, headers={"content-type": STRUCTURED, **headers}, timeout=30
+    )

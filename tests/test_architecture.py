@@ -9,7 +9,6 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def test_core_never_imports_textual_and_model_does_no_io():
     lint = Path(sys.executable).with_name("lint-imports")
-    result = subprocess.run([str(lint)],
-                            cwd=ROOT, capture_output=True, text=True)
+    result = subprocess.run([str(lint)], cwd=ROOT, capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "0 broken" in result.stdout

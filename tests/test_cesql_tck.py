@@ -16,7 +16,12 @@ from notifycenter.model.filters import compile_cesql
 TCK_DIR = Path(__file__).resolve().parents[1].parent / "shared" / "conformance" / "cesql"
 
 # Any valid event will do where a case gives none (TCK README).
-DEFAULT_EVENT = {"specversion": "1.0", "id": "myId", "source": "localhost.localdomain", "type": "myType"}
+DEFAULT_EVENT = {
+    "specversion": "1.0",
+    "id": "myId",
+    "source": "localhost.localdomain",
+    "type": "myType",
+}
 
 
 _TYPED_KEYS = frozenset({"result", "event", "eventOverrides"})
@@ -44,8 +49,15 @@ def _value(node: yaml.Node, typed: bool = False) -> Any:
 
 def _cases() -> list[Any]:
     if not TCK_DIR.is_dir():
-        return [pytest.param(None, id="tck-missing", marks=pytest.mark.skip(
-            reason=f"CESQL TCK not found at {TCK_DIR} (shared/ must sit beside the repository)"))]
+        return [
+            pytest.param(
+                None,
+                id="tck-missing",
+                marks=pytest.mark.skip(
+                    reason=f"CESQL TCK not found at {TCK_DIR} (shared/ must sit beside the repository)"
+                ),
+            )
+        ]
     params = []
     for path in sorted(TCK_DIR.glob("*.yaml")):
         suite = _value(yaml.compose(path.read_text(encoding="utf-8"), Loader=yaml.BaseLoader))

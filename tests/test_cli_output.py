@@ -39,11 +39,19 @@ def test_table_fits_the_terminal_width() -> None:
     rows = [["2026-11-28 09:00:00", "urn:meshery:adapter:istio", "a very long summary " * 20]]
     for line in render_table(["TIME", "SOURCE", "SUMMARY"], rows, width=80):
         assert cell_len(click.unstyle(line)) <= 80
-    wide = ["2026-11-28 09:00:00", "EMERGENCY", "acknowledged", "someone-with-a-long-name",
-            "urn:meshery:adapter:istio:instance-0042", "io.meshery.provisioning.istio.virtualservice", "x" * 200]
+    wide = [
+        "2026-11-28 09:00:00",
+        "EMERGENCY",
+        "acknowledged",
+        "someone-with-a-long-name",
+        "urn:meshery:adapter:istio:instance-0042",
+        "io.meshery.provisioning.istio.virtualservice",
+        "x" * 200,
+    ]
     headers = ["TIME", "SEVERITY", "STATUS", "ACKED BY", "SOURCE", "TYPE", "SUMMARY"]
-    lines = render_table(headers, [wide], width=80, caps=[19, 9, 12, 16, 36, 40, 0], keep=(0, 1, 2),
-                         cut_left=(4, 5))
+    lines = render_table(
+        headers, [wide], width=80, caps=[19, 9, 12, 16, 36, 40, 0], keep=(0, 1, 2), cut_left=(4, 5)
+    )
     for line in lines:
         assert cell_len(click.unstyle(line)) <= 80
     assert lines[1].startswith("2026-11-28 09:00:00  EMERGENCY  acknowledged")  # kept whole
@@ -53,15 +61,23 @@ def test_table_fits_the_terminal_width() -> None:
 
 def test_piped_tables_are_not_cut_and_empty_optional_columns_go() -> None:
     rows = [["√ succeeded", "", "urn:meshery:adapter:istio:instance-0042", "y" * 300]]
-    header, line = render_table(["STATE", "ACKED BY", "SOURCE", "NAME"], rows, width=UNLIMITED, caps=[10, 16, 5, 0],
-                                optional=(1,), cut_left=(2,))
+    header, line = render_table(
+        ["STATE", "ACKED BY", "SOURCE", "NAME"],
+        rows,
+        width=UNLIMITED,
+        caps=[10, 16, 5, 0],
+        optional=(1,),
+        cut_left=(2,),
+    )
     assert "ACKED BY" not in header
     assert line.split() == ["√", "succeeded", "urn:meshery:adapter:istio:instance-0042", "y" * 300]
 
 
 def test_minimums_keep_columns_readable_in_a_narrow_terminal() -> None:
     rows = [["urn:meshery:adapter:istio:instance-0042", "io.meshery.provisioning.istio", "x" * 200]]
-    _, line = render_table(["SOURCE", "TYPE", "SUMMARY"], rows, width=60, minimums={0: 14, 1: 14}, cut_left=(0, 1))
+    _, line = render_table(
+        ["SOURCE", "TYPE", "SUMMARY"], rows, width=60, minimums={0: 14, 1: 14}, cut_left=(0, 1)
+    )
     source, type_, _summary = line.split()
     assert cell_len(source) >= 14 and cell_len(type_) >= 14 and cell_len(line) <= 60
 

@@ -11,18 +11,30 @@ from notifycenter.model.tracecontext import TraceParent, current_traceparent
 
 
 def test_shortcuts_fill_the_payload_and_the_required_attributes() -> None:
-    event = build_event(type="io.meshery.provisioning", source="urn:meshery:adapter:istio", severity="crit",
-                        summary="Could not provision Istio", details="istioctl exited 1", code="meshery-istio-1002",
-                        causes="istioctl is missing", remedies=["Install istioctl", "Add it to PATH"],
-                        data={"metadata": {"cluster": "prod-eu"}}, category="system", correlationid="req-1")
+    event = build_event(
+        type="io.meshery.provisioning",
+        source="urn:meshery:adapter:istio",
+        severity="crit",
+        summary="Could not provision Istio",
+        details="istioctl exited 1",
+        code="meshery-istio-1002",
+        causes="istioctl is missing",
+        remedies=["Install istioctl", "Add it to PATH"],
+        data={"metadata": {"cluster": "prod-eu"}},
+        category="system",
+        correlationid="req-1",
+    )
     assert event["specversion"] == "1.0" and event["id"] and event["time"].endswith("Z")
     assert (event["severitytext"], event["severitynumber"]) == ("CRITICAL", 18)
     assert event["data"] == {
         "metadata": {"cluster": "prod-eu"},
         "summary": "Could not provision Istio",
         "details": "istioctl exited 1",
-        "error": {"code": "meshery-istio-1002", "probableCause": ["istioctl is missing"],
-                  "suggestedRemediation": ["Install istioctl", "Add it to PATH"]},
+        "error": {
+            "code": "meshery-istio-1002",
+            "probableCause": ["istioctl is missing"],
+            "suggestedRemediation": ["Install istioctl", "Add it to PATH"],
+        },
     }
     assert (event["category"], event["correlationid"]) == ("system", "req-1")
 
@@ -61,7 +73,9 @@ def test_traceparent_of_the_current_operation_is_attached() -> None:
 
 
 def test_error_event_keeps_code_causes_and_remedies() -> None:
-    event = error_event(HUB_UNREACHABLE.error("http://hub:9181: refused"), source="urn:meshery:server")
+    event = error_event(
+        HUB_UNREACHABLE.error("http://hub:9181: refused"), source="urn:meshery:server"
+    )
     error = event["data"]["error"]
     assert event["type"] == "io.meshery.error" and event["severitytext"] == "ERROR"
     assert error["code"] == "notifycenter-1207"

@@ -17,8 +17,10 @@ SOURCE = "urn:meshery:adapter:clienttest"
 
 
 def events(count: int, start: int = 0, **fields: object) -> list[dict]:
-    return [build_event(type="io.meshery.test", source=SOURCE, summary=f"event {n}", **fields)
-            for n in range(start, start + count)]
+    return [
+        build_event(type="io.meshery.test", source=SOURCE, summary=f"event {n}", **fields)
+        for n in range(start, start + count)
+    ]
 
 
 async def wait_for(condition, timeout: float = 30.0) -> None:
@@ -62,7 +64,9 @@ async def test_hub_errors_come_back_as_they_were_answered(hub: HubProcess) -> No
             await client.get("0000000000099999")
         assert caught.value.http_status == 404 and caught.value.code.startswith("notifycenter-")
         with pytest.raises(NotifyError) as caught:
-            await client.emit_batch([events(1)[0], {"specversion": "1.0", "type": "x", "source": "y"}])
+            await client.emit_batch(
+                [events(1)[0], {"specversion": "1.0", "type": "x", "source": "y"}]
+            )
         assert caught.value.http_status == 400 and caught.value.extra.get("index") == 1
         assert (await client.list(source=SOURCE)).items == []  # the batch was atomic
 
@@ -97,7 +101,9 @@ async def test_subscribe_without_since_is_live_only(hub: HubProcess) -> None:
     assert states[-1].status == "closed"
 
 
-async def test_subscribe_resumes_after_a_hub_restart_without_gap_or_duplicate(tmp_path: Path) -> None:
+async def test_subscribe_resumes_after_a_hub_restart_without_gap_or_duplicate(
+    tmp_path: Path,
+) -> None:
     hub = HubProcess(tmp_path / "hub")
     await asyncio.to_thread(hub.start)
     try:
@@ -105,8 +111,9 @@ async def test_subscribe_resumes_after_a_hub_restart_without_gap_or_duplicate(tm
             sent, received, states = [], [], []
 
             async def consume() -> None:
-                async for event in client.subscribe(since="0", source=SOURCE, lifecycle=False,
-                                                    on_state=states.append):
+                async for event in client.subscribe(
+                    since="0", source=SOURCE, lifecycle=False, on_state=states.append
+                ):
                     received.append(event)
 
             task = asyncio.create_task(consume())
@@ -141,7 +148,9 @@ async def test_a_subscription_the_hub_refuses_raises_instead_of_retrying(hub: Hu
     async with HubClient(hub.url) as client:
         with pytest.raises(NotifyError) as caught:
             async with asyncio.timeout(20):
-                async for _event in client.subscribe(since="0", filter="source = ", on_state=states.append):
+                async for _event in client.subscribe(
+                    since="0", filter="source = ", on_state=states.append
+                ):
                     pass
     assert caught.value.code == "notifycenter-1301"
     assert [s.status for s in states] == ["connecting", "closed"]

@@ -17,10 +17,17 @@ from tests.hubprocess import HubProcess
 SOURCE = "urn:meshery:server:logtest"
 
 
-@pytest.mark.parametrize(("level", "severity"), [
-    (logging.DEBUG, Severity.DEBUG), (logging.INFO, Severity.INFO), (25, Severity.NOTICE),
-    (logging.WARNING, Severity.WARNING), (logging.ERROR, Severity.ERROR), (logging.CRITICAL, Severity.CRITICAL),
-])
+@pytest.mark.parametrize(
+    ("level", "severity"),
+    [
+        (logging.DEBUG, Severity.DEBUG),
+        (logging.INFO, Severity.INFO),
+        (25, Severity.NOTICE),
+        (logging.WARNING, Severity.WARNING),
+        (logging.ERROR, Severity.ERROR),
+        (logging.CRITICAL, Severity.CRITICAL),
+    ],
+)
 def test_levels_map_to_severities(level: int, severity: Severity) -> None:
     assert severity_of_level(level) is severity
 
@@ -32,7 +39,9 @@ def test_records_become_events_on_the_hub(hub: HubProcess, tmp_path: Path) -> No
         handler = NotifyHandler(emitter)
         logger.addHandler(handler)
         try:
-            logger.warning("disk %s almost full", "/var", extra={"cluster": "prod-eu", "free": 0.05})
+            logger.warning(
+                "disk %s almost full", "/var", extra={"cluster": "prod-eu", "free": 0.05}
+            )
             try:
                 raise HUB_UNREACHABLE.error("http://hub:9181: refused")
             except Exception:
@@ -46,16 +55,26 @@ def test_records_become_events_on_the_hub(hub: HubProcess, tmp_path: Path) -> No
             return [r["event"] for r in reversed((await client.list(source=SOURCE)).items)]
 
     warning, error = asyncio.run(fetch())
-    assert (warning["type"], warning["severitytext"]) == ("io.meshery.log.meshery.provisioner", "WARNING")
+    assert (warning["type"], warning["severitytext"]) == (
+        "io.meshery.log.meshery.provisioner",
+        "WARNING",
+    )
     assert warning["data"]["summary"] == "disk /var almost full"
-    assert warning["data"]["metadata"]["cluster"] == "prod-eu" and warning["data"]["metadata"]["free"] == 0.05
+    assert (
+        warning["data"]["metadata"]["cluster"] == "prod-eu"
+        and warning["data"]["metadata"]["free"] == 0.05
+    )
     assert error["severitytext"] == "ERROR" and error["data"]["summary"] == "could not report"
-    assert "Traceback" in error["data"]["details"] and "notifycenter-1207" in error["data"]["details"]
+    assert (
+        "Traceback" in error["data"]["details"] and "notifycenter-1207" in error["data"]["details"]
+    )
     assert error["data"]["error"]["code"] == "notifycenter-1207"
     assert error["data"]["error"]["suggestedRemediation"] == list(HUB_UNREACHABLE.remedies)
 
 
-def test_a_handler_on_the_root_logger_does_not_feed_on_its_own_requests(hub: HubProcess, tmp_path: Path) -> None:
+def test_a_handler_on_the_root_logger_does_not_feed_on_its_own_requests(
+    hub: HubProcess, tmp_path: Path
+) -> None:
     root = logging.getLogger()
     previous = root.level
     root.setLevel(logging.DEBUG)  # httpx logs every request at INFO, from the emitter's thread

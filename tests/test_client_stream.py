@@ -17,8 +17,15 @@ TRY_AGAIN_LATER = 1013
 
 
 def event(cursor: int) -> str:
-    return json.dumps({"specversion": "1.0", "id": f"e{cursor}", "source": "s", "type": "t",
-                       "cursor": f"{cursor:016d}"})
+    return json.dumps(
+        {
+            "specversion": "1.0",
+            "id": f"e{cursor}",
+            "source": "s",
+            "type": "t",
+            "cursor": f"{cursor:016d}",
+        }
+    )
 
 
 async def test_a_slow_consumer_close_resumes_after_the_last_cursor_without_duplicates() -> None:
@@ -49,13 +56,22 @@ async def test_a_slow_consumer_close_resumes_after_the_last_cursor_without_dupli
     assert received == ["e1", "e2", "e3", "e4", "e5"]
     assert seen_since == ["0", "0000000000000003"]
     assert [s.status for s in states] == ["connecting", "live", "reconnecting", "live", "closed"]
-    assert states[2].last_error == "connection closed (1013)" and states[2].last_cursor == "0000000000000003"
+    assert (
+        states[2].last_error == "connection closed (1013)"
+        and states[2].last_cursor == "0000000000000003"
+    )
 
 
 async def test_connection_attempts_back_off_and_count() -> None:
     states: list[ConnectionState] = []
-    subscription = Subscription("http://127.0.0.1:9", None, "0", {}, states.append,
-                                backoff=Backoff(initial=0.01, maximum=0.05))
+    subscription = Subscription(
+        "http://127.0.0.1:9",
+        None,
+        "0",
+        {},
+        states.append,
+        backoff=Backoff(initial=0.01, maximum=0.05),
+    )
 
     async def consume() -> None:
         async for _ in subscription:
@@ -77,6 +93,8 @@ def test_backoff_grows_with_jitter_up_to_its_maximum_and_resets() -> None:
     backoff = Backoff(initial=0.1, maximum=1.0)
     delays = [backoff.next_delay() for _ in range(8)]
     ceilings = [min(1.0, 0.1 * 2**n) for n in range(8)]
-    assert all(ceiling / 2 <= delay <= ceiling for delay, ceiling in zip(delays, ceilings))
+    assert all(
+        ceiling / 2 <= delay <= ceiling for delay, ceiling in zip(delays, ceilings, strict=False)
+    )
     backoff.reset()
     assert backoff.next_delay() <= 0.1

@@ -21,11 +21,20 @@ def test_scenario_is_valid_varied_and_reproducible():
     buckets = Counter(bucket_of_event(validate_event(e)) for e in events)
     assert all(buckets[b] > 5 for b in Bucket), buckets
     sources = {e["source"] for e in events}
-    assert {"urn:meshery:adapter:istio", "urn:meshery:adapter:linkerd", "urn:meshery:adapter:consul",
-            "urn:meshery:cloud:meshery-cloud"} <= sources
+    assert {
+        "urn:meshery:adapter:istio",
+        "urn:meshery:adapter:linkerd",
+        "urn:meshery:adapter:consul",
+        "urn:meshery:cloud:meshery-cloud",
+    } <= sources
     types = {e["type"] for e in events}
-    assert {"io.meshery.remote.user.signup", "io.meshery.design.saved", "io.meshery.policy.violation",
-            "io.meshery.health.degraded", "io.meshery.operation.failed"} <= types
+    assert {
+        "io.meshery.remote.user.signup",
+        "io.meshery.design.saved",
+        "io.meshery.policy.violation",
+        "io.meshery.health.degraded",
+        "io.meshery.operation.failed",
+    } <= types
 
 
 def test_the_istio_provisioning_failure_carries_a_meshkit_error_inside_an_operation():
@@ -41,8 +50,10 @@ def test_the_istio_provisioning_failure_carries_a_meshkit_error_inside_an_operat
 
 
 def test_no_tui_posts_to_a_hub(hub):
-    result = CliRunner().invoke(main, ["demo", "--no-tui", "--server", hub.url, "--count", "60",
-                                       "--rate", "1000", "--seed", "3"])
+    result = CliRunner().invoke(
+        main,
+        ["demo", "--no-tui", "--server", hub.url, "--count", "60", "--rate", "1000", "--seed", "3"],
+    )
     assert result.exit_code == 0, result.output
     sent = int(re.search(r"Sent (\d+) simulated events", result.output)[1])
     assert 60 <= sent < 72  # a provisioning under way finishes its few events

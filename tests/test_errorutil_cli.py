@@ -13,15 +13,26 @@ FIXTURES = Path(__file__).parent / "fixtures" / "errorutil"
 
 
 def test_global_output_option_reaches_analyze():
-    result = CliRunner().invoke(main, ["-o", "json", "errors", "analyze", str(FIXTURES / "go_component"),
-                                       "--skip-dirs", "vendor"])
+    result = CliRunner().invoke(
+        main,
+        [
+            "-o",
+            "json",
+            "errors",
+            "analyze",
+            str(FIXTURES / "go_component"),
+            "--skip-dirs",
+            "vendor",
+        ],
+    )
     document = json.loads(result.stdout)
     assert document["duplicate_codes"]["meshery-test-1003"][0]["file"] == "pkg/mesh/error.go"
 
 
 def test_subcommand_output_option_wins_over_the_global_one():
-    result = CliRunner().invoke(main, ["-o", "table", "errors", "analyze", str(FIXTURES / "py_component"),
-                                       "-o", "json"])
+    result = CliRunner().invoke(
+        main, ["-o", "table", "errors", "analyze", str(FIXTURES / "py_component"), "-o", "json"]
+    )
     assert json.loads(result.stdout)["component"]["name"] == "demo"
 
 

@@ -36,7 +36,11 @@ def test_multi_line_call_with_concatenation_and_formatting(analysis):
 
 
 def test_newv2_and_bare_number_code(analysis):
-    entry = next(e for e in by_name(analysis, "ErrApplyManifestCode") if e.location.path.startswith("pkg/provision"))
+    entry = next(
+        e
+        for e in by_name(analysis, "ErrApplyManifestCode")
+        if e.location.path.startswith("pkg/provision")
+    )
     assert entry.code == "1002"
     assert entry.severity == "Critical"
     assert entry.causes == ["The manifest is not valid YAML"]
@@ -60,15 +64,22 @@ def test_package_scoped_constants_resolve_to_their_own_package(analysis):
 
 def test_problems_are_found(analysis):
     assert list(analysis.duplicate_codes) == ["meshery-test-1003"]
-    assert {e.name for e in analysis.duplicate_codes["meshery-test-1003"]} == {"ErrConnectCode", "ErrDeleteCode"}
+    assert {e.name for e in analysis.duplicate_codes["meshery-test-1003"]} == {
+        "ErrConnectCode",
+        "ErrDeleteCode",
+    }
     assert list(analysis.duplicate_names) == ["ErrApplyManifestCode"]
     assert [(e.name, e.code) for e in analysis.placeholders] == [
-        ("ErrNewFeatureCode", "replace_me"), ("ErrOtherNewCode", "")]
+        ("ErrNewFeatureCode", "replace_me"),
+        ("ErrOtherNewCode", ""),
+    ]
     assert [e.code for e in analysis.malformed] == ["mesh-test-12a"]
     assert [e.name for e in analysis.unreadable_codes] == ["ErrComputedCode"]
     assert "ErrNewFeatureCode" in {e.name for e in analysis.missing_cause}
     assert "ErrOtherNewCode" in {e.name for e in analysis.missing_remedy}
-    assert "ErrInstallMeshCode" not in {e.name for e in analysis.missing_cause + analysis.missing_remedy}
+    assert "ErrInstallMeshCode" not in {
+        e.name for e in analysis.missing_cause + analysis.missing_remedy
+    }
     assert analysis.highest_code == 1008
     assert analysis.next_code_too_low
     assert analysis.next_free_code == 1009
@@ -92,7 +103,10 @@ def test_vendor_is_read_unless_skipped():
 
 def test_skip_dirs_by_relative_path():
     analysis = analyze(FIXTURE, skip_dirs=["vendor/github.com", "pkg/mesh"])
-    paths = {e.location.path.split("/")[0] + "/" + e.location.path.split("/")[1] for e in analysis.entries}
+    paths = {
+        e.location.path.split("/")[0] + "/" + e.location.path.split("/")[1]
+        for e in analysis.entries
+    }
     assert paths == {"pkg/provision"}
 
 
@@ -106,7 +120,9 @@ def test_cli_exits_1_on_duplicates_and_lists_them():
 
 
 def test_cli_json_has_every_error_with_its_place():
-    result = CliRunner().invoke(command, ["analyze", str(FIXTURE), "--skip-dirs", "vendor,.github", "-o", "json"])
+    result = CliRunner().invoke(
+        command, ["analyze", str(FIXTURE), "--skip-dirs", "vendor,.github", "-o", "json"]
+    )
     document = json.loads(result.stdout)
     assert document["ok"] is False
     quota = next(e for e in document["errors"] if e["name"] == "ErrQuota")
@@ -117,13 +133,16 @@ def test_cli_json_has_every_error_with_its_place():
 
 
 def test_a_clean_go_component_passes(tmp_path):
-    (tmp_path / "component_info.json").write_text('{"name": "adapter", "type": "adapter", "next_error_code": 3}')
+    (tmp_path / "component_info.json").write_text(
+        '{"name": "adapter", "type": "adapter", "next_error_code": 3}'
+    )
     (tmp_path / "error.go").write_text(
         'package a\n\nimport "github.com/meshery/meshkit/errors"\n\n'
         'const ErrOneCode = "adapter-1"\nconst ErrTwoCode = "2"\n\n'
         'func ErrOne() error { return errors.New(ErrOneCode, errors.Alert, []string{"a"}, nil, []string{"b"}, []string{"c"}) }\n'
         'func ErrTwo() error { return errors.New(ErrTwoCode, errors.Alert, []string{"a"}, nil, []string{"b"}, []string{"c"}) }\n'
-        'func other() error { return fmt.Errorf("x") }\n')
+        'func other() error { return fmt.Errorf("x") }\n'
+    )
     result = CliRunner().invoke(command, ["analyze", str(tmp_path)])
     assert result.exit_code == 0, result.output
     assert "adapter (adapter): 2 errors in 1 files" in result.output
@@ -131,7 +150,9 @@ def test_a_clean_go_component_passes(tmp_path):
 
 
 def test_syntax_errors_are_reported_not_fatal(tmp_path):
-    (tmp_path / "component_info.json").write_text('{"name": "x", "type": "component", "next_error_code": 1}')
+    (tmp_path / "component_info.json").write_text(
+        '{"name": "x", "type": "component", "next_error_code": 1}'
+    )
     (tmp_path / "error.go").write_text('package a\nconst ErrOneCode = "x-1"\nfunc broken( {\n')
     analysis = analyze(tmp_path)
     assert any("syntax errors" in w for w in analysis.warnings)
@@ -139,19 +160,27 @@ def test_syntax_errors_are_reported_not_fatal(tmp_path):
 
 
 def test_deprecated_newdefault_is_reported(tmp_path):
-    (tmp_path / "component_info.json").write_text('{"name": "x", "type": "component", "next_error_code": 1}')
+    (tmp_path / "component_info.json").write_text(
+        '{"name": "x", "type": "component", "next_error_code": 1}'
+    )
     (tmp_path / "error.go").write_text(
         'package a\nimport "github.com/meshery/meshkit/errors"\nconst ErrOldCode = "x-1"\n'
-        'func ErrOld() error {\n\treturn errors.NewDefault(ErrOldCode, "old style")\n}\n')
+        'func ErrOld() error {\n\treturn errors.NewDefault(ErrOldCode, "old style")\n}\n'
+    )
     assert "error.go:5: deprecated NewDefault call; use New" in analyze(tmp_path).warnings
 
 
 def test_a_placeholder_that_is_not_one_literal_is_reported_not_rewritten(tmp_path):
-    (tmp_path / "component_info.json").write_text('{"name": "x", "type": "component", "next_error_code": 1}')
+    (tmp_path / "component_info.json").write_text(
+        '{"name": "x", "type": "component", "next_error_code": 1}'
+    )
     source = tmp_path / "error.go"
     source.write_text('package a\nconst ErrJoinedCode = "replace" + "_me"\n')
     before = source.read_bytes()
     result = CliRunner().invoke(command, ["update", str(tmp_path)])
     assert result.exit_code == 0
-    assert "ErrJoinedCode at error.go:2: the placeholder is not a single string literal" in result.stderr
+    assert (
+        "ErrJoinedCode at error.go:2: the placeholder is not a single string literal"
+        in result.stderr
+    )
     assert source.read_bytes() == before

@@ -20,7 +20,13 @@ def analysis():
 
 def test_every_module_level_spec_is_read_with_its_texts(analysis):
     names = sorted(e.name for e in analysis.entries)
-    assert names == ["ErrBindFailed", "ErrBindFailed", "ErrQueueFull", "ErrStoreCorrupt", "ErrTokenExpired"]
+    assert names == [
+        "ErrBindFailed",
+        "ErrBindFailed",
+        "ErrQueueFull",
+        "ErrStoreCorrupt",
+        "ErrTokenExpired",
+    ]
     bind = next(e for e in analysis.entries if e.code == "demo-1001")
     assert bind.severity == "CRITICAL"
     assert bind.long == ["Another process listens on the port, or the address is not local."]
@@ -41,7 +47,10 @@ def test_test_modules_virtualenvs_and_nested_calls_are_not_read(analysis):
 def test_problems_are_found(analysis):
     assert list(analysis.duplicate_codes) == ["1002"]
     assert list(analysis.duplicate_names) == ["ErrBindFailed"]
-    assert [(e.name, e.code) for e in analysis.placeholders] == [("ErrTokenExpired", "replace_me"), ("ErrQueueFull", "")]
+    assert [(e.name, e.code) for e in analysis.placeholders] == [
+        ("ErrTokenExpired", "replace_me"),
+        ("ErrQueueFull", ""),
+    ]
     assert [e.name for e in analysis.missing_cause] == ["ErrTokenExpired"]
     assert [e.name for e in analysis.missing_remedy] == ["ErrQueueFull"]
     assert analysis.next_free_code == 1003
@@ -52,11 +61,14 @@ def test_a_module_that_does_not_parse_is_a_warning(analysis):
 
 
 def test_non_literal_texts_are_shown_as_expressions(tmp_path):
-    (tmp_path / "component_info.json").write_text('{"name": "p", "type": "component", "next_error_code": 2}')
+    (tmp_path / "component_info.json").write_text(
+        '{"name": "p", "type": "component", "next_error_code": 2}'
+    )
     (tmp_path / "errs.py").write_text(
         "SHORT = 'x'\n"
         "A = ErrorSpec(code='p-1', name='ErrA', severity='ERROR', short=SHORT, long='l' + 'm',"
-        " causes=('c',), remedies=REMEDIES)\n")
+        " causes=('c',), remedies=REMEDIES)\n"
+    )
     [entry] = analyze(tmp_path).entries
     assert entry.short == ["<SHORT>"]
     assert entry.long == ["lm"]
@@ -83,10 +95,16 @@ def test_missing_directory_is_a_catalogued_error(tmp_path):
 
 def test_info_dir_points_at_component_info_elsewhere(tmp_path):
     (tmp_path / "src").mkdir()
-    (tmp_path / "src" / "e.py").write_text("A = ErrorSpec(code='q-7', name='ErrA', severity='ERROR', short='s',"
-                                           " long='', causes=('c',), remedies=('r',))\n")
+    (tmp_path / "src" / "e.py").write_text(
+        "A = ErrorSpec(code='q-7', name='ErrA', severity='ERROR', short='s',"
+        " long='', causes=('c',), remedies=('r',))\n"
+    )
     (tmp_path / "meta").mkdir()
-    (tmp_path / "meta" / "component_info.json").write_text('{"name": "q", "type": "component", "next_error_code": 8}')
-    result = CliRunner().invoke(command, ["analyze", str(tmp_path / "src"), "--info-dir", str(tmp_path / "meta")])
+    (tmp_path / "meta" / "component_info.json").write_text(
+        '{"name": "q", "type": "component", "next_error_code": 8}'
+    )
+    result = CliRunner().invoke(
+        command, ["analyze", str(tmp_path / "src"), "--info-dir", str(tmp_path / "meta")]
+    )
     assert result.exit_code == 0, result.output
     assert "q-7" in result.output

@@ -39,9 +39,13 @@ def test_go_placeholders_get_next_codes_and_nothing_else_changes(go_tree: Path):
     assert result.exit_code == 0, result.output
     after = snapshot(go_tree)
     source = "pkg/provision/error.go"
-    expected = (before[source]
-                .replace(b'ErrNewFeatureCode    = "replace_me"', b'ErrNewFeatureCode    = "meshery-test-1009"')
-                .replace(b'ErrOtherNewCode      = ""', b'ErrOtherNewCode      = "meshery-test-1010"'))
+    expected = (
+        before[source]
+        .replace(
+            b'ErrNewFeatureCode    = "replace_me"', b'ErrNewFeatureCode    = "meshery-test-1009"'
+        )
+        .replace(b'ErrOtherNewCode      = ""', b'ErrOtherNewCode      = "meshery-test-1010"')
+    )
     assert after[source] == expected
     assert json.loads(after["component_info.json"])["next_error_code"] == 1011
     changed = {k for k in before if before[k] != after[k]}
@@ -71,21 +75,29 @@ def test_python_placeholders_keep_quotes_and_unicode_neighbours(py_tree: Path):
     before = hub.read_bytes()
     result = run("update", str(py_tree))
     assert result.exit_code == 0, result.output
-    assert hub.read_bytes() == (before.replace(b'code="replace_me"', b'code="demo-1003"')
-                                .replace(b"code=''", b"code='demo-1004'"))
+    assert hub.read_bytes() == (
+        before.replace(b'code="replace_me"', b'code="demo-1003"').replace(
+            b"code=''", b"code='demo-1004'"
+        )
+    )
     assert analyze(py_tree).placeholders == []
 
 
 def test_crlf_files_keep_their_line_endings(tmp_path: Path):
-    (tmp_path / "component_info.json").write_bytes(b'{\r\n  "name": "c",\r\n  "next_error_code": 5\r\n}\r\n')
+    (tmp_path / "component_info.json").write_bytes(
+        b'{\r\n  "name": "c",\r\n  "next_error_code": 5\r\n}\r\n'
+    )
     source = tmp_path / "e.py"
-    source.write_bytes(b"# \xc3\xa9t\xc3\xa9\r\nA = ErrorSpec(\r\n    code='replace_me',\r\n    name='ErrA',\r\n"
-                       b"    severity='ERROR', short='s', long='', causes=('c',), remedies=('r',))\r\n")
+    source.write_bytes(
+        b"# \xc3\xa9t\xc3\xa9\r\nA = ErrorSpec(\r\n    code='replace_me',\r\n    name='ErrA',\r\n"
+        b"    severity='ERROR', short='s', long='', causes=('c',), remedies=('r',))\r\n"
+    )
     before = source.read_bytes()
     assert run("update", str(tmp_path)).exit_code == 0
     assert source.read_bytes() == before.replace(b"'replace_me'", b"'c-5'")
     assert (tmp_path / "component_info.json").read_bytes() == (
-        b'{\r\n  "name": "c",\r\n  "next_error_code": 6\r\n}\r\n')
+        b'{\r\n  "name": "c",\r\n  "next_error_code": 6\r\n}\r\n'
+    )
 
 
 def test_dry_run_shows_a_diff_and_writes_nothing(go_tree: Path):
@@ -102,15 +114,21 @@ def test_dry_run_json_lists_assignments(py_tree: Path):
     result = run("update", str(py_tree), "--dry-run", "-o", "json")
     document = json.loads(result.stdout)
     assert [(a["name"], a["code"]) for a in document["assigned"]] == [
-        ("ErrTokenExpired", "demo-1003"), ("ErrQueueFull", "demo-1004")]
+        ("ErrTokenExpired", "demo-1003"),
+        ("ErrQueueFull", "demo-1004"),
+    ]
     assert document["next_error_code"] == 1005
     assert "+++ b/demo/catalogue/hub.py" in document["diff"]
 
 
 def test_too_low_next_error_code_is_raised_even_without_placeholders(tmp_path: Path):
-    (tmp_path / "component_info.json").write_text('{"name": "c", "type": "component", "next_error_code": 2}')
-    (tmp_path / "e.py").write_text("A = ErrorSpec(code='c-7', name='ErrA', severity='ERROR', short='s',"
-                                   " long='', causes=('c',), remedies=('r',))\n")
+    (tmp_path / "component_info.json").write_text(
+        '{"name": "c", "type": "component", "next_error_code": 2}'
+    )
+    (tmp_path / "e.py").write_text(
+        "A = ErrorSpec(code='c-7', name='ErrA', severity='ERROR', short='s',"
+        " long='', causes=('c',), remedies=('r',))\n"
+    )
     assert run("update", str(tmp_path)).exit_code == 0
     assert json.loads((tmp_path / "component_info.json").read_text())["next_error_code"] == 8
     assert not analyze(tmp_path).next_code_too_low

@@ -61,8 +61,13 @@ def row_text(widget: EventList, row_id: int) -> str:
 @pytest.mark.parametrize("size", [(80, 24), (120, 36)])
 async def test_rows_render_newest_first_with_readable_columns(size: tuple[int, int]) -> None:
     store = filled(3)
-    store.add([event(4, severity="WARNING", subject="w"), event(5, severity="DEBUG", subject="d"),
-               event(6, subject="1", summary="event number 1")])
+    store.add(
+        [
+            event(4, severity="WARNING", subject="w"),
+            event(5, severity="DEBUG", subject="d"),
+            event(6, subject="1", summary="event number 1"),
+        ]
+    )
     async with Host(store).run_test(size=size) as pilot:
         widget = pilot.app.query_one(EventList)
         shown = lines(widget)
@@ -122,7 +127,9 @@ async def test_space_marks_rows_and_marks_show() -> None:
 
 async def test_set_index_keeps_the_highlighted_event() -> None:
     store = filled(50)
-    store.add([event(51, severity="WARNING", subject="w1"), event(52, severity="WARNING", subject="w2")])
+    store.add(
+        [event(51, severity="WARNING", subject="w1"), event(52, severity="WARNING", subject="w2")]
+    )
     async with Host(store).run_test(size=(80, 24)) as pilot:
         widget = pilot.app.query_one(EventList)
         await pilot.press("j", "j", "j", "j")  # event 48
@@ -149,7 +156,9 @@ async def test_arrivals_go_on_top_and_keep_the_place_when_scrolled() -> None:
         assert [store.row(r).cursor[-2:] for r in widget.index[:2]] == ["62", "61"]
         assert len(widget.index) == 62
         # a repeat moves its row to the top: no duplicate, the highlight stays put
-        widget.post_message(EventList.StoreChanged(store.add([event(63, subject="30", summary="event number 30")])))
+        widget.post_message(
+            EventList.StoreChanged(store.add([event(63, subject="30", summary="event number 30")]))
+        )
         await pilot.pause()
         assert len(widget.index) == 62 and len(set(widget.index)) == 62
         assert store.row(widget.index[0]).count == 2 and widget.highlighted_row_id == target
@@ -191,7 +200,9 @@ async def test_a_repeat_of_the_highlighted_row_keeps_the_highlight_on_it() -> No
         widget = pilot.app.query_one(EventList)
         await pilot.press("j", "j")
         target = widget.highlighted_row_id
-        widget.apply_change(store.add([event(31, subject="x"), event(32, subject="28", summary="event number 28")]))
+        widget.apply_change(
+            store.add([event(31, subject="x"), event(32, subject="28", summary="event number 28")])
+        )
         assert widget.highlighted_row_id == target == store.find(32)
         assert list(widget.index) == list(store.select(ViewQuery()))
 
@@ -207,10 +218,18 @@ async def test_the_list_stays_in_display_order_however_changes_arrive() -> None:
     async with Host(store).run_test(size=(80, 24)) as pilot:
         widget = pilot.app.query_one(EventList)
         for cursor in range(100, 400, 3):
-            batch = [event(cursor + k, subject=str(rng.randrange(12)), summary=f"event number {rng.randrange(12)}")
-                     for k in range(rng.randrange(1, 3))]
+            batch = [
+                event(
+                    cursor + k,
+                    subject=str(rng.randrange(12)),
+                    summary=f"event number {rng.randrange(12)}",
+                )
+                for k in range(rng.randrange(1, 3))
+            ]
             sent += batch
-            batch.append(lifecycle(cursor + 2, rng.choice(sent), rng.choice(["read", "ack", "resolve"])))
+            batch.append(
+                lifecycle(cursor + 2, rng.choice(sent), rng.choice(["read", "ack", "resolve"]))
+            )
             change = store.add(batch)
             if rng.random() < 0.5:
                 widget.post_message(EventList.StoreChanged(change))
@@ -261,7 +280,9 @@ async def test_arrivals_respect_the_view() -> None:
         widget = pilot.app.query_one(EventList)
         view = ViewQuery(bucket="warnings")
         widget.set_index(store.select(view), view)
-        widget.apply_change(store.add([event(6, severity="WARNING", subject="w"), event(7, subject="e")]))
+        widget.apply_change(
+            store.add([event(6, severity="WARNING", subject="w"), event(7, subject="e")])
+        )
         assert [store.row(r).cursor[-1] for r in widget.index] == ["6"]
 
 
@@ -283,7 +304,9 @@ async def test_an_ack_by_another_client_shows_on_the_row() -> None:
         widget = pilot.app.query_one(EventList)
         target = store.find(2)
         assert "unread" in row_text(widget, target)
-        widget.post_message(EventList.StoreChanged(store.add([lifecycle(10, store.event(target), "ack", "bob")])))
+        widget.post_message(
+            EventList.StoreChanged(store.add([lifecycle(10, store.event(target), "ack", "bob")]))
+        )
         await pilot.pause()
         assert "ack:bob" in row_text(widget, target)
         widget.apply_change(store.add([lifecycle(11, store.event(target), "ack", "anonymous")]))
@@ -292,7 +315,10 @@ async def test_an_ack_by_another_client_shows_on_the_row() -> None:
 
 async def test_untrusted_text_is_inert() -> None:
     store = EventStore(clock=lambda: NOW)
-    store.add(event(n, subject=str(n), summary=text, source=f"urn:x:{text}") for n, text in enumerate(EVIL, 1))
+    store.add(
+        event(n, subject=str(n), summary=text, source=f"urn:x:{text}")
+        for n, text in enumerate(EVIL, 1)
+    )
     async with Host(store).run_test(size=(120, 36)) as pilot:
         widget = pilot.app.query_one(EventList)
         await pilot.press("j", "enter")
@@ -303,8 +329,12 @@ async def test_untrusted_text_is_inert() -> None:
         assert "52;c;aGVsbG8= osc" in shown and "left right" in shown
         for y in range(4):
             for segment in widget.render_line(y):
-                assert not any(ord(ch) < 32 or 0x7F <= ord(ch) < 0xA0 or ch == "\u202e" for ch in segment.text)
-                assert not (segment.style and segment.style.meta), "no actions or links from event text"
+                assert not any(
+                    ord(ch) < 32 or 0x7F <= ord(ch) < 0xA0 or ch == "\u202e" for ch in segment.text
+                )
+                assert not (segment.style and segment.style.meta), (
+                    "no actions or links from event text"
+                )
 
 
 async def test_clicking_a_row_highlights_it() -> None:
@@ -322,7 +352,9 @@ async def test_a_change_the_index_already_has_is_not_merged_twice() -> None:
     store = filled(5)
     async with Host(store).run_test(size=(80, 24)) as pilot:
         widget = pilot.app.query_one(EventList)
-        change = store.add([event(6, subject="a"), event(7, subject="1", summary="event number 1")])  # new, moved
+        change = store.add(
+            [event(6, subject="a"), event(7, subject="1", summary="event number 1")]
+        )  # new, moved
         widget.set_index(store.select(ViewQuery()))  # a refilter that already saw them
         widget.apply_change(change)
         assert len(widget.index) == len(set(widget.index)) == 6
@@ -333,7 +365,9 @@ async def test_a_change_the_index_already_has_is_not_merged_twice() -> None:
         await pilot.pause()
 
 
-async def test_no_color_still_tells_severity_status_and_cursor(monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_no_color_still_tells_severity_status_and_cursor(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     monkeypatch.setenv("NO_COLOR", "1")
     store = filled(2)
     store.add([event(3, severity="WARNING", subject="w")])
@@ -349,7 +383,10 @@ async def test_an_older_page_of_records_is_placed_in_time_order() -> None:
     store.add([event(n, subject=str(n)) for n in (10, 11)])
     async with Host(store).run_test(size=(80, 24)) as pilot:
         widget = pilot.app.query_one(EventList)
-        older = [{"cursor": f"{n:016d}", "event": event(n, subject=f"old{n}"), "status": "unread"} for n in (2, 3)]
+        older = [
+            {"cursor": f"{n:016d}", "event": event(n, subject=f"old{n}"), "status": "unread"}
+            for n in (2, 3)
+        ]
         widget.apply_change(store.add_records(older))
         assert [store.row(r).cursor[-2:] for r in widget.index] == ["11", "10", "03", "02"]
         assert widget.highlighted_row_id == store.find(11)

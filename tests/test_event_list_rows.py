@@ -25,16 +25,29 @@ NOW = datetime(2026, 11, 28, 9, 0, tzinfo=UTC)
 
 def row(**changes: object) -> RowView:
     values: dict[str, object] = {
-        "row_id": 1, "cursor": "0000000000000001", "time_ms": int(NOW.timestamp() * 1000) - 60_000,
-        "severity": Severity.ERROR, "bucket": Bucket.ERRORS, "status": Status.UNREAD, "acked_by": None,
-        "source": "urn:meshery:adapter:istio", "type": "io.meshery.provisioning.istio.virtualservice",
-        "subject": "", "summary": "Could not provision Istio", "code": "", "count": 1, "marked": False}
+        "row_id": 1,
+        "cursor": "0000000000000001",
+        "time_ms": int(NOW.timestamp() * 1000) - 60_000,
+        "severity": Severity.ERROR,
+        "bucket": Bucket.ERRORS,
+        "status": Status.UNREAD,
+        "acked_by": None,
+        "source": "urn:meshery:adapter:istio",
+        "type": "io.meshery.provisioning.istio.virtualservice",
+        "subject": "",
+        "summary": "Could not provision Istio",
+        "code": "",
+        "count": 1,
+        "marked": False,
+    }
     values.update(changes)
     return RowView(**values)  # type: ignore[arg-type]
 
 
 def text(view: RowView, width: int, highlighted: bool = False) -> str:
-    return render_row(view, columns_for(width), RowStyles(), highlighted=highlighted, now=NOW, tz=UTC).text
+    return render_row(
+        view, columns_for(width), RowStyles(), highlighted=highlighted, now=NOW, tz=UTC
+    ).text
 
 
 def test_every_width_gets_exactly_its_cells() -> None:
@@ -62,9 +75,17 @@ def test_narrow_drops_the_type_and_keeps_the_count() -> None:
 
 
 def test_time_is_short_today_and_dated_otherwise() -> None:
-    assert format_time(datetime(2026, 11, 28, 8, 59, 1, tzinfo=UTC), NOW, wide=False, tz=UTC) == "08:59:01"
-    assert format_time(datetime(2026, 11, 27, 8, 59, tzinfo=UTC), NOW, wide=False, tz=UTC) == "Nov 27"
-    assert format_time(datetime(2026, 11, 27, 8, 59, tzinfo=UTC), NOW, wide=True, tz=UTC) == "Nov 27 08:59"
+    assert (
+        format_time(datetime(2026, 11, 28, 8, 59, 1, tzinfo=UTC), NOW, wide=False, tz=UTC)
+        == "08:59:01"
+    )
+    assert (
+        format_time(datetime(2026, 11, 27, 8, 59, tzinfo=UTC), NOW, wide=False, tz=UTC) == "Nov 27"
+    )
+    assert (
+        format_time(datetime(2026, 11, 27, 8, 59, tzinfo=UTC), NOW, wide=True, tz=UTC)
+        == "Nov 27 08:59"
+    )
     assert format_time(None, NOW, wide=True) == "—"
 
 
@@ -84,7 +105,9 @@ def test_severity_glyphs_exist_in_common_terminal_fonts() -> None:
     for label in labels:
         glyph, word = label.split(" ")
         assert glyph in COMMON_GLYPHS and word.isascii() and word.isupper(), label
-    assert len({label.split(" ")[1] for label in labels}) == len(labels)  # words alone tell them apart
+    assert len({label.split(" ")[1] for label in labels}) == len(
+        labels
+    )  # words alone tell them apart
     shown = text(row(count=3, marked=True), 80, highlighted=True)
     assert all(ch.isascii() or ch in COMMON_GLYPHS for ch in shown)
 
@@ -93,10 +116,19 @@ def test_the_ack_actor_is_readable_at_80_columns() -> None:
     for width in (80, 120):
         shown = text(row(status=Status.ACKNOWLEDGED, acked_by="anonymous", count=4), width)
         assert "ack:anonymous " in shown and shown.rstrip().endswith("×4")
-    assert "ack:a-very-lo…" in text(row(status=Status.ACKNOWLEDGED, acked_by="a-very-long-name"), 120)
+    assert "ack:a-very-lo…" in text(
+        row(status=Status.ACKNOWLEDGED, acked_by="a-very-long-name"), 120
+    )
 
 
 def test_counts_can_be_left_out() -> None:
-    shown = render_row(row(count=5), columns_for(80), RowStyles(), highlighted=False, now=NOW, tz=UTC,
-                       show_count=False).text
+    shown = render_row(
+        row(count=5),
+        columns_for(80),
+        RowStyles(),
+        highlighted=False,
+        now=NOW,
+        tz=UTC,
+        show_count=False,
+    ).text
     assert "×" not in shown

@@ -33,8 +33,15 @@ def kinds(expression: str, event: dict = EVENT) -> list[str]:
 
 @pytest.mark.parametrize(
     ("expression", "column"),
-    [("severitynumber >= ", 19), ("source LIKE 'abc", 13), ("a = = b", 5), ("x LIKE 5", 8),
-     ("(TRUE", 6), ("2147483648 = x", 1), ("a & b", 3)],
+    [
+        ("severitynumber >= ", 19),
+        ("source LIKE 'abc", 13),
+        ("a = = b", 5),
+        ("x LIKE 5", 8),
+        ("(TRUE", 6),
+        ("2147483648 = x", 1),
+        ("a & b", 3),
+    ],
 )
 def test_parse_errors_name_the_column(expression: str, column: int) -> None:
     with pytest.raises(NotifyError) as raised:
@@ -48,8 +55,12 @@ def test_parse_errors_name_the_column(expression: str, column: int) -> None:
 
 @pytest.mark.parametrize(
     ("expression", "why"),
-    [("x LIKE 5", "expected a quoted string"), ("source = 'abc", "string starting here is not closed"),
-     ("LOWER(source", "ends too early"), ("x = 99999999999", "outside the 32-bit range")],
+    [
+        ("x LIKE 5", "expected a quoted string"),
+        ("source = 'abc", "string starting here is not closed"),
+        ("LOWER(source", "ends too early"),
+        ("x = 99999999999", "outside the 32-bit range"),
+    ],
 )
 def test_parse_errors_say_why(expression: str, why: str) -> None:
     with pytest.raises(NotifyError) as raised:
@@ -93,7 +104,7 @@ def test_and_or_xor_share_one_level_left_to_right() -> None:
 
 
 def test_not_binds_tighter_than_comparison() -> None:
-    value, errors = compile_cesql("NOT category = 'system'").evaluate(EVENT)
+    _value, errors = compile_cesql("NOT category = 'system'").evaluate(EVENT)
     assert [e.kind for e in errors] == ["cast"]  # (NOT category) = 'system'
     assert compile_cesql("NOT (category = 'audit')").matches(EVENT)
 
@@ -176,15 +187,21 @@ def _expressions() -> st.SearchStrategy[str]:
     atoms = st.sampled_from(ATTRIBUTES + LITERALS + ["EXISTS subject", "EXISTS missing"])
 
     def extend(inner: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
-        binary = st.tuples(inner, st.sampled_from(["AND", "OR", "XOR", "=", "<>", "<", ">=", "+", "-", "*", "/", "%"]),
-                           inner).map(lambda t: f"({t[0]} {t[1]} {t[2]})")
+        binary = st.tuples(
+            inner,
+            st.sampled_from(["AND", "OR", "XOR", "=", "<>", "<", ">=", "+", "-", "*", "/", "%"]),
+            inner,
+        ).map(lambda t: f"({t[0]} {t[1]} {t[2]})")
         unary = st.tuples(st.sampled_from(["NOT ", "-"]), inner).map(lambda t: f"{t[0]}({t[1]})")
         like = st.tuples(inner, st.sampled_from(["'urn:%'", "'%a%'", "'s_stem'", "'%'"])).map(
-            lambda t: f"({t[0]} LIKE {t[1]})")
+            lambda t: f"({t[0]} LIKE {t[1]})"
+        )
         member = st.tuples(inner, st.lists(inner, min_size=1, max_size=3)).map(
-            lambda t: f"({t[0]} IN ({', '.join(t[1])}))")
-        call = st.tuples(st.sampled_from(["LENGTH", "LOWER", "INT", "BOOL", "ABS", "STRING"]), inner).map(
-            lambda t: f"{t[0]}({t[1]})")
+            lambda t: f"({t[0]} IN ({', '.join(t[1])}))"
+        )
+        call = st.tuples(
+            st.sampled_from(["LENGTH", "LOWER", "INT", "BOOL", "ABS", "STRING"]), inner
+        ).map(lambda t: f"{t[0]}({t[1]})")
         return st.one_of(binary, unary, like, member, call)
 
     return st.recursive(atoms, extend, max_leaves=8)
@@ -193,7 +210,14 @@ def _expressions() -> st.SearchStrategy[str]:
 EVENTS = [
     EVENT,
     {**EVENT, "severitynumber": 13, "category": "audit", "flag": False, "count": 0},
-    {"specversion": "1.0", "id": "2", "source": "https://x", "type": "t", "severitynumber": "13", "flag": "TRUE"},
+    {
+        "specversion": "1.0",
+        "id": "2",
+        "source": "https://x",
+        "type": "t",
+        "severitynumber": "13",
+        "flag": "TRUE",
+    },
 ]
 
 
@@ -217,11 +241,16 @@ def test_long_chains_compile_and_evaluate() -> None:
     terms = [f"subject <> 'cluster/{n}'" for n in range(300)]
     compiled = compile_cesql(" AND ".join(terms))
     assert compiled.matches(EVENT)
-    assert not compile_cesql(" AND ".join(terms + ["subject = 'x'"])).matches(EVENT)
-    assert compile_cesql(" OR ".join(reversed(terms)) + " OR missing = 1").evaluate(EVENT) == (True, [])
+    assert not compile_cesql(" AND ".join([*terms, "subject = 'x'"])).matches(EVENT)
+    assert compile_cesql(" OR ".join(reversed(terms)) + " OR missing = 1").evaluate(EVENT) == (
+        True,
+        [],
+    )
 
 
-@pytest.mark.parametrize("expression", ["NOT " * 100 + "TRUE", "+".join(["1"] * 200), "x = '" + "a" * 20000 + "'"])
+@pytest.mark.parametrize(
+    "expression", ["NOT " * 100 + "TRUE", "+".join(["1"] * 200), "x = '" + "a" * 20000 + "'"]
+)
 def test_too_deep_or_too_long_is_a_parse_error(expression: str) -> None:
     with pytest.raises(NotifyError) as raised:
         compile_cesql(expression)
@@ -261,9 +290,27 @@ def _nested_reference(op: str, leaves: list[str], event: dict) -> tuple[object, 
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.sampled_from(["AND", "OR", "XOR"]),
-       st.lists(st.sampled_from(["TRUE", "FALSE", "missing = 1", "flag", "1 / 0 = 0", "severitynumber > 13",
-                                 "category = 'system'", "NOT 10", "count", "'x'"]), min_size=2, max_size=7))
+@given(
+    st.sampled_from(["AND", "OR", "XOR"]),
+    st.lists(
+        st.sampled_from(
+            [
+                "TRUE",
+                "FALSE",
+                "missing = 1",
+                "flag",
+                "1 / 0 = 0",
+                "severitynumber > 13",
+                "category = 'system'",
+                "NOT 10",
+                "count",
+                "'x'",
+            ]
+        ),
+        min_size=2,
+        max_size=7,
+    ),
+)
 def test_logic_chains_evaluate_as_left_to_right_nesting(op: str, leaves: list[str]) -> None:
     compiled = compile_cesql(f" {op} ".join(leaves))
     for event in EVENTS:
@@ -280,13 +327,26 @@ def test_logic_chains_evaluate_as_left_to_right_nesting(op: str, leaves: list[st
         ("TRUE XOR 0 XOR TRUE", False, ["cast"]),
     ],
 )
-def test_chain_errors_follow_the_left_to_right_nesting(expression: str, value: bool, error_kinds: list[str]) -> None:
+def test_chain_errors_follow_the_left_to_right_nesting(
+    expression: str, value: bool, error_kinds: list[str]
+) -> None:
     result, errors = compile_cesql(expression).evaluate(EVENT)
     assert (result, [e.kind for e in errors]) == (value, error_kinds)
 
 
-_PIECES = list("ab1 ()'\"\\%_-+*/=<>!,") + [" AND ", " OR ", "NOT ", " IN ", " LIKE ", "EXISTS ", "TRUE",
-                                               "LEFT", "2147483648", "severitynumber"]
+_PIECES = [
+    *list("ab1 ()'\"\\%_-+*/=<>!,"),
+    " AND ",
+    " OR ",
+    "NOT ",
+    " IN ",
+    " LIKE ",
+    "EXISTS ",
+    "TRUE",
+    "LEFT",
+    "2147483648",
+    "severitynumber",
+]
 
 
 @settings(max_examples=400, deadline=None)

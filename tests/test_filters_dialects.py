@@ -6,12 +6,22 @@ import json
 
 import pytest
 
-from notifycenter.catalogue.filters import CESQL_PARSE, INVALID_SUBSCRIPTION_FILTER, UNKNOWN_FILTER_DIALECT
+from notifycenter.catalogue.filters import (
+    CESQL_PARSE,
+    INVALID_SUBSCRIPTION_FILTER,
+    UNKNOWN_FILTER_DIALECT,
+)
 from notifycenter.model.errors import NotifyError
 from notifycenter.model.filters import compile_cesql, compile_subscription_filters
 
-EVENT = {"specversion": "1.0", "id": "e1", "source": "urn:meshery:adapter:istio",
-         "type": "io.meshery.provisioning.istio", "subject": "design/42", "severitynumber": 17}
+EVENT = {
+    "specversion": "1.0",
+    "id": "e1",
+    "source": "urn:meshery:adapter:istio",
+    "type": "io.meshery.provisioning.istio",
+    "subject": "design/42",
+    "severitynumber": 17,
+}
 
 
 @pytest.mark.parametrize(
@@ -19,7 +29,10 @@ EVENT = {"specversion": "1.0", "id": "e1", "source": "urn:meshery:adapter:istio"
     [
         ({"exact": {"type": "io.meshery.provisioning.istio"}}, True),
         ({"exact": {"type": "io.meshery.provisioning.ISTIO"}}, False),  # case-sensitive
-        ({"exact": {"type": "io.meshery.provisioning.istio", "subject": "design/1"}}, False),  # all keys
+        (
+            {"exact": {"type": "io.meshery.provisioning.istio", "subject": "design/1"}},
+            False,
+        ),  # all keys
         ({"exact": {"severitynumber": "17"}}, True),  # compared as text
         ({"prefix": {"source": "urn:meshery:"}}, True),
         ({"prefix": {"source": "urn:meshery:adapter:istio:"}}, False),
@@ -65,7 +78,10 @@ def test_backslash_before_the_end_of_a_prefix_is_literal() -> None:
 @pytest.mark.parametrize(
     "filters",
     [
-        [{"exact": {"type": "io.meshery.provisioning.istio"}}, {"not": {"prefix": {"subject": "x_"}}}],
+        [
+            {"exact": {"type": "io.meshery.provisioning.istio"}},
+            {"not": {"prefix": {"subject": "x_"}}},
+        ],
         {"any": [{"suffix": {"source": "%istio"}}, {"sql": "severitynumber >= 17"}]},
         {"all": [{"exact": {"subject": "it's"}}]},
     ],
@@ -81,22 +97,32 @@ def test_expression_is_equivalent_cesql(filters: object) -> None:
     ("filters", "code", "where"),
     [
         ({"exakt": {"type": "x"}}, UNKNOWN_FILTER_DIALECT.code, "filters"),
-        ({"exact": {"type": "x"}, "prefix": {"type": "y"}}, INVALID_SUBSCRIPTION_FILTER.code, "filters"),
+        (
+            {"exact": {"type": "x"}, "prefix": {"type": "y"}},
+            INVALID_SUBSCRIPTION_FILTER.code,
+            "filters",
+        ),
         ({"exact": {}}, INVALID_SUBSCRIPTION_FILTER.code, "filters.exact"),
         ({"exact": {"type": ""}}, INVALID_SUBSCRIPTION_FILTER.code, "filters.exact.type"),
         ({"prefix": {"": "x"}}, INVALID_SUBSCRIPTION_FILTER.code, "filters.prefix"),
         ({"suffix": {"Type": "x"}}, INVALID_SUBSCRIPTION_FILTER.code, "filters.suffix"),
-        ({"exact": {"severitynumber": 17}}, INVALID_SUBSCRIPTION_FILTER.code, "filters.exact.severitynumber"),
+        (
+            {"exact": {"severitynumber": 17}},
+            INVALID_SUBSCRIPTION_FILTER.code,
+            "filters.exact.severitynumber",
+        ),
         ({"all": []}, INVALID_SUBSCRIPTION_FILTER.code, "filters.all"),
         ({"any": {"exact": {"type": "x"}}}, INVALID_SUBSCRIPTION_FILTER.code, "filters.any"),
         ({"not": [{"exact": {"type": "x"}}]}, INVALID_SUBSCRIPTION_FILTER.code, "filters.not"),
         ([{"exact": {"id": "1"}}, {"sql": "type LIKE"}], CESQL_PARSE.code, "filters[1].sql"),
         ([{"any": [{"sql": 5}]}], INVALID_SUBSCRIPTION_FILTER.code, "filters[0].any[0].sql"),
-        ("[{\"exact\":", INVALID_SUBSCRIPTION_FILTER.code, None),
+        ('[{"exact":', INVALID_SUBSCRIPTION_FILTER.code, None),
         (42, INVALID_SUBSCRIPTION_FILTER.code, "filters"),
     ],
 )
-def test_malformed_filters_are_rejected_with_where(filters: object, code: str, where: str | None) -> None:
+def test_malformed_filters_are_rejected_with_where(
+    filters: object, code: str, where: str | None
+) -> None:
     with pytest.raises(NotifyError) as raised:
         compile_subscription_filters(filters)  # type: ignore[arg-type]
     assert raised.value.code == code
@@ -115,5 +141,7 @@ def test_deep_nesting_is_refused() -> None:
 
 
 def test_many_alternatives_are_fine() -> None:
-    compiled = compile_subscription_filters({"any": [{"exact": {"id": f"x{n}"}} for n in range(500)]})
+    compiled = compile_subscription_filters(
+        {"any": [{"exact": {"id": f"x{n}"}} for n in range(500)]}
+    )
     assert compiled.matches({**EVENT, "id": "x499"}) and not compiled.matches(EVENT)

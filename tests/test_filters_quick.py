@@ -9,8 +9,18 @@ from notifycenter.model.errors import NotifyError
 from notifycenter.model.filters import quick_filter
 
 
-def event(severity: int, source: str = "urn:meshery:adapter:istio", type_: str = "io.meshery.provisioning.x") -> dict:
-    return {"specversion": "1.0", "id": "1", "source": source, "type": type_, "severitynumber": severity}
+def event(
+    severity: int,
+    source: str = "urn:meshery:adapter:istio",
+    type_: str = "io.meshery.provisioning.x",
+) -> dict:
+    return {
+        "specversion": "1.0",
+        "id": "1",
+        "source": source,
+        "type": type_,
+        "severitynumber": severity,
+    }
 
 
 @pytest.mark.parametrize(
@@ -71,7 +81,9 @@ def test_exclusions_all_apply() -> None:
 def test_wildcards_in_tokens_are_literal() -> None:
     quick = quick_filter("src:a_b")
     assert quick.filter is not None
-    assert quick.filter.matches(event(9, source="x:a_b:y")) and not quick.filter.matches(event(9, source="axb"))
+    assert quick.filter.matches(event(9, source="x:a_b:y")) and not quick.filter.matches(
+        event(9, source="axb")
+    )
 
 
 def test_status_and_free_text_are_left_to_the_caller() -> None:
@@ -82,7 +94,12 @@ def test_status_and_free_text_are_left_to_the_caller() -> None:
 
 def test_only_free_text() -> None:
     quick = quick_filter("  connection refused: retry ")
-    assert (quick.cesql, quick.filter, quick.status, quick.text) == ("", None, None, "connection refused: retry")
+    assert (quick.cesql, quick.filter, quick.status, quick.text) == (
+        "",
+        None,
+        None,
+        "connection refused: retry",
+    )
 
 
 def test_half_typed_input_is_not_an_error() -> None:

@@ -10,24 +10,55 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from notifycenter.model.filters import Filter, compile_cesql, compile_subscription_filters, quick_filter
+from notifycenter.model.filters import (
+    Filter,
+    compile_cesql,
+    compile_subscription_filters,
+    quick_filter,
+)
 
-COLUMNS = {"source": "source", "type": "type", "severitynumber": "severitynumber", "subject": "subject",
-           "category": "category", "id": "id", "time": "time"}
+COLUMNS = {
+    "source": "source",
+    "type": "type",
+    "severitynumber": "severitynumber",
+    "subject": "subject",
+    "category": "category",
+    "id": "id",
+    "time": "time",
+}
 
-SOURCES = ["urn:meshery:adapter:istio", "urn:meshery:adapter:Istio", "urn:meshery:adapter:linkerd",
-           "urn:meshery:server:main", "URN:MESHERY:ADAPTER:ISTIO", "https://example.ca", "a_b%c*d[e]?",
-           "abc", "ab\ncd", "überwachung:日本"]
-TYPES = ["io.meshery.provisioning.istio", "io.meshery.operation.started", "io.meshery.notification.ack",
-         "com.github.push", "io.meshery.provisioning"]
+SOURCES = [
+    "urn:meshery:adapter:istio",
+    "urn:meshery:adapter:Istio",
+    "urn:meshery:adapter:linkerd",
+    "urn:meshery:server:main",
+    "URN:MESHERY:ADAPTER:ISTIO",
+    "https://example.ca",
+    "a_b%c*d[e]?",
+    "abc",
+    "ab\ncd",
+    "überwachung:日本",
+]
+TYPES = [
+    "io.meshery.provisioning.istio",
+    "io.meshery.operation.started",
+    "io.meshery.notification.ack",
+    "com.github.push",
+    "io.meshery.provisioning",
+]
 
 
 def _events() -> list[dict]:
     rnd = random.Random(20261128)
     events = []
     for n in range(400):
-        event = {"specversion": "1.0", "id": f"id{n}", "source": rnd.choice(SOURCES), "type": rnd.choice(TYPES),
-                 "time": f"2026-11-{1 + n % 28:02d}T09:00:00Z"}
+        event = {
+            "specversion": "1.0",
+            "id": f"id{n}",
+            "source": rnd.choice(SOURCES),
+            "type": rnd.choice(TYPES),
+            "time": f"2026-11-{1 + n % 28:02d}T09:00:00Z",
+        }
         if rnd.random() < 0.85:
             event["severitynumber"] = rnd.choice([5, 9, 10, 11, 13, 17, 18, 19, 21])
         if rnd.random() < 0.7:
@@ -44,19 +75,38 @@ EVENTS = _events()
 @pytest.fixture(scope="module")
 def db() -> Iterator[sqlite3.Connection]:
     conn = sqlite3.connect(":memory:")
-    conn.execute("CREATE TABLE events (n INTEGER PRIMARY KEY, id TEXT, source TEXT, type TEXT, time TEXT, "
-                 "severitynumber INTEGER, category TEXT, subject TEXT)")
+    conn.execute(
+        "CREATE TABLE events (n INTEGER PRIMARY KEY, id TEXT, source TEXT, type TEXT, time TEXT, "
+        "severitynumber INTEGER, category TEXT, subject TEXT)"
+    )
     conn.executemany(
         "INSERT INTO events VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        [(n, e["id"], e["source"], e["type"], e["time"], e.get("severitynumber"), e.get("category"),
-          e.get("subject")) for n, e in enumerate(EVENTS)])
+        [
+            (
+                n,
+                e["id"],
+                e["source"],
+                e["type"],
+                e["time"],
+                e.get("severitynumber"),
+                e.get("category"),
+                e.get("subject"),
+            )
+            for n, e in enumerate(EVENTS)
+        ],
+    )
     yield conn
     conn.close()
 
 
 def _check(db: sqlite3.Connection, compiled: Filter) -> bool:
     pushdown = compiled.to_sql(COLUMNS)
-    rows = [n for (n,) in db.execute(f"SELECT n FROM events WHERE {pushdown.where} ORDER BY n", pushdown.params)]
+    rows = [
+        n
+        for (n,) in db.execute(
+            f"SELECT n FROM events WHERE {pushdown.where} ORDER BY n", pushdown.params
+        )
+    ]
     expected = [n for n, e in enumerate(EVENTS) if compiled.matches(e)]
     assert [n for n in rows if compiled.matches(EVENTS[n])] == expected
     if pushdown.exact:
@@ -147,8 +197,14 @@ def test_dialect_pushdown_equals_python(db: sqlite3.Connection, filters: object)
     assert _check(db, compile_subscription_filters(filters))
 
 
-@pytest.mark.parametrize("text", ["sev>=warning src:istio", "sev:error -type:io.meshery.notification",
-                                  "src:adapter src:server sev<notice"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "sev>=warning src:istio",
+        "sev:error -type:io.meshery.notification",
+        "src:adapter src:server sev<notice",
+    ],
+)
 def test_quick_filter_pushdown_equals_python(db: sqlite3.Connection, text: str) -> None:
     compiled = quick_filter(text).filter
     assert compiled is not None and _check(db, compiled)
@@ -156,25 +212,36 @@ def test_quick_filter_pushdown_equals_python(db: sqlite3.Connection, text: str) 
 
 def _boolean_expressions() -> st.SearchStrategy[str]:
     attribute = st.sampled_from(["severitynumber", "source", "category", "subject", "traceparent"])
-    literal = st.sampled_from(["13", "17", "'13'", "'audit'", "'system'", "''", "TRUE", "'x'", "'design/42'"])
+    literal = st.sampled_from(
+        ["13", "17", "'13'", "'audit'", "'system'", "''", "TRUE", "'x'", "'design/42'"]
+    )
     operand = st.one_of(attribute, literal)
-    comparison = st.tuples(operand, st.sampled_from(["=", "<>", "!=", "<", ">="]), operand).map(" ".join)
-    like = st.tuples(attribute, st.sampled_from(["", "NOT "]),
-                     st.sampled_from(["'urn:%'", "'%Istio%'", "'%_'", "'a\\_b%'", "'13'"])).map(
-        lambda t: f"{t[0]} {t[1]}LIKE {t[2]}")
-    member = st.tuples(attribute, st.sampled_from(["", "NOT "]), st.lists(literal, min_size=1, max_size=3)).map(
-        lambda t: f"{t[0]} {t[1]}IN ({', '.join(t[2])})")
+    comparison = st.tuples(operand, st.sampled_from(["=", "<>", "!=", "<", ">="]), operand).map(
+        " ".join
+    )
+    like = st.tuples(
+        attribute,
+        st.sampled_from(["", "NOT "]),
+        st.sampled_from(["'urn:%'", "'%Istio%'", "'%_'", "'a\\_b%'", "'13'"]),
+    ).map(lambda t: f"{t[0]} {t[1]}LIKE {t[2]}")
+    member = st.tuples(
+        attribute, st.sampled_from(["", "NOT "]), st.lists(literal, min_size=1, max_size=3)
+    ).map(lambda t: f"{t[0]} {t[1]}IN ({', '.join(t[2])})")
     exists = attribute.map(lambda a: f"EXISTS {a}")
     leaf = st.one_of(comparison, like, member, exists)
 
     def extend(inner: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
-        binary = st.tuples(inner, st.sampled_from(["AND", "OR", "XOR"]), inner).map(lambda t: f"({t[0]} {t[1]} {t[2]})")
+        binary = st.tuples(inner, st.sampled_from(["AND", "OR", "XOR"]), inner).map(
+            lambda t: f"({t[0]} {t[1]} {t[2]})"
+        )
         return st.one_of(binary, inner.map(lambda x: f"NOT ({x})"))
 
     return st.recursive(leaf, extend, max_leaves=6)
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(_boolean_expressions())
 def test_random_filters_pushdown_equals_python(db: sqlite3.Connection, expression: str) -> None:
     _check(db, compile_cesql(expression))

@@ -20,9 +20,14 @@ OP_ID = "00f067aa0ba902b7"
 
 
 def started(op_id: str = OP_ID, source: str = "urn:meshery:server:local") -> dict:
-    return {"specversion": "1.0", "id": f"op-{op_id}", "source": source,
-            "type": "io.meshery.operation.started", "severitytext": "INFO",
-            "data": {"summary": "Deploy design", "operation": {"id": op_id, "name": "Deploy design"}}}
+    return {
+        "specversion": "1.0",
+        "id": f"op-{op_id}",
+        "source": source,
+        "type": "io.meshery.operation.started",
+        "severitytext": "INFO",
+        "data": {"summary": "Deploy design", "operation": {"id": op_id, "name": "Deploy design"}},
+    }
 
 
 def bearer(secret: str) -> dict[str, str]:
@@ -38,8 +43,11 @@ async def secured(tmp_path):
 
 async def test_an_operation_started_with_a_producer_token_shows_its_user(secured) -> None:
     async with httpx.AsyncClient(base_url=secured.url, timeout=10) as client:
-        posted = await client.post("/api/events", json=[started()],
-                                   headers={"content-type": BATCH, **bearer("producer-secret")})
+        posted = await client.post(
+            "/api/events",
+            json=[started()],
+            headers={"content-type": BATCH, **bearer("producer-secret")},
+        )
         assert posted.status_code == 202, posted.text
         answer = await client.get(f"/api/operations/{OP_ID}", headers=bearer("viewer-secret-1"))
     assert answer.status_code == 200, answer.text
@@ -59,9 +67,14 @@ async def test_the_log_keeps_who_posted_each_event_and_each_change(tmp_path) -> 
     hub = await start_embedded(HubSettings(data_dir=tmp_path, bind="127.0.0.1:0", tokens=TOKENS))
     try:
         async with httpx.AsyncClient(base_url=hub.url, timeout=10) as client:
-            await client.post("/api/events", json=[make_event(1)],
-                              headers={"content-type": BATCH, **bearer("producer-secret")})
-            await client.post("/api/lifecycle/resolve", json={"refs": ["1"]}, headers=bearer("operator-secret"))
+            await client.post(
+                "/api/events",
+                json=[make_event(1)],
+                headers={"content-type": BATCH, **bearer("producer-secret")},
+            )
+            await client.post(
+                "/api/lifecycle/resolve", json={"refs": ["1"]}, headers=bearer("operator-secret")
+            )
     finally:
         await hub.stop()
     with sqlite3.connect(tmp_path / "hub.sqlite3") as conn:
@@ -71,18 +84,29 @@ async def test_the_log_keeps_who_posted_each_event_and_each_change(tmp_path) -> 
 
 async def test_a_log_written_without_actors_gains_the_column(tmp_path) -> None:
     with sqlite3.connect(tmp_path / "hub.sqlite3") as conn:
-        conn.execute("CREATE TABLE log (seq INTEGER PRIMARY KEY, source TEXT NOT NULL,"
-                     " id TEXT NOT NULL, body BLOB NOT NULL)")
+        conn.execute(
+            "CREATE TABLE log (seq INTEGER PRIMARY KEY, source TEXT NOT NULL,"
+            " id TEXT NOT NULL, body BLOB NOT NULL)"
+        )
         conn.execute("CREATE UNIQUE INDEX log_key ON log(source, id)")
-        conn.execute("INSERT INTO log VALUES (1, 's', 'old', ?)",
-                     (b'{"specversion":"1.0","id":"old","source":"s","type":"t","cursor":"0000000000000001"}',))
+        conn.execute(
+            "INSERT INTO log VALUES (1, 's', 'old', ?)",
+            (
+                b'{"specversion":"1.0","id":"old","source":"s","type":"t","cursor":"0000000000000001"}',
+            ),
+        )
     hub = await start_embedded(HubSettings(data_dir=tmp_path, bind="127.0.0.1:0"))
     try:
         async with httpx.AsyncClient(base_url=hub.url, timeout=10) as client:
-            posted = await client.post("/api/events", json=[make_event(2)], headers={"content-type": BATCH})
+            posted = await client.post(
+                "/api/events", json=[make_event(2)], headers={"content-type": BATCH}
+            )
             assert posted.json()["cursors"] == ["0000000000000002"]
             assert (await client.get("/api/events/s%23old")).status_code == 200
     finally:
         await hub.stop()
     with sqlite3.connect(tmp_path / "hub.sqlite3") as conn:
-        assert conn.execute("SELECT seq, actor FROM log ORDER BY seq").fetchall() == [(1, None), (2, "anonymous")]
+        assert conn.execute("SELECT seq, actor FROM log ORDER BY seq").fetchall() == [
+            (1, None),
+            (2, "anonymous"),
+        ]

@@ -24,19 +24,28 @@ def list_events(hub: HubProcess, **params: str) -> list[dict]:
 
 
 async def stream_first(hub: HubProcess, count: int, since: str = "0") -> list[dict]:
-    async with websockets.connect(f"{hub.ws_url}/api/stream?since={since}",
-                                  subprotocols=["cloudevents.json"]) as ws:
+    async with websockets.connect(
+        f"{hub.ws_url}/api/stream?since={since}", subprotocols=["cloudevents.json"]
+    ) as ws:
         assert ws.subprotocol == "cloudevents.json"
         return [json.loads(await asyncio.wait_for(ws.recv(), 10)) for _ in range(count)]
 
 
 def test_each_mode_is_stored_and_read_back_by_list_and_stream(hub: HubProcess) -> None:
     structured = post_structured(hub.url, make_event(1, severitytext="warn"))
-    binary = httpx.post(hub.url + "/api/events", content=b'{"summary": "binary \xc3\xa9"}', headers={
-        "content-type": "application/json", "ce-specversion": "1.0", "ce-id": "evt-%C3%A9",
-        "ce-source": "urn:meshery:adapter:linkerd", "ce-type": "io.meshery.x",
-        "ce-severitytext": "CRITICAL", "ce-correlationid": "req%2042",
-    })
+    binary = httpx.post(
+        hub.url + "/api/events",
+        content=b'{"summary": "binary \xc3\xa9"}',
+        headers={
+            "content-type": "application/json",
+            "ce-specversion": "1.0",
+            "ce-id": "evt-%C3%A9",
+            "ce-source": "urn:meshery:adapter:linkerd",
+            "ce-type": "io.meshery.x",
+            "ce-severitytext": "CRITICAL",
+            "ce-correlationid": "req%2042",
+        },
+    )
     batch = post_batch(hub.url, [make_event(3), make_event(4, severitytext="info")])
 
     assert [r.status_code for r in (structured, binary, batch)] == [202, 202, 202]
@@ -44,8 +53,12 @@ def test_each_mode_is_stored_and_read_back_by_list_and_stream(hub: HubProcess) -
     assert batch.json()["cursors"] == ["0000000000000003", "0000000000000004"]
 
     items = list_events(hub)
-    assert [i["cursor"] for i in items] == ["0000000000000004", "0000000000000003",
-                                           "0000000000000002", "0000000000000001"]
+    assert [i["cursor"] for i in items] == [
+        "0000000000000004",
+        "0000000000000003",
+        "0000000000000002",
+        "0000000000000001",
+    ]
     by_id = {i["event"]["id"]: i for i in items}
     linkerd = by_id["evt-é"]["event"]
     assert linkerd["data"] == {"summary": "binary é"}
@@ -64,8 +77,11 @@ def test_duplicate_is_stored_once_and_answered_with_the_first_cursor(hub: HubPro
     first = post_structured(hub.url, make_event(1)).json()
     again = post_batch(hub.url, [make_event(2), make_event(1), make_event(2)]).json()
 
-    assert again == {"accepted": 1, "duplicates": 2,
-                     "cursors": ["0000000000000002", first["cursors"][0], "0000000000000002"]}
+    assert again == {
+        "accepted": 1,
+        "duplicates": 2,
+        "cursors": ["0000000000000002", first["cursors"][0], "0000000000000002"],
+    }
     assert len(list_events(hub)) == 2
 
 
@@ -77,17 +93,36 @@ def test_producer_time_is_kept_and_cursor_overwritten(hub: HubProcess) -> None:
 
 
 BAD_INPUTS = {
-    "missing id": (STRUCTURED, {}, {k: v for k, v in make_event(1).items() if k != "id"}, 400, "notifycenter-1001"),
+    "missing id": (
+        STRUCTURED,
+        {},
+        {k: v for k, v in make_event(1).items() if k != "id"},
+        400,
+        "notifycenter-1001",
+    ),
     "specversion 2.0": (STRUCTURED, {}, make_event(1, specversion="2.0"), 400, "notifycenter-1002"),
-    "unknown severity": (STRUCTURED, {}, make_event(1, severitytext="loud"), 400, "notifycenter-1004"),
-    "forged lifecycle event": (STRUCTURED, {}, make_event(1, type="io.meshery.notification.ack"), 400,
-                               "notifycenter-1119"),
+    "unknown severity": (
+        STRUCTURED,
+        {},
+        make_event(1, severitytext="loud"),
+        400,
+        "notifycenter-1004",
+    ),
+    "forged lifecycle event": (
+        STRUCTURED,
+        {},
+        make_event(1, type="io.meshery.notification.ack"),
+        400,
+        "notifycenter-1119",
+    ),
 }
 
 
 def test_bad_structured_and_batched_input_is_refused_and_nothing_stored(hub: HubProcess) -> None:
     for name, (ctype, headers, body, status, code) in BAD_INPUTS.items():
-        response = httpx.post(hub.url + "/api/events", json=body, headers={"content-type": ctype, **headers})
+        response = httpx.post(
+            hub.url + "/api/events", json=body, headers={"content-type": ctype, **headers}
+        )
         assert (response.status_code, response.json()["code"]) == (status, code), name
         assert response.json()["suggestedRemediation"], name
 
@@ -95,25 +130,40 @@ def test_bad_structured_and_batched_input_is_refused_and_nothing_stored(hub: Hub
     assert batch.status_code == 400
     assert batch.json()["code"] == "notifycenter-1004" and batch.json()["index"] == 1
 
-    invalid_json = httpx.post(hub.url + "/api/events", content=b'{"specversion": "1.0",',
-                              headers={"content-type": STRUCTURED})
+    invalid_json = httpx.post(
+        hub.url + "/api/events",
+        content=b'{"specversion": "1.0",',
+        headers={"content-type": STRUCTURED},
+    )
     assert (invalid_json.status_code, invalid_json.json()["code"]) == (400, "notifycenter-1007")
 
-    unknown_type = httpx.post(hub.url + "/api/events", content=b"hello", headers={"content-type": "text/plain"})
+    unknown_type = httpx.post(
+        hub.url + "/api/events", content=b"hello", headers={"content-type": "text/plain"}
+    )
     assert (unknown_type.status_code, unknown_type.json()["code"]) == (415, "notifycenter-1101")
 
     oversized = post_structured(hub.url, make_event(9, data={"details": "x" * (70 << 10)}))
     assert (oversized.status_code, oversized.json()["code"]) == (413, "notifycenter-1009")
-    too_big_request = post_batch(hub.url, [make_event(i, data={"d": "x" * 30000}) for i in range(40)])
-    assert (too_big_request.status_code, too_big_request.json()["code"]) == (413, "notifycenter-1009")
+    too_big_request = post_batch(
+        hub.url, [make_event(i, data={"d": "x" * 30000}) for i in range(40)]
+    )
+    assert (too_big_request.status_code, too_big_request.json()["code"]) == (
+        413,
+        "notifycenter-1009",
+    )
 
     assert list_events(hub) == []
     assert httpx.get(hub.url + "/healthz").json()["last_cursor"] == "0000000000000000"
 
 
 def binary_headers(**overrides: str) -> dict[str, str]:
-    headers = {"content-type": "application/json", "ce-specversion": "1.0", "ce-id": "b-1",
-               "ce-source": "urn:meshery:adapter:istio", "ce-type": "io.meshery.x"}
+    headers = {
+        "content-type": "application/json",
+        "ce-specversion": "1.0",
+        "ce-id": "b-1",
+        "ce-source": "urn:meshery:adapter:istio",
+        "ce-type": "io.meshery.x",
+    }
     headers.update(overrides)
     return headers
 
@@ -123,7 +173,10 @@ def test_bad_binary_headers_are_refused(hub: HubProcess) -> None:
         "ce-trace-id": (binary_headers(**{"ce-trace-id": "abc"}), "notifycenter-1003"),
         "ce-data": (binary_headers(**{"ce-data": "x"}), "notifycenter-1003"),
         "invalid utf-8": (binary_headers(**{"ce-subject": "caf%C3%28"}), "notifycenter-1008"),
-        "missing id": ({k: v for k, v in binary_headers().items() if k != "ce-id"}, "notifycenter-1001"),
+        "missing id": (
+            {k: v for k, v in binary_headers().items() if k != "ce-id"},
+            "notifycenter-1001",
+        ),
     }
     for name, (headers, code) in cases.items():
         response = httpx.post(hub.url + "/api/events", content=b"{}", headers=headers)

@@ -51,7 +51,10 @@ async def test_ack_with_comment_and_duration_is_recorded_with_history(client) ->
     until = datetime.fromisoformat(item["until"].replace("Z", "+00:00"))
     assert timedelta(hours=1, minutes=59) < until - datetime.now(UTC) <= timedelta(hours=2)
     (entry,) = item["history"]
-    assert entry["type"] == "io.meshery.notification.ack" and entry["cursor"] == acked.json()["cursors"][0]
+    assert (
+        entry["type"] == "io.meshery.notification.ack"
+        and entry["cursor"] == acked.json()["cursors"][0]
+    )
     assert entry["data"]["actor"] == "anonymous" and entry["data"]["comment"] == "on it"
 
 
@@ -90,8 +93,15 @@ async def test_resolve_reopen_archive_and_read_unread(client) -> None:
 
 
 async def test_bulk_by_filter_changes_only_matching_notifications_and_skips_audit(client) -> None:
-    await post(client, [make_event(1), make_event(2, severitytext="warn"),
-                        make_event(3, severitytext="debug"), make_event(4, category="audit")])
+    await post(
+        client,
+        [
+            make_event(1),
+            make_event(2, severitytext="warn"),
+            make_event(3, severitytext="debug"),
+            make_event(4, category="audit"),
+        ],
+    )
     by_filter = await change(client, "ack", filter={"bucket": "errors"}, comment="bulk")
     assert by_filter.json()["changed"] == 1
     audit = await change(client, "ack", filter={"bucket": "audit"})
@@ -99,7 +109,9 @@ async def test_bulk_by_filter_changes_only_matching_notifications_and_skips_audi
     cesql = await change(client, "resolve", filter={"filter": "severitynumber >= 13"})
     assert cesql.json()["changed"] == 2
     assert await cursors(client, status="resolved", severity="warning") == [
-        "0000000000000002", "0000000000000001"]
+        "0000000000000002",
+        "0000000000000001",
+    ]
 
 
 async def test_unknown_ref_changes_nothing_and_bad_requests_are_refused(client) -> None:
@@ -111,7 +123,12 @@ async def test_unknown_ref_changes_nothing_and_bad_requests_are_refused(client) 
 
     bad_verb = await change(client, "snooze", refs=[cursor])
     assert (bad_verb.status_code, bad_verb.json()["code"]) == (404, "notifycenter-1116")
-    for body in ({}, {"refs": [cursor], "filter": {}}, {"refs": "x"}, {"refs": [cursor], "until": "soon"}):
+    for body in (
+        {},
+        {"refs": [cursor], "filter": {}},
+        {"refs": "x"},
+        {"refs": [cursor], "until": "soon"},
+    ):
         response = await change(client, "ack", **body)
         assert (response.status_code, response.json()["code"]) == (400, "notifycenter-1110"), body
 

@@ -37,8 +37,11 @@ class Recorder:
 
 async def test_concurrent_appends_share_commits_and_all_get_their_cursors(tmp_path) -> None:
     published: list[int] = []
-    log = SqliteLog(tmp_path / "hub.sqlite3", [EventIndex()],
-                    on_commit=lambda entries: published.extend(e.seq for e in entries))
+    log = SqliteLog(
+        tmp_path / "hub.sqlite3",
+        [EventIndex()],
+        on_commit=lambda entries: published.extend(e.seq for e in entries),
+    )
     await log.open()
     try:
         results = await asyncio.gather(*(log.append(events(f"{r}-a", f"{r}-b")) for r in range(50)))
@@ -55,12 +58,18 @@ async def test_a_failing_job_leaves_no_trace_and_the_others_commit(tmp_path) -> 
     log = SqliteLog(tmp_path / "hub.sqlite3", [EventIndex(), recorder])
     await log.open()
     try:
-        good, bad, after = await asyncio.gather(log.append(events(1, 2)), log.append(events(3, "poison")),
-                                                log.append(events(4)), return_exceptions=True)
+        good, bad, after = await asyncio.gather(
+            log.append(events(1, 2)),
+            log.append(events(3, "poison")),
+            log.append(events(4)),
+            return_exceptions=True,
+        )
         assert isinstance(bad, ValueError)
         assert good.cursors == ["0000000000000001", "0000000000000002"]
         assert after.cursors == ["0000000000000003"]  # no gap where the failed job was
-        rows = await log.read(lambda conn: conn.execute("SELECT id FROM log ORDER BY seq").fetchall())
+        rows = await log.read(
+            lambda conn: conn.execute("SELECT id FROM log ORDER BY seq").fetchall()
+        )
         assert [r[0] for r in rows] == ["evt-1", "evt-2", "evt-4"]
         assert recorder.seen == [1, 2, 3]
     finally:
@@ -99,8 +108,12 @@ async def test_duplicates_within_one_call_are_answered_per_event(tmp_path) -> No
     await log.open()
     try:
         result = await log.append(events(1, 1, 2, 1))
-        assert result.cursors == ["0000000000000001", "0000000000000001", "0000000000000002",
-                                  "0000000000000001"]
+        assert result.cursors == [
+            "0000000000000001",
+            "0000000000000001",
+            "0000000000000002",
+            "0000000000000001",
+        ]
         assert (result.accepted, result.duplicates) == (2, 2)
     finally:
         await log.close()

@@ -14,9 +14,14 @@ from tests.hubprocess import BATCH, make_event
 
 async def test_metrics_count_accepted_duplicate_and_rejected(embedded_hub) -> None:
     async with httpx.AsyncClient(base_url=embedded_hub.url) as client:
-        await client.post("/api/events", json=[make_event(1), make_event(1), make_event(2)],
-                          headers={"content-type": BATCH})
-        await client.post("/api/events", json=[make_event(3, specversion="0.3")], headers={"content-type": BATCH})
+        await client.post(
+            "/api/events",
+            json=[make_event(1), make_event(1), make_event(2)],
+            headers={"content-type": BATCH},
+        )
+        await client.post(
+            "/api/events", json=[make_event(3, specversion="0.3")], headers={"content-type": BATCH}
+        )
         text = (await client.get("/metrics")).text
 
     def value(name: str) -> float:
@@ -34,7 +39,9 @@ async def test_metrics_count_accepted_duplicate_and_rejected(embedded_hub) -> No
 
 async def test_openapi_documents_every_route(tmp_path) -> None:
     app = create_app(HubSettings(data_dir=tmp_path))
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://hub") as client:
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://hub"
+    ) as client:
         paths = (await client.get("/openapi.json")).json()["paths"]  # no lifespan: no log opened
     for route in app.routes:
         path = re.sub(r"\{(\w+):\w+\}", r"{\1}", route.path)

@@ -24,20 +24,32 @@ def corpus() -> list[dict]:
     events = []
     for n in range(60):
         severity = ["error", "warning", "info", "debug", "critical", "success"][n % 6]
-        source = ["urn:meshery:adapter:istio", "urn:meshery:adapter:linkerd", "urn:meshery:server"][n % 3]
-        extra: dict = {"severitytext": severity, "type": f"io.meshery.{['provision', 'deploy'][n % 2]}.x"}
+        source = ["urn:meshery:adapter:istio", "urn:meshery:adapter:linkerd", "urn:meshery:server"][
+            n % 3
+        ]
+        extra: dict = {
+            "severitytext": severity,
+            "type": f"io.meshery.{['provision', 'deploy'][n % 2]}.x",
+        }
         if n % 5 == 0:
             extra["traceparent"] = f"00-{TRACE}-{[ROOT, CHILD, OTHER][n % 3]}-01"
         if n % 7 == 0:
             extra["category"] = "audit"
         if n % 4 == 0:
             extra["subject"] = f"cluster-{n % 3}"
-        extra["data"] = {"summary": f"Timeout talking to API #{n}" if n % 3 == 0 else f"Deployed {n}",
-                         "error": {"code": f"meshery-{1000 + n % 4}"}}
+        extra["data"] = {
+            "summary": f"Timeout talking to API #{n}" if n % 3 == 0 else f"Deployed {n}",
+            "error": {"code": f"meshery-{1000 + n % 4}"},
+        }
         events.append(make_event(n, source=source, **extra))
-    events.append(make_event("op-child", traceparent=f"00-{TRACE}-{CHILD}-01",
-                             type="io.meshery.operation.started",
-                             data={"operation": {"id": CHILD, "parent": ROOT, "name": "child"}}))
+    events.append(
+        make_event(
+            "op-child",
+            traceparent=f"00-{TRACE}-{CHILD}-01",
+            type="io.meshery.operation.started",
+            data={"operation": {"id": CHILD, "parent": ROOT, "name": "child"}},
+        )
+    )
     return events
 
 
@@ -61,34 +73,54 @@ def expected(predicate) -> list[str]:
 
 
 async def test_simple_filters(client) -> None:
-    sev = lambda e: e["severitynumber"]
-    audit = lambda e: e["severitytext"] == "DEBUG" or e.get("category") == "audit"
-    assert await ids(client, bucket="errors", limit="1000") == expected(lambda e: sev(e) >= 17 and not audit(e))
+    def sev(e):
+        return e["severitynumber"]
+
+    def audit(e):
+        return e["severitytext"] == "DEBUG" or e.get("category") == "audit"
+
+    assert await ids(client, bucket="errors", limit="1000") == expected(
+        lambda e: sev(e) >= 17 and not audit(e)
+    )
     assert await ids(client, bucket="audit,warnings", limit="1000") == expected(
-        lambda e: audit(e) or (sev(e) == 13))
+        lambda e: audit(e) or (sev(e) == 13)
+    )
     assert await ids(client, severity="warn", limit="1000") == expected(lambda e: sev(e) >= 13)
     assert await ids(client, source="urn:meshery:adapter:", limit="1000") == expected(
-        lambda e: e["source"].startswith("urn:meshery:adapter:"))
+        lambda e: e["source"].startswith("urn:meshery:adapter:")
+    )
     assert await ids(client, type="io.meshery.deploy", limit="1000") == expected(
-        lambda e: e["type"].startswith("io.meshery.deploy"))
+        lambda e: e["type"].startswith("io.meshery.deploy")
+    )
     assert await ids(client, q="TIMEOUT talking", limit="1000") == expected(
-        lambda e: "timeout talking" in e["data"].get("summary", "").lower())
+        lambda e: "timeout talking" in e["data"].get("summary", "").lower()
+    )
     assert await ids(client, q="meshery-1003", limit="1000") == expected(
-        lambda e: e["data"].get("error", {}).get("code") == "meshery-1003")
-    assert await ids(client, q="cluster-2", limit="1000") == expected(lambda e: e.get("subject") == "cluster-2")
+        lambda e: e["data"].get("error", {}).get("code") == "meshery-1003"
+    )
+    assert await ids(client, q="cluster-2", limit="1000") == expected(
+        lambda e: e.get("subject") == "cluster-2"
+    )
 
 
 async def test_operation_and_its_tree(client) -> None:
-    span = lambda e: (e.get("traceparent") or "---").split("-")[2]
+    def span(e):
+        return (e.get("traceparent") or "---").split("-")[2]
+
     assert await ids(client, operation=ROOT, limit="1000") == expected(lambda e: span(e) == ROOT)
     assert await ids(client, operation=ROOT, operation_tree="1", limit="1000") == expected(
-        lambda e: span(e) in (ROOT, CHILD))
+        lambda e: span(e) in (ROOT, CHILD)
+    )
 
 
 async def test_pagination_walks_every_event_once_newest_first(client) -> None:
     seen, before = [], None
     while True:
-        page = (await client.get("/api/events", params={"limit": "7", **({"before": before} if before else {})})).json()
+        page = (
+            await client.get(
+                "/api/events", params={"limit": "7", **({"before": before} if before else {})}
+            )
+        ).json()
         seen += [item["cursor"] for item in page["items"]]
         before = page["next"]
         if before is None:
@@ -99,10 +131,12 @@ async def test_pagination_walks_every_event_once_newest_first(client) -> None:
 
 
 async def test_cesql_and_subscription_filters(client) -> None:
-    assert await ids(client, filter="severitynumber >= 17 AND source LIKE '%linkerd'", limit="1000") == expected(
-        lambda e: e["severitynumber"] >= 17 and e["source"].endswith("linkerd"))
-    assert await ids(client, filters='[{"prefix": {"type": "io.meshery.provision"}}]', limit="1000") == expected(
-        lambda e: e["type"].startswith("io.meshery.provision"))
+    assert await ids(
+        client, filter="severitynumber >= 17 AND source LIKE '%linkerd'", limit="1000"
+    ) == expected(lambda e: e["severitynumber"] >= 17 and e["source"].endswith("linkerd"))
+    assert await ids(
+        client, filters='[{"prefix": {"type": "io.meshery.provision"}}]', limit="1000"
+    ) == expected(lambda e: e["type"].startswith("io.meshery.provision"))
     bad = await client.get("/api/events", params={"filter": "severitynumber >>= 3"})
     assert bad.status_code == 400 and bad.json()["code"].startswith("notifycenter-")
 
@@ -128,8 +162,12 @@ async def test_results_are_identical_with_and_without_push_down(tmp_path) -> Non
         for expression in EXPRESSIONS:
             for limit in ("5", "1000"):
                 query = parse_query(QueryParams({"filter": expression, "limit": limit}).getlist)
-                pushed = await log.read(lambda conn, q=query: list_events(conn, q, now, pushdown=True))
-                python = await log.read(lambda conn, q=query: list_events(conn, q, now, pushdown=False))
+                pushed = await log.read(
+                    lambda conn, q=query: list_events(conn, q, now, pushdown=True)
+                )
+                python = await log.read(
+                    lambda conn, q=query: list_events(conn, q, now, pushdown=False)
+                )
                 assert pushed == python, expression
                 assert pushed["items"] or limit == "5", expression
     finally:

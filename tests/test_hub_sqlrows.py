@@ -22,7 +22,9 @@ def test_the_tail_clause_applies_to_every_row_and_nothing_is_a_no_op() -> None:
     conn.execute("CREATE TABLE t (a INTEGER PRIMARY KEY, b TEXT)")
     insert_rows(conn, "INSERT INTO t (a, b)", [])
     insert_rows(conn, "INSERT INTO t (a, b)", [(1, "first")])
-    insert_rows(conn, "INSERT INTO t (a, b)", [(1, "again"), (2, "second")], " ON CONFLICT (a) DO NOTHING")
+    insert_rows(
+        conn, "INSERT INTO t (a, b)", [(1, "again"), (2, "second")], " ON CONFLICT (a) DO NOTHING"
+    )
     assert conn.execute("SELECT a, b FROM t ORDER BY a").fetchall() == [(1, "first"), (2, "second")]
 
 

@@ -27,8 +27,12 @@ async def test_replay_then_live_has_no_gap_and_no_duplicate(hub: HubProcess) -> 
     async with httpx.AsyncClient(base_url=hub.url, timeout=30) as client:
         async with websockets.connect(f"{hub.ws_url}/api/stream?since=0", subprotocols=SUB) as ws:
             # Events keep arriving while the subscriber is still replaying the first 3,000.
-            writer = asyncio.gather(*(post_async(client, [make_event(f"live-{b}-{k}") for k in range(50)])
-                                      for b in range(20)))
+            writer = asyncio.gather(
+                *(
+                    post_async(client, [make_event(f"live-{b}-{k}") for k in range(50)])
+                    for b in range(20)
+                )
+            )
             received = await receive(ws, 4000)
             await writer
             with_extra = asyncio.wait_for(ws.recv(), 0.5)
@@ -48,7 +52,7 @@ async def test_resubscriber_gets_exactly_what_it_missed_in_order(hub: HubProcess
         last = (await receive(ws, 10))[-1]["cursor"]
     missed = [make_event(f"missed-{n}") for n in range(1000)]
     for start in range(0, 1000, 100):
-        post_batch(hub.url, missed[start:start + 100])
+        post_batch(hub.url, missed[start : start + 100])
     async with websockets.connect(f"{hub.ws_url}/api/stream?since={last}", subprotocols=SUB) as ws:
         again = await receive(ws, 1000)
         post_batch(hub.url, [make_event("after")])
@@ -69,12 +73,16 @@ async def test_live_only_without_since_and_filters_apply(hub: HubProcess) -> Non
 
 
 async def test_subscriber_that_stops_reading_is_closed_1013_and_resumes_without_loss(
-        hub_factory) -> None:
+    hub_factory,
+) -> None:
     hub = hub_factory(extra_args=["--send-queue", "50"])
-    async with websockets.connect(f"{hub.ws_url}/api/stream?since=0", subprotocols=SUB,
-                                  max_queue=1) as ws:
+    async with websockets.connect(
+        f"{hub.ws_url}/api/stream?since=0", subprotocols=SUB, max_queue=1
+    ) as ws:
         for start in range(0, 20000, 500):
-            post_batch(hub.url, [make_event(f"{start}-{k}", data={"pad": "x" * 400}) for k in range(500)])
+            post_batch(
+                hub.url, [make_event(f"{start}-{k}", data={"pad": "x" * 400}) for k in range(500)]
+            )
         received: list[dict] = []
         try:
             while True:
@@ -90,16 +98,30 @@ async def test_subscriber_that_stops_reading_is_closed_1013_and_resumes_without_
 
 
 async def test_an_ack_with_comment_reaches_the_other_client_with_actor(hub_factory) -> None:
-    hub = hub_factory(tokens={"admin-token-1": ("root", "admin"), "alice-token-1": ("alice", "operator"),
-                              "bob-token-12": ("bob", "viewer")})
-    async with websockets.connect(f"{hub.ws_url}/api/stream", subprotocols=SUB,
-                                  additional_headers={"authorization": "Bearer bob-token-12"}) as bob:
+    hub = hub_factory(
+        tokens={
+            "admin-token-1": ("root", "admin"),
+            "alice-token-1": ("alice", "operator"),
+            "bob-token-12": ("bob", "viewer"),
+        }
+    )
+    async with websockets.connect(
+        f"{hub.ws_url}/api/stream",
+        subprotocols=SUB,
+        additional_headers={"authorization": "Bearer bob-token-12"},
+    ) as bob:
         async with httpx.AsyncClient(base_url=hub.url) as client:
-            posted = await client.post("/api/events", json=[make_event(1)],
-                                       headers={"content-type": BATCH, "authorization": "Bearer admin-token-1"})
+            posted = await client.post(
+                "/api/events",
+                json=[make_event(1)],
+                headers={"content-type": BATCH, "authorization": "Bearer admin-token-1"},
+            )
             cursor = posted.json()["cursors"][0]
-            acked = await client.post("/api/lifecycle/ack", json={"refs": [cursor], "comment": "on it"},
-                                      headers={"authorization": "Bearer alice-token-1"})
+            acked = await client.post(
+                "/api/lifecycle/ack",
+                json={"refs": [cursor], "comment": "on it"},
+                headers={"authorization": "Bearer alice-token-1"},
+            )
         assert acked.status_code == 200 and acked.json()["changed"] == 1
         notification, ack = await receive(bob, 2)
     assert notification["cursor"] == cursor

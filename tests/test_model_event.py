@@ -5,7 +5,12 @@ from notifycenter.model.event import bucket_of_event, describe, span_ids, valida
 
 
 def event(**over):
-    base = {"specversion": "1.0", "id": "e1", "source": "urn:meshery:adapter:istio", "type": "io.meshery.x"}
+    base = {
+        "specversion": "1.0",
+        "id": "e1",
+        "source": "urn:meshery:adapter:istio",
+        "type": "io.meshery.x",
+    }
     base.update(over)
     return {k: v for k, v in base.items() if v is not ...}
 
@@ -45,7 +50,9 @@ def test_time_and_traceparent_formats():
     assert code_of(event(time="2026-13-40T09:00:00Z")) == "notifycenter-1005"
     good = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
     assert span_ids(validate_event(event(traceparent=good))) == (
-        "4bf92f3577b34da6a3ce929d0e0e4736", "00f067aa0ba902b7")
+        "4bf92f3577b34da6a3ce929d0e0e4736",
+        "00f067aa0ba902b7",
+    )
     for bad in ["00-abc-def-01", "00-" + "0" * 32 + "-00f067aa0ba902b7-01", good.upper()]:
         assert code_of(event(traceparent=bad)) == "notifycenter-1006"
 
@@ -80,13 +87,25 @@ CANONICAL = {
     "data",
     [
         {"error": dict(CANONICAL)},
-        {"errorCode": "meshery-istio-1002", "ProbableCause": "istioctl is not installed",
-         "SuggestedRemediation": ["Install istioctl", "Add its folder to PATH"]},
-        {"Code": "meshery-istio-1002", "ProbableCause": ["istioctl is not installed"],
-         "SuggestedRemediation": ["Install istioctl", "Add its folder to PATH"]},
-        {"metadata": {"error": {"Code": "meshery-istio-1002",
-                                "ProbableCause": ["istioctl is not installed"],
-                                "SuggestedRemediation": ["Install istioctl", "Add its folder to PATH"]}}},
+        {
+            "errorCode": "meshery-istio-1002",
+            "ProbableCause": "istioctl is not installed",
+            "SuggestedRemediation": ["Install istioctl", "Add its folder to PATH"],
+        },
+        {
+            "Code": "meshery-istio-1002",
+            "ProbableCause": ["istioctl is not installed"],
+            "SuggestedRemediation": ["Install istioctl", "Add its folder to PATH"],
+        },
+        {
+            "metadata": {
+                "error": {
+                    "Code": "meshery-istio-1002",
+                    "ProbableCause": ["istioctl is not installed"],
+                    "SuggestedRemediation": ["Install istioctl", "Add its folder to PATH"],
+                }
+            }
+        },
     ],
     ids=["canonical", "seed", "meshkit", "meshery-metadata"],
 )
@@ -107,7 +126,9 @@ def test_bad_error_payload_is_rejected():
 def test_describe_falls_back_sensibly():
     assert describe(validate_event(event(subject="design-1"))).summary == "design-1"
     assert describe(validate_event(event())).summary == "io.meshery.x"
-    meshkit = validate_event(event(data={"error": {"ShortDescription": "short", "LongDescription": ["long"]}}))
+    meshkit = validate_event(
+        event(data={"error": {"ShortDescription": "short", "LongDescription": ["long"]}})
+    )
     assert (describe(meshkit).summary, describe(meshkit).details) == ("short", "long")
 
 

@@ -1,11 +1,17 @@
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
-from notifycenter.model.lifecycle import (
-    LifecycleState, Status, Verb, format_time, lifecycle_event, parse_duration, read_lifecycle_event,
-)
 from notifycenter.model.event import validate_event
+from notifycenter.model.lifecycle import (
+    LifecycleState,
+    Status,
+    Verb,
+    format_time,
+    lifecycle_event,
+    parse_duration,
+    read_lifecycle_event,
+)
 
-NOW = datetime(2026, 11, 28, 9, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 28, 9, 0, tzinfo=UTC)
 AT = format_time(NOW)
 
 
@@ -35,12 +41,25 @@ def test_an_ack_lapses_at_until():
 
 
 def test_lifecycle_events_are_valid_cloudevents_and_read_back():
-    raw = lifecycle_event(Verb.ACK, "urn:meshery:adapter:istio", "e1", actor="alice",
-                          hub_source="urn:notifycenter:hub", event_id="l1", at=AT, comment="mine")
+    raw = lifecycle_event(
+        Verb.ACK,
+        "urn:meshery:adapter:istio",
+        "e1",
+        actor="alice",
+        hub_source="urn:notifycenter:hub",
+        event_id="l1",
+        at=AT,
+        comment="mine",
+    )
     stored = validate_event(raw)
     assert stored["type"] == "io.meshery.notification.ack"
     change = read_lifecycle_event(stored)
-    assert (change.verb, change.target_id, change.actor, change.comment) == (Verb.ACK, "e1", "alice", "mine")
+    assert (change.verb, change.target_id, change.actor, change.comment) == (
+        Verb.ACK,
+        "e1",
+        "alice",
+        "mine",
+    )
     assert read_lifecycle_event({"type": "io.meshery.notification.bogus", "data": {}}) is None
     assert read_lifecycle_event({"type": "io.meshery.x"}) is None
 

@@ -31,7 +31,8 @@ def test_unsafe_ranges_match_the_unicode_database():
 
     listed = {cp for low, high in UNSAFE_RANGES for cp in range(low, high + 1)}
     expected = {
-        cp for cp in range(sys.maxunicode + 1)
+        cp
+        for cp in range(sys.maxunicode + 1)
         if unicodedata.category(chr(cp)) in ("Cc", "Cf", "Co") and chr(cp) not in "\n\t"
     }
     missing = expected - listed

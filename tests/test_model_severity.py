@@ -2,18 +2,33 @@ import pytest
 
 from notifycenter.model.errors import NotifyError
 from notifycenter.model.severity import (
-    Bucket, Severity, bucket_of, is_managed, parse_severity, severity_from_number,
+    Bucket,
+    Severity,
+    bucket_of,
+    is_managed,
+    parse_severity,
+    severity_from_number,
 )
 
 
 @pytest.mark.parametrize(
     "text, expected",
     [
-        ("EMERGENCY", Severity.EMERGENCY), ("emerg", Severity.EMERGENCY), ("Panic", Severity.EMERGENCY),
-        ("alert", Severity.ALERT), ("CRIT", Severity.CRITICAL), ("fatal", Severity.CRITICAL),
-        ("Err", Severity.ERROR), ("error", Severity.ERROR), ("WARN", Severity.WARNING),
-        ("warning", Severity.WARNING), ("notice", Severity.NOTICE), ("Informational", Severity.INFO),
-        ("info", Severity.INFO), ("debug", Severity.DEBUG), ("success", Severity.SUCCESS),
+        ("EMERGENCY", Severity.EMERGENCY),
+        ("emerg", Severity.EMERGENCY),
+        ("Panic", Severity.EMERGENCY),
+        ("alert", Severity.ALERT),
+        ("CRIT", Severity.CRITICAL),
+        ("fatal", Severity.CRITICAL),
+        ("Err", Severity.ERROR),
+        ("error", Severity.ERROR),
+        ("WARN", Severity.WARNING),
+        ("warning", Severity.WARNING),
+        ("notice", Severity.NOTICE),
+        ("Informational", Severity.INFO),
+        ("info", Severity.INFO),
+        ("debug", Severity.DEBUG),
+        ("success", Severity.SUCCESS),
         (" ERROR ", Severity.ERROR),
     ],
 )

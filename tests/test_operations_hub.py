@@ -46,7 +46,9 @@ def listing(hub: HubProcess, **params: str) -> list[dict[str, Any]]:
     return answer.json()["items"]
 
 
-def test_three_levels_across_two_processes(hub: HubProcess, emitter: Emitter, tmp_path: Path) -> None:
+def test_three_levels_across_two_processes(
+    hub: HubProcess, emitter: Emitter, tmp_path: Path
+) -> None:
     with emitter.operation("Deploy design", subject="design/bookinfo") as root:
         assert emitter.flush(10)
         assert tree(hub, root.id)["state"] == "running"
@@ -60,8 +62,19 @@ def test_three_levels_across_two_processes(hub: HubProcess, emitter: Emitter, tm
             assert state["children"][0]["started_by"] == SERVER_SOURCE
 
             adapter = subprocess.run(
-                [sys.executable, "-c", ADAPTER_SCRIPT, hub.url, str(tmp_path / "adapter"), mesh.traceparent],
-                check=False, capture_output=True, text=True, timeout=60)
+                [
+                    sys.executable,
+                    "-c",
+                    ADAPTER_SCRIPT,
+                    hub.url,
+                    str(tmp_path / "adapter"),
+                    mesh.traceparent,
+                ],
+                check=False,
+                capture_output=True,
+                text=True,
+                timeout=60,
+            )
             assert adapter.returncode == 0, adapter.stderr
             crd_id = adapter.stdout.strip()
 
@@ -117,8 +130,11 @@ STALLING_SCRIPT = textwrap.dedent("""
 
 
 def test_a_killed_producers_operation_stalls(hub: HubProcess, tmp_path: Path) -> None:
-    producer = subprocess.Popen([sys.executable, "-c", STALLING_SCRIPT, hub.url, str(tmp_path / "p")],
-                                stdout=subprocess.PIPE, text=True)
+    producer = subprocess.Popen(
+        [sys.executable, "-c", STALLING_SCRIPT, hub.url, str(tmp_path / "p")],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         op_id = producer.stdout.readline().strip()  # type: ignore[union-attr]
         assert tree(hub, op_id)["state"] == "running"
@@ -151,9 +167,16 @@ def test_unknown_operation_and_bad_query_are_catalogued(hub: HubProcess) -> None
 
 
 def test_reading_operations_needs_a_viewer_token(hub_factory: HubFactory) -> None:
-    secured = hub_factory(tokens={"producer-secret": ("adapter", "producer"),
-                                  "viewer-secret": ("alice", "viewer")})
+    secured = hub_factory(
+        tokens={"producer-secret": ("adapter", "producer"), "viewer-secret": ("alice", "viewer")}
+    )
     url = f"{secured.url}/api/operations"
     assert httpx.get(url, timeout=10).status_code == 401
-    assert httpx.get(url, headers={"Authorization": "Bearer producer-secret"}, timeout=10).status_code == 403
-    assert httpx.get(url, headers={"Authorization": "Bearer viewer-secret"}, timeout=10).status_code == 200
+    assert (
+        httpx.get(url, headers={"Authorization": "Bearer producer-secret"}, timeout=10).status_code
+        == 403
+    )
+    assert (
+        httpx.get(url, headers={"Authorization": "Bearer viewer-secret"}, timeout=10).status_code
+        == 200
+    )

@@ -28,22 +28,50 @@ from notifycenter.model.operations import (
 
 T0 = datetime(2026, 11, 28, 9, 0, tzinfo=UTC)
 TRACE = "4bf92f3577b34da6a3ce929d0e0e4736"
-ROOT, CHILD_A, CHILD_B, GRANDCHILD = "00f067aa0ba902b7", "1111111111111111", "2222222222222222", "3333333333333333"
+ROOT, CHILD_A, CHILD_B, GRANDCHILD = (
+    "00f067aa0ba902b7",
+    "1111111111111111",
+    "2222222222222222",
+    "3333333333333333",
+)
 _ids = itertools.count()
 
 
-def op_event(phase: Phase, op_id: str, *, parent: str | None = None, name: str = "op",
-             at: float = 0, source: str = "urn:meshery:server:local", **kwargs: Any) -> dict[str, Any]:
-    fields = operation_fields(phase, op_id=op_id, trace_id=TRACE, parent=parent, name=name, **kwargs)
-    event = {"specversion": "1.0", "id": f"e{next(_ids)}", "source": source,
-             "time": format_time(T0 + timedelta(seconds=at)), **fields}
+def op_event(
+    phase: Phase,
+    op_id: str,
+    *,
+    parent: str | None = None,
+    name: str = "op",
+    at: float = 0,
+    source: str = "urn:meshery:server:local",
+    **kwargs: Any,
+) -> dict[str, Any]:
+    fields = operation_fields(
+        phase, op_id=op_id, trace_id=TRACE, parent=parent, name=name, **kwargs
+    )
+    event = {
+        "specversion": "1.0",
+        "id": f"e{next(_ids)}",
+        "source": source,
+        "time": format_time(T0 + timedelta(seconds=at)),
+        **fields,
+    }
     return validate_event(event)
 
 
 def plain_event(span: str, at: float, summary: str = "log line") -> dict[str, Any]:
-    return validate_event({"specversion": "1.0", "id": f"e{next(_ids)}", "source": "urn:x",
-                           "type": "io.meshery.log", "time": format_time(T0 + timedelta(seconds=at)),
-                           "traceparent": f"00-{TRACE}-{span}-01", "data": {"summary": summary}})
+    return validate_event(
+        {
+            "specversion": "1.0",
+            "id": f"e{next(_ids)}",
+            "source": "urn:x",
+            "type": "io.meshery.log",
+            "time": format_time(T0 + timedelta(seconds=at)),
+            "traceparent": f"00-{TRACE}-{span}-01",
+            "data": {"summary": summary},
+        }
+    )
 
 
 def view(index: OperationIndex, op_id: str, at: float = 1) -> dict[str, Any]:
@@ -53,12 +81,25 @@ def view(index: OperationIndex, op_id: str, at: float = 1) -> dict[str, Any]:
 
 
 def test_operation_fields_are_a_valid_cloudevent_in_the_design_format() -> None:
-    event = op_event(Phase.PROGRESS, CHILD_A, parent=ROOT, name="Install CRDs", done=2, total=5,
-                     message="applying")
+    event = op_event(
+        Phase.PROGRESS,
+        CHILD_A,
+        parent=ROOT,
+        name="Install CRDs",
+        done=2,
+        total=5,
+        message="applying",
+    )
     assert event["type"] == "io.meshery.operation.progress"
     assert event["traceparent"] == f"00-{TRACE}-{CHILD_A}-01"
-    assert event["data"]["operation"] == {"id": CHILD_A, "parent": ROOT, "name": "Install CRDs",
-                                          "done": 2, "total": 5, "message": "applying"}
+    assert event["data"]["operation"] == {
+        "id": CHILD_A,
+        "parent": ROOT,
+        "name": "Install CRDs",
+        "done": 2,
+        "total": 5,
+        "message": "applying",
+    }
     assert event["data"]["summary"] == "Install CRDs: 2/5 applying"
 
 
@@ -92,12 +133,14 @@ def test_started_is_running_and_success_fills_progress() -> None:
 
 
 def test_progress_without_total_is_the_share_of_finished_children() -> None:
-    index = fold_events([
-        op_event(Phase.STARTED, ROOT),
-        op_event(Phase.STARTED, CHILD_A, parent=ROOT),
-        op_event(Phase.STARTED, CHILD_B, parent=ROOT),
-        op_event(Phase.FAILED, CHILD_B, parent=ROOT, at=2),
-    ])
+    index = fold_events(
+        [
+            op_event(Phase.STARTED, ROOT),
+            op_event(Phase.STARTED, CHILD_A, parent=ROOT),
+            op_event(Phase.STARTED, CHILD_B, parent=ROOT),
+            op_event(Phase.FAILED, CHILD_B, parent=ROOT, at=2),
+        ]
+    )
     root = view(index, ROOT, at=3)
     assert (root["done"], root["total"], root["progress"]) == (1, 2, 0.5)
     assert root["children"] == 2 and root["finished_children"] == 1
@@ -113,29 +156,34 @@ def test_an_operation_without_total_or_children_has_unknown_progress_and_no_eta(
 
 
 def test_eta_follows_the_pace_so_far() -> None:
-    index = fold_events([op_event(Phase.STARTED, ROOT, total=4),
-                         op_event(Phase.PROGRESS, ROOT, done=1, at=10)])
+    index = fold_events(
+        [op_event(Phase.STARTED, ROOT, total=4), op_event(Phase.PROGRESS, ROOT, done=1, at=10)]
+    )
     assert view(index, ROOT, at=10)["eta"] == pytest.approx(30.0)
 
 
 def test_the_first_ending_wins_and_late_progress_changes_nothing() -> None:
-    index = fold_events([
-        op_event(Phase.STARTED, ROOT, total=10),
-        op_event(Phase.PROGRESS, ROOT, done=4, at=1),
-        op_event(Phase.FAILED, ROOT, at=2, error={"code": "meshery-istio-1002"}),
-        op_event(Phase.SUCCEEDED, ROOT, at=3),
-        op_event(Phase.PROGRESS, ROOT, done=9, at=4),
-    ])
+    index = fold_events(
+        [
+            op_event(Phase.STARTED, ROOT, total=10),
+            op_event(Phase.PROGRESS, ROOT, done=4, at=1),
+            op_event(Phase.FAILED, ROOT, at=2, error={"code": "meshery-istio-1002"}),
+            op_event(Phase.SUCCEEDED, ROOT, at=3),
+            op_event(Phase.PROGRESS, ROOT, done=9, at=4),
+        ]
+    )
     result = view(index, ROOT, at=5)
     assert result["state"] == "failed" and result["done"] == 4
     assert result["error"]["code"] == "meshery-istio-1002"
 
 
 def test_an_ending_heard_before_the_parent_link_still_counts_once() -> None:
-    index = fold_events([
-        op_event(Phase.SUCCEEDED, CHILD_A, parent=ROOT),
-        op_event(Phase.SUCCEEDED, CHILD_A, parent=ROOT, at=1),
-    ])
+    index = fold_events(
+        [
+            op_event(Phase.SUCCEEDED, CHILD_A, parent=ROOT),
+            op_event(Phase.SUCCEEDED, CHILD_A, parent=ROOT, at=1),
+        ]
+    )
     parent = view(index, ROOT)
     assert parent["state"] == "pending"
     assert (parent["finished_children"], parent["children"]) == (1, 1)
@@ -151,17 +199,21 @@ def test_children_announce_a_parent_that_is_pending_until_it_starts() -> None:
 
 
 def test_stalled_after_silence_and_a_reporting_descendant_keeps_ancestors_alive() -> None:
-    index = fold_events([
-        op_event(Phase.STARTED, ROOT),
-        op_event(Phase.STARTED, CHILD_A, parent=ROOT),
-        op_event(Phase.STARTED, GRANDCHILD, parent=CHILD_A),
-        plain_event(GRANDCHILD, at=500),
-    ])
+    index = fold_events(
+        [
+            op_event(Phase.STARTED, ROOT),
+            op_event(Phase.STARTED, CHILD_A, parent=ROOT),
+            op_event(Phase.STARTED, GRANDCHILD, parent=CHILD_A),
+            plain_event(GRANDCHILD, at=500),
+        ]
+    )
     stall = timedelta(minutes=10)
     at = T0 + timedelta(seconds=700)
     assert state_of(index.get(ROOT), at, stall) is State.RUNNING
     later = T0 + timedelta(seconds=1101)
-    assert {state_of(index.get(i), later, stall) for i in (ROOT, CHILD_A, GRANDCHILD)} == {State.STALLED}
+    assert {state_of(index.get(i), later, stall) for i in (ROOT, CHILD_A, GRANDCHILD)} == {
+        State.STALLED
+    }
     index.apply(op_event(Phase.PROGRESS, GRANDCHILD, parent=CHILD_A, done=1, at=1100))
     assert state_of(index.get(ROOT), later, stall) is State.RUNNING
 
@@ -172,8 +224,14 @@ def test_ended_operations_never_stall() -> None:
 
 
 def test_events_in_an_operations_log_are_counted() -> None:
-    index = fold_events([op_event(Phase.STARTED, ROOT), plain_event(ROOT, 1), plain_event(ROOT, 2),
-                         plain_event("9999999999999999", 3)])
+    index = fold_events(
+        [
+            op_event(Phase.STARTED, ROOT),
+            plain_event(ROOT, 1),
+            plain_event(ROOT, 2),
+            plain_event("9999999999999999", 3),
+        ]
+    )
     assert view(index, ROOT, at=3)["event_count"] == 3
     assert index.get("9999999999999999") is None  # a traced event alone is no operation
 
@@ -189,12 +247,14 @@ def test_started_by_is_the_actor_or_else_the_source() -> None:
 
 
 def test_tree_nests_children_in_start_order() -> None:
-    index = fold_events([
-        op_event(Phase.STARTED, ROOT, name="Deploy"),
-        op_event(Phase.STARTED, CHILD_B, parent=ROOT, name="second", at=2),
-        op_event(Phase.STARTED, CHILD_A, parent=ROOT, name="first", at=1),
-        op_event(Phase.STARTED, GRANDCHILD, parent=CHILD_A, name="deep", at=3),
-    ])
+    index = fold_events(
+        [
+            op_event(Phase.STARTED, ROOT, name="Deploy"),
+            op_event(Phase.STARTED, CHILD_B, parent=ROOT, name="second", at=2),
+            op_event(Phase.STARTED, CHILD_A, parent=ROOT, name="first", at=1),
+            op_event(Phase.STARTED, GRANDCHILD, parent=CHILD_A, name="deep", at=3),
+        ]
+    )
     tree = index.tree(ROOT, T0)
     assert [c["name"] for c in tree["children"]] == ["first", "second"]
     assert tree["children"][0]["children"][0]["name"] == "deep"
@@ -203,9 +263,11 @@ def test_tree_nests_children_in_start_order() -> None:
 def test_state_filters_and_display_order() -> None:
     assert matches_state(State.STALLED, "active") and not matches_state(State.FAILED, "active")
     assert matches_state(State.CANCELLED, "finished") and matches_state(State.RUNNING, "running")
-    views = [{"state": "succeeded", "started_at": format_time(T0 + timedelta(seconds=9))},
-             {"state": "running", "started_at": format_time(T0)},
-             {"state": "running", "started_at": format_time(T0 + timedelta(seconds=5))}]
+    views = [
+        {"state": "succeeded", "started_at": format_time(T0 + timedelta(seconds=9))},
+        {"state": "running", "started_at": format_time(T0)},
+        {"state": "running", "started_at": format_time(T0 + timedelta(seconds=5))},
+    ]
     ordered = sorted(views, key=display_order)
     assert [v["state"] for v in ordered] == ["running", "running", "succeeded"]
     assert ordered[0]["started_at"] > ordered[1]["started_at"]
@@ -225,10 +287,13 @@ phases = st.sampled_from(list(Phase))
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.lists(st.tuples(st.sampled_from([CHILD_A, CHILD_B, GRANDCHILD]), phases), max_size=20),
-       st.randoms())
-def test_parent_counts_agree_with_children_whatever_the_order(steps: list[tuple[str, Phase]],
-                                                              rnd: Any) -> None:
+@given(
+    st.lists(st.tuples(st.sampled_from([CHILD_A, CHILD_B, GRANDCHILD]), phases), max_size=20),
+    st.randoms(),
+)
+def test_parent_counts_agree_with_children_whatever_the_order(
+    steps: list[tuple[str, Phase]], rnd: Any
+) -> None:
     parents = {CHILD_A: ROOT, CHILD_B: ROOT, GRANDCHILD: CHILD_A}
     events = [op_event(phase, op, parent=parents[op], at=n) for n, (op, phase) in enumerate(steps)]
     rnd.shuffle(events)

@@ -27,8 +27,13 @@ class RecordingEmitter:
         self.events.append(built)
         return built
 
-    def operation(self, name: str, total: float | None = None, subject: str | None = None,
-                  traceparent: str | None = None) -> Operation:
+    def operation(
+        self,
+        name: str,
+        total: float | None = None,
+        subject: str | None = None,
+        traceparent: str | None = None,
+    ) -> Operation:
         return Operation(self, name, total=total, subject=subject, traceparent=traceparent)  # type: ignore[arg-type]
 
     def types(self) -> list[str]:
@@ -65,7 +70,9 @@ def test_children_share_the_trace_and_name_their_parent(emitter: RecordingEmitte
     assert len({root.id, child.id, grandchild.id}) == 3
 
 
-def test_an_exception_fails_the_operation_with_the_catalogued_error(emitter: RecordingEmitter) -> None:
+def test_an_exception_fails_the_operation_with_the_catalogued_error(
+    emitter: RecordingEmitter,
+) -> None:
     with pytest.raises(ValueError), emitter.operation("Import model"):
         raise ValueError("model.yaml: bad indentation")
     failed = emitter.events[-1]
@@ -78,9 +85,13 @@ def test_an_exception_fails_the_operation_with_the_catalogued_error(emitter: Rec
 
 
 def test_a_notify_error_keeps_its_code_cause_and_remediation(emitter: RecordingEmitter) -> None:
-    problem = NotifyError(code="meshery-istio-1002", short_description=["istioctl failed"],
-                          probable_cause=["istioctl is not on PATH"],
-                          suggested_remediation=["Install istioctl"], severity="ALERT")
+    problem = NotifyError(
+        code="meshery-istio-1002",
+        short_description=["istioctl failed"],
+        probable_cause=["istioctl is not on PATH"],
+        suggested_remediation=["Install istioctl"],
+        severity="ALERT",
+    )
     with pytest.raises(NotifyError), emitter.operation("Provision Istio"):
         raise problem
     failed = emitter.events[-1]
@@ -111,7 +122,11 @@ async def test_async_blocks_keep_each_tasks_operation(emitter: RecordingEmitter)
             return op.traceparent
 
     first, second = await asyncio.gather(work("a"), work("b"))
-    logs = {e["data"]["summary"]: e["traceparent"] for e in emitter.events if e["type"] == "io.meshery.log"}
+    logs = {
+        e["data"]["summary"]: e["traceparent"]
+        for e in emitter.events
+        if e["type"] == "io.meshery.log"
+    }
     assert logs == {"a": first, "b": second}
 
 
@@ -139,7 +154,8 @@ def test_continuing_from_a_traceparent_makes_a_sub_operation(emitter: RecordingE
 
 
 def test_attach_speaks_for_the_same_operation_and_leaves_the_success_to_its_owner(
-        emitter: RecordingEmitter) -> None:
+    emitter: RecordingEmitter,
+) -> None:
     owner = TraceParent.new_root()
     with Operation.attach(emitter, str(owner)) as op:  # type: ignore[arg-type]
         op.progress(2, 4)
@@ -157,7 +173,9 @@ def test_a_bad_traceparent_is_a_catalogued_error(emitter: RecordingEmitter) -> N
     assert caught.value.code == codes.INVALID_TRACEPARENT.code
 
 
-def test_progress_or_ending_without_start_reports_the_start_first(emitter: RecordingEmitter) -> None:
+def test_progress_or_ending_without_start_reports_the_start_first(
+    emitter: RecordingEmitter,
+) -> None:
     op = emitter.operation("Manual", total=2)
     op.progress(1)
     op.succeed()

@@ -31,7 +31,9 @@ class Host(App[None]):
     def on_mount(self) -> None:
         self.push_screen(OperationsScreen(self.client, focus=self.focus_id))
 
-    def on_operations_screen_events_requested(self, message: OperationsScreen.EventsRequested) -> None:
+    def on_operations_screen_events_requested(
+        self, message: OperationsScreen.EventsRequested
+    ) -> None:
         self.requested.append(message)
 
 
@@ -74,9 +76,14 @@ def seed(emitter: Emitter) -> dict[str, Any]:
     mesh = deploy.child("Provision Istio", total=4).start()
     mesh.progress(1, message="CRDs ready")
     broken = emitter.operation("Upgrade Linkerd").start()
-    broken.fail(NotifyError(code="meshery-linkerd-1004", short_description=["linkerd check failed"],
-                            probable_cause=["the control plane is not ready"],
-                            suggested_remediation=["Run linkerd check --pre", "Retry the upgrade"]))
+    broken.fail(
+        NotifyError(
+            code="meshery-linkerd-1004",
+            short_description=["linkerd check failed"],
+            probable_cause=["the control plane is not ready"],
+            suggested_remediation=["Run linkerd check --pre", "Retry the upgrade"],
+        )
+    )
     assert emitter.flush(10)
     return {"done": done, "deploy": deploy, "crds": crds, "mesh": mesh, "broken": broken}
 
@@ -97,7 +104,9 @@ async def test_running_first_with_tree_bars_and_glyphs(client: HubClient, emitte
         ops["mesh"].succeed()
 
 
-async def test_a_failure_shows_its_remediation_in_the_detail(client: HubClient, emitter: Emitter) -> None:
+async def test_a_failure_shows_its_remediation_in_the_detail(
+    client: HubClient, emitter: Emitter
+) -> None:
     seed(emitter)
     app = Host(client)
     async with app.run_test(size=(100, 40)) as pilot:
@@ -107,11 +116,16 @@ async def test_a_failure_shows_its_remediation_in_the_detail(client: HubClient, 
             await pilot.press("j")
         await until(pilot, lambda: "remediation 2" in detail(app))
         text = detail(app)
-        assert "meshery-linkerd-1004" in text and "probable cause: the control plane is not ready" in text
+        assert (
+            "meshery-linkerd-1004" in text
+            and "probable cause: the control plane is not ready" in text
+        )
         assert "remediation 1: Run linkerd check --pre" in text
 
 
-async def test_enter_asks_for_the_operations_events_and_closes(client: HubClient, emitter: Emitter) -> None:
+async def test_enter_asks_for_the_operations_events_and_closes(
+    client: HubClient, emitter: Emitter
+) -> None:
     ops = seed(emitter)
     app = Host(client)
     async with app.run_test(size=(100, 30)) as pilot:
@@ -153,12 +167,19 @@ async def test_live_progress_and_completion(client: HubClient, emitter: Emitter)
         assert not any("▶" in line for line in lines(app))  # nothing runs any more
 
 
-async def test_opening_on_one_operation_puts_the_cursor_there(client: HubClient, emitter: Emitter) -> None:
+async def test_opening_on_one_operation_puts_the_cursor_there(
+    client: HubClient, emitter: Emitter
+) -> None:
     ops = seed(emitter)
     app = Host(client, focus=ops["crds"].id)
     async with app.run_test(size=(100, 30)) as pilot:
-        await until(pilot, lambda: app.screen.query_one(OperationTree).current is not None
-                    and app.screen.query_one(OperationTree).current.view["id"] == ops["crds"].id)
+        await until(
+            pilot,
+            lambda: (
+                app.screen.query_one(OperationTree).current is not None
+                and app.screen.query_one(OperationTree).current.view["id"] == ops["crds"].id
+            ),
+        )
         ops["mesh"].succeed()
 
 
@@ -183,7 +204,9 @@ async def test_active_only_hides_ended_operations(client: HubClient, emitter: Em
         assert "(active)" in str(app.screen.query_one("#ops-title").render())
 
 
-async def test_more_roots_load_when_the_cursor_reaches_the_end(client: HubClient, emitter: Emitter) -> None:
+async def test_more_roots_load_when_the_cursor_reaches_the_end(
+    client: HubClient, emitter: Emitter
+) -> None:
     for number in range(205):
         emitter.operation(f"Job {number}").start()
     assert emitter.flush(10)
@@ -196,7 +219,9 @@ async def test_more_roots_load_when_the_cursor_reaches_the_end(client: HubClient
         assert screen.next_page is None
 
 
-async def test_children_in_start_order_under_a_column_header(client: HubClient, emitter: Emitter) -> None:
+async def test_children_in_start_order_under_a_column_header(
+    client: HubClient, emitter: Emitter
+) -> None:
     deploy = emitter.operation("Deploy bookinfo").start()
     for name in ("First step", "Second step", "Third step"):
         deploy.child(name).start().succeed()
@@ -211,11 +236,17 @@ async def test_children_in_start_order_under_a_column_header(client: HubClient, 
         assert "operation" in columns and "elapsed" in columns and "state" in columns
 
 
-async def test_a_long_remediation_scrolls_in_the_detail(client: HubClient, emitter: Emitter) -> None:
+async def test_a_long_remediation_scrolls_in_the_detail(
+    client: HubClient, emitter: Emitter
+) -> None:
     remedies = [f"Remedy number {n}: do the thing that fixes it" for n in range(1, 21)]
     emitter.operation("Upgrade Linkerd").start().fail(
-        NotifyError(code="meshery-linkerd-1004", short_description=["linkerd check failed"],
-                    suggested_remediation=remedies))
+        NotifyError(
+            code="meshery-linkerd-1004",
+            short_description=["linkerd check failed"],
+            suggested_remediation=remedies,
+        )
+    )
     assert emitter.flush(10)
     app = Host(client)
     async with app.run_test(size=(80, 24)) as pilot:

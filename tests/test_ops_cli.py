@@ -16,7 +16,18 @@ from notifycenter.client.emitter import Emitter
 from notifycenter.model.errors import NotifyError
 from tests.hubprocess import HubProcess, post_batch
 
-JSON_KEYS = {"id", "name", "state", "progress", "done", "total", "parent", "source", "started_at", "ended_at"}
+JSON_KEYS = {
+    "id",
+    "name",
+    "state",
+    "progress",
+    "done",
+    "total",
+    "parent",
+    "source",
+    "started_at",
+    "ended_at",
+}
 
 
 @pytest.fixture
@@ -32,13 +43,24 @@ def piped_env() -> dict[str, str]:
 
 
 def notifycenter(hub: HubProcess, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "notifycenter", "--server", hub.url, *args],
-                          check=False, capture_output=True, text=True, timeout=60, env=piped_env())
+    return subprocess.run(
+        [sys.executable, "-m", "notifycenter", "--server", hub.url, *args],
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=piped_env(),
+    )
 
 
 def start_watch(hub: HubProcess, *args: str) -> subprocess.Popen[str]:
-    return subprocess.Popen([sys.executable, "-m", "notifycenter", "--server", hub.url, "ops", "watch", *args],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=os.environ.copy())
+    return subprocess.Popen(
+        [sys.executable, "-m", "notifycenter", "--server", hub.url, "ops", "watch", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=os.environ.copy(),
+    )
 
 
 def test_list_as_json_has_the_documented_keys(hub: HubProcess, emitter: Emitter) -> None:
@@ -51,16 +73,38 @@ def test_list_as_json_has_the_documented_keys(hub: HubProcess, emitter: Emitter)
         result = notifycenter(hub, "-o", "json", "ops", "list")
         items = json.loads(result.stdout)
         assert all(set(item) == JSON_KEYS for item in items)
-        assert [item["name"] for item in items][:2] == ["Provision Istio", "Deploy design"]  # running first
+        assert [item["name"] for item in items][:2] == [
+            "Provision Istio",
+            "Deploy design",
+        ]  # running first
         by_name = {item["name"]: item for item in items}
         assert by_name["Install CRDs"] | {"started_at": None, "ended_at": None} == {
-            "id": done.id, "name": "Install CRDs", "state": "succeeded", "progress": 1.0, "done": 2,
-            "total": 2, "parent": root.id, "source": "urn:meshery:server:local",
-            "started_at": None, "ended_at": None}
-        running_only = json.loads(notifycenter(hub, "-o", "json", "ops", "list", "--state", "running").stdout)
+            "id": done.id,
+            "name": "Install CRDs",
+            "state": "succeeded",
+            "progress": 1.0,
+            "done": 2,
+            "total": 2,
+            "parent": root.id,
+            "source": "urn:meshery:server:local",
+            "started_at": None,
+            "ended_at": None,
+        }
+        running_only = json.loads(
+            notifycenter(hub, "-o", "json", "ops", "list", "--state", "running").stdout
+        )
         assert {item["id"] for item in running_only} == {root.id, running.id}
-        filtered = json.loads(notifycenter(hub, "-o", "json", "ops", "list", "--filter",
-                                           "name LIKE '%Istio%' AND state = 'running'").stdout)
+        filtered = json.loads(
+            notifycenter(
+                hub,
+                "-o",
+                "json",
+                "ops",
+                "list",
+                "--filter",
+                "name LIKE '%Istio%' AND state = 'running'",
+            ).stdout
+        )
         assert [item["id"] for item in filtered] == [running.id]
         table = notifycenter(hub, "ops", "list", "--root").stdout
         assert "Deploy design" in table and "Install CRDs" not in table and "running" in table
@@ -82,15 +126,22 @@ def test_watch_exits_0_when_the_operation_succeeds(hub: HubProcess, emitter: Emi
 
 
 @pytest.mark.parametrize("ending", ["fail", "cancel"])
-def test_watch_exits_1_when_the_operation_fails_or_is_cancelled(hub: HubProcess, emitter: Emitter,
-                                                                ending: str) -> None:
+def test_watch_exits_1_when_the_operation_fails_or_is_cancelled(
+    hub: HubProcess, emitter: Emitter, ending: str
+) -> None:
     op = emitter.operation("Import model").start()
     assert emitter.flush(10)
     watch = start_watch(hub, op.id)
     if ending == "fail":
-        op.fail(NotifyError(code="meshery-model-1001", short_description=["bad model"],
-                            suggested_remediation=["Fix the YAML indentation"]),
-                message="exited with status 3", details="line 1\nyaml: line 7: mapping values are not allowed")
+        op.fail(
+            NotifyError(
+                code="meshery-model-1001",
+                short_description=["bad model"],
+                suggested_remediation=["Fix the YAML indentation"],
+            ),
+            message="exited with status 3",
+            details="line 1\nyaml: line 7: mapping values are not allowed",
+        )
     else:
         op.cancel("operator asked")
     _out, err = watch.communicate(timeout=60)
@@ -131,23 +182,37 @@ TRACE = "4bf92f3577b34da6a3ce929d0e0e4736"
 
 def op_event(state: str, span: str, name: str, second: int, parent: str | None = None) -> dict:
     """An operation event at a known time, so that the start order is certain."""
-    return {"specversion": "1.0", "id": f"{span}-{state}", "source": "urn:meshery:server:local",
-            "type": f"io.meshery.operation.{state}", "time": f"2026-11-28T09:00:0{second}.000Z",
-            "traceparent": f"00-{TRACE}-{span}-01", "category": "operation",
-            "data": {"operation": {"id": span, "parent": parent, "name": name}}}
+    return {
+        "specversion": "1.0",
+        "id": f"{span}-{state}",
+        "source": "urn:meshery:server:local",
+        "type": f"io.meshery.operation.{state}",
+        "time": f"2026-11-28T09:00:0{second}.000Z",
+        "traceparent": f"00-{TRACE}-{span}-01",
+        "category": "operation",
+        "data": {"operation": {"id": span, "parent": parent, "name": name}},
+    }
 
 
 def test_list_shows_trees_whole_ids_and_uncut_columns_when_piped(hub: HubProcess) -> None:
     root, first, second = "00000000000000a1", "00000000000000b2", "00000000000000c3"
     name = "Deploy the bookinfo design to the production cluster in eu-west with every add-on"
-    post_batch(hub.url, [op_event("started", root, name, 0), op_event("started", first, "Install CRDs", 1, root),
-                         op_event("succeeded", first, "Install CRDs", 2, root),
-                         op_event("started", second, "Provision Istio", 3, root)])
+    post_batch(
+        hub.url,
+        [
+            op_event("started", root, name, 0),
+            op_event("started", first, "Install CRDs", 1, root),
+            op_event("succeeded", first, "Install CRDs", 2, root),
+            op_event("started", second, "Provision Istio", 3, root),
+        ],
+    )
     lines = notifycenter(hub, "ops", "list").stdout.splitlines()
     ids = [re.search(r"\b[0-9a-f]{16}\b", line).group() for line in lines[1:]]
     assert ids == [root, first, second]  # children under their parent, in the order they started
-    rows = dict(zip(ids, lines[1:]))
-    assert "√ succeeded" in rows[first] and rows[root].endswith(f"urn:meshery:server:local  {name}")  # uncut
+    rows = dict(zip(ids, lines[1:], strict=False))
+    assert "√ succeeded" in rows[first] and rows[root].endswith(
+        f"urn:meshery:server:local  {name}"
+    )  # uncut
     assert rows[first].endswith("urn:meshery:server:local    Install CRDs")  # indented
     roots = json.loads(notifycenter(hub, "ops", "list", "--root", "-o", "json").stdout)
     assert [item["id"] for item in roots] == [root]

@@ -18,8 +18,20 @@ FAILING = "import sys\nfor n in range(30): print(f'step {n}')\nprint('fatal: dis
 
 
 def notifycenter_run(server: str, *args: str) -> subprocess.CompletedProcess[str]:
-    command = [sys.executable, "-m", "notifycenter", "--server", server, "run", "--source", SOURCE, *args]
-    return subprocess.run(command, check=False, capture_output=True, text=True, timeout=60, env=os.environ.copy())
+    command = [
+        sys.executable,
+        "-m",
+        "notifycenter",
+        "--server",
+        server,
+        "run",
+        "--source",
+        SOURCE,
+        *args,
+    ]
+    return subprocess.run(
+        command, check=False, capture_output=True, text=True, timeout=60, env=os.environ.copy()
+    )
 
 
 def operations(hub: HubProcess, **params: str) -> list[dict[str, Any]]:
@@ -32,8 +44,9 @@ def ending_event(hub: HubProcess, op_id: str) -> dict[str, Any]:
 
 
 def test_a_failing_command_fails_the_operation_with_its_output_tail(hub: HubProcess) -> None:
-    result = notifycenter_run(hub.url, "--name", "Nightly backup", "--tail", "5", "--",
-                              sys.executable, "-c", FAILING)
+    result = notifycenter_run(
+        hub.url, "--name", "Nightly backup", "--tail", "5", "--", sys.executable, "-c", FAILING
+    )
     assert result.returncode == 3
     assert "step 29" in result.stdout and "fatal: disk full" in result.stderr  # passed through
     [op] = operations(hub)
@@ -43,7 +56,12 @@ def test_a_failing_command_fails_the_operation_with_its_output_tail(hub: HubProc
     tail = failed["data"]["details"].splitlines()
     # Two pipes interleave as they arrive, but the error line on stderr is always kept.
     assert len(tail) == 5 and "fatal: disk full" in tail
-    assert [line for line in tail if line != "fatal: disk full"] == ["step 26", "step 27", "step 28", "step 29"]
+    assert [line for line in tail if line != "fatal: disk full"] == [
+        "step 26",
+        "step 27",
+        "step 28",
+        "step 29",
+    ]
     assert failed["data"]["error"]["code"] == "notifycenter-1601"
     assert "exited with status 3" in failed["data"]["error"]["longDescription"][0]
 
@@ -66,8 +84,20 @@ def test_a_missing_command_exits_127_and_fails(hub: HubProcess) -> None:
 
 
 def test_a_nested_run_is_a_sub_operation(hub: HubProcess) -> None:
-    inner = [sys.executable, "-m", "notifycenter", "--server", hub.url, "run", "--name", "inner",
-             "--", sys.executable, "-c", "pass"]
+    inner = [
+        sys.executable,
+        "-m",
+        "notifycenter",
+        "--server",
+        hub.url,
+        "run",
+        "--name",
+        "inner",
+        "--",
+        sys.executable,
+        "-c",
+        "pass",
+    ]
     result = notifycenter_run(hub.url, "--name", "outer", "--", *inner)
     assert result.returncode == 0, result.stderr
     by_name = {op["name"]: op for op in operations(hub)}
@@ -75,18 +105,35 @@ def test_a_nested_run_is_a_sub_operation(hub: HubProcess) -> None:
     assert by_name["outer"]["progress"] == 1.0
 
 
-def test_run_works_with_the_hub_down_and_delivers_later(hub_factory: HubFactory, tmp_path: Any) -> None:
+def test_run_works_with_the_hub_down_and_delivers_later(
+    hub_factory: HubFactory, tmp_path: Any
+) -> None:
     port = free_port()
     server = f"http://127.0.0.1:{port}"
-    result = notifycenter_run(server, "--name", "offline job", "--", sys.executable, "-c",
-                              "import sys; print('done offline'); sys.exit(5)")
+    result = notifycenter_run(
+        server,
+        "--name",
+        "offline job",
+        "--",
+        sys.executable,
+        "-c",
+        "import sys; print('done offline'); sys.exit(5)",
+    )
     assert result.returncode == 5 and "done offline" in result.stdout
-    assert "spooled in" in result.stderr and "will be delivered by the next `notifycenter run`" in result.stderr
+    assert (
+        "spooled in" in result.stderr
+        and "will be delivered by the next `notifycenter run`" in result.stderr
+    )
     hub = HubProcess(tmp_path / "late-hub", port=port)
     try:
         hub.start()
         # The next run with the same source replays the spool before its own events.
-        assert notifycenter_run(server, "--name", "online job", "--", sys.executable, "-c", "pass").returncode == 0
+        assert (
+            notifycenter_run(
+                server, "--name", "online job", "--", sys.executable, "-c", "pass"
+            ).returncode
+            == 0
+        )
         states = {op["name"]: op["state"] for op in operations(hub)}
         assert states == {"offline job": "failed", "online job": "succeeded"}
     finally:
@@ -96,8 +143,10 @@ def test_run_works_with_the_hub_down_and_delivers_later(hub_factory: HubFactory,
 def test_the_tail_keeps_stderr_lines_when_stdout_floods() -> None:
     from notifycenter.commands.run import execute
 
-    script = ("import sys\nfor n in range(50): print(f'out {n}')\nprint('boom', file=sys.stderr)\n"
-              "for n in range(50, 60): print(f'out {n}')\nsys.exit(7)")
+    script = (
+        "import sys\nfor n in range(50): print(f'out {n}')\nprint('boom', file=sys.stderr)\n"
+        "for n in range(50, 60): print(f'out {n}')\nsys.exit(7)"
+    )
     outcome = execute([sys.executable, "-c", script], 3, None)
     assert outcome.exit_code == 7 and not outcome.cancelled
     assert sorted(outcome.tail) == ["boom", "out 58", "out 59"]
@@ -106,5 +155,7 @@ def test_the_tail_keeps_stderr_lines_when_stdout_floods() -> None:
 def test_a_signal_is_128_plus_its_number_and_cancels() -> None:
     from notifycenter.commands.run import execute
 
-    outcome = execute([sys.executable, "-c", "import os, signal; os.kill(os.getpid(), signal.SIGTERM)"], 5, None)
+    outcome = execute(
+        [sys.executable, "-c", "import os, signal; os.kill(os.getpid(), signal.SIGTERM)"], 5, None
+    )
     assert outcome.exit_code == 143 and outcome.cancelled

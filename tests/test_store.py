@@ -23,29 +23,63 @@ class Clock:
         return self.now
 
 
-def event(cursor: int, *, severity: str = "ERROR", source: str = "urn:meshery:adapter:istio",
-          type_: str = "io.meshery.provision", subject: str | None = None, summary: str = "Could not provision",
-          code: str | None = None, category: str | None = None, traceparent: str | None = None,
-          **extra: Any) -> dict[str, Any]:
+def event(
+    cursor: int,
+    *,
+    severity: str = "ERROR",
+    source: str = "urn:meshery:adapter:istio",
+    type_: str = "io.meshery.provision",
+    subject: str | None = None,
+    summary: str = "Could not provision",
+    code: str | None = None,
+    category: str | None = None,
+    traceparent: str | None = None,
+    **extra: Any,
+) -> dict[str, Any]:
     data: dict[str, Any] = {"summary": summary}
     if code:
         data["error"] = {"code": code}
-    out = {"specversion": "1.0", "id": f"e{cursor}", "source": source, "type": type_,
-           "cursor": f"{cursor:016d}", "time": f"2026-11-28T08:{cursor % 60:02d}:00.000Z",
-           "severitytext": severity, "data": data, **extra}
+    out = {
+        "specversion": "1.0",
+        "id": f"e{cursor}",
+        "source": source,
+        "type": type_,
+        "cursor": f"{cursor:016d}",
+        "time": f"2026-11-28T08:{cursor % 60:02d}:00.000Z",
+        "severitytext": severity,
+        "data": data,
+        **extra,
+    }
     for key, value in (("subject", subject), ("category", category), ("traceparent", traceparent)):
         if value is not None:
             out[key] = value
     return out
 
 
-def lifecycle(cursor: int, target: dict[str, Any], verb: str, actor: str = "bob",
-              comment: str | None = None, until: str | None = None) -> dict[str, Any]:
-    return {"specversion": "1.0", "id": f"l{cursor}", "source": "urn:notifycenter:hub",
-            "type": f"io.meshery.notification.{verb}", "cursor": f"{cursor:016d}",
-            "time": "2026-11-28T09:00:00.000Z", "category": "audit", "severitytext": "DEBUG",
-            "data": {"target": {"source": target["source"], "id": target["id"]}, "actor": actor,
-                     "comment": comment, "until": until}}
+def lifecycle(
+    cursor: int,
+    target: dict[str, Any],
+    verb: str,
+    actor: str = "bob",
+    comment: str | None = None,
+    until: str | None = None,
+) -> dict[str, Any]:
+    return {
+        "specversion": "1.0",
+        "id": f"l{cursor}",
+        "source": "urn:notifycenter:hub",
+        "type": f"io.meshery.notification.{verb}",
+        "cursor": f"{cursor:016d}",
+        "time": "2026-11-28T09:00:00.000Z",
+        "category": "audit",
+        "severitytext": "DEBUG",
+        "data": {
+            "target": {"source": target["source"], "id": target["id"]},
+            "actor": actor,
+            "comment": comment,
+            "until": until,
+        },
+    }
 
 
 @pytest.fixture
@@ -59,12 +93,21 @@ def store(clock: Clock) -> EventStore:
 
 
 def test_buckets_and_counts(store: EventStore) -> None:
-    store.add([event(1, severity="CRITICAL", subject="a"), event(2, severity="WARNING"),
-               event(3, severity="INFO", type_="t.info"), event(4, severity="SUCCESS", type_="t.ok"),
-               event(5, severity="DEBUG", type_="t.debug"), event(6, severity="INFO", category="audit", type_="t.a")])
+    store.add(
+        [
+            event(1, severity="CRITICAL", subject="a"),
+            event(2, severity="WARNING"),
+            event(3, severity="INFO", type_="t.info"),
+            event(4, severity="SUCCESS", type_="t.ok"),
+            event(5, severity="DEBUG", type_="t.debug"),
+            event(6, severity="INFO", category="audit", type_="t.a"),
+        ]
+    )
     assert store.counts() == {
-        Bucket.ERRORS: BucketCount(1, 1), Bucket.WARNINGS: BucketCount(1, 1),
-        Bucket.INFOS: BucketCount(2, 2), Bucket.AUDIT: BucketCount(2, 0),
+        Bucket.ERRORS: BucketCount(1, 1),
+        Bucket.WARNINGS: BucketCount(1, 1),
+        Bucket.INFOS: BucketCount(2, 2),
+        Bucket.AUDIT: BucketCount(2, 0),
     }
     audit = store.row(store.find("0000000000000005"))
     assert audit.bucket is Bucket.AUDIT and audit.status is None
@@ -137,15 +180,25 @@ def test_repeats_fold_into_one_row_showing_the_newest(store: EventStore) -> None
 
 
 def test_different_code_or_severity_does_not_fold(store: EventStore) -> None:
-    store.add([event(1, code="x-1"), event(2, code="x-2"), event(3, code="x-1", severity="WARNING")])
+    store.add(
+        [event(1, code="x-1"), event(2, code="x-2"), event(3, code="x-1", severity="WARNING")]
+    )
     assert len(store) == 3
 
 
 def test_only_true_repeats_fold_not_other_notifications_of_one_kind(store: EventStore) -> None:
     """Two policies violated by one design, or two runs, are two notifications."""
     design = {"subject": "bookinfo", "type_": "io.meshery.policy.violation", "severity": "WARNING"}
-    store.add([event(1, summary="Design 'bookinfo' violates policy require-resource-limits", **design),
-               event(2, summary="Design 'bookinfo' violates policy relationship-hierarchical-parent", **design)])
+    store.add(
+        [
+            event(1, summary="Design 'bookinfo' violates policy require-resource-limits", **design),
+            event(
+                2,
+                summary="Design 'bookinfo' violates policy relationship-hierarchical-parent",
+                **design,
+            ),
+        ]
+    )
     assert len(store) == 2
     run = {"type_": "io.meshery.operation.failed", "summary": "run failed"}
     spans = [f"00-{'a' * 32}-{span:016x}-01" for span in (1, 2, 1)]
@@ -199,14 +252,31 @@ def test_events_without_a_cursor_are_skipped(store: EventStore) -> None:
 
 
 def _mixed(store: EventStore) -> dict[str, int]:
-    store.add([
-        event(1, severity="ERROR", summary="Istio is DOWN", subject="1"),
-        event(2, severity="WARNING", summary="slow", subject="2", source="urn:meshery:adapter:linkerd"),
-        event(3, severity="INFO", summary="deployed", subject="3", traceparent=f"00-{'a' * 32}-{SPAN}-01"),
-        event(4, severity="CRITICAL", summary="disk", subject="4", code="meshery-server-1044"),
-        event(5, severity="DEBUG", summary="audit line", subject="5"),
-    ])
-    return {name: store.find(n) for n, name in enumerate(("error", "warning", "info", "critical", "debug"), 1)}
+    store.add(
+        [
+            event(1, severity="ERROR", summary="Istio is DOWN", subject="1"),
+            event(
+                2,
+                severity="WARNING",
+                summary="slow",
+                subject="2",
+                source="urn:meshery:adapter:linkerd",
+            ),
+            event(
+                3,
+                severity="INFO",
+                summary="deployed",
+                subject="3",
+                traceparent=f"00-{'a' * 32}-{SPAN}-01",
+            ),
+            event(4, severity="CRITICAL", summary="disk", subject="4", code="meshery-server-1044"),
+            event(5, severity="DEBUG", summary="audit line", subject="5"),
+        ]
+    )
+    return {
+        name: store.find(n)
+        for n, name in enumerate(("error", "warning", "info", "critical", "debug"), 1)
+    }
 
 
 def test_select_is_newest_first_and_filters_simple_fields(store: EventStore) -> None:
@@ -216,12 +286,18 @@ def test_select_is_newest_first_and_filters_simple_fields(store: EventStore) -> 
     assert list(store.select(ViewQuery(bucket=Bucket.ERRORS))) == [rows["critical"], rows["error"]]
     assert list(store.select(ViewQuery(bucket="warnings"))) == [rows["warning"]]
     assert list(store.select(ViewQuery(min_severity=Severity.CRITICAL))) == [rows["critical"]]
-    assert list(store.select(ViewQuery(min_severity="warn"))) == [rows["critical"], rows["warning"], rows["error"]]
+    assert list(store.select(ViewQuery(min_severity="warn"))) == [
+        rows["critical"],
+        rows["warning"],
+        rows["error"],
+    ]
     assert list(store.select(ViewQuery(operation=SPAN))) == [rows["info"]]
     assert list(store.select(ViewQuery(source="urn:meshery:adapter:link"))) == [rows["warning"]]
 
 
-def test_select_text_is_case_insensitive_over_summary_source_type_and_code(store: EventStore) -> None:
+def test_select_text_is_case_insensitive_over_summary_source_type_and_code(
+    store: EventStore,
+) -> None:
     rows = _mixed(store)
     assert list(store.select(ViewQuery(text="istio is down"))) == [rows["error"]]
     assert list(store.select(ViewQuery(text="LINKERD"))) == [rows["warning"]]
@@ -231,14 +307,22 @@ def test_select_text_is_case_insensitive_over_summary_source_type_and_code(store
 
 def test_select_by_status_and_unacked_errors(store: EventStore) -> None:
     rows = _mixed(store)
-    store.add([lifecycle(10, store.event(rows["error"]), "ack"),
-               lifecycle(11, store.event(rows["warning"]), "read"),
-               lifecycle(12, store.event(rows["info"]), "archive")])
+    store.add(
+        [
+            lifecycle(10, store.event(rows["error"]), "ack"),
+            lifecycle(11, store.event(rows["warning"]), "read"),
+            lifecycle(12, store.event(rows["info"]), "archive"),
+        ]
+    )
     assert list(store.select(ViewQuery(unacked_errors_only=True))) == [rows["critical"]]
     assert list(store.select(ViewQuery(status="acknowledged"))) == [rows["error"]]
     assert list(store.select(ViewQuery(status="read"))) == [rows["warning"]]
     assert list(store.select(ViewQuery(status="unread"))) == [rows["critical"]]
-    assert list(store.select(ViewQuery(status="open"))) == [rows["critical"], rows["warning"], rows["error"]]
+    assert list(store.select(ViewQuery(status="open"))) == [
+        rows["critical"],
+        rows["warning"],
+        rows["error"],
+    ]
     assert list(store.select(ViewQuery(status="archived"))) == [rows["info"]]
     assert rows["info"] not in store.select(ViewQuery())  # archived is hidden unless asked for
 
@@ -265,31 +349,50 @@ def test_select_from_a_log_position_takes_only_what_arrived(store: EventStore) -
 
 def test_records_carry_their_status(store: EventStore) -> None:
     records = [
-        {"cursor": "0000000000000002", "event": event(2, subject="b"), "status": "acknowledged", "read": True,
-         "acknowledged_by": "carol", "acknowledged_at": "2026-11-28T08:00:00.000Z"},
-        {"cursor": "0000000000000001", "event": event(1, subject="a"), "status": "read", "read": True},
+        {
+            "cursor": "0000000000000002",
+            "event": event(2, subject="b"),
+            "status": "acknowledged",
+            "read": True,
+            "acknowledged_by": "carol",
+            "acknowledged_at": "2026-11-28T08:00:00.000Z",
+        },
+        {
+            "cursor": "0000000000000001",
+            "event": event(1, subject="a"),
+            "status": "read",
+            "read": True,
+        },
     ]
     store.add_records(records)  # newest first, as GET /api/events answers
     assert list(store.select(ViewQuery())) == [store.find(2), store.find(1)]
     assert store.row(store.find(2)).acked_by == "carol"
     assert store.row(store.find(1)).status is Status.READ
-    store.add_records([{**records[1], "status": "resolved", "resolved_at": "2026-11-28T09:00:00.000Z"}])
+    store.add_records(
+        [{**records[1], "status": "resolved", "resolved_at": "2026-11-28T09:00:00.000Z"}]
+    )
     assert store.row(store.find(1)).status is Status.RESOLVED
 
 
 def test_records_older_than_what_is_held_are_still_listed_in_order(store: EventStore) -> None:
     store.add([event(10, subject="new")])
-    change = store.add_records([{"cursor": "0000000000000003", "event": event(3, subject="old"), "status": "unread"}])
+    change = store.add_records(
+        [{"cursor": "0000000000000003", "event": event(3, subject="old"), "status": "unread"}]
+    )
     assert change.reordered
     assert list(store.select(ViewQuery())) == [store.find(10), store.find(3)]
 
 
 def test_row_text_is_sanitised_once(store: EventStore) -> None:
-    store.add([event(1, summary="evil \x1b]52;c;aGVsbG8=\x07 \u202eabc\nnext", source="urn:x\x1b[31m")])
+    store.add(
+        [event(1, summary="evil \x1b]52;c;aGVsbG8=\x07 \u202eabc\nnext", source="urn:x\x1b[31m")]
+    )
     view = store.row(store.find(1))
     assert "\x1b" not in view.summary and "\u202e" not in view.summary and "\n" not in view.summary
     assert view.source == "urn:x[31m"
-    assert store.event(store.find(1))["data"]["summary"].startswith("evil \x1b")  # raw kept for JSON
+    assert store.event(store.find(1))["data"]["summary"].startswith(
+        "evil \x1b"
+    )  # raw kept for JSON
 
 
 def test_marks_show_on_rows(store: EventStore) -> None:
@@ -305,14 +408,23 @@ def test_many_events_survive_index_growth_and_block_sealing(store: EventStore) -
     assert store.find(9999) is None
 
 
-def test_text_search_follows_the_newest_summary_across_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_text_search_follows_the_newest_summary_across_chunks(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     from notifycenter.store import text
 
     monkeypatch.setattr(text, "CHUNK_BYTES", 256)  # many small chunks
     store = EventStore(clock=lambda: T0)
-    store.add(event(n, subject=str(n), summary=f"Ünïcode row {n} {'many' if n % 2 else 'few'}")
-              for n in range(1, 201))
-    store.add([event(201, subject="7", summary="changed its mind"), event(202, subject="9", summary="Ünïcode row 9 many")])
+    store.add(
+        event(n, subject=str(n), summary=f"Ünïcode row {n} {'many' if n % 2 else 'few'}")
+        for n in range(1, 201)
+    )
+    store.add(
+        [
+            event(201, subject="7", summary="changed its mind"),
+            event(202, subject="9", summary="Ünïcode row 9 many"),
+        ]
+    )
     assert len(store._summaries._sealed) > 10
     assert len(store.select(ViewQuery(text="MANY"))) == 100  # another summary is another row
     assert len(store.select(ViewQuery(text="few"))) == 100

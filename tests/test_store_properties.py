@@ -17,7 +17,12 @@ VERBS = ("read", "unread", "ack", "unack", "resolve", "reopen", "archive")
 
 arrivals = st.lists(
     st.one_of(
-        st.tuples(st.just("event"), st.sampled_from(SEVERITIES), st.integers(0, 3), st.sampled_from(["a", "B", "c"])),
+        st.tuples(
+            st.just("event"),
+            st.sampled_from(SEVERITIES),
+            st.integers(0, 3),
+            st.sampled_from(["a", "B", "c"]),
+        ),
         st.tuples(st.just("lifecycle"), st.sampled_from(VERBS), st.integers(0, 30), st.just("")),
     ),
     max_size=40,
@@ -29,7 +34,9 @@ def replay(steps: list[tuple[str, str, int, str]]) -> EventStore:
     sent: list[dict[str, Any]] = []
     for cursor, (kind, what, number, word) in enumerate(steps, 1):
         if kind == "event":
-            sent.append(event(cursor, severity=what, subject=str(number), summary=f"{word} happened"))
+            sent.append(
+                event(cursor, severity=what, subject=str(number), summary=f"{word} happened")
+            )
             store.add([sent[-1]])
         elif sent:
             store.add([lifecycle(cursor, sent[number % len(sent)], what)])
@@ -56,11 +63,20 @@ def test_counts_are_the_sum_of_the_rows(steps: list[tuple[str, str, int, str]]) 
 
 
 @settings(max_examples=60, deadline=None)
-@given(arrivals, st.sampled_from([None, *Bucket]), st.sampled_from([None, "unread", "read", "acknowledged",
-                                                                   "unacked", "resolved", "archived", "open"]),
-       st.sampled_from([None, "b", "HAPPENED", "zzz"]))
-def test_select_agrees_with_reading_every_row(steps: list[tuple[str, str, int, str]], bucket: Bucket | None,
-                                              status: str | None, text: str | None) -> None:
+@given(
+    arrivals,
+    st.sampled_from([None, *Bucket]),
+    st.sampled_from(
+        [None, "unread", "read", "acknowledged", "unacked", "resolved", "archived", "open"]
+    ),
+    st.sampled_from([None, "b", "HAPPENED", "zzz"]),
+)
+def test_select_agrees_with_reading_every_row(
+    steps: list[tuple[str, str, int, str]],
+    bucket: Bucket | None,
+    status: str | None,
+    text: str | None,
+) -> None:
     store = replay(steps)
     wanted = {"unacked": {"unread", "read"}, "open": {"unread", "read", "acknowledged"}}
 
@@ -73,21 +89,30 @@ def test_select_agrees_with_reading_every_row(steps: list[tuple[str, str, int, s
             return False
         if bucket is not None and row.bucket is not bucket:
             return False
-        return text is None or text.lower() in f"{row.summary}\n{row.source}\n{row.type}\n{row.code}".lower()
+        return (
+            text is None
+            or text.lower() in f"{row.summary}\n{row.source}\n{row.type}\n{row.code}".lower()
+        )
 
     expected = [r for r in newest_first(store) if keep(r)]
     assert list(store.select(ViewQuery(bucket=bucket, status=status, text=text))) == expected
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.lists(st.tuples(st.sampled_from(["x", "y"]), st.integers(0, 2), st.integers(0, 2)), max_size=30))
+@given(
+    st.lists(
+        st.tuples(st.sampled_from(["x", "y"]), st.integers(0, 2), st.integers(0, 2)), max_size=30
+    )
+)
 def test_a_row_folds_only_true_repeats(steps: list[tuple[str, int, int]]) -> None:
     """Every occurrence of a row has the row's summary and operation: nothing else folds."""
     store = EventStore(clock=lambda: T0)
     sent = {}
     for cursor, (word, subject, span) in enumerate(steps, 1):
         traceparent = f"00-{'c' * 32}-{span + 1:016x}-01" if span else None
-        sent[cursor] = event(cursor, subject=str(subject), summary=f"{word} failed", traceparent=traceparent)
+        sent[cursor] = event(
+            cursor, subject=str(subject), summary=f"{word} failed", traceparent=traceparent
+        )
         store.add([sent[cursor]])
     for row_id in range(len(store)):
         members = [sent[int(cursor)] for cursor in store.cursors(row_id)]

@@ -8,7 +8,16 @@ import pytest
 from notifycenter.model.severity import Bucket
 from notifycenter.tui.widgets.buckets import BucketCounter
 from notifycenter.tui.widgets.header import HeaderBar
-from tests.test_tui_helpers import detail_text, event, istio_failure, make_app, post, record, toasts, until
+from tests.test_tui_helpers import (
+    detail_text,
+    event,
+    istio_failure,
+    make_app,
+    post,
+    record,
+    toasts,
+    until,
+)
 
 SIZE = (120, 36)
 
@@ -18,8 +27,15 @@ def rows(app) -> int:
 
 
 async def test_main_screen_shows_counts_and_the_remediation(hub, tmp_path):
-    post(hub.url, [event(1, "WARNING"), event(2, "INFO", source="urn:meshery:cloud:meshery-cloud"),
-                   event(3, "DEBUG", category="audit"), istio_failure()])
+    post(
+        hub.url,
+        [
+            event(1, "WARNING"),
+            event(2, "INFO", source="urn:meshery:cloud:meshery-cloud"),
+            event(3, "DEBUG", category="audit"),
+            istio_failure(),
+        ],
+    )
     app = make_app(hub.url, tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         await until(pilot, lambda: app.store.counts()[Bucket.AUDIT].total == 1)
@@ -28,11 +44,17 @@ async def test_main_screen_shows_counts_and_the_remediation(hub, tmp_path):
         assert strip[Bucket.WARNINGS] == "2 Warnings 1 (1 new)"
         assert strip[Bucket.AUDIT] == "4 Audit 1"
         header = app.query_one(HeaderBar)
-        await until(pilot, lambda: header.status == "live")  # the first page paints before the stream opens
+        await until(
+            pilot, lambda: header.status == "live"
+        )  # the first page paints before the stream opens
         assert header.context_name == "test" and header.server == hub.url
         await until(pilot, lambda: "Suggested remediation" in detail_text(app))
         text = detail_text(app)
-        assert "meshery-istio-1002" in text and "1. Fix the weights" in text and "3. Deploy the design" in text
+        assert (
+            "meshery-istio-1002" in text
+            and "1. Fix the weights" in text
+            and "3. Deploy the design" in text
+        )
         assert "Probable cause" in text and "correlation  req-42" in text
         await pilot.press("v")
         assert '"specversion": "1.0"' in detail_text(app)
@@ -54,7 +76,9 @@ async def test_ack_with_comment_and_expiry_reaches_the_hub_and_the_history(hub, 
         await pilot.press("enter")
         await until(pilot, lambda: "ack by anonymous — on it (until" in detail_text(app))
         answer = record(hub.url, "urn:meshery:adapter:istio%23evt-0900")
-        assert answer["status"] == "acknowledged" and answer["comment"] == "on it" and answer["until"]
+        assert (
+            answer["status"] == "acknowledged" and answer["comment"] == "on it" and answer["until"]
+        )
         assert app.store.counts()[Bucket.ERRORS].unacknowledged == 0
         await pilot.press("u")
         await until(pilot, lambda: "unack by anonymous" in detail_text(app))
@@ -68,12 +92,25 @@ async def test_marked_rows_are_resolved_read_and_archived_together(hub, tmp_path
         await until(pilot, lambda: rows(app) == 3)
         await pilot.press("space", "j", "space")
         await pilot.press("r")
-        await until(pilot, lambda: sum(record(hub.url, f"{s}%23evt-000{n}")["status"] == "resolved"
-                                       for n, s in ((1, "urn:meshery:adapter:istio"), (2, "urn:x"), (3, "urn:y"))) == 2)
+        await until(
+            pilot,
+            lambda: (
+                sum(
+                    record(hub.url, f"{s}%23evt-000{n}")["status"] == "resolved"
+                    for n, s in ((1, "urn:meshery:adapter:istio"), (2, "urn:x"), (3, "urn:y"))
+                )
+                == 2
+            ),
+        )
         assert not app._event_list().marked
         await pilot.press("m")  # toggles the highlighted row: resolved rows are read, so unread
-        await until(pilot, lambda: any(record(hub.url, f"{s}%23evt-000{n}")["read"] is False
-                                       for n, s in ((2, "urn:x"), (1, "urn:meshery:adapter:istio"))))
+        await until(
+            pilot,
+            lambda: any(
+                record(hub.url, f"{s}%23evt-000{n}")["read"] is False
+                for n, s in ((2, "urn:x"), (1, "urn:meshery:adapter:istio"))
+            ),
+        )
         await pilot.press("x")
         await until(pilot, lambda: rows(app) == 2)  # archived rows leave the list
 
@@ -92,7 +129,14 @@ async def test_readonly_removes_every_lifecycle_action(hub, tmp_path):
 
 
 async def test_quick_filter_shows_its_cesql_and_bad_filters_are_refused(hub, tmp_path):
-    post(hub.url, [event(1, "WARNING"), event(2, "ERROR", source="urn:meshery:adapter:consul"), istio_failure()])
+    post(
+        hub.url,
+        [
+            event(1, "WARNING"),
+            event(2, "ERROR", source="urn:meshery:adapter:consul"),
+            istio_failure(),
+        ],
+    )
     app = make_app(hub.url, tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         await until(pilot, lambda: rows(app) == 3)
@@ -104,7 +148,9 @@ async def test_quick_filter_shows_its_cesql_and_bad_filters_are_refused(hub, tmp
         assert "CESQL: " in str(app.query_one("#filter-bar").render())
         await pilot.press("escape")
         await until(pilot, lambda: rows(app) == 3)
-        await pilot.press("colon", *"filter severitynumber >= 17 AND source LIKE '%consul'", "enter")
+        await pilot.press(
+            "colon", *"filter severitynumber >= 17 AND source LIKE '%consul'", "enter"
+        )
         await until(pilot, lambda: rows(app) == 1)
         await pilot.press("colon", *"filter severitynumber >=", "enter")
         await until(pilot, lambda: any("notifycenter-1505" in t for t in toasts(app)))
@@ -144,24 +190,38 @@ async def test_help_lists_active_bindings_with_ids_and_keymap_remaps(hub, tmp_pa
         await until(pilot, lambda: app._highlighted() is not None)
         await pilot.press("question_mark")
         help_text = str(app.screen.query_one("#help-text").render())
-        assert "lifecycle.ack" in help_text and "view.filter" in help_text and ":context" in help_text
-        (cursor,) = post(hub.url, [event(5, "ERROR", source="urn:while-help", summary="arrived under help")])["cursors"]
+        assert (
+            "lifecycle.ack" in help_text and "view.filter" in help_text and ":context" in help_text
+        )
+        (cursor,) = post(
+            hub.url, [event(5, "ERROR", source="urn:while-help", summary="arrived under help")]
+        )["cursors"]
         await until(pilot, lambda: app.store.event_count == 2)  # the feed keeps flowing under help
         await until(pilot, lambda: app._ui.query_one(HeaderBar).cursor == cursor)
         await pilot.press("escape")
-        assert app.store.event(app._highlighted())["id"] == "evt-0900"  # the highlight stays on its event
+        assert (
+            app.store.event(app._highlighted())["id"] == "evt-0900"
+        )  # the highlight stays on its event
         await pilot.press("g")
         assert app.store.event(app._highlighted())["id"] == "evt-0005"
         await pilot.press("a")  # no longer bound
         await pilot.pause(0.3)
         assert record(hub.url, "urn:while-help%23evt-0005")["status"] == "unread"
         await pilot.press("K")
-        await until(pilot, lambda: record(hub.url, "urn:while-help%23evt-0005")["status"] == "acknowledged")
+        await until(
+            pilot, lambda: record(hub.url, "urn:while-help%23evt-0005")["status"] == "acknowledged"
+        )
 
 
-@pytest.mark.parametrize("summary", [
-    "[/oops]", "[@click=app.quit]click me", "\x1b]52;c;aGVsbG8=\x07", "deploy \u202etxt.exe done",
-])
+@pytest.mark.parametrize(
+    "summary",
+    [
+        "[/oops]",
+        "[@click=app.quit]click me",
+        "\x1b]52;c;aGVsbG8=\x07",
+        "deploy \u202etxt.exe done",
+    ],
+)
 async def test_hostile_text_is_inert_in_detail_and_toasts(hub, tmp_path, summary):
     app = make_app(hub.url, tmp_path)
     async with app.run_test(size=SIZE) as pilot:
@@ -181,7 +241,10 @@ async def test_hostile_text_is_inert_in_detail_and_toasts(hub, tmp_path, summary
 
 async def test_two_centers_on_one_hub_see_each_others_acks(hub, tmp_path):
     post(hub.url, [istio_failure()])
-    first, second = make_app(hub.url, tmp_path / "a", name="a"), make_app(hub.url, tmp_path / "b", name="b")
+    first, second = (
+        make_app(hub.url, tmp_path / "a", name="a"),
+        make_app(hub.url, tmp_path / "b", name="b"),
+    )
     async with first.run_test(size=SIZE) as one, second.run_test(size=SIZE) as two:
         await until(one, lambda: first._highlighted() is not None)
         await until(two, lambda: second._highlighted() is not None)
@@ -197,7 +260,13 @@ async def test_a_restart_brings_the_backlog_as_one_digest(hub, tmp_path):
     async with app.run_test(size=SIZE) as pilot:
         await until(pilot, lambda: rows(app) == 1)
         await pilot.pause(0.2)
-    post(hub.url, [event(n, "ERROR" if n % 10 == 0 else "NOTICE", source=f"urn:s{n % 7}") for n in range(2, 62)])
+    post(
+        hub.url,
+        [
+            event(n, "ERROR" if n % 10 == 0 else "NOTICE", source=f"urn:s{n % 7}")
+            for n in range(2, 62)
+        ],
+    )
     again = make_app(hub.url, tmp_path)
     async with again.run_test(size=SIZE) as pilot:
         await until(pilot, lambda: again.store.event_count == 61 and toasts(again))
@@ -222,11 +291,22 @@ async def test_a_refused_action_shows_code_cause_and_remedy(hub_factory, tmp_pat
     from notifycenter.config import Target
     from notifycenter.tui.app import NotifyCenterApp
 
-    hub = hub_factory(tokens={"look-only-token": ("vic", "viewer"), "producer-token": ("bot", "producer")})
-    response = httpx.post(hub.url + "/api/events", json=istio_failure(),
-                          headers={"Authorization": "Bearer producer-token", "Content-Type": "application/cloudevents+json"})
+    hub = hub_factory(
+        tokens={"look-only-token": ("vic", "viewer"), "producer-token": ("bot", "producer")}
+    )
+    response = httpx.post(
+        hub.url + "/api/events",
+        json=istio_failure(),
+        headers={
+            "Authorization": "Bearer producer-token",
+            "Content-Type": "application/cloudevents+json",
+        },
+    )
     assert response.status_code == 202
-    app = NotifyCenterApp(Target(name="prod", server=hub.url, token="look-only-token", source="flag"), state_dir=tmp_path)
+    app = NotifyCenterApp(
+        Target(name="prod", server=hub.url, token="look-only-token", source="flag"),
+        state_dir=tmp_path,
+    )
     async with app.run_test(size=SIZE) as pilot:
         await until(pilot, lambda: app._highlighted() is not None)
         await pilot.press("a")
@@ -240,7 +320,10 @@ async def test_initial_filter_from_the_command_line(hub, tmp_path):
     post(hub.url, [event(1, "WARNING"), istio_failure()])
     app = make_app(hub.url, tmp_path, initial_filter="severitynumber >= 17")
     async with app.run_test(size=SIZE) as pilot:
-        await until(pilot, lambda: app.store.event_count == 2 and not app._refilter_wanted and not app._selecting)
+        await until(
+            pilot,
+            lambda: app.store.event_count == 2 and not app._refilter_wanted and not app._selecting,
+        )
         await until(pilot, lambda: rows(app) == 1)
         assert ":filter severitynumber >= 17" in str(app.query_one("#filter-bar").render())
 
@@ -251,7 +334,13 @@ async def test_alerts_ring_the_bell_once_per_coalesced_toast(hub, tmp_path):
     app.bell = lambda: rings.append(1)  # type: ignore[method-assign]
     async with app.run_test(size=SIZE) as pilot:
         await until(pilot, lambda: app.query_one(HeaderBar).status == "live")
-        post(hub.url, [event(n, "ALERT", source="urn:meshery:operator:x", subject=f"s{n}") for n in range(1, 6)])
+        post(
+            hub.url,
+            [
+                event(n, "ALERT", source="urn:meshery:operator:x", subject=f"s{n}")
+                for n in range(1, 6)
+            ],
+        )
         await until(pilot, lambda: toasts(app))
         await pilot.pause(0.3)
         assert toasts(app) == ["ALERT|5 new errors from urn:meshery:operator:x"]
@@ -281,12 +370,21 @@ async def test_correlation_and_operation_links_and_quit(hub, tmp_path):
     from notifycenter.demo.scenario import Scenario
 
     failed = [e for e in Scenario.fixed().take(20) if e["type"] == "io.meshery.operation.failed"]
-    post(hub.url, [event(1, "WARNING", correlationid="req-42", source="urn:a"), event(2, "INFO", source="urn:b"),
-                   istio_failure(), *failed])
+    post(
+        hub.url,
+        [
+            event(1, "WARNING", correlationid="req-42", source="urn:a"),
+            event(2, "INFO", source="urn:b"),
+            istio_failure(),
+            *failed,
+        ],
+    )
     app = make_app(hub.url, tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         await until(pilot, lambda: app.store.event_count == 5)
-        await until(pilot, lambda: not app._refilter_wanted and not app._selecting and rows(app) == 5)
+        await until(
+            pilot, lambda: not app._refilter_wanted and not app._selecting and rows(app) == 5
+        )
         while app.store.event(app._highlighted()).get("correlationid") != "req-42":
             await pilot.press("j")
         await pilot.press("C")

@@ -17,23 +17,42 @@ from notifycenter.tui.app import NotifyCenterApp
 ISTIO = "urn:meshery:adapter:istio"
 
 
-def event(n: int, severity: str = "ERROR", source: str = ISTIO, summary: str | None = None,
-          **extra: Any) -> dict[str, Any]:
+def event(
+    n: int, severity: str = "ERROR", source: str = ISTIO, summary: str | None = None, **extra: Any
+) -> dict[str, Any]:
     """A notification with a fixed id and time, so that screens are reproducible."""
     data = extra.pop("data", None) or {"summary": summary or f"event number {n}"}
-    return {"specversion": "1.0", "id": f"evt-{n:04d}", "source": source, "type": f"io.meshery.test.{n % 3}",
-            "time": f"2026-11-28T09:{n // 60 % 60:02d}:{n % 60:02d}.000Z", "severitytext": severity,
-            "data": data, **extra}
+    return {
+        "specversion": "1.0",
+        "id": f"evt-{n:04d}",
+        "source": source,
+        "type": f"io.meshery.test.{n % 3}",
+        "time": f"2026-11-28T09:{n // 60 % 60:02d}:{n % 60:02d}.000Z",
+        "severitytext": severity,
+        "data": data,
+        **extra,
+    }
 
 
 def istio_failure(n: int = 900) -> dict[str, Any]:
-    return event(n, "ERROR", summary=None, type="io.meshery.provisioning.istio.virtualservice",
-                 subject="design/bookinfo", correlationid="req-42", data=dict(ISTIO_ERROR))
+    return event(
+        n,
+        "ERROR",
+        summary=None,
+        type="io.meshery.provisioning.istio.virtualservice",
+        subject="design/bookinfo",
+        correlationid="req-42",
+        data=dict(ISTIO_ERROR),
+    )
 
 
 def post(url: str, events: Iterable[dict[str, Any]]) -> dict[str, Any]:
-    response = httpx.post(url + "/api/events", content=json.dumps(list(events)),
-                          headers={"Content-Type": "application/cloudevents-batch+json"}, timeout=10)
+    response = httpx.post(
+        url + "/api/events",
+        content=json.dumps(list(events)),
+        headers={"Content-Type": "application/cloudevents-batch+json"},
+        timeout=10,
+    )
     assert response.status_code == 202, response.text
     return response.json()
 
@@ -42,8 +61,12 @@ def record(url: str, ref: str) -> dict[str, Any]:
     return httpx.get(f"{url}/api/events/{ref}", timeout=10).json()
 
 
-def make_app(url: str, state_dir: Path | None = None, name: str = "test", **options: Any) -> NotifyCenterApp:
-    return NotifyCenterApp(Target(name=name, server=url, token=None, source="flag"), state_dir=state_dir, **options)
+def make_app(
+    url: str, state_dir: Path | None = None, name: str = "test", **options: Any
+) -> NotifyCenterApp:
+    return NotifyCenterApp(
+        Target(name=name, server=url, token=None, source="flag"), state_dir=state_dir, **options
+    )
 
 
 async def until(pilot: Any, condition: Callable[[], bool], timeout: float = 10.0) -> None:
@@ -51,7 +74,9 @@ async def until(pilot: Any, condition: Callable[[], bool], timeout: float = 10.0
     deadline = asyncio.get_running_loop().time() + timeout
     while not condition():
         if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError(f"timed out waiting for {condition.__code__.co_filename}:{condition.__code__.co_firstlineno}")
+            raise AssertionError(
+                f"timed out waiting for {condition.__code__.co_filename}:{condition.__code__.co_firstlineno}"
+            )
         await pilot.pause(0.05)
 
 

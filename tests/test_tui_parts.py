@@ -24,7 +24,9 @@ REPO = Path(__file__).resolve().parent.parent
 def test_commands_and_aliases():
     assert parse_command(":ack looking into it") == Command("ack", "looking into it")
     assert parse_command("q") == Command("quit")
-    assert parse_command(":filter severitynumber >= 17") == Command("filter", "severitynumber >= 17")
+    assert parse_command(":filter severitynumber >= 17") == Command(
+        "filter", "severitynumber >= 17"
+    )
     with pytest.raises(NotifyError) as caught:
         parse_command(":frobnicate")
     assert caught.value.code == "notifycenter-1504"
@@ -39,9 +41,13 @@ def test_ack_argument_takes_a_trailing_expiry():
 
 def test_view_state_quick_tokens_compile_to_cesql_and_are_described():
     view = ViewState().with_quick("sev>=warning src:istio status:unacked timeout")
-    assert view.quick is not None and view.quick.status == "unacked" and view.quick.text == "timeout"
+    assert (
+        view.quick is not None and view.quick.status == "unacked" and view.quick.text == "timeout"
+    )
     described = view.describe()
-    assert "CESQL: " in described and "severitynumber" in described and "status: unacked" in described
+    assert (
+        "CESQL: " in described and "severitynumber" in described and "status: unacked" in described
+    )
     query = view.query()
     assert query.status == "unacked" and query.text == "timeout" and query.predicate is not None
 
@@ -50,7 +56,9 @@ def test_view_state_rejects_a_bad_filter_and_initial_filter_guesses_the_dialect(
     with pytest.raises(NotifyError) as caught:
         ViewState().with_cesql("severitynumber >=")
     assert caught.value.code == "notifycenter-1505"
-    assert ViewState().with_initial("severitynumber >= 17 AND source LIKE 'urn:%'").cesql is not None
+    assert (
+        ViewState().with_initial("severitynumber >= 17 AND source LIKE 'urn:%'").cesql is not None
+    )
     assert ViewState().with_initial("sev>=error").quick is not None
     assert ViewState().with_initial("timeout").quick.text == "timeout"
 
@@ -84,26 +92,55 @@ def test_feed_buffer_hands_over_everything_once():
 
 
 HOSTILE = {
-    "specversion": "1.0", "id": "evil\u202e1", "source": "urn:meshery:adapter:istio", "type": "io.meshery.x",
-    "severitytext": "ERROR", "data": {
+    "specversion": "1.0",
+    "id": "evil\u202e1",
+    "source": "urn:meshery:adapter:istio",
+    "type": "io.meshery.x",
+    "severitytext": "ERROR",
+    "data": {
         "summary": "[/oops] [@click=app.quit]click me\x1b]52;c;aGVsbG8=\x07 \u202eexe.txt",
         "details": "line one\nline\x1b[31m two",
-        "error": {"code": "meshery-istio-1002", "probableCause": ["cause \x9b1m"],
-                  "suggestedRemediation": ["first", "second\x07"]}},
+        "error": {
+            "code": "meshery-istio-1002",
+            "probableCause": ["cause \x9b1m"],
+            "suggestedRemediation": ["first", "second\x07"],
+        },
+    },
 }
 
 
 def test_detail_is_sanitised_and_complete():
-    history = [LifecycleChange(Verb.ACK, "urn:meshery:adapter:istio", "evil1", "alice\x1b[2J",
-                               "2026-11-28T09:00:00.000Z", "on it", "2026-11-28T11:00:00.000Z")]
+    history = [
+        LifecycleChange(
+            Verb.ACK,
+            "urn:meshery:adapter:istio",
+            "evil1",
+            "alice\x1b[2J",
+            "2026-11-28T09:00:00.000Z",
+            "on it",
+            "2026-11-28T11:00:00.000Z",
+        )
+    ]
     view = build_detail(HOSTILE, history, "acknowledged")
-    every = json.dumps([view.summary, view.details, view.causes, view.remedies, view.fields,
-                        [e.__dict__ for e in view.history], view.raw_json], ensure_ascii=False)
+    every = json.dumps(
+        [
+            view.summary,
+            view.details,
+            view.causes,
+            view.remedies,
+            view.fields,
+            [e.__dict__ for e in view.history],
+            view.raw_json,
+        ],
+        ensure_ascii=False,
+    )
     for bad in ("\x1b", "\x07", "\u202e", "\x9b"):
         assert bad not in every
     assert view.summary.startswith("[/oops] [@click=app.quit]click me")
     assert view.code == "meshery-istio-1002" and view.remedies == ("first", "second")
-    assert view.history[0].actor == "alice[2J" and view.history[0].until == "2026-11-28T11:00:00.000Z"
+    assert (
+        view.history[0].actor == "alice[2J" and view.history[0].until == "2026-11-28T11:00:00.000Z"
+    )
     assert ("source", "urn:meshery:adapter:istio") in view.fields
 
 
@@ -123,9 +160,13 @@ def test_policy_settings_and_state_modules_do_not_import_textual():
     import subprocess
     import sys
 
-    code = ("import sys; import notifycenter.tui.policy, notifycenter.tui.settings, notifycenter.tui.cursors, "
-            "notifycenter.tui.commandline, notifycenter.tui.view_state, notifycenter.tui.detail_model, "
-            "notifycenter.tui.feed, notifycenter.demo.scenario; "
-            "print(sorted(m for m in sys.modules if m.split('.')[0] == 'textual'))")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    code = (
+        "import sys; import notifycenter.tui.policy, notifycenter.tui.settings, notifycenter.tui.cursors, "
+        "notifycenter.tui.commandline, notifycenter.tui.view_state, notifycenter.tui.detail_model, "
+        "notifycenter.tui.feed, notifycenter.demo.scenario; "
+        "print(sorted(m for m in sys.modules if m.split('.')[0] == 'textual'))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
     assert out.strip() == "[]"

@@ -17,21 +17,44 @@ class Clock:
         return self.now
 
 
-def event(cursor: int, severity: str = "ERROR", source: str = ISTIO, summary: str = "boom", **extra):
-    return {"specversion": "1.0", "id": f"e{cursor}", "source": source, "type": "io.meshery.test",
-            "cursor": f"{cursor:016d}", "severitytext": severity, "data": {"summary": summary}, **extra}
+def event(
+    cursor: int, severity: str = "ERROR", source: str = ISTIO, summary: str = "boom", **extra
+):
+    return {
+        "specversion": "1.0",
+        "id": f"e{cursor}",
+        "source": source,
+        "type": "io.meshery.test",
+        "cursor": f"{cursor:016d}",
+        "severitytext": severity,
+        "data": {"summary": summary},
+        **extra,
+    }
 
 
 def lifecycle(cursor: int) -> dict:
-    return {"specversion": "1.0", "id": f"l{cursor}", "source": "urn:meshery:hub:notifycenter",
-            "type": "io.meshery.notification.ack", "cursor": f"{cursor:016d}", "severitytext": "DEBUG",
-            "category": "audit", "data": {"target": {"source": ISTIO, "id": "e1"}, "actor": "alice"}}
+    return {
+        "specversion": "1.0",
+        "id": f"l{cursor}",
+        "source": "urn:meshery:hub:notifycenter",
+        "type": "io.meshery.notification.ack",
+        "cursor": f"{cursor:016d}",
+        "severitytext": "DEBUG",
+        "category": "audit",
+        "data": {"target": {"source": ISTIO, "id": "e1"}, "actor": "alice"},
+    }
 
 
 def test_notice_and_above_pop_up_by_default_info_and_audit_do_not():
     policy = NotificationPolicy(clock=Clock())
-    policy.offer([event(1, "INFO", summary="quiet"), event(2, "DEBUG"), lifecycle(3),
-                  event(4, "NOTICE", source="urn:a", summary="hello")])
+    policy.offer(
+        [
+            event(1, "INFO", summary="quiet"),
+            event(2, "DEBUG"),
+            lifecycle(3),
+            event(4, "NOTICE", source="urn:a", summary="hello"),
+        ]
+    )
     toasts = policy.drain()
     assert [t.message for t in toasts] == ["hello"]
     assert toasts[0].title == "NOTICE · urn:a"
@@ -49,7 +72,9 @@ def test_a_burst_from_one_source_is_one_coalesced_toast():
 def test_rate_limit_merges_the_overflow_and_later_toasts_wait_for_the_window():
     clock = Clock()
     policy = NotificationPolicy(PolicySettings(max_toasts=2, window_seconds=10), clock=clock)
-    policy.offer([event(1, source="urn:a"), event(2, "WARNING", source="urn:b"), event(3, source="urn:c")])
+    policy.offer(
+        [event(1, source="urn:a"), event(2, "WARNING", source="urn:b"), event(3, source="urn:c")]
+    )
     first = policy.drain()
     assert len(first) == 2
     assert first[1].message == "1 error, 1 warning from 2 sources"
@@ -60,8 +85,10 @@ def test_rate_limit_merges_the_overflow_and_later_toasts_wait_for_the_window():
 
 
 def test_mute_and_per_source_thresholds():
-    settings = PolicySettings(mute=("urn:meshery:adapter:consul",),
-                              sources={"urn:meshery:adapter": Severity.ERROR, ISTIO: None})
+    settings = PolicySettings(
+        mute=("urn:meshery:adapter:consul",),
+        sources={"urn:meshery:adapter": Severity.ERROR, ISTIO: None},
+    )
     policy = NotificationPolicy(settings, clock=Clock())
     assert not policy.wants(event(1, "CRITICAL", source="urn:meshery:adapter:consul"))
     assert not policy.wants(event(2, "CRITICAL", source=ISTIO))  # the longest prefix wins: muted
@@ -113,7 +140,9 @@ def test_operation_completions_pop_up_and_can_be_turned_off():
         e["cursor"] = f"{n:016d}"
     policy = NotificationPolicy(PolicySettings(max_toasts=10), clock=Clock())
     policy.offer(op_done)
-    assert [t.message for t in policy.drain()] == ["2 operations finished from urn:meshery:server:meshery"]
+    assert [t.message for t in policy.drain()] == [
+        "2 operations finished from urn:meshery:server:meshery"
+    ]
     policy.offer([dict(op_done[-1], cursor=f"{9:016d}", source="urn:solo")])
     message = policy.drain()[0].message  # name and state, error code, first remediation
     assert message.splitlines()[0] == "Provision Istio on prod-us failed"
@@ -124,7 +153,9 @@ def test_operation_completions_pop_up_and_can_be_turned_off():
 
 def test_toast_text_is_sanitised():
     policy = NotificationPolicy(clock=Clock())
-    policy.offer([event(1, summary="\x1b]52;c;aGVsbG8=\x07evil\u202egnp.exe", source="urn:\x1b[31mx")])
+    policy.offer(
+        [event(1, summary="\x1b]52;c;aGVsbG8=\x07evil\u202egnp.exe", source="urn:\x1b[31mx")]
+    )
     (toast,) = policy.drain()
     assert "\x1b" not in toast.message + toast.title and "\u202e" not in toast.message
     assert "\x07" not in toast.message

@@ -60,12 +60,16 @@ async def test_an_unreachable_hub_shows_attempts_and_one_toast(tmp_path):
 
 
 async def test_switching_to_an_unreachable_context_clears_the_previous_hub(
-        hub, isolated_environment, tmp_path):
+    hub, isolated_environment, tmp_path
+):
     post(hub.url, [istio_failure()])
     down = f"http://127.0.0.1:{free_port()}"
     (isolated_environment / "config.toml").write_text(
-        f'current-context = "up"\n[contexts.up]\nserver = "{hub.url}"\n[contexts.down]\nserver = "{down}"\n')
-    app = NotifyCenterApp(Target(name="up", server=hub.url, token=None, source="context"), state_dir=tmp_path)
+        f'current-context = "up"\n[contexts.up]\nserver = "{hub.url}"\n[contexts.down]\nserver = "{down}"\n'
+    )
+    app = NotifyCenterApp(
+        Target(name="up", server=hub.url, token=None, source="context"), state_dir=tmp_path
+    )
     async with app.run_test(size=SIZE) as pilot:
         await until(pilot, lambda: "Suggested remediation" in detail_text(app))
         await pilot.press("colon", *"context down", "enter")
@@ -82,7 +86,9 @@ async def test_a_bad_filter_on_the_command_line_is_refused_like_slash(hub, tmp_p
     post(hub.url, [event(1), event(2, "WARNING", source="urn:x")])
     app = make_app(hub.url, tmp_path, initial_filter="sev>=bogus")
     async with app.run_test(size=SIZE) as pilot:
-        await until(pilot, lambda: any("notifycenter-1505" in t and "bogus" in t for t in toasts(app)))
+        await until(
+            pilot, lambda: any("notifycenter-1505" in t and "bogus" in t for t in toasts(app))
+        )
         await until(pilot, lambda: settled(app) and rows(app) == 2)
         assert app.view.describe() == "" and not app.query_one("#filter-bar").display
 
@@ -120,7 +126,10 @@ async def test_readonly_says_so_in_the_header(hub, tmp_path):
     app = make_app(hub.url, tmp_path, readonly=True)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause(0.1)
-        assert app.query_one("#header-readonly").display and header_text(app, "readonly") == "read-only"
+        assert (
+            app.query_one("#header-readonly").display
+            and header_text(app, "readonly") == "read-only"
+        )
     app = make_app(hub.url, tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause(0.1)
@@ -169,8 +178,18 @@ async def test_a_long_summary_leaves_room_for_the_remediation(hub, tmp_path):
 
 
 async def test_records_first_then_the_stream_with_history_on_demand(hub, tmp_path):
-    post(hub.url, [event(n, "WARNING", source=f"urn:s{n % 7}", summary=f"number {n}") for n in range(1, 2501)])
-    httpx.post(f"{hub.url}/api/lifecycle/ack", json={"refs": ["urn:s1#evt-2500"], "comment": "on it"}, timeout=10)
+    post(
+        hub.url,
+        [
+            event(n, "WARNING", source=f"urn:s{n % 7}", summary=f"number {n}")
+            for n in range(1, 2501)
+        ],
+    )
+    httpx.post(
+        f"{hub.url}/api/lifecycle/ack",
+        json={"refs": ["urn:s1#evt-2500"], "comment": "on it"},
+        timeout=10,
+    )
     app = make_app(hub.url, tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         await until(pilot, lambda: app.store.event_count == 2500 and settled(app), timeout=30)
@@ -225,15 +244,27 @@ async def test_operation_events_include_sub_operations_and_completions_toast(hub
             step = deploy.child("Install CRDs").start()
             step.succeed()
             emitter.operation("Unrelated").start()
-            deploy.fail(NotifyError(code="meshery-istio-1002", short_description=["apply failed"],
-                                    suggested_remediation=["Fix the weights"]))
+            deploy.fail(
+                NotifyError(
+                    code="meshery-istio-1002",
+                    short_description=["apply failed"],
+                    suggested_remediation=["Fix the weights"],
+                )
+            )
             assert emitter.flush(10)
             await until(pilot, lambda: app.store.event_count == 5 and settled(app))
-            await until(pilot, lambda: any("meshery-istio-1002" in t and "Remediation: Fix the weights" in t
-                                           for t in toasts(app)))
+            await until(
+                pilot,
+                lambda: any(
+                    "meshery-istio-1002" in t and "Remediation: Fix the weights" in t
+                    for t in toasts(app)
+                ),
+            )
             app.post_message(OperationsScreen.EventsRequested(deploy.id, None, "Deploy bookinfo"))
             await until(pilot, lambda: bool(app.view.operation_spans) and settled(app))
-            await until(pilot, lambda: rows(app) == 4)  # started, failed; the child's started, succeeded
+            await until(
+                pilot, lambda: rows(app) == 4
+            )  # started, failed; the child's started, succeeded
             assert "operation Deploy bookinfo" in str(app.query_one("#filter-bar").render())
     finally:
         emitter.close()
@@ -260,7 +291,13 @@ async def test_a_backlog_longer_than_the_first_page_is_counted_whole(hub, tmp_pa
     async with app.run_test(size=SIZE) as pilot:
         await until(pilot, lambda: rows(app) == 1)
         await pilot.pause(0.2)
-    post(hub.url, [event(n, "ERROR" if n % 10 == 0 else "NOTICE", source=f"urn:s{n % 7}") for n in range(2, 1502)])
+    post(
+        hub.url,
+        [
+            event(n, "ERROR" if n % 10 == 0 else "NOTICE", source=f"urn:s{n % 7}")
+            for n in range(2, 1502)
+        ],
+    )
     again = make_app(hub.url, tmp_path)
     async with again.run_test(size=SIZE) as pilot:
         await until(pilot, lambda: again.store.event_count == 1501 and toasts(again), timeout=20)

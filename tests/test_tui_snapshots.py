@@ -7,7 +7,7 @@ default address instead.
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -15,7 +15,7 @@ from notifycenter.demo.scenario import Scenario
 from notifycenter.tui.widgets.header import HeaderBar
 from tests.test_tui_helpers import make_app, post, until
 
-NOW = datetime(2026, 11, 28, 9, 30, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 28, 9, 30, tzinfo=UTC)
 EVENTS = Scenario.fixed(seed=11).take(60)
 
 
@@ -26,12 +26,15 @@ def seeded(hub):
 
 
 def app_for(hub, tmp_path, **options):
-    return make_app(hub.url, tmp_path, name="prod-eu", clock=lambda: NOW, display_tz=timezone.utc, **options)
+    return make_app(hub.url, tmp_path, name="prod-eu", clock=lambda: NOW, display_tz=UTC, **options)
 
 
 async def settled(pilot) -> None:
     app = pilot.app
-    await until(pilot, lambda: app.store.event_count == len(EVENTS) and app.query_one(HeaderBar).status == "live")
+    await until(
+        pilot,
+        lambda: app.store.event_count == len(EVENTS) and app.query_one(HeaderBar).status == "live",
+    )
     app.query_one(HeaderBar).server = "http://127.0.0.1:9181"
     await until(pilot, lambda: not app._selecting and not app._refilter_wanted)
     await pilot.pause(0.2)
@@ -79,4 +82,6 @@ def test_help_at_80x24(snap_compare, seeded, tmp_path):
 
 
 def test_readonly_footer_at_80x24(snap_compare, seeded, tmp_path):
-    assert snap_compare(app_for(seeded, tmp_path, readonly=True), terminal_size=(80, 24), run_before=settled)
+    assert snap_compare(
+        app_for(seeded, tmp_path, readonly=True), terminal_size=(80, 24), run_before=settled
+    )

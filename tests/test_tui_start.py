@@ -56,8 +56,11 @@ async def test_context_command_switches_hubs(hub_factory, isolated_environment, 
     post(first.url, [event(1, summary="from the first hub")])
     post(second.url, [event(2, summary="from the second hub")])
     (isolated_environment / "config.toml").write_text(
-        f'current-context = "one"\n[contexts.one]\nserver = "{first.url}"\n[contexts.two]\nserver = "{second.url}"\n')
-    app = NotifyCenterApp(Target(name="one", server=first.url, token=None, source="context"), state_dir=tmp_path)
+        f'current-context = "one"\n[contexts.one]\nserver = "{first.url}"\n[contexts.two]\nserver = "{second.url}"\n'
+    )
+    app = NotifyCenterApp(
+        Target(name="one", server=first.url, token=None, source="context"), state_dir=tmp_path
+    )
     async with app.run_test(size=SIZE) as pilot:
         await until(pilot, lambda: "from the first hub" in detail_text(app))
         await pilot.press("colon", *"context two", "enter")
@@ -82,11 +85,17 @@ async def test_a_hub_restart_shows_reconnecting_then_live(hub, tmp_path):
         # While the app cannot run (these calls block its loop), the hub comes back and
         # takes events: on reconnect they arrive as a backlog, so one digest, no flood.
         hub.start()
-        post(hub.url, [event(n, "ERROR" if n < 5 else "WARNING", source=f"urn:away{n}") for n in range(2, 9)])
-        await until(pilot, lambda: header.status == "live" and app.store.event_count == 8, timeout=15)
+        post(
+            hub.url,
+            [event(n, "ERROR" if n < 5 else "WARNING", source=f"urn:away{n}") for n in range(2, 9)],
+        )
+        await until(
+            pilot, lambda: header.status == "live" and app.store.event_count == 8, timeout=15
+        )
         await until(pilot, lambda: any("while away" in t for t in toasts(app)))
         assert [t for t in toasts(app) if "urn:away" in t or "while away" in t] == [
-            "Backlog|while away: 7 events, 3 errors"]
+            "Backlog|while away: 7 events, 3 errors"
+        ]
         post(hub.url, [event(20, "ERROR", summary="live again", source="urn:later")])
         await until(pilot, lambda: any("live again" in t for t in toasts(app)))
 
@@ -97,4 +106,6 @@ async def test_no_hub_at_start_says_so_and_keeps_trying(tmp_path):
         await until(pilot, lambda: any("notifycenter-1501" in t for t in toasts(app)))
         header = app.query_one(HeaderBar)
         await until(pilot, lambda: header.attempt >= 2)
-        assert header.status == "connecting" and "attempt" in str(app.query_one("#header-state").render())
+        assert header.status == "connecting" and "attempt" in str(
+            app.query_one("#header-state").render()
+        )

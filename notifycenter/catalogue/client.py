@@ -38,7 +38,9 @@ CONFIG_WRONG_TYPE = ErrorSpec(
     short="A configuration value has the wrong type",
     long="A key in the configuration file holds a value of a type notifycenter does not accept there.",
     causes=("A string is not quoted, or a table is written where a string belongs",),
-    remedies=("Write the value as the type the error names, for example server = \"http://127.0.0.1:9181\"",),
+    remedies=(
+        'Write the value as the type the error names, for example server = "http://127.0.0.1:9181"',
+    ),
 )
 
 UNKNOWN_CONTEXT = ErrorSpec(
@@ -122,7 +124,7 @@ HUB_BAD_ANSWER = ErrorSpec(
         "The hub is of an incompatible version",
     ),
     remedies=(
-        "Check that the address is the hub's (GET /healthz answers {\"status\": \"ok\"})",
+        'Check that the address is the hub\'s (GET /healthz answers {"status": "ok"})',
         "Use a client and hub of the same version",
     ),
     http_status=502,

@@ -23,9 +23,9 @@ UNSUPPORTED_SPECVERSION = ErrorSpec(
     name="ErrUnsupportedSpecVersion",
     severity="ERROR",
     short="The event's specversion is not supported",
-    long="Only CloudEvents specversion \"1.0\" is accepted.",
+    long='Only CloudEvents specversion "1.0" is accepted.',
     causes=("The producer sends another CloudEvents version, or none at all",),
-    remedies=("Set specversion to the string \"1.0\"",),
+    remedies=('Set specversion to the string "1.0"',),
 )
 
 INVALID_EXTENSION_NAME = ErrorSpec(
@@ -67,7 +67,9 @@ INVALID_TIME = ErrorSpec(
     short="The event's time is not an RFC 3339 timestamp",
     long="time must look like 2026-11-28T09:00:00Z or carry a numeric UTC offset.",
     causes=("The producer formats time in a local or custom format",),
-    remedies=("Format time as RFC 3339, for example with datetime.isoformat() on an aware datetime",),
+    remedies=(
+        "Format time as RFC 3339, for example with datetime.isoformat() on an aware datetime",
+    ),
 )
 
 INVALID_TRACEPARENT = ErrorSpec(
@@ -77,7 +79,9 @@ INVALID_TRACEPARENT = ErrorSpec(
     short="The event's traceparent is not in W3C format",
     long="traceparent must be 00-<32 hex trace id>-<16 hex span id>-<2 hex flags>, ids not all zero.",
     causes=("The producer invented its own trace id format or truncated it",),
-    remedies=("Use a W3C Trace Context traceparent, for example from OpenTelemetry or notifycenter's Emitter.operation",),
+    remedies=(
+        "Use a W3C Trace Context traceparent, for example from OpenTelemetry or notifycenter's Emitter.operation",
+    ),
 )
 
 INVALID_JSON = ErrorSpec(
@@ -120,6 +124,10 @@ INVALID_ERROR_PAYLOAD = ErrorSpec(
     severity="ERROR",
     short="The event's error object has the wrong shape",
     long="data.error (or its MeshKit aliases) must be an object of strings and lists of strings.",
-    causes=("The producer puts a number or a nested object where a string or a list of strings belongs",),
-    remedies=("Send code as a string and probableCause and suggestedRemediation as lists of strings",),
+    causes=(
+        "The producer puts a number or a nested object where a string or a list of strings belongs",
+    ),
+    remedies=(
+        "Send code as a string and probableCause and suggestedRemediation as lists of strings",
+    ),
 )

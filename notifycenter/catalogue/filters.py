@@ -43,7 +43,7 @@ INVALID_SUBSCRIPTION_FILTER = ErrorSpec(
         "The filter text is not valid JSON",
     ),
     remedies=(
-        "Write filters such as [{\"exact\": {\"type\": \"io.meshery.x\"}}, {\"sql\": \"severitynumber >= 17\"}]",
+        'Write filters such as [{"exact": {"type": "io.meshery.x"}}, {"sql": "severitynumber >= 17"}]',
     ),
 )
 
@@ -100,7 +100,9 @@ CESQL_MISSING_ATTRIBUTE = ErrorSpec(
     short="The CESQL expression reads an attribute the event does not have",
     long="A missing attribute makes the subexpression that reads it evaluate to its zero value, so the event does not match.",
     causes=("The event has no such attribute, or the attribute name is misspelt",),
-    remedies=("Guard optional attributes with EXISTS, for example EXISTS subject AND subject = 'x'",),
+    remedies=(
+        "Guard optional attributes with EXISTS, for example EXISTS subject AND subject = 'x'",
+    ),
 )
 
 CESQL_MISSING_FUNCTION = ErrorSpec(

@@ -8,7 +8,9 @@ INSECURE_BIND = ErrorSpec(
     severity="CRITICAL",
     short="The hub refuses to listen on a non-loopback address without tokens",
     long="Anyone who can reach the address could post and acknowledge notifications.",
-    causes=("--bind names an address other than 127.0.0.1, ::1 or localhost and no token is configured",),
+    causes=(
+        "--bind names an address other than 127.0.0.1, ::1 or localhost and no token is configured",
+    ),
     remedies=(
         "Create a token file and pass it with --token-file",
         "Bind 127.0.0.1 and put a reverse proxy with authentication in front",
@@ -52,7 +54,10 @@ FORBIDDEN = ErrorSpec(
     short="The token's role does not allow this request",
     long="producer may post events; viewer may read; operator may read and change lifecycles; admin may do all.",
     causes=("The token has a role too weak for this request",),
-    remedies=("Use a token with the role the request needs", "Ask the hub's administrator to change the token's role"),
+    remedies=(
+        "Use a token with the role the request needs",
+        "Ask the hub's administrator to change the token's role",
+    ),
     http_status=403,
 )
 
@@ -62,8 +67,14 @@ RATE_LIMITED = ErrorSpec(
     severity="WARNING",
     short="Too many events: the token is over its rate limit",
     long="The hub refuses events above the rate configured for this token; retry after the time in Retry-After.",
-    causes=("A producer emits faster than its configured rate", "A producer retries in a tight loop"),
-    remedies=("Retry after the number of seconds in Retry-After", "Batch events, or ask for a higher rate limit"),
+    causes=(
+        "A producer emits faster than its configured rate",
+        "A producer retries in a tight loop",
+    ),
+    remedies=(
+        "Retry after the number of seconds in Retry-After",
+        "Batch events, or ask for a higher rate limit",
+    ),
     http_status=429,
 )
 
@@ -150,7 +161,9 @@ INVALID_FILTER = ErrorSpec(
     short="The filter expression is not valid",
     long="filter takes a CESQL expression and filters a JSON list of Subscriptions API filters.",
     causes=("The expression has a syntax error or names an unknown function",),
-    remedies=("Check the expression, for example: severitynumber >= 17 AND source LIKE 'urn:meshery:%'",),
+    remedies=(
+        "Check the expression, for example: severitynumber >= 17 AND source LIKE 'urn:meshery:%'",
+    ),
 )
 
 INVALID_TOKEN_FILE = ErrorSpec(
@@ -221,7 +234,10 @@ SUBSCRIBER_TOO_SLOW = ErrorSpec(
     severity="WARNING",
     short="The subscriber could not keep up and was disconnected",
     long="The hub closes a stream with code 1013 when its send queue stays full; nothing is lost.",
-    causes=("The subscriber reads more slowly than events arrive", "The network to the subscriber is slow"),
+    causes=(
+        "The subscriber reads more slowly than events arrive",
+        "The network to the subscriber is slow",
+    ),
     remedies=("Reconnect with since=<last cursor received> to resume without loss",),
     http_status=503,
 )
@@ -244,5 +260,7 @@ RESERVED_EVENT_TYPE = ErrorSpec(
     short="The event's type is reserved for the hub's lifecycle events",
     long="Types io.meshery.notification.<verb> record lifecycle changes; only the hub writes them.",
     causes=("A producer posts a lifecycle event instead of calling POST /api/lifecycle/{verb}",),
-    remedies=("Change notifications with POST /api/lifecycle/{verb} (notifycenter events ack ...)",),
+    remedies=(
+        "Change notifications with POST /api/lifecycle/{verb} (notifycenter events ack ...)",
+    ),
 )

@@ -48,7 +48,10 @@ OPERATION_NOT_FOUND = ErrorSpec(
         "The id is mistyped: an operation's id is the 16 hex digits of its span id",
         "The producer's events have not reached this hub yet (it may be spooling them)",
     ),
-    remedies=("List operations with `notifycenter ops list`", "Check that the producer talks to this hub"),
+    remedies=(
+        "List operations with `notifycenter ops list`",
+        "Check that the producer talks to this hub",
+    ),
     http_status=404,
 )
 
@@ -58,9 +61,13 @@ INVALID_OPERATION_QUERY = ErrorSpec(
     severity="ERROR",
     short="A query parameter of the operations API is not valid",
     long="state, root, source, since and limit must have the values docs/operations.md lists.",
-    causes=("An unknown state, a limit that is not a number, or a since that is neither a cursor, a time nor a duration",),
-    remedies=("Use a state among pending, running, stalled, succeeded, failed, cancelled, active, finished",
-              "Give since as a cursor, an RFC 3339 time or a duration such as 2h"),
+    causes=(
+        "An unknown state, a limit that is not a number, or a since that is neither a cursor, a time nor a duration",
+    ),
+    remedies=(
+        "Use a state among pending, running, stalled, succeeded, failed, cancelled, active, finished",
+        "Give since as a cursor, an RFC 3339 time or a duration such as 2h",
+    ),
 )
 
 WATCH_TIMEOUT = ErrorSpec(
@@ -69,8 +76,14 @@ WATCH_TIMEOUT = ErrorSpec(
     severity="WARNING",
     short="The operation did not finish before the timeout",
     long="notifycenter ops watch gave up waiting; the operation goes on.",
-    causes=("The operation takes longer than --timeout", "The operation is stalled: its producer stopped reporting"),
-    remedies=("Raise --timeout", "Look at the operation's events with `notifycenter ops watch` or the TUI"),
+    causes=(
+        "The operation takes longer than --timeout",
+        "The operation is stalled: its producer stopped reporting",
+    ),
+    remedies=(
+        "Raise --timeout",
+        "Look at the operation's events with `notifycenter ops watch` or the TUI",
+    ),
 )
 
 INVALID_TRACEPARENT = ErrorSpec(
@@ -80,5 +93,7 @@ INVALID_TRACEPARENT = ErrorSpec(
     short="The traceparent that names the operation to continue is not valid",
     long="An operation is continued from its W3C traceparent, 00-<32 hex trace id>-<16 hex span id>-<2 hex flags>.",
     causes=("The traceparent was cut or mistyped when it was passed between processes",),
-    remedies=("Pass the operation's `traceparent` attribute unchanged (TRACEPARENT or --traceparent)",),
+    remedies=(
+        "Pass the operation's `traceparent` attribute unchanged (TRACEPARENT or --traceparent)",
+    ),
 )

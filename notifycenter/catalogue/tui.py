@@ -77,7 +77,10 @@ INVALID_FILTER = ErrorSpec(
     severity="WARNING",
     short="The filter is not valid",
     long="The filter could not be compiled; the previous filter stays in effect.",
-    causes=("The CESQL expression has a syntax error", "A quick token such as sev>= names an unknown severity"),
+    causes=(
+        "The CESQL expression has a syntax error",
+        "A quick token such as sev>= names an unknown severity",
+    ),
     remedies=(
         "Use quick tokens: sev>=warning src:istio type:io.meshery.provisioning status:unacked free text",
         "Or write CESQL after :filter, for example :filter severitynumber >= 17",
@@ -101,7 +104,10 @@ WORKER_FAILED = ErrorSpec(
     severity="ERROR",
     short="A background task of the notification center failed",
     long="An unexpected error stopped a background task; the rest of the notification center keeps running.",
-    causes=("A bug in the notification center", "An answer from the hub that the notification center does not understand"),
+    causes=(
+        "A bug in the notification center",
+        "An answer from the hub that the notification center does not understand",
+    ),
     remedies=("Restart the notification center", "Report the message shown with the error"),
 )
 
@@ -111,7 +117,10 @@ EMBEDDED_HUB_FAILED = ErrorSpec(
     severity="ERROR",
     short="The embedded hub could not start",
     long="The notification center found no hub and could not start one inside itself.",
-    causes=("Another program took 127.0.0.1:9181 in the meantime", "The data directory is not writable"),
+    causes=(
+        "Another program took 127.0.0.1:9181 in the meantime",
+        "The data directory is not writable",
+    ),
     remedies=(
         "Start a hub with `notifycenter serve` and open the notification center again",
         "Set NOTIFYCENTER_DATA_DIR to a writable directory",

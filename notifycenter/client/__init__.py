@@ -7,4 +7,12 @@ from notifycenter.client.hub import HubClient, Page
 from notifycenter.client.loghandler import NotifyHandler
 from notifycenter.client.stream import ConnectionState
 
-__all__ = ["ConnectionState", "Emitter", "HubClient", "NotifyHandler", "Page", "build_event", "error_event"]
+__all__ = [
+    "ConnectionState",
+    "Emitter",
+    "HubClient",
+    "NotifyHandler",
+    "Page",
+    "build_event",
+    "error_event",
+]

@@ -18,7 +18,7 @@ class Backoff:
     _random: random.Random = field(default_factory=random.Random, repr=False)
 
     def next_delay(self) -> float:
-        ceiling = min(self.maximum, self.initial * self.factor ** self.attempt)
+        ceiling = min(self.maximum, self.initial * self.factor**self.attempt)
         self.attempt += 1
         # "Equal jitter": at least half the ceiling, so retries still slow down.
         return ceiling / 2 + self._random.uniform(0, ceiling / 2)

@@ -22,8 +22,9 @@ MAX_EVENT_BYTES = 64 * 1024  # what the hub accepts for one event
 ERROR_TYPE = "io.meshery.error"
 
 
-def build_event(base: Mapping[str, Any] | None = None, /, *, default_source: str | None = None,
-                **fields: Any) -> dict[str, Any]:
+def build_event(
+    base: Mapping[str, Any] | None = None, /, *, default_source: str | None = None, **fields: Any
+) -> dict[str, Any]:
     """A validated, normalised CloudEvent from a mapping and/or keyword fields.
 
     Shortcuts: severity (name, number or `Severity`), summary, details, code, causes,
@@ -52,11 +53,16 @@ def build_event(base: Mapping[str, Any] | None = None, /, *, default_source: str
 
 def _payload(data: Any, fields: dict[str, Any]) -> Any:
     extra = fields.pop("data", None)
-    shortcuts = {name: fields.pop(name, None) for name in ("summary", "details", "code", "causes", "remedies")}
+    shortcuts = {
+        name: fields.pop(name, None)
+        for name in ("summary", "details", "code", "causes", "remedies")
+    }
     if extra is None and all(value is None for value in shortcuts.values()):
         return data
     if data is not None and not isinstance(data, Mapping):
-        raise event_codes.INVALID_EVENT.error("data must be an object to add summary, details or an error to it")
+        raise event_codes.INVALID_EVENT.error(
+            "data must be an object to add summary, details or an error to it"
+        )
     payload = {**(data or {}), **(extra or {})}
     for name in ("summary", "details"):
         if shortcuts[name] is not None:
@@ -93,7 +99,9 @@ def _set_severity(event: dict[str, Any], severity: Any) -> None:
 def _check_size(event: Mapping[str, Any]) -> None:
     size = len(orjson.dumps(event))
     if size > MAX_EVENT_BYTES:
-        raise event_codes.EVENT_TOO_LARGE.error(f"the event is {size} bytes; at most {MAX_EVENT_BYTES} are accepted")
+        raise event_codes.EVENT_TOO_LARGE.error(
+            f"the event is {size} bytes; at most {MAX_EVENT_BYTES} are accepted"
+        )
 
 
 def error_fields(exc: BaseException) -> dict[str, Any]:
@@ -103,14 +111,16 @@ def error_fields(exc: BaseException) -> dict[str, Any]:
             "severity": _known_severity(exc.severity),
             "summary": " ".join(exc.short_description) or exc.code,
             "details": "\n".join(exc.long_description) or None,
-            "data": {"error": {
-                "code": exc.code,
-                "severity": exc.severity,
-                "shortDescription": exc.short_description,
-                "longDescription": exc.long_description,
-                "probableCause": exc.probable_cause,
-                "suggestedRemediation": exc.suggested_remediation,
-            }},
+            "data": {
+                "error": {
+                    "code": exc.code,
+                    "severity": exc.severity,
+                    "shortDescription": exc.short_description,
+                    "longDescription": exc.long_description,
+                    "probableCause": exc.probable_cause,
+                    "suggestedRemediation": exc.suggested_remediation,
+                }
+            },
         }
     return {
         "severity": "ERROR",
@@ -126,8 +136,9 @@ def _known_severity(text: str) -> str:
         return "ERROR"  # MeshKit's "None" and other unknown levels
 
 
-def error_event(exc: BaseException, /, *, source: str | None = None, type: str = ERROR_TYPE,
-                **fields: Any) -> dict[str, Any]:
+def error_event(
+    exc: BaseException, /, *, source: str | None = None, type: str = ERROR_TYPE, **fields: Any
+) -> dict[str, Any]:
     """An error event from an exception; a `NotifyError` keeps its code, causes and remedies.
 
     Keyword fields override what the exception provides (for example severity="CRITICAL").

@@ -58,10 +58,20 @@ class _Rejected(Exception):
 class Emitter:
     """Buffered, batching, spooling event producer. Thread-safe; `emit` never blocks."""
 
-    def __init__(self, server: str | None = None, *, source: str, token: str | None = None,
-                 data_dir: Path | str | None = None, spool_name: str | None = None,
-                 batch_size: int = 100, flush_interval: float = 0.2, max_buffer: int = 10_000,
-                 max_retry_interval: float = 5.0, timeout: float = 10.0) -> None:
+    def __init__(
+        self,
+        server: str | None = None,
+        *,
+        source: str,
+        token: str | None = None,
+        data_dir: Path | str | None = None,
+        spool_name: str | None = None,
+        batch_size: int = 100,
+        flush_interval: float = 0.2,
+        max_buffer: int = 10_000,
+        max_retry_interval: float = 5.0,
+        timeout: float = 10.0,
+    ) -> None:
         if server is None:
             target = resolve_target(token=token)
             server, token = target.server, target.token
@@ -83,9 +93,14 @@ class Emitter:
         root = Path(data_dir) if data_dir is not None else default_data_dir()
         self._spool = Spool.open(root / "spool", spool_name_for(spool_name or source))
         # A short connect timeout: while the sender waits, the buffer fills and may overflow.
-        self._http = httpx.Client(base_url=self.server, headers={**auth_headers(token), "Content-Type": BATCH},
-                                  timeout=httpx.Timeout(timeout, connect=min(2.0, timeout)))
-        self._thread = threading.Thread(target=self._run, name=f"notifycenter-emitter-{source}", daemon=True)
+        self._http = httpx.Client(
+            base_url=self.server,
+            headers={**auth_headers(token), "Content-Type": BATCH},
+            timeout=httpx.Timeout(timeout, connect=min(2.0, timeout)),
+        )
+        self._thread = threading.Thread(
+            target=self._run, name=f"notifycenter-emitter-{source}", daemon=True
+        )
         self._thread.start()
         atexit.register(self._at_exit)
 
@@ -96,7 +111,9 @@ class Emitter:
         built = build_event(event, default_source=self.source, **fields)
         with self._condition:
             if self._closed:
-                raise codes.EMITTER_CLOSED.error(f"event {built['id']} of {self.source} was not sent")
+                raise codes.EMITTER_CLOSED.error(
+                    f"event {built['id']} of {self.source} was not sent"
+                )
             if len(self._buffer) >= self.max_buffer:
                 self._drop_overflow(built)
                 return built
@@ -110,17 +127,27 @@ class Emitter:
         """Emit an error event from an exception, keeping a `NotifyError`'s code and remedies."""
         return self.emit(error_event(exc, source=self.source, **fields))
 
-    def operation(self, name: str, total: float | None = None, subject: str | None = None,
-                  traceparent: str | None = None) -> Operation:
+    def operation(
+        self,
+        name: str,
+        total: float | None = None,
+        subject: str | None = None,
+        traceparent: str | None = None,
+    ) -> Operation:
         """A unit of long-running work whose events this emitter sends (DESIGN §4)."""
         from notifycenter.client.operation import Operation
+
         return Operation(self, name, total=total, subject=subject, traceparent=traceparent)
 
     def _drop_overflow(self, event: dict[str, Any]) -> None:
         self.dropped += 1
         if self.dropped == 1 or self.dropped % 1000 == 0:
-            log.warning("notifycenter emitter buffer full (%d events): dropped %d events so far, last %s",
-                        self.max_buffer, self.dropped, event["id"])
+            log.warning(
+                "notifycenter emitter buffer full (%d events): dropped %d events so far, last %s",
+                self.max_buffer,
+                self.dropped,
+                event["id"],
+            )
 
     @property
     def sender_thread_id(self) -> int | None:
@@ -148,8 +175,12 @@ class Emitter:
             wanted = self._emitted
             self._flush_now = True
             self._condition.notify_all()
-            return self._condition.wait_for(lambda: self._handed_over >= wanted or not self._thread.is_alive(),
-                                            timeout) and self._handed_over >= wanted
+            return (
+                self._condition.wait_for(
+                    lambda: self._handed_over >= wanted or not self._thread.is_alive(), timeout
+                )
+                and self._handed_over >= wanted
+            )
 
     def drain(self, timeout: float | None = None) -> bool:
         """Wait until the hub has acknowledged everything, spool included."""
@@ -165,8 +196,13 @@ class Emitter:
             self._condition.notify_all()
             remaining = None if deadline is None else max(0.0, deadline - time.monotonic())
             self._condition.wait_for(
-                lambda: self._spool.count == 0 or not self._thread.is_alive()
-                or (give_up_on_failure and self._failures != failures), remaining)
+                lambda: (
+                    self._spool.count == 0
+                    or not self._thread.is_alive()
+                    or (give_up_on_failure and self._failures != failures)
+                ),
+                remaining,
+            )
             return self._spool.count == 0
 
     def close(self, timeout: float | None = 5.0) -> bool:
@@ -213,7 +249,9 @@ class Emitter:
         try:
             step(batch)
         except Exception:
-            log.exception("notifycenter emitter: unexpected error while handing over %d events", len(batch))
+            log.exception(
+                "notifycenter emitter: unexpected error while handing over %d events", len(batch)
+            )
             with self._condition:
                 self._handed_over += self._in_flight  # do not let flush() wait forever
                 self._in_flight = 0
@@ -260,13 +298,15 @@ class Emitter:
             except _Rejected as rejected:
                 lines = self._without_rejected(lines, len(chunk), rejected)
                 continue
-            lines = lines[len(chunk):]
+            lines = lines[len(chunk) :]
             self._handed(len(chunk))
 
     def _replay_spool(self) -> None:
         """Send the spool's oldest batch. One batch per turn: between turns, what was emitted
         meanwhile moves to the spool, so memory stays bounded during a long replay."""
-        batch: SpoolBatch = self._spool.peek(self._spool_limit or self.batch_size, MAX_REQUEST_BYTES)
+        batch: SpoolBatch = self._spool.peek(
+            self._spool_limit or self.batch_size, MAX_REQUEST_BYTES
+        )
         self._spool_limit = None
         broken = _first_broken(batch.lines)
         if broken is not None:  # a damaged file must not cost the good events around it
@@ -286,10 +326,16 @@ class Emitter:
             self._condition.notify_all()
 
     def _skip_rejected(self, batch: SpoolBatch, rejected: _Rejected) -> None:
-        index = rejected.index if rejected.index is not None and rejected.index < len(batch.lines) else None
+        index = (
+            rejected.index
+            if rejected.index is not None and rejected.index < len(batch.lines)
+            else None
+        )
         if index is None or index == 0:
             dropped = 1 if index == 0 else len(batch.lines)
-            log.error("notifycenter emitter: hub refused %d spooled event(s): %s", dropped, rejected)
+            log.error(
+                "notifycenter emitter: hub refused %d spooled event(s): %s", dropped, rejected
+            )
             self._spool.commit(batch, dropped)
         else:
             self._spool_limit = index  # send the good ones before it on their own
@@ -304,15 +350,22 @@ class Emitter:
             return
         if response.status_code in RETRY_STATUSES:
             if response.status_code in (401, 403):
-                log.error("notifycenter hub %s refused the token (HTTP %d); spooling",
-                          self.server, response.status_code)
+                log.error(
+                    "notifycenter hub %s refused the token (HTTP %d); spooling",
+                    self.server,
+                    response.status_code,
+                )
             raise _Retry(retry_after(response))
         try:
             body = orjson.loads(response.content)
         except orjson.JSONDecodeError:
             body = None
         error = error_from_answer(response.status_code, body, self.server)
-        index = body.get("index") if isinstance(body, dict) and isinstance(body.get("index"), int) else None
+        index = (
+            body.get("index")
+            if isinstance(body, dict) and isinstance(body.get("index"), int)
+            else None
+        )
         raise _Rejected(error.message, index)
 
     def _without_rejected(self, lines: list[bytes], sent: int, rejected: _Rejected) -> list[bytes]:
@@ -324,7 +377,7 @@ class Emitter:
             return lines[sent:]
         log.error("notifycenter emitter: hub refused event %s: %s", lines[index][:200], rejected)
         self._handed(1)
-        return lines[:index] + lines[index + 1:]
+        return lines[:index] + lines[index + 1 :]
 
     def _to_spool(self, batch: list[dict[str, Any]]) -> None:
         self._to_spool_lines([orjson.dumps(event) for event in batch])

@@ -30,7 +30,8 @@ def answer(response: httpx.Response) -> Any:
     if response.is_success:
         if body is None and response.content:
             raise codes.HUB_BAD_ANSWER.error(
-                f"{response.request.url} answered {response.status_code} with a body that is not JSON")
+                f"{response.request.url} answered {response.status_code} with a body that is not JSON"
+            )
         return body
     raise error_from_answer(response.status_code, body, str(response.request.url))
 

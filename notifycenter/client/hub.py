@@ -43,12 +43,19 @@ class HubClient:
     does not answer raises the catalogued "hub unreachable" error.
     """
 
-    def __init__(self, server: str, token: str | None = None, *, timeout: float = DEFAULT_TIMEOUT,
-                 transport: httpx.AsyncBaseTransport | None = None) -> None:
+    def __init__(
+        self,
+        server: str,
+        token: str | None = None,
+        *,
+        timeout: float = DEFAULT_TIMEOUT,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
         self.server = check_server_url(server)
         self.token = token
-        self._http = httpx.AsyncClient(base_url=self.server, headers=auth_headers(token),
-                                       timeout=timeout, transport=transport)
+        self._http = httpx.AsyncClient(
+            base_url=self.server, headers=auth_headers(token), timeout=timeout, transport=transport
+        )
 
     @classmethod
     def from_target(cls, target: Target, **options: Any) -> HubClient:
@@ -93,8 +100,14 @@ class HubClient:
             await asyncio.sleep(retry_after(response, RATE_LIMIT_WAIT) or 1.0)
         return await self._call("POST", "/api/events", **options)
 
-    async def list(self, *, before: str | None = None, after: str | None = None,
-                   limit: int | None = None, **filters: Any) -> Page:
+    async def list(
+        self,
+        *,
+        before: str | None = None,
+        after: str | None = None,
+        limit: int | None = None,
+        **filters: Any,
+    ) -> Page:
         """Records newest first. Filters: bucket, severity, status, source, type, q,
         operation, filter (CESQL), lifecycle (bool) — see docs/api.md."""
         params = query_params({**filters, "before": before, "after": after, "limit": limit})
@@ -108,9 +121,14 @@ class HubClient:
     async def summary(self) -> dict[str, Any]:
         return await self._call("GET", "/api/summary")
 
-    async def lifecycle(self, verb: str, refs: Iterable[str] | None = None,
-                        filter: Mapping[str, Any] | None = None, comment: str | None = None,
-                        until: str | None = None) -> dict[str, Any]:
+    async def lifecycle(
+        self,
+        verb: str,
+        refs: Iterable[str] | None = None,
+        filter: Mapping[str, Any] | None = None,
+        comment: str | None = None,
+        until: str | None = None,
+    ) -> dict[str, Any]:
         """Apply a verb (read, unread, ack, unack, resolve, reopen, archive) to refs or a filter."""
         body: dict[str, Any] = {}
         if refs is not None:
@@ -129,8 +147,14 @@ class HubClient:
     async def operation(self, operation_id: str) -> Any:
         return await self._call("GET", f"/api/operations/{quote(operation_id, safe='')}")
 
-    def subscribe(self, since: str | None = None, filter: str | None = None, *,
-                  on_state: StateCallback | None = None, **filters: Any) -> Subscription:
+    def subscribe(
+        self,
+        since: str | None = None,
+        filter: str | None = None,
+        *,
+        on_state: StateCallback | None = None,
+        **filters: Any,
+    ) -> Subscription:
         """Events as they are stored, lifecycle events included, resuming across reconnects.
 
         `since=None` means from now on; `"0"` replays the whole log. `on_state` hears every
@@ -141,5 +165,11 @@ class HubClient:
         async def live_cursor() -> str | None:
             return (await self.health()).get("last_cursor") or "0"
 
-        return Subscription(self.server, self.token, since, params, on_state,
-                            live_cursor=live_cursor if since is None else None)
+        return Subscription(
+            self.server,
+            self.token,
+            since,
+            params,
+            on_state,
+            live_cursor=live_cursor if since is None else None,
+        )

@@ -11,7 +11,11 @@ from notifycenter.model.errors import NotifyError
 from notifycenter.model.severity import Severity
 
 # Attributes every LogRecord has; anything else on a record came from `extra=`.
-_STANDARD_ATTRIBUTES = frozenset(vars(logging.makeLogRecord({}))) | {"message", "asctime", "taskName"}
+_STANDARD_ATTRIBUTES = frozenset(vars(logging.makeLogRecord({}))) | {
+    "message",
+    "asctime",
+    "taskName",
+}
 DEFAULT_TYPE_PREFIX = "io.meshery.log"
 
 
@@ -38,18 +42,22 @@ class NotifyHandler(logging.Handler):
     and the type is `<type_prefix>.<logger name>`.
     """
 
-    def __init__(self, emitter: Emitter, level: int = logging.NOTSET,
-                 type_prefix: str = DEFAULT_TYPE_PREFIX) -> None:
+    def __init__(
+        self, emitter: Emitter, level: int = logging.NOTSET, type_prefix: str = DEFAULT_TYPE_PREFIX
+    ) -> None:
         super().__init__(level)
         self.emitter = emitter
         self.type_prefix = type_prefix
 
     def emit(self, record: logging.LogRecord) -> None:
-        if record.name.startswith("notifycenter.client") or record.thread == self.emitter.sender_thread_id:
+        if (
+            record.name.startswith("notifycenter.client")
+            or record.thread == self.emitter.sender_thread_id
+        ):
             return  # the emitter's own logging (and httpx's, on its thread) would feed back into it
         try:
             self.emitter.emit(**self.fields(record))
-        except Exception:  # noqa: BLE001 - logging's contract: report, never raise
+        except Exception:
             self.handleError(record)
 
     def fields(self, record: logging.LogRecord) -> dict[str, Any]:
@@ -58,20 +66,27 @@ class NotifyHandler(logging.Handler):
             "type": f"{self.type_prefix}.{record.name}",
             "severity": severity_of_level(record.levelno),
             "summary": record.getMessage(),
-            "data": {"metadata": self.extras(record) | {"logger": record.name, "level": record.levelname}},
+            "data": {
+                "metadata": self.extras(record) | {"logger": record.name, "level": record.levelname}
+            },
         }
         exc = record.exc_info[1] if record.exc_info else None
         if exc is not None:
             fields["details"] = "".join(traceback.format_exception(exc)).rstrip()
         if isinstance(exc, NotifyError):
-            fields.update(code=exc.code, causes=exc.probable_cause, remedies=exc.suggested_remediation)
+            fields.update(
+                code=exc.code, causes=exc.probable_cause, remedies=exc.suggested_remediation
+            )
         return fields
 
     @staticmethod
     def extras(record: logging.LogRecord) -> dict[str, Any]:
         """`extra=` fields, as JSON-safe values (repr for anything else)."""
-        return {key: _json_safe(value) for key, value in vars(record).items()
-                if key not in _STANDARD_ATTRIBUTES and not key.startswith("_")}
+        return {
+            key: _json_safe(value)
+            for key, value in vars(record).items()
+            if key not in _STANDARD_ATTRIBUTES and not key.startswith("_")
+        }
 
 
 def _json_safe(value: Any) -> Any:

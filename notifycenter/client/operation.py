@@ -40,9 +40,20 @@ class Operation:
     block is that one's child, and elsewhere a new root.
     """
 
-    def __init__(self, emitter: Emitter, name: str, *, total: float | None = None,
-                 subject: str | None = None, traceparent: str | None = None) -> None:
-        parent = _parse(traceparent) if traceparent else TraceParent.parse(current_traceparent.get() or "")
+    def __init__(
+        self,
+        emitter: Emitter,
+        name: str,
+        *,
+        total: float | None = None,
+        subject: str | None = None,
+        traceparent: str | None = None,
+    ) -> None:
+        parent = (
+            _parse(traceparent)
+            if traceparent
+            else TraceParent.parse(current_traceparent.get() or "")
+        )
         own = parent.child() if parent else TraceParent.new_root()
         self._emitter = emitter
         self._trace = own
@@ -106,8 +117,13 @@ class Operation:
     def child(self, name: str, total: float | None = None, subject: str | None = None) -> Operation:
         """A sub-operation: same trace, its own span, this one as `parent`. Not started yet."""
         self.start()
-        return Operation(self._emitter, name, total=total, subject=subject or self.subject,
-                         traceparent=self.traceparent)
+        return Operation(
+            self._emitter,
+            name,
+            total=total,
+            subject=subject or self.subject,
+            traceparent=self.traceparent,
+        )
 
     def succeed(self, message: str | None = None) -> None:
         self._report(Phase.SUCCEEDED, message=message)
@@ -115,20 +131,36 @@ class Operation:
     def cancel(self, message: str | None = None) -> None:
         self._report(Phase.CANCELLED, message=message)
 
-    def fail(self, error: BaseException | str | None = None, *, message: str | None = None,
-             details: str | None = None) -> None:
+    def fail(
+        self,
+        error: BaseException | str | None = None,
+        *,
+        message: str | None = None,
+        details: str | None = None,
+    ) -> None:
         """Emit `failed`: a `NotifyError` keeps its code and remedies; anything else is
         the catalogued "operation failed" error with its message."""
         notify = _as_notify_error(error)
-        self._report(Phase.FAILED, message=message or _first_line(notify),
-                     error=notify.to_dict(), details=details or _details(error))
+        self._report(
+            Phase.FAILED,
+            message=message or _first_line(notify),
+            error=notify.to_dict(),
+            details=details or _details(error),
+        )
 
     def emit(self, **fields: Any) -> dict[str, Any]:
         """Emit any event into this operation's log, from any thread or task."""
         return self._emitter.emit(traceparent=self.traceparent, **fields)
 
-    def _report(self, phase: Phase, *, only_if_new: bool = False, message: str | None = None,
-                error: dict[str, Any] | None = None, details: str | None = None) -> None:
+    def _report(
+        self,
+        phase: Phase,
+        *,
+        only_if_new: bool = False,
+        message: str | None = None,
+        error: dict[str, Any] | None = None,
+        details: str | None = None,
+    ) -> None:
         with self._lock:
             if self.ended or (only_if_new and self.phase is not None):
                 return
@@ -139,11 +171,27 @@ class Operation:
             self._send(Phase.STARTED, None, None, None, None, None)
         self._send(phase, done, total, message, error, details)
 
-    def _send(self, phase: Phase, done: float | None, total: float | None, message: str | None,
-              error: dict[str, Any] | None, details: str | None) -> None:
-        fields = operation_fields(phase, op_id=self.id, trace_id=self.trace_id, parent=self.parent,
-                                  name=self.name, done=done, total=total, message=message,
-                                  error=error, details=details)
+    def _send(
+        self,
+        phase: Phase,
+        done: float | None,
+        total: float | None,
+        message: str | None,
+        error: dict[str, Any] | None,
+        details: str | None,
+    ) -> None:
+        fields = operation_fields(
+            phase,
+            op_id=self.id,
+            trace_id=self.trace_id,
+            parent=self.parent,
+            name=self.name,
+            done=done,
+            total=total,
+            message=message,
+            error=error,
+            details=details,
+        )
         self._emitter.emit(subject=self.subject, **fields)
 
     # -- blocks ----------------------------------------------------------------------
@@ -153,8 +201,9 @@ class Operation:
         self._tokens.append(current_traceparent.set(self.traceparent))
         return self
 
-    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         self._restore()
         if exc is None:
             if self._owns_end:
@@ -170,8 +219,9 @@ class Operation:
     async def __aenter__(self) -> Operation:
         return self.__enter__()
 
-    async def __aexit__(self, kind: type[BaseException] | None, exc: BaseException | None,
-                        tb: TracebackType | None) -> None:
+    async def __aexit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         self.__exit__(kind, exc, tb)
 
     def _restore(self) -> None:
@@ -181,16 +231,22 @@ class Operation:
         try:
             current_traceparent.reset(token)
         except ValueError:  # left in another context (a generator, a callback)
-            current_traceparent.set(token.old_value if token.old_value is not Token.MISSING else None)
+            current_traceparent.set(
+                token.old_value if token.old_value is not Token.MISSING else None
+            )
 
     def __repr__(self) -> str:
         return f"Operation({self.name!r}, id={self.id}, phase={self.phase})"
 
 
 def _parse(traceparent: str) -> TraceParent:
-    parsed = TraceParent.parse(traceparent.strip().lower()) if isinstance(traceparent, str) else None
+    parsed = (
+        TraceParent.parse(traceparent.strip().lower()) if isinstance(traceparent, str) else None
+    )
     if parsed is None:
-        raise codes.INVALID_TRACEPARENT.error(f"traceparent {traceparent!r} is not 00-<trace>-<span>-<flags>")
+        raise codes.INVALID_TRACEPARENT.error(
+            f"traceparent {traceparent!r} is not 00-<trace>-<span>-<flags>"
+        )
     return parsed
 
 
@@ -199,7 +255,9 @@ def _as_notify_error(error: BaseException | str | None) -> NotifyError:
         return error
     if isinstance(error, BaseException):
         text = str(error)
-        return codes.OPERATION_FAILED.error(f"{type(error).__name__}: {text}" if text else type(error).__name__)
+        return codes.OPERATION_FAILED.error(
+            f"{type(error).__name__}: {text}" if text else type(error).__name__
+        )
     return codes.OPERATION_FAILED.error(error or None)
 
 
@@ -210,7 +268,13 @@ def _first_line(error: NotifyError) -> str:
 
 def _details(error: BaseException | str | None) -> str | None:
     """Where a plain exception was raised: enough to find it, not a whole traceback."""
-    if not isinstance(error, BaseException) or isinstance(error, NotifyError) or error.__traceback__ is None:
+    if (
+        not isinstance(error, BaseException)
+        or isinstance(error, NotifyError)
+        or error.__traceback__ is None
+    ):
         return None
     frame = traceback.extract_tb(error.__traceback__)[-1]
-    return f"{type(error).__name__}: {error}\n  raised at {frame.filename}:{frame.lineno} in {frame.name}"[:MAX_DETAILS]
+    return f"{type(error).__name__}: {error}\n  raised at {frame.filename}:{frame.lineno} in {frame.name}"[
+        :MAX_DETAILS
+    ]

@@ -112,8 +112,11 @@ class Spool:
     def commit(self, batch: SpoolBatch, count: int | None = None) -> None:
         """Forget the first `count` lines of `batch` (all of them by default)."""
         lines = batch.lines if count is None else batch.lines[:count]
-        end = batch.end if count is None or count == len(batch.lines) else \
-            self._offset + sum(len(line) + 1 for line in lines)
+        end = (
+            batch.end
+            if count is None or count == len(batch.lines)
+            else self._offset + sum(len(line) + 1 for line in lines)
+        )
         self.count -= len(lines)
         if end >= self._events_path.stat().st_size:
             os.truncate(self._events_path, 0)  # all acknowledged: start the file afresh

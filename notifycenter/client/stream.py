@@ -60,10 +60,17 @@ def cursor_after(cursor: str | None, last: str | None) -> bool:
 class Subscription:
     """Async iterator of events with `cursor`, reconnecting with backoff and jitter."""
 
-    def __init__(self, server: str, token: str | None, since: str | None,
-                 params: dict[str, str], on_state: StateCallback | None,
-                 backoff: Backoff | None = None, open_timeout: float = 10.0,
-                 live_cursor: Callable[[], Awaitable[str | None]] | None = None) -> None:
+    def __init__(
+        self,
+        server: str,
+        token: str | None,
+        since: str | None,
+        params: dict[str, str],
+        on_state: StateCallback | None,
+        backoff: Backoff | None = None,
+        open_timeout: float = 10.0,
+        live_cursor: Callable[[], Awaitable[str | None]] | None = None,
+    ) -> None:
         self._server = server
         self._live_cursor = live_cursor
         self._token = token
@@ -75,8 +82,11 @@ class Subscription:
 
     def _set(self, **changes: Any) -> None:
         old, self.state = self.state, replace(self.state, **changes)
-        connection_changed = (old.status, old.attempt, old.last_error) != \
-            (self.state.status, self.state.attempt, self.state.last_error)
+        connection_changed = (old.status, old.attempt, old.last_error) != (
+            self.state.status,
+            self.state.attempt,
+            self.state.last_error,
+        )
         if connection_changed and self._on_state is not None:
             self._on_state(self.state)  # a new cursor alone is not news
 
@@ -106,8 +116,13 @@ class Subscription:
             params["since"] = self.state.last_cursor
         url = stream_url(self._server, params)
         try:
-            async with connect(url, subprotocols=[SUBPROTOCOL], additional_headers=auth_headers(self._token),
-                               open_timeout=self._open_timeout, max_size=None) as socket:
+            async with connect(
+                url,
+                subprotocols=[SUBPROTOCOL],
+                additional_headers=auth_headers(self._token),
+                open_timeout=self._open_timeout,
+                max_size=None,
+            ) as socket:
                 self._backoff.reset()
                 self._set(status="live", attempt=0, last_error=None)
                 async for frame in socket:
@@ -135,7 +150,9 @@ class Subscription:
         except orjson.JSONDecodeError:
             event = None
         if not isinstance(event, dict):
-            raise codes.HUB_BAD_ANSWER.error(f"{self._server} streamed a frame that is not a JSON event")
+            raise codes.HUB_BAD_ANSWER.error(
+                f"{self._server} streamed a frame that is not a JSON event"
+            )
         return event
 
     def _raise_if_fatal(self, exc: InvalidStatus, url: str) -> None:

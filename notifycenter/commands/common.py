@@ -26,7 +26,7 @@ class CliContext:
     def json(self) -> bool:
         return self.output == "json"
 
-    def target(self) -> "Target":
+    def target(self) -> Target:
         """The hub to talk to: flags, then environment, then the current context."""
         from notifycenter.config import resolve_target
 

@@ -50,22 +50,38 @@ def view(cli: CliContext) -> None:
     config = load_config()
     if cli.json:
         target = cli.target()
-        echo_json({**config_json(config), "target": {"name": target.name, "server": target.server,
-                                                     "source": target.source}})
+        echo_json(
+            {
+                **config_json(config),
+                "target": {"name": target.name, "server": target.server, "source": target.source},
+            }
+        )
         return
     echo(f"file: {config.path}{'' if config.path.exists() else ' (not created yet)'}")
     echo(f"current-context: {sanitize_line(config.current_context or '(none)')}")
     for name, context in sorted(config.contexts.items()):
         marker = "*" if name == config.current_context else " "
-        echo(f"{marker} {sanitize_line(name)}  {sanitize_line(context.server)}{token_note(context)}")
+        echo(
+            f"{marker} {sanitize_line(name)}  {sanitize_line(context.server)}{token_note(context)}"
+        )
     target = cli.target()  # after the listing: a broken context is easier to fix when seen
     echo(f"using: {target.server} (from {describe_source(target.source, target.name)})")
 
 
 def config_json(config: Config) -> dict[str, Any]:
-    contexts = {name: {"server": c.server, "token-file": c.token_file, "token": REDACTED if c.token else None}
-                for name, c in config.contexts.items()}
-    return {"path": str(config.path), "current-context": config.current_context, "contexts": contexts}
+    contexts = {
+        name: {
+            "server": c.server,
+            "token-file": c.token_file,
+            "token": REDACTED if c.token else None,
+        }
+        for name, c in config.contexts.items()
+    }
+    return {
+        "path": str(config.path),
+        "current-context": config.current_context,
+        "contexts": contexts,
+    }
 
 
 def token_note(context: ContextConfig) -> str:
@@ -77,8 +93,12 @@ def token_note(context: ContextConfig) -> str:
 
 
 def describe_source(source: str, name: str) -> str:
-    return {"flag": "--server", "env": "NOTIFYCENTER_SERVER", "context": f"context {name}",
-            "default": "the default"}[source]
+    return {
+        "flag": "--server",
+        "env": "NOTIFYCENTER_SERVER",
+        "context": f"context {name}",
+        "default": "the default",
+    }[source]
 
 
 @command.command("use-context")
@@ -88,7 +108,9 @@ def use_context(name: str) -> None:
     config = load_config()
     if name not in config.contexts:
         known = ", ".join(sorted(config.contexts)) or "none"
-        raise codes.UNKNOWN_CONTEXT.error(f"context {name!r} is not in {config.path} (contexts: {known})")
+        raise codes.UNKNOWN_CONTEXT.error(
+            f"context {name!r} is not in {config.path} (contexts: {known})"
+        )
     config.current_context = name
     save_config(config)
     echo(f"Switched to context {sanitize_line(name)}.")
@@ -98,20 +120,28 @@ def use_context(name: str) -> None:
 @click.argument("name")
 @click.option("--server", "server_url", required=True, help="The hub's URL.")
 @click.option("--token-file", help="File holding the bearer token (~ expanded).")
-@click.option("--current/--no-current", default=None,
-              help="Also make it the current context (default: only when there is none).")
+@click.option(
+    "--current/--no-current",
+    default=None,
+    help="Also make it the current context (default: only when there is none).",
+)
 def set_context(name: str, server_url: str, token_file: str | None, current: bool | None) -> None:
     """Create or change context NAME."""
     config = load_config()
     previous = config.contexts.get(name)
-    config.contexts[name] = ContextConfig(server=check_server_url(server_url, origin="--server"),
-                                          token_file=token_file if token_file is not None
-                                          else (previous.token_file if previous else None),
-                                          token=previous.token if previous else None)
+    config.contexts[name] = ContextConfig(
+        server=check_server_url(server_url, origin="--server"),
+        token_file=token_file
+        if token_file is not None
+        else (previous.token_file if previous else None),
+        token=previous.token if previous else None,
+    )
     if token_file is not None:  # a wrong path fails now, not at the first command that needs it
         context_token(config.contexts[name], config.path)
     if current or (current is None and config.current_context is None):
         config.current_context = name
     save_config(config)
-    echo(f"Context {sanitize_line(name)} {'changed' if previous else 'created'}"
-         f"{' and current' if config.current_context == name else ''}.")
+    echo(
+        f"Context {sanitize_line(name)} {'changed' if previous else 'created'}"
+        f"{' and current' if config.current_context == name else ''}."
+    )

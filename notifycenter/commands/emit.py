@@ -25,18 +25,37 @@ Examples:
   notifycenter emit --file events.json -o json
 """
 
-EVENT_FLAGS = ("type_", "source", "id_", "severity", "category", "subject", "summary", "details",
-               "code", "cause", "remediation", "data", "correlation_id")
+EVENT_FLAGS = (
+    "type_",
+    "source",
+    "id_",
+    "severity",
+    "category",
+    "subject",
+    "summary",
+    "details",
+    "code",
+    "cause",
+    "remediation",
+    "data",
+    "correlation_id",
+)
 
 
 @click.command("emit", epilog=EXAMPLES)
 @click.argument("stdin", required=False, metavar="[-]")
-@click.option("--file", "file_", type=click.Path(dir_okay=False, allow_dash=True),
-              help="Read a CloudEvent or a JSON array of them (- for stdin).")
+@click.option(
+    "--file",
+    "file_",
+    type=click.Path(dir_okay=False, allow_dash=True),
+    help="Read a CloudEvent or a JSON array of them (- for stdin).",
+)
 @click.option("--type", "type_", help="Event type, reverse-DNS.")
 @click.option("--source", help="Event source, e.g. urn:meshery:adapter:istio.")
 @click.option("--id", "id_", help="Event id (default: a new UUID; a repeat is a duplicate).")
-@click.option("--severity", help="EMERGENCY ALERT CRITICAL ERROR WARNING NOTICE INFO DEBUG SUCCESS.")
+@click.option(
+    "--severity", help="EMERGENCY ALERT CRITICAL ERROR WARNING NOTICE INFO DEBUG SUCCESS."
+)
 @click.option("--category", help="system, performance, user, audit or operation.")
 @click.option("--subject", help="What the event is about.")
 @click.option("--summary", help="One line an operator reads first.")
@@ -51,12 +70,16 @@ EVENT_FLAGS = ("type_", "source", "id_", "severity", "category", "subject", "sum
 def command(cli: CliContext, stdin: str | None, file_: str | None, **flags: Any) -> None:
     """Send an event to the hub, or CloudEvents read from a file or stdin."""
     if stdin is not None and stdin != "-":
-        raise usage_error(codes.INVALID_USAGE, f"unexpected argument {stdin!r}; use - to read stdin")
+        raise usage_error(
+            codes.INVALID_USAGE, f"unexpected argument {stdin!r}; use - to read stdin"
+        )
     source_path = "-" if stdin == "-" else file_
     given = [name for name in EVENT_FLAGS if flags.get(name)]
     if source_path is not None:
         if given:
-            raise usage_error(codes.INVALID_USAGE, "give either event flags or a file / stdin, not both")
+            raise usage_error(
+                codes.INVALID_USAGE, "give either event flags or a file / stdin, not both"
+            )
         payload = read_json(source_path)
     else:
         payload = event_from_flags(flags)
@@ -72,15 +95,29 @@ def command(cli: CliContext, stdin: str | None, file_: str | None, **flags: Any)
 
 
 def event_from_flags(flags: dict[str, Any]) -> dict[str, Any]:
-    missing = [flag for flag, name in (("--type", "type_"), ("--source", "source")) if not flags.get(name)]
+    missing = [
+        flag for flag, name in (("--type", "type_"), ("--source", "source")) if not flags.get(name)
+    ]
     if missing:
-        raise usage_error(codes.INVALID_USAGE, f"missing {' and '.join(missing)} (or give an event with - / --file)")
+        raise usage_error(
+            codes.INVALID_USAGE,
+            f"missing {' and '.join(missing)} (or give an event with - / --file)",
+        )
     data = parse_json_argument(flags["data"]) if flags.get("data") else None
     return build_event(
-        type=flags["type_"], source=flags["source"], id=flags.get("id_"), severity=flags.get("severity"),
-        category=flags.get("category"), subject=flags.get("subject"), summary=flags.get("summary"),
-        details=flags.get("details"), code=flags.get("code"), causes=list(flags["cause"]) or None,
-        remedies=list(flags["remediation"]) or None, data=data, correlationid=flags.get("correlation_id"),
+        type=flags["type_"],
+        source=flags["source"],
+        id=flags.get("id_"),
+        severity=flags.get("severity"),
+        category=flags.get("category"),
+        subject=flags.get("subject"),
+        summary=flags.get("summary"),
+        details=flags.get("details"),
+        code=flags.get("code"),
+        causes=list(flags["cause"]) or None,
+        remedies=list(flags["remediation"]) or None,
+        data=data,
+        correlationid=flags.get("correlation_id"),
     )
 
 
@@ -113,6 +150,6 @@ def report(answer: dict[str, Any], payload: Any) -> None:
     cursors = answer.get("cursors") or []
     accepted, duplicates = answer.get("accepted", 0), answer.get("duplicates", 0)
     echo(f"accepted {accepted}, duplicates {duplicates}")
-    for event, cursor in zip(events, cursors):
+    for event, cursor in zip(events, cursors, strict=False):
         name = f"{event.get('source', '')}#{event.get('id', '')}" if isinstance(event, dict) else ""
         echo(f"  {cursor}  {sanitize_line(name)}")

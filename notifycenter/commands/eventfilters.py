@@ -18,13 +18,21 @@ SEVERITIES = "EMERGENCY, ALERT, CRITICAL, ERROR, WARNING, NOTICE, INFO, DEBUG, S
 def filter_options(with_status: bool = True) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """The list's filters (docs/api.md). `tail` has no --status: a log has no current state."""
     options = [
-        click.option("--bucket", multiple=True, type=click.Choice(BUCKETS), help="Bucket (repeatable)."),
-        click.option("--severity", callback=check_severity, help="At least this severity (warn, ERROR, …)."),
-        click.option("--status", type=click.Choice(STATUS_FILTERS), help="Lifecycle status.") if with_status else None,
+        click.option(
+            "--bucket", multiple=True, type=click.Choice(BUCKETS), help="Bucket (repeatable)."
+        ),
+        click.option(
+            "--severity", callback=check_severity, help="At least this severity (warn, ERROR, …)."
+        ),
+        click.option("--status", type=click.Choice(STATUS_FILTERS), help="Lifecycle status.")
+        if with_status
+        else None,
         click.option("--source", help="Source prefix."),
         click.option("--type", "type_", help="Type prefix."),
         click.option("--search", help="Text in summary, details, subject, source, type or code."),
-        click.option("--filter", "filter_", help="CESQL expression, e.g. \"severitytext = 'ERROR'\"."),
+        click.option(
+            "--filter", "filter_", help="CESQL expression, e.g. \"severitytext = 'ERROR'\"."
+        ),
     ]
 
     def decorate(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -41,13 +49,31 @@ def check_severity(ctx: click.Context, param: click.Parameter, value: str | None
         try:
             parse_severity(value)
         except NotifyError:
-            raise click.BadParameter(f"{value!r} is not a severity: use one of {SEVERITIES} "
-                                     "(any case) or an alias such as warn, err or crit", ctx, param) from None
+            raise click.BadParameter(
+                f"{value!r} is not a severity: use one of {SEVERITIES} "
+                "(any case) or an alias such as warn, err or crit",
+                ctx,
+                param,
+            ) from None
     return value
 
 
-def hub_filters(bucket: tuple[str, ...], severity: str | None, source: str | None, type_: str | None,
-                search: str | None, filter_: str | None, status: str | None = None) -> dict[str, Any]:
+def hub_filters(
+    bucket: tuple[str, ...],
+    severity: str | None,
+    source: str | None,
+    type_: str | None,
+    search: str | None,
+    filter_: str | None,
+    status: str | None = None,
+) -> dict[str, Any]:
     """The options as the hub's query parameters."""
-    return {"bucket": list(bucket) or None, "severity": severity, "status": status, "source": source,
-            "type": type_, "q": search, "filter": filter_}
+    return {
+        "bucket": list(bucket) or None,
+        "severity": severity,
+        "status": status,
+        "source": source,
+        "type": type_,
+        "q": search,
+        "filter": filter_,
+    }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from typing import Any
 
 import click
@@ -27,7 +28,15 @@ from notifycenter.model.event import describe, span_ids
 from notifycenter.model.lifecycle import Verb, read_lifecycle_event
 from notifycenter.model.sanitize import sanitize, sanitize_line
 
-RECORD_JSON_KEYS = ("cursor", "bucket", "status", "acknowledged_by", "acknowledged_at", "comment", "until")
+RECORD_JSON_KEYS = (
+    "cursor",
+    "bucket",
+    "status",
+    "acknowledged_by",
+    "acknowledged_at",
+    "comment",
+    "until",
+)
 TABLE_HEADERS = ("TIME", "SEVERITY", "STATUS", "ACKED BY", "SOURCE", "TYPE", "SUMMARY")
 TABLE_CAPS = (11, 9, 12, 16, 36, 40, 0)
 TABLE_MINIMUMS = {4: 14, 5: 14}  # a source or type cut shorter names nothing
@@ -48,30 +57,46 @@ def command() -> None:
 
 # -- list ------------------------------------------------------------------------------
 
+
 @command.command("list")
 @filter_options()
-@click.option("--limit", type=click.IntRange(1), default=100, show_default=True, help="At most this many.")
-@click.option("--before", metavar="CURSOR", help="Only events older than this cursor (the next page).")
+@click.option(
+    "--limit", type=click.IntRange(1), default=100, show_default=True, help="At most this many."
+)
+@click.option(
+    "--before", metavar="CURSOR", help="Only events older than this cursor (the next page)."
+)
 @output_option
 @pass_cli
 def list_events(cli: CliContext, limit: int, before: str | None, **filters: Any) -> None:
     """Notifications newest first (archived ones only with --status archived)."""
     query = hub_filters(**filters)
-    records, more = call_hub(cli.target(), lambda hub: fetch_records(hub, limit, before=before, **query))
+    records, more = call_hub(
+        cli.target(), lambda hub: fetch_records(hub, limit, before=before, **query)
+    )
     if cli.json:
         echo_json([record_json(record) for record in records])
     elif not records:
         echo("No events.")
     else:
-        for line in render_table(TABLE_HEADERS, [table_row(r) for r in records], caps=TABLE_CAPS,
-                                 severity_column=1, keep=(0, 1, 2), cut_left=(4, 5), minimums=TABLE_MINIMUMS,
-                                 optional=(3,)):
+        for line in render_table(
+            TABLE_HEADERS,
+            [table_row(r) for r in records],
+            caps=TABLE_CAPS,
+            severity_column=1,
+            keep=(0, 1, 2),
+            cut_left=(4, 5),
+            minimums=TABLE_MINIMUMS,
+            optional=(3,),
+        ):
             echo(line)
     if more:
         echo(f"… more: use --limit {limit * 2} or --before {records[-1]['cursor']}", err=True)
 
 
-async def fetch_records(hub: HubClient, limit: int, **query: Any) -> tuple[list[dict[str, Any]], bool]:
+async def fetch_records(
+    hub: HubClient, limit: int, **query: Any
+) -> tuple[list[dict[str, Any]], bool]:
     """Up to `limit` records, following `next` past the hub's page size; and whether more exist."""
     records: list[dict[str, Any]] = []
     before = query.pop("before", None)
@@ -92,9 +117,15 @@ def record_json(record: dict[str, Any]) -> dict[str, Any]:
 
 def table_row(record: dict[str, Any]) -> list[str]:
     event = record.get("event", {})
-    return [compact_time(event.get("time")), str(event.get("severitytext", "")), record.get("status") or "-",
-            record.get("acknowledged_by") or "", str(event.get("source", "")), str(event.get("type", "")),
-            summary_of(event)]
+    return [
+        compact_time(event.get("time")),
+        str(event.get("severitytext", "")),
+        record.get("status") or "-",
+        record.get("acknowledged_by") or "",
+        str(event.get("source", "")),
+        str(event.get("type", "")),
+        summary_of(event),
+    ]
 
 
 def summary_of(event: dict[str, Any]) -> str:
@@ -106,6 +137,7 @@ def summary_of(event: dict[str, Any]) -> str:
 
 
 # -- show ------------------------------------------------------------------------------
+
 
 @command.command("show")
 @click.argument("ref")
@@ -125,22 +157,40 @@ def describe_record(record: dict[str, Any]) -> list[str]:
     event = record.get("event", {})
     text = describe(event)
     lines = [click.style(sanitize_line(text.summary), bold=True), ""]
-    fields = [("cursor", record.get("cursor")), ("source", event.get("source")), ("id", event.get("id")),
-              ("type", event.get("type")), ("time", event.get("time")), ("severity", event.get("severitytext")),
-              ("bucket", record.get("bucket")), ("status", record.get("status")),
-              ("subject", event.get("subject")), ("category", event.get("category")),
-              ("correlation", event.get("correlationid")), ("traceparent", event.get("traceparent")),
-              ("error code", text.code), ("acknowledged", by_at(record, "acknowledged")),
-              ("ack until", record.get("until")), ("comment", record.get("comment")),
-              ("resolved", by_at(record, "resolved")), ("archived", by_at(record, "archived"))]
-    lines += [f"{name + ':':<14}{sanitize_line(value)}" for name, value in fields if value not in (None, "")]
+    fields = [
+        ("cursor", record.get("cursor")),
+        ("source", event.get("source")),
+        ("id", event.get("id")),
+        ("type", event.get("type")),
+        ("time", event.get("time")),
+        ("severity", event.get("severitytext")),
+        ("bucket", record.get("bucket")),
+        ("status", record.get("status")),
+        ("subject", event.get("subject")),
+        ("category", event.get("category")),
+        ("correlation", event.get("correlationid")),
+        ("traceparent", event.get("traceparent")),
+        ("error code", text.code),
+        ("acknowledged", by_at(record, "acknowledged")),
+        ("ack until", record.get("until")),
+        ("comment", record.get("comment")),
+        ("resolved", by_at(record, "resolved")),
+        ("archived", by_at(record, "archived")),
+    ]
+    lines += [
+        f"{name + ':':<14}{sanitize_line(value)}"
+        for name, value in fields
+        if value not in (None, "")
+    ]
     if text.details:
         lines += ["", "details:"] + [f"  {line}" for line in sanitize(text.details).splitlines()]
     if text.causes:
         lines += ["", "probable cause:"] + [f"  - {sanitize_line(cause)}" for cause in text.causes]
     if text.remedies:
         lines += ["", "suggested remediation:"]
-        lines += [f"  {number}. {sanitize_line(remedy)}" for number, remedy in enumerate(text.remedies, 1)]
+        lines += [
+            f"  {number}. {sanitize_line(remedy)}" for number, remedy in enumerate(text.remedies, 1)
+        ]
     history = record.get("history") or []
     if history:
         lines += ["", "history:"] + [f"  {history_line(change)}" for change in history]
@@ -157,8 +207,11 @@ def operation_lines(event: dict[str, Any]) -> list[str]:
         return []
     name = operation.get("name")
     label = f"{name} ({op_id})" if isinstance(name, str) and name else op_id
-    return ["", f"{'operation:':<14}{sanitize_line(label)}",
-            f"{'watch it:':<14}notifycenter ops watch {sanitize_line(op_id)}"]
+    return [
+        "",
+        f"{'operation:':<14}{sanitize_line(label)}",
+        f"{'watch it:':<14}notifycenter ops watch {sanitize_line(op_id)}",
+    ]
 
 
 def by_at(record: dict[str, Any], verb: str) -> str | None:
@@ -180,11 +233,18 @@ def history_line(event: dict[str, Any]) -> str:
 
 # -- tail ------------------------------------------------------------------------------
 
+
 @command.command("tail")
 @click.option("-f", "--follow", is_flag=True, help="Keep printing new events as they arrive.")
 @click.option("--since", help="Start after this cursor (0: the whole log).")
-@click.option("-n", "--lines", type=click.IntRange(0), default=10, show_default=True,
-              help="Recent events to print first (without --since).")
+@click.option(
+    "-n",
+    "--lines",
+    type=click.IntRange(0),
+    default=10,
+    show_default=True,
+    help="Recent events to print first (without --since).",
+)
 @filter_options(with_status=False)
 @output_option
 @pass_cli
@@ -192,18 +252,24 @@ def tail(cli: CliContext, follow: bool, since: str | None, lines: int, **filters
     """The log-like view: every event, audit, lifecycle and archived included (-o json: NDJSON)."""
     query = {**hub_filters(**filters), "lifecycle": True}
     target = cli.target()
-    try:
+    with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(run_tail(HubClient.from_target(target), cli.json, follow, since, lines, query))
-    except KeyboardInterrupt:
-        pass
 
 
-async def run_tail(hub: HubClient, as_json: bool, follow: bool, since: str | None, lines: int,
-                   query: dict[str, Any]) -> None:
+async def run_tail(
+    hub: HubClient,
+    as_json: bool,
+    follow: bool,
+    since: str | None,
+    lines: int,
+    query: dict[str, Any],
+) -> None:
     async with hub:
         if not (follow and since is not None):  # the stream replays everything after `since` itself
             head = (await hub.health()).get("last_cursor") or "0"
-            backlog = await log_records(hub, query, after=since, head=head, count=None if since else lines)
+            backlog = await log_records(
+                hub, query, after=since, head=head, count=None if since else lines
+            )
             for record in backlog:
                 print_tail_event(record.get("event", {}), as_json)
             since = since or head
@@ -212,8 +278,9 @@ async def run_tail(hub: HubClient, as_json: bool, follow: bool, since: str | Non
                 print_tail_event(event, as_json)
 
 
-async def log_records(hub: HubClient, query: dict[str, Any], *, after: str | None, head: str,
-                      count: int | None) -> list[dict[str, Any]]:
+async def log_records(
+    hub: HubClient, query: dict[str, Any], *, after: str | None, head: str, count: int | None
+) -> list[dict[str, Any]]:
     """Records in log order after `after` up to `head` (the last `count` of them).
 
     The list leaves archived notifications out unless asked for them alone, so the log is
@@ -223,8 +290,13 @@ async def log_records(hub: HubClient, query: dict[str, Any], *, after: str | Non
         return []
     found: dict[str, dict[str, Any]] = {}
     for status in (None, "archived"):
-        records, _ = await fetch_records(hub, count or 10**9, before=str(int(head) + 1), after=after,
-                                         **{**query, "status": status})
+        records, _ = await fetch_records(
+            hub,
+            count or 10**9,
+            before=str(int(head) + 1),
+            after=after,
+            **{**query, "status": status},
+        )
         found.update((record["cursor"], record) for record in records)
     ordered = sorted(found.values(), key=lambda record: int(record["cursor"]))
     return ordered[-count:] if count else ordered
@@ -235,8 +307,10 @@ def print_tail_event(event: dict[str, Any], as_json: bool) -> None:
         echo_json(event, indent=False)
         return
     severity = severity_style(f"{sanitize_line(event.get('severitytext', '')):<9}")
-    echo(f"{short_time(event.get('time'))}  {severity}  {sanitize_line(event.get('source', ''))}  "
-         f"{sanitize_line(event.get('type', ''))}: {sanitize_line(summary_of(event))}")
+    echo(
+        f"{short_time(event.get('time'))}  {severity}  {sanitize_line(event.get('source', ''))}  "
+        f"{sanitize_line(event.get('type', ''))}: {sanitize_line(summary_of(event))}"
+    )
 
 
 def report_state(state: ConnectionState) -> None:

@@ -4,6 +4,7 @@ wait on one (`ops watch ID` exits 0 on success, 1 on failure or cancellation).""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sys
 import time
 from collections.abc import Callable
@@ -34,7 +35,18 @@ from notifycenter.model.operations import (
 )
 from notifycenter.model.sanitize import sanitize, sanitize_line
 
-JSON_KEYS = ("id", "name", "state", "progress", "done", "total", "parent", "source", "started_at", "ended_at")
+JSON_KEYS = (
+    "id",
+    "name",
+    "state",
+    "progress",
+    "done",
+    "total",
+    "parent",
+    "source",
+    "started_at",
+    "ended_at",
+)
 EXIT_SUCCEEDED, EXIT_FAILED, EXIT_TIMEOUT = 0, 1, 124
 DETAIL_LINES = 40
 FAILED_TYPE = "io.meshery.operation.failed"
@@ -49,20 +61,43 @@ def command() -> None:
 
 @command.command("list")
 @click.option("--state", type=click.Choice(STATE_FILTERS), help="Only operations in this state.")
-@click.option("--filter", "filter_", metavar="CESQL",
-              help="CESQL over id, name, state, source, parent, startedby, subject, message, progress (%), done, total.")
-@click.option("--root", is_flag=True, help="Only top-level operations (default: each tree, children indented).")
+@click.option(
+    "--filter",
+    "filter_",
+    metavar="CESQL",
+    help="CESQL over id, name, state, source, parent, startedby, subject, message, progress (%), done, total.",
+)
+@click.option(
+    "--root",
+    is_flag=True,
+    help="Only top-level operations (default: each tree, children indented).",
+)
 @click.option("--source", help="Only operations whose source starts with this.")
-@click.option("--since", help="Only operations with news since a cursor, a time or a duration (2h).")
+@click.option(
+    "--since", help="Only operations with news since a cursor, a time or a duration (2h)."
+)
 @click.option("--limit", type=click.IntRange(1, 1000), default=100, show_default=True)
 @output_option
 @pass_cli
-def list_command(cli: CliContext, state: str | None, filter_: str | None, root: bool,
-                 source: str | None, since: str | None, limit: int) -> None:
+def list_command(
+    cli: CliContext,
+    state: str | None,
+    filter_: str | None,
+    root: bool,
+    source: str | None,
+    since: str | None,
+    limit: int,
+) -> None:
     """Operations, running ones first, each with its children indented below it in the
     order they started. -o json gives a flat array for scripts."""
-    params = {"state": state, "filter": filter_, "root": root or None, "source": source,
-              "since": since, "limit": limit}
+    params = {
+        "state": state,
+        "filter": filter_,
+        "root": root or None,
+        "source": source,
+        "since": since,
+        "limit": limit,
+    }
     answer = _call(cli, lambda hub: hub.operations(**params))
     items = answer.get("items", [])
     if cli.json:
@@ -73,8 +108,13 @@ def list_command(cli: CliContext, state: str | None, filter_: str | None, root: 
         return
     rows = [_row(item, depth) for item, depth in tree_order(items)]
     # The ID is what `ops watch` needs and the state what people scan for: never cut.
-    for line in render_table(("STATE", "PROGRESS", "ELAPSED", "ID", "SOURCE", "NAME"), rows,
-                             caps=(12, 12, 8, 16, 36, 60), keep=(0, 3), cut_left=(4,)):
+    for line in render_table(
+        ("STATE", "PROGRESS", "ELAPSED", "ID", "SOURCE", "NAME"),
+        rows,
+        caps=(12, 12, 8, 16, 36, 60),
+        keep=(0, 3),
+        cut_left=(4,),
+    ):
         echo(line)
 
 
@@ -101,9 +141,14 @@ def tree_order(items: list[dict[str, Any]]) -> list[tuple[dict[str, Any], int]]:
 
 def _row(item: dict[str, Any], depth: int = 0) -> list[str]:
     state = State(item["state"])
-    return [f"{STATE_GLYPHS[state]} {state.value}", progress_text(item) or "-",
-            format_seconds(item.get("duration")), item["id"], item.get("source") or "",
-            "  " * depth + sanitize_line(item.get("name") or "")]
+    return [
+        f"{STATE_GLYPHS[state]} {state.value}",
+        progress_text(item) or "-",
+        format_seconds(item.get("duration")),
+        item["id"],
+        item.get("source") or "",
+        "  " * depth + sanitize_line(item.get("name") or ""),
+    ]
 
 
 def _call(cli: CliContext, action: Callable[[Any], Any]) -> Any:
@@ -132,7 +177,9 @@ def watch_command(cli: CliContext, operation_id: str, timeout: str | None) -> No
         echo_json(tree)
     state = State(tree["state"]) if tree else None
     if state is None:
-        print_error(codes.WATCH_TIMEOUT.error(f"operation {operation_id} did not end within {timeout}"))
+        print_error(
+            codes.WATCH_TIMEOUT.error(f"operation {operation_id} did not end within {timeout}")
+        )
         click.get_current_context().exit(EXIT_TIMEOUT)
     if state is State.FAILED:
         _print_failure(tree)
@@ -148,12 +195,15 @@ def _timeout_seconds(text: str | None) -> float | None:
         pass
     duration = parse_duration(text)
     if duration is None:
-        raise click.BadParameter(f"{text!r} is not a number of seconds nor a duration such as 5m",
-                                 param_hint="--timeout")
+        raise click.BadParameter(
+            f"{text!r} is not a number of seconds nor a duration such as 5m", param_hint="--timeout"
+        )
     return duration.total_seconds()
 
 
-async def _watch(cli: CliContext, op_id: str, timeout: float | None, screen: _Screen) -> dict[str, Any] | None:
+async def _watch(
+    cli: CliContext, op_id: str, timeout: float | None, screen: _Screen
+) -> dict[str, Any] | None:
     """The final tree once the operation has ended, or None on timeout."""
     from notifycenter.client.hub import HubClient
 
@@ -189,20 +239,22 @@ async def _refetch(hub: Any, op_id: str, tree: dict[str, Any]) -> dict[str, Any]
 async def _listen(hub: Any, tree: dict[str, Any], changed: asyncio.Event) -> None:
     """Every event of the operation's trace says: fetch the tree again."""
     trace = tree.get("trace_id")
-    expression = f"traceparent LIKE '00-{trace}-%'" if trace else f"traceparent LIKE '%-{tree['id']}-%'"
+    expression = (
+        f"traceparent LIKE '00-{trace}-%'" if trace else f"traceparent LIKE '%-{tree['id']}-%'"
+    )
     async for _event in hub.subscribe(since=tree.get("last_cursor"), filter=expression):
         changed.set()
 
 
 async def _wait(changed: asyncio.Event, deadline: float | None) -> bool:
     """Until news or the refresh tick; False once the deadline has passed."""
-    left = REFRESH_SECONDS if deadline is None else min(REFRESH_SECONDS, deadline - time.monotonic())
+    left = (
+        REFRESH_SECONDS if deadline is None else min(REFRESH_SECONDS, deadline - time.monotonic())
+    )
     if left <= 0:
         return False
-    try:
+    with contextlib.suppress(TimeoutError):
         await asyncio.wait_for(changed.wait(), left)
-    except TimeoutError:
-        pass
     return deadline is None or time.monotonic() < deadline or changed.is_set()
 
 
@@ -225,9 +277,11 @@ def _line(node: dict[str, Any], depth: int) -> str:
     if node.get("eta") is not None:
         timing += f", ~{format_seconds(node['eta'])} left"
     message = f" — {sanitize_line(node['message'], 120)}" if node.get("message") else ""
-    return (f"{'  ' * depth}{STATE_GLYPHS[state]} {progress_bar(node.get('progress'), 20)} "
-            f"{progress_text(node) or '':<11} {sanitize_line(node.get('name') or node['id'], 80)}"
-            f"  {state.value} {timing}{message}")
+    return (
+        f"{'  ' * depth}{STATE_GLYPHS[state]} {progress_bar(node.get('progress'), 20)} "
+        f"{progress_text(node) or '':<11} {sanitize_line(node.get('name') or node['id'], 80)}"
+        f"  {state.value} {timing}{message}"
+    )
 
 
 class _Screen:
@@ -265,8 +319,13 @@ def _print_failure(tree: dict[str, Any]) -> None:
     """The deepest failed operation: what it said (a command's output tail), then its
     error's code, causes and remediation."""
     failed = _first_failed(tree) or tree
-    click.echo(sanitize_line(f"{failed.get('name') or failed['id']} failed"
-                             + (f": {failed['message']}" if failed.get("message") else "")), err=True)
+    click.echo(
+        sanitize_line(
+            f"{failed.get('name') or failed['id']} failed"
+            + (f": {failed['message']}" if failed.get("message") else "")
+        ),
+        err=True,
+    )
     details = _failure_details(failed)
     if details:
         click.echo("  details:", err=True)
@@ -280,7 +339,11 @@ def _failure_details(node: dict[str, Any]) -> str | None:
     """`data.details` of the node's `failed` event (the hub keeps its latest events)."""
     for event in reversed(node.get("events") or ()):
         data = event.get("data")
-        if event.get("type") == FAILED_TYPE and isinstance(data, dict) and isinstance(data.get("details"), str):
+        if (
+            event.get("type") == FAILED_TYPE
+            and isinstance(data, dict)
+            and isinstance(data.get("details"), str)
+        ):
             return data["details"]
     return None
 

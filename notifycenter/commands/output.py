@@ -31,8 +31,15 @@ GAP = "  "
 _UNSAFE_CATEGORIES = frozenset({"Cc", "Cf", "Co", "Cs", "Zl", "Zp"})
 _NOT_PRINTABLE_ASCII = re.compile(r"[^\x20-\x7e\n]")
 SEVERITY_COLOURS = {
-    "EMERGENCY": "red", "ALERT": "red", "CRITICAL": "red", "ERROR": "red",
-    "WARNING": "yellow", "NOTICE": "cyan", "SUCCESS": "green", "INFO": "blue", "DEBUG": "white",
+    "EMERGENCY": "red",
+    "ALERT": "red",
+    "CRITICAL": "red",
+    "ERROR": "red",
+    "WARNING": "yellow",
+    "NOTICE": "cyan",
+    "SUCCESS": "green",
+    "INFO": "blue",
+    "DEBUG": "white",
 }
 
 
@@ -48,7 +55,9 @@ def _escape_unsafe(match: re.Match[str]) -> str:
     if unicodedata.category(char) not in _UNSAFE_CATEGORIES:
         return char
     encoded = char.encode("utf-16-be")
-    return "".join(f"\\u{int.from_bytes(encoded[i:i + 2], 'big'):04x}" for i in range(0, len(encoded), 2))
+    return "".join(
+        f"\\u{int.from_bytes(encoded[i : i + 2], 'big'):04x}" for i in range(0, len(encoded), 2)
+    )
 
 
 def echo_json(value: Any, *, indent: bool = True) -> None:
@@ -91,10 +100,18 @@ def fit_left(text: str, width: int) -> str:
     return ELLIPSIS + tail
 
 
-def render_table(headers: Sequence[str], rows: Iterable[Sequence[Any]], *, width: int | None = None,
-                 caps: Sequence[int] | None = None, severity_column: int | None = None,
-                 keep: Sequence[int] = (), cut_left: Sequence[int] = (),
-                 minimums: Mapping[int, int] | None = None, optional: Sequence[int] = ()) -> list[str]:
+def render_table(
+    headers: Sequence[str],
+    rows: Iterable[Sequence[Any]],
+    *,
+    width: int | None = None,
+    caps: Sequence[int] | None = None,
+    severity_column: int | None = None,
+    keep: Sequence[int] = (),
+    cut_left: Sequence[int] = (),
+    minimums: Mapping[int, int] | None = None,
+    optional: Sequence[int] = (),
+) -> list[str]:
     """Lines of a plain table; the last column takes what the others leave of `width`.
 
     When the terminal is narrow, columns shrink widest first down to their `minimums`,
@@ -109,14 +126,25 @@ def render_table(headers: Sequence[str], rows: Iterable[Sequence[Any]], *, width
     width = width or terminal_width()
     caps = [(caps[i] if caps else 40) if width < UNLIMITED else UNLIMITED for i in shown]
     floors = [max(MIN_COLUMN, (minimums or {}).get(i, 0)) for i in shown]
-    widths = [min(max([cell_len(h)] + [cell_len(r[i]) for r in cells]), caps[i]) for i, h in enumerate(headers[:-1])]
+    widths = [
+        min(max([cell_len(h)] + [cell_len(r[i]) for r in cells]), caps[i])
+        for i, h in enumerate(headers[:-1])
+    ]
     gaps = len(GAP) * (len(headers) - 1)
     # The last column (a summary, a name) is what people read: it keeps a quarter at least.
-    _shrink(widths, floors, width - gaps - max(MIN_LAST_COLUMN, width // 4), [position[i] for i in keep if i in position])
+    _shrink(
+        widths,
+        floors,
+        width - gaps - max(MIN_LAST_COLUMN, width // 4),
+        [position[i] for i in keep if i in position],
+    )
     natural_last = max([cell_len(headers[-1])] + [cell_len(r[-1]) for r in cells])
     widths.append(max(min(natural_last, width - gaps - sum(widths)), MIN_LAST_COLUMN))
-    layout = _Layout(widths, position.get(severity_column) if severity_column is not None else None,
-                     frozenset(position[i] for i in cut_left if i in position))
+    layout = _Layout(
+        widths,
+        position.get(severity_column) if severity_column is not None else None,
+        frozenset(position[i] for i in cut_left if i in position),
+    )
     return [layout.line(headers, header=True)] + [layout.line(row) for row in cells]
 
 
@@ -139,8 +167,10 @@ class _Layout:
     def line(self, row: Sequence[str], header: bool = False) -> str:
         parts = []
         last = len(self.widths) - 1
-        for index, (cell, size) in enumerate(zip(row, self.widths)):
-            text = fit_left(cell, size) if index in self.cut_left and not header else fit(cell, size)
+        for index, (cell, size) in enumerate(zip(row, self.widths, strict=False)):
+            text = (
+                fit_left(cell, size) if index in self.cut_left and not header else fit(cell, size)
+            )
             padded = text if index == last else text + " " * (size - cell_len(text))
             if header:
                 padded = click.style(padded, bold=True)
@@ -178,6 +208,12 @@ def output_option(func: Callable[..., Any]) -> Callable[..., Any]:
         if value is not None:
             ctx.ensure_object(CliContext).output = value
 
-    return click.option("-o", "--output", type=click.Choice(["table", "json"]), expose_value=False,
-                        callback=remember, is_eager=True,
-                        help="table for people, json for scripts (same as the global -o).")(func)
+    return click.option(
+        "-o",
+        "--output",
+        type=click.Choice(["table", "json"]),
+        expose_value=False,
+        callback=remember,
+        is_eager=True,
+        help="table for people, json for scripts (same as the global -o).",
+    )(func)

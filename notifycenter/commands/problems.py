@@ -17,7 +17,10 @@ EXIT_USAGE = 2
 
 def print_error(error: NotifyError) -> None:
     """Code, description, causes and remediations: what an operator needs to act."""
-    err = lambda text: click.echo(sanitize(text), err=True)
+
+    def err(text):
+        return click.echo(sanitize(text), err=True)
+
     err(f"Error {error.code}: {' '.join(error.short_description)}")
     for line in error.long_description:
         err(f"  {line}")
@@ -54,6 +57,8 @@ def from_click(exc: click.UsageError) -> click.UsageError:
 def _with_help(error: NotifyError, ctx: click.Context | None) -> NotifyError:
     if ctx is not None:  # the exact command beats the spec's generic "--help" advice
         specific = [r for r in error.suggested_remediation if "--help" not in r]
-        error.suggested_remediation[:] = [*specific,
-                                          f"Run `{ctx.command_path} --help` to see its options and examples"]
+        error.suggested_remediation[:] = [
+            *specific,
+            f"Run `{ctx.command_path} --help` to see its options and examples",
+        ]
     return error

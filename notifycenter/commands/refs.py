@@ -16,7 +16,9 @@ EVENT_NOT_FOUND, AMBIGUOUS_REF = "notifycenter-1107", "notifycenter-1108"
 MAX_CANDIDATES = 20
 
 
-def call_with_refs(target: Target, refs: Sequence[str], action: Callable[[HubClient], Awaitable[T]]) -> T:
+def call_with_refs(
+    target: Target, refs: Sequence[str], action: Callable[[HubClient], Awaitable[T]]
+) -> T:
     """`call_hub`, with command-line advice added to an unknown or ambiguous REF."""
     try:
         return call_hub(target, action)
@@ -27,23 +29,29 @@ def call_with_refs(target: Target, refs: Sequence[str], action: Callable[[HubCli
         if error.code == EVENT_NOT_FOUND:
             error.suggested_remediation = not_found_advice(ref)
         else:
-            error.suggested_remediation = ambiguous_advice(ref, call_hub(target, lambda hub: candidates(hub, ref)))
+            error.suggested_remediation = ambiguous_advice(
+                ref, call_hub(target, lambda hub: candidates(hub, ref))
+            )
         raise error from None
 
 
 def not_found_advice(ref: str) -> list[str]:
     return [
         "Check the REF: a cursor (42 or 0000000000000042), source#id, or an event id",
-        ("Find the event with `notifycenter events list --search TEXT` (archived ones: add --status archived)"
-         " and copy its cursor or source#id"),
+        (
+            "Find the event with `notifycenter events list --search TEXT` (archived ones: add --status archived)"
+            " and copy its cursor or source#id"
+        ),
         "Check that this is the hub the event was sent to: `notifycenter config view`",
     ]
 
 
 def ambiguous_advice(ref: str, matches: list[str]) -> list[str]:
     advice = [f"Name one of them as source#id: {', '.join(matches)}"] if matches else []
-    listing = (f"List them with `notifycenter events list --filter \"id = {cesql_string(ref)}\"`, "
-               "or find the event with `notifycenter events list --search TEXT`, and copy its cursor")
+    listing = (
+        f'List them with `notifycenter events list --filter "id = {cesql_string(ref)}"`, '
+        "or find the event with `notifycenter events list --search TEXT`, and copy its cursor"
+    )
     return [*advice, listing]
 
 
@@ -51,7 +59,9 @@ async def candidates(hub: HubClient, event_id: str) -> list[str]:
     """The `source#id` refs of every event with this id, archived ones included."""
     found: list[str] = []
     for status in (None, "archived"):
-        page = await hub.list(filter=f"id = {cesql_string(event_id)}", status=status, limit=MAX_CANDIDATES)
+        page = await hub.list(
+            filter=f"id = {cesql_string(event_id)}", status=status, limit=MAX_CANDIDATES
+        )
         found += [ref_of(record) for record in page.items]
     return sorted(set(found))
 

@@ -39,18 +39,36 @@ MAX_LINE = 500
 CLOSE_TIMEOUT = 5.0
 
 
-@click.command("run", epilog=EXAMPLES,
-               context_settings={"ignore_unknown_options": True, "allow_interspersed_args": False})
+@click.command(
+    "run",
+    epilog=EXAMPLES,
+    context_settings={"ignore_unknown_options": True, "allow_interspersed_args": False},
+)
 @click.option("--name", help="The operation's name (default: the command line).")
 @click.option("--source", help="Event source (default: urn:notifycenter:run:<host name>).")
-@click.option("--traceparent", envvar="TRACEPARENT",
-              help="Run as a sub-operation of this operation (default: $TRACEPARENT).")
-@click.option("--tail", "tail_lines", default=20, show_default=True, type=click.IntRange(0, 1000),
-              help="Lines of output attached to a failure.")
+@click.option(
+    "--traceparent",
+    envvar="TRACEPARENT",
+    help="Run as a sub-operation of this operation (default: $TRACEPARENT).",
+)
+@click.option(
+    "--tail",
+    "tail_lines",
+    default=20,
+    show_default=True,
+    type=click.IntRange(0, 1000),
+    help="Lines of output attached to a failure.",
+)
 @click.argument("argv", nargs=-1, required=True, type=click.UNPROCESSED, metavar="-- CMD [ARGS]...")
 @pass_cli
-def command(cli: CliContext, name: str | None, source: str | None, traceparent: str | None,
-            tail_lines: int, argv: tuple[str, ...]) -> None:
+def command(
+    cli: CliContext,
+    name: str | None,
+    source: str | None,
+    traceparent: str | None,
+    tail_lines: int,
+    argv: tuple[str, ...],
+) -> None:
     """Run CMD as an operation: started, then succeeded or failed with its output's tail."""
     line = shlex.join(argv)
     emitter = _open_emitter(cli, source or f"urn:notifycenter:run:{socket.gethostname()}")
@@ -69,9 +87,11 @@ def _close(emitter: Any) -> None:
     """Deliver what the hub takes now; say where the rest waits, and who delivers it."""
     if emitter.close(CLOSE_TIMEOUT):
         return
-    _warn(f"the hub at {emitter.server} did not take this run's events: they are spooled in "
-          f"{emitter.spool_path} and will be delivered by the next `notifycenter run` "
-          f"(or emitter) with source {emitter.source}")
+    _warn(
+        f"the hub at {emitter.server} did not take this run's events: they are spooled in "
+        f"{emitter.spool_path} and will be delivered by the next `notifycenter run` "
+        f"(or emitter) with source {emitter.source}"
+    )
 
 
 def _open_emitter(cli: CliContext, source: str) -> Any:
@@ -130,8 +150,10 @@ def execute(argv: list[str], tail_lines: int, traceparent: str | None) -> Outcom
     except OSError as exc:
         return Outcome(None, start_error=exc)
     tail = _Tail(tail_lines)
-    pumps = [threading.Thread(target=tail.pump, args=(pipe, out), daemon=True)
-             for pipe, out in ((process.stdout, sys.stdout), (process.stderr, sys.stderr))]
+    pumps = [
+        threading.Thread(target=tail.pump, args=(pipe, out), daemon=True)
+        for pipe, out in ((process.stdout, sys.stdout), (process.stderr, sys.stderr))
+    ]
     for pump in pumps:
         pump.start()
     outcome = Outcome(None)
@@ -150,7 +172,9 @@ class _Tail:
     def __init__(self, size: int) -> None:
         self._size = size
         self._streams: dict[bool, deque[tuple[int, str]]] = {
-            False: deque(maxlen=max(size, 1)), True: deque(maxlen=max(size, 1))}
+            False: deque(maxlen=max(size, 1)),
+            True: deque(maxlen=max(size, 1)),
+        }
         self._arrival = 0
         self._lock = threading.Lock()
 
@@ -169,12 +193,14 @@ class _Tail:
         with self._lock:
             for line in raw:
                 self._arrival += 1
-                self._streams[is_err].append((self._arrival, line.decode("utf-8", "replace").rstrip("\r")[:MAX_LINE]))
+                self._streams[is_err].append(
+                    (self._arrival, line.decode("utf-8", "replace").rstrip("\r")[:MAX_LINE])
+                )
 
     def lines(self) -> list[str]:
         out, err = list(self._streams[False]), list(self._streams[True])
-        out = out[max(len(out) + len(err) - self._size, 0):] if self._size else []
-        err = err[max(len(err) - self._size, 0):] if self._size else []
+        out = out[max(len(out) + len(err) - self._size, 0) :] if self._size else []
+        err = err[max(len(err) - self._size, 0) :] if self._size else []
         return [line for _, line in sorted(out + err)]
 
 
@@ -217,7 +243,9 @@ class _forwarding:
 def report(op: Any, outcome: Outcome, line: str) -> None:
     """The ending: succeeded, cancelled, or failed with the catalogued error and the tail."""
     if outcome.start_error is not None:
-        error = codes.COMMAND_NOT_STARTED.error(f"{line}: {outcome.start_error.strerror or outcome.start_error}")
+        error = codes.COMMAND_NOT_STARTED.error(
+            f"{line}: {outcome.start_error.strerror or outcome.start_error}"
+        )
         _warn(error.message)
         op.fail(error)
     elif outcome.exit_code == 0:

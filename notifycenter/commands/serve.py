@@ -10,25 +10,54 @@ from notifycenter.hub.settings import DEFAULT_BIND
 
 
 @click.command("serve")
-@click.option("--bind", default=None, metavar="HOST:PORT",
-              help=f"Address to listen on (default {DEFAULT_BIND}).")
-@click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Where the event log lives (default: NOTIFYCENTER_DATA_DIR or the user data dir).")
-@click.option("--token-file", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="TOML file of tokens and roles (see docs/hub.md); without it the hub is open.")
-@click.option("--stall-after", default=None, metavar="DURATION",
-              help="An operation with no news for this long is stalled (default 10m).")
-@click.option("--send-queue", type=click.IntRange(1), default=None, hidden=True,
-              help="Events a subscriber may have queued before it is closed with 1013.")
-def command(bind: str | None, data_dir: Path | None, token_file: Path | None,
-            stall_after: str | None, send_queue: int | None) -> None:
+@click.option(
+    "--bind",
+    default=None,
+    metavar="HOST:PORT",
+    help=f"Address to listen on (default {DEFAULT_BIND}).",
+)
+@click.option(
+    "--data-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Where the event log lives (default: NOTIFYCENTER_DATA_DIR or the user data dir).",
+)
+@click.option(
+    "--token-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="TOML file of tokens and roles (see docs/hub.md); without it the hub is open.",
+)
+@click.option(
+    "--stall-after",
+    default=None,
+    metavar="DURATION",
+    help="An operation with no news for this long is stalled (default 10m).",
+)
+@click.option(
+    "--send-queue",
+    type=click.IntRange(1),
+    default=None,
+    hidden=True,
+    help="Events a subscriber may have queued before it is closed with 1013.",
+)
+def command(
+    bind: str | None,
+    data_dir: Path | None,
+    token_file: Path | None,
+    stall_after: str | None,
+    send_queue: int | None,
+) -> None:
     """Run the hub: receive, store, stream events and keep their lifecycle."""
     from notifycenter.hub.config import resolve_settings
     from notifycenter.hub.server import run
 
-    settings = resolve_settings(bind=bind, data_dir=data_dir, token_file=token_file,
-                                stall_after=stall_after)
+    settings = resolve_settings(
+        bind=bind, data_dir=data_dir, token_file=token_file, stall_after=stall_after
+    )
     if send_queue is not None:
         settings.send_queue = send_queue
-    click.echo(f"notifycenter hub on http://{settings.bind} (data in {settings.data_dir})", err=True)
+    click.echo(
+        f"notifycenter hub on http://{settings.bind} (data in {settings.data_dir})", err=True
+    )
     run(settings)

@@ -30,7 +30,12 @@ def run_app(cli: CliContext, target: object, **options: object) -> None:
     from notifycenter.tui.settings import parse_tui_settings
 
     settings = parse_tui_settings(load_config().tui)
-    app = NotifyCenterApp(target, settings=settings, readonly=cli.readonly,  # type: ignore[arg-type]
-                          initial_filter=cli.filter, **options)  # type: ignore[arg-type]
+    app = NotifyCenterApp(
+        target,
+        settings=settings,
+        readonly=cli.readonly,  # type: ignore[arg-type]
+        initial_filter=cli.filter,
+        **options,
+    )  # type: ignore[arg-type]
     app.check_settings()
     app.run()

@@ -19,21 +19,31 @@ from notifycenter.model.lifecycle import Verb, parse_duration, parse_time
 from notifycenter.model.sanitize import sanitize_line
 
 PAST_TENSE = {
-    Verb.READ: "marked read", Verb.UNREAD: "marked unread", Verb.ACK: "acknowledged",
-    Verb.UNACK: "unacknowledged", Verb.RESOLVE: "resolved", Verb.REOPEN: "reopened",
+    Verb.READ: "marked read",
+    Verb.UNREAD: "marked unread",
+    Verb.ACK: "acknowledged",
+    Verb.UNACK: "unacknowledged",
+    Verb.RESOLVE: "resolved",
+    Verb.REOPEN: "reopened",
     Verb.ARCHIVE: "archived",
 }
 VERB_HELP = {
-    Verb.READ: "Mark notifications read.", Verb.UNREAD: "Mark notifications unread.",
+    Verb.READ: "Mark notifications read.",
+    Verb.UNREAD: "Mark notifications unread.",
     Verb.ACK: "Acknowledge notifications: someone is on it.",
     Verb.UNACK: "Withdraw the acknowledgement of notifications.",
-    Verb.RESOLVE: "Resolve notifications.", Verb.REOPEN: "Reopen resolved or archived notifications.",
+    Verb.RESOLVE: "Resolve notifications.",
+    Verb.REOPEN: "Reopen resolved or archived notifications.",
     Verb.ARCHIVE: "Archive notifications (listed again only with --status archived).",
 }
 # Why a notification is left as it was. Acking, resolving or archiving again records a
 # new actor and time, so for those only audit events stay unchanged.
-ALREADY = {Verb.READ: "already read", Verb.UNREAD: "already unread", Verb.UNACK: "not acknowledged",
-           Verb.REOPEN: "neither resolved nor archived"}
+ALREADY = {
+    Verb.READ: "already read",
+    Verb.UNREAD: "already unread",
+    Verb.UNACK: "not acknowledged",
+    Verb.REOPEN: "neither resolved nor archived",
+}
 NO_LIFECYCLE = "audit events, which have no lifecycle"
 MAX_EXPLAINED = 20  # refs looked up to say why they did not change
 
@@ -45,17 +55,29 @@ def verb_command(verb: Verb) -> click.Command:
     @click.option("--comment", help="Why; shown in the history.")
     @output_option
     @pass_cli
-    def run(cli: CliContext, refs: tuple[str, ...], comment: str | None, until: str | None = None,
-            **filters: Any) -> None:
+    def run(
+        cli: CliContext,
+        refs: tuple[str, ...],
+        comment: str | None,
+        until: str | None = None,
+        **filters: Any,
+    ) -> None:
         if until is not None:
             check_until(until)
         matching = {name: value for name, value in hub_filters(**filters).items() if value}
         if bool(refs) == bool(matching):
-            raise usage_error(codes.INVALID_USAGE, "name the events (REF...) or give filters, not both or neither")
+            raise usage_error(
+                codes.INVALID_USAGE, "name the events (REF...) or give filters, not both or neither"
+            )
 
         async def change(hub: HubClient) -> tuple[dict[str, Any], list[str]]:
-            answer = await hub.lifecycle(verb.value, refs=list(refs) if refs else None, filter=matching or None,
-                                         comment=comment, until=until)
+            answer = await hub.lifecycle(
+                verb.value,
+                refs=list(refs) if refs else None,
+                filter=matching or None,
+                comment=comment,
+                until=until,
+            )
             return answer, await unchanged_reasons(hub, verb, refs, answer)
 
         answer, reasons = call_with_refs(cli.target(), refs, change)
@@ -65,12 +87,16 @@ def verb_command(verb: Verb) -> click.Command:
             report(verb, answer, reasons)
 
     if verb is Verb.ACK:
-        run = click.option("--until", help="When the acknowledgement lapses: a duration (2h, 30m) "
-                                           "or an RFC 3339 time.")(run)
-    run.help = (f"{VERB_HELP[verb]} Name them by REF (a cursor, an event id or source#id), "
-                f"or change every notification the filters match.\n\n"
-                f"\b\nExamples:\n  notifycenter events {verb.value} 0000000000000042 --comment \"on it\"\n"
-                f"  notifycenter events {verb.value} --source urn:meshery:adapter:istio --status unacked")
+        run = click.option(
+            "--until",
+            help="When the acknowledgement lapses: a duration (2h, 30m) or an RFC 3339 time.",
+        )(run)
+    run.help = (
+        f"{VERB_HELP[verb]} Name them by REF (a cursor, an event id or source#id), "
+        f"or change every notification the filters match.\n\n"
+        f'\b\nExamples:\n  notifycenter events {verb.value} 0000000000000042 --comment "on it"\n'
+        f"  notifycenter events {verb.value} --source urn:meshery:adapter:istio --status unacked"
+    )
     return run
 
 
@@ -91,8 +117,9 @@ def check_until(text: str) -> None:
         raise usage_error(codes.UNTIL_IN_THE_PAST, f"--until {text!r} is in the past")
 
 
-async def unchanged_reasons(hub: HubClient, verb: Verb, refs: tuple[str, ...],
-                            answer: dict[str, Any]) -> list[str]:
+async def unchanged_reasons(
+    hub: HubClient, verb: Verb, refs: tuple[str, ...], answer: dict[str, Any]
+) -> list[str]:
     """`source#id: why` for each named notification the change left as it was.
 
     A notification changed by this request has one of the answer's cursors last in its
@@ -122,8 +149,13 @@ def report(verb: Verb, answer: dict[str, Any], reasons: list[str]) -> None:
     line = f"{PAST_TENSE[verb]} {changed} notification{'s' if changed != 1 else ''}"
     if unchanged:
         line += f", {unchanged} unchanged"
-        line += ":" if reasons else f" ({ALREADY[verb]}, or {NO_LIFECYCLE})" if verb in ALREADY \
+        line += (
+            ":"
+            if reasons
+            else f" ({ALREADY[verb]}, or {NO_LIFECYCLE})"
+            if verb in ALREADY
             else f" ({NO_LIFECYCLE})"
+        )
     echo(line)
     for reason in reasons:
         echo(f"  {sanitize_line(reason)}")

@@ -8,7 +8,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from notifycenter.demo.scenario import ISTIO_ERROR, PROVISIONING_STEPS, SERVER, Provisioning, Scenario
+from notifycenter.demo.scenario import (
+    ISTIO_ERROR,
+    PROVISIONING_STEPS,
+    SERVER,
+    Provisioning,
+    Scenario,
+)
 from notifycenter.model.errors import NotifyError
 
 
@@ -30,9 +36,17 @@ class _Pace:
             self.stop.wait(delay)
 
 
-def run_producers(server: str, *, rate: float = 2.0, count: int | None = None, burst: int = 25,
-                  seed: int | None = None, token: str | None = None, data_dir: Path | None = None,
-                  stop: threading.Event | None = None) -> int:
+def run_producers(
+    server: str,
+    *,
+    rate: float = 2.0,
+    count: int | None = None,
+    burst: int = 25,
+    seed: int | None = None,
+    token: str | None = None,
+    data_dir: Path | None = None,
+    stop: threading.Event | None = None,
+) -> int:
     """Send events until `stop` is set or `count` were sent; returns how many were sent.
 
     Each simulated component has its own emitter, as real adapters would; the Istio
@@ -46,8 +60,13 @@ def run_producers(server: str, *, rate: float = 2.0, count: int | None = None, b
 
     def emitter(source: str) -> Any:
         if source not in emitters:
-            emitters[source] = Emitter(server, source=source, token=token, data_dir=data_dir,
-                                       spool_name="demo-" + source.rsplit(":", 1)[-1])
+            emitters[source] = Emitter(
+                server,
+                source=source,
+                token=token,
+                data_dir=data_dir,
+                spool_name="demo-" + source.rsplit(":", 1)[-1],
+            )
         return emitters[source]
 
     try:
@@ -65,12 +84,16 @@ def run_producers(server: str, *, rate: float = 2.0, count: int | None = None, b
     return pace.sent
 
 
-def provision(emitter: Any, step: Provisioning, pace: Callable[[], None], stopped: Callable[[], bool]) -> None:
+def provision(
+    emitter: Any, step: Provisioning, pace: Callable[[], None], stopped: Callable[[], bool]
+) -> None:
     """A simulated provisioning through `Emitter.operation`: children, progress, and a
     failure that carries the MeshKit error. `pace` is called once per event sent."""
     subject = f"cluster/{step.cluster}"
     try:
-        with emitter.operation(f"Provision Istio on {step.cluster}", total=3, subject=subject) as operation:
+        with emitter.operation(
+            f"Provision Istio on {step.cluster}", total=3, subject=subject
+        ) as operation:
             pace()  # started
             for done, name in enumerate(PROVISIONING_STEPS, 1):
                 if stopped():
@@ -89,6 +112,10 @@ def provision(emitter: Any, step: Provisioning, pace: Callable[[], None], stoppe
 
 def istio_error() -> NotifyError:
     error = ISTIO_ERROR["error"]
-    return NotifyError(code=error["code"], short_description=list(error["shortDescription"]),
-                       long_description=[ISTIO_ERROR["details"]], probable_cause=list(error["probableCause"]),
-                       suggested_remediation=list(error["suggestedRemediation"]))
+    return NotifyError(
+        code=error["code"],
+        short_description=list(error["shortDescription"]),
+        long_description=[ISTIO_ERROR["details"]],
+        probable_cause=list(error["probableCause"]),
+        suggested_remediation=list(error["suggestedRemediation"]),
+    )

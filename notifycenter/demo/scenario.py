@@ -9,7 +9,7 @@ from __future__ import annotations
 import random
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from notifycenter.model.lifecycle import format_time
@@ -20,7 +20,11 @@ CONSUL = "urn:meshery:adapter:consul"
 SERVER = "urn:meshery:server:meshery"
 CLOUD = "urn:meshery:cloud:meshery-cloud"
 OPERATOR = "urn:meshery:operator:meshery-operator"
-ADAPTERS = {ISTIO: ("istio", "1.24.2", 10000), LINKERD: ("linkerd", "2.16.1", 10001), CONSUL: ("consul", "1.20.0", 10002)}
+ADAPTERS = {
+    ISTIO: ("istio", "1.24.2", 10000),
+    LINKERD: ("linkerd", "2.16.1", 10001),
+    CONSUL: ("consul", "1.20.0", 10002),
+}
 CLUSTERS = ("prod-eu", "prod-us", "staging")
 DESIGNS = ("bookinfo", "emojivoto", "online-boutique", "httpbin-canary")
 USERS = ("dana@example.com", "lee@example.org", "sam@example.net", "ari@example.com")
@@ -42,14 +46,18 @@ class Provisioning:
 class Scenario:
     """A stream of simulated events. `clock` gives each event's time."""
 
-    def __init__(self, seed: int | None = None, clock: Callable[[], datetime] | None = None) -> None:
+    def __init__(
+        self, seed: int | None = None, clock: Callable[[], datetime] | None = None
+    ) -> None:
         self.rng = random.Random(seed)
-        self.clock = clock or (lambda: datetime.now(timezone.utc))
+        self.clock = clock or (lambda: datetime.now(UTC))
 
     @classmethod
-    def fixed(cls, seed: int = 7, start: datetime | None = None, step: timedelta = timedelta(seconds=13)) -> "Scenario":
+    def fixed(
+        cls, seed: int = 7, start: datetime | None = None, step: timedelta = timedelta(seconds=13)
+    ) -> Scenario:
         """Deterministic ids and times: for tests, snapshots and screenshots."""
-        moment = [start or datetime(2026, 11, 28, 9, 0, tzinfo=timezone.utc)]
+        moment = [start or datetime(2026, 11, 28, 9, 0, tzinfo=UTC)]
 
         def tick() -> datetime:
             moment[0] += step
@@ -68,10 +76,17 @@ class Scenario:
     def steps(self) -> Iterator[Event | Provisioning]:
         """As `events`, with each provisioning kept whole as one `Provisioning` step."""
         yield from self.opening()
-        kinds = [(self.design_saved, 30), (self.adapter_heartbeat, 14), (self.health, 18),
-                 (self.policy_violation, 10), (self.provisioning_step, 2), (self.signup, 6),
-                 (self.cluster_alert, 2), (self.meshsync_resync, 14)]
-        generators, weights = zip(*kinds)
+        kinds = [
+            (self.design_saved, 30),
+            (self.adapter_heartbeat, 14),
+            (self.health, 18),
+            (self.policy_violation, 10),
+            (self.provisioning_step, 2),
+            (self.signup, 6),
+            (self.cluster_alert, 2),
+            (self.meshsync_resync, 14),
+        ]
+        generators, weights = zip(*kinds, strict=False)
         while True:
             yield from self.rng.choices(generators, weights)[0]()
 
@@ -93,9 +108,14 @@ class Scenario:
     def event(self, source: str, type: str, severity: str, summary: str, **extra: Any) -> Event:
         data = {"summary": summary, **extra.pop("data", {})}
         event = {
-            "specversion": "1.0", "id": self._uuid(), "source": source, "type": type,
-            "time": format_time(self.clock()), "severitytext": severity,
-            "datacontenttype": "application/json", "data": data,
+            "specversion": "1.0",
+            "id": self._uuid(),
+            "source": source,
+            "type": type,
+            "time": format_time(self.clock()),
+            "severitytext": severity,
+            "datacontenttype": "application/json",
+            "data": data,
         }
         event.update({key: value for key, value in extra.items() if value is not None})
         return event
@@ -111,42 +131,83 @@ class Scenario:
 
     def adapter_registered(self, source: str) -> Iterator[Event]:
         name, version, port = ADAPTERS[source]
-        yield self.event(source, "io.meshery.adapter.registered", "SUCCESS",
-                         f"Meshery Adapter for {name.title()} registered with Meshery Server",
-                         category="system", subject=f"adapter/{name}",
-                         data={"details": f"version {version}, listening on meshery-{name}:{port}",
-                               "metadata": {"version": version, "port": port}})
+        yield self.event(
+            source,
+            "io.meshery.adapter.registered",
+            "SUCCESS",
+            f"Meshery Adapter for {name.title()} registered with Meshery Server",
+            category="system",
+            subject=f"adapter/{name}",
+            data={
+                "details": f"version {version}, listening on meshery-{name}:{port}",
+                "metadata": {"version": version, "port": port},
+            },
+        )
 
     def adapter_heartbeat(self) -> Iterator[Event]:
         source = self.rng.choice(list(ADAPTERS))
         name = ADAPTERS[source][0]
-        yield self.event(source, "io.meshery.adapter.heartbeat", "DEBUG", f"{name} adapter heartbeat",
-                         category="audit", subject=f"adapter/{name}")
+        yield self.event(
+            source,
+            "io.meshery.adapter.heartbeat",
+            "DEBUG",
+            f"{name} adapter heartbeat",
+            category="audit",
+            subject=f"adapter/{name}",
+        )
 
     def signup(self) -> Iterator[Event]:
         user = self.rng.choice(USERS)
-        yield self.event(CLOUD, "io.meshery.remote.user.signup", "INFO", f"New user signed up: {user}",
-                         category="user", subject=f"user/{user}",
-                         data={"details": "Signed up with GitHub; invited to organisation 'layer5'."})
+        yield self.event(
+            CLOUD,
+            "io.meshery.remote.user.signup",
+            "INFO",
+            f"New user signed up: {user}",
+            category="user",
+            subject=f"user/{user}",
+            data={"details": "Signed up with GitHub; invited to organisation 'layer5'."},
+        )
 
     def design_saved(self) -> Iterator[Event]:
         design, user = self.rng.choice(DESIGNS), self.rng.choice(USERS)
-        yield self.event(SERVER, "io.meshery.design.saved", "DEBUG", f"Design '{design}' saved by {user}",
-                         category="audit", subject=f"design/{design}",
-                         data={"metadata": {"revision": self.rng.randint(2, 90)}})
+        yield self.event(
+            SERVER,
+            "io.meshery.design.saved",
+            "DEBUG",
+            f"Design '{design}' saved by {user}",
+            category="audit",
+            subject=f"design/{design}",
+            data={"metadata": {"revision": self.rng.randint(2, 90)}},
+        )
 
     def policy_violation(self) -> Iterator[Event]:
         design = self.rng.choice(DESIGNS)
-        policy = self.rng.choice(["relationship-hierarchical-parent", "require-resource-limits",
-                                  "deny-privileged-containers"])
-        yield self.event(SERVER, "io.meshery.policy.violation", self.rng.choice(["WARNING", "WARNING", "ERROR"]),
-                         f"Design '{design}' violates policy {policy}", category="system",
-                         subject=f"design/{design}",
-                         data={"details": f"{self.rng.randint(1, 6)} components of '{design}' fail {policy}.",
-                               "error": {"code": "meshery-server-1367",
-                                         "probableCause": [f"The design was saved without evaluating {policy}"],
-                                         "suggestedRemediation": ["Open the design in Kanvas and apply the suggested fixes",
-                                                                  "Re-run the policy evaluation before deploying"]}})
+        policy = self.rng.choice(
+            [
+                "relationship-hierarchical-parent",
+                "require-resource-limits",
+                "deny-privileged-containers",
+            ]
+        )
+        yield self.event(
+            SERVER,
+            "io.meshery.policy.violation",
+            self.rng.choice(["WARNING", "WARNING", "ERROR"]),
+            f"Design '{design}' violates policy {policy}",
+            category="system",
+            subject=f"design/{design}",
+            data={
+                "details": f"{self.rng.randint(1, 6)} components of '{design}' fail {policy}.",
+                "error": {
+                    "code": "meshery-server-1367",
+                    "probableCause": [f"The design was saved without evaluating {policy}"],
+                    "suggestedRemediation": [
+                        "Open the design in Kanvas and apply the suggested fixes",
+                        "Re-run the policy evaluation before deploying",
+                    ],
+                },
+            },
+        )
 
     def health(self, force_warning: bool = False) -> Iterator[Event]:
         source = self.rng.choice([LINKERD, CONSUL, ISTIO])
@@ -154,34 +215,64 @@ class Scenario:
         cluster = self.rng.choice(CLUSTERS)
         if force_warning or self.rng.random() < 0.6:
             restarts = self.rng.randint(3, 9)
-            yield self.event(source, "io.meshery.health.degraded", "WARNING",
-                             f"{name} control plane on {cluster}: sidecar injector restarted {restarts} times in 10m",
-                             category="performance", subject=f"cluster/{cluster}",
-                             data={"details": "Readiness probe failed: HTTP probe failed with statuscode: 503",
-                                   "metadata": {"cluster": cluster, "restarts": restarts}})
+            yield self.event(
+                source,
+                "io.meshery.health.degraded",
+                "WARNING",
+                f"{name} control plane on {cluster}: sidecar injector restarted {restarts} times in 10m",
+                category="performance",
+                subject=f"cluster/{cluster}",
+                data={
+                    "details": "Readiness probe failed: HTTP probe failed with statuscode: 503",
+                    "metadata": {"cluster": cluster, "restarts": restarts},
+                },
+            )
         else:
-            yield self.event(source, "io.meshery.health.ok", "INFO", f"{name} control plane on {cluster} is healthy",
-                             category="performance", subject=f"cluster/{cluster}")
+            yield self.event(
+                source,
+                "io.meshery.health.ok",
+                "INFO",
+                f"{name} control plane on {cluster} is healthy",
+                category="performance",
+                subject=f"cluster/{cluster}",
+            )
 
     def meshsync_resync(self) -> Iterator[Event]:
         cluster = self.rng.choice(CLUSTERS)
         objects = self.rng.randint(200, 4000)
-        yield self.event(OPERATOR, "io.meshery.meshsync.resynced", "INFO",
-                         f"MeshSync discovered {objects:,} objects on {cluster}",
-                         category="system", subject=f"cluster/{cluster}")
+        yield self.event(
+            OPERATOR,
+            "io.meshery.meshsync.resynced",
+            "INFO",
+            f"MeshSync discovered {objects:,} objects on {cluster}",
+            category="system",
+            subject=f"cluster/{cluster}",
+        )
 
     def cluster_alert(self) -> Iterator[Event]:
         cluster = self.rng.choice(CLUSTERS)
-        yield self.event(OPERATOR, "io.meshery.operator.broker.disconnected", "ALERT",
-                         f"Meshery Operator lost its broker connection on {cluster}", category="system",
-                         subject=f"cluster/{cluster}",
-                         data={"details": "NATS connection closed: no servers available for connection",
-                               "error": {"code": "meshkit-11101", "probableCause": [
-                                   "The meshery-broker pod was evicted or is crash-looping",
-                                   "A NetworkPolicy blocks port 4222 between namespaces"],
-                                   "suggestedRemediation": [
-                                   "kubectl -n meshery get pods -l app=meshery-broker",
-                                   "Check NetworkPolicies in the meshery namespace"]}})
+        yield self.event(
+            OPERATOR,
+            "io.meshery.operator.broker.disconnected",
+            "ALERT",
+            f"Meshery Operator lost its broker connection on {cluster}",
+            category="system",
+            subject=f"cluster/{cluster}",
+            data={
+                "details": "NATS connection closed: no servers available for connection",
+                "error": {
+                    "code": "meshkit-11101",
+                    "probableCause": [
+                        "The meshery-broker pod was evicted or is crash-looping",
+                        "A NetworkPolicy blocks port 4222 between namespaces",
+                    ],
+                    "suggestedRemediation": [
+                        "kubectl -n meshery get pods -l app=meshery-broker",
+                        "Check NetworkPolicies in the meshery namespace",
+                    ],
+                },
+            },
+        )
 
     def provisioning_step(self, fail: bool | None = None) -> Iterator[Provisioning]:
         fail = self.rng.random() < 0.4 if fail is None else fail
@@ -206,17 +297,21 @@ class Scenario:
 
 ISTIO_ERROR = {
     "summary": "Could not provision Istio: VirtualService reviews-route was rejected",
-    "details": "admission webhook \"validation.istio.io\" denied the request: configuration is invalid: "
-               "total destination weight 90 != 100",
+    "details": 'admission webhook "validation.istio.io" denied the request: configuration is invalid: '
+    "total destination weight 90 != 100",
     "error": {
         "code": "meshery-istio-1002",
         "severity": "ERROR",
         "shortDescription": ["Error applying Istio manifests"],
-        "probableCause": ["The VirtualService's route weights do not add up to 100",
-                          "istiod's validating webhook rejected the resource"],
-        "suggestedRemediation": ["Fix the weights in the design so that they add up to 100",
-                                 "Validate with: istioctl analyze -n bookinfo",
-                                 "Deploy the design again from Meshery"],
+        "probableCause": [
+            "The VirtualService's route weights do not add up to 100",
+            "istiod's validating webhook rejected the resource",
+        ],
+        "suggestedRemediation": [
+            "Fix the weights in the design so that they add up to 100",
+            "Validate with: istioctl analyze -n bookinfo",
+            "Deploy the design again from Meshery",
+        ],
     },
 }
 
@@ -224,28 +319,50 @@ ISTIO_ERROR = {
 class _Op:
     """Builds the events of one simulated operation, with its trace context."""
 
-    def __init__(self, scenario: Scenario, name: str, cluster: str, parent: "_Op | None" = None) -> None:
+    def __init__(
+        self, scenario: Scenario, name: str, cluster: str, parent: _Op | None = None
+    ) -> None:
         self.s, self.name, self.cluster, self.parent = scenario, name, cluster, parent
         self.trace = parent.trace if parent else scenario._hex(32)
         self.span = scenario._hex(16)
 
-    def child(self, name: str) -> "_Op":
+    def child(self, name: str) -> _Op:
         return _Op(self.s, name, self.cluster, self)
 
-    def _emit(self, state: str, severity: str, summary: str, extra: dict[str, Any] | None = None,
-              **operation: Any) -> Event:
-        info = {"id": self.span, "parent": self.parent.span if self.parent else None, "name": self.name, **operation}
+    def _emit(
+        self,
+        state: str,
+        severity: str,
+        summary: str,
+        extra: dict[str, Any] | None = None,
+        **operation: Any,
+    ) -> Event:
+        info = {
+            "id": self.span,
+            "parent": self.parent.span if self.parent else None,
+            "name": self.name,
+            **operation,
+        }
         data = {"operation": {k: v for k, v in info.items() if v is not None}, **(extra or {})}
         data.setdefault("summary", summary)
-        return self.s.event(SERVER, f"io.meshery.operation.{state}", severity, data.pop("summary"),
-                            category="operation", subject=f"cluster/{self.cluster}",
-                            traceparent=f"00-{self.trace}-{self.span}-01", data=data)
+        return self.s.event(
+            SERVER,
+            f"io.meshery.operation.{state}",
+            severity,
+            data.pop("summary"),
+            category="operation",
+            subject=f"cluster/{self.cluster}",
+            traceparent=f"00-{self.trace}-{self.span}-01",
+            data=data,
+        )
 
     def started(self, total: int | None = None) -> Event:
         return self._emit("started", "INFO", f"{self.name}: started", total=total)
 
     def progress(self, done: int, message: str) -> Event:
-        return self._emit("progress", "DEBUG", f"{self.name}: {message}", done=done, total=3, message=message)
+        return self._emit(
+            "progress", "DEBUG", f"{self.name}: {message}", done=done, total=3, message=message
+        )
 
     def succeeded(self) -> Event:
         return self._emit("succeeded", "SUCCESS", f"{self.name}: succeeded")
@@ -253,5 +370,12 @@ class _Op:
     def failed(self, error: dict[str, Any], done: int | None = None) -> Event:
         severity = "ERROR"
         summary = error["summary"] if self.parent else f"{self.name}: failed"
-        return self._emit("failed", severity, summary, dict(error, summary=summary), done=done,
-                          total=3 if done is not None else None, message=error["error"]["shortDescription"][0])
+        return self._emit(
+            "failed",
+            severity,
+            summary,
+            dict(error, summary=summary),
+            done=done,
+            total=3 if done is not None else None,
+            message=error["error"]["shortDescription"][0],
+        )

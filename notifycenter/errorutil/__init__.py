@@ -13,8 +13,19 @@ from notifycenter.errorutil.model import ErrorEntry, Location
 from notifycenter.errorutil.update import UpdatePlan, apply, plan_update
 
 __all__ = [
-    "Analysis", "ComponentInfo", "ErrorEntry", "Location", "UpdatePlan",
-    "EXPORT_FILENAME", "MARKDOWN_FILENAME",
-    "analyze", "anchor", "apply", "export_document", "plan_update",
-    "render_export", "render_markdown", "scan",
+    "EXPORT_FILENAME",
+    "MARKDOWN_FILENAME",
+    "Analysis",
+    "ComponentInfo",
+    "ErrorEntry",
+    "Location",
+    "UpdatePlan",
+    "analyze",
+    "anchor",
+    "apply",
+    "export_document",
+    "plan_update",
+    "render_export",
+    "render_markdown",
+    "scan",
 ]

@@ -58,8 +58,9 @@ def analyze(root: Path, skip_dirs: Iterable[str] = (), info_dir: Path | None = N
         raise DIRECTORY_NOT_FOUND.error(f"{root} is not a directory", path=str(root))
     component = ComponentInfo.read(info_dir or root)
     entries, warnings, count = scan(root, skip_dirs)
-    analysis = Analysis(root=root, component=component, entries=entries,
-                        files_scanned=count, warnings=warnings)
+    analysis = Analysis(
+        root=root, component=component, entries=entries, files_scanned=count, warnings=warnings
+    )
     _check(analysis)
     analysis.entries.sort(key=lambda e: _order(analysis, e))
     return analysis

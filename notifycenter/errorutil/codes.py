@@ -18,8 +18,8 @@ def code_number(code: str, component: str) -> int | None:
     if _BARE.fullmatch(code):
         return int(code)
     prefix = f"{component}-"
-    if code.startswith(prefix) and _BARE.fullmatch(code[len(prefix):]):
-        return int(code[len(prefix):])
+    if code.startswith(prefix) and _BARE.fullmatch(code[len(prefix) :]):
+        return int(code[len(prefix) :])
     return None
 
 

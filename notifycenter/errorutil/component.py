@@ -21,7 +21,7 @@ class ComponentInfo:
     path: Path
 
     @classmethod
-    def read(cls, directory: Path) -> "ComponentInfo":
+    def read(cls, directory: Path) -> ComponentInfo:
         path = directory / FILENAME
         try:
             raw = path.read_bytes()
@@ -36,16 +36,20 @@ class ComponentInfo:
         return cls._validated(data, path)
 
     @classmethod
-    def _validated(cls, data: object, path: Path) -> "ComponentInfo":
+    def _validated(cls, data: object, path: Path) -> ComponentInfo:
         if not isinstance(data, dict):
             raise COMPONENT_INFO_INVALID.error(f"{path}: not a JSON object", path=str(path))
         name, kind, next_code = data.get("name"), data.get("type", ""), data.get("next_error_code")
         if not isinstance(name, str) or not name:
-            raise COMPONENT_INFO_INVALID.error(f"{path}: name must be a non-empty string", path=str(path))
+            raise COMPONENT_INFO_INVALID.error(
+                f"{path}: name must be a non-empty string", path=str(path)
+            )
         if not isinstance(kind, str):
             raise COMPONENT_INFO_INVALID.error(f"{path}: type must be a string", path=str(path))
         if isinstance(next_code, bool) or not isinstance(next_code, int):
-            raise COMPONENT_INFO_INVALID.error(f"{path}: next_error_code must be an integer", path=str(path))
+            raise COMPONENT_INFO_INVALID.error(
+                f"{path}: next_error_code must be an integer", path=str(path)
+            )
         return cls(name=name, type=kind, next_error_code=next_code, path=path)
 
     def with_next_code(self, raw: bytes, next_code: int) -> bytes:

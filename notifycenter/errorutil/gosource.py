@@ -69,7 +69,9 @@ def parse_file(data: bytes, path: str) -> GoFile:
     parser, query = _tools()
     tree = parser.parse(data)
     if tree.root_node.has_error:
-        result.warnings.append(f"{path}: Go syntax errors; errors in the damaged parts may be missed")
+        result.warnings.append(
+            f"{path}: Go syntax errors; errors in the damaged parts may be missed"
+        )
     package = path.rpartition("/")[0]
     for _, captures in QueryCursor(query).matches(tree.root_node):
         if "spec" in captures:
@@ -96,13 +98,15 @@ def _constants(spec: Node, path: str, package: str) -> list[GoConstant]:
         if not CODE_NAME.match(name):
             continue
         value = values[i] if len(values) == len(names) else None
-        found.append(GoConstant(
-            name=name,
-            value=gotext.string_value(value) if value is not None else None,
-            location=Location(path, ident.start_point[0] + 1),
-            literal=_literal(value, path),
-            package=package,
-        ))
+        found.append(
+            GoConstant(
+                name=name,
+                value=gotext.string_value(value) if value is not None else None,
+                location=Location(path, ident.start_point[0] + 1),
+                literal=_literal(value, path),
+                package=package,
+            )
+        )
     return found
 
 
@@ -172,7 +176,9 @@ def entries(files: list[GoFile]) -> tuple[list[ErrorEntry], list[str]]:
     for call in (c for f in files for c in f.calls):
         constant = _resolve(call, by_package, by_name)
         if call.code_name is not None and constant is None:
-            warnings.append(f"{call.location}: no single constant {call.code_name} found for this error")
+            warnings.append(
+                f"{call.location}: no single constant {call.code_name} found for this error"
+            )
         if constant is not None:
             used.add(constant)
         found.append(_call_entry(call, constant))
@@ -196,19 +202,31 @@ def _call_entry(call: GoCall, constant: GoConstant | None) -> ErrorEntry:
         name=call.code_name or call.function or "(anonymous)",
         code=constant.value if constant is not None else call.code_value,
         severity=call.severity,
-        short=short, long=long, causes=causes, remedies=remedies,
+        short=short,
+        long=long,
+        causes=causes,
+        remedies=remedies,
         location=call.location,
         language="go",
-        code_location=constant.location if constant is not None else (
-            call.location if call.code_value is not None else None),
+        code_location=constant.location
+        if constant is not None
+        else (call.location if call.code_value is not None else None),
         literal=constant.literal if constant is not None else call.literal,
     )
 
 
 def _constant_entry(constant: GoConstant) -> ErrorEntry:
     return ErrorEntry(
-        name=constant.name, code=constant.value, severity="",
-        short=[], long=[], causes=[], remedies=[],
-        location=constant.location, language="go",
-        code_location=constant.location, literal=constant.literal, has_details=False,
+        name=constant.name,
+        code=constant.value,
+        severity="",
+        short=[],
+        long=[],
+        causes=[],
+        remedies=[],
+        location=constant.location,
+        language="go",
+        code_location=constant.location,
+        literal=constant.literal,
+        has_details=False,
     )

@@ -14,8 +14,16 @@ import re
 from tree_sitter import Node
 
 _SIMPLE_ESCAPES = {
-    "a": "\a", "b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t", "v": "\v",
-    "\\": "\\", "'": "'", '"': '"',
+    "a": "\a",
+    "b": "\b",
+    "f": "\f",
+    "n": "\n",
+    "r": "\r",
+    "t": "\t",
+    "v": "\v",
+    "\\": "\\",
+    "'": "'",
+    '"': '"',
 }
 _FORMAT_FUNCS = frozenset({"Sprintf", "Errorf"})
 _VERB = re.compile(r"%(?:%|[-+# 0]*(?:\[\d+\])?(?:\d+|\*)?(?:\.(?:\d+|\*)?)?[a-zA-Z])")
@@ -77,7 +85,12 @@ def _render_call(node: Node) -> str:
     args = node.child_by_field_name("arguments")
     name = _callee_name(func)
     arg_nodes = [a for a in args.named_children if a.type != "comment"] if args else []
-    if name == "Error" and func is not None and func.type == "selector_expression" and not arg_nodes:
+    if (
+        name == "Error"
+        and func is not None
+        and func.type == "selector_expression"
+        and not arg_nodes
+    ):
         operand = func.child_by_field_name("operand")
         return f"<{source(operand) if operand is not None else 'err'}>"
     if name in _FORMAT_FUNCS and arg_nodes:
@@ -109,7 +122,11 @@ def _callee_name(func: Node | None) -> str:
 
 def _element(node: Node) -> Node:
     # literal_element wraps the expression; keyed elements are not expected in []string
-    return node.named_children[0] if node.type == "literal_element" and node.named_child_count else node
+    return (
+        node.named_children[0]
+        if node.type == "literal_element" and node.named_child_count
+        else node
+    )
 
 
 def _operator(node: Node) -> str:

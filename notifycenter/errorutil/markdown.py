@@ -39,15 +39,21 @@ def render_markdown(analysis: Analysis, command: str = "notifycenter errors doc"
 
 def _row(entry: ErrorEntry) -> str:
     code = entry.code or ""
-    cells = [f"[{_escape(code)}](#{anchor(code)})", _escape(entry.name),
-             _escape(entry.severity), _escape(" ".join(entry.short))]
+    cells = [
+        f"[{_escape(code)}](#{anchor(code)})",
+        _escape(entry.name),
+        _escape(entry.severity),
+        _escape(" ".join(entry.short)),
+    ]
     return "| " + " | ".join(cells) + " |"
 
 
 def _section(entry: ErrorEntry) -> list[str]:
     code = entry.code or ""
     lines = ["", f'<a id="{anchor(code)}"></a>', "", f"## {_escape(code)}", ""]
-    lines.append(f"**{_escape(entry.name)}**" + (f" · {_escape(entry.severity)}" if entry.severity else ""))
+    lines.append(
+        f"**{_escape(entry.name)}**" + (f" · {_escape(entry.severity)}" if entry.severity else "")
+    )
     for paragraph in (" ".join(entry.short), " ".join(entry.long)):
         if paragraph.strip():
             lines += ["", _escape(paragraph)]

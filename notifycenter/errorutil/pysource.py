@@ -47,30 +47,42 @@ def _spec_assignment(stmt: ast.stmt) -> tuple[str, ast.Call | None]:
     if not (isinstance(target, ast.Name) and isinstance(value, ast.Call)):
         return "", None
     func = value.func
-    called = func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else ""
+    called = (
+        func.id
+        if isinstance(func, ast.Name)
+        else func.attr
+        if isinstance(func, ast.Attribute)
+        else ""
+    )
     return (target.id, value) if called == "ErrorSpec" else ("", None)
 
 
 def _entry(
     target: str, call: ast.Call, data: bytes, line_starts: list[int], path: str, warnings: list[str]
 ) -> ErrorEntry:
-    args: dict[str, ast.expr] = dict(zip(_FIELDS, call.args))
+    args: dict[str, ast.expr] = dict(zip(_FIELDS, call.args, strict=False))
     args.update({k.arg: k.value for k in call.keywords if k.arg})
     location = Location(path, call.lineno)
-    texts = {key: _texts(args.get(key), f"{location}: {key}= of {target}", warnings)
-             for key in ("name", "severity", "short", "long", "causes", "remedies")}
+    texts = {
+        key: _texts(args.get(key), f"{location}: {key}= of {target}", warnings)
+        for key in ("name", "severity", "short", "long", "causes", "remedies")
+    }
     code_node = args.get("code")
     code = _literal(code_node) if code_node is not None else None
     return ErrorEntry(
         name=" ".join(texts["name"]) or target,
         code=code if isinstance(code, str) else None,
         severity=" ".join(texts["severity"]),
-        short=texts["short"], long=texts["long"],
-        causes=texts["causes"], remedies=texts["remedies"],
+        short=texts["short"],
+        long=texts["long"],
+        causes=texts["causes"],
+        remedies=texts["remedies"],
         location=location,
         language="python",
         code_location=location,
-        literal=_code_literal(code_node, data, line_starts, path) if isinstance(code, str) else None,
+        literal=_code_literal(code_node, data, line_starts, path)
+        if isinstance(code, str)
+        else None,
     )
 
 

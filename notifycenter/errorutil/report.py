@@ -14,12 +14,17 @@ from notifycenter.model.sanitize import sanitize_line as clean
 def analysis_document(analysis: Analysis) -> dict[str, Any]:
     component = analysis.component
     return {
-        "component": {"name": component.name, "type": component.type,
-                      "next_error_code": component.next_error_code},
+        "component": {
+            "name": component.name,
+            "type": component.type,
+            "next_error_code": component.next_error_code,
+        },
         "files_scanned": analysis.files_scanned,
         "errors": [_entry(e) for e in analysis.entries],
         "duplicate_codes": {k: [_ref(e) for e in v] for k, v in analysis.duplicate_codes.items()},
-        "duplicate_names": {k: [_ref(e, True) for e in v] for k, v in analysis.duplicate_names.items()},
+        "duplicate_names": {
+            k: [_ref(e, True) for e in v] for k, v in analysis.duplicate_names.items()
+        },
         "placeholders": [_ref(e) for e in analysis.placeholders],
         "malformed_codes": [_ref(e) for e in analysis.malformed],
         "unreadable_codes": [_ref(e) for e in analysis.unreadable_codes],
@@ -35,11 +40,17 @@ def analysis_document(analysis: Analysis) -> dict[str, Any]:
 
 def _entry(entry: ErrorEntry) -> dict[str, Any]:
     return {
-        "code": entry.code, "name": entry.name, "severity": entry.severity,
-        "file": entry.location.path, "line": entry.location.line, "language": entry.language,
+        "code": entry.code,
+        "name": entry.name,
+        "severity": entry.severity,
+        "file": entry.location.path,
+        "line": entry.location.line,
+        "language": entry.language,
         "has_details": entry.has_details,
-        "short_description": entry.short, "long_description": entry.long,
-        "probable_cause": entry.causes, "suggested_remediation": entry.remedies,
+        "short_description": entry.short,
+        "long_description": entry.long,
+        "probable_cause": entry.causes,
+        "suggested_remediation": entry.remedies,
     }
 
 
@@ -50,8 +61,11 @@ def _ref(entry: ErrorEntry, at_details: bool = False) -> dict[str, Any]:
 
 def render_text(analysis: Analysis, verbose: bool = False) -> str:
     component = analysis.component
-    lines = [f"{clean(component.name)} ({clean(component.type)}): "
-             f"{len(analysis.entries)} errors in {analysis.files_scanned} files", ""]
+    lines = [
+        f"{clean(component.name)} ({clean(component.type)}): "
+        f"{len(analysis.entries)} errors in {analysis.files_scanned} files",
+        "",
+    ]
     lines += _table(analysis.entries, verbose)
     lines += _findings(analysis)
     lines.append(f"Next free code: {make_code(clean(component.name), analysis.next_free_code)}")
@@ -60,13 +74,21 @@ def render_text(analysis: Analysis, verbose: bool = False) -> str:
 
 def _table(entries: list[ErrorEntry], verbose: bool) -> list[str]:
     rows = [("CODE", "NAME", "SEVERITY", "WHERE", "DESCRIPTION")]
-    rows += [(clean(_code(e)), clean(e.name), clean(e.severity), str(e.location),
-              clean(" ".join(e.short))) for e in entries]
+    rows += [
+        (
+            clean(_code(e)),
+            clean(e.name),
+            clean(e.severity),
+            str(e.location),
+            clean(" ".join(e.short)),
+        )
+        for e in entries
+    ]
     widths = [max(len(r[i]) for r in rows) for i in range(4)]
     room = max(20, shutil.get_terminal_size((120, 24)).columns - sum(widths) - 8)
     out = []
     for index, row in enumerate(rows):
-        cells = [c.ljust(w) for c, w in zip(row, widths)] + [_cut(row[4], room)]
+        cells = [c.ljust(w) for c, w in zip(row, widths, strict=False)] + [_cut(row[4], room)]
         out.append("  ".join(cells).rstrip())
         if verbose and index:
             out += _details(entries[index - 1])
@@ -82,12 +104,23 @@ def _details(entry: ErrorEntry) -> list[str]:
 
 def _findings(analysis: Analysis) -> list[str]:
     sections = [
-        ("Duplicate codes", [f"{clean(k)}: {_refs(v)}" for k, v in analysis.duplicate_codes.items()]),
-        ("Duplicate names", [f"{clean(k)}: {_refs(v, True)}" for k, v in analysis.duplicate_names.items()]),
+        (
+            "Duplicate codes",
+            [f"{clean(k)}: {_refs(v)}" for k, v in analysis.duplicate_codes.items()],
+        ),
+        (
+            "Duplicate names",
+            [f"{clean(k)}: {_refs(v, True)}" for k, v in analysis.duplicate_names.items()],
+        ),
         ("Placeholder codes", [_refs([e]) for e in analysis.placeholders]),
-        ("Codes that are not <name>-<number> or a number", [_refs([e]) for e in analysis.malformed]),
-        ("Codes that could not be read (computed, or constant not found)",
-         [_refs([e]) for e in analysis.unreadable_codes]),
+        (
+            "Codes that are not <name>-<number> or a number",
+            [_refs([e]) for e in analysis.malformed],
+        ),
+        (
+            "Codes that could not be read (computed, or constant not found)",
+            [_refs([e]) for e in analysis.unreadable_codes],
+        ),
         ("No probable cause", [_refs([e], True) for e in analysis.missing_cause]),
         ("No suggested remediation", [_refs([e], True) for e in analysis.missing_remedy]),
         ("Warnings", [clean(w) for w in analysis.warnings]),
@@ -97,13 +130,18 @@ def _findings(analysis: Analysis) -> list[str]:
         if items:
             out += ["", f"{title} ({len(items)}):"] + [f"  {item}" for item in items]
     if analysis.next_code_too_low:
-        out += ["", f"next_error_code {analysis.component.next_error_code} is not above "
-                    f"the highest code in use ({analysis.highest_code})"]
-    return out + [""]
+        out += [
+            "",
+            f"next_error_code {analysis.component.next_error_code} is not above "
+            f"the highest code in use ({analysis.highest_code})",
+        ]
+    return [*out, ""]
 
 
 def _refs(entries: list[ErrorEntry], at_details: bool = False) -> str:
-    return ", ".join(f"{clean(e.name)} [{clean(_code(e))}] at {_where(e, at_details)}" for e in entries)
+    return ", ".join(
+        f"{clean(e.name)} [{clean(_code(e))}] at {_where(e, at_details)}" for e in entries
+    )
 
 
 def _where(entry: ErrorEntry, at_details: bool) -> Location:

@@ -40,11 +40,14 @@ class UpdatePlan:
         chunks: list[str] = []
         for path, (old, new) in sorted(self.contents.items()):
             name = _display(path, root)
-            chunks.extend(difflib.unified_diff(
-                old.decode("utf-8", "replace").splitlines(keepends=True),
-                new.decode("utf-8", "replace").splitlines(keepends=True),
-                fromfile=f"a/{name}", tofile=f"b/{name}",
-            ))
+            chunks.extend(
+                difflib.unified_diff(
+                    old.decode("utf-8", "replace").splitlines(keepends=True),
+                    new.decode("utf-8", "replace").splitlines(keepends=True),
+                    fromfile=f"a/{name}",
+                    tofile=f"b/{name}",
+                )
+            )
         return "".join(chunks)
 
 
@@ -106,10 +109,12 @@ def write_atomically(path: Path, data: bytes) -> None:
 def _rewrite(data: bytes, edits: list[tuple[CodeLiteral, str]], relative: str) -> bytes:
     out = bytearray(data)
     for literal, code in sorted(edits, key=lambda e: e[0].start, reverse=True):
-        current = data[literal.start:literal.end].decode("utf-8", "replace")
+        current = data[literal.start : literal.end].decode("utf-8", "replace")
         if not is_placeholder(current.lstrip("rRuU").strip("\"'`")):
-            raise SOURCE_CHANGED.error(f"{relative}: no placeholder at byte {literal.start}", path=relative)
-        out[literal.start:literal.end] = f"{literal.quote}{code}{literal.quote}".encode()
+            raise SOURCE_CHANGED.error(
+                f"{relative}: no placeholder at byte {literal.start}", path=relative
+            )
+        out[literal.start : literal.end] = f"{literal.quote}{code}{literal.quote}".encode()
     return bytes(out)
 
 

@@ -40,10 +40,7 @@ def iter_sources(root: Path, skip_dirs: Iterable[str] = ()) -> Iterator[Path]:
         (paths if "/" in entry else names).add(entry)
     for dirpath, dirnames, filenames in os.walk(root):
         here = Path(dirpath)
-        dirnames[:] = sorted(
-            d for d in dirnames
-            if not _skipped(here / d, root, names, paths)
-        )
+        dirnames[:] = sorted(d for d in dirnames if not _skipped(here / d, root, names, paths))
         for name in sorted(filenames):
             if is_source_file(name):
                 yield here / name

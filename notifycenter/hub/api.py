@@ -50,7 +50,9 @@ async def post_events(request: Request) -> Response:
     try:
         principal = _require(request, Permission.INGEST)
         body = await _read_body(request, hub.settings.max_request_bytes)
-        headers = [(k.decode("latin-1").lower(), v.decode("latin-1")) for k, v in request.headers.raw]
+        headers = [
+            (k.decode("latin-1").lower(), v.decode("latin-1")) for k, v in request.headers.raw
+        ]
         limits = Limits(hub.settings.max_request_bytes, hub.settings.max_event_bytes)
         events = decode_request(headers, body, limits)
         _check_rate(hub, principal, len(events))
@@ -64,8 +66,10 @@ async def post_events(request: Request) -> Response:
     result = await hub.log.append(events, principal.user)
     hub.metrics.accepted.inc(result.accepted)
     hub.metrics.duplicates.inc(result.duplicates)
-    return answer({"accepted": result.accepted, "duplicates": result.duplicates,
-                   "cursors": result.cursors}, 202)
+    return answer(
+        {"accepted": result.accepted, "duplicates": result.duplicates, "cursors": result.cursors},
+        202,
+    )
 
 
 def _check_rate(hub: Hub, principal: Principal, count: int) -> None:
@@ -74,15 +78,18 @@ def _check_rate(hub: Hub, principal: Principal, count: int) -> None:
     burst = token.burst if token is not None else None
     wait = hub.limiter.take(principal.key, count, rate, burst)
     if wait is not None:
-        raise codes.RATE_LIMITED.error(f"{principal.user} is over {rate} events/s; retry in {wait}s",
-                                       retry_after=wait)
+        raise codes.RATE_LIMITED.error(
+            f"{principal.user} is over {rate} events/s; retry in {wait}s", retry_after=wait
+        )
 
 
 async def _read_body(request: Request, limit: int) -> bytes:
     """The body, refusing more than `limit` bytes without reading them all."""
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > limit:
-        raise event_codes.EVENT_TOO_LARGE.error(f"the request declares {declared} bytes, more than {limit}")
+        raise event_codes.EVENT_TOO_LARGE.error(
+            f"the request declares {declared} bytes, more than {limit}"
+        )
     chunks, size = [], 0
     async for chunk in request.stream():
         size += len(chunk)
@@ -133,6 +140,13 @@ async def stream(websocket: WebSocket) -> None:
         await websocket.send_denial_response(error_answer(error))
         return
     offered = websocket.scope.get("subprotocols") or []
-    await serve_stream(websocket, hub.broadcaster, hub.log.read, query, since,
-                       hub.settings.send_queue, hub.metrics.slow_closed.inc,
-                       SUBPROTOCOL if SUBPROTOCOL in offered else None)
+    await serve_stream(
+        websocket,
+        hub.broadcaster,
+        hub.log.read,
+        query,
+        since,
+        hub.settings.send_queue,
+        hub.metrics.slow_closed.inc,
+        SUBPROTOCOL if SUBPROTOCOL in offered else None,
+    )

@@ -38,7 +38,9 @@ def load_plugins(names: tuple[str, ...] = HUB_PLUGINS) -> list[Any]:
         if not _exists(name):
             continue
         module = importlib.import_module(name)
-        if callable(getattr(module, "projection", None)) and callable(getattr(module, "routes", None)):
+        if callable(getattr(module, "projection", None)) and callable(
+            getattr(module, "routes", None)
+        ):
             modules.append(module)
         else:
             log.warning("hub plug-in %s lacks projection() or routes(hub); skipped", name)
@@ -78,9 +80,15 @@ def create_app(settings: HubSettings, plugins: tuple[str, ...] = HUB_PLUGINS) ->
         finally:
             await hub.stop()
 
-    app = Starlette(routes=routes, lifespan=lifespan, exception_handlers={
-        NotifyError: _notify_error, HTTPException: _http_error, Exception: _unexpected_error,
-    })
+    app = Starlette(
+        routes=routes,
+        lifespan=lifespan,
+        exception_handlers={
+            NotifyError: _notify_error,
+            HTTPException: _http_error,
+            Exception: _unexpected_error,
+        },
+    )
     app.state.hub = hub
     app.add_middleware(LatencyMiddleware, metrics=hub.metrics)
     return app
@@ -103,7 +111,9 @@ async def _notify_error(request: Request, exc: Exception) -> Response:
 async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     if exc.status_code == 405:
-        error = codes.METHOD_NOT_ALLOWED.error(f"{request.method} is not allowed on {request.url.path}")
+        error = codes.METHOD_NOT_ALLOWED.error(
+            f"{request.method} is not allowed on {request.url.path}"
+        )
     elif exc.status_code == 404:
         error = codes.ROUTE_NOT_FOUND.error(f"no route {request.method} {request.url.path}")
     else:
@@ -114,7 +124,9 @@ async def _http_error(request: Request, exc: Exception) -> Response:
 
 async def _unexpected_error(request: Request, exc: Exception) -> Response:
     log.exception("unexpected error on %s %s", request.method, request.url.path)
-    return error_answer(codes.INTERNAL_ERROR.error(f"{type(exc).__name__} while serving the request"))
+    return error_answer(
+        codes.INTERNAL_ERROR.error(f"{type(exc).__name__} while serving the request")
+    )
 
 
 class LatencyMiddleware:

@@ -50,7 +50,8 @@ class Authenticator:
             raise codes.UNAUTHENTICATED.error("the token is not known to this hub")
         if permission not in GRANTS[token.role]:
             raise codes.FORBIDDEN.error(
-                f"user {token.user!r} has role {token.role.value}, which may not {permission.value}")
+                f"user {token.user!r} has role {token.role.value}, which may not {permission.value}"
+            )
         return Principal(token.user, token, token.user)
 
     def _lookup(self, secret: str) -> Token | None:

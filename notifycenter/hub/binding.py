@@ -43,8 +43,9 @@ def media_type(content_type: str | None) -> str:
     return (content_type or "").split(";", 1)[0].strip().lower()
 
 
-def decode_request(headers: Iterable[tuple[str, str]], body: bytes,
-                   limits: Limits = Limits()) -> list[dict[str, Any]]:
+def decode_request(
+    headers: Iterable[tuple[str, str]], body: bytes, limits: Limits = Limits()
+) -> list[dict[str, Any]]:
     """The validated, normalised events a POST carries; a catalogued error otherwise.
 
     `headers` are (lower-case name, value) pairs as received (values latin-1 decoded,
@@ -53,7 +54,8 @@ def decode_request(headers: Iterable[tuple[str, str]], body: bytes,
     headers = list(headers)
     if len(body) > limits.max_request_bytes:
         raise event_codes.EVENT_TOO_LARGE.error(
-            f"the request has {len(body)} bytes, more than {limits.max_request_bytes}")
+            f"the request has {len(body)} bytes, more than {limits.max_request_bytes}"
+        )
     content_type = next((v for k, v in headers if k == "content-type"), None)
     kind = media_type(content_type)
     if kind == STRUCTURED:
@@ -65,7 +67,8 @@ def decode_request(headers: Iterable[tuple[str, str]], body: bytes,
         _check_event_size(len(body), limits)
         return [_accept(binary_event(headers, content_type, body))]
     raise codes.UNSUPPORTED_MEDIA_TYPE.error(
-        f"content type {content_type!r} without ce- headers is not a CloudEvent")
+        f"content type {content_type!r} without ce- headers is not a CloudEvent"
+    )
 
 
 def _decode_batch(body: bytes, limits: Limits) -> list[dict[str, Any]]:
@@ -95,7 +98,8 @@ def _accept(raw: object) -> dict[str, Any]:
 def _check_event_size(size: int, limits: Limits) -> None:
     if size > limits.max_event_bytes:
         raise event_codes.EVENT_TOO_LARGE.error(
-            f"an event has {size} bytes, more than {limits.max_event_bytes}")
+            f"an event has {size} bytes, more than {limits.max_event_bytes}"
+        )
 
 
 def _parse_json(body: bytes) -> Any:
@@ -105,17 +109,19 @@ def _parse_json(body: bytes) -> Any:
         raise event_codes.INVALID_JSON.error(str(exc)) from None
 
 
-def binary_event(headers: Iterable[tuple[str, str]], content_type: str | None,
-                 body: bytes) -> dict[str, Any]:
+def binary_event(
+    headers: Iterable[tuple[str, str]], content_type: str | None, body: bytes
+) -> dict[str, Any]:
     """Binary mode: attributes from `ce-*` headers, data from the body."""
     event: dict[str, Any] = {}
     for name, value in headers:
         if not name.startswith(CE_PREFIX):
             continue
-        attribute = name[len(CE_PREFIX):]
+        attribute = name[len(CE_PREFIX) :]
         if not _NAME.match(attribute) or attribute == "data":
             raise event_codes.INVALID_EXTENSION_NAME.error(
-                f"header {name!r} does not name a CloudEvents attribute (lower-case a-z0-9, not data)")
+                f"header {name!r} does not name a CloudEvents attribute (lower-case a-z0-9, not data)"
+            )
         if attribute in event:
             raise event_codes.INVALID_EVENT.error(f"header {name!r} is given twice")
         event[attribute] = decode_header_value(name, value)
@@ -132,7 +138,8 @@ def decode_header_value(name: str, value: str) -> str:
         return unquote_to_bytes(value.encode("latin-1")).decode("utf-8")
     except (UnicodeDecodeError, UnicodeEncodeError):
         raise event_codes.INVALID_HEADER_ENCODING.error(
-            f"header {name!r} is not percent-encoded UTF-8") from None
+            f"header {name!r} is not percent-encoded UTF-8"
+        ) from None
 
 
 def _binary_data(kind: str, body: bytes) -> dict[str, Any]:

@@ -20,8 +20,13 @@ from notifycenter.hub.settings import (
 )
 
 
-def resolve_settings(*, bind: str | None = None, data_dir: Path | None = None,
-                     token_file: Path | None = None, stall_after: str | None = None) -> HubSettings:
+def resolve_settings(
+    *,
+    bind: str | None = None,
+    data_dir: Path | None = None,
+    token_file: Path | None = None,
+    stall_after: str | None = None,
+) -> HubSettings:
     table = _hub_table()
     bind = bind or _str(table, "bind") or DEFAULT_BIND
     split_bind(bind)  # fail early on a malformed address

@@ -28,8 +28,12 @@ class Hub:
         self.auth = Authenticator(settings.tokens)
         self.limiter = RateLimiter()
         self.log = SqliteLog(settings.db_path, projections, on_commit=self.broadcaster.publish)
-        self.metrics = HubMetrics(settings.db_path, lambda: len(self.broadcaster.subscribers),
-                                  lambda: self.log.last_seq, lambda: self.log.commits)
+        self.metrics = HubMetrics(
+            settings.db_path,
+            lambda: len(self.broadcaster.subscribers),
+            lambda: self.log.last_seq,
+            lambda: self.log.commits,
+        )
         self.log.on_commit_time = self.metrics.commit_seconds.observe
 
     def require(self, request: HTTPConnection, permission: Permission) -> Principal:

@@ -60,7 +60,9 @@ def parse_request(verb: Verb, body: bytes, actor: str, now: datetime) -> Lifecyc
     refs, filters = obj.get("refs"), obj.get("filter")
     if (refs is None) == (filters is None):
         raise invalid("give either refs or filter")
-    if refs is not None and (not isinstance(refs, list) or not all(isinstance(r, str) and r for r in refs)):
+    if refs is not None and (
+        not isinstance(refs, list) or not all(isinstance(r, str) and r for r in refs)
+    ):
         raise invalid("refs must be a list of cursors or source#id strings")
     if filters is not None and not isinstance(filters, dict):
         raise invalid("filter must be an object of the list's query parameters")
@@ -68,7 +70,8 @@ def parse_request(verb: Verb, body: bytes, actor: str, now: datetime) -> Lifecyc
     if comment is not None and not isinstance(comment, str):
         raise invalid("comment must be a string")
     return LifecycleRequest(
-        verb=verb, actor=actor,
+        verb=verb,
+        actor=actor,
         refs=tuple(refs) if refs is not None else None,
         query=query_from_object(filters) if filters is not None else None,
         comment=comment,
@@ -91,7 +94,8 @@ def _until(value: Any, now: datetime) -> str | None:
         if moment is not None and moment.tzinfo is not None:
             return format_time(moment)
     raise codes.INVALID_LIFECYCLE_REQUEST.error(
-        f"until {value!r} is neither an RFC 3339 time with a zone nor a duration such as 2h")
+        f"until {value!r} is neither an RFC 3339 time with a zone nor a duration such as 2h"
+    )
 
 
 def apply_request(txn: Transaction, request: LifecycleRequest, hub_source: str) -> dict[str, Any]:
@@ -116,8 +120,9 @@ def apply_request(txn: Transaction, request: LifecycleRequest, hub_source: str) 
     return {"changed": len(events), "cursors": cursors, "unchanged": unchanged}
 
 
-def _change(conn: Any, seq: int, request: LifecycleRequest, hub_source: str,
-            at: str) -> dict[str, Any] | None:
+def _change(
+    conn: Any, seq: int, request: LifecycleRequest, hub_source: str, at: str
+) -> dict[str, Any] | None:
     state = load_state(conn, seq)
     if state is None:  # audit events have no lifecycle
         return None
@@ -126,6 +131,14 @@ def _change(conn: Any, seq: int, request: LifecycleRequest, hub_source: str,
     if after == state:
         return None
     source, event_id = conn.execute("SELECT source, id FROM log WHERE seq = ?", (seq,)).fetchone()
-    return lifecycle_event(request.verb, source, event_id, actor=request.actor, hub_source=hub_source,
-                           event_id=str(uuid.uuid4()), at=at, comment=request.comment,
-                           until=request.until)
+    return lifecycle_event(
+        request.verb,
+        source,
+        event_id,
+        actor=request.actor,
+        hub_source=hub_source,
+        event_id=str(uuid.uuid4()),
+        at=at,
+        comment=request.comment,
+        until=request.until,
+    )

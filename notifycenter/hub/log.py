@@ -59,7 +59,9 @@ class Transaction(Protocol):
     @property
     def conn(self) -> Any: ...
 
-    def insert(self, events: Sequence[dict[str, Any]], actor: str | None = None) -> list[tuple[int, bool]]:
+    def insert(
+        self, events: Sequence[dict[str, Any]], actor: str | None = None
+    ) -> list[tuple[int, bool]]:
         """Append events (already validated) posted by `actor`; (seq, was_duplicate) per event."""
         ...
 
@@ -71,7 +73,9 @@ class EventLog(Protocol):
 
     async def close(self) -> None: ...
 
-    async def append(self, events: Sequence[dict[str, Any]], actor: str | None = None) -> AppendResult:
+    async def append(
+        self, events: Sequence[dict[str, Any]], actor: str | None = None
+    ) -> AppendResult:
         """Store validated events posted by `actor` durably, as one atomic unit, before returning."""
         ...
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from pathlib import Path
 
@@ -16,33 +17,59 @@ from prometheus_client import (
 
 
 class HubMetrics:
-    def __init__(self, db_path: Path, subscribers: Callable[[], int],
-                 last_seq: Callable[[], int], commits: Callable[[], int]) -> None:
+    def __init__(
+        self,
+        db_path: Path,
+        subscribers: Callable[[], int],
+        last_seq: Callable[[], int],
+        commits: Callable[[], int],
+    ) -> None:
         self.registry = CollectorRegistry(auto_describe=True)
         r = self.registry
         self.accepted = Counter("notifycenter_events_accepted", "Events stored", registry=r)
-        self.duplicates = Counter("notifycenter_events_duplicate",
-                                  "Events already stored (same source and id)", registry=r)
-        self.rejected = Counter("notifycenter_events_rejected", "Events refused, by error code",
-                                ["reason"], registry=r)
-        self.lifecycle = Counter("notifycenter_lifecycle_changes", "Lifecycle events recorded",
-                                 ["verb"], registry=r)
-        self.latency = Histogram("notifycenter_request_seconds", "HTTP request latency",
-                                 ["route", "method"], registry=r,
-                                 buckets=(.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5))
-        self.commit_seconds = Histogram("notifycenter_log_commit_seconds",
-                                        "Duration of each log transaction, fsync included", registry=r,
-                                        buckets=(.0005, .001, .002, .005, .01, .02, .05, .1, .25, 1))
-        self.slow_closed = Counter("notifycenter_subscribers_closed_slow",
-                                   "Subscribers closed with 1013 for not keeping up", registry=r)
-        Gauge("notifycenter_subscribers", "Connected stream subscribers",
-              registry=r).set_function(subscribers)
-        Gauge("notifycenter_log_last_sequence", "Position of the newest log entry",
-              registry=r).set_function(last_seq)
-        Gauge("notifycenter_log_commits", "Write transactions committed (each one fsync)",
-              registry=r).set_function(commits)
-        Gauge("notifycenter_log_size_bytes", "Size of the event log on disk (database and WAL)",
-              registry=r).set_function(lambda: _size(db_path))
+        self.duplicates = Counter(
+            "notifycenter_events_duplicate",
+            "Events already stored (same source and id)",
+            registry=r,
+        )
+        self.rejected = Counter(
+            "notifycenter_events_rejected", "Events refused, by error code", ["reason"], registry=r
+        )
+        self.lifecycle = Counter(
+            "notifycenter_lifecycle_changes", "Lifecycle events recorded", ["verb"], registry=r
+        )
+        self.latency = Histogram(
+            "notifycenter_request_seconds",
+            "HTTP request latency",
+            ["route", "method"],
+            registry=r,
+            buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5),
+        )
+        self.commit_seconds = Histogram(
+            "notifycenter_log_commit_seconds",
+            "Duration of each log transaction, fsync included",
+            registry=r,
+            buckets=(0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 1),
+        )
+        self.slow_closed = Counter(
+            "notifycenter_subscribers_closed_slow",
+            "Subscribers closed with 1013 for not keeping up",
+            registry=r,
+        )
+        Gauge("notifycenter_subscribers", "Connected stream subscribers", registry=r).set_function(
+            subscribers
+        )
+        Gauge(
+            "notifycenter_log_last_sequence", "Position of the newest log entry", registry=r
+        ).set_function(last_seq)
+        Gauge(
+            "notifycenter_log_commits", "Write transactions committed (each one fsync)", registry=r
+        ).set_function(commits)
+        Gauge(
+            "notifycenter_log_size_bytes",
+            "Size of the event log on disk (database and WAL)",
+            registry=r,
+        ).set_function(lambda: _size(db_path))
 
     def render(self) -> bytes:
         return generate_latest(self.registry)
@@ -51,8 +78,6 @@ class HubMetrics:
 def _size(db_path: Path) -> float:
     total = 0
     for path in (db_path, db_path.with_name(db_path.name + "-wal")):
-        try:
+        with contextlib.suppress(OSError):
             total += path.stat().st_size
-        except OSError:
-            pass
     return float(total)

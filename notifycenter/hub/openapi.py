@@ -12,13 +12,27 @@ from notifycenter import __version__
 
 ERROR = {"$ref": "#/components/responses/Error"}
 _STR = {"type": "string"}
-_CURSOR = {"type": "string", "pattern": "^[0-9]+$", "description": "16-digit zero-padded log position"}
+_CURSOR = {
+    "type": "string",
+    "pattern": "^[0-9]+$",
+    "description": "16-digit zero-padded log position",
+}
 
 
-def _param(name: str, description: str, schema: dict[str, Any] | None = None,
-           where: str = "query", required: bool = False) -> dict[str, Any]:
-    return {"name": name, "in": where, "required": required, "description": description,
-            "schema": schema or _STR}
+def _param(
+    name: str,
+    description: str,
+    schema: dict[str, Any] | None = None,
+    where: str = "query",
+    required: bool = False,
+) -> dict[str, Any]:
+    return {
+        "name": name,
+        "in": where,
+        "required": required,
+        "description": description,
+        "schema": schema or _STR,
+    }
 
 
 def _errors(*statuses: int) -> dict[str, Any]:
@@ -32,13 +46,23 @@ def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
 FILTER_PARAMS = [
     _param("bucket", "errors, warnings, infos, audit (repeatable or comma-separated)"),
     _param("severity", "minimum severity, any spelling (warn, ERROR, ...)"),
-    _param("status", "unread read acknowledged unacked resolved archived open",
-           {"type": "string", "enum": ["unread", "read", "acknowledged", "unacked", "resolved", "archived", "open"]}),
+    _param(
+        "status",
+        "unread read acknowledged unacked resolved archived open",
+        {
+            "type": "string",
+            "enum": ["unread", "read", "acknowledged", "unacked", "resolved", "archived", "open"],
+        },
+    ),
     _param("source", "source prefix"),
     _param("type", "type prefix"),
     _param("q", "text in summary, details, subject, source, type or error code (case-insensitive)"),
     _param("operation", "span id of an operation: its events"),
-    _param("operation_tree", "1: also the events of its sub-operations", {"type": "string", "enum": ["0", "1"]}),
+    _param(
+        "operation_tree",
+        "1: also the events of its sub-operations",
+        {"type": "string", "enum": ["0", "1"]},
+    ),
     _param("filter", "CESQL expression"),
     _param("filters", "Subscriptions API filters, JSON"),
     _param("lifecycle", "1 to include lifecycle events", {"type": "string", "enum": ["0", "1"]}),
@@ -57,84 +81,189 @@ def _paths() -> dict[str, Any]:
         "/api/events": {
             "post": {
                 "summary": "Ingest CloudEvents (binary, structured or batched HTTP binding)",
-                "operationId": "postEvents", "security": SECURED,
-                "requestBody": {"required": True, "content": {
-                    "application/cloudevents+json": {"schema": {"$ref": "#/components/schemas/CloudEvent"}},
-                    "application/cloudevents-batch+json": {"schema": {
-                        "type": "array", "items": {"$ref": "#/components/schemas/CloudEvent"}}},
-                    "*/*": {"schema": {}, "description": "binary mode: attributes in ce-* headers"},
-                }},
-                "responses": {"202": _json({"$ref": "#/components/schemas/Accepted"}, "stored durably"),
-                              **_errors(400, 401, 403, 413, 415, 429)},
+                "operationId": "postEvents",
+                "security": SECURED,
+                "requestBody": {
+                    "required": True,
+                    "content": {
+                        "application/cloudevents+json": {
+                            "schema": {"$ref": "#/components/schemas/CloudEvent"}
+                        },
+                        "application/cloudevents-batch+json": {
+                            "schema": {
+                                "type": "array",
+                                "items": {"$ref": "#/components/schemas/CloudEvent"},
+                            }
+                        },
+                        "*/*": {
+                            "schema": {},
+                            "description": "binary mode: attributes in ce-* headers",
+                        },
+                    },
+                },
+                "responses": {
+                    "202": _json({"$ref": "#/components/schemas/Accepted"}, "stored durably"),
+                    **_errors(400, 401, 403, 413, 415, 429),
+                },
             },
             "get": {
-                "summary": "List events, newest first", "operationId": "listEvents", "security": SECURED,
+                "summary": "List events, newest first",
+                "operationId": "listEvents",
+                "security": SECURED,
                 "parameters": FILTER_PARAMS + PAGE_PARAMS,
-                "responses": {"200": _json({"$ref": "#/components/schemas/Page"}, "a page of records"),
-                              **_errors(400, 401, 403)},
+                "responses": {
+                    "200": _json({"$ref": "#/components/schemas/Page"}, "a page of records"),
+                    **_errors(400, 401, 403),
+                },
             },
         },
-        "/api/events/{ref}": {"get": {
-            "summary": "One event with its lifecycle history", "operationId": "getEvent", "security": SECURED,
-            "parameters": [_param("ref", "cursor, source#id or id", where="path", required=True)],
-            "responses": {"200": _json({"$ref": "#/components/schemas/RecordWithHistory"}, "the record"),
-                          **_errors(401, 403, 404, 409)},
-        }},
-        "/api/summary": {"get": {
-            "summary": "Counts per bucket", "operationId": "getSummary", "security": SECURED,
-            "responses": {"200": _json({"$ref": "#/components/schemas/Summary"}, "counts"), **_errors(401, 403)},
-        }},
-        "/api/lifecycle/{verb}": {"post": {
-            "summary": "Change notifications' lifecycle by refs or by filter",
-            "operationId": "changeLifecycle", "security": SECURED,
-            "parameters": [_param("verb", "the change", {"type": "string", "enum": lifecycle_verbs},
-                                  where="path", required=True)],
-            "requestBody": {"required": True, "content": {"application/json": {
-                "schema": {"$ref": "#/components/schemas/LifecycleRequest"}}}},
-            "responses": {"200": _json({"$ref": "#/components/schemas/LifecycleResult"}, "recorded"),
-                          **_errors(400, 401, 403, 404, 409)},
-        }},
-        "/api/stream": {"get": {
-            "summary": "WebSocket stream (subprotocol cloudevents.json): replay from since, then live",
-            "description": "One structured CloudEvent with cursor per text frame. A subscriber that "
-                           "cannot keep up is closed with 1013 and resumes with since=<last cursor>.",
-            "operationId": "stream", "security": SECURED,
-            "parameters": [_param("since", "replay after this cursor (0: whole log; absent: live only)",
-                                  _CURSOR)] + FILTER_PARAMS,
-            "responses": {"101": {"description": "switching to WebSocket"}, **_errors(400, 401, 403)},
-        }},
+        "/api/events/{ref}": {
+            "get": {
+                "summary": "One event with its lifecycle history",
+                "operationId": "getEvent",
+                "security": SECURED,
+                "parameters": [
+                    _param("ref", "cursor, source#id or id", where="path", required=True)
+                ],
+                "responses": {
+                    "200": _json({"$ref": "#/components/schemas/RecordWithHistory"}, "the record"),
+                    **_errors(401, 403, 404, 409),
+                },
+            }
+        },
+        "/api/summary": {
+            "get": {
+                "summary": "Counts per bucket",
+                "operationId": "getSummary",
+                "security": SECURED,
+                "responses": {
+                    "200": _json({"$ref": "#/components/schemas/Summary"}, "counts"),
+                    **_errors(401, 403),
+                },
+            }
+        },
+        "/api/lifecycle/{verb}": {
+            "post": {
+                "summary": "Change notifications' lifecycle by refs or by filter",
+                "operationId": "changeLifecycle",
+                "security": SECURED,
+                "parameters": [
+                    _param(
+                        "verb",
+                        "the change",
+                        {"type": "string", "enum": lifecycle_verbs},
+                        where="path",
+                        required=True,
+                    )
+                ],
+                "requestBody": {
+                    "required": True,
+                    "content": {
+                        "application/json": {
+                            "schema": {"$ref": "#/components/schemas/LifecycleRequest"}
+                        }
+                    },
+                },
+                "responses": {
+                    "200": _json({"$ref": "#/components/schemas/LifecycleResult"}, "recorded"),
+                    **_errors(400, 401, 403, 404, 409),
+                },
+            }
+        },
+        "/api/stream": {
+            "get": {
+                "summary": "WebSocket stream (subprotocol cloudevents.json): replay from since, then live",
+                "description": "One structured CloudEvent with cursor per text frame. A subscriber that "
+                "cannot keep up is closed with 1013 and resumes with since=<last cursor>.",
+                "operationId": "stream",
+                "security": SECURED,
+                "parameters": [
+                    _param(
+                        "since",
+                        "replay after this cursor (0: whole log; absent: live only)",
+                        _CURSOR,
+                    ),
+                    *FILTER_PARAMS,
+                ],
+                "responses": {
+                    "101": {"description": "switching to WebSocket"},
+                    **_errors(400, 401, 403),
+                },
+            }
+        },
         # Served by the operations plug-in (docs/operations.md); it may refine these.
-        "/api/operations": {"get": {
-            "summary": "Operations, newest first", "operationId": "listOperations", "security": SECURED,
-            "parameters": [
-                _param("state", "pending running succeeded failed cancelled stalled"),
-                _param("root", "1: root operations only", {"type": "string", "enum": ["0", "1"]}),
-                _param("source", "source prefix"),
-                _param("since", "started within this duration (1h) or after this RFC 3339 time"),
-                _param("limit", "default 100", {"type": "integer", "minimum": 1, "maximum": 1000}),
-            ],
-            "responses": {"200": _json({"type": "object"}, "operations"), **_errors(400, 401, 403)},
-        }},
-        "/api/operations/{id}": {"get": {
-            "summary": "One operation with its sub-operations and events", "operationId": "getOperation",
-            "security": SECURED,
-            "parameters": [_param("id", "the operation's span id", where="path", required=True)],
-            "responses": {"200": _json({"type": "object"}, "the operation"), **_errors(401, 403, 404)},
-        }},
-        "/healthz": {"get": {
-            "summary": "Liveness and the newest cursor", "operationId": "healthz",
-            "responses": {"200": _json({"type": "object", "properties": {
-                "status": {"const": "ok"}, "last_cursor": _CURSOR}}, "healthy")},
-        }},
-        "/metrics": {"get": {
-            "summary": "Prometheus metrics", "operationId": "metrics",
-            "responses": {"200": {"description": "Prometheus text format",
-                                  "content": {"text/plain": {"schema": _STR}}}},
-        }},
-        "/openapi.json": {"get": {
-            "summary": "This document", "operationId": "openapi",
-            "responses": {"200": _json({"type": "object"}, "OpenAPI 3.1")},
-        }},
+        "/api/operations": {
+            "get": {
+                "summary": "Operations, newest first",
+                "operationId": "listOperations",
+                "security": SECURED,
+                "parameters": [
+                    _param("state", "pending running succeeded failed cancelled stalled"),
+                    _param(
+                        "root", "1: root operations only", {"type": "string", "enum": ["0", "1"]}
+                    ),
+                    _param("source", "source prefix"),
+                    _param(
+                        "since", "started within this duration (1h) or after this RFC 3339 time"
+                    ),
+                    _param(
+                        "limit", "default 100", {"type": "integer", "minimum": 1, "maximum": 1000}
+                    ),
+                ],
+                "responses": {
+                    "200": _json({"type": "object"}, "operations"),
+                    **_errors(400, 401, 403),
+                },
+            }
+        },
+        "/api/operations/{id}": {
+            "get": {
+                "summary": "One operation with its sub-operations and events",
+                "operationId": "getOperation",
+                "security": SECURED,
+                "parameters": [
+                    _param("id", "the operation's span id", where="path", required=True)
+                ],
+                "responses": {
+                    "200": _json({"type": "object"}, "the operation"),
+                    **_errors(401, 403, 404),
+                },
+            }
+        },
+        "/healthz": {
+            "get": {
+                "summary": "Liveness and the newest cursor",
+                "operationId": "healthz",
+                "responses": {
+                    "200": _json(
+                        {
+                            "type": "object",
+                            "properties": {"status": {"const": "ok"}, "last_cursor": _CURSOR},
+                        },
+                        "healthy",
+                    )
+                },
+            }
+        },
+        "/metrics": {
+            "get": {
+                "summary": "Prometheus metrics",
+                "operationId": "metrics",
+                "responses": {
+                    "200": {
+                        "description": "Prometheus text format",
+                        "content": {"text/plain": {"schema": _STR}},
+                    }
+                },
+            }
+        },
+        "/openapi.json": {
+            "get": {
+                "summary": "This document",
+                "operationId": "openapi",
+                "responses": {"200": _json({"type": "object"}, "OpenAPI 3.1")},
+            }
+        },
     }
 
 
@@ -144,49 +273,129 @@ def _schemas() -> dict[str, Any]:
         "type": "object",
         "required": ["cursor", "event", "bucket", "status"],
         "properties": {
-            "cursor": _CURSOR, "event": {"$ref": "#/components/schemas/CloudEvent"},
+            "cursor": _CURSOR,
+            "event": {"$ref": "#/components/schemas/CloudEvent"},
             "bucket": {"enum": ["errors", "warnings", "infos", "audit"]},
             "status": {"enum": ["unread", "read", "acknowledged", "resolved", "archived", None]},
             "read": {"type": ["boolean", "null"]},
-            **{name: nullable for name in ("acknowledged_by", "acknowledged_at", "comment", "until",
-                                           "resolved_by", "resolved_at", "archived_by", "archived_at")},
+            **{
+                name: nullable
+                for name in (
+                    "acknowledged_by",
+                    "acknowledged_at",
+                    "comment",
+                    "until",
+                    "resolved_by",
+                    "resolved_at",
+                    "archived_by",
+                    "archived_at",
+                )
+            },
         },
     }
-    counts = {"type": "object", "properties": {
-        k: {"type": "integer"} for k in ("total", "unacknowledged", "unread", "open")}}
+    counts = {
+        "type": "object",
+        "properties": {
+            k: {"type": "integer"} for k in ("total", "unacknowledged", "unread", "open")
+        },
+    }
     return {
-        "CloudEvent": {"type": "object", "required": ["specversion", "id", "source", "type"],
-                       "properties": {"specversion": {"const": "1.0"}, "id": _STR, "source": _STR,
-                                      "type": _STR, "time": _STR, "subject": _STR,
-                                      "severitytext": _STR, "severitynumber": {"type": "integer"},
-                                      "traceparent": _STR, "cursor": _CURSOR, "data": {}},
-                       "additionalProperties": True},
-        "Accepted": {"type": "object", "properties": {
-            "accepted": {"type": "integer"}, "duplicates": {"type": "integer"},
-            "cursors": {"type": "array", "items": _CURSOR}}},
+        "CloudEvent": {
+            "type": "object",
+            "required": ["specversion", "id", "source", "type"],
+            "properties": {
+                "specversion": {"const": "1.0"},
+                "id": _STR,
+                "source": _STR,
+                "type": _STR,
+                "time": _STR,
+                "subject": _STR,
+                "severitytext": _STR,
+                "severitynumber": {"type": "integer"},
+                "traceparent": _STR,
+                "cursor": _CURSOR,
+                "data": {},
+            },
+            "additionalProperties": True,
+        },
+        "Accepted": {
+            "type": "object",
+            "properties": {
+                "accepted": {"type": "integer"},
+                "duplicates": {"type": "integer"},
+                "cursors": {"type": "array", "items": _CURSOR},
+            },
+        },
         "Record": record,
-        "RecordWithHistory": {"allOf": [{"$ref": "#/components/schemas/Record"}, {"type": "object", "properties": {
-            "history": {"type": "array", "items": {"$ref": "#/components/schemas/CloudEvent"}}}}]},
-        "Page": {"type": "object", "properties": {
-            "items": {"type": "array", "items": {"$ref": "#/components/schemas/Record"}},
-            "next": {"type": ["string", "null"]}}},
-        "Summary": {"type": "object", "properties": {
-            "buckets": {"type": "object", "properties": {
-                b: counts for b in ("errors", "warnings", "infos", "audit")}},
-            "last_cursor": _CURSOR}},
-        "LifecycleRequest": {"type": "object", "properties": {
-            "refs": {"type": "array", "items": _STR},
-            "filter": {"type": "object", "description": "the list's query parameters"},
-            "comment": {"type": "string", "description": "why; kept in the history, on every verb"},
-            "until": {"type": "string", "description": "ack only: RFC 3339 or a duration (2h)"}}},
-        "LifecycleResult": {"type": "object", "properties": {
-            "changed": {"type": "integer"}, "unchanged": {"type": "integer"},
-            "cursors": {"type": "array", "items": _CURSOR}}},
-        "Error": {"type": "object", "required": ["code", "severity", "shortDescription"], "properties": {
-            "code": {"type": "string", "pattern": "^notifycenter-[0-9]{4}$"}, "severity": _STR,
-            **{k: {"type": "array", "items": _STR} for k in (
-                "shortDescription", "longDescription", "probableCause", "suggestedRemediation")},
-            "index": {"type": "integer", "description": "the failing event of a batch"}}},
+        "RecordWithHistory": {
+            "allOf": [
+                {"$ref": "#/components/schemas/Record"},
+                {
+                    "type": "object",
+                    "properties": {
+                        "history": {
+                            "type": "array",
+                            "items": {"$ref": "#/components/schemas/CloudEvent"},
+                        }
+                    },
+                },
+            ]
+        },
+        "Page": {
+            "type": "object",
+            "properties": {
+                "items": {"type": "array", "items": {"$ref": "#/components/schemas/Record"}},
+                "next": {"type": ["string", "null"]},
+            },
+        },
+        "Summary": {
+            "type": "object",
+            "properties": {
+                "buckets": {
+                    "type": "object",
+                    "properties": {b: counts for b in ("errors", "warnings", "infos", "audit")},
+                },
+                "last_cursor": _CURSOR,
+            },
+        },
+        "LifecycleRequest": {
+            "type": "object",
+            "properties": {
+                "refs": {"type": "array", "items": _STR},
+                "filter": {"type": "object", "description": "the list's query parameters"},
+                "comment": {
+                    "type": "string",
+                    "description": "why; kept in the history, on every verb",
+                },
+                "until": {"type": "string", "description": "ack only: RFC 3339 or a duration (2h)"},
+            },
+        },
+        "LifecycleResult": {
+            "type": "object",
+            "properties": {
+                "changed": {"type": "integer"},
+                "unchanged": {"type": "integer"},
+                "cursors": {"type": "array", "items": _CURSOR},
+            },
+        },
+        "Error": {
+            "type": "object",
+            "required": ["code", "severity", "shortDescription"],
+            "properties": {
+                "code": {"type": "string", "pattern": "^notifycenter-[0-9]{4}$"},
+                "severity": _STR,
+                **{
+                    k: {"type": "array", "items": _STR}
+                    for k in (
+                        "shortDescription",
+                        "longDescription",
+                        "probableCause",
+                        "suggestedRemediation",
+                    )
+                },
+                "index": {"type": "integer", "description": "the failing event of a batch"},
+            },
+        },
     }
 
 
@@ -198,12 +407,17 @@ def openapi_document(plugin_modules: Iterable[Any] = ()) -> dict[str, Any]:
             paths.update(extra())
     return {
         "openapi": "3.1.0",
-        "info": {"title": "notifycenter hub", "version": __version__,
-                 "description": "Notifications and operations of cloud native infrastructure (docs/api.md)."},
+        "info": {
+            "title": "notifycenter hub",
+            "version": __version__,
+            "description": "Notifications and operations of cloud native infrastructure (docs/api.md).",
+        },
         "paths": paths,
         "components": {
             "schemas": _schemas(),
-            "responses": {"Error": _json({"$ref": "#/components/schemas/Error"}, "a catalogued error")},
+            "responses": {
+                "Error": _json({"$ref": "#/components/schemas/Error"}, "a catalogued error")
+            },
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
         },
     }

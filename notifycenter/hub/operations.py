@@ -49,7 +49,7 @@ CREATE INDEX IF NOT EXISTS operations_seq ON operations(seq);
 CREATE INDEX IF NOT EXISTS operations_heard ON operations(ended, heard);
 """
 RECORD_FIELDS = tuple(f.name for f in fields(OperationRecord))
-_COLUMNS = RECORD_FIELDS + ("first_seq", "seq", "ended", "heard")
+_COLUMNS = (*RECORD_FIELDS, "first_seq", "seq", "ended", "heard")
 _UPSERT = (
     f"INSERT INTO operations ({', '.join(_COLUMNS)}) VALUES ({', '.join('?' for _ in _COLUMNS)})"
     " ON CONFLICT(id) DO UPDATE SET "
@@ -80,7 +80,9 @@ class OperationsProjection:
                 last_seq[op_id] = entry.seq
                 first_seq.setdefault(op_id, entry.seq)
         if last_seq:
-            conn.executemany(_UPSERT, [_row(index.records[i], first_seq[i], s) for i, s in last_seq.items()])
+            conn.executemany(
+                _UPSERT, [_row(index.records[i], first_seq[i], s) for i, s in last_seq.items()]
+            )
 
 
 def _actor(entry: StoredEntry) -> str | None:
@@ -93,7 +95,9 @@ def _row(record: OperationRecord, first_seq: int, seq: int) -> tuple[Any, ...]:
     values = [getattr(record, name) for name in RECORD_FIELDS]
     values[RECORD_FIELDS.index("phase")] = record.phase.value if record.phase else None
     error = record.error
-    values[RECORD_FIELDS.index("error")] = orjson.dumps(error).decode() if error is not None else None
+    values[RECORD_FIELDS.index("error")] = (
+        orjson.dumps(error).decode() if error is not None else None
+    )
     heard = parse_time(record.last_heard).timestamp() if record.last_heard else None
     return (*values, first_seq, seq, int(record.ended), heard)
 
@@ -104,7 +108,7 @@ def load_record(conn: sqlite3.Connection, op_id: str) -> OperationRecord | None:
 
 
 def record_from_row(row: Sequence[Any]) -> OperationRecord:
-    record = OperationRecord(**dict(zip(RECORD_FIELDS, row)))
+    record = OperationRecord(**dict(zip(RECORD_FIELDS, row, strict=False)))
     record.phase = Phase(record.phase) if record.phase else None
     record.error = orjson.loads(record.error) if record.error else None
     record.done, record.total = _whole(record.done), _whole(record.total)
@@ -137,13 +141,22 @@ class OperationQuery:
     def parse(cls, params: Any, now: datetime) -> OperationQuery:
         state = params.get("state") or None
         if state is not None and state not in STATE_FILTERS:
-            raise codes.INVALID_OPERATION_QUERY.error(f"state {state!r} is not one of {', '.join(STATE_FILTERS)}")
+            raise codes.INVALID_OPERATION_QUERY.error(
+                f"state {state!r} is not one of {', '.join(STATE_FILTERS)}"
+            )
         since_seq, since_time = _since(params.get("since"), now)
-        return cls(state=state, root=_flag(params.get("root")), source=params.get("source") or None,
-                   since_seq=since_seq, since_time=since_time, parent=params.get("parent") or None,
-                   trace=params.get("trace") or None, filter=params.get("filter") or None,
-                   limit=_int(params.get("limit"), "limit", DEFAULT_LIMIT, 1, MAX_LIMIT),
-                   offset=_int(params.get("offset"), "offset", 0, 0, 1 << 40))
+        return cls(
+            state=state,
+            root=_flag(params.get("root")),
+            source=params.get("source") or None,
+            since_seq=since_seq,
+            since_time=since_time,
+            parent=params.get("parent") or None,
+            trace=params.get("trace") or None,
+            filter=params.get("filter") or None,
+            limit=_int(params.get("limit"), "limit", DEFAULT_LIMIT, 1, MAX_LIMIT),
+            offset=_int(params.get("offset"), "offset", 0, 0, 1 << 40),
+        )
 
 
 def _flag(value: str | None) -> bool:
@@ -154,7 +167,9 @@ def _int(value: str | None, name: str, default: int, low: int, high: int) -> int
     if value in (None, ""):
         return default
     if not value.isdigit() or not low <= int(value) <= high:
-        raise codes.INVALID_OPERATION_QUERY.error(f"{name} {value!r} is not a number from {low} to {high}")
+        raise codes.INVALID_OPERATION_QUERY.error(
+            f"{name} {value!r} is not a number from {low} to {high}"
+        )
     return int(value)
 
 
@@ -171,7 +186,8 @@ def _since(value: str | None, now: datetime) -> tuple[int | None, float | None]:
         return None, parse_time(value).timestamp()
     except ValueError:
         raise codes.INVALID_OPERATION_QUERY.error(
-            f"since {value!r} is neither a cursor, an RFC 3339 time nor a duration") from None
+            f"since {value!r} is neither a cursor, an RFC 3339 time nor a duration"
+        ) from None
 
 
 def _state_clause(state: str, cutoff: float) -> tuple[str, list[Any]]:
@@ -212,8 +228,9 @@ def _where(query: OperationQuery, cutoff: float) -> tuple[str, list[Any]]:
     return (" WHERE " + " AND ".join(parts)) if parts else "", args
 
 
-def list_operations(conn: sqlite3.Connection, query: OperationQuery, now: datetime,
-                    stall_after: timedelta) -> dict[str, Any]:
+def list_operations(
+    conn: sqlite3.Connection, query: OperationQuery, now: datetime, stall_after: timedelta
+) -> dict[str, Any]:
     """Active operations first, then ended ones; newest first within each (docs/operations.md)."""
     cutoff = (now - stall_after).timestamp()
     where, args = _where(query, cutoff)
@@ -232,12 +249,17 @@ def list_operations(conn: sqlite3.Connection, query: OperationQuery, now: dateti
             if len(items) == query.limit:
                 break
     more = len(items) == query.limit and _exists(conn, sql, args, offset)
-    return {"items": items, "next": str(offset) if more else None,
-            "stall_after": stall_after.total_seconds(), "last_cursor": _last_cursor(conn)}
+    return {
+        "items": items,
+        "next": str(offset) if more else None,
+        "stall_after": stall_after.total_seconds(),
+        "last_cursor": _last_cursor(conn),
+    }
 
 
-def _rows(conn: sqlite3.Connection, sql: str, args: list[Any],
-          offset: int, page: int) -> Iterator[tuple[Sequence[Any], int]]:
+def _rows(
+    conn: sqlite3.Connection, sql: str, args: list[Any], offset: int, page: int
+) -> Iterator[tuple[Sequence[Any], int]]:
     while True:
         rows = conn.execute(sql, (*args, page, offset)).fetchall()
         for number, row in enumerate(rows):
@@ -257,12 +279,15 @@ def _cesql(expression: str) -> Any:
     return compile_cesql(expression, strict=True)
 
 
-def _push_down(expression: str, where: str, args: list[Any],
-               cutoff: float) -> tuple[str, list[Any], Any]:
+def _push_down(
+    expression: str, where: str, args: list[Any], cutoff: float
+) -> tuple[str, list[Any], Any]:
     """The CESQL filter as SQL where the columns decide it; else also a matcher for each row."""
     compiled = _cesql(expression)
-    state = (f"(CASE WHEN ended = 1 THEN phase WHEN heard <= {float(cutoff)!r} THEN 'stalled'"
-             " WHEN phase IS NULL THEN 'pending' ELSE 'running' END)")
+    state = (
+        f"(CASE WHEN ended = 1 THEN phase WHEN heard <= {float(cutoff)!r} THEN 'stalled'"
+        " WHEN phase IS NULL THEN 'pending' ELSE 'running' END)"
+    )
     sql = compiled.to_sql({**PUSHDOWN_COLUMNS, "state": state}, {})
     where = f"{where} AND ({sql.where})" if where else f" WHERE ({sql.where})"
     return where, [*args, *sql.params], None if sql.exact else compiled.matches
@@ -270,9 +295,16 @@ def _push_down(expression: str, where: str, args: list[Any],
 
 # CESQL names of the columns that hold an attribute's value as is (NULL when absent).
 PUSHDOWN_COLUMNS = {
-    "id": "id", "traceid": "trace_id", "parent": "parent", "name": "name", "source": "source",
-    "startedby": "started_by", "subject": "subject", "message": "message",
-    "startedat": "started_at", "endedat": "ended_at",
+    "id": "id",
+    "traceid": "trace_id",
+    "parent": "parent",
+    "name": "name",
+    "source": "source",
+    "startedby": "started_by",
+    "subject": "subject",
+    "message": "message",
+    "startedat": "started_at",
+    "endedat": "ended_at",
 }
 
 
@@ -280,12 +312,20 @@ def cesql_attributes(view: dict[str, Any]) -> dict[str, Any]:
     """What `filter=` sees: CESQL names (a-z0-9); progress as a whole percentage."""
     progress = view["progress"]
     attributes = {
-        "id": view["id"], "traceid": view["trace_id"], "parent": view["parent"],
-        "name": view["name"], "state": view["state"], "source": view["source"],
-        "startedby": view["started_by"], "subject": view["subject"], "message": view["message"],
-        "startedat": view["started_at"], "endedat": view["ended_at"],
+        "id": view["id"],
+        "traceid": view["trace_id"],
+        "parent": view["parent"],
+        "name": view["name"],
+        "state": view["state"],
+        "source": view["source"],
+        "startedby": view["started_by"],
+        "subject": view["subject"],
+        "message": view["message"],
+        "startedat": view["started_at"],
+        "endedat": view["ended_at"],
         "progress": None if progress is None else int(progress * 100),
-        "done": _integer(view["done"]), "total": _integer(view["total"]),
+        "done": _integer(view["done"]),
+        "total": _integer(view["total"]),
         "children": view["children"],
     }
     return {name: value for name, value in attributes.items() if value is not None}
@@ -299,8 +339,13 @@ def _last_cursor(conn: sqlite3.Connection) -> str:
     return format_cursor(conn.execute("SELECT coalesce(max(seq), 0) FROM log").fetchone()[0])
 
 
-def operation_tree(conn: sqlite3.Connection, op_id: str, now: datetime, stall_after: timedelta,
-                   events_per_operation: int = DEFAULT_EVENTS) -> dict[str, Any]:
+def operation_tree(
+    conn: sqlite3.Connection,
+    op_id: str,
+    now: datetime,
+    stall_after: timedelta,
+    events_per_operation: int = DEFAULT_EVENTS,
+) -> dict[str, Any]:
     """The operation, its descendants (nested `children`), each with its latest events."""
     root = load_record(conn, op_id.lower())
     if root is None:
@@ -337,7 +382,8 @@ def _events(conn: sqlite3.Connection, span: str, limit: int) -> tuple[int, list[
     rows = conn.execute(
         "SELECT l.body FROM log l WHERE l.seq IN "
         "(SELECT seq FROM idx WHERE span = ? ORDER BY seq DESC LIMIT ?) ORDER BY l.seq",
-        (span, limit)).fetchall()
+        (span, limit),
+    ).fetchall()
     return total, [orjson.loads(body) for (body,) in rows]
 
 
@@ -347,7 +393,9 @@ def _path(conn: sqlite3.Connection, record: OperationRecord) -> list[dict[str, s
     parent, seen = record.parent, {record.id}
     while parent and parent not in seen and len(path) < 64:
         seen.add(parent)
-        found = conn.execute("SELECT id, name, parent FROM operations WHERE id = ?", (parent,)).fetchone()
+        found = conn.execute(
+            "SELECT id, name, parent FROM operations WHERE id = ?", (parent,)
+        ).fetchone()
         if found is None:
             path.append({"id": parent, "name": ""})
             break
@@ -389,7 +437,11 @@ def routes(hub: Any) -> list[Any]:
         op_id = request.path_params["id"]
         events = _int(request.query_params.get("events"), "events", DEFAULT_EVENTS, 0, MAX_EVENTS)
         now, stall = utc_now(), hub.settings.stall_after
-        return answer(await hub.log.read(lambda conn: operation_tree(conn, op_id, now, stall, events)))
+        return answer(
+            await hub.log.read(lambda conn: operation_tree(conn, op_id, now, stall, events))
+        )
 
-    return [Route("/api/operations", get_operations, methods=["GET"]),
-            Route("/api/operations/{id}", get_operation, methods=["GET"])]
+    return [
+        Route("/api/operations", get_operations, methods=["GET"]),
+        Route("/api/operations/{id}", get_operation, methods=["GET"]),
+    ]

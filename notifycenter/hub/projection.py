@@ -60,12 +60,32 @@ CREATE INDEX IF NOT EXISTS idx_parent ON idx(parent) WHERE parent IS NOT NULL;
 CREATE INDEX IF NOT EXISTS idx_target ON idx(target) WHERE target IS NOT NULL;
 """
 
-_INSERT = ("INSERT INTO idx (seq, lifecycle, bucket, severity, source, type, time, span, parent,"
-           " target, text)")
-STATE_COLUMNS = ("read", "acked_by", "acked_at", "comment", "until", "resolved_by",
-                 "resolved_at", "archived_by", "archived_at")
-_STATE_FIELDS = ("read", "acked_by", "acked_at", "ack_comment", "ack_until", "resolved_by",
-                 "resolved_at", "archived_by", "archived_at")
+_INSERT = (
+    "INSERT INTO idx (seq, lifecycle, bucket, severity, source, type, time, span, parent,"
+    " target, text)"
+)
+STATE_COLUMNS = (
+    "read",
+    "acked_by",
+    "acked_at",
+    "comment",
+    "until",
+    "resolved_by",
+    "resolved_at",
+    "archived_by",
+    "archived_at",
+)
+_STATE_FIELDS = (
+    "read",
+    "acked_by",
+    "acked_at",
+    "ack_comment",
+    "ack_until",
+    "resolved_by",
+    "resolved_at",
+    "archived_by",
+    "archived_at",
+)
 
 
 class EventIndex:
@@ -85,15 +105,18 @@ class EventIndex:
                 pending.append(_row(entry))
         insert_rows(conn, _INSERT, pending)
 
-    def _apply_lifecycle(self, conn: sqlite3.Connection, event: dict[str, Any],
-                         pending: list[tuple[Any, ...]]) -> int | None:
+    def _apply_lifecycle(
+        self, conn: sqlite3.Connection, event: dict[str, Any], pending: list[tuple[Any, ...]]
+    ) -> int | None:
         change = read_lifecycle_event(event)
         if change is None:
             return None
         insert_rows(conn, _INSERT, pending)  # the target may be in this very batch
         pending.clear()
-        found = conn.execute("SELECT seq FROM log WHERE source = ? AND id = ?",
-                             (change.target_source, change.target_id)).fetchone()
+        found = conn.execute(
+            "SELECT seq FROM log WHERE source = ? AND id = ?",
+            (change.target_source, change.target_id),
+        ).fetchone()
         if found is None:
             return None
         state = load_state(conn, found[0])
@@ -111,17 +134,33 @@ def _row(entry: StoredEntry, lifecycle: bool = False, target: int | None = None)
     operation = data.get("operation") if isinstance(data, dict) else None
     parent = operation.get("parent") if isinstance(operation, dict) else None
     bucket = Bucket.AUDIT if lifecycle else bucket_of_event(event)
-    return (entry.seq, int(lifecycle), bucket.value, event.get("severitynumber", 9),
-            event["source"], event["type"], event.get("time", ""),
-            spans[1] if spans else None, parent if isinstance(parent, str) else None,
-            target, search_text(event))
+    return (
+        entry.seq,
+        int(lifecycle),
+        bucket.value,
+        event.get("severitynumber", 9),
+        event["source"],
+        event["type"],
+        event.get("time", ""),
+        spans[1] if spans else None,
+        parent if isinstance(parent, str) else None,
+        target,
+        search_text(event),
+    )
 
 
 def search_text(event: dict[str, Any]) -> str:
     """What q= searches: summary, details, subject, source, type and error code."""
     summary, details, code = summary_details_code(event)
     subject = event.get("subject")
-    parts = [summary, details, subject if isinstance(subject, str) else "", event["source"], event["type"], code]
+    parts = [
+        summary,
+        details,
+        subject if isinstance(subject, str) else "",
+        event["source"],
+        event["type"],
+        code,
+    ]
     return "\n".join([p for p in parts if p]).lower()
 
 
@@ -136,7 +175,7 @@ def load_state(conn: sqlite3.Connection, seq: int) -> LifecycleState | None:
 
 
 def state_from_row(values: Sequence[Any]) -> LifecycleState:
-    state = LifecycleState(**dict(zip(_STATE_FIELDS, values)))
+    state = LifecycleState(**dict(zip(_STATE_FIELDS, values, strict=False)))
     state.read = bool(state.read)
     return state
 

@@ -52,12 +52,18 @@ STATUS_SQL = (
     " WHEN i.read THEN 'read' ELSE 'unread' END"
 )
 _STATUS_WANTED = {
-    "unread": ("unread",), "read": ("read",), "acknowledged": ("acknowledged",),
-    "unacked": ("read", "unread"), "resolved": ("resolved",), "archived": ("archived",),
+    "unread": ("unread",),
+    "read": ("read",),
+    "acknowledged": ("acknowledged",),
+    "unacked": ("read", "unread"),
+    "resolved": ("resolved",),
+    "archived": ("archived",),
     "open": ("read", "unread", "acknowledged"),
 }
-ROW_COLUMNS = ("i.seq, i.bucket, i.read, i.acked_by, i.acked_at, i.comment, i.until,"
-               " i.resolved_by, i.resolved_at, i.archived_by, i.archived_at, l.body")
+ROW_COLUMNS = (
+    "i.seq, i.bucket, i.read, i.acked_by, i.acked_at, i.comment, i.until,"
+    " i.resolved_by, i.resolved_at, i.archived_by, i.archived_at, l.body"
+)
 
 
 @dataclass(frozen=True)
@@ -82,6 +88,7 @@ Getter = Callable[[str], list[str]]
 
 def parse_query(get: Getter, *, lifecycle_default: bool = False) -> EventQuery:
     """Build a query from parameters; `get(name)` returns every value given for `name`."""
+
     def one(name: str) -> str | None:
         return (get(name) or [None])[-1]  # the last value wins
 
@@ -110,6 +117,7 @@ def parse_query(get: Getter, *, lifecycle_default: bool = False) -> EventQuery:
 
 def query_from_object(obj: Mapping[str, Any], **overrides: Any) -> EventQuery:
     """The list's parameters as a JSON object (lifecycle bulk requests)."""
+
     def get(name: str) -> list[str]:
         value = obj.get(name)
         if value is None:
@@ -119,10 +127,22 @@ def query_from_object(obj: Mapping[str, Any], **overrides: Any) -> EventQuery:
         values = value if isinstance(value, list) else [value]
         return ["1" if v is True else "0" if v is False else str(v) for v in values]
 
-    unknown = set(obj) - {"bucket", "severity", "status", "source", "type", "q", "operation",
-                          "operation_tree", "filter", "filters"}
+    unknown = set(obj) - {
+        "bucket",
+        "severity",
+        "status",
+        "source",
+        "type",
+        "q",
+        "operation",
+        "operation_tree",
+        "filter",
+        "filters",
+    }
     if unknown:
-        raise codes.INVALID_LIFECYCLE_REQUEST.error(f"unknown filter keys: {', '.join(sorted(unknown))}")
+        raise codes.INVALID_LIFECYCLE_REQUEST.error(
+            f"unknown filter keys: {', '.join(sorted(unknown))}"
+        )
     return replace(parse_query(get), **overrides)
 
 
@@ -131,7 +151,7 @@ def _compile(build: Callable[[], Filter]) -> Filter:
         return build()
     except NotifyError:
         raise
-    except Exception as exc:  # noqa: BLE001 - any failure to compile is the caller's filter
+    except Exception as exc:
         raise codes.INVALID_FILTER.error(str(exc)) from None
 
 
@@ -139,7 +159,9 @@ def _buckets(values: Iterable[str]) -> tuple[str, ...]:
     buckets = tuple(b.strip().lower() for v in values for b in v.split(",") if b.strip())
     for bucket in buckets:
         if bucket not in _BUCKETS:
-            raise codes.INVALID_QUERY.error(f"bucket {bucket!r} is not errors, warnings, infos or audit")
+            raise codes.INVALID_QUERY.error(
+                f"bucket {bucket!r} is not errors, warnings, infos or audit"
+            )
     return buckets
 
 
@@ -174,8 +196,9 @@ def prefix_range(column: str, prefix: str) -> tuple[str, list[str]]:
     return f"({column} >= ? AND {column} < ?)", [prefix, upper]
 
 
-def where_clause(query: EventQuery, now: str, pushdown: bool = True,
-                 source_index: bool = True) -> tuple[str, list[Any], bool]:
+def where_clause(
+    query: EventQuery, now: str, pushdown: bool = True, source_index: bool = True
+) -> tuple[str, list[Any], bool]:
     """SQL condition over `idx i JOIN log l`, its parameters, and whether it is exact.
 
     `source_index=False` keeps SQLite off the source index (`+column`), see select_rows.
@@ -223,13 +246,21 @@ def where_clause(query: EventQuery, now: str, pushdown: bool = True,
 def _operation_sql(tree: bool) -> str:
     if not tree:
         return "i.span = ?"
-    return ("i.span IN (WITH RECURSIVE ops(span) AS (SELECT ? UNION"
-            " SELECT o.span FROM idx o JOIN ops ON o.parent = ops.span WHERE o.span IS NOT NULL)"
-            " SELECT span FROM ops)")
+    return (
+        "i.span IN (WITH RECURSIVE ops(span) AS (SELECT ? UNION"
+        " SELECT o.span FROM idx o JOIN ops ON o.parent = ops.span WHERE o.span IS NOT NULL)"
+        " SELECT span FROM ops)"
+    )
 
 
-def select_rows(conn: sqlite3.Connection, query: EventQuery, now: str, *,
-                limit: int | None = None, pushdown: bool = True) -> list[tuple[Any, ...]]:
+def select_rows(
+    conn: sqlite3.Connection,
+    query: EventQuery,
+    now: str,
+    *,
+    limit: int | None = None,
+    pushdown: bool = True,
+) -> list[tuple[Any, ...]]:
     """Matching rows (ROW_COLUMNS), newest first. `limit=None` takes the query's limit,
     `limit=0` every match."""
     want = query.limit if limit is None else limit
@@ -271,8 +302,9 @@ def _bounds(before: int | None, after: int | None) -> tuple[str, list[int]]:
     return sql, params
 
 
-def _select_checked(conn: sqlite3.Connection, base: str, params: list[Any], query: EventQuery,
-                    want: int) -> list[tuple[Any, ...]]:
+def _select_checked(
+    conn: sqlite3.Connection, base: str, params: list[Any], query: EventQuery, want: int
+) -> list[tuple[Any, ...]]:
     """Pages through a superset, keeping the rows every filter matches in Python."""
     found: list[tuple[Any, ...]] = []
     before = query.before

@@ -40,11 +40,12 @@ def record(row: Sequence[Any], now: datetime) -> dict[str, Any]:
     }
 
 
-def list_events(conn: sqlite3.Connection, query: EventQuery, now: datetime,
-                pushdown: bool = True) -> dict[str, Any]:
+def list_events(
+    conn: sqlite3.Connection, query: EventQuery, now: datetime, pushdown: bool = True
+) -> dict[str, Any]:
     """A page, newest first; `next` is set when older matches exist."""
     rows = select_rows(conn, query, format_time(now), limit=query.limit + 1, pushdown=pushdown)
-    items = [record(row, now) for row in rows[:query.limit]]
+    items = [record(row, now) for row in rows[: query.limit]]
     more = len(rows) > query.limit
     return {"items": items, "next": items[-1]["cursor"] if more else None}
 
@@ -55,7 +56,9 @@ def resolve_ref(conn: sqlite3.Connection, ref: str) -> int:
         found = conn.execute("SELECT seq FROM log WHERE seq = ?", (int(ref),)).fetchone()
     elif "#" in ref:
         source, _, event_id = ref.rpartition("#")
-        found = conn.execute("SELECT seq FROM log WHERE source = ? AND id = ?", (source, event_id)).fetchone()
+        found = conn.execute(
+            "SELECT seq FROM log WHERE source = ? AND id = ?", (source, event_id)
+        ).fetchone()
     else:
         rows = conn.execute("SELECT seq FROM log WHERE id = ? LIMIT 2", (ref,)).fetchall()
         if len(rows) > 1:
@@ -68,11 +71,14 @@ def resolve_ref(conn: sqlite3.Connection, ref: str) -> int:
 
 def get_event(conn: sqlite3.Connection, ref: str, now: datetime) -> dict[str, Any]:
     seq = resolve_ref(conn, ref)
-    row = conn.execute(f"SELECT {ROW_COLUMNS} FROM idx i JOIN log l ON l.seq = i.seq WHERE i.seq = ?",
-                       (seq,)).fetchone()
+    row = conn.execute(
+        f"SELECT {ROW_COLUMNS} FROM idx i JOIN log l ON l.seq = i.seq WHERE i.seq = ?", (seq,)
+    ).fetchone()
     result = record(row, now)
-    history = conn.execute("SELECT l.body FROM idx i JOIN log l ON l.seq = i.seq"
-                           " WHERE i.target = ? ORDER BY i.seq", (seq,)).fetchall()
+    history = conn.execute(
+        "SELECT l.body FROM idx i JOIN log l ON l.seq = i.seq WHERE i.target = ? ORDER BY i.seq",
+        (seq,),
+    ).fetchall()
     result["history"] = [orjson.loads(body) for (body,) in history]
     return result
 

@@ -131,11 +131,15 @@ def _parse_token(entry: object, where: str) -> tuple[str, Token]:
         raise codes.INVALID_TOKEN_FILE.error(f"{where} is not a table")
     secret, user, role = entry.get("token"), entry.get("user"), entry.get("role")
     if not isinstance(secret, str) or len(secret) < 8:
-        raise codes.INVALID_TOKEN_FILE.error(f"{where}: token must be a string of at least 8 characters")
+        raise codes.INVALID_TOKEN_FILE.error(
+            f"{where}: token must be a string of at least 8 characters"
+        )
     if not isinstance(user, str) or not user:
         raise codes.INVALID_TOKEN_FILE.error(f"{where}: user is missing")
     if role not in Role.__members__.values():
-        raise codes.INVALID_TOKEN_FILE.error(f"{where}: role {role!r} is not producer, viewer, operator or admin")
+        raise codes.INVALID_TOKEN_FILE.error(
+            f"{where}: role {role!r} is not producer, viewer, operator or admin"
+        )
     rate, burst = entry.get("rate"), entry.get("burst")
     for name, value in (("rate", rate), ("burst", burst)):
         if value is not None and (not isinstance(value, (int, float)) or value <= 0):

@@ -65,7 +65,9 @@ class _Transaction:
     conn: sqlite3.Connection
     entries: list[StoredEntry] = field(default_factory=list)
 
-    def insert(self, events: Sequence[dict[str, Any]], actor: str | None = None) -> list[tuple[int, bool]]:
+    def insert(
+        self, events: Sequence[dict[str, Any]], actor: str | None = None
+    ) -> list[tuple[int, bool]]:
         """Append; a duplicate (same source and id) is answered with the first copy's seq.
 
         Fast path: insert everything, skipping duplicates, and check the change count.
@@ -94,12 +96,20 @@ class _Transaction:
     def _write(self, entries: list[StoredEntry]) -> int:
         """Insert into the log; the number of rows that were not duplicates."""
         before = self.conn.total_changes
-        insert_rows(self.conn, _INSERT_LOG, [(e.seq, e.event["source"], e.event["id"], e.body, e.actor)
-                                             for e in entries], _ON_DUPLICATE)
+        insert_rows(
+            self.conn,
+            _INSERT_LOG,
+            [(e.seq, e.event["source"], e.event["id"], e.body, e.actor) for e in entries],
+            _ON_DUPLICATE,
+        )
         return self.conn.total_changes - before
 
-    def _stage(self, events: Sequence[dict[str, Any]],
-               existing: dict[tuple[str, str], int], actor: str | None) -> list[StoredEntry]:
+    def _stage(
+        self,
+        events: Sequence[dict[str, Any]],
+        existing: dict[tuple[str, str], int],
+        actor: str | None,
+    ) -> list[StoredEntry]:
         """Give the events not in `existing` their seqs and bodies; `existing` learns them."""
         staged = []
         for event in events:
@@ -118,14 +128,19 @@ class _Transaction:
         found: dict[tuple[str, str], int] = {}
         for event in events:
             key = (event["source"], event["id"])
-            row = self.conn.execute("SELECT seq FROM log WHERE source = ? AND id = ?", key).fetchone()
+            row = self.conn.execute(
+                "SELECT seq FROM log WHERE source = ? AND id = ?", key
+            ).fetchone()
             if row is not None:
                 found[key] = row[0]
         return found
 
 
-def _outcomes(events: Sequence[dict[str, Any]], stored_before: dict[tuple[str, str], int],
-              known: dict[tuple[str, str], int]) -> list[tuple[int, bool]]:
+def _outcomes(
+    events: Sequence[dict[str, Any]],
+    stored_before: dict[tuple[str, str], int],
+    known: dict[tuple[str, str], int],
+) -> list[tuple[int, bool]]:
     """(seq, duplicate) per event: a duplicate of the log or of an earlier event of the call."""
     seen: set[tuple[str, str]] = set()
     results = []
@@ -139,9 +154,13 @@ def _outcomes(events: Sequence[dict[str, Any]], stored_before: dict[tuple[str, s
 class SqliteLog:
     """`EventLog` on SQLite. `on_commit` sees every committed batch, in log order, on the loop."""
 
-    def __init__(self, path: Path, projections: Sequence[Projection] = (),
-                 on_commit: Callable[[list[StoredEntry]], None] | None = None,
-                 readers: int = 2) -> None:
+    def __init__(
+        self,
+        path: Path,
+        projections: Sequence[Projection] = (),
+        on_commit: Callable[[list[StoredEntry]], None] | None = None,
+        readers: int = 2,
+    ) -> None:
         self.path = Path(path)
         self.projections = list(projections)
         self.on_commit = on_commit
@@ -178,7 +197,9 @@ class SqliteLog:
                 raise
             raise codes.STORAGE_UNAVAILABLE.error(f"{self.path}: {exc}") from None
         self._task = asyncio.create_task(self._run(), name="notifycenter-log-writer")
-        self._checkpointer = asyncio.create_task(self._checkpoints(), name="notifycenter-log-checkpoint")
+        self._checkpointer = asyncio.create_task(
+            self._checkpoints(), name="notifycenter-log-checkpoint"
+        )
 
     def _open_writer(self) -> None:
         self._lock = lock_data_dir(self.path)
@@ -202,14 +223,20 @@ class SqliteLog:
         done = row[0] if row else 0
         while done < self.last_seq:
             conn.execute("BEGIN IMMEDIATE")
-            page = conn.execute("SELECT seq, body, actor FROM log WHERE seq > ? ORDER BY seq LIMIT ?",
-                                (done, _REPLAY_PAGE)).fetchall()
+            page = conn.execute(
+                "SELECT seq, body, actor FROM log WHERE seq > ? ORDER BY seq LIMIT ?",
+                (done, _REPLAY_PAGE),
+            ).fetchall()
             projection.apply(conn, [_entry(*row) for row in page])
             done = page[-1][0]
-            conn.execute("INSERT OR REPLACE INTO projections (name, seq) VALUES (?, ?)", (name, done))
+            conn.execute(
+                "INSERT OR REPLACE INTO projections (name, seq) VALUES (?, ?)", (name, done)
+            )
             conn.execute("COMMIT")
         if row is None:
-            conn.execute("INSERT OR REPLACE INTO projections (name, seq) VALUES (?, ?)", (name, done))
+            conn.execute(
+                "INSERT OR REPLACE INTO projections (name, seq) VALUES (?, ?)", (name, done)
+            )
 
     async def _checkpoints(self) -> None:
         loop = asyncio.get_running_loop()
@@ -251,10 +278,14 @@ class SqliteLog:
 
     # -- writing ---------------------------------------------------------------
 
-    async def append(self, events: Sequence[dict[str, Any]], actor: str | None = None) -> AppendResult:
+    async def append(
+        self, events: Sequence[dict[str, Any]], actor: str | None = None
+    ) -> AppendResult:
         results = await self.write(lambda txn: txn.insert(events, actor))
-        return AppendResult(cursors=[format_cursor(seq) for seq, _ in results],
-                            duplicates=sum(1 for _, dup in results if dup))
+        return AppendResult(
+            cursors=[format_cursor(seq) for seq, _ in results],
+            duplicates=sum(1 for _, dup in results if dup),
+        )
 
     async def write(self, job: Callable[[_Transaction], T]) -> T:
         future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
@@ -271,7 +302,9 @@ class SqliteLog:
             if not jobs:
                 continue
             try:
-                outcomes, entries = await loop.run_in_executor(self._writer_pool, self._commit, jobs)
+                outcomes, entries = await loop.run_in_executor(
+                    self._writer_pool, self._commit, jobs
+                )
             except (OSError, sqlite3.Error) as exc:
                 error = codes.STORAGE_UNAVAILABLE.error(f"the commit failed: {exc}")
                 outcomes, entries = [(False, error)] * len(jobs), []
@@ -279,7 +312,7 @@ class SqliteLog:
                 self.last_seq = entries[-1].seq
                 if self.on_commit is not None:
                     self.on_commit(entries)
-            for job, (ok, value) in zip(jobs, outcomes):
+            for job, (ok, value) in zip(jobs, outcomes, strict=False):
                 if not job.future.done():
                     job.future.set_result(value) if ok else job.future.set_exception(value)
 
@@ -295,8 +328,10 @@ class SqliteLog:
             for job in jobs:
                 outcomes.append(self._run_job(txn, job))
             if txn.entries:
-                conn.executemany("INSERT OR REPLACE INTO projections (name, seq) VALUES (?, ?)",
-                                 [(_name(p), self._next_seq - 1) for p in self.projections])
+                conn.executemany(
+                    "INSERT OR REPLACE INTO projections (name, seq) VALUES (?, ?)",
+                    [(_name(p), self._next_seq - 1) for p in self.projections],
+                )
             conn.execute("COMMIT")
             self.commits += 1
             if self.on_commit_time is not None:
@@ -316,7 +351,7 @@ class SqliteLog:
             value = job.fn(txn)
         except (OSError, sqlite3.OperationalError):
             raise  # the database itself failed: fail the whole group
-        except Exception as exc:  # noqa: BLE001 - reported to the job's caller
+        except Exception as exc:
             txn.conn.execute("ROLLBACK TO job")
             txn.conn.execute("RELEASE job")
             self._next_seq = mark_seq

@@ -24,11 +24,13 @@ def _statement(head: str, width: int, rows: int, tail: str) -> str:
     return f"{head} VALUES {','.join([row] * rows)}{tail}"
 
 
-def insert_rows(conn: sqlite3.Connection, head: str, rows: Sequence[Sequence[Any]], tail: str = "") -> None:
+def insert_rows(
+    conn: sqlite3.Connection, head: str, rows: Sequence[Sequence[Any]], tail: str = ""
+) -> None:
     """`head` is `INSERT INTO t (a, b, ...)`; `tail` an optional `ON CONFLICT ...` clause."""
     if not rows:
         return
     width = len(rows[0])
     for start in range(0, len(rows), CHUNK_ROWS):
-        chunk = rows[start:start + CHUNK_ROWS]
+        chunk = rows[start : start + CHUNK_ROWS]
         conn.execute(_statement(head, width, len(chunk), tail), list(chain.from_iterable(chunk)))

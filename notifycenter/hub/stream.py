@@ -98,8 +98,15 @@ def stream_filter(query: EventQuery) -> Accepts | None:
     subscriber needs them for the notifications it holds. `status` does not apply here
     (a new event is always unread) and `operation` matches the operation's own span.
     """
-    simple = (query.buckets or query.min_severity is not None or query.source or query.type
-              or query.text or query.operation or query.filters)
+    simple = (
+        query.buckets
+        or query.min_severity is not None
+        or query.source
+        or query.type
+        or query.text
+        or query.operation
+        or query.filters
+    )
     if not simple and query.lifecycle:
         return None
     buckets = frozenset(query.buckets)
@@ -125,9 +132,16 @@ def stream_filter(query: EventQuery) -> Accepts | None:
     return accepts
 
 
-async def serve_stream(websocket: WebSocket, broadcaster: Broadcaster, read: Callable[..., Any],
-                       query: EventQuery, since: int | None, depth: int,
-                       on_slow: Callable[[], None], subprotocol: str | None) -> None:
+async def serve_stream(
+    websocket: WebSocket,
+    broadcaster: Broadcaster,
+    read: Callable[..., Any],
+    query: EventQuery,
+    since: int | None,
+    depth: int,
+    on_slow: Callable[[], None],
+    subprotocol: str | None,
+) -> None:
     """Accept one subscription and serve it until the client leaves or falls behind.
 
     A live-only subscriber is registered before the handshake completes, so that every
@@ -151,8 +165,13 @@ async def serve_stream(websocket: WebSocket, broadcaster: Broadcaster, read: Cal
             listener.cancel()
 
 
-async def _replay(websocket: WebSocket, broadcaster: Broadcaster, read: Callable[..., Any],
-                  subscriber: Subscriber, since: int) -> None:
+async def _replay(
+    websocket: WebSocket,
+    broadcaster: Broadcaster,
+    read: Callable[..., Any],
+    subscriber: Subscriber,
+    since: int,
+) -> None:
     last = since
     while not subscriber.closed:
         rows = await read(lambda conn, after=last: _page(conn, after, END))
@@ -170,12 +189,15 @@ async def _replay(websocket: WebSocket, broadcaster: Broadcaster, read: Callable
 
 
 def _page(conn: Any, after: int, upto: int) -> list[tuple[int, bytes]]:
-    return conn.execute("SELECT seq, body FROM log WHERE seq > ? AND seq <= ? ORDER BY seq LIMIT ?",
-                        (after, upto, REPLAY_PAGE)).fetchall()
+    return conn.execute(
+        "SELECT seq, body FROM log WHERE seq > ? AND seq <= ? ORDER BY seq LIMIT ?",
+        (after, upto, REPLAY_PAGE),
+    ).fetchall()
 
 
-async def _send_rows(websocket: WebSocket, subscriber: Subscriber,
-                     rows: list[tuple[int, bytes]], last: int) -> int:
+async def _send_rows(
+    websocket: WebSocket, subscriber: Subscriber, rows: list[tuple[int, bytes]], last: int
+) -> int:
     accepts = subscriber.accepts
     for seq, body in rows:
         if subscriber.closed:
@@ -205,6 +227,6 @@ async def _listen(websocket: WebSocket, subscriber: Subscriber) -> None:
     try:
         while (await websocket.receive())["type"] != "websocket.disconnect":
             pass
-    except Exception:  # noqa: BLE001 - any receive failure means the client is gone
+    except Exception:
         pass
     subscriber.close()

@@ -18,10 +18,18 @@ FIELDS: dict[str, tuple[str, ...]] = {
     "shortDescription": ("shortDescription", "ShortDescription", "short_description"),
     "longDescription": ("longDescription", "LongDescription", "long_description"),
     "probableCause": ("probableCause", "ProbableCause", "probable_cause"),
-    "suggestedRemediation": ("suggestedRemediation", "SuggestedRemediation", "suggested_remediation"),
+    "suggestedRemediation": (
+        "suggestedRemediation",
+        "SuggestedRemediation",
+        "suggested_remediation",
+    ),
 }
-LIST_FIELDS = frozenset({"shortDescription", "longDescription", "probableCause", "suggestedRemediation"})
-_TOP_LEVEL_ALIASES = frozenset(s for name, spellings in FIELDS.items() for s in spellings[1:]) - {"Severity"}
+LIST_FIELDS = frozenset(
+    {"shortDescription", "longDescription", "probableCause", "suggestedRemediation"}
+)
+_TOP_LEVEL_ALIASES = frozenset(s for name, spellings in FIELDS.items() for s in spellings[1:]) - {
+    "Severity"
+}
 
 
 def normalise_error_payload(data: Mapping[str, Any]) -> dict[str, Any]:
@@ -54,7 +62,9 @@ def _is_mapping(value: Any) -> bool:
 
 _ALL_SPELLINGS = frozenset(s for spellings in FIELDS.values() for s in spellings)
 # spelling -> (canonical name, rank): the lowest-ranked non-empty spelling wins.
-_SPELLING = {s: (name, rank) for name, spellings in FIELDS.items() for rank, s in enumerate(spellings)}
+_SPELLING = {
+    s: (name, rank) for name, spellings in FIELDS.items() for rank, s in enumerate(spellings)
+}
 
 
 def _read_fields(source: Mapping[str, Any]) -> dict[str, Any]:
@@ -84,7 +94,9 @@ def _read_fields(source: Mapping[str, Any]) -> dict[str, Any]:
 def _as_list(name: str, value: Any) -> list[str]:
     if isinstance(value, str):
         return [value]
-    if type(value) is list and not [v for v in value if type(v) is not str]:  # no generator: cheaper
+    if type(value) is list and not [
+        v for v in value if type(v) is not str
+    ]:  # no generator: cheaper
         return [v for v in value if v]
     if isinstance(value, list) and all(isinstance(v, str) for v in value):
         return [v for v in value if v]

@@ -6,8 +6,9 @@ Every error the hub returns and the CLI prints comes from an `ErrorSpec` declare
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -23,7 +24,7 @@ class ErrorSpec:
     remedies: tuple[str, ...]
     http_status: int = 400
 
-    def error(self, detail: str | None = None, **extra: Any) -> "NotifyError":
+    def error(self, detail: str | None = None, **extra: Any) -> NotifyError:
         """Instantiate the error, with a detail that says what exactly went wrong."""
         return NotifyError.from_spec(self, detail, **extra)
 
@@ -49,7 +50,7 @@ class NotifyError(Exception):
         super().__init__(self.message)
 
     @classmethod
-    def from_spec(cls, spec: ErrorSpec, detail: str | None = None, **extra: Any) -> "NotifyError":
+    def from_spec(cls, spec: ErrorSpec, detail: str | None = None, **extra: Any) -> NotifyError:
         return cls(
             code=spec.code,
             short_description=[spec.short],
@@ -62,11 +63,15 @@ class NotifyError(Exception):
         )
 
     @classmethod
-    def from_dict(cls, body: Mapping[str, Any], http_status: int = 400) -> "NotifyError":
+    def from_dict(cls, body: Mapping[str, Any], http_status: int = 400) -> NotifyError:
         """Rebuild an error from its JSON form (as the hub sends it)."""
         known = {
-            "code", "severity", "shortDescription", "longDescription",
-            "probableCause", "suggestedRemediation",
+            "code",
+            "severity",
+            "shortDescription",
+            "longDescription",
+            "probableCause",
+            "suggestedRemediation",
         }
         return cls(
             code=str(body.get("code", "")),

@@ -8,9 +8,9 @@ and default a missing `specversion`.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from collections.abc import Mapping
 from typing import Any
 
 from notifycenter.catalogue import event as codes
@@ -25,17 +25,28 @@ from notifycenter.model.severity import (
 
 EXTENSION_NAME = re.compile(r"^[a-z0-9]+$")
 TRACEPARENT = re.compile(r"^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$")
-RFC3339 = re.compile(
-    r"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$"
-)
+RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$")
 REQUIRED = ("id", "source", "type")
 # Attributes that hold payload, not context: never extension names.
 PAYLOAD_KEYS = frozenset({"data", "data_base64"})
 HUB_ATTRIBUTES = frozenset({"cursor"})
 # Names every event carries: valid without the regex (a set lookup is ~10x cheaper).
-CONTEXT_ATTRIBUTES = frozenset({"specversion", "id", "source", "type", "time", "subject",
-                                "datacontenttype", "dataschema", "severitytext",
-                                "severitynumber", "category", "traceparent"})
+CONTEXT_ATTRIBUTES = frozenset(
+    {
+        "specversion",
+        "id",
+        "source",
+        "type",
+        "time",
+        "subject",
+        "datacontenttype",
+        "dataschema",
+        "severitytext",
+        "severitynumber",
+        "category",
+        "traceparent",
+    }
+)
 
 
 def validate_event(raw: object) -> dict[str, Any]:
@@ -65,7 +76,9 @@ def validate_event(raw: object) -> dict[str, Any]:
 def _check_specversion(event: Mapping[str, Any]) -> None:
     version = event.get("specversion")
     if version != "1.0":
-        detail = "specversion is missing" if version is None else f"specversion {version!r} is not \"1.0\""
+        detail = (
+            "specversion is missing" if version is None else f'specversion {version!r} is not "1.0"'
+        )
         raise codes.UNSUPPORTED_SPECVERSION.error(detail)
 
 
@@ -73,8 +86,12 @@ def _check_names_and_types(event: Mapping[str, Any]) -> None:
     for name, value in event.items():
         if name in PAYLOAD_KEYS:
             continue
-        if name not in CONTEXT_ATTRIBUTES and (not isinstance(name, str) or not EXTENSION_NAME.match(name)):
-            raise codes.INVALID_EXTENSION_NAME.error(f"attribute name {name!r} is not lower-case a-z0-9")
+        if name not in CONTEXT_ATTRIBUTES and (
+            not isinstance(name, str) or not EXTENSION_NAME.match(name)
+        ):
+            raise codes.INVALID_EXTENSION_NAME.error(
+                f"attribute name {name!r} is not lower-case a-z0-9"
+            )
         if not isinstance(value, (str, int)):  # bool is an int: CloudEvents Boolean
             raise codes.INVALID_EVENT.error(
                 f"attribute {name!r} must be a string, integer or boolean, not {type(value).__name__}"
@@ -99,7 +116,9 @@ def _check_traceparent(value: Any) -> None:
         return
     match = TRACEPARENT.match(value) if isinstance(value, str) else None
     if not match or set(match[1]) == {"0"} or set(match[2]) == {"0"} or match[3] == "ff":
-        raise codes.INVALID_TRACEPARENT.error(f"traceparent {value!r} is not 00-<trace>-<span>-<flags>")
+        raise codes.INVALID_TRACEPARENT.error(
+            f"traceparent {value!r} is not 00-<trace>-<span>-<flags>"
+        )
 
 
 def _normalise_severity(event: dict[str, Any]) -> None:

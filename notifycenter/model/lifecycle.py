@@ -7,10 +7,10 @@ The hub and every client apply the same lifecycle events in log order with
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
-from enum import StrEnum
 from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
 from typing import Any
 
 LIFECYCLE_TYPE_PREFIX = "io.meshery.notification."
@@ -56,15 +56,21 @@ class LifecycleState:
     archived_by: str | None = None
     archived_at: str | None = None
 
-    def apply(self, verb: Verb, actor: str, at: str, comment: str | None = None,
-              until: str | None = None) -> None:
+    def apply(
+        self, verb: Verb, actor: str, at: str, comment: str | None = None, until: str | None = None
+    ) -> None:
         if verb is Verb.READ:
             self.read = True
         elif verb is Verb.UNREAD:
             self.read = False
         elif verb is Verb.ACK:
             self.read = True
-            self.acked_by, self.acked_at, self.ack_comment, self.ack_until = actor, at, comment, until
+            self.acked_by, self.acked_at, self.ack_comment, self.ack_until = (
+                actor,
+                at,
+                comment,
+                until,
+            )
         elif verb is Verb.UNACK:
             self.acked_by = self.acked_at = self.ack_comment = self.ack_until = None
         elif verb is Verb.RESOLVE:
@@ -115,9 +121,18 @@ class LifecycleChange:
     until: str | None
 
 
-def lifecycle_event(verb: Verb, target_source: str, target_id: str, *, actor: str,
-                    hub_source: str, event_id: str, at: str, comment: str | None = None,
-                    until: str | None = None) -> dict[str, Any]:
+def lifecycle_event(
+    verb: Verb,
+    target_source: str,
+    target_id: str,
+    *,
+    actor: str,
+    hub_source: str,
+    event_id: str,
+    at: str,
+    comment: str | None = None,
+    until: str | None = None,
+) -> dict[str, Any]:
     """The CloudEvent that records a lifecycle change in the log (DESIGN §2)."""
     return {
         "specversion": "1.0",
@@ -148,8 +163,15 @@ def read_lifecycle_event(event: Mapping[str, Any]) -> LifecycleChange | None:
         verb = Verb(etype.removeprefix(LIFECYCLE_TYPE_PREFIX))
         data = event["data"]
         target = data["target"]
-        return LifecycleChange(verb, target["source"], target["id"], data.get("actor") or "",
-                               event.get("time", ""), data.get("comment"), data.get("until"))
+        return LifecycleChange(
+            verb,
+            target["source"],
+            target["id"],
+            data.get("actor") or "",
+            event.get("time", ""),
+            data.get("comment"),
+            data.get("until"),
+        )
     except (ValueError, KeyError, TypeError):
         return None
 
@@ -161,7 +183,7 @@ def parse_time(text: str) -> datetime:
 
 def format_time(moment: datetime) -> str:
     """Aware datetime to RFC 3339 UTC with milliseconds: sorts as text in time order."""
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
 
 
 _DURATION = re.compile(r"(\d+)\s*([smhdw])")

@@ -55,7 +55,7 @@ ENDING_PHASES = frozenset({Phase.SUCCEEDED, Phase.FAILED, Phase.CANCELLED})
 FINISHED_STATES = frozenset({State.SUCCEEDED, State.FAILED, State.CANCELLED})
 ACTIVE_STATES = frozenset({State.PENDING, State.RUNNING, State.STALLED})
 # Filters accepted by `state=` / `--state`: every state plus two groupings.
-STATE_FILTERS = tuple(s.value for s in State) + ("active", "finished")
+STATE_FILTERS = (*tuple(s.value for s in State), "active", "finished")
 # Severity of each phase's event: progress is audit-level chatter; endings are notifications.
 PHASE_SEVERITY = {
     Phase.STARTED: "INFO",
@@ -101,11 +101,16 @@ def read_operation_event(event: Mapping[str, Any]) -> OperationReport | None:
         return None
     parent = _span(body.get("parent"))
     return OperationReport(
-        phase=phase, id=op_id, trace_id=spans[0] if spans else None,
+        phase=phase,
+        id=op_id,
+        trace_id=spans[0] if spans else None,
         parent=parent if parent != op_id else None,
-        name=_str(body.get("name")), done=_number(body.get("done")),
-        total=_positive(body.get("total")), message=_str(body.get("message")),
-        source=str(event.get("source", "")), subject=_str(event.get("subject")),
+        name=_str(body.get("name")),
+        done=_number(body.get("done")),
+        total=_positive(body.get("total")),
+        message=_str(body.get("message")),
+        source=str(event.get("source", "")),
+        subject=_str(event.get("subject")),
         time=_str(event.get("time")),
         error=dict(data["error"]) if isinstance(data.get("error"), Mapping) else None,
     )
@@ -178,8 +183,13 @@ class Folded:
     ended_child_of: str | None = None
 
 
-def fold_report(record: OperationRecord, report: OperationReport, *, cursor: str | None = None,
-                actor: str | None = None) -> Folded:
+def fold_report(
+    record: OperationRecord,
+    report: OperationReport,
+    *,
+    cursor: str | None = None,
+    actor: str | None = None,
+) -> Folded:
     """Apply one report; the first ending wins, and nothing reopens an ended operation."""
     new_child_of = None
     if record.parent is None and report.parent is not None:
@@ -236,8 +246,9 @@ def _instant(text: str) -> datetime:
 # -- derivation ---------------------------------------------------------------
 
 
-def state_of(record: OperationRecord, now: datetime,
-             stall_after: timedelta = DEFAULT_STALL_AFTER) -> State:
+def state_of(
+    record: OperationRecord, now: datetime, stall_after: timedelta = DEFAULT_STALL_AFTER
+) -> State:
     """The stall rule: an operation that has not ended and from which (or from whose
     descendants) nothing was heard for `stall_after` is stalled."""
     if record.phase is not None and record.phase in ENDING_PHASES:
@@ -261,8 +272,9 @@ def progress_of(record: OperationRecord) -> Progress:
         done = min(max(record.done or 0, 0), record.total)
         return Progress(done, record.total, done / record.total)
     if record.children:
-        return Progress(record.finished_children, record.children,
-                        record.finished_children / record.children)
+        return Progress(
+            record.finished_children, record.children, record.finished_children / record.children
+        )
     if record.phase is Phase.SUCCEEDED:
         return Progress(None, None, 1.0)
     return Progress(None, None, None)
@@ -286,21 +298,35 @@ def eta_of(record: OperationRecord, now: datetime, state: State | None = None) -
     return elapsed * (1 - fraction) / fraction
 
 
-def operation_view(record: OperationRecord, now: datetime,
-                   stall_after: timedelta = DEFAULT_STALL_AFTER) -> dict[str, Any]:
+def operation_view(
+    record: OperationRecord, now: datetime, stall_after: timedelta = DEFAULT_STALL_AFTER
+) -> dict[str, Any]:
     """An operation as the API answers it (docs/operations.md); raw text, JSON-safe."""
     state = state_of(record, now, stall_after)
     progress = progress_of(record)
     return {
-        "id": record.id, "trace_id": record.trace_id, "parent": record.parent,
-        "name": record.name, "state": state.value, "progress": progress.fraction,
-        "done": progress.done, "total": progress.total, "message": record.message,
-        "source": record.source, "started_by": record.started_by, "subject": record.subject,
-        "started_at": record.started_at, "ended_at": record.ended_at,
-        "last_heard": record.last_heard, "duration": duration_of(record, now),
-        "eta": eta_of(record, now, state), "children": record.children,
-        "finished_children": record.finished_children, "event_count": record.events,
-        "error": record.error, "cursor": record.cursor,
+        "id": record.id,
+        "trace_id": record.trace_id,
+        "parent": record.parent,
+        "name": record.name,
+        "state": state.value,
+        "progress": progress.fraction,
+        "done": progress.done,
+        "total": progress.total,
+        "message": record.message,
+        "source": record.source,
+        "started_by": record.started_by,
+        "subject": record.subject,
+        "started_at": record.started_at,
+        "ended_at": record.ended_at,
+        "last_heard": record.last_heard,
+        "duration": duration_of(record, now),
+        "eta": eta_of(record, now, state),
+        "children": record.children,
+        "finished_children": record.finished_children,
+        "event_count": record.events,
+        "error": record.error,
+        "cursor": record.cursor,
     }
 
 
@@ -313,8 +339,14 @@ def matches_state(state: State, wanted: str) -> bool:
     return state.value == wanted
 
 
-_STATE_ORDER = {State.RUNNING: 0, State.STALLED: 1, State.PENDING: 2, State.FAILED: 3,
-                State.CANCELLED: 4, State.SUCCEEDED: 5}
+_STATE_ORDER = {
+    State.RUNNING: 0,
+    State.STALLED: 1,
+    State.PENDING: 2,
+    State.FAILED: 3,
+    State.CANCELLED: 4,
+    State.SUCCEEDED: 5,
+}
 
 
 def display_order(view: Mapping[str, Any]) -> tuple[int, float]:
@@ -349,8 +381,9 @@ class OperationIndex:
                 self.records[op_id] = record
         return record
 
-    def apply(self, event: Mapping[str, Any], *, cursor: str | None = None,
-              actor: str | None = None) -> set[str]:
+    def apply(
+        self, event: Mapping[str, Any], *, cursor: str | None = None, actor: str | None = None
+    ) -> set[str]:
         """Fold one event; return the ids of the operations it changed."""
         cursor = cursor or event.get("cursor")
         report = read_operation_event(event)
@@ -361,8 +394,9 @@ class OperationIndex:
         self.changed |= touched
         return touched
 
-    def _apply_report(self, report: OperationReport, cursor: str | None,
-                      actor: str | None) -> set[str]:
+    def _apply_report(
+        self, report: OperationReport, cursor: str | None, actor: str | None
+    ) -> set[str]:
         record = self.get(report.id) or self._create(report.id)
         folded = fold_report(record, report, cursor=cursor, actor=actor)
         touched = {record.id}
@@ -423,8 +457,9 @@ class OperationIndex:
     def children_of(self, op_id: str) -> list[OperationRecord]:
         return [self.records[c] for c in self.children.get(op_id, ()) if c in self.records]
 
-    def tree(self, op_id: str, now: datetime,
-             stall_after: timedelta = DEFAULT_STALL_AFTER) -> dict[str, Any] | None:
+    def tree(
+        self, op_id: str, now: datetime, stall_after: timedelta = DEFAULT_STALL_AFTER
+    ) -> dict[str, Any] | None:
         """The operation's view with `children` replaced by its children's trees."""
         record = self.get(op_id)
         if record is None:
@@ -446,23 +481,45 @@ def fold_events(events: Iterable[Mapping[str, Any]]) -> OperationIndex:
 # -- producing ----------------------------------------------------------------
 
 
-def operation_fields(phase: Phase, *, op_id: str, trace_id: str, parent: str | None, name: str,
-                     done: float | None = None, total: float | None = None,
-                     message: str | None = None, error: Mapping[str, Any] | None = None,
-                     details: str | None = None) -> dict[str, Any]:
+def operation_fields(
+    phase: Phase,
+    *,
+    op_id: str,
+    trace_id: str,
+    parent: str | None,
+    name: str,
+    done: float | None = None,
+    total: float | None = None,
+    message: str | None = None,
+    error: Mapping[str, Any] | None = None,
+    details: str | None = None,
+) -> dict[str, Any]:
     """The attributes of an operation event (DESIGN §4), ready for `Emitter.emit(**fields)`."""
-    operation = {"id": op_id, "parent": parent, "name": name, "done": done, "total": total,
-                 "message": message}
-    data: dict[str, Any] = {"summary": _summary(phase, name, done, total, message),
-                            "operation": operation}
+    operation = {
+        "id": op_id,
+        "parent": parent,
+        "name": name,
+        "done": done,
+        "total": total,
+        "message": message,
+    }
+    data: dict[str, Any] = {
+        "summary": _summary(phase, name, done, total, message),
+        "operation": operation,
+    }
     if details:
         data["details"] = details
     severity = PHASE_SEVERITY[phase]
     if error is not None:
         data["error"] = dict(error)
         severity = _severity_name(error.get("severity"), severity)
-    return {"type": phase.event_type, "traceparent": f"00-{trace_id}-{op_id}-01",
-            "category": "operation", "severitytext": severity, "data": data}
+    return {
+        "type": phase.event_type,
+        "traceparent": f"00-{trace_id}-{op_id}-01",
+        "category": "operation",
+        "severitytext": severity,
+        "data": data,
+    }
 
 
 def _severity_name(value: Any, default: str) -> str:
@@ -472,10 +529,15 @@ def _severity_name(value: Any, default: str) -> str:
         return default
 
 
-def _summary(phase: Phase, name: str, done: float | None, total: float | None,
-             message: str | None) -> str:
+def _summary(
+    phase: Phase, name: str, done: float | None, total: float | None, message: str | None
+) -> str:
     if phase is Phase.PROGRESS:
-        counts = f" {_count(done)}/{_count(total)}" if total else (f" {_count(done)}" if done is not None else "")
+        counts = (
+            f" {_count(done)}/{_count(total)}"
+            if total
+            else (f" {_count(done)}" if done is not None else "")
+        )
         return f"{name}:{counts}" + (f" {message}" if message else "")
     return f"{name} {phase.value}" + (f": {message}" if message else "")
 
@@ -519,8 +581,12 @@ def completion_of(event: Mapping[str, Any]) -> Completion | None:
 
 STATE_GLYPHS = {
     # Glyphs that Fira Code, DejaVu Sans Mono and most terminal fonts can draw.
-    State.PENDING: "○", State.RUNNING: "▶", State.STALLED: "!",
-    State.SUCCEEDED: "√", State.FAILED: "×", State.CANCELLED: "∅",
+    State.PENDING: "○",
+    State.RUNNING: "▶",
+    State.STALLED: "!",
+    State.SUCCEEDED: "√",
+    State.FAILED: "×",
+    State.CANCELLED: "∅",
 }
 BAR_FULL, BAR_EMPTY = "█", "░"
 

@@ -18,12 +18,33 @@ ELLIPSIS = "…"
 # 3.11). Written out because deriving them from unicodedata at run time costs ~0.5 s;
 # tests/test_model_sanitize.py checks them against this Python's Unicode database.
 UNSAFE_RANGES: tuple[tuple[int, int], ...] = (
-    (0x0000, 0x0008), (0x000B, 0x001F), (0x007F, 0x009F), (0x00AD, 0x00AD), (0x0600, 0x0605),
-    (0x061C, 0x061C), (0x06DD, 0x06DD), (0x070F, 0x070F), (0x0890, 0x0891), (0x08E2, 0x08E2),
-    (0x180E, 0x180E), (0x200B, 0x200F), (0x202A, 0x202E), (0x2060, 0x2064), (0x2066, 0x206F),
-    (0xE000, 0xF8FF), (0xFEFF, 0xFEFF), (0xFFF9, 0xFFFB), (0x110BD, 0x110BD), (0x110CD, 0x110CD),
-    (0x13430, 0x13438), (0x1BCA0, 0x1BCA3), (0x1D173, 0x1D17A), (0xE0001, 0xE0001),
-    (0xE0020, 0xE007F), (0xF0000, 0xFFFFD), (0x100000, 0x10FFFD),
+    (0x0000, 0x0008),
+    (0x000B, 0x001F),
+    (0x007F, 0x009F),
+    (0x00AD, 0x00AD),
+    (0x0600, 0x0605),
+    (0x061C, 0x061C),
+    (0x06DD, 0x06DD),
+    (0x070F, 0x070F),
+    (0x0890, 0x0891),
+    (0x08E2, 0x08E2),
+    (0x180E, 0x180E),
+    (0x200B, 0x200F),
+    (0x202A, 0x202E),
+    (0x2060, 0x2064),
+    (0x2066, 0x206F),
+    (0xE000, 0xF8FF),
+    (0xFEFF, 0xFEFF),
+    (0xFFF9, 0xFFFB),
+    (0x110BD, 0x110BD),
+    (0x110CD, 0x110CD),
+    (0x13430, 0x13438),
+    (0x1BCA0, 0x1BCA3),
+    (0x1D173, 0x1D17A),
+    (0xE0001, 0xE0001),
+    (0xE0020, 0xE007F),
+    (0xF0000, 0xFFFFD),
+    (0x100000, 0x10FFFD),
 )
 _UNSAFE = re.compile(
     "[" + "".join(f"{re.escape(chr(a))}-{re.escape(chr(b))}" for a, b in UNSAFE_RANGES) + "]+"
@@ -35,10 +56,8 @@ def sanitize(text: object, limit: int = DEFAULT_LIMIT) -> str:
     if text is None:
         return ""
     value = text if isinstance(text, str) else str(text)
-    if value.isascii() and value.isprintable():
-        cleaned = value  # fast path: the common case has nothing to strip
-    else:
-        cleaned = _UNSAFE.sub("", value)
+    # Fast path: the common case has nothing to strip.
+    cleaned = value if value.isascii() and value.isprintable() else _UNSAFE.sub("", value)
     if len(cleaned) > limit:
         cleaned = cleaned[: max(limit - 1, 0)] + ELLIPSIS
     return cleaned

@@ -45,9 +45,15 @@ _BY_TEXT = {s.name.lower(): s for s in Severity} | _ALIASES
 # OpenTelemetry ranges (1-4 TRACE … 21-24 FATAL) folded onto our nine levels.
 _BY_NUMBER = {
     **{n: Severity.DEBUG for n in range(1, 9)},
-    9: Severity.INFO, 10: Severity.NOTICE, 11: Severity.SUCCESS, 12: Severity.INFO,
+    9: Severity.INFO,
+    10: Severity.NOTICE,
+    11: Severity.SUCCESS,
+    12: Severity.INFO,
     **{n: Severity.WARNING for n in range(13, 17)},
-    17: Severity.ERROR, 18: Severity.CRITICAL, 19: Severity.ALERT, 20: Severity.ALERT,
+    17: Severity.ERROR,
+    18: Severity.CRITICAL,
+    19: Severity.ALERT,
+    20: Severity.ALERT,
     **{n: Severity.EMERGENCY for n in range(21, 25)},
 }
 

@@ -25,15 +25,15 @@ class TraceParent:
     flags: str = "01"
 
     @classmethod
-    def new_root(cls) -> "TraceParent":
+    def new_root(cls) -> TraceParent:
         return cls(secrets.token_hex(16), secrets.token_hex(8))
 
     @classmethod
-    def parse(cls, text: str) -> "TraceParent | None":
+    def parse(cls, text: str) -> TraceParent | None:
         match = _FORMAT.match(text or "")
         return cls(match[1], match[2], match[3]) if match else None
 
-    def child(self) -> "TraceParent":
+    def child(self) -> TraceParent:
         """A sub-operation: same trace, a span of its own."""
         return TraceParent(self.trace_id, secrets.token_hex(8), self.flags)
 

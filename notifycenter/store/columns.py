@@ -20,12 +20,16 @@ def table(accept: Iterable[int]) -> bytes:
 
 def mask_and(left: bytes, right: bytes) -> bytes:
     size = len(left)
-    return (int.from_bytes(left, "little") & int.from_bytes(right, "little")).to_bytes(size, "little")
+    return (int.from_bytes(left, "little") & int.from_bytes(right, "little")).to_bytes(
+        size, "little"
+    )
 
 
 def mask_or(left: bytes, right: bytes) -> bytes:
     size = len(left)
-    return (int.from_bytes(left, "little") | int.from_bytes(right, "little")).to_bytes(size, "little")
+    return (int.from_bytes(left, "little") | int.from_bytes(right, "little")).to_bytes(
+        size, "little"
+    )
 
 
 def positions_of(column: array, value: int) -> Iterator[int]:

@@ -11,6 +11,7 @@ appended again, its old entry left behind as a tombstone.
 
 from __future__ import annotations
 
+import contextlib
 import heapq
 from array import array
 from bisect import bisect_left
@@ -75,7 +76,9 @@ class EventStore:
     in another at the same time: it reads snapshots of the columns.
     """
 
-    def __init__(self, *, clock: Callable[[], datetime] | None = None, capacity_hint: int = 0) -> None:
+    def __init__(
+        self, *, clock: Callable[[], datetime] | None = None, capacity_hint: int = 0
+    ) -> None:
         self._clock = clock or (lambda: datetime.now(UTC))
         # One entry per occurrence (event).
         self._ev_cursor = array("q")
@@ -170,7 +173,11 @@ class EventStore:
         now = self._clock()
         given = list(records)
         ordered = sorted(
-            ((c, r) for r in given if (c := _cursor_int(r.get("cursor") or _event_of(r).get("cursor"))) is not None),
+            (
+                (c, r)
+                for r in given
+                if (c := _cursor_int(r.get("cursor") or _event_of(r).get("cursor"))) is not None
+            ),
             key=lambda pair: pair[0],
         )
         change.skipped = len(given) - len(ordered)
@@ -194,14 +201,25 @@ class EventStore:
         self._expire(self._clock(), change)
         return change
 
-    def _insert(self, event: Mapping[str, Any], cursor: int, state: LifecycleState | None,
-                now: datetime, change: StoreChange) -> None:
+    def _insert(
+        self,
+        event: Mapping[str, Any],
+        cursor: int,
+        state: LifecycleState | None,
+        now: datetime,
+        change: StoreChange,
+    ) -> None:
         text = describe(event)
         severity = _severity(event)
         bucket = CODE_OF_BUCKET[bucket_of(severity, event.get("category"))]
         source_raw = event.get("source") if isinstance(event.get("source"), str) else ""
-        label = self._label_of((self.sources.intern(source_raw), self.types.intern(event.get("type")),
-                                self.codes.intern(text.code)))
+        label = self._label_of(
+            (
+                self.sources.intern(source_raw),
+                self.types.intern(event.get("type")),
+                self.codes.intern(text.code),
+            )
+        )
         ids = (label, self.subjects.intern(event.get("subject")))
         occurrence = len(self._ev_cursor)
         self._ev_cursor.append(cursor)
@@ -243,16 +261,27 @@ class EventStore:
             self.labels.append(triple)
         return found
 
-    def _can_fold(self, row: int, ids: tuple[int, int, int], severity: Severity, status: int,
-                  summary: str) -> bool:
+    def _can_fold(
+        self, row: int, ids: tuple[int, int, int], severity: Severity, status: int, summary: str
+    ) -> bool:
         same = (self._label[row], self._subject[row], self._ev_span[self._newest[row]]) == ids
         if not same or self._severity[row] != severity or self._summaries.get(row) != summary:
             return False  # a hash collision, not a repeat
         current = self._status[row]
         return (current == status == NONE) or (current in _FOLDABLE and status in _FOLDABLE)
 
-    def _new_row(self, row: int, occurrence: int, event: Mapping[str, Any], ids: tuple[int, int],
-                 severity: Severity, bucket: int, summary: str, fold_key: int, change: StoreChange) -> None:
+    def _new_row(
+        self,
+        row: int,
+        occurrence: int,
+        event: Mapping[str, Any],
+        ids: tuple[int, int],
+        severity: Severity,
+        bucket: int,
+        summary: str,
+        fold_key: int,
+        change: StoreChange,
+    ) -> None:
         self._time.append(_time_ms(event.get("time")))
         self._severity.append(int(severity))
         self._bucket.append(bucket)
@@ -272,8 +301,16 @@ class EventStore:
         change.new_rows.append(row)
         change.counts_changed = True
 
-    def _fold_into(self, row: int, occurrence: int, event: Mapping[str, Any], summary: str,
-                   state: LifecycleState | None, now: datetime, change: StoreChange) -> None:
+    def _fold_into(
+        self,
+        row: int,
+        occurrence: int,
+        event: Mapping[str, Any],
+        summary: str,
+        state: LifecycleState | None,
+        now: datetime,
+        change: StoreChange,
+    ) -> None:
         """A repeat: count it; when it is the newest, show it and move the row to the top."""
         bucket = self._bucket[row]
         self._counts[bucket][self._status[row]] += 1
@@ -300,7 +337,9 @@ class EventStore:
             elif state is not None:
                 self._set_state(row, state, now, change)
 
-    def _set_state(self, row: int, state: LifecycleState | None, now: datetime, change: StoreChange) -> None:
+    def _set_state(
+        self, row: int, state: LifecycleState | None, now: datetime, change: StoreChange
+    ) -> None:
         if state is None or self._status[row] == NONE:
             return
         self._states[row] = state
@@ -321,8 +360,9 @@ class EventStore:
         change.status_rows.add(row)
         change.counts_changed = True
 
-    def _refresh_from_record(self, occurrence: int, state: LifecycleState | None, now: datetime,
-                             change: StoreChange) -> None:
+    def _refresh_from_record(
+        self, occurrence: int, state: LifecycleState | None, now: datetime, change: StoreChange
+    ) -> None:
         row = self._ev_row[occurrence]
         if self._newest[row] != occurrence or self._status[row] == NONE:
             return
@@ -335,13 +375,18 @@ class EventStore:
     def _apply(self, lifecycle: LifecycleChange, now: datetime, change: StoreChange) -> None:
         occurrence = self._by_key.get(hash((lifecycle.target_source, str(lifecycle.target_id))))
         row = None if occurrence is None else self._ev_row[occurrence]
-        if row is None or self.sources.raw[self.labels[self._label[row]][0]] != lifecycle.target_source:
+        if (
+            row is None
+            or self.sources.raw[self.labels[self._label[row]][0]] != lifecycle.target_source
+        ):
             self.orphans += 1  # its target was never loaded here
             return
         if self._status[row] == NONE:
             return  # audit events have no lifecycle
         state = self._states.setdefault(row, LifecycleState())
-        state.apply(lifecycle.verb, lifecycle.actor, lifecycle.at, lifecycle.comment, lifecycle.until)
+        state.apply(
+            lifecycle.verb, lifecycle.actor, lifecycle.at, lifecycle.comment, lifecycle.until
+        )
         history = self._history.setdefault(row, [])
         if not history or not same_change(history[-1], lifecycle):
             history.append(lifecycle)
@@ -465,15 +510,15 @@ _SEVERITIES: dict[object, Severity] = {}
 
 def _severity(event: Mapping[str, Any]) -> Severity:
     """Liberal: a hub normalises severities, but a bad one must not stop the stream."""
-    key = tuple(v if isinstance(v, (str, int)) else None
-                for v in (event.get("severitytext"), event.get("severitynumber")))
+    key = tuple(
+        v if isinstance(v, (str, int)) else None
+        for v in (event.get("severitytext"), event.get("severitynumber"))
+    )
     found = _SEVERITIES.get(key)
     if found is None:
         found = Severity.INFO
-        try:
+        with contextlib.suppress(NotifyError, TypeError):
             found = parse_severity(key[0]) if key[0] is not None else severity_from_number(key[1])
-        except (NotifyError, TypeError):
-            pass
         if len(_SEVERITIES) < 1024:
             _SEVERITIES[key] = found
     return found

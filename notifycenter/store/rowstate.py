@@ -61,4 +61,8 @@ def until_ms(change: LifecycleChange | LifecycleState) -> int | None:
 def same_change(left: LifecycleChange, right: LifecycleChange) -> bool:
     """Acking every occurrence of a folded row yields one change per occurrence: show one."""
     return (left.verb, left.actor, left.comment, left.until) == (
-        right.verb, right.actor, right.comment, right.until)
+        right.verb,
+        right.actor,
+        right.comment,
+        right.until,
+    )

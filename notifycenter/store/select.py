@@ -118,7 +118,9 @@ def _post_filters(store: EventStore, view: ViewQuery, rows: array) -> array:
     if view.source:
         sources = store.sources.ids_with_prefix(view.source)
         labels = {n for n, (source, _, _) in enumerate(store.labels[:]) if source in sources}
-        rows = array("i", compress(rows, map(labels.__contains__, map(store._label.__getitem__, rows))))
+        rows = array(
+            "i", compress(rows, map(labels.__contains__, map(store._label.__getitem__, rows)))
+        )
     if view.predicate is not None:
         rows = _keep_predicate(store, view.predicate, rows)
     return rows
@@ -139,11 +141,16 @@ def _text_mask(store: EventStore, text: str, count: int) -> bytes:
     come from the few (source, type, code) triples that contain it."""
     needle = text.lower()
     hits = store._summaries.mask_containing(needle, count)
-    sources, types, codes = (strings.ids_containing(needle) for strings in (store.sources, store.types, store.codes))
+    sources, types, codes = (
+        strings.ids_containing(needle) for strings in (store.sources, store.types, store.codes)
+    )
     labels = set()
     if sources or types or codes:
-        labels = {n for n, (source, kind, code) in enumerate(store.labels[:])
-                  if source in sources or kind in types or code in codes}
+        labels = {
+            n
+            for n, (source, kind, code) in enumerate(store.labels[:])
+            if source in sources or kind in types or code in codes
+        }
     if labels:
         hits = mask_or(hits, bytes(map(labels.__contains__, store._label[:count])))
     return hits

@@ -72,7 +72,7 @@ class TextColumn:
     def _stored(self, row: int) -> str:
         chunk, start = self._chunk[row], self._start[row]
         source = self._sealed[chunk] if chunk < len(self._sealed) else self._open
-        return bytes(source[start: start + self._size[row]]).decode()
+        return bytes(source[start : start + self._size[row]]).decode()
 
     def _seal(self) -> None:
         self._sealed.append(bytes(self._open))
@@ -91,7 +91,7 @@ class TextColumn:
             firsts = [*self._first_row, self._open_first, len(self._start)]
             starts = self._lower_start[:]
         mask = bytearray(max(rows, firsts[-1]))
-        for chunk, first, end in zip(chunks, firsts, firsts[1:]):
+        for chunk, first, end in zip(chunks, firsts, firsts[1:], strict=False):
             _search_chunk(chunk.decode(), wanted, mask, first, end, starts)
         del mask[rows:]
         for row, text in list(self._replaced.items()):
@@ -100,12 +100,19 @@ class TextColumn:
         return bytes(mask)
 
     def nbytes(self) -> int:
-        return (sum(map(len, self._sealed)) + sum(map(len, self._sealed_lower)) + len(self._open)
-                + len(self._open_lower) + 8 * len(self._start)
-                + sum(len(t) + 60 for t in self._replaced.values()))
+        return (
+            sum(map(len, self._sealed))
+            + sum(map(len, self._sealed_lower))
+            + len(self._open)
+            + len(self._open_lower)
+            + 8 * len(self._start)
+            + sum(len(t) + 60 for t in self._replaced.values())
+        )
 
 
-def _search_chunk(text: str, wanted: str, mask: bytearray, first: int, end: int, starts: array) -> None:
+def _search_chunk(
+    text: str, wanted: str, mask: bytearray, first: int, end: int, starts: array
+) -> None:
     """Set `mask` for rows first..end-1 (the lines of `text`) that contain `wanted`.
 
     Few hits: find them and bisect each to its line. Many: test every line (`in` on str

@@ -14,7 +14,12 @@ from notifycenter.model.severity import Bucket, Severity
 # Row status codes, ordered from "needs attention" to "handled"; NONE is audit (no lifecycle).
 UNREAD, READ, ACKNOWLEDGED, RESOLVED, ARCHIVED, NONE = range(6)
 STATUS_OF_CODE: tuple[Status | None, ...] = (
-    Status.UNREAD, Status.READ, Status.ACKNOWLEDGED, Status.RESOLVED, Status.ARCHIVED, None,
+    Status.UNREAD,
+    Status.READ,
+    Status.ACKNOWLEDGED,
+    Status.RESOLVED,
+    Status.ARCHIVED,
+    None,
 )
 CODE_OF_STATUS = {status: code for code, status in enumerate(STATUS_OF_CODE) if status}
 

@@ -43,7 +43,7 @@ from notifycenter.tui.widgets.prompt import PromptBar
 FLUSH_SECONDS = 0.1
 SAVE_CURSOR_SECONDS = 5.0
 FILTER_BAR_LINES = 3  # the bar wraps; past that the middle is elided
-BUCKET_KEYS = dict(zip("1234", Bucket))
+BUCKET_KEYS = dict(zip("1234", Bucket, strict=False))
 
 Producers = Callable[[str], Awaitable[None]]
 
@@ -59,8 +59,16 @@ class NotifyCenterApp(FeedFlusher, HubConnection, HistoryLoader, LifecycleAction
         Binding("question_mark", "help", "Help", id="app.help"),
         Binding("slash", "filter", "Filter", id="view.filter"),
         Binding("colon", "command_line", "Command", id="view.command"),
-        *[Binding(key, f"bucket('{b.value}')", b.value.title(), id=f"view.bucket.{b.value}", show=False)
-          for key, b in BUCKET_KEYS.items()],
+        *[
+            Binding(
+                key,
+                f"bucket('{b.value}')",
+                b.value.title(),
+                id=f"view.bucket.{b.value}",
+                show=False,
+            )
+            for key, b in BUCKET_KEYS.items()
+        ],
         Binding("e", "errors_only", "Errors only", id="view.errors-only"),
         Binding("escape", "clear", "Clear filter", id="view.clear", show=False),
         Binding("p", "pause", "Pause", id="view.pause"),
@@ -77,11 +85,20 @@ class NotifyCenterApp(FeedFlusher, HubConnection, HistoryLoader, LifecycleAction
         Binding("x", "archive", "Archive", id="lifecycle.archive", show=False),
     ]
 
-    def __init__(self, target: Target, *, settings: TuiSettings | None = None, readonly: bool = False,
-                 initial_filter: str | None = None, embedded_data_dir: Path | None = None,
-                 state_dir: Path | None = None, producers: Producers | None = None,
-                 simulated: bool = False, clock: Callable[[], datetime] | None = None,
-                 display_tz: tzinfo | None = None) -> None:
+    def __init__(
+        self,
+        target: Target,
+        *,
+        settings: TuiSettings | None = None,
+        readonly: bool = False,
+        initial_filter: str | None = None,
+        embedded_data_dir: Path | None = None,
+        state_dir: Path | None = None,
+        producers: Producers | None = None,
+        simulated: bool = False,
+        clock: Callable[[], datetime] | None = None,
+        display_tz: tzinfo | None = None,
+    ) -> None:
         super().__init__(css_path=css_paths())
         self.target = target
         self.settings = settings or TuiSettings()
@@ -112,14 +129,21 @@ class NotifyCenterApp(FeedFlusher, HubConnection, HistoryLoader, LifecycleAction
         """Refuse an unknown theme or binding id before the screen is taken over."""
         from notifycenter.tui.event_list import EventList
 
-        bindings = [*self.BINDINGS, *EventList.BINDINGS, *PromptBar.BINDINGS, *HelpScreen.BINDINGS,
-                    *DetailPane.BINDINGS, *_operations_bindings()]
+        bindings = [
+            *self.BINDINGS,
+            *EventList.BINDINGS,
+            *PromptBar.BINDINGS,
+            *HelpScreen.BINDINGS,
+            *DetailPane.BINDINGS,
+            *_operations_bindings(),
+        ]
         ids = [b.id for b in bindings if isinstance(b, Binding) and b.id]
         check_keymap(self.settings.keymap, ids)
         theme = self.settings.theme
         if theme is not None and theme not in self.available_themes:
             raise INVALID_TUI_SETTING.error(
-                f"tui.theme {theme!r} is not a theme; available: {', '.join(sorted(self.available_themes))}")
+                f"tui.theme {theme!r} is not a theme; available: {', '.join(sorted(self.available_themes))}"
+            )
 
     # -- layout --------------------------------------------------------------------
 
@@ -184,7 +208,9 @@ class NotifyCenterApp(FeedFlusher, HubConnection, HistoryLoader, LifecycleAction
     def _alive(self) -> bool:
         """False while shutting down, when timers and workers outlive the main screen."""
         ui = self._main_screen
-        return ui is not None and all(ui.query(part) for part in ("#events", "#detail", "#header", "#buckets"))
+        return ui is not None and all(
+            ui.query(part) for part in ("#events", "#detail", "#header", "#buckets")
+        )
 
     def _toast(self, toast: Toast) -> None:
         self.notify(toast.message, title=toast.title, severity=toast.level, markup=False)  # type: ignore[arg-type]
@@ -211,10 +237,17 @@ class NotifyCenterApp(FeedFlusher, HubConnection, HistoryLoader, LifecycleAction
         """Code, what happened, probable cause, remediation: enough to act on."""
         lines = [*error.short_description, *error.long_description]
         lines += [f"cause: {cause}" for cause in error.probable_cause[:2]]
-        lines += [f"fix {n}: {remedy}" for n, remedy in enumerate(error.suggested_remediation[:3], 1)]
+        lines += [
+            f"fix {n}: {remedy}" for n, remedy in enumerate(error.suggested_remediation[:3], 1)
+        ]
         level = "warning" if error.severity == "WARNING" else "error"
-        self.notify("\n".join(sanitize_line(line, 400) for line in lines),
-                    title=sanitize_line(error.code, 40), severity=level, markup=False, timeout=10)
+        self.notify(
+            "\n".join(sanitize_line(line, 400) for line in lines),
+            title=sanitize_line(error.code, 40),
+            severity=level,
+            markup=False,
+            timeout=10,
+        )
 
     # -- selection and detail ------------------------------------------------------
 
@@ -326,7 +359,7 @@ class NotifyCenterApp(FeedFlusher, HubConnection, HistoryLoader, LifecycleAction
     def binding_rows(self) -> list[tuple[str, str, str]]:
         """(keys, description, id) of every binding active now, in the keymap's spelling."""
         rows = []
-        for key, active in self.active_bindings.items():
+        for _key, active in self.active_bindings.items():
             binding = active.binding
             if not binding.description or not active.enabled:
                 continue
@@ -337,9 +370,13 @@ class NotifyCenterApp(FeedFlusher, HubConnection, HistoryLoader, LifecycleAction
         try:
             from notifycenter.tui.operations import OperationsScreen
         except ImportError:
-            self.notify("Operations are not available in this build.", severity="warning", markup=False)
+            self.notify(
+                "Operations are not available in this build.", severity="warning", markup=False
+            )
             return
-        self.push_screen(OperationsScreen(self.client, focus=focus) if focus else OperationsScreen(self.client))
+        self.push_screen(
+            OperationsScreen(self.client, focus=focus) if focus else OperationsScreen(self.client)
+        )
 
     def action_open_operation(self) -> None:
         """The detail pane's operation link: open the operations view on it."""
@@ -363,8 +400,13 @@ class NotifyCenterApp(FeedFlusher, HubConnection, HistoryLoader, LifecycleAction
     def on_operations_screen_events_requested(self, message: Any) -> None:
         """From the operations view: that operation's events in the list, its own at once,
         its sub-operations' as soon as the hub has said which they are."""
-        self._set_view(replace(self.view.cleared(), operation=message.operation_id,
-                               operation_name=sanitize_line(message.name, 80)))
+        self._set_view(
+            replace(
+                self.view.cleared(),
+                operation=message.operation_id,
+                operation_name=sanitize_line(message.name, 80),
+            )
+        )
         self._operation_spans(message.operation_id)
 
     @work(group="operation-spans", exclusive=True, exit_on_error=False)
@@ -394,19 +436,37 @@ class NotifyCenterApp(FeedFlusher, HubConnection, HistoryLoader, LifecycleAction
         self._event_list().focus()
 
     def run_command(self, command: Command) -> None:
-        verbs = {"ack": Verb.ACK, "unack": Verb.UNACK, "resolve": Verb.RESOLVE, "reopen": Verb.REOPEN,
-                 "read": Verb.READ, "unread": Verb.UNREAD, "archive": Verb.ARCHIVE}
+        verbs = {
+            "ack": Verb.ACK,
+            "unack": Verb.UNACK,
+            "resolve": Verb.RESOLVE,
+            "reopen": Verb.REOPEN,
+            "read": Verb.READ,
+            "unread": Verb.UNREAD,
+            "archive": Verb.ARCHIVE,
+        }
         if command.name in verbs:
-            comment, until = split_ack_argument(command.argument) if command.name == "ack" else (None, None)
+            comment, until = (
+                split_ack_argument(command.argument) if command.name == "ack" else (None, None)
+            )
             self.change(verbs[command.name], comment, until)
         elif command.name == "filter":
             self._set_view(self.view.with_cesql(command.argument))
         elif command.name == "context":
-            self.run_worker(self.switch_context(command.argument), group="context", exclusive=True,
-                            exit_on_error=False)
+            self.run_worker(
+                self.switch_context(command.argument),
+                group="context",
+                exclusive=True,
+                exit_on_error=False,
+            )
         else:
-            actions = {"clear": self.action_clear, "ops": self.action_operations, "pause": self.action_pause,
-                       "help": self.action_help, "quit": self.exit}
+            actions = {
+                "clear": self.action_clear,
+                "ops": self.action_operations,
+                "pause": self.action_pause,
+                "help": self.action_help,
+                "quit": self.exit,
+            }
             actions[command.name]()
 
 
@@ -415,9 +475,10 @@ def _operations_bindings() -> list[Any]:
         from notifycenter.tui import operations
     except ImportError:
         return []
-    screens = [v for v in vars(operations).values() if isinstance(v, type) and hasattr(v, "BINDINGS")]
+    screens = [
+        v for v in vars(operations).values() if isinstance(v, type) and hasattr(v, "BINDINGS")
+    ]
     return [b for screen in screens for b in screen.BINDINGS]
-
 
 
 def _initial_view(text: str | None) -> tuple[ViewState, NotifyError | None]:

@@ -70,7 +70,11 @@ class HubConnection:
         self.policy = NotificationPolicy(self.settings.policy, seen=saved or last)
         if saved is not None or last is None:
             self.policy.begin_backlog(last)
-        if saved is not None and last is not None and _cursor_of({"cursor": last}) > _cursor_of({"cursor": saved}):
+        if (
+            saved is not None
+            and last is not None
+            and _cursor_of({"cursor": last}) > _cursor_of({"cursor": saved})
+        ):
             self.policy.hold_backlog(True)  # until the pages reach the saved cursor
         return last if last and last.strip("0") else None
 
@@ -153,8 +157,18 @@ class HubConnection:
         self._ui.query_one(BucketStrip).show(self.store.counts())
         self._ui.query_one(DetailPane).show(None)
         header = self._ui.query_one(HeaderBar)
-        header.context_name, header.server, header.embedded, header.cursor = target.name, target.server, False, ""
-        header.status, header.attempt, header.paused_count, header.new_above = "connecting", 0, None, 0
+        header.context_name, header.server, header.embedded, header.cursor = (
+            target.name,
+            target.server,
+            False,
+            "",
+        )
+        header.status, header.attempt, header.paused_count, header.new_above = (
+            "connecting",
+            0,
+            None,
+            0,
+        )
         self.connect()
 
     def _new_event_list(self) -> Any:

@@ -44,7 +44,9 @@ class DetailView:
     raw_json: str
 
 
-def build_detail(event: Mapping[str, Any], history: Iterable[Any] = (), status: str | None = None) -> DetailView:
+def build_detail(
+    event: Mapping[str, Any], history: Iterable[Any] = (), status: str | None = None
+) -> DetailView:
     """`history` holds lifecycle CloudEvents or `LifecycleChange`s, oldest first."""
     text = describe(event)
     severity = _severity_or_none(event)
@@ -71,21 +73,35 @@ def _severity_or_none(event: Mapping[str, Any]) -> Severity | None:
 
 
 def _fields(event: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
-    rows = [(label, event.get(key)) for label, key in (
-        ("source", "source"), ("type", "type"), ("subject", "subject"), ("time", "time"),
-        ("id", "id"), ("cursor", "cursor"), ("category", "category"),
-        ("correlation", "correlationid"), ("caused by", "causationid"),
-    )]
+    rows = [
+        (label, event.get(key))
+        for label, key in (
+            ("source", "source"),
+            ("type", "type"),
+            ("subject", "subject"),
+            ("time", "time"),
+            ("id", "id"),
+            ("cursor", "cursor"),
+            ("category", "category"),
+            ("correlation", "correlationid"),
+            ("caused by", "causationid"),
+        )
+    ]
     spans = span_ids(event)
     if spans:
         rows += [("operation", spans[1]), ("trace", spans[0])]
-    return tuple((label, sanitize_line(value, 300)) for label, value in rows if value not in (None, ""))
+    return tuple(
+        (label, sanitize_line(value, 300)) for label, value in rows if value not in (None, "")
+    )
 
 
 def _entries(history: Iterable[Any]) -> Iterable[HistoryEntry]:
     for item in history:
-        change = item if isinstance(item, LifecycleChange) else (
-            read_lifecycle_event(item) if isinstance(item, Mapping) else None)
+        change = (
+            item
+            if isinstance(item, LifecycleChange)
+            else (read_lifecycle_event(item) if isinstance(item, Mapping) else None)
+        )
         if change is None:
             continue
         yield HistoryEntry(

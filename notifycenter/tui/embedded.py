@@ -30,7 +30,7 @@ def bind_of(url: str) -> str:
     return f"{parts.hostname}:{port}"
 
 
-async def start_hub(bind: str, data_dir: Path) -> "object":
+async def start_hub(bind: str, data_dir: Path) -> object:
     """Start an embedded hub; any failure becomes the catalogued embedded-hub error."""
     from notifycenter.hub.server import start_embedded
     from notifycenter.hub.settings import HubSettings

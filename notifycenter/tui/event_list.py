@@ -36,9 +36,18 @@ class EventList(ScrollView, can_focus=True):
     """Rows of an `EventStore`, newest first. Give it rows with `set_index`."""
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {
-        "event-list--cursor", "event-list--marked", "event-list--time", "event-list--errors",
-        "event-list--warnings", "event-list--infos", "event-list--audit", "event-list--unread",
-        "event-list--handled", "event-list--acknowledged", "event-list--source", "event-list--type",
+        "event-list--cursor",
+        "event-list--marked",
+        "event-list--time",
+        "event-list--errors",
+        "event-list--warnings",
+        "event-list--infos",
+        "event-list--audit",
+        "event-list--unread",
+        "event-list--handled",
+        "event-list--acknowledged",
+        "event-list--source",
+        "event-list--type",
         "event-list--count",
     }
     DEFAULT_CSS = """
@@ -72,8 +81,11 @@ class EventList(ScrollView, can_focus=True):
             return self.event_list
 
         def can_replace(self, message: Message) -> bool:
-            return (self.COALESCES and type(message) is type(self)
-                    and getattr(message, "event_list", None) is self.event_list)
+            return (
+                self.COALESCES
+                and type(message) is type(self)
+                and getattr(message, "event_list", None) is self.event_list
+            )
 
     class Highlighted(_ListMessage):
         """The cursor moved to another row (None when the list is empty)."""
@@ -121,8 +133,16 @@ class EventList(ScrollView, can_focus=True):
             super().__init__(event_list)
             self.count = count
 
-    def __init__(self, store: EventStore, *, index: array | None = None, view: ViewQuery | None = None,
-                 id: str | None = None, name: str | None = None, classes: str | None = None) -> None:
+    def __init__(
+        self,
+        store: EventStore,
+        *,
+        index: array | None = None,
+        view: ViewQuery | None = None,
+        id: str | None = None,
+        name: str | None = None,
+        classes: str | None = None,
+    ) -> None:
         super().__init__(id=id, name=name, classes=classes)
         self.store = store
         self.view = view or ViewQuery()
@@ -225,7 +245,7 @@ class EventList(ScrollView, can_focus=True):
                 for marked in (False, True):
                     self._cache.discard((row, highlighted, marked, width))
         top = self.scroll_offset.y
-        if rows.intersection(self._index[top: top + self.size.height]):
+        if rows.intersection(self._index[top : top + self.size.height]):
             self.refresh()
 
     def toggle_mark(self) -> None:
@@ -295,7 +315,7 @@ class EventList(ScrollView, can_focus=True):
             return index, 0
         wanted, kept, removed_above, start = set(rows), array("i"), 0, 0
         while wanted and start < len(index):
-            chunk = index[start: start + _SCAN_CHUNK]
+            chunk = index[start : start + _SCAN_CHUNK]
             hits = bytes(map(wanted.__contains__, chunk))
             if any(hits):
                 for offset in (i for i, hit in enumerate(hits) if hit):
@@ -446,9 +466,15 @@ class EventList(ScrollView, can_focus=True):
         key = (row, highlighted, row in self.store.marks, width)
         strip = self._cache.get(key)
         if strip is None:
-            strip = render_row(self.store.row(row), self._columns_for(width), self._row_styles(),
-                               highlighted=highlighted, now=self.clock(), tz=self.tz,
-                               show_count=self.shows_counts)
+            strip = render_row(
+                self.store.row(row),
+                self._columns_for(width),
+                self._row_styles(),
+                highlighted=highlighted,
+                now=self.clock(),
+                tz=self.tz,
+                show_count=self.shows_counts,
+            )
             self._cache.set(key, strip)
         return strip
 
@@ -459,22 +485,38 @@ class EventList(ScrollView, can_focus=True):
 
     def _row_styles(self) -> RowStyles:
         if self._styles is None:
+
             def part(name: str) -> Style:
                 return self.get_component_rich_style(f"event-list--{name}", partial=True)
 
             self._styles = RowStyles(
-                base=self.rich_style, cursor=part("cursor"), marked=part("marked"), time=part("time"),
+                base=self.rich_style,
+                cursor=part("cursor"),
+                marked=part("marked"),
+                time=part("time"),
                 buckets={bucket: part(bucket.value) for bucket in Bucket},
-                unread=part("unread"), handled=part("handled"), acknowledged=part("acknowledged"),
-                source=part("source"), type=part("type"), count=part("count"),
+                unread=part("unread"),
+                handled=part("handled"),
+                acknowledged=part("acknowledged"),
+                source=part("source"),
+                type=part("type"),
+                count=part("count"),
             )
         return self._styles
 
 
 def _fields(view: ViewQuery) -> tuple[object, ...]:
     """A view's plain fields: a refilter compiles its predicate anew, so that is left out."""
-    return (view.bucket, view.min_severity, view.status, view.unacked_errors_only, view.text,
-            view.source, view.operation, view.predicate is None)
+    return (
+        view.bucket,
+        view.min_severity,
+        view.status,
+        view.unacked_errors_only,
+        view.text,
+        view.source,
+        view.operation,
+        view.predicate is None,
+    )
 
 
 def _watermark(index: array, store: EventStore) -> tuple[int, int]:

@@ -29,10 +29,10 @@ class FeedBuffer:
     def take(self, limit: int | None = None) -> list[Mapping[str, Any]]:
         """Up to `limit` items (all without one), oldest first; the rest wait."""
         end = len(self._pending) if limit is None else min(self._start + limit, len(self._pending))
-        taken = self._pending[self._start:end]
+        taken = self._pending[self._start : end]
         self._start = end
         if self._start * 2 >= len(self._pending):  # compact once half is taken
-            self._pending, self._start = self._pending[self._start:], 0
+            self._pending, self._start = self._pending[self._start :], 0
         return taken
 
     def __len__(self) -> int:

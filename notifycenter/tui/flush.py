@@ -55,7 +55,9 @@ class FeedFlusher:
     def _take_records(self) -> int:
         """Older records in slices, within a time budget: the screen keeps answering keys."""
         started, taken, change = time.monotonic(), 0, None
-        while len(self.records) and taken < FLUSH_LIMIT and time.monotonic() - started < FLUSH_BUDGET:
+        while (
+            len(self.records) and taken < FLUSH_LIMIT and time.monotonic() - started < FLUSH_BUDGET
+        ):
             records = self.records.take(RECORD_SLICE)
             taken += len(records)
             added = self.store.add_records(records)

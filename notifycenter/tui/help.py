@@ -34,8 +34,17 @@ def help_content(rows: list[tuple[str, str, str]]) -> Content:
     parts: list[Content | str | tuple[str, str]] = [("Keys", "bold $accent"), "\n"]
     width = max((len(keys) for keys, _, _ in rows), default=4)
     for keys, description, binding_id in rows:
-        parts += [(f"{keys:>{width}}  ", "bold"), f"{description}", (f"  {binding_id}\n", "$text-muted")]
+        parts += [
+            (f"{keys:>{width}}  ", "bold"),
+            f"{description}",
+            (f"  {binding_id}\n", "$text-muted"),
+        ]
     parts += ["\n", ("Commands", "bold $accent"), "\n"]
-    parts += [part for name, text in COMMANDS.items() for part in ((f":{name:<8} ", "bold"), f"{text}\n")]
-    parts += ["\n", ("Remap any key in [tui.keymap] of the config file: binding id = \"keys\".", "$text-muted")]
+    parts += [
+        part for name, text in COMMANDS.items() for part in ((f":{name:<8} ", "bold"), f"{text}\n")
+    ]
+    parts += [
+        "\n",
+        ('Remap any key in [tui.keymap] of the config file: binding id = "keys".', "$text-muted"),
+    ]
     return Content.assemble(*parts)

@@ -46,7 +46,9 @@ class HistoryLoader:
     @work(group="history", exclusive=True, exit_on_error=False)
     async def _fetch_history(self, cursor: str) -> None:
         record = await self.client.get(cursor)
-        changes = [c for c in map(read_lifecycle_event, record.get("history") or []) if c is not None]
+        changes = [
+            c for c in map(read_lifecycle_event, record.get("history") or []) if c is not None
+        ]
         cache = self._hub_histories()
         cache[cursor] = changes
         while len(cache) > CACHED:
@@ -56,7 +58,9 @@ class HistoryLoader:
             self._refresh_detail()
 
 
-def merge_history(hub: list[LifecycleChange], streamed: list[LifecycleChange]) -> list[LifecycleChange]:
+def merge_history(
+    hub: list[LifecycleChange], streamed: list[LifecycleChange]
+) -> list[LifecycleChange]:
     """The hub's history, then what the stream brought that it did not yet have."""
     seen = {(c.verb, c.actor, c.at) for c in hub}
     return [*hub, *(c for c in streamed if (c.verb, c.actor, c.at) not in seen)]

@@ -64,18 +64,28 @@ class LifecycleActions:
             self._send_lifecycle(verb, refs, comment, until)
 
     @work(group="lifecycle", exit_on_error=False)
-    async def _send_lifecycle(self, verb: Verb, refs: list[str], comment: str | None, until: str | None) -> None:
+    async def _send_lifecycle(
+        self, verb: Verb, refs: list[str], comment: str | None, until: str | None
+    ) -> None:
         if self.client is None:
             raise LIFECYCLE_FAILED.error("not connected to a hub yet")
         answer = await self.client.lifecycle(verb.value, refs=refs, comment=comment, until=until)
-        self.notify(done_text(verb, int(answer.get("changed", 0)), len(refs)), timeout=2, markup=False)
+        self.notify(
+            done_text(verb, int(answer.get("changed", 0)), len(refs)), timeout=2, markup=False
+        )
         if self._alive():
             self._event_list().clear_marks()
 
 
-DONE = {Verb.ACK: "acknowledged", Verb.UNACK: "unacknowledged", Verb.RESOLVE: "resolved",
-        Verb.REOPEN: "reopened", Verb.READ: "marked read", Verb.UNREAD: "marked unread",
-        Verb.ARCHIVE: "archived"}
+DONE = {
+    Verb.ACK: "acknowledged",
+    Verb.UNACK: "unacknowledged",
+    Verb.RESOLVE: "resolved",
+    Verb.REOPEN: "reopened",
+    Verb.READ: "marked read",
+    Verb.UNREAD: "marked unread",
+    Verb.ARCHIVE: "archived",
+}
 
 
 def done_text(verb: Verb, changed: int, refs: int) -> str:

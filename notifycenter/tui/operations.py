@@ -66,8 +66,9 @@ def child_count(view: dict[str, Any]) -> int:
     return len(children) if isinstance(children, list) else int(children or 0)
 
 
-def flatten(roots: Iterable[dict[str, Any]], trees: dict[str, dict[str, Any]],
-            collapsed: set[str]) -> list[Row]:
+def flatten(
+    roots: Iterable[dict[str, Any]], trees: dict[str, dict[str, Any]], collapsed: set[str]
+) -> list[Row]:
     """Visible rows: each root, and the subtree of those whose tree is loaded and open."""
     rows: list[Row] = []
 
@@ -119,7 +120,9 @@ class OperationTree(ScrollView, can_focus=True):
     """The rows, one line each, drawn on demand."""
 
     COMPONENT_CLASSES = {
-        "ops--cursor", "ops--dim", "ops--bar",
+        "ops--cursor",
+        "ops--dim",
+        "ops--bar",
         *(f"ops--{state.value}" for state in State),
     }
     BINDINGS = [
@@ -234,32 +237,44 @@ class OperationTree(ScrollView, can_focus=True):
         name = name if cell_len(name) <= room else set_cell_size(name, max(room - 1, 0)) + "…"
         gap = " " * max(width - cell_len(left) - 2 - cell_len(name) - cell_len(right), 1)
         bar = progress_bar(view.get("progress"), BAR_WIDTH)
-        return [Segment(left, dim), Segment(STATE_GLYPHS[state] + " ", state_style),
-                Segment(name + gap, base),
-                Segment(bar, base + self.get_component_rich_style("ops--bar")),
-                Segment(right[len(bar):], dim)]
+        return [
+            Segment(left, dim),
+            Segment(STATE_GLYPHS[state] + " ", state_style),
+            Segment(name + gap, base),
+            Segment(bar, base + self.get_component_rich_style("ops--bar")),
+            Segment(right[len(bar) :], dim),
+        ]
 
     def _right_block(self, view: dict[str, Any]) -> str:
         now = datetime.now(UTC)
         percent = progress_text(view).split(" ")[0] if view.get("progress") is not None else ""
         eta = f"~{format_seconds(view['eta'])}" if view.get("eta") is not None else ""
         state = view["state"] if view["state"] != State.RUNNING.value else ""
-        return (f"{progress_bar(view.get('progress'), BAR_WIDTH)} {percent:>4} "
-                f"{format_seconds(elapsed_of(view, now)):>6} {eta:>7} {state:<9}")
+        return (
+            f"{progress_bar(view.get('progress'), BAR_WIDTH)} {percent:>4} "
+            f"{format_seconds(elapsed_of(view, now)):>6} {eta:>7} {state:<9}"
+        )
 
 
 class OperationDetail(Static):
     """The highlighted operation: who, when, how far, why it failed and what to do."""
 
-    def show(self, view: dict[str, Any] | None, events_shown: list[dict[str, Any]] | None = None) -> None:
-        self.update(detail_text(view, events_shown or []) if view else Text("No operation selected."))
+    def show(
+        self, view: dict[str, Any] | None, events_shown: list[dict[str, Any]] | None = None
+    ) -> None:
+        self.update(
+            detail_text(view, events_shown or []) if view else Text("No operation selected.")
+        )
 
 
 def detail_text(view: dict[str, Any], events_shown: list[dict[str, Any]]) -> Text:
     """Plain `Text` from sanitised strings: nothing from an event is read as markup."""
     text = Text()
     state = State(view["state"])
-    line = lambda label, value: text.append(f"{label}: ", style="bold").append(f"{sanitize_line(value, 400)}\n")
+
+    def line(label, value):
+        return text.append(f"{label}: ", style="bold").append(f"{sanitize_line(value, 400)}\n")
+
     text.append(sanitize_line(view.get("name") or view["id"], 200) + "\n", style="bold")
     timing = format_seconds(elapsed_of(view, datetime.now(UTC)))
     if view.get("eta") is not None:
@@ -268,7 +283,9 @@ def detail_text(view: dict[str, Any], events_shown: list[dict[str, Any]]) -> Tex
     if view.get("message"):
         line("message", view["message"])
     _error_text(text, view.get("error"))
-    started = f"{view.get('started_by') or view.get('source') or '?'} at {view.get('started_at') or '?'}"
+    started = (
+        f"{view.get('started_by') or view.get('source') or '?'} at {view.get('started_at') or '?'}"
+    )
     line("started by", started + (f", ended {view['ended_at']}" if view.get("ended_at") else ""))
     if view.get("subject"):
         line("subject", view["subject"])
@@ -276,7 +293,9 @@ def detail_text(view: dict[str, Any], events_shown: list[dict[str, Any]]) -> Tex
         text.append("Latest events (enter lists them all)\n", style="bold")
         for event in events_shown[-EVENTS_SHOWN:]:
             stamp = str(event.get("time", ""))[11:19]
-            text.append(f"  {sanitize_line(stamp, 8)} {sanitize_line(describe(event).summary, 300)}\n")
+            text.append(
+                f"  {sanitize_line(stamp, 8)} {sanitize_line(describe(event).summary, 300)}\n"
+            )
     line("source", view.get("source") or "")
     line("id", f"{view['id']}  trace {view.get('trace_id') or '?'}")
     return text
@@ -389,21 +408,34 @@ class OperationsScreen(Screen[None]):
         self._relayout()
         fresh = [r["id"] for r in self.roots if r["id"] not in self._seen_roots]
         self._seen_roots.update(fresh)
-        opening = [r["id"] for r in self.roots if r["id"] in fresh and child_count(r)
-                   and r["state"] in ("running", "stalled", "pending")][:AUTO_EXPAND]
+        opening = [
+            r["id"]
+            for r in self.roots
+            if r["id"] in fresh
+            and child_count(r)
+            and r["state"] in ("running", "stalled", "pending")
+        ][:AUTO_EXPAND]
         listed = {r["id"] for r in self.roots}
         wanted = [rid for rid in self.trees if rid in listed or rid == self._pinned]
         wanted += [rid for rid in opening if rid not in wanted]
-        trees = await asyncio.gather(*(self.client.operation(rid) for rid in wanted), return_exceptions=True)
-        self.trees = {rid: tree for rid, tree in zip(wanted, trees) if isinstance(tree, dict)}
+        trees = await asyncio.gather(
+            *(self.client.operation(rid) for rid in wanted), return_exceptions=True
+        )
+        self.trees = {
+            rid: tree for rid, tree in zip(wanted, trees, strict=False) if isinstance(tree, dict)
+        }
 
     async def _roots(self, wanted: int) -> tuple[list[dict[str, Any]], str | None]:
         """As many roots as are loaded now (pages of at most MAX_PAGE), from the top."""
         roots: list[dict[str, Any]] = []
         offset: str | None = None
         while True:
-            page = await self.client.operations(root=True, limit=min(wanted - len(roots), MAX_PAGE),
-                                                offset=offset, state="active" if self.active_only else None)
+            page = await self.client.operations(
+                root=True,
+                limit=min(wanted - len(roots), MAX_PAGE),
+                offset=offset,
+                state="active" if self.active_only else None,
+            )
             roots += page.get("items", [])
             offset = page.get("next")
             if offset is None or len(roots) >= wanted:
@@ -421,8 +453,12 @@ class OperationsScreen(Screen[None]):
     async def _load_more(self) -> None:
         if self.next_page is None:
             return
-        page = await self.client.operations(root=True, limit=PAGE, offset=self.next_page,
-                                            state="active" if self.active_only else None)
+        page = await self.client.operations(
+            root=True,
+            limit=PAGE,
+            offset=self.next_page,
+            state="active" if self.active_only else None,
+        )
         self.roots += page.get("items", [])
         self.next_page = page.get("next")
         self._relayout()
@@ -438,15 +474,19 @@ class OperationsScreen(Screen[None]):
         missing = [self.trees[i] for i in self.trees if all(r["id"] != i for r in roots)]
         tree.set_rows(flatten([*missing, *roots], self.trees, self.collapsed), keep)
         scope = "active" if self.active_only else "all"
-        self._set_title(f"{len(self.roots)}{'+' if self.next_page else ''} operations ({scope})"
-                        if self.roots or missing else "No operations yet — `notifycenter run -- CMD` "
-                        "or Emitter.operation() start one")
+        self._set_title(
+            f"{len(self.roots)}{'+' if self.next_page else ''} operations ({scope})"
+            if self.roots or missing
+            else "No operations yet — `notifycenter run -- CMD` or Emitter.operation() start one"
+        )
 
     def _set_title(self, text: str) -> None:
         self.status = text
         if not self.query("#ops-title"):
             return
-        self.query_one("#ops-title", Static).update(Text(f"Operations — {sanitize_line(text, 200)}"))
+        self.query_one("#ops-title", Static).update(
+            Text(f"Operations — {sanitize_line(text, 200)}")
+        )
 
     # -- reactions -----------------------------------------------------------------
 
@@ -498,7 +538,9 @@ class OperationsScreen(Screen[None]):
         if row is None:
             return
         view = row.view
-        self.app.post_message(self.EventsRequested(view["id"], view.get("trace_id"), view.get("name") or ""))
+        self.app.post_message(
+            self.EventsRequested(view["id"], view.get("trace_id"), view.get("name") or "")
+        )
         self.dismiss()
 
     def action_back(self) -> None:

@@ -83,8 +83,13 @@ class NotificationPolicy:
     the data dir): events at or before it are never toasted again.
     """
 
-    def __init__(self, settings: PolicySettings | None = None, *, seen: str | None = None,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        settings: PolicySettings | None = None,
+        *,
+        seen: str | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.settings = settings or PolicySettings()
         self.seen = seen
         self._clock = clock
@@ -126,8 +131,11 @@ class NotificationPolicy:
             return
         for event in events:
             cursor = event.get("cursor")
-            if cursor is not None and cursor_key(cursor) > cursor_key(after) \
-                    and read_lifecycle_event(event) is None:
+            if (
+                cursor is not None
+                and cursor_key(cursor) > cursor_key(after)
+                and read_lifecycle_event(event) is None
+            ):
                 self._count_backlog(backlog, event)
 
     def offer(self, events: Iterable[Mapping[str, Any]]) -> None:
@@ -136,15 +144,22 @@ class NotificationPolicy:
 
     def _offer_one(self, event: Mapping[str, Any]) -> None:
         cursor = event.get("cursor")
-        if cursor is not None and self.seen is not None and cursor_key(cursor) <= cursor_key(self.seen):
+        if (
+            cursor is not None
+            and self.seen is not None
+            and cursor_key(cursor) <= cursor_key(self.seen)
+        ):
             return
         if cursor is not None:
             self.seen = cursor
         if read_lifecycle_event(event) is not None:
             return
         backlog = self._backlog
-        if backlog is not None and (backlog.until is None or cursor is None
-                                    or cursor_key(cursor) <= cursor_key(backlog.until)):
+        if backlog is not None and (
+            backlog.until is None
+            or cursor is None
+            or cursor_key(cursor) <= cursor_key(backlog.until)
+        ):
             self._count_backlog(backlog, event)
             return
         if self.wants(event):
@@ -180,7 +195,7 @@ class NotificationPolicy:
 
     def _group(self, event: Mapping[str, Any]) -> None:
         operation = str(event.get("type", "")) in OPERATION_DONE
-        severity = OPERATION_DONE.get(str(event.get("type")), None) or _severity(event)
+        severity = OPERATION_DONE.get(str(event.get("type"))) or _severity(event)
         bucket = bucket_of(severity, None)
         key = (bucket, str(event.get("source", "")), operation)
         group = self._groups.setdefault(key, _Group(bucket, key[1], operation))
@@ -200,7 +215,7 @@ class NotificationPolicy:
         groups = sorted(self._groups.values(), key=lambda g: g.top, reverse=True)
         self._groups.clear()
         if len(groups) > available:
-            single, rest = groups[: available - 1], groups[available - 1:]
+            single, rest = groups[: available - 1], groups[available - 1 :]
             toasts += [self._toast(g) for g in single] + [self._merged(rest)]
         else:
             toasts += [self._toast(g) for g in groups]
@@ -210,7 +225,9 @@ class NotificationPolicy:
     def _refill(self) -> None:
         now = self._clock()
         rate = self.settings.max_toasts / self.settings.window_seconds
-        self._tokens = min(float(self.settings.max_toasts), self._tokens + (now - self._refilled) * rate)
+        self._tokens = min(
+            float(self.settings.max_toasts), self._tokens + (now - self._refilled) * rate
+        )
         self._refilled = now
 
     def _drain_backlog(self) -> list[Toast]:
@@ -232,10 +249,17 @@ class NotificationPolicy:
         source = sanitize_line(group.source, 120)
         if len(group.events) == 1:
             event = group.events[0]
-            return Toast(title=f"{group.top.name} · {source}", message=_summary(event), level=level, bell=bell)
+            return Toast(
+                title=f"{group.top.name} · {source}",
+                message=_summary(event),
+                level=level,
+                bell=bell,
+            )
         count = len(group.events)
         word = "operations finished" if group.operations else f"new {GROUP_WORDS[group.bucket]}s"
-        return Toast(title=group.top.name, message=f"{count:,} {word} from {source}", level=level, bell=bell)
+        return Toast(
+            title=group.top.name, message=f"{count:,} {word} from {source}", level=level, bell=bell
+        )
 
     def _merged(self, groups: list[_Group]) -> Toast:
         total = sum(len(g.events) for g in groups)
@@ -248,8 +272,12 @@ class NotificationPolicy:
         bell = self.settings.bell is not None and top >= self.settings.bell
         level = LEVELS.get(bucket_of(top, None), "information")
         sources = len({g.source for g in groups})
-        return Toast(title=f"{total:,} more", message=f"{', '.join(parts)} from {_counted(sources, 'source')}",
-                     level=level, bell=bell)
+        return Toast(
+            title=f"{total:,} more",
+            message=f"{', '.join(parts)} from {_counted(sources, 'source')}",
+            level=level,
+            bell=bell,
+        )
 
 
 def _counted(count: int, noun: str) -> str:
@@ -259,7 +287,9 @@ def _counted(count: int, noun: str) -> str:
 def digest_toast(events: int, errors: int, bell: bool = False) -> Toast:
     """One toast for a backlog, never a flood."""
     message = f"while away: {_counted(events, 'event')}, {_counted(errors, 'error')}"
-    return Toast(title="Backlog", message=message, level="error" if errors else "information", bell=bell)
+    return Toast(
+        title="Backlog", message=message, level="error" if errors else "information", bell=bell
+    )
 
 
 def _severity(event: Mapping[str, Any]) -> Severity:

@@ -27,9 +27,15 @@ NARROW = 100  # below this width the type column goes and the time column narrow
 # Glyphs from WGL4 that Fira Code and DejaVu Sans Mono draw too, so that no terminal font
 # shows a box; the word after the glyph tells the severity without colour or glyph.
 SEVERITY_LABELS: Mapping[Severity, str] = {
-    Severity.EMERGENCY: "♦ EMR", Severity.ALERT: "♦ ALR", Severity.CRITICAL: "♦ CRT",
-    Severity.ERROR: "■ ERR", Severity.WARNING: "▲ WRN", Severity.NOTICE: "● NTC",
-    Severity.INFO: "● INF", Severity.SUCCESS: "√ OK", Severity.DEBUG: "· DBG",
+    Severity.EMERGENCY: "♦ EMR",
+    Severity.ALERT: "♦ ALR",
+    Severity.CRITICAL: "♦ CRT",
+    Severity.ERROR: "■ ERR",
+    Severity.WARNING: "▲ WRN",
+    Severity.NOTICE: "● NTC",
+    Severity.INFO: "● INF",
+    Severity.SUCCESS: "√ OK",
+    Severity.DEBUG: "· DBG",
 }
 AUDIT_LABEL = "· AUD"
 _SOURCE_PREFIXES = ("urn:meshery:",)
@@ -49,7 +55,9 @@ class Columns:
 
     @property
     def summary(self) -> int:
-        fixed = GUTTER + sum(w + 1 for w in (self.time, self.severity, self.status, self.source, self.type) if w)
+        fixed = GUTTER + sum(
+            w + 1 for w in (self.time, self.severity, self.status, self.source, self.type) if w
+        )
         return max(self.width - fixed, 0)
 
 
@@ -60,7 +68,9 @@ def columns_for(width: int) -> Columns:
     """The status column fits `ack:` and a nine-letter actor (`ack:anonymous`) even at 80
     columns; the detail pane names any longer one in full."""
     if width < NARROW:
-        return Columns(width, time=8, severity=5, status=13, source=min(16, max(width // 6, 8)), type=0)
+        return Columns(
+            width, time=8, severity=5, status=13, source=min(16, max(width // 6, 8)), type=0
+        )
     return Columns(width, time=12, severity=5, status=14, source=18, type=min(28, width // 6))
 
 
@@ -98,7 +108,7 @@ def fit_tail(text: str, width: int) -> str:
     size = len(text) if text.isascii() else cell_len(text)
     if size <= width:
         return text + " " * (width - size)
-    tail = text[-(width - 1):]
+    tail = text[-(width - 1) :]
     while cell_len(tail) > width - 1:
         tail = tail[1:]
     return fit(ELLIPSIS + tail, width)
@@ -116,7 +126,9 @@ def status_label(row: RowView) -> str:
     return row.status.value
 
 
-def format_time(row_time: datetime | None, now: datetime, wide: bool, tz: tzinfo | None = None) -> str:
+def format_time(
+    row_time: datetime | None, now: datetime, wide: bool, tz: tzinfo | None = None
+) -> str:
     """`14:03:22` today; `Nov 27` (or `Nov 27 14:03` when wide) on another day."""
     if row_time is None:
         return "—"
@@ -131,19 +143,27 @@ def format_time(row_time: datetime | None, now: datetime, wide: bool, tz: tzinfo
 def short_source(source: str) -> str:
     for prefix in _SOURCE_PREFIXES:
         if source.startswith(prefix) and len(source) > len(prefix):
-            return source[len(prefix):]
+            return source[len(prefix) :]
     return source
 
 
 def short_type(event_type: str) -> str:
     for prefix in _TYPE_PREFIXES:
         if event_type.startswith(prefix) and len(event_type) > len(prefix):
-            return event_type[len(prefix):]
+            return event_type[len(prefix) :]
     return event_type
 
 
-def render_row(row: RowView, columns: Columns, styles: RowStyles, *, highlighted: bool,
-               now: datetime, tz: tzinfo | None = None, show_count: bool = True) -> Strip:
+def render_row(
+    row: RowView,
+    columns: Columns,
+    styles: RowStyles,
+    *,
+    highlighted: bool,
+    now: datetime,
+    tz: tzinfo | None = None,
+    show_count: bool = True,
+) -> Strip:
     """The row as one line of exactly `columns.width` cells. `show_count` False leaves the
     fold count out (a view whose filter may match only some occurrences)."""
     over = styles.cursor if highlighted else (styles.marked if row.marked else None)
@@ -153,19 +173,33 @@ def render_row(row: RowView, columns: Columns, styles: RowStyles, *, highlighted
         return Segment(text, combined + over if over is not None else combined)
 
     status = row.status
-    status_style = (styles.unread if status is Status.UNREAD else styles.acknowledged
-                    if status is Status.ACKNOWLEDGED else styles.handled)
+    status_style = (
+        styles.unread
+        if status is Status.UNREAD
+        else styles.acknowledged
+        if status is Status.ACKNOWLEDGED
+        else styles.handled
+    )
     count = f" ×{row.count:,}" if row.count > 1 and show_count else ""
     parts = [
         cell(("›" if highlighted else " ") + ("•" if row.marked else " "), Style()),
-        cell(fit(format_time(row.time, now, columns.width >= NARROW, tz), columns.time) + " ", styles.time),
-        cell(fit(severity_label(row.severity, row.bucket), columns.severity) + " ",
-             styles.buckets.get(row.bucket, Style())),
+        cell(
+            fit(format_time(row.time, now, columns.width >= NARROW, tz), columns.time) + " ",
+            styles.time,
+        ),
+        cell(
+            fit(severity_label(row.severity, row.bucket), columns.severity) + " ",
+            styles.buckets.get(row.bucket, Style()),
+        ),
         cell(fit(status_label(row), columns.status) + " ", status_style),
-        cell(fit_tail(short_source(sanitize_line(row.source)), columns.source) + " ", styles.source),
+        cell(
+            fit_tail(short_source(sanitize_line(row.source)), columns.source) + " ", styles.source
+        ),
     ]
     if columns.type:
-        parts.append(cell(fit_tail(short_type(sanitize_line(row.type)), columns.type) + " ", styles.type))
+        parts.append(
+            cell(fit_tail(short_type(sanitize_line(row.type)), columns.type) + " ", styles.type)
+        )
     summary_width = max(columns.summary - cell_len(count), 0)
     summary_style = styles.unread if status is Status.UNREAD else Style()
     parts.append(cell(fit(sanitize_line(row.summary), summary_width), summary_style))

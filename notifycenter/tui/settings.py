@@ -52,7 +52,9 @@ def parse_tui_settings(raw: Mapping[str, Any] | None) -> TuiSettings:
         raise _invalid(f"tui.theme must be a theme name, not {theme!r}")
     notifications = _table(raw, "notifications", "tui.notifications")
     policy = _parse_policy(notifications, raw.get("bell", "ALERT"))
-    return TuiSettings(keymap=_parse_keymap(_table(raw, "keymap", "tui.keymap")), policy=policy, theme=theme)
+    return TuiSettings(
+        keymap=_parse_keymap(_table(raw, "keymap", "tui.keymap")), policy=policy, theme=theme
+    )
 
 
 def check_keymap(keymap: Mapping[str, str], known_ids: Iterable[str]) -> None:
@@ -60,8 +62,10 @@ def check_keymap(keymap: Mapping[str, str], known_ids: Iterable[str]) -> None:
     known = set(known_ids)
     unknown = sorted(set(keymap) - known)
     if unknown:
-        raise _invalid(f"[tui.keymap] names unknown binding ids {', '.join(unknown)}; "
-                       f"known: {', '.join(sorted(known))}")
+        raise _invalid(
+            f"[tui.keymap] names unknown binding ids {', '.join(unknown)}; "
+            f"known: {', '.join(sorted(known))}"
+        )
 
 
 def _parse_keymap(table: Mapping[str, Any]) -> dict[str, str]:
@@ -70,7 +74,9 @@ def _parse_keymap(table: Mapping[str, Any]) -> dict[str, str]:
         if isinstance(keys, list) and keys and all(isinstance(k, str) and k for k in keys):
             keys = ",".join(keys)
         if not isinstance(keys, str) or not keys.strip() or " " in keys.strip():
-            raise _invalid(f"tui.keymap.{binding_id} must be keys such as \"a\" or \"a,ctrl+k\", not {keys!r}")
+            raise _invalid(
+                f'tui.keymap.{binding_id} must be keys such as "a" or "a,ctrl+k", not {keys!r}'
+            )
         keymap[binding_id] = keys.strip()
     return keymap
 
@@ -78,7 +84,9 @@ def _parse_keymap(table: Mapping[str, Any]) -> dict[str, str]:
 def _parse_policy(table: Mapping[str, Any], bell: Any) -> PolicySettings:
     _check_keys(table, NOTIFICATION_KEYS, "[tui.notifications]")
     defaults = PolicySettings()
-    min_severity = _severity(table.get("min-severity", defaults.min_severity.name), "tui.notifications.min-severity")
+    min_severity = _severity(
+        table.get("min-severity", defaults.min_severity.name), "tui.notifications.min-severity"
+    )
     sources = {
         prefix: _severity_or_off(value, f"tui.notifications.sources.{prefix!r}")
         for prefix, value in _table(table, "sources", "tui.notifications.sources").items()
@@ -88,16 +96,25 @@ def _parse_policy(table: Mapping[str, Any], bell: Any) -> PolicySettings:
         raise _invalid(f"tui.notifications.mute must be a list of source prefixes, not {mute!r}")
     max_toasts = table.get("max-toasts", defaults.max_toasts)
     if isinstance(max_toasts, bool) or not isinstance(max_toasts, int) or max_toasts < 1:
-        raise _invalid(f"tui.notifications.max-toasts must be an integer of at least 1, not {max_toasts!r}")
+        raise _invalid(
+            f"tui.notifications.max-toasts must be an integer of at least 1, not {max_toasts!r}"
+        )
     window = table.get("window", defaults.window_seconds)
     if isinstance(window, bool) or not isinstance(window, (int, float)) or window <= 0:
-        raise _invalid(f"tui.notifications.window must be a number of seconds above 0, not {window!r}")
+        raise _invalid(
+            f"tui.notifications.window must be a number of seconds above 0, not {window!r}"
+        )
     operations = table.get("operations", True)
     if not isinstance(operations, bool):
         raise _invalid(f"tui.notifications.operations must be true or false, not {operations!r}")
     return PolicySettings(
-        min_severity=min_severity, sources=sources, mute=tuple(mute), bell=_bell(bell),
-        max_toasts=max_toasts, window_seconds=float(window), operations=operations,
+        min_severity=min_severity,
+        sources=sources,
+        mute=tuple(mute),
+        bell=_bell(bell),
+        max_toasts=max_toasts,
+        window_seconds=float(window),
+        operations=operations,
     )
 
 

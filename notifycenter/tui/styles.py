@@ -18,7 +18,9 @@ def styles_dir(package_dir: Path | None = None) -> Path:
     for candidate in (package / "styles", package.parent / "styles"):
         if any(candidate.glob("*.tcss")):
             return candidate
-    raise STYLES_NOT_FOUND.error(f"no .tcss files in {package / 'styles'} or {package.parent / 'styles'}")
+    raise STYLES_NOT_FOUND.error(
+        f"no .tcss files in {package / 'styles'} or {package.parent / 'styles'}"
+    )
 
 
 def css_paths(package_dir: Path | None = None) -> list[Path]:

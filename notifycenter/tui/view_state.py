@@ -18,7 +18,9 @@ from notifycenter.model.severity import Bucket
 
 CESQL_HINTS = re.compile(r"[=<>()'\"]|\b(AND|OR|NOT|LIKE|EXISTS|IN)\b")
 # A word shaped like a quick token (`sev>=bogus`, `status:nope`): the text is quick tokens.
-QUICK_TOKEN = re.compile(r"-?(sev|severity|src|source|type|status)(>=|<=|!=|==|>|<|=|:)\w\S*", re.IGNORECASE)
+QUICK_TOKEN = re.compile(
+    r"-?(sev|severity|src|source|type|status)(>=|<=|!=|==|>|<|=|:)\w\S*", re.IGNORECASE
+)
 
 
 @dataclass(frozen=True)
@@ -44,7 +46,9 @@ class ViewState:
     def with_initial(self, text: str) -> ViewState:
         """`--filter`: quick tokens when a word is shaped like one or nothing reads as CESQL,
         else CESQL; either way a bad filter raises what `/` or `:filter` would."""
-        if any(QUICK_TOKEN.fullmatch(word) for word in text.split()) or not CESQL_HINTS.search(text):
+        if any(QUICK_TOKEN.fullmatch(word) for word in text.split()) or not CESQL_HINTS.search(
+            text
+        ):
             return self.with_quick(text)
         return self.with_cesql(text)
 
@@ -53,7 +57,11 @@ class ViewState:
 
     def predicate(self) -> Any:
         """One callable for the store: every active compiled filter must match."""
-        checks = [f.matches for f in (self.quick.filter if self.quick else None, self.cesql) if f is not None]
+        checks = [
+            f.matches
+            for f in (self.quick.filter if self.quick else None, self.cesql)
+            if f is not None
+        ]
         if self.operation_spans:
             checks.append(_in_spans(self.operation_spans))
         if not checks:
@@ -101,11 +109,11 @@ def _compile(compiler: Any, text: str) -> Any:
         raise INVALID_FILTER.error(f"{text!r}: {error.code} {detail}") from None
 
 
-
 def _in_spans(spans: frozenset[str]) -> Any:
     def matches(event: Any) -> bool:
         ids = span_ids(event)
         return ids is not None and ids[1] in spans
+
     return matches
 
 
@@ -132,4 +140,4 @@ def fit_description(view: ViewState, room: int) -> str:
     if len(text) <= room:
         return text
     half = max(room - 1, 2) // 2
-    return f"{text[:half]}…{text[len(text) - half:]}"
+    return f"{text[:half]}…{text[len(text) - half :]}"

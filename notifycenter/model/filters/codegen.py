@@ -76,7 +76,9 @@ class _Generator:
             return repr(ZERO[want or "bool"])
         if isinstance(node, Attribute):
             temp = self.fresh("a")
-            checks.append(f"(({temp} := e.get({node.name!r})) is None and _miss(errs, {node.name!r}))")
+            checks.append(
+                f"(({temp} := e.get({node.name!r})) is None and _miss(errs, {node.name!r}))"
+            )
             return self.cast_dynamic(temp, want)
         if isinstance(node, Literal) and want is not None:
             return self.literal(node.value, want)
@@ -110,7 +112,11 @@ class _Generator:
 
     @staticmethod
     def cast_static(code: str, want: TypeName) -> str:
-        return {"int": f"_int({code}, errs)", "str": f"_str({code})", "bool": f"_bool({code}, errs)"}[want]
+        return {
+            "int": f"_int({code}, errs)",
+            "str": f"_str({code})",
+            "bool": f"_bool({code}, errs)",
+        }[want]
 
     @staticmethod
     def guarded(checks: _Checks, zero: TypeName, body: str) -> str:
@@ -167,7 +173,10 @@ class _Generator:
         elif node.op in EQUALITY_OPS:
             body = self.equality(node, checks)
         elif node.op in ARITHMETIC_OPS:
-            left, right = self.operand(node.left, "int", checks), self.operand(node.right, "int", checks)
+            left, right = (
+                self.operand(node.left, "int", checks),
+                self.operand(node.right, "int", checks),
+            )
             body = f"{_ARITHMETIC_HELPERS[node.op]}({left}, {right}, errs)"
         else:
             body = f"({self.operand(node.left, 'int', checks)} {node.op} {self.operand(node.right, 'int', checks)})"
@@ -188,7 +197,11 @@ class _Generator:
         left = self.operand(node.left, "bool", left_checks)
         right_checks = _Checks()
         right = self.guarded(right_checks, "bool", self.operand(node.right, "bool", right_checks))
-        body = f"({right} if {left} else False)" if node.op == "AND" else f"(True if {left} else {right})"
+        body = (
+            f"({right} if {left} else False)"
+            if node.op == "AND"
+            else f"(True if {left} else {right})"
+        )
         return self.guarded(left_checks, "bool", body)
 
     def equality(self, node: Binary, checks: _Checks) -> str:
@@ -246,7 +259,9 @@ class _Generator:
             param = function.param_type(index)
             args.append(self.operand(arg, None if param == "any" else param, checks))  # type: ignore[arg-type]
         impl = self.constant(function.impl)
-        return self.guarded(checks, function.result, f"{impl}(errs{''.join(', ' + a for a in args)})")
+        return self.guarded(
+            checks, function.result, f"{impl}(errs{''.join(', ' + a for a in args)})"
+        )
 
     def gen_guard(self, node: Guard) -> str:
         inner = self.constant(build(node.inner, precise=self.precise))
@@ -264,30 +279,39 @@ def build(node: Node, precise: bool = True) -> Evaluator:
     body = generator.expr(node)
     source = f"def _evaluate(e, errs):\n    return {body}\n"
     code = compile(source, "<cesql>", "exec")
-    exec(code, generator.namespace)  # noqa: S102 - our own generated code, literals via repr()
+    exec(code, generator.namespace)
     function = generator.namespace.pop("_evaluate")
     function.source = source  # kept for debugging and the docs
     return function
 
 
-_NEVER_FAILING_FUNCTIONS = frozenset({"LENGTH", "CONCAT", "CONCAT_WS", "LOWER", "UPPER", "TRIM",
-                                      "STRING", "IS_INT", "IS_BOOL"})
+_NEVER_FAILING_FUNCTIONS = frozenset(
+    {"LENGTH", "CONCAT", "CONCAT_WS", "LOWER", "UPPER", "TRIM", "STRING", "IS_INT", "IS_BOOL"}
+)
 
 
 def can_error(node: Node) -> bool:
     """Whether evaluating `node` can ever append an error (conservative)."""
     if isinstance(node, (Literal, Exists, Guard)):
         return False
-    if isinstance(node, (Attribute, Negate)) or (isinstance(node, Binary) and node.op in ARITHMETIC_OPS):
+    if isinstance(node, (Attribute, Negate)) or (
+        isinstance(node, Binary) and node.op in ARITHMETIC_OPS
+    ):
         return True
     kids = children(node)
     if any(can_error(k) for k in kids):
         return True
     if isinstance(node, Call):
         function = functions.lookup(node.name, len(node.args))
-        return function is None or function.name not in _NEVER_FAILING_FUNCTIONS or any(
-            k.static_type != function.param_type(i) and function.param_type(i) not in ("str", "any")
-            for i, k in enumerate(kids))
+        return (
+            function is None
+            or function.name not in _NEVER_FAILING_FUNCTIONS
+            or any(
+                k.static_type != function.param_type(i)
+                and function.param_type(i) not in ("str", "any")
+                for i, k in enumerate(kids)
+            )
+        )
     if isinstance(node, Like):
         return False  # anything casts to a string
     if isinstance(node, Not) or (isinstance(node, Binary) and node.op in ("AND", "OR", "XOR")):

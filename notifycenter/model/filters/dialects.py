@@ -17,7 +17,17 @@ from typing import Any
 from notifycenter.catalogue.filters import INVALID_SUBSCRIPTION_FILTER, UNKNOWN_FILTER_DIALECT
 from notifycenter.model.errors import NotifyError
 from notifycenter.model.filters.filter import Filter
-from notifycenter.model.filters.nodes import Attribute, Binary, Call, Exists, Guard, Like, Literal, Node, Not
+from notifycenter.model.filters.nodes import (
+    Attribute,
+    Binary,
+    Call,
+    Exists,
+    Guard,
+    Like,
+    Literal,
+    Node,
+    Not,
+)
 from notifycenter.model.filters.parser import parse
 from notifycenter.model.filters.render import render
 from notifycenter.model.filters.shape import combine
@@ -38,7 +48,9 @@ def compile_subscription_filters(filters: list[Any] | dict[str, Any] | str) -> F
         try:
             filters = json.loads(filters)
         except (ValueError, RecursionError) as exc:
-            raise INVALID_SUBSCRIPTION_FILTER.error(f"the filter is not valid JSON: {exc}") from None
+            raise INVALID_SUBSCRIPTION_FILTER.error(
+                f"the filter is not valid JSON: {exc}"
+            ) from None
     tree = _all(filters, "filters") if isinstance(filters, list) else _one(filters, "filters")
     return Filter(render(tree), tree)
 
@@ -46,14 +58,19 @@ def compile_subscription_filters(filters: list[Any] | dict[str, Any] | str) -> F
 def _one(spec: Any, where: str) -> Node:
     if where.count(".") > MAX_NESTING:
         raise INVALID_SUBSCRIPTION_FILTER.error(
-            f"{where[:60]}...: filters nest more than {MAX_NESTING} levels deep", path=where)
+            f"{where[:60]}...: filters nest more than {MAX_NESTING} levels deep", path=where
+        )
     if not isinstance(spec, dict) or len(spec) != 1:
         raise INVALID_SUBSCRIPTION_FILTER.error(
-            f"{where}: a filter is an object with exactly one dialect key, got {_show(spec)}", path=where)
-    (dialect, body), = spec.items()
+            f"{where}: a filter is an object with exactly one dialect key, got {_show(spec)}",
+            path=where,
+        )
+    ((dialect, body),) = spec.items()
     build = _DIALECTS.get(dialect)
     if build is None:
-        raise UNKNOWN_FILTER_DIALECT.error(f"{where}: unknown filter dialect {dialect!r}", path=where)
+        raise UNKNOWN_FILTER_DIALECT.error(
+            f"{where}: unknown filter dialect {dialect!r}", path=where
+        )
     return build(body, f"{where}.{dialect}")
 
 
@@ -69,22 +86,29 @@ def _any(items: Any, where: str) -> Node:
 def _list(items: Any, where: str, allow_empty: bool) -> list[Node]:
     if not isinstance(items, list) or (not items and not allow_empty):
         raise INVALID_SUBSCRIPTION_FILTER.error(
-            f"{where}: expected a non-empty array of filters, got {_show(items)}", path=where)
+            f"{where}: expected a non-empty array of filters, got {_show(items)}", path=where
+        )
     return [_one(item, f"{where}[{index}]") for index, item in enumerate(items)]
 
 
 def _attribute_tests(body: Any, where: str, test: Callable[[Attribute, str], Node]) -> Node:
     if not isinstance(body, dict) or not body:
         raise INVALID_SUBSCRIPTION_FILTER.error(
-            f"{where}: expected an object of attribute names and strings, got {_show(body)}", path=where)
+            f"{where}: expected an object of attribute names and strings, got {_show(body)}",
+            path=where,
+        )
     nodes = []
     for name, value in body.items():
         if not isinstance(name, str) or not _ATTRIBUTE_NAME.fullmatch(name):
             raise INVALID_SUBSCRIPTION_FILTER.error(
-                f"{where}: {name!r} is not a CloudEvents attribute name (lower-case a-z, 0-9)", path=where)
+                f"{where}: {name!r} is not a CloudEvents attribute name (lower-case a-z, 0-9)",
+                path=where,
+            )
         if not isinstance(value, str) or not value:
             raise INVALID_SUBSCRIPTION_FILTER.error(
-                f"{where}.{name}: expected a non-empty string, got {_show(value)}", path=f"{where}.{name}")
+                f"{where}.{name}: expected a non-empty string, got {_show(value)}",
+                path=f"{where}.{name}",
+            )
         node = test(Attribute(name), value)
         nodes.append(node if name in REQUIRED_ATTRIBUTES else Binary("AND", Exists(name), node))
     return combine("AND", nodes)
@@ -106,7 +130,8 @@ def starts_with(attribute: Attribute, value: str) -> Node:
 def _sql(body: Any, where: str) -> Node:
     if not isinstance(body, str) or not body.strip():
         raise INVALID_SUBSCRIPTION_FILTER.error(
-            f"{where}: expected a CESQL expression string, got {_show(body)}", path=where)
+            f"{where}: expected a CESQL expression string, got {_show(body)}", path=where
+        )
     try:
         return Guard(parse(body))
     except NotifyError as exc:
@@ -121,9 +146,13 @@ def _show(value: Any) -> str:
 
 
 _DIALECTS: dict[str, Callable[[Any, str], Node]] = {
-    "exact": lambda body, where: _attribute_tests(body, where, lambda a, v: Binary("=", a, Literal(v))),
+    "exact": lambda body, where: _attribute_tests(
+        body, where, lambda a, v: Binary("=", a, Literal(v))
+    ),
     "prefix": lambda body, where: _attribute_tests(body, where, starts_with),
-    "suffix": lambda body, where: _attribute_tests(body, where, lambda a, v: Like(a, "%" + escape_like(v))),
+    "suffix": lambda body, where: _attribute_tests(
+        body, where, lambda a, v: Like(a, "%" + escape_like(v))
+    ),
     "all": lambda body, where: _all(body, where, allow_empty=False),
     "any": _any,
     "not": lambda body, where: Not(_one(body, where)),

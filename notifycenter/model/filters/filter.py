@@ -24,7 +24,7 @@ class Filter:
     value and the errors, as the CESQL TCK expects.
     """
 
-    __slots__ = ("expression", "tree", "_evaluate", "matches", "unknown_functions")
+    __slots__ = ("_evaluate", "expression", "matches", "tree", "unknown_functions")
     expression: str  # CESQL text (for dialect and quick filters, an equivalent rendering)
     tree: Node
     matches: Callable[[Mapping[str, Any]], bool]
@@ -42,7 +42,9 @@ class Filter:
         value = self._evaluate(event, errors)
         return value, errors
 
-    def to_sql(self, columns: Mapping[str, str], types: Mapping[str, str] | None = None) -> SqlPushdown:
+    def to_sql(
+        self, columns: Mapping[str, str], types: Mapping[str, str] | None = None
+    ) -> SqlPushdown:
         """An SQLite WHERE clause deciding as much of the filter as the columns allow.
 
         `columns` maps attribute names to SQL column expressions holding the attribute's
@@ -65,8 +67,9 @@ def compile_cesql(expression: str, *, strict: bool = False) -> Filter:
     compiled = Filter(expression, parse(expression))
     if strict and compiled.unknown_functions:
         names = ", ".join(compiled.unknown_functions)
-        raise CESQL_UNKNOWN_FUNCTION.error(f"unknown function or wrong number of arguments: {names}",
-                                           expression=expression)
+        raise CESQL_UNKNOWN_FUNCTION.error(
+            f"unknown function or wrong number of arguments: {names}", expression=expression
+        )
     return compiled
 
 

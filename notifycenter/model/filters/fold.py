@@ -3,7 +3,14 @@
 from __future__ import annotations
 
 from notifycenter.model.filters.codegen import build
-from notifycenter.model.filters.nodes import Binary, Literal, Node, attributes, children, with_children
+from notifycenter.model.filters.nodes import (
+    Binary,
+    Literal,
+    Node,
+    attributes,
+    children,
+    with_children,
+)
 from notifycenter.model.filters.shape import chain_operands, combine
 from notifycenter.model.filters.values import CesqlError
 

@@ -9,7 +9,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from notifycenter.model.filters.values import CesqlError, TypeName, clamp, explicit_bool, to_int, to_str
+from notifycenter.model.filters.values import (
+    CesqlError,
+    TypeName,
+    clamp,
+    explicit_bool,
+    to_int,
+    to_str,
+)
 
 ParamType = TypeName | str  # "any" takes the argument as it is
 
@@ -53,7 +60,7 @@ def _right(errors: list[CesqlError], x: str, n: int) -> str:
     if n < 0:
         errors.append(CesqlError("functionEvaluation", f"RIGHT length {n} is negative"))
         return x
-    return x[len(x) - n:] if n < len(x) else x
+    return x[len(x) - n :] if n < len(x) else x
 
 
 def _substring(errors: list[CesqlError], x: str, pos: int, length: int | None = None) -> str:
@@ -67,7 +74,7 @@ def _substring(errors: list[CesqlError], x: str, pos: int, length: int | None = 
     if pos == 0:
         return ""
     start = pos - 1 if pos > 0 else len(x) + pos
-    return x[start:] if length is None else x[start:start + length]
+    return x[start:] if length is None else x[start : start + length]
 
 
 def _is_int(errors: list[CesqlError], x: object) -> bool:
@@ -107,4 +114,3 @@ NAMES = tuple(sorted({f.name for f in _TABLE}))
 def lookup(name: str, count: int) -> Function | None:
     """The overload of `name` (upper case) taking `count` arguments, if any."""
     return next((f for f in _TABLE if f.name == name and f.accepts(count)), None)
-

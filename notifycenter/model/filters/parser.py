@@ -15,7 +15,13 @@ from dataclasses import dataclass
 from functools import cache
 
 from lark import Lark, Token, Transformer_NonRecursive, v_args
-from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken, VisitError
+from lark.exceptions import (
+    UnexpectedCharacters,
+    UnexpectedEOF,
+    UnexpectedInput,
+    UnexpectedToken,
+    VisitError,
+)
 
 from notifycenter.catalogue.filters import CESQL_PARSE
 from notifycenter.model.errors import NotifyError
@@ -85,8 +91,13 @@ STRING: /'(?:\\.|''|[^'\\])*'/s | /"(?:\\.|""|[^"\\])*"/s
 @cache
 def _lark() -> Lark:
     # Built on first use (30-50 ms) so that importing the model stays cheap.
-    return Lark(GRAMMAR, parser="lalr", lexer="contextual", propagate_positions=True,
-                maybe_placeholders=True)
+    return Lark(
+        GRAMMAR,
+        parser="lalr",
+        lexer="contextual",
+        propagate_positions=True,
+        maybe_placeholders=True,
+    )
 
 
 MAX_LENGTH = 16_384  # characters; a filter is a line or two, this bounds parse time
@@ -95,13 +106,19 @@ MAX_LENGTH = 16_384  # characters; a filter is a line or two, this bounds parse 
 def parse(expression: str) -> Node:
     """Parse CESQL text; raises a catalogued `NotifyError` saying where and why."""
     if len(expression) > MAX_LENGTH:
-        raise CESQL_PARSE.error(f"column {MAX_LENGTH + 1}: the expression is longer than {MAX_LENGTH} characters",
-                                column=MAX_LENGTH + 1, expression=expression[:100])
+        raise CESQL_PARSE.error(
+            f"column {MAX_LENGTH + 1}: the expression is longer than {MAX_LENGTH} characters",
+            column=MAX_LENGTH + 1,
+            expression=expression[:100],
+        )
     try:
         node = _ToNodes().transform(_lark().parse(expression))
         if depth(node) > MAX_DEPTH:
-            raise CESQL_PARSE.error(f"column 1: the expression nests more than {MAX_DEPTH} levels deep",
-                                    column=1, expression=expression)
+            raise CESQL_PARSE.error(
+                f"column 1: the expression nests more than {MAX_DEPTH} levels deep",
+                column=1,
+                expression=expression,
+            )
         return balance(_reject_raw_ints(node))
     except UnexpectedInput as exc:
         raise _parse_error(expression, exc) from None
@@ -113,7 +130,9 @@ def parse(expression: str) -> Node:
 
 def _parse_error(expression: str, exc: UnexpectedInput) -> NotifyError:
     line, column = getattr(exc, "line", 1), getattr(exc, "column", 1)
-    if isinstance(exc, UnexpectedEOF) or (isinstance(exc, UnexpectedToken) and exc.token.type == "$END"):
+    if isinstance(exc, UnexpectedEOF) or (
+        isinstance(exc, UnexpectedToken) and exc.token.type == "$END"
+    ):
         line, column = expression.count("\n") + 1, len(expression.rsplit("\n", 1)[-1]) + 1
         why = "the expression ends too early"
     elif isinstance(exc, UnexpectedCharacters) and expression[exc.pos_in_stream] in "'\"":
@@ -125,17 +144,33 @@ def _parse_error(expression: str, exc: UnexpectedInput) -> NotifyError:
     else:
         why = "invalid syntax"
     if why.startswith(("unexpected", "the expression ends")):
-        expected = _describe_expected(getattr(exc, "expected", None) or getattr(exc, "allowed", None))
+        expected = _describe_expected(
+            getattr(exc, "expected", None) or getattr(exc, "allowed", None)
+        )
         why += f"; expected {expected}" if expected else ""
     where = f"line {line}, column {column}" if "\n" in expression else f"column {column}"
     return CESQL_PARSE.error(f"{where}: {why}", line=line, column=column, expression=expression)
 
 
 _TERMINAL_WORDS = {
-    "RPAR": "')'", "LPAR": "'('", "COMMA": "','", "STRING": "a quoted string", "INT": "an integer",
-    "NAME": "an attribute or function name", "LOGIC_OP": "AND/OR/XOR", "CMP_OP": "a comparison",
-    "ADD_OP": "+ or -", "MUL_OP": "*, / or %", "MINUS": "'-'", "PLUS": "'+'", "NOT": "NOT",
-    "LIKE": "LIKE", "IN": "IN", "EXISTS": "EXISTS", "TRUE": "TRUE", "FALSE": "FALSE",
+    "RPAR": "')'",
+    "LPAR": "'('",
+    "COMMA": "','",
+    "STRING": "a quoted string",
+    "INT": "an integer",
+    "NAME": "an attribute or function name",
+    "LOGIC_OP": "AND/OR/XOR",
+    "CMP_OP": "a comparison",
+    "ADD_OP": "+ or -",
+    "MUL_OP": "*, / or %",
+    "MINUS": "'-'",
+    "PLUS": "'+'",
+    "NOT": "NOT",
+    "LIKE": "LIKE",
+    "IN": "IN",
+    "EXISTS": "EXISTS",
+    "TRUE": "TRUE",
+    "FALSE": "FALSE",
 }
 
 
@@ -157,14 +192,11 @@ def _unquote(text: str) -> str:
     i = 0
     while i < len(body):
         ch = body[i]
-        if ch == "\\" and i + 1 < len(body) and body[i + 1] == quote:
-            out.append(quote)
-            i += 2
-        elif ch == quote:  # a doubled quote, SQL style
+        if (ch == "\\" and i + 1 < len(body) and body[i + 1] == quote) or ch == quote:
             out.append(quote)
             i += 2
         elif ch == "\\" and i + 1 < len(body):
-            out.append(body[i:i + 2])
+            out.append(body[i : i + 2])
             i += 2
         else:
             out.append(ch)
@@ -232,7 +264,9 @@ class _ToNodes(Transformer_NonRecursive):
 def _attribute_name(token: Token) -> str:
     # CloudEvents attribute names are lower case; the TCK expects EXISTS SOURCE to work.
     if "_" in token:
-        raise _fail(token.column, f"{str(token)!r} is not an attribute name (only letters and digits)")
+        raise _fail(
+            token.column, f"{str(token)!r} is not an attribute name (only letters and digits)"
+        )
     return str(token).lower()
 
 

@@ -28,8 +28,10 @@ from notifycenter.model.filters.shape import combine
 from notifycenter.model.severity import parse_severity
 
 STATUSES = ("unacked", "unread", "acked", "resolved", "open", "archived")
-_TOKEN = re.compile(r"(?P<neg>-)?(?P<key>sev|severity|src|source|type|status)(?P<op>>=|<=|!=|==|>|<|=|:)(?P<value>.+)",
-                    re.IGNORECASE)
+_TOKEN = re.compile(
+    r"(?P<neg>-)?(?P<key>sev|severity|src|source|type|status)(?P<op>>=|<=|!=|==|>|<|=|:)(?P<value>.+)",
+    re.IGNORECASE,
+)
 _KEYS = {"severity": "sev", "source": "src"}
 
 
@@ -78,7 +80,9 @@ def _split(text: str) -> list[str]:
 def _status(value: str) -> str:
     lowered = value.lower()
     if lowered not in STATUSES:
-        raise INVALID_QUICK_FILTER.error(f"unknown status {value!r}: use one of {', '.join(STATUSES)}")
+        raise INVALID_QUICK_FILTER.error(
+            f"unknown status {value!r}: use one of {', '.join(STATUSES)}"
+        )
     return lowered
 
 
@@ -87,7 +91,9 @@ def _attribute_token(key: str, op: str, value: str) -> Node:
         try:
             number = int(parse_severity(value))
         except NotifyError:
-            raise INVALID_QUICK_FILTER.error(f"unknown severity {value!r} in sev{op}{value}") from None
+            raise INVALID_QUICK_FILTER.error(
+                f"unknown severity {value!r} in sev{op}{value}"
+            ) from None
         symbol = {":": "=", "==": "="}.get(op, op)
         return Binary(symbol, Attribute("severitynumber"), Literal(number))
     if op not in (":", "=", "=="):

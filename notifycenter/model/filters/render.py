@@ -38,7 +38,9 @@ def render(node: Node) -> str:
     if isinstance(node, Binary):
         return f"{_wrapped(node.left)} {node.op} {_wrapped(node.right)}"
     if isinstance(node, Like):
-        return f"{_wrapped(node.operand)} {'NOT ' if node.negated else ''}LIKE {quote(node.pattern)}"
+        return (
+            f"{_wrapped(node.operand)} {'NOT ' if node.negated else ''}LIKE {quote(node.pattern)}"
+        )
     if isinstance(node, In):
         items = ", ".join(render(i) for i in node.items)
         return f"{_wrapped(node.operand)} {'NOT ' if node.negated else ''}IN ({items})"

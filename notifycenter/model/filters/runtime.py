@@ -58,8 +58,9 @@ def _in(x: Value, items: tuple[Value, ...], errs: list[CesqlError]) -> bool:
     return found
 
 
-def _chain(op: str, operands: tuple[Callable[..., Any], ...], e: Mapping[str, Any],
-           errs: list[CesqlError]) -> bool:
+def _chain(
+    op: str, operands: tuple[Callable[..., Any], ...], e: Mapping[str, Any], errs: list[CesqlError]
+) -> bool:
     """`((o1 op o2) op o3) …` with spec §3.3 errors: an operator whose operand reported an
     error returns false, so one error at any level makes every level above it false."""
     start = len(errs)
@@ -81,7 +82,9 @@ def _chain(op: str, operands: tuple[Callable[..., Any], ...], e: Mapping[str, An
     return result
 
 
-def _guard(evaluate: Callable[[Mapping[str, Any], list[CesqlError]], Any], e: Mapping[str, Any]) -> bool:
+def _guard(
+    evaluate: Callable[[Mapping[str, Any], list[CesqlError]], Any], e: Mapping[str, Any]
+) -> bool:
     own: list[CesqlError] = []
     return evaluate(e, own) is True and not own
 

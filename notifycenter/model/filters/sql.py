@@ -86,7 +86,9 @@ def _or(a: _Cond, b: _Cond) -> _Cond:
     return _Cond(f"({a.sql} OR {b.sql})", a.params + b.params)
 
 
-def to_sql(tree: Node, columns: Mapping[str, str], types: Mapping[str, str] | None = None) -> SqlPushdown:
+def to_sql(
+    tree: Node, columns: Mapping[str, str], types: Mapping[str, str] | None = None
+) -> SqlPushdown:
     translator = _Translator(columns, types if types is not None else DEFAULT_TYPES)
     if isinstance(tree, Literal):
         return SqlPushdown("1" if tree.value is True else "0", [], True)
@@ -144,7 +146,9 @@ class _Translator:
             return _Pair(_and(x.t, y.t), _or(x.f, _and(x.t, y.f)), exact)
         if node.op == "OR":
             return _Pair(_or(x.t, _and(x.f, y.t)), _and(x.f, y.f), exact)
-        return _Pair(_or(_and(x.t, y.f), _and(x.f, y.t)), _or(_and(x.t, y.t), _and(x.f, y.f)), exact)
+        return _Pair(
+            _or(_and(x.t, y.f), _and(x.f, y.t)), _or(_and(x.t, y.t), _and(x.f, y.f)), exact
+        )
 
     def comparison(self, node: Binary) -> _Pair:
         op, left, right = node.op, node.left, node.right
@@ -171,7 +175,9 @@ class _Translator:
             else:
                 return _Pair(FALSE, _Cond(f"{col} IS NOT NULL"))
         sql_op = "<>" if op == "!=" else op
-        return _Pair(_Cond(f"{col} {sql_op} ?", (value,)), _Cond(f"{col} {_NEGATED[op]} ?", (value,)))
+        return _Pair(
+            _Cond(f"{col} {sql_op} ?", (value,)), _Cond(f"{col} {_NEGATED[op]} ?", (value,))
+        )
 
     def like(self, node: Like) -> _Pair:
         found = self.column(node.operand)
@@ -179,7 +185,7 @@ class _Translator:
             return UNKNOWN
         col, kind = found
         text = col if kind == "str" else f"CAST({col} AS TEXT)"
-        glob = (_Cond(f"{text} GLOB ?", (glob_pattern(node.pattern),)))
+        glob = _Cond(f"{text} GLOB ?", (glob_pattern(node.pattern),))
         negated = _Cond(f"NOT ({text} GLOB ?)", (glob_pattern(node.pattern),))
         return _Pair(negated, glob) if node.negated else _Pair(glob, negated)
 

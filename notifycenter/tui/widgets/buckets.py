@@ -13,7 +13,12 @@ from textual.widgets import Static
 
 from notifycenter.model.severity import Bucket
 
-TITLES = {Bucket.ERRORS: "Errors", Bucket.WARNINGS: "Warnings", Bucket.INFOS: "Infos", Bucket.AUDIT: "Audit"}
+TITLES = {
+    Bucket.ERRORS: "Errors",
+    Bucket.WARNINGS: "Warnings",
+    Bucket.INFOS: "Infos",
+    Bucket.AUDIT: "Audit",
+}
 SHORT = {Bucket.ERRORS: "Err", Bucket.WARNINGS: "Warn", Bucket.INFOS: "Info", Bucket.AUDIT: "Audit"}
 
 
@@ -21,7 +26,9 @@ class BucketCounter(Static):
     """One bucket: its key, name, total, and how many still want attention."""
 
     def __init__(self, bucket: Bucket, key: str) -> None:
-        super().__init__("", id=f"bucket-{bucket.value}", classes=f"bucket -{bucket.value}", markup=False)
+        super().__init__(
+            "", id=f"bucket-{bucket.value}", classes=f"bucket -{bucket.value}", markup=False
+        )
         self.bucket = bucket
         self.key = key
         self.counts = (0, 0)
@@ -35,7 +42,11 @@ class BucketCounter(Static):
     def render(self) -> Content:
         """The long form when it fits, else a short one (80 columns hold four of them)."""
         total, unacknowledged = self.counts
-        unacked = f" ({unacknowledged:,} new)" if unacknowledged and self.bucket is not Bucket.AUDIT else ""
+        unacked = (
+            f" ({unacknowledged:,} new)"
+            if unacknowledged and self.bucket is not Bucket.AUDIT
+            else ""
+        )
         text = f"{self.key} {TITLES[self.bucket]} {total:,}{unacked}"
         if len(text) > self.content_region.width > 0:
             text = f"{self.key} {SHORT[self.bucket]} {total:,}{unacked}"

@@ -12,8 +12,12 @@ from textual.widgets import Static
 from notifycenter.tui.detail_model import DetailView
 
 SUMMARY_LINES = 3  # the rest of a long summary is under `v`
-SEVERITY_STYLES = {"errors": "bold $error", "warnings": "bold $warning", "infos": "bold $primary",
-                   "audit": "$text-muted"}
+SEVERITY_STYLES = {
+    "errors": "bold $error",
+    "warnings": "bold $warning",
+    "infos": "bold $primary",
+    "audit": "$text-muted",
+}
 
 
 class DetailPane(VerticalScroll, can_focus=True):
@@ -55,7 +59,9 @@ class DetailPane(VerticalScroll, can_focus=True):
         if self.detail is None:
             body.update(Content(self.empty_text or EMPTY))
         elif self.raw:
-            body.update(Content.assemble(("Raw CloudEvent", "bold"), "\n", Content(self.detail.raw_json)))
+            body.update(
+                Content.assemble(("Raw CloudEvent", "bold"), "\n", Content(self.detail.raw_json))
+            )
         else:
             body.update(render_detail(self.detail, self.content_region.width))
 
@@ -75,8 +81,10 @@ def render_detail(view: DetailView, width: int = 0) -> Content:
     summary = capped(view.summary, width or 40)
     parts: list[Content | str | tuple[str, str]] = [
         (view.severity.name, SEVERITY_STYLES.get(view.bucket, "bold")),
-        ("  " + view.status if view.status else "", "$text-muted"), "\n",
-        (summary, "bold"), "\n",
+        ("  " + view.status if view.status else "", "$text-muted"),
+        "\n",
+        (summary, "bold"),
+        "\n",
     ]
     if summary != view.summary:
         parts += [("the whole summary: v (raw)\n", "italic $text-muted")]
@@ -88,8 +96,12 @@ def render_detail(view: DetailView, width: int = 0) -> Content:
         parts += [_heading("Probable cause")] + [Content(f"• {cause}\n") for cause in view.causes]
     if view.remedies:
         parts += [_heading("Suggested remediation")]
-        parts += [Content(f"{number}. {remedy}\n") for number, remedy in enumerate(view.remedies, 1)]
-    parts += ["\n"] + [part for label, value in view.fields for part in (_label(label), Content(value), "\n")]
+        parts += [
+            Content(f"{number}. {remedy}\n") for number, remedy in enumerate(view.remedies, 1)
+        ]
+    parts += ["\n"] + [
+        part for label, value in view.fields for part in (_label(label), Content(value), "\n")
+    ]
     parts += _links(view)
     parts += _history(view)
     return Content.assemble(*parts)
@@ -98,8 +110,14 @@ def render_detail(view: DetailView, width: int = 0) -> Content:
 def _links(view: DetailView) -> list[tuple[str, str]]:
     """Say which keys follow the links, where there are links to follow."""
     labels = {label for label, _ in view.fields}
-    links = [text for label, text in (("operation", "O opens the operation"),
-                                      ("correlation", "C lists the same correlation")) if label in labels]
+    links = [
+        text
+        for label, text in (
+            ("operation", "O opens the operation"),
+            ("correlation", "C lists the same correlation"),
+        )
+        if label in labels
+    ]
     return [(" · ".join(links) + "\n", "italic $text-muted")] if links else []
 
 

@@ -40,7 +40,9 @@ class HeaderBar(Horizontal):
         self.query_one("#header-server", Label).update(sanitize_line(value, 80))
 
     def watch_cursor(self, value: str) -> None:
-        self.query_one("#header-cursor", Label).update(f"cursor {value.lstrip('0') or '0'}" if value else "")
+        self.query_one("#header-cursor", Label).update(
+            f"cursor {value.lstrip('0') or '0'}" if value else ""
+        )
 
     def watch_paused_count(self, value: int | None) -> None:
         label = self.query_one("#header-paused", Label)
@@ -67,8 +69,10 @@ class HeaderBar(Horizontal):
         label.update(f"{shown} · embedded hub" if self.embedded else shown)
         retrying = self.status in ("reconnecting", "connecting") and self.attempt > 0
         for status in ("live", "connecting", "reconnecting", "closed"):
-            label.set_class((self.status == status and not retrying) or (retrying and status == "reconnecting"),
-                            f"-{status}")
+            label.set_class(
+                (self.status == status and not retrying) or (retrying and status == "reconnecting"),
+                f"-{status}",
+            )
 
     def watch_status(self) -> None:
         self._watch_state()
@@ -84,4 +88,6 @@ def state_text(status: str, attempt: int) -> str:
     """A failed first connection is retried like a lost one: both show the attempt."""
     if status in ("reconnecting", "connecting") and attempt > 0:
         return f"◇ reconnecting (attempt {attempt})"
-    return {"live": "● live", "connecting": "○ connecting", "closed": "× closed"}.get(status, status)
+    return {"live": "● live", "connecting": "○ connecting", "closed": "× closed"}.get(
+        status, status
+    )

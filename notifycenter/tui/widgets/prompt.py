@@ -81,7 +81,12 @@ def filter_hint(text: str) -> str:
     try:
         quick = quick_filter(text)
     except NotifyError as error:
-        return sanitize_line(f"× {error.code}: {' '.join(error.short_description + error.long_description)}", 300)
+        return sanitize_line(
+            f"× {error.code}: {' '.join(error.short_description + error.long_description)}", 300
+        )
     parts = [f"CESQL: {quick.cesql}" if quick.cesql else ""]
-    parts += [f"status: {quick.status}" if quick.status else "", f"text: {quick.text!r}" if quick.text else ""]
+    parts += [
+        f"status: {quick.status}" if quick.status else "",
+        f"text: {quick.text!r}" if quick.text else "",
+    ]
     return sanitize_line("  ".join(p for p in parts if p), 300)
