@@ -70,6 +70,12 @@ class HubMetrics:
             "Size of the event log on disk (database and WAL)",
             registry=r,
         ).set_function(lambda: _size(db_path))
+        self.auth_refused = Counter(
+            "notifycenter_auth_refused",
+            "Requests refused for a missing or unknown token (401) or throttled (429), by code",
+            ["code"],
+            registry=r,
+        )
 
     def render(self) -> bytes:
         return generate_latest(self.registry)
