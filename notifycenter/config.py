@@ -1,7 +1,8 @@
-"""Configuration: the TOML file, named contexts, and which hub to talk to (DESIGN §3).
+"""Configuration: the TOML file, named contexts, and which hub to talk to.
 
-Validation is strict so that a misspelt key fails loudly with the file, the key and what
-is allowed, instead of being silently ignored.
+The file is validated once, when it is read, against `notifycenter.config_schema`: a
+misspelt key or a wrong value fails loudly with the file, line, key and what is allowed,
+instead of being silently ignored.
 """
 
 from __future__ import annotations
@@ -16,12 +17,24 @@ from urllib.parse import urlsplit
 import platformdirs
 
 from notifycenter.catalogue import client as codes
+from notifycenter.model.protocol import DEFAULT_SERVER, is_server_url
+
+__all__ = [
+    "DEFAULT_SERVER",
+    "Config",
+    "ContextConfig",
+    "Target",
+    "check_server_url",
+    "config_path",
+    "context_token",
+    "data_dir",
+    "load_config",
+    "resolve_target",
+    "save_config",
+]
 
 APP_NAME = "notifycenter"
-DEFAULT_SERVER = "http://127.0.0.1:9181"
 DEFAULT_CONTEXT = "local"
-TOP_LEVEL_KEYS = ("current-context", "contexts", "hub", "tui")
-CONTEXT_KEYS = ("server", "token-file", "token")
 
 TargetSource = Literal["flag", "env", "context", "default"]
 
@@ -37,7 +50,7 @@ class ContextConfig:
 
 @dataclass
 class Config:
-    """The whole file. `hub` and `tui` are passed through raw to their own settings code."""
+    """The whole file, validated. `hub` and `tui` stay as written so that saving keeps them."""
 
     path: Path
     current_context: str | None = None
@@ -80,80 +93,31 @@ def load_config(path: Path | str | None = None) -> Config:
     """Read and validate the file; a missing file is an empty configuration."""
     path = Path(path) if path is not None else config_path()
     try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
+        raw = tomllib.loads(text)
     except FileNotFoundError:
         return Config(path=path)
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise codes.CONFIG_SYNTAX.error(f"{path}: {exc}") from None
-    return _parse(raw, path)
+    # Only a command that reads an existing file pays for the schema's import.
+    from notifycenter.config_schema import ConfigFile, config_code, validate
 
-
-def _parse(raw: dict[str, Any], path: Path) -> Config:
-    _check_keys(raw, TOP_LEVEL_KEYS, path, where="the top level")
-    current = _typed(raw, "current-context", str, path)
-    contexts_raw = _typed(raw, "contexts", dict, path) or {}
-    contexts = {name: _parse_context(name, table, path) for name, table in contexts_raw.items()}
+    valid = validate(ConfigFile, raw, code_for=config_code, origin=str(path), source=text)
     return Config(
         path=path,
-        current_context=current,
-        contexts=contexts,
-        hub=_typed(raw, "hub", dict, path) or {},
-        tui=_typed(raw, "tui", dict, path) or {},
+        current_context=valid.current_context,
+        contexts={
+            name: ContextConfig(server=c.server, token_file=c.token_file, token=c.token)
+            for name, c in valid.contexts.items()
+        },
+        hub=raw.get("hub", {}),
+        tui=raw.get("tui", {}),
     )
-
-
-def _parse_context(name: str, table: Any, path: Path) -> ContextConfig:
-    where = f"contexts.{name}"
-    if not isinstance(table, dict):
-        raise codes.CONFIG_WRONG_TYPE.error(
-            f"{path}: {where} must be a table, not {_type_name(table)}"
-        )
-    _check_keys(table, CONTEXT_KEYS, path, where=f"[{where}]")
-    server = _typed(table, "server", str, path, prefix=where)
-    if server is None:
-        raise codes.CONFIG_WRONG_TYPE.error(f'{path}: [{where}] needs server = "http://host:port"')
-    check_server_url(server, origin=f"{path}: {where}.server")
-    return ContextConfig(
-        server=server,
-        token_file=_typed(table, "token-file", str, path, prefix=where),
-        token=_typed(table, "token", str, path, prefix=where),
-    )
-
-
-def _check_keys(table: dict[str, Any], allowed: tuple[str, ...], path: Path, where: str) -> None:
-    for key in table:
-        if key not in allowed:
-            raise codes.CONFIG_UNKNOWN_KEY.error(
-                f"{path}: unknown key {key!r} at {where}; allowed: {', '.join(allowed)}"
-            )
-
-
-def _typed(table: dict[str, Any], key: str, kind: type, path: Path, prefix: str = "") -> Any:
-    value = table.get(key)
-    if value is not None and not isinstance(value, kind):
-        name = f"{prefix}.{key}" if prefix else key
-        expected = "a table" if kind is dict else "a string"
-        raise codes.CONFIG_WRONG_TYPE.error(
-            f"{path}: {name} must be {expected}, not {_type_name(value)}"
-        )
-    return value
-
-
-def _type_name(value: Any) -> str:
-    return {
-        dict: "a table",
-        list: "an array",
-        str: "a string",
-        bool: "a boolean",
-        int: "an integer",
-        float: "a float",
-    }.get(type(value), type(value).__name__)
 
 
 def check_server_url(url: str, origin: str = "server") -> str:
     """Return the URL without a trailing slash; raise when it is not http(s)://host."""
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
+    if not is_server_url(url):
         raise codes.INVALID_SERVER_URL.error(f"{origin}: {url!r} is not an http:// or https:// URL")
     return url.rstrip("/")
 
@@ -168,6 +132,7 @@ def resolve_target(
         os.environ.get("NOTIFYCENTER_SERVER"),
         os.environ.get("NOTIFYCENTER_TOKEN"),
     )
+    source: TargetSource
     if server:
         url, source = server, "flag"
     elif env_server:
@@ -186,7 +151,7 @@ def resolve_target(
     resolved_token = (
         token or env_token or (context_token(chosen, config.path) if same_hub else None)
     )
-    return Target(name=name, server=url, token=resolved_token, source=source)  # type: ignore[arg-type]
+    return Target(name=name, server=url, token=resolved_token, source=source)
 
 
 def _pick_context(config: Config, wanted: str | None) -> tuple[str, ContextConfig | None]:
@@ -265,8 +230,8 @@ def _update_document(document: Any, config: Config) -> None:
                 table.pop(key, None)
             else:
                 table[key] = value
-    for key, value in (("hub", config.hub), ("tui", config.tui)):
-        if not value:
+    for key, table in (("hub", config.hub), ("tui", config.tui)):
+        if not table:
             document.pop(key, None)
-        elif document.get(key) != value:  # untouched tables keep their comments
-            document[key] = value
+        elif document.get(key) != table:  # untouched tables keep their comments
+            document[key] = table

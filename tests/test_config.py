@@ -55,7 +55,7 @@ server = "http://127.0.0.1:9181"
 server = "https://notify.prod.example:9181/"
 token-file = "prod.token"
 [hub]
-tokens = [{token = "x", user = "alice", role = "admin"}]
+stall-after = "30m"
 [tui]
 bell = false
 """)
@@ -68,7 +68,7 @@ bell = false
     )
     assert not target.is_default
     config = load_config()
-    assert config.hub == {"tokens": [{"token": "x", "user": "alice", "role": "admin"}]}
+    assert config.hub == {"stall-after": "30m"}
     assert config.tui == {"bell": False}
     assert resolve_target(context="local").server == "http://127.0.0.1:9181"
 

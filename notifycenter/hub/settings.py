@@ -2,26 +2,31 @@
 
 from __future__ import annotations
 
-import ipaddress
-import os
 import tomllib
 from dataclasses import dataclass, field
 from datetime import timedelta
-from enum import StrEnum
 from pathlib import Path
 
 from notifycenter.catalogue import hub as codes
+from notifycenter.config import data_dir as default_data_dir
+from notifycenter.config_schema import TokenFile, validate
 from notifycenter.model.lifecycle import parse_duration
+from notifycenter.model.protocol import DEFAULT_BIND, Role, is_loopback, parse_bind
 
-DEFAULT_BIND = "127.0.0.1:9181"
+__all__ = [
+    "DB_FILENAME",
+    "DEFAULT_BIND",
+    "HubSettings",
+    "Role",
+    "Token",
+    "default_data_dir",
+    "is_loopback",
+    "load_token_file",
+    "parse_stall_after",
+    "split_bind",
+]
+
 DB_FILENAME = "hub.sqlite3"
-
-
-class Role(StrEnum):
-    PRODUCER = "producer"
-    VIEWER = "viewer"
-    OPERATOR = "operator"
-    ADMIN = "admin"
 
 
 @dataclass(frozen=True)
@@ -69,7 +74,7 @@ class HubSettings:
         return not self.tokens
 
     def check_bind(self) -> None:
-        """Refuse to expose an open hub beyond this machine (DESIGN §2)."""
+        """Refuse to expose an open hub (no tokens) beyond this machine."""
         if self.open and not is_loopback(self.host):
             raise codes.INSECURE_BIND.error(
                 f"--bind {self.bind} is not a loopback address and no token is configured"
@@ -77,71 +82,38 @@ class HubSettings:
 
 
 def split_bind(bind: str) -> tuple[str, int]:
-    host, sep, port = bind.rpartition(":")
-    if not sep or not port.isdigit() or not host or int(port) > 65535:
+    parsed = parse_bind(bind)
+    if parsed is None:
         raise codes.INVALID_SETTING.error(f"--bind {bind!r} is not HOST:PORT")
-    return host.strip("[]"), int(port)
-
-
-def is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
+    return parsed
 
 
 def parse_stall_after(text: str) -> timedelta:
-    duration = parse_duration(text)
+    try:
+        duration = parse_duration(text)
+    except (OverflowError, ValueError):
+        duration = None
     if duration is None:
         raise codes.INVALID_SETTING.error(f"--stall-after {text!r} is not a duration such as 10m")
     return duration
 
 
-def default_data_dir() -> Path:
-    env = os.environ.get("NOTIFYCENTER_DATA_DIR")
-    if env:
-        return Path(env)
-    from platformdirs import user_data_path
-
-    return user_data_path("notifycenter")
-
-
 def load_token_file(path: Path) -> dict[str, Token]:
     """Read the TOML token file (format in docs/hub.md) into token -> Token."""
+    path = path.expanduser()
     try:
-        document = tomllib.loads(path.expanduser().read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
+        document = tomllib.loads(text)
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise codes.INVALID_TOKEN_FILE.error(f"{path}: {exc}") from None
-    return parse_tokens(document.get("token", []), str(path))
-
-
-def parse_tokens(entries: object, origin: str) -> dict[str, Token]:
-    if not isinstance(entries, list):
-        raise codes.INVALID_TOKEN_FILE.error(f"{origin}: [[token]] must be an array of tables")
-    tokens: dict[str, Token] = {}
-    for number, entry in enumerate(entries, 1):
-        tokens.update([_parse_token(entry, f"{origin}: token {number}")])
-    return tokens
-
-
-def _parse_token(entry: object, where: str) -> tuple[str, Token]:
-    if not isinstance(entry, dict):
-        raise codes.INVALID_TOKEN_FILE.error(f"{where} is not a table")
-    secret, user, role = entry.get("token"), entry.get("user"), entry.get("role")
-    if not isinstance(secret, str) or len(secret) < 8:
-        raise codes.INVALID_TOKEN_FILE.error(
-            f"{where}: token must be a string of at least 8 characters"
-        )
-    if not isinstance(user, str) or not user:
-        raise codes.INVALID_TOKEN_FILE.error(f"{where}: user is missing")
-    if role not in Role.__members__.values():
-        raise codes.INVALID_TOKEN_FILE.error(
-            f"{where}: role {role!r} is not producer, viewer, operator or admin"
-        )
-    rate, burst = entry.get("rate"), entry.get("burst")
-    for name, value in (("rate", rate), ("burst", burst)):
-        if value is not None and (not isinstance(value, (int, float)) or value <= 0):
-            raise codes.INVALID_TOKEN_FILE.error(f"{where}: {name} must be a positive number")
-    return secret, Token(user=user, role=Role(role), rate=rate, burst=burst)
+    valid = validate(
+        TokenFile,
+        document,
+        code_for=lambda _loc, _kind: codes.INVALID_TOKEN_FILE,
+        origin=str(path),
+        source=text,
+    )
+    return {
+        entry.token: Token(user=entry.user, role=entry.role, rate=entry.rate, burst=entry.burst)
+        for entry in valid.token
+    }
