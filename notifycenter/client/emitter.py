@@ -24,10 +24,11 @@ import orjson
 from notifycenter.catalogue import client as codes
 from notifycenter.client.backoff import Backoff
 from notifycenter.client.builder import build_event, error_event
-from notifycenter.client.http import BATCH, auth_headers, error_from_answer, retry_after
+from notifycenter.client.http import auth_headers, error_from_answer, retry_after
 from notifycenter.client.spool import Spool, SpoolBatch, spool_name_for
 from notifycenter.config import check_server_url, resolve_target
 from notifycenter.config import data_dir as default_data_dir
+from notifycenter.model.protocol import BATCH
 
 if TYPE_CHECKING:
     from notifycenter.client.operation import Operation

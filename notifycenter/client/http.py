@@ -10,9 +10,6 @@ import orjson
 from notifycenter.catalogue import client as codes
 from notifycenter.model.errors import NotifyError
 
-STRUCTURED = "application/cloudevents+json"
-BATCH = "application/cloudevents-batch+json"
-
 
 def auth_headers(token: str | None) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"} if token else {}

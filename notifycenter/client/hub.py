@@ -12,8 +12,6 @@ import httpx
 import orjson
 
 from notifycenter.client.http import (
-    BATCH,
-    STRUCTURED,
     answer,
     auth_headers,
     query_params,
@@ -22,6 +20,7 @@ from notifycenter.client.http import (
 )
 from notifycenter.client.stream import StateCallback, Subscription
 from notifycenter.config import Target, check_server_url
+from notifycenter.model.protocol import BATCH, STRUCTURED
 
 DEFAULT_TIMEOUT = 10.0
 RATE_LIMIT_RETRIES = 3  # a hub that keeps refusing is reported, not waited on forever

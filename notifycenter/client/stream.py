@@ -18,11 +18,10 @@ from notifycenter.catalogue import client as codes
 from notifycenter.client.backoff import Backoff
 from notifycenter.client.http import auth_headers, error_from_answer, unreachable
 from notifycenter.model.errors import NotifyError
+from notifycenter.model.protocol import SUBPROTOCOL, TRY_AGAIN_LATER
 
-SUBPROTOCOL = "cloudevents.json"
 # Answers to the upgrade request that no retry can fix: tell the caller at once.
 FATAL_STATUSES = frozenset({400, 401, 403, 404, 409, 413, 415, 422})
-TRY_AGAIN_LATER = 1013
 
 StreamStatus = Literal["connecting", "live", "reconnecting", "closed"]
 

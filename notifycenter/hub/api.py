@@ -19,10 +19,11 @@ from notifycenter.hub.metrics import CONTENT_TYPE_LATEST
 from notifycenter.hub.query import parse_query
 from notifycenter.hub.records import get_event, list_events, summary
 from notifycenter.hub.responses import answer, error_answer
-from notifycenter.hub.stream import SUBPROTOCOL, serve_stream
+from notifycenter.hub.stream import serve_stream
 from notifycenter.model.cursor import format_cursor
 from notifycenter.model.errors import NotifyError
 from notifycenter.model.lifecycle import format_time
+from notifycenter.model.protocol import SUBPROTOCOL
 
 
 def _hub(request: Request | WebSocket) -> Hub:

@@ -25,10 +25,8 @@ from notifycenter.catalogue import hub as codes
 from notifycenter.model.errors import NotifyError
 from notifycenter.model.event import validate_event
 from notifycenter.model.lifecycle import Verb
+from notifycenter.model.protocol import BATCH, CE_PREFIX, STRUCTURED
 
-STRUCTURED = "application/cloudevents+json"
-BATCH = "application/cloudevents-batch+json"
-CE_PREFIX = "ce-"
 _NAME = re.compile(r"^[a-z0-9]+$")
 _RESERVED_TYPES = frozenset(verb.event_type for verb in Verb)
 

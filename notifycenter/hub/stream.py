@@ -26,11 +26,10 @@ from notifycenter.hub.projection import search_text
 from notifycenter.hub.query import EventQuery, matches_filters
 from notifycenter.model.event import bucket_of_event, span_ids
 from notifycenter.model.lifecycle import LIFECYCLE_TYPE_PREFIX
+from notifycenter.model.protocol import TRY_AGAIN_LATER
 
-SUBPROTOCOL = "cloudevents.json"
 REPLAY_PAGE = 5000
 END = 1 << 62
-TRY_AGAIN_LATER = 1013
 Accepts = Callable[[StoredEntry], bool]
 
 
