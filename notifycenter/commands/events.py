@@ -23,7 +23,7 @@ from notifycenter.commands.output import (
     short_time,
 )
 from notifycenter.commands.refs import call_with_refs
-from notifycenter.commands.verbs import PAST_TENSE, verb_command
+from notifycenter.commands.verbs import verb_command
 from notifycenter.model.event import describe, span_ids
 from notifycenter.model.lifecycle import Verb, read_lifecycle_event
 from notifycenter.model.sanitize import sanitize, sanitize_line
@@ -132,7 +132,7 @@ def summary_of(event: dict[str, Any]) -> str:
     change = read_lifecycle_event(event)
     if change is None:
         return describe(event).summary
-    text = f"{change.actor or 'someone'} {PAST_TENSE[change.verb]} {change.target_source}#{change.target_id}"
+    text = f"{change.actor or 'someone'} {change.verb.past_tense} {change.target_source}#{change.target_id}"
     return text + (f": {change.comment}" if change.comment else "")
 
 
@@ -223,7 +223,7 @@ def history_line(event: dict[str, Any]) -> str:
     change = read_lifecycle_event(event)
     if change is None:
         return sanitize_line(event.get("type", ""))
-    line = f"{short_time(change.at)}  {PAST_TENSE[change.verb]} by {change.actor or 'someone'}"
+    line = f"{short_time(change.at)}  {change.verb.past_tense} by {change.actor or 'someone'}"
     if change.until:
         line += f" until {change.until}"
     if change.comment:

@@ -18,15 +18,6 @@ from notifycenter.commands.refs import call_with_refs, ref_of
 from notifycenter.model.lifecycle import Verb, parse_duration, parse_time
 from notifycenter.model.sanitize import sanitize_line
 
-PAST_TENSE = {
-    Verb.READ: "marked read",
-    Verb.UNREAD: "marked unread",
-    Verb.ACK: "acknowledged",
-    Verb.UNACK: "unacknowledged",
-    Verb.RESOLVE: "resolved",
-    Verb.REOPEN: "reopened",
-    Verb.ARCHIVE: "archived",
-}
 VERB_HELP = {
     Verb.READ: "Mark notifications read.",
     Verb.UNREAD: "Mark notifications unread.",
@@ -146,7 +137,7 @@ def why_unchanged(verb: Verb, record: dict[str, Any]) -> str:
 
 def report(verb: Verb, answer: dict[str, Any], reasons: list[str]) -> None:
     changed, unchanged = answer.get("changed", 0), answer.get("unchanged", 0)
-    line = f"{PAST_TENSE[verb]} {changed} notification{'s' if changed != 1 else ''}"
+    line = f"{verb.past_tense} {changed} notification{'s' if changed != 1 else ''}"
     if unchanged:
         line += f", {unchanged} unchanged"
         line += (

@@ -29,6 +29,22 @@ class Verb(StrEnum):
     def event_type(self) -> str:
         return LIFECYCLE_TYPE_PREFIX + self.value
 
+    @property
+    def past_tense(self) -> str:
+        """How a message says it was done: "acknowledged", "marked read"."""
+        return _PAST_TENSE[self]
+
+
+_PAST_TENSE = {
+    Verb.READ: "marked read",
+    Verb.UNREAD: "marked unread",
+    Verb.ACK: "acknowledged",
+    Verb.UNACK: "unacknowledged",
+    Verb.RESOLVE: "resolved",
+    Verb.REOPEN: "reopened",
+    Verb.ARCHIVE: "archived",
+}
+
 
 class Status(StrEnum):
     """The one status shown for a notification, strongest first."""

@@ -77,20 +77,9 @@ class LifecycleActions:
             self._event_list().clear_marks()
 
 
-DONE = {
-    Verb.ACK: "acknowledged",
-    Verb.UNACK: "unacknowledged",
-    Verb.RESOLVE: "resolved",
-    Verb.REOPEN: "reopened",
-    Verb.READ: "marked read",
-    Verb.UNREAD: "marked unread",
-    Verb.ARCHIVE: "archived",
-}
-
-
 def done_text(verb: Verb, changed: int, refs: int) -> str:
     """'acknowledged 33 occurrences': a folded row stands for every occurrence it counts."""
-    text = f"{DONE.get(verb, verb.value)} {changed:,} occurrence{'' if changed == 1 else 's'}"
+    text = f"{verb.past_tense} {changed:,} occurrence{'' if changed == 1 else 's'}"
     return text if changed == refs else f"{text} ({refs - changed:,} already so)"
 
 
