@@ -1,46 +1,116 @@
-"""Shared fixtures: an isolated environment for every test, and real hub processes."""
+"""Shared fixtures: a fixed environment for every test, and hubs to talk to.
+
+Every test starts from the same environment whatever the shell that runs it: no user
+config or data, no terminal size, colour or tracing variables, a temporary home, UTC.
+`hub` is the real hub served by a thread of the test process; `process_hub` (or
+`hub_factory(process=True)`) is a `notifycenter serve` process, for tests whose point is
+the process boundary.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+import os
+import time
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from pathlib import Path
 
 import pytest
 
-from tests.hubprocess import HubProcess
+from notifycenter.hub.server import EmbeddedHub, start_embedded
+from notifycenter.hub.settings import HubSettings
+from tests.hubprocess import Hub, HubProcess
+from tests.hubthread import HubThread, Stopping
+
+# Read by Rich, click, Textual, httpx or the CLI: a value in the developer's shell would
+# change what a test sees (COLUMNS=80 cuts tables, NO_COLOR drops styles, a proxy
+# intercepts 127.0.0.1, TRACEPARENT nests every operation).
+CLEARED_VARIABLES = (
+    "COLUMNS",
+    "LINES",
+    "NO_COLOR",
+    "FORCE_COLOR",
+    "CLICOLOR",
+    "CLICOLOR_FORCE",
+    "COLORTERM",
+    "TTY_COMPATIBLE",
+    "TTY_INTERACTIVE",
+    "JUPYTER_COLUMNS",
+    "JUPYTER_LINES",
+    "TRACEPARENT",
+    "TRACESTATE",
+    "HTTP_PROXY",
+    "HTTPS_PROXY",
+    "ALL_PROXY",
+    "http_proxy",
+    "https_proxy",
+    "all_proxy",
+)
+CLEARED_PREFIXES = ("NOTIFYCENTER_", "TEXTUAL_")
 
 
 @pytest.fixture(autouse=True)
 def isolated_environment(
     tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
-) -> Path:
-    """Tests never read the real user's config or data."""
+) -> Iterator[Path]:
+    """Tests never read the real user's config, data or terminal settings."""
     home = tmp_path_factory.mktemp("nc-env")
+    for name in list(os.environ):
+        if name in CLEARED_VARIABLES or name.startswith(CLEARED_PREFIXES):
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("HOME", str(home))
+    for variable, folder in (
+        ("XDG_CONFIG_HOME", ".config"),
+        ("XDG_DATA_HOME", ".local/share"),
+        ("XDG_STATE_HOME", ".local/state"),
+        ("XDG_CACHE_HOME", ".cache"),
+    ):
+        monkeypatch.setenv(variable, str(home / folder))
+    monkeypatch.setenv("TERM", "xterm-256color")
     monkeypatch.setenv("NOTIFYCENTER_CONFIG", str(home / "config.toml"))
     monkeypatch.setenv("NOTIFYCENTER_DATA_DIR", str(home / "data"))
-    monkeypatch.delenv("NOTIFYCENTER_SERVER", raising=False)
-    monkeypatch.delenv("NOTIFYCENTER_TOKEN", raising=False)
-    return home
+    monkeypatch.setenv("TZ", "UTC")
+    time.tzset()
+    yield home
+    monkeypatch.undo()
+    time.tzset()
 
 
-HubFactory = Callable[..., HubProcess]
+HubFactory = Callable[..., Hub]
+
+
+@pytest.fixture(scope="session")
+def stopping_hubs() -> Iterator[list[Stopping]]:
+    """In-process hubs winding down while the next test runs; all have stopped at the end."""
+    stopping: list[Stopping] = []
+    yield stopping
+    join_all(stopping)
+
+
+def join_all(stopping: list[Stopping]) -> None:
+    while stopping:
+        stopping.pop().join()
 
 
 @pytest.fixture
-def hub_factory(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HubFactory]:
+def hub_factory(
+    tmp_path_factory: pytest.TempPathFactory, stopping_hubs: list[Stopping]
+) -> Iterator[HubFactory]:
     """Start hubs: `hub_factory(tokens={"secret-token": ("alice", "operator")}, extra_args=[...])`.
 
     `tokens` writes a token file and passes it with --token-file; `data_dir` reuses a
-    directory (for restarts across hubs). Every hub started is stopped at the end.
+    directory (for restarts across hubs); `extra_args` are `serve` options; `process=True`
+    runs `notifycenter serve` in a process of its own. Every hub started is stopped at
+    the end.
     """
-    started: list[HubProcess] = []
+    started: list[Hub] = []
 
     def start(
         *,
         tokens: dict[str, tuple[str, str]] | None = None,
         data_dir: Path | None = None,
         extra_args: Sequence[str] = (),
-    ) -> HubProcess:
+        process: bool = False,
+    ) -> Hub:
         directory = data_dir or tmp_path_factory.mktemp("hub")
         args = list(extra_args)
         if tokens:
@@ -48,19 +118,35 @@ def hub_factory(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HubFactory
                 "--token-file",
                 str(write_token_file(directory.parent / f"{directory.name}.tokens.toml", tokens)),
             ]
-        hub = HubProcess(directory, extra_args=args)
+        hub: Hub = (
+            HubProcess(directory, extra_args=args)
+            if process
+            else HubThread(directory, extra_args=args)
+        )
         started.append(hub)
         return hub.start()
 
     yield start
+    join_all(stopping_hubs)  # the previous test's: a hub that cannot stop fails near its test
     for hub in started:
-        hub.stop()
+        if isinstance(hub, HubThread):
+            stopping_hubs.append(hub.stop_later())
+        else:
+            hub.stop()
 
 
 @pytest.fixture
-def hub(hub_factory: HubFactory) -> HubProcess:
-    """A started, open hub on a free port with an empty data dir."""
+def hub(hub_factory: HubFactory) -> Hub:
+    """A started, open hub on a free port with an empty data dir, served in this process."""
     return hub_factory()
+
+
+@pytest.fixture
+def process_hub(hub_factory: HubFactory) -> HubProcess:
+    """A `notifycenter serve` process: for kill -9, signals and the command itself."""
+    hub = hub_factory(process=True)
+    assert isinstance(hub, HubProcess)
+    return hub
 
 
 def write_token_file(path: Path, tokens: dict[str, tuple[str, str]]) -> Path:
@@ -73,14 +159,8 @@ def write_token_file(path: Path, tokens: dict[str, tuple[str, str]]) -> Path:
 
 
 @pytest.fixture
-async def embedded_hub(tmp_path: Path):
-    """A hub served by the test's own event loop on a free port (the TUI's embedded mode).
-
-    Faster than a process; use `hub` when a test needs a real process (kill, restart).
-    """
-    from notifycenter.hub.server import start_embedded
-    from notifycenter.hub.settings import HubSettings
-
+async def embedded_hub(tmp_path: Path) -> AsyncIterator[EmbeddedHub]:
+    """A hub served by the test's own event loop on a free port (the TUI's embedded mode)."""
     running = await start_embedded(HubSettings(data_dir=tmp_path / "embedded", bind="127.0.0.1:0"))
     yield running
     await running.stop()

@@ -10,8 +10,11 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import httpx
+
+from tests.hubthread import HubThread
 
 START_TIMEOUT = 20.0
 
@@ -19,7 +22,8 @@ START_TIMEOUT = 20.0
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+        port: int = sock.getsockname()[1]
+        return port
 
 
 class HubProcess:
@@ -115,13 +119,18 @@ class HubProcess:
         self.stop()
 
 
+# What the `hub` fixtures give: a test uses only what both have.
+Hub = HubThread | HubProcess
+
 STRUCTURED = "application/cloudevents+json"
 BATCH = "application/cloudevents-batch+json"
 
 
-def make_event(n: int | str, source: str = "urn:meshery:adapter:istio", **extra: object) -> dict:
+def make_event(
+    n: int | str, source: str = "urn:meshery:adapter:istio", **extra: object
+) -> dict[str, Any]:
     """A valid notification; `n` makes its id unique."""
-    event = {
+    event: dict[str, Any] = {
         "specversion": "1.0",
         "id": f"evt-{n}",
         "source": source,
@@ -133,13 +142,13 @@ def make_event(n: int | str, source: str = "urn:meshery:adapter:istio", **extra:
     return event
 
 
-def post_batch(url: str, events: list[dict], **headers: str) -> httpx.Response:
+def post_batch(url: str, events: list[dict[str, Any]], **headers: str) -> httpx.Response:
     return httpx.post(
         url + "/api/events", json=events, headers={"content-type": BATCH, **headers}, timeout=30
     )
 
 
-def post_structured(url: str, event: dict, **headers: str) -> httpx.Response:
+def post_structured(url: str, event: dict[str, Any], **headers: str) -> httpx.Response:
     return httpx.post(
         url + "/api/events", json=event, headers={"content-type": STRUCTURED, **headers}, timeout=30
     )

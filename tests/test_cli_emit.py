@@ -12,18 +12,18 @@ from click.testing import CliRunner, Result
 
 from notifycenter.cli import main
 from notifycenter.client import HubClient
-from tests.hubprocess import HubProcess
+from tests.hubprocess import Hub
 
 SOURCE = "urn:meshery:adapter:istio"
 
 
-def cli(hub: HubProcess, *args: str, input: str | None = None) -> Result:
+def cli(hub: Hub, *args: str, input: str | None = None) -> Result:
     return CliRunner().invoke(
         main, ["--server", hub.url, *args], input=input, catch_exceptions=False
     )
 
 
-def stored(hub: HubProcess, source: str = SOURCE) -> list[dict]:
+def stored(hub: Hub, source: str = SOURCE) -> list[dict]:
     async def fetch() -> list[dict]:
         async with HubClient(hub.url) as client:
             page = await client.list(source=source, limit=1000)
@@ -32,7 +32,7 @@ def stored(hub: HubProcess, source: str = SOURCE) -> list[dict]:
     return asyncio.run(fetch())
 
 
-def test_emit_from_flags(hub: HubProcess, tmp_path: Path) -> None:
+def test_emit_from_flags(hub: Hub, tmp_path: Path) -> None:
     payload = tmp_path / "payload.json"
     payload.write_text('{"metadata": {"cluster": "prod-eu"}}')
     result = cli(
@@ -80,7 +80,7 @@ def test_emit_from_flags(hub: HubProcess, tmp_path: Path) -> None:
     assert event["data"]["error"]["suggestedRemediation"] == ["Install istioctl", "Add it to PATH"]
 
 
-def test_json_output_is_the_hubs_answer_and_a_repeat_is_a_duplicate(hub: HubProcess) -> None:
+def test_json_output_is_the_hubs_answer_and_a_repeat_is_a_duplicate(hub: Hub) -> None:
     args = ["-o", "json", "emit", "--type", "io.meshery.test", "--source", SOURCE, "--id", "same"]
     first = json.loads(cli(hub, *args).output)
     second = json.loads(cli(hub, *args).output)
@@ -91,7 +91,7 @@ def test_json_output_is_the_hubs_answer_and_a_repeat_is_a_duplicate(hub: HubProc
     }
 
 
-def test_emit_a_cloudevent_from_stdin_in_a_real_process(hub: HubProcess) -> None:
+def test_emit_a_cloudevent_from_stdin_in_a_real_process(hub: Hub) -> None:
     event = {
         "specversion": "1.0",
         "id": "from-stdin",
@@ -111,7 +111,7 @@ def test_emit_a_cloudevent_from_stdin_in_a_real_process(hub: HubProcess) -> None
     assert [e["id"] for e in stored(hub)] == ["from-stdin"]
 
 
-def test_an_array_from_a_file_is_one_batch_in_order(hub: HubProcess, tmp_path: Path) -> None:
+def test_an_array_from_a_file_is_one_batch_in_order(hub: Hub, tmp_path: Path) -> None:
     events = [
         {"specversion": "1.0", "id": f"b{n}", "source": SOURCE, "type": "io.meshery.test"}
         for n in range(3)
@@ -123,7 +123,7 @@ def test_an_array_from_a_file_is_one_batch_in_order(hub: HubProcess, tmp_path: P
     assert [e["id"] for e in stored(hub)] == ["b0", "b1", "b2"]
 
 
-def test_one_bad_event_rejects_the_whole_batch(hub: HubProcess, tmp_path: Path) -> None:
+def test_one_bad_event_rejects_the_whole_batch(hub: Hub, tmp_path: Path) -> None:
     events = [
         {"specversion": "1.0", "id": "ok", "source": SOURCE, "type": "io.meshery.test"},
         {"specversion": "1.0", "id": "bad", "source": SOURCE},
@@ -134,7 +134,7 @@ def test_one_bad_event_rejects_the_whole_batch(hub: HubProcess, tmp_path: Path) 
     assert stored(hub) == []
 
 
-def test_usage_errors_exit_2_with_a_code(hub: HubProcess) -> None:
+def test_usage_errors_exit_2_with_a_code(hub: Hub) -> None:
     missing = cli(hub, "emit", "--type", "io.meshery.test")
     assert (
         missing.exit_code == 2
@@ -145,7 +145,7 @@ def test_usage_errors_exit_2_with_a_code(hub: HubProcess) -> None:
     assert both.exit_code == 2 and "notifycenter-1211" in both.output
 
 
-def test_bad_input_exits_1_with_a_code(hub: HubProcess, tmp_path: Path) -> None:
+def test_bad_input_exits_1_with_a_code(hub: Hub, tmp_path: Path) -> None:
     bad_json = cli(hub, "emit", "--type", "t", "--source", SOURCE, "--data", "{not json")
     assert bad_json.exit_code == 1 and "notifycenter-1209" in bad_json.output
     no_file = cli(hub, "emit", "--file", str(tmp_path / "missing.json"))

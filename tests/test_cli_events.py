@@ -17,20 +17,20 @@ from click.testing import CliRunner, Result
 from notifycenter.cli import main
 from notifycenter.client import HubClient
 from notifycenter.client.builder import build_event
-from tests.hubprocess import HubProcess, free_port
+from tests.hubprocess import Hub, free_port
 
 SOURCE = "urn:meshery:adapter:istio"
 HOSTILE = "Pwned \x1b]52;c;aGVsbG8=\x07 \u202eevil [/x] [@click=app.quit] end"
 TERMINAL_CONTROLS = ("\x1b", "\x07", "\u202e", "\x9b")
 
 
-def cli(hub: HubProcess, *args: str, input: str | None = None) -> Result:
+def cli(hub: Hub, *args: str, input: str | None = None) -> Result:
     return CliRunner().invoke(
         main, ["--server", hub.url, *args], input=input, catch_exceptions=False
     )
 
 
-def emit(hub: HubProcess, *events: dict) -> list[str]:
+def emit(hub: Hub, *events: dict) -> list[str]:
     async def send() -> list[str]:
         async with HubClient(hub.url) as client:
             return (await client.emit_batch(events))["cursors"]
@@ -50,7 +50,7 @@ def error_event(summary: str = "Could not provision Istio", **fields: object) ->
     )
 
 
-def test_list_as_a_table_and_as_json(hub: HubProcess) -> None:
+def test_list_as_a_table_and_as_json(hub: Hub) -> None:
     emit(hub, error_event(), build_event(type="io.meshery.info", source=SOURCE, summary="All good"))
     table = cli(hub, "events", "list")
     assert table.exit_code == 0
@@ -80,7 +80,7 @@ def test_list_as_a_table_and_as_json(hub: HubProcess) -> None:
     assert records[0]["event"]["data"]["summary"] == "Could not provision Istio"
 
 
-def test_ack_with_comment_and_until_shows_who_acked(hub: HubProcess) -> None:
+def test_ack_with_comment_and_until_shows_who_acked(hub: Hub) -> None:
     [cursor] = emit(hub, error_event())
     acked = cli(hub, "events", "ack", cursor, "--comment", "on it", "--until", "2h")
     assert acked.exit_code == 0 and "acknowledged 1 notification" in acked.output
@@ -98,7 +98,7 @@ def test_ack_with_comment_and_until_shows_who_acked(hub: HubProcess) -> None:
     assert "acknowledged by anonymous until" in shown and ": on it" in shown
 
 
-def test_show_numbers_the_remediation(hub: HubProcess) -> None:
+def test_show_numbers_the_remediation(hub: Hub) -> None:
     [cursor] = emit(
         hub,
         error_event(
@@ -112,7 +112,7 @@ def test_show_numbers_the_remediation(hub: HubProcess) -> None:
     assert "meshery-istio-1002" in shown and "istioctl is missing" in shown
 
 
-def test_an_ambiguous_id_is_refused_and_source_hash_id_is_not(hub: HubProcess) -> None:
+def test_an_ambiguous_id_is_refused_and_source_hash_id_is_not(hub: Hub) -> None:
     emit(hub, error_event(id="dup"), error_event(id="dup", source="urn:meshery:adapter:linkerd"))
     ambiguous = cli(hub, "events", "ack", "dup")
     assert ambiguous.exit_code == 1 and "Error notifycenter-" in ambiguous.output
@@ -120,12 +120,12 @@ def test_an_ambiguous_id_is_refused_and_source_hash_id_is_not(hub: HubProcess) -
     assert precise.exit_code == 0 and "acknowledged 1" in precise.output
 
 
-def test_a_bad_until_is_a_usage_error(hub: HubProcess) -> None:
+def test_a_bad_until_is_a_usage_error(hub: Hub) -> None:
     result = cli(hub, "events", "ack", "1", "--until", "two hours")
     assert result.exit_code == 2 and "notifycenter-1212" in result.output
 
 
-def test_tail_json_is_ndjson_with_lifecycle_events(hub: HubProcess) -> None:
+def test_tail_json_is_ndjson_with_lifecycle_events(hub: Hub) -> None:
     [cursor] = emit(hub, error_event())
     cli(hub, "events", "ack", cursor, "--comment", "looking")
     lines = cli(hub, "-o", "json", "events", "tail").output.splitlines()
@@ -136,7 +136,7 @@ def test_tail_json_is_ndjson_with_lifecycle_events(hub: HubProcess) -> None:
     assert [json.loads(line)["type"] for line in since] == ["io.meshery.notification.ack"]
 
 
-def test_untrusted_text_reaches_the_terminal_inert(hub: HubProcess) -> None:
+def test_untrusted_text_reaches_the_terminal_inert(hub: Hub) -> None:
     emit(hub, error_event(HOSTILE, details=HOSTILE))
     for args in (("events", "list"), ("events", "tail"), ("events", "show", "1")):
         output = cli(hub, *args).output
@@ -163,7 +163,7 @@ def test_unreachable_hub_exits_1_with_a_catalogued_code() -> None:
     )
 
 
-def test_tail_follow_prints_new_events_as_they_arrive(hub: HubProcess) -> None:
+def test_tail_follow_prints_new_events_as_they_arrive(hub: Hub) -> None:
     [first] = emit(hub, error_event("before"))
     process = subprocess.Popen(
         [
@@ -204,7 +204,7 @@ def lines_of(stream) -> queue.Queue[str]:
     return lines
 
 
-def test_list_filters_combine(hub: HubProcess) -> None:
+def test_list_filters_combine(hub: Hub) -> None:
     emit(
         hub,
         error_event("Istio failed"),
@@ -235,7 +235,7 @@ def test_list_filters_combine(hub: HubProcess) -> None:
     assert bad.exit_code == 1 and "Error notifycenter-13" in bad.output
 
 
-def test_lifecycle_by_filter_changes_every_match_and_only_those(hub: HubProcess) -> None:
+def test_lifecycle_by_filter_changes_every_match_and_only_those(hub: Hub) -> None:
     emit(
         hub,
         error_event("one"),
@@ -263,7 +263,7 @@ def test_lifecycle_by_filter_changes_every_match_and_only_those(hub: HubProcess)
     assert neither.exit_code == both.exit_code == 2 and "notifycenter-1211" in neither.output
 
 
-def test_tail_prints_archived_events_too_in_log_order(hub: HubProcess) -> None:
+def test_tail_prints_archived_events_too_in_log_order(hub: Hub) -> None:
     cursors = emit(hub, error_event("first"), error_event("second"), error_event("third"))
     assert cli(hub, "events", "archive", cursors[1]).exit_code == 0
     whole = [
@@ -294,7 +294,7 @@ USAGE_ERRORS = [
 ]
 
 
-def test_every_usage_error_exits_2_with_code_cause_and_remediation(hub: HubProcess) -> None:
+def test_every_usage_error_exits_2_with_code_cause_and_remediation(hub: Hub) -> None:
     for args in USAGE_ERRORS:
         result = cli(hub, *args)
         assert result.exit_code == 2, args
@@ -306,7 +306,7 @@ def test_every_usage_error_exits_2_with_code_cause_and_remediation(hub: HubProce
     )  # refused before the hub
 
 
-def test_output_option_after_the_subcommand(hub: HubProcess) -> None:
+def test_output_option_after_the_subcommand(hub: Hub) -> None:
     [cursor] = emit(hub, error_event())
     assert json.loads(cli(hub, "events", "list", "-o", "json").output)[0]["cursor"] == cursor
     assert (
@@ -319,7 +319,7 @@ def test_output_option_after_the_subcommand(hub: HubProcess) -> None:
     assert json.loads(sent.output)["accepted"] == 1
 
 
-def test_unknown_and_ambiguous_refs_get_command_line_advice(hub: HubProcess) -> None:
+def test_unknown_and_ambiguous_refs_get_command_line_advice(hub: Hub) -> None:
     emit(hub, error_event(id="dup"), error_event(id="dup", source="urn:meshery:adapter:linkerd"))
     ambiguous = cli(hub, "events", "show", "dup")
     assert ambiguous.exit_code == 1 and "Error notifycenter-1108" in ambiguous.output
@@ -337,7 +337,7 @@ def test_unknown_and_ambiguous_refs_get_command_line_advice(hub: HubProcess) -> 
     )
 
 
-def test_list_fits_80_columns_and_drops_empty_columns(hub: HubProcess) -> None:
+def test_list_fits_80_columns_and_drops_empty_columns(hub: Hub) -> None:
     emit(
         hub,
         build_event(
@@ -359,7 +359,7 @@ def test_list_fits_80_columns_and_drops_empty_columns(hub: HubProcess) -> None:
     assert len(source) >= 14 and len(type_) >= 14
 
 
-def test_list_says_when_the_limit_cut_it(hub: HubProcess) -> None:
+def test_list_says_when_the_limit_cut_it(hub: Hub) -> None:
     cursors = emit(hub, error_event("one"), error_event("two"), error_event("three"))
     cut = subprocess.run(
         [
@@ -384,7 +384,7 @@ def test_list_says_when_the_limit_cut_it(hub: HubProcess) -> None:
     assert [r["event"]["data"]["summary"] for r in json.loads(rest.output)] == ["one"]
 
 
-def test_lifecycle_says_what_did_not_change_and_why(hub: HubProcess) -> None:
+def test_lifecycle_says_what_did_not_change_and_why(hub: Hub) -> None:
     notification, audit = emit(
         hub,
         error_event(),
@@ -410,7 +410,7 @@ def test_lifecycle_says_what_did_not_change_and_why(hub: HubProcess) -> None:
     )
 
 
-def test_show_names_the_operation_and_how_to_watch_it(hub: HubProcess) -> None:
+def test_show_names_the_operation_and_how_to_watch_it(hub: Hub) -> None:
     span = "00f067aa0ba902b7"
     [cursor] = emit(
         hub,

@@ -1,4 +1,4 @@
-"""HubClient against real hub processes: the API, its errors, and a live stream that
+"""HubClient against a real hub: the API, its errors, and a live stream that
 survives a hub restart without a gap or a duplicate."""
 
 from __future__ import annotations
@@ -11,7 +11,9 @@ import pytest
 from notifycenter.client import ConnectionState, HubClient
 from notifycenter.client.builder import build_event
 from notifycenter.model.errors import NotifyError
-from tests.hubprocess import HubProcess, free_port
+from tests.hubprocess import Hub, free_port
+from tests.hubthread import HubThread
+from tests.waiting import async_wait_until as wait_for
 
 SOURCE = "urn:meshery:adapter:clienttest"
 
@@ -23,13 +25,7 @@ def events(count: int, start: int = 0, **fields: object) -> list[dict]:
     ]
 
 
-async def wait_for(condition, timeout: float = 30.0) -> None:
-    async with asyncio.timeout(timeout):
-        while not condition():
-            await asyncio.sleep(0.05)
-
-
-async def test_emit_list_get_and_summary(hub: HubProcess) -> None:
+async def test_emit_list_get_and_summary(hub: Hub) -> None:
     async with HubClient(hub.url) as client:
         batch = events(3, severity="error")
         answer = await client.emit_batch(batch)
@@ -47,7 +43,7 @@ async def test_emit_list_get_and_summary(hub: HubProcess) -> None:
         assert summary["buckets"]["errors"]["total"] == 3
 
 
-async def test_lifecycle_records_who_and_why(hub: HubProcess) -> None:
+async def test_lifecycle_records_who_and_why(hub: Hub) -> None:
     async with HubClient(hub.url) as client:
         cursor = (await client.emit(events(1, severity="error")[0]))["cursors"][0]
         changed = await client.lifecycle("ack", refs=[cursor], comment="on it", until="2h")
@@ -58,7 +54,7 @@ async def test_lifecycle_records_who_and_why(hub: HubProcess) -> None:
         assert [e["type"] for e in record["history"]] == ["io.meshery.notification.ack"]
 
 
-async def test_hub_errors_come_back_as_they_were_answered(hub: HubProcess) -> None:
+async def test_hub_errors_come_back_as_they_were_answered(hub: Hub) -> None:
     async with HubClient(hub.url) as client:
         with pytest.raises(NotifyError) as caught:
             await client.get("0000000000099999")
@@ -80,7 +76,7 @@ async def test_an_unreachable_hub_is_a_catalogued_error() -> None:
     assert url in caught.value.message and caught.value.suggested_remediation
 
 
-async def test_subscribe_without_since_is_live_only(hub: HubProcess) -> None:
+async def test_subscribe_without_since_is_live_only(hub: Hub) -> None:
     async with HubClient(hub.url) as client:
         await client.emit_batch(events(2))
         received: list[dict] = []
@@ -104,7 +100,7 @@ async def test_subscribe_without_since_is_live_only(hub: HubProcess) -> None:
 async def test_subscribe_resumes_after_a_hub_restart_without_gap_or_duplicate(
     tmp_path: Path,
 ) -> None:
-    hub = HubProcess(tmp_path / "hub")
+    hub = HubThread(tmp_path / "hub")
     await asyncio.to_thread(hub.start)
     try:
         async with HubClient(hub.url) as client:
@@ -127,7 +123,11 @@ async def test_subscribe_resumes_after_a_hub_restart_without_gap_or_duplicate(
             await client.emit_batch(more)  # likely before the subscriber is back
             sent += more
             await wait_for(lambda: len(received) >= 10)
-            await asyncio.sleep(0.3)  # a duplicate would show up now
+            marker = events(1, start=10)
+            await client.emit_batch(marker)
+            sent += marker
+            # The stream is in log order: a duplicate of the first ten comes before this.
+            await wait_for(lambda: received[-1]["id"] == marker[0]["id"])
             task.cancel()
             await asyncio.gather(task, return_exceptions=True)
     finally:
@@ -143,7 +143,7 @@ async def test_subscribe_resumes_after_a_hub_restart_without_gap_or_duplicate(
     assert reconnecting.last_cursor == received[4]["cursor"]
 
 
-async def test_a_subscription_the_hub_refuses_raises_instead_of_retrying(hub: HubProcess) -> None:
+async def test_a_subscription_the_hub_refuses_raises_instead_of_retrying(hub: Hub) -> None:
     states: list[ConnectionState] = []
     async with HubClient(hub.url) as client:
         with pytest.raises(NotifyError) as caught:

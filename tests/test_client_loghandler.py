@@ -12,7 +12,7 @@ from notifycenter.catalogue.client import HUB_UNREACHABLE
 from notifycenter.client import Emitter, HubClient, NotifyHandler
 from notifycenter.client.loghandler import severity_of_level
 from notifycenter.model.severity import Severity
-from tests.hubprocess import HubProcess
+from tests.hubprocess import Hub
 
 SOURCE = "urn:meshery:server:logtest"
 
@@ -32,7 +32,7 @@ def test_levels_map_to_severities(level: int, severity: Severity) -> None:
     assert severity_of_level(level) is severity
 
 
-def test_records_become_events_on_the_hub(hub: HubProcess, tmp_path: Path) -> None:
+def test_records_become_events_on_the_hub(hub: Hub, tmp_path: Path) -> None:
     logger = logging.getLogger("meshery.provisioner")
     logger.setLevel(logging.DEBUG)
     with Emitter(hub.url, source=SOURCE, data_dir=tmp_path) as emitter:
@@ -73,7 +73,7 @@ def test_records_become_events_on_the_hub(hub: HubProcess, tmp_path: Path) -> No
 
 
 def test_a_handler_on_the_root_logger_does_not_feed_on_its_own_requests(
-    hub: HubProcess, tmp_path: Path
+    hub: Hub, tmp_path: Path
 ) -> None:
     root = logging.getLogger()
     previous = root.level

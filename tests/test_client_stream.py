@@ -12,6 +12,7 @@ from websockets.asyncio.server import ServerConnection, serve
 from notifycenter.client import ConnectionState
 from notifycenter.client.backoff import Backoff
 from notifycenter.client.stream import Subscription
+from tests.waiting import async_wait_until
 
 TRY_AGAIN_LATER = 1013
 
@@ -78,9 +79,7 @@ async def test_connection_attempts_back_off_and_count() -> None:
             pass
 
     task = asyncio.create_task(consume())
-    async with asyncio.timeout(20):
-        while not states or states[-1].attempt < 3:
-            await asyncio.sleep(0.01)
+    await async_wait_until(lambda: states and states[-1].attempt >= 3, what="3 attempts")
     task.cancel()
     await asyncio.gather(task, return_exceptions=True)
     attempts = [s.attempt for s in states if s.status == "connecting"]

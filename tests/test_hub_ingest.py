@@ -10,20 +10,20 @@ import websockets
 
 from tests.hubprocess import (
     STRUCTURED,
-    HubProcess,
+    Hub,
     make_event,
     post_batch,
     post_structured,
 )
 
 
-def list_events(hub: HubProcess, **params: str) -> list[dict]:
+def list_events(hub: Hub, **params: str) -> list[dict]:
     response = httpx.get(hub.url + "/api/events", params=params)
     assert response.status_code == 200, response.text
     return response.json()["items"]
 
 
-async def stream_first(hub: HubProcess, count: int, since: str = "0") -> list[dict]:
+async def stream_first(hub: Hub, count: int, since: str = "0") -> list[dict]:
     async with websockets.connect(
         f"{hub.ws_url}/api/stream?since={since}", subprotocols=["cloudevents.json"]
     ) as ws:
@@ -31,7 +31,7 @@ async def stream_first(hub: HubProcess, count: int, since: str = "0") -> list[di
         return [json.loads(await asyncio.wait_for(ws.recv(), 10)) for _ in range(count)]
 
 
-def test_each_mode_is_stored_and_read_back_by_list_and_stream(hub: HubProcess) -> None:
+def test_each_mode_is_stored_and_read_back_by_list_and_stream(hub: Hub) -> None:
     structured = post_structured(hub.url, make_event(1, severitytext="warn"))
     binary = httpx.post(
         hub.url + "/api/events",
@@ -73,7 +73,7 @@ def test_each_mode_is_stored_and_read_back_by_list_and_stream(hub: HubProcess) -
     assert streamed[1] == linkerd
 
 
-def test_duplicate_is_stored_once_and_answered_with_the_first_cursor(hub: HubProcess) -> None:
+def test_duplicate_is_stored_once_and_answered_with_the_first_cursor(hub: Hub) -> None:
     first = post_structured(hub.url, make_event(1)).json()
     again = post_batch(hub.url, [make_event(2), make_event(1), make_event(2)]).json()
 
@@ -85,7 +85,7 @@ def test_duplicate_is_stored_once_and_answered_with_the_first_cursor(hub: HubPro
     assert len(list_events(hub)) == 2
 
 
-def test_producer_time_is_kept_and_cursor_overwritten(hub: HubProcess) -> None:
+def test_producer_time_is_kept_and_cursor_overwritten(hub: Hub) -> None:
     post_structured(hub.url, make_event(1, time="2026-01-02T03:04:05Z", cursor="9999"))
     (item,) = list_events(hub)
     assert item["event"]["time"] == "2026-01-02T03:04:05Z"
@@ -118,7 +118,7 @@ BAD_INPUTS = {
 }
 
 
-def test_bad_structured_and_batched_input_is_refused_and_nothing_stored(hub: HubProcess) -> None:
+def test_bad_structured_and_batched_input_is_refused_and_nothing_stored(hub: Hub) -> None:
     for name, (ctype, headers, body, status, code) in BAD_INPUTS.items():
         response = httpx.post(
             hub.url + "/api/events", json=body, headers={"content-type": ctype, **headers}
@@ -168,7 +168,7 @@ def binary_headers(**overrides: str) -> dict[str, str]:
     return headers
 
 
-def test_bad_binary_headers_are_refused(hub: HubProcess) -> None:
+def test_bad_binary_headers_are_refused(hub: Hub) -> None:
     cases = {
         "ce-trace-id": (binary_headers(**{"ce-trace-id": "abc"}), "notifycenter-1003"),
         "ce-data": (binary_headers(**{"ce-data": "x"}), "notifycenter-1003"),
@@ -186,7 +186,7 @@ def test_bad_binary_headers_are_refused(hub: HubProcess) -> None:
     assert list_events(hub) == []
 
 
-def test_unknown_routes_and_methods_answer_catalogued_errors(hub: HubProcess) -> None:
+def test_unknown_routes_and_methods_answer_catalogued_errors(hub: Hub) -> None:
     missing = httpx.get(hub.url + "/api/nothing-here")
     wrong_method = httpx.delete(hub.url + "/api/events")
     assert (missing.status_code, missing.json()["code"]) == (404, "notifycenter-1105")

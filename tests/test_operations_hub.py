@@ -6,7 +6,6 @@ from __future__ import annotations
 import subprocess
 import sys
 import textwrap
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -16,39 +15,38 @@ import pytest
 
 from notifycenter.client.emitter import Emitter
 from tests.conftest import HubFactory
-from tests.hubprocess import HubProcess
+from tests.hubprocess import Hub
+from tests.waiting import wait_until
 
 SERVER_SOURCE = "urn:meshery:server:local"
 ADAPTER_SOURCE = "urn:meshery:adapter:istio"
 
 
 @pytest.fixture
-def hub(hub_factory: HubFactory) -> HubProcess:
+def hub(hub_factory: HubFactory) -> Hub:
     return hub_factory(extra_args=["--stall-after", "3s"])
 
 
 @pytest.fixture
-def emitter(hub: HubProcess, tmp_path: Path) -> Iterator[Emitter]:
+def emitter(hub: Hub, tmp_path: Path) -> Iterator[Emitter]:
     emitter = Emitter(hub.url, source=SERVER_SOURCE, data_dir=tmp_path / "server")
     yield emitter
     emitter.close()
 
 
-def tree(hub: HubProcess, op_id: str) -> dict[str, Any]:
+def tree(hub: Hub, op_id: str) -> dict[str, Any]:
     answer = httpx.get(f"{hub.url}/api/operations/{op_id}", timeout=10)
     assert answer.status_code == 200, answer.text
     return answer.json()
 
 
-def listing(hub: HubProcess, **params: str) -> list[dict[str, Any]]:
+def listing(hub: Hub, **params: str) -> list[dict[str, Any]]:
     answer = httpx.get(f"{hub.url}/api/operations", params=params, timeout=10)
     assert answer.status_code == 200, answer.text
     return answer.json()["items"]
 
 
-def test_three_levels_across_two_processes(
-    hub: HubProcess, emitter: Emitter, tmp_path: Path
-) -> None:
+def test_three_levels_across_two_processes(hub: Hub, emitter: Emitter, tmp_path: Path) -> None:
     with emitter.operation("Deploy design", subject="design/bookinfo") as root:
         assert emitter.flush(10)
         assert tree(hub, root.id)["state"] == "running"
@@ -129,7 +127,7 @@ STALLING_SCRIPT = textwrap.dedent("""
 """)
 
 
-def test_a_killed_producers_operation_stalls(hub: HubProcess, tmp_path: Path) -> None:
+def test_a_killed_producers_operation_stalls(hub: Hub, tmp_path: Path) -> None:
     producer = subprocess.Popen(
         [sys.executable, "-c", STALLING_SCRIPT, hub.url, str(tmp_path / "p")],
         stdout=subprocess.PIPE,
@@ -141,23 +139,15 @@ def test_a_killed_producers_operation_stalls(hub: HubProcess, tmp_path: Path) ->
     finally:
         producer.kill()
         producer.wait()
-    state = wait_for_state(hub, op_id, "stalled", within=30)
+    state = wait_until(
+        lambda: (view := tree(hub, op_id))["state"] == "stalled" and view, what="the stall"
+    )
     assert state["progress"] == 0.2 and state["ended_at"] is None
     assert [i["id"] for i in listing(hub, state="stalled")] == [op_id]
     assert listing(hub, state="running") == []
 
 
-def wait_for_state(hub: HubProcess, op_id: str, wanted: str, within: float) -> dict[str, Any]:
-    deadline = time.monotonic() + within
-    while True:
-        state = tree(hub, op_id)
-        if state["state"] == wanted or time.monotonic() > deadline:
-            assert state["state"] == wanted
-            return state
-        time.sleep(0.25)
-
-
-def test_unknown_operation_and_bad_query_are_catalogued(hub: HubProcess) -> None:
+def test_unknown_operation_and_bad_query_are_catalogued(hub: Hub) -> None:
     missing = httpx.get(f"{hub.url}/api/operations/ffffffffffffffff", timeout=10)
     assert missing.status_code == 404 and missing.json()["code"] == "notifycenter-1603"
     bad = httpx.get(f"{hub.url}/api/operations", params={"state": "sleepy"}, timeout=10)

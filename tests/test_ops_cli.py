@@ -14,7 +14,7 @@ import pytest
 
 from notifycenter.client.emitter import Emitter
 from notifycenter.model.errors import NotifyError
-from tests.hubprocess import HubProcess, post_batch
+from tests.hubprocess import Hub, post_batch
 
 JSON_KEYS = {
     "id",
@@ -31,7 +31,7 @@ JSON_KEYS = {
 
 
 @pytest.fixture
-def emitter(hub: HubProcess, tmp_path: Path) -> Iterator[Emitter]:
+def emitter(hub: Hub, tmp_path: Path) -> Iterator[Emitter]:
     emitter = Emitter(hub.url, source="urn:meshery:server:local", data_dir=tmp_path)
     yield emitter
     emitter.close()
@@ -42,7 +42,7 @@ def piped_env() -> dict[str, str]:
     return {name: value for name, value in os.environ.items() if name not in ("COLUMNS", "LINES")}
 
 
-def notifycenter(hub: HubProcess, *args: str) -> subprocess.CompletedProcess[str]:
+def notifycenter(hub: Hub, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "notifycenter", "--server", hub.url, *args],
         check=False,
@@ -53,7 +53,7 @@ def notifycenter(hub: HubProcess, *args: str) -> subprocess.CompletedProcess[str
     )
 
 
-def start_watch(hub: HubProcess, *args: str) -> subprocess.Popen[str]:
+def start_watch(hub: Hub, *args: str) -> subprocess.Popen[str]:
     return subprocess.Popen(
         [sys.executable, "-m", "notifycenter", "--server", hub.url, "ops", "watch", *args],
         stdout=subprocess.PIPE,
@@ -63,7 +63,7 @@ def start_watch(hub: HubProcess, *args: str) -> subprocess.Popen[str]:
     )
 
 
-def test_list_as_json_has_the_documented_keys(hub: HubProcess, emitter: Emitter) -> None:
+def test_list_as_json_has_the_documented_keys(hub: Hub, emitter: Emitter) -> None:
     with emitter.operation("Deploy design") as root:
         done = root.child("Install CRDs", total=2)
         done.progress(1)
@@ -111,7 +111,7 @@ def test_list_as_json_has_the_documented_keys(hub: HubProcess, emitter: Emitter)
         running.succeed()
 
 
-def test_watch_exits_0_when_the_operation_succeeds(hub: HubProcess, emitter: Emitter) -> None:
+def test_watch_exits_0_when_the_operation_succeeds(hub: Hub, emitter: Emitter) -> None:
     op = emitter.operation("Provision Istio", total=2).start()
     assert emitter.flush(10)
     watch = start_watch(hub, op.id, "--timeout", "60")
@@ -127,7 +127,7 @@ def test_watch_exits_0_when_the_operation_succeeds(hub: HubProcess, emitter: Emi
 
 @pytest.mark.parametrize("ending", ["fail", "cancel"])
 def test_watch_exits_1_when_the_operation_fails_or_is_cancelled(
-    hub: HubProcess, emitter: Emitter, ending: str
+    hub: Hub, emitter: Emitter, ending: str
 ) -> None:
     op = emitter.operation("Import model").start()
     assert emitter.flush(10)
@@ -152,7 +152,7 @@ def test_watch_exits_1_when_the_operation_fails_or_is_cancelled(
         assert "details:" in err and "    yaml: line 7: mapping values are not allowed" in err
 
 
-def test_watch_gives_up_after_the_timeout(hub: HubProcess, emitter: Emitter) -> None:
+def test_watch_gives_up_after_the_timeout(hub: Hub, emitter: Emitter) -> None:
     op = emitter.operation("Never ends").start()
     assert emitter.flush(10)
     result = notifycenter(hub, "ops", "watch", op.id, "--timeout", "1")
@@ -160,12 +160,12 @@ def test_watch_gives_up_after_the_timeout(hub: HubProcess, emitter: Emitter) -> 
     assert "notifycenter-1605" in result.stderr and "Never ends" in result.stdout
 
 
-def test_watch_of_an_unknown_operation_is_an_error(hub: HubProcess) -> None:
+def test_watch_of_an_unknown_operation_is_an_error(hub: Hub) -> None:
     result = notifycenter(hub, "ops", "watch", "ffffffffffffffff")
     assert result.returncode == 1 and "notifycenter-1603" in result.stderr
 
 
-def test_watch_rides_out_a_hub_restart(hub: HubProcess, emitter: Emitter) -> None:
+def test_watch_rides_out_a_hub_restart(hub: Hub, emitter: Emitter) -> None:
     op = emitter.operation("Survives restarts").start()
     assert emitter.flush(10)
     watch = start_watch(hub, op.id, "--timeout", "60")
@@ -194,7 +194,7 @@ def op_event(state: str, span: str, name: str, second: int, parent: str | None =
     }
 
 
-def test_list_shows_trees_whole_ids_and_uncut_columns_when_piped(hub: HubProcess) -> None:
+def test_list_shows_trees_whole_ids_and_uncut_columns_when_piped(hub: Hub) -> None:
     root, first, second = "00000000000000a1", "00000000000000b2", "00000000000000c3"
     name = "Deploy the bookinfo design to the production cluster in eu-west with every add-on"
     post_batch(
@@ -218,7 +218,7 @@ def test_list_shows_trees_whole_ids_and_uncut_columns_when_piped(hub: HubProcess
     assert [item["id"] for item in roots] == [root]
 
 
-def test_watch_json_prints_the_final_tree(hub: HubProcess, emitter: Emitter) -> None:
+def test_watch_json_prints_the_final_tree(hub: Hub, emitter: Emitter) -> None:
     op = emitter.operation("Quick job").start()
     op.succeed()
     assert emitter.flush(10)

@@ -11,7 +11,8 @@ from typing import Any
 import httpx
 
 from tests.conftest import HubFactory
-from tests.hubprocess import HubProcess, free_port
+from tests.hubprocess import Hub, free_port
+from tests.hubthread import HubThread
 
 SOURCE = "urn:notifycenter:run:test"
 FAILING = "import sys\nfor n in range(30): print(f'step {n}')\nprint('fatal: disk full', file=sys.stderr)\nsys.exit(3)"
@@ -34,16 +35,16 @@ def notifycenter_run(server: str, *args: str) -> subprocess.CompletedProcess[str
     )
 
 
-def operations(hub: HubProcess, **params: str) -> list[dict[str, Any]]:
+def operations(hub: Hub, **params: str) -> list[dict[str, Any]]:
     return httpx.get(f"{hub.url}/api/operations", params=params, timeout=10).json()["items"]
 
 
-def ending_event(hub: HubProcess, op_id: str) -> dict[str, Any]:
+def ending_event(hub: Hub, op_id: str) -> dict[str, Any]:
     events = httpx.get(f"{hub.url}/api/operations/{op_id}", timeout=10).json()["events"]
     return events[-1]
 
 
-def test_a_failing_command_fails_the_operation_with_its_output_tail(hub: HubProcess) -> None:
+def test_a_failing_command_fails_the_operation_with_its_output_tail(hub: Hub) -> None:
     result = notifycenter_run(
         hub.url, "--name", "Nightly backup", "--tail", "5", "--", sys.executable, "-c", FAILING
     )
@@ -66,7 +67,7 @@ def test_a_failing_command_fails_the_operation_with_its_output_tail(hub: HubProc
     assert "exited with status 3" in failed["data"]["error"]["longDescription"][0]
 
 
-def test_a_succeeding_command_succeeds_and_names_itself_after_the_command(hub: HubProcess) -> None:
+def test_a_succeeding_command_succeeds_and_names_itself_after_the_command(hub: Hub) -> None:
     result = notifycenter_run(hub.url, "--", sys.executable, "-c", "print('ok')")
     assert result.returncode == 0 and result.stdout.strip() == "ok"
     [op] = operations(hub)
@@ -74,7 +75,7 @@ def test_a_succeeding_command_succeeds_and_names_itself_after_the_command(hub: H
     assert op["name"] == shlex.join([sys.executable, "-c", "print('ok')"])
 
 
-def test_a_missing_command_exits_127_and_fails(hub: HubProcess) -> None:
+def test_a_missing_command_exits_127_and_fails(hub: Hub) -> None:
     result = notifycenter_run(hub.url, "--", "no-such-command-notifycenter")
     assert result.returncode == 127
     assert "notifycenter-1602" in result.stderr
@@ -83,7 +84,7 @@ def test_a_missing_command_exits_127_and_fails(hub: HubProcess) -> None:
     assert ending_event(hub, op["id"])["data"]["error"]["code"] == "notifycenter-1602"
 
 
-def test_a_nested_run_is_a_sub_operation(hub: HubProcess) -> None:
+def test_a_nested_run_is_a_sub_operation(hub: Hub) -> None:
     inner = [
         sys.executable,
         "-m",
@@ -124,7 +125,7 @@ def test_run_works_with_the_hub_down_and_delivers_later(
         "spooled in" in result.stderr
         and "will be delivered by the next `notifycenter run`" in result.stderr
     )
-    hub = HubProcess(tmp_path / "late-hub", port=port)
+    hub = HubThread(tmp_path / "late-hub", port=port)
     try:
         hub.start()
         # The next run with the same source replays the spool before its own events.
