@@ -76,10 +76,12 @@ def test_live_provisioning_goes_through_the_operation_api(hub):
     step = next(s for s in Scenario(seed=5).steps() if isinstance(s, Provisioning))
     assert step.fail  # the opening's provisioning fails
     sent = run_producers(hub.url, rate=1000, count=12, seed=5)
-    operations = httpx.get(hub.url + "/api/operations", params={"root": "1"}).json()
-    items = operations["items"] if isinstance(operations, dict) else operations
-    (root,) = [op for op in items if op["name"].startswith("Provision Istio")]
-    assert root["state"] == "failed"
-    detail = httpx.get(f"{hub.url}/api/operations/{root['id']}").json()
-    assert len(detail.get("children", [])) == 3
     assert sent >= 12
+    listing = httpx.get(hub.url + "/api/operations", params={"root": "1"}).json()
+    (root,) = [op for op in listing["items"] if op["name"].startswith("Provision Istio")]
+    assert root["state"] == "failed"
+    assert (root["children"], root["finished_children"]) == (3, 3)
+    detail = httpx.get(f"{hub.url}/api/operations/{root['id']}").json()
+    children = detail["children"]
+    assert len(children) == 3 and all(c["parent"] == root["id"] for c in children)
+    assert "failed" in {c["state"] for c in children}  # the failure is a step's, as produced
