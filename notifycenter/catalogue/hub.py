@@ -264,3 +264,21 @@ RESERVED_EVENT_TYPE = ErrorSpec(
         "Change notifications with POST /api/lifecycle/{verb} (notifycenter events ack ...)",
     ),
 )
+
+TOO_MANY_FAILED_LOGINS = ErrorSpec(
+    code="notifycenter-1120",
+    name="ErrTooManyFailedLogins",
+    severity="WARNING",
+    short="Too many wrong tokens from this address; wait before trying again",
+    long="After several unknown tokens from one client address the hub refuses every token from it for a delay that doubles with each further failure, so that tokens cannot be guessed.",
+    causes=(
+        "A client is configured with a revoked or mistyped token and retries",
+        "Someone is guessing tokens",
+    ),
+    remedies=(
+        "Wait the number of seconds in Retry-After, then retry with a valid token",
+        "Check token-file in your context, or NOTIFYCENTER_TOKEN",
+        "Look at notifycenter_auth_refused in /metrics to see how often it happens",
+    ),
+    http_status=429,
+)

@@ -57,7 +57,9 @@ def command(
     )
     if send_queue is not None:
         settings.send_queue = send_queue
-    click.echo(
-        f"notifycenter hub on http://{settings.bind} (data in {settings.data_dir})", err=True
+    run(
+        settings,
+        on_listening=lambda url: click.echo(
+            f"notifycenter hub on {url} (data in {settings.data_dir})", err=True
+        ),
     )
-    run(settings)

@@ -4,18 +4,18 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from prometheus_client import CONTENT_TYPE_LATEST
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.websockets import WebSocket
 
 from notifycenter.catalogue import event as event_codes
 from notifycenter.catalogue import hub as codes
-from notifycenter.hub.auth import Permission, Principal
+from notifycenter.hub.auth import Permission, Principal, authorize
 from notifycenter.hub.binding import Limits, decode_request
 from notifycenter.hub.hubstate import Hub
 from notifycenter.hub.lifecycle import apply_request, parse_request, parse_verb
-from notifycenter.hub.log import parse_cursor
-from notifycenter.hub.metrics import CONTENT_TYPE_LATEST
+from notifycenter.hub.params import cursor_or_none, parse_cursor
 from notifycenter.hub.query import parse_query
 from notifycenter.hub.records import get_event, list_events, summary
 from notifycenter.hub.responses import answer, error_answer
@@ -27,11 +27,12 @@ from notifycenter.model.protocol import SUBPROTOCOL
 
 
 def _hub(request: Request | WebSocket) -> Hub:
-    return request.app.state.hub
+    hub: Hub = request.app.state.hub
+    return hub
 
 
 def _require(request: Request | WebSocket, permission: Permission) -> Principal:
-    return _hub(request).auth.require(request.headers.get("authorization"), permission)
+    return authorize(_hub(request), request, permission)
 
 
 def _now() -> datetime:
@@ -59,8 +60,7 @@ async def post_events(request: Request) -> Response:
         _check_rate(hub, principal, len(events))
     except NotifyError as error:
         hub.metrics.rejected.labels(error.code).inc()
-        retry = error.extra.pop("retry_after", None)
-        return error_answer(error, {"Retry-After": str(retry)} if retry else None)
+        return error_answer(error)
     received = format_time(_now())
     for event in events:
         event.setdefault("time", received)
@@ -85,19 +85,44 @@ def _check_rate(hub: Hub, principal: Principal, count: int) -> None:
 
 
 async def _read_body(request: Request, limit: int) -> bytes:
-    """The body, refusing more than `limit` bytes without reading them all."""
+    """The body, refusing more than `limit` bytes.
+
+    A refused body is still read (up to DRAIN_BYTES) before the 413 goes out: a client
+    such as urllib that is still sending when the server answers and closes gets a
+    connection reset instead of the answer.
+    """
     declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > limit:
+    if declared is not None and (declared_size := _content_length(declared)) > limit:
+        if declared_size <= DRAIN_BYTES:
+            await _drain(request, DRAIN_BYTES)
         raise event_codes.EVENT_TOO_LARGE.error(
-            f"the request declares {declared} bytes, more than {limit}"
+            f"the request declares {declared_size} bytes, more than {limit}"
         )
     chunks, size = [], 0
     async for chunk in request.stream():
         size += len(chunk)
         if size > limit:
+            await _drain(request, DRAIN_BYTES - size)
             raise event_codes.EVENT_TOO_LARGE.error(f"the request has more than {limit} bytes")
         chunks.append(chunk)
     return b"".join(chunks)
+
+
+# Bodies up to this size are read and dropped before a 413; larger ones are cut off.
+DRAIN_BYTES = 16 << 20
+
+
+def _content_length(text: str) -> int:
+    """The declared size; the HTTP server has already refused a malformed header."""
+    value = cursor_or_none(text.strip())
+    return value if value is not None else 1 << 62
+
+
+async def _drain(request: Request, budget: int) -> None:
+    async for chunk in request.stream():
+        budget -= len(chunk)
+        if budget < 0:
+            return
 
 
 async def get_events(request: Request) -> Response:
@@ -136,7 +161,7 @@ async def stream(websocket: WebSocket) -> None:
         _require(websocket, Permission.READ)
         query = parse_query(websocket.query_params.getlist, lifecycle_default=True)
         since_text = websocket.query_params.get("since")
-        since = parse_cursor(since_text, "since") if since_text else None
+        since = parse_cursor(since_text, "since", codes.INVALID_QUERY) if since_text else None
     except NotifyError as error:
         await websocket.send_denial_response(error_answer(error))
         return

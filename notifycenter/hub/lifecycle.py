@@ -17,17 +17,12 @@ import orjson
 
 from notifycenter.catalogue import hub as codes
 from notifycenter.hub.log import Transaction
+from notifycenter.hub.params import parse_duration, parse_moment, shift
 from notifycenter.hub.projection import load_state
 from notifycenter.hub.query import EventQuery, query_from_object, select_rows
 from notifycenter.hub.records import resolve_ref
 from notifycenter.model.cursor import format_cursor
-from notifycenter.model.lifecycle import (
-    Verb,
-    format_time,
-    lifecycle_event,
-    parse_duration,
-    parse_time,
-)
+from notifycenter.model.lifecycle import Verb, format_time, lifecycle_event
 
 MAX_TARGETS = 100_000
 
@@ -83,18 +78,15 @@ def _until(value: Any, now: datetime) -> str | None:
     """An RFC 3339 time or a duration from now, normalised so that it compares as text."""
     if value is None:
         return None
+    invalid = codes.INVALID_LIFECYCLE_REQUEST
     if isinstance(value, str):
-        duration = parse_duration(value)
-        if duration is not None:
-            return format_time(now + duration)
-        try:
-            moment = parse_time(value)
-        except ValueError:
-            moment = None
-        if moment is not None and moment.tzinfo is not None:
+        duration = parse_duration(value, "until", invalid)
+        moment = shift(now, duration) if duration is not None else parse_moment(value)
+        if moment is not None:
             return format_time(moment)
-    raise codes.INVALID_LIFECYCLE_REQUEST.error(
-        f"until {value!r} is neither an RFC 3339 time with a zone nor a duration such as 2h"
+    raise invalid.error(
+        f"until {str(value)[:40]!r} is neither an RFC 3339 time with a zone"
+        " (years 0001-9999 in UTC) nor a duration such as 2h"
     )
 
 

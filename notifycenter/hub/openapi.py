@@ -11,11 +11,12 @@ from typing import Any
 from notifycenter import __version__
 
 ERROR = {"$ref": "#/components/responses/Error"}
+NOT_ALLOWED = {"$ref": "#/components/responses/MethodNotAllowed"}
 _STR = {"type": "string"}
 _CURSOR = {
     "type": "string",
-    "pattern": "^[0-9]+$",
-    "description": "16-digit zero-padded log position",
+    "pattern": "^[0-9]{1,19}$",
+    "description": "16-digit zero-padded log position (on input: any decimal up to 2^63-1)",
 }
 
 
@@ -36,7 +37,8 @@ def _param(
 
 
 def _errors(*statuses: int) -> dict[str, Any]:
-    return {str(status): ERROR for status in statuses}
+    """Catalogued error answers; every operation also answers 405 to other methods."""
+    return {**{str(status): ERROR for status in statuses}, "405": NOT_ALLOWED}
 
 
 def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
@@ -72,7 +74,12 @@ PAGE_PARAMS = [
     _param("after", "strictly newer than this cursor", _CURSOR),
     _param("limit", "default 100", {"type": "integer", "minimum": 1, "maximum": 1000}),
 ]
-SECURED = [{"bearer": []}, {}]
+SECURED: list[dict[str, list[str]]] = [{"bearer": []}, {}]
+HEALTH = {
+    "type": "object",
+    "required": ["status", "last_cursor"],
+    "properties": {"status": _STR, "last_cursor": _CURSOR},
+}
 
 
 def _paths() -> dict[str, Any]:
@@ -96,13 +103,24 @@ def _paths() -> dict[str, Any]:
                             }
                         },
                         "*/*": {
-                            "schema": {},
-                            "description": "binary mode: attributes in ce-* headers",
+                            "schema": {"description": "binary mode: attributes in ce-* headers"}
                         },
                     },
                 },
                 "responses": {
-                    "202": _json({"$ref": "#/components/schemas/Accepted"}, "stored durably"),
+                    "202": {
+                        **_json({"$ref": "#/components/schemas/Accepted"}, "stored durably"),
+                        "links": {
+                            "GetFirstAccepted": {
+                                "operationId": "getEvent",
+                                "parameters": {"ref": "$response.body#/cursors/0"},
+                            },
+                            "ListAfterFirstAccepted": {
+                                "operationId": "listEvents",
+                                "parameters": {"after": "$response.body#/cursors/0"},
+                            },
+                        },
+                    },
                     **_errors(400, 401, 403, 413, 415, 429),
                 },
             },
@@ -112,8 +130,20 @@ def _paths() -> dict[str, Any]:
                 "security": SECURED,
                 "parameters": FILTER_PARAMS + PAGE_PARAMS,
                 "responses": {
-                    "200": _json({"$ref": "#/components/schemas/Page"}, "a page of records"),
-                    **_errors(400, 401, 403),
+                    "200": {
+                        **_json({"$ref": "#/components/schemas/Page"}, "a page of records"),
+                        "links": {
+                            "GetFirstListed": {
+                                "operationId": "getEvent",
+                                "parameters": {"ref": "$response.body#/items/0/cursor"},
+                            },
+                            "NextPage": {
+                                "operationId": "listEvents",
+                                "parameters": {"before": "$response.body#/next"},
+                            },
+                        },
+                    },
+                    **_errors(400, 401, 403, 429),
                 },
             },
         },
@@ -127,7 +157,7 @@ def _paths() -> dict[str, Any]:
                 ],
                 "responses": {
                     "200": _json({"$ref": "#/components/schemas/RecordWithHistory"}, "the record"),
-                    **_errors(401, 403, 404, 409),
+                    **_errors(401, 403, 404, 409, 429),
                 },
             }
         },
@@ -138,7 +168,7 @@ def _paths() -> dict[str, Any]:
                 "security": SECURED,
                 "responses": {
                     "200": _json({"$ref": "#/components/schemas/Summary"}, "counts"),
-                    **_errors(401, 403),
+                    **_errors(401, 403, 429),
                 },
             }
         },
@@ -166,7 +196,7 @@ def _paths() -> dict[str, Any]:
                 },
                 "responses": {
                     "200": _json({"$ref": "#/components/schemas/LifecycleResult"}, "recorded"),
-                    **_errors(400, 401, 403, 404, 409),
+                    **_errors(400, 401, 403, 404, 409, 413, 429),
                 },
             }
         },
@@ -183,11 +213,16 @@ def _paths() -> dict[str, Any]:
                         "replay after this cursor (0: whole log; absent: live only)",
                         _CURSOR,
                     ),
+                    _param(
+                        "access_token",
+                        "the token, for clients (browsers) that cannot send Authorization;"
+                        " a Sec-WebSocket-Protocol entry bearer.<token> works too",
+                    ),
                     *FILTER_PARAMS,
                 ],
                 "responses": {
                     "101": {"description": "switching to WebSocket"},
-                    **_errors(400, 401, 403),
+                    **_errors(400, 401, 403, 429),
                 },
             }
         },
@@ -202,17 +237,39 @@ def _paths() -> dict[str, Any]:
                     _param(
                         "root", "1: root operations only", {"type": "string", "enum": ["0", "1"]}
                     ),
+                    _param("parent", "children of this operation (its span id)"),
+                    _param("trace", "operations of this trace id"),
                     _param("source", "source prefix"),
                     _param(
-                        "since", "started within this duration (1h) or after this RFC 3339 time"
+                        "since",
+                        "news since a cursor, an RFC 3339 time with a zone,"
+                        " or a duration back from now (2h)",
+                    ),
+                    _param(
+                        "filter",
+                        "CESQL over id traceid parent name state source startedby subject"
+                        " message startedat endedat progress done total children",
                     ),
                     _param(
                         "limit", "default 100", {"type": "integer", "minimum": 1, "maximum": 1000}
                     ),
+                    _param(
+                        "offset",
+                        "the next of the previous page",
+                        {"type": "integer", "minimum": 0, "maximum": 1 << 40},
+                    ),
                 ],
                 "responses": {
-                    "200": _json({"type": "object"}, "operations"),
-                    **_errors(400, 401, 403),
+                    "200": {
+                        **_json({"type": "object"}, "operations"),
+                        "links": {
+                            "GetFirstOperation": {
+                                "operationId": "getOperation",
+                                "parameters": {"id": "$response.body#/items/0/id"},
+                            }
+                        },
+                    },
+                    **_errors(400, 401, 403, 429),
                 },
             }
         },
@@ -222,11 +279,16 @@ def _paths() -> dict[str, Any]:
                 "operationId": "getOperation",
                 "security": SECURED,
                 "parameters": [
-                    _param("id", "the operation's span id", where="path", required=True)
+                    _param("id", "the operation's span id", where="path", required=True),
+                    _param(
+                        "events",
+                        "latest events per operation, default 50",
+                        {"type": "integer", "minimum": 0, "maximum": 500},
+                    ),
                 ],
                 "responses": {
                     "200": _json({"type": "object"}, "the operation"),
-                    **_errors(401, 403, 404),
+                    **_errors(400, 401, 403, 404, 429),
                 },
             }
         },
@@ -235,13 +297,9 @@ def _paths() -> dict[str, Any]:
                 "summary": "Liveness and the newest cursor",
                 "operationId": "healthz",
                 "responses": {
-                    "200": _json(
-                        {
-                            "type": "object",
-                            "properties": {"status": {"const": "ok"}, "last_cursor": _CURSOR},
-                        },
-                        "healthy",
-                    )
+                    "200": _json(HEALTH, "serving (status ok, or degraded with its faults)"),
+                    "503": _json(HEALTH, "not serving"),
+                    "405": NOT_ALLOWED,
                 },
             }
         },
@@ -253,7 +311,8 @@ def _paths() -> dict[str, Any]:
                     "200": {
                         "description": "Prometheus text format",
                         "content": {"text/plain": {"schema": _STR}},
-                    }
+                    },
+                    "405": NOT_ALLOWED,
                 },
             }
         },
@@ -261,7 +320,10 @@ def _paths() -> dict[str, Any]:
             "get": {
                 "summary": "This document",
                 "operationId": "openapi",
-                "responses": {"200": _json({"type": "object"}, "OpenAPI 3.1")},
+                "responses": {
+                    "200": _json({"type": "object"}, "OpenAPI 3.1"),
+                    "405": NOT_ALLOWED,
+                },
             }
         },
     }
@@ -394,6 +456,10 @@ def _schemas() -> dict[str, Any]:
                     )
                 },
                 "index": {"type": "integer", "description": "the failing event of a batch"},
+                "request_id": {
+                    "type": "string",
+                    "description": "500 only: the id the hub's log names the failure with",
+                },
             },
         },
     }
@@ -416,7 +482,24 @@ def openapi_document(plugin_modules: Iterable[Any] = ()) -> dict[str, Any]:
         "components": {
             "schemas": _schemas(),
             "responses": {
-                "Error": _json({"$ref": "#/components/schemas/Error"}, "a catalogued error")
+                "Error": {
+                    **_json({"$ref": "#/components/schemas/Error"}, "a catalogued error"),
+                    "headers": {
+                        "Retry-After": {
+                            "description": "429 only: seconds to wait before retrying",
+                            "schema": {"type": "integer", "minimum": 1},
+                        }
+                    },
+                },
+                "MethodNotAllowed": {
+                    **_json(
+                        {"$ref": "#/components/schemas/Error"},
+                        "notifycenter-1106: the path does not take this method",
+                    ),
+                    "headers": {
+                        "Allow": {"description": "the methods the path takes", "schema": _STR}
+                    },
+                },
             },
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
         },

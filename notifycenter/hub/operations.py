@@ -19,8 +19,9 @@ import orjson
 
 from notifycenter.catalogue import operations as codes
 from notifycenter.hub.log import StoredEntry
+from notifycenter.hub.params import parse_cursor, parse_duration, parse_int, parse_moment, shift
 from notifycenter.model.cursor import format_cursor
-from notifycenter.model.lifecycle import parse_duration, parse_time
+from notifycenter.model.lifecycle import parse_time
 from notifycenter.model.operations import (
     STATE_FILTERS,
     OperationIndex,
@@ -110,7 +111,8 @@ def load_record(conn: sqlite3.Connection, op_id: str) -> OperationRecord | None:
 def record_from_row(row: Sequence[Any]) -> OperationRecord:
     record = OperationRecord(**dict(zip(RECORD_FIELDS, row, strict=False)))
     record.phase = Phase(record.phase) if record.phase else None
-    record.error = orjson.loads(record.error) if record.error else None
+    stored: Any = record.error  # the row holds it as JSON text
+    record.error = orjson.loads(stored) if stored else None
     record.done, record.total = _whole(record.done), _whole(record.total)
     return record
 
@@ -166,28 +168,24 @@ def _flag(value: str | None) -> bool:
 def _int(value: str | None, name: str, default: int, low: int, high: int) -> int:
     if value in (None, ""):
         return default
-    if not value.isdigit() or not low <= int(value) <= high:
-        raise codes.INVALID_OPERATION_QUERY.error(
-            f"{name} {value!r} is not a number from {low} to {high}"
-        )
-    return int(value)
+    return parse_int(value, name, low, high, codes.INVALID_OPERATION_QUERY)
 
 
 def _since(value: str | None, now: datetime) -> tuple[int | None, float | None]:
     """A cursor (digits), an RFC 3339 time, or a duration back from now (`2h`)."""
     if not value:
         return None, None
+    invalid = codes.INVALID_OPERATION_QUERY
     if value.isdigit():
-        return int(value), None
-    duration = parse_duration(value)
-    if duration is not None:
-        return None, (now - duration).timestamp()
-    try:
-        return None, parse_time(value).timestamp()
-    except ValueError:
-        raise codes.INVALID_OPERATION_QUERY.error(
-            f"since {value!r} is neither a cursor, an RFC 3339 time nor a duration"
-        ) from None
+        return parse_cursor(value, "since", invalid), None
+    duration = parse_duration(value, "since", invalid)
+    moment = shift(now, -duration) if duration is not None else parse_moment(value)
+    if moment is None:
+        raise invalid.error(
+            f"since {value[:40]!r} is neither a cursor, an RFC 3339 time with a zone"
+            " nor a duration such as 2h"
+        )
+    return None, moment.timestamp()
 
 
 def _state_clause(state: str, cutoff: float) -> tuple[str, list[Any]]:
@@ -420,11 +418,11 @@ def routes(hub: Any) -> list[Any]:
     from starlette.requests import Request
     from starlette.routing import Route
 
-    from notifycenter.hub.auth import Permission
+    from notifycenter.hub.auth import Permission, authorize
     from notifycenter.hub.responses import answer
 
     async def get_operations(request: Request) -> Any:
-        hub.require(request, Permission.READ)
+        authorize(hub, request, Permission.READ)
         now = utc_now()
         query = OperationQuery.parse(request.query_params, now)
         if query.filter:
@@ -433,7 +431,7 @@ def routes(hub: Any) -> list[Any]:
         return answer(await hub.log.read(lambda conn: list_operations(conn, query, now, stall)))
 
     async def get_operation(request: Request) -> Any:
-        hub.require(request, Permission.READ)
+        authorize(hub, request, Permission.READ)
         op_id = request.path_params["id"]
         events = _int(request.query_params.get("events"), "events", DEFAULT_EVENTS, 0, MAX_EVENTS)
         now, stall = utc_now(), hub.settings.stall_after

@@ -119,12 +119,13 @@ class EventIndex:
         ).fetchone()
         if found is None:
             return None
-        state = load_state(conn, found[0])
+        seq: int = found[0]
+        state = load_state(conn, seq)
         if state is None:
-            return found[0]
+            return seq
         state.apply(change.verb, change.actor, change.at, change.comment, change.until)
-        save_state(conn, found[0], state)
-        return found[0]
+        save_state(conn, seq, state)
+        return seq
 
 
 def _row(entry: StoredEntry, lifecycle: bool = False, target: int | None = None) -> tuple[Any, ...]:

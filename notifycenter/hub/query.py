@@ -16,7 +16,7 @@ from typing import Any
 import orjson
 
 from notifycenter.catalogue import hub as codes
-from notifycenter.hub.log import parse_cursor
+from notifycenter.hub.params import parse_cursor, parse_int
 from notifycenter.model.errors import NotifyError
 from notifycenter.model.filters import (
     Filter,
@@ -90,17 +90,19 @@ def parse_query(get: Getter, *, lifecycle_default: bool = False) -> EventQuery:
     """Build a query from parameters; `get(name)` returns every value given for `name`."""
 
     def one(name: str) -> str | None:
-        return (get(name) or [None])[-1]  # the last value wins
+        values = get(name)
+        return values[-1] if values else None  # the last value wins
 
     filters: list[Filter] = []
-    if one("filter"):
-        filters.append(_compile(lambda: compile_cesql(one("filter"), strict=True)))
-    if one("filters"):
-        filters.append(_compile(lambda: compile_subscription_filters(one("filters"))))
+    cesql, dialects, severity = one("filter"), one("filters"), one("severity")
+    if cesql:
+        filters.append(_compile(lambda: compile_cesql(cesql, strict=True)))
+    if dialects:
+        filters.append(_compile(lambda: compile_subscription_filters(dialects)))
     lifecycle = one("lifecycle")
     return EventQuery(
         buckets=_buckets(get("bucket")),
-        min_severity=int(_severity(one("severity"))) if one("severity") else None,
+        min_severity=int(_severity(severity)) if severity else None,
         status=_status(one("status")),
         source=one("source") or None,
         type=one("type") or None,
@@ -108,8 +110,8 @@ def parse_query(get: Getter, *, lifecycle_default: bool = False) -> EventQuery:
         operation=one("operation") or None,
         operation_tree=(one("operation_tree") or "").lower() in _TRUE,
         filters=tuple(filters),
-        before=parse_cursor(one("before"), "before") if one("before") else None,
-        after=parse_cursor(one("after"), "after") if one("after") else None,
+        before=_cursor(one("before"), "before"),
+        after=_cursor(one("after"), "after"),
         limit=_limit(one("limit")),
         lifecycle=lifecycle_default if lifecycle is None else lifecycle.lower() in _TRUE,
     )
@@ -183,9 +185,11 @@ def _status(text: str | None) -> str | None:
 def _limit(text: str | None) -> int:
     if text is None:
         return DEFAULT_LIMIT
-    if not text.isdigit() or not 1 <= int(text) <= MAX_LIMIT:
-        raise codes.INVALID_QUERY.error(f"limit {text!r} is not a number from 1 to {MAX_LIMIT}")
-    return int(text)
+    return parse_int(text, "limit", 1, MAX_LIMIT, codes.INVALID_QUERY)
+
+
+def _cursor(text: str | None, name: str) -> int | None:
+    return parse_cursor(text, name, codes.INVALID_QUERY) if text else None
 
 
 def prefix_range(column: str, prefix: str) -> tuple[str, list[str]]:
@@ -236,10 +240,10 @@ def where_clause(
         if not pushdown:
             exact = False
             continue
-        sql = compiled.to_sql(PUSHDOWN_COLUMNS)
-        clauses.append(f"({sql.where})")
-        params += sql.params
-        exact = exact and sql.exact
+        pushed = compiled.to_sql(PUSHDOWN_COLUMNS)
+        clauses.append(f"({pushed.where})")
+        params += pushed.params
+        exact = exact and pushed.exact
     return " AND ".join(clauses) or "1", params, exact
 
 
@@ -288,7 +292,8 @@ def _few_from_source(conn: sqlite3.Connection, prefix: str | None) -> bool:
         return True
     sql, params = prefix_range("source", prefix)
     probe = f"SELECT count(*) FROM (SELECT 1 FROM idx WHERE {sql} LIMIT {SOURCE_PROBE})"
-    return conn.execute(probe, params).fetchone()[0] < SOURCE_PROBE
+    count: int = conn.execute(probe, params).fetchone()[0]
+    return count < SOURCE_PROBE
 
 
 def _bounds(before: int | None, after: int | None) -> tuple[str, list[int]]:

@@ -10,6 +10,7 @@ from typing import Any
 import orjson
 
 from notifycenter.catalogue import hub as codes
+from notifycenter.hub.params import cursor_or_none
 from notifycenter.hub.projection import state_from_row
 from notifycenter.hub.query import ROW_COLUMNS, STATUS_SQL, EventQuery, select_rows
 from notifycenter.model.cursor import format_cursor
@@ -51,9 +52,13 @@ def list_events(
 
 
 def resolve_ref(conn: sqlite3.Connection, ref: str) -> int:
-    """A cursor, `source#id`, or a bare id (409 when several sources used it)."""
-    if ref.isdigit() and ref.isascii():
-        found = conn.execute("SELECT seq FROM log WHERE seq = ?", (int(ref),)).fetchone()
+    """A cursor, `source#id`, or a bare id (409 when several sources used it).
+
+    Digits beyond a 64-bit cursor cannot be a position: they are looked up as an id.
+    """
+    seq = cursor_or_none(ref)
+    if seq is not None:
+        found = conn.execute("SELECT seq FROM log WHERE seq = ?", (seq,)).fetchone()
     elif "#" in ref:
         source, _, event_id = ref.rpartition("#")
         found = conn.execute(
@@ -66,7 +71,8 @@ def resolve_ref(conn: sqlite3.Connection, ref: str) -> int:
         found = rows[0] if rows else None
     if found is None:
         raise codes.EVENT_NOT_FOUND.error(f"no event {ref!r}", ref=ref)
-    return found[0]
+    position: int = found[0]
+    return position
 
 
 def get_event(conn: sqlite3.Connection, ref: str, now: datetime) -> dict[str, Any]:

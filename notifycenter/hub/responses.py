@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from typing import Any
 
@@ -10,12 +11,20 @@ from starlette.responses import Response
 
 from notifycenter.model.errors import NotifyError
 
+# `retry_after=<seconds>` in an error's extra becomes the Retry-After header.
+RETRY_AFTER = "retry_after"
+
 
 class JSONAnswer(Response):
     media_type = "application/json"
 
     def render(self, content: Any) -> bytes:
-        return orjson.dumps(content)
+        try:
+            return orjson.dumps(content)
+        except orjson.JSONEncodeError:
+            # orjson stops at 255 levels of nesting; a stored event may sit just under it
+            # and the record around it add the rest. The standard library goes deeper.
+            return json.dumps(content, ensure_ascii=False, separators=(",", ":")).encode()
 
 
 def answer(content: Any, status: int = 200, headers: Mapping[str, str] | None = None) -> JSONAnswer:
@@ -23,4 +32,9 @@ def answer(content: Any, status: int = 200, headers: Mapping[str, str] | None = 
 
 
 def error_answer(error: NotifyError, headers: Mapping[str, str] | None = None) -> JSONAnswer:
-    return answer(error.to_dict(), error.http_status, headers)
+    body = error.to_dict()
+    retry = body.pop(RETRY_AFTER, None)
+    merged = dict(headers or {})
+    if retry is not None:
+        merged.setdefault("Retry-After", str(retry))
+    return answer(body, error.http_status, merged)

@@ -10,15 +10,23 @@ import asyncio
 import contextlib
 import gc
 import socket
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from notifycenter.catalogue import hub as codes
 from notifycenter.hub.settings import HubSettings
 
+if TYPE_CHECKING:
+    import uvicorn
 
-def run(settings: HubSettings) -> None:
-    """Serve until SIGINT/SIGTERM; raise a catalogued error when it cannot start."""
+
+def run(settings: HubSettings, on_listening: Callable[[str], None] | None = None) -> None:
+    """Serve until SIGINT/SIGTERM; raise a catalogued error when it cannot start.
+
+    `on_listening(url)` is called once the hub accepts connections, not before: an
+    address printed by a hub that then fails to start would mislead.
+    """
     import uvicorn
 
     from notifycenter.hub.sqlite_log import check_storage
@@ -26,7 +34,15 @@ def run(settings: HubSettings) -> None:
     settings.check_bind()
     check_storage(settings.db_path)
     sock = bind_socket(settings.host, settings.port)
-    server = uvicorn.Server(_config(settings))
+    url = socket_url(sock)
+
+    class _Server(uvicorn.Server):
+        async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+            await super().startup(sockets)
+            if self.started and not self.should_exit and on_listening is not None:
+                on_listening(url)
+
+    server = _Server(_config(settings))
     tune_gc()
     server.run(sockets=[sock])
     if not server.started:  # the application failed during start-up (logged above)
@@ -78,7 +94,6 @@ async def start_embedded(settings: HubSettings) -> EmbeddedHub:
 
     settings.check_bind()
     sock = bind_socket(settings.host, settings.port)
-    host, port = sock.getsockname()[:2]
     server = _QuietServer(_config(settings))
     task = asyncio.create_task(server.serve(sockets=[sock]))
     while not server.started:
@@ -86,8 +101,14 @@ async def start_embedded(settings: HubSettings) -> EmbeddedHub:
             task.result()  # re-raise the start-up failure
             raise codes.BIND_FAILED.error("the embedded hub stopped during start-up")
         await asyncio.sleep(0.01)
+    return EmbeddedHub(url=socket_url(sock), _server=server, _task=task)
+
+
+def socket_url(sock: socket.socket) -> str:
+    """The hub's base URL on a bound socket (the port it got when asked for 0)."""
+    host, port = sock.getsockname()[:2]
     shown = f"[{host}]" if ":" in host else host
-    return EmbeddedHub(url=f"http://{shown}:{port}", _server=server, _task=task)
+    return f"http://{shown}:{port}"
 
 
 def bind_socket(host: str, port: int) -> socket.socket:
@@ -98,14 +119,15 @@ def bind_socket(host: str, port: int) -> socket.socket:
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         sock.bind((host, port))
-    except OSError as exc:
+    except (OSError, OverflowError, ValueError) as exc:  # busy, unknown host, port > 65535
         sock.close()
-        raise codes.BIND_FAILED.error(f"cannot listen on {host}:{port}: {exc.strerror}") from None
+        reason = getattr(exc, "strerror", None) or str(exc)
+        raise codes.BIND_FAILED.error(f"cannot listen on {host}:{port}: {reason}") from None
     sock.set_inheritable(True)
     return sock
 
 
-def _config(settings: HubSettings) -> object:
+def _config(settings: HubSettings) -> uvicorn.Config:
     import uvicorn
 
     from notifycenter.hub.app import create_app
