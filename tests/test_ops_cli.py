@@ -14,6 +14,8 @@ import pytest
 
 from notifycenter.client.emitter import Emitter
 from notifycenter.model.errors import NotifyError
+from tests.clirun import Ran
+from tests.clirun import notifycenter as run_cli
 from tests.hubprocess import Hub, post_batch
 
 JSON_KEYS = {
@@ -37,20 +39,8 @@ def emitter(hub: Hub, tmp_path: Path) -> Iterator[Emitter]:
     emitter.close()
 
 
-def piped_env() -> dict[str, str]:
-    """Output to a pipe, as a script sees it: no terminal width."""
-    return {name: value for name, value in os.environ.items() if name not in ("COLUMNS", "LINES")}
-
-
-def notifycenter(hub: Hub, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "notifycenter", "--server", hub.url, *args],
-        check=False,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env=piped_env(),
-    )
+def notifycenter(hub: Hub, *args: str) -> Ran:
+    return run_cli("--server", hub.url, *args)
 
 
 def start_watch(hub: Hub, *args: str) -> subprocess.Popen[str]:

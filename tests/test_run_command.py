@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import os
 import shlex
-import subprocess
 import sys
 from typing import Any
 
 import httpx
 
+from tests.clirun import Ran, notifycenter
 from tests.conftest import HubFactory
 from tests.hubprocess import Hub, free_port
 from tests.hubthread import HubThread
@@ -18,21 +17,8 @@ SOURCE = "urn:notifycenter:run:test"
 FAILING = "import sys\nfor n in range(30): print(f'step {n}')\nprint('fatal: disk full', file=sys.stderr)\nsys.exit(3)"
 
 
-def notifycenter_run(server: str, *args: str) -> subprocess.CompletedProcess[str]:
-    command = [
-        sys.executable,
-        "-m",
-        "notifycenter",
-        "--server",
-        server,
-        "run",
-        "--source",
-        SOURCE,
-        *args,
-    ]
-    return subprocess.run(
-        command, check=False, capture_output=True, text=True, timeout=60, env=os.environ.copy()
-    )
+def notifycenter_run(server: str, *args: str) -> Ran:
+    return notifycenter("--server", server, "run", "--source", SOURCE, *args)
 
 
 def operations(hub: Hub, **params: str) -> list[dict[str, Any]]:
