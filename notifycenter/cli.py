@@ -7,7 +7,6 @@ Subcommands load on first use so that `notifycenter emit` does not pay for Textu
 from __future__ import annotations
 
 import importlib
-import importlib.util
 import sys
 
 import click
@@ -34,15 +33,14 @@ class LazyGroup(click.Group):
     """Imports a subcommand's module only when it is invoked or listed."""
 
     def list_commands(self, ctx: click.Context) -> list[str]:
-        return sorted(
-            name for name, module in SUBCOMMANDS.items() if importlib.util.find_spec(module)
-        )
+        return sorted(SUBCOMMANDS)
 
     def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
         module = SUBCOMMANDS.get(name)
         if module is None:
             return None
-        return importlib.import_module(module).command
+        command: click.Command = importlib.import_module(module).command
+        return command
 
     def make_context(
         self,
@@ -68,7 +66,7 @@ class LazyGroup(click.Group):
             raise from_click(exc) from None
 
 
-__all__ = ["main", "print_error"]
+__all__ = ["main"]
 
 
 @click.group(
@@ -112,7 +110,9 @@ def main(
         filter=filter_,
     )
     if ctx.invoked_subcommand is None:
-        ctx.invoke(LazyGroup.get_command(main, ctx, "tui"))
+        from notifycenter.commands.tui import command as tui
+
+        ctx.invoke(tui)
 
 
 if __name__ == "__main__":  # pragma: no cover

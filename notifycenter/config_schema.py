@@ -23,7 +23,7 @@ from notifycenter.catalogue import hub as hub_codes
 from notifycenter.catalogue import tui as tui_codes
 from notifycenter.model.errors import ErrorSpec, NotifyError
 from notifycenter.model.lifecycle import parse_duration
-from notifycenter.model.protocol import Role, is_server_url, parse_bind
+from notifycenter.model.protocol import DEFAULT_BIND, Role, is_server_url, parse_bind
 from notifycenter.model.severity import Severity, parse_severity
 from notifycenter.toml_lines import key_lines, line_of
 
@@ -66,7 +66,7 @@ def _server(value: object) -> str:
 def _bind(value: object) -> str:
     bind = _text(value)
     if parse_bind(bind) is None:
-        raise _refuse(f"must be HOST:PORT such as 127.0.0.1:9181, not {bind!r}")
+        raise _refuse(f"must be HOST:PORT such as {DEFAULT_BIND}, not {bind!r}")
     return bind
 
 
@@ -265,7 +265,7 @@ def validate(
         )
         first = problems[0]
         loc: Loc = (*prefix, *first["loc"])
-        message = _describe(model, first, loc, len(prefix))
+        message = _describe(model, first, loc)
         line = line_of(lines, loc)
         where = f"{origin}:{line}" if origin and line else origin
         if where:
@@ -278,7 +278,7 @@ def validate(
         raise spec.error(message) from None
 
 
-def _describe(model: type[BaseModel], error: ErrorDetails, loc: Loc, skip: int) -> str:
+def _describe(model: type[BaseModel], error: ErrorDetails, loc: Loc) -> str:
     kind, value = error["type"], error.get("input")
     key = dotted(loc)
     if kind == "extra_forbidden":

@@ -67,7 +67,7 @@ EVENT_FLAGS = (
 @click.option("--correlation-id", help="Correlates the events of one request.")
 @output_option
 @pass_cli
-def command(cli: CliContext, stdin: str | None, file_: str | None, **flags: Any) -> None:
+def command(cli: CliContext, /, stdin: str | None, file_: str | None, **flags: Any) -> None:
     """Send an event to the hub, or CloudEvents read from a file or stdin."""
     if stdin is not None and stdin != "-":
         raise usage_error(

@@ -68,7 +68,7 @@ def command() -> None:
 )
 @output_option
 @pass_cli
-def list_events(cli: CliContext, limit: int, before: str | None, **filters: Any) -> None:
+def list_events(cli: CliContext, /, limit: int, before: str | None, **filters: Any) -> None:
     """Notifications newest first (archived ones only with --status archived)."""
     query = hub_filters(**filters)
     records, more = call_hub(
@@ -248,7 +248,7 @@ def history_line(event: dict[str, Any]) -> str:
 @filter_options(with_status=False)
 @output_option
 @pass_cli
-def tail(cli: CliContext, follow: bool, since: str | None, lines: int, **filters: Any) -> None:
+def tail(cli: CliContext, /, follow: bool, since: str | None, lines: int, **filters: Any) -> None:
     """The log-like view: every event, audit, lifecycle and archived included (-o json: NDJSON)."""
     query = {**hub_filters(**filters), "lifecycle": True}
     target = cli.target()

@@ -181,7 +181,7 @@ def watch_command(cli: CliContext, operation_id: str, timeout: str | None) -> No
             codes.WATCH_TIMEOUT.error(f"operation {operation_id} did not end within {timeout}")
         )
         click.get_current_context().exit(EXIT_TIMEOUT)
-    if state is State.FAILED:
+    if state is State.FAILED and tree is not None:
         _print_failure(tree)
     click.get_current_context().exit(EXIT_SUCCEEDED if state is State.SUCCEEDED else EXIT_FAILED)
 
@@ -209,7 +209,7 @@ async def _watch(
 
     deadline = None if timeout is None else time.monotonic() + timeout
     async with HubClient.from_target(cli.target()) as hub:
-        tree = await hub.operation(op_id)
+        tree: dict[str, Any] = await hub.operation(op_id)
         changed = asyncio.Event()
         listener = asyncio.create_task(_listen(hub, tree, changed))
         try:
@@ -231,9 +231,10 @@ async def _watch(
 async def _refetch(hub: Any, op_id: str, tree: dict[str, Any]) -> dict[str, Any]:
     """The tree again; while the hub is unreachable, the last one (the operation goes on)."""
     try:
-        return await hub.operation(op_id)
+        fresh: dict[str, Any] = await hub.operation(op_id)
     except NotifyError:
         return tree
+    return fresh
 
 
 async def _listen(hub: Any, tree: dict[str, Any], changed: asyncio.Event) -> None:
@@ -344,7 +345,7 @@ def _failure_details(node: dict[str, Any]) -> str | None:
             and isinstance(data, dict)
             and isinstance(data.get("details"), str)
         ):
-            return data["details"]
+            return str(data["details"])
     return None
 
 

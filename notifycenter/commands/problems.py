@@ -12,14 +12,12 @@ from notifycenter.catalogue import client as codes
 from notifycenter.model.errors import ErrorSpec, NotifyError
 from notifycenter.model.sanitize import sanitize
 
-EXIT_USAGE = 2
-
 
 def print_error(error: NotifyError) -> None:
     """Code, description, causes and remediations: what an operator needs to act."""
 
-    def err(text):
-        return click.echo(sanitize(text), err=True)
+    def err(text: str) -> None:
+        click.echo(sanitize(text), err=True)
 
     err(f"Error {error.code}: {' '.join(error.short_description)}")
     for line in error.long_description:

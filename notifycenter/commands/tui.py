@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
 import click
 
 from notifycenter.commands.common import CliContext, pass_cli
+
+if TYPE_CHECKING:
+    from notifycenter.config import Target
 
 
 @click.command("tui")
@@ -12,7 +19,7 @@ from notifycenter.commands.common import CliContext, pass_cli
 def command(cli: CliContext) -> None:
     """Open the notification center.
 
-    With no server configured and no hub answering at 127.0.0.1:9181, it starts an
+    With no server configured and no hub answering at the default address, it starts an
     embedded hub (data in the data dir) that producers can post to while it is open.
     """
     from notifycenter.config import data_dir
@@ -23,7 +30,15 @@ def command(cli: CliContext) -> None:
     run_app(cli, target, embedded_data_dir=embedded, state_dir=data_dir())
 
 
-def run_app(cli: CliContext, target: object, **options: object) -> None:
+def run_app(
+    cli: CliContext,
+    target: Target,
+    *,
+    embedded_data_dir: Path | None,
+    state_dir: Path | None,
+    producers: Callable[[str], Awaitable[None]] | None = None,
+    simulated: bool = False,
+) -> None:
     """Build the app from the config's [tui] table and run it; bad settings fail before the screen clears."""
     from notifycenter.config import load_config
     from notifycenter.tui.app import NotifyCenterApp
@@ -33,9 +48,12 @@ def run_app(cli: CliContext, target: object, **options: object) -> None:
     app = NotifyCenterApp(
         target,
         settings=settings,
-        readonly=cli.readonly,  # type: ignore[arg-type]
+        readonly=cli.readonly,
         initial_filter=cli.filter,
-        **options,
-    )  # type: ignore[arg-type]
+        embedded_data_dir=embedded_data_dir,
+        state_dir=state_dir,
+        producers=producers,
+        simulated=simulated,
+    )
     app.check_settings()
     app.run()

@@ -48,6 +48,7 @@ def verb_command(verb: Verb) -> click.Command:
     @pass_cli
     def run(
         cli: CliContext,
+        /,
         refs: tuple[str, ...],
         comment: str | None,
         until: str | None = None,

@@ -295,7 +295,7 @@ class Scenario:
         yield op.succeeded()
 
 
-ISTIO_ERROR = {
+ISTIO_ERROR: dict[str, Any] = {
     "summary": "Could not provision Istio: VirtualService reviews-route was rejected",
     "details": 'admission webhook "validation.istio.io" denied the request: configuration is invalid: '
     "total destination weight 90 != 100",
@@ -323,7 +323,7 @@ class _Op:
         self, scenario: Scenario, name: str, cluster: str, parent: _Op | None = None
     ) -> None:
         self.s, self.name, self.cluster, self.parent = scenario, name, cluster, parent
-        self.trace = parent.trace if parent else scenario._hex(32)
+        self.trace: str = parent.trace if parent else scenario._hex(32)
         self.span = scenario._hex(16)
 
     def child(self, name: str) -> _Op:

@@ -135,6 +135,6 @@ def _distinct_definitions(entries: list[ErrorEntry]) -> list[ErrorEntry]:
     return list(seen.values())
 
 
-def _order(analysis: Analysis, entry: ErrorEntry) -> tuple:
+def _order(analysis: Analysis, entry: ErrorEntry) -> tuple[bool, int, str, str, int]:
     number = analysis.number(entry)
     return (number is None, number or 0, entry.code or "", entry.location.path, entry.location.line)

@@ -186,7 +186,11 @@ def entries(files: list[GoFile]) -> tuple[list[ErrorEntry], list[str]]:
     return found, warnings
 
 
-def _resolve(call: GoCall, by_package: dict, by_name: dict) -> GoConstant | None:
+def _resolve(
+    call: GoCall,
+    by_package: dict[tuple[str, str], GoConstant],
+    by_name: dict[str, list[GoConstant]],
+) -> GoConstant | None:
     if call.code_name is None:
         return None
     local = by_package.get((call.package, call.code_name))

@@ -118,7 +118,7 @@ def _rewrite(data: bytes, edits: list[tuple[CodeLiteral, str]], relative: str) -
     return bytes(out)
 
 
-def _position(entry: ErrorEntry) -> tuple:
+def _position(entry: ErrorEntry) -> tuple[str, int]:
     literal = entry.literal
     return (literal.path, literal.start) if literal else (entry.location.path, entry.location.line)
 
