@@ -135,7 +135,7 @@ class Emitter:
         subject: str | None = None,
         traceparent: str | None = None,
     ) -> Operation:
-        """A unit of long-running work whose events this emitter sends (DESIGN §4)."""
+        """A unit of long-running work whose events this emitter sends (docs/operations.md)."""
         from notifycenter.client.operation import Operation
 
         return Operation(self, name, total=total, subject=subject, traceparent=traceparent)

@@ -1,4 +1,4 @@
-"""`Operation`: report a long-running unit of work (DESIGN §4) from a producer.
+"""`Operation`: report a long-running unit of work (docs/operations.md) from a producer.
 
     with emitter.operation("Provision Istio", total=3) as op:
         op.progress(1, message="CRDs applied")

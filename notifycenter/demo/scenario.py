@@ -280,7 +280,7 @@ class Scenario:
         yield Provisioning(cluster, fail, tuple(self.provisioning(cluster, fail)))
 
     def provisioning(self, cluster: str, fail: bool) -> Iterator[Event]:
-        """Server-side Istio provisioning as an operation with three steps (DESIGN §4)."""
+        """Server-side Istio provisioning as an operation with three steps (docs/operations.md)."""
         op = _Op(self, f"Provision Istio on {cluster}", cluster)
         yield op.started(total=3)
         for done, step in enumerate(PROVISIONING_STEPS, 1):

@@ -1,6 +1,6 @@
 """POST /api/lifecycle/{verb}: parse the request, then change notifications in the log.
 
-Each change is a lifecycle event appended to the log (DESIGN §2); the `EventIndex`
+Each change is a lifecycle event appended to the log (docs/api.md); the `EventIndex`
 projection folds it into the notification's state in the same transaction. A request
 whose every target is unknown or audit changes nothing; an unknown ref fails it whole.
 """

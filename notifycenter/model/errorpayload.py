@@ -1,6 +1,6 @@
 """Read the error object from every shape producers send, and write the canonical one.
 
-Shapes (DESIGN §1): `data.error` (canonical or MeshKit-named), the seed's top-level
+Shapes: `data.error` (canonical or MeshKit-named), the seed's top-level
 `errorCode`, MeshKit's Go field names at the top of `data`, and Meshery's `metadata.error`.
 """
 

@@ -1,4 +1,4 @@
-"""Validate and normalise incoming CloudEvents (DESIGN §1).
+"""Validate and normalise incoming CloudEvents.
 
 Validation is strict where CloudEvents says MUST and runs before anything reaches the
 `cloudevents` SDK, which would invent a missing `id` (turning a retry into a duplicate)
@@ -145,7 +145,7 @@ def bucket_of_event(event: Mapping[str, Any]) -> Bucket:
 
 
 def span_ids(event: Mapping[str, Any]) -> tuple[str, str] | None:
-    """(trace id, span id) of the operation that emitted the event, if any (DESIGN §4)."""
+    """(trace id, span id) of the operation that emitted the event, if any (docs/operations.md)."""
     match = TRACEPARENT.match(event.get("traceparent") or "")
     return (match[1], match[2]) if match else None
 

@@ -1,7 +1,7 @@
 """A notification's lifecycle: verbs, the state they build, and the events that record them.
 
 The hub and every client apply the same lifecycle events in log order with
-`LifecycleState.apply`, so that they converge on the same state (DESIGN §2).
+`LifecycleState.apply`, so that they converge on the same state.
 """
 
 from __future__ import annotations
@@ -149,7 +149,7 @@ def lifecycle_event(
     comment: str | None = None,
     until: str | None = None,
 ) -> dict[str, Any]:
-    """The CloudEvent that records a lifecycle change in the log (DESIGN §2)."""
+    """The CloudEvent that records a lifecycle change in the log (docs/api.md)."""
     return {
         "specversion": "1.0",
         "id": event_id,

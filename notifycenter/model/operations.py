@@ -1,4 +1,4 @@
-"""Operations (DESIGN §4): read operation events, fold them into one record per operation,
+"""Operations (docs/operations.md): read operation events, fold them into one record per operation,
 and derive what an operator sees — state, progress, times, an estimate of time left.
 
 The hub's projection and every client fold the same events with `OperationIndex`, so that
@@ -494,7 +494,7 @@ def operation_fields(
     error: Mapping[str, Any] | None = None,
     details: str | None = None,
 ) -> dict[str, Any]:
-    """The attributes of an operation event (DESIGN §4), ready for `Emitter.emit(**fields)`."""
+    """The attributes of an operation event, ready for `Emitter.emit(**fields)`."""
     operation = {
         "id": op_id,
         "parent": parent,

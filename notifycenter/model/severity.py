@@ -1,4 +1,4 @@
-"""Severities: every spelling DESIGN §1 allows, OpenTelemetry numbers, and buckets."""
+"""Severities: every spelling ingest accepts, OpenTelemetry numbers, and buckets."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""W3C trace context for operations (DESIGN §4): the trace id is the root operation,
+"""W3C trace context for operations (docs/operations.md): the trace id is the root operation,
 the span id the operation that emitted an event.
 
 `current_traceparent` is a ContextVar so that every event emitted inside an operation's

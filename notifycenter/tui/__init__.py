@@ -1,1 +1,1 @@
-"""The notification center: Textual lives in this package only (DESIGN §6)."""
+"""The notification center: Textual lives in this package only."""

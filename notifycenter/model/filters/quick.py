@@ -1,6 +1,6 @@
 """The TUI's `/` search box: a few attribute tokens plus free text.
 
-    sev>=warning  sev:error  sev<notice     severity (DESIGN §1 names and aliases)
+    sev>=warning  sev:error  sev<notice     severity (any name or alias ingest accepts)
     src:istio                               source contains "istio"
     type:io.meshery.provisioning            type starts with it
     status:unacked                          lifecycle state, for the caller to apply
