@@ -26,6 +26,7 @@ __all__ = [
     "Target",
     "check_server_url",
     "config_path",
+    "context_named",
     "context_token",
     "data_dir",
     "load_config",
@@ -158,12 +159,17 @@ def _pick_context(config: Config, wanted: str | None) -> tuple[str, ContextConfi
     name = wanted or config.current_context
     if name is None:
         return DEFAULT_CONTEXT, None
+    return name, context_named(config, name)
+
+
+def context_named(config: Config, name: str) -> ContextConfig:
+    """The context called `name`; the catalogued error lists the ones there are."""
     if name not in config.contexts:
         known = ", ".join(sorted(config.contexts)) or "none"
         raise codes.UNKNOWN_CONTEXT.error(
             f"context {name!r} is not in {config.path} (contexts: {known})"
         )
-    return name, config.contexts[name]
+    return config.contexts[name]
 
 
 def context_token(context: ContextConfig | None, config_file: Path) -> str | None:

@@ -6,7 +6,6 @@ from typing import Any
 
 import click
 
-from notifycenter.catalogue import client as codes
 from notifycenter.commands.common import CliContext, pass_cli
 from notifycenter.commands.output import echo, echo_json, output_option
 from notifycenter.config import (
@@ -14,6 +13,7 @@ from notifycenter.config import (
     ContextConfig,
     check_server_url,
     config_path,
+    context_named,
     context_token,
     load_config,
     save_config,
@@ -106,11 +106,7 @@ def describe_source(source: str, name: str) -> str:
 def use_context(name: str) -> None:
     """Make NAME the current context."""
     config = load_config()
-    if name not in config.contexts:
-        known = ", ".join(sorted(config.contexts)) or "none"
-        raise codes.UNKNOWN_CONTEXT.error(
-            f"context {name!r} is not in {config.path} (contexts: {known})"
-        )
+    context_named(config, name)
     config.current_context = name
     save_config(config)
     echo(f"Switched to context {sanitize_line(name)}.")
