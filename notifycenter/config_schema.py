@@ -160,6 +160,8 @@ class Table(BaseModel):
         frozen=True,
         alias_generator=lambda name: name.replace("_", "-"),
         populate_by_name=False,
+        # Built on first use: a command that reads config.toml never builds the token file's.
+        defer_build=True,
     )
 
 
