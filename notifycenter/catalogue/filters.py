@@ -134,3 +134,33 @@ CESQL_GENERIC = ErrorSpec(
     causes=("The event holds a value the expression cannot work with",),
     remedies=("Evaluate the expression against the event with notifycenter to see the details",),
 )
+
+CESQL_TOO_MANY_WILDCARDS = ErrorSpec(
+    code="notifycenter-1316",
+    name="ErrCesqlTooManyWildcards",
+    severity="ERROR",
+    short="A LIKE pattern has too many wildcards",
+    long="A LIKE pattern may hold at most 128 unescaped % and _ wildcards, so that matching one event stays fast.",
+    causes=("The pattern was generated from a list of words joined by %",),
+    remedies=(
+        "Split the pattern into several LIKE conditions joined by AND",
+        "Escape a literal % or _ with a backslash",
+    ),
+)
+
+CESQL_TOO_COSTLY = ErrorSpec(
+    code="notifycenter-1317",
+    name="ErrCesqlTooCostly",
+    severity="ERROR",
+    short="The filter could take too long to evaluate on a large event",
+    long="Evaluating a filter may read the event's text at most 256 times over; this one could need more, for example through many LIKE patterns with _ or strings rebuilt by CONCAT, UPPER or LOWER.",
+    causes=(
+        "The filter repeats the same test on an attribute many times",
+        "A LIKE pattern holds a long run of text and _ between two %",
+        "Nested CONCAT, UPPER or LOWER calls build strings many times the size of the event",
+    ),
+    remedies=(
+        "Write the filter with fewer conditions, for example with IN instead of many =",
+        "Shorten the runs of text around _ in LIKE patterns, or use % instead",
+    ),
+)

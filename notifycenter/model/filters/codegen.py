@@ -18,7 +18,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from notifycenter.model.filters import functions, runtime
-from notifycenter.model.filters.like import classify_like, like_regex
+from notifycenter.model.filters.like import classify_like, like_matcher
 from notifycenter.model.filters.nodes import (
     ARITHMETIC_OPS,
     EQUALITY_OPS,
@@ -37,7 +37,7 @@ from notifycenter.model.filters.nodes import (
     children,
 )
 from notifycenter.model.filters.shape import chain_operands
-from notifycenter.model.filters.values import ZERO, CesqlError, TypeName, cast
+from notifycenter.model.filters.values import INT_MAX, INT_MIN, ZERO, CesqlError, TypeName, cast
 
 Evaluator = Callable[[Mapping[str, Any], list[CesqlError]], Any]
 
@@ -102,8 +102,8 @@ class _Generator:
 
     @staticmethod
     def cast_dynamic(temp: str, want: TypeName | None) -> str:
-        if want == "int":
-            return f"({temp} if type({temp}) is int else _int({temp}, errs))"
+        if want == "int":  # an event's integer beyond 32 bits is a String (spec §3.2)
+            return f"({temp} if type({temp}) is int and {INT_MIN} <= {temp} <= {INT_MAX} else _int({temp}, errs))"
         if want == "str":
             return f"({temp} if type({temp}) is str else _str({temp}))"
         if want == "bool":
@@ -135,7 +135,8 @@ class _Generator:
             return f"{self.constant(build(node, precise=self.precise))}(e, errs)"
         self.depth += 1
         try:
-            return getattr(self, f"gen_{type(node).__name__.lower()}")(node)
+            method: Callable[[Node], str] = getattr(self, f"gen_{type(node).__name__.lower()}")
+            return method(node)
         finally:
             self.depth -= 1
 
@@ -232,8 +233,7 @@ class _Generator:
             return f"{value}.endswith({literal!r})"
         if kind == "contains":
             return f"({literal!r} in {value})"
-        regex = self.constant(like_regex(pattern))
-        return f"({regex}.fullmatch({value}) is not None)"
+        return f"{self.constant(like_matcher(pattern))}({value})"
 
     def gen_in(self, node: In) -> str:
         checks = _Checks()
@@ -282,7 +282,8 @@ def build(node: Node, precise: bool = True) -> Evaluator:
     exec(code, generator.namespace)
     function = generator.namespace.pop("_evaluate")
     function.source = source  # kept for debugging and the docs
-    return function
+    evaluator: Evaluator = function
+    return evaluator
 
 
 _NEVER_FAILING_FUNCTIONS = frozenset(
@@ -328,6 +329,19 @@ def build_matcher(evaluate: Evaluator) -> Callable[[Mapping[str, Any]], bool]:
 
     def matches(event: Mapping[str, Any]) -> bool:
         errs: list[CesqlError] = []
-        return evaluate(event, errs) is True and not errs
+        try:
+            return evaluate(event, errs) is True and not errs
+        except Exception:  # a filter must never fail its caller
+            return False
 
     return matches
+
+
+def unexpected(exc: Exception) -> CesqlError:
+    """A failure the engine did not foresee, as the spec's generic error.
+
+    Every cast and function reports its own errors, so this is a last line of defence:
+    an event the hub's writer or stream hands to a subscriber's filter can then only
+    fail to match, never stop the caller.
+    """
+    return CesqlError("generic", f"the expression could not be evaluated ({type(exc).__name__})")

@@ -14,9 +14,13 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from notifycenter.catalogue.filters import INVALID_SUBSCRIPTION_FILTER, UNKNOWN_FILTER_DIALECT
+from notifycenter.catalogue.filters import (
+    CESQL_UNKNOWN_FUNCTION,
+    INVALID_SUBSCRIPTION_FILTER,
+    UNKNOWN_FILTER_DIALECT,
+)
 from notifycenter.model.errors import NotifyError
-from notifycenter.model.filters.filter import Filter
+from notifycenter.model.filters.filter import Filter, unknown_functions
 from notifycenter.model.filters.nodes import (
     Attribute,
     Binary,
@@ -133,7 +137,14 @@ def _sql(body: Any, where: str) -> Node:
             f"{where}: expected a CESQL expression string, got {_show(body)}", path=where
         )
     try:
-        return Guard(parse(body))
+        tree = parse(body)
+        unknown = unknown_functions(tree)
+        if unknown:  # refused as `filter=` refuses it: the call could never be true
+            raise CESQL_UNKNOWN_FUNCTION.error(
+                f"unknown function or wrong number of arguments: {', '.join(sorted(unknown))}",
+                expression=body,
+            )
+        return Guard(tree)
     except NotifyError as exc:
         exc.long_description = [f"{where}: {d}" for d in exc.long_description]
         exc.extra["path"] = where

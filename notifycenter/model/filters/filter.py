@@ -6,8 +6,8 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from notifycenter.catalogue.filters import CESQL_UNKNOWN_FUNCTION
-from notifycenter.model.filters import functions
-from notifycenter.model.filters.codegen import build, build_matcher
+from notifycenter.model.filters import functions, limits
+from notifycenter.model.filters.codegen import build, build_matcher, unexpected
 from notifycenter.model.filters.fold import fold
 from notifycenter.model.filters.nodes import Call, Node, children
 from notifycenter.model.filters.parser import parse
@@ -32,14 +32,20 @@ class Filter:
 
     def __init__(self, expression: str, tree: Node) -> None:
         self.expression = expression
-        self.tree = fold(balance(tree))
+        balanced = balance(tree)
+        limits.check(balanced, expression)
+        self.tree = fold(balanced)
         self._evaluate = build(self.tree, precise=True)
         self.matches = build_matcher(build(self.tree, precise=False))
-        self.unknown_functions = tuple(sorted(_unknown_functions(tree)))
+        self.unknown_functions = tuple(sorted(unknown_functions(tree)))
 
     def evaluate(self, event: Mapping[str, Any]) -> tuple[Value, list[CesqlError]]:
         errors: list[CesqlError] = []
-        value = self._evaluate(event, errors)
+        try:
+            value = self._evaluate(event, errors)
+        except Exception as exc:  # see codegen.build_matcher
+            errors.append(unexpected(exc))
+            return False, errors
         return value, errors
 
     def to_sql(
@@ -73,10 +79,11 @@ def compile_cesql(expression: str, *, strict: bool = False) -> Filter:
     return compiled
 
 
-def _unknown_functions(node: Node) -> set[str]:
+def unknown_functions(node: Node) -> set[str]:
+    """ "NAME/arity" of every call in `node` that matches no built-in function."""
     found: set[str] = set()
     if isinstance(node, Call) and functions.lookup(node.name, len(node.args)) is None:
         found.add(f"{node.name}/{len(node.args)}")
     for child in children(node):
-        found |= _unknown_functions(child)
+        found |= unknown_functions(child)
     return found

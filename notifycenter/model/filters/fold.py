@@ -21,7 +21,10 @@ def fold(node: Node) -> Node:
         return node
     if not attributes(node):
         errors: list[CesqlError] = []
-        value = build(node)({}, errors)
+        try:
+            value = build(node)({}, errors)
+        except Exception:  # left to evaluation, which reports it per event
+            errors.append(CesqlError("generic", "not foldable"))
         if not errors:
             return Literal(value)
     if isinstance(node, Binary) and node.op in ("AND", "OR", "XOR"):

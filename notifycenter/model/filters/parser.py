@@ -11,6 +11,7 @@ the lowest level, evaluated left to right.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 
@@ -119,7 +120,7 @@ def parse(expression: str) -> Node:
                 column=1,
                 expression=expression,
             )
-        return balance(_reject_raw_ints(node))
+        return _reject_raw_ints(balance(node))  # balanced first: a long chain is deep
     except UnexpectedInput as exc:
         raise _parse_error(expression, exc) from None
     except VisitError as exc:
@@ -135,10 +136,10 @@ def _parse_error(expression: str, exc: UnexpectedInput) -> NotifyError:
     ):
         line, column = expression.count("\n") + 1, len(expression.rsplit("\n", 1)[-1]) + 1
         why = "the expression ends too early"
-    elif isinstance(exc, UnexpectedCharacters) and expression[exc.pos_in_stream] in "'\"":
+    elif isinstance(exc, UnexpectedCharacters) and expression[exc.pos_in_stream or 0] in "'\"":
         why = "the string starting here is not closed"
     elif isinstance(exc, UnexpectedCharacters):
-        why = f"unexpected character {expression[exc.pos_in_stream]!r}"
+        why = f"unexpected character {expression[exc.pos_in_stream or 0]!r}"
     elif isinstance(exc, UnexpectedToken):
         why = f"unexpected {exc.token.value!r}"
     else:
@@ -174,7 +175,7 @@ _TERMINAL_WORDS = {
 }
 
 
-def _describe_expected(names: object) -> str:
+def _describe_expected(names: Iterable[object] | None) -> str:
     if not names:
         return ""
     words = sorted({_TERMINAL_WORDS.get(str(n), str(n)) for n in names if str(n) != "$END"})
@@ -211,7 +212,7 @@ def _checked_int(column: int, number: int) -> Literal:
 
 
 @v_args(inline=True)
-class _ToNodes(Transformer_NonRecursive):
+class _ToNodes(Transformer_NonRecursive[Token, Node]):
     def binary(self, left: Node, op: Token, right: Node) -> Node:
         symbol = str(op).upper()
         return Binary(symbol, left, right)
@@ -228,17 +229,17 @@ class _ToNodes(Transformer_NonRecursive):
     def negate(self, _token: Token, operand: Node) -> Node:
         # Fold literals so that -2147483648 is valid although 2147483648 is not.
         if isinstance(operand, _RawInt):
-            return _checked_int(operand.column, -operand.value)
+            return _checked_int(operand.column, -int(operand.value))
         if isinstance(operand, Literal) and type(operand.value) is int and operand.value != INT_MIN:
-            return Literal(-operand.value)
+            return Literal(-int(operand.value))
         return Negate(operand)
 
     def plus_int(self, _plus: Token, token: Token) -> Node:
-        return _checked_int(token.column, int(token))
+        return _checked_int(token.column or 1, _integer(token))
 
     def integer(self, token: Token) -> Node:
-        number = int(token)
-        return Literal(number) if number <= INT_MAX else _RawInt(number, token.column)
+        number = _integer(token)
+        return Literal(number) if number <= INT_MAX else _RawInt(number, token.column or 1)
 
     def string(self, token: Token) -> Node:
         return Literal(_unquote(str(token)))
@@ -261,11 +262,21 @@ class _ToNodes(Transformer_NonRecursive):
         return Call(str(name).upper(), arguments, function.result if function else "bool")
 
 
+def _integer(token: Token) -> int:
+    """An integer literal's value; too many digits for 32 bits even under a minus sign
+    is refused before `int()`, which cannot read more than 4,300 digits."""
+    if len(str(token).lstrip("0")) > len(str(INT_MAX)):
+        raise _fail(
+            token.column or 1, f"integer literal {str(token)[:20]}... is outside the 32-bit range"
+        )
+    return int(token)
+
+
 def _attribute_name(token: Token) -> str:
     # CloudEvents attribute names are lower case; the TCK expects EXISTS SOURCE to work.
     if "_" in token:
         raise _fail(
-            token.column, f"{str(token)!r} is not an attribute name (only letters and digits)"
+            token.column or 1, f"{str(token)!r} is not an attribute name (only letters and digits)"
         )
     return str(token).lower()
 

@@ -86,7 +86,10 @@ def _guard(
     evaluate: Callable[[Mapping[str, Any], list[CesqlError]], Any], e: Mapping[str, Any]
 ) -> bool:
     own: list[CesqlError] = []
-    return evaluate(e, own) is True and not own
+    try:
+        return evaluate(e, own) is True and not own
+    except Exception:  # like a reported error, this filter alone is false
+        return False
 
 
 HELPERS: dict[str, Any] = {

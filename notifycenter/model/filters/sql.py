@@ -92,10 +92,10 @@ def to_sql(
     translator = _Translator(columns, types if types is not None else DEFAULT_TYPES)
     if isinstance(tree, Literal):
         return SqlPushdown("1" if tree.value is True else "0", [], True)
-    if tree.static_type != "bool":  # a number or a string never matches
+    if tree.static_type in ("int", "str"):  # a number or a string never matches
         return SqlPushdown("0", [], True)
-    pair = translator.pair(tree)
-    return SqlPushdown(pair.t.sql, list(pair.t.params), pair.exact)
+    cond, exact = translator.whole(tree)
+    return SqlPushdown(cond.sql, list(cond.params), exact)
 
 
 _NEGATED = {"=": "<>", "!=": "=", "<>": "=", "<": ">=", "<=": ">", ">": "<=", ">=": "<"}
@@ -128,16 +128,30 @@ class _Translator:
         if isinstance(node, Exists) and node.name in self.columns:
             col = self.columns[node.name]
             return _Pair(_Cond(f"{col} IS NOT NULL"), _Cond(f"{col} IS NULL"))
+        if isinstance(node, Attribute):
+            return self.truth(node)
         if isinstance(node, Like):
             return self.like(node)
         if isinstance(node, In):
             return self.membership(node)
         if isinstance(node, Guard):
-            inner = self.pair(node.inner)
-            if not inner.exact:
+            t, exact = self.whole(node.inner)
+            if not exact:
                 return UNKNOWN
-            return _Pair(inner.t, _Cond(f"NOT COALESCE({inner.t.sql}, 0)", inner.t.params))
+            return _Pair(t, _Cond(f"NOT COALESCE({t.sql}, 0)", t.params))
         return UNKNOWN
+
+    def whole(self, node: Node) -> tuple[_Cond, bool]:
+        """When a whole filter matches: its value is the boolean true itself, no error.
+
+        Only an attribute's value can be of any type; an operand is cast to a boolean
+        (`pair`), a whole filter is not: a column holds text or an integer, so it never
+        matches alone, and another attribute is left to Python.
+        """
+        if isinstance(node, Attribute):
+            return (FALSE, True) if self.column(node) else (TRUE, False)
+        pair = self.pair(node)
+        return pair.t, pair.exact
 
     def logic(self, node: Binary) -> _Pair:
         x, y = self.pair(node.left), self.pair(node.right)
@@ -177,6 +191,20 @@ class _Translator:
         sql_op = "<>" if op == "!=" else op
         return _Pair(
             _Cond(f"{col} {sql_op} ?", (value,)), _Cond(f"{col} {_NEGATED[op]} ?", (value,))
+        )
+
+    def truth(self, node: Attribute) -> _Pair:
+        """A text attribute as an operand cast to a boolean: "true" or "false", any case.
+
+        NOCASE folds ASCII letters only, which is exact here: no other character
+        lower-cases to a letter of "true" or "false" in Python either.
+        """
+        found = self.column(node)
+        if not found or found[1] != "str":
+            return UNKNOWN
+        col = found[0]
+        return _Pair(
+            _Cond(f"{col} = 'true' COLLATE NOCASE"), _Cond(f"{col} = 'false' COLLATE NOCASE")
         )
 
     def like(self, node: Like) -> _Pair:

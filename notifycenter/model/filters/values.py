@@ -46,8 +46,8 @@ class CesqlError:
         return _SPECS[self.kind].error(self.message, kind=self.kind)
 
 
-# Python's int() also accepts spaces, underscores and non-ASCII digits; CESQL does not.
-_INTEGER = re.compile(r"[+-]?[0-9]+")
+_DIGITS = re.compile("[0-9]+")
+_LEADING_ZEROS = re.compile("0*")
 
 
 def type_of(value: Value) -> TypeName:
@@ -57,26 +57,71 @@ def type_of(value: Value) -> TypeName:
 
 
 def normalise(value: object) -> Value:
-    """An attribute value as a CESQL value: non-primitive values are Strings."""
-    if type(value) in (bool, int, str):
+    """An attribute value as a CESQL value: anything but a boolean, a 32-bit integer or
+    a string is a String (spec §3.2), an integer beyond 32 bits included."""
+    kind = type(value)
+    if kind is str or kind is bool:
         return value  # type: ignore[return-value]
-    return str(value)
+    if kind is int and INT_MIN <= value <= INT_MAX:  # type: ignore[operator]
+        return value  # type: ignore[return-value]
+    return text_of(value)
+
+
+def text_of(value: object) -> str:
+    """`str(value)` that cannot raise: Python refuses to print integers of more than
+    4,300 digits, and an object's own `__str__` may fail."""
+    if type(value) is int:
+        return _decimal(value)
+    try:
+        return str(value)
+    except Exception:  # an attribute value must never stop evaluation
+        return f"<{type(value).__name__}>"
+
+
+def _decimal(number: int) -> str:
+    try:
+        return str(number)
+    except ValueError:  # over the int-max-str-digits limit: print it in chunks
+        high, low = divmod(abs(number), 10**_CHUNK)
+        text = _decimal(high) + str(low).zfill(_CHUNK)
+        return "-" + text if number < 0 else text
+
+
+_CHUNK = 4000
+_MAX_DIGITS = len(str(INT_MAX))  # longer digit runs (after leading zeros) are out of range
+
+
+def shown(text: str) -> str:
+    """A value as an error message quotes it: short, whatever the value's size."""
+    return repr(text) if len(text) <= 40 else repr(text[:37]) + f"... ({len(text)} characters)"
 
 
 def to_int(value: object, errors: list[CesqlError]) -> int:
-    """Implicit or explicit cast to Integer; failure is 0 plus a cast error."""
-    if type(value) is int:
-        return value  # type: ignore[return-value]
+    """Implicit or explicit cast to Integer; failure is 0 plus a cast error.
+
+    Never raises and never calls `int()` on more than 10 digits: a long value costs at
+    most one pass over its leading zeros, never Python's quadratic decimal conversion
+    nor its 4,300-digit limit.
+    """
+    if type(value) is int and INT_MIN <= value <= INT_MAX:
+        return value
     if value is True or value is False:
-        return int(value)  # type: ignore[arg-type]
-    text = str(value)
-    if _INTEGER.fullmatch(text):
-        number = int(text)
-        if INT_MIN <= number <= INT_MAX:
-            return number
-        errors.append(CesqlError("cast", f"{text!r} is outside the 32-bit integer range"))
+        return int(value)
+    text = text_of(value)
+    start = 1 if text.startswith(("+", "-")) else 0
+    zeros = _LEADING_ZEROS.match(text, start).end()  # type: ignore[union-attr]
+    digits = text[zeros:]
+    if len(digits) > _MAX_DIGITS:  # too long for 32 bits, digits or not: no need to look
+        errors.append(CesqlError("cast", f"{shown(text)} is not a 32-bit integer"))
         return 0
-    errors.append(CesqlError("cast", f"cannot cast {text!r} to an integer"))
+    # Python's int() also accepts spaces, underscores and non-ASCII digits; CESQL does not.
+    if (digits and not _DIGITS.fullmatch(digits)) or (not digits and zeros == start):
+        errors.append(CesqlError("cast", f"cannot cast {shown(text)} to an integer"))
+        return 0
+    number = -int(digits or "0") if text[0] == "-" else int(digits or "0")
+    if INT_MIN <= number <= INT_MAX:
+        return number
+    errors.append(CesqlError("cast", f"{shown(text)} is outside the 32-bit integer range"))
     return 0
 
 
@@ -87,15 +132,16 @@ def to_bool(value: object, errors: list[CesqlError]) -> bool:
     `NOT 10` to report a cast error.
     """
     if value is True or value is False:
-        return value  # type: ignore[return-value]
+        return value
     if type(value) is int:
         errors.append(CesqlError("cast", f"cannot use the integer {value} as a boolean"))
         return False
-    text = str(value).lower()
-    if text == "true":
+    text = text_of(value)
+    lowered = text.lower() if len(text) in (4, 5) else text
+    if lowered == "true":
         return True
-    if text != "false":
-        errors.append(CesqlError("cast", f"cannot cast {str(value)!r} to a boolean"))
+    if lowered != "false":
+        errors.append(CesqlError("cast", f"cannot cast {shown(text)} to a boolean"))
     return False
 
 
@@ -109,12 +155,12 @@ def explicit_bool(value: object, errors: list[CesqlError]) -> bool:
 def to_str(value: object) -> str:
     """Cast to String never fails."""
     if type(value) is str:
-        return value  # type: ignore[return-value]
+        return value
     if value is True:
         return "true"
     if value is False:
         return "false"
-    return str(value)
+    return text_of(value)
 
 
 def cast(value: object, target: TypeName, errors: list[CesqlError]) -> Value:
