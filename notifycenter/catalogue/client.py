@@ -205,3 +205,36 @@ UNTIL_IN_THE_PAST = ErrorSpec(
     causes=("The time is mistyped, or is in local time where UTC was meant",),
     remedies=("Give a duration such as 2h, or a future RFC 3339 time like 2026-11-28T18:00:00Z",),
 )
+
+UNWRITABLE_JSON = ErrorSpec(
+    code="notifycenter-1216",
+    name="ErrUnwritableJson",
+    severity="ERROR",
+    short="The answer cannot be written as JSON",
+    long="A value to print with -o json is nested too deeply or holds a number too long to write.",
+    causes=(
+        "An event's data is nested more than a thousand levels deep",
+        "An event holds an integer with thousands of digits",
+    ),
+    remedies=(
+        "Print the event as a table (-o table), or fetch it from the hub's API directly",
+        "Fix the producer that sent the event",
+    ),
+)
+
+EVENT_NOT_JSON = ErrorSpec(
+    code="notifycenter-1217",
+    name="ErrEventNotJson",
+    severity="ERROR",
+    short="An event field holds a value that JSON cannot carry",
+    long="Event attributes and data must be JSON values: strings, numbers, booleans, null, lists and objects with string keys.",
+    causes=(
+        "A Python object such as a datetime, a set, bytes or a class instance was passed as a field or inside data",
+        "An integer is outside the 64-bit range, or an object has keys that are not strings",
+        "The data is nested more than 254 levels deep",
+    ),
+    remedies=(
+        "Convert the value first, for example a datetime with isoformat() and a set with list()",
+        "The error names the field and the type: fix that value where the event is built",
+    ),
+)

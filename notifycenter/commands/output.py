@@ -2,16 +2,20 @@
 
 Everything that came from an event is untrusted: table cells go through `sanitize_line`,
 and JSON escapes the characters a terminal would act on while keeping the text itself.
+A field may also hold any type: cells and times then show its raw JSON text, and JSON
+that orjson cannot write (nested past its limit) is written by the standard library.
 """
 
 from __future__ import annotations
 
+import contextlib
+import json
 import os
 import re
 import shutil
 import sys
 import unicodedata
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -20,8 +24,10 @@ import click
 import orjson
 from rich.cells import cell_len, set_cell_size
 
+from notifycenter.catalogue import client as codes
 from notifycenter.commands.common import CliContext
 from notifycenter.model.sanitize import sanitize_line
+from notifycenter.store.received import as_text
 
 ELLIPSIS = "…"
 MIN_COLUMN = 6
@@ -46,18 +52,49 @@ SEVERITY_COLOURS = {
 def json_text(value: Any, *, indent: bool = True) -> str:
     """JSON with the original text, every control or format character as a \\u escape."""
     option = orjson.OPT_INDENT_2 if indent else 0
-    text = orjson.dumps(value, option=option | orjson.OPT_NON_STR_KEYS).decode()
+    try:
+        text = orjson.dumps(value, option=option | orjson.OPT_NON_STR_KEYS).decode()
+    except TypeError:  # orjson.JSONEncodeError: too deep, an int past 64 bits, a surrogate
+        text = _stdlib_json(value, indent)
     return _NOT_PRINTABLE_ASCII.sub(_escape_unsafe, text)
+
+
+_JSON_DEPTH_ROOM = 5000  # orjson reads 1024 levels but writes 254; the stdlib needs frames
+
+
+def _stdlib_json(value: Any, indent: bool) -> str:
+    with _recursion_room():
+        try:
+            return json.dumps(
+                value,
+                ensure_ascii=False,
+                indent=2 if indent else None,
+                separators=None if indent else (",", ":"),
+                default=repr,
+            )
+        except (ValueError, RecursionError) as exc:
+            raise codes.UNWRITABLE_JSON.error(str(exc)) from None
+
+
+@contextlib.contextmanager
+def _recursion_room() -> Iterator[None]:
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(limit + _JSON_DEPTH_ROOM)
+    try:
+        yield
+    finally:
+        sys.setrecursionlimit(limit)
 
 
 def _escape_unsafe(match: re.Match[str]) -> str:
     char = match.group()
     if unicodedata.category(char) not in _UNSAFE_CATEGORIES:
         return char
-    encoded = char.encode("utf-16-be")
-    return "".join(
-        f"\\u{int.from_bytes(encoded[i : i + 2], 'big'):04x}" for i in range(0, len(encoded), 2)
-    )
+    point = ord(char)
+    if point <= 0xFFFF:  # lone surrogates included: they cannot be encoded
+        return f"\\u{point:04x}"
+    point -= 0x10000
+    return f"\\u{0xD800 + (point >> 10):04x}\\u{0xDC00 + (point & 0x3FF):04x}"
 
 
 def echo_json(value: Any, *, indent: bool = True) -> None:
@@ -119,7 +156,7 @@ def render_table(
     end; `optional` columns are left out when every cell is empty. Piped output (no
     width) is never cut. Cells are sanitised here, so callers pass raw event text.
     """
-    cells = [[sanitize_line(cell) for cell in row] for row in rows]
+    cells = [[sanitize_line(as_text(cell)) for cell in row] for row in rows]
     shown = [i for i in range(len(headers)) if i not in optional or any(row[i] for row in cells)]
     position = {old: new for new, old in enumerate(shown)}
     headers, cells = [headers[i] for i in shown], [[row[i] for i in shown] for row in cells]
@@ -185,14 +222,17 @@ def severity_style(text: str) -> str:
     return click.style(text, fg=colour) if colour else text
 
 
-def short_time(text: str | None) -> str:
-    """`2026-11-28T09:00:00.000Z` as `2026-11-28 09:00:00` (UTC): what fits a column."""
+def short_time(text: object) -> str:
+    """`2026-11-28T09:00:00.000Z` as `2026-11-28 09:00:00` (UTC): what fits a column.
+    Anything else is shown as its raw text, made safe."""
     if not text:
         return ""
-    return text.replace("T", " ")[:19]
+    if not isinstance(text, str):
+        return sanitize_line(as_text(text), 19)
+    return sanitize_line(text.replace("T", " ")[:19])
 
 
-def compact_time(text: str | None, today: str | None = None) -> str:
+def compact_time(text: object, today: str | None = None) -> str:
     """A time as a table shows it (UTC): `09:48:36` today, `11-28 09:48` another day."""
     full = short_time(text)
     if len(full) < 19:

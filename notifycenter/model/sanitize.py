@@ -1,7 +1,9 @@
-"""Make untrusted event text inert before anything shows it (DESIGN §1).
+"""Make untrusted event text inert before anything shows it.
 
 Strips Unicode categories Cc, Cf and Co (ESC, C1 controls, bidi overrides, zero-width
-characters, private use) except newline and tab, and caps the length. Markup safety is the
+characters, private use) except newline and tab, Zl and Zp (U+2028/U+2029: terminals
+break lines on them, so a one-line cell would spill) and Cs (lone surrogates, which no
+terminal encoding can write), and caps the length. Markup safety is the
 renderer's job (`Text(...)`, `Content(...)`, `markup=False`); this removes what no renderer
 can make safe: bytes a terminal would act on.
 """
@@ -14,8 +16,8 @@ DEFAULT_LIMIT = 4096
 ELLIPSIS = "…"
 
 
-# Code point ranges of categories Cc, Cf and Co, less "\n" and "\t" (Unicode 14, Python
-# 3.11). Written out because deriving them from unicodedata at run time costs ~0.5 s;
+# Code point ranges of categories Cc, Cf, Co, Cs, Zl and Zp, less "\n" and "\t" (Unicode
+# 14, Python 3.11). Written out because deriving them from unicodedata at run time costs ~0.5 s;
 # tests/test_model_sanitize.py checks them against this Python's Unicode database.
 UNSAFE_RANGES: tuple[tuple[int, int], ...] = (
     (0x0000, 0x0008),
@@ -30,9 +32,10 @@ UNSAFE_RANGES: tuple[tuple[int, int], ...] = (
     (0x08E2, 0x08E2),
     (0x180E, 0x180E),
     (0x200B, 0x200F),
-    (0x202A, 0x202E),
+    (0x2028, 0x202E),  # Zl, Zp, then the bidi embeddings and overrides
     (0x2060, 0x2064),
     (0x2066, 0x206F),
+    (0xD800, 0xDFFF),
     (0xE000, 0xF8FF),
     (0xFEFF, 0xFEFF),
     (0xFFF9, 0xFFFB),

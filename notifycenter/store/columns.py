@@ -18,7 +18,7 @@ def table(accept: Iterable[int]) -> bytes:
     return bytes(1 if value in wanted else 0 for value in range(256))
 
 
-def mask_and(left: bytes, right: bytes) -> bytes:
+def mask_and(left: bytes | bytearray, right: bytes | bytearray) -> bytes:
     size = len(left)
     return (int.from_bytes(left, "little") & int.from_bytes(right, "little")).to_bytes(
         size, "little"
@@ -32,7 +32,7 @@ def mask_or(left: bytes, right: bytes) -> bytes:
     )
 
 
-def positions_of(column: array, value: int) -> Iterator[int]:
+def positions_of(column: array[int], value: int) -> Iterator[int]:
     """Indexes where `column` holds `value`, found by a byte search over the column.
 
     `column` must not be resized meanwhile: pass a copy when another thread appends.
@@ -40,7 +40,7 @@ def positions_of(column: array, value: int) -> Iterator[int]:
     size = column.itemsize
     needle = re.compile(re.escape(value.to_bytes(size, sys.byteorder)))
     start = 0
-    while (found := needle.search(column, start)) is not None:  # type: ignore[call-overload]
+    while (found := needle.search(column, start)) is not None:
         offset = found.start()
         if offset % size == 0:
             yield offset // size

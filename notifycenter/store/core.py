@@ -11,7 +11,6 @@ appended again, its old entry left behind as a tombstone.
 
 from __future__ import annotations
 
-import contextlib
 import heapq
 from array import array
 from bisect import bisect_left
@@ -20,23 +19,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 from notifycenter.model.cursor import format_cursor
-from notifycenter.model.errors import NotifyError
-from notifycenter.model.event import describe, span_ids
-from notifycenter.model.lifecycle import (
-    LifecycleChange,
-    LifecycleState,
-    Verb,
-    parse_time,
-    read_lifecycle_event,
-)
+from notifycenter.model.lifecycle import LifecycleChange, LifecycleState, Verb
 from notifycenter.model.sanitize import sanitize_line
-from notifycenter.model.severity import (
-    Bucket,
-    Severity,
-    bucket_of,
-    parse_severity,
-    severity_from_number,
-)
+from notifycenter.model.severity import Bucket, Severity, bucket_of
+from notifycenter.store import received
 from notifycenter.store.intindex import IntIndex
 from notifycenter.store.raw import RawEvents
 from notifycenter.store.rowstate import (
@@ -145,11 +131,11 @@ class EventStore:
         change = StoreChange(log_start=len(self._log))
         now = self._clock()
         for event in events:
-            cursor = _cursor_int(event.get("cursor"))
+            cursor = received.cursor_int(event.get("cursor")) if _is_mapping(event) else None
             if cursor is None:
                 change.skipped += 1
                 continue
-            lifecycle = read_lifecycle_event(event)
+            lifecycle = received.lifecycle_change(event)
             if lifecycle is not None:
                 if cursor <= self._lifecycle_cursor:
                     change.duplicates += 1
@@ -176,14 +162,16 @@ class EventStore:
             (
                 (c, r)
                 for r in given
-                if (c := _cursor_int(r.get("cursor") or _event_of(r).get("cursor"))) is not None
+                if _is_mapping(r)
+                and (c := received.cursor_int(r.get("cursor") or _event_of(r).get("cursor")))
+                is not None
             ),
             key=lambda pair: pair[0],
         )
         change.skipped = len(given) - len(ordered)
         for cursor, record in ordered:
             event, state = _event_of(record), state_from_record(record)
-            if read_lifecycle_event(event) is not None:
+            if received.lifecycle_change(event) is not None:
                 continue
             known = self._occurrence(cursor)
             if known is None:
@@ -209,26 +197,26 @@ class EventStore:
         now: datetime,
         change: StoreChange,
     ) -> None:
-        text = describe(event)
-        severity = _severity(event)
+        summary_raw, code = received.summary_and_code(event)
+        severity = received.severity(event)
         bucket = CODE_OF_BUCKET[bucket_of(severity, event.get("category"))]
-        source_raw = event.get("source") if isinstance(event.get("source"), str) else ""
+        source = event.get("source")
+        source_raw = source if isinstance(source, str) else ""
         label = self._label_of(
             (
                 self.sources.intern(source_raw),
                 self.types.intern(event.get("type")),
-                self.codes.intern(text.code),
+                self.codes.intern(code),
             )
         )
         ids = (label, self.subjects.intern(event.get("subject")))
         occurrence = len(self._ev_cursor)
         self._ev_cursor.append(cursor)
-        self._ev_key.append(hash((source_raw, str(event.get("id", "")))))
-        spans = span_ids(event)
-        span = int(spans[1], 16) if spans else 0
+        self._ev_key.append(_key(source_raw, event.get("id", "")))
+        span = received.span(event)
         self._ev_span.append(span)
         status = NONE if bucket == _AUDIT else status_code(state, now)
-        summary = sanitize_line(text.summary, SUMMARY_LIMIT)
+        summary = sanitize_line(summary_raw, SUMMARY_LIMIT)
         # Only true repeats fold: two policy violations or two runs differ in their summary
         # or their operation, and an operator must see (and handle) each one.
         fold_key = hash((*ids, int(severity), summary, span))
@@ -282,7 +270,7 @@ class EventStore:
         fold_key: int,
         change: StoreChange,
     ) -> None:
-        self._time.append(_time_ms(event.get("time")))
+        self._time.append(received.time_ms(event.get("time")))
         self._severity.append(int(severity))
         self._bucket.append(bucket)
         self._status.append(NONE if bucket == _AUDIT else UNREAD)
@@ -320,7 +308,7 @@ class EventStore:
         if self._ev_cursor[occurrence] < self._ev_cursor[self._newest[row]]:
             return
         self._newest[row] = occurrence
-        self._time[row] = _time_ms(event.get("time"))
+        self._time[row] = received.time_ms(event.get("time"))
         self._summaries.replace(row, summary)
         self._raw_entry[row] = self._raw.append(event)
         self._current[self._pos[row]] = 0
@@ -373,7 +361,7 @@ class EventStore:
             self._set_state(row, state, now, change)
 
     def _apply(self, lifecycle: LifecycleChange, now: datetime, change: StoreChange) -> None:
-        occurrence = self._by_key.get(hash((lifecycle.target_source, str(lifecycle.target_id))))
+        occurrence = self._by_key.get(_key(lifecycle.target_source, lifecycle.target_id))
         row = None if occurrence is None else self._ev_row[occurrence]
         if (
             row is None
@@ -446,7 +434,7 @@ class EventStore:
 
     def find(self, cursor: str | int) -> int | None:
         """The row holding the event with this cursor (any occurrence), or None."""
-        value = _cursor_int(cursor)
+        value = received.cursor_int(cursor)
         occurrence = None if value is None else self._occurrence(value)
         return None if occurrence is None else self._ev_row[occurrence]
 
@@ -493,41 +481,13 @@ class EventStore:
 
 
 def _event_of(record: Mapping[str, Any]) -> Mapping[str, Any]:
-    event = record.get("event")
-    return event if isinstance(event, Mapping) else {}
+    return received.as_mapping(record.get("event"))
 
 
-def _cursor_int(value: object) -> int | None:
-    if isinstance(value, int) and not isinstance(value, bool):
-        return value
-    if isinstance(value, str) and value.isdigit() and value.isascii():
-        return int(value)
-    return None
+def _is_mapping(value: object) -> bool:
+    return type(value) is dict or isinstance(value, Mapping)  # the ABC check is slower
 
 
-_SEVERITIES: dict[object, Severity] = {}
-
-
-def _severity(event: Mapping[str, Any]) -> Severity:
-    """Liberal: a hub normalises severities, but a bad one must not stop the stream."""
-    key = tuple(
-        v if isinstance(v, (str, int)) else None
-        for v in (event.get("severitytext"), event.get("severitynumber"))
-    )
-    found = _SEVERITIES.get(key)
-    if found is None:
-        found = Severity.INFO
-        with contextlib.suppress(NotifyError, TypeError):
-            found = parse_severity(key[0]) if key[0] is not None else severity_from_number(key[1])
-        if len(_SEVERITIES) < 1024:
-            _SEVERITIES[key] = found
-    return found
-
-
-def _time_ms(value: object) -> int:
-    if not isinstance(value, str):
-        return 0
-    try:
-        return int(parse_time(value).timestamp() * 1000)
-    except ValueError:
-        return 0
+def _key(source: str, event_id: object) -> int:
+    """What a lifecycle event's target and a stored event share: source and id."""
+    return hash((source, received.as_text(event_id)))

@@ -19,7 +19,7 @@ class IntIndex:
 
     __slots__ = ("_bits", "_keys", "_slots", "_used")
 
-    def __init__(self, keys: array, capacity_hint: int = 0) -> None:
+    def __init__(self, keys: array[int], capacity_hint: int = 0) -> None:
         self._keys = keys
         self._bits = max(_MIN_BITS, (capacity_hint * 10 // 7).bit_length())
         self._slots = array("i", bytes(4 << self._bits))  # 0 = empty, else value + 1

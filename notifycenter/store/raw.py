@@ -4,13 +4,19 @@ Events of one hub look alike (same attribute names, sources, types), so zlib ove
 of a few hundred compresses them several times better than one at a time. Entries are
 append-only: when a newer occurrence folds into a row, its JSON is appended and the row
 points at it; the old entry stays behind, compressed, and costs little.
+
+An event orjson cannot write (nested deeper than it allows, integers past 64 bits, keys
+that are not strings) is written by the standard library instead; one that neither can
+write keeps its attributes that are plain values. Storing never raises.
 """
 
 from __future__ import annotations
 
+import json
 import threading
 import zlib
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, cast
 
 import orjson
 
@@ -35,7 +41,7 @@ class RawEvents:
         """Store an event; return its entry number."""
         # orjson over-allocates its output (4 KiB); a copy of what was written keeps the
         # open block small and the heap less fragmented.
-        data = bytes(memoryview(orjson.dumps(event)))
+        data = _encode(event)
         with self._lock:
             entry = len(self._sealed) * BLOCK_ENTRIES + len(self._open)
             self._open.append(data)
@@ -46,7 +52,12 @@ class RawEvents:
         return entry
 
     def get(self, entry: int) -> dict[str, Any]:
-        return orjson.loads(self.get_bytes(entry))
+        data = self.get_bytes(entry)
+        try:
+            decoded = orjson.loads(data)
+        except orjson.JSONDecodeError:
+            decoded = json.loads(data)  # written by `_encode`'s fallback
+        return cast(dict[str, Any], decoded)
 
     def get_bytes(self, entry: int) -> bytes:
         with self._lock:
@@ -67,3 +78,33 @@ class RawEvents:
     def nbytes(self) -> int:
         """Bytes held by the stored JSON (for the memory report)."""
         return sum(map(len, self._sealed)) + sum(map(len, self._open))
+
+
+def _encode(event: Any) -> bytes:
+    try:
+        return bytes(memoryview(orjson.dumps(event)))
+    except TypeError:  # orjson.JSONEncodeError
+        pass
+    try:
+        return json.dumps(event, default=_plain).encode()  # ASCII: lone surrogates escaped
+    except (TypeError, ValueError, RecursionError):
+        fields = event.items() if isinstance(event, Mapping) else ()
+        plain = {
+            str(k): v
+            for k, v in fields
+            if v is None or isinstance(v, (str, float)) or _small_int(v)
+        }
+        return json.dumps(plain).encode()
+
+
+def _plain(value: Any) -> Any:
+    """What the standard library cannot write by itself, as JSON values."""
+    if isinstance(value, Mapping):
+        return dict(value)
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return list(value)
+    return repr(value)
+
+
+def _small_int(value: object) -> bool:
+    return isinstance(value, int) and -(1 << 63) <= value < (1 << 64)  # bool included

@@ -6,10 +6,20 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from notifycenter.model.lifecycle import LifecycleChange, LifecycleState, parse_time
+from notifycenter.model.lifecycle import LifecycleChange, LifecycleState
+from notifycenter.store.received import aware_time, checked_until, optional_text
 from notifycenter.store.types import CODE_OF_STATUS, UNREAD
 
 _UNKNOWN_TIME = "unknown"
+_TEXT_FIELDS = (
+    "acknowledged_by",
+    "acknowledged_at",
+    "comment",
+    "resolved_by",
+    "resolved_at",
+    "archived_by",
+    "archived_at",
+)
 
 
 def status_code(state: LifecycleState | None, now: datetime) -> int:
@@ -22,21 +32,23 @@ def state_from_record(record: Mapping[str, Any]) -> LifecycleState | None:
     """The lifecycle a `GET /api/events` record carries (docs/api.md); None when untouched.
 
     A record names a status even when a `*_at` field is absent; the status wins, so the
-    row still shows what the hub says.
+    row still shows what the hub says. Fields of another type are read as text, and an
+    `until` that is not a time is left out (the ack does not lapse).
     """
     status = record.get("status")
     if status is None or (status == "unread" and not record.get("read")):
         return None
+    text = {key: optional_text(record.get(key)) for key in _TEXT_FIELDS}
     state = LifecycleState(
         read=bool(record.get("read")) or status != "unread",
-        acked_by=record.get("acknowledged_by"),
-        acked_at=record.get("acknowledged_at"),
-        ack_comment=record.get("comment"),
-        ack_until=record.get("until"),
-        resolved_by=record.get("resolved_by"),
-        resolved_at=record.get("resolved_at"),
-        archived_by=record.get("archived_by"),
-        archived_at=record.get("archived_at"),
+        acked_by=text["acknowledged_by"],
+        acked_at=text["acknowledged_at"],
+        ack_comment=text["comment"],
+        ack_until=checked_until(record.get("until")),
+        resolved_by=text["resolved_by"],
+        resolved_at=text["resolved_at"],
+        archived_by=text["archived_by"],
+        archived_at=text["archived_at"],
     )
     if status == "acknowledged" and state.acked_by is None:
         state.acked_by = ""
@@ -50,12 +62,8 @@ def state_from_record(record: Mapping[str, Any]) -> LifecycleState | None:
 def until_ms(change: LifecycleChange | LifecycleState) -> int | None:
     """When an ack lapses, in epoch milliseconds; None when it never does."""
     until = change.until if isinstance(change, LifecycleChange) else change.ack_until
-    if not until:
-        return None
-    try:
-        return int(parse_time(until).timestamp() * 1000)
-    except ValueError:
-        return None
+    moment = aware_time(until) if until else None
+    return None if moment is None else int(moment.timestamp() * 1000)
 
 
 def same_change(left: LifecycleChange, right: LifecycleChange) -> bool:

@@ -49,7 +49,7 @@ def select(store: EventStore, view: ViewQuery, start: int = 0) -> RowIndex:
     return index
 
 
-def _walk_log(store: EventStore, row_mask: bytes | None, start: int, end: int) -> array:
+def _walk_log(store: EventStore, row_mask: bytes | None, start: int, end: int) -> array[int]:
     """Rows in display order: the log read backwards, keeping live entries of kept rows."""
     log = store._log[start:end]
     keep = bytes(store._current[start:end])
@@ -58,7 +58,7 @@ def _walk_log(store: EventStore, row_mask: bytes | None, start: int, end: int) -
     return array("i", compress(reversed(log), reversed(keep)))
 
 
-def _few_in_order(store: EventStore, row_mask: bytes, end: int) -> array:
+def _few_in_order(store: EventStore, row_mask: bytes, end: int) -> array[int]:
     """When few rows are kept, sorting them by display position beats walking the log.
     Rows placed at or after `end` (meanwhile) are left for the next `start=end` select."""
     position = store._pos[: len(row_mask)]
@@ -70,7 +70,7 @@ def _few_in_order(store: EventStore, row_mask: bytes, end: int) -> array:
 def _row_mask(store: EventStore, view: ViewQuery) -> bytes | None:
     """Rows kept by the byte-column filters, or None when they keep every row."""
     count = len(store._status)
-    masks: list[bytes] = []
+    masks: list[bytes | bytearray] = []
     statuses = _statuses(store, view)
     if statuses is not None:
         masks.append(store._status[:count].translate(table(statuses)))
@@ -112,7 +112,7 @@ def _severity(value: Severity | int | str) -> int:
     return int(parse_severity(value)) if isinstance(value, str) else int(value)
 
 
-def _post_filters(store: EventStore, view: ViewQuery, rows: array) -> array:
+def _post_filters(store: EventStore, view: ViewQuery, rows: array[int]) -> array[int]:
     if view.operation:
         rows = _keep_operation(store, view.operation, rows)
     if view.source:
@@ -126,7 +126,7 @@ def _post_filters(store: EventStore, view: ViewQuery, rows: array) -> array:
     return rows
 
 
-def _keep_operation(store: EventStore, span_hex: str, rows: array) -> array:
+def _keep_operation(store: EventStore, span_hex: str, rows: array[int]) -> array[int]:
     try:
         span = int(span_hex, 16)
     except ValueError:
@@ -156,7 +156,7 @@ def _text_mask(store: EventStore, text: str, count: int) -> bytes:
     return hits
 
 
-def _keep_predicate(store: EventStore, predicate: Any, rows: array) -> array:
+def _keep_predicate(store: EventStore, predicate: Any, rows: array[int]) -> array[int]:
     kept = array("i")
     for row in rows:
         try:

@@ -111,7 +111,7 @@ class TextColumn:
 
 
 def _search_chunk(
-    text: str, wanted: str, mask: bytearray, first: int, end: int, starts: array
+    text: str, wanted: str, mask: bytearray, first: int, end: int, starts: array[int]
 ) -> None:
     """Set `mask` for rows first..end-1 (the lines of `text`) that contain `wanted`.
 

@@ -5,11 +5,17 @@ from __future__ import annotations
 from array import array
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from typing import Any, NamedTuple
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from notifycenter.model.lifecycle import Status
 from notifycenter.model.severity import Bucket, Severity
+from notifycenter.store.received import from_ms
+
+if TYPE_CHECKING:
+    _IntArray = array[int]
+else:
+    _IntArray = array  # not subscriptable at run time before Python 3.12
 
 # Row status codes, ordered from "needs attention" to "handled"; NONE is audit (no lifecycle).
 UNREAD, READ, ACKNOWLEDGED, RESOLVED, ARCHIVED, NONE = range(6)
@@ -39,7 +45,7 @@ STATUS_FILTER_CODES: Mapping[str, frozenset[int]] = {
 }
 
 
-class RowIndex(array):
+class RowIndex(_IntArray):
     """Row ids from `EventStore.select`, with the display-log length they were selected
     at (`log_end`): a view merging later changes skips what the index already has."""
 
@@ -79,10 +85,9 @@ class RowView:
 
     @property
     def time(self) -> datetime | None:
-        """The newest occurrence's `time` (None when the event had none)."""
-        if not self.time_ms:
-            return None
-        return datetime.fromtimestamp(self.time_ms / 1000, tz=UTC)
+        """The newest occurrence's `time` (None when the event had none), clamped to a
+        range every time zone can show."""
+        return from_ms(self.time_ms) if self.time_ms else None
 
 
 @dataclass(frozen=True, slots=True)
