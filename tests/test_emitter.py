@@ -13,7 +13,7 @@ import pytest
 from notifycenter.catalogue.client import HUB_UNREACHABLE
 from notifycenter.catalogue.hub import RATE_LIMITED
 from notifycenter.client import Emitter, HubClient
-from notifycenter.client.spool import Spool, spool_name_for
+from notifycenter.client.spool import Spool, hub_folder, spool_name_for
 from notifycenter.model.errors import NotifyError
 from tests.hubprocess import HubProcess
 
@@ -229,7 +229,7 @@ def test_events_the_hub_refuses_or_cannot_read_are_skipped_not_the_rest(
         ).encode()
 
     refused = json.dumps({"specversion": "1.0", "id": "no-type", "source": SOURCE}).encode()
-    spool = Spool.open(tmp_path / "spool", spool_name_for(SOURCE))
+    spool = Spool.open(tmp_path / "spool" / hub_folder(hub.url), spool_name_for(SOURCE))
     spool.append([event("a"), refused, event("b"), b'{"damaged', event("c")])
     spool.close()
     with Emitter(hub.url, source=SOURCE, data_dir=tmp_path) as emitter:

@@ -11,6 +11,7 @@ from typing import Any
 
 import orjson
 
+from notifycenter.catalogue import client as client_codes
 from notifycenter.catalogue import event as event_codes
 from notifycenter.model.errors import NotifyError
 from notifycenter.model.event import validate_event
@@ -57,9 +58,10 @@ def _payload(data: Any, fields: dict[str, Any]) -> Any:
         name: fields.pop(name, None)
         for name in ("summary", "details", "code", "causes", "remedies")
     }
-    if extra is None and all(value is None for value in shortcuts.values()):
-        return data
-    if data is not None and not isinstance(data, Mapping):
+    plain = all(value is None for value in shortcuts.values())
+    if plain and (extra is None or (data is None and not isinstance(extra, Mapping))):
+        return data if extra is None else extra  # a list or a scalar is data too
+    if not (_mapping_or_none(data) and _mapping_or_none(extra)):
         raise event_codes.INVALID_EVENT.error(
             "data must be an object to add summary, details or an error to it"
         )
@@ -96,12 +98,55 @@ def _set_severity(event: dict[str, Any], severity: Any) -> None:
         del event["severitynumber"]  # the new text must win over a number from `base`
 
 
+def _mapping_or_none(value: Any) -> bool:
+    return value is None or isinstance(value, Mapping)
+
+
 def _check_size(event: Mapping[str, Any]) -> None:
-    size = len(orjson.dumps(event))
+    try:
+        size = len(orjson.dumps(event))
+    except TypeError as exc:  # orjson.JSONEncodeError
+        field, kind = _first_unwritable(event, "")
+        raise client_codes.EVENT_NOT_JSON.error(
+            f"{field[:200] or 'the event'} holds {kind}, which JSON cannot carry ({exc})",
+            field=field[:200],
+            type=kind,
+        ) from None
     if size > MAX_EVENT_BYTES:
         raise event_codes.EVENT_TOO_LARGE.error(
             f"the event is {size} bytes; at most {MAX_EVENT_BYTES} are accepted"
         )
+
+
+def _first_unwritable(value: Any, path: str) -> tuple[str, str]:
+    """Where in `value` (which orjson cannot write) the culprit is, and what it is.
+
+    Descends while a child cannot be written either; when every child can, the value
+    itself is the culprit (nested too deep, or a type orjson does not know).
+    """
+    children: list[tuple[str, Any]] = []
+    if isinstance(value, Mapping):
+        for key, child in value.items():
+            if not isinstance(key, str):
+                return path, f"a key of type {type(key).__name__} ({key!r:.40})"
+            children.append((f"{path}.{key}" if path else key, child))
+    elif isinstance(value, (list, tuple)):
+        children = [(f"{path}[{index}]", child) for index, child in enumerate(value)]
+    for child_path, child in children:
+        if not _writable(child):
+            return _first_unwritable(child, child_path)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return path, "an integer outside the 64-bit range"
+    kind = type(value).__name__
+    return path, (f"a {kind} nested too deeply" if children else f"a value of type {kind}")
+
+
+def _writable(value: Any) -> bool:
+    try:
+        orjson.dumps(value)
+    except TypeError:
+        return False
+    return True
 
 
 def error_fields(exc: BaseException) -> dict[str, Any]:

@@ -25,7 +25,14 @@ from notifycenter.catalogue import client as codes
 from notifycenter.client.backoff import Backoff
 from notifycenter.client.builder import build_event, error_event
 from notifycenter.client.http import auth_headers, error_from_answer, retry_after
-from notifycenter.client.spool import Spool, SpoolBatch, spool_name_for
+from notifycenter.client.spool import (
+    Spool,
+    SpoolBatch,
+    hub_folder,
+    legacy_spools,
+    normalise_server,
+    spool_name_for,
+)
 from notifycenter.config import check_server_url, resolve_target
 from notifycenter.config import data_dir as default_data_dir
 from notifycenter.model.protocol import BATCH
@@ -92,7 +99,21 @@ class Emitter:
         self._failures = 0  # times the hub did not take a batch: close() tries only once
         self._spool_limit: int | None = None
         root = Path(data_dir) if data_dir is not None else default_data_dir()
-        self._spool = Spool.open(root / "spool", spool_name_for(spool_name or source))
+        name = spool_name_for(spool_name or source)
+        # Keyed by hub: what one hub has not taken is never delivered to another.
+        self._spool = Spool.open(
+            root / "spool" / hub_folder(self.server), name, hub=normalise_server(self.server)
+        )
+        self.legacy_spools = legacy_spools(root / "spool", name)
+        if self.legacy_spools:
+            log.warning(
+                "notifycenter emitter: %s hold(s) events spooled by an older version, for a hub"
+                " it did not record; they are not sent. To deliver them to %s, stop this"
+                " producer and put such a folder in place of %s",
+                ", ".join(map(str, self.legacy_spools)),
+                self.server,
+                self._spool.folder,
+            )
         # A short connect timeout: while the sender waits, the buffer fills and may overflow.
         self._http = httpx.Client(
             base_url=self.server,
@@ -344,8 +365,8 @@ class Emitter:
     def _post(self, lines: list[bytes]) -> None:
         try:
             response = self._http.post("/api/events", content=b"[" + b",".join(lines) + b"]")
-        except httpx.TransportError as exc:
-            log.debug("notifycenter hub %s unreachable: %s", self.server, exc)
+        except httpx.RequestError as exc:  # unreachable, or an answer that cannot be decoded
+            log.debug("notifycenter hub %s gave no usable answer: %s", self.server, exc)
             raise _Retry() from None
         if response.is_success:
             return
@@ -362,12 +383,9 @@ class Emitter:
         except orjson.JSONDecodeError:
             body = None
         error = error_from_answer(response.status_code, body, self.server)
-        index = (
-            body.get("index")
-            if isinstance(body, dict) and isinstance(body.get("index"), int)
-            else None
-        )
-        raise _Rejected(error.message, index)
+        index = body.get("index") if isinstance(body, dict) else None
+        valid = isinstance(index, int) and not isinstance(index, bool) and 0 <= index < len(lines)
+        raise _Rejected(error.message, index if valid else None)
 
     def _without_rejected(self, lines: list[bytes], sent: int, rejected: _Rejected) -> list[bytes]:
         """Log and drop the refused event (the whole chunk when the hub names none)."""

@@ -1,4 +1,9 @@
-"""What the async client and the emitter share: headers, and turning answers into errors."""
+"""What the async client and the emitter share: headers, and turning answers into errors.
+
+A hub's answer is untrusted like an event: a body that is not JSON (or not UTF-8), JSON
+of another shape, or an error body with odd field types becomes the catalogued "bad
+answer" error, never a bare exception in the caller.
+"""
 
 from __future__ import annotations
 
@@ -21,22 +26,57 @@ def unreachable(url: str, exc: BaseException) -> NotifyError:
     return codes.HUB_UNREACHABLE.error(f"{url}: {cause}", url=url)
 
 
+def request_failed(url: str, exc: httpx.RequestError) -> NotifyError:
+    """A request that got no usable answer: unreachable, or an answer httpx cannot decode."""
+    if isinstance(exc, httpx.TransportError):
+        return unreachable(url, exc)
+    return codes.HUB_BAD_ANSWER.error(f"{url}: {str(exc) or type(exc).__name__}")
+
+
 def answer(response: httpx.Response) -> Any:
     """The JSON body of a success; a hub error rebuilt as the `NotifyError` it was."""
     body = _json(response)
     if response.is_success:
         if body is None and response.content:
-            raise codes.HUB_BAD_ANSWER.error(
-                f"{response.request.url} answered {response.status_code} with a body that is not JSON"
-            )
+            raise bad_answer(response, "a body that is not JSON")
         return body
     raise error_from_answer(response.status_code, body, str(response.request.url))
 
 
+def answer_object(response: httpx.Response) -> dict[str, Any]:
+    """`answer` for the calls whose success is a JSON object."""
+    body = answer(response)
+    if not isinstance(body, dict):
+        raise bad_answer(response, f"JSON of type {type(body).__name__} where an object belongs")
+    return body
+
+
+def bad_answer(response: httpx.Response, what: str) -> NotifyError:
+    return codes.HUB_BAD_ANSWER.error(
+        f"{response.request.url} answered {response.status_code} with {what}"
+    )
+
+
 def error_from_answer(status: int, body: Any, url: str) -> NotifyError:
     if isinstance(body, dict) and isinstance(body.get("code"), str):
-        return NotifyError.from_dict(body, status)
+        return NotifyError.from_dict(_error_fields(body), status)
     return codes.HUB_BAD_ANSWER.error(f"{url} answered HTTP {status} without a notifycenter error")
+
+
+_ERROR_TEXT_LIMIT = 2000
+
+
+def _error_fields(body: dict[str, Any]) -> dict[str, Any]:
+    """An error body with only text where text belongs (and short), plain values elsewhere."""
+    fields: dict[str, Any] = {}
+    for key, value in body.items():
+        if isinstance(value, str):
+            fields[key] = value[:_ERROR_TEXT_LIMIT]
+        elif isinstance(value, list):
+            fields[key] = [v[:_ERROR_TEXT_LIMIT] for v in value if isinstance(v, str)]
+        elif value is None or isinstance(value, (bool, int, float)):
+            fields[key] = value
+    return fields
 
 
 def _json(response: httpx.Response) -> Any:

@@ -11,12 +11,14 @@ from urllib.parse import quote
 import httpx
 import orjson
 
+from notifycenter.catalogue import client as codes
 from notifycenter.client.http import (
     answer,
+    answer_object,
     auth_headers,
     query_params,
+    request_failed,
     retry_after,
-    unreachable,
 )
 from notifycenter.client.stream import StateCallback, Subscription
 from notifycenter.config import Target, check_server_url
@@ -39,7 +41,9 @@ class HubClient:
     """Talks to one hub. Use as `async with HubClient(url) as hub:` or call `aclose()`.
 
     Every hub error is re-raised as the `NotifyError` the hub answered with; a hub that
-    does not answer raises the catalogued "hub unreachable" error.
+    does not answer raises the catalogued "hub unreachable" error, and one whose answer
+    has the wrong shape (not JSON, not an object, a cursor that is not a cursor) the
+    catalogued "bad answer" error.
     """
 
     def __init__(
@@ -72,14 +76,17 @@ class HubClient:
     async def _request(self, method: str, path: str, **options: Any) -> httpx.Response:
         try:
             return await self._http.request(method, path, **options)
-        except httpx.TransportError as exc:
-            raise unreachable(self.server, exc) from None
+        except httpx.RequestError as exc:
+            raise request_failed(self.server, exc) from None
 
     async def _call(self, method: str, path: str, **options: Any) -> Any:
         return answer(await self._request(method, path, **options))
 
+    async def _object(self, method: str, path: str, **options: Any) -> dict[str, Any]:
+        return _with_cursor(answer_object(await self._request(method, path, **options)))
+
     async def health(self) -> dict[str, Any]:
-        return await self._call("GET", "/healthz")
+        return await self._object("GET", "/healthz")
 
     async def emit(self, event: Mapping[str, Any]) -> dict[str, Any]:
         """One event in structured mode: `{"accepted", "duplicates", "cursors"}`."""
@@ -95,9 +102,9 @@ class HubClient:
         for _ in range(RATE_LIMIT_RETRIES):
             response = await self._request("POST", "/api/events", **options)
             if response.status_code != 429:
-                return answer(response)
+                return answer_object(response)
             await asyncio.sleep(retry_after(response, RATE_LIMIT_WAIT) or 1.0)
-        return await self._call("POST", "/api/events", **options)
+        return await self._object("POST", "/api/events", **options)
 
     async def list(
         self,
@@ -110,15 +117,20 @@ class HubClient:
         """Records newest first. Filters: bucket, severity, status, source, type, q,
         operation, filter (CESQL), lifecycle (bool) — see docs/api.md."""
         params = query_params({**filters, "before": before, "after": after, "limit": limit})
-        body = await self._call("GET", "/api/events", params=params)
-        return Page(items=list(body.get("items", [])), next=body.get("next"))
+        body = await self._object("GET", "/api/events", params=params)
+        items, after = body.get("items", []), body.get("next")
+        if not isinstance(items, list) or not all(isinstance(item, dict) for item in items):
+            raise codes.HUB_BAD_ANSWER.error(f"{self.server}: the page's items are not records")
+        if after is not None and not _is_cursor(after):
+            raise codes.HUB_BAD_ANSWER.error(f"{self.server}: the next page's cursor is not one")
+        return Page(items=items, next=after)
 
     async def get(self, ref: str) -> dict[str, Any]:
         """One record with its lifecycle `history`; `ref` is a cursor, `source#id` or an id."""
-        return await self._call("GET", f"/api/events/{quote(ref, safe='')}")
+        return await self._object("GET", f"/api/events/{quote(ref, safe='')}")
 
     async def summary(self) -> dict[str, Any]:
-        return await self._call("GET", "/api/summary")
+        return await self._object("GET", "/api/summary")
 
     async def lifecycle(
         self,
@@ -138,7 +150,7 @@ class HubClient:
             body["comment"] = comment
         if until is not None:
             body["until"] = until
-        return await self._call("POST", f"/api/lifecycle/{quote(str(verb), safe='')}", json=body)
+        return await self._object("POST", f"/api/lifecycle/{quote(str(verb), safe='')}", json=body)
 
     async def operations(self, **filters: Any) -> Any:
         return await self._call("GET", "/api/operations", params=query_params(filters))
@@ -172,3 +184,16 @@ class HubClient:
             on_state,
             live_cursor=live_cursor if since is None else None,
         )
+
+
+def _is_cursor(value: object) -> bool:
+    return isinstance(value, str) and value.isascii() and value.isdigit() and len(value) < 20
+
+
+def _with_cursor(body: dict[str, Any]) -> dict[str, Any]:
+    """`last_cursor` (health, summary) is what a reader resumes from: it must be one."""
+    cursor = body.get("last_cursor")
+    if cursor is not None and not _is_cursor(cursor):
+        shown = repr(cursor[:40]) if isinstance(cursor, str) else f"of type {type(cursor).__name__}"
+        raise codes.HUB_BAD_ANSWER.error(f"last_cursor {shown} is not a cursor")
+    return body

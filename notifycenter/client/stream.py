@@ -1,10 +1,15 @@
 """The live stream: a WebSocket subscription that reconnects and resumes from its last
-cursor, so a hub restart costs neither a gap nor a duplicate."""
+cursor, so a hub restart costs neither a gap nor a duplicate.
+
+A frame that is not a JSON event with a cursor is a broken connection, not the end of the
+subscription: it is dropped with the catalogued "bad answer" error as the reason, and the
+subscription reconnects with backoff from the last good cursor.
+"""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
 from contextlib import aclosing
 from dataclasses import dataclass, replace
 from typing import Any, Literal
@@ -13,6 +18,7 @@ from urllib.parse import urlencode, urlsplit, urlunsplit
 import orjson
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus
+from websockets.typing import Subprotocol
 
 from notifycenter.catalogue import client as codes
 from notifycenter.client.backoff import Backoff
@@ -50,10 +56,13 @@ def cursor_after(cursor: str | None, last: str | None) -> bool:
     """Cursors are decimal strings; compare them as numbers to accept any padding."""
     if cursor is None or last is None:
         return True
-    try:
+    if _is_cursor(cursor) and _is_cursor(last):
         return int(cursor) > int(last)
-    except ValueError:
-        return cursor > last
+    return str(cursor) > str(last)
+
+
+def _is_cursor(value: object) -> bool:
+    return isinstance(value, str) and 0 < len(value) < 40 and value.isascii() and value.isdigit()
 
 
 class Subscription:
@@ -101,7 +110,7 @@ class Subscription:
         finally:
             self._set(status="closed")
 
-    async def _one_connection(self) -> AsyncIterator[dict[str, Any]]:
+    async def _one_connection(self) -> AsyncGenerator[dict[str, Any], None]:
         """Events of one connection; returns (after updating the state) when it drops."""
         params = dict(self._params)
         if self.state.last_cursor is None and self._live_cursor is not None:
@@ -117,7 +126,7 @@ class Subscription:
         try:
             async with connect(
                 url,
-                subprotocols=[SUBPROTOCOL],
+                subprotocols=[Subprotocol(SUBPROTOCOL)],
                 additional_headers=auth_headers(self._token),
                 open_timeout=self._open_timeout,
                 max_size=None,
@@ -126,7 +135,9 @@ class Subscription:
                 self._set(status="live", attempt=0, last_error=None)
                 async for frame in socket:
                     event = self._decode(frame)
-                    cursor = event.get("cursor")
+                    if event is None:
+                        return
+                    cursor = event["cursor"]
                     if not cursor_after(cursor, self.state.last_cursor):
                         continue  # already delivered before a reconnect
                     self._set(last_cursor=cursor)
@@ -143,16 +154,19 @@ class Subscription:
         except (OSError, TimeoutError, InvalidHandshake) as exc:
             self._dropped(str(unreachable(self._server, exc)))
 
-    def _decode(self, frame: str | bytes) -> dict[str, Any]:
+    def _decode(self, frame: str | bytes) -> dict[str, Any] | None:
+        """The frame's event; None (the connection is dropped) when it is not one."""
         try:
             event = orjson.loads(frame)
         except orjson.JSONDecodeError:
             event = None
-        if not isinstance(event, dict):
-            raise codes.HUB_BAD_ANSWER.error(
-                f"{self._server} streamed a frame that is not a JSON event"
-            )
-        return event
+        if isinstance(event, dict) and _is_cursor(event.get("cursor")):
+            return event
+        error = codes.HUB_BAD_ANSWER.error(
+            f"{self._server} streamed a frame that is not a JSON event with a cursor"
+        )
+        self._dropped(error.message)
+        return None
 
     def _raise_if_fatal(self, exc: InvalidStatus, url: str) -> None:
         status = exc.response.status_code

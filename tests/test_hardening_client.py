@@ -1,0 +1,246 @@
+"""Clients against hostile input: text that would break a terminal line, values JSON cannot
+carry, a spool that must never cross hubs, and hubs that answer garbage."""
+
+from __future__ import annotations
+
+import asyncio
+import gzip
+import json
+import logging
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from websockets.asyncio.server import ServerConnection, serve
+
+from notifycenter.client import Emitter, HubClient
+from notifycenter.client.spool import Spool, hub_folder, normalise_server, spool_name_for
+from notifycenter.commands.output import json_text, render_table, short_time
+from notifycenter.model.errors import NotifyError
+from notifycenter.model.sanitize import sanitize, sanitize_line
+from tests.hubprocess import free_port
+
+SOURCE = "urn:meshery:adapter:hardening"
+BAD_ANSWER = "notifycenter-1208"
+
+
+# -- text a terminal would act on ---------------------------------------------------
+
+
+def test_line_and_paragraph_separators_never_reach_a_table() -> None:
+    assert sanitize("one\u2028two\u2029three") == "onetwothree"
+    assert sanitize_line("a\x85b\u2028c") == "abc"  # NEL is a C1 control
+    assert sanitize("lone \ud800 surrogate") == "lone  surrogate"
+    lines = render_table(["SUMMARY"], [["first\u2028second"], ["third\u2029"]], width=80)
+    assert len(lines) == 3 and not any(c in "".join(lines) for c in "\u2028\u2029")
+
+
+def test_earlier_escapes_stay_handled() -> None:
+    assert sanitize("[/x] [@click=app.quit]") == "[/x] [@click=app.quit]"  # text, not markup
+    assert "\x1b" not in sanitize("\x1b]52;c;aGk=\x07") and sanitize("a\u202eb") == "ab"
+
+
+def test_json_output_keeps_deep_data_and_escapes_separators() -> None:
+    deep: Any = "bottom"
+    for _ in range(600):  # orjson reads up to 1024 levels but writes only 254
+        deep = {"x": deep}
+    text = json_text({"data": deep, "text": "a\u2028b\ud800"}, indent=True)
+    assert "\u2028" not in text and "\\u2028" in text and "\\ud800" in text
+    assert json.loads(text.replace("\\ud800", ""))["data"] == deep
+
+
+def test_times_of_any_type_are_shown_as_text() -> None:
+    assert short_time(["2026"]) == '["2026"]'
+    assert short_time(1732780800) == "1732780800"
+    assert short_time("2026-11-28T09:00:00\x1b[2J") == "2026-11-28 09:00:00"
+
+
+# -- values JSON cannot carry -------------------------------------------------------
+
+
+def dead_url() -> str:
+    return f"http://127.0.0.1:{free_port()}"
+
+
+@pytest.mark.parametrize(
+    ("data", "field", "kind"),
+    [
+        ({"tags": {"a", "b"}}, "data.tags", "set"),
+        ({"when": [1, {"raw": b"\x00"}]}, "data.when[1].raw", "bytes"),
+        ({"n": 1 << 70}, "data.n", "64-bit"),
+        ({(1, 2): "x"}, "data", "tuple"),
+        ({1, 2}, "data", "set"),
+    ],
+)
+def test_emit_refuses_non_json_data_with_a_catalogued_error(
+    tmp_path: Path, data: Any, field: str, kind: str
+) -> None:
+    with Emitter(dead_url(), source=SOURCE, data_dir=tmp_path) as emitter:
+        with pytest.raises(NotifyError) as caught:
+            emitter.emit(type="io.meshery.test", data=data)
+        assert caught.value.code == "notifycenter-1217"
+        assert caught.value.extra["field"] == field and kind in caught.value.message
+        assert emitter.pending == 0  # nothing was queued
+
+
+# -- the spool belongs to one hub ---------------------------------------------------
+
+
+def spool_for(data_dir: Path, url: str, events: int) -> Emitter:
+    emitter = Emitter(url, source=SOURCE, data_dir=data_dir, max_retry_interval=0.2)
+    for n in range(events):
+        emitter.emit(type="io.meshery.test", id=f"for-{n}")
+    assert emitter.flush(10)
+    return emitter
+
+
+def stored(url: str) -> list[str]:
+    async def fetch() -> list[str]:
+        async with HubClient(url) as client:
+            page = await client.list(source=SOURCE, limit=100)
+        return sorted(record["event"]["id"] for record in page.items)
+
+    return asyncio.run(fetch())
+
+
+def test_events_spooled_for_one_hub_are_never_sent_to_another(hub: Any, tmp_path: Path) -> None:
+    elsewhere = dead_url().replace("127.0.0.1", "localhost")
+    first = spool_for(tmp_path, elsewhere, 3)
+    assert first.spooled == 3
+    first.close(0.5)
+    with Emitter(hub.url, source=SOURCE, data_dir=tmp_path) as other:
+        assert other.spooled == 0
+        other.emit(type="io.meshery.test", id="mine")
+        assert other.drain(10)
+    assert stored(hub.url) == ["mine"]
+    # The hub they were for, spelt differently, still finds them.
+    same = Emitter(
+        elsewhere.replace("localhost", "LocalHost") + "/", source=SOURCE, data_dir=tmp_path
+    )
+    try:
+        assert same.spooled == 3
+    finally:
+        same.close(0.2)
+
+
+def test_a_spool_of_the_old_layout_is_reported_and_left_alone(
+    hub: Any, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    old = Spool.open(tmp_path / "spool", spool_name_for(SOURCE))
+    event = {"specversion": "1.0", "id": "old", "source": SOURCE, "type": "io.meshery.test"}
+    old.append([json.dumps(event).encode()])
+    old.close()
+    with caplog.at_level(logging.WARNING), Emitter(hub.url, source=SOURCE, data_dir=tmp_path) as e:
+        assert e.legacy_spools == [old.folder] and e.spooled == 0
+        assert e.drain(10)
+    assert stored(hub.url) == []
+    assert str(old.folder) in caplog.text and (old.folder / "events.ndjson").stat().st_size
+
+
+def test_hub_urls_are_normalised_to_one_folder() -> None:
+    assert normalise_server("HTTP://Hub.Example/") == "http://hub.example:80"
+    assert normalise_server("https://[::1]:9181/base/") == "https://[::1]:9181/base"
+    assert hub_folder("http://hub.example") == hub_folder("http://HUB.example:80/")
+    assert hub_folder("http://hub.example:9181") != hub_folder("http://hub.example:9182")
+    assert "/" not in hub_folder("https://hub.example/a/../b")
+
+
+# -- hubs that answer garbage -------------------------------------------------------
+
+
+def client_answering(handler: Callable[[httpx.Request], httpx.Response]) -> HubClient:
+    return HubClient("http://hub.test", transport=httpx.MockTransport(handler))
+
+
+def answering(status: int, content: bytes, **headers: str) -> HubClient:
+    return client_answering(lambda _: httpx.Response(status, content=content, headers=headers))
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        b"[]",
+        b'"text"',
+        b"{not json",
+        b"\xff\xfe{}",
+        b'{"items": 5}',
+        b'{"items": [1, 2]}',
+        b'{"items": [], "next": 7}',
+        b'{"items": [], "next": "abc"}',
+    ],
+)
+async def test_a_list_answer_of_the_wrong_shape_is_a_catalogued_error(content: bytes) -> None:
+    async with answering(200, content) as client:
+        with pytest.raises(NotifyError) as caught:
+            await client.list()
+    assert caught.value.code == BAD_ANSWER
+
+
+@pytest.mark.parametrize(
+    ("call", "content"),
+    [
+        ("summary", b"[1, 2]"),
+        ("health", b'{"status": "ok", "last_cursor": 12}'),
+        ("health", b'{"last_cursor": "99999999999999999999999999"}'),
+        ("summary", b"null"),
+        ("get", b'"x"'),
+    ],
+)
+async def test_other_answers_of_the_wrong_shape_are_catalogued_errors(
+    call: str, content: bytes
+) -> None:
+    async with answering(200, content) as client:
+        with pytest.raises(NotifyError) as caught:
+            await (client.get("1") if call == "get" else getattr(client, call)())
+    assert caught.value.code == BAD_ANSWER
+
+
+async def test_a_body_that_cannot_be_decoded_is_a_bad_answer() -> None:
+    async with answering(200, b"not gzip at all", **{"Content-Encoding": "gzip"}) as client:
+        with pytest.raises(NotifyError) as caught:
+            await client.summary()
+    assert caught.value.code == BAD_ANSWER
+    async with answering(
+        200, gzip.compress(b'{"last_cursor": "5"}'), **{"Content-Encoding": "gzip"}
+    ) as client:
+        assert (await client.summary())["last_cursor"] == "5"
+
+
+async def test_an_error_body_with_odd_types_still_reads_as_the_hubs_error() -> None:
+    deep: Any = "x"
+    for _ in range(900):
+        deep = [deep]
+    body = {"code": "notifycenter-1001", "shortDescription": [deep, "bad event", 7], "index": 2}
+    async with answering(400, json.dumps(body).encode()) as client:
+        with pytest.raises(NotifyError) as caught:
+            await client.emit({"id": "x"})
+    assert caught.value.code == "notifycenter-1001"
+    assert caught.value.short_description == ["bad event"] and caught.value.extra["index"] == 2
+
+
+async def test_a_stream_frame_that_is_not_an_event_drops_the_connection_not_the_subscription() -> (
+    None
+):
+    connections = 0
+    good = {"specversion": "1.0", "id": "a", "source": SOURCE, "type": "t", "cursor": "7"}
+
+    async def handler(socket: ServerConnection) -> None:
+        nonlocal connections
+        connections += 1
+        frames = ["{garbage", json.dumps({"no": "cursor"}), json.dumps(good)]
+        await socket.send(frames[min(connections - 1, 2)])
+        await socket.wait_closed()
+
+    states: list[str | None] = []
+    async with serve(handler, "127.0.0.1", 0, subprotocols=["cloudevents.json"]) as server:
+        port = server.sockets[0].getsockname()[1]
+        async with HubClient(f"http://127.0.0.1:{port}") as client:
+            subscription = client.subscribe(
+                since="0", on_state=lambda s: states.append(s.last_error)
+            )
+            async with asyncio.timeout(20):
+                received = await anext(aiter(subscription))
+    assert received["id"] == "a" and connections == 3
+    assert sum(BAD_ANSWER in (reason or "") for reason in states) == 2
