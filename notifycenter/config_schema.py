@@ -309,7 +309,6 @@ _EXPECTED = {
     "model_type": "a table",
     "model_attributes_type": "a table",
     "list_type": "an array",
-    "tuple_type": "an array",
 }
 
 
