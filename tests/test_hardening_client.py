@@ -186,14 +186,27 @@ async def test_a_list_answer_of_the_wrong_shape_is_a_catalogued_error(content: b
         ("health", b'{"last_cursor": "99999999999999999999999999"}'),
         ("summary", b"null"),
         ("get", b'"x"'),
+        ("emit", b'{"accepted": "1", "duplicates": 0, "cursors": []}'),
+        ("emit", b'{"accepted": 1, "duplicates": 0, "cursors": [7]}'),
+        ("lifecycle", b'{"changed": "many", "cursors": []}'),
+        ("lifecycle", b'{"changed": 1, "cursors": "0000000000000001"}'),
+        ("operations", b'{"items": [1], "next": null}'),
+        ("operations", b'{"items": [], "next": 2}'),
+        ("operation", b"[]"),
     ],
 )
 async def test_other_answers_of_the_wrong_shape_are_catalogued_errors(
     call: str, content: bytes
 ) -> None:
+    calls = {
+        "get": lambda c: c.get("1"),
+        "emit": lambda c: c.emit({"id": "x"}),
+        "lifecycle": lambda c: c.lifecycle("ack", refs=["1"]),
+        "operation": lambda c: c.operation("abc"),
+    }
     async with answering(200, content) as client:
         with pytest.raises(NotifyError) as caught:
-            await (client.get("1") if call == "get" else getattr(client, call)())
+            await calls.get(call, lambda c: getattr(c, call)())(client)
     assert caught.value.code == BAD_ANSWER
 
 

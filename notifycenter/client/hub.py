@@ -13,7 +13,6 @@ import orjson
 
 from notifycenter.catalogue import client as codes
 from notifycenter.client.http import (
-    answer,
     answer_object,
     auth_headers,
     query_params,
@@ -79,9 +78,6 @@ class HubClient:
         except httpx.RequestError as exc:
             raise request_failed(self.server, exc) from None
 
-    async def _call(self, method: str, path: str, **options: Any) -> Any:
-        return answer(await self._request(method, path, **options))
-
     async def _object(self, method: str, path: str, **options: Any) -> dict[str, Any]:
         return _with_cursor(answer_object(await self._request(method, path, **options)))
 
@@ -102,9 +98,9 @@ class HubClient:
         for _ in range(RATE_LIMIT_RETRIES):
             response = await self._request("POST", "/api/events", **options)
             if response.status_code != 429:
-                return answer_object(response)
+                return _counted(answer_object(response), "accepted", "duplicates")
             await asyncio.sleep(retry_after(response, RATE_LIMIT_WAIT) or 1.0)
-        return await self._object("POST", "/api/events", **options)
+        return _counted(await self._object("POST", "/api/events", **options), "accepted")
 
     async def list(
         self,
@@ -150,13 +146,21 @@ class HubClient:
             body["comment"] = comment
         if until is not None:
             body["until"] = until
-        return await self._object("POST", f"/api/lifecycle/{quote(str(verb), safe='')}", json=body)
+        path = f"/api/lifecycle/{quote(str(verb), safe='')}"
+        return _counted(await self._object("POST", path, json=body), "changed", "unchanged")
 
-    async def operations(self, **filters: Any) -> Any:
-        return await self._call("GET", "/api/operations", params=query_params(filters))
+    async def operations(self, **filters: Any) -> dict[str, Any]:
+        """`{"items": [...], "next": offset or None}`: one page of operations."""
+        body = await self._object("GET", "/api/operations", params=query_params(filters))
+        items, after = body.get("items", []), body.get("next")
+        if not isinstance(items, list) or not all(isinstance(item, dict) for item in items):
+            raise codes.HUB_BAD_ANSWER.error(f"{self.server}: the operations are not objects")
+        if after is not None and not isinstance(after, str):
+            raise codes.HUB_BAD_ANSWER.error(f"{self.server}: the next page's offset is not text")
+        return body
 
-    async def operation(self, operation_id: str) -> Any:
-        return await self._call("GET", f"/api/operations/{quote(operation_id, safe='')}")
+    async def operation(self, operation_id: str) -> dict[str, Any]:
+        return await self._object("GET", f"/api/operations/{quote(operation_id, safe='')}")
 
     def subscribe(
         self,
@@ -196,4 +200,16 @@ def _with_cursor(body: dict[str, Any]) -> dict[str, Any]:
     if cursor is not None and not _is_cursor(cursor):
         shown = repr(cursor[:40]) if isinstance(cursor, str) else f"of type {type(cursor).__name__}"
         raise codes.HUB_BAD_ANSWER.error(f"last_cursor {shown} is not a cursor")
+    return body
+
+
+def _counted(body: dict[str, Any], *counts: str) -> dict[str, Any]:
+    """Counts must be integers and `cursors` a list of cursors: callers add them up."""
+    for name in counts:
+        value = body.get(name, 0)
+        if not isinstance(value, int) or isinstance(value, bool):
+            raise codes.HUB_BAD_ANSWER.error(f"{name} is not an integer")
+    cursors = body.get("cursors", [])
+    if not isinstance(cursors, list) or not all(map(_is_cursor, cursors)):
+        raise codes.HUB_BAD_ANSWER.error("cursors is not a list of cursors")
     return body
