@@ -7,6 +7,7 @@ instead of being silently ignored.
 
 from __future__ import annotations
 
+import difflib
 import os
 import tomllib
 from dataclasses import dataclass, field
@@ -166,8 +167,10 @@ def context_named(config: Config, name: str) -> ContextConfig:
     """The context called `name`; the catalogued error lists the ones there are."""
     if name not in config.contexts:
         known = ", ".join(sorted(config.contexts)) or "none"
+        close = difflib.get_close_matches(name, list(config.contexts), n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
         raise codes.UNKNOWN_CONTEXT.error(
-            f"context {name!r} is not in {config.path} (contexts: {known})"
+            f"context {name!r} is not in {config.path} (contexts: {known}){hint}"
         )
     return config.contexts[name]
 

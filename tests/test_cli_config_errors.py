@@ -43,3 +43,14 @@ def test_a_bad_tui_table_stops_every_command_not_only_the_tui() -> None:
     assert f"{path}:2: tui.notifications.window must be a number above 0, not '10s'" in (
         result.output
     )
+
+
+def test_a_misspelt_context_name_suggests_the_one_meant() -> None:
+    write_config(
+        '[contexts.prod]\nserver = "https://hub.example:9181"\n[contexts.lab]\nserver = "http://lab:1"\n'
+    )
+    result = cli("--context", "prd", "config", "view")
+    assert result.exit_code == 1
+    assert "Error notifycenter-1203" in result.output
+    assert "context 'prd' is not in" in result.output
+    assert "(contexts: lab, prod); did you mean 'prod'?" in result.output
