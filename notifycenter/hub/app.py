@@ -1,8 +1,13 @@
-"""The hub's Starlette application: routes, plug-ins, errors, metrics, start and stop."""
+"""The hub's Starlette application: routes, plug-ins, errors, metrics, health, start and stop.
+
+A refused WebSocket handshake is an expected answer, logged as one line with its code
+(`HandshakeLog`), not as the server's "returned without completing handshake" error.
+"""
 
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import importlib
 import importlib.util
 import logging
@@ -10,21 +15,24 @@ import time
 from collections.abc import AsyncIterator
 from typing import Any
 
+import orjson
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route, WebSocketRoute
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from notifycenter.catalogue import hub as codes
 from notifycenter.hub import api
+from notifycenter.hub.failsafe import FailSafe
 from notifycenter.hub.hubstate import Hub
 from notifycenter.hub.metrics import HubMetrics
 from notifycenter.hub.openapi import openapi_document
 from notifycenter.hub.projection import EventIndex, Projection
 from notifycenter.hub.responses import answer, error_answer
 from notifycenter.hub.settings import HubSettings
+from notifycenter.model.cursor import format_cursor
 from notifycenter.model.errors import NotifyError
 
 HUB_PLUGINS = ("notifycenter.hub.operations",)
@@ -59,7 +67,7 @@ def create_app(settings: HubSettings, plugins: tuple[str, ...] = HUB_PLUGINS) ->
     projections: list[Projection] = [EventIndex(), *(m.projection() for m in modules)]
     hub = Hub(settings, projections)
     routes: list[BaseRoute] = [
-        Route("/healthz", api.healthz, methods=["GET"]),
+        Route("/healthz", healthz, methods=["GET"]),
         Route("/metrics", api.metrics, methods=["GET"]),
         Route("/openapi.json", _openapi(modules), methods=["GET"]),
         Route("/api/events", api.post_events, methods=["POST"]),
@@ -90,8 +98,22 @@ def create_app(settings: HubSettings, plugins: tuple[str, ...] = HUB_PLUGINS) ->
         },
     )
     app.state.hub = hub
+    app.add_middleware(HandshakeLog)
     app.add_middleware(LatencyMiddleware, metrics=hub.metrics)
+    app.add_middleware(FailSafe)
+    _quiet_refused_handshakes()
     return app
+
+
+async def healthz(request: Request) -> Response:
+    """200 when every part works; 503 naming each failing part and its code otherwise."""
+    hub: Hub = request.app.state.hub
+    last_cursor = format_cursor(hub.log.last_seq)
+    if hub.health.ok:
+        return answer({"status": "ok", "last_cursor": last_cursor})
+    report = hub.health.report()
+    report["last_cursor"] = last_cursor
+    return answer(report, 503)
 
 
 def _openapi(modules: list[Any]) -> Any:
@@ -127,6 +149,56 @@ async def _unexpected_error(request: Request, exc: Exception) -> Response:
     return error_answer(
         codes.INTERNAL_ERROR.error(f"{type(exc).__name__} while serving the request")
     )
+
+
+_refused: contextvars.ContextVar[bool] = contextvars.ContextVar("refused", default=False)
+_NO_HANDSHAKE = "ASGI callable returned without completing handshake."
+
+
+class HandshakeLog:
+    """One line per refused stream handshake, at INFO (4xx) or WARNING (5xx), with the code."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "websocket":
+            return await self.app(scope, receive, send)
+        status = 0
+
+        async def watch(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "websocket.http.response.start":
+                status = message["status"]
+                _refused.set(True)  # seen by the server's log call, in this same task
+            elif message["type"] == "websocket.http.response.body" and status:
+                _log_refusal(scope, status, message.get("body", b""))
+            await send(message)
+
+        await self.app(scope, receive, watch)
+
+
+def _log_refusal(scope: Scope, status: int, body: bytes) -> None:
+    try:
+        code = orjson.loads(body).get("code", "?")
+    except (orjson.JSONDecodeError, AttributeError):
+        code = "?"
+    client = scope.get("client") or ("?", 0)
+    level = logging.WARNING if status >= 500 else logging.INFO
+    log.log(level, "stream handshake refused: %d %s from %s", status, code, client[0])
+
+
+class _DropRefusedHandshake(logging.Filter):
+    """uvicorn reports every denial response as an ERROR; a refusal logged above is not one."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (record.msg == _NO_HANDSHAKE and _refused.get())
+
+
+def _quiet_refused_handshakes() -> None:
+    logger = logging.getLogger("uvicorn.error")
+    if not any(isinstance(f, _DropRefusedHandshake) for f in logger.filters):
+        logger.addFilter(_DropRefusedHandshake())
 
 
 class LatencyMiddleware:

@@ -7,16 +7,17 @@ from collections.abc import Sequence
 from starlette.requests import HTTPConnection
 
 from notifycenter.hub.auth import Authenticator, Permission, Principal
+from notifycenter.hub.health import HealthBoard
 from notifycenter.hub.metrics import HubMetrics
 from notifycenter.hub.projection import Projection
 from notifycenter.hub.ratelimit import RateLimiter
 from notifycenter.hub.settings import HubSettings
 from notifycenter.hub.sqlite_log import SqliteLog
-from notifycenter.hub.stream import Broadcaster
+from notifycenter.hub.stream import SLOW_GRACE_SECONDS, Broadcaster
 
 
 class Hub:
-    """The log, the broadcaster, auth and metrics of one hub.
+    """The log, the broadcaster, auth, health and metrics of one hub.
 
     Plug-ins use `hub.log.read(fn)` (fn(conn) on a read connection, off the event loop),
     `hub.require(request, Permission.READ)` and `hub.settings`.
@@ -24,10 +25,17 @@ class Hub:
 
     def __init__(self, settings: HubSettings, projections: Sequence[Projection]) -> None:
         self.settings = settings
-        self.broadcaster = Broadcaster()
+        self.health = HealthBoard()
+        grace = getattr(settings, "slow_grace_seconds", SLOW_GRACE_SECONDS)
+        self.broadcaster = Broadcaster(grace=grace)
         self.auth = Authenticator(settings.tokens)
         self.limiter = RateLimiter()
-        self.log = SqliteLog(settings.db_path, projections, on_commit=self.broadcaster.publish)
+        self.log = SqliteLog(
+            settings.db_path,
+            projections,
+            on_commit=self.broadcaster.publish,
+            health=self.health,
+        )
         self.metrics = HubMetrics(
             settings.db_path,
             lambda: len(self.broadcaster.subscribers),
@@ -35,6 +43,10 @@ class Hub:
             lambda: self.log.commits,
         )
         self.log.on_commit_time = self.metrics.commit_seconds.observe
+        self.health.on_failure = lambda part: self.metrics.runtime_failures.labels(part).inc()
+        self.broadcaster.on_failure = lambda code: self.metrics.subscriber_failures.labels(
+            code
+        ).inc()
 
     def require(self, request: HTTPConnection, permission: Permission) -> Principal:
         """Authorise a Request or WebSocket; raises the catalogued 401/403."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from prometheus_client import (
@@ -14,6 +14,8 @@ from prometheus_client import (
     Histogram,
     generate_latest,
 )
+from prometheus_client.core import CounterMetricFamily
+from prometheus_client.registry import Collector
 
 
 class HubMetrics:
@@ -62,9 +64,19 @@ class HubMetrics:
         Gauge(
             "notifycenter_log_last_sequence", "Position of the newest log entry", registry=r
         ).set_function(last_seq)
-        Gauge(
-            "notifycenter_log_commits", "Write transactions committed (each one fsync)", registry=r
-        ).set_function(commits)
+        r.register(_CountOf("notifycenter_log_commits", "Write transactions committed", commits))
+        self.runtime_failures = Counter(
+            "notifycenter_runtime_failures",
+            "Failures of the hub's writer, publisher and background loops, by part",
+            ["part"],
+            registry=r,
+        )
+        self.subscriber_failures = Counter(
+            "notifycenter_subscribers_closed_failed",
+            "Subscribers closed because serving them failed (filter 1008, hub 1011), by code",
+            ["code"],
+            registry=r,
+        )
         Gauge(
             "notifycenter_log_size_bytes",
             "Size of the event log on disk (database and WAL)",
@@ -79,6 +91,16 @@ class HubMetrics:
 
     def render(self) -> bytes:
         return generate_latest(self.registry)
+
+
+class _CountOf(Collector):
+    """A Prometheus counter whose value another object keeps (it only ever grows)."""
+
+    def __init__(self, name: str, documentation: str, value: Callable[[], int]) -> None:
+        self.name, self.documentation, self.value = name, documentation, value
+
+    def collect(self) -> Iterator[CounterMetricFamily]:
+        yield CounterMetricFamily(self.name, self.documentation, value=self.value())
 
 
 def _size(db_path: Path) -> float:

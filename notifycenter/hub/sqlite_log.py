@@ -9,12 +9,18 @@ takes all of them in one transaction and one fsync; none is answered before it.
 Checkpoints run on a connection of their own, off the commit path: SQLite's automatic
 checkpoint would run inside a commit every 1000 pages and add its fsyncs to the latency
 of whichever requests that commit carries.
+
+Neither loop ever dies of an exception: a failed commit fails only the requests it
+carried, a failed checkpoint is retried a second later, and both are reported on the
+hub's `HealthBoard` (`/healthz`, `/metrics`) until they next succeed.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import fcntl
+import logging
 import sqlite3
 import threading
 import time
@@ -27,6 +33,8 @@ from typing import IO, Any, TypeVar
 import orjson
 
 from notifycenter.catalogue import hub as codes
+from notifycenter.catalogue import runtime as runtime_codes
+from notifycenter.hub.health import HealthBoard
 from notifycenter.hub.log import AppendResult, StoredEntry
 from notifycenter.hub.projection import Projection
 from notifycenter.hub.sqlrows import insert_rows
@@ -50,7 +58,10 @@ CREATE TABLE IF NOT EXISTS projections (name TEXT PRIMARY KEY, seq INTEGER NOT N
 _INSERT_LOG = "INSERT INTO log (seq, source, id, body, actor)"
 _ON_DUPLICATE = " ON CONFLICT (source, id) DO NOTHING"
 CHECKPOINT_SECONDS = 1.0
+# How long close() lets queued writes finish; a stuck disk must not stop a shutdown.
+CLOSE_DRAIN_SECONDS = 10.0
 _REPLAY_PAGE = 5000
+log = logging.getLogger("notifycenter.hub")
 
 
 @dataclass
@@ -160,6 +171,7 @@ class SqliteLog:
         projections: Sequence[Projection] = (),
         on_commit: Callable[[list[StoredEntry]], None] | None = None,
         readers: int = 2,
+        health: HealthBoard | None = None,
     ) -> None:
         self.path = Path(path)
         self.projections = list(projections)
@@ -168,6 +180,8 @@ class SqliteLog:
         self.commits = 0  # transactions committed: requests per commit shows group commit at work
         # Called from the writer thread with each commit's duration in seconds (metrics).
         self.on_commit_time: Callable[[float], None] | None = None
+        self.health = health if health is not None else HealthBoard()
+        self._committing = False
         self._next_seq = 1
         self._readers = readers
         self._queue: list[_Job] = []
@@ -197,6 +211,7 @@ class SqliteLog:
                 raise
             raise codes.STORAGE_UNAVAILABLE.error(f"{self.path}: {exc}") from None
         self._task = asyncio.create_task(self._run(), name="notifycenter-log-writer")
+        self._task.add_done_callback(self._writer_ended)
         self._checkpointer = asyncio.create_task(
             self._checkpoints(), name="notifycenter-log-checkpoint"
         )
@@ -239,12 +254,20 @@ class SqliteLog:
             )
 
     async def _checkpoints(self) -> None:
+        """Checkpoint after new commits; a failure (disk full) is reported and retried."""
         loop = asyncio.get_running_loop()
         while True:
             await asyncio.sleep(CHECKPOINT_SECONDS)
-            if self.commits != self._checkpointed_at:
-                self._checkpointed_at = self.commits
+            commits = self.commits
+            if commits == self._checkpointed_at:
+                continue
+            try:
                 await loop.run_in_executor(self._reader_pool, self._checkpoint, "PASSIVE")
+            except Exception as exc:
+                self.health.failed("checkpoint", runtime_codes.CHECKPOINT_FAILED, exc)
+            else:
+                self._checkpointed_at = commits
+                self.health.recovered("checkpoint")
 
     def _checkpoint(self, mode: str) -> None:
         """PASSIVE never blocks the writer or readers; it copies what it can."""
@@ -255,26 +278,55 @@ class SqliteLog:
             conn.close()
 
     async def close(self) -> None:
+        """Let queued writes finish (bounded in time), then stop; never hangs on a stuck disk."""
+        loop = asyncio.get_running_loop()
         if self._checkpointer is not None:
             self._checkpointer.cancel()
             await asyncio.gather(self._checkpointer, return_exceptions=True)
+        closed_cleanly = True
         if self._task is not None:
-            while self._queue:
+            deadline = loop.time() + CLOSE_DRAIN_SECONDS
+            while (self._queue or self._committing) and not self._task.done():
+                if loop.time() > deadline:
+                    closed_cleanly = False
+                    break
                 await asyncio.sleep(0.01)
             self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)
-        self._writer_pool.submit(self._close_writer).result()
-        self._writer_pool.shutdown()
-        self._reader_pool.shutdown()
+        self._fail_queued("the hub is stopping")
+        if closed_cleanly:
+            closing = loop.run_in_executor(self._writer_pool, self._close_writer)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(closing, CLOSE_DRAIN_SECONDS)
+        self._writer_pool.shutdown(wait=False)
+        self._reader_pool.shutdown(wait=False)
         for conn in self._read_conns:
-            conn.close()
+            with contextlib.suppress(sqlite3.Error):
+                conn.close()
 
     def _close_writer(self) -> None:
         if self._conn is not None:
-            self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            try:
+                self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            except (OSError, sqlite3.Error) as exc:
+                log.warning("the final checkpoint failed (%s); the WAL is kept", exc)
             self._conn.close()
         if self._lock is not None:
             self._lock.close()
+
+    def _writer_ended(self, task: asyncio.Task[None]) -> None:
+        """The writer only ends when cancelled by close(); anything else is reported."""
+        if not task.cancelled():
+            exc = task.exception()
+            detail = f"the writer ended: {exc!r}" if exc else "the writer ended"
+            self.health.stopped("writer", runtime_codes.WRITER_STOPPED, detail)
+        self._fail_queued("the log writer has stopped")
+
+    def _fail_queued(self, detail: str) -> None:
+        jobs, self._queue = self._queue, []
+        for job in jobs:
+            if not job.future.done():
+                job.future.set_exception(runtime_codes.WRITER_STOPPED.error(detail))
 
     # -- writing ---------------------------------------------------------------
 
@@ -288,33 +340,62 @@ class SqliteLog:
         )
 
     async def write(self, job: Callable[[_Transaction], T]) -> T:
+        if self._task is None or self._task.done():
+            raise runtime_codes.WRITER_STOPPED.error("the log writer is not running")
         future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
         self._queue.append(_Job(job, future))
         self._wake.set()
         return await asyncio.shield(future)
 
     async def _run(self) -> None:
-        loop = asyncio.get_running_loop()
         while True:
             await self._wake.wait()
             self._wake.clear()
             jobs, self._queue = self._queue, []
-            if not jobs:
-                continue
-            try:
-                outcomes, entries = await loop.run_in_executor(
-                    self._writer_pool, self._commit, jobs
-                )
-            except (OSError, sqlite3.Error) as exc:
-                error = codes.STORAGE_UNAVAILABLE.error(f"the commit failed: {exc}")
-                outcomes, entries = [(False, error)] * len(jobs), []
-            if entries:
-                self.last_seq = entries[-1].seq
-                if self.on_commit is not None:
-                    self.on_commit(entries)
-            for job, (ok, value) in zip(jobs, outcomes, strict=False):
+            if jobs:
+                await self._commit_jobs(jobs)
+
+    async def _commit_jobs(self, jobs: list[_Job]) -> None:
+        """Commit one group and answer it; no exception escapes to stop the writer."""
+        loop = asyncio.get_running_loop()
+        self._committing = True
+        try:
+            outcomes, entries = await loop.run_in_executor(self._writer_pool, self._commit, jobs)
+        except asyncio.CancelledError:  # close() gave up waiting: the outcome is unknown
+            for job in jobs:
                 if not job.future.done():
-                    job.future.set_result(value) if ok else job.future.set_exception(value)
+                    job.future.set_exception(
+                        runtime_codes.WRITER_STOPPED.error("the hub stopped during the commit")
+                    )
+            raise
+        except Exception as exc:
+            self.health.failed("writer", runtime_codes.WRITER_FAILED, exc)
+            if isinstance(exc, (OSError, sqlite3.Error)):
+                error = codes.STORAGE_UNAVAILABLE.error(f"the commit failed: {exc}")
+            else:
+                error = runtime_codes.WRITER_FAILED.error(f"{type(exc).__name__}: {exc}")
+            outcomes, entries = [(False, error)] * len(jobs), []
+        else:
+            self.health.recovered("writer")
+        finally:
+            self._committing = False
+        if entries:
+            self.last_seq = entries[-1].seq
+            self._publish(entries)
+        for job, (ok, value) in zip(jobs, outcomes, strict=False):
+            if not job.future.done():
+                job.future.set_result(value) if ok else job.future.set_exception(value)
+
+    def _publish(self, entries: list[StoredEntry]) -> None:
+        """Committed entries are durable whatever the subscribers do with them."""
+        if self.on_commit is None:
+            return
+        try:
+            self.on_commit(entries)
+        except Exception as exc:
+            self.health.failed("publisher", runtime_codes.ON_COMMIT_FAILED, exc)
+        else:
+            self.health.recovered("publisher")
 
     def _commit(self, jobs: list[_Job]) -> tuple[list[tuple[bool, Any]], list[StoredEntry]]:
         conn = self._conn
@@ -337,9 +418,10 @@ class SqliteLog:
             if self.on_commit_time is not None:
                 self.on_commit_time(time.perf_counter() - started)
         except BaseException:
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
             self._next_seq = first_seq
+            if conn.in_transaction:
+                with contextlib.suppress(sqlite3.Error):
+                    conn.execute("ROLLBACK")
             raise
         return outcomes, txn.entries
 

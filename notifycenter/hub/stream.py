@@ -1,56 +1,144 @@
 """GET /api/stream: replay from a cursor, then live, over WebSocket (`cloudevents.json`).
 
-No gap, no duplicate: a subscriber replays from the log in pages until it is near the
-head, then registers with the broadcaster at the head's position B, reads (last, B] from
-the log, and only then sends what the broadcaster queued (everything after B). The
-broadcaster publishes a batch after its commit, so whatever it has published can be
-read from the log.
+Each subscriber has a bounded queue (events and characters) filled by the broadcaster,
+and a sender (the connection's own task) that drains it, so a publish never waits on a
+socket. The sender has three sources, always in log order and never repeating a seq:
 
-Slow subscribers: each has a bounded queue; when a publish finds it full, the
-subscriber is closed with 1013 and resumes from its last cursor. Producers never wait.
+- log pages after its position, while replaying `since=` or after falling behind;
+- its queue of live frames, each event serialised once for all subscribers;
+- nothing: it waits.
+
+No gap, no duplicate: a replaying subscriber is registered at the head's position H once
+a log page comes back short, reads (position, H] from the log, and only then sends what
+the broadcaster queued (everything after H). A queue that overflows marks the
+subscriber behind: it sends what it has queued, then reads the rest from the log, so a
+commit of any size reaches healthy subscribers and memory stays bounded.
+
+Slow subscribers: a send that does not complete within `grace` seconds, or, once the
+queue has been full for `grace` seconds, within `BEHIND_SEND_SECONDS`, closes the stream
+with 1013; the client resumes from its last cursor. Producers never wait.
+
+Isolation: whatever fails for one subscriber (its filter, its socket, a bug) closes that
+subscriber alone, with a catalogued reason, never the writer or another subscriber.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import logging
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import orjson
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from notifycenter.catalogue import hub as codes
+from notifycenter.catalogue import runtime as runtime_codes
 from notifycenter.hub.log import StoredEntry
 from notifycenter.hub.projection import search_text
 from notifycenter.hub.query import EventQuery, matches_filters
+from notifycenter.model.errors import ErrorSpec
 from notifycenter.model.event import bucket_of_event, span_ids
 from notifycenter.model.lifecycle import LIFECYCLE_TYPE_PREFIX
 from notifycenter.model.protocol import TRY_AGAIN_LATER
 
-REPLAY_PAGE = 5000
+REPLAY_PAGE = 500  # rows per log read: bounds a replaying subscriber's memory
 END = 1 << 62
+POLICY_VIOLATION = 1008
+INTERNAL_ERROR = 1011
+QUEUE_CHARS = 4 << 20  # per subscriber, on top of the event count (`send_queue`)
+SLOW_GRACE_SECONDS = 2.0  # default of the hub's `slow_grace_seconds`
+BEHIND_SEND_SECONDS = 0.25
+CLOSE_SECONDS = 10.0  # a close frame that cannot be written in this time is given up
 Accepts = Callable[[StoredEntry], bool]
+log = logging.getLogger("notifycenter.hub")
+
+
+class SubscriberFailure(Exception):
+    """Closes one subscriber with `close_code` and a reason that names the catalogued code."""
+
+    def __init__(self, close_code: int, spec: ErrorSpec, detail: str) -> None:
+        super().__init__(f"{spec.code}: {detail}")
+        self.close_code, self.spec, self.detail = close_code, spec, detail
+
+    @property
+    def reason(self) -> str:
+        # A close reason is at most 123 bytes of UTF-8.
+        return str(self)[:120].encode()[:120].decode(errors="ignore")
+
+
+def filter_failure(entry_seq: int, exc: Exception) -> SubscriberFailure:
+    detail = f"filter failed at cursor {entry_seq}: {type(exc).__name__}"
+    return SubscriberFailure(POLICY_VIOLATION, runtime_codes.SUBSCRIBER_FILTER_FAILED, detail)
 
 
 class Subscriber:
-    def __init__(self, accepts: Accepts | None, depth: int) -> None:
+    def __init__(
+        self,
+        accepts: Accepts | None,
+        depth: int,
+        max_chars: int = QUEUE_CHARS,
+        grace: float = SLOW_GRACE_SECONDS,
+    ) -> None:
         self.accepts = accepts
-        self.depth = depth
-        self.after = 0
-        self.pending: deque[str] = deque()  # frames, decoded once per event by the broadcaster
-        self.overflowed = False
+        self.depth = max(1, depth)
+        self.max_chars = max_chars
+        self.grace = grace
+        self.after = 0  # published entries up to here are not queued: they are read from the log
+        self.queue: deque[tuple[int, str]] = deque()
+        self.queued_chars = 0
+        self.behind = False  # an entry was not queued: the sender reads the log for the rest
+        self.full_since: float | None = None  # when the queue overflowed, until caught up
+        self.failure: SubscriberFailure | None = None
         self.closed = False
         self._wake = asyncio.Event()
 
-    def offer(self, frames: Iterable[tuple[StoredEntry, str]]) -> None:
+    def offer(self, frames: Sequence[tuple[StoredEntry, str]]) -> None:
+        """Queue what this subscriber accepts; on overflow stop and fall back to the log."""
+        if self.behind or self.closed or self.failure is not None:
+            return
+        accepts = self.accepts
         for entry, frame in frames:
-            if entry.seq <= self.after or (self.accepts is not None and not self.accepts(entry)):
+            if entry.seq <= self.after:
                 continue
-            if len(self.pending) >= self.depth:
-                self.overflowed = True
+            try:
+                if accepts is not None and not accepts(entry):
+                    continue
+            except Exception as exc:
+                raise filter_failure(entry.seq, exc) from exc
+            if len(self.queue) >= self.depth or (
+                self.queue and self.queued_chars + len(frame) > self.max_chars
+            ):
+                self.behind = True
+                if self.full_since is None:
+                    self.full_since = asyncio.get_running_loop().time()
                 break
-            self.pending.append(frame)
+            self.queue.append((entry.seq, frame))
+            self.queued_chars += len(frame)
+        self._wake.set()
+
+    def pop(self) -> tuple[int, str]:
+        seq, frame = self.queue.popleft()
+        self.queued_chars -= len(frame)
+        return seq, frame
+
+    def resume_live(self, head: int) -> None:
+        """Caught up with the log up to `head`: queue live entries after it again."""
+        self.after = head
+        self.behind = False
+
+    def send_limit(self) -> float:
+        """Seconds the next send may take before the subscriber counts as too slow."""
+        if self.full_since is None:
+            return self.grace
+        left = self.full_since + self.grace - asyncio.get_running_loop().time()
+        return max(left, BEHIND_SEND_SECONDS)
+
+    def fail(self, failure: SubscriberFailure) -> None:
+        if self.failure is None:
+            self.failure = failure
         self._wake.set()
 
     def close(self) -> None:
@@ -58,25 +146,44 @@ class Subscriber:
         self._wake.set()
 
     async def wait(self) -> None:
-        while not (self.pending or self.overflowed or self.closed):
+        while not (self.queue or self.behind or self.closed or self.failure):
             self._wake.clear()
             await self._wake.wait()
 
 
 class Broadcaster:
-    def __init__(self) -> None:
+    """Hands each committed batch to every subscriber; never raises, never waits."""
+
+    def __init__(self, grace: float = SLOW_GRACE_SECONDS, max_chars: int = QUEUE_CHARS) -> None:
         self.subscribers: set[Subscriber] = set()
         self.last_seq = 0
+        self.grace = grace
+        self.max_chars = max_chars
+        # Called with the catalogued code of each subscriber closed for a failure (metrics).
+        self.on_failure: Callable[[str], None] | None = None
+
+    def subscriber(self, accepts: Accepts | None, depth: int) -> Subscriber:
+        return Subscriber(accepts, depth, self.max_chars, self.grace)
 
     def publish(self, entries: list[StoredEntry]) -> None:
         """Each body is decoded to its text frame once, whatever the number of subscribers."""
+        if not entries:
+            return
         self.last_seq = entries[-1].seq
         if not self.subscribers:
             return
         frames = [(entry, entry.body.decode()) for entry in entries]
         for subscriber in self.subscribers:
-            if not subscriber.overflowed:
+            try:
                 subscriber.offer(frames)
+            except SubscriberFailure as failure:
+                subscriber.fail(failure)
+            except Exception as exc:  # a defect: this subscriber alone pays for it
+                log.exception("offering events to a subscriber failed")
+                detail = f"publish failed: {type(exc).__name__}"
+                subscriber.fail(
+                    SubscriberFailure(INTERNAL_ERROR, runtime_codes.SUBSCRIBER_FAILED, detail)
+                )
 
     def register(self, subscriber: Subscriber, after: int) -> None:
         subscriber.after = after
@@ -141,84 +248,128 @@ async def serve_stream(
     on_slow: Callable[[], None],
     subprotocol: str | None,
 ) -> None:
-    """Accept one subscription and serve it until the client leaves or falls behind.
+    """Accept one subscription and serve it until the client leaves, falls behind or fails.
 
     A live-only subscriber is registered before the handshake completes, so that every
     event committed after the client sees the connection open reaches it.
     """
-    subscriber = Subscriber(stream_filter(query), depth)
+    subscriber = broadcaster.subscriber(stream_filter(query), depth)
+    sender = _Sender(websocket, broadcaster, read, subscriber)
     if since is None:
         broadcaster.register(subscriber, broadcaster.last_seq)
+        sender.position = sender.log_until = broadcaster.last_seq
+    else:
+        subscriber.behind = True  # nothing is queued until the replay reaches the head
+        broadcaster.register(subscriber, END)
+        sender.position, sender.log_until = since, END
     listener: asyncio.Task[None] | None = None
     try:
         await websocket.accept(subprotocol=subprotocol)
         listener = asyncio.create_task(_listen(websocket, subscriber))
-        if since is not None:
-            await _replay(websocket, broadcaster, read, subscriber, since)
-        await _pump(websocket, subscriber, on_slow)
-    except (WebSocketDisconnect, RuntimeError, OSError):
-        pass  # the client went away mid-send
+        await sender.run()
+    except TimeoutError:
+        on_slow()
+        error = codes.SUBSCRIBER_TOO_SLOW
+        log.info("stream subscriber too slow: closed with 1013 (%s)", error.code)
+        await _close(websocket, TRY_AGAIN_LATER, f"{error.code}: resume with since=<last cursor>")
+    except SubscriberFailure as failure:
+        _closed_for(broadcaster, failure)
+        await _close(websocket, failure.close_code, failure.reason)
+    except (WebSocketDisconnect, OSError, RuntimeError):
+        pass  # the client went away mid-send (Starlette raises RuntimeError after a close)
+    except Exception as exc:
+        if not subscriber.closed:  # else the client left or the hub is stopping
+            log.exception("serving a stream subscriber failed")
+            internal = SubscriberFailure(
+                INTERNAL_ERROR, runtime_codes.SUBSCRIBER_FAILED, type(exc).__name__
+            )
+            _closed_for(broadcaster, internal)
+            await _close(websocket, INTERNAL_ERROR, internal.reason)
     finally:
         broadcaster.remove(subscriber)
         if listener is not None:
             listener.cancel()
 
 
-async def _replay(
-    websocket: WebSocket,
-    broadcaster: Broadcaster,
-    read: Callable[..., Any],
-    subscriber: Subscriber,
-    since: int,
-) -> None:
-    last = since
-    while not subscriber.closed:
-        rows = await read(lambda conn, after=last: _page(conn, after, END))
-        last = await _send_rows(websocket, subscriber, rows, last)
+class _Sender:
+    """Sends one subscriber's events in log order from the log and from its queue."""
+
+    def __init__(
+        self,
+        websocket: WebSocket,
+        broadcaster: Broadcaster,
+        read: Callable[..., Any],
+        subscriber: Subscriber,
+    ) -> None:
+        self.websocket, self.broadcaster, self.read = websocket, broadcaster, read
+        self.subscriber = subscriber
+        self.position = 0  # the last seq sent or passed over
+        self.log_until = 0  # read the log up to here (END: until a short page)
+
+    async def run(self) -> None:
+        subscriber = self.subscriber
+        while not subscriber.closed:
+            if subscriber.failure is not None:
+                raise subscriber.failure
+            if self.position < self.log_until:
+                await self._from_log()
+            elif subscriber.queue:
+                seq, frame = subscriber.pop()
+                if seq > self.position:
+                    await self._send(frame)
+                    self.position = seq
+            elif subscriber.behind:
+                self.log_until = END  # the queue overflowed: the rest is in the log
+            else:
+                subscriber.full_since = None
+                await subscriber.wait()
+
+    async def _from_log(self) -> None:
+        after, upto = self.position, self.log_until
+        rows = await self.read(lambda conn: _page(conn, after, upto))
+        accepts = self.subscriber.accepts
+        for seq, body in rows:
+            if self.subscriber.closed:
+                return
+            try:
+                wanted = accepts is None or accepts(StoredEntry(seq, "", orjson.loads(body), body))
+            except Exception as exc:
+                raise filter_failure(seq, exc) from exc
+            if wanted:
+                await self._send(body.decode())
+            self.position = seq
         if len(rows) < REPLAY_PAGE:
-            break
-    head = max(last, broadcaster.last_seq)
-    broadcaster.register(subscriber, head)
-    gap_end = head
-    while last < gap_end and not subscriber.closed:
-        rows = await read(lambda conn, after=last: _page(conn, after, gap_end))
-        if not rows:
-            break
-        last = await _send_rows(websocket, subscriber, rows, last)
+            if self.log_until == END:  # near the head: go live, then read the gap
+                head = max(self.position, self.broadcaster.last_seq)
+                self.subscriber.resume_live(head)
+                self.log_until = head
+            elif not rows:
+                self.position = self.log_until
+
+    async def _send(self, frame: str) -> None:
+        async with asyncio.timeout(self.subscriber.send_limit()):
+            await self.websocket.send_text(frame)
 
 
 def _page(conn: Any, after: int, upto: int) -> list[tuple[int, bytes]]:
-    return conn.execute(
+    rows: list[tuple[int, bytes]] = conn.execute(
         "SELECT seq, body FROM log WHERE seq > ? AND seq <= ? ORDER BY seq LIMIT ?",
         (after, upto, REPLAY_PAGE),
     ).fetchall()
+    return rows
 
 
-async def _send_rows(
-    websocket: WebSocket, subscriber: Subscriber, rows: list[tuple[int, bytes]], last: int
-) -> int:
-    accepts = subscriber.accepts
-    for seq, body in rows:
-        if subscriber.closed:
-            break
-        if accepts is None or accepts(StoredEntry(seq, "", orjson.loads(body), body)):
-            await websocket.send_text(body.decode())
-        last = seq
-    return last
+def _closed_for(broadcaster: Broadcaster, failure: SubscriberFailure) -> None:
+    log.warning("stream subscriber closed with %d: %s", failure.close_code, failure)
+    if broadcaster.on_failure is not None:
+        broadcaster.on_failure(failure.spec.code)
 
 
-async def _pump(websocket: WebSocket, subscriber: Subscriber, on_slow: Callable[[], None]) -> None:
-    while True:
-        await subscriber.wait()
-        if subscriber.closed:
-            return
-        if subscriber.overflowed:
-            on_slow()
-            error = codes.SUBSCRIBER_TOO_SLOW
-            await websocket.close(TRY_AGAIN_LATER, f"{error.code}: resume with since=<last cursor>")
-            return
-        while subscriber.pending and not subscriber.overflowed:
-            await websocket.send_text(subscriber.pending.popleft())
+async def _close(websocket: WebSocket, code: int, reason: str) -> None:
+    """Close, giving up after CLOSE_SECONDS: a socket nobody reads cannot hold the task."""
+    with contextlib.suppress(TimeoutError, WebSocketDisconnect, RuntimeError, OSError):
+        async with asyncio.timeout(CLOSE_SECONDS):
+            await websocket.close(code, reason)
 
 
 async def _listen(websocket: WebSocket, subscriber: Subscriber) -> None:

@@ -1,0 +1,86 @@
+"""What is failing inside a running hub, for `/healthz`, the log and `/metrics`.
+
+A part (the writer, the checkpoint loop, the publisher) reports each failure and each
+success. The first failure of a run of failures is logged with its traceback; repeats are
+only counted, so a loop failing every second does not flood the log. The part is listed
+as failing until it next succeeds.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from notifycenter.catalogue import runtime as codes
+from notifycenter.model.errors import ErrorSpec
+
+log = logging.getLogger("notifycenter.hub")
+
+
+@dataclass
+class Fault:
+    """One failing part: its catalogued error, the latest detail, since when, how often."""
+
+    part: str
+    spec: ErrorSpec
+    detail: str
+    since: float
+    failures: int = 1
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "part": self.part,
+            "code": self.spec.code,
+            "shortDescription": self.spec.short,
+            "detail": self.detail,
+            "since": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(self.since)),
+            "failures": self.failures,
+        }
+
+
+class HealthBoard:
+    """The hub's failing parts. `on_failure(part)` is called for every failure (metrics)."""
+
+    def __init__(self) -> None:
+        self.faults: dict[str, Fault] = {}
+        self.on_failure: Callable[[str], None] | None = None
+
+    def failed(self, part: str, spec: ErrorSpec, exc: BaseException) -> None:
+        """Record a failure; log the traceback only when the part was healthy until now."""
+        detail = f"{type(exc).__name__}: {exc}"
+        fault = self.faults.get(part)
+        if fault is None:
+            self.faults[part] = Fault(part, spec, detail, time.time())
+            log.error("%s: %s: %s", spec.code, spec.short, detail, exc_info=exc)
+        else:
+            fault.failures += 1
+            fault.detail = detail
+        if self.on_failure is not None:
+            self.on_failure(part)
+
+    def stopped(self, part: str, spec: ErrorSpec, detail: str) -> None:
+        """A part that cannot recover by itself (no exception to show)."""
+        if part not in self.faults:
+            self.faults[part] = Fault(part, spec, detail, time.time())
+            log.error("%s: %s: %s", spec.code, spec.short, detail)
+
+    def recovered(self, part: str) -> None:
+        fault = self.faults.pop(part, None)
+        if fault is not None:
+            log.warning(
+                "%s recovered after %d failure(s) (%s)", part, fault.failures, fault.spec.code
+            )
+
+    @property
+    def ok(self) -> bool:
+        return not self.faults
+
+    def report(self) -> dict[str, Any]:
+        """The body of a degraded `/healthz`: the catalogued error plus each failing part."""
+        error = codes.HUB_DEGRADED.error(", ".join(sorted(self.faults)) + " failing").to_dict()
+        error["status"] = "degraded"
+        error["failing"] = [self.faults[p].to_dict() for p in sorted(self.faults)]
+        return error
