@@ -12,6 +12,7 @@ from notifycenter.hub.config import resolve_settings
 from notifycenter.hub.settings import load_token_file
 from notifycenter.model.errors import NotifyError
 from notifycenter.toml_lines import key_lines, line_of
+from notifycenter.tui.settings import check_keymap
 
 
 def write_config(text: str) -> Path:
@@ -131,3 +132,10 @@ def test_key_lines_follow_headers_arrays_of_tables_and_dotted_keys() -> None:
     assert line_of(lines, ("a", "b", "f", "g")) == 6
     assert lines[("t", 1, "x")] == 9
     assert line_of(lines, ("nowhere",)) is None
+
+
+def test_an_unknown_binding_id_in_the_keymap_suggests_the_one_meant() -> None:
+    with pytest.raises(NotifyError) as caught:
+        check_keymap({"lifecycle.acknowledge": "K"}, ["lifecycle.ack", "app.quit"])
+    assert caught.value.code == "notifycenter-1500"
+    assert "lifecycle.acknowledge (did you mean 'lifecycle.ack'?)" in caught.value.message

@@ -24,6 +24,7 @@ operations = true
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -49,12 +50,14 @@ def parse_tui_settings(raw: Mapping[str, Any] | None) -> TuiSettings:
 
 def check_keymap(keymap: Mapping[str, str], known_ids: Iterable[str]) -> None:
     """Every id in the keymap names a binding that exists."""
-    known = set(known_ids)
-    unknown = sorted(set(keymap) - known)
+    known = sorted(set(known_ids))
+    unknown = sorted(set(keymap) - set(known))
     if unknown:
+        close = difflib.get_close_matches(unknown[0], known, n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
         raise INVALID_TUI_SETTING.error(
-            f"[tui.keymap] names unknown binding ids {', '.join(unknown)}; "
-            f"known: {', '.join(sorted(known))}"
+            f"[tui.keymap] names unknown binding ids {', '.join(unknown)}{hint}; "
+            f"known: {', '.join(known)}"
         )
 
 
