@@ -148,7 +148,15 @@ def test_records_with_fields_of_any_type_load() -> None:
 # -- any event at all ---------------------------------------------------------------
 
 _text = st.text(max_size=12) | st.sampled_from(
-    ["\u2028x\u2029", "\x1b]52;c;aGk=\x07", "[/x]", "[@click=app.quit]", "\u202eevil", "²"]
+    [
+        "\u2028x\u2029",
+        "\x1b]52;c;aGk=\x07",
+        "[/x]",
+        "[@click=app.quit]",
+        "\u202eevil",
+        "²",
+        "\ud800",
+    ]
 )
 _scalar = st.none() | st.booleans() | st.integers() | st.floats() | _text
 _json = st.recursive(
@@ -244,3 +252,15 @@ def test_any_received_event_is_stored_and_renders(events: list[Any], records: li
         cells[-1] += [raw.get("source"), raw.get("type"), raw.get("data")]
     for line in render_table(["TIME", "ID", "SOURCE", "TYPE", "DATA"], cells, width=100):
         assert_safe(line.replace("\x1b[1m", "").replace("\x1b[0m", ""))
+
+
+def test_a_filter_that_fails_on_an_event_does_not_match_it() -> None:
+    held = store()
+    held.add([event(1), event(2, data={"summary": "kept"})])
+
+    def predicate(raw: Any) -> bool:
+        if raw["data"]["summary"] != "kept":
+            raise ZeroDivisionError("1 / 0 in a filter")
+        return True
+
+    assert list(held.select(ViewQuery(predicate=predicate))) == [1]

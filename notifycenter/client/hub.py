@@ -115,7 +115,7 @@ class HubClient:
         params = query_params({**filters, "before": before, "after": after, "limit": limit})
         body = await self._object("GET", "/api/events", params=params)
         items, after = body.get("items", []), body.get("next")
-        if not isinstance(items, list) or not all(isinstance(item, dict) for item in items):
+        if not isinstance(items, list) or not all(map(_is_record, items)):
             raise codes.HUB_BAD_ANSWER.error(f"{self.server}: the page's items are not records")
         if after is not None and not _is_cursor(after):
             raise codes.HUB_BAD_ANSWER.error(f"{self.server}: the next page's cursor is not one")
@@ -123,7 +123,13 @@ class HubClient:
 
     async def get(self, ref: str) -> dict[str, Any]:
         """One record with its lifecycle `history`; `ref` is a cursor, `source#id` or an id."""
-        return await self._object("GET", f"/api/events/{quote(ref, safe='')}")
+        record = await self._object("GET", f"/api/events/{quote(ref, safe='')}")
+        history = record.get("history", [])
+        if not _is_record(record) or not isinstance(history, list):
+            raise codes.HUB_BAD_ANSWER.error(f"{self.server}: {ref!r} is not answered by a record")
+        if not all(isinstance(event, dict) for event in history):
+            raise codes.HUB_BAD_ANSWER.error(f"{self.server}: the history holds non-events")
+        return record
 
     async def summary(self) -> dict[str, Any]:
         return await self._object("GET", "/api/summary")
@@ -188,6 +194,11 @@ class HubClient:
             on_state,
             live_cursor=live_cursor if since is None else None,
         )
+
+
+def _is_record(value: object) -> bool:
+    """A record of `GET /api/events`: an object whose `event` is an object."""
+    return isinstance(value, dict) and isinstance(value.get("event"), dict)
 
 
 def _is_cursor(value: object) -> bool:

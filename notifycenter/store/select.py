@@ -161,7 +161,7 @@ def _keep_predicate(store: EventStore, predicate: Any, rows: array[int]) -> arra
     for row in rows:
         try:
             matched = predicate(store.event(row))
-        except (NotifyError, LookupError, TypeError, ValueError):
+        except (NotifyError, LookupError, TypeError, ValueError, ArithmeticError, RecursionError):
             matched = False  # a filter that cannot evaluate an event does not match it
         if matched:
             kept.append(row)
