@@ -46,6 +46,7 @@ CLEARED_VARIABLES = (
     "all_proxy",
 )
 CLEARED_PREFIXES = ("NOTIFYCENTER_", "TEXTUAL_")
+KEPT_PREFIXES = ("TEXTUAL_SNAPSHOT_",)  # set by pytest-textual-snapshot for its session
 
 
 @pytest.fixture(autouse=True)
@@ -55,6 +56,8 @@ def isolated_environment(
     """Tests never read the real user's config, data or terminal settings."""
     home = tmp_path_factory.mktemp("nc-env")
     for name in list(os.environ):
+        if name.startswith(KEPT_PREFIXES):
+            continue
         if name in CLEARED_VARIABLES or name.startswith(CLEARED_PREFIXES):
             monkeypatch.delenv(name)
     monkeypatch.setenv("HOME", str(home))
