@@ -7,8 +7,8 @@ import asyncio
 import contextlib
 import sys
 import time
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -34,6 +34,9 @@ from notifycenter.model.operations import (
     progress_text,
 )
 from notifycenter.model.sanitize import sanitize, sanitize_line
+
+if TYPE_CHECKING:
+    from notifycenter.client.hub import HubClient
 
 JSON_KEYS = (
     "id",
@@ -151,7 +154,7 @@ def _row(item: dict[str, Any], depth: int = 0) -> list[str]:
     ]
 
 
-def _call(cli: CliContext, action: Callable[[Any], Any]) -> Any:
+def _call(cli: CliContext, action: Callable[[HubClient], Awaitable[Any]]) -> Any:
     from notifycenter.client.sync import call_hub
 
     return call_hub(cli.target(), action)
@@ -228,7 +231,7 @@ async def _watch(
             screen.finish()
 
 
-async def _refetch(hub: Any, op_id: str, tree: dict[str, Any]) -> dict[str, Any]:
+async def _refetch(hub: HubClient, op_id: str, tree: dict[str, Any]) -> dict[str, Any]:
     """The tree again; while the hub is unreachable, the last one (the operation goes on)."""
     try:
         fresh: dict[str, Any] = await hub.operation(op_id)
@@ -237,7 +240,7 @@ async def _refetch(hub: Any, op_id: str, tree: dict[str, Any]) -> dict[str, Any]
     return fresh
 
 
-async def _listen(hub: Any, tree: dict[str, Any], changed: asyncio.Event) -> None:
+async def _listen(hub: HubClient, tree: dict[str, Any], changed: asyncio.Event) -> None:
     """Every event of the operation's trace says: fetch the tree again."""
     trace = tree.get("trace_id")
     expression = (

@@ -17,7 +17,7 @@ import sys
 import threading
 from collections import deque
 from dataclasses import dataclass, field
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 import click
 
@@ -25,6 +25,10 @@ from notifycenter.catalogue import operations as codes
 from notifycenter.commands.common import CliContext, pass_cli
 from notifycenter.model.errors import NotifyError
 from notifycenter.model.sanitize import sanitize
+
+if TYPE_CHECKING:
+    from notifycenter.client.emitter import Emitter
+    from notifycenter.client.operation import Operation
 
 EXAMPLES = """
 \b
@@ -83,7 +87,7 @@ def command(
     click.get_current_context().exit(outcome.exit_code)
 
 
-def _close(emitter: Any) -> None:
+def _close(emitter: Emitter) -> None:
     """Deliver what the hub takes now; say where the rest waits, and who delivers it."""
     if emitter.close(CLOSE_TIMEOUT):
         return
@@ -94,7 +98,7 @@ def _close(emitter: Any) -> None:
     )
 
 
-def _open_emitter(cli: CliContext, source: str) -> Any:
+def _open_emitter(cli: CliContext, source: str) -> Emitter | None:
     """The emitter, or None (with a warning) when the configuration does not allow one."""
     from notifycenter.client.emitter import Emitter
 
@@ -106,7 +110,9 @@ def _open_emitter(cli: CliContext, source: str) -> Any:
         return None
 
 
-def _open_operation(emitter: Any, name: str, traceparent: str | None) -> Any:
+def _open_operation(
+    emitter: Emitter | None, name: str, traceparent: str | None
+) -> Operation | None:
     if emitter is None:
         return None
     try:
@@ -240,7 +246,7 @@ class _forwarding:
             signal.signal(sig, handler)
 
 
-def report(op: Any, outcome: Outcome, line: str) -> None:
+def report(op: Operation, outcome: Outcome, line: str) -> None:
     """The ending: succeeded, cancelled, or failed with the catalogued error and the tail."""
     if outcome.start_error is not None:
         error = codes.COMMAND_NOT_STARTED.error(

@@ -6,7 +6,7 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from notifycenter.demo.scenario import (
     ISTIO_ERROR,
@@ -16,6 +16,9 @@ from notifycenter.demo.scenario import (
     Scenario,
 )
 from notifycenter.model.errors import NotifyError
+
+if TYPE_CHECKING:
+    from notifycenter.client.emitter import Emitter
 
 
 class _Pace:
@@ -56,9 +59,9 @@ def run_producers(
 
     stop = stop or threading.Event()
     pace = _Pace(rate, burst, stop)
-    emitters: dict[str, Any] = {}
+    emitters: dict[str, Emitter] = {}
 
-    def emitter(source: str) -> Any:
+    def emitter(source: str) -> Emitter:
         if source not in emitters:
             emitters[source] = Emitter(
                 server,
@@ -85,7 +88,7 @@ def run_producers(
 
 
 def provision(
-    emitter: Any, step: Provisioning, pace: Callable[[], None], stopped: Callable[[], bool]
+    emitter: Emitter, step: Provisioning, pace: Callable[[], None], stopped: Callable[[], bool]
 ) -> None:
     """A simulated provisioning through `Emitter.operation`: children, progress, and a
     failure that carries the MeshKit error. `pace` is called once per event sent."""
