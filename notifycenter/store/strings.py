@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from notifycenter.model.sanitize import sanitize_line
+from notifycenter.store.received import as_text
 
 DISPLAY_LIMIT = 200
 
@@ -10,8 +11,9 @@ DISPLAY_LIMIT = 200
 class StringTable:
     """Raw strings to ids, and each id's sanitised display form.
 
-    Id 0 is the empty string, so a missing attribute costs nothing. Display forms are
-    sanitised once, when a string is first seen, not on every render.
+    Id 0 is the empty string, so a missing attribute costs nothing. A value that is not a
+    string is held as its JSON text. Display forms are sanitised once, when a string is
+    first seen, not on every render.
     """
 
     __slots__ = ("_ids", "display", "raw")
@@ -25,7 +27,7 @@ class StringTable:
         return len(self.raw)
 
     def intern(self, value: object) -> int:
-        text = value if isinstance(value, str) else ("" if value is None else str(value))
+        text = value if isinstance(value, str) else as_text(value)
         found = self._ids.get(text)
         if found is None:
             found = len(self.raw)
