@@ -139,3 +139,17 @@ def test_an_unknown_binding_id_in_the_keymap_suggests_the_one_meant() -> None:
         check_keymap({"lifecycle.acknowledge": "K"}, ["lifecycle.ack", "app.quit"])
     assert caught.value.code == "notifycenter-1500"
     assert "lifecycle.acknowledge (did you mean 'lifecycle.ack'?)" in caught.value.message
+
+
+def test_a_token_given_twice_is_refused_rather_than_the_last_role_winning(tmp_path: Path) -> None:
+    path = tmp_path / "tokens.toml"
+    path.write_text(
+        '[[token]]\ntoken = "shared-secret"\nuser = "alice"\nrole = "viewer"\n\n'
+        '[[token]]\ntoken = "shared-secret"\nuser = "bob"\nrole = "admin"\n'
+    )
+    with pytest.raises(NotifyError) as caught:
+        load_token_file(path)
+    assert caught.value.code == "notifycenter-1112"
+    assert f"{path}:7: token[1].token is already the token of user 'alice'" in (
+        caught.value.message
+    )

@@ -12,6 +12,7 @@ from notifycenter.config import data_dir as default_data_dir
 from notifycenter.config_schema import TokenFile, validate
 from notifycenter.model.lifecycle import parse_duration
 from notifycenter.model.protocol import DEFAULT_BIND, Role, is_loopback, parse_bind
+from notifycenter.toml_lines import key_lines, line_of
 
 __all__ = [
     "DB_FILENAME",
@@ -113,7 +114,15 @@ def load_token_file(path: Path) -> dict[str, Token]:
         origin=str(path),
         source=text,
     )
-    return {
-        entry.token: Token(user=entry.user, role=entry.role, rate=entry.rate, burst=entry.burst)
-        for entry in valid.token
-    }
+    tokens: dict[str, Token] = {}
+    for index, entry in enumerate(valid.token):
+        if entry.token in tokens:  # which user and role would it be? Refuse to guess.
+            line = line_of(key_lines(text), ("token", index, "token"))
+            raise codes.INVALID_TOKEN_FILE.error(
+                f"{path}:{line}: token[{index}].token is already the token of user "
+                f"{tokens[entry.token].user!r}; every token must be different"
+            )
+        tokens[entry.token] = Token(
+            user=entry.user, role=entry.role, rate=entry.rate, burst=entry.burst
+        )
+    return tokens
