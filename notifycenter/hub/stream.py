@@ -16,7 +16,9 @@ commit of any size reaches healthy subscribers and memory stays bounded.
 
 Slow subscribers: a send that does not complete within `grace` seconds, or, once the
 queue has been full for `grace` seconds, within `BEHIND_SEND_SECONDS`, closes the stream
-with 1013; the client resumes from its last cursor. Producers never wait.
+with 1013; the client resumes from its last cursor. Producers never wait. A watchdog
+timer per subscriber checks the send in progress every `BEHIND_SEND_SECONDS` (a timeout
+around each send would cost more than the send itself).
 
 Isolation: whatever fails for one subscriber (its filter, its socket, a bug) closes that
 subscriber alone, with a catalogued reason, never the writer or another subscriber.
@@ -263,10 +265,18 @@ async def serve_stream(
         broadcaster.register(subscriber, END)
         sender.position, sender.log_until = since, END
     listener: asyncio.Task[None] | None = None
+    watchdog = _Watchdog(sender)
     try:
         await websocket.accept(subprotocol=subprotocol)
         listener = asyncio.create_task(_listen(websocket, subscriber))
-        await sender.run()
+        watchdog.start()
+        try:
+            await sender.run()
+        except asyncio.CancelledError:
+            if not watchdog.expired:
+                raise
+            asyncio.current_task().uncancel()  # type: ignore[union-attr]
+            raise TimeoutError from None
     except TimeoutError:
         on_slow()
         error = codes.SUBSCRIBER_TOO_SLOW
@@ -286,9 +296,43 @@ async def serve_stream(
             _closed_for(broadcaster, internal)
             await _close(websocket, INTERNAL_ERROR, internal.reason)
     finally:
+        watchdog.stop()
         broadcaster.remove(subscriber)
         if listener is not None:
             listener.cancel()
+
+
+class _Watchdog:
+    """Cancels the sender when its send in progress has taken longer than allowed."""
+
+    def __init__(self, sender: _Sender) -> None:
+        self.sender = sender
+        self.task: asyncio.Task[Any] | None = None
+        self.handle: asyncio.TimerHandle | None = None
+        self.expired = False
+
+    def start(self) -> None:
+        self.task = asyncio.current_task()
+        self._arm()
+
+    def stop(self) -> None:
+        if self.handle is not None:
+            self.handle.cancel()
+            self.handle = None
+
+    def _arm(self) -> None:
+        loop = asyncio.get_running_loop()
+        self.handle = loop.call_at(loop.time() + BEHIND_SEND_SECONDS, self._check)
+
+    def _check(self) -> None:
+        started = self.sender.send_started
+        if started is not None and self.task is not None:
+            loop = asyncio.get_running_loop()
+            if loop.time() - started > self.sender.subscriber.send_limit():
+                self.expired = True
+                self.task.cancel()
+                return
+        self._arm()
 
 
 class _Sender:
@@ -305,6 +349,8 @@ class _Sender:
         self.subscriber = subscriber
         self.position = 0  # the last seq sent or passed over
         self.log_until = 0  # read the log up to here (END: until a short page)
+        self.send_started: float | None = None  # loop time of the send in progress
+        self._time = asyncio.get_running_loop().time
 
     async def run(self) -> None:
         subscriber = self.subscriber
@@ -347,8 +393,9 @@ class _Sender:
                 self.position = self.log_until
 
     async def _send(self, frame: str) -> None:
-        async with asyncio.timeout(self.subscriber.send_limit()):
-            await self.websocket.send_text(frame)
+        self.send_started = self._time()
+        await self.websocket.send_text(frame)
+        self.send_started = None
 
 
 def _page(conn: Any, after: int, upto: int) -> list[tuple[int, bytes]]:
