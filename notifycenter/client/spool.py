@@ -9,9 +9,10 @@ events; the hub stores a `source`+`id` pair once, so the result is still exactly
 A spool belongs to one hub: events queued for (or refused by) production must never
 reach staging because the next process points elsewhere. `<hub>` is named after the
 normalised URL (`hub_folder`), and a folder whose `hub` file names another hub is never
-opened for this one (an unmarked folder is marked by the first hub that opens it). Spools of older versions (`<data dir>/spool/<name>/events.ndjson`)
-do not say which hub they were for, so they are left where they are, never replayed, and
-reported (`legacy_spools`): an operator who knows the hub moves the folder under it.
+opened for this one (an unmarked folder is marked by the first hub that opens it).
+Spools of older versions (`<data dir>/spool/<name>/events.ndjson`) do not say which hub
+they were for, so they are left where they are, never replayed, and reported
+(`legacy_spools`): an operator who knows the hub moves the folder under it.
 """
 
 from __future__ import annotations
