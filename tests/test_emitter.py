@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -15,7 +16,8 @@ from notifycenter.catalogue.hub import RATE_LIMITED
 from notifycenter.client import Emitter, HubClient
 from notifycenter.client.spool import Spool, hub_folder, spool_name_for
 from notifycenter.model.errors import NotifyError
-from tests.hubprocess import HubProcess
+from tests.hubprocess import HubProcess, free_port
+from tests.hubthread import HubThread
 
 SOURCE = "urn:meshery:adapter:spooltest"
 
@@ -34,7 +36,16 @@ def stored_ids(url: str, source: str = SOURCE) -> list[str]:
 
 
 @pytest.fixture
-def stopped_hub(tmp_path: Path) -> HubProcess:
+def stopped_hub(tmp_path: Path) -> Iterator[HubThread]:
+    """A hub not started yet, on a port known in advance: the producer starts first."""
+    hub = HubThread(tmp_path / "hub", port=free_port())
+    yield hub
+    hub.stop()
+
+
+@pytest.fixture
+def stopped_process_hub(tmp_path: Path) -> Iterator[HubProcess]:
+    """The same as a `notifycenter serve` process, stopped by SIGTERM as a service manager does."""
     hub = HubProcess(tmp_path / "hub")
     yield hub
     hub.stop()
@@ -48,7 +59,7 @@ def emit_numbered(emitter: Emitter, start: int, count: int) -> list[str]:
 
 
 def test_events_emitted_while_the_hub_is_down_arrive_once_in_order(
-    stopped_hub: HubProcess, tmp_path: Path
+    stopped_hub: HubThread, tmp_path: Path
 ) -> None:
     with Emitter(
         stopped_hub.url,
@@ -66,7 +77,7 @@ def test_events_emitted_while_the_hub_is_down_arrive_once_in_order(
     assert stored_ids(stopped_hub.url) == ids
 
 
-def test_a_restarted_producer_replays_its_spool(stopped_hub: HubProcess, tmp_path: Path) -> None:
+def test_a_restarted_producer_replays_its_spool(stopped_hub: HubThread, tmp_path: Path) -> None:
     producer_dir = tmp_path / "producer"
     first = Emitter(stopped_hub.url, source=SOURCE, data_dir=producer_dir, max_retry_interval=0.3)
     ids = emit_numbered(first, 0, 25)
@@ -81,7 +92,10 @@ def test_a_restarted_producer_replays_its_spool(stopped_hub: HubProcess, tmp_pat
     assert stored_ids(stopped_hub.url) == ids
 
 
-def test_nothing_is_lost_across_a_hub_restart(stopped_hub: HubProcess, tmp_path: Path) -> None:
+def test_nothing_is_lost_across_a_hub_restart(
+    stopped_process_hub: HubProcess, tmp_path: Path
+) -> None:
+    stopped_hub = stopped_process_hub
     stopped_hub.start()
     with Emitter(
         stopped_hub.url, source=SOURCE, data_dir=tmp_path / "producer", max_retry_interval=0.3
@@ -98,7 +112,7 @@ def test_nothing_is_lost_across_a_hub_restart(stopped_hub: HubProcess, tmp_path:
 
 
 def test_emit_never_waits_for_the_hub_and_refuses_after_close(
-    stopped_hub: HubProcess, tmp_path: Path
+    stopped_hub: HubThread, tmp_path: Path
 ) -> None:
     emitter = Emitter(stopped_hub.url, source=SOURCE, data_dir=tmp_path / "producer")
     event = emitter.emit(type="io.meshery.test", severity="warning", summary="disk almost full")
@@ -109,7 +123,7 @@ def test_emit_never_waits_for_the_hub_and_refuses_after_close(
     assert caught.value.code == "notifycenter-1213"
 
 
-def test_invalid_events_fail_in_the_caller(tmp_path: Path, stopped_hub: HubProcess) -> None:
+def test_invalid_events_fail_in_the_caller(tmp_path: Path, stopped_hub: HubThread) -> None:
     with Emitter(stopped_hub.url, source=SOURCE, data_dir=tmp_path / "producer") as emitter:
         with pytest.raises(NotifyError) as caught:
             emitter.emit(type="io.meshery.test", **{"trace-id": "x"})
@@ -117,7 +131,7 @@ def test_invalid_events_fail_in_the_caller(tmp_path: Path, stopped_hub: HubProce
 
 
 def test_a_full_buffer_drops_and_counts_instead_of_blocking(
-    stopped_hub: HubProcess, tmp_path: Path, caplog: pytest.LogCaptureFixture
+    stopped_hub: HubThread, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     # A long flush interval and a large batch keep the sender asleep: the buffer fills up.
     emitter = Emitter(
@@ -189,7 +203,7 @@ def test_error_events_keep_the_code_causes_and_remedies(hub: HubProcess, tmp_pat
 def test_a_rate_limited_producer_waits_and_loses_nothing(hub_factory, tmp_path: Path) -> None:
     tokens = tmp_path / "tokens.toml"
     tokens.write_text(
-        '[[token]]\ntoken = "producer-secret"\nuser = "fast"\nrole = "admin"\nrate = 40\nburst = 10\n'
+        '[[token]]\ntoken = "producer-secret"\nuser = "fast"\nrole = "admin"\nrate = 100\nburst = 10\n'
     )
     hub = hub_factory(extra_args=["--token-file", str(tokens)])
     with Emitter(
@@ -201,7 +215,7 @@ def test_a_rate_limited_producer_waits_and_loses_nothing(hub_factory, tmp_path: 
         flush_interval=0.01,
         max_retry_interval=0.5,
     ) as emitter:
-        ids = emit_numbered(emitter, 0, 60)
+        ids = emit_numbered(emitter, 0, 40)
         assert emitter.drain(60)
 
     async def fetch() -> list[str]:
@@ -239,7 +253,7 @@ def test_events_the_hub_refuses_or_cannot_read_are_skipped_not_the_rest(
 
 
 def test_close_delivers_the_spool_when_the_hub_is_back(
-    stopped_hub: HubProcess, tmp_path: Path
+    stopped_hub: HubThread, tmp_path: Path
 ) -> None:
     emitter = Emitter(stopped_hub.url, source=SOURCE, data_dir=tmp_path, max_retry_interval=30)
     ids = emit_numbered(emitter, 0, 5)
