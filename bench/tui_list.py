@@ -261,17 +261,17 @@ async def run_full_app(store: EventStore, args: argparse.Namespace) -> None:
         return
 
     class BenchApp(NotifyCenterApp):
-        def connect(self) -> None:  # type: ignore[override]
+        def connect(self) -> None:
             """No hub: the store is filled already and the bench feeds the stream."""
 
-        def _new_event_list(self) -> Any:
+        def new_event_list(self) -> Any:
             events = TimedList(self.store)
             events.tz = self.display_tz
             return events
 
     print("== the full notification center app")
     app = BenchApp(Target("bench", "http://127.0.0.1:9", None, "flag"))
-    app.store = store
+    app.session.store = store
     started = time.perf_counter()
     async with app.run_test(size=(120, 36)) as pilot:
         widget = await first_paint(app, pilot, started)
@@ -284,7 +284,7 @@ async def run_full_app(store: EventStore, args: argparse.Namespace) -> None:
             widget,
             args.rate,
             args.seconds,
-            push=app.feed.push,
+            push=app.session.feed.push,
             start_cursor=2 * 10**12,
         )
 

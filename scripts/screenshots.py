@@ -36,9 +36,7 @@ async def seed(url: str) -> None:
 async def settle(pilot, condition=lambda: True, timeout: float = 15.0) -> None:
     app = pilot.app
     deadline = asyncio.get_running_loop().time() + timeout
-    while not (
-        condition() and not app._selecting and not app._refilter_wanted and not app._loading()
-    ):
+    while not (condition() and app.settled):
         if asyncio.get_running_loop().time() > deadline:
             raise SystemExit("the screen did not settle")
         await pilot.pause(0.05)

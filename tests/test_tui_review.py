@@ -30,11 +30,11 @@ SMALL = (80, 24)
 
 
 def rows(app) -> int:
-    return len(app._event_list().index)
+    return len(app.center.events.index)
 
 
 def settled(app) -> bool:
-    return not app._selecting and not app._refilter_wanted and not app._loading()
+    return app.settled
 
 
 def header_text(app, part: str) -> str:
@@ -119,7 +119,7 @@ async def test_enter_gives_the_detail_the_screen_and_escape_gives_it_back(hub, t
         assert pane.is_maximized and app.focused is pane and pane.size.height > small
         await pilot.press("escape")
         await pilot.pause(0.1)
-        assert not pane.is_maximized and app.focused is app._event_list()
+        assert not pane.is_maximized and app.focused is app.center.events
 
 
 async def test_readonly_says_so_in_the_header(hub, tmp_path):
@@ -193,7 +193,7 @@ async def test_records_first_then_the_stream_with_history_on_demand(hub, tmp_pat
     app = make_app(hub.url, tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         await until(pilot, lambda: app.store.event_count == 2500 and settled(app), timeout=30)
-        events = app._event_list()
+        events = app.center.events
         assert app.store.event(events.index[0])["id"] == "evt-2500"
         assert app.store.event(events.index[-1])["id"] == "evt-0001"  # oldest last, after the pages
         await until(pilot, lambda: "ack by anonymous — on it" in detail_text(app))
@@ -211,11 +211,11 @@ async def test_a_flush_takes_a_bounded_batch_and_fold_counts_do_not_refilter(hub
     app = make_app(hub.url, tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         await until(pilot, lambda: settled(app) and rows(app) == 1)
-        row = app._highlighted()
-        app._apply(StoreChange(changed_rows={row}, counts_changed=True))
-        assert not app._refilter_wanted
-        app._apply(StoreChange(changed_rows={row}, status_rows={row}, counts_changed=True))
-        assert app._refilter_wanted
+        row = app.highlighted_row
+        app.flusher.apply(StoreChange(changed_rows={row}, counts_changed=True))
+        assert not app.flusher.refilter_wanted
+        app.flusher.apply(StoreChange(changed_rows={row}, status_rows={row}, counts_changed=True))
+        assert app.flusher.refilter_wanted
 
 
 async def test_pause_holds_toasts_and_resume_brings_one_digest(hub, tmp_path):
@@ -278,7 +278,7 @@ async def test_acks_say_how_many_occurrences_and_new_rows_above_are_counted(hub,
         await pilot.press("a")
         await until(pilot, lambda: any("acknowledged 1 occurrence" in t for t in toasts(app)))
         await pilot.press(*"j" * 30)
-        await until(pilot, lambda: app._event_list().scroll_offset.y > 0)
+        await until(pilot, lambda: app.center.events.scroll_offset.y > 0)
         post(hub.url, [event(100 + n, source=f"urn:late{n}") for n in range(3)])
         await until(pilot, lambda: app.query_one(HeaderBar).new_above == 3)
         assert header_text(app, "new") == "↑ 3 new"

@@ -36,14 +36,14 @@ async def settled(pilot) -> None:
         lambda: app.store.event_count == len(EVENTS) and app.query_one(HeaderBar).status == "live",
     )
     app.query_one(HeaderBar).server = "http://127.0.0.1:9181"
-    await until(pilot, lambda: not app._selecting and not app._refilter_wanted)
+    await until(pilot, lambda: app.settled)
     await pilot.pause(0.2)
 
 
 async def errors_detail(pilot) -> None:
     await settled(pilot)
     await pilot.press("1")
-    await until(pilot, lambda: not pilot.app._selecting and not pilot.app._refilter_wanted)
+    await until(pilot, lambda: pilot.app.settled)
     await pilot.press("j")
     await pilot.pause(0.2)
 
@@ -52,7 +52,7 @@ async def filtered(pilot) -> None:
     await settled(pilot)
     await pilot.press("slash", *"sev>=warning src:linkerd")
     await pilot.press("enter")
-    await until(pilot, lambda: not pilot.app._selecting and not pilot.app._refilter_wanted)
+    await until(pilot, lambda: pilot.app.settled)
     await pilot.pause(0.2)
 
 

@@ -1,4 +1,9 @@
-"""The notification center: what needs attention, why, what to do, and who is on it."""
+"""The notification center: what needs attention, why, what to do, and who is on it.
+
+The app is the composition root: it holds the keys and what they do, and wires typed
+collaborators together — `CenterScreen` (the widgets), `Session` (one hub's state),
+`HubConnection` (events in) and `FeedFlusher` (events onto the screen).
+"""
 
 from __future__ import annotations
 
@@ -6,49 +11,49 @@ from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from datetime import datetime, tzinfo
 from pathlib import Path
-from typing import Any
 
 from textual import on, work
-from textual.app import App, ComposeResult
+from textual.app import App
 from textual.binding import Binding
-from textual.containers import Container
-from textual.widgets import Footer, Label
 from textual.worker import Worker, WorkerState
 
-from notifycenter.catalogue.tui import INVALID_TUI_SETTING, WORKER_FAILED
+from notifycenter.catalogue.tui import INVALID_TUI_SETTING, READONLY, WORKER_FAILED
 from notifycenter.config import Target
 from notifycenter.model.errors import NotifyError
 from notifycenter.model.event import span_ids
-from notifycenter.model.lifecycle import Verb
+from notifycenter.model.lifecycle import LifecycleChange, Verb
 from notifycenter.model.sanitize import sanitize_line
 from notifycenter.model.severity import Bucket
+from notifycenter.store import EventStore
 from notifycenter.tui.commandline import Command, parse_command, split_ack_argument
-from notifycenter.tui.connection import HubConnection, new_store
+from notifycenter.tui.connection import HubConnection, Producers
 from notifycenter.tui.cursors import CursorBook
 from notifycenter.tui.detail_model import build_detail
-from notifycenter.tui.feed import FeedBuffer
+from notifycenter.tui.event_list import EventList
 from notifycenter.tui.flush import FeedFlusher
 from notifycenter.tui.help import HelpScreen
-from notifycenter.tui.history import HistoryLoader
-from notifycenter.tui.lifecycle_actions import LifecycleActions, status_of
-from notifycenter.tui.policy import NotificationPolicy, Toast
+from notifycenter.tui.history import from_records
+from notifycenter.tui.lifecycle_actions import VERBS, action_state, send_lifecycle, status_of
+from notifycenter.tui.messages import ConnectionChanged
+from notifycenter.tui.operations import OPERATIONS_BINDINGS, OperationsScreen
+from notifycenter.tui.policy import Toast
+from notifycenter.tui.screen import CenterScreen
+from notifycenter.tui.session import Session
 from notifycenter.tui.settings import TuiSettings, check_keymap
 from notifycenter.tui.styles import css_paths
-from notifycenter.tui.view_state import ViewState, fit_description, subtree_ids
+from notifycenter.tui.view_state import ViewState, subtree_ids
 from notifycenter.tui.widgets.buckets import BucketStrip
 from notifycenter.tui.widgets.detail import DetailPane
-from notifycenter.tui.widgets.header import HeaderBar
 from notifycenter.tui.widgets.prompt import PromptBar
 
 FLUSH_SECONDS = 0.1
 SAVE_CURSOR_SECONDS = 5.0
-FILTER_BAR_LINES = 3  # the bar wraps; past that the middle is elided
 BUCKET_KEYS = dict(zip("1234", Bucket, strict=False))
 
-Producers = Callable[[str], Awaitable[None]]
+__all__ = ["NotifyCenterApp", "Producers"]
 
 
-class NotifyCenterApp(FeedFlusher, HubConnection, HistoryLoader, LifecycleActions, App[None]):
+class NotifyCenterApp(App[None]):
     """Header, bucket strip, event list, detail pane, prompt and footer, fed by one hub."""
 
     TITLE = "notifycenter"
@@ -99,43 +104,46 @@ class NotifyCenterApp(FeedFlusher, HubConnection, HistoryLoader, LifecycleAction
         clock: Callable[[], datetime] | None = None,
         display_tz: tzinfo | None = None,
     ) -> None:
-        super().__init__(css_path=css_paths())
-        self.target = target
+        super().__init__(css_path=list(css_paths()))
         self.settings = settings or TuiSettings()
         self.readonly = readonly
-        self.embedded_data_dir = embedded_data_dir
-        self.producers = producers
-        self.simulated = simulated
         self.clock = clock  # fixed in tests and screenshots, so that "today" does not move
         self.display_tz = display_tz
         self.cursors = CursorBook(state_dir) if state_dir else None
         self.view, self._startup_error = _initial_view(initial_filter)
-        self.feed = FeedBuffer()
-        self.records = FeedBuffer()  # pages of records from GET /api/events
-        self.backfill: Any = None
-        self.policy = NotificationPolicy(self.settings.policy)
-        self.client: Any = None
-        self.embedded_hub: Any = None
-        self.store = new_store(self.clock)
-        self._selecting = False
-        self._refilter_wanted = True
-        self._view_changed = False
-        self._stream_worker: Worker[None] | None = None
-        self._main_screen: Any = None
+        self.session = Session.new(target, self.settings.policy, clock)
+        self.center = CenterScreen(self.new_event_list, simulated=simulated)
+        self.flusher = FeedFlusher(self)
+        self.connection = HubConnection(
+            self,
+            self.settings.policy,
+            cursors=self.cursors,
+            embedded_data_dir=embedded_data_dir,
+            producers=producers,
+        )
+
+    @property
+    def store(self) -> EventStore:
+        """The current hub's events."""
+        return self.session.store
+
+    @property
+    def settled(self) -> bool:
+        """Everything received is in the list for the current view, and no older page is
+        still on its way: what a test or a screenshot waits for."""
+        return self.flusher.settled and not self.session.loading
 
     # -- settings ------------------------------------------------------------------
 
     def check_settings(self) -> None:
         """Refuse an unknown theme or binding id before the screen is taken over."""
-        from notifycenter.tui.event_list import EventList
-
         bindings = [
             *self.BINDINGS,
             *EventList.BINDINGS,
             *PromptBar.BINDINGS,
             *HelpScreen.BINDINGS,
             *DetailPane.BINDINGS,
-            *_operations_bindings(),
+            *OPERATIONS_BINDINGS,
         ]
         ids = [b.id for b in bindings if isinstance(b, Binding) and b.id]
         check_keymap(self.settings.keymap, ids)
@@ -145,89 +153,95 @@ class NotifyCenterApp(FeedFlusher, HubConnection, HistoryLoader, LifecycleAction
                 f"tui.theme {theme!r} is not a theme; available: {', '.join(sorted(self.available_themes))}"
             )
 
-    # -- layout --------------------------------------------------------------------
+    # -- layout and life -----------------------------------------------------------
 
-    def compose(self) -> ComposeResult:
-        yield HeaderBar(id="header")
-        yield BucketStrip(id="buckets")
-        yield Label("", id="filter-bar", markup=False)
-        if self.simulated:
-            yield Label("Demo: every producer here is simulated.", id="simulated", markup=False)
-        with Container(id="main"):
-            yield self._new_event_list()
-            yield DetailPane(id="detail")
-        yield PromptBar(id="prompt")
-        yield Footer()
+    def new_event_list(self) -> EventList:
+        """A list over the current session's store."""
+        events = EventList(self.session.store, id="events")
+        if self.clock is not None:
+            events.clock = self.clock
+        events.tz = self.display_tz
+        return events
 
-    @property
-    def _ui(self) -> Any:
-        """The main screen, even while help or the operations view is on top of it."""
-        return self._main_screen or self.screen
+    def get_default_screen(self) -> CenterScreen:
+        return self.center
 
     def on_mount(self) -> None:
-        self._main_screen = self.screen
         self.check_settings()
         if self.settings.theme:
             self.theme = self.settings.theme
         if self.settings.keymap:
             self.set_keymap(dict(self.settings.keymap))
-        header = self._ui.query_one(HeaderBar)
-        header.context_name, header.server = self.target.name, self.target.server
-        header.embedded = self.embedded_data_dir is not None
+
+    @on(CenterScreen.Ready)
+    def _start(self) -> None:
+        """The widgets exist: show the state, start the timers, connect."""
+        header = self.center.header
+        header.context_name, header.server = self.session.target.name, self.session.target.server
+        header.embedded = self.connection.embedded_data_dir is not None
         header.readonly = self.readonly
-        self._ui.query_one(PromptBar).close()
-        self._show_view_state()
-        self.set_interval(FLUSH_SECONDS, self._flush_feed)
+        self.center.prompt.close()
+        self.center.show_view(self.view)
+        self.set_interval(FLUSH_SECONDS, self.flusher.flush)
         self.set_interval(1.0, self._tick)
         if self.cursors is not None:
             self.set_interval(SAVE_CURSOR_SECONDS, self._save_cursor)
-        self._event_list().focus()
+        self.center.events.focus()
         if self._startup_error is not None:
             self.show_error(self._startup_error)
         self.connect()
 
     async def on_unmount(self) -> None:
         self._save_cursor()
-        if self.client is not None:
-            await self.client.aclose()
-        if self.embedded_hub is not None:
-            await self.embedded_hub.stop()
+        await self.connection.close(self.session)
 
-    def _event_list(self) -> Any:
-        from notifycenter.tui.event_list import EventList
+    def connect(self) -> None:
+        self.start_worker(self.connection.connect(), group="connect")
 
-        return self._ui.query_one(EventList)
+    def start_worker(self, work: Awaitable[None], group: str, exclusive: bool = True) -> None:
+        self.run_worker(work, group=group, exclusive=exclusive, exit_on_error=False)
 
-    # -- the flush timer: see flush.py ----------------------------------------
+    def start_select(self, view: ViewState, store: EventStore, stale: int) -> None:
+        self._select(view, store, stale)
+
+    @work(group="filter", exclusive=True, thread=True, exit_on_error=False)
+    def _select(self, view: ViewState, store: EventStore, stale: int) -> None:
+        """Select the rows in a thread; the store is not written to until it is done."""
+        try:
+            query = view.query()
+            index = store.select(query)
+            self.call_from_thread(self.flusher.shown, index, query, store, stale)
+        finally:
+            self.call_from_thread(self.flusher.select_done)
 
     def _tick(self) -> None:
         """Acks whose `until` passed lapse; the list and counts follow."""
-        if self._alive():
-            self._apply(self.store.tick())
+        if self.center.alive:
+            self.flusher.apply(self.store.tick())
 
-    def _alive(self) -> bool:
-        """False while shutting down, when timers and workers outlive the main screen."""
-        ui = self._main_screen
-        return ui is not None and all(
-            ui.query(part) for part in ("#events", "#detail", "#header", "#buckets")
-        )
+    def _save_cursor(self) -> None:
+        policy = self.session.policy
+        if self.cursors is not None and policy.seen and not policy.in_backlog:
+            self.cursors.save(self.session.target.name, policy.seen)
 
-    def _toast(self, toast: Toast) -> None:
-        self.notify(toast.message, title=toast.title, severity=toast.level, markup=False)  # type: ignore[arg-type]
+    # -- what the operator is told -------------------------------------------------
+
+    def toasts_wanted(self) -> bool:
+        """Toasts wait (and coalesce) while help, a dialog or the operations view is on top
+        and while the detail has the whole screen (a pause holds them in the policy)."""
+        return self.screen is self.center and not self.center.detail.is_maximized
+
+    def toast(self, toast: Toast) -> None:
+        self.notify(toast.message, title=toast.title, severity=toast.level, markup=False)
         if toast.bell:
             self.bell()
 
-    def _save_cursor(self) -> None:
-        if self.cursors is not None and self.policy.seen and not self.policy.in_backlog:
-            self.cursors.save(self.target.name, self.policy.seen)
-
-    # -- worker errors: handled here, once -----------------------------------------
-
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """Worker errors are handled here, once."""
         if event.state is not WorkerState.ERROR:
             return
         if event.worker.group == "filter":
-            self._selecting = False
+            self.flusher.select_done()
         error = event.worker.error
         if not isinstance(error, NotifyError):
             error = WORKER_FAILED.error(f"{event.worker.name}: {type(error).__name__}: {error}")
@@ -240,58 +254,87 @@ class NotifyCenterApp(FeedFlusher, HubConnection, HistoryLoader, LifecycleAction
         lines += [
             f"fix {n}: {remedy}" for n, remedy in enumerate(error.suggested_remediation[:3], 1)
         ]
-        level = "warning" if error.severity == "WARNING" else "error"
         self.notify(
             "\n".join(sanitize_line(line, 400) for line in lines),
             title=sanitize_line(error.code, 40),
-            severity=level,
+            severity="warning" if error.severity == "WARNING" else "error",
             markup=False,
             timeout=10,
         )
 
+    @on(ConnectionChanged)
+    def _connection_changed(self, message: ConnectionChanged) -> None:
+        self.connection.state_changed(message.state)
+
     # -- selection and detail ------------------------------------------------------
 
-    def _highlighted(self) -> int | None:
-        return self._event_list().highlighted_row_id if self._alive() else None
+    @property
+    def highlighted_row(self) -> int | None:
+        return self.center.events.highlighted_row_id if self.center.alive else None
 
     def _targets(self) -> list[int]:
         """The marked rows, or else the highlighted one."""
-        marked = list(self._event_list().marked)
+        marked = list(self.center.events.marked)
         if marked:
             return marked
-        row = self._highlighted()
+        row = self.highlighted_row
         return [] if row is None else [row]
 
-    def on_event_list_highlighted(self, message: Any) -> None:
-        self._refresh_detail()
+    @on(EventList.Highlighted)
+    def _list_highlighted(self) -> None:
+        self.refresh_detail()
 
-    def on_event_list_selected(self, message: Any) -> None:
+    @on(EventList.Selected)
+    def _list_selected(self) -> None:
         """Enter gives the detail the whole screen; escape brings the list back."""
-        pane = self._ui.query_one(DetailPane)
+        pane = self.center.detail
         pane.focus()
-        self._ui.maximize(pane, container=False)
+        self.center.maximize(pane, container=False)
 
-    def on_detail_pane_closed(self, message: Any) -> None:
-        self._ui.minimize()
-        if self._alive():
-            self._event_list().focus()
+    @on(DetailPane.Closed)
+    def _detail_closed(self) -> None:
+        self.center.minimize()
+        if self.center.alive:
+            self.center.events.focus()
 
-    def _refresh_detail(self) -> None:
-        if not self._alive():
+    def refresh_detail(self) -> None:
+        if not self.center.alive:
             return
-        row = self._highlighted()
-        pane = self._ui.query_one(DetailPane)
+        row = self.highlighted_row
+        pane = self.center.detail
         self.refresh_bindings()  # lifecycle keys need a highlighted row
         if row is None:
             described = self.view.describe()
             pane.show(None, f"No events match {described}." if described else None)
             return
-        view = self.store.row(row)
-        history = self.history_of(row)
-        pane.show(build_detail(self.store.event(row), history, status_of(view)))
+        store = self.store
+        pane.show(build_detail(store.event(row), self._history_of(row), status_of(store.row(row))))
+
+    def _history_of(self, row: int) -> list[LifecycleChange]:
+        """What the store saw; for rows that came as records, the hub's history first
+        (fetched once, then the detail is shown again)."""
+        session = self.session
+        own = session.store.history(row)
+        cursor = session.store.row(row).cursor
+        last = session.backfill.last if session.backfill and session.client else None
+        if not from_records(cursor, last):
+            return own
+        merged = session.histories.merged(cursor, own)
+        if merged is None:
+            self.start_worker(self._fetch_history(session, cursor), group="history")
+            return own
+        return merged
+
+    async def _fetch_history(self, session: Session, cursor: str) -> None:
+        if session.client is None:
+            return
+        await session.histories.fetch(session.client, cursor)
+        row = self.highlighted_row
+        if session is self.session and row is not None and self.store.row(row).cursor == cursor:
+            self.refresh_detail()
 
     def action_raw(self) -> None:
-        self._ui.query_one(DetailPane).toggle_raw()
+        self.center.detail.toggle_raw()
 
     # -- view ----------------------------------------------------------------------
 
@@ -311,47 +354,38 @@ class NotifyCenterApp(FeedFlusher, HubConnection, HistoryLoader, LifecycleAction
 
     def _set_view(self, view: ViewState) -> None:
         self.view = view
-        self._refilter_wanted = self._view_changed = True
-        self._show_view_state()
-
-    def _show_view_state(self) -> None:
-        if not self.is_mounted:
-            return
-        self._ui.query_one(BucketStrip).select(self.view.bucket)
-        bar = self._ui.query_one("#filter-bar", Label)
-        width = max(self._ui.size.width - 2, 40)
-        room = width * FILTER_BAR_LINES - width // 3 - len("filter: ")  # slack: words wrap early
-        text = fit_description(self.view, room)
-        bar.update(f"filter: {text}" if text else "")
-        bar.display = bool(text)
+        self.flusher.view_set()
+        self.center.show_view(view)
 
     def on_resize(self) -> None:
-        self._show_view_state()
+        self.center.show_view(self.view)
 
     def action_pause(self) -> None:
         """The list holds still (nothing is lost: the store keeps taking events in); toasts
         wait too, and what came meanwhile is one digest on resume."""
-        events = self._event_list()
+        events, policy = self.center.events, self.session.policy
         events.paused = not events.paused
-        self._ui.query_one(HeaderBar).paused_count = events.pending_new if events.paused else None
+        self.center.header.paused_count = events.pending_new if events.paused else None
         if events.paused:
-            self.policy.begin_backlog(None)
+            policy.begin_backlog(None)
         else:
-            self.policy.backlog_until(self.policy.seen or "0")
+            policy.backlog_until(policy.seen or "0")
 
-    def on_event_list_new_above(self, message: Any) -> None:
-        if self._alive():
-            self._ui.query_one(HeaderBar).new_above = message.count
+    @on(EventList.NewAbove)
+    def _new_above(self, message: EventList.NewAbove) -> None:
+        if self.center.alive:
+            self.center.header.new_above = message.count
 
-    def on_event_list_pending_changed(self, message: Any) -> None:
-        if self._alive() and self._event_list().paused:
-            self._ui.query_one(HeaderBar).paused_count = message.count
+    @on(EventList.PendingChanged)
+    def _pending_changed(self, message: EventList.PendingChanged) -> None:
+        if self.center.alive and self.center.events.paused:
+            self.center.header.paused_count = message.count
 
     def action_filter(self) -> None:
-        self._ui.query_one(PromptBar).open("filter", self.view.quick_text)
+        self.center.prompt.open("filter", self.view.quick_text)
 
     def action_command_line(self) -> None:
-        self._ui.query_one(PromptBar).open("command")
+        self.center.prompt.open("command")
 
     def action_help(self) -> None:
         self.push_screen(HelpScreen(self.binding_rows()))
@@ -366,21 +400,14 @@ class NotifyCenterApp(FeedFlusher, HubConnection, HistoryLoader, LifecycleAction
             rows.append((self.get_key_display(binding), binding.description, binding.id or ""))
         return rows
 
+    # -- operations and links ------------------------------------------------------
+
     def action_operations(self, focus: str | None = None) -> None:
-        try:
-            from notifycenter.tui.operations import OperationsScreen
-        except ImportError:
-            self.notify(
-                "Operations are not available in this build.", severity="warning", markup=False
-            )
-            return
-        self.push_screen(
-            OperationsScreen(self.client, focus=focus) if focus else OperationsScreen(self.client)
-        )
+        self.push_screen(OperationsScreen(self.session.client, focus=focus))
 
     def action_open_operation(self) -> None:
         """The detail pane's operation link: open the operations view on it."""
-        row = self._highlighted()
+        row = self.highlighted_row
         spans = span_ids(self.store.event(row)) if row is not None else None
         if spans is None:
             self.notify("This event belongs to no operation.", markup=False, timeout=3)
@@ -389,7 +416,7 @@ class NotifyCenterApp(FeedFlusher, HubConnection, HistoryLoader, LifecycleAction
 
     def action_same_correlation(self) -> None:
         """The correlation link: every event of the same request."""
-        row = self._highlighted()
+        row = self.highlighted_row
         correlation = self.store.event(row).get("correlationid") if row is not None else None
         if not isinstance(correlation, str) or not correlation:
             self.notify("This event has no correlation id.", markup=False, timeout=3)
@@ -397,7 +424,8 @@ class NotifyCenterApp(FeedFlusher, HubConnection, HistoryLoader, LifecycleAction
         quoted = correlation.replace("'", "\\'")
         self._set_view(self.view.cleared().with_cesql(f"correlationid = '{quoted}'"))
 
-    def on_operations_screen_events_requested(self, message: Any) -> None:
+    @on(OperationsScreen.EventsRequested)
+    def _operation_events(self, message: OperationsScreen.EventsRequested) -> None:
         """From the operations view: that operation's events in the list, its own at once,
         its sub-operations' as soon as the hub has said which they are."""
         self._set_view(
@@ -407,19 +435,70 @@ class NotifyCenterApp(FeedFlusher, HubConnection, HistoryLoader, LifecycleAction
                 operation_name=sanitize_line(message.name, 80),
             )
         )
-        self._operation_spans(message.operation_id)
+        self.start_worker(self._operation_spans(message.operation_id), group="operation-spans")
 
-    @work(group="operation-spans", exclusive=True, exit_on_error=False)
     async def _operation_spans(self, operation_id: str) -> None:
-        spans = subtree_ids(await self.client.operation(operation_id))
+        client = self.session.client
+        if client is None:
+            return
+        spans = subtree_ids(await client.operation(operation_id))
         if self.view.operation == operation_id and len(spans) > 1:
             self._set_view(replace(self.view, operation_spans=frozenset(spans)))
 
-    # -- the prompt ----------------------------------------------------------------
+    # -- lifecycle -----------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return action_state(
+            action, readonly=self.readonly, has_row=self.highlighted_row is not None
+        )
+
+    def action_ack(self) -> None:
+        self.change(Verb.ACK)
+
+    def action_ack_comment(self) -> None:
+        self.center.prompt.open("comment")
+
+    def action_unack(self) -> None:
+        self.change(Verb.UNACK)
+
+    def action_resolve(self) -> None:
+        self.change(Verb.RESOLVE)
+
+    def action_reopen(self) -> None:
+        self.change(Verb.REOPEN)
+
+    def action_archive(self) -> None:
+        self.change(Verb.ARCHIVE)
+
+    def action_toggle_read(self) -> None:
+        row = self.highlighted_row
+        unread = row is not None and status_of(self.store.row(row)) == "unread"
+        self.change(Verb.READ if unread else Verb.UNREAD)
+
+    def change(self, verb: Verb, comment: str | None = None, until: str | None = None) -> None:
+        if self.readonly:
+            self.show_error(READONLY.error(f"{verb.value} is a lifecycle action"))
+            return
+        # A row folds repeats of one notification: the action covers each occurrence.
+        refs = [cursor for row in self._targets() for cursor in self.store.cursors(row)]
+        if refs:
+            self.start_worker(
+                self._send_lifecycle(verb, refs, comment, until), "lifecycle", exclusive=False
+            )
+
+    async def _send_lifecycle(
+        self, verb: Verb, refs: list[str], comment: str | None, until: str | None
+    ) -> None:
+        done = await send_lifecycle(self.session.client, verb, refs, comment, until)
+        self.notify(done, timeout=2, markup=False)
+        if self.center.alive:
+            self.center.events.clear_marks()
+
+    # -- the prompt and `:` commands -----------------------------------------------
 
     @on(PromptBar.Submitted)
     def _prompt_submitted(self, message: PromptBar.Submitted) -> None:
-        self._event_list().focus()
+        self.center.events.focus()
         try:
             if message.mode == "filter":
                 self._set_view(self.view.with_quick(message.value))
@@ -433,34 +512,20 @@ class NotifyCenterApp(FeedFlusher, HubConnection, HistoryLoader, LifecycleAction
 
     @on(PromptBar.Cancelled)
     def _prompt_cancelled(self) -> None:
-        self._event_list().focus()
+        self.center.events.focus()
 
     def run_command(self, command: Command) -> None:
-        verbs = {
-            "ack": Verb.ACK,
-            "unack": Verb.UNACK,
-            "resolve": Verb.RESOLVE,
-            "reopen": Verb.REOPEN,
-            "read": Verb.READ,
-            "unread": Verb.UNREAD,
-            "archive": Verb.ARCHIVE,
-        }
-        if command.name in verbs:
+        if command.name in VERBS:
             comment, until = (
                 split_ack_argument(command.argument) if command.name == "ack" else (None, None)
             )
-            self.change(verbs[command.name], comment, until)
+            self.change(VERBS[command.name], comment, until)
         elif command.name == "filter":
             self._set_view(self.view.with_cesql(command.argument))
         elif command.name == "context":
-            self.run_worker(
-                self.switch_context(command.argument),
-                group="context",
-                exclusive=True,
-                exit_on_error=False,
-            )
+            self.start_worker(self.switch_context(command.argument), group="context")
         else:
-            actions = {
+            actions: dict[str, Callable[[], object]] = {
                 "clear": self.action_clear,
                 "ops": self.action_operations,
                 "pause": self.action_pause,
@@ -469,16 +534,37 @@ class NotifyCenterApp(FeedFlusher, HubConnection, HistoryLoader, LifecycleAction
             }
             actions[command.name]()
 
+    async def switch_context(self, name: str) -> None:
+        """Drop the session (store, stream, everything shown) and start over on another hub."""
+        from notifycenter.config import resolve_target
 
-def _operations_bindings() -> list[Any]:
-    try:
-        from notifycenter.tui import operations
-    except ImportError:
-        return []
-    screens = [
-        v for v in vars(operations).values() if isinstance(v, type) and hasattr(v, "BINDINGS")
-    ]
-    return [b for screen in screens for b in screen.BINDINGS]
+        target = resolve_target(context=name or None)
+        self._save_cursor()
+        for group in ("stream", "backfill", "connect", "history"):
+            self.workers.cancel_group(self, group)
+        old = self.session
+        if old.client is not None:
+            self.start_worker(old.client.aclose(), group="close", exclusive=False)
+        self.connection.embedded_data_dir = None
+        self.session = Session.new(target, self.settings.policy, self.clock)
+        await self.center.replace_events()
+        self.flusher.list_replaced()
+        self.center.buckets.show(self.store.counts())
+        self.center.detail.show(None)
+        header = self.center.header
+        header.context_name, header.server, header.embedded, header.cursor = (
+            target.name,
+            target.server,
+            False,
+            "",
+        )
+        header.status, header.attempt, header.paused_count, header.new_above = (
+            "connecting",
+            0,
+            None,
+            0,
+        )
+        self.connect()
 
 
 def _initial_view(text: str | None) -> tuple[ViewState, NotifyError | None]:

@@ -3,7 +3,10 @@ the rest fill the store in the background while the stream carries on from the t
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from notifycenter.client import HubClient
 
 PAGE_SIZE = 1000  # the hub's largest page
 FIRST_PAGE = 200  # a screenful or four: the first paint waits for nothing more
@@ -12,7 +15,7 @@ FIRST_PAGE = 200  # a screenful or four: the first paint waits for nothing more
 class Backfill:
     """Pages of `GET /api/events` from the cursor the stream starts after, going back."""
 
-    def __init__(self, client: Any, last: str, page_size: int = PAGE_SIZE) -> None:
+    def __init__(self, client: HubClient, last: str, page_size: int = PAGE_SIZE) -> None:
         self.client = client
         self.page_size = page_size
         self.last = int(last)  # the stream carries on after this cursor

@@ -7,12 +7,16 @@ the notification center is open and it stops when the app quits.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 import httpx
 
 from notifycenter.catalogue.tui import EMBEDDED_HUB_FAILED
 from notifycenter.model.errors import NotifyError
+
+if TYPE_CHECKING:
+    from notifycenter.hub.server import EmbeddedHub
 
 
 def hub_answers(url: str, timeout: float = 0.5) -> bool:
@@ -30,7 +34,7 @@ def bind_of(url: str) -> str:
     return f"{parts.hostname}:{port}"
 
 
-async def start_hub(bind: str, data_dir: Path) -> object:
+async def start_hub(bind: str, data_dir: Path) -> EmbeddedHub:
     """Start an embedded hub; any failure becomes the catalogued embedded-hub error."""
     from notifycenter.hub.server import start_embedded
     from notifycenter.hub.settings import HubSettings

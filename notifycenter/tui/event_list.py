@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from array import array
 from bisect import bisect_left
-from collections.abc import Iterable
-from datetime import UTC, datetime
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime, tzinfo
 from itertools import compress
 from typing import ClassVar
 
@@ -137,7 +137,7 @@ class EventList(ScrollView, can_focus=True):
         self,
         store: EventStore,
         *,
-        index: array | None = None,
+        index: array[int] | None = None,
         view: ViewQuery | None = None,
         id: str | None = None,
         name: str | None = None,
@@ -146,7 +146,7 @@ class EventList(ScrollView, can_focus=True):
         super().__init__(id=id, name=name, classes=classes)
         self.store = store
         self.view = view or ViewQuery()
-        self._index: array = index if index is not None else store.select(self.view)
+        self._index: array[int] = index if index is not None else store.select(self.view)
         self._seen = _watermark(self._index, store)  # what the index already reflects
         self._cursor = 0
         self._cache: LRUCache[tuple[int, bool, bool, int], Strip] = LRUCache(_CACHE_ROWS)
@@ -161,13 +161,13 @@ class EventList(ScrollView, can_focus=True):
         # (a fresh screen shows what just happened); after that the highlight never moves
         # under them, so a key never acts on a row they did not choose.
         self._touched = False
-        self.clock = lambda: datetime.now(UTC)
-        self.tz = None  # display time zone; None is the terminal's local time
+        self.clock: Callable[[], datetime] = _utc_now
+        self.tz: tzinfo | None = None  # display time zone; None is the terminal's local time
 
     # -- public API ----------------------------------------------------------------
 
     @property
-    def index(self) -> array:
+    def index(self) -> array[int]:
         """Row ids shown, top to bottom (do not modify: give a new one to `set_index`)."""
         return self._index
 
@@ -214,7 +214,7 @@ class EventList(ScrollView, can_focus=True):
         occurrences of a row share, so there the count is exact."""
         return self.view.predicate is None
 
-    def set_index(self, index: array, view: ViewQuery | None = None) -> None:
+    def set_index(self, index: array[int], view: ViewQuery | None = None) -> None:
         """Show these rows (from `store.select(view)`), keeping the highlighted event and its
         place on screen when it is still there, else the nearest older one."""
         if view is not None:
@@ -307,7 +307,7 @@ class EventList(ScrollView, can_focus=True):
         self.refresh()
         self._count_new_above()
 
-    def _without(self, rows: set[int], cursor: int) -> tuple[array, int]:
+    def _without(self, rows: set[int], cursor: int) -> tuple[array[int], int]:
         """The index minus `rows`, and how many of them sat above the cursor. Moved rows
         were recent, so the scan usually stops near the top."""
         index = self._index
@@ -332,7 +332,7 @@ class EventList(ScrollView, can_focus=True):
         """Where `row` is in the index, or where it would be (the nearest older row)."""
         return self._position_in(self._index, row)
 
-    def _position_in(self, index: array, row: int) -> int:
+    def _position_in(self, index: array[int], row: int) -> int:
         if not self.store.ordered:
             try:
                 return index.index(row)
@@ -519,6 +519,10 @@ def _fields(view: ViewQuery) -> tuple[object, ...]:
     )
 
 
-def _watermark(index: array, store: EventStore) -> tuple[int, int]:
+def _watermark(index: array[int], store: EventStore) -> tuple[int, int]:
     """(display-log length, row count) that `index` reflects."""
     return (getattr(index, "log_end", store.log_length), getattr(index, "row_end", len(store)))
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)

@@ -8,54 +8,41 @@ the changes the stream brought since.
 from __future__ import annotations
 
 from collections import OrderedDict
-
-from textual import work
+from typing import TYPE_CHECKING
 
 from notifycenter.model.lifecycle import LifecycleChange, read_lifecycle_event
+
+if TYPE_CHECKING:
+    from notifycenter.client import HubClient
 
 CACHED = 256
 
 
-class HistoryLoader:
-    """A mixin of the app: needs `store`, `client`, `backfill`, `_highlighted`, `_refresh_detail`."""
+class HistoryCache:
+    """The hub's history of the last `CACHED` records shown, by cursor."""
 
-    def history_of(self, row: int) -> list[LifecycleChange]:
-        own = self.store.history(row)
-        cursor = self.store.row(row).cursor
-        if not self._from_records(cursor):
-            return own
-        cache = self._hub_histories()
-        fetched = cache.get(cursor)
-        if fetched is None:
-            self._fetch_history(cursor)
-            return own
-        return merge_history(fetched, own)
+    def __init__(self) -> None:
+        self._fetched: OrderedDict[str, list[LifecycleChange]] = OrderedDict()
 
-    def _from_records(self, cursor: str) -> bool:
-        backfill = self.backfill
-        if backfill is None or self.client is None or not cursor.isdigit():
-            return False
-        return int(cursor) <= backfill.last
+    def merged(self, cursor: str, own: list[LifecycleChange]) -> list[LifecycleChange] | None:
+        """The hub's history with `own` (what the stream brought) merged in; None when the
+        hub's part has not been fetched yet."""
+        fetched = self._fetched.get(cursor)
+        return None if fetched is None else merge_history(fetched, own)
 
-    def _hub_histories(self) -> OrderedDict[str, list[LifecycleChange]]:
-        cache = getattr(self, "_history_cache", None)
-        if cache is None:
-            cache = self._history_cache = OrderedDict()
-        return cache
-
-    @work(group="history", exclusive=True, exit_on_error=False)
-    async def _fetch_history(self, cursor: str) -> None:
-        record = await self.client.get(cursor)
+    async def fetch(self, client: HubClient, cursor: str) -> None:
+        record = await client.get(cursor)
         changes = [
             c for c in map(read_lifecycle_event, record.get("history") or []) if c is not None
         ]
-        cache = self._hub_histories()
-        cache[cursor] = changes
-        while len(cache) > CACHED:
-            cache.popitem(last=False)
-        row = self._highlighted()
-        if row is not None and self.store.row(row).cursor == cursor:
-            self._refresh_detail()
+        self._fetched[cursor] = changes
+        while len(self._fetched) > CACHED:
+            self._fetched.popitem(last=False)
+
+
+def from_records(cursor: str, last_record: int | None) -> bool:
+    """Whether the row with `cursor` came as a record (at or before the first page's top)."""
+    return last_record is not None and cursor.isdigit() and int(cursor) <= last_record
 
 
 def merge_history(

@@ -9,7 +9,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from notifycenter.model.errors import NotifyError
 from notifycenter.model.event import describe, severity_of
@@ -24,7 +24,12 @@ OPERATION_DONE = {
     "io.meshery.operation.cancelled": Severity.WARNING,
 }
 GROUP_WORDS = {Bucket.ERRORS: "error", Bucket.WARNINGS: "warning", Bucket.INFOS: "notification"}
-LEVELS = {Bucket.ERRORS: "error", Bucket.WARNINGS: "warning", Bucket.INFOS: "information"}
+Level = Literal["information", "warning", "error"]  # Textual's notify severities
+LEVELS: dict[Bucket, Level] = {
+    Bucket.ERRORS: "error",
+    Bucket.WARNINGS: "warning",
+    Bucket.INFOS: "information",
+}
 
 
 @dataclass(frozen=True)
@@ -47,7 +52,7 @@ class PolicySettings:
 class Toast:
     title: str
     message: str
-    level: str  # Textual's notify severities: information, warning, error
+    level: Level
     bell: bool = False
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from textual import events
+from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.content import Content
@@ -35,7 +36,7 @@ class DetailPane(VerticalScroll, can_focus=True):
         self.empty_text: str | None = None
         self.raw = False
 
-    def compose(self):  # type: ignore[override]
+    def compose(self) -> ComposeResult:
         yield Static(Content(EMPTY), id="detail-body")
 
     def action_back(self) -> None:

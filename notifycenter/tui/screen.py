@@ -1,0 +1,97 @@
+"""The notification center's main screen: the widgets and where they sit, nothing more.
+
+It stays under help and the operations view, so the app and its collaborators reach its
+widgets through it (never through `app.screen`, which may be another screen).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from textual.app import ComposeResult
+from textual.containers import Container
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import Footer, Label
+
+from notifycenter.tui.event_list import EventList
+from notifycenter.tui.view_state import ViewState, fit_description
+from notifycenter.tui.widgets.buckets import BucketStrip
+from notifycenter.tui.widgets.detail import DetailPane
+from notifycenter.tui.widgets.header import HeaderBar
+from notifycenter.tui.widgets.prompt import PromptBar
+
+FILTER_BAR_LINES = 3  # the bar wraps; past that the middle is elided
+PARTS = ("#events", "#detail", "#header", "#buckets")
+
+
+class CenterScreen(Screen[None]):
+    """Header, bucket strip, filter bar, the event list beside the detail, prompt, footer."""
+
+    def __init__(self, new_list: Callable[[], EventList], *, simulated: bool = False) -> None:
+        super().__init__()
+        self._new_list = new_list  # the list shows one store: a new hub gets a new list
+        self._simulated = simulated
+
+    class Ready(Message):
+        """The widgets are mounted: the app can show state and connect."""
+
+    def compose(self) -> ComposeResult:
+        yield HeaderBar(id="header")
+        yield BucketStrip(id="buckets")
+        yield Label("", id="filter-bar", markup=False)
+        if self._simulated:
+            yield Label("Demo: every producer here is simulated.", id="simulated", markup=False)
+        with Container(id="main"):
+            yield self._new_list()
+            yield DetailPane(id="detail")
+        yield PromptBar(id="prompt")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.post_message(self.Ready())
+
+    @property
+    def alive(self) -> bool:
+        """False before the widgets exist and while shutting down, when timers and workers
+        outlive them."""
+        return self.is_mounted and all(self.query(part) for part in PARTS)
+
+    @property
+    def events(self) -> EventList:
+        return self.query_one("#events", EventList)
+
+    @property
+    def detail(self) -> DetailPane:
+        return self.query_one(DetailPane)
+
+    @property
+    def header(self) -> HeaderBar:
+        return self.query_one(HeaderBar)
+
+    @property
+    def buckets(self) -> BucketStrip:
+        return self.query_one(BucketStrip)
+
+    @property
+    def prompt(self) -> PromptBar:
+        return self.query_one(PromptBar)
+
+    async def replace_events(self) -> None:
+        """Put a new list (of the new store) where the old one was, and focus it."""
+        events = self._new_list()
+        await self.events.remove()
+        await self.query_one("#main", Container).mount(events, before=0)
+        events.focus()
+
+    def show_view(self, view: ViewState) -> None:
+        """The chosen bucket and the filter bar (hidden when nothing filters)."""
+        if not self.alive:
+            return
+        self.buckets.select(view.bucket)
+        bar = self.query_one("#filter-bar", Label)
+        width = max(self.size.width - 2, 40)
+        room = width * FILTER_BAR_LINES - width // 3 - len("filter: ")  # slack: words wrap early
+        text = fit_description(view, room)
+        bar.update(f"filter: {text}" if text else "")
+        bar.display = bool(text)

@@ -1,0 +1,51 @@
+"""Everything the notification center holds about one hub, replaced whole by `:context`.
+
+Keeping it in one object is what makes a context switch safe: a worker of the previous
+hub that finishes late compares its session with the current one and drops its result.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from notifycenter.config import Target
+from notifycenter.store import EventStore
+from notifycenter.tui.backfill import Backfill
+from notifycenter.tui.feed import FeedBuffer
+from notifycenter.tui.history import HistoryCache
+from notifycenter.tui.policy import NotificationPolicy, PolicySettings
+
+if TYPE_CHECKING:
+    from notifycenter.client import HubClient
+
+
+@dataclass(eq=False)
+class Session:
+    """One hub: its events, what is waiting to be shown, who to toast, how to reach it."""
+
+    target: Target
+    store: EventStore
+    policy: NotificationPolicy
+    feed: FeedBuffer = field(default_factory=FeedBuffer)  # the stream's events
+    records: FeedBuffer = field(default_factory=FeedBuffer)  # pages of GET /api/events
+    client: HubClient | None = None
+    backfill: Backfill | None = None
+    histories: HistoryCache = field(default_factory=HistoryCache)
+    unreachable_shown: bool = False  # one toast per outage
+
+    @classmethod
+    def new(
+        cls,
+        target: Target,
+        settings: PolicySettings,
+        clock: Callable[[], datetime] | None = None,
+    ) -> Session:
+        return cls(target, EventStore(clock=clock), NotificationPolicy(settings))
+
+    @property
+    def loading(self) -> bool:
+        """True while older pages of records are still coming in."""
+        return len(self.records) > 0 or (self.backfill is not None and not self.backfill.done)
