@@ -17,6 +17,7 @@ from click.testing import CliRunner, Result
 from notifycenter.cli import main
 from notifycenter.client import HubClient
 from notifycenter.client.builder import build_event
+from tests.clirun import notifycenter
 from tests.hubprocess import Hub, free_port
 
 SOURCE = "urn:meshery:adapter:istio"
@@ -148,13 +149,7 @@ def test_untrusted_text_reaches_the_terminal_inert(hub: Hub) -> None:
 
 def test_unreachable_hub_exits_1_with_a_catalogued_code() -> None:
     url = f"http://127.0.0.1:{free_port()}"
-    done = subprocess.run(
-        [sys.executable, "-m", "notifycenter", "--server", url, "events", "list"],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    done = notifycenter("--server", url, "events", "list")
     assert done.returncode == 1
     assert (
         "Error notifycenter-1207" in done.stderr
@@ -361,23 +356,7 @@ def test_list_fits_80_columns_and_drops_empty_columns(hub: Hub) -> None:
 
 def test_list_says_when_the_limit_cut_it(hub: Hub) -> None:
     cursors = emit(hub, error_event("one"), error_event("two"), error_event("three"))
-    cut = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "notifycenter",
-            "--server",
-            hub.url,
-            "events",
-            "list",
-            "--limit",
-            "2",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    cut = notifycenter("--server", hub.url, "events", "list", "--limit", "2")
     assert cut.returncode == 0 and "one" not in cut.stdout
     assert f"… more: use --limit 4 or --before {cursors[1]}" in cut.stderr
     rest = cli(hub, "-o", "json", "events", "list", "--before", cursors[1])
