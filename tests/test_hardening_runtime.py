@@ -172,10 +172,17 @@ def _tiny_receive_buffer_socket(url: str) -> socket.socket:
 
 
 async def test_a_subscriber_that_stops_reading_is_closed_1013_and_resumes_without_loss(
-    running: EmbeddedHub,
+    tmp_path: Path,
 ) -> None:
-    hub = state(running)
-    hub.broadcaster.grace = 0.5
+    settings = HubSettings(data_dir=tmp_path / "hub", bind="127.0.0.1:0", slow_grace_seconds=0.5)
+    running = await start_embedded(settings)
+    try:
+        await _stall_then_resume(running)
+    finally:
+        await asyncio.wait_for(running.stop(), DEADLINE)
+
+
+async def _stall_then_resume(running: EmbeddedHub) -> None:
     count, pad = 4000, "x" * 4000  # ~16 MB: more than the sockets on both ends can hold
     async with (
         httpx.AsyncClient(base_url=running.url, timeout=DEADLINE) as client,

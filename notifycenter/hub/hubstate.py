@@ -13,7 +13,7 @@ from notifycenter.hub.projection import Projection
 from notifycenter.hub.ratelimit import RateLimiter
 from notifycenter.hub.settings import HubSettings
 from notifycenter.hub.sqlite_log import SqliteLog
-from notifycenter.hub.stream import SLOW_GRACE_SECONDS, Broadcaster
+from notifycenter.hub.stream import Broadcaster
 
 
 class Hub:
@@ -26,8 +26,7 @@ class Hub:
     def __init__(self, settings: HubSettings, projections: Sequence[Projection]) -> None:
         self.settings = settings
         self.health = HealthBoard()
-        grace = getattr(settings, "slow_grace_seconds", SLOW_GRACE_SECONDS)
-        self.broadcaster = Broadcaster(grace=grace)
+        self.broadcaster = Broadcaster(grace=settings.slow_grace_seconds)
         self.auth = Authenticator(settings.tokens)
         self.limiter = RateLimiter()
         self.log = SqliteLog(
