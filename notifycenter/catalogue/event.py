@@ -131,3 +131,138 @@ INVALID_ERROR_PAYLOAD = ErrorSpec(
         "Send code as a string and probableCause and suggestedRemediation as lists of strings",
     ),
 )
+
+TIME_OUT_OF_RANGE = ErrorSpec(
+    code="notifycenter-1011",
+    name="ErrTimeOutOfRange",
+    severity="ERROR",
+    short="The event's time is outside the range every consumer can represent",
+    long="time, converted to UTC, must lie between 0001-01-02T00:00:00Z and 9999-12-30T23:59:59Z.",
+    causes=(
+        "The producer sends a sentinel date such as 0001-01-01 or 9999-12-31 with a UTC offset",
+        "The producer's clock or date arithmetic is wrong",
+    ),
+    remedies=(
+        "Send the time the event happened, in UTC",
+        "Omit time to let the hub fill in its receive time",
+    ),
+)
+
+INTEGER_OUT_OF_RANGE = ErrorSpec(
+    code="notifycenter-1012",
+    name="ErrIntegerOutOfRange",
+    severity="ERROR",
+    short="An integer attribute is outside the CloudEvents Integer range",
+    long="CloudEvents Integer attributes are 32-bit signed: -2147483648 to 2147483647.",
+    causes=(
+        "The producer puts a 64-bit number such as a timestamp in nanoseconds into an attribute",
+    ),
+    remedies=("Send large numbers as a string attribute, or put them into data",),
+)
+
+INVALID_STRING = ErrorSpec(
+    code="notifycenter-1013",
+    name="ErrInvalidString",
+    severity="ERROR",
+    short="A string attribute contains characters CloudEvents does not allow",
+    long="CloudEvents String attributes must not contain control characters (U+0000-U+001F, U+007F-U+009F), noncharacters or lone surrogates.",
+    causes=(
+        "A newline, tab or escape sequence was copied into id, subject or an extension",
+        "The producer decoded bytes with the wrong encoding",
+    ),
+    remedies=(
+        "Put multi-line or free-form text into data, not into an attribute",
+        "Strip control characters from attribute values before sending",
+    ),
+)
+
+INVALID_URI = ErrorSpec(
+    code="notifycenter-1014",
+    name="ErrInvalidUri",
+    severity="ERROR",
+    short="A URI attribute is not a valid RFC 3986 URI",
+    long="source must be a non-empty URI-reference and dataschema an absolute URI (scheme, no fragment).",
+    causes=(
+        "The attribute contains spaces or non-ASCII characters that are not percent-encoded",
+        "dataschema is a relative path or carries a #fragment",
+    ),
+    remedies=(
+        "Use a source such as urn:meshery:adapter:istio or /cluster/prod; percent-encode other characters",
+        "Give dataschema as an absolute URI such as https://example.com/schemas/event.json",
+    ),
+)
+
+INVALID_BASE64 = ErrorSpec(
+    code="notifycenter-1015",
+    name="ErrInvalidBase64",
+    severity="ERROR",
+    short="data_base64 is not valid base64",
+    long="data_base64 must be a string in the base64 alphabet of RFC 4648, with padding, and no whitespace.",
+    causes=("The producer used the URL-safe alphabet, dropped the padding or wrapped lines",),
+    remedies=(
+        "Encode the bytes with standard base64 (Python: base64.b64encode) and send the result unchanged",
+    ),
+)
+
+DATA_TOO_DEEP = ErrorSpec(
+    code="notifycenter-1016",
+    name="ErrDataTooDeep",
+    severity="ERROR",
+    short="The event's data is nested too deeply",
+    long="data may nest objects and arrays at most 64 levels deep.",
+    causes=("The producer serialised a recursive structure or a deeply nested document into data",),
+    remedies=("Flatten the payload, or send the document as a string or data_base64",),
+)
+
+EMPTY_ATTRIBUTE = ErrorSpec(
+    code="notifycenter-1017",
+    name="ErrEmptyAttribute",
+    severity="ERROR",
+    short="An optional attribute is present but empty",
+    long="CloudEvents requires subject, datacontenttype and dataschema to be non-empty when present.",
+    causes=("The producer sends an empty string instead of leaving the attribute out",),
+    remedies=("Leave the attribute out, or send null, when it has no value",),
+)
+
+INVALID_MEDIA_TYPE = ErrorSpec(
+    code="notifycenter-1018",
+    name="ErrInvalidMediaType",
+    severity="ERROR",
+    short="datacontenttype is not a media type",
+    long="datacontenttype (in binary mode the Content-Type header) must be an RFC 2046 media type such as application/json.",
+    causes=("The producer sends a file extension or free text as the content type",),
+    remedies=("Send a media type such as application/json or text/plain; charset=utf-8",),
+)
+
+DATA_NOT_TEXT = ErrorSpec(
+    code="notifycenter-1019",
+    name="ErrDataNotText",
+    severity="ERROR",
+    short="data is not a string although datacontenttype is not JSON",
+    long="With a datacontenttype that is not JSON (*/json or */*+json), data must be a string; bytes go into data_base64.",
+    causes=("The producer declares text/plain or application/xml but sends a JSON object",),
+    remedies=(
+        "Set datacontenttype to application/json for JSON data",
+        "Send other content as a string in data, or as data_base64",
+    ),
+)
+
+INVALID_QUOTED_HEADER = ErrorSpec(
+    code="notifycenter-1020",
+    name="ErrInvalidQuotedHeader",
+    severity="ERROR",
+    short="A ce- header starts a quoted string that is not well formed",
+    long='A header value that starts with a double quote must be one RFC 7230 quoted string: "text", with \\" and \\\\ escapes.',
+    causes=("The producer quotes a value without closing or escaping the quotes",),
+    remedies=("Percent-encode the value instead of quoting it (a double quote becomes %22)",),
+)
+
+DATACONTENTTYPE_HEADER = ErrorSpec(
+    code="notifycenter-1021",
+    name="ErrDatacontenttypeHeader",
+    severity="ERROR",
+    short="Binary mode carries a ce-datacontenttype header",
+    long="In the HTTP binding's binary mode the Content-Type header is datacontenttype; a ce-datacontenttype header must not be present.",
+    causes=("The producer maps every attribute to a ce- header, datacontenttype included",),
+    remedies=("Send datacontenttype as the Content-Type header only",),
+)

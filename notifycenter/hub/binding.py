@@ -22,12 +22,17 @@ import orjson
 
 from notifycenter.catalogue import event as event_codes
 from notifycenter.catalogue import hub as codes
+from notifycenter.model.cetypes import is_json_media_type
 from notifycenter.model.errors import NotifyError
 from notifycenter.model.event import validate_event
 from notifycenter.model.lifecycle import Verb
 from notifycenter.model.protocol import BATCH, CE_PREFIX, STRUCTURED
 
 _NAME = re.compile(r"^[a-z0-9]+$")
+# RFC 7230 section 3.2.6 quoted-string: the whole value, with backslash escapes.
+_QUOTED = re.compile(r'"((?:[^"\\]|\\.)*)"', re.S)
+_QUOTED_PAIR = re.compile(r"\\(.)", re.S)
+_CHARSET = re.compile(r';\s*charset="?([^";\s]+)', re.I)
 _RESERVED_TYPES = frozenset(verb.event_type for verb in Verb)
 
 
@@ -110,15 +115,23 @@ def _parse_json(body: bytes) -> Any:
 def binary_event(
     headers: Iterable[tuple[str, str]], content_type: str | None, body: bytes
 ) -> dict[str, Any]:
-    """Binary mode: attributes from `ce-*` headers, data from the body."""
+    """Binary mode: attributes from `ce-*` headers, data from the body.
+
+    Content-Type is datacontenttype. Without one the body is data of unknown type: it is
+    kept as bytes (`data_base64`), so that a consumer gets back exactly what was sent.
+    """
     event: dict[str, Any] = {}
     for name, value in headers:
         if not name.startswith(CE_PREFIX):
             continue
         attribute = name[len(CE_PREFIX) :]
-        if not _NAME.match(attribute) or attribute == "data":
+        if not _NAME.match(attribute) or attribute in ("data", "data_base64"):
             raise event_codes.INVALID_EXTENSION_NAME.error(
                 f"header {name!r} does not name a CloudEvents attribute (lower-case a-z0-9, not data)"
+            )
+        if attribute == "datacontenttype":
+            raise event_codes.DATACONTENTTYPE_HEADER.error(
+                "binary mode carries datacontenttype as Content-Type, not as ce-datacontenttype"
             )
         if attribute in event:
             raise event_codes.INVALID_EVENT.error(f"header {name!r} is given twice")
@@ -126,12 +139,20 @@ def binary_event(
     if content_type is not None:
         event["datacontenttype"] = content_type
     if body:
-        event.update(_binary_data(media_type(content_type), body))
+        event.update(_binary_data(content_type, body))
     return event
 
 
 def decode_header_value(name: str, value: str) -> str:
-    """Percent-decode a header value; bytes that are not UTF-8 are an error, not U+FFFD."""
+    """Unquote an RFC 7230 quoted string, then percent-decode once; bytes that are not
+    UTF-8 are an error, not U+FFFD (HTTP binding 3.1.3.2)."""
+    if value.startswith('"'):
+        quoted = _QUOTED.fullmatch(value)
+        if quoted is None:
+            raise event_codes.INVALID_QUOTED_HEADER.error(
+                f"header {name!r} starts a quoted string that does not end or escape properly"
+            )
+        value = _QUOTED_PAIR.sub(r"\1", quoted[1])
     try:
         return unquote_to_bytes(value.encode("latin-1")).decode("utf-8")
     except (UnicodeDecodeError, UnicodeEncodeError):
@@ -140,10 +161,15 @@ def decode_header_value(name: str, value: str) -> str:
         ) from None
 
 
-def _binary_data(kind: str, body: bytes) -> dict[str, Any]:
-    if kind == "application/json" or kind.endswith("+json") or kind == "text/json":
+def _binary_data(content_type: str | None, body: bytes) -> dict[str, Any]:
+    if content_type is None:
+        return {"data_base64": base64.b64encode(body).decode("ascii")}
+    if is_json_media_type(content_type):
         return {"data": _parse_json(body)}
-    if kind.startswith("text/") or kind in ("", "application/xml"):
+    kind = media_type(content_type)
+    charset = _CHARSET.search(content_type)
+    utf8 = charset is None or charset[1].lower() in ("utf-8", "utf8", "us-ascii")
+    if utf8 and (kind.startswith("text/") or kind == "application/xml"):
         try:
             return {"data": body.decode("utf-8")}
         except UnicodeDecodeError:

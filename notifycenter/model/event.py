@@ -8,12 +8,12 @@ and default a missing `specversion`.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from notifycenter.catalogue import event as codes
+from notifycenter.model import cetypes
 from notifycenter.model.errorpayload import normalise_error_payload
 from notifycenter.model.severity import (
     Bucket,
@@ -25,47 +25,99 @@ from notifycenter.model.severity import (
 
 EXTENSION_NAME = re.compile(r"^[a-z0-9]+$")
 TRACEPARENT = re.compile(r"^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$")
-RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$")
 REQUIRED = ("id", "source", "type")
-# Attributes that hold payload, not context: never extension names.
-PAYLOAD_KEYS = frozenset({"data", "data_base64"})
 HUB_ATTRIBUTES = frozenset({"cursor"})
-# Names every event carries: valid without the regex (a set lookup is ~10x cheaper).
-CONTEXT_ATTRIBUTES = frozenset(
-    {
-        "specversion",
-        "id",
-        "source",
-        "type",
-        "time",
-        "subject",
-        "datacontenttype",
-        "dataschema",
-        "severitytext",
-        "severitynumber",
-        "category",
-        "traceparent",
-    }
-)
+# Objects and arrays in `data` nest at most this deep: the hub's JSON serialiser stops at
+# 254 levels, and the API wraps an event in up to three more (list page, item, event).
+MAX_DATA_DEPTH = 64
+
+
+def _uri_reference(name: str, value: Any) -> str:
+    text = cetypes.check_string(name, value)
+    if not text or not cetypes.is_uri_reference(text):
+        raise codes.INVALID_URI.error(f"{name} {value!r} is not a non-empty URI-reference")
+    return text
+
+
+def _absolute_uri(name: str, value: Any) -> str:
+    text = cetypes.check_non_empty_string(name, value)
+    if not cetypes.is_absolute_uri(text):
+        raise codes.INVALID_URI.error(f"{name} {value!r} is not an absolute URI")
+    return text
+
+
+def _media_type(name: str, value: Any) -> str:
+    return cetypes.check_media_type(name, cetypes.check_non_empty_string(name, value))
+
+
+def _timestamp(name: str, value: Any) -> str:
+    return cetypes.normalise_timestamp(value)
+
+
+def _traceparent(name: str, value: Any) -> str:
+    match = TRACEPARENT.match(value) if type(value) is str else None
+    if not match or set(match[1]) == {"0"} or set(match[2]) == {"0"} or match[3] == "ff":
+        raise codes.INVALID_TRACEPARENT.error(
+            f"traceparent {value!r} is not 00-<trace>-<span>-<flags>"
+        )
+    return value  # type: ignore[no-any-return]  # a str: the pattern matched it
+
+
+def _severitynumber(name: str, value: Any) -> Any:
+    # binary mode gives a decimal string; _normalise_severity makes it an Integer
+    return value if type(value) is str else cetypes.check_integer(name, value)
+
+
+def _payload(name: str, value: Any) -> Any:
+    return value  # checked with the datacontenttype, in _check_data
+
+
+# The type of each attribute we know (CloudEvents core, severity, tracing); any other
+# name is an extension: String, Integer or Boolean.
+_ATTRIBUTE_CHECKS: dict[str, Callable[[str, Any], Any]] = {
+    "specversion": cetypes.check_string,
+    "id": cetypes.check_string,
+    "source": _uri_reference,
+    "type": cetypes.check_string,
+    "time": _timestamp,
+    "subject": cetypes.check_non_empty_string,
+    "datacontenttype": _media_type,
+    "dataschema": _absolute_uri,
+    "severitytext": cetypes.check_string,
+    "severitynumber": _severitynumber,
+    "traceparent": _traceparent,
+    "data": _payload,
+    "data_base64": _payload,
+}
 
 
 def validate_event(raw: object) -> dict[str, Any]:
     """Return the event in structured JSON form, normalised; raise a catalogued error.
 
-    Normalising sets both severity attributes (text wins when both are given), drops
-    null attributes and a producer's `cursor`, and rewrites the error payload to the
-    canonical shape. The input mapping is not modified.
+    The one gate every event passes: it enforces the CloudEvents type system and the
+    ranges every consumer (SDKs, the client store, terminals) can represent. Normalising
+    sets both severity attributes (text wins when both are given), writes `time` in UTC,
+    drops null attributes and a producer's `cursor`, and rewrites the error payload to
+    the canonical shape. The input mapping is not modified.
     """
     if type(raw) is not dict and not isinstance(raw, Mapping):  # the ABC check is the slow one
         raise codes.INVALID_EVENT.error("an event must be a JSON object")
     event = {k: v for k, v in raw.items() if v is not None and k not in HUB_ATTRIBUTES}
     _check_specversion(event)
-    _check_names_and_types(event)
     for name in REQUIRED:
-        if not isinstance(event.get(name), str) or not event[name]:
+        if type(event.get(name)) is not str or not event[name]:
             raise codes.INVALID_EVENT.error(f"attribute {name!r} is missing or empty")
-    _check_time(event.get("time"))
-    _check_traceparent(event.get("traceparent"))
+    for name, value in event.items():
+        check = _ATTRIBUTE_CHECKS.get(name)
+        if check is not None:
+            event[name] = check(name, value)
+        elif type(name) is str and EXTENSION_NAME.match(name):
+            event[name] = cetypes.check_value(name, value)
+        else:
+            raise codes.INVALID_EXTENSION_NAME.error(
+                f"attribute name {name!r} is not lower-case a-z0-9"
+            )
+    _check_data(event)
     _normalise_severity(event)
     data = event.get("data")
     if type(data) is dict or isinstance(data, Mapping):
@@ -82,43 +134,53 @@ def _check_specversion(event: Mapping[str, Any]) -> None:
         raise codes.UNSUPPORTED_SPECVERSION.error(detail)
 
 
-def _check_names_and_types(event: Mapping[str, Any]) -> None:
-    for name, value in event.items():
-        if name in PAYLOAD_KEYS:
-            continue
-        if name not in CONTEXT_ATTRIBUTES and (
-            not isinstance(name, str) or not EXTENSION_NAME.match(name)
-        ):
-            raise codes.INVALID_EXTENSION_NAME.error(
-                f"attribute name {name!r} is not lower-case a-z0-9"
-            )
-        if not isinstance(value, (str, int)):  # bool is an int: CloudEvents Boolean
-            raise codes.INVALID_EVENT.error(
-                f"attribute {name!r} must be a string, integer or boolean, not {type(value).__name__}"
-            )
-    if "data" in event and "data_base64" in event:
-        raise codes.INVALID_EVENT.error("an event carries data or data_base64, not both")
-
-
-def _check_time(value: Any) -> None:
-    if value is None:
+def _check_data(event: dict[str, Any]) -> None:
+    if "data_base64" in event:
+        if "data" in event:
+            raise codes.INVALID_EVENT.error("an event carries data or data_base64, not both")
+        if cetypes.check_base64("data_base64", event["data_base64"]) == "":
+            del event["data_base64"]  # no bytes is no data, as the SDKs read it
         return
-    if not isinstance(value, str) or not RFC3339.match(value):
-        raise codes.INVALID_TIME.error(f"time {value!r} is not RFC 3339")
-    try:
-        datetime.fromisoformat(value.upper().replace("Z", "+00:00"))
-    except ValueError:
-        raise codes.INVALID_TIME.error(f"time {value!r} is not a real date and time") from None
-
-
-def _check_traceparent(value: Any) -> None:
-    if value is None:
+    if "data" not in event:
         return
-    match = TRACEPARENT.match(value) if isinstance(value, str) else None
-    if not match or set(match[1]) == {"0"} or set(match[2]) == {"0"} or match[3] == "ff":
-        raise codes.INVALID_TRACEPARENT.error(
-            f"traceparent {value!r} is not 00-<trace>-<span>-<flags>"
+    data = event["data"]
+    if data == "":
+        del event["data"]  # no data, as an empty binary-mode body (and the SDKs read it so)
+        return
+    if type(data) is str:
+        return
+    if not cetypes.is_json_media_type(event.get("datacontenttype")):
+        raise codes.DATA_NOT_TEXT.error(
+            f"data is {type(data).__name__} but datacontenttype "
+            f"{event['datacontenttype']!r} is not JSON"
         )
+    if _deeper_than(data, MAX_DATA_DEPTH):
+        raise codes.DATA_TOO_DEEP.error(
+            f"data nests objects and arrays more than {MAX_DATA_DEPTH} levels deep"
+        )
+
+
+def _deeper_than(value: Any, limit: int) -> bool:
+    """Whether objects/arrays nest more than `limit` levels (breadth first: no recursion)."""
+    level = [value]
+    for _ in range(limit):
+        inner: list[Any] = []
+        for item in level:
+            if type(item) is dict or isinstance(item, Mapping):
+                inner.extend(v for v in item.values() if _is_container(v))
+            elif isinstance(item, (list, tuple)):
+                inner.extend(v for v in item if _is_container(v))
+        if not inner:
+            return False
+        level = inner
+    return True
+
+
+def _is_container(value: Any) -> bool:
+    return type(value) in _CONTAINERS or isinstance(value, (Mapping, list, tuple))
+
+
+_CONTAINERS = frozenset({dict, list, tuple})
 
 
 def _normalise_severity(event: dict[str, Any]) -> None:

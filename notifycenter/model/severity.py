@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from enum import IntEnum, StrEnum
 
 from notifycenter.catalogue.event import UNKNOWN_SEVERITY
@@ -58,6 +59,10 @@ _BY_NUMBER = {
 }
 
 
+# ASCII digits only (`isdigit` also passes "²", which int() refuses), and few of them.
+_DECIMAL = re.compile(r"-?[0-9]{1,9}")
+
+
 def parse_severity(text: str) -> Severity:
     """Any case, any alias; an unknown word is an error, never a silent INFO."""
     found = _BY_TEXT.get(text.strip().lower()) if isinstance(text, str) else None
@@ -71,7 +76,7 @@ def severity_from_number(number: object) -> Severity:
     value: int | None = None
     if isinstance(number, int) and not isinstance(number, bool):
         value = number
-    elif isinstance(number, str) and number.strip().lstrip("-").isdigit():
+    elif isinstance(number, str) and _DECIMAL.fullmatch(number.strip()):
         value = int(number)
     if value not in _BY_NUMBER:
         raise UNKNOWN_SEVERITY.error(f"severitynumber {number!r} is not an integer from 1 to 24")
