@@ -9,7 +9,6 @@ the process boundary.
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from pathlib import Path
@@ -18,35 +17,9 @@ import pytest
 
 from notifycenter.hub.server import EmbeddedHub, start_embedded
 from notifycenter.hub.settings import HubSettings
+from tests.environment import fix_environment
 from tests.hubprocess import Hub, HubProcess
 from tests.hubthread import HubThread, Stopping
-
-# Read by Rich, click, Textual, httpx or the CLI: a value in the developer's shell would
-# change what a test sees (COLUMNS=80 cuts tables, NO_COLOR drops styles, a proxy
-# intercepts 127.0.0.1, TRACEPARENT nests every operation).
-CLEARED_VARIABLES = (
-    "COLUMNS",
-    "LINES",
-    "NO_COLOR",
-    "FORCE_COLOR",
-    "CLICOLOR",
-    "CLICOLOR_FORCE",
-    "COLORTERM",
-    "TTY_COMPATIBLE",
-    "TTY_INTERACTIVE",
-    "JUPYTER_COLUMNS",
-    "JUPYTER_LINES",
-    "TRACEPARENT",
-    "TRACESTATE",
-    "HTTP_PROXY",
-    "HTTPS_PROXY",
-    "ALL_PROXY",
-    "http_proxy",
-    "https_proxy",
-    "all_proxy",
-)
-CLEARED_PREFIXES = ("NOTIFYCENTER_", "TEXTUAL_")
-KEPT_PREFIXES = ("TEXTUAL_SNAPSHOT_",)  # set by pytest-textual-snapshot for its session
 
 
 @pytest.fixture(autouse=True)
@@ -55,24 +28,7 @@ def isolated_environment(
 ) -> Iterator[Path]:
     """Tests never read the real user's config, data or terminal settings."""
     home = tmp_path_factory.mktemp("nc-env")
-    for name in list(os.environ):
-        if name.startswith(KEPT_PREFIXES):
-            continue
-        if name in CLEARED_VARIABLES or name.startswith(CLEARED_PREFIXES):
-            monkeypatch.delenv(name)
-    monkeypatch.setenv("HOME", str(home))
-    for variable, folder in (
-        ("XDG_CONFIG_HOME", ".config"),
-        ("XDG_DATA_HOME", ".local/share"),
-        ("XDG_STATE_HOME", ".local/state"),
-        ("XDG_CACHE_HOME", ".cache"),
-    ):
-        monkeypatch.setenv(variable, str(home / folder))
-    monkeypatch.setenv("TERM", "xterm-256color")
-    monkeypatch.setenv("NOTIFYCENTER_CONFIG", str(home / "config.toml"))
-    monkeypatch.setenv("NOTIFYCENTER_DATA_DIR", str(home / "data"))
-    monkeypatch.setenv("TZ", "UTC")
-    time.tzset()
+    fix_environment(monkeypatch, home)
     yield home
     monkeypatch.undo()
     time.tzset()

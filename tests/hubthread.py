@@ -96,7 +96,7 @@ class HubThread:
             raise RuntimeError(f"the in-process hub did not start in {START_TIMEOUT}s")
         if self._failure is not None:
             self._thread.join(STOP_TIMEOUT)
-            raise RuntimeError(f"the in-process hub failed to start: {self._failure!r}")
+            raise RuntimeError(f"the in-process hub failed to start: {self._failure}")
         return self
 
     async def _serve(self, settings: HubSettings, ready: threading.Event) -> None:
