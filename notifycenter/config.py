@@ -1,8 +1,9 @@
 """Configuration: the TOML file, named contexts, and which hub to talk to.
 
-The file is validated once, when it is read, against `notifycenter.config_schema`: a
-misspelt key or a wrong value fails loudly with the file, line, key and what is allowed,
-instead of being silently ignored.
+The file is validated against `notifycenter.config_schema` when it is read: a misspelt
+key or a wrong value fails loudly with the file, line, key and what is allowed, instead
+of being silently ignored. A text already accepted is remembered (`config_cache`), so
+most commands never import the schema.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from urllib.parse import urlsplit
 
 import platformdirs
 
+from notifycenter import config_cache
 from notifycenter.catalogue import client as codes
 from notifycenter.model.protocol import DEFAULT_SERVER, is_server_url
 
@@ -85,10 +87,14 @@ def config_path() -> Path:
 
 def data_dir() -> Path:
     """Where the hub's database, the TUI's state and producers' spools live (created)."""
-    override = os.environ.get("NOTIFYCENTER_DATA_DIR")
-    path = Path(override).expanduser() if override else platformdirs.user_data_path(APP_NAME)
+    path = _data_path()
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+def _data_path() -> Path:
+    override = os.environ.get("NOTIFYCENTER_DATA_DIR")
+    return Path(override).expanduser() if override else platformdirs.user_data_path(APP_NAME)
 
 
 def load_config(path: Path | str | None = None) -> Config:
@@ -101,16 +107,29 @@ def load_config(path: Path | str | None = None) -> Config:
         return Config(path=path)
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise codes.CONFIG_SYNTAX.error(f"{path}: {exc}") from None
-    # Only a command that reads an existing file pays for the schema's import.
+    key = config_cache.text_key(text)
+    if key is not None and config_cache.is_known(_data_path(), key):
+        return _config_from(path, raw)
+    # Only a command that reads a new or changed file pays for the schema's import.
     from notifycenter.config_schema import ConfigFile, config_code, validate
 
-    valid = validate(ConfigFile, raw, code_for=config_code, origin=str(path), source=text)
+    validate(ConfigFile, raw, code_for=config_code, origin=str(path), source=text)
+    if key is not None:
+        config_cache.remember(_data_path(), key)
+    return _config_from(path, raw)
+
+
+def _config_from(path: Path, raw: dict[str, Any]) -> Config:
+    """A file the schema accepted: every value is already of the right type."""
+    contexts: dict[str, dict[str, str]] = raw.get("contexts", {})
     return Config(
         path=path,
-        current_context=valid.current_context,
+        current_context=raw.get("current-context"),
         contexts={
-            name: ContextConfig(server=c.server, token_file=c.token_file, token=c.token)
-            for name, c in valid.contexts.items()
+            name: ContextConfig(
+                server=c["server"].rstrip("/"), token_file=c.get("token-file"), token=c.get("token")
+            )
+            for name, c in contexts.items()
         },
         hub=raw.get("hub", {}),
         tui=raw.get("tui", {}),
