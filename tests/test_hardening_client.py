@@ -7,7 +7,9 @@ import asyncio
 import gzip
 import json
 import logging
+import threading
 from collections.abc import Callable
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -260,3 +262,41 @@ async def test_a_stream_frame_that_is_not_an_event_drops_the_connection_not_the_
                 received = await anext(aiter(subscription))
     assert received["id"] == "a" and connections == 3
     assert sum(BAD_ANSWER in (reason or "") for reason in states) == 2
+
+
+class _NotAHub(BaseHTTPRequestHandler):
+    status, body = 404, b"<html>not found</html>"
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        self.send_response(self.status)
+        self.send_header("Content-Length", str(len(self.body)))
+        self.end_headers()
+        self.wfile.write(self.body)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.mark.parametrize(
+    ("status", "body"),
+    [(404, b"<html>not found</html>"), (200, b"<html>portal</html>"), (202, b"{}")],
+)
+def test_an_answer_that_is_not_a_hubs_keeps_the_events(
+    tmp_path: Path, status: int, body: bytes
+) -> None:
+    handler = type("Handler", (_NotAHub,), {"status": status, "body": body})
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}"
+        emitter = Emitter(url, source=SOURCE, data_dir=tmp_path, max_retry_interval=0.2)
+        for n in range(3):
+            emitter.emit(type="io.meshery.test", id=f"kept-{n}")
+        assert emitter.flush(10)
+        assert emitter.spooled == 3  # not acknowledged, so not dropped
+        emitter.close(0.2)
+    finally:
+        server.shutdown()
+        server.server_close()

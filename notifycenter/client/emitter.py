@@ -368,7 +368,11 @@ class Emitter:
         except httpx.RequestError as exc:  # unreachable, or an answer that cannot be decoded
             log.debug("notifycenter hub %s gave no usable answer: %s", self.server, exc)
             raise _Retry() from None
-        if response.is_success:
+        try:
+            body = orjson.loads(response.content)
+        except orjson.JSONDecodeError:
+            body = None
+        if response.is_success and isinstance(body, dict) and _is_count(body.get("accepted")):
             return
         if response.status_code in RETRY_STATUSES:
             if response.status_code in (401, 403):
@@ -378,10 +382,16 @@ class Emitter:
                     response.status_code,
                 )
             raise _Retry(retry_after(response))
-        try:
-            body = orjson.loads(response.content)
-        except orjson.JSONDecodeError:
-            body = None
+        if response.is_success or not _is_hub_error(body):
+            # Not the hub's answer (a proxy, a captive portal, another service): the events
+            # were not acknowledged, so they are kept, never dropped as refused.
+            if self._backoff.attempt == 0:
+                log.error(
+                    "notifycenter: %s answered HTTP %d, not as a notifycenter hub; spooling",
+                    self.server,
+                    response.status_code,
+                )
+            raise _Retry(retry_after(response))
         error = error_from_answer(response.status_code, body, self.server)
         index = body.get("index") if isinstance(body, dict) else None
         valid = isinstance(index, int) and not isinstance(index, bool) and 0 <= index < len(lines)
@@ -416,6 +426,14 @@ class Emitter:
             self._failures += 1
             self._condition.notify_all()
             self._retry_at = time.monotonic() + max(self._backoff.next_delay(), at_least)
+
+
+def _is_count(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
+def _is_hub_error(body: object) -> bool:
+    return isinstance(body, dict) and isinstance(body.get("code"), str)
 
 
 def _first_broken(lines: list[bytes]) -> int | None:
