@@ -392,3 +392,55 @@ async def test_a_refused_stream_handshake_is_one_line_with_its_code_not_an_error
     assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == []
     lines = [r.getMessage() for r in caplog.records if "handshake refused" in r.getMessage()]
     assert lines == ["stream handshake refused: 401 notifycenter-1102 from 127.0.0.1"]
+
+
+async def test_a_filter_that_raises_during_replay_closes_its_subscriber_1008(
+    running: EmbeddedHub, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def explosive(query: Any, event: Any) -> bool:
+        if event.get("subject") == "boom":
+            raise ValueError("cannot compare")
+        return True
+
+    monkeypatch.setattr(stream, "matches_filters", explosive)
+    async with httpx.AsyncClient(base_url=running.url, timeout=DEADLINE) as client:
+        stored = [make_event("before"), make_event("boom", subject="boom")]
+        assert (await post(client, stored)).status_code == 202
+        query = "?since=0&filter=subject%20%3D%201"
+        async with websockets.connect(ws_url(running, query), subprotocols=SUB) as ws:
+            code, reason, frames = await close_of(ws)
+        assert (code, reason.split(":")[0], frames) == (1008, "notifycenter-1700", 1)
+        assert (await post(client, [make_event("after")])).status_code == 202
+
+
+async def test_healthz_names_a_commit_that_does_not_return(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    release = threading.Event()
+    real_commit = SqliteLog._commit
+
+    def slow_disk(self: SqliteLog, jobs: Any) -> Any:
+        release.wait(DEADLINE)
+        return real_commit(self, jobs)
+
+    monkeypatch.setattr(sqlite_log, "STALLED_COMMIT_SECONDS", 0.2)
+    hub = await start_embedded(HubSettings(data_dir=tmp_path / "hub", bind="127.0.0.1:0"))
+    monkeypatch.setattr(SqliteLog, "_commit", slow_disk)
+    try:
+        async with httpx.AsyncClient(base_url=hub.url, timeout=DEADLINE) as client:
+            posting = asyncio.ensure_future(post(client, [make_event(1)]))
+
+            async def stalled() -> httpx.Response | None:
+                answer = await client.get("/healthz")
+                return answer if answer.status_code == 503 else None
+
+            body = (await eventually(stalled, "/healthz to report the stalled writer")).json()
+            assert [(p["part"], p["code"]) for p in body["failing"]] == [
+                ("writer", "notifycenter-1707")
+            ]
+            release.set()
+            assert (await posting).status_code == 202
+            assert (await client.get("/healthz")).status_code == 200
+    finally:
+        release.set()
+        await asyncio.wait_for(hub.stop(), DEADLINE)

@@ -102,3 +102,20 @@ WRITER_STOPPED = ErrorSpec(
     remedies=("Restart the hub", "Report the hub's log output"),
     http_status=503,
 )
+
+WRITER_STALLED = ErrorSpec(
+    code="notifycenter-1707",
+    name="ErrLogWriterStalled",
+    severity="CRITICAL",
+    short="A commit of the hub's log has not finished for a long time",
+    long="Posts and lifecycle changes wait until it finishes; /healthz reports it while it lasts.",
+    causes=(
+        "The data directory's disk or network file system does not answer",
+        "The machine is overloaded",
+    ),
+    remedies=(
+        "Check the data directory's disk (dmesg, iostat) and its mount",
+        "Keep the data directory on a local disk",
+    ),
+    http_status=503,
+)

@@ -1,7 +1,8 @@
 """What is failing inside a running hub, for `/healthz`, the log and `/metrics`.
 
 A part (the writer, the checkpoint loop, the publisher) reports each failure and each
-success. The first failure of a run of failures is logged with its traceback; repeats are
+success; a probe reports a part that is stuck rather than failing (a commit that does not
+return), checked when `/healthz` is asked. The first failure of a run of failures is logged with its traceback; repeats are
 only counted, so a loop failing every second does not flood the log. The part is listed
 as failing until it next succeeds.
 """
@@ -47,6 +48,8 @@ class HealthBoard:
     def __init__(self) -> None:
         self.faults: dict[str, Fault] = {}
         self.on_failure: Callable[[str], None] | None = None
+        # Each returns (part, spec, detail) while its part is stuck, else None.
+        self.probes: list[Callable[[], tuple[str, ErrorSpec, str] | None]] = []
 
     def failed(self, part: str, spec: ErrorSpec, exc: BaseException) -> None:
         """Record a failure; log the traceback only when the part was healthy until now."""
@@ -74,13 +77,24 @@ class HealthBoard:
                 "%s recovered after %d failure(s) (%s)", part, fault.failures, fault.spec.code
             )
 
+    def current(self) -> dict[str, Fault]:
+        """The failing parts now: recorded faults and what the probes find stuck."""
+        faults = dict(self.faults)
+        for probe in self.probes:
+            stuck = probe()
+            if stuck is not None and stuck[0] not in faults:
+                part, spec, detail = stuck
+                faults[part] = Fault(part, spec, detail, time.time())
+        return faults
+
     @property
     def ok(self) -> bool:
-        return not self.faults
+        return not self.current()
 
     def report(self) -> dict[str, Any]:
         """The body of a degraded `/healthz`: the catalogued error plus each failing part."""
-        error = codes.HUB_DEGRADED.error(", ".join(sorted(self.faults)) + " failing").to_dict()
+        faults = self.current()
+        error = codes.HUB_DEGRADED.error(", ".join(sorted(faults)) + " failing").to_dict()
         error["status"] = "degraded"
-        error["failing"] = [self.faults[p].to_dict() for p in sorted(self.faults)]
+        error["failing"] = [faults[p].to_dict() for p in sorted(faults)]
         return error

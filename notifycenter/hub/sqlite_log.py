@@ -39,7 +39,7 @@ from notifycenter.hub.log import AppendResult, StoredEntry
 from notifycenter.hub.projection import Projection
 from notifycenter.hub.sqlrows import insert_rows
 from notifycenter.model.cursor import format_cursor
-from notifycenter.model.errors import NotifyError
+from notifycenter.model.errors import ErrorSpec, NotifyError
 
 T = TypeVar("T")
 
@@ -60,6 +60,8 @@ _ON_DUPLICATE = " ON CONFLICT (source, id) DO NOTHING"
 CHECKPOINT_SECONDS = 1.0
 # How long close() lets queued writes finish; a stuck disk must not stop a shutdown.
 CLOSE_DRAIN_SECONDS = 10.0
+# A commit running longer than this makes /healthz report the writer as stalled.
+STALLED_COMMIT_SECONDS = 10.0
 _REPLAY_PAGE = 5000
 log = logging.getLogger("notifycenter.hub")
 
@@ -181,7 +183,9 @@ class SqliteLog:
         # Called from the writer thread with each commit's duration in seconds (metrics).
         self.on_commit_time: Callable[[float], None] | None = None
         self.health = health if health is not None else HealthBoard()
+        self.health.probes.append(self._stalled)
         self._committing = False
+        self._commit_started = 0.0
         self._next_seq = 1
         self._readers = readers
         self._queue: list[_Job] = []
@@ -359,6 +363,7 @@ class SqliteLog:
         """Commit one group and answer it; no exception escapes to stop the writer."""
         loop = asyncio.get_running_loop()
         self._committing = True
+        self._commit_started = time.monotonic()
         try:
             outcomes, entries = await loop.run_in_executor(self._writer_pool, self._commit, jobs)
         except asyncio.CancelledError:  # close() gave up waiting: the outcome is unknown
@@ -385,6 +390,12 @@ class SqliteLog:
         for job, (ok, value) in zip(jobs, outcomes, strict=False):
             if not job.future.done():
                 job.future.set_result(value) if ok else job.future.set_exception(value)
+
+    def _stalled(self) -> tuple[str, ErrorSpec, str] | None:
+        running = time.monotonic() - self._commit_started
+        if self._committing and running > STALLED_COMMIT_SECONDS:
+            return "writer", runtime_codes.WRITER_STALLED, f"a commit has run for {running:.0f} s"
+        return None
 
     def _publish(self, entries: list[StoredEntry]) -> None:
         """Committed entries are durable whatever the subscribers do with them."""

@@ -325,14 +325,19 @@ class _Watchdog:
         self.handle = loop.call_at(loop.time() + BEHIND_SEND_SECONDS, self._check)
 
     def _check(self) -> None:
-        started = self.sender.send_started
-        if started is not None and self.task is not None:
-            loop = asyncio.get_running_loop()
-            if loop.time() - started > self.sender.subscriber.send_limit():
+        try:
+            if self._too_late() and self.task is not None:
                 self.expired = True
                 self.task.cancel()
-                return
-        self._arm()
+        finally:  # the watchdog outlives any error of its own
+            if not self.expired:
+                self._arm()
+
+    def _too_late(self) -> bool:
+        started = self.sender.send_started
+        if started is None:
+            return False
+        return asyncio.get_running_loop().time() - started > self.sender.subscriber.send_limit()
 
 
 class _Sender:
