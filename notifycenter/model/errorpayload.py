@@ -7,7 +7,7 @@ Shapes: `data.error` (canonical or MeshKit-named), the seed's top-level
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, TypeGuard
 
 from notifycenter.catalogue.event import INVALID_ERROR_PAYLOAD
 
@@ -55,7 +55,7 @@ def normalise_error_payload(data: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _is_mapping(value: Any) -> bool:
+def _is_mapping(value: Any) -> TypeGuard[Mapping[str, Any]]:
     # `type is dict` first: the ABC check costs ~0.3 µs, and JSON gives dicts.
     return type(value) is dict or isinstance(value, Mapping)
 

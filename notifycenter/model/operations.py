@@ -93,8 +93,8 @@ def read_operation_event(event: Mapping[str, Any]) -> OperationReport | None:
         phase = Phase(etype.removeprefix(OPERATION_TYPE_PREFIX))
     except ValueError:
         return None
-    data = event.get("data") if isinstance(event.get("data"), Mapping) else {}
-    body = data.get("operation") if isinstance(data.get("operation"), Mapping) else {}
+    data = _mapping(event.get("data"))
+    body = _mapping(data.get("operation"))
     spans = span_ids(event)
     op_id = _span(body.get("id")) or (spans[1] if spans else None)
     if op_id is None:
@@ -114,6 +114,10 @@ def read_operation_event(event: Mapping[str, Any]) -> OperationReport | None:
         time=_str(event.get("time")),
         error=dict(data["error"]) if isinstance(data.get("error"), Mapping) else None,
     )
+
+
+def _mapping(value: Any) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
 
 
 def _span(value: Any) -> str | None:
@@ -408,10 +412,10 @@ class OperationIndex:
             if record.ended and not folded.ended_child_of:
                 parent.finished_children += 1  # the first news of this child was its end
         if folded.ended_child_of:
-            parent = self.get(folded.ended_child_of)
-            if parent is not None:
-                parent.finished_children += 1
-                touched.add(parent.id)
+            ended_parent = self.get(folded.ended_child_of)
+            if ended_parent is not None:
+                ended_parent.finished_children += 1
+                touched.add(ended_parent.id)
         if report.time:
             touched |= self._hear(record.parent, report.time, cursor)
         return touched
