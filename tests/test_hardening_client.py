@@ -300,3 +300,30 @@ def test_an_answer_that_is_not_a_hubs_keeps_the_events(
     finally:
         server.shutdown()
         server.server_close()
+
+
+async def test_a_frame_too_large_to_be_an_event_is_not_buffered(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr("notifycenter.client.stream.MAX_FRAME_BYTES", 64 * 1024)
+    connections = 0
+    good = {"specversion": "1.0", "id": "b", "source": SOURCE, "type": "t", "cursor": "9"}
+
+    async def handler(socket: ServerConnection) -> None:
+        nonlocal connections
+        connections += 1
+        huge = json.dumps({**good, "data": "x" * 100_000})
+        await socket.send(huge if connections == 1 else json.dumps(good))
+        await socket.wait_closed()
+
+    states: list[str | None] = []
+    async with serve(handler, "127.0.0.1", 0, subprotocols=["cloudevents.json"]) as server:
+        port = server.sockets[0].getsockname()[1]
+        async with HubClient(f"http://127.0.0.1:{port}") as client:
+            subscription = client.subscribe(
+                since="0", on_state=lambda s: states.append(s.last_error)
+            )
+            async with asyncio.timeout(20):
+                received = await anext(aiter(subscription))
+    assert received["id"] == "b" and connections == 2
+    assert any("1009" in (reason or "") for reason in states)

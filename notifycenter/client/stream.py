@@ -28,6 +28,9 @@ from notifycenter.model.protocol import SUBPROTOCOL, TRY_AGAIN_LATER
 
 # Answers to the upgrade request that no retry can fix: tell the caller at once.
 FATAL_STATUSES = frozenset({400, 401, 403, 404, 409, 413, 415, 422})
+# One event per frame, and a hub takes events of 64 KiB at most: a far larger frame is not
+# an event, and buffering it could exhaust the reader's memory (the connection is dropped).
+MAX_FRAME_BYTES = 16 * 1024 * 1024
 
 StreamStatus = Literal["connecting", "live", "reconnecting", "closed"]
 
@@ -129,7 +132,7 @@ class Subscription:
                 subprotocols=[Subprotocol(SUBPROTOCOL)],
                 additional_headers=auth_headers(self._token),
                 open_timeout=self._open_timeout,
-                max_size=None,
+                max_size=MAX_FRAME_BYTES,
             ) as socket:
                 self._backoff.reset()
                 self._set(status="live", attempt=0, last_error=None)
@@ -147,7 +150,8 @@ class Subscription:
             self._raise_if_fatal(exc, url)
             self._dropped(f"HTTP {exc.response.status_code}")
         except ConnectionClosed as exc:
-            code = exc.rcvd.code if exc.rcvd else None
+            close = exc.rcvd or exc.sent  # sent: this side closed, e.g. a frame over the limit
+            code = close.code if close else None
             if code == TRY_AGAIN_LATER:
                 self._backoff.reset()  # slow consumer: resume at once from the cursor
             self._dropped(f"connection closed ({code})" if code else "connection lost")
