@@ -1,6 +1,9 @@
 """`notifycenter run -- CMD ARGS…`: run any command as an operation.
 
-Output passes through untouched; the last lines are kept and attached to a failure. The
+Output passes through as the command writes it, and the last lines are kept and attached
+to a failure. Where our own stdout or stderr is a terminal, the command's is a
+pseudo-terminal of the same size (not a pipe), so kubectl and helm keep their colour and
+progress; its stdin is ours. The operation's id goes to stderr first, for `ops watch`. The
 command gets `TRACEPARENT`, so a nested `notifycenter run` (or any producer that reads it)
 reports as a sub-operation. Reporting never stands in the command's way: with the hub
 down the events are spooled, and `run` always exits with the command's own status.
@@ -8,12 +11,16 @@ down the events are spooled, and `run` always exits with the command's own statu
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import os
+import pty
 import shlex
 import signal
 import socket
 import subprocess
 import sys
+import termios
 import threading
 from collections import deque
 from dataclasses import dataclass, field
@@ -35,7 +42,8 @@ EXAMPLES = """
 Examples:
   notifycenter run -- helm upgrade --install istio-base istio/base -n istio-system
   notifycenter run --name "Nightly backup" --source urn:meshery:job:backup -- ./backup.sh
-  notifycenter ops watch $(notifycenter run … )   # see `ops watch` to wait on one
+  notifycenter run -- ./deploy.sh   # stderr: "notifycenter run: operation 00f067aa0ba902b7 …"
+  notifycenter ops watch 00f067aa0ba902b7   # from another shell: follow it to its end
 """
 FORWARDED_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
 CANCELLING_SIGNALS = frozenset({signal.SIGINT, signal.SIGTERM, signal.SIGHUP})
@@ -77,6 +85,8 @@ def command(
     line = shlex.join(argv)
     emitter = _open_emitter(cli, source or f"urn:notifycenter:run:{socket.gethostname()}")
     op = _open_operation(emitter, name or line[:120], traceparent)
+    if op is not None:
+        _warn(f"operation {op.id} (follow it: notifycenter ops watch {op.id})")
     try:
         outcome = execute(list(argv), tail_lines, op.traceparent if op else None)
         if op is not None:
@@ -151,24 +161,79 @@ class Outcome:
 def execute(argv: list[str], tail_lines: int, traceparent: str | None) -> Outcome:
     """Run the command with output passed through; keep the last `tail_lines` lines."""
     env = dict(os.environ, TRACEPARENT=traceparent) if traceparent else None
+    outputs = [_Output.open(sys.stdout), _Output.open(sys.stderr)]
     try:
-        process = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+        process = subprocess.Popen(
+            argv, stdout=outputs[0].child_fd, stderr=outputs[1].child_fd, env=env
+        )
     except OSError as exc:
+        for output in outputs:
+            output.close()
         return Outcome(None, start_error=exc)
+    for output in outputs:
+        output.close_child_end()
     tail = _Tail(tail_lines)
-    pumps = [
-        threading.Thread(target=tail.pump, args=(pipe, out), daemon=True)
-        for pipe, out in ((process.stdout, sys.stdout), (process.stderr, sys.stderr))
-    ]
+    pumps = [threading.Thread(target=tail.pump, args=(output,), daemon=True) for output in outputs]
     for pump in pumps:
         pump.start()
     outcome = Outcome(None)
-    with _forwarding(process, outcome):
+    with _forwarding(process, outcome, outputs):
         returncode = process.wait()
     for pump in pumps:
         pump.join()
     outcome.returncode, outcome.tail = returncode, tail.lines()
     return outcome
+
+
+@dataclass
+class _Output:
+    """Where one of the command's outputs goes: a pty when `out` is a terminal, else a pipe."""
+
+    out: IO[str]
+    read_fd: int
+    child_fd: int
+    is_terminal: bool
+
+    @classmethod
+    def open(cls, out: IO[str]) -> _Output:
+        if _is_terminal(out):
+            read_fd, child_fd = pty.openpty()
+            output = cls(out, read_fd, child_fd, True)
+            output.copy_size()
+            return output
+        read_fd, child_fd = os.pipe()
+        return cls(out, read_fd, child_fd, False)
+
+    def copy_size(self) -> None:
+        """The pty gets the real terminal's rows and columns (again after a resize)."""
+        if not self.is_terminal:
+            return
+        with contextlib.suppress(OSError, ValueError):
+            size = fcntl.ioctl(self.out.fileno(), termios.TIOCGWINSZ, b"\0" * 8)
+            fcntl.ioctl(self.read_fd, termios.TIOCSWINSZ, size)
+
+    def read(self) -> bytes:
+        """The next chunk; b"" at the end (a pty says EIO once the command has closed it)."""
+        try:
+            return os.read(self.read_fd, 65536)
+        except OSError:
+            return b""
+
+    def close_child_end(self) -> None:
+        with contextlib.suppress(OSError):
+            os.close(self.child_fd)
+
+    def close(self) -> None:
+        self.close_child_end()
+        with contextlib.suppress(OSError):
+            os.close(self.read_fd)
+
+
+def _is_terminal(out: IO[str]) -> bool:
+    try:
+        return os.isatty(out.fileno())
+    except (OSError, ValueError, AttributeError):  # io.StringIO under test runners
+        return False
 
 
 class _Tail:
@@ -184,16 +249,17 @@ class _Tail:
         self._arrival = 0
         self._lock = threading.Lock()
 
-    def pump(self, pipe: IO[bytes], out: IO[str]) -> None:
+    def pump(self, output: _Output) -> None:
+        out = output.out
         sink = getattr(out, "buffer", None)
         is_err = out is sys.stderr
         partial = b""
-        while chunk := os.read(pipe.fileno(), 65536):
+        while chunk := output.read():
             _write(sink, out, chunk)
             *complete, partial = (partial + chunk).split(b"\n")
             self._add(is_err, complete)
         self._add(is_err, [partial] if partial else [])
-        pipe.close()
+        output.close()
 
     def _add(self, is_err: bool, raw: list[bytes]) -> None:
         with self._lock:
@@ -224,10 +290,12 @@ def _write(sink: IO[bytes] | None, out: IO[str], chunk: bytes) -> None:
 
 class _forwarding:
     """While the command runs: forward SIGTERM/SIGHUP to it; note SIGINT, which the
-    terminal already delivers to the whole foreground group."""
+    terminal already delivers to the whole foreground group; pass a resize on to its pty."""
 
-    def __init__(self, process: subprocess.Popen[bytes], outcome: Outcome) -> None:
-        self.process, self.outcome = process, outcome
+    def __init__(
+        self, process: subprocess.Popen[bytes], outcome: Outcome, outputs: list[_Output]
+    ) -> None:
+        self.process, self.outcome, self.outputs = process, outcome, outputs
         self.previous: dict[int, Any] = {}
 
     def __enter__(self) -> None:
@@ -235,6 +303,12 @@ class _forwarding:
             return
         for sig in (*FORWARDED_SIGNALS, signal.SIGINT):
             self.previous[sig] = signal.signal(sig, self._handle)
+        if any(output.is_terminal for output in self.outputs):
+            self.previous[signal.SIGWINCH] = signal.signal(signal.SIGWINCH, self._resize)
+
+    def _resize(self, sig: int, frame: Any) -> None:
+        for output in self.outputs:
+            output.copy_size()
 
     def _handle(self, sig: int, frame: Any) -> None:
         self.outcome.interrupted = True
