@@ -3,6 +3,10 @@
     .venv/bin/python bench/hub_soak.py [--seconds 600] [--subscribers 200] [--rate 50]
     .venv/bin/python bench/hub_soak.py --seconds 20 --subscribers 20 --pad 20000  # smoke
 
+The never-reading client must fill the socket buffers between it and the hub (a few
+MB on loopback) before the hub's WebSocket ping times out (~40 s), or the ping closes
+it first: the default rate and `--pad` fill them in about 20 s.
+
 Every subscriber but one reads everything; the last one never reads (a tiny receive
 buffer, one-frame library queue), so the hub must close it with 1013 without slowing
 the producer or the others. The hub notices once the socket buffers between them are
@@ -19,6 +23,7 @@ import argparse
 import asyncio
 import contextlib
 import math
+import multiprocessing
 import socket
 import time
 from collections import Counter
@@ -34,7 +39,11 @@ BUCKETS_PER_DECADE = 50  # latency histogram resolution: ~4.7 % per bucket
 
 
 class Reader:
-    """One reading subscriber: counts, order and a latency histogram (bounded memory)."""
+    """One reading subscriber: counts, order and a latency histogram (bounded memory).
+
+    Readers run in worker processes of their own, so that the producer's rate and the
+    measured latency do not depend on how fast one Python process can parse frames.
+    """
 
     def __init__(self) -> None:
         self.received = 0
@@ -67,6 +76,35 @@ class Reader:
         self.latency[round(math.log10(millis) * BUCKETS_PER_DECADE)] += 1
 
     ready: asyncio.Event
+
+
+def reader_worker(
+    url: str, count: int, to_main: multiprocessing.Queue, expected: multiprocessing.Queue
+) -> None:
+    """Connect `count` readers, say so, read until `expected` events each, send results."""
+    asyncio.run(_read_in_worker(url, count, to_main, expected))
+
+
+async def _read_in_worker(
+    url: str, count: int, to_main: multiprocessing.Queue, expected: multiprocessing.Queue
+) -> None:
+    readers = [Reader() for _ in range(count)]
+    tasks = []
+    for reader in readers:
+        reader.ready = asyncio.Event()
+        tasks.append(asyncio.create_task(reader.run(url)))
+        await asyncio.wait_for(reader.ready.wait(), 60)
+    to_main.put("ready")
+    loop = asyncio.get_running_loop()
+    total = await loop.run_in_executor(None, expected.get)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and any(
+        r.received + r.gaps < total and r.closed is None for r in readers
+    ):
+        await asyncio.sleep(0.2)
+    for task in tasks:
+        task.cancel()
+    to_main.put([(r.received, r.gaps, r.duplicates, dict(r.latency), r.closed) for r in readers])
 
 
 def percentile(histogram: Counter[int], p: float) -> float:
@@ -162,12 +200,19 @@ async def watch(port: int, pid: int, until: asyncio.Event, samples: dict) -> Non
 async def soak(args: argparse.Namespace) -> None:
     with hub_process() as hub:
         url = f"ws://127.0.0.1:{hub.port}/api/stream"
-        readers = [Reader() for _ in range(args.subscribers - 1)]
-        tasks = []
-        for reader in readers:
-            reader.ready = asyncio.Event()
-            tasks.append(asyncio.create_task(reader.run(url)))
-            await asyncio.wait_for(reader.ready.wait(), 30)
+        context = multiprocessing.get_context("spawn")
+        to_main: multiprocessing.Queue = context.Queue()
+        expected: multiprocessing.Queue = context.Queue()
+        shares = [len(range(w, args.subscribers - 1, args.workers)) for w in range(args.workers)]
+        workers = [
+            context.Process(target=reader_worker, args=(url, n, to_main, expected), daemon=True)
+            for n in shares
+        ]
+        for worker in workers:
+            worker.start()
+        loop = asyncio.get_running_loop()
+        for _ in workers:
+            assert await loop.run_in_executor(None, to_main.get, True, 120) == "ready"
         slow = await slow_subscriber(url, hub.port)
         rss_start, cpu_start = rss_mb(hub.process.pid), hub.cpu_seconds()
         print(
@@ -186,17 +231,23 @@ async def soak(args: argparse.Namespace) -> None:
         took = time.monotonic() - started
         produced = sum(n for n, _ in results)
         failures = [status for _, statuses in results for status in statuses]
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline and any(
-            r.received + r.gaps < produced and r.closed is None for r in readers
-        ):
-            await asyncio.sleep(0.2)
+        for _ in workers:
+            expected.put(produced)
+        readers = []
+        for _ in workers:
+            for received, gaps, duplicates, latency, closed in await loop.run_in_executor(
+                None, to_main.get, True, 120
+            ):
+                reader = Reader()
+                reader.received, reader.gaps, reader.duplicates = received, gaps, duplicates
+                reader.latency, reader.closed = Counter(latency), closed
+                readers.append(reader)
+        for worker in workers:
+            worker.join(10)
         done.set()
         await watcher
         rss_end, cpu = rss_mb(hub.process.pid), hub.cpu_seconds() - cpu_start
         slow_frames, slow_end = await drain(slow)
-        for task in tasks:
-            task.cancel()
         report(args, readers, produced, took, failures, samples, (slow_frames, slow_end))
         print(
             f"hub RSS: start {rss_start:.1f} MB, end {rss_end:.1f} MB, peak {samples.get('peak_rss', 0):.1f} MB;"
@@ -251,8 +302,9 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=600)
     parser.add_argument("--subscribers", type=int, default=200, help="including the slow one")
     parser.add_argument("--rate", type=float, default=50, help="events per second, in all")
-    parser.add_argument("--producers", type=int, default=4, help="concurrent connections")
-    parser.add_argument("--pad", type=int, default=1000, help="extra bytes per event")
+    parser.add_argument("--producers", type=int, default=10, help="concurrent connections")
+    parser.add_argument("--pad", type=int, default=3000, help="extra bytes per event")
+    parser.add_argument("--workers", type=int, default=2, help="reader processes")
     asyncio.run(soak(parser.parse_args()))
 
 

@@ -423,7 +423,7 @@ async def test_healthz_names_a_commit_that_does_not_return(
         release.wait(DEADLINE)
         return real_commit(self, jobs)
 
-    monkeypatch.setattr(sqlite_log, "STALLED_COMMIT_SECONDS", 0.2)
+    monkeypatch.setattr(sqlite_log, "STALLED_COMMIT_SECONDS", 0.2, raising=False)
     hub = await start_embedded(HubSettings(data_dir=tmp_path / "hub", bind="127.0.0.1:0"))
     monkeypatch.setattr(SqliteLog, "_commit", slow_disk)
     try:
