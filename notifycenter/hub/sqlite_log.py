@@ -300,13 +300,17 @@ class SqliteLog:
         self._fail_queued("the hub is stopping")
         if closed_cleanly:
             closing = loop.run_in_executor(self._writer_pool, self._close_writer)
-            with contextlib.suppress(TimeoutError):
+            try:
                 await asyncio.wait_for(closing, CLOSE_DRAIN_SECONDS)
-        self._writer_pool.shutdown(wait=False)
-        self._reader_pool.shutdown(wait=False)
-        for conn in self._read_conns:
-            with contextlib.suppress(sqlite3.Error):
-                conn.close()
+            except TimeoutError:
+                closed_cleanly = False
+        # After a stuck commit, neither pool is waited for (nor its connections closed).
+        self._writer_pool.shutdown(wait=closed_cleanly)
+        self._reader_pool.shutdown(wait=closed_cleanly)
+        if closed_cleanly:
+            for conn in self._read_conns:
+                with contextlib.suppress(sqlite3.Error):
+                    conn.close()
 
     def _close_writer(self) -> None:
         if self._conn is not None:
