@@ -444,3 +444,21 @@ async def test_healthz_names_a_commit_that_does_not_return(
     finally:
         release.set()
         await asyncio.wait_for(hub.stop(), DEADLINE)
+
+
+async def test_the_reported_attack_leaves_the_hub_writing(running: EmbeddedHub) -> None:
+    """filter=subject = 1, then a subject of 5,000 digits: writes and lifecycle go on."""
+    async with (
+        httpx.AsyncClient(base_url=running.url, timeout=DEADLINE) as client,
+        websockets.connect(ws_url(running, "?filter=subject%20%3D%201"), subprotocols=SUB),
+        websockets.connect(ws_url(running), subprotocols=SUB) as watcher,
+    ):
+        huge = make_event("huge", subject="9" * 5000)
+        assert (await post(client, [huge])).status_code == 202
+        assert (await recv_json(watcher))["id"] == "evt-huge"
+        after = await asyncio.wait_for(post(client, [make_event("after")]), DEADLINE)
+        assert after.status_code == 202
+        cursor = after.json()["cursors"][0]
+        acked = await client.post("/api/lifecycle/ack", json={"refs": [cursor]})
+        assert acked.status_code == 200
+        assert (await client.get("/healthz")).status_code == 200
