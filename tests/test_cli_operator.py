@@ -3,21 +3,27 @@ and a config file that costs a command nothing once it has been checked."""
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import os
 import pty
 import select
+import signal
 import struct
 import subprocess
 import sys
 import termios
+import threading
 import time
 from pathlib import Path
 
 import httpx
 
 from notifycenter.config import config_path
-from tests.hubprocess import Hub
+from notifycenter.demo.workdir import OWNER, PREFIX, demo_folder
+from tests.clirun import notifycenter
+from tests.hubprocess import Hub, free_port
+from tests.waiting import wait_until
 
 VALID = '[contexts.lab]\nserver = "http://lab.example:9181/"\n\n[tui]\ntheme = "textual-dark"\n'
 PYDANTIC_LOADED = (
@@ -61,6 +67,9 @@ def test_the_remembered_checks_hold_no_token() -> None:
 
 # -- run on a terminal -----------------------------------------------------------------
 
+NOTIFYCENTER = (sys.executable, "-m", "notifycenter")
+CHILD = (sys.executable, "-c")
+COLUMNS = ", os.get_terminal_size().columns"
 CHILD_SEES = (
     "import os, sys; print('tty', sys.stdout.isatty(), sys.stderr.isatty(), "
     "os.get_terminal_size().columns); sys.exit(4)"
@@ -92,8 +101,7 @@ def in_terminal(args: list[str], columns: int = 97, timeout: float = 60) -> tupl
 
 def test_run_on_a_terminal_gives_the_command_a_terminal_and_names_the_operation(hub: Hub) -> None:
     returncode, output = in_terminal(
-        [sys.executable, "-m", "notifycenter", "--server", hub.url, "run", "--name", "Deploy"]
-        + ["--", sys.executable, "-c", CHILD_SEES]
+        [*NOTIFYCENTER, "--server", hub.url, "run", "--name", "Deploy", "--", *CHILD, CHILD_SEES]
     )
     assert returncode == 4, output
     assert "tty True True 97" in output  # kubectl and helm keep colour and progress bars
@@ -106,8 +114,7 @@ def test_run_on_a_terminal_gives_the_command_a_terminal_and_names_the_operation(
 
 def test_run_into_a_pipe_gives_the_command_pipes(hub: Hub) -> None:
     done = subprocess.run(
-        [sys.executable, "-m", "notifycenter", "--server", hub.url, "run"]
-        + ["--", sys.executable, "-c", CHILD_SEES.replace(", os.get_terminal_size().columns", "")],
+        [*NOTIFYCENTER, "--server", hub.url, "run", "--", *CHILD, CHILD_SEES.replace(COLUMNS, "")],
         capture_output=True,
         text=True,
         timeout=60,
@@ -115,3 +122,74 @@ def test_run_into_a_pipe_gives_the_command_pipes(hub: Hub) -> None:
     )
     assert done.returncode == 4 and done.stdout.strip() == "tty False False"
     assert "notifycenter run: operation " in done.stderr
+
+
+# -- demo ------------------------------------------------------------------------------
+
+
+def test_demo_without_tui_fails_against_a_dead_hub() -> None:
+    dead = f"http://127.0.0.1:{free_port()}"
+    result = notifycenter("demo", "--no-tui", "--server", dead, "--count", "5", "--rate", "1000")
+    assert result.returncode == 1
+    assert "notifycenter-1207" in result.stderr and "Sent" not in result.stderr
+
+
+def test_demo_count_sends_exactly_that_many(hub: Hub) -> None:
+    result = notifycenter(
+        "demo", "--no-tui", "--server", hub.url, "--count", "10", "--rate", "1000", "--seed", "1"
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Sent 10 simulated events." in result.stderr
+    summary = httpx.get(hub.url + "/api/summary", timeout=10).json()
+    assert sum(bucket["total"] for bucket in summary["buckets"].values()) == 10
+
+
+def test_a_demo_folder_whose_owner_is_gone_is_swept(tmp_path: Path) -> None:
+    gone = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    abandoned = tmp_path / f"{PREFIX}abandoned"
+    (abandoned / "hub").mkdir(parents=True)
+    (abandoned / OWNER).write_text(gone.stdout.strip())
+    with demo_folder(tmp_path) as live:
+        assert not abandoned.exists() and live.is_dir()
+    assert not live.exists()
+
+
+def test_ctrl_c_on_the_demo_leaves_no_folder_behind(tmp_path: Path) -> None:
+    primary, secondary = pty.openpty()
+    fcntl.ioctl(secondary, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
+    env = {**os.environ, "TMPDIR": str(tmp_path)}
+    process = subprocess.Popen(
+        [*NOTIFYCENTER, "demo", "--rate", "50"],
+        stdin=secondary,
+        stdout=secondary,
+        stderr=secondary,
+        env=env,
+        start_new_session=True,
+    )
+    os.close(secondary)
+    reader = threading.Thread(target=drain, args=(primary,), daemon=True)
+    reader.start()
+    try:
+        wait_until(lambda: list(tmp_path.glob(f"{PREFIX}*/hub/*")), what="the demo's hub")
+        process.send_signal(signal.SIGINT)
+        process.wait(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait(timeout=30)
+    assert list(tmp_path.glob(f"{PREFIX}*")) == []
+
+
+def drain(fd: int) -> None:
+    """Read the terminal until it closes, so the app never blocks on a full pty."""
+    with contextlib.suppress(OSError):
+        while os.read(fd, 65536):
+            pass
+    with contextlib.suppress(OSError):
+        os.close(fd)

@@ -56,7 +56,7 @@ def test_no_tui_posts_to_a_hub(hub):
     )
     assert result.exit_code == 0, result.output
     sent = int(re.search(r"Sent (\d+) simulated events", result.output)[1])
-    assert 60 <= sent < 72  # a provisioning under way finishes its few events
+    assert sent == 60  # exactly --count: a provisioning that does not fit is not started
     summary = httpx.get(hub.url + "/api/summary").json()
     total = sum(b["total"] for b in summary["buckets"].values())
     assert total == sent
@@ -75,8 +75,8 @@ def test_live_provisioning_goes_through_the_operation_api(hub):
 
     step = next(s for s in Scenario(seed=5).steps() if isinstance(s, Provisioning))
     assert step.fail  # the opening's provisioning fails
-    sent = run_producers(hub.url, rate=1000, count=12, seed=5)
-    assert sent >= 12
+    sent = run_producers(hub.url, rate=1000, count=20, seed=5)
+    assert sent == 20  # the opening's provisioning fits whole
     listing = httpx.get(hub.url + "/api/operations", params={"root": "1"}).json()
     (root,) = [op for op in listing["items"] if op["name"].startswith("Provision Istio")]
     assert root["state"] == "failed"

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-import tempfile
 import threading
-from pathlib import Path
 
 import click
 
 from notifycenter.commands.common import CliContext, pass_cli
+
+PRODUCERS_CLOSE_SECONDS = 10.0
 
 
 @click.command("demo")
@@ -20,7 +20,9 @@ from notifycenter.commands.common import CliContext, pass_cli
 @click.option(
     "--server", "demo_server", help="With --no-tui: the hub to post to (default: the context's)."
 )
-@click.option("--count", type=int, help="Stop the producers after this many events.")
+@click.option(
+    "--count", type=click.IntRange(0), help="Stop the producers after exactly this many events."
+)
 @click.option("--seed", type=int, help="Repeat the same simulated traffic.")
 @pass_cli
 def command(
@@ -47,15 +49,28 @@ def command(
 def run_headless(
     cli: CliContext, server: str | None, rate: float, count: int | None, seed: int | None
 ) -> None:
-    from notifycenter.config import check_server_url, data_dir
+    from notifycenter.client.sync import call_hub
+    from notifycenter.config import Target, check_server_url, data_dir
     from notifycenter.demo.runner import run_producers
 
     target = cli.target()
-    url = check_server_url(server, "--server") if server else target.server
-    click.echo(f"Posting simulated Meshery events to {url} at {rate:g}/s; Ctrl-C stops.", err=True)
+    if server:
+        url = check_server_url(server, "--server")
+        target = Target(name=url, server=url, token=target.token, source="flag")
+    call_hub(target, lambda hub: hub.health())  # a dead hub fails now, with its own error
+    click.echo(
+        f"Posting simulated Meshery events to {target.server} at {rate:g}/s; Ctrl-C stops.",
+        err=True,
+    )
     try:
         sent = run_producers(
-            url, rate=rate, count=count, seed=seed, token=target.token, data_dir=data_dir()
+            target.server,
+            rate=rate,
+            count=count,
+            seed=seed,
+            token=target.token,
+            data_dir=data_dir(),
+            strict=True,
         )
     except KeyboardInterrupt:
         return
@@ -66,27 +81,36 @@ def run_with_tui(cli: CliContext, rate: float, count: int | None, seed: int | No
     from notifycenter.commands.tui import run_app
     from notifycenter.config import Target
     from notifycenter.demo.runner import run_producers
+    from notifycenter.demo.workdir import demo_folder
 
-    workdir = Path(tempfile.mkdtemp(prefix="notifycenter-demo-"))
-    stop = threading.Event()
+    stop, running = threading.Event(), threading.Lock()
+    target = Target(name="demo", server="http://127.0.0.1:0", token=None, source="default")
+    with demo_folder() as workdir:
 
-    async def producers(url: str) -> None:
+        def produce(url: str) -> None:
+            with running:  # held while the producers may write to the folder
+                if not stop.is_set():
+                    run_producers(
+                        url, rate=rate, count=count, seed=seed, data_dir=workdir, stop=stop
+                    )
+
+        async def producers(url: str) -> None:
+            try:
+                await asyncio.to_thread(produce, url)
+            finally:
+                stop.set()
+
         try:
-            await asyncio.to_thread(
-                run_producers, url, rate=rate, count=count, seed=seed, data_dir=workdir, stop=stop
+            run_app(
+                cli,
+                target,
+                embedded_data_dir=workdir / "hub",
+                state_dir=workdir,
+                producers=producers,
+                simulated=True,
             )
         finally:
             stop.set()
-
-    target = Target(name="demo", server="http://127.0.0.1:0", token=None, source="default")
-    try:
-        run_app(
-            cli,
-            target,
-            embedded_data_dir=workdir / "hub",
-            state_dir=workdir,
-            producers=producers,
-            simulated=True,
-        )
-    finally:
-        stop.set()
+            # The producers' thread outlives the app's loop: let it close its spools first.
+            if running.acquire(timeout=PRODUCERS_CLOSE_SECONDS):
+                running.release()

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from notifycenter.catalogue import cli as codes
 from notifycenter.demo.scenario import (
     ISTIO_ERROR,
     PROVISIONING_STEPS,
@@ -49,8 +50,12 @@ def run_producers(
     token: str | None = None,
     data_dir: Path | None = None,
     stop: threading.Event | None = None,
+    strict: bool = False,
 ) -> int:
-    """Send events until `stop` is set or `count` were sent; returns how many were sent.
+    """Send events until `stop` is set or exactly `count` were sent; returns how many were sent.
+
+    `strict`: raise the catalogued error when the hub did not acknowledge them all
+    (the rest stay spooled), instead of leaving that to the spool.
 
     Each simulated component has its own emitter, as real adapters would; the Istio
     provisioning goes through the producer's operation API, like a real server would.
@@ -72,18 +77,28 @@ def run_producers(
             )
         return emitters[source]
 
+    delivered = True
     try:
         for step in Scenario(seed).steps():
-            if stop.is_set() or (count is not None and pace.sent >= count):
+            left = None if count is None else count - pace.sent
+            if stop.is_set() or left == 0:
                 break
             if isinstance(step, Provisioning):
+                if left is not None and len(step.events) > left:
+                    continue  # a provisioning is whole or not at all: --count is exact
                 provision(emitter(SERVER), step, pace, lambda: stop.is_set())
             else:
                 emitter(step["source"]).emit(step)
                 pace()
     finally:
         for each in emitters.values():
-            each.close(timeout=2.0)
+            delivered = each.close(timeout=2.0) and delivered
+    if strict and not delivered:
+        spools = ", ".join(sorted(str(e.spool_path) for e in emitters.values()))
+        raise codes.DEMO_NOT_DELIVERED.error(
+            f"{server} did not acknowledge all of the {pace.sent:,} events sent; "
+            f"the rest wait in {spools}"
+        )
     return pace.sent
 
 
