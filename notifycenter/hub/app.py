@@ -94,7 +94,6 @@ def create_app(settings: HubSettings, plugins: tuple[str, ...] = HUB_PLUGINS) ->
         exception_handlers={
             NotifyError: _notify_error,
             HTTPException: _http_error,
-            Exception: _unexpected_error,
         },
     )
     app.state.hub = hub
@@ -142,13 +141,6 @@ async def _http_error(request: Request, exc: Exception) -> Response:
         error = codes.INTERNAL_ERROR.error(f"HTTP {exc.status_code}: {exc.detail}")
         error.http_status = exc.status_code
     return error_answer(error, exc.headers)
-
-
-async def _unexpected_error(request: Request, exc: Exception) -> Response:
-    log.exception("unexpected error on %s %s", request.method, request.url.path)
-    return error_answer(
-        codes.INTERNAL_ERROR.error(f"{type(exc).__name__} while serving the request")
-    )
 
 
 _refused: contextvars.ContextVar[bool] = contextvars.ContextVar("refused", default=False)
