@@ -27,7 +27,6 @@ from rich.cells import cell_len, set_cell_size
 from notifycenter.catalogue import client as codes
 from notifycenter.commands.common import CliContext
 from notifycenter.model.sanitize import sanitize_line
-from notifycenter.store.received import as_text
 
 ELLIPSIS = "…"
 MIN_COLUMN = 6
@@ -156,7 +155,7 @@ def render_table(
     end; `optional` columns are left out when every cell is empty. Piped output (no
     width) is never cut. Cells are sanitised here, so callers pass raw event text.
     """
-    cells = [[sanitize_line(as_text(cell)) for cell in row] for row in rows]
+    cells = [[sanitize_line(_text(cell)) for cell in row] for row in rows]
     shown = [i for i in range(len(headers)) if i not in optional or any(row[i] for row in cells)]
     position = {old: new for new, old in enumerate(shown)}
     headers, cells = [headers[i] for i in shown], [[row[i] for i in shown] for row in cells]
@@ -222,13 +221,23 @@ def severity_style(text: str) -> str:
     return click.style(text, fg=colour) if colour else text
 
 
+def _text(value: object) -> str:
+    """A cell's text: other types as their raw JSON text (imported late: the store is not
+    needed by commands that print only strings)."""
+    if isinstance(value, str):
+        return value
+    from notifycenter.store.received import as_text
+
+    return as_text(value)
+
+
 def short_time(text: object) -> str:
     """`2026-11-28T09:00:00.000Z` as `2026-11-28 09:00:00` (UTC): what fits a column.
     Anything else is shown as its raw text, made safe."""
     if not text:
         return ""
     if not isinstance(text, str):
-        return sanitize_line(as_text(text), 19)
+        return sanitize_line(_text(text), 19)
     return sanitize_line(text.replace("T", " ")[:19])
 
 
