@@ -20,7 +20,10 @@ BINARY_OPS = ("AND", "OR", "XOR", "=", "!=", "<>", "<", "<=", ">", ">=", "+", "-
 
 # Text that exercises casts: digits, signs, true/false, wildcard characters, quotes.
 _PIECES = ("0", "1", "7", "-", "+", "true", "FALSE", "a", "b", "%", "_", "\\", "'", " ", "é", "ß")
-text_values = st.lists(st.sampled_from(_PIECES), max_size=8).map("".join) | st.text(max_size=6)
+# No control characters: a hub refuses them in attributes (hostile events add them).
+text_values = st.lists(st.sampled_from(_PIECES), max_size=8).map("".join) | st.text(
+    st.characters(blacklist_categories=("Cc", "Cs", "Zl", "Zp")), max_size=6
+)
 int_values = st.sampled_from([0, 1, -1, 7, 13, 2**31 - 1, -(2**31)]) | st.integers(-50, 50)
 like_patterns = st.lists(
     st.sampled_from(("a", "b", "%", "_", "\\%", "\\_", "\\", "ab")), max_size=8
@@ -79,9 +82,11 @@ def events(draw: st.DrawFn, hostile: bool = False) -> dict[str, Any]:
         "source": draw(st.sampled_from(["urn:a", "urn:a:b", "urn:b", "true", "17"])),
         "type": draw(st.sampled_from(["io.x", "io.x.y", "io.z"])),
     }
-    for name in ATTRIBUTES[3:-1]:
+    if draw(st.booleans()):
+        event["severitynumber"] = draw(st.integers(1, 24))
+    for name in ("category", "flag", "n"):
         if draw(st.booleans()):
-            event[name] = draw(_event_value())
+            event[name] = draw(st.booleans() if name == "flag" else _event_value())
     if draw(st.booleans()):
         event["subject"] = draw(text_values.filter(bool))
     if hostile:
@@ -99,3 +104,41 @@ def events(draw: st.DrawFn, hostile: bool = False) -> dict[str, Any]:
                 )
             )
     return event
+
+
+# Filters as people write them: comparisons of attributes with values events hold, so
+# that random filters select some events and leave others.
+_ATTRIBUTE_LITERALS = st.one_of(
+    st.sampled_from(["'urn:a'", "'urn:a:b'", "'true'", "'io.x'", "'17'", "'a'", "''"]),
+    st.sampled_from(["1", "7", "9", "13", "17", "21", "TRUE", "FALSE"]),
+    text_values.map(quote),
+)
+_COMPARISONS = ("=", "<>", "<", ">=")
+
+
+def _predicate_atom() -> st.SearchStrategy[str]:
+    attribute = st.sampled_from(ATTRIBUTES)
+    return st.one_of(
+        st.tuples(attribute, st.sampled_from(_COMPARISONS), _ATTRIBUTE_LITERALS).map(" ".join),
+        st.tuples(attribute, st.sampled_from(["urn:%", "%a", "_rn%", "ex%x%", "%", "io._"])).map(
+            lambda t: f"{t[0]} LIKE {quote(t[1])}"
+        ),
+        st.tuples(attribute, st.lists(_ATTRIBUTE_LITERALS, min_size=1, max_size=3)).map(
+            lambda t: f"{t[0]} IN ({', '.join(t[1])})"
+        ),
+        attribute.map(lambda a: f"EXISTS {a}"),
+        attribute,
+        st.just("flag"),  # a boolean attribute alone is a whole filter
+    )
+
+
+predicates: st.SearchStrategy[str] = st.recursive(
+    _predicate_atom(),
+    lambda inner: st.one_of(
+        st.tuples(inner, st.sampled_from(["AND", "OR", "XOR"]), inner).map(
+            lambda t: f"({t[0]} {t[1]} {t[2]})"
+        ),
+        inner.map(lambda x: f"NOT ({x})"),
+    ),
+    max_leaves=4,
+)
