@@ -11,6 +11,7 @@ import base64
 import binascii
 import ipaddress
 import re
+from functools import lru_cache
 from datetime import UTC, datetime
 from typing import Any
 
@@ -106,11 +107,14 @@ def check_value(name: str, value: Any) -> Any:
     )
 
 
+# Producers repeat their sources, schemas and content types: remember the verdicts.
+@lru_cache(maxsize=4096)
 def is_uri_reference(text: str) -> bool:
     """RFC 3986 section 4.1 URI-reference (absolute or relative)."""
     return _uri_parts(text, absolute=False)
 
 
+@lru_cache(maxsize=1024)
 def is_absolute_uri(text: str) -> bool:
     """RFC 3986 section 4.3 absolute-URI: a scheme, no fragment."""
     return _uri_parts(text, absolute=True)
@@ -158,9 +162,14 @@ def _authority_ok(authority: str) -> bool:
 
 
 def check_media_type(name: str, value: str) -> str:
-    if not _MEDIA_TYPE.fullmatch(value):
+    if not _is_media_type(value):
         raise codes.INVALID_MEDIA_TYPE.error(f"{name} {value!r} is not a media type")
     return value
+
+
+@lru_cache(maxsize=1024)
+def _is_media_type(value: str) -> bool:
+    return _MEDIA_TYPE.fullmatch(value) is not None
 
 
 def is_json_media_type(media_type: str | None) -> bool:

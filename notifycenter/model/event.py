@@ -91,6 +91,10 @@ _ATTRIBUTE_CHECKS: dict[str, Callable[[str, Any], Any]] = {
 }
 
 
+# Checks that accept any printable ASCII string as it is.
+_STRING_CHECKS = frozenset({cetypes.check_string, cetypes.check_value, _severitynumber})
+
+
 def validate_event(raw: object) -> dict[str, Any]:
     """Return the event in structured JSON form, normalised; raise a catalogued error.
 
@@ -109,14 +113,22 @@ def validate_event(raw: object) -> dict[str, Any]:
             raise codes.INVALID_EVENT.error(f"attribute {name!r} is missing or empty")
     for name, value in event.items():
         check = _ATTRIBUTE_CHECKS.get(name)
-        if check is not None:
-            event[name] = check(name, value)
-        elif type(name) is str and EXTENSION_NAME.match(name):
-            event[name] = cetypes.check_value(name, value)
-        else:
-            raise codes.INVALID_EXTENSION_NAME.error(
-                f"attribute name {name!r} is not lower-case a-z0-9"
-            )
+        if check is None:
+            if type(name) is not str or not EXTENSION_NAME.match(name):
+                raise codes.INVALID_EXTENSION_NAME.error(
+                    f"attribute name {name!r} is not lower-case a-z0-9"
+                )
+            check = cetypes.check_value
+        if (
+            type(value) is str
+            and check in _STRING_CHECKS
+            and value.isascii()
+            and value.isprintable()
+        ):
+            continue  # printable ASCII: the common case, valid without a call
+        checked = check(name, value)
+        if checked is not value:
+            event[name] = checked  # a value changes, never a key: safe while iterating
     _check_data(event)
     _normalise_severity(event)
     data = event.get("data")
@@ -161,26 +173,23 @@ def _check_data(event: dict[str, Any]) -> None:
 
 
 def _deeper_than(value: Any, limit: int) -> bool:
-    """Whether objects/arrays nest more than `limit` levels (breadth first: no recursion)."""
-    level = [value]
-    for _ in range(limit):
-        inner: list[Any] = []
-        for item in level:
-            if type(item) is dict or isinstance(item, Mapping):
-                inner.extend(v for v in item.values() if _is_container(v))
-            elif isinstance(item, (list, tuple)):
-                inner.extend(v for v in item if _is_container(v))
-        if not inner:
+    """Whether objects/arrays in `value` nest more than `limit` levels.
+
+    Exact types only: JSON gives dicts and lists (and tuples are all orjson adds).
+    """
+    kind = type(value)
+    return (kind is dict or kind is list or kind is tuple) and not _fits(value, limit - 1)
+
+
+def _fits(container: Any, budget: int) -> bool:
+    # recursion is bounded by `budget`; walking only containers keeps the common case cheap
+    for child in container.values() if type(container) is dict else container:
+        kind = type(child)
+        if (kind is dict or kind is list or kind is tuple) and (
+            budget == 0 or not _fits(child, budget - 1)
+        ):
             return False
-        level = inner
     return True
-
-
-def _is_container(value: Any) -> bool:
-    return type(value) in _CONTAINERS or isinstance(value, (Mapping, list, tuple))
-
-
-_CONTAINERS = frozenset({dict, list, tuple})
 
 
 def _normalise_severity(event: dict[str, Any]) -> None:
