@@ -11,8 +11,8 @@ import base64
 import binascii
 import ipaddress
 import re
-from functools import lru_cache
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
 from notifycenter.catalogue import event as codes
