@@ -34,7 +34,8 @@ def _literal() -> st.SearchStrategy[str]:
     return st.one_of(
         int_values.map(str),
         text_values.map(quote),
-        st.sampled_from(["TRUE", "FALSE", "2147483648", "-2147483648", "00012"]),
+        st.sampled_from(["TRUE", "FALSE", "2147483648", "-2147483648", "00012", "9" * 5000]),
+        st.sampled_from(["1" * 5000, "0" * 5000 + "1", "-0", "017"]).map(quote),
     )
 
 

@@ -172,6 +172,12 @@ def _posted(n: int, flag: object) -> dict[str, Any]:
     return {**EVENT, "id": f"e{n}", "flag": flag, "subject": str(flag).lower()}
 
 
+@pytest.mark.parametrize("literal", ["1" * 5000, "0" * 5000 + "1"], ids=["digits", "zeros"])
+def test_an_integer_column_against_a_long_digit_string_pushes_down(literal: str) -> None:
+    pushdown = compile_cesql(f"severitynumber = '{literal}'").to_sql(PUSHDOWN_COLUMNS)
+    assert (pushdown.where, pushdown.exact) == ("0", True)  # never the decimal text of an int
+
+
 def test_a_bare_column_pushes_down_exactly() -> None:
     assert compile_cesql("source").to_sql(PUSHDOWN_COLUMNS).where == "0"
     pushdown = compile_cesql("NOT source").to_sql(PUSHDOWN_COLUMNS)
@@ -241,6 +247,7 @@ def test_random_filters_on_random_events_answer_in_time(expression: str, event: 
     start = time.monotonic()
     value, errors = compiled.evaluate(event)
     matched = compiled.matches(event)
+    compiled.to_sql(PUSHDOWN_COLUMNS)
     assert time.monotonic() - start < GENEROUS_SECONDS
     assert type(value) in (bool, int, str)
     assert all(error.kind != "generic" for error in errors), errors  # nothing unforeseen

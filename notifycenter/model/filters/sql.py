@@ -37,6 +37,9 @@ from notifycenter.model.filters.nodes import (
 from notifycenter.model.filters.values import CesqlError, TypeName, cast
 
 DEFAULT_TYPES: Mapping[str, str] = {"severitynumber": "int"}
+# The decimal text of an integer, as CESQL casts one to a string (at most 10 digits,
+# so that int() never meets Python's 4,300-digit limit).
+_CANONICAL_INT = re.compile(r"-?(?:0|[1-9][0-9]{0,9})")
 
 
 @dataclass(frozen=True)
@@ -182,7 +185,7 @@ class _Translator:
         if probe:
             return ALWAYS_ERROR
         if kind == "int" and target == "str":  # compared as the integer's decimal text
-            if re.fullmatch(r"-?[0-9]+", str(value)) and str(int(value)) == value:
+            if _CANONICAL_INT.fullmatch(value) and value != "-0":  # type: ignore[arg-type]
                 value = int(value)
             elif op in ("!=", "<>"):
                 return _Pair(_Cond(f"{col} IS NOT NULL"), FALSE)
