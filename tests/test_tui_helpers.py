@@ -1,4 +1,5 @@
-"""Shared by the notification center's tests (no tests here): deterministic events, posting, waiting."""
+"""Shared by the notification center's tests (no tests here): deterministic events, posting,
+and waiting on conditions with a deadline (never for a fixed time)."""
 
 from __future__ import annotations
 
@@ -69,15 +70,38 @@ def make_app(
     )
 
 
-async def until(pilot: Any, condition: Callable[[], bool], timeout: float = 10.0) -> None:
+WAIT_SECONDS = 20.0  # generous: two busy cores running tests in parallel
+
+
+async def until(pilot: Any, condition: Callable[[], bool], timeout: float = WAIT_SECONDS) -> None:
     """Let the app run until `condition` holds; fail with the condition's source otherwise."""
     deadline = asyncio.get_running_loop().time() + timeout
     while not condition():
         if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError(
-                f"timed out waiting for {condition.__code__.co_filename}:{condition.__code__.co_firstlineno}"
-            )
+            code = condition.__code__
+            raise AssertionError(f"timed out waiting for {code.co_filename}:{code.co_firstlineno}")
         await pilot.pause(0.05)
+
+
+async def press_until(
+    pilot: Any, key: str, condition: Callable[[], bool], limit: int = 100
+) -> None:
+    """Press `key` until `condition` holds, at most `limit` times: fails instead of hanging."""
+    for _ in range(limit):
+        if condition():
+            return
+        await pilot.press(key)
+    assert condition(), f"{limit} presses of {key!r} did not get there"
+
+
+def idle(app: NotifyCenterApp) -> bool:
+    """Every event received is listed and toasted (or counted into a digest already shown):
+    after this, no further toast can come from what arrived so far."""
+    return app.settled and not len(app.session.feed) and app.session.policy.quiet
+
+
+def workers_done(app: NotifyCenterApp, group: str) -> bool:
+    return not any(worker.group == group and worker.is_running for worker in app.workers)
 
 
 def detail_text(app: NotifyCenterApp) -> str:
@@ -87,4 +111,6 @@ def detail_text(app: NotifyCenterApp) -> str:
 
 
 def toasts(app: NotifyCenterApp) -> list[str]:
+    """Every notification shown so far (Textual keeps them until they time out), as
+    `title|message`."""
     return [f"{n.title}|{n.message}" for n in app._notifications]

@@ -14,28 +14,28 @@ from pathlib import Path
 
 from textual import on, work
 from textual.app import App
-from textual.binding import Binding
 from textual.worker import Worker, WorkerState
 
-from notifycenter.catalogue.tui import INVALID_TUI_SETTING, READONLY, WORKER_FAILED
+from notifycenter.catalogue.tui import INVALID_TUI_SETTING, WORKER_FAILED
 from notifycenter.config import Target
 from notifycenter.model.errors import NotifyError
 from notifycenter.model.event import span_ids
-from notifycenter.model.lifecycle import LifecycleChange, Verb
+from notifycenter.model.lifecycle import Verb
 from notifycenter.model.sanitize import sanitize_line
 from notifycenter.model.severity import Bucket
 from notifycenter.store import EventStore
 from notifycenter.tui.commandline import Command, parse_command, split_ack_argument
 from notifycenter.tui.connection import HubConnection, Producers
 from notifycenter.tui.cursors import CursorBook
-from notifycenter.tui.detail_model import build_detail
+from notifycenter.tui.detail_feed import DetailFeed
 from notifycenter.tui.event_list import EventList
 from notifycenter.tui.flush import FeedFlusher
-from notifycenter.tui.help import HelpScreen
-from notifycenter.tui.history import from_records
-from notifycenter.tui.lifecycle_actions import VERBS, action_state, send_lifecycle, status_of
+from notifycenter.tui.help import HelpScreen, binding_rows
+from notifycenter.tui.keys import APP_BINDINGS, binding_ids
+from notifycenter.tui.lifecycle_actions import VERBS, LifecycleSender, action_state, status_of
 from notifycenter.tui.messages import ConnectionChanged
-from notifycenter.tui.operations import OPERATIONS_BINDINGS, OperationsScreen
+from notifycenter.tui.notices import error_notice
+from notifycenter.tui.operations import OperationsScreen
 from notifycenter.tui.policy import Toast
 from notifycenter.tui.screen import CenterScreen
 from notifycenter.tui.session import Session
@@ -48,7 +48,6 @@ from notifycenter.tui.widgets.prompt import PromptBar
 
 FLUSH_SECONDS = 0.1
 SAVE_CURSOR_SECONDS = 5.0
-BUCKET_KEYS = dict(zip("1234", Bucket, strict=False))
 
 __all__ = ["NotifyCenterApp", "Producers"]
 
@@ -59,36 +58,7 @@ class NotifyCenterApp(App[None]):
     TITLE = "notifycenter"
     ESCAPE_TO_MINIMIZE = False  # the detail pane's own escape restores the list and its focus
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]
-    BINDINGS = [
-        Binding("q", "quit", "Quit", id="app.quit"),
-        Binding("question_mark", "help", "Help", id="app.help"),
-        Binding("slash", "filter", "Filter", id="view.filter"),
-        Binding("colon", "command_line", "Command", id="view.command"),
-        *[
-            Binding(
-                key,
-                f"bucket('{b.value}')",
-                b.value.title(),
-                id=f"view.bucket.{b.value}",
-                show=False,
-            )
-            for key, b in BUCKET_KEYS.items()
-        ],
-        Binding("e", "errors_only", "Errors only", id="view.errors-only"),
-        Binding("escape", "clear", "Clear filter", id="view.clear", show=False),
-        Binding("p", "pause", "Pause", id="view.pause"),
-        Binding("o", "operations", "Ops", id="view.operations", show=False),
-        Binding("v", "raw", "Raw JSON", id="detail.raw", show=False),
-        Binding("O", "open_operation", "Its operation", id="detail.operation", show=False),
-        Binding("C", "same_correlation", "Same correlation", id="detail.correlation", show=False),
-        Binding("a", "ack", "Ack", id="lifecycle.ack"),
-        Binding("A", "ack_comment", "Ack+comment", id="lifecycle.ack-comment", show=False),
-        Binding("u", "unack", "Unack", id="lifecycle.unack", show=False),
-        Binding("r", "resolve", "Resolve", id="lifecycle.resolve"),
-        Binding("R", "reopen", "Reopen", id="lifecycle.reopen", show=False),
-        Binding("m", "toggle_read", "Read/unread", id="lifecycle.read", show=False),
-        Binding("x", "archive", "Archive", id="lifecycle.archive", show=False),
-    ]
+    BINDINGS = APP_BINDINGS
 
     def __init__(
         self,
@@ -114,6 +84,8 @@ class NotifyCenterApp(App[None]):
         self.session = Session.new(target, self.settings.policy, clock)
         self.center = CenterScreen(self.new_event_list, simulated=simulated)
         self.flusher = FeedFlusher(self)
+        self.detail_feed = DetailFeed(self)
+        self.lifecycle = LifecycleSender(self)
         self.connection = HubConnection(
             self,
             self.settings.policy,
@@ -137,16 +109,7 @@ class NotifyCenterApp(App[None]):
 
     def check_settings(self) -> None:
         """Refuse an unknown theme or binding id before the screen is taken over."""
-        bindings = [
-            *self.BINDINGS,
-            *EventList.BINDINGS,
-            *PromptBar.BINDINGS,
-            *HelpScreen.BINDINGS,
-            *DetailPane.BINDINGS,
-            *OPERATIONS_BINDINGS,
-        ]
-        ids = [b.id for b in bindings if isinstance(b, Binding) and b.id]
-        check_keymap(self.settings.keymap, ids)
+        check_keymap(self.settings.keymap, binding_ids())
         theme = self.settings.theme
         if theme is not None and theme not in self.available_themes:
             raise INVALID_TUI_SETTING.error(
@@ -249,18 +212,8 @@ class NotifyCenterApp(App[None]):
 
     def show_error(self, error: NotifyError) -> None:
         """Code, what happened, probable cause, remediation: enough to act on."""
-        lines = [*error.short_description, *error.long_description]
-        lines += [f"cause: {cause}" for cause in error.probable_cause[:2]]
-        lines += [
-            f"fix {n}: {remedy}" for n, remedy in enumerate(error.suggested_remediation[:3], 1)
-        ]
-        self.notify(
-            "\n".join(sanitize_line(line, 400) for line in lines),
-            title=sanitize_line(error.code, 40),
-            severity="warning" if error.severity == "WARNING" else "error",
-            markup=False,
-            timeout=10,
-        )
+        title, message, level = error_notice(error)
+        self.notify(message, title=title, severity=level, markup=False, timeout=10)
 
     @on(ConnectionChanged)
     def _connection_changed(self, message: ConnectionChanged) -> None:
@@ -271,14 +224,6 @@ class NotifyCenterApp(App[None]):
     @property
     def highlighted_row(self) -> int | None:
         return self.center.events.highlighted_row_id if self.center.alive else None
-
-    def _targets(self) -> list[int]:
-        """The marked rows, or else the highlighted one."""
-        marked = list(self.center.events.marked)
-        if marked:
-            return marked
-        row = self.highlighted_row
-        return [] if row is None else [row]
 
     @on(EventList.Highlighted)
     def _list_highlighted(self) -> None:
@@ -298,40 +243,7 @@ class NotifyCenterApp(App[None]):
             self.center.events.focus()
 
     def refresh_detail(self) -> None:
-        if not self.center.alive:
-            return
-        row = self.highlighted_row
-        pane = self.center.detail
-        self.refresh_bindings()  # lifecycle keys need a highlighted row
-        if row is None:
-            described = self.view.describe()
-            pane.show(None, f"No events match {described}." if described else None)
-            return
-        store = self.store
-        pane.show(build_detail(store.event(row), self._history_of(row), status_of(store.row(row))))
-
-    def _history_of(self, row: int) -> list[LifecycleChange]:
-        """What the store saw; for rows that came as records, the hub's history first
-        (fetched once, then the detail is shown again)."""
-        session = self.session
-        own = session.store.history(row)
-        cursor = session.store.row(row).cursor
-        last = session.backfill.last if session.backfill and session.client else None
-        if not from_records(cursor, last):
-            return own
-        merged = session.histories.merged(cursor, own)
-        if merged is None:
-            self.start_worker(self._fetch_history(session, cursor), group="history")
-            return own
-        return merged
-
-    async def _fetch_history(self, session: Session, cursor: str) -> None:
-        if session.client is None:
-            return
-        await session.histories.fetch(session.client, cursor)
-        row = self.highlighted_row
-        if session is self.session and row is not None and self.store.row(row).cursor == cursor:
-            self.refresh_detail()
+        self.detail_feed.refresh()
 
     def action_raw(self) -> None:
         self.center.detail.toggle_raw()
@@ -388,17 +300,7 @@ class NotifyCenterApp(App[None]):
         self.center.prompt.open("command")
 
     def action_help(self) -> None:
-        self.push_screen(HelpScreen(self.binding_rows()))
-
-    def binding_rows(self) -> list[tuple[str, str, str]]:
-        """(keys, description, id) of every binding active now, in the keymap's spelling."""
-        rows = []
-        for _key, active in self.active_bindings.items():
-            binding = active.binding
-            if not binding.description or not active.enabled:
-                continue
-            rows.append((self.get_key_display(binding), binding.description, binding.id or ""))
-        return rows
+        self.push_screen(HelpScreen(binding_rows(self)))
 
     # -- operations and links ------------------------------------------------------
 
@@ -476,23 +378,11 @@ class NotifyCenterApp(App[None]):
         self.change(Verb.READ if unread else Verb.UNREAD)
 
     def change(self, verb: Verb, comment: str | None = None, until: str | None = None) -> None:
-        if self.readonly:
-            self.show_error(READONLY.error(f"{verb.value} is a lifecycle action"))
-            return
-        # A row folds repeats of one notification: the action covers each occurrence.
-        refs = [cursor for row in self._targets() for cursor in self.store.cursors(row)]
-        if refs:
-            self.start_worker(
-                self._send_lifecycle(verb, refs, comment, until), "lifecycle", exclusive=False
-            )
+        self.lifecycle.change(verb, comment, until)
 
-    async def _send_lifecycle(
-        self, verb: Verb, refs: list[str], comment: str | None, until: str | None
-    ) -> None:
-        done = await send_lifecycle(self.session.client, verb, refs, comment, until)
-        self.notify(done, timeout=2, markup=False)
-        if self.center.alive:
-            self.center.events.clear_marks()
+    def tell(self, text: str) -> None:
+        """A short notice that asks for nothing."""
+        self.notify(text, timeout=2, markup=False)
 
     # -- the prompt and `:` commands -----------------------------------------------
 
@@ -547,23 +437,8 @@ class NotifyCenterApp(App[None]):
             self.start_worker(old.client.aclose(), group="close", exclusive=False)
         self.connection.embedded_data_dir = None
         self.session = Session.new(target, self.settings.policy, self.clock)
-        await self.center.replace_events()
+        await self.center.start_over(target.name, target.server)
         self.flusher.list_replaced()
-        self.center.buckets.show(self.store.counts())
-        self.center.detail.show(None)
-        header = self.center.header
-        header.context_name, header.server, header.embedded, header.cursor = (
-            target.name,
-            target.server,
-            False,
-            "",
-        )
-        header.status, header.attempt, header.paused_count, header.new_above = (
-            "connecting",
-            0,
-            None,
-            0,
-        )
         self.connect()
 
 

@@ -13,19 +13,19 @@ from bisect import bisect_left
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, tzinfo
 from itertools import compress
-from typing import ClassVar
+from typing import ClassVar, TypeAlias
 
 from rich.style import Style
 from textual import events
 from textual.binding import Binding, BindingType
 from textual.cache import LRUCache
 from textual.geometry import Size
-from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from notifycenter.model.severity import Bucket
 from notifycenter.store import EventStore, StoreChange, ViewQuery
+from notifycenter.tui import event_list_messages as messages
 from notifycenter.tui.rows import Columns, RowStyles, columns_for, render_row
 
 _CACHE_ROWS = 1024
@@ -67,71 +67,13 @@ class EventList(ScrollView, can_focus=True):
         Binding("space", "toggle_mark", "Mark", id="list.mark"),
     ]
 
-    class _ListMessage(Message):
-        """A message about one list; `control` lets handlers use `@on(..., "#id")`."""
-
-        COALESCES: ClassVar[bool] = False  # True: only the latest of a burst matters
-
-        def __init__(self, event_list: EventList) -> None:
-            super().__init__()
-            self.event_list = event_list
-
-        @property
-        def control(self) -> EventList:
-            return self.event_list
-
-        def can_replace(self, message: Message) -> bool:
-            return (
-                self.COALESCES
-                and type(message) is type(self)
-                and getattr(message, "event_list", None) is self.event_list
-            )
-
-    class Highlighted(_ListMessage):
-        """The cursor moved to another row (None when the list is empty)."""
-
-        COALESCES = True
-
-        def __init__(self, event_list: EventList, row_id: int | None) -> None:
-            super().__init__(event_list)
-            self.row_id = row_id
-
-    class Selected(_ListMessage):
-        """Enter (or a double click) on a row: show its detail."""
-
-        def __init__(self, event_list: EventList, row_id: int) -> None:
-            super().__init__(event_list)
-            self.row_id = row_id
-
-    class StoreChanged(Message):
-        """Post to the list after `store.add`: a burst of these coalesces into one."""
-
-        def __init__(self, change: StoreChange) -> None:
-            super().__init__()
-            self.change = change
-
-        def can_replace(self, message: Message) -> bool:
-            if not isinstance(message, EventList.StoreChanged):
-                return False
-            message.change = self.change.merged(message.change)  # the later one carries both
-            return True
-
-    class NewAbove(_ListMessage):
-        """How many rows arrived above the visible ones since the top was last on screen
-        (the app shows "↑ 3 new"; `g` goes there)."""
-
-        COALESCES = True
-
-        def __init__(self, event_list: EventList, count: int) -> None:
-            super().__init__(event_list)
-            self.count = count
-
-    class PendingChanged(_ListMessage):
-        """While paused: how many new rows wait to be shown."""
-
-        def __init__(self, event_list: EventList, count: int) -> None:
-            super().__init__(event_list)
-            self.count = count
+    # Its messages, by their usual Textual names (`EventList.Highlighted`).
+    ListMessage: TypeAlias = messages.ListMessage
+    Highlighted: TypeAlias = messages.Highlighted
+    Selected: TypeAlias = messages.Selected
+    StoreChanged: TypeAlias = messages.StoreChanged
+    NewAbove: TypeAlias = messages.NewAbove
+    PendingChanged: TypeAlias = messages.PendingChanged
 
     def __init__(
         self,
@@ -247,6 +189,14 @@ class EventList(ScrollView, can_focus=True):
         top = self.scroll_offset.y
         if rows.intersection(self._index[top : top + self.size.height]):
             self.refresh()
+
+    def targets(self) -> list[int]:
+        """What an action applies to: the marked rows, or else the highlighted one."""
+        marked = list(self.marked)
+        if marked:
+            return marked
+        row = self.highlighted_row_id
+        return [] if row is None else [row]
 
     def toggle_mark(self) -> None:
         row = self.highlighted_row_id

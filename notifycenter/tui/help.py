@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from textual.app import ComposeResult
+from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.content import Content
@@ -27,6 +27,17 @@ class HelpScreen(ModalScreen[None]):
 
     def action_close(self) -> None:
         self.dismiss(None)
+
+
+def binding_rows(app: App[None]) -> list[tuple[str, str, str]]:
+    """(keys, description, id) of every binding active now, in the keymap's spelling."""
+    rows = []
+    for _key, active in app.active_bindings.items():
+        binding = active.binding
+        if not binding.description or not active.enabled:
+            continue
+        rows.append((app.get_key_display(binding), binding.description, binding.id or ""))
+    return rows
 
 
 def help_content(rows: list[tuple[str, str, str]]) -> Content:

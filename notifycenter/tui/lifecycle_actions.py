@@ -3,11 +3,15 @@ what the hub is told. `--readonly` removes them all."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Awaitable
+from typing import TYPE_CHECKING, Protocol
 
-from notifycenter.catalogue.tui import LIFECYCLE_FAILED
+from notifycenter.catalogue.tui import LIFECYCLE_FAILED, READONLY
+from notifycenter.model.errors import NotifyError
 from notifycenter.model.lifecycle import Verb
 from notifycenter.store import RowView
+from notifycenter.tui.screen import CenterScreen
+from notifycenter.tui.session import Session
 
 if TYPE_CHECKING:
     from notifycenter.client import HubClient
@@ -24,6 +28,52 @@ VERBS = {
     "unread": Verb.UNREAD,
     "archive": Verb.ARCHIVE,
 }
+
+
+class LifecycleHost(Protocol):
+    """What sending a lifecycle change needs from the app."""
+
+    @property
+    def readonly(self) -> bool: ...
+
+    @property
+    def session(self) -> Session: ...
+
+    @property
+    def center(self) -> CenterScreen: ...
+
+    def start_worker(self, work: Awaitable[None], group: str, exclusive: bool = True) -> None: ...
+
+    def show_error(self, error: NotifyError) -> None: ...
+
+    def tell(self, text: str) -> None: ...
+
+
+class LifecycleSender:
+    """Applies a verb to the marked rows (or the highlighted one), every occurrence each
+    folds, and says how many changed."""
+
+    def __init__(self, host: LifecycleHost) -> None:
+        self.host = host
+
+    def change(self, verb: Verb, comment: str | None = None, until: str | None = None) -> None:
+        host = self.host
+        if host.readonly:
+            host.show_error(READONLY.error(f"{verb.value} is a lifecycle action"))
+            return
+        rows = host.center.events.targets() if host.center.alive else []
+        store = host.session.store
+        refs = [cursor for row in rows for cursor in store.cursors(row)]
+        if refs:
+            work = self._send(verb, refs, comment, until)
+            host.start_worker(work, "lifecycle", exclusive=False)
+
+    async def _send(
+        self, verb: Verb, refs: list[str], comment: str | None, until: str | None
+    ) -> None:
+        self.host.tell(await send_lifecycle(self.host.session.client, verb, refs, comment, until))
+        if self.host.center.alive:
+            self.host.center.events.clear_marks()
 
 
 def action_state(action: str, *, readonly: bool, has_row: bool) -> bool | None:

@@ -124,6 +124,11 @@ class NotificationPolicy:
     def in_backlog(self) -> bool:
         return self._backlog is not None
 
+    @property
+    def quiet(self) -> bool:
+        """Nothing waits to be toasted: no coalescing group, no digest to come."""
+        return not self._groups and self._backlog is None
+
     def hold_backlog(self, held: bool) -> None:
         """While held, the digest waits: older pages of the backlog are still being counted."""
         self._held = held

@@ -77,12 +77,16 @@ class CenterScreen(Screen[None]):
     def prompt(self) -> PromptBar:
         return self.query_one(PromptBar)
 
-    async def replace_events(self) -> None:
-        """Put a new list (of the new store) where the old one was, and focus it."""
+    async def start_over(self, context_name: str, server: str) -> None:
+        """Another hub: a new list (of its new store) where the old one was, focused; empty
+        counts and detail; a header that knows nothing yet."""
         events = self._new_list()
         await self.events.remove()
         await self.query_one("#main", Container).mount(events, before=0)
         events.focus()
+        self.buckets.show(events.store.counts())
+        self.detail.show(None)
+        self.header.reset(context_name, server)
 
     def show_view(self, view: ViewState) -> None:
         """The chosen bucket and the filter bar (hidden when nothing filters)."""

@@ -33,6 +33,11 @@ class HeaderBar(Horizontal):
         yield Label("", id="header-paused", markup=False)
         yield Label("", id="header-cursor", markup=False)
 
+    def reset(self, context_name: str, server: str) -> None:
+        """Another hub: nothing is known about it yet."""
+        self.context_name, self.server, self.embedded, self.cursor = context_name, server, False, ""
+        self.status, self.attempt, self.paused_count, self.new_above = "connecting", 0, None, 0
+
     def watch_context_name(self, value: str) -> None:
         self.query_one("#header-context", Label).update(f"ctx {sanitize_line(value, 40)}")
 

@@ -1,0 +1,80 @@
+"""What the detail pane shows: the highlighted row, its remedy and who did what to it.
+
+Rows that came as records carry their status but not their history: that is fetched
+from the hub once per record (`history.py`) and the detail is shown again when it lands.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable
+from typing import Protocol
+
+from notifycenter.model.lifecycle import LifecycleChange
+from notifycenter.tui.detail_model import build_detail
+from notifycenter.tui.history import from_records
+from notifycenter.tui.lifecycle_actions import status_of
+from notifycenter.tui.screen import CenterScreen
+from notifycenter.tui.session import Session
+from notifycenter.tui.view_state import ViewState
+
+
+class DetailHost(Protocol):
+    """What the detail feed needs from the app."""
+
+    @property
+    def session(self) -> Session: ...
+
+    @property
+    def view(self) -> ViewState: ...
+
+    @property
+    def center(self) -> CenterScreen: ...
+
+    def start_worker(self, work: Awaitable[None], group: str, exclusive: bool = True) -> None: ...
+
+    def refresh_bindings(self) -> None: ...
+
+
+class DetailFeed:
+    """Shows the highlighted row in the detail pane, or why there is none."""
+
+    def __init__(self, host: DetailHost) -> None:
+        self.host = host
+
+    def refresh(self) -> None:
+        center = self.host.center
+        if not center.alive:
+            return
+        row = center.events.highlighted_row_id
+        self.host.refresh_bindings()  # lifecycle keys need a highlighted row
+        if row is None:
+            described = self.host.view.describe()
+            center.detail.show(None, f"No events match {described}." if described else None)
+            return
+        store = self.host.session.store
+        history = self._history_of(row)
+        center.detail.show(build_detail(store.event(row), history, status_of(store.row(row))))
+
+    def _history_of(self, row: int) -> list[LifecycleChange]:
+        """What the store saw; for rows that came as records, the hub's history first."""
+        session = self.host.session
+        own = session.store.history(row)
+        cursor = session.store.row(row).cursor
+        last = session.backfill.last if session.backfill and session.client else None
+        if not from_records(cursor, last):
+            return own
+        merged = session.histories.merged(cursor, own)
+        if merged is None:
+            self.host.start_worker(self._fetch(session, cursor), group="history")
+            return own
+        return merged
+
+    async def _fetch(self, session: Session, cursor: str) -> None:
+        if session.client is None:
+            return
+        await session.histories.fetch(session.client, cursor)
+        if session is not self.host.session or not self.host.center.alive:
+            return  # another hub by now, or closed
+        row = self.host.center.events.highlighted_row_id
+        if row is not None and session.store.row(row).cursor == cursor:
+            self.refresh()
