@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 from textual.app import App
-from textual.pilot import Pilot
 
 from notifycenter.client.emitter import Emitter
 from notifycenter.client.hub import HubClient
@@ -18,6 +18,7 @@ from notifycenter.model.errors import NotifyError
 from notifycenter.tui.operations import OperationDetail, OperationsScreen, OperationTree
 from notifycenter.tui.styles import css_paths
 from tests.hubprocess import HubProcess
+from tests.test_tui_helpers import press_until, until
 
 
 class Host(App[None]):
@@ -55,15 +56,20 @@ def lines(app: App[Any]) -> list[str]:
     return [tree.render_line(y).text.rstrip() for y in range(tree.size.height)]
 
 
+async def clock_moved(past: datetime, within: float = 5.0) -> None:
+    deadline = time.monotonic() + within
+    while datetime.now(UTC) < past:
+        assert time.monotonic() < deadline, "the clock did not move"
+        await asyncio.sleep(0)
+
+
+def current(tree: OperationTree) -> dict[str, Any]:
+    assert tree.current is not None
+    return tree.current.view
+
+
 def detail(app: App[Any]) -> str:
     return str(app.screen.query_one(OperationDetail).render())
-
-
-async def until(pilot: Pilot[Any], condition: Callable[[], bool], within: float = 15.0) -> None:
-    deadline = time.monotonic() + within
-    while not condition():
-        assert time.monotonic() < deadline, "the view did not get there"
-        await pilot.pause(0.05)
 
 
 def seed(emitter: Emitter) -> dict[str, Any]:
@@ -112,8 +118,7 @@ async def test_a_failure_shows_its_remediation_in_the_detail(
     async with app.run_test(size=(100, 40)) as pilot:
         await until(pilot, lambda: any("Upgrade Linkerd" in line for line in lines(app)))
         tree = app.screen.query_one(OperationTree)
-        while "Upgrade Linkerd" not in tree.current.view["name"]:
-            await pilot.press("j")
+        await press_until(pilot, "j", lambda: "Upgrade Linkerd" in current(tree)["name"], 10)
         await until(pilot, lambda: "remediation 2" in detail(app))
         text = detail(app)
         assert (
@@ -131,8 +136,7 @@ async def test_enter_asks_for_the_operations_events_and_closes(
     async with app.run_test(size=(100, 30)) as pilot:
         await until(pilot, lambda: "Provision Istio" in "\n".join(lines(app)))
         tree = app.screen.query_one(OperationTree)
-        while tree.current.view.get("name") != "Provision Istio":
-            await pilot.press("j")
+        await press_until(pilot, "j", lambda: current(tree).get("name") == "Provision Istio", 10)
         await pilot.press("enter")
         await until(pilot, lambda: bool(app.requested))
         assert app.requested[0].operation_id == ops["mesh"].id
@@ -224,8 +228,9 @@ async def test_children_in_start_order_under_a_column_header(
 ) -> None:
     deploy = emitter.operation("Deploy bookinfo").start()
     for name in ("First step", "Second step", "Third step"):
+        started = datetime.now(UTC)
         deploy.child(name).start().succeed()
-        await asyncio.sleep(0.01)  # distinct start times
+        await clock_moved(started + timedelta(milliseconds=2))  # distinct start times
     assert emitter.flush(10)
     app = Host(client, focus=deploy.id)
     async with app.run_test(size=(100, 30)) as pilot:

@@ -4,6 +4,7 @@ terminal, long text, big logs, operations, and the flush under load."""
 from __future__ import annotations
 
 import httpx
+from textual.widgets import Input
 
 from notifycenter.client.emitter import Emitter
 from notifycenter.config import Target
@@ -18,6 +19,7 @@ from tests.hubprocess import free_port
 from tests.test_tui_helpers import (
     detail_text,
     event,
+    idle,
     istio_failure,
     make_app,
     post,
@@ -100,8 +102,8 @@ async def test_toasts_wait_while_help_is_open(hub, tmp_path):
         await until(pilot, lambda: app.query_one(HeaderBar).status == "live" and settled(app))
         await pilot.press("question_mark")
         post(hub.url, [event(2, "ERROR", source="urn:under-help", summary="arrived under help")])
-        await until(pilot, lambda: app.store.event_count == 2)
-        await pilot.pause(0.4)
+        # Taken in, and its toast waiting in the policy rather than shown.
+        await until(pilot, lambda: app.store.event_count == 2 and not app.session.policy.quiet)
         assert not any("arrived under help" in t for t in toasts(app))
         await pilot.press("escape")
         await until(pilot, lambda: any("arrived under help" in t for t in toasts(app)))
@@ -115,24 +117,22 @@ async def test_enter_gives_the_detail_the_screen_and_escape_gives_it_back(hub, t
         pane = app.query_one(DetailPane)
         small = pane.size.height
         await pilot.press("enter")
-        await pilot.pause(0.1)
-        assert pane.is_maximized and app.focused is pane and pane.size.height > small
+        await until(pilot, lambda: pane.is_maximized and pane.size.height > small)
+        assert app.focused is pane
         await pilot.press("escape")
-        await pilot.pause(0.1)
-        assert not pane.is_maximized and app.focused is app.center.events
+        await until(pilot, lambda: not pane.is_maximized)
+        assert app.focused is app.center.events
 
 
 async def test_readonly_says_so_in_the_header(hub, tmp_path):
     app = make_app(hub.url, tmp_path, readonly=True)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause(0.1)
-        assert (
-            app.query_one("#header-readonly").display
-            and header_text(app, "readonly") == "read-only"
-        )
+        await until(pilot, lambda: app.query_one("#header-readonly").display)
+        assert header_text(app, "readonly") == "read-only"
     app = make_app(hub.url, tmp_path)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause(0.1)
+        # The context is named in the same step that shows (or hides) read-only.
+        await until(pilot, lambda: app.query_one(HeaderBar).context_name == "test")
         assert not app.query_one("#header-readonly").display
 
 
@@ -143,7 +143,11 @@ async def test_a_long_filter_shows_whole_and_an_empty_result_names_it(hub, tmp_p
     async with app.run_test(size=SIZE) as pilot:
         await until(pilot, lambda: settled(app) and rows(app) == 2)
         await pilot.press("slash", *"sev>=warning src:istio type:io.meshery", "enter")
-        await pilot.press("colon", *f"filter {long_cesql}", "enter")
+        await pilot.press("colon")
+        app.query_one(
+            "#prompt-input", Input
+        ).value = f"filter {long_cesql}"  # typing is not the point
+        await pilot.press("enter")
         await until(pilot, lambda: settled(app) and rows(app) == 0)
         bar = app.query_one("#filter-bar")
         shown = "".join(line.text for line in bar.render_lines(bar.region.reset_offset))
@@ -224,8 +228,8 @@ async def test_pause_holds_toasts_and_resume_brings_one_digest(hub, tmp_path):
         await until(pilot, lambda: app.query_one(HeaderBar).status == "live")
         await pilot.press("p")
         post(hub.url, [event(n, "ERROR", source=f"urn:paused{n}") for n in range(1, 4)])
-        await until(pilot, lambda: app.store.event_count == 3)
-        await pilot.pause(0.3)
+        # Taken in, and counted for the digest rather than toasted.
+        await until(pilot, lambda: app.store.event_count == 3 and not app.session.policy.quiet)
         assert not any("urn:paused" in t for t in toasts(app))
         await pilot.press("p")
         await until(pilot, lambda: any("while away: 3 events, 3 errors" in t for t in toasts(app)))
@@ -289,8 +293,8 @@ async def test_a_backlog_longer_than_the_first_page_is_counted_whole(hub, tmp_pa
     post(hub.url, [event(1, "INFO")])
     app = make_app(hub.url, tmp_path)
     async with app.run_test(size=SIZE) as pilot:
-        await until(pilot, lambda: rows(app) == 1)
-        await pilot.pause(0.2)
+        header = app.query_one(HeaderBar)
+        await until(pilot, lambda: rows(app) == 1 and header.status == "live" and idle(app))
     post(
         hub.url,
         [
@@ -300,6 +304,5 @@ async def test_a_backlog_longer_than_the_first_page_is_counted_whole(hub, tmp_pa
     )
     again = make_app(hub.url, tmp_path)
     async with again.run_test(size=SIZE) as pilot:
-        await until(pilot, lambda: again.store.event_count == 1501 and toasts(again), timeout=20)
-        await pilot.pause(0.3)
+        await until(pilot, lambda: again.store.event_count == 1501 and idle(again), timeout=30)
         assert toasts(again) == ["Backlog|while away: 1,500 events, 150 errors"]

@@ -12,8 +12,9 @@ from datetime import UTC, datetime
 import pytest
 
 from notifycenter.demo.scenario import Scenario
+from notifycenter.tui.help import HelpScreen
 from notifycenter.tui.widgets.header import HeaderBar
-from tests.test_tui_helpers import make_app, post, until
+from tests.test_tui_helpers import idle, make_app, post, until, workers_done
 
 NOW = datetime(2026, 11, 28, 9, 30, tzinfo=UTC)
 EVENTS = Scenario.fixed(seed=11).take(60)
@@ -36,8 +37,15 @@ async def settled(pilot) -> None:
         lambda: app.store.event_count == len(EVENTS) and app.query_one(HeaderBar).status == "live",
     )
     app.query_one(HeaderBar).server = "http://127.0.0.1:9181"
-    await until(pilot, lambda: app.settled)
-    await pilot.pause(0.2)
+    await quiet(pilot)
+
+
+async def quiet(pilot) -> None:
+    """Nothing left to change the screen: rows listed, no history fetch on its way, and
+    every pending message handled."""
+    app = pilot.app
+    await until(pilot, lambda: idle(app) and workers_done(app, "history"))
+    await pilot.pause()
 
 
 async def errors_detail(pilot) -> None:
@@ -45,21 +53,21 @@ async def errors_detail(pilot) -> None:
     await pilot.press("1")
     await until(pilot, lambda: pilot.app.settled)
     await pilot.press("j")
-    await pilot.pause(0.2)
+    await quiet(pilot)
 
 
 async def filtered(pilot) -> None:
     await settled(pilot)
     await pilot.press("slash", *"sev>=warning src:linkerd")
     await pilot.press("enter")
-    await until(pilot, lambda: pilot.app.settled)
-    await pilot.pause(0.2)
+    await quiet(pilot)
 
 
 async def help_open(pilot) -> None:
     await settled(pilot)
     await pilot.press("question_mark")
-    await pilot.pause(0.2)
+    await until(pilot, lambda: isinstance(pilot.app.screen, HelpScreen))
+    await pilot.pause()
 
 
 @pytest.mark.parametrize("size", [(80, 24), (120, 36)], ids=["80x24", "120x36"])

@@ -11,7 +11,7 @@ from notifycenter.tui.app import NotifyCenterApp
 from notifycenter.tui.embedded import bind_of, hub_answers
 from notifycenter.tui.widgets.header import HeaderBar
 from tests.hubprocess import free_port
-from tests.test_tui_helpers import detail_text, event, make_app, post, toasts, until
+from tests.test_tui_helpers import detail_text, event, idle, make_app, post, toasts, until
 
 SIZE = (100, 30)
 
@@ -69,7 +69,7 @@ async def test_context_command_switches_hubs(hub_factory, isolated_environment, 
         assert header.context_name == "two" and header.server == second.url
         assert app.store.event_count == 1
         await pilot.press("colon", *"context nowhere", "enter")
-        await until(pilot, lambda: any("nowhere" in n.message for n in app._notifications))
+        await until(pilot, lambda: any("nowhere" in t for t in toasts(app)))
         assert app.is_running and app.query_one(HeaderBar).context_name == "two"
 
 
@@ -92,7 +92,7 @@ async def test_a_hub_restart_shows_reconnecting_then_live(hub, tmp_path):
         await until(
             pilot, lambda: header.status == "live" and app.store.event_count == 8, timeout=15
         )
-        await until(pilot, lambda: any("while away" in t for t in toasts(app)))
+        await until(pilot, lambda: any("while away" in t for t in toasts(app)) and idle(app))
         assert [t for t in toasts(app) if "urn:away" in t or "while away" in t] == [
             "Backlog|while away: 7 events, 3 errors"
         ]
