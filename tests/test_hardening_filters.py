@@ -36,6 +36,7 @@ from notifycenter.model.filters.like import like_matcher
 from tests.filters_strategies import events, expressions, like_patterns, text_values
 
 EVENT = {"specversion": "1.0", "id": "e1", "source": "urn:a", "type": "io.x"}
+STRUCTURED = {"content-type": "application/cloudevents+json"}
 GENEROUS_SECONDS = 2.0  # one evaluation of a small filter on a small event
 
 
@@ -253,3 +254,15 @@ def test_random_filters_on_random_events_answer_in_time(expression: str, event: 
     assert all(error.kind != "generic" for error in errors), errors  # nothing unforeseen
     assert all(by_code(error.to_error().code) for error in errors)
     assert matched is (value is True and not errors)
+
+
+def test_a_subscriber_comparing_with_a_number_survives_a_subject_of_many_digits(
+    hub: TestClient,
+) -> None:
+    """Once, `int()` raised in the broadcaster and every later write hung."""
+    with hub.websocket_connect("/api/stream?filter=subject%20%3D%201") as subscriber:
+        for n, subject in enumerate(["1" * 5000, "1"]):
+            body = json.dumps({**EVENT, "id": f"d{n}", "subject": subject})
+            answer = hub.post("/api/events", content=body, headers=STRUCTURED)
+            assert answer.status_code == 202, answer.text
+        assert json.loads(subscriber.receive_text())["id"] == "d1"
