@@ -237,3 +237,46 @@ def test_any_event_is_refused_cleanly_or_taken_by_every_consumer(hub: TestClient
         assert_consumers_take(stored, cursor)
 
     check()
+
+
+header_values = st.text(st.characters(min_codepoint=0x20, max_codepoint=0xFF), max_size=30)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    attributes=st.dictionaries(
+        st.sampled_from(
+            [
+                "specversion",
+                "id",
+                "source",
+                "type",
+                "time",
+                "subject",
+                "severitynumber",
+                "severitytext",
+                "traceparent",
+                "dataschema",
+                "datacontenttype",
+                "x",
+                "data",
+            ]
+        ),
+        header_values | st.sampled_from(['"', '"a\\', "%", "%FF", "%C0%A0", "²", "1" * 5000]),
+    ),
+    content_type=st.none() | header_values | st.sampled_from(["application/json", "text/plain"]),
+    body=st.binary(max_size=40),
+)
+def test_any_binary_request_decodes_or_is_a_catalogued_error(
+    attributes: dict[str, str], content_type: str | None, body: bytes
+) -> None:
+    headers = [(f"ce-{name}", value) for name, value in attributes.items()]
+    if content_type is not None:
+        headers.append(("content-type", content_type))
+    try:
+        (event,) = decode_request(headers, body)
+    except NotifyError as error:
+        assert by_code(error.code) is not None
+        assert 400 <= error.http_status < 500
+    else:
+        assert event["specversion"] == "1.0" and event["id"] and event["source"]

@@ -22,7 +22,7 @@ import orjson
 
 from notifycenter.catalogue import event as event_codes
 from notifycenter.catalogue import hub as codes
-from notifycenter.model.cetypes import is_json_media_type
+from notifycenter.model.cetypes import is_json_media_type, shown
 from notifycenter.model.errors import NotifyError
 from notifycenter.model.event import validate_event
 from notifycenter.model.lifecycle import Verb
@@ -70,7 +70,7 @@ def decode_request(
         _check_event_size(len(body), limits)
         return [_accept(binary_event(headers, content_type, body))]
     raise codes.UNSUPPORTED_MEDIA_TYPE.error(
-        f"content type {content_type!r} without ce- headers is not a CloudEvent"
+        f"content type {shown(content_type)} without ce- headers is not a CloudEvent"
     )
 
 
@@ -94,7 +94,9 @@ def _decode_batch(body: bytes, limits: Limits) -> list[dict[str, Any]]:
 def _accept(raw: object) -> dict[str, Any]:
     event = validate_event(raw)
     if event["type"] in _RESERVED_TYPES:
-        raise codes.RESERVED_EVENT_TYPE.error(f"type {event['type']!r} is written only by the hub")
+        raise codes.RESERVED_EVENT_TYPE.error(
+            f"type {shown(event['type'])} is written only by the hub"
+        )
     return event
 
 
@@ -127,7 +129,7 @@ def binary_event(
         attribute = name[len(CE_PREFIX) :]
         if not _NAME.match(attribute) or attribute in ("data", "data_base64"):
             raise event_codes.INVALID_EXTENSION_NAME.error(
-                f"header {name!r} does not name a CloudEvents attribute (lower-case a-z0-9, not data)"
+                f"header {shown(name)} does not name a CloudEvents attribute (lower-case a-z0-9, not data)"
             )
         if attribute == "datacontenttype":
             raise event_codes.DATACONTENTTYPE_HEADER.error(

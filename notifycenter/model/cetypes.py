@@ -11,6 +11,7 @@ import base64
 import binascii
 import ipaddress
 import re
+import reprlib
 from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
@@ -51,6 +52,15 @@ _TOKEN = r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+"
 _MEDIA_TYPE = re.compile(
     rf"{_TOKEN}/{_TOKEN}(?:[ \t]*;(?:[ \t]*{_TOKEN}=(?:{_TOKEN}|\"(?:[^\"\\]|\\.)*\"))?)*[ \t]*"
 )
+
+
+_REPR = reprlib.Repr()
+_REPR.maxstring = _REPR.maxother = 80
+
+
+def shown(value: object) -> str:
+    """A value quoted for an error message, cut short: messages echo untrusted input."""
+    return _REPR.repr(value)
 
 
 def check_string(name: str, value: Any) -> str:
@@ -163,7 +173,7 @@ def _authority_ok(authority: str) -> bool:
 
 def check_media_type(name: str, value: str) -> str:
     if not _is_media_type(value):
-        raise codes.INVALID_MEDIA_TYPE.error(f"{name} {value!r} is not a media type")
+        raise codes.INVALID_MEDIA_TYPE.error(f"{name} {shown(value)} is not a media type")
     return value
 
 
@@ -200,7 +210,7 @@ def normalise_timestamp(value: Any) -> str:
     text: str = value if type(value) is str else ""
     match = _TIMESTAMP.fullmatch(text)
     if match is None:
-        raise codes.INVALID_TIME.error(f"time {value!r} is not RFC 3339")
+        raise codes.INVALID_TIME.error(f"time {shown(value)} is not RFC 3339")
     date, hour_minute, second, fraction, offset = match.groups()
     leap = second == "60"
     offset = offset.upper()
@@ -209,14 +219,14 @@ def normalise_timestamp(value: Any) -> str:
             f"{date}T{hour_minute}:{'59' if leap else second}{'+00:00' if offset == 'Z' else offset}"
         )
     except ValueError:
-        raise codes.INVALID_TIME.error(f"time {value!r} is not a real date and time") from None
+        raise codes.INVALID_TIME.error(f"time {shown(value)} is not a real date and time") from None
     try:
         utc = moment.astimezone(UTC)
     except OverflowError:
         utc = None
     if utc is None or not TIME_MIN <= utc <= TIME_MAX:
         raise codes.TIME_OUT_OF_RANGE.error(
-            f"time {value!r} is outside 0001-01-02T00:00:00Z to 9999-12-30T23:59:59Z in UTC"
+            f"time {shown(value)} is outside 0001-01-02T00:00:00Z to 9999-12-30T23:59:59Z in UTC"
         )
     if offset == "Z" and not leap and text[10] == "T" and text[-1] == "Z":
         return text  # already canonical: the common case stays a no-op

@@ -35,14 +35,16 @@ MAX_DATA_DEPTH = 64
 def _uri_reference(name: str, value: Any) -> str:
     text = cetypes.check_string(name, value)
     if not text or not cetypes.is_uri_reference(text):
-        raise codes.INVALID_URI.error(f"{name} {value!r} is not a non-empty URI-reference")
+        raise codes.INVALID_URI.error(
+            f"{name} {cetypes.shown(value)} is not a non-empty URI-reference"
+        )
     return text
 
 
 def _absolute_uri(name: str, value: Any) -> str:
     text = cetypes.check_non_empty_string(name, value)
     if not cetypes.is_absolute_uri(text):
-        raise codes.INVALID_URI.error(f"{name} {value!r} is not an absolute URI")
+        raise codes.INVALID_URI.error(f"{name} {cetypes.shown(value)} is not an absolute URI")
     return text
 
 
@@ -58,7 +60,7 @@ def _traceparent(name: str, value: Any) -> str:
     match = TRACEPARENT.match(value) if type(value) is str else None
     if not match or set(match[1]) == {"0"} or set(match[2]) == {"0"} or match[3] == "ff":
         raise codes.INVALID_TRACEPARENT.error(
-            f"traceparent {value!r} is not 00-<trace>-<span>-<flags>"
+            f"traceparent {cetypes.shown(value)} is not 00-<trace>-<span>-<flags>"
         )
     return value  # type: ignore[no-any-return]  # a str: the pattern matched it
 
@@ -116,7 +118,7 @@ def validate_event(raw: object) -> dict[str, Any]:
         if check is None:
             if type(name) is not str or not EXTENSION_NAME.match(name):
                 raise codes.INVALID_EXTENSION_NAME.error(
-                    f"attribute name {name!r} is not lower-case a-z0-9"
+                    f"attribute name {cetypes.shown(name)} is not lower-case a-z0-9"
                 )
             check = cetypes.check_value
         if (
@@ -141,7 +143,9 @@ def _check_specversion(event: Mapping[str, Any]) -> None:
     version = event.get("specversion")
     if version != "1.0":
         detail = (
-            "specversion is missing" if version is None else f'specversion {version!r} is not "1.0"'
+            "specversion is missing"
+            if version is None
+            else f'specversion {cetypes.shown(version)} is not "1.0"'
         )
         raise codes.UNSUPPORTED_SPECVERSION.error(detail)
 
@@ -164,7 +168,7 @@ def _check_data(event: dict[str, Any]) -> None:
     if not cetypes.is_json_media_type(event.get("datacontenttype")):
         raise codes.DATA_NOT_TEXT.error(
             f"data is {type(data).__name__} but datacontenttype "
-            f"{event['datacontenttype']!r} is not JSON"
+            f"{cetypes.shown(event['datacontenttype'])} is not JSON"
         )
     if _deeper_than(data, MAX_DATA_DEPTH):
         raise codes.DATA_TOO_DEEP.error(

@@ -6,6 +6,7 @@ import re
 from enum import IntEnum, StrEnum
 
 from notifycenter.catalogue.event import UNKNOWN_SEVERITY
+from notifycenter.model.cetypes import shown
 
 
 class Severity(IntEnum):
@@ -67,7 +68,7 @@ def parse_severity(text: str) -> Severity:
     """Any case, any alias; an unknown word is an error, never a silent INFO."""
     found = _BY_TEXT.get(text.strip().lower()) if isinstance(text, str) else None
     if found is None:
-        raise UNKNOWN_SEVERITY.error(f"unknown severitytext {text!r}")
+        raise UNKNOWN_SEVERITY.error(f"unknown severitytext {shown(text)}")
     return found
 
 
@@ -79,7 +80,9 @@ def severity_from_number(number: object) -> Severity:
     elif isinstance(number, str) and _DECIMAL.fullmatch(number.strip()):
         value = int(number)
     if value not in _BY_NUMBER:
-        raise UNKNOWN_SEVERITY.error(f"severitynumber {number!r} is not an integer from 1 to 24")
+        raise UNKNOWN_SEVERITY.error(
+            f"severitynumber {shown(number)} is not an integer from 1 to 24"
+        )
     return _BY_NUMBER[value]
 
 
