@@ -121,7 +121,7 @@ def _store(params: dict[str, str], stored: list[dict[str, Any]]) -> list[str]:
     simple_filters,
 )
 @settings(
-    max_examples=150,
+    max_examples=100,
     deadline=None,
     suppress_health_check=[
         HealthCheck.too_slow,
@@ -153,7 +153,7 @@ _FLAGS = [
 @example(_FLAGS, "flag")  # a bare boolean attribute once matched nothing in lists
 @example(_FLAGS, "NOT flag OR source")
 @settings(
-    max_examples=150,
+    max_examples=100,
     deadline=None,
     suppress_health_check=[
         HealthCheck.too_slow,

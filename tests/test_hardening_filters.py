@@ -238,7 +238,7 @@ def test_equality_with_text_costs_nothing_so_long_lists_of_names_compile() -> No
 
 
 @given(expressions, events(hostile=True))
-@settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 def test_random_filters_on_random_events_answer_in_time(expression: str, event: dict) -> None:
     try:
         compiled = compile_cesql(expression)
