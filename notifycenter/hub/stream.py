@@ -22,6 +22,8 @@ around each send would cost more than the send itself).
 
 Isolation: whatever fails for one subscriber (its filter, its socket, a bug) closes that
 subscriber alone, with a catalogued reason, never the writer or another subscriber.
+Filters run in each subscriber's own task, not in the publish: a commit costs the
+writer the same whatever the subscribers ask for.
 """
 
 from __future__ import annotations
@@ -53,6 +55,7 @@ INTERNAL_ERROR = 1011
 QUEUE_CHARS = 4 << 20  # per subscriber, on top of the event count (`send_queue`)
 SLOW_GRACE_SECONDS = 2.0  # default of the hub's `slow_grace_seconds`
 BEHIND_SEND_SECONDS = 0.25
+YIELD_EVERY = 256  # events a filter may reject in a row before the sender lets others run
 CLOSE_SECONDS = 10.0  # a close frame that cannot be written in this time is given up
 Accepts = Callable[[StoredEntry], bool]
 log = logging.getLogger("notifycenter.hub")
@@ -89,7 +92,7 @@ class Subscriber:
         self.max_chars = max_chars
         self.grace = grace
         self.after = 0  # published entries up to here are not queued: they are read from the log
-        self.queue: deque[tuple[int, str]] = deque()
+        self.queue: deque[tuple[StoredEntry, str]] = deque()
         self.queued_chars = 0
         self.behind = False  # an entry was not queued: the sender reads the log for the rest
         self.full_since: float | None = None  # when the queue overflowed, until caught up
@@ -98,18 +101,16 @@ class Subscriber:
         self._wake = asyncio.Event()
 
     def offer(self, frames: Sequence[tuple[StoredEntry, str]]) -> None:
-        """Queue what this subscriber accepts; on overflow stop and fall back to the log."""
+        """Queue new entries; on overflow stop and fall back to the log.
+
+        The filter runs later, in the subscriber's own task: a publish costs the same
+        whatever the subscribers' filters, and never runs one of them.
+        """
         if self.behind or self.closed or self.failure is not None:
             return
-        accepts = self.accepts
         for entry, frame in frames:
             if entry.seq <= self.after:
                 continue
-            try:
-                if accepts is not None and not accepts(entry):
-                    continue
-            except Exception as exc:
-                raise filter_failure(entry.seq, exc) from exc
             if len(self.queue) >= self.depth or (
                 self.queue and self.queued_chars + len(frame) > self.max_chars
             ):
@@ -117,14 +118,21 @@ class Subscriber:
                 if self.full_since is None:
                     self.full_since = asyncio.get_running_loop().time()
                 break
-            self.queue.append((entry.seq, frame))
+            self.queue.append((entry, frame))
             self.queued_chars += len(frame)
         self._wake.set()
 
-    def pop(self) -> tuple[int, str]:
-        seq, frame = self.queue.popleft()
+    def pop(self) -> tuple[StoredEntry, str]:
+        entry, frame = self.queue.popleft()
         self.queued_chars -= len(frame)
-        return seq, frame
+        return entry, frame
+
+    def wants(self, entry: StoredEntry) -> bool:
+        """The subscriber's filter; whatever it raises closes this subscriber with 1008."""
+        try:
+            return self.accepts is None or self.accepts(entry)
+        except Exception as exc:
+            raise filter_failure(entry.seq, exc) from exc
 
     def resume_live(self, head: int) -> None:
         """Caught up with the log up to `head`: queue live entries after it again."""
@@ -355,6 +363,7 @@ class _Sender:
         self.position = 0  # the last seq sent or passed over
         self.log_until = 0  # read the log up to here (END: until a short page)
         self.send_started: float | None = None  # loop time of the send in progress
+        self.skipped = 0
         self._time = asyncio.get_running_loop().time
 
     async def run(self) -> None:
@@ -365,10 +374,10 @@ class _Sender:
             if self.position < self.log_until:
                 await self._from_log()
             elif subscriber.queue:
-                seq, frame = subscriber.pop()
-                if seq > self.position:
-                    await self._send(frame)
-                    self.position = seq
+                entry, frame = subscriber.pop()
+                if entry.seq > self.position:
+                    await self._send_if_wanted(entry, frame)
+                    self.position = entry.seq
             elif subscriber.behind:
                 self.log_until = END  # the queue overflowed: the rest is in the log
             else:
@@ -378,15 +387,14 @@ class _Sender:
     async def _from_log(self) -> None:
         after, upto = self.position, self.log_until
         rows = await self.read(lambda conn: _page(conn, after, upto))
-        accepts = self.subscriber.accepts
+        filtered = self.subscriber.accepts is not None
         for seq, body in rows:
             if self.subscriber.closed:
                 return
-            try:
-                wanted = accepts is None or accepts(StoredEntry(seq, "", orjson.loads(body), body))
-            except Exception as exc:
-                raise filter_failure(seq, exc) from exc
-            if wanted:
+            if filtered:
+                entry = StoredEntry(seq, "", orjson.loads(body), body)
+                await self._send_if_wanted(entry, None)
+            else:
                 await self._send(body.decode())
             self.position = seq
         if len(rows) < REPLAY_PAGE:
@@ -396,6 +404,14 @@ class _Sender:
                 self.log_until = head
             elif not rows:
                 self.position = self.log_until
+
+    async def _send_if_wanted(self, entry: StoredEntry, frame: str | None) -> None:
+        if self.subscriber.wants(entry):
+            await self._send(frame if frame is not None else entry.body.decode())
+        else:
+            self.skipped += 1
+            if self.skipped % YIELD_EVERY == 0:  # a filter that rejects everything still yields
+                await asyncio.sleep(0)
 
     async def _send(self, frame: str) -> None:
         self.send_started = self._time()
