@@ -7,14 +7,21 @@ the filter bar shows their CESQL so the operator learns the language.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from notifycenter.catalogue.tui import INVALID_FILTER
 from notifycenter.model.errors import NotifyError
 from notifycenter.model.event import span_ids
 from notifycenter.model.filters import Filter, QuickFilter, compile_cesql, quick_filter
 from notifycenter.model.severity import Bucket
+
+if TYPE_CHECKING:
+    from notifycenter.store import ViewQuery
+
+Predicate = Callable[[Mapping[str, Any]], bool]  # over an event's JSON form
+Compiled = TypeVar("Compiled")
 
 CESQL_HINTS = re.compile(r"[=<>()'\"]|\b(AND|OR|NOT|LIKE|EXISTS|IN)\b")
 # A word shaped like a quick token (`sev>=bogus`, `status:nope`): the text is quick tokens.
@@ -55,9 +62,9 @@ class ViewState:
     def cleared(self) -> ViewState:
         return ViewState()
 
-    def predicate(self) -> Any:
+    def predicate(self) -> Predicate | None:
         """One callable for the store: every active compiled filter must match."""
-        checks = [
+        checks: list[Predicate] = [
             f.matches
             for f in (self.quick.filter if self.quick else None, self.cesql)
             if f is not None
@@ -70,7 +77,7 @@ class ViewState:
             return checks[0]
         return lambda event: all(check(event) for check in checks)
 
-    def query(self) -> Any:
+    def query(self) -> ViewQuery:
         from notifycenter.store import ViewQuery
 
         return ViewQuery(
@@ -101,7 +108,7 @@ class ViewState:
         return "  ·  ".join(parts)
 
 
-def _compile(compiler: Any, text: str) -> Any:
+def _compile(compiler: Callable[[str], Compiled], text: str) -> Compiled:
     try:
         return compiler(text)
     except NotifyError as error:
@@ -109,15 +116,15 @@ def _compile(compiler: Any, text: str) -> Any:
         raise INVALID_FILTER.error(f"{text!r}: {error.code} {detail}") from None
 
 
-def _in_spans(spans: frozenset[str]) -> Any:
-    def matches(event: Any) -> bool:
+def _in_spans(spans: frozenset[str]) -> Predicate:
+    def matches(event: Mapping[str, Any]) -> bool:
         ids = span_ids(event)
         return ids is not None and ids[1] in spans
 
     return matches
 
 
-def subtree_ids(operation: Any) -> list[str]:
+def subtree_ids(operation: object) -> list[str]:
     """The span ids of an operation (as `GET /api/operations/{id}` answers) and of every
     sub-operation under it."""
     found, stack = [], [operation]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Protocol
 
 from textual.app import ComposeResult
 from textual.containers import Horizontal
@@ -20,6 +20,16 @@ TITLES = {
     Bucket.AUDIT: "Audit",
 }
 SHORT = {Bucket.ERRORS: "Err", Bucket.WARNINGS: "Warn", Bucket.INFOS: "Info", Bucket.AUDIT: "Audit"}
+
+
+class Count(Protocol):
+    """A bucket's count as the store gives it."""
+
+    @property
+    def total(self) -> int: ...
+
+    @property
+    def unacknowledged(self) -> int: ...
 
 
 class BucketCounter(Static):
@@ -68,11 +78,13 @@ class BucketStrip(Horizontal):
         for number, bucket in enumerate(Bucket, 1):
             yield BucketCounter(bucket, str(number))
 
-    def show(self, counts: Mapping[Bucket, Any]) -> None:
-        """`counts` maps each bucket to something with `total` and `unacknowledged`."""
+    def show(self, counts: Mapping[Bucket, Count]) -> None:
         for counter in self.query(BucketCounter):
             count = counts.get(counter.bucket)
-            counter.show_counts(getattr(count, "total", 0), getattr(count, "unacknowledged", 0))
+            if count is None:
+                counter.show_counts(0, 0)
+            else:
+                counter.show_counts(count.total, count.unacknowledged)
 
     def select(self, bucket: Bucket | None) -> None:
         for counter in self.query(BucketCounter):
