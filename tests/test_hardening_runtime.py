@@ -462,3 +462,19 @@ async def test_the_reported_attack_leaves_the_hub_writing(running: EmbeddedHub) 
         acked = await client.post("/api/lifecycle/ack", json={"refs": [cursor]})
         assert acked.status_code == 200
         assert (await client.get("/healthz")).status_code == 200
+
+
+async def test_a_commit_over_the_queue_byte_bound_reaches_healthy_subscribers(
+    running: EmbeddedHub,
+) -> None:
+    state(running).broadcaster.max_bytes = 20_000  # the queue holds a few of these events
+    events = [make_event(n, data={"pad": "y" * 4000}) for n in range(60)]
+    async with (
+        httpx.AsyncClient(base_url=running.url, timeout=DEADLINE) as client,
+        websockets.connect(ws_url(running), subprotocols=SUB) as reader,
+    ):
+        assert (await post(client, events)).status_code == 202
+        got = [(await recv_json(reader))["id"] for _ in events]
+        metrics = (await client.get("/metrics")).text
+    assert got == [e["id"] for e in events]
+    assert "notifycenter_subscribers_closed_slow_total 0.0" in metrics

@@ -1,6 +1,6 @@
 """GET /api/stream: replay from a cursor, then live, over WebSocket (`cloudevents.json`).
 
-Each subscriber has a bounded queue (events and characters) filled by the broadcaster,
+Each subscriber has a bounded queue (events and bytes) filled by the broadcaster,
 and a sender (the connection's own task) that drains it, so a publish never waits on a
 socket. The sender has three sources, always in log order and never repeating a seq:
 
@@ -52,7 +52,7 @@ REPLAY_PAGE = 500  # rows per log read: bounds a replaying subscriber's memory
 END = 1 << 62
 POLICY_VIOLATION = 1008
 INTERNAL_ERROR = 1011
-QUEUE_CHARS = 4 << 20  # per subscriber, on top of the event count (`send_queue`)
+QUEUE_BYTES = 4 << 20  # per subscriber, on top of the event count (`send_queue`)
 SLOW_GRACE_SECONDS = 2.0  # default of the hub's `slow_grace_seconds`
 BEHIND_SEND_SECONDS = 0.25
 YIELD_EVERY = 256  # events a filter may reject in a row before the sender lets others run
@@ -84,16 +84,16 @@ class Subscriber:
         self,
         accepts: Accepts | None,
         depth: int,
-        max_chars: int = QUEUE_CHARS,
+        max_bytes: int = QUEUE_BYTES,
         grace: float = SLOW_GRACE_SECONDS,
     ) -> None:
         self.accepts = accepts
         self.depth = max(1, depth)
-        self.max_chars = max_chars
+        self.max_bytes = max_bytes
         self.grace = grace
         self.after = 0  # published entries up to here are not queued: they are read from the log
         self.queue: deque[tuple[StoredEntry, str]] = deque()
-        self.queued_chars = 0
+        self.queued_bytes = 0
         self.behind = False  # an entry was not queued: the sender reads the log for the rest
         self.full_since: float | None = None  # when the queue overflowed, until caught up
         self.failure: SubscriberFailure | None = None
@@ -112,19 +112,19 @@ class Subscriber:
             if entry.seq <= self.after:
                 continue
             if len(self.queue) >= self.depth or (
-                self.queue and self.queued_chars + len(frame) > self.max_chars
+                self.queue and self.queued_bytes + len(entry.body) > self.max_bytes
             ):
                 self.behind = True
                 if self.full_since is None:
                     self.full_since = asyncio.get_running_loop().time()
                 break
             self.queue.append((entry, frame))
-            self.queued_chars += len(frame)
+            self.queued_bytes += len(entry.body)
         self._wake.set()
 
     def pop(self) -> tuple[StoredEntry, str]:
         entry, frame = self.queue.popleft()
-        self.queued_chars -= len(frame)
+        self.queued_bytes -= len(entry.body)
         return entry, frame
 
     def wants(self, entry: StoredEntry) -> bool:
@@ -164,16 +164,16 @@ class Subscriber:
 class Broadcaster:
     """Hands each committed batch to every subscriber; never raises, never waits."""
 
-    def __init__(self, grace: float = SLOW_GRACE_SECONDS, max_chars: int = QUEUE_CHARS) -> None:
+    def __init__(self, grace: float = SLOW_GRACE_SECONDS, max_bytes: int = QUEUE_BYTES) -> None:
         self.subscribers: set[Subscriber] = set()
         self.last_seq = 0
         self.grace = grace
-        self.max_chars = max_chars
+        self.max_bytes = max_bytes
         # Called with the catalogued code of each subscriber closed for a failure (metrics).
         self.on_failure: Callable[[str], None] | None = None
 
     def subscriber(self, accepts: Accepts | None, depth: int) -> Subscriber:
-        return Subscriber(accepts, depth, self.max_chars, self.grace)
+        return Subscriber(accepts, depth, self.max_bytes, self.grace)
 
     def publish(self, entries: list[StoredEntry]) -> None:
         """Each body is decoded to its text frame once, whatever the number of subscribers."""
