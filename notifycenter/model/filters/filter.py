@@ -7,7 +7,7 @@ from typing import Any
 
 from notifycenter.catalogue.filters import CESQL_UNKNOWN_FUNCTION
 from notifycenter.model.filters import functions, limits
-from notifycenter.model.filters.codegen import build, build_matcher, unexpected
+from notifycenter.model.filters.codegen import Evaluator, build, build_matcher, unexpected
 from notifycenter.model.filters.fold import fold
 from notifycenter.model.filters.nodes import Call, Node, children
 from notifycenter.model.filters.parser import parse
@@ -35,12 +35,14 @@ class Filter:
         balanced = balance(tree)
         limits.check(balanced, expression)
         self.tree = fold(balanced)
-        self._evaluate = build(self.tree, precise=True)
+        self._evaluate: Evaluator | None = None  # built on first use: hubs only match
         self.matches = build_matcher(build(self.tree, precise=False))
         self.unknown_functions = tuple(sorted(unknown_functions(tree)))
 
     def evaluate(self, event: Mapping[str, Any]) -> tuple[Value, list[CesqlError]]:
         errors: list[CesqlError] = []
+        if self._evaluate is None:
+            self._evaluate = build(self.tree, precise=True)
         try:
             value = self._evaluate(event, errors)
         except Exception as exc:  # see codegen.build_matcher
