@@ -131,6 +131,17 @@ async def test_a_stream_since_past_int64_is_refused_at_the_handshake(start_hub: 
     assert json.loads(refused.value.response.body)["code"] == codes.INVALID_QUERY.code
 
 
+async def test_a_stream_since_the_largest_cursor_leaves_the_hub_responsive(
+    start_hub: StartHub,
+) -> None:
+    hub = await start_hub()
+    url = hub.url.replace("http", "ws") + f"/api/stream?since={(1 << 63) - 1}"
+    async with connect(url), httpx.AsyncClient(base_url=hub.url, timeout=5) as client:
+        assert (await client.get("/healthz")).status_code == 200
+        posted = await client.post("/api/events", json=event(1), headers=STRUCTURED)
+        assert posted.status_code == 202
+
+
 class Records(logging.Handler):
     def __init__(self) -> None:
         super().__init__()

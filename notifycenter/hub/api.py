@@ -108,6 +108,9 @@ async def _read_body(request: Request, limit: int) -> bytes:
     return b"".join(chunks)
 
 
+# No log reaches 2^62 entries; the stream's replay bound must stay above any `since`.
+LAST_REPLAYABLE = (1 << 62) - 2
+
 # Bodies up to this size are read and dropped before a 413; larger ones are cut off.
 DRAIN_BYTES = 16 << 20
 
@@ -162,6 +165,8 @@ async def stream(websocket: WebSocket) -> None:
         query = parse_query(websocket.query_params.getlist, lifecycle_default=True)
         since_text = websocket.query_params.get("since")
         since = parse_cursor(since_text, "since", codes.INVALID_QUERY) if since_text else None
+        if since is not None:
+            since = min(since, LAST_REPLAYABLE)
     except NotifyError as error:
         await websocket.send_denial_response(error_answer(error))
         return

@@ -16,7 +16,7 @@ INT64_MAX = (1 << 63) - 1
 # Far enough for any ack or look-back, near enough that `now ± it` stays a datetime.
 MAX_DURATION = timedelta(days=100 * 366)
 
-_DIGITS = re.compile(r"[0-9]{1,19}")
+_DIGITS = re.compile(r"0{0,64}([0-9]{1,19})")  # leading zeros, then what fits 64 bits
 _DURATION = re.compile(r"(?:[0-9]{1,9}\s*[smhdw]\s*){1,8}")
 _DURATION_PART = re.compile(r"([0-9]+)\s*([smhdw])")
 _SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
@@ -83,7 +83,8 @@ def shift(now: datetime, delta: timedelta) -> datetime | None:
 
 
 def _digits(text: str) -> int | None:
-    return int(text) if _DIGITS.fullmatch(text) else None
+    found = _DIGITS.fullmatch(text)
+    return int(found.group(1)) if found else None
 
 
 def _shown(text: str) -> str:
