@@ -283,9 +283,11 @@ async def serve_stream(
         except asyncio.CancelledError:
             if not watchdog.expired:
                 raise
-            asyncio.current_task().uncancel()  # type: ignore[union-attr]
-            raise TimeoutError from None
-    except TimeoutError:
+            task = asyncio.current_task()
+            assert task is not None
+            task.uncancel()  # the watchdog's cancel, handled here: later awaits run normally
+            raise _TooSlow from None
+    except _TooSlow:
         on_slow()
         error = codes.SUBSCRIBER_TOO_SLOW
         log.info("stream subscriber too slow: closed with 1013 (%s)", error.code)
@@ -308,6 +310,10 @@ async def serve_stream(
         broadcaster.remove(subscriber)
         if listener is not None:
             listener.cancel()
+
+
+class _TooSlow(Exception):
+    """The watchdog found a send in progress for longer than the subscriber is allowed."""
 
 
 class _Watchdog:
