@@ -26,6 +26,7 @@ from notifycenter.catalogue.filters import (
     CESQL_TOO_COSTLY,
     CESQL_TOO_MANY_WILDCARDS,
     CESQL_UNKNOWN_FUNCTION,
+    FILTER_TOO_LARGE,
 )
 from notifycenter.hub.app import create_app
 from notifycenter.hub.query import PUSHDOWN_COLUMNS
@@ -222,6 +223,14 @@ def test_filters_that_could_read_the_event_too_many_times_are_refused(expression
         compile_cesql(expression)
     assert raised.value.code == CESQL_TOO_COSTLY.code
     assert by_code(raised.value.code) is CESQL_TOO_COSTLY
+
+
+def test_a_filter_of_too_many_parts_is_refused_before_compiling() -> None:
+    names = [{"exact": {"subject": f"s{n}"}} for n in range(2000)]
+    with pytest.raises(NotifyError) as raised:
+        compile_subscription_filters({"any": names})
+    assert raised.value.code == FILTER_TOO_LARGE.code
+    assert compile_subscription_filters({"any": names[:1000]}).matches({**EVENT, "subject": "s999"})
 
 
 def test_a_long_chain_compiles_without_exhausting_the_stack() -> None:

@@ -164,3 +164,16 @@ CESQL_TOO_COSTLY = ErrorSpec(
         "Shorten the runs of text around _ in LIKE patterns, or use % instead",
     ),
 )
+
+FILTER_TOO_LARGE = ErrorSpec(
+    code="notifycenter-1318",
+    name="ErrFilterTooLarge",
+    severity="ERROR",
+    short="The filter has too many parts",
+    long="A filter may hold at most 8192 operators, attributes and values in all, so that compiling it stays fast; Subscriptions API filters count every exact, prefix and suffix test.",
+    causes=("A program generated a filter from a long list, one condition per item",),
+    remedies=(
+        "Compare with IN and a list of values instead of many = conditions joined by OR",
+        "Filter on a common prefix of the values, or split the request",
+    ),
+)

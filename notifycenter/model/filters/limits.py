@@ -1,7 +1,8 @@
 """Compile-time bounds that keep every evaluation linear in the event's size.
 
-Parsing already bounds the expression's length and nesting depth. What remains is the
-cost per event, which this module estimates in passes over the event's text: reading
+Parsing already bounds the expression's length and nesting depth; Subscriptions API
+filters, built from JSON, are bounded here by their number of nodes (`MAX_NODES`), which
+bounds compile time. What remains is the cost per event, which this module estimates in passes over the event's text: reading
 an attribute's value (to compare or cast it) is one pass, a LIKE pattern several
 (`like.scan_weight`), and a function building a string costs its output's size.
 Strings grow only through CONCAT (the sum of its arguments), CONCAT_WS and UPPER or
@@ -13,7 +14,11 @@ cost nothing here.
 
 from __future__ import annotations
 
-from notifycenter.catalogue.filters import CESQL_TOO_COSTLY, CESQL_TOO_MANY_WILDCARDS
+from notifycenter.catalogue.filters import (
+    CESQL_TOO_COSTLY,
+    CESQL_TOO_MANY_WILDCARDS,
+    FILTER_TOO_LARGE,
+)
 from notifycenter.model.filters.like import MAX_WILDCARDS, scan_weight, wildcard_count
 from notifycenter.model.filters.nodes import (
     EQUALITY_OPS,
@@ -27,6 +32,7 @@ from notifycenter.model.filters.nodes import (
     children,
 )
 
+MAX_NODES = 8192  # compiling costs about 0.1 ms a node; CESQL text of 16 KiB has fewer
 MAX_PASSES = 256  # about a second on a 1 MiB attribute (bench/filters_hostile.py)
 CASE_MAPPING_PASSES = 48  # UPPER/LOWER of non-ASCII text is that much slower than a scan
 
@@ -35,6 +41,11 @@ _SAME_SIZE = frozenset({"TRIM", "LEFT", "RIGHT", "SUBSTRING", "STRING"})
 
 def check(tree: Node, expression: str) -> None:
     """Raise a catalogued `NotifyError` when `tree` is beyond the engine's bounds."""
+    nodes = _count(tree)
+    if nodes > MAX_NODES:
+        raise FILTER_TOO_LARGE.error(
+            f"the filter has more than {MAX_NODES} parts", expression=expression[:200]
+        )
     passes = _passes(tree, expression)
     if passes > MAX_PASSES:
         raise CESQL_TOO_COSTLY.error(
@@ -42,6 +53,15 @@ def check(tree: Node, expression: str) -> None:
             expression=expression[:200],
             passes=passes,
         )
+
+
+def _count(tree: Node) -> int:
+    """Nodes in the tree, counted without recursion and without going past the limit."""
+    count, stack = 0, [tree]
+    while stack and count <= MAX_NODES:
+        count += 1
+        stack.extend(children(stack.pop()))
+    return count
 
 
 def size(node: Node) -> int:
