@@ -121,6 +121,22 @@ async def test_out_of_range_parameters_are_catalogued_and_change_nothing(
         assert (await client.get("/api/summary")).json() == before
 
 
+async def test_an_operation_with_infinite_progress_can_be_filtered(start_hub: StartHub) -> None:
+    hub = await start_hub()
+    span = "b" * 16
+    started = {
+        **event(9),
+        "type": "io.meshery.operation.progress",
+        "traceparent": f"00-{'1' * 32}-{span}-01",
+        "data": {"operation": {"id": span, "name": "n", "done": "inf", "total": "inf"}},
+    }
+    async with httpx.AsyncClient(base_url=hub.url, timeout=10) as client:
+        assert (await client.post("/api/events", json=started, headers=STRUCTURED)).is_success
+        for expression in ("progress > 1", "done > 1", "total > 1"):
+            response = await client.get("/api/operations", params={"filter": expression})
+            assert response.status_code == 200, response.text
+
+
 async def test_a_stream_since_past_int64_is_refused_at_the_handshake(start_hub: StartHub) -> None:
     hub = await start_hub()
     url = hub.url.replace("http", "ws") + f"/api/stream?since={PAST_INT64}"

@@ -9,6 +9,7 @@ needs no rebuild.
 
 from __future__ import annotations
 
+import math
 import sqlite3
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, fields
@@ -321,7 +322,7 @@ def cesql_attributes(view: dict[str, Any]) -> dict[str, Any]:
         "message": view["message"],
         "startedat": view["started_at"],
         "endedat": view["ended_at"],
-        "progress": None if progress is None else int(progress * 100),
+        "progress": _integer(None if progress is None else progress * 100),
         "done": _integer(view["done"]),
         "total": _integer(view["total"]),
         "children": view["children"],
@@ -330,7 +331,8 @@ def cesql_attributes(view: dict[str, Any]) -> dict[str, Any]:
 
 
 def _integer(value: float | None) -> int | None:
-    return None if value is None else int(value)
+    """Whole numbers for CESQL; a producer's "inf" (done/total are free text) is absent."""
+    return None if value is None or not math.isfinite(value) else int(value)
 
 
 def _last_cursor(conn: sqlite3.Connection) -> str:
