@@ -117,17 +117,24 @@ def check_value(name: str, value: Any) -> Any:
     )
 
 
-# Producers repeat their sources, schemas and content types: remember the verdicts.
-@lru_cache(maxsize=4096)
 def is_uri_reference(text: str) -> bool:
     """RFC 3986 section 4.1 URI-reference (absolute or relative)."""
-    return _uri_parts(text, absolute=False)
+    return _cached_uri(text, False) if len(text) <= _CACHED_LENGTH else _uri_parts(text, False)
 
 
-@lru_cache(maxsize=1024)
 def is_absolute_uri(text: str) -> bool:
     """RFC 3986 section 4.3 absolute-URI: a scheme, no fragment."""
-    return _uri_parts(text, absolute=True)
+    return _cached_uri(text, True) if len(text) <= _CACHED_LENGTH else _uri_parts(text, True)
+
+
+# Producers repeat their sources, schemas and content types: remember the verdicts, for
+# short texts only, so that the cache stays small whatever a client sends.
+_CACHED_LENGTH = 256
+
+
+@lru_cache(maxsize=4096)
+def _cached_uri(text: str, absolute: bool) -> bool:
+    return _uri_parts(text, absolute)
 
 
 def _uri_parts(text: str, absolute: bool) -> bool:
@@ -177,8 +184,14 @@ def check_media_type(name: str, value: str) -> str:
     return value
 
 
-@lru_cache(maxsize=1024)
 def _is_media_type(value: str) -> bool:
+    if len(value) > _CACHED_LENGTH:
+        return _MEDIA_TYPE.fullmatch(value) is not None
+    return _cached_media_type(value)
+
+
+@lru_cache(maxsize=1024)
+def _cached_media_type(value: str) -> bool:
     return _MEDIA_TYPE.fullmatch(value) is not None
 
 
