@@ -261,7 +261,7 @@ def test_hostile_query_parameters_are_answered_without_server_errors(
     observer: httpx.Client,
 ) -> None:
     @given(probe=PROBES, value=hostile_values)
-    @hypothesis.settings(SETTINGS, max_examples=150)
+    @hypothesis.settings(SETTINGS, max_examples=100)
     def fuzz(probe: tuple[str, str], value: str) -> None:
         path, name = probe
         before = log_state(observer)
@@ -290,5 +290,56 @@ def test_hostile_lifecycle_bodies_are_answered_without_server_errors(
         if response.status_code < 400:  # a ref that exists: the change is allowed
             return
         check_answer(observer, response.status_code, response.content, before)
+
+    fuzz()
+
+
+# -- events posted, then every read path ------------------------------------------
+
+numbers_as_text = st.one_of(
+    st.sampled_from(["inf", "-inf", "nan", "1e308", "-1", "0", "1e-320"]),
+    st.floats(allow_nan=False, allow_infinity=False),
+    st.integers(min_value=-(2**70), max_value=2**70),
+)
+operation_events = st.builds(
+    lambda n, state, done, total: {
+        "specversion": "1.0",
+        "id": f"op-{n}",
+        "source": "urn:meshery:adapter:fuzz",
+        "type": f"io.meshery.operation.{state}",
+        "traceparent": f"00-{'2' * 32}-{n:016x}-01",
+        "data": {"operation": {"id": f"{n:016x}", "name": "fuzz", "done": done, "total": total}},
+    },
+    st.integers(min_value=1, max_value=2**40),
+    st.sampled_from(["started", "progress", "succeeded", "failed"]),
+    numbers_as_text,
+    numbers_as_text,
+)
+READS = [
+    ("/api/events", {"limit": "5"}),
+    ("/api/events", {"filter": "severitynumber > 0 OR subject = 1"}),
+    ("/api/summary", {}),
+    ("/api/operations", {"filter": "progress >= 0 OR done > 1 OR total > 1"}),
+]
+
+
+def test_whatever_is_accepted_can_be_read_back(observer: httpx.Client) -> None:
+    from tests.strategies import any_events
+
+    @given(posted=st.one_of(any_events().map(lambda pair: pair[1]), operation_events))
+    @hypothesis.settings(SETTINGS, max_examples=60)
+    def fuzz(posted: dict[str, Any]) -> None:
+        before = log_state(observer)
+        response = observer.post(
+            "/api/events", json=posted, headers={"content-type": "application/cloudevents+json"}
+        )
+        CASES["events posted and read back"] += 1
+        if response.status_code != 202:
+            check_answer(observer, response.status_code, response.content, before)
+            return
+        cursor = response.json()["cursors"][0]
+        for path, params in [*READS, (f"/api/events/{cursor}", {})]:
+            read = observer.get(path, params=params)
+            assert read.status_code == 200, (path, params, read.text[:300])
 
     fuzz()
