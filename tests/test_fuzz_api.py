@@ -252,7 +252,7 @@ def test_hostile_stream_handshakes_are_answered_without_server_errors(
                 return  # accepted: the value was valid
         except InvalidStatus as refused:
             response = refused.response
-            check_answer(observer, response.status_code, response.body or b"", before)
+            check_answer(observer, response.status_code, bytes(response.body or b""), before)
 
     fuzz()
 
