@@ -20,7 +20,6 @@ from notifycenter.hub.query import parse_query
 from notifycenter.hub.records import get_event, list_events, summary
 from notifycenter.hub.responses import answer, error_answer
 from notifycenter.hub.stream import serve_stream
-from notifycenter.model.cursor import format_cursor
 from notifycenter.model.errors import NotifyError
 from notifycenter.model.lifecycle import format_time
 from notifycenter.model.protocol import SUBPROTOCOL
@@ -37,10 +36,6 @@ def _require(request: Request | WebSocket, permission: Permission) -> Principal:
 
 def _now() -> datetime:
     return datetime.now(UTC)
-
-
-async def healthz(request: Request) -> Response:
-    return answer({"status": "ok", "last_cursor": format_cursor(_hub(request).log.last_seq)})
 
 
 async def metrics(request: Request) -> Response:
