@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import importlib
 import sys
+from typing import Any
 
 import click
 
 from notifycenter import __version__
 from notifycenter.commands.common import CliContext
 from notifycenter.commands.problems import from_click, print_error
+from notifycenter.commands.targeting import add_target_options, complete_contexts
 from notifycenter.model.errors import NotifyError
 
 SUBCOMMANDS = {
@@ -28,9 +30,16 @@ SUBCOMMANDS = {
     "tui": "notifycenter.commands.tui",
 }
 
+HUBLESS = frozenset({"errors"})  # local tooling: no hub to pick
+
 
 class LazyGroup(click.Group):
     """Imports a subcommand's module only when it is invoked or listed."""
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        """`python -m notifycenter` is named, and completes, as `notifycenter`."""
+        kwargs.setdefault("prog_name", "notifycenter")
+        return super().main(*args, **kwargs)
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted(SUBCOMMANDS)
@@ -40,7 +49,7 @@ class LazyGroup(click.Group):
         if module is None:
             return None
         command: click.Command = importlib.import_module(module).command
-        return command
+        return command if name in HUBLESS else add_target_options(command)
 
     def make_context(
         self,
@@ -74,8 +83,16 @@ __all__ = ["main"]
     invoke_without_command=True,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
-@click.option("--server", help="Hub URL; overrides NOTIFYCENTER_SERVER and the context.")
-@click.option("--context", "context_name", help="Named context from the config file.")
+@click.option(
+    "--server", metavar="URL", help="Hub URL; overrides NOTIFYCENTER_SERVER and the context."
+)
+@click.option(
+    "--context",
+    "context_name",
+    metavar="NAME",
+    help="Named context from the config file.",
+    shell_complete=complete_contexts,
+)
 @click.option("--token", help="Bearer token; overrides NOTIFYCENTER_TOKEN and the context.")
 @click.option(
     "-o",
@@ -100,6 +117,7 @@ def main(
     """Notifications and operations of your cloud native infrastructure, in the terminal.
 
     Without a command, opens the notification center on the current context.
+    --server, --context and --token are also accepted after any command.
     """
     ctx.obj = CliContext(
         server=server,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import json
 import os
 import pty
 import select
@@ -22,6 +23,7 @@ import httpx
 from notifycenter.config import config_path
 from notifycenter.demo.workdir import OWNER, PREFIX, demo_folder
 from tests.clirun import notifycenter
+from tests.conftest import HubFactory
 from tests.hubprocess import Hub, free_port
 from tests.waiting import wait_until
 
@@ -193,3 +195,69 @@ def drain(fd: int) -> None:
             pass
     with contextlib.suppress(OSError):
         os.close(fd)
+
+
+# -- kubectl habits: options after the command, contexts, completion -------------------
+
+
+def test_context_server_and_token_are_accepted_after_the_command(hub_factory: HubFactory) -> None:
+    hub = hub_factory(tokens={"viewer-secret-1": ("vera", "viewer")})
+    notifycenter("config", "set-context", "lab", "--server", "http://lab.example:9")
+    notifycenter("config", "set-context", "prod", "--server", hub.url)
+    listed = notifycenter("events", "list", "--context", "prod", "--token", "viewer-secret-1")
+    assert listed.returncode == 0, listed.stderr
+    assert listed.stdout.strip() == "No events."
+    # After the command wins over before it, as the last word typed.
+    later = notifycenter(
+        "--server", "http://lab.example:9", "events", "list", "--server", hub.url,
+        "--token", "viewer-secret-1",
+    )  # fmt: skip
+    assert later.returncode == 0 and later.stdout.strip() == "No events.", later.stderr
+    shown = notifycenter("config", "view", "--context", "prod", "-o", "json")
+    assert json.loads(shown.stdout)["target"]["server"] == hub.url
+
+
+def test_get_current_and_delete_contexts() -> None:
+    assert notifycenter("config", "get-contexts").stdout.startswith("No contexts")
+    none = notifycenter("config", "current-context")
+    assert none.returncode == 1 and "notifycenter-1801" in none.stderr
+    notifycenter("config", "set-context", "lab", "--server", "http://lab.example:9181")
+    notifycenter("config", "set-context", "prod", "--server", "https://prod.example:9181")
+    table = notifycenter("config", "get-contexts").stdout.splitlines()
+    assert table[0].split() == ["CURRENT", "NAME", "SERVER", "AUTH"]
+    assert table[1].split() == ["*", "lab", "http://lab.example:9181", "none"]
+    assert notifycenter("config", "current-context").stdout == "lab\n"
+    deleted = notifycenter("config", "delete-context", "lab")
+    assert deleted.returncode == 0 and "was the current context" in deleted.stderr
+    assert notifycenter("config", "current-context").returncode == 1
+    listing = json.loads(notifycenter("config", "get-contexts", "-o", "json").stdout)
+    assert [(c["name"], c["current"]) for c in listing] == [("prod", False)]
+    missing = notifycenter("config", "delete-context", "prod2")
+    assert missing.returncode == 1 and "did you mean 'prod'" in missing.stderr
+
+
+def test_shell_completion_completes_context_names() -> None:
+    notifycenter("config", "set-context", "prod", "--server", "https://prod.example:9181")
+    notifycenter("config", "set-context", "perf", "--server", "https://perf.example:9181")
+    notifycenter("config", "set-context", "lab", "--server", "http://lab.example:9181")
+    for words in (
+        "notifycenter --context p",
+        "notifycenter events list --context p",
+        "notifycenter config use-context p",
+        "notifycenter config delete-context p",
+    ):
+        done = subprocess.run(
+            [*NOTIFYCENTER],
+            env={
+                **os.environ,
+                "_NOTIFYCENTER_COMPLETE": "bash_complete",
+                "COMP_WORDS": words,
+                "COMP_CWORD": str(len(words.split()) - 1),
+            },
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        assert done.stdout.split() == ["plain,perf", "plain,prod"], (words, done.stderr)

@@ -17,3 +17,19 @@ DEMO_NOT_DELIVERED = ErrorSpec(
         "Run the demo again; the undelivered events wait in the data folder's demo spools",
     ),
 )
+
+NO_CURRENT_CONTEXT = ErrorSpec(
+    code="notifycenter-1801",
+    name="ErrNoCurrentContext",
+    severity="ERROR",
+    short="No context is current",
+    long="The configuration file sets no current-context, so commands use the default hub.",
+    causes=(
+        "No context was ever created, or the current one was deleted",
+        "The configuration file was written by hand without current-context",
+    ),
+    remedies=(
+        "List the contexts with `notifycenter config get-contexts`",
+        "Pick one with `notifycenter config use-context NAME`, or create one with `notifycenter config set-context NAME --server URL`",
+    ),
+)

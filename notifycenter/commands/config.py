@@ -6,8 +6,10 @@ from typing import Any
 
 import click
 
+from notifycenter.catalogue import cli as codes
 from notifycenter.commands.common import CliContext, pass_cli
-from notifycenter.commands.output import echo, echo_json, output_option
+from notifycenter.commands.output import echo, echo_json, output_option, render_table
+from notifycenter.commands.targeting import complete_contexts
 from notifycenter.config import (
     Config,
     ContextConfig,
@@ -32,6 +34,7 @@ def command() -> None:
       notifycenter config set-context prod --server https://notify.prod.example:9181 \\
           --token-file ~/.config/notifycenter/prod.token
       notifycenter config use-context prod
+      notifycenter config get-contexts
       notifycenter config view
     """
 
@@ -101,8 +104,73 @@ def describe_source(source: str, name: str) -> str:
     }[source]
 
 
+@command.command("get-contexts")
+@output_option
+@pass_cli
+def get_contexts(cli: CliContext) -> None:
+    """List the contexts; `*` marks the current one (tokens are never shown)."""
+    config = load_config()
+    if cli.json:
+        echo_json(
+            [
+                {
+                    "name": name,
+                    "current": name == config.current_context,
+                    "server": context.server,
+                    "auth": auth_of(context),
+                }
+                for name, context in sorted(config.contexts.items())
+            ]
+        )
+        return
+    if not config.contexts:
+        echo(f"No contexts in {config.path}.")
+        return
+    rows = [
+        ["*" if name == config.current_context else "", name, context.server, auth_of(context)]
+        for name, context in sorted(config.contexts.items())
+    ]
+    for line in render_table(("CURRENT", "NAME", "SERVER", "AUTH"), rows):
+        echo(line)
+
+
+def auth_of(context: ContextConfig) -> str:
+    if context.token:
+        return "token"
+    return f"token-file {context.token_file}" if context.token_file else "none"
+
+
+@command.command("current-context")
+def current_context() -> None:
+    """Print the current context's name (exit 1 when none is set)."""
+    config = load_config()
+    if config.current_context is None:
+        raise codes.NO_CURRENT_CONTEXT.error(f"{config.path} sets no current-context")
+    echo(sanitize_line(config.current_context))
+
+
+@command.command("delete-context")
+@click.argument("name", shell_complete=complete_contexts)
+def delete_context(name: str) -> None:
+    """Remove context NAME; when it was the current one, no context is current afterwards."""
+    config = load_config()
+    context_named(config, name)
+    del config.contexts[name]
+    was_current = config.current_context == name
+    if was_current:
+        config.current_context = None
+    save_config(config)
+    echo(f"Deleted context {sanitize_line(name)}.")
+    if was_current:
+        echo(
+            "It was the current context: commands now use the default hub until "
+            "`notifycenter config use-context NAME`.",
+            err=True,
+        )
+
+
 @command.command("use-context")
-@click.argument("name")
+@click.argument("name", shell_complete=complete_contexts)
 def use_context(name: str) -> None:
     """Make NAME the current context."""
     config = load_config()
