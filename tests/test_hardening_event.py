@@ -22,6 +22,7 @@ from notifycenter.hub.settings import HubSettings
 from notifycenter.model.errors import NotifyError
 from notifycenter.model.event import MAX_DATA_DEPTH, validate_event
 from notifycenter.model.severity import severity_from_number
+from notifycenter.model.tracecontext import TraceParent
 from notifycenter.store import EventStore
 
 STRUCTURED = "application/cloudevents+json"
@@ -248,3 +249,15 @@ def test_a_superscript_severitynumber_is_a_400_from_the_hub(hub: TestClient) -> 
     response = post(hub, event(severitynumber="²"))
     assert response.status_code == 400
     assert response.json()["code"] == "notifycenter-1004"
+
+
+# -- patterns anchor the whole value --------------------------------------------------------
+
+
+def test_a_trailing_newline_does_not_slip_past_a_pattern() -> None:
+    """`$` also matches before a final newline: names and traceparents are matched whole."""
+    good = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
+    assert code_of(event(traceparent=good + "\n")) == "notifycenter-1006"
+    assert code_of(event(**{"comexample\n": "x"})) == "notifycenter-1003"
+    assert TraceParent.parse(good + "\n") is None
+    assert TraceParent.parse(good) is not None

@@ -127,7 +127,7 @@ def binary_event(
         if not name.startswith(CE_PREFIX):
             continue
         attribute = name[len(CE_PREFIX) :]
-        if not _NAME.match(attribute) or attribute in ("data", "data_base64"):
+        if not _NAME.fullmatch(attribute) or attribute in ("data", "data_base64"):
             raise event_codes.INVALID_EXTENSION_NAME.error(
                 f"header {shown(name)} does not name a CloudEvents attribute (lower-case a-z0-9, not data)"
             )

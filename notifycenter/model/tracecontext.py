@@ -30,7 +30,7 @@ class TraceParent:
 
     @classmethod
     def parse(cls, text: str) -> TraceParent | None:
-        match = _FORMAT.match(text or "")
+        match = _FORMAT.fullmatch(text or "")
         return cls(match[1], match[2], match[3]) if match else None
 
     def child(self) -> TraceParent:
