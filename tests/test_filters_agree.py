@@ -85,6 +85,8 @@ simple_filters = st.fixed_dictionaries(
         "severity": st.sampled_from(["debug", "info", "notice", "warning", "error", "fatal"]),
         "source": st.sampled_from(["urn:", "urn:a", "urn:a:", "true"]),
         "bucket": st.sampled_from(["errors", "warnings", "infos"]),
+        # Events carry no `details`: the hub's q searches them, the store's text does not.
+        "q": st.sampled_from(["urn:a", "URN:A", "io.x", "event 1", "true", "a"]),
     },
 )
 
@@ -110,6 +112,7 @@ def _store(params: dict[str, str], stored: list[dict[str, Any]]) -> list[str]:
         bucket=params.get("bucket"),
         min_severity=params.get("severity"),  # type: ignore[arg-type]
         source=params.get("source"),
+        text=params.get("q"),
         predicate=compile_cesql(expression).matches if expression else None,
     )
     return [store.event(row)["id"] for row in store.select(view)]
