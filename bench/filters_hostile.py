@@ -18,11 +18,7 @@ from collections.abc import Callable
 from notifycenter.model.errors import NotifyError
 from notifycenter.model.filters import compile_cesql
 from notifycenter.model.filters.like import MAX_WILDCARDS
-from notifycenter.model.filters.limits import MAX_PASSES
 from notifycenter.model.filters.sql import to_sql
-
-# Longest run of text around `_` a LIKE may hold: its scan weight is MAX_PASSES.
-_RUN = MAX_PASSES - 3
 
 
 def largest(make: Callable[[int], str]) -> str:
@@ -42,15 +38,15 @@ def hostile(size: int) -> list[tuple[str, str, str]]:
     """(name, expression, subject) triples."""
     many = largest(lambda n: " OR ".join(["subject>1"] * n))
     upper = largest(lambda n: "LENGTH(CONCAT(" + ", ".join(["UPPER(subject)"] * n) + ")) = 1")
+    underscores = largest(lambda n: "subject LIKE '%" + "a_" * min(n, MAX_WILDCARDS - 2) + "b%'")
+    run = largest(lambda n: f"subject LIKE '%_{'a' * n}b%'")
+    spread = largest(lambda n: "subject LIKE '%" + "%".join(["a_b"] * n) + "%c%'")
     return [
         ("LIKE, 100 %", "subject LIKE '" + "%a" * 99 + "%b%'", "a" * size),
         ("LIKE, 100 % (old regex killer)", "subject LIKE '" + "%a" * 100 + "'", "a" * size + "b"),
-        (
-            "LIKE, 128 wildcards of _",
-            "subject LIKE '%" + "a_" * (MAX_WILDCARDS - 2) + "b%'",
-            "a" * size,
-        ),
-        ("LIKE, longest run around _", f"subject LIKE '%_{'a' * _RUN}b%'", "a" * size),
+        ("LIKE, most _ in one run", underscores, "a" * size),
+        ("LIKE, longest run around _", run, "a" * size),
+        ("LIKE, most runs with _", spread, "a" * size),
         ("many integer casts", many, "0" * (size - 1) + "1"),
         ("case mapping, CONCAT", upper, "ß" * size),
         ("integer of many digits", "subject = 1", "1" * size),
