@@ -1,0 +1,182 @@
+"""Acknowledgements mirrored to Alertmanager as silences, in the background.
+
+An ack with an expiry (`until`) on an Alertmanager alert creates a silence there whose
+matchers are the alert's labels, with the ack's comment, author (the actor) and end; an
+unack expires it. The projection only queues the wish from inside the log's write
+transaction; a thread talks to Alertmanager, retrying with a bounded backoff, so an ack
+never waits for (or fails with) Alertmanager. A failure is logged with its code.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import sqlite3
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+import orjson
+
+from notifycenter.catalogue.sources import ALERTMANAGER_WRITEBACK_FAILED
+from notifycenter.hub.log import StoredEntry
+from notifycenter.model.lifecycle import Verb, format_time, read_lifecycle_event
+from notifycenter.sources.alertmanager import SOURCE_PREFIX
+
+log = logging.getLogger("notifycenter.hub.alertmanager")
+
+ATTEMPTS = 8
+FIRST_DELAY = 0.5
+MAX_DELAY = 30.0
+DEFAULT_COMMENT = "acknowledged in notifycenter"
+
+
+@dataclass(frozen=True, slots=True)
+class SilenceJob:
+    verb: Verb  # ACK creates, UNACK expires
+    ref: str
+    labels: dict[str, str]
+    author: str
+    comment: str | None = None
+    until: str | None = None
+
+
+class SilenceWriter:
+    """One thread per hub that creates and expires silences in one Alertmanager."""
+
+    def __init__(self, url: str, client: httpx.Client | None = None) -> None:
+        self.url = url.rstrip("/")
+        self.client = client or httpx.Client(timeout=10.0)
+        self.silences: dict[str, str] = {}  # event ref -> silence id
+        self._jobs: queue.Queue[SilenceJob | None] = queue.Queue()
+        self._thread: threading.Thread | None = None
+
+    def submit(self, job: SilenceJob) -> None:
+        if self._thread is None:
+            self._thread = threading.Thread(
+                target=self._run, name="notifycenter-alertmanager", daemon=True
+            )
+            self._thread.start()
+        self._jobs.put(job)
+
+    def close(self) -> None:
+        if self._thread is not None:
+            self._jobs.put(None)
+            self._thread.join(5.0)
+            self._thread = None
+
+    def _run(self) -> None:
+        stop = threading.Event()
+        while (job := self._jobs.get()) is not None:
+            delay = FIRST_DELAY
+            for attempt in range(1, ATTEMPTS + 1):
+                try:
+                    self._apply(job)
+                    break
+                except (httpx.HTTPError, ValueError, KeyError) as exc:
+                    error = ALERTMANAGER_WRITEBACK_FAILED.error(
+                        f"{job.verb.value} {job.ref} (attempt {attempt}/{ATTEMPTS}): {exc}"
+                    )
+                    log.warning("%s: %s", error.code, error.long_description[0])
+                    if attempt < ATTEMPTS:
+                        stop.wait(delay)  # a bounded pause between retries
+                        delay = min(delay * 2, MAX_DELAY)
+
+    def _apply(self, job: SilenceJob) -> None:
+        if job.verb is Verb.ACK:
+            self._expire(job)  # a new ack replaces the previous silence
+            self._create(job)
+        else:
+            self._expire(job)
+
+    def _create(self, job: SilenceJob) -> None:
+        body = {
+            "matchers": [
+                {"name": k, "value": v, "isRegex": False, "isEqual": True}
+                for k, v in sorted(job.labels.items())
+            ],
+            "startsAt": format_time(datetime.now(UTC)),
+            "endsAt": job.until,
+            "createdBy": job.author,
+            "comment": job.comment or DEFAULT_COMMENT,
+        }
+        answer = self.client.post(f"{self.url}/api/v2/silences", json=body)
+        answer.raise_for_status()
+        self.silences[job.ref] = answer.json()["silenceID"]
+
+    def _expire(self, job: SilenceJob) -> None:
+        ids = [self.silences.pop(job.ref)] if job.ref in self.silences else self._find(job)
+        for silence_id in ids:
+            answer = self.client.delete(f"{self.url}/api/v2/silence/{silence_id}")
+            if answer.status_code != 404:  # already gone is what we want
+                answer.raise_for_status()
+
+    def _find(self, job: SilenceJob) -> list[str]:
+        """Active silences on exactly this alert's labels (after a hub restart)."""
+        answer = self.client.get(f"{self.url}/api/v2/silences")
+        answer.raise_for_status()
+        wanted = sorted(job.labels.items())
+        found = []
+        for silence in answer.json():
+            if silence.get("status", {}).get("state") != "active":
+                continue
+            matchers = sorted(
+                (m["name"], m["value"])
+                for m in silence.get("matchers", [])
+                if m.get("isEqual", True) and not m.get("isRegex")
+            )
+            if matchers == wanted:
+                found.append(silence["id"])
+        return found
+
+
+class WriteBackProjection:
+    """Sees every committed ack/unack; queues those on Alertmanager alerts."""
+
+    def __init__(self) -> None:
+        self.writer: SilenceWriter | None = None
+        self._live_after = 0
+
+    def create(self, conn: sqlite3.Connection) -> None:
+        # What the log holds at start is history: a rebuild must not replay old acks.
+        self._live_after = conn.execute("SELECT coalesce(max(seq), 0) FROM log").fetchone()[0]
+
+    def apply(self, conn: sqlite3.Connection, entries: Sequence[StoredEntry]) -> None:
+        if self.writer is None:
+            return
+        for entry in entries:
+            if entry.seq <= self._live_after:
+                continue
+            change = read_lifecycle_event(entry.event)
+            if (
+                change is None
+                or change.verb not in (Verb.ACK, Verb.UNACK)
+                or not change.target_source.startswith(SOURCE_PREFIX)
+                or (change.verb is Verb.ACK and not change.until)
+            ):
+                continue
+            labels = _labels(conn, change.target_source, change.target_id)
+            if labels:
+                self.writer.submit(
+                    SilenceJob(
+                        change.verb,
+                        f"{change.target_source}#{change.target_id}",
+                        labels,
+                        change.actor,
+                        change.comment,
+                        change.until,
+                    )
+                )
+
+
+def _labels(conn: sqlite3.Connection, source: str, event_id: str) -> dict[str, str]:
+    row = conn.execute("SELECT body FROM log WHERE source = ? AND id = ?", (source, event_id))
+    found = row.fetchone()
+    if found is None:
+        return {}
+    event: dict[str, Any] = orjson.loads(found[0])
+    labels = event.get("data", {}).get("metadata", {}).get("labels", {})
+    return {k: v for k, v in labels.items() if isinstance(v, str)}
