@@ -35,7 +35,7 @@ from notifycenter.hub.settings import HubSettings
 from notifycenter.model.cursor import format_cursor
 from notifycenter.model.errors import NotifyError
 
-HUB_PLUGINS = ("notifycenter.hub.operations",)
+HUB_PLUGINS = ("notifycenter.hub.operations", "notifycenter.hub.ingest_routes")
 log = logging.getLogger("notifycenter.hub")
 
 
