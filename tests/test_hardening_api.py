@@ -295,6 +295,12 @@ def test_the_login_delay_doubles_up_to_a_bound_and_memory_is_bounded() -> None:
     assert len(throttle._records) <= 3
 
 
+def test_an_ipv6_client_cannot_dodge_the_throttle_by_changing_its_interface_id() -> None:
+    keys = {auth.throttle_key(f"2001:db8:1:2::{n:x}") for n in range(1, 1000, 7)}
+    assert keys == {"2001:db8:1:2::/64"}
+    assert auth.throttle_key("::ffff:192.0.2.7") == auth.throttle_key("192.0.2.7") == "192.0.2.7"
+
+
 @pytest.mark.parametrize(
     "carrier",
     ["subprotocol", "subprotocol-base64url", "query"],

@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import binascii
 import hmac
+import ipaddress
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import Enum
@@ -62,7 +63,7 @@ class Authenticator:
 
     def authorize(self, connection: HTTPConnection, permission: Permission) -> Principal:
         """The caller of a request or WebSocket handshake, from whichever carrier it used."""
-        client = connection.client.host if connection.client else None
+        client = throttle_key(connection.client.host) if connection.client else None
         return self.require(presented_token(connection), permission, client, bearer=True)
 
     def require(
@@ -115,6 +116,19 @@ def authorize(hub: Hub, connection: HTTPConnection, permission: Permission) -> P
         if error.http_status in (401, 429):
             hub.metrics.auth_refused.labels(error.code).inc()
         raise
+
+
+def throttle_key(host: str) -> str:
+    """What failed logins count against: the address, or for IPv6 its /64 (one host's share)."""
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return host
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped is not None:
+            return str(address.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{address}/64", strict=False))
+    return str(address)
 
 
 def presented_token(connection: HTTPConnection) -> str | None:
