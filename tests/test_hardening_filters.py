@@ -85,6 +85,40 @@ def test_an_integer_attribute_beyond_32_bits_is_its_decimal_text(value: int, tex
     assert compile_cesql("n LIKE '%7'").matches(event) is text.endswith("7")
 
 
+HOSTILE_VALUES = {
+    "10^5000": 10**5000,
+    "-2^40": -(2**40),
+    "5000 digits": "9" * 5000,
+    "zeros then 1": "0" * 5000 + "1",
+    "float": 1.5e300,
+    "nan": float("nan"),
+    "list": [1, [2]],
+    "dict": {"a": None},
+    "control": "\x1b[31m\u2028",
+}
+# Every operator and function, with the attribute where each casts it to its type.
+CONTEXTS = [
+    "n", "NOT n", "n AND TRUE", "FALSE OR n", "n XOR TRUE", "-n", "n + 1", "2 * n", "n / 2",
+    "n % 2", "n = 1", "n = 'x'", "n = TRUE", "n <> n", "n < 1", "n >= 'a'", "n IN (1, 'a', TRUE)",
+    "n NOT IN (n)", "n LIKE '%1'", "n LIKE '_%_'", "EXISTS n", "ABS(n)", "LENGTH(n)",
+    "CONCAT(n, n)", "CONCAT_WS(n, 'a', n)", "LOWER(n)", "UPPER(n)", "TRIM(n)", "LEFT(n, 2)",
+    "RIGHT(n, n)", "SUBSTRING(n, 2)", "SUBSTRING(n, 1, 3)", "INT(n)", "BOOL(n)", "STRING(n)",
+    "IS_INT(n)", "IS_BOOL(n)",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("value", HOSTILE_VALUES.values(), ids=HOSTILE_VALUES.keys())
+@pytest.mark.parametrize("expression", CONTEXTS)
+def test_every_operator_takes_any_attribute_value_without_failing(
+    expression: str, value: object
+) -> None:
+    compiled = compile_cesql(expression)
+    result, errors = compiled.evaluate({**EVENT, "n": value})
+    assert type(result) in (bool, int, str)
+    assert [e for e in errors if e.kind == "generic"] == []  # nothing the engine did not foresee
+    assert compiled.matches({**EVENT, "n": value}) is (result is True and not errors)
+
+
 def test_an_integer_literal_of_thousands_of_digits_is_a_parse_error() -> None:
     with pytest.raises(NotifyError) as raised:
         compile_cesql("subject = " + "1" * 5000)

@@ -1,7 +1,9 @@
 """CESQL values, evaluation errors and the casting rules of spec §3.7.
 
 A CESQL value is a Python `bool`, `int` (32-bit range) or `str`. Attribute values of
-any other Python type are Strings (spec §3.2), so they pass through `str()`.
+any other Python type, integers beyond 32 bits included, are Strings (spec §3.2): their
+text, which `text_of` gives without ever raising. No cast raises either: a failure is
+the type's zero value plus a `CesqlError` (spec §3.3).
 """
 
 from __future__ import annotations
@@ -133,7 +135,7 @@ def to_bool(value: object, errors: list[CesqlError]) -> bool:
     """
     if value is True or value is False:
         return value
-    if type(value) is int:
+    if type(value) is int and INT_MIN <= value <= INT_MAX:
         errors.append(CesqlError("cast", f"cannot use the integer {value} as a boolean"))
         return False
     text = text_of(value)
@@ -147,7 +149,7 @@ def to_bool(value: object, errors: list[CesqlError]) -> bool:
 
 def explicit_bool(value: object, errors: list[CesqlError]) -> bool:
     """BOOL(x): like the implicit cast, plus Integer -> Boolean (non-zero is true)."""
-    if type(value) is int:
+    if type(value) is int and INT_MIN <= value <= INT_MAX:
         return value != 0
     return to_bool(value, errors)
 
