@@ -180,6 +180,8 @@ class HubTable(Table):
     data_dir: Text | None = None
     token_file: Text | None = None
     stall_after: Duration | None = None
+    alertmanager_url: ServerUrl | None = None
+    accept_json: bool | None = None
 
 
 class NotificationsTable(Table):

@@ -35,6 +35,17 @@ from notifycenter.hub.settings import DEFAULT_BIND
     help="An operation with no news for this long is stalled (default 10m).",
 )
 @click.option(
+    "--alertmanager-url",
+    default=None,
+    metavar="URL",
+    help="Alertmanager to mirror acks with an expiry to, as silences (docs/sources.md).",
+)
+@click.option(
+    "--accept-json/--no-accept-json",
+    default=None,
+    help="POST /api/events also reads application/json as CloudEvents (docs/sources.md).",
+)
+@click.option(
     "--send-queue",
     type=click.IntRange(1),
     default=None,
@@ -46,6 +57,8 @@ def command(
     data_dir: Path | None,
     token_file: Path | None,
     stall_after: str | None,
+    alertmanager_url: str | None,
+    accept_json: bool | None,
     send_queue: int | None,
 ) -> None:
     """Run the hub: receive, store, stream events and keep their lifecycle."""
@@ -53,7 +66,12 @@ def command(
     from notifycenter.hub.server import run
 
     settings = resolve_settings(
-        bind=bind, data_dir=data_dir, token_file=token_file, stall_after=stall_after
+        bind=bind,
+        data_dir=data_dir,
+        token_file=token_file,
+        stall_after=stall_after,
+        alertmanager_url=alertmanager_url,
+        accept_json=accept_json,
     )
     if send_queue is not None:
         settings.send_queue = send_queue

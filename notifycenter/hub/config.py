@@ -1,6 +1,7 @@
 """Resolve the hub's settings: command-line options, then the config file's `[hub]` table.
 
-The `[hub]` table may hold `bind`, `data-dir`, `token-file` and `stall-after`; options win.
+The `[hub]` table may hold `bind`, `data-dir`, `token-file`, `stall-after`,
+`alertmanager-url` and `accept-json`; options win.
 A malformed config file is reported (its catalogued error); a config loader that is not
 installed leaves the defaults.
 """
@@ -26,6 +27,8 @@ def resolve_settings(
     data_dir: Path | None = None,
     token_file: Path | None = None,
     stall_after: str | None = None,
+    alertmanager_url: str | None = None,
+    accept_json: bool | None = None,
 ) -> HubSettings:
     table = _hub_table()
     bind = bind or _str(table, "bind") or DEFAULT_BIND
@@ -38,6 +41,9 @@ def resolve_settings(
     stall = stall_after or _str(table, "stall-after")
     if stall:
         settings.stall_after = parse_stall_after(stall)
+    settings.alertmanager_url = alertmanager_url or _str(table, "alertmanager-url")
+    json_flag = accept_json if accept_json is not None else table.get("accept-json")
+    settings.accept_json = json_flag is True
     return settings
 
 

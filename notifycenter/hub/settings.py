@@ -56,6 +56,10 @@ class HubSettings:
     hub_source: str = "urn:meshery:hub:notifycenter"
     # Rate limit for an open hub (no tokens); None = unlimited.
     anonymous_rate: float | None = None
+    # Alertmanager to mirror acks with an expiry to, as silences (docs/sources.md).
+    alertmanager_url: str | None = None
+    # POST /api/events also reads application/json bodies as structured/batched events.
+    accept_json: bool = False
 
     @property
     def host(self) -> str:
