@@ -12,7 +12,7 @@ from starlette.websockets import WebSocket
 from notifycenter.catalogue import event as event_codes
 from notifycenter.catalogue import hub as codes
 from notifycenter.hub.auth import Permission, Principal, authorize
-from notifycenter.hub.binding import Limits, decode_request
+from notifycenter.hub.binding import Limits, decode_request, media_type
 from notifycenter.hub.hubstate import Hub
 from notifycenter.hub.lifecycle import apply_request, parse_request, parse_verb
 from notifycenter.hub.params import cursor_or_none, parse_cursor
@@ -51,7 +51,12 @@ async def post_events(request: Request) -> Response:
             (k.decode("latin-1").lower(), v.decode("latin-1")) for k, v in request.headers.raw
         ]
         limits = Limits(hub.settings.max_request_bytes, hub.settings.max_event_bytes)
-        events = decode_request(headers, body, limits)
+        if hub.settings.accept_json and _plain_json(headers):
+            from notifycenter.hub.ingest_routes import decode_json_cloudevents
+
+            events = decode_json_cloudevents(request.headers.get("content-type"), body, hub)
+        else:
+            events = decode_request(headers, body, limits)
         _check_rate(hub, principal, len(events))
     except NotifyError as error:
         hub.metrics.rejected.labels(error.code).inc()
@@ -66,6 +71,12 @@ async def post_events(request: Request) -> Response:
         {"accepted": result.accepted, "duplicates": result.duplicates, "cursors": result.cursors},
         202,
     )
+
+
+def _plain_json(headers: list[tuple[str, str]]) -> bool:
+    """application/json without ce- headers: not binary mode, so read as structured."""
+    kind = media_type(next((v for k, v in headers if k == "content-type"), None))
+    return kind == "application/json" and not any(k.startswith("ce-") for k, _ in headers)
 
 
 def _check_rate(hub: Hub, principal: Principal, count: int) -> None:
