@@ -143,3 +143,25 @@ predicates: st.SearchStrategy[str] = st.recursive(
     ),
     max_leaves=4,
 )
+
+
+# Subscriptions API filters (exact, prefix, suffix, all, any, not, sql) over the same pool.
+_DIALECT_VALUES = st.sampled_from(
+    ["urn:a", "urn:", "io.x", "ex", ".x", "true", "a", "%", "_", "\\"]
+)
+_dialect_leaf = st.one_of(
+    st.tuples(
+        st.sampled_from(["exact", "prefix", "suffix"]),
+        st.dictionaries(st.sampled_from(ATTRIBUTES), _DIALECT_VALUES, min_size=1, max_size=2),
+    ).map(lambda t: {t[0]: t[1]}),
+    predicates.map(lambda p: {"sql": p}),
+)
+dialect_filters: st.SearchStrategy[Any] = st.recursive(
+    _dialect_leaf,
+    lambda inner: st.one_of(
+        st.lists(inner, min_size=1, max_size=3).map(lambda xs: {"all": xs}),
+        st.lists(inner, min_size=1, max_size=3).map(lambda xs: {"any": xs}),
+        inner.map(lambda x: {"not": x}),
+    ),
+    max_leaves=4,
+) | st.lists(_dialect_leaf, max_size=2)

@@ -28,9 +28,9 @@ from notifycenter.hub.query import parse_query
 from notifycenter.hub.settings import HubSettings
 from notifycenter.hub.stream import stream_filter
 from notifycenter.model.errors import NotifyError
-from notifycenter.model.filters import compile_cesql
+from notifycenter.model.filters import compile_cesql, compile_subscription_filters
 from notifycenter.store import EventStore, ViewQuery
-from tests.filters_strategies import events, expressions, predicates
+from tests.filters_strategies import dialect_filters, events, expressions, predicates
 
 STRUCTURED = {"content-type": "application/cloudevents+json"}
 BATCH = {"content-type": "application/cloudevents-batch+json"}
@@ -107,13 +107,15 @@ def _stream(params: dict[str, str], stored: list[dict[str, Any]]) -> list[str]:
 def _store(params: dict[str, str], stored: list[dict[str, Any]]) -> list[str]:
     store = EventStore()
     store.add(stored)
-    expression = params.get("filter")
+    expression, dialect = params.get("filter"), params.get("filters")
+    checks = [compile_cesql(expression).matches] if expression else []
+    checks += [compile_subscription_filters(dialect).matches] if dialect else []
     view = ViewQuery(
         bucket=params.get("bucket"),
         min_severity=params.get("severity"),  # type: ignore[arg-type]
         source=params.get("source"),
         text=params.get("q"),
-        predicate=compile_cesql(expression).matches if expression else None,
+        predicate=(lambda e: all(check(e) for check in checks)) if checks else None,
     )
     return [store.event(row)["id"] for row in store.select(view)]
 
@@ -172,3 +174,35 @@ def test_cesql_alone_selects_the_same_events_everywhere(
     event(f"CESQL alone: {'some' if listed else 'no'} events")
     assert listed == _stream({"filter": expression, "type": prefix}, stored), expression
     assert listed == _store({"filter": expression}, stored), expression
+
+
+def _dialect() -> st.SearchStrategy[str]:
+    def compiles(text: str) -> bool:
+        try:
+            compile_subscription_filters(text)
+        except NotifyError:
+            return False
+        return True
+
+    return dialect_filters.map(json.dumps).filter(compiles)
+
+
+@given(st.lists(events(), min_size=1, max_size=10), _dialect(), st.one_of(st.none(), _cesql()))
+@settings(
+    max_examples=100,
+    deadline=None,
+    suppress_health_check=[
+        HealthCheck.too_slow,
+        HealthCheck.filter_too_much,
+        HealthCheck.function_scoped_fixture,
+    ],
+)
+def test_subscription_filters_select_the_same_events_everywhere(
+    hub: TestClient, drawn: list[dict[str, Any]], dialect: str, expression: str | None
+) -> None:
+    prefix, stored = _accepted(hub, drawn)
+    params = {"filters": dialect, **({"filter": expression} if expression else {})}
+    listed = _hub_list(hub, {**params, "type": prefix})
+    event(f"dialect: {'some' if listed else 'no'} events")
+    assert listed == _stream({**params, "type": prefix}, stored), params
+    assert listed == _store(params, stored), params
