@@ -57,6 +57,7 @@ def test_list_as_a_table_and_as_json(hub: Hub) -> None:
     assert table.exit_code == 0
     header, *rows = table.output.splitlines()
     assert header.split() == [
+        "CURSOR",
         "TIME",
         "SEVERITY",
         "STATUS",
@@ -348,7 +349,8 @@ def test_list_fits_80_columns_and_drops_empty_columns(hub: Hub) -> None:
     header, row = result.output.splitlines()
     assert "ACKED BY" not in header
     assert all(len(click.unstyle(line)) <= 80 for line in (header, row))
-    assert re.match(r"\d\d:\d\d:\d\d  ERROR", click.unstyle(row))  # today: the time of day only
+    # The cursor (the REF other commands take), then today's time of day only.
+    assert re.match(r"1 +\d\d:\d\d:\d\d  ERROR", click.unstyle(row))
     source, type_ = re.findall(r"…\S+", row)[:2]  # cut from the left, keeping the distinctive end
     assert source.endswith("istio:x1") and type_.endswith("ualservice")
     assert len(source) >= 14 and len(type_) >= 14

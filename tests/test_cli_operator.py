@@ -24,7 +24,7 @@ from notifycenter.config import config_path
 from notifycenter.demo.workdir import OWNER, PREFIX, demo_folder
 from tests.clirun import notifycenter
 from tests.conftest import HubFactory
-from tests.hubprocess import Hub, free_port
+from tests.hubprocess import Hub, free_port, make_event, post_batch
 from tests.waiting import wait_until
 
 VALID = '[contexts.lab]\nserver = "http://lab.example:9181/"\n\n[tui]\ntheme = "textual-dark"\n'
@@ -261,3 +261,28 @@ def test_shell_completion_completes_context_names() -> None:
             check=False,
         )
         assert done.stdout.split() == ["plain,perf", "plain,prod"], (words, done.stderr)
+
+
+# -- events list: the cursor to copy, -o wide, -o yaml ---------------------------------
+
+
+def seed_errors(hub: Hub) -> None:
+    events = [
+        make_event(
+            n, subject=f"mesh/{n}", data={"summary": f"Istio #{n}", "error": {"code": "c-9"}}
+        )
+        for n in (1, 2)
+    ]
+    assert post_batch(hub.url, events).is_success
+
+
+def test_the_cursor_events_list_shows_is_the_ref_that_acknowledges(hub: Hub) -> None:
+    seed_errors(hub)
+    listed = notifycenter("--server", hub.url, "events", "list", "--search", "Istio #1")
+    header, row = listed.stdout.splitlines()
+    assert header.split()[0] == "CURSOR"
+    cursor = row.split()[0]
+    acked = notifycenter("--server", hub.url, "events", "ack", cursor, "--comment", "on it")
+    assert acked.returncode == 0 and "acknowledged 1 notification" in acked.stdout
+    shown = notifycenter("--server", hub.url, "events", "show", cursor)
+    assert "Istio #1" in shown.stdout and "on it" in shown.stdout

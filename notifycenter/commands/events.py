@@ -24,6 +24,7 @@ from notifycenter.commands.output import (
 )
 from notifycenter.commands.refs import call_with_refs
 from notifycenter.commands.verbs import verb_command
+from notifycenter.commands.yaml_output import echo_yaml
 from notifycenter.model.event import describe, span_ids
 from notifycenter.model.lifecycle import Verb, read_lifecycle_event
 from notifycenter.model.sanitize import sanitize, sanitize_line
@@ -37,9 +38,13 @@ RECORD_JSON_KEYS = (
     "comment",
     "until",
 )
-TABLE_HEADERS = ("TIME", "SEVERITY", "STATUS", "ACKED BY", "SOURCE", "TYPE", "SUMMARY")
-TABLE_CAPS = (11, 9, 12, 16, 36, 40, 0)
-TABLE_MINIMUMS = {4: 14, 5: 14}  # a source or type cut shorter names nothing
+# CURSOR first: it is the REF every other command takes (leading zeros dropped, as REFs allow).
+TABLE_HEADERS = ("CURSOR", "TIME", "SEVERITY", "STATUS", "ACKED BY", "SOURCE", "TYPE", "SUMMARY")
+TABLE_CAPS = (16, 11, 9, 12, 16, 36, 40, 0)
+# -o wide: the full time, and the event's id, subject and error code before the summary.
+WIDE_HEADERS = (*TABLE_HEADERS[:-1], "ID", "SUBJECT", "CODE", "SUMMARY")
+WIDE_CAPS = (16, 19, 9, 12, 16, 36, 40, 36, 30, 24, 0)
+TABLE_MINIMUMS = {5: 14, 6: 14}  # a source or type cut shorter names nothing
 MAX_PAGE = 1000
 
 
@@ -76,18 +81,21 @@ def list_events(cli: CliContext, /, limit: int, before: str | None, **filters: A
     )
     if cli.json:
         echo_json([record_json(record) for record in records])
+    elif cli.output == "yaml":
+        echo_yaml([record_json(record) for record in records])
     elif not records:
         echo("No events.")
     else:
+        wide = cli.output == "wide"
         for line in render_table(
-            TABLE_HEADERS,
-            [table_row(r) for r in records],
-            caps=TABLE_CAPS,
-            severity_column=1,
-            keep=(0, 1, 2),
-            cut_left=(4, 5),
+            WIDE_HEADERS if wide else TABLE_HEADERS,
+            [table_row(r, wide=wide) for r in records],
+            caps=WIDE_CAPS if wide else TABLE_CAPS,
+            severity_column=2,
+            keep=(0, 1, 2, 3),
+            cut_left=(5, 6),
             minimums=TABLE_MINIMUMS,
-            optional=(3,),
+            optional=(4, 8, 9) if wide else (4,),
         ):
             echo(line)
     if more:
@@ -115,17 +123,21 @@ def record_json(record: dict[str, Any]) -> dict[str, Any]:
     return {"event": record.get("event", {}), **{key: record.get(key) for key in RECORD_JSON_KEYS}}
 
 
-def table_row(record: dict[str, Any]) -> list[str]:
+def table_row(record: dict[str, Any], *, wide: bool = False) -> list[str]:
     event = record.get("event", {})
-    return [
-        compact_time(event.get("time")),
+    cursor = str(record.get("cursor") or "")
+    row = [
+        cursor.lstrip("0") or cursor,
+        short_time(event.get("time")) if wide else compact_time(event.get("time")),
         str(event.get("severitytext", "")),
         record.get("status") or "-",
         record.get("acknowledged_by") or "",
         str(event.get("source", "")),
         str(event.get("type", "")),
-        summary_of(event),
     ]
+    if wide:
+        row += [event.get("id", ""), event.get("subject", ""), describe(event).code or ""]
+    return [*row, summary_of(event)]
 
 
 def summary_of(event: dict[str, Any]) -> str:
