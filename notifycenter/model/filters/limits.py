@@ -1,15 +1,15 @@
 """Compile-time bounds that keep every evaluation linear in the event's size.
 
-Parsing already bounds the expression's length and nesting depth; Subscriptions API
-filters, built from JSON, are bounded here by their number of nodes (`MAX_NODES`), which
-bounds compile time. What remains is the cost per event, which this module estimates in passes over the event's text: reading
-an attribute's value (to compare or cast it) is one pass, a LIKE pattern several
-(`like.scan_weight`), and a function building a string costs its output's size.
-Strings grow only through CONCAT (the sum of its arguments), CONCAT_WS and UPPER or
-LOWER (Unicode case mapping can triple a string). A filter whose estimate exceeds
-`MAX_PASSES` is refused with a catalogued error, as is a LIKE pattern with more than
-`like.MAX_WILDCARDS` wildcards; literals are bounded by the expression's length and
-cost nothing here.
+Parsing already bounds the expression's length and nesting depth. Here, the number of
+nodes (`MAX_NODES`) bounds compile time, Subscriptions API filters (built from JSON,
+never parsed as text) included. What remains is the cost per event, estimated in passes
+over the event's text: reading an attribute's value (to compare or cast it) is one
+pass, a LIKE pattern several (`like.scan_weight`), and a function building a string
+costs its output's size. Strings grow only through CONCAT (the sum of its arguments),
+CONCAT_WS and UPPER or LOWER (Unicode case mapping can triple a string). A filter whose
+estimate exceeds `MAX_PASSES` is refused with a catalogued error, as is a LIKE pattern
+with more than `like.MAX_WILDCARDS` wildcards; literals are bounded by the expression's
+length and cost nothing here.
 """
 
 from __future__ import annotations
