@@ -1,0 +1,233 @@
+"""Alertmanager → hub: the real Alertmanager fires, repeats and resolves an alert through
+its webhook; an ack with an expiry becomes a silence there and an unack expires it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+import pytest
+
+from tests.alertmanagerprocess import AlertmanagerProcess, now_text, require_binary
+from tests.conftest import HubFactory
+from tests.waiting import wait_until
+
+PRODUCER = "am-secret"
+OPERATOR = "op-secret"
+TOKENS = {PRODUCER: ("alertmanager", "producer"), OPERATOR: ("alice", "operator")}
+LABELS = {"alertname": "DiskFull", "severity": "critical", "instance": "node-1", "job": "node"}
+ANNOTATIONS = {
+    "summary": "Disk almost full on node-1",
+    "description": "/var has 2% left",
+    "runbook_url": "https://runbooks.example/disk-full",
+}
+
+
+@pytest.fixture
+def alertmanager(tmp_path: Path) -> Iterator[AlertmanagerProcess]:
+    require_binary()
+    process = AlertmanagerProcess(tmp_path / "alertmanager", PRODUCER)
+    yield process
+    process.stop()
+
+
+def _alert(starts: str, ends: str | None = None) -> dict[str, Any]:
+    alert: dict[str, Any] = {
+        "labels": LABELS,
+        "annotations": ANNOTATIONS,
+        "startsAt": starts,
+        "generatorURL": "http://prometheus.example/graph?g0.expr=disk",
+    }
+    if ends is not None:
+        alert["endsAt"] = ends
+    return alert
+
+
+def _events(url: str, source: str) -> list[dict[str, Any]]:
+    answer = httpx.get(
+        f"{url}/api/events",
+        params={"source": source},
+        headers={"authorization": f"Bearer {OPERATOR}"},
+        timeout=5.0,
+    )
+    answer.raise_for_status()
+    items: list[dict[str, Any]] = answer.json()["items"]
+    return items
+
+
+def _one(url: str, ref: str) -> dict[str, Any]:
+    answer = httpx.get(
+        f"{url}/api/events/{quote(ref, safe='')}",
+        headers={"authorization": f"Bearer {OPERATOR}"},
+        timeout=5.0,
+    )
+    answer.raise_for_status()
+    record: dict[str, Any] = answer.json()
+    return record
+
+
+def _lifecycle(url: str, verb: str, body: dict[str, Any]) -> None:
+    answer = httpx.post(
+        f"{url}/api/lifecycle/{verb}",
+        json=body,
+        headers={"authorization": f"Bearer {OPERATOR}"},
+        timeout=5.0,
+    )
+    assert answer.status_code == 200, answer.text
+
+
+def _silence_for(am: AlertmanagerProcess, state: str) -> dict[str, Any] | None:
+    return next(
+        (
+            s
+            for s in am.silences()
+            if s["status"]["state"] == state and s["comment"] == "replacing the disk"
+        ),
+        None,
+    )
+
+
+def test_fire_repeat_ack_unack_resolve(
+    hub_factory: HubFactory, alertmanager: AlertmanagerProcess
+) -> None:
+    hub = hub_factory(
+        tokens=TOKENS, extra_args=["--alertmanager-url", alertmanager.url], process=True
+    )
+    alertmanager.start(f"{hub.url}/api/ingest/alertmanager")
+    source = f"urn:alertmanager:127.0.0.1:{alertmanager.port}"
+    starts = now_text()
+
+    alertmanager.post_alerts([_alert(starts)])
+    items = wait_until(lambda: _events(hub.url, source), 15, "the alert in the hub")
+    event = items[0]["event"]
+    assert event["severitytext"] == "CRITICAL"
+    assert event["subject"] == "DiskFull"
+    assert event["data"]["summary"] == ANNOTATIONS["summary"]
+    assert event["data"]["details"] == ANNOTATIONS["description"]
+    assert event["data"]["metadata"]["labels"] == LABELS
+    assert "https://runbooks.example/disk-full" in event["data"]["error"]["suggestedRemediation"][0]
+    assert items[0]["status"] == "unread"
+    ref = f"{source}#{event['id']}"
+
+    # Alertmanager repeats the firing alert (repeat_interval 2s): still one notification.
+    sent = alertmanager.webhook_sends()
+    wait_until(lambda: alertmanager.webhook_sends() > sent, 15, "a repeated notification")
+    assert len(_events(hub.url, source)) == 1
+
+    # Ack with an expiry: a silence appears in Alertmanager with the same comment and author.
+    _lifecycle(hub.url, "ack", {"refs": [ref], "comment": "replacing the disk", "until": "2h"})
+    silence = wait_until(lambda: _silence_for(alertmanager, "active"), 15, "the silence")
+    assert silence is not None
+    assert silence["createdBy"] == "alice"
+    assert {(m["name"], m["value"]) for m in silence["matchers"]} == set(LABELS.items())
+    assert silence["endsAt"][:16] == _one(hub.url, ref)["until"][:16]
+
+    # Unack: the silence is expired.
+    _lifecycle(hub.url, "unack", {"refs": [ref]})
+    wait_until(lambda: _silence_for(alertmanager, "expired"), 15, "the silence expired")
+    assert _silence_for(alertmanager, "active") is None
+
+    # Resolved in Alertmanager: the hub's notification is resolved by the source.
+    alertmanager.post_alerts([_alert(starts, ends=now_text())])
+    record = wait_until(
+        lambda: (r := _one(hub.url, ref))["status"] == "resolved" and r, 15, "the resolution"
+    )
+    assert record["resolved_by"] == source
+    resolves = [h for h in record["history"] if h["type"].endswith(".resolve")]
+    assert [h["data"]["actor"] for h in resolves] == [source]
+    assert len(_events(hub.url, source)) == 1
+
+
+def _webhook(*alerts: dict[str, Any], **extra: Any) -> dict[str, Any]:
+    return {
+        "version": "4",
+        "status": "firing",
+        "receiver": "hub",
+        "externalURL": "http://alertmanager.example:9093",
+        "groupKey": '{}:{alertname="DiskFull"}',
+        "alerts": list(alerts),
+        **extra,
+    }
+
+
+def _wire_alert(fingerprint: str = "f1", **changes: Any) -> dict[str, Any]:
+    alert = {
+        "status": "firing",
+        "labels": LABELS,
+        "annotations": ANNOTATIONS,
+        "startsAt": "2026-11-29T10:00:00.123456789Z",
+        "endsAt": "0001-01-01T00:00:00Z",
+        "generatorURL": "http://prometheus.example/graph",
+        "fingerprint": fingerprint,
+    }
+    alert.update(changes)
+    return alert
+
+
+BAD_BODIES = {
+    "not json": b"{alerts: [",
+    "not an object": b"[1, 2]",
+    "version 5": _webhook(_wire_alert(), version="5"),
+    "alerts not a list": _webhook() | {"alerts": {"a": 1}},
+    "second alert lacks its fingerprint": _webhook(_wire_alert("f1"), _wire_alert("")),
+    "second alert has an unknown status": _webhook(
+        _wire_alert("f1"), _wire_alert("f2", status="x")
+    ),
+    "labels are not an object": _webhook(_wire_alert(labels=["a"])),
+    "startsAt is not a time": _webhook(_wire_alert(startsAt="yesterday")),
+}
+
+
+@pytest.mark.parametrize("name", BAD_BODIES)
+def test_bad_webhook_is_a_catalogued_400_storing_nothing(
+    hub_factory: HubFactory, name: str
+) -> None:
+    hub = hub_factory(tokens=TOKENS)
+    body = BAD_BODIES[name]
+    answer = httpx.post(
+        f"{hub.url}/api/ingest/alertmanager",
+        content=body if isinstance(body, bytes) else None,
+        json=None if isinstance(body, bytes) else body,
+        headers={"authorization": f"Bearer {PRODUCER}"},
+    )
+    assert answer.status_code == 400, answer.text
+    assert answer.json()["code"].startswith("notifycenter-")
+    assert answer.json()["suggestedRemediation"]
+    assert _events(hub.url, "urn:alertmanager:") == []
+
+
+@pytest.mark.parametrize(("token", "status"), [(None, 401), ("nobody", 401), (OPERATOR, 403)])
+def test_webhook_needs_a_producer_token(
+    hub_factory: HubFactory, token: str | None, status: int
+) -> None:
+    hub = hub_factory(tokens=TOKENS)
+    headers = {"authorization": f"Bearer {token}"} if token else {}
+    answer = httpx.post(
+        f"{hub.url}/api/ingest/alertmanager", json=_webhook(_wire_alert()), headers=headers
+    )
+    assert answer.status_code == status, answer.text
+    assert _events(hub.url, "urn:alertmanager:") == []
+
+
+def test_one_webhook_is_one_event_per_alert_and_a_severity_map(hub_factory: HubFactory) -> None:
+    hub = hub_factory(tokens=TOKENS)
+    severities = {"page": "ALERT", "warning": "WARNING", "info": "INFO", "none": "INFO"}
+    severities |= {"sev-unknown": "WARNING"}
+    alerts = [
+        _wire_alert(f"f-{label}", labels={**LABELS, "severity": label}) for label in severities
+    ]
+    answer = httpx.post(
+        f"{hub.url}/api/ingest/alertmanager",
+        json=_webhook(*alerts),
+        headers={"authorization": f"Bearer {PRODUCER}"},
+    )
+    assert answer.status_code == 202, answer.text
+    assert answer.json()["accepted"] == len(severities)
+    got = {
+        item["event"]["data"]["metadata"]["labels"]["severity"]: item["event"]["severitytext"]
+        for item in _events(hub.url, "urn:alertmanager:alertmanager.example:9093")
+    }
+    assert got == severities
