@@ -3,7 +3,7 @@
 kubewatch's cloudevent handler posts `application/json` events of type
 `KUBERNETES_TOPOLOGY_CHANGE` whose `data` holds `operation` (create, update, delete or
 unknown), `kind`, `apiVersion`, `clusterUid`, `description` and the object itself
-(`obj`, `oldObj`). Deleting something is a WARNING; every other change is INFO.
+(`obj`, `oldObj`), with an empty `subject`. Deleting something is a WARNING; every other change is INFO.
 """
 
 from __future__ import annotations
@@ -47,8 +47,10 @@ def enrich(event: dict[str, Any]) -> dict[str, Any]:
     enriched["data"] = data
     if "severitytext" not in event and "severitynumber" not in event:
         enriched["severitytext"] = OPERATION_SEVERITY.get(operation, DEFAULT_SEVERITY)
-    if "subject" not in event and what:
-        enriched["subject"] = f"{kind}/{what}" if kind else what
+    if not event.get("subject"):  # kubewatch sends "subject": "" (no omitempty)
+        enriched.pop("subject", None)
+        if what:
+            enriched["subject"] = f"{kind}/{what}" if kind else what
     enriched.setdefault("category", "system")
     return enriched
 
