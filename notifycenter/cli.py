@@ -30,7 +30,7 @@ SUBCOMMANDS = {
     "tui": "notifycenter.commands.tui",
 }
 
-HUBLESS = frozenset({"errors"})  # local tooling: no hub to pick
+HUBLESS = frozenset({"errors", "serve"})  # tooling, and the hub itself: no hub to pick
 
 
 class LazyGroup(click.Group):

@@ -61,18 +61,22 @@ def shown_commands() -> list[Shown]:
     found = []
     for doc in DOCS:
         lines = doc.read_text(encoding="utf-8").splitlines()
-        in_block, language = False, ""
+        in_block, language, prompts = False, "", False
         index = 0
         while index < len(lines):
             fence = FENCE.match(lines[index].strip())
             if fence:
                 in_block, language = not in_block, fence.group(1)
+                prompts = in_block and block_has_prompts(lines, index + 1)
                 index += 1
                 continue
             text = lines[index].strip()
             start = index
             if in_block and language in ("", "sh", "shell", "bash", "console"):
                 prompt = text.startswith("$ ")
+                if prompts and not prompt:  # output shown after a prompt is not a command
+                    index += 1
+                    continue
                 text = text.removeprefix("$ ")
                 if text.startswith("notifycenter ") or text == "notifycenter":
                     while text.endswith("\\") and index + 1 < len(lines):
@@ -83,6 +87,15 @@ def shown_commands() -> list[Shown]:
                     found.append(parse(where, text, error))
             index += 1
     return found
+
+
+def block_has_prompts(lines: list[str], index: int) -> bool:
+    """Whether the block starting at `index` marks its commands with `$ `."""
+    while index < len(lines) and not lines[index].strip().startswith("```"):
+        if lines[index].startswith("$ "):
+            return True
+        index += 1
+    return False
 
 
 def shown_error(lines: list[str], index: int) -> str | None:
