@@ -5,29 +5,31 @@
 Each filter is the most expensive of its kind that the engine still accepts, evaluated
 against an event whose `subject` is `--size` characters chosen to defeat it. Prints the
 best of `--repeat` times per filter (`matches`, the stream's path, and the SQLite GLOB
-the hub's lists push LIKE down to) and the worst of them all; asserts nothing.
+the hub's lists push LIKE down to), the worst of them all, and the time to compile the
+largest filters accepted; asserts nothing.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import sqlite3
 import time
 from collections.abc import Callable
 
 from notifycenter.model.errors import NotifyError
-from notifycenter.model.filters import compile_cesql
+from notifycenter.model.filters import compile_cesql, compile_subscription_filters
 from notifycenter.model.filters.like import MAX_WILDCARDS
 from notifycenter.model.filters.sql import to_sql
 
 
-def largest(make: Callable[[int], str]) -> str:
+def largest(make: Callable[[int], str], compiler: Callable[[str], object] = compile_cesql) -> str:
     """`make(n)` for the largest n the engine compiles (n from 1 to 10,000)."""
     low, high = 1, 10_000
     while low < high:
         middle = (low + high + 1) // 2
         try:
-            compile_cesql(make(middle))
+            compiler(make(middle))
             low = middle
         except NotifyError:
             high = middle - 1
@@ -86,6 +88,22 @@ def main() -> None:
             line += f"   SQLite {glob * 1000:9.1f} ms"
         print(line)
     print(f"worst: {worst[0]}, {worst[1] * 1000:.1f} ms")
+    compile_times(args.repeat)
+
+
+def compile_times(repeat: int) -> None:
+    """Compiling happens once per request or subscription: the largest filters accepted."""
+    chain = largest(lambda n: " OR ".join(["s='x'"] * n))
+    names = largest(
+        lambda n: json.dumps({"any": [{"exact": {"subject": f"s{i}"}} for i in range(n)]}),
+        compile_subscription_filters,
+    )
+    for name, text, compiler in (
+        (f"CESQL chain, {len(chain):,} characters", chain, compile_cesql),
+        (f"exact filters, {len(names):,} characters", names, compile_subscription_filters),
+    ):
+        took = _best(lambda: compiler(text), repeat)  # noqa: B023
+        print(f"compile {name:38} {took * 1000:9.1f} ms")
 
 
 if __name__ == "__main__":
