@@ -12,6 +12,7 @@ from textual.app import App, ComposeResult
 from notifycenter.store import EventStore, ViewQuery
 from notifycenter.tui.event_list import EventList
 from tests.test_store import event, lifecycle
+from tests.test_tui_helpers import until
 
 STYLES = Path(__file__).resolve().parent.parent / "styles" / "event_list.tcss"
 NOW = datetime(2026, 11, 28, 9, 0, tzinfo=UTC)
@@ -241,6 +242,11 @@ async def test_the_list_stays_in_display_order_however_changes_arrive() -> None:
         assert list(widget.index) == list(store.select(ViewQuery()))
 
 
+def in_view(widget: EventList) -> bool:
+    top, height = widget.scroll_offset.y, widget.scrollable_content_region.height
+    return top <= widget.cursor_position < top + height
+
+
 async def test_the_highlighted_row_stays_in_view_after_set_index_and_resize() -> None:
     store = filled(400)
     async with Host(store).run_test(size=(80, 24)) as pilot:
@@ -252,13 +258,10 @@ async def test_the_highlighted_row_stays_in_view_after_set_index_and_resize() ->
         widget.set_index(store.select(few), few)
         assert widget.highlighted_row_id == target
         widget.set_index(store.select(ViewQuery()), ViewQuery())
-        await pilot.pause()
-        top, height = widget.scroll_offset.y, widget.scrollable_content_region.height
-        assert widget.highlighted_row_id == target and top <= widget.cursor_position < top + height
+        await until(pilot, lambda: in_view(widget))
+        assert widget.highlighted_row_id == target
         widget.styles.height = 5  # a taller detail pane takes the list's lower lines
-        await pilot.pause()
-        top, height = widget.scroll_offset.y, widget.scrollable_content_region.height
-        assert height == 5 and top <= widget.cursor_position < top + height
+        await until(pilot, lambda: widget.scrollable_content_region.height == 5 and in_view(widget))
 
 
 async def test_fold_counts_show_only_where_every_occurrence_matches() -> None:

@@ -7,9 +7,10 @@ collaborators together — `CenterScreen` (the widgets), `Session` (one hub's st
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime, tzinfo
+from functools import partial
 from pathlib import Path
 
 from textual import on, work
@@ -45,6 +46,7 @@ from notifycenter.tui.view_state import ViewState, subtree_ids
 from notifycenter.tui.widgets.buckets import BucketStrip
 from notifycenter.tui.widgets.detail import DetailPane
 from notifycenter.tui.widgets.prompt import PromptBar
+from notifycenter.tui.work import Work
 
 FLUSH_SECONDS = 0.1
 SAVE_CURSOR_SECONDS = 5.0
@@ -159,10 +161,15 @@ class NotifyCenterApp(App[None]):
         await self.connection.close(self.session)
 
     def connect(self) -> None:
-        self.start_worker(self.connection.connect(), group="connect")
+        self.start_worker(self.connection.connect, group="connect")
 
-    def start_worker(self, work: Awaitable[None], group: str, exclusive: bool = True) -> None:
-        self.run_worker(work, group=group, exclusive=exclusive, exit_on_error=False)
+    def start_worker(self, work: Work, group: str, exclusive: bool = True) -> Worker[None]:
+        """Run `work` in a worker of the app; its errors reach `on_worker_state_changed`."""
+
+        async def run() -> None:
+            await work()
+
+        return self.run_worker(run, group=group, exclusive=exclusive, exit_on_error=False)
 
     def start_select(self, view: ViewState, store: EventStore, stale: int) -> None:
         self._select(view, store, stale)
@@ -337,7 +344,9 @@ class NotifyCenterApp(App[None]):
                 operation_name=sanitize_line(message.name, 80),
             )
         )
-        self.start_worker(self._operation_spans(message.operation_id), group="operation-spans")
+        self.start_worker(
+            partial(self._operation_spans, message.operation_id), group="operation-spans"
+        )
 
     async def _operation_spans(self, operation_id: str) -> None:
         client = self.session.client
@@ -413,7 +422,7 @@ class NotifyCenterApp(App[None]):
         elif command.name == "filter":
             self._set_view(self.view.with_cesql(command.argument))
         elif command.name == "context":
-            self.start_worker(self.switch_context(command.argument), group="context")
+            self.start_worker(partial(self.switch_context, command.argument), group="context")
         else:
             actions: dict[str, Callable[[], object]] = {
                 "clear": self.action_clear,
@@ -434,7 +443,7 @@ class NotifyCenterApp(App[None]):
             self.workers.cancel_group(self, group)
         old = self.session
         if old.client is not None:
-            self.start_worker(old.client.aclose(), group="close", exclusive=False)
+            self.start_worker(old.client.aclose, group="close", exclusive=False)
         self.connection.embedded_data_dir = None
         self.session = Session.new(target, self.settings.policy, self.clock)
         await self.center.start_over(target.name, target.server)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable, Mapping
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -24,6 +25,7 @@ from notifycenter.tui.messages import ConnectionChanged
 from notifycenter.tui.policy import NotificationPolicy, PolicySettings
 from notifycenter.tui.screen import CenterScreen
 from notifycenter.tui.session import Session
+from notifycenter.tui.work import Work
 
 if TYPE_CHECKING:
     from notifycenter.client import HubClient
@@ -42,7 +44,7 @@ class ConnectionHost(Protocol):
     @property
     def center(self) -> CenterScreen: ...
 
-    def start_worker(self, work: Awaitable[None], group: str, exclusive: bool = True) -> None:
+    def start_worker(self, work: Work, group: str, exclusive: bool = True) -> object:
         """Run `work` as a worker of the app, its errors shown like any worker's."""
 
     def show_error(self, error: NotifyError) -> None: ...
@@ -86,17 +88,18 @@ class HubConnection:
         client = session.client = HubClient(server, session.target.token)
         last = await self._start_policy(session, client)
         if self.producers is not None:
-            self.host.start_worker(self.producers(server), group="producers", exclusive=False)
+            self.host.start_worker(partial(self.producers, server), "producers", exclusive=False)
         if last is None:  # unreachable, or an empty log: the stream replays all there is
-            self.host.start_worker(self.stream(session, "0"), group="stream")
+            self.host.start_worker(partial(self.stream, session, "0"), group="stream")
             return
         self.host.center.header.cursor = last  # the stream moves it on from here
         backfill = session.backfill = Backfill(client, last)
         first = await backfill.next_page()
         session.policy.offer(sorted(map(_event_of, first), key=_cursor_of))
         session.records.push_all(first)
-        self.host.start_worker(self.stream(session, last), group="stream")
-        self.host.start_worker(self.load_older(session, backfill, self._saved), group="backfill")
+        self.host.start_worker(partial(self.stream, session, last), group="stream")
+        older = partial(self.load_older, session, backfill, self._saved)
+        self.host.start_worker(older, group="backfill")
 
     async def _start_policy(self, session: Session, client: HubClient) -> str | None:
         """Events after the last seen cursor become one digest; older ones never pop up."""
@@ -162,7 +165,7 @@ class HubConnection:
         elif state.status == "live":
             session.unreachable_shown = False
             if session.policy.in_backlog and not center.events.paused:
-                self.host.start_worker(self.learn_backlog_end(session), group="backlog")
+                self.host.start_worker(partial(self.learn_backlog_end, session), "backlog")
 
     async def learn_backlog_end(self, session: Session) -> None:
         assert session.client is not None

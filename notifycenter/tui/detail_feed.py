@@ -6,7 +6,7 @@ from the hub once per record (`history.py`) and the detail is shown again when i
 
 from __future__ import annotations
 
-from collections.abc import Awaitable
+from functools import partial
 from typing import Protocol
 
 from notifycenter.model.lifecycle import LifecycleChange
@@ -16,6 +16,7 @@ from notifycenter.tui.lifecycle_actions import status_of
 from notifycenter.tui.screen import CenterScreen
 from notifycenter.tui.session import Session
 from notifycenter.tui.view_state import ViewState
+from notifycenter.tui.work import Work
 
 
 class DetailHost(Protocol):
@@ -30,7 +31,7 @@ class DetailHost(Protocol):
     @property
     def center(self) -> CenterScreen: ...
 
-    def start_worker(self, work: Awaitable[None], group: str, exclusive: bool = True) -> None: ...
+    def start_worker(self, work: Work, group: str, exclusive: bool = True) -> object: ...
 
     def refresh_bindings(self) -> None: ...
 
@@ -65,7 +66,7 @@ class DetailFeed:
             return own
         merged = session.histories.merged(cursor, own)
         if merged is None:
-            self.host.start_worker(self._fetch(session, cursor), group="history")
+            self.host.start_worker(partial(self._fetch, session, cursor), group="history")
             return own
         return merged
 

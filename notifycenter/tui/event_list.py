@@ -9,10 +9,8 @@ The highlight stays on its event whatever arrives: an action hits what the opera
 from __future__ import annotations
 
 from array import array
-from bisect import bisect_left
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, tzinfo
-from itertools import compress
 from typing import ClassVar, TypeAlias
 
 from rich.style import Style
@@ -26,10 +24,10 @@ from textual.strip import Strip
 from notifycenter.model.severity import Bucket
 from notifycenter.store import EventStore, StoreChange, ViewQuery
 from notifycenter.tui import event_list_messages as messages
+from notifycenter.tui.row_index import position_in, view_fields, watermark, without
 from notifycenter.tui.rows import Columns, RowStyles, columns_for, render_row
 
 _CACHE_ROWS = 1024
-_SCAN_CHUNK = 4096
 
 
 class EventList(ScrollView, can_focus=True):
@@ -89,7 +87,7 @@ class EventList(ScrollView, can_focus=True):
         self.store = store
         self.view = view or ViewQuery()
         self._index: array[int] = index if index is not None else store.select(self.view)
-        self._seen = _watermark(self._index, store)  # what the index already reflects
+        self._seen = watermark(self._index, store)  # what the index already reflects
         self._cursor = 0
         self._cache: LRUCache[tuple[int, bool, bool, int], Strip] = LRUCache(_CACHE_ROWS)
         self._styles: RowStyles | None = None
@@ -162,16 +160,16 @@ class EventList(ScrollView, can_focus=True):
         if view is not None:
             if (view.predicate is None) != (self.view.predicate is None):
                 self._cache.clear()  # counts appear or go
-            if _fields(view) != _fields(self.view):
+            if view_fields(view) != view_fields(self.view):
                 self._arrived = 0  # what arrived in another view is not news in this one
             self.view = view
         if self._paused:
             self._pending, self._pending_new = None, 0  # the new index already has them
         keep, screen_row = self.highlighted_row_id, self._cursor - self.scroll_offset.y
         self._index = index
-        self._seen = _watermark(index, self.store)
+        self._seen = watermark(index, self.store)
         self.virtual_size = Size(0, len(index))
-        position = 0 if keep is None else self._position_of(keep)
+        position = 0 if keep is None else position_in(self.store, self._index, keep)
         self._place_cursor(position, screen_row, previous=keep)
         self.refresh()
         self.call_after_refresh(self._reveal_cursor)  # once the layout knows the new size
@@ -243,53 +241,21 @@ class EventList(ScrollView, can_focus=True):
         moved = {row for row in fresh if row < rows_seen}
         old_cursor, old_top = self._cursor, self.scroll_offset.y
         keep = self.highlighted_row_id
-        remaining, removed_above = self._without(moved, old_cursor)
+        remaining, removed_above = without(self._index, moved, old_cursor)
         self._index = fresh + remaining
         self.virtual_size = Size(0, len(self._index))
         self._arrived += len(fresh)
         if keep is None or (not self._touched and old_cursor == 0):
             self._place_cursor(0, 0, previous=keep)
         elif keep in moved:  # the highlighted row itself repeated: it goes up, still highlighted
-            self._place_cursor(self._position_in(fresh, keep), old_cursor - old_top, previous=keep)
+            self._place_cursor(
+                position_in(self.store, fresh, keep), old_cursor - old_top, previous=keep
+            )
         else:
             position = old_cursor - removed_above + len(fresh)
             self._place_cursor(position, old_cursor - old_top, previous=keep)
         self.refresh()
         self._count_new_above()
-
-    def _without(self, rows: set[int], cursor: int) -> tuple[array[int], int]:
-        """The index minus `rows`, and how many of them sat above the cursor. Moved rows
-        were recent, so the scan usually stops near the top."""
-        index = self._index
-        if not rows:
-            return index, 0
-        wanted, kept, removed_above, start = set(rows), array("i"), 0, 0
-        while wanted and start < len(index):
-            chunk = index[start : start + _SCAN_CHUNK]
-            hits = bytes(map(wanted.__contains__, chunk))
-            if any(hits):
-                for offset in (i for i, hit in enumerate(hits) if hit):
-                    wanted.discard(chunk[offset])
-                    removed_above += start + offset < cursor
-                kept.extend(compress(chunk, (not hit for hit in hits)))
-            else:
-                kept.extend(chunk)
-            start += _SCAN_CHUNK
-        kept.extend(index[start:])
-        return kept, removed_above
-
-    def _position_of(self, row: int) -> int:
-        """Where `row` is in the index, or where it would be (the nearest older row)."""
-        return self._position_in(self._index, row)
-
-    def _position_in(self, index: array[int], row: int) -> int:
-        if not self.store.ordered:
-            try:
-                return index.index(row)
-            except ValueError:
-                return 0
-        position = self.store.position
-        return bisect_left(index, -position(row), key=lambda r: -position(r))
 
     # -- cursor --------------------------------------------------------------------
 
@@ -453,25 +419,6 @@ class EventList(ScrollView, can_focus=True):
                 count=part("count"),
             )
         return self._styles
-
-
-def _fields(view: ViewQuery) -> tuple[object, ...]:
-    """A view's plain fields: a refilter compiles its predicate anew, so that is left out."""
-    return (
-        view.bucket,
-        view.min_severity,
-        view.status,
-        view.unacked_errors_only,
-        view.text,
-        view.source,
-        view.operation,
-        view.predicate is None,
-    )
-
-
-def _watermark(index: array[int], store: EventStore) -> tuple[int, int]:
-    """(display-log length, row count) that `index` reflects."""
-    return (getattr(index, "log_end", store.log_length), getattr(index, "row_end", len(store)))
 
 
 def _utc_now() -> datetime:

@@ -3,7 +3,7 @@ what the hub is told. `--readonly` removes them all."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable
+from functools import partial
 from typing import TYPE_CHECKING, Protocol
 
 from notifycenter.catalogue.tui import LIFECYCLE_FAILED, READONLY
@@ -12,6 +12,7 @@ from notifycenter.model.lifecycle import Verb
 from notifycenter.store import RowView
 from notifycenter.tui.screen import CenterScreen
 from notifycenter.tui.session import Session
+from notifycenter.tui.work import Work
 
 if TYPE_CHECKING:
     from notifycenter.client import HubClient
@@ -42,7 +43,7 @@ class LifecycleHost(Protocol):
     @property
     def center(self) -> CenterScreen: ...
 
-    def start_worker(self, work: Awaitable[None], group: str, exclusive: bool = True) -> None: ...
+    def start_worker(self, work: Work, group: str, exclusive: bool = True) -> object: ...
 
     def show_error(self, error: NotifyError) -> None: ...
 
@@ -65,7 +66,7 @@ class LifecycleSender:
         store = host.session.store
         refs = [cursor for row in rows for cursor in store.cursors(row)]
         if refs:
-            work = self._send(verb, refs, comment, until)
+            work = partial(self._send, verb, refs, comment, until)
             host.start_worker(work, "lifecycle", exclusive=False)
 
     async def _send(
