@@ -14,7 +14,6 @@ import logging
 import threading
 import time
 from collections import deque
-from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Self
 
@@ -25,6 +24,7 @@ from notifycenter.catalogue import client as codes
 from notifycenter.client.backoff import Backoff
 from notifycenter.client.builder import build_event, error_event
 from notifycenter.client.http import auth_headers, error_from_answer, retry_after
+from notifycenter.client.sdk_events import EventLike, event_dict
 from notifycenter.client.spool import (
     Spool,
     SpoolBatch,
@@ -128,9 +128,11 @@ class Emitter:
 
     # -- the caller's side ---------------------------------------------------------------
 
-    def emit(self, event: Mapping[str, Any] | None = None, /, **fields: Any) -> dict[str, Any]:
-        """Build, validate and queue an event; return it. Raises only for an invalid event."""
-        built = build_event(event, default_source=self.source, **fields)
+    def emit(self, event: EventLike | None = None, /, **fields: Any) -> dict[str, Any]:
+        """Build, validate and queue an event (a mapping, a `cloudevents` SDK event, or
+        fields); return it. Raises only for an invalid event."""
+        given = event if event is None or type(event) is dict else event_dict(event)
+        built = build_event(given, default_source=self.source, **fields)
         with self._condition:
             if self._closed:
                 raise codes.EMITTER_CLOSED.error(

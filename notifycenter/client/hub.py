@@ -19,6 +19,7 @@ from notifycenter.client.http import (
     request_failed,
     retry_after,
 )
+from notifycenter.client.sdk_events import EventLike, event_dict
 from notifycenter.client.stream import StateCallback, Subscription
 from notifycenter.config import Target, check_server_url
 from notifycenter.model.protocol import BATCH, STRUCTURED
@@ -84,13 +85,14 @@ class HubClient:
     async def health(self) -> dict[str, Any]:
         return await self._object("GET", "/healthz")
 
-    async def emit(self, event: Mapping[str, Any]) -> dict[str, Any]:
-        """One event in structured mode: `{"accepted", "duplicates", "cursors"}`."""
-        return await self._post_events(orjson.dumps(dict(event)), STRUCTURED)
+    async def emit(self, event: EventLike) -> dict[str, Any]:
+        """One event (a mapping or a `cloudevents` SDK event) in structured mode:
+        `{"accepted", "duplicates", "cursors"}`."""
+        return await self._post_events(orjson.dumps(event_dict(event)), STRUCTURED)
 
-    async def emit_batch(self, events: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
+    async def emit_batch(self, events: Iterable[EventLike]) -> dict[str, Any]:
         """Several events, accepted or rejected together (the error names the bad index)."""
-        return await self._post_events(orjson.dumps([dict(e) for e in events]), BATCH)
+        return await self._post_events(orjson.dumps([event_dict(e) for e in events]), BATCH)
 
     async def _post_events(self, content: bytes, content_type: str) -> dict[str, Any]:
         """POST, waiting out a rate limit as the hub's Retry-After asks, a few times at most."""
