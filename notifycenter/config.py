@@ -18,7 +18,6 @@ from urllib.parse import urlsplit
 
 import platformdirs
 
-from notifycenter import config_cache
 from notifycenter.catalogue import client as codes
 from notifycenter.model.protocol import DEFAULT_SERVER, is_server_url
 
@@ -107,6 +106,8 @@ def load_config(path: Path | str | None = None) -> Config:
         return Config(path=path)
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise codes.CONFIG_SYNTAX.error(f"{path}: {exc}") from None
+    from notifycenter import config_cache  # only a command that finds a file needs it
+
     key = config_cache.text_key(text)
     if key is not None and config_cache.is_known(_data_path(), key):
         return _config_from(path, raw)
