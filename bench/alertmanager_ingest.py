@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import time
+from typing import Any
 
 from hub_common import Connection, cpu_note, dumps, hub_process
 
@@ -19,7 +20,7 @@ PATH = "/api/ingest/alertmanager"
 STARTS = "2026-11-29T10:00:00.123456789Z"
 
 
-def alert(n: int, status: str) -> dict:
+def alert(n: int, status: str) -> dict[str, Any]:
     return {
         "status": status,
         "labels": {
@@ -40,7 +41,7 @@ def alert(n: int, status: str) -> dict:
     }
 
 
-def notification(port: int, alerts: list[dict], status: str) -> bytes:
+def notification(port: int, alerts: list[dict[str, Any]], status: str) -> bytes:
     body = dumps(
         {
             "version": "4",
