@@ -60,6 +60,7 @@ def _is_mapping(value: Any) -> TypeGuard[Mapping[str, Any]]:
     return type(value) is dict or isinstance(value, Mapping)
 
 
+_CANONICAL = frozenset(FIELDS)
 _ALL_SPELLINGS = frozenset(s for spellings in FIELDS.values() for s in spellings)
 # spelling -> (canonical name, rank): the lowest-ranked non-empty spelling wins.
 _SPELLING = {
@@ -75,6 +76,15 @@ def _read_fields(source: Mapping[str, Any]) -> dict[str, Any]:
     """
     if _ALL_SPELLINGS.isdisjoint(source):  # the common event carries no error: stay cheap
         return {}
+    if _CANONICAL.issuperset(source):  # already canonical, as our own producers send it
+        fields: dict[str, Any] = {}
+        for name in FIELDS:
+            value = source.get(name)
+            if value is not None and value != "" and value != []:
+                fields[name] = (
+                    _as_list(name, value) if name in LIST_FIELDS else _as_scalar(name, value)
+                )
+        return fields
     chosen: dict[str, tuple[int, Any]] = {}
     for key, value in source.items():
         spelling = _SPELLING.get(key)
@@ -83,7 +93,7 @@ def _read_fields(source: Mapping[str, Any]) -> dict[str, Any]:
         name, rank = spelling
         if name not in chosen or rank < chosen[name][0]:
             chosen[name] = (rank, value)
-    fields: dict[str, Any] = {}
+    fields = {}
     for name in FIELDS:  # canonical order, as before
         if name in chosen:
             value = chosen[name][1]

@@ -33,12 +33,21 @@ MAX_DATA_DEPTH = 64
 
 
 def _uri_reference(name: str, value: Any) -> str:
+    if type(value) is str and value in _KNOWN_SOURCES:
+        return value  # a producer repeats its source: one set lookup
     text = cetypes.check_string(name, value)
     if not text or not cetypes.is_uri_reference(text):
         raise codes.INVALID_URI.error(
             f"{name} {cetypes.shown(value)} is not a non-empty URI-reference"
         )
+    if len(text) <= 256:  # short ones only, and a bounded number: a client cannot grow it
+        if len(_KNOWN_SOURCES) >= 4096:
+            _KNOWN_SOURCES.clear()
+        _KNOWN_SOURCES.add(text)
     return text
+
+
+_KNOWN_SOURCES: set[str] = set()
 
 
 def _absolute_uri(name: str, value: Any) -> str:
@@ -71,7 +80,7 @@ def _severitynumber(name: str, value: Any) -> Any:
 
 
 def _payload(name: str, value: Any) -> Any:
-    return value  # checked with the datacontenttype, in _check_data
+    return value  # validate_event skips it: data is checked in _check_data
 
 
 # The type of each attribute we know (CloudEvents core, severity, tracing); any other
@@ -121,6 +130,8 @@ def validate_event(raw: object) -> dict[str, Any]:
                     f"attribute name {cetypes.shown(name)} is not lower-case a-z0-9"
                 )
             check = cetypes.check_value
+        elif check is _payload:
+            continue  # checked with the datacontenttype, in _check_data
         if (
             type(value) is str
             and check in _STRING_CHECKS
@@ -163,30 +174,27 @@ def _check_data(event: dict[str, Any]) -> None:
     if data == "":
         del event["data"]  # no data, as an empty binary-mode body (and the SDKs read it so)
         return
-    if type(data) is str:
+    kind = type(data)
+    if kind is str:
         return
-    if not cetypes.is_json_media_type(event.get("datacontenttype")):
+    content_type = event.get("datacontenttype")
+    if content_type is not None and not cetypes.is_json_media_type(content_type):
         raise codes.DATA_NOT_TEXT.error(
             f"data is {type(data).__name__} but datacontenttype "
             f"{cetypes.shown(event['datacontenttype'])} is not JSON"
         )
-    if _deeper_than(data, MAX_DATA_DEPTH):
+    if (kind is dict or kind is list) and not _fits(data, MAX_DATA_DEPTH - 1):
         raise codes.DATA_TOO_DEEP.error(
             f"data nests objects and arrays more than {MAX_DATA_DEPTH} levels deep"
         )
 
 
-def _deeper_than(value: Any, limit: int) -> bool:
-    """Whether objects/arrays in `value` nest more than `limit` levels.
-
-    Exact types only: JSON gives dicts and lists (and tuples are all orjson adds).
-    """
-    kind = type(value)
-    return (kind is dict or kind is list or kind is tuple) and not _fits(value, limit - 1)
-
-
 def _fits(container: Any, budget: int) -> bool:
-    # recursion is bounded by `budget`; walking only containers keeps the common case cheap
+    """Whether the objects/arrays inside `container` nest at most `budget` levels.
+
+    Exact types only: JSON gives dicts and lists (and tuples are all orjson adds). The
+    recursion is bounded by `budget`; visiting containers only keeps the common case cheap.
+    """
     for child in container.values() if type(container) is dict else container:
         kind = type(child)
         if (kind is dict or kind is list or kind is tuple) and (
