@@ -1,0 +1,100 @@
+"""Durable state of the hub's sources, kept in the hub's own SQLite file.
+
+Two tables, created as a log projection so that they live (and commit) with the events:
+`source_checkpoints` (where each source resumes) and `source_outbox` (events read,
+acknowledged or resolved here that the source must mark read at its origin). A source
+writes its events and its checkpoint in one transaction, so a restart resumes without
+loss; an outbox row is added in the transaction of the lifecycle change, so a hub that
+stops before the origin was told tells it after the restart.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Sequence
+from typing import Any
+
+import orjson
+
+from notifycenter.hub.log import StoredEntry
+from notifycenter.model.lifecycle import Verb, read_lifecycle_event
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS source_checkpoints (
+    name TEXT PRIMARY KEY,
+    value BLOB NOT NULL
+);
+CREATE TABLE IF NOT EXISTS source_outbox (
+    source TEXT NOT NULL,
+    id TEXT NOT NULL,
+    PRIMARY KEY (source, id)
+);
+"""
+# What marks an event read at its origin (the origin knows nothing richer).
+WRITE_BACK_VERBS = frozenset({Verb.READ, Verb.ACK, Verb.RESOLVE})
+
+
+def load_checkpoint(conn: sqlite3.Connection, name: str) -> dict[str, Any] | None:
+    row = conn.execute("SELECT value FROM source_checkpoints WHERE name = ?", (name,)).fetchone()
+    if row is None:
+        return None
+    value = orjson.loads(row[0])
+    return value if isinstance(value, dict) else None
+
+
+def save_checkpoint(conn: sqlite3.Connection, name: str, value: dict[str, Any]) -> None:
+    conn.execute(
+        "INSERT OR REPLACE INTO source_checkpoints (name, value) VALUES (?, ?)",
+        (name, orjson.dumps(value)),
+    )
+
+
+def outbox(conn: sqlite3.Connection, prefix: str, limit: int) -> list[tuple[str, str]]:
+    """Pending write-backs for the events whose source starts with `prefix`."""
+    rows = conn.execute(
+        "SELECT source, id FROM source_outbox WHERE substr(source, 1, ?) = ? LIMIT ?",
+        (len(prefix), prefix, limit),
+    ).fetchall()
+    return [(str(s), str(i)) for s, i in rows]
+
+
+def in_outbox(conn: sqlite3.Connection, source: str, event_id: str) -> bool:
+    row = conn.execute(
+        "SELECT 1 FROM source_outbox WHERE source = ? AND id = ?", (source, event_id)
+    ).fetchone()
+    return row is not None
+
+
+def clear_outbox(conn: sqlite3.Connection, done: Sequence[tuple[str, str]]) -> None:
+    conn.executemany("DELETE FROM source_outbox WHERE source = ? AND id = ?", done)
+
+
+class SourcesProjection:
+    """Creates the tables; queues write-backs for lifecycle changes made here.
+
+    A change whose actor is the event's own source came from the origin: it is not sent
+    back. `prefixes` are the sources that take write-backs (set when sources start).
+    """
+
+    def __init__(self) -> None:
+        self.prefixes: tuple[str, ...] = ()
+        self.runner: Any = None  # the hub's SourceRunner, for GET /api/sources
+
+    def create(self, conn: sqlite3.Connection) -> None:
+        conn.executescript(SCHEMA)
+
+    def apply(self, conn: sqlite3.Connection, entries: Sequence[StoredEntry]) -> None:
+        if not self.prefixes:
+            return
+        rows = []
+        for entry in entries:
+            change = read_lifecycle_event(entry.event)
+            if (
+                change is not None
+                and change.verb in WRITE_BACK_VERBS
+                and change.actor != change.target_source
+                and change.target_source.startswith(self.prefixes)
+            ):
+                rows.append((change.target_source, change.target_id))
+        if rows:
+            conn.executemany("INSERT OR IGNORE INTO source_outbox (source, id) VALUES (?, ?)", rows)
