@@ -35,7 +35,11 @@ from notifycenter.hub.settings import HubSettings
 from notifycenter.model.cursor import format_cursor
 from notifycenter.model.errors import NotifyError
 
-HUB_PLUGINS = ("notifycenter.hub.operations", "notifycenter.hub.ingest_routes")
+HUB_PLUGINS = (
+    "notifycenter.hub.operations",
+    "notifycenter.hub.ingest_routes",
+    "notifycenter.hub.sources_routes",
+)
 log = logging.getLogger("notifycenter.hub")
 
 
@@ -83,9 +87,14 @@ def create_app(settings: HubSettings, plugins: tuple[str, ...] = HUB_PLUGINS) ->
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         await hub.start()
+        hooks = [m for m in modules if callable(getattr(m, "start", None))]
+        for module in hooks:  # optional plug-in hooks: after the log opens, before it closes
+            await module.start(hub)
         try:
             yield
         finally:
+            for module in reversed(hooks):
+                await module.stop(hub)
             await hub.stop()
 
     app = Starlette(
