@@ -6,6 +6,7 @@ import tomllib
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from notifycenter.catalogue import hub as codes
 from notifycenter.config import data_dir as default_data_dir
@@ -13,6 +14,9 @@ from notifycenter.config_schema import TokenFile, validate
 from notifycenter.model.lifecycle import parse_duration
 from notifycenter.model.protocol import DEFAULT_BIND, Role, is_loopback, parse_bind
 from notifycenter.toml_lines import key_lines, line_of
+
+if TYPE_CHECKING:
+    from notifycenter.sources.runner import SourceConfig
 
 __all__ = [
     "DB_FILENAME",
@@ -60,6 +64,8 @@ class HubSettings:
     alertmanager_url: str | None = None
     # POST /api/events also reads application/json bodies as structured/batched events.
     accept_json: bool = False
+    # Systems the hub follows (--source, [[hub.sources]]; docs/sources.md).
+    sources: list[SourceConfig] = field(default_factory=list)
 
     @property
     def host(self) -> str:
