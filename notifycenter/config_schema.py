@@ -173,6 +173,18 @@ class ContextTable(Table):
     token: Text | None = None
 
 
+class SourceTable(Table):
+    """One `[[hub.sources]]`: a system the hub follows; credentials by file or variable."""
+
+    url: Text
+    name: Text | None = None
+    token_file: Text | None = None
+    token_env: Text | None = None
+    auth_json: Text | None = None
+    provider: Text | None = None
+    resync: Positive | None = None
+
+
 class HubTable(Table):
     """`[hub]`: defaults for `notifycenter serve`; its options win."""
 
@@ -182,6 +194,7 @@ class HubTable(Table):
     stall_after: Duration | None = None
     alertmanager_url: ServerUrl | None = None
     accept_json: bool | None = None
+    sources: list[SourceTable] = []
 
 
 class NotificationsTable(Table):
