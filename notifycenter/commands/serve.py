@@ -46,6 +46,13 @@ from notifycenter.hub.settings import DEFAULT_BIND
     help="POST /api/events also reads application/json as CloudEvents (docs/sources.md).",
 )
 @click.option(
+    "--source",
+    "sources",
+    multiple=True,
+    metavar="URL",
+    help="Follow a system's events, e.g. meshery+http://HOST:9081 (repeatable; docs/sources.md).",
+)
+@click.option(
     "--send-queue",
     type=click.IntRange(1),
     default=None,
@@ -59,6 +66,7 @@ def command(
     stall_after: str | None,
     alertmanager_url: str | None,
     accept_json: bool | None,
+    sources: tuple[str, ...],
     send_queue: int | None,
 ) -> None:
     """Run the hub: receive, store, stream events and keep their lifecycle."""
@@ -72,6 +80,7 @@ def command(
         stall_after=stall_after,
         alertmanager_url=alertmanager_url,
         accept_json=accept_json,
+        sources=sources,
     )
     if send_queue is not None:
         settings.send_queue = send_queue

@@ -1,13 +1,14 @@
 """Resolve the hub's settings: command-line options, then the config file's `[hub]` table.
 
 The `[hub]` table may hold `bind`, `data-dir`, `token-file`, `stall-after`,
-`alertmanager-url` and `accept-json`; options win.
+`alertmanager-url`, `accept-json` and `[[hub.sources]]`; options win (`--source` adds).
 A malformed config file is reported (its catalogued error); a config loader that is not
 installed leaves the defaults.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +30,7 @@ def resolve_settings(
     stall_after: str | None = None,
     alertmanager_url: str | None = None,
     accept_json: bool | None = None,
+    sources: Sequence[str] = (),
 ) -> HubSettings:
     table = _hub_table()
     bind = bind or _str(table, "bind") or DEFAULT_BIND
@@ -44,6 +46,11 @@ def resolve_settings(
     settings.alertmanager_url = alertmanager_url or _str(table, "alertmanager-url")
     json_flag = accept_json if accept_json is not None else table.get("accept-json")
     settings.accept_json = json_flag is True
+    tables = table.get("sources")
+    if sources or tables:
+        from notifycenter.sources.runner import parse_sources
+
+        settings.sources = parse_sources([*sources, *(tables if isinstance(tables, list) else [])])
     return settings
 
 
