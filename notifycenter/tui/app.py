@@ -51,8 +51,6 @@ from notifycenter.tui.work import Work
 FLUSH_SECONDS = 0.1
 SAVE_CURSOR_SECONDS = 5.0
 
-__all__ = ["NotifyCenterApp", "Producers"]
-
 
 class NotifyCenterApp(App[None]):
     """Header, bucket strip, event list, detail pane, prompt and footer, fed by one hub."""
@@ -145,7 +143,6 @@ class NotifyCenterApp(App[None]):
         header.context_name, header.server = self.session.target.name, self.session.target.server
         header.embedded = self.connection.embedded_data_dir is not None
         header.readonly = self.readonly
-        self.center.prompt.close()
         self.center.show_view(self.view)
         self.set_interval(FLUSH_SECONDS, self.flusher.flush)
         self.set_interval(1.0, self._tick)

@@ -39,7 +39,9 @@ class CenterScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield HeaderBar(id="header")
         yield BucketStrip(id="buckets")
-        yield Label("", id="filter-bar", markup=False)
+        bar = Label("", id="filter-bar", markup=False)
+        bar.display = False  # until a filter is set
+        yield bar
         if self._simulated:
             yield Label("Demo: every producer here is simulated.", id="simulated", markup=False)
         with Container(id="main"):
@@ -49,6 +51,7 @@ class CenterScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
+        self.prompt.close()  # until `/`, `:` or `A` asks for it
         self.post_message(self.Ready())
 
     @property
