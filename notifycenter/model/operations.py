@@ -136,9 +136,15 @@ def _number(value: Any) -> float | None:
             value = float(value)
         except ValueError:
             return None
-    if isinstance(value, (int, float)) and not math.isnan(value) and value >= 0:
-        return int(value) if float(value).is_integer() else float(value)
-    return None
+    if not isinstance(value, (int, float)):
+        return None
+    try:
+        number = float(value)
+    except OverflowError:  # an integer beyond any float
+        return None
+    if not math.isfinite(number) or number < 0:
+        return None
+    return int(value) if number.is_integer() else number
 
 
 def _positive(value: Any) -> float | None:
