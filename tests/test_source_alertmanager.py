@@ -231,3 +231,23 @@ def test_one_webhook_is_one_event_per_alert_and_a_severity_map(hub_factory: HubF
         for item in _events(hub.url, "urn:alertmanager:alertmanager.example:9093")
     }
     assert got == severities
+
+
+def test_an_ack_while_alertmanager_is_down_is_recorded_and_its_silence_follows(
+    hub_factory: HubFactory, alertmanager: AlertmanagerProcess
+) -> None:
+    hub = hub_factory(
+        tokens=TOKENS, extra_args=["--alertmanager-url", alertmanager.url], process=True
+    )
+    posted = httpx.post(
+        f"{hub.url}/api/ingest/alertmanager",
+        json=_webhook(_wire_alert("down-1")),
+        headers={"authorization": f"Bearer {PRODUCER}"},
+    )
+    assert posted.status_code == 202, posted.text
+    ref = f"urn:alertmanager:alertmanager.example:9093#down-1@{_wire_alert()['startsAt']}"
+    _lifecycle(hub.url, "ack", {"refs": [ref], "comment": "replacing the disk", "until": "1h"})
+    assert _one(hub.url, ref)["status"] == "acknowledged"  # Alertmanager is not even running
+    alertmanager.start(f"{hub.url}/api/ingest/alertmanager")
+    silence = wait_until(lambda: _silence_for(alertmanager, "active"), 20, "the retried silence")
+    assert silence is not None and silence["createdBy"] == "alice"
