@@ -6,7 +6,17 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+from starlette.testclient import TestClient
 
+from notifycenter.catalogue import hub as hub_codes
+from notifycenter.hub.app import create_app
+from notifycenter.hub.auth import Permission
+from notifycenter.hub.hubstate import Hub
+from notifycenter.hub.responses import answer
+from notifycenter.hub.settings import HubSettings, Role, Token
 from notifycenter.model.lifecycle import format_time
 from notifycenter.model.operations import Phase, fold_events, operation_view
 
@@ -39,3 +49,66 @@ def test_operation_done_and_total_ignore_non_finite_numbers(bad: object) -> None
     view = operation_view(record, T0 + timedelta(seconds=10))
     assert (view["done"], view["total"]) == (1, 4)
     assert view["progress"] == 0.25
+
+
+VIEWER = "viewer-secret-1"
+PROBE = "/api/followups-probe"
+
+
+class _NoProjection:
+    """A plug-in with no table of its own."""
+
+    def create(self, conn: Any) -> None:
+        pass
+
+    def apply(self, conn: Any, entries: Any) -> None:
+        pass
+
+
+def projection() -> _NoProjection:
+    """This module is also a hub plug-in, authorising its route with `hub.require`."""
+    return _NoProjection()
+
+
+def routes(hub: Hub) -> list[Route]:
+    async def probe(request: Request) -> Response:
+        return answer({"user": hub.require(request, Permission.READ).user})
+
+    return [Route(PROBE, probe, methods=["GET"])]
+
+
+def _secured_app(tmp_path: Any, plugins: tuple[str, ...]) -> TestClient:
+    settings = HubSettings(
+        data_dir=tmp_path, bind="127.0.0.1:0", tokens={VIEWER: Token("val", Role.VIEWER)}
+    )
+    return TestClient(create_app(settings, plugins))
+
+
+def _codes(client: TestClient, path: str, secrets: list[str]) -> list[tuple[int, str | None]]:
+    answers = [client.get(path, headers={"authorization": f"Bearer {s}"}) for s in secrets]
+    return [(r.status_code, r.json().get("code")) for r in answers]
+
+
+UNAUTH, THROTTLED = hub_codes.UNAUTHENTICATED.code, hub_codes.TOO_MANY_FAILED_LOGINS.code
+
+
+def test_wrong_tokens_on_api_operations_are_throttled(tmp_path: Any) -> None:
+    with _secured_app(tmp_path, ("notifycenter.hub.operations",)) as client:
+        guesses = _codes(client, "/api/operations", [f"guess-{n}" for n in range(6)])
+        assert guesses == [(401, UNAUTH)] * 5 + [(429, THROTTLED)]
+        assert _codes(client, "/api/operations", [VIEWER]) == [(429, THROTTLED)]
+
+
+def test_a_plugin_route_authorised_by_hub_require_is_throttled_and_counted(
+    tmp_path: Any,
+) -> None:
+    with _secured_app(tmp_path, (__name__,)) as client:
+        assert client.get(PROBE, headers={"authorization": f"Bearer {VIEWER}"}).json() == {
+            "user": "val"
+        }
+        guesses = _codes(client, PROBE, [f"guess-{n}" for n in range(6)])
+        assert guesses == [(401, UNAUTH)] * 5 + [(429, THROTTLED)]
+        assert _codes(client, PROBE, [VIEWER]) == [(429, THROTTLED)]
+        metrics = client.get("/metrics").text
+    assert f'notifycenter_auth_refused_total{{code="{UNAUTH}"}} 5.0' in metrics
+    assert f'notifycenter_auth_refused_total{{code="{THROTTLED}"}} 2.0' in metrics

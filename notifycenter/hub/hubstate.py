@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from starlette.requests import HTTPConnection
 
-from notifycenter.hub.auth import Authenticator, Permission, Principal
+from notifycenter.hub.auth import Authenticator, Permission, Principal, authorize
 from notifycenter.hub.health import HealthBoard
 from notifycenter.hub.metrics import HubMetrics
 from notifycenter.hub.projection import Projection
@@ -48,8 +48,9 @@ class Hub:
         ).inc()
 
     def require(self, request: HTTPConnection, permission: Permission) -> Principal:
-        """Authorise a Request or WebSocket; raises the catalogued 401/403."""
-        return self.auth.require(request.headers.get("authorization"), permission)
+        """Authorise a Request or WebSocket as the built-in routes do: any token carrier,
+        failed-login throttling (429) and refusals counted; raises the catalogued error."""
+        return authorize(self, request, permission)
 
     async def start(self) -> None:
         await self.log.open()
