@@ -22,6 +22,15 @@ from tests.hubprocess import Hub, HubProcess
 from tests.hubthread import HubThread, Stopping
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--hub",
+        choices=("thread", "process"),
+        default="thread",
+        help="serve the `hub` fixtures in-process (default) or as `notifycenter serve` processes",
+    )
+
+
 @pytest.fixture(autouse=True)
 def isolated_environment(
     tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
@@ -52,16 +61,19 @@ def join_all(stopping: list[Stopping]) -> None:
 
 @pytest.fixture
 def hub_factory(
-    tmp_path_factory: pytest.TempPathFactory, stopping_hubs: list[Stopping]
+    tmp_path_factory: pytest.TempPathFactory,
+    stopping_hubs: list[Stopping],
+    pytestconfig: pytest.Config,
 ) -> Iterator[HubFactory]:
     """Start hubs: `hub_factory(tokens={"secret-token": ("alice", "operator")}, extra_args=[...])`.
 
     `tokens` writes a token file and passes it with --token-file; `data_dir` reuses a
     directory (for restarts across hubs); `extra_args` are `serve` options; `process=True`
-    runs `notifycenter serve` in a process of its own. Every hub started is stopped at
-    the end.
+    runs `notifycenter serve` in a process of its own (so does every hub with `--hub
+    process`). Every hub started is stopped at the end.
     """
     started: list[Hub] = []
+    always_process = pytestconfig.getoption("hub") == "process"
 
     def start(
         *,
@@ -79,7 +91,7 @@ def hub_factory(
             ]
         hub: Hub = (
             HubProcess(directory, extra_args=args)
-            if process
+            if process or always_process
             else HubThread(directory, extra_args=args)
         )
         started.append(hub)
