@@ -112,3 +112,19 @@ def test_a_plugin_route_authorised_by_hub_require_is_throttled_and_counted(
         metrics = client.get("/metrics").text
     assert f'notifycenter_auth_refused_total{{code="{UNAUTH}"}} 5.0' in metrics
     assert f'notifycenter_auth_refused_total{{code="{THROTTLED}"}} 2.0' in metrics
+
+
+def test_run_says_the_spooled_events_wait_for_the_same_source_and_hub(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from notifycenter.commands import run
+
+    class _Refused:
+        server, source, spool_path = "http://hub-a:8080", "urn:job", "/spool/hub-a"
+
+        def close(self, timeout: float) -> bool:
+            return False
+
+    run._close(_Refused())  # type: ignore[arg-type]
+    said = " ".join(capsys.readouterr().err.split())
+    assert "with source urn:job and hub http://hub-a:8080" in said

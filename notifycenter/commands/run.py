@@ -104,7 +104,7 @@ def _close(emitter: Emitter) -> None:
     _warn(
         f"the hub at {emitter.server} did not take this run's events: they are spooled in "
         f"{emitter.spool_path} and will be delivered by the next `notifycenter run` "
-        f"(or emitter) with source {emitter.source}"
+        f"(or emitter) with source {emitter.source} and hub {emitter.server}"
     )
 
 
