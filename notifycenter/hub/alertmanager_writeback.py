@@ -53,6 +53,7 @@ class SilenceWriter:
         self.silences: dict[str, str] = {}  # event ref -> silence id
         self._jobs: queue.Queue[SilenceJob | None] = queue.Queue()
         self._thread: threading.Thread | None = None
+        self._stop = threading.Event()
 
     def submit(self, job: SilenceJob) -> None:
         if self._thread is None:
@@ -62,17 +63,27 @@ class SilenceWriter:
             self._thread.start()
         self._jobs.put(job)
 
-    def close(self) -> None:
+    def close(self, timeout: float = 5.0) -> None:
+        """Stop retrying and end the thread; what is still queued is dropped (and logged)."""
+        self._stop.set()
+        self._jobs.put(None)
         if self._thread is not None:
-            self._jobs.put(None)
-            self._thread.join(5.0)
+            self._thread.join(timeout)
             self._thread = None
+        self.client.close()
 
     def _run(self) -> None:
-        stop = threading.Event()
         while (job := self._jobs.get()) is not None:
             delay = FIRST_DELAY
             for attempt in range(1, ATTEMPTS + 1):
+                if self._stop.is_set():
+                    log.warning(
+                        "%s: hub stopping, %s %s dropped",
+                        ALERTMANAGER_WRITEBACK_FAILED.code,
+                        job.verb.value,
+                        job.ref,
+                    )
+                    break
                 try:
                     self._apply(job)
                     break
@@ -82,7 +93,7 @@ class SilenceWriter:
                     )
                     log.warning("%s: %s", error.code, error.long_description[0])
                     if attempt < ATTEMPTS:
-                        stop.wait(delay)  # a bounded pause between retries
+                        self._stop.wait(delay)  # a bounded pause, cut short by close()
                         delay = min(delay * 2, MAX_DELAY)
 
     def _apply(self, job: SilenceJob) -> None:

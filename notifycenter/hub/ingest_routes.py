@@ -10,6 +10,7 @@ when the storage failed and a retry can succeed.
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
 from typing import Any
 
@@ -55,6 +56,16 @@ def routes(hub: Hub) -> list[Route]:
         Route(ALERTMANAGER_PATH, post_alertmanager, methods=["POST"]),
         Route(CLOUDEVENTS_JSON_PATH, post_cloudevents_json, methods=["POST"]),
     ]
+
+
+async def start(hub: Hub) -> None:
+    """Nothing to start: the silence writer's thread starts with its first job."""
+
+
+async def stop(hub: Hub) -> None:
+    for candidate in hub.log.projections:
+        if isinstance(candidate, WriteBackProjection) and candidate.writer is not None:
+            await asyncio.to_thread(candidate.writer.close)
 
 
 async def post_alertmanager(request: Request) -> Response:
