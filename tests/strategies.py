@@ -8,6 +8,7 @@ kind of breakage so a test can say which one it got.
 
 from __future__ import annotations
 
+import base64
 import string
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
@@ -127,8 +128,6 @@ def valid_events(draw: st.DrawFn) -> dict[str, Any]:
 
 
 def _b64(raw: bytes) -> str:
-    import base64
-
     return base64.b64encode(raw).decode("ascii")
 
 
