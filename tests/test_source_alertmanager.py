@@ -13,6 +13,7 @@ import pytest
 
 from tests.alertmanagerprocess import AlertmanagerProcess, now_text, require_binary
 from tests.conftest import HubFactory
+from tests.hubprocess import HubProcess
 from tests.waiting import wait_until
 
 PRODUCER = "am-secret"
@@ -251,3 +252,29 @@ def test_an_ack_while_alertmanager_is_down_is_recorded_and_its_silence_follows(
     alertmanager.start(f"{hub.url}/api/ingest/alertmanager")
     silence = wait_until(lambda: _silence_for(alertmanager, "active"), 20, "the retried silence")
     assert silence is not None and silence["createdBy"] == "alice"
+
+
+def test_a_silence_still_owed_when_the_hub_stops_is_made_after_its_restart(
+    hub_factory: HubFactory, alertmanager: AlertmanagerProcess
+) -> None:
+    hub = hub_factory(
+        tokens=TOKENS, extra_args=["--alertmanager-url", alertmanager.url], process=True
+    )
+    assert isinstance(hub, HubProcess)
+    posted = httpx.post(
+        f"{hub.url}/api/ingest/alertmanager",
+        json=_webhook(_wire_alert("owed-1")),
+        headers={"authorization": f"Bearer {PRODUCER}"},
+    )
+    assert posted.status_code == 202, posted.text
+    ref = f"urn:alertmanager:alertmanager.example:9093#owed-1@{_wire_alert()['startsAt']}"
+    _lifecycle(hub.url, "ack", {"refs": [ref], "comment": "replacing the disk", "until": "1h"})
+    hub.stop()  # Alertmanager never answered this hub process
+    alertmanager.start(f"{hub.url}/api/ingest/alertmanager")
+    hub.start()
+    silence = wait_until(lambda: _silence_for(alertmanager, "active"), 20, "the owed silence")
+    assert silence is not None and silence["createdBy"] == "alice"
+    hub.stop()  # the silence's id is kept: an unack after a restart expires it
+    hub.start()
+    _lifecycle(hub.url, "unack", {"refs": [ref]})
+    wait_until(lambda: _silence_for(alertmanager, "expired"), 20, "the silence expired")

@@ -2,9 +2,10 @@
 
 An ack with an expiry (`until`) on an Alertmanager alert creates a silence there whose
 matchers are the alert's labels, with the ack's comment, author (the actor) and end; an
-unack expires it. The projection only queues the wish from inside the log's write
+unack expires it. The projection writes the wish to an outbox table in the ack's own
 transaction; a thread talks to Alertmanager, retrying with a bounded backoff, so an ack
-never waits for (or fails with) Alertmanager. A failure is logged with its code.
+never waits for (or fails with) Alertmanager. A failure is logged with its code; what is
+still in the outbox when the hub stops is sent after its next start.
 """
 
 from __future__ import annotations
@@ -13,8 +14,8 @@ import logging
 import queue
 import sqlite3
 import threading
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -42,6 +43,20 @@ class SilenceJob:
     author: str
     comment: str | None = None
     until: str | None = None
+    outbox: int = 0  # its row in the outbox table
+
+    def to_json(self) -> bytes:
+        fields = (self.verb.value, self.ref, self.labels, self.author, self.comment, self.until)
+        return orjson.dumps(fields)
+
+    @classmethod
+    def from_json(cls, body: bytes, outbox: int) -> SilenceJob:
+        verb, ref, labels, author, comment, until = orjson.loads(body)
+        return cls(Verb(verb), ref, labels, author, comment, until, outbox)
+
+
+# Done: (outbox row, event ref, silence id now in force or None).
+Done = Callable[[int, str, str | None], None]
 
 
 class SilenceWriter:
@@ -54,6 +69,7 @@ class SilenceWriter:
         self._jobs: queue.Queue[SilenceJob | None] = queue.Queue()
         self._thread: threading.Thread | None = None
         self._stop = threading.Event()
+        self.on_done: Done | None = None
 
     def submit(self, job: SilenceJob) -> None:
         if self._thread is None:
@@ -78,7 +94,7 @@ class SilenceWriter:
             for attempt in range(1, ATTEMPTS + 1):
                 if self._stop.is_set():
                     log.warning(
-                        "%s: hub stopping, %s %s dropped",
+                        "%s: hub stopping, %s %s stays in the outbox for the next start",
                         ALERTMANAGER_WRITEBACK_FAILED.code,
                         job.verb.value,
                         job.ref,
@@ -86,6 +102,8 @@ class SilenceWriter:
                     break
                 try:
                     self._apply(job)
+                    if self.on_done is not None:
+                        self.on_done(job.outbox, job.ref, self.silences.get(job.ref))
                     break
                 except (httpx.HTTPError, ValueError, KeyError) as exc:
                     error = ALERTMANAGER_WRITEBACK_FAILED.error(
@@ -152,6 +170,7 @@ class WriteBackProjection:
         self._live_after = 0
 
     def create(self, conn: sqlite3.Connection) -> None:
+        conn.executescript(SCHEMA)
         # What the log holds at start is history: a rebuild must not replay old acks.
         self._live_after = conn.execute("SELECT coalesce(max(seq), 0) FROM log").fetchone()[0]
 
@@ -171,16 +190,42 @@ class WriteBackProjection:
                 continue
             labels = _labels(conn, change.target_source, change.target_id)
             if labels:
-                self.writer.submit(
-                    SilenceJob(
-                        change.verb,
-                        f"{change.target_source}#{change.target_id}",
-                        labels,
-                        change.actor,
-                        change.comment,
-                        change.until,
-                    )
+                job = SilenceJob(
+                    change.verb,
+                    f"{change.target_source}#{change.target_id}",
+                    labels,
+                    change.actor,
+                    change.comment,
+                    change.until,
                 )
+                row = conn.execute(
+                    "INSERT INTO alertmanager_outbox (job) VALUES (?)", (job.to_json(),)
+                )
+                self.writer.submit(replace(job, outbox=row.lastrowid or 0))
+
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS alertmanager_outbox (n INTEGER PRIMARY KEY, job BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS alertmanager_silences (ref TEXT PRIMARY KEY, silence TEXT NOT NULL);
+"""
+
+
+def load_pending(conn: sqlite3.Connection) -> tuple[list[SilenceJob], dict[str, str]]:
+    """What the outbox still holds, oldest first, and the silences in force, by event ref."""
+    rows = conn.execute("SELECT n, job FROM alertmanager_outbox ORDER BY n").fetchall()
+    silences = conn.execute("SELECT ref, silence FROM alertmanager_silences").fetchall()
+    return [SilenceJob.from_json(body, n) for n, body in rows], dict(silences)
+
+
+def record_done(conn: sqlite3.Connection, outbox: int, ref: str, silence: str | None) -> None:
+    conn.execute("DELETE FROM alertmanager_outbox WHERE n = ?", (outbox,))
+    if silence is None:
+        conn.execute("DELETE FROM alertmanager_silences WHERE ref = ?", (ref,))
+    else:
+        conn.execute(
+            "INSERT OR REPLACE INTO alertmanager_silences (ref, silence) VALUES (?, ?)",
+            (ref, silence),
+        )
 
 
 def _labels(conn: sqlite3.Connection, source: str, event_id: str) -> dict[str, str]:

@@ -21,7 +21,12 @@ from starlette.routing import Route
 
 from notifycenter.catalogue import event as event_codes
 from notifycenter.catalogue import sources as codes
-from notifycenter.hub.alertmanager_writeback import SilenceWriter, WriteBackProjection
+from notifycenter.hub.alertmanager_writeback import (
+    SilenceWriter,
+    WriteBackProjection,
+    load_pending,
+    record_done,
+)
 from notifycenter.hub.api import _check_rate, _read_body
 from notifycenter.hub.auth import Permission, authorize
 from notifycenter.hub.binding import Limits, decode_request
@@ -59,13 +64,35 @@ def routes(hub: Hub) -> list[Route]:
 
 
 async def start(hub: Hub) -> None:
-    """Nothing to start: the silence writer's thread starts with its first job."""
+    """Silences are recorded as they are made; what the outbox held at stop is resent."""
+    writer = _writer(hub)
+    if writer is None:
+        return
+    loop = asyncio.get_running_loop()
+
+    def done(outbox: int, ref: str, silence: str | None) -> None:
+        write = hub.log.write(lambda txn: record_done(txn.conn, outbox, ref, silence))
+        asyncio.run_coroutine_threadsafe(write, loop)
+
+    pending, silences = await hub.log.read(load_pending)
+    writer.silences.update(silences)
+    writer.on_done = done
+    for job in pending:
+        writer.submit(job)
 
 
 async def stop(hub: Hub) -> None:
+    writer = _writer(hub)
+    if writer is not None:
+        writer.on_done = None  # the log closes next; the outbox keeps what is unsent
+        await asyncio.to_thread(writer.close)
+
+
+def _writer(hub: Hub) -> SilenceWriter | None:
     for candidate in hub.log.projections:
-        if isinstance(candidate, WriteBackProjection) and candidate.writer is not None:
-            await asyncio.to_thread(candidate.writer.close)
+        if isinstance(candidate, WriteBackProjection):
+            return candidate.writer
+    return None
 
 
 async def post_alertmanager(request: Request) -> Response:
