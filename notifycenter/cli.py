@@ -13,7 +13,7 @@ from typing import Any
 import click
 
 from notifycenter import __version__
-from notifycenter.commands.common import CliContext
+from notifycenter.commands.common import OUTPUT_FORMATS, CliContext
 from notifycenter.commands.problems import from_click, print_error
 from notifycenter.commands.targeting import add_target_options, complete_contexts
 from notifycenter.model.errors import NotifyError
@@ -97,9 +97,9 @@ __all__ = ["main"]
 @click.option(
     "-o",
     "--output",
-    type=click.Choice(["table", "json"]),
+    type=click.Choice(OUTPUT_FORMATS),
     default="table",
-    help="table for people, json for scripts.",
+    help="table or wide for people, json or yaml for scripts.",
 )
 @click.option("--readonly", is_flag=True, help="TUI: disable every lifecycle action.")
 @click.option("--filter", "filter_", help="TUI: start with this filter (CESQL or quick tokens).")

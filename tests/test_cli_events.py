@@ -285,7 +285,7 @@ USAGE_ERRORS = [
     ("events", "ack", "1", "--until", "banana"),
     ("events", "lsit"),
     ("events", "show"),
-    ("-o", "yaml", "events", "list"),
+    ("-o", "xml", "events", "list"),
     ("ops", "watch", "abc", "--timeout", "soon"),
 ]
 

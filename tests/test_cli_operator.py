@@ -19,6 +19,7 @@ import time
 from pathlib import Path
 
 import httpx
+import yaml  # type: ignore[import-untyped]
 
 from notifycenter.config import config_path
 from notifycenter.demo.workdir import OWNER, PREFIX, demo_folder
@@ -286,3 +287,32 @@ def test_the_cursor_events_list_shows_is_the_ref_that_acknowledges(hub: Hub) -> 
     assert acked.returncode == 0 and "acknowledged 1 notification" in acked.stdout
     shown = notifycenter("--server", hub.url, "events", "show", cursor)
     assert "Istio #1" in shown.stdout and "on it" in shown.stdout
+
+
+def test_wide_adds_id_subject_and_code(hub: Hub) -> None:
+    seed_errors(hub)
+    wide = notifycenter("--server", hub.url, "events", "list", "-o", "wide")
+    assert wide.returncode == 0, wide.stderr
+    header, *rows = wide.stdout.splitlines()
+    assert header.split()[:1] + header.split()[-4:] == [
+        "CURSOR",
+        "ID",
+        "SUBJECT",
+        "CODE",
+        "SUMMARY",
+    ]
+    assert rows[0].split()[-5:] == ["evt-2", "mesh/2", "c-9", "Istio", "#2"]
+
+
+def test_yaml_holds_the_same_records_as_json_and_escapes_what_a_terminal_acts_on(
+    hub: Hub,
+) -> None:
+    hostile = make_event("h", data={"summary": "caf\u00e9 \u202e\x1b[31mred"})
+    assert post_batch(hub.url, [hostile]).is_success
+    as_yaml = notifycenter("--server", hub.url, "events", "list", "-o", "yaml")
+    as_json = notifycenter("--server", hub.url, "-o", "json", "events", "list")
+    assert as_yaml.returncode == 0, as_yaml.stderr
+    assert yaml.safe_load(as_yaml.stdout) == json.loads(as_json.stdout)
+    assert "\x1b" not in as_yaml.stdout and "\u202e" not in as_yaml.stdout
+    shown = notifycenter("--server", hub.url, "events", "show", "1", "-o", "yaml")
+    assert yaml.safe_load(shown.stdout)["event"]["data"]["summary"].startswith("caf\u00e9")

@@ -10,6 +10,9 @@ import click
 if TYPE_CHECKING:
     from notifycenter.config import Target
 
+# `-o`: table and wide for people, json and yaml for scripts.
+OUTPUT_FORMATS = ("table", "wide", "json", "yaml")
+
 
 @dataclass
 class CliContext:
@@ -24,7 +27,8 @@ class CliContext:
 
     @property
     def json(self) -> bool:
-        return self.output == "json"
+        """Output for scripts: JSON, or YAML (which `echo_json` writes under `-o yaml`)."""
+        return self.output in ("json", "yaml")
 
     def target(self) -> Target:
         """The hub to talk to: flags, then environment, then the current context."""

@@ -24,7 +24,6 @@ from notifycenter.commands.output import (
 )
 from notifycenter.commands.refs import call_with_refs
 from notifycenter.commands.verbs import verb_command
-from notifycenter.commands.yaml_output import echo_yaml
 from notifycenter.model.event import describe, span_ids
 from notifycenter.model.lifecycle import Verb, read_lifecycle_event
 from notifycenter.model.sanitize import sanitize, sanitize_line
@@ -81,8 +80,6 @@ def list_events(cli: CliContext, /, limit: int, before: str | None, **filters: A
     )
     if cli.json:
         echo_json([record_json(record) for record in records])
-    elif cli.output == "yaml":
-        echo_yaml([record_json(record) for record in records])
     elif not records:
         echo("No events.")
     else:

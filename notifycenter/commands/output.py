@@ -25,7 +25,7 @@ import orjson
 from rich.cells import cell_len, set_cell_size
 
 from notifycenter.catalogue import client as codes
-from notifycenter.commands.common import CliContext
+from notifycenter.commands.common import OUTPUT_FORMATS, CliContext
 from notifycenter.model.sanitize import sanitize_line
 
 ELLIPSIS = "…"
@@ -97,7 +97,22 @@ def _escape_unsafe(match: re.Match[str]) -> str:
 
 
 def echo_json(value: Any, *, indent: bool = True) -> None:
+    """What scripts read: JSON, or YAML under `-o yaml` (`indent=False`: one document per
+    value, as NDJSON lines or YAML documents after `---`)."""
+    if _wants_yaml():
+        from notifycenter.commands.yaml_output import echo_yaml
+
+        if not indent:
+            click.echo("---")
+        echo_yaml(value)
+        return
     click.echo(json_text(value, indent=indent))
+
+
+def _wants_yaml() -> bool:
+    ctx = click.get_current_context(silent=True)
+    cli = ctx.find_object(CliContext) if ctx is not None else None
+    return cli is not None and cli.output == "yaml"
 
 
 def use_colour() -> bool | None:
@@ -251,7 +266,7 @@ def compact_time(text: object, today: str | None = None) -> str:
 
 
 def output_option(func: Callable[..., Any]) -> Callable[..., Any]:
-    """`-o/--output` after the command too (`events list -o json`), as kubectl users type it."""
+    """`-o/--output` after the command too (`events list -o yaml`), as kubectl users type it."""
 
     def remember(ctx: click.Context, _param: click.Parameter, value: str | None) -> None:
         if value is not None:
@@ -260,9 +275,9 @@ def output_option(func: Callable[..., Any]) -> Callable[..., Any]:
     return click.option(
         "-o",
         "--output",
-        type=click.Choice(["table", "json"]),
+        type=click.Choice(OUTPUT_FORMATS),
         expose_value=False,
         callback=remember,
         is_eager=True,
-        help="table for people, json for scripts (same as the global -o).",
+        help="table or wide for people, json or yaml for scripts (same as the global -o).",
     )(func)
