@@ -128,6 +128,7 @@ async def post_alertmanager(request: Request) -> Response:
     result = await hub.log.write(store)
     hub.metrics.accepted.inc(result["accepted"])
     hub.metrics.duplicates.inc(result["duplicates"])
+    hub.metrics.lifecycle.labels(Verb.RESOLVE.value).inc(result["resolved"])
     return answer(result, 202)
 
 
