@@ -128,3 +128,35 @@ def test_run_says_the_spooled_events_wait_for_the_same_source_and_hub(
     run._close(_Refused())  # type: ignore[arg-type]
     said = " ".join(capsys.readouterr().err.split())
     assert "with source urn:job and hub http://hub-a:8080" in said
+
+
+# Close to the largest chain accepted (notifycenter-1318): about 0.7 s to compile.
+HUGE_FILTER = " OR ".join(["s='x'"] * 1800)
+
+
+def test_healthz_answers_promptly_while_huge_filters_compile(hub: Any) -> None:
+    import threading
+    import time
+
+    import httpx
+
+    statuses: list[int] = []
+
+    def listing() -> None:
+        with httpx.Client(base_url=hub.url, timeout=60) as client:
+            statuses.append(client.get("/api/events", params={"filter": HUGE_FILTER}).status_code)
+
+    # Four at once: about 3 s of compiling, which the event loop used to do itself.
+    listings = [threading.Thread(target=listing) for _ in range(4)]
+    for thread in listings:
+        thread.start()
+    slowest, deadline = 0.0, time.monotonic() + 60
+    with httpx.Client(base_url=hub.url, timeout=60) as probe:
+        while any(t.is_alive() for t in listings) and time.monotonic() < deadline:
+            began = time.monotonic()
+            assert probe.get("/healthz").status_code == 200
+            slowest = max(slowest, time.monotonic() - began)
+    for thread in listings:
+        thread.join(60)
+    assert statuses == [200] * 4
+    assert slowest < 2.0, f"/healthz took {slowest:.1f} s while filters compiled"

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from prometheus_client import CONTENT_TYPE_LATEST
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import QueryParams
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.websockets import WebSocket
@@ -16,7 +18,7 @@ from notifycenter.hub.binding import Limits, decode_request, media_type
 from notifycenter.hub.hubstate import Hub
 from notifycenter.hub.lifecycle import apply_request, parse_request, parse_verb
 from notifycenter.hub.params import cursor_or_none, parse_cursor
-from notifycenter.hub.query import parse_query
+from notifycenter.hub.query import EventQuery, parse_query
 from notifycenter.hub.records import get_event, list_events, summary
 from notifycenter.hub.responses import answer, error_answer
 from notifycenter.hub.stream import serve_stream
@@ -134,9 +136,19 @@ async def _drain(request: Request, budget: int) -> None:
             return
 
 
+async def _parse_query(params: QueryParams, *, lifecycle_default: bool = False) -> EventQuery:
+    """The query; a user filter is compiled in a worker thread, since the largest accepted
+    takes most of a second and would hold every other request and stream meanwhile."""
+    if any(params.getlist("filter")) or any(params.getlist("filters")):
+        return await run_in_threadpool(
+            parse_query, params.getlist, lifecycle_default=lifecycle_default
+        )
+    return parse_query(params.getlist, lifecycle_default=lifecycle_default)
+
+
 async def get_events(request: Request) -> Response:
     _require(request, Permission.READ)
-    query = parse_query(request.query_params.getlist)
+    query = await _parse_query(request.query_params)
     now = _now()
     return answer(await _hub(request).log.read(lambda conn: list_events(conn, query, now)))
 
@@ -158,7 +170,8 @@ async def post_lifecycle(request: Request) -> Response:
     principal = _require(request, Permission.LIFECYCLE)
     verb = parse_verb(request.path_params["verb"])
     body = await _read_body(request, hub.settings.max_request_bytes)
-    change = parse_request(verb, body, principal.user, _now())
+    # The body may carry a filter to compile (see _parse_query).
+    change = await run_in_threadpool(parse_request, verb, body, principal.user, _now())
     result = await hub.log.write(lambda txn: apply_request(txn, change, hub.settings.hub_source))
     hub.metrics.lifecycle.labels(verb.value).inc(result["changed"])
     return answer(result)
@@ -168,7 +181,7 @@ async def stream(websocket: WebSocket) -> None:
     hub = _hub(websocket)
     try:
         _require(websocket, Permission.READ)
-        query = parse_query(websocket.query_params.getlist, lifecycle_default=True)
+        query = await _parse_query(websocket.query_params, lifecycle_default=True)
         since_text = websocket.query_params.get("since")
         since = parse_cursor(since_text, "since", codes.INVALID_QUERY) if since_text else None
         if since is not None:
