@@ -316,3 +316,14 @@ def test_yaml_holds_the_same_records_as_json_and_escapes_what_a_terminal_acts_on
     assert "\x1b" not in as_yaml.stdout and "\u202e" not in as_yaml.stdout
     shown = notifycenter("--server", hub.url, "events", "show", "1", "-o", "yaml")
     assert yaml.safe_load(shown.stdout)["event"]["data"]["summary"].startswith("caf\u00e9")
+
+
+def test_demo_never_sends_a_contexts_token_to_another_hub(hub_factory: HubFactory) -> None:
+    hub = hub_factory(tokens={"context-token-1": ("pat", "producer")})
+    write_config(
+        'current-context = "prod"\n[contexts.prod]\nserver = "https://prod.example:9181"\n'
+        'token = "context-token-1"\n'
+    )
+    sent = notifycenter("demo", "--no-tui", "--server", hub.url, "--count", "3", "--rate", "1000")
+    assert sent.returncode == 1 and "Sent" not in sent.stderr, sent.stderr
+    assert "notifycenter-1800" in sent.stderr  # refused without a token: not delivered

@@ -50,13 +50,11 @@ def run_headless(
     cli: CliContext, server: str | None, rate: float, count: int | None, seed: int | None
 ) -> None:
     from notifycenter.client.sync import call_hub
-    from notifycenter.config import Target, check_server_url, data_dir
+    from notifycenter.config import data_dir, resolve_target
     from notifycenter.demo.runner import run_producers
 
-    target = cli.target()
-    if server:
-        url = check_server_url(server, "--server")
-        target = Target(name=url, server=url, token=target.token, source="flag")
+    # The demo's own --server beats the global one; a context's token never leaves its hub.
+    target = resolve_target(server=server or cli.server, context=cli.context, token=cli.token)
     call_hub(target, lambda hub: hub.health())  # a dead hub fails now, with its own error
     click.echo(
         f"Posting simulated Meshery events to {target.server} at {rate:g}/s; Ctrl-C stops.",
