@@ -405,6 +405,7 @@ class MesherySource:
         checkpoint: dict[str, Any] | None = None,
     ) -> None:
         events: list[dict[str, Any]] = []
+        markers: list[dict[str, Any]] = []
         statuses: dict[tuple[str, str], bool] = {}
         for raw in raws:
             try:
@@ -412,11 +413,12 @@ class MesherySource:
             except NotifyError as error:
                 log.warning("%s: %s", error.code, error.message)
                 continue
-            events.extend(mapped)
+            events.append(mapped[0])
+            markers.extend(mapped[1:])
             read = is_read(raw)
             if read is not None:
                 statuses[(mapped[0]["source"], mapped[0]["id"])] = read
-        await ctx.take(events, statuses=statuses, checkpoint=checkpoint)
+        await ctx.take(events, extra=markers, statuses=statuses, checkpoint=checkpoint)
 
     async def _write_back(self, client: MesheryClient, ctx: SourceContext) -> None:
         """Mark read in Meshery what was read, acknowledged or resolved here."""

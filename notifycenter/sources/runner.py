@@ -113,6 +113,7 @@ class SourceContext(Protocol):
         self,
         events: Sequence[dict[str, Any]],
         *,
+        extra: Sequence[dict[str, Any]] = (),
         statuses: Mapping[tuple[str, str], bool] | None = None,
         checkpoint: dict[str, Any] | None = None,
     ) -> int: ...
@@ -271,19 +272,23 @@ class _Context:
         self,
         events: Sequence[dict[str, Any]],
         *,
+        extra: Sequence[dict[str, Any]] = (),
         statuses: Mapping[tuple[str, str], bool] | None = None,
         checkpoint: dict[str, Any] | None = None,
     ) -> int:
         """Store new events, follow the origin's read/unread, save the checkpoint: one commit.
 
-        `statuses` maps (source, id) to read at the origin. The origin's "unread" never
+        `extra` are events derived from them (operation markers), stored but not counted
+        as taken. `statuses` maps (source, id) to read at the origin. The origin's "unread" never
         takes away more than a plain read here: acknowledged, resolved, or waiting to be
         marked read at the origin stays as it is.
         """
-        valid = []
-        for event in events:
+        valid: list[dict[str, Any]] = []
+        counted = 0
+        for index, event in enumerate([*events, *extra]):
             try:
                 valid.append(validate_event(event))
+                counted += index < len(events)
             except NotifyError as error:
                 log.warning(
                     "%s: source %s: event %r: %s",
@@ -300,7 +305,7 @@ class _Context:
                 _follow_status(txn, source, event_id, read, hub_source)
             if checkpoint is not None:
                 checkpoints.save_checkpoint(txn.conn, name, checkpoint)
-            return sum(1 for _, duplicate in inserted if not duplicate)
+            return sum(1 for _, duplicate in inserted[:counted] if not duplicate)
 
         taken: int = await self.hub.log.write(job)
         self.status.events_taken += taken
@@ -339,7 +344,8 @@ class SourceRunner:
     """Runs the hub's sources as tasks, each restarted with backoff when it fails."""
 
     def __init__(self, configs: Sequence[SourceConfig], max_delay: float = 30.0) -> None:
-        _load_kinds()
+        if configs:
+            _load_kinds()
         self.sources = [KINDS[c.url.split("://", 1)[0]](c) for c in configs]
         self.statuses = [SourceStatus(c.name, c.url, c.kind) for c in configs]
         self.max_delay = max_delay
@@ -383,5 +389,5 @@ class SourceRunner:
                 error = codes.MESHERY_BAD_ANSWER.error(f"{type(exc).__name__}: {exc}")
             status.state, status.since = SourceState.FAILING, _now()
             status.error = error.to_dict()
-            log.warning("%s: source %s: %s", error.code, status.name, error.message)
+            log.warning("source %s: %s", status.name, error.message)
             await asyncio.sleep(backoff.next_delay())
