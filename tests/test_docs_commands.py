@@ -13,6 +13,7 @@ import os
 import re
 import shlex
 import stat
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,6 +23,7 @@ import pytest
 from notifycenter.cli import main
 from tests.clirun import notifycenter
 from tests.hubprocess import Hub, make_event, post_batch
+from tests.hubthread import HubThread
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
@@ -168,12 +170,21 @@ def parse_without_running(argv: tuple[str, ...]) -> None:
         command, rest = sub, [*ctx._protected_args, *ctx.args]
 
 
+@pytest.fixture(scope="module")
+def docs_hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hub]:
+    """One seeded hub for every command: they tolerate each other's changes (an ack, an
+    archive), and one hub instead of one per command keeps this file fast."""
+    with HubThread(tmp_path_factory.mktemp("docs-hub")) as hub:
+        seed(hub)
+        yield hub
+
+
 @pytest.fixture
 def sandbox(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, isolated_environment: Path, hub: Hub
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, isolated_environment: Path, docs_hub: Hub
 ) -> Hub:
     """The hub as the docs' examples expect it, and the files they name, in the working folder."""
-    seed(hub)
+    hub = docs_hub
     monkeypatch.setenv("NOTIFYCENTER_SERVER", hub.url)
     monkeypatch.chdir(tmp_path)
     event = '{"specversion": "1.0", "id": "e-1", "source": "urn:docs", "type": "io.docs.example"}'
