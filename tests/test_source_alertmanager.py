@@ -278,3 +278,28 @@ def test_a_silence_still_owed_when_the_hub_stops_is_made_after_its_restart(
     hub.start()
     _lifecycle(hub.url, "unack", {"refs": [ref]})
     wait_until(lambda: _silence_for(alertmanager, "expired"), 20, "the silence expired")
+
+
+def test_a_receiver_name_with_spaces_still_gives_an_event(hub_factory: HubFactory) -> None:
+    """Without an externalURL the receiver names the source; its spaces are encoded, not refused."""
+    hub = hub_factory()
+    payload = {
+        "version": "4",
+        "receiver": "team pager é",
+        "status": "firing",
+        "alerts": [
+            {
+                "status": "firing",
+                "labels": {"alertname": "DiskFull", "severity": "critical"},
+                "annotations": {"summary": "disk full"},
+                "startsAt": "2026-11-29T10:00:00Z",
+                "fingerprint": "abc123",
+            }
+        ],
+    }
+    answer = httpx.post(f"{hub.url}/api/ingest/alertmanager", json=payload, timeout=10)
+    assert answer.status_code == 202, answer.text
+    items = httpx.get(f"{hub.url}/api/events", timeout=10).json()["items"]
+    assert [i["event"]["source"] for i in items] == [
+        "urn:alertmanager:receiver:team%20pager%20%C3%A9"
+    ]

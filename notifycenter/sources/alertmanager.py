@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from notifycenter.catalogue.sources import INVALID_ALERTMANAGER_PAYLOAD
 from notifycenter.model.errors import NotifyError
@@ -67,10 +67,11 @@ def source_of(payload: Mapping[str, Any]) -> str:
     if isinstance(external, str) and external:
         host = urlsplit(external).netloc.rsplit("@", 1)[-1]
         if host:
-            return SOURCE_PREFIX + host
+            return SOURCE_PREFIX + quote(host, safe=":[]")
     receiver = payload.get("receiver")
     name = receiver if isinstance(receiver, str) and receiver else "unknown"
-    return f"{SOURCE_PREFIX}receiver:{name}"
+    # A source is an ASCII URI-reference: a receiver called "team pager" is percent-encoded.
+    return f"{SOURCE_PREFIX}receiver:{quote(name, safe='')}"
 
 
 def map_payload(payload: object) -> list[MappedAlert]:
