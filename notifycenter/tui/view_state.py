@@ -92,7 +92,7 @@ class ViewState:
     def describe(self, explain: bool = True) -> str:
         """The filter bar's text; empty when everything is shown. Without `explain`, the
         CESQL the quick tokens compile to is left out (the tokens themselves stay)."""
-        parts = []
+        parts = [f"bucket {self.bucket.value}"] if self.bucket is not None else []
         if self.operation:
             parts.append(f"operation {self.operation_name or self.operation}")
         if self.errors_only:
