@@ -157,7 +157,7 @@ async def test_quick_filter_shows_its_cesql_and_bad_filters_are_refused(hub, tmp
         await pilot.press("enter")
         await until(pilot, lambda: rows(app) == 1)
         assert "CESQL: " in str(app.query_one("#filter-bar").render())
-        await pilot.press("escape")
+        await pilot.press("c")  # escape no longer clears a filter
         await until(pilot, lambda: rows(app) == 3)
         await pilot.press(
             "colon", *"filter severitynumber >= 17 AND source LIKE '%consul'", "enter"
@@ -179,7 +179,7 @@ async def test_buckets_errors_only_and_pause(hub, tmp_path):
         await until(pilot, lambda: rows(app) == 3)
         await pilot.click("#bucket-infos")
         await until(pilot, lambda: rows(app) == 1)
-        await pilot.press("escape", "e")
+        await pilot.press("c", "e")
         await until(pilot, lambda: rows(app) == 1)
         await pilot.press("e", "p")
         post(hub.url, [event(n, "ERROR", source=f"urn:p{n}") for n in range(10, 47)])
@@ -400,7 +400,7 @@ async def test_correlation_and_operation_links_and_quit(hub, tmp_path):
         await pilot.press("C")
         await until(pilot, lambda: rows(app) == 2)
         assert "correlationid = 'req-42'" in str(app.query_one("#filter-bar").render())
-        await pilot.press("escape")
+        await pilot.press("c")
         await until(pilot, lambda: rows(app) == 5)
         await pilot.press("g")
         await press_until(pilot, "j", lambda: "traceparent" in app.store.event(row(app)), 5)

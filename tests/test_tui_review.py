@@ -117,10 +117,10 @@ async def test_enter_gives_the_detail_the_screen_and_escape_gives_it_back(hub, t
         pane = app.query_one(DetailPane)
         small = pane.size.height
         await pilot.press("enter")
-        await until(pilot, lambda: pane.is_maximized and pane.size.height > small)
+        await until(pilot, lambda: app.center.detail_full and pane.size.height > small)
         assert app.focused is pane
         await pilot.press("escape")
-        await until(pilot, lambda: not pane.is_maximized)
+        await until(pilot, lambda: not app.center.detail_full)
         assert app.focused is app.center.events
 
 

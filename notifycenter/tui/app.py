@@ -196,7 +196,7 @@ class NotifyCenterApp(App[None]):
     def toasts_wanted(self) -> bool:
         """Toasts wait (and coalesce) while help, a dialog or the operations view is on top
         and while the detail has the whole screen (a pause holds them in the policy)."""
-        return self.screen is self.center and not self.center.detail.is_maximized
+        return self.screen is self.center and not self.center.detail_full
 
     def toast(self, toast: Toast) -> None:
         self.notify(toast.message, title=toast.title, severity=toast.level, markup=False)
@@ -235,16 +235,25 @@ class NotifyCenterApp(App[None]):
 
     @on(EventList.Selected)
     def _list_selected(self) -> None:
-        """Enter gives the detail the whole screen; escape brings the list back."""
-        pane = self.center.detail
-        pane.focus()
-        self.center.maximize(pane, container=False)
+        """Enter gives the detail the list's place (prompts and footer stay drawn);
+        escape brings the list back."""
+        self.center.show_detail_full(True)
+        self.center.detail.focus()
 
     @on(DetailPane.Closed)
     def _detail_closed(self) -> None:
-        self.center.minimize()
+        self.center.show_detail_full(False)
         if self.center.alive:
             self.center.events.focus()
+
+    def action_step_back(self) -> None:
+        """Escape steps back one level; it never clears a filter by itself."""
+        if self.center.detail_full:
+            self._detail_closed()
+        elif self.center.alive and self.center.events.marked:
+            self.center.events.clear_marks()
+        elif self.view.describe():
+            self.tell("The filter stays: c or :clear clears it.")
 
     def refresh_detail(self) -> None:
         self.detail_feed.refresh()
@@ -392,9 +401,18 @@ class NotifyCenterApp(App[None]):
 
     # -- the prompt and `:` commands -----------------------------------------------
 
+    def _prompt_closed(self) -> None:
+        """Focus goes back where the prompt was opened from: the footer shows its keys."""
+        if not self.center.alive:
+            return
+        back = self.center.prompt.return_to
+        if back is None or not back.is_attached or not back.display:
+            back = self.center.detail if self.center.detail_full else self.center.events
+        back.focus()
+
     @on(PromptBar.Submitted)
     def _prompt_submitted(self, message: PromptBar.Submitted) -> None:
-        self.center.events.focus()
+        self._prompt_closed()
         try:
             if message.mode == "filter":
                 self._set_view(self.view.with_quick(message.value))
@@ -408,7 +426,7 @@ class NotifyCenterApp(App[None]):
 
     @on(PromptBar.Cancelled)
     def _prompt_cancelled(self) -> None:
-        self.center.events.focus()
+        self._prompt_closed()
 
     def run_command(self, command: Command) -> None:
         if command.name in VERBS:

@@ -25,7 +25,8 @@ APP_BINDINGS: list[BindingType] = [
         for key, b in BUCKET_KEYS.items()
     ],
     Binding("e", "errors_only", "Errors only", id="view.errors-only"),
-    Binding("escape", "clear", "Clear filter", id="view.clear", show=False),
+    Binding("c", "clear", "Clear filter", id="view.clear", show=False),
+    Binding("escape", "step_back", "Back", id="view.back", show=False),
     Binding("p", "pause", "Pause", id="view.pause"),
     Binding("o", "operations", "Ops", id="view.operations", show=False),
     Binding("v", "raw", "Raw JSON", id="detail.raw", show=False),

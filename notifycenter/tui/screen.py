@@ -80,6 +80,17 @@ class CenterScreen(Screen[None]):
     def prompt(self) -> PromptBar:
         return self.query_one(PromptBar)
 
+    @property
+    def detail_full(self) -> bool:
+        """`enter`: the detail has the list's place; header, prompt and footer stay."""
+        return self.alive and self.detail.has_class("-full")
+
+    def show_detail_full(self, full: bool) -> None:
+        if not self.alive:
+            return
+        self.detail.set_class(full, "-full")
+        self.events.display = not full
+
     async def start_over(self, context_name: str, server: str) -> None:
         """Another hub: a new list (of its new store) where the old one was, focused; empty
         counts and detail; a header that knows nothing yet."""

@@ -7,6 +7,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
+from textual.widget import Widget
 from textual.widgets import Input, Label
 
 from notifycenter.model.errors import NotifyError
@@ -32,6 +33,7 @@ class PromptBar(Vertical):
     def __init__(self, **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self.mode = "filter"
+        self.return_to: Widget | None = None  # focused when the prompt opened
 
     def compose(self) -> ComposeResult:
         yield Label("", id="prompt-hint", markup=False)
@@ -41,6 +43,9 @@ class PromptBar(Vertical):
 
     def open(self, mode: str, value: str = "") -> None:
         self.mode = mode
+        focused = self.app.focused
+        if focused is not None and focused not in self.walk_children():
+            self.return_to = focused
         self.query_one("#prompt-prefix", Label).update(PREFIXES[mode])
         field = self.query_one(Input)
         field.value = value
