@@ -23,6 +23,7 @@ SUBCOMMANDS = {
     "emit": "notifycenter.commands.emit",
     "events": "notifycenter.commands.events",
     "ops": "notifycenter.commands.ops",
+    "sources": "notifycenter.commands.sources",
     "run": "notifycenter.commands.run",
     "config": "notifycenter.commands.config",
     "errors": "notifycenter.commands.errors",
