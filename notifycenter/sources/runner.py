@@ -252,6 +252,8 @@ class _Context:
         self.backoff = backoff
 
     def state(self, state: SourceState) -> None:
+        if self.status.error is not None and state is not SourceState.FOLLOWING:
+            return  # a retry stays "failing", with its error, until it follows again
         if state is not self.status.state:
             self.status.state, self.status.since = state, _now()
         if state is SourceState.FOLLOWING:
