@@ -53,11 +53,16 @@ def _accepted(hub: TestClient, drawn: list[dict[str, Any]]) -> tuple[str, list[d
 
     Ids are new (the hub drops a repeated source and id as a duplicate), and each event
     gets a summary of its own, so that the store keeps one row per event rather than
-    folding repeats.
+    folding repeats; drawn details are kept.
     """
     prefix = f"ex{next(_examples)}."
     batch = [
-        {**e, "id": f"{prefix}{n}", "type": prefix + e["type"], "data": {"summary": f"event {n}"}}
+        {
+            **e,
+            "id": f"{prefix}{n}",
+            "type": prefix + e["type"],
+            "data": {**e.get("data", {}), "summary": f"event {n}"},
+        }
         for n, e in enumerate(drawn)
     ]
     answer = hub.post("/api/events", content=json.dumps(batch), headers=BATCH)
@@ -85,9 +90,20 @@ simple_filters = st.fixed_dictionaries(
         "severity": st.sampled_from(["debug", "info", "notice", "warning", "error", "fatal"]),
         "source": st.sampled_from(["urn:", "urn:a", "urn:a:", "true"]),
         "bucket": st.sampled_from(["errors", "warnings", "infos"]),
-        # Events carry no `details`: the hub's q searches them, the store's text does not.
-        "q": st.sampled_from(["urn:a", "URN:A", "io.x", "event 1", "true", "a"]),
+        "q": st.sampled_from(
+            ["urn:a", "URN:A", "io.x", "event 1", "true", "a", "retried", "failed\nat", "Σ"]
+        ),
     },
+)
+
+# Details, which the hub's q and the store's text search alike.
+_DETAILS = st.sampled_from(
+    ["Retried 3 times", "failed\nat urn:a", "TRUE", "ΣΊΣΥΦΟΣ", "event 10 of a"]
+)
+events_with_details = st.builds(
+    lambda event, details: {**event, "data": {"details": details}} if details else event,
+    events(),
+    st.one_of(st.none(), _DETAILS),
 )
 
 
@@ -120,11 +136,18 @@ def _store(params: dict[str, str], stored: list[dict[str, Any]]) -> list[str]:
     return [store.event(row)["id"] for row in store.select(view)]
 
 
+_SEARCHED = [
+    {"specversion": "1.0", "id": "x", "source": "urn:b", "type": "io.z", **extra}
+    for extra in ({"data": {"details": "Retried 3 times"}}, {"subject": "a/Retried"}, {})
+]
+
+
 @given(
-    st.lists(events(), min_size=1, max_size=10),
+    st.lists(events_with_details, min_size=1, max_size=10),
     st.one_of(st.none(), _cesql()),
     simple_filters,
 )
+@example(_SEARCHED, None, {"q": "retried"})  # the store once searched neither of these
 @settings(
     max_examples=100,
     deadline=None,

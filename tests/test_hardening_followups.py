@@ -1,7 +1,9 @@
-"""Follow-ups of the hardening work: operation numbers, plug-in route authorisation."""
+"""Hardening follow-ups: operation numbers, plug-in authorisation, filters compiled off the
+event loop, the spool warning, and the list text search agreeing with the hub's q=."""
 
 from __future__ import annotations
 
+import warnings
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -9,7 +11,10 @@ import pytest
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
-from starlette.testclient import TestClient
+
+with warnings.catch_warnings():  # Starlette's notice about httpx2, at import: not our concern
+    warnings.simplefilter("ignore")
+    from starlette.testclient import TestClient
 
 from notifycenter.catalogue import hub as hub_codes
 from notifycenter.hub.app import create_app
@@ -160,3 +165,73 @@ def test_healthz_answers_promptly_while_huge_filters_compile(hub: Any) -> None:
         thread.join(60)
     assert statuses == [200] * 4
     assert slowest < 2.0, f"/healthz took {slowest:.1f} s while filters compiled"
+
+
+def _stored(n: int, details: str | None, subject: str = "pod/a") -> dict[str, Any]:
+    data: dict[str, Any] = {"summary": "Deploy failed"}
+    if details is not None:
+        data["details"] = details
+    return {
+        "specversion": "1.0",
+        "id": f"ev-{n}",
+        "source": "urn:x",
+        "type": "io.x.deploy",
+        "subject": subject,
+        "time": format_time(T0 + timedelta(seconds=n)),
+        "cursor": f"{n:016d}",
+        "data": data,
+    }
+
+
+def test_the_list_text_search_finds_words_only_in_details_or_subject() -> None:
+    from notifycenter.store import EventStore, ViewQuery
+
+    store = EventStore()
+    store.add([_stored(1, "Quota EXCEEDED\nin ns-7"), _stored(2, None, subject="Gateway/Edge")])
+    found = {
+        w: [store.event(r)["id"] for r in store.select(ViewQuery(text=w))]
+        for w in (
+            "exceeded\nin",
+            "gateway/e",
+            "deploy failed",
+            "nowhere",
+        )
+    }
+    assert found == {
+        "exceeded\nin": ["ev-1"],
+        "gateway/e": ["ev-2"],
+        "deploy failed": ["ev-2", "ev-1"],
+        "nowhere": [],
+    }
+
+
+def test_a_repeat_with_other_details_is_found_by_its_newest_details() -> None:
+    from notifycenter.store import EventStore, ViewQuery
+
+    store = EventStore()
+    store.add([_stored(1, "first attempt"), _stored(2, "second attempt")])
+    assert len(store) == 1  # one row, two occurrences
+
+    def hits(word: str) -> int:
+        return len(store.select(ViewQuery(text=word)))
+
+    assert (hits("second"), hits("first")) == (1, 0)
+    store.add([_stored(3, "first attempt")])
+    assert (hits("second"), hits("first")) == (0, 1)
+
+
+def test_details_are_searched_across_many_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
+    from notifycenter.store import details
+
+    monkeypatch.setattr(details, "CHUNK_BYTES", 64)
+    column = details.DetailsColumn()
+    for row in range(0, 300, 3):
+        column.add(row, details.searchable_details({"data": {"details": f"Step {row} done"}}))
+    column.replace(9, "step 9 undone")
+    column.replace(12, "step 12 done")  # the same again: nothing kept apart
+    mask = column.mask_containing("STEP 2", 300)
+    assert [r for r, hit in enumerate(mask) if hit] == [
+        r for r in range(0, 300, 3) if str(r).startswith("2")
+    ]
+    assert [r for r, hit in enumerate(column.mask_containing("undone", 300)) if hit] == [9]
+    assert column._latest == {9: "step 9 undone"}

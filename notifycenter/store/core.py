@@ -23,6 +23,7 @@ from notifycenter.model.lifecycle import LifecycleChange, LifecycleState, Verb
 from notifycenter.model.sanitize import sanitize_line
 from notifycenter.model.severity import Bucket, Severity, bucket_of
 from notifycenter.store import received
+from notifycenter.store.details import DetailsColumn, searchable_details
 from notifycenter.store.intindex import IntIndex
 from notifycenter.store.raw import RawEvents
 from notifycenter.store.rowstate import (
@@ -88,6 +89,7 @@ class EventStore:
         self._fold_key = array("q")
         self._fold = IntIndex(self._fold_key, capacity_hint)
         self._summaries = TextColumn()
+        self._details = DetailsColumn()  # searched by the list's text filter, never shown
         self._raw = RawEvents()
         self._raw_entry = array("i")  # the newest occurrence's JSON in `_raw`
         # Display order, oldest first; `_current[i]` is 0 once row `_log[i]` moved on.
@@ -281,6 +283,7 @@ class EventStore:
         self._pos.append(len(self._log))
         self._fold_key.append(fold_key)
         self._summaries.append(summary)
+        self._details.add(row, searchable_details(event))
         self._raw_entry.append(self._raw.append(event))
         self._log.append(row)
         self._current.append(1)
@@ -310,6 +313,7 @@ class EventStore:
         self._newest[row] = occurrence
         self._time[row] = received.time_ms(event.get("time"))
         self._summaries.replace(row, summary)
+        self._details.replace(row, searchable_details(event))
         self._raw_entry[row] = self._raw.append(event)
         self._current[self._pos[row]] = 0
         self._pos[row] = len(self._log)

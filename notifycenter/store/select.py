@@ -137,10 +137,17 @@ def _keep_operation(store: EventStore, span_hex: str, rows: array[int]) -> array
 
 
 def _text_mask(store: EventStore, text: str, count: int) -> bytes:
-    """Rows whose summary contains `text`, or whose source, type or code does: those
-    come from the few (source, type, code) triples that contain it."""
+    """Rows whose summary, details or subject contains `text`, or whose source, type or
+    code does (as the hub's q= searches): those come from the few (source, type, code)
+    triples that contain it."""
     needle = text.lower()
-    hits = store._summaries.mask_containing(needle, count)
+    hits = mask_or(
+        store._summaries.mask_containing(needle, count),
+        store._details.mask_containing(needle, count),
+    )
+    subjects = {i for i, raw in enumerate(store.subjects.raw[:]) if i and needle in raw.lower()}
+    if subjects:
+        hits = mask_or(hits, bytes(map(subjects.__contains__, store._subject[:count])))
     sources, types, codes = (
         strings.ids_containing(needle) for strings in (store.sources, store.types, store.codes)
     )

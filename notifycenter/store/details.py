@@ -1,0 +1,113 @@
+"""Each row's details, lower-cased, kept only to be searched (the hub's q= searches them too).
+
+Details are shown from the stored event, so only the lower-cased text is kept here. Most
+events carry none and cost nothing; the others cost their UTF-8 bytes, a row number and an
+offset. Entries are lines of large chunks, searched in C, as `TextColumn` does for
+summaries; a row whose newer occurrence says something else keeps the new text apart.
+"""
+
+from __future__ import annotations
+
+import threading
+from array import array
+from bisect import bisect_right
+from collections.abc import Mapping
+from itertools import compress, repeat
+from operator import contains
+from typing import Any
+
+from notifycenter.model.event import summary_details_code
+
+CHUNK_BYTES = 1 << 20
+# Entries are lines; a line break inside details (and in a needle) is stored as NUL.
+_BREAK, _STORED_BREAK = "\n", "\0"
+_UNREADABLE = (TypeError, ValueError, KeyError, IndexError, AttributeError, RecursionError)
+
+
+def searchable_details(event: Mapping[str, Any]) -> str:
+    """The details q= searches, lower-cased; "" when the event has none or cannot be read."""
+    try:
+        details = summary_details_code(event)[1]
+    except _UNREADABLE:
+        return ""
+    return _searchable(details) if isinstance(details, str) else ""
+
+
+def _searchable(text: str) -> str:
+    return text.lower().replace(_BREAK, _STORED_BREAK)
+
+
+class DetailsColumn:
+    def __init__(self) -> None:
+        self._sealed: list[bytes] = []
+        self._first = array("i")  # first entry of each sealed chunk
+        self._open = bytearray()
+        self._open_first = 0
+        self._rows = array("i")  # the row of each entry, increasing
+        self._start = array("i")  # each entry's byte offset in its chunk
+        self._latest: dict[int, str] = {}  # rows whose newest details differ from the entry
+        self._lock = threading.Lock()  # a search snapshots chunks while rows are added
+
+    def add(self, row: int, searchable: str) -> None:
+        """The details of a new row, the highest so far (from `searchable_details`)."""
+        if not searchable:
+            return
+        data = searchable.encode()
+        with self._lock:
+            if self._open and len(self._open) + len(data) >= CHUNK_BYTES:
+                self._sealed.append(bytes(self._open))
+                self._first.append(self._open_first)
+                self._open, self._open_first = bytearray(), len(self._rows)
+            self._rows.append(row)
+            self._start.append(len(self._open))
+            self._open += data + b"\n"
+
+    def replace(self, row: int, searchable: str) -> None:
+        """A newer occurrence's details for `row`."""
+        with self._lock:
+            if searchable == self._entry(row):
+                self._latest.pop(row, None)
+            else:
+                self._latest[row] = searchable
+
+    def _entry(self, row: int) -> str:
+        entry = bisect_right(self._rows, row) - 1
+        if entry < 0 or self._rows[entry] != row:
+            return ""
+        chunk = bisect_right(self._first, entry) - 1
+        in_open = entry >= self._open_first
+        source = self._open if in_open else self._sealed[chunk]
+        start = self._start[entry]
+        end = source.index(b"\n", start)
+        return bytes(source[start:end]).decode()
+
+    def mask_containing(self, needle: str, rows: int) -> bytes:
+        """A byte per row (of the first `rows`): 1 where its details contain `needle`,
+        ignoring case."""
+        wanted = _searchable(needle)
+        with self._lock:
+            chunks = [*self._sealed, bytes(self._open)]
+            firsts = [*self._first, self._open_first, len(self._rows)]
+            owners = self._rows[:]
+            latest = dict(self._latest)
+        mask = bytearray(rows)
+        for chunk, first, end in zip(chunks, firsts, firsts[1:], strict=False):
+            text = chunk.decode()
+            if wanted not in text:
+                continue
+            lines = text.split(_BREAK)[: end - first]
+            for entry in compress(range(first, end), map(contains, lines, repeat(wanted))):
+                if owners[entry] < rows:
+                    mask[owners[entry]] = 1
+        for row, text in latest.items():
+            if row < rows:
+                mask[row] = wanted in text
+        return bytes(mask)
+
+    def nbytes(self) -> int:
+        return (
+            sum(map(len, self._sealed))
+            + len(self._open)
+            + 8 * len(self._rows)
+            + sum(len(t) + 60 for t in self._latest.values())
+        )
