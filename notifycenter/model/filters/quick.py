@@ -3,7 +3,7 @@
     sev>=warning  sev:error  sev<notice     severity (any name or alias ingest accepts)
     src:istio                               source contains "istio"
     type:io.meshery.provisioning            type starts with it
-    status:unacked                          lifecycle state, for the caller to apply
+    status:unacked  status:acked            lifecycle state, for the caller to apply
     -src:istio                              a leading "-" negates an attribute token
     anything else                           free text, for summary/details
 
@@ -25,9 +25,19 @@ from notifycenter.model.filters.filter import Filter
 from notifycenter.model.filters.nodes import Attribute, Binary, Like, Literal, Node, Not
 from notifycenter.model.filters.render import render
 from notifycenter.model.filters.shape import combine
+from notifycenter.model.lifecycle import STATUS_FILTERS
 from notifycenter.model.severity import parse_severity
 
-STATUSES = ("unacked", "unread", "acked", "resolved", "open", "archived")
+# The filters `status=` takes on the hub (`STATUS_FILTERS`), plus the short words an
+# operator types: each token means exactly what the hub's filter of the same name does.
+STATUS_ALIASES = {
+    "acked": "acknowledged",
+    "ack": "acknowledged",
+    "unacknowledged": "unacked",
+    "new": "unread",
+    "done": "resolved",
+}
+STATUSES = (*STATUS_FILTERS, *STATUS_ALIASES)
 _TOKEN = re.compile(
     r"(?P<neg>-)?(?P<key>sev|severity|src|source|type|status)(?P<op>>=|<=|!=|==|>|<|=|:)(?P<value>.+)",
     re.IGNORECASE,
@@ -55,7 +65,7 @@ def quick_filter(text: str) -> QuickFilter:
             continue
         key = _KEYS.get(match["key"].lower(), match["key"].lower())
         if key == "status":
-            status = _status(match["value"])
+            status = canonical_status(match["value"])
             continue
         node = _attribute_token(key, match["op"], match["value"])
         if match["neg"]:
@@ -77,9 +87,12 @@ def _split(text: str) -> list[str]:
         return text.split()
 
 
-def _status(value: str) -> str:
-    lowered = value.lower()
-    if lowered not in STATUSES:
+def canonical_status(value: str) -> str:
+    """The hub's name for a status token (`acked` -> `acknowledged`); an unknown one
+    raises the catalogued invalid-quick-filter error naming every accepted word."""
+    lowered = value.strip().lower()
+    lowered = STATUS_ALIASES.get(lowered, lowered)
+    if lowered not in STATUS_FILTERS:
         raise INVALID_QUICK_FILTER.error(
             f"unknown status {value!r}: use one of {', '.join(STATUSES)}"
         )
