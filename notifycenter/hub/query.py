@@ -23,6 +23,7 @@ from notifycenter.model.filters import (
     compile_cesql,
     compile_subscription_filters,
 )
+from notifycenter.model.filters.quick import STATUS_ALIASES, STATUSES
 from notifycenter.model.lifecycle import STATUS_FILTERS
 from notifycenter.model.severity import Bucket, parse_severity
 
@@ -177,9 +178,10 @@ def _severity(text: str) -> int:
 def _status(text: str | None) -> str | None:
     if not text:
         return None
-    if text.lower() not in STATUS_FILTERS:
-        raise codes.INVALID_QUERY.error(f"status {text!r} is not one of {' '.join(STATUS_FILTERS)}")
-    return text.lower()
+    wanted = STATUS_ALIASES.get(text.lower(), text.lower())  # `acked` as the TUI takes it
+    if wanted not in STATUS_FILTERS:
+        raise codes.INVALID_QUERY.error(f"status {text!r} is not one of {' '.join(STATUSES)}")
+    return wanted
 
 
 def _limit(text: str | None) -> int:
