@@ -65,7 +65,7 @@ INVALID_QUICK_FILTER = ErrorSpec(
     long="Quick filter tokens are sev>=LEVEL, sev:LEVEL, src:TEXT, type:PREFIX, status:STATE and free text.",
     causes=(
         "The severity after sev is not a known level or alias",
-        "The status after status: is not one of unacked, unread, acked, resolved, open, archived",
+        "The status after status: is not one of unread, read, acknowledged (acked), unacked, resolved, archived, open",
     ),
     remedies=(
         "Write for example sev>=warning src:istio status:unacked",
