@@ -235,3 +235,21 @@ def test_details_are_searched_across_many_chunks(monkeypatch: pytest.MonkeyPatch
     ]
     assert [r for r, hit in enumerate(column.mask_containing("undone", 300)) if hit] == [9]
     assert column._latest == {9: "step 9 undone"}
+
+
+def test_hub_settings_take_the_config_files_hub_table_as_the_schema_reads_it(
+    isolated_environment: Any,
+) -> None:
+    from notifycenter.hub.config import resolve_settings
+
+    (isolated_environment / "config.toml").write_text(
+        '[hub]\nalertmanager-url = "http://alertmanager:9093/"\naccept-json = true\n'
+        'stall-after = "15m"\n'
+    )
+    from_file = resolve_settings()
+    # The schema's form of the URL: silences are posted to <url>/api/v2/silences.
+    assert from_file.alertmanager_url == "http://alertmanager:9093"
+    assert from_file.accept_json is True
+    assert from_file.stall_after == timedelta(minutes=15)
+    overridden = resolve_settings(accept_json=False, alertmanager_url="http://am:1")
+    assert (overridden.accept_json, overridden.alertmanager_url) == (False, "http://am:1")

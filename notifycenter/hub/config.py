@@ -2,16 +2,16 @@
 
 The `[hub]` table may hold `bind`, `data-dir`, `token-file`, `stall-after`,
 `alertmanager-url`, `accept-json` and `[[hub.sources]]`; options win (`--source` adds).
-A malformed config file is reported (its catalogued error); a config loader that is not
-installed leaves the defaults.
+The table comes from the config schema, so its values are already of the right type; a
+malformed config file is reported with its catalogued error.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
+from notifycenter.config_schema import HubTable, config_code, validate
 from notifycenter.hub.settings import (
     DEFAULT_BIND,
     HubSettings,
@@ -33,41 +33,35 @@ def resolve_settings(
     sources: Sequence[str] = (),
 ) -> HubSettings:
     table = _hub_table()
-    bind = bind or _str(table, "bind") or DEFAULT_BIND
+    bind = bind or table.bind or DEFAULT_BIND
     split_bind(bind)  # fail early on a malformed address
-    data = data_dir or _path(table, "data-dir") or default_data_dir()
-    token_path = token_file or _path(table, "token-file")
+    data = data_dir or _path(table.data_dir) or default_data_dir()
+    token_path = token_file or _path(table.token_file)
     settings = HubSettings(data_dir=Path(data), bind=bind)
     if token_path is not None:
         settings.tokens = load_token_file(token_path)
-    stall = stall_after or _str(table, "stall-after")
+    stall = stall_after or table.stall_after
     if stall:
         settings.stall_after = parse_stall_after(stall)
-    settings.alertmanager_url = alertmanager_url or _str(table, "alertmanager-url")
-    json_flag = accept_json if accept_json is not None else table.get("accept-json")
-    settings.accept_json = json_flag is True
-    tables = table.get("sources")
-    if sources or tables:
+    settings.alertmanager_url = alertmanager_url or table.alertmanager_url
+    settings.accept_json = accept_json if accept_json is not None else table.accept_json is True
+    if sources or table.sources:
         from notifycenter.sources.runner import parse_sources
 
-        settings.sources = parse_sources([*sources, *(tables if isinstance(tables, list) else [])])
+        tables = [t.model_dump(by_alias=True, exclude_none=True) for t in table.sources]
+        settings.sources = parse_sources([*sources, *tables])
     return settings
 
 
-def _hub_table() -> dict[str, Any]:
-    try:
-        from notifycenter.config import load_config
-    except ImportError:
-        return {}
-    table = getattr(load_config(), "hub", None)
-    return table if isinstance(table, dict) else {}
+def _hub_table() -> HubTable:
+    """`[hub]` of the config file as the schema reads it; empty without a file."""
+    from notifycenter.config import load_config
+
+    config = load_config()
+    return validate(
+        HubTable, config.hub, code_for=config_code, origin=str(config.path), prefix=("hub",)
+    )
 
 
-def _str(table: dict[str, Any], key: str) -> str | None:
-    value = table.get(key)
-    return value if isinstance(value, str) and value else None
-
-
-def _path(table: dict[str, Any], key: str) -> Path | None:
-    value = _str(table, key)
+def _path(value: str | None) -> Path | None:
     return Path(value).expanduser() if value else None
