@@ -1,0 +1,298 @@
+"""The NATS source: CloudEvents published on NATS subjects, as the hub's events.
+
+`nats://host:4222?subject=SUBJ[&stream=NAME&durable=NAME]`. Messages follow the
+CloudEvents NATS protocol binding: binary mode (`ce-*` headers, the body is `data`) or
+structured mode (`Content-Type: application/cloudevents+json`, or no headers at all as
+from servers before 2.2). Each event passes the same decoding and validation as a POST
+to `/api/events`; a message that fails is logged with a catalogued code, counted, and
+skipped, and the source keeps following.
+
+Core NATS (no `stream=`) is at most once: what is published while the hub is down or
+disconnected is lost. With `stream=`, the source reads a durable pull consumer of that
+JetStream stream and acknowledges a message only after the log committed its event (in
+the transaction that also saves the source's checkpoint); a message whose ack was lost
+is delivered again and the log's source+id rule stores it once. Invalid messages are
+terminated so that they are not delivered again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import nats
+import nats.errors
+import nats.js.errors
+from nats.aio.client import Client
+from nats.aio.msg import Msg
+from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
+
+from notifycenter.catalogue import nats as codes
+from notifycenter.hub.binding import decode_request
+from notifycenter.model.errors import NotifyError
+from notifycenter.model.protocol import CE_PREFIX, STRUCTURED
+from notifycenter.sources.runner import SourceConfig, SourceContext, SourceState, register_kind
+
+log = logging.getLogger("notifycenter.sources.nats")
+
+QUERY_KEYS = frozenset({"subject", "stream", "durable"})
+CREDENTIAL_KEYS = frozenset(
+    {"token", "user", "username", "password", "pass", "creds", "jwt", "nkey", "seed"}
+)
+DEFAULT_DURABLE = "notifycenter"
+BATCH = 256  # messages written in one commit at most
+IDLE = 2.0  # seconds without a message before the server is pinged
+QUEUE = 10_000  # core messages waiting for the log; beyond, nats-py's slow-consumer drop
+_NAME = re.compile(r"^[^\s.*>/\\]{1,200}$")
+_TOKEN = re.compile(r"^[^\s]+$")
+
+
+@dataclass(frozen=True)
+class NatsTarget:
+    """Where the source reads: the server, the subject, and the JetStream consumer."""
+
+    server: str
+    subject: str | None
+    stream: str | None
+    durable: str
+    creds_file: Path | None
+
+
+def parse_target(config: SourceConfig) -> NatsTarget:
+    """The source URL's query, checked; a catalogued error names what is wrong."""
+    invalid = codes.INVALID_NATS_SOURCE.error
+    parts = urlsplit(config.url)
+    query = parse_qs(parts.query, keep_blank_values=True)
+    leaked = set(query) & CREDENTIAL_KEYS
+    if leaked:
+        raise invalid(
+            f"source {config.name}: credentials in the URL ({', '.join(sorted(leaked))});"
+            " use token-file, token-env or creds-file"
+        )
+    unknown = set(query) - QUERY_KEYS
+    if unknown:
+        raise invalid(
+            f"source {config.name}: unknown query parameter(s) {', '.join(sorted(unknown))};"
+            f" allowed: {', '.join(sorted(QUERY_KEYS))}"
+        )
+    values: dict[str, str] = {}
+    for key, given in query.items():
+        if len(given) > 1:
+            raise invalid(f"source {config.name}: {key} is given {len(given)} times")
+        values[key] = given[0]
+    subject, stream = values.get("subject") or None, values.get("stream") or None
+    durable = values.get("durable") or DEFAULT_DURABLE
+    if subject is None and stream is None:
+        raise invalid(f"source {config.name}: give subject= (and stream= for JetStream)")
+    if subject is not None and not _valid_subject(subject):
+        raise invalid(f"source {config.name}: {subject!r} is not a NATS subject")
+    for what, name in (("stream", stream), ("durable", durable)):
+        if name is not None and not _NAME.fullmatch(name):
+            raise invalid(f"source {config.name}: {what} {name!r} is not a valid NATS name")
+    creds = getattr(config, "creds_file", None)
+    if creds is not None and not Path(creds).expanduser().is_file():
+        raise invalid(f"source {config.name}: creds-file {creds} is not a readable file")
+    host = parts.hostname or "127.0.0.1"
+    server = f"nats://{host}:{parts.port or 4222}"
+    return NatsTarget(server, subject, stream, durable, creds)
+
+
+def _valid_subject(subject: str) -> bool:
+    tokens = subject.split(".")
+    return all(t and _TOKEN.fullmatch(t) for t in tokens) and ">" not in tokens[:-1]
+
+
+def message_events(headers: Mapping[str, str] | None, body: bytes) -> list[dict[str, Any]]:
+    """The validated events one NATS message carries (CloudEvents NATS protocol binding).
+
+    Header names are case-insensitive in NATS. Structured mode when Content-Type is a
+    CloudEvents type or when no `ce-` header is present; otherwise binary mode, where
+    `ce-datacontenttype` (or Content-Type) is the data's media type.
+    """
+    pairs = [(name.lower(), value) for name, value in (headers or {}).items()]
+    named = dict(pairs)
+    if not any(name.startswith(CE_PREFIX) for name, _ in pairs):
+        if not named.get("content-type", "").lower().startswith("application/cloudevents"):
+            pairs = [(n, v) for n, v in pairs if n != "content-type"]
+            pairs.append(("content-type", STRUCTURED))
+    elif "ce-datacontenttype" in named:
+        kept = [(n, v) for n, v in pairs if n not in ("content-type", "ce-datacontenttype")]
+        pairs = [*kept, ("content-type", named["ce-datacontenttype"])]
+    return decode_request(pairs, body)
+
+
+class NatsSource:
+    """Follows one NATS subject, or one JetStream stream through a durable consumer."""
+
+    writeback_prefix: str | None = None
+
+    def __init__(self, config: SourceConfig) -> None:
+        self.config = config
+        self.target = parse_target(config)
+        self.skipped = 0  # invalid messages since the hub started
+
+    async def run(self, ctx: SourceContext) -> None:
+        closed: asyncio.Queue[Msg | None] = asyncio.Queue(QUEUE)
+        client = await self._connect(closed)
+        try:
+            ctx.contact()
+            if self.target.stream is not None:
+                await self._follow_stream(client, ctx)
+            else:
+                await self._follow_core(client, closed, ctx)
+        except (nats.errors.Error, OSError) as exc:
+            raise self._failure(exc) from None
+        finally:
+            with contextlib.suppress(Exception):
+                await client.close()
+
+    async def _connect(self, inbox: asyncio.Queue[Msg | None]) -> Client:
+        token, _ = self.config.credentials()
+        self._errors: list[Exception] = []
+
+        async def on_error(exc: Exception) -> None:
+            self._errors.append(exc)
+            if isinstance(exc, nats.errors.SlowConsumerError):
+                log.warning(
+                    "%s: source %s: the hub fell behind; core NATS dropped messages",
+                    codes.NATS_STORE_FAILED.code,
+                    self.config.name,
+                )
+
+        async def on_closed() -> None:
+            with contextlib.suppress(asyncio.QueueFull):
+                inbox.put_nowait(None)
+
+        options: dict[str, Any] = {
+            "servers": [self.target.server],
+            "name": f"notifycenter {self.config.name}",
+            "allow_reconnect": False,  # the runner retries, showing the failure meanwhile
+            "connect_timeout": 5,
+            "error_cb": on_error,
+            "closed_cb": on_closed,
+        }
+        if token:
+            options["token"] = token
+        if self.target.creds_file is not None:
+            options["user_credentials"] = str(self.target.creds_file.expanduser())
+        try:
+            return await nats.connect(**options)
+        except (nats.errors.Error, OSError) as exc:
+            raise self._failure(exc) from None
+
+    def _failure(self, exc: BaseException) -> NotifyError:
+        said = " ".join(str(e) for e in [*self._errors, exc]).lower()
+        detail = f"{self.target.server}: {type(exc).__name__}: {exc}".rstrip(": ")
+        if "authorization" in said or "permissions violation" in said or "auth" in said:
+            return codes.NATS_AUTH_REFUSED.error(detail)
+        if isinstance(exc, nats.js.errors.Error | nats.errors.NoRespondersError):
+            return codes.NATS_STREAM_UNUSABLE.error(detail)
+        return codes.NATS_UNREACHABLE.error(detail)
+
+    async def _follow_core(
+        self, client: Client, inbox: asyncio.Queue[Msg | None], ctx: SourceContext
+    ) -> None:
+        async def deliver(msg: Msg) -> None:
+            await inbox.put(msg)
+
+        assert self.target.subject is not None
+        await client.subscribe(self.target.subject, cb=deliver)
+        await client.flush(timeout=5)  # the subscription is registered before "following"
+        ctx.state(SourceState.FOLLOWING)
+        while True:
+            try:
+                first = await asyncio.wait_for(inbox.get(), IDLE)
+            except TimeoutError:
+                await client.flush(timeout=5)
+                ctx.contact()
+                continue
+            batch = [first]
+            while len(batch) < BATCH and not inbox.empty():
+                batch.append(inbox.get_nowait())
+            messages = [m for m in batch if m is not None]
+            ctx.contact()
+            events, _ = self._decode(messages)
+            await self._store(ctx, events, None)
+            if len(messages) < len(batch) or client.is_closed:
+                raise codes.NATS_UNREACHABLE.error(f"{self.target.server}: the connection closed")
+
+    async def _follow_stream(self, client: Client, ctx: SourceContext) -> None:
+        stream, durable = self.target.stream, self.target.durable
+        assert stream is not None
+        js = client.jetstream()
+        config = ConsumerConfig(
+            durable_name=durable,
+            ack_policy=AckPolicy.EXPLICIT,
+            deliver_policy=DeliverPolicy.ALL,
+            filter_subject=self.target.subject,
+            ack_wait=60,
+        )
+        try:
+            await js.add_consumer(stream, config)
+        except nats.js.errors.APIError as exc:
+            raise codes.NATS_STREAM_UNUSABLE.error(
+                f"stream {stream}, consumer {durable}: {exc.description or exc}"
+            ) from None
+        pull = await js.pull_subscribe_bind(durable=durable, stream=stream)
+        ctx.state(SourceState.FOLLOWING)
+        while True:
+            try:
+                messages = await pull.fetch(BATCH, timeout=IDLE)
+            except nats.errors.TimeoutError:
+                if client.is_closed:
+                    raise codes.NATS_UNREACHABLE.error(
+                        f"{self.target.server}: the connection closed"
+                    ) from None
+                ctx.contact()
+                continue
+            ctx.contact()
+            events, bad = self._decode(messages)
+            last = max(m.metadata.sequence.stream for m in messages)
+            checkpoint = {"stream": stream, "consumer": durable, "sequence": last}
+            await self._store(ctx, events, checkpoint)
+            for message in messages:  # only now: the events are committed
+                await (message.term() if id(message) in bad else message.ack())
+            await client.flush(timeout=5)
+
+    def _decode(self, messages: Sequence[Msg]) -> tuple[list[dict[str, Any]], set[int]]:
+        """Events of the valid messages, and the ids of the messages that were not."""
+        events: list[dict[str, Any]] = []
+        bad: set[int] = set()
+        for message in messages:
+            try:
+                events.extend(message_events(message.headers, message.data))
+            except NotifyError as error:
+                bad.add(id(message))
+                self.skipped += 1
+                log.warning(
+                    "%s: source %s: a message on %r is not a valid CloudEvent (%s: %s); skipped (%d so far)",
+                    codes.NATS_MESSAGE_SKIPPED.code,
+                    self.config.name,
+                    message.subject[:200],
+                    error.code,
+                    error.message[:300],
+                    self.skipped,
+                )
+        return events, bad
+
+    async def _store(
+        self, ctx: SourceContext, events: list[dict[str, Any]], checkpoint: dict[str, Any] | None
+    ) -> None:
+        if not events and checkpoint is None:
+            return
+        try:
+            await ctx.take(events, checkpoint=checkpoint)
+        except NotifyError:
+            raise
+        except Exception as exc:  # the log could not commit: nothing is acknowledged
+            raise codes.NATS_STORE_FAILED.error(f"{type(exc).__name__}: {exc}") from None
+
+
+register_kind("nats", NatsSource)
