@@ -42,7 +42,7 @@ from notifycenter.sources import checkpoints
 log = logging.getLogger("notifycenter.sources")
 
 SETTING_KEYS = frozenset(
-    {"url", "name", "token-file", "token-env", "auth-json", "provider", "resync"}
+    {"url", "name", "token-file", "token-env", "auth-json", "provider", "resync", "creds-file"}
 )
 
 
@@ -66,6 +66,7 @@ class SourceConfig:
     auth_json: Path | None = None
     provider: str | None = None
     resync_seconds: float = 60.0
+    creds_file: Path | None = None
 
     @property
     def target(self) -> str:
@@ -144,7 +145,7 @@ def register_kind(scheme: str, factory: Callable[[SourceConfig], Source]) -> Non
 
 
 def _load_kinds() -> None:
-    from notifycenter.sources import meshery  # noqa: F401  (registers its schemes)
+    from notifycenter.sources import meshery, nats  # noqa: F401  (register their schemes)
 
 
 def parse_source(url: str, settings: Mapping[str, Any] | None = None) -> SourceConfig:
@@ -176,15 +177,17 @@ def parse_source(url: str, settings: Mapping[str, Any] | None = None) -> SourceC
             f" allowed: {', '.join(sorted(SETTING_KEYS - {'url'}))}"
         )
     host = parts.hostname + (f":{port}" if port else "")
+    query = f"?{parts.query}" if parts.query else ""  # a kind's options (nats://h?subject=s)
     config = SourceConfig(
-        url=f"{scheme}://{host}{parts.path.rstrip('/')}",
+        url=f"{scheme}://{host}{parts.path.rstrip('/')}{query}",
         kind=scheme.split("+", 1)[0],
-        name=str(settings.get("name") or f"{scheme}://{host}{parts.path.rstrip('/')}"),
+        name=str(settings.get("name") or f"{scheme}://{host}{parts.path.rstrip('/')}{query}"),
         token_file=_path(settings.get("token-file")),
         token_env=settings.get("token-env"),
         auth_json=_path(settings.get("auth-json")),
         provider=settings.get("provider"),
         resync_seconds=float(settings.get("resync", 60.0)),
+        creds_file=_path(settings.get("creds-file")),
     )
     config.credentials()  # a missing file or variable fails at start, not later
     return config
