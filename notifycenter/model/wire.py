@@ -1,0 +1,217 @@
+"""The JSON answers of the hub's API as typed records, written once for hub, client and TUI.
+
+TypedDicts, not classes: the hub keeps building plain dicts that orjson serialises on its
+fast path, while mypy checks every builder and reader against one shape. `WIRE` names the
+OpenAPI schema of each record; the client validates an answer with `validate` (pydantic).
+Pure: no I/O; a refused answer raises pydantic's ValidationError for the caller to turn
+into its own catalogued error.
+"""
+
+from __future__ import annotations
+
+from typing import Any, NotRequired, TypeVar
+
+from pydantic import TypeAdapter
+from typing_extensions import TypedDict  # pydantic needs this one below Python 3.12
+
+# A CloudEvent in structured JSON form: attributes plus `data`, as the producer sent it.
+CloudEvent = dict[str, Any]
+
+
+class ErrorBody(TypedDict):
+    """A catalogued error (MeshKit's shape); further keys (a batch `index`, a `ref`) follow."""
+
+    code: str
+    severity: str
+    shortDescription: list[str]
+    longDescription: list[str]
+    probableCause: list[str]
+    suggestedRemediation: list[str]
+    index: NotRequired[int]
+    request_id: NotRequired[str]
+
+
+class Record(TypedDict):
+    """A stored event with its lifecycle state; audit events have None for the state."""
+
+    cursor: str
+    event: CloudEvent
+    bucket: str  # errors, warnings, infos, audit
+    status: str | None  # unread, read, acknowledged, resolved, archived
+    read: bool | None
+    acknowledged_by: str | None
+    acknowledged_at: str | None
+    comment: str | None
+    until: str | None
+    resolved_by: str | None
+    resolved_at: str | None
+    archived_by: str | None
+    archived_at: str | None
+
+
+class RecordWithHistory(Record):
+    """`GET /api/events/{ref}`: the record and its lifecycle events, oldest first."""
+
+    history: list[CloudEvent]
+
+
+class Page(TypedDict):
+    """`GET /api/events`: records newest first; `next` is the `before=` of the next page."""
+
+    items: list[Record]
+    next: str | None
+
+
+class BucketCounts(TypedDict):
+    total: int
+    unacknowledged: int
+    unread: int
+    open: int
+
+
+class Summary(TypedDict):
+    """`GET /api/summary`: counts per bucket name and the cursor they were counted at."""
+
+    buckets: dict[str, BucketCounts]
+    last_cursor: str
+
+
+class Accepted(TypedDict):
+    """`POST /api/events` (202): how many were stored, how many were already there."""
+
+    accepted: int
+    duplicates: int
+    cursors: list[str]
+
+
+class LifecycleOutcome(TypedDict):
+    """`POST /api/lifecycle/{verb}`: the lifecycle events appended and the targets left as is."""
+
+    changed: int
+    cursors: list[str]
+    unchanged: int
+
+
+class _OperationFields(TypedDict):
+    id: str
+    trace_id: str | None
+    parent: str | None
+    name: str
+    state: str  # pending, running, stalled, succeeded, failed, cancelled
+    progress: float | None
+    done: float | None
+    total: float | None
+    message: str | None
+    source: str
+    started_by: str
+    subject: str | None
+    started_at: str | None
+    ended_at: str | None
+    last_heard: str | None
+    duration: float | None
+    eta: float | None
+    finished_children: int
+    event_count: int
+    error: dict[str, Any] | None
+    cursor: str | None
+
+
+class Operation(_OperationFields):
+    """One operation as `GET /api/operations` lists it; `children` is a count."""
+
+    children: int
+
+
+class OperationNode(_OperationFields):
+    """An operation in a tree: its sub-operations nested, its latest events in log order."""
+
+    children: list[OperationNode]
+    events: list[CloudEvent]
+
+
+class PathStep(TypedDict):
+    id: str
+    name: str
+
+
+class OperationTree(OperationNode):
+    """`GET /api/operations/{id}`: the tree, its ancestors root first, and where it stands."""
+
+    path: list[PathStep]
+    stall_after: float
+    last_cursor: str
+
+
+class OperationPage(TypedDict):
+    """`GET /api/operations`: `next` is the `offset=` of the next page."""
+
+    items: list[Operation]
+    next: str | None
+    stall_after: float
+    last_cursor: str
+
+
+class SourceView(TypedDict):
+    name: str
+    url: str
+    kind: str
+    state: str  # connecting, resyncing, following, failing
+    since: str
+    last_contact: str | None
+    events_taken: int
+    error: ErrorBody | None
+
+
+class Sources(TypedDict):
+    """`GET /api/sources`."""
+
+    sources: list[SourceView]
+
+
+class Health(TypedDict):
+    """`GET /healthz` while every part works (a degraded hub answers an `ErrorBody`)."""
+
+    status: str
+    last_cursor: str
+
+
+# The record type of each OpenAPI component schema that describes one.
+WIRE: dict[str, type[Any]] = {
+    "Error": ErrorBody,
+    "Record": Record,
+    "RecordWithHistory": RecordWithHistory,
+    "Page": Page,
+    "Summary": Summary,
+    "Accepted": Accepted,
+    "LifecycleResult": LifecycleOutcome,
+}
+
+T = TypeVar("T")
+
+
+_ADAPTERS: dict[object, TypeAdapter[Any]] = {}
+
+
+def _adapter(record: Any) -> TypeAdapter[Any]:
+    """Built once per record: building one costs far more than a validation."""
+    adapter = _ADAPTERS.get(record)
+    if adapter is None:
+        adapter = _ADAPTERS[record] = TypeAdapter(record)
+    return adapter
+
+
+def validate(record: type[T], value: object) -> T:
+    """`value` checked against `record` (strict: no "1" for 1), unknown keys dropped.
+
+    Raises pydantic's ValidationError. Unknown keys are dropped, not refused, so that a
+    client keeps working against a newer hub that says more.
+    """
+    checked: T = _adapter(record).validate_python(value, strict=True)
+    return checked
+
+
+def keys(record: type[Any]) -> frozenset[str]:
+    """Every key a record may hold."""
+    required: frozenset[str] = record.__required_keys__
+    optional: frozenset[str] = record.__optional_keys__
+    return required | optional
