@@ -341,7 +341,7 @@ async def test_initial_filter_from_the_command_line(hub, tmp_path):
 
 
 async def test_alerts_ring_the_bell_once_per_coalesced_toast(hub, tmp_path):
-    app = make_app(hub.url, tmp_path)
+    app = make_app(hub.url, tmp_path, takeover=False)  # the toasts, not the emergency view
     rings = []
     app.bell = lambda: rings.append(1)  # type: ignore[method-assign]
     async with app.run_test(size=SIZE) as pilot:

@@ -3,16 +3,20 @@ that steps back, the error screen, compact help, command mode and emergencies.""
 
 from __future__ import annotations
 
+import httpx
 import pytest
-from textual.widgets import Input
+from textual.widgets import Input, Static
 
+from notifycenter.tui.emergency import EmergencyScreen
 from notifycenter.tui.widgets.detail import DetailPane
+from notifycenter.tui.widgets.prompt import PromptBar
 from tests.test_tui_helpers import (
     detail_text,
     event,
     istio_failure,
     make_app,
     post,
+    press_until,
     record,
     until,
 )
@@ -70,3 +74,80 @@ async def test_prompts_are_drawn_over_the_full_detail_and_escape_steps_back(hub,
         assert rows(app) == 1 and "src:istio" in app.view.describe()
         await pilot.press("c")
         await until(pilot, lambda: rows(app) == 2)
+
+
+def emergency_text(app) -> str:
+    screen = app.screen
+    assert isinstance(screen, EmergencyScreen), type(screen).__name__
+    title = str(screen.query_one("#emergency-title", Static).render())
+    return title + "\n" + str(screen.query_one("#emergency-text", Static).render())
+
+
+def emergencies() -> list[dict]:
+    return [
+        {**istio_failure(), "severitytext": "EMERGENCY"},
+        event(2, "ALERT", source="urn:x", summary="disk full on node-7"),
+        event(3, "ALERT", source="urn:audit", summary="audit alert", category="audit"),
+        event(4, "ERROR", source="urn:e", summary="an ordinary error"),
+    ]
+
+
+@pytest.mark.parametrize("size", SIZES)
+async def test_an_emergency_takes_over_until_acknowledged_or_handed_over(hub, tmp_path, size):
+    post(hub.url, emergencies())
+    app = make_app(hub.url, tmp_path)
+    async with app.run_test(size=size) as pilot:
+        await until(pilot, lambda: isinstance(app.screen, EmergencyScreen))
+        await until(
+            pilot, lambda: "2 of 2" in emergency_text(app) or "1 of 2" in emergency_text(app)
+        )
+        await press_until(pilot, "n", lambda: "Fix the weights" in emergency_text(app), 3)
+        text = emergency_text(app)
+        assert "EMERGENCY" in text and "meshery-istio-1002" in text and "Probable cause" in text
+        assert "[ ] 1. Fix the weights" in text and "0 of 3 done" in text
+        assert "audit alert" not in text and "ordinary error" not in text
+        await pilot.press("space", "down", "space")
+        assert "[x] 1. Fix the weights" in emergency_text(app) and "2 of 3 done" in emergency_text(
+            app
+        )
+        await pilot.press("n")
+        assert "disk full on node-7" in emergency_text(app)
+        await pilot.press("p")  # ticks stay while the view lives
+        assert "2 of 3 done" in emergency_text(app)
+        await pilot.press("slash", "e", "1")  # the hidden list's keys do nothing here
+        assert app.view.describe() == "" and isinstance(app.screen, EmergencyScreen)
+        await pilot.press("a")
+        await until(pilot, lambda: record(hub.url, ISTIO_REF)["status"] == "acknowledged")
+        await until(pilot, lambda: "1 of 1" in emergency_text(app))
+        assert "disk full on node-7" in emergency_text(app)
+        await pilot.press("colon", *"assign bob", "enter")
+        await until(
+            pilot, lambda: record(hub.url, "urn:x%23evt-0002")["comment"] == "handed to bob"
+        )
+        await until(pilot, lambda: app.screen is app.center)
+        # Un-acknowledged elsewhere: the same event does not take the screen again.
+        cursor = record(hub.url, ISTIO_REF)["cursor"]
+        answer = httpx.post(f"{hub.url}/api/lifecycle/unack", json={"refs": [cursor]}, timeout=10)
+        assert answer.status_code == 200, answer.text
+        row = app.store.find(cursor)
+        await until(
+            pilot, lambda: row is not None and app.store.row(row).status.value != "acknowledged"
+        )
+        app._take_over()
+        assert app.screen is app.center
+
+
+async def test_readonly_shows_the_emergency_without_actions_and_escape_leaves(hub, tmp_path):
+    post(hub.url, emergencies()[:1])
+    app = make_app(hub.url, tmp_path, readonly=True)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(pilot, lambda: isinstance(app.screen, EmergencyScreen))
+        await until(pilot, lambda: "1. Fix the weights" in emergency_text(app))
+        assert "read-only" in emergency_text(app)
+        await pilot.press("a", "colon")
+        assert not app.screen.query_one(PromptBar).display
+        await pilot.press("escape")
+        await until(pilot, lambda: app.screen is app.center)
+        app._take_over()
+        assert app.screen is app.center
+        assert record(hub.url, ISTIO_REF)["status"] == "unread"

@@ -27,6 +27,7 @@ def seeded(hub):
 
 
 def app_for(hub, tmp_path, **options):
+    options.setdefault("takeover", False)  # the main screen, not the demo's ALERT taking over
     return make_app(hub.url, tmp_path, name="prod-eu", clock=lambda: NOW, display_tz=UTC, **options)
 
 

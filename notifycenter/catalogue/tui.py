@@ -136,3 +136,33 @@ DEMO_RATE = ErrorSpec(
     causes=("--rate was zero or negative",),
     remedies=("Pass --rate 2 for a calm demo or --rate 500 for a load test",),
 )
+
+TOKEN_REFUSED = ErrorSpec(
+    code="notifycenter-1511",
+    name="ErrTuiTokenRefused",
+    severity="ERROR",
+    short="The hub refused the context's token",
+    long="The hub answered, so it is running and reachable, but it does not accept the token of this context; nothing can be shown.",
+    causes=(
+        "The context has no token and the hub requires one",
+        "The token is mistyped, was rotated or was removed from the hub's token file",
+    ),
+    remedies=(
+        "Set the right token: `notifycenter config set-context NAME --server URL --token-file FILE`, or pass --token",
+        "Ask the hub's admin whether the token is still in its --token-file",
+        "Press q to leave (exit status 1)",
+    ),
+)
+
+EMERGENCY_COMMAND = ErrorSpec(
+    code="notifycenter-1512",
+    name="ErrTuiEmergencyCommand",
+    severity="WARNING",
+    short="The emergency view does not know this command",
+    long="While an emergency has the screen, the command line takes :assign, :ack, :next and :prev.",
+    causes=("The command is misspelt, or belongs to the main list",),
+    remedies=(
+        "Type :assign alice to hand the emergency over, or :ack with a comment",
+        "Acknowledge first (a); the main list's commands work again afterwards",
+    ),
+)

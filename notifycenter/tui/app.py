@@ -29,11 +29,18 @@ from notifycenter.tui.commandline import Command, parse_command, split_ack_argum
 from notifycenter.tui.connection import HubConnection, Producers
 from notifycenter.tui.cursors import CursorBook
 from notifycenter.tui.detail_feed import DetailFeed
+from notifycenter.tui.emergency import EmergencyScreen, EmergencyWatch, emergency_of
 from notifycenter.tui.event_list import EventList
 from notifycenter.tui.flush import FeedFlusher
 from notifycenter.tui.help import HelpScreen, binding_rows
 from notifycenter.tui.keys import APP_BINDINGS, binding_ids
-from notifycenter.tui.lifecycle_actions import VERBS, LifecycleSender, action_state, status_of
+from notifycenter.tui.lifecycle_actions import (
+    VERBS,
+    LifecycleSender,
+    action_state,
+    send_lifecycle,
+    status_of,
+)
 from notifycenter.tui.messages import ConnectionChanged
 from notifycenter.tui.notices import error_notice
 from notifycenter.tui.operations import OperationsScreen
@@ -73,6 +80,7 @@ class NotifyCenterApp(App[None]):
         simulated: bool = False,
         clock: Callable[[], datetime] | None = None,
         display_tz: tzinfo | None = None,
+        takeover: bool = True,
     ) -> None:
         super().__init__(css_path=list(css_paths()))
         self.settings = settings or TuiSettings()
@@ -86,6 +94,8 @@ class NotifyCenterApp(App[None]):
         self.flusher = FeedFlusher(self)
         self.detail_feed = DetailFeed(self)
         self.lifecycle = LifecycleSender(self)
+        self.takeover = takeover  # unacknowledged EMERGENCY/ALERT get the whole screen
+        self.emergencies = EmergencyWatch()
         self.connection = HubConnection(
             self,
             self.settings.policy,
@@ -182,9 +192,54 @@ class NotifyCenterApp(App[None]):
             self.call_from_thread(self.flusher.select_done)
 
     def _tick(self) -> None:
-        """Acks whose `until` passed lapse; the list and counts follow."""
+        """Acks whose `until` passed lapse; the list and counts follow; an emergency
+        takes the screen."""
         if self.center.alive:
             self.flusher.apply(self.store.tick())
+            self._take_over()
+
+    # -- emergencies ---------------------------------------------------------------
+
+    def _take_over(self) -> None:
+        """Show every pending emergency in one view; close it when none is left."""
+        if not self.takeover:
+            return
+        store = self.store
+        pending = [emergency_of(store, row) for row in self.emergencies.pending(store)]
+        screens = [s for s in self.screen_stack if isinstance(s, EmergencyScreen)]
+        if screens:
+            if pending:
+                screens[0].replace(pending)
+            else:
+                self._close_emergency(screens[0])
+        elif pending:
+            self.push_screen(EmergencyScreen(pending, readonly=self.readonly))
+            self.bell()
+
+    def _close_emergency(self, screen: EmergencyScreen) -> None:
+        if self.screen is screen:
+            self.pop_screen()
+        else:
+            screen.replace([])  # under help: it goes at the next tick after help closes
+
+    @on(EmergencyScreen.Act)
+    def _emergency_act(self, message: EmergencyScreen.Act) -> None:
+        emergency = message.emergency
+        refs = self.store.cursors(emergency.row)
+        work = partial(self._emergency_send, emergency.cursor, refs, message.verb, message.comment)
+        self.start_worker(work, "lifecycle", exclusive=False)
+
+    async def _emergency_send(
+        self, cursor: str, refs: list[str], verb: Verb, comment: str | None
+    ) -> None:
+        self.tell(await send_lifecycle(self.session.client, verb, refs, comment))
+        self.emergencies.handled.add(cursor)
+        self._take_over()
+
+    @on(EmergencyScreen.Left)
+    def _emergency_left(self, message: EmergencyScreen.Left) -> None:
+        self.emergencies.handled.update(message.cursors)
+        self._take_over()
 
     def _save_cursor(self) -> None:
         policy = self.session.policy
@@ -365,6 +420,8 @@ class NotifyCenterApp(App[None]):
     # -- lifecycle -----------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if isinstance(self.screen, EmergencyScreen) and action not in ("quit", "help"):
+            return False  # the list's keys wait until the emergency is handled
         return action_state(
             action, readonly=self.readonly, has_row=self.highlighted_row is not None
         )
@@ -461,6 +518,7 @@ class NotifyCenterApp(App[None]):
             self.start_worker(old.client.aclose, group="close", exclusive=False)
         self.connection.embedded_data_dir = None
         self.session = Session.new(target, self.settings.policy, self.clock)
+        self.emergencies = EmergencyWatch()
         await self.center.start_over(target.name, target.server)
         self.flusher.list_replaced()
         self.connect()
