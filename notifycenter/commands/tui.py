@@ -57,3 +57,5 @@ def run_app(
     )
     app.check_settings()
     app.run()
+    if app.return_code:  # quit from the error screen: nothing could be shown
+        raise SystemExit(app.return_code)
