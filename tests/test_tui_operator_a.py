@@ -7,7 +7,10 @@ import httpx
 import pytest
 from textual.widgets import Input, Static
 
+from notifycenter.config import Target
+from notifycenter.tui.app import NotifyCenterApp
 from notifycenter.tui.emergency import EmergencyScreen
+from notifycenter.tui.fatal import FatalScreen
 from notifycenter.tui.widgets.detail import DetailPane
 from notifycenter.tui.widgets.prompt import PromptBar
 from tests.test_tui_helpers import (
@@ -18,6 +21,7 @@ from tests.test_tui_helpers import (
     post,
     press_until,
     record,
+    toasts,
     until,
 )
 
@@ -151,3 +155,31 @@ async def test_readonly_shows_the_emergency_without_actions_and_escape_leaves(hu
         app._take_over()
         assert app.screen is app.center
         assert record(hub.url, ISTIO_REF)["status"] == "unread"
+
+
+@pytest.mark.parametrize("token", [None, "wrong-token"])
+async def test_a_refused_token_gets_an_error_screen_and_quitting_exits_1(
+    hub_factory, tmp_path, token
+):
+    hub = hub_factory(tokens={"right-token": ("alice", "operator")})
+    app = NotifyCenterApp(
+        Target(name="prod-eu", server=hub.url, token=token, source="flag"), state_dir=tmp_path
+    )
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(pilot, lambda: isinstance(app.screen, FatalScreen))
+        text = str(app.screen.query_one("#fatal-text", Static).render())
+        assert "notifycenter-1511" in text and "prod-eu" in text and hub.url in text
+        assert "is running" in text and "notifycenter-1102" in text and "--token" in text
+        assert not any("1501" in t or "firewall" in t.lower() for t in toasts(app))
+        await pilot.press("q")
+        await until(pilot, lambda: not app.is_running)
+    assert app.return_code == 1
+
+
+async def test_quitting_normally_exits_0(hub, tmp_path):
+    app = make_app(hub.url, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(pilot, lambda: app.center.alive and app.center.header.status == "live")
+        await pilot.press("q")
+        await until(pilot, lambda: not app.is_running)
+    assert app.return_code == 0

@@ -17,7 +17,7 @@ from textual import on, work
 from textual.app import App
 from textual.worker import Worker, WorkerState
 
-from notifycenter.catalogue.tui import INVALID_TUI_SETTING, WORKER_FAILED
+from notifycenter.catalogue.tui import INVALID_TUI_SETTING, TOKEN_REFUSED, WORKER_FAILED
 from notifycenter.config import Target
 from notifycenter.model.errors import NotifyError
 from notifycenter.model.event import span_ids
@@ -31,6 +31,8 @@ from notifycenter.tui.cursors import CursorBook
 from notifycenter.tui.detail_feed import DetailFeed
 from notifycenter.tui.emergency import EmergencyScreen, EmergencyWatch, emergency_of
 from notifycenter.tui.event_list import EventList
+from notifycenter.tui.fatal import EXIT_STATUS as FATAL_EXIT
+from notifycenter.tui.fatal import FatalScreen
 from notifycenter.tui.flush import FeedFlusher
 from notifycenter.tui.help import HelpScreen, binding_rows
 from notifycenter.tui.keys import APP_BINDINGS, binding_ids
@@ -94,6 +96,7 @@ class NotifyCenterApp(App[None]):
         self.flusher = FeedFlusher(self)
         self.detail_feed = DetailFeed(self)
         self.lifecycle = LifecycleSender(self)
+        self.fatal: NotifyError | None = None  # set when nothing can be shown
         self.takeover = takeover  # unacknowledged EMERGENCY/ALERT get the whole screen
         self.emergencies = EmergencyWatch()
         self.connection = HubConnection(
@@ -267,7 +270,21 @@ class NotifyCenterApp(App[None]):
         error = event.worker.error
         if not isinstance(error, NotifyError):
             error = WORKER_FAILED.error(f"{event.worker.name}: {type(error).__name__}: {error}")
-        self.show_error(error)
+        if error.code == TOKEN_REFUSED.code:
+            self.show_fatal(error)
+        else:
+            self.show_error(error)
+
+    def show_fatal(self, error: NotifyError) -> None:
+        """Nothing can be shown: a screen that says why and what to do; q exits 1."""
+        self.fatal = error
+        for group in ("stream", "backfill", "connect"):
+            self.workers.cancel_group(self, group)
+        target = self.session.target
+        self.push_screen(FatalScreen(error, target.name, target.server))
+
+    async def action_quit(self) -> None:
+        self.exit(return_code=FATAL_EXIT if self.fatal is not None else 0)
 
     def show_error(self, error: NotifyError) -> None:
         """Code, what happened, probable cause, remediation: enough to act on."""
@@ -420,7 +437,10 @@ class NotifyCenterApp(App[None]):
     # -- lifecycle -----------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if isinstance(self.screen, EmergencyScreen) and action not in ("quit", "help"):
+        if isinstance(self.screen, EmergencyScreen | FatalScreen) and action not in (
+            "quit",
+            "help",
+        ):
             return False  # the list's keys wait until the emergency is handled
         return action_state(
             action, readonly=self.readonly, has_row=self.highlighted_row is not None

@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from textual.message import Message
 
-from notifycenter.catalogue.tui import HUB_UNREACHABLE
+from notifycenter.catalogue.hub import FORBIDDEN, UNAUTHENTICATED
+from notifycenter.catalogue.tui import HUB_UNREACHABLE, TOKEN_REFUSED
 from notifycenter.client.stream import ConnectionState
 from notifycenter.model.errors import NotifyError
 from notifycenter.tui.backfill import Backfill
@@ -32,6 +33,7 @@ if TYPE_CHECKING:
     from notifycenter.hub.server import EmbeddedHub
 
 Producers = Callable[[str], Awaitable[None]]
+REFUSALS = frozenset({UNAUTHENTICATED.code, FORBIDDEN.code})
 BUFFERED_PAGES = 4  # older pages waiting for the flush before loading pauses
 
 
@@ -108,6 +110,8 @@ class HubConnection:
         try:
             last = (await client.summary()).get("last_cursor")
         except NotifyError as error:
+            if error.code in REFUSALS:  # the hub is up: retrying will not help
+                raise token_refused(name, client.server, error) from None
             last = None  # the stream keeps trying; the header shows each attempt
             self.show_unreachable(error.message)
         policy = session.policy = NotificationPolicy(self.policy_settings, seen=saved or last)
@@ -194,3 +198,12 @@ def _number(cursor: object) -> int:
         return int(str(cursor or 0))
     except ValueError:
         return 0
+
+
+def token_refused(context: str, server: str, answer: NotifyError) -> NotifyError:
+    """The hub answered and refused: say so, and which context's token it was."""
+    said = " ".join(answer.short_description)
+    return TOKEN_REFUSED.error(
+        f"The hub at {server} is running and answered {answer.code} ({said}) "
+        f"to the token of context {context!r}."
+    )
