@@ -70,35 +70,36 @@ def parse_target(config: SourceConfig) -> NatsTarget:
     invalid = codes.INVALID_NATS_SOURCE.error
     parts = urlsplit(config.url)
     query = parse_qs(parts.query, keep_blank_values=True)
+    where = f"nats://{parts.netloc}"  # never the query: it may hold what must not be shown
     leaked = set(query) & CREDENTIAL_KEYS
     if leaked:
         raise invalid(
-            f"source {config.name}: credentials in the URL ({', '.join(sorted(leaked))});"
+            f"source {where}: credentials in the URL ({', '.join(sorted(leaked))});"
             " use token-file, token-env or creds-file"
         )
     unknown = set(query) - QUERY_KEYS
     if unknown:
         raise invalid(
-            f"source {config.name}: unknown query parameter(s) {', '.join(sorted(unknown))};"
+            f"source {where}: unknown query parameter(s) {', '.join(sorted(unknown))};"
             f" allowed: {', '.join(sorted(QUERY_KEYS))}"
         )
     values: dict[str, str] = {}
     for key, given in query.items():
         if len(given) > 1:
-            raise invalid(f"source {config.name}: {key} is given {len(given)} times")
+            raise invalid(f"source {where}: {key} is given {len(given)} times")
         values[key] = given[0]
     subject, stream = values.get("subject") or None, values.get("stream") or None
     durable = values.get("durable") or DEFAULT_DURABLE
     if subject is None and stream is None:
-        raise invalid(f"source {config.name}: give subject= (and stream= for JetStream)")
+        raise invalid(f"source {where}: give subject= (and stream= for JetStream)")
     if subject is not None and not _valid_subject(subject):
-        raise invalid(f"source {config.name}: {subject!r} is not a NATS subject")
+        raise invalid(f"source {where}: {subject!r} is not a NATS subject")
     for what, name in (("stream", stream), ("durable", durable)):
         if name is not None and not _NAME.fullmatch(name):
-            raise invalid(f"source {config.name}: {what} {name!r} is not a valid NATS name")
+            raise invalid(f"source {where}: {what} {name!r} is not a valid NATS name")
     creds = getattr(config, "creds_file", None)
     if creds is not None and not Path(creds).expanduser().is_file():
-        raise invalid(f"source {config.name}: creds-file {creds} is not a readable file")
+        raise invalid(f"source {where}: creds-file {creds} is not a readable file")
     host = parts.hostname or "127.0.0.1"
     server = f"nats://{host}:{parts.port or 4222}"
     return NatsTarget(server, subject, stream, durable, creds)
@@ -137,6 +138,7 @@ class NatsSource:
         self.config = config
         self.target = parse_target(config)
         self.skipped = 0  # invalid messages since the hub started
+        self._errors: list[Exception] = []  # what the client reported (auth violations...)
 
     async def run(self, ctx: SourceContext) -> None:
         closed: asyncio.Queue[Msg | None] = asyncio.Queue(QUEUE)
@@ -155,7 +157,7 @@ class NatsSource:
 
     async def _connect(self, inbox: asyncio.Queue[Msg | None]) -> Client:
         token, _ = self.config.credentials()
-        self._errors: list[Exception] = []
+        self._errors.clear()
 
         async def on_error(exc: Exception) -> None:
             self._errors.append(exc)
@@ -190,7 +192,7 @@ class NatsSource:
     def _failure(self, exc: BaseException) -> NotifyError:
         said = " ".join(str(e) for e in [*self._errors, exc]).lower()
         detail = f"{self.target.server}: {type(exc).__name__}: {exc}".rstrip(": ")
-        if "authorization" in said or "permissions violation" in said or "auth" in said:
+        if "authorization" in said or "permissions violation" in said:
             return codes.NATS_AUTH_REFUSED.error(detail)
         if isinstance(exc, nats.js.errors.Error | nats.errors.NoRespondersError):
             return codes.NATS_STREAM_UNUSABLE.error(detail)
