@@ -55,7 +55,7 @@ class MesheryServer:
 
     def __init__(
         self,
-        token: str = "meshery-jwt",
+        token: str | None = "meshery-jwt",
         provider: str = "Meshery",
         casing: str = "camel",
         keepalive: float = 15.0,
@@ -74,6 +74,7 @@ class MesheryServer:
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
         self.port = 0
+        self._order: tuple[Any, list[dict[str, Any]]] | None = None
 
     @property
     def url(self) -> str:
@@ -205,12 +206,23 @@ class MesheryServer:
         )
 
     def _refusal(self, request: Request) -> Response | None:
-        """Meshery's provider middleware, then its auth middleware."""
+        """Meshery's provider middleware, then its auth middleware (token None: open)."""
+        if self.token is None:
+            return None
         if not request.cookies.get("meshery-provider"):
             return RedirectResponse("/provider", 302)
         if request.cookies.get("token") != self.token:
             return Response("Unauthorized", 401)
         return None
+
+    def _sorted(
+        self, events: list[dict[str, Any]], query: tuple[Any, ...], key: str, reverse: bool
+    ) -> list[dict[str, Any]]:
+        """Sorted like Meshery's ORDER BY; kept while nothing changed and the query is the same."""
+        stamp = (self._last, query)
+        if self._order is None or self._order[0] != stamp:
+            self._order = (stamp, sorted(events, key=lambda e: e[key], reverse=reverse))
+        return self._order[1]
 
     def _live(self) -> list[dict[str, Any]]:
         with self._lock:
@@ -240,7 +252,8 @@ class MesheryServer:
         sort = {"created_at": "createdAt", "name": "description"}.get(
             q.get("sort", ""), "updatedAt"
         )
-        events.sort(key=lambda e: e[sort], reverse=q.get("order", "desc") != "asc")
+        query = tuple(sorted((k, v) for k, v in q.items() if k not in ("page", "pagesize")))
+        events = self._sorted(events, query, sort, q.get("order", "desc") != "asc")
         size_text = q.get("pagesize", "25")
         page = int(q.get("page", "0"))
         size = (len(events) or 1) if size_text == "all" else int(size_text)

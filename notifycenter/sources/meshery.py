@@ -16,6 +16,7 @@ event read there (`PUT /api/system/events/status/bulk`), keeping the richer stat
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import logging
 import re
@@ -25,7 +26,7 @@ from typing import Any
 
 import httpx
 import orjson
-from httpx_sse import SSEError, aconnect_sse
+from httpx_sse import ServerSentEvent, SSEError, aconnect_sse
 
 from notifycenter.catalogue import meshery as codes
 from notifycenter.model.errors import NotifyError
@@ -37,6 +38,7 @@ SOURCE_PREFIX = "urn:meshery:server:"
 PAGE_SIZE = 1000
 WRITE_BACK_BATCH = 500
 WRITE_BACK_POLL = 0.5
+STREAM_IDLE = 60.0  # four of Meshery's keepalives missed
 NIL_UUID = "00000000-0000-0000-0000-000000000000"
 
 SEVERITIES = {
@@ -280,28 +282,20 @@ class MesheryClient:
         body = {"ids": ids, "status": "read"}
         await self._call("PUT", "/api/system/events/status/bulk", json=body)
 
-    async def stream(self) -> AsyncIterator[dict[str, Any]]:
-        """Events of the live stream; returns when the server ends it."""
+    @contextlib.asynccontextmanager
+    async def subscribe(self) -> AsyncIterator[AsyncIterator[dict[str, Any]]]:
+        """The live stream, once Meshery has accepted it: its events, until it ends.
+
+        Meshery sends a `: keepalive` comment every 15 s, so a stream silent for
+        `STREAM_IDLE` seconds is dead and fails (to be reconnected).
+        """
+        timeout = httpx.Timeout(30.0, read=STREAM_IDLE)
         try:
             async with aconnect_sse(
-                self.http,
-                "GET",
-                "/api/system/events/subscribe",
-                timeout=httpx.Timeout(30.0, read=None),
+                self.http, "GET", "/api/system/events/subscribe", timeout=timeout
             ) as source:
                 _check(source.response)
-                async for sse in source.aiter_sse():
-                    if not sse.data:
-                        continue
-                    try:
-                        item = orjson.loads(sse.data)
-                    except orjson.JSONDecodeError:
-                        log.warning(
-                            "%s: a streamed event is not JSON", codes.MESHERY_BAD_ANSWER.code
-                        )
-                        continue
-                    if isinstance(item, dict):
-                        yield item
+                yield _items(source.aiter_sse())
         except SSEError as exc:
             raise codes.MESHERY_BAD_ANSWER.error(f"the live stream: {exc}") from None
         except httpx.HTTPError as exc:
@@ -314,6 +308,19 @@ class MesheryClient:
             raise codes.MESHERY_UNREACHABLE.error(f"{method} {path}: {exc}") from None
         _check(answer)
         return answer
+
+
+async def _items(messages: AsyncIterator[ServerSentEvent]) -> AsyncIterator[dict[str, Any]]:
+    async for sse in messages:
+        if not sse.data:
+            continue
+        try:
+            item = orjson.loads(sse.data)
+        except orjson.JSONDecodeError:
+            log.warning("%s: a streamed event is not JSON", codes.MESHERY_BAD_ANSWER.code)
+            continue
+        if isinstance(item, dict):
+            yield item
 
 
 def _check(answer: httpx.Response) -> None:
@@ -338,32 +345,23 @@ class MesherySource:
         token, provider = self.config.credentials()
         client = MesheryClient(self.config.target, token, provider)
         try:
-            stream = client.stream()
-            first = asyncio.ensure_future(anext(stream, None))  # subscribe before paging
-            await asyncio.sleep(0)
-            await self.resync(client, ctx)
-            ctx.state(SourceState.FOLLOWING)
-            async with asyncio.TaskGroup() as group:
-                group.create_task(self._resync_every(client, ctx))
-                group.create_task(self._write_back(client, ctx))
-                await self._follow(first, stream, ctx)
-                raise codes.MESHERY_UNREACHABLE.error("the live stream ended")
+            async with client.subscribe() as live:  # subscribed before paging: no gap
+                await self.resync(client, ctx)
+                ctx.state(SourceState.FOLLOWING)
+                async with asyncio.TaskGroup() as group:
+                    group.create_task(self._resync_every(client, ctx))
+                    group.create_task(self._write_back(client, ctx))
+                    async for item in live:
+                        ctx.contact()
+                        await self._take([item], ctx)
+                    raise codes.MESHERY_UNREACHABLE.error("the live stream ended")
         except* NotifyError as group_error:
             raise group_error.exceptions[0] from None
+        except* httpx.HTTPError as group_error:
+            error = group_error.exceptions[0]
+            raise codes.MESHERY_UNREACHABLE.error(f"the live stream: {error}") from None
         finally:
             await client.close()
-
-    async def _follow(
-        self,
-        first: asyncio.Future[dict[str, Any] | None],
-        stream: AsyncIterator[dict[str, Any]],
-        ctx: SourceContext,
-    ) -> None:
-        item = await first
-        while item is not None:
-            ctx.contact()
-            await self._take([item], ctx)
-            item = await anext(stream, None)
 
     async def _resync_every(self, client: MesheryClient, ctx: SourceContext) -> None:
         while True:

@@ -306,8 +306,14 @@ class _Context:
 
         def job(txn: Transaction) -> int:
             inserted = txn.insert(valid, actor) if valid else []
-            for (source, event_id), read in (statuses or {}).items():
-                _follow_status(txn, source, event_id, read, hub_source)
+            new = {
+                (e["source"], e["id"])
+                for e, (_, dup) in zip(valid, inserted, strict=True)
+                if not dup
+            }
+            for key, read in (statuses or {}).items():
+                if read or key not in new:  # a new event is unread already
+                    _follow_status(txn, key[0], key[1], read, hub_source)
             if checkpoint is not None:
                 checkpoints.save_checkpoint(txn.conn, name, checkpoint)
             return sum(1 for _, duplicate in inserted[:counted] if not duplicate)
