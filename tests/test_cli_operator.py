@@ -327,3 +327,33 @@ def test_demo_never_sends_a_contexts_token_to_another_hub(hub_factory: HubFactor
     sent = notifycenter("demo", "--no-tui", "--server", hub.url, "--count", "3", "--rate", "1000")
     assert sent.returncode == 1 and "Sent" not in sent.stderr, sent.stderr
     assert "notifycenter-1800" in sent.stderr  # refused without a token: not delivered
+
+
+# -- serve -----------------------------------------------------------------------------
+
+
+def test_ctrl_c_stops_serve_cleanly(tmp_path: Path) -> None:
+    port = free_port()
+    process = subprocess.Popen(
+        [*NOTIFYCENTER, "serve", "--bind", f"127.0.0.1:{port}", "--data-dir", str(tmp_path)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        wait_until(lambda: answers(f"http://127.0.0.1:{port}/healthz"), what="the hub")
+        process.send_signal(signal.SIGINT)  # what Ctrl-C sends to the foreground group
+        output, _ = process.communicate(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait(timeout=30)
+    assert process.returncode == 0 and "Aborted" not in output, output
+    assert output.rstrip().endswith("notifycenter hub stopped")
+
+
+def answers(url: str) -> bool:
+    try:
+        return httpx.get(url, timeout=1).status_code == 200
+    except httpx.HTTPError:
+        return False

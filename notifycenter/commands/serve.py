@@ -84,9 +84,12 @@ def command(
     )
     if send_queue is not None:
         settings.send_queue = send_queue
-    run(
-        settings,
-        on_listening=lambda url: click.echo(
-            f"notifycenter hub on {url} (data in {settings.data_dir})", err=True
-        ),
-    )
+    try:
+        run(
+            settings,
+            on_listening=lambda url: click.echo(
+                f"notifycenter hub on {url} (data in {settings.data_dir})", err=True
+            ),
+        )
+    except KeyboardInterrupt:  # uvicorn re-raises Ctrl-C once it has shut down cleanly
+        click.echo("notifycenter hub stopped", err=True)
