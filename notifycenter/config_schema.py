@@ -183,6 +183,7 @@ class SourceTable(Table):
     auth_json: Text | None = None
     provider: Text | None = None
     resync: Positive | None = None
+    creds_file: Text | None = None
 
 
 class HubTable(Table):
