@@ -101,6 +101,9 @@ class EventStore:
         self.labels: list[tuple[int, int, int]] = [(0, 0, 0)]
         self._label_ids: dict[tuple[int, int, int], int] = {(0, 0, 0): 0}
         self._states: dict[int, LifecycleState] = {}
+        # Occurrences of a folded row acknowledged one by one (another client acked one
+        # event): the row stays unacknowledged, and the counts say how many are handled.
+        self._acked: dict[int, set[int]] = {}
         self._history: dict[int, list[LifecycleChange]] = {}
         self._expiry: list[tuple[int, int]] = []
         self._counts = [[0] * 6 for _ in BUCKETS]
@@ -345,8 +348,11 @@ class EventStore:
         if old == code:
             return
         counts, count = self._counts[self._bucket[row]], self._count[row]
-        counts[old] -= count
-        counts[code] += count
+        if code not in _FOLDABLE:
+            self._drop_acked(row)  # a status for the whole row covers every occurrence
+        moved = count - len(self._acked.get(row, ()))
+        counts[old] -= moved
+        counts[code] += moved
         self._status[row] = code
         change.changed_rows.add(row)
         change.status_rows.add(row)
@@ -368,26 +374,83 @@ class EventStore:
         occurrence = self._by_key.get(_key(lifecycle.target_source, lifecycle.target_id))
         row = None if occurrence is None else self._ev_row[occurrence]
         if (
-            row is None
+            occurrence is None
+            or row is None
             or self.sources.raw[self.labels[self._label[row]][0]] != lifecycle.target_source
         ):
             self.orphans += 1  # its target was never loaded here
             return
         if self._status[row] == NONE:
             return  # audit events have no lifecycle
+        history = self._history.setdefault(row, [])
+        if not history or not same_change(history[-1], lifecycle):
+            history.append(lifecycle)
+        if self._ack_one(row, occurrence, lifecycle.verb, change):
+            change.lifecycle += 1
+            return
         state = self._states.setdefault(row, LifecycleState())
         state.apply(
             lifecycle.verb, lifecycle.actor, lifecycle.at, lifecycle.comment, lifecycle.until
         )
-        history = self._history.setdefault(row, [])
-        if not history or not same_change(history[-1], lifecycle):
-            history.append(lifecycle)
+        was_acked = self._status[row] == ACKNOWLEDGED
         self._set_status(row, status_code(state, now), change)
+        if was_acked and lifecycle.verb is Verb.UNACK and self._count[row] > 1:
+            # One occurrence of a fully acknowledged row lost its ack: the others keep theirs.
+            self._add_acked(row, set(self._occurrences_of(row)) - {occurrence}, change)
         change.changed_rows.add(row)
         change.lifecycle += 1
         lapse = until_ms(lifecycle) if lifecycle.verb is Verb.ACK else None
         if lapse is not None:
             heapq.heappush(self._expiry, (lapse, row))
+
+    def _ack_one(self, row: int, occurrence: int, verb: Verb, change: StoreChange) -> bool:
+        """An ack or unack of one occurrence of a folded, unacknowledged row changes that
+        occurrence only; True when done here. The ack of its last unacknowledged
+        occurrence acknowledges the row (False: the caller applies it to the row)."""
+        if self._count[row] < 2 or self._status[row] not in _FOLDABLE:
+            return False
+        acked = self._acked.get(row, set())
+        if verb is Verb.ACK and occurrence not in acked:
+            if len(acked) + 1 >= self._count[row]:
+                self._drop_acked(row)
+                return False
+            self._add_acked(row, {occurrence}, change)
+            return True
+        if verb is Verb.UNACK and occurrence in acked:
+            self._add_acked(row, set(), change, removed=occurrence)
+            return True
+        return verb is Verb.ACK  # acked already: nothing changes
+
+    def _add_acked(
+        self, row: int, occurrences: set[int], change: StoreChange, removed: int | None = None
+    ) -> None:
+        acked = self._acked.setdefault(row, set())
+        before = len(acked)
+        acked |= occurrences
+        if removed is not None:
+            acked.discard(removed)
+        moved = len(acked) - before
+        counts = self._counts[self._bucket[row]]
+        counts[self._status[row]] -= moved
+        counts[ACKNOWLEDGED] += moved
+        if not acked:
+            del self._acked[row]
+        change.changed_rows.add(row)
+        change.status_rows.add(row)
+        change.counts_changed = True
+
+    def _drop_acked(self, row: int) -> None:
+        """Give the row's one-by-one acks back to its status (before a whole-row change)."""
+        acked = self._acked.pop(row, None)
+        if acked:
+            counts = self._counts[self._bucket[row]]
+            counts[ACKNOWLEDGED] -= len(acked)
+            counts[self._status[row]] += len(acked)
+
+    def _occurrences_of(self, row: int) -> list[int]:
+        from notifycenter.store.columns import positions_of
+
+        return list(positions_of(self._ev_row, row))
 
     def _expire(self, now: datetime, change: StoreChange) -> None:
         now_ms = int(now.timestamp() * 1000)
@@ -422,6 +485,9 @@ class EventStore:
             code=self.codes.display[code],
             count=self._count[row_id],
             marked=row_id in self.marks,
+            acked=self._count[row_id]
+            if status == ACKNOWLEDGED
+            else len(self._acked.get(row_id, ())),
         )
 
     def event(self, row_id: int) -> dict[str, Any]:
@@ -450,12 +516,13 @@ class EventStore:
         found = bisect_left(self._ev_cursor, cursor)
         return found if found < len(self._ev_cursor) and self._ev_cursor[found] == cursor else None
 
-    def cursors(self, row_id: int) -> list[str]:
+    def cursors(self, row_id: int, *, unacked_only: bool = False) -> list[str]:
         """Cursors of every occurrence folded into the row, oldest first: acking a row
-        means acking each of them."""
-        from notifycenter.store.columns import positions_of
-
-        return [format_cursor(self._ev_cursor[i]) for i in positions_of(self._ev_row, row_id)]
+        means acking each of them (`unacked_only`: those not acknowledged one by one)."""
+        skip = self._acked.get(row_id, set()) if unacked_only else set()
+        return [
+            format_cursor(self._ev_cursor[i]) for i in self._occurrences_of(row_id) if i not in skip
+        ]
 
     def occurrences(self, row_id: int) -> int:
         """How many events the row folds: a lifecycle action on the row covers them all

@@ -82,6 +82,12 @@ class RowView:
     code: str
     count: int
     marked: bool
+    acked: int = 0  # occurrences acknowledged one by one while the row as a whole is not
+
+    @property
+    def mixed(self) -> bool:
+        """Some, not all, of the folded occurrences are acknowledged."""
+        return 0 < self.acked < self.count
 
     @property
     def time(self) -> datetime | None:

@@ -64,15 +64,19 @@ class LifecycleSender:
             return
         rows = host.center.events.targets() if host.center.alive else []
         store = host.session.store
-        refs = [cursor for row in rows for cursor in store.cursors(row)]
+        # An ack covers the occurrences not yet acknowledged: a teammate's ack of one stays.
+        unacked_only = verb is Verb.ACK
+        refs = [c for row in rows for c in store.cursors(row, unacked_only=unacked_only)]
+        already = sum(store.occurrences(row) for row in rows) - len(refs)
         if refs:
-            work = partial(self._send, verb, refs, comment, until)
+            work = partial(self._send, verb, refs, comment, until, already)
             host.start_worker(work, "lifecycle", exclusive=False)
 
     async def _send(
-        self, verb: Verb, refs: list[str], comment: str | None, until: str | None
+        self, verb: Verb, refs: list[str], comment: str | None, until: str | None, already: int
     ) -> None:
-        self.host.tell(await send_lifecycle(self.host.session.client, verb, refs, comment, until))
+        client = self.host.session.client
+        self.host.tell(await send_lifecycle(client, verb, refs, comment, until, already))
         if self.host.center.alive:
             self.host.center.events.clear_marks()
 
@@ -93,12 +97,14 @@ async def send_lifecycle(
     refs: list[str],
     comment: str | None = None,
     until: str | None = None,
+    already: int = 0,
 ) -> str:
-    """Tell the hub; returns what to show the operator."""
+    """Tell the hub; returns what to show the operator. `already` counts occurrences
+    left out because they were so already."""
     if client is None:
         raise LIFECYCLE_FAILED.error("not connected to a hub yet")
     answer = await client.lifecycle(verb.value, refs=refs, comment=comment, until=until)
-    return done_text(verb, int(answer.get("changed", 0)), len(refs))
+    return done_text(verb, int(answer.get("changed", 0)), len(refs) + already)
 
 
 def done_text(verb: Verb, changed: int, refs: int) -> str:

@@ -154,6 +154,13 @@ def short_type(event_type: str) -> str:
     return event_type
 
 
+def fold_label(row: RowView) -> str:
+    """` ×3`, or ` ×3 (1 acked)` while some occurrences are acknowledged and some not."""
+    if row.count < 2:
+        return ""
+    return f" ×{row.count:,}" + (f" ({row.acked:,} acked)" if row.mixed else "")
+
+
 def render_row(
     row: RowView,
     columns: Columns,
@@ -180,7 +187,7 @@ def render_row(
         if status is Status.ACKNOWLEDGED
         else styles.handled
     )
-    count = f" ×{row.count:,}" if row.count > 1 and show_count else ""
+    count = fold_label(row) if show_count else ""
     parts = [
         cell(("›" if highlighted else " ") + ("•" if row.marked else " "), Style()),
         cell(

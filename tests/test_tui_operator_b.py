@@ -1,0 +1,125 @@
+"""The operator's day in the notification center: status views that mean what the hub
+means, folded repeats that show their mixed state, an exact digest, readable rows."""
+
+from __future__ import annotations
+
+import httpx
+
+from notifycenter.client import HubClient
+from notifycenter.model.severity import Bucket
+from notifycenter.tui.widgets.buckets import BucketCounter
+from notifycenter.tui.widgets.header import HeaderBar
+from tests.test_tui_helpers import (
+    event,
+    idle,
+    make_app,
+    post,
+    toasts,
+    until,
+    workers_done,
+)
+
+SIZE = (120, 36)
+
+
+def shown(app) -> list[str]:
+    """The list's rows as the operator reads them."""
+    events = app.center.events
+    return [events.render_line(y).text for y in range(min(len(events.index), 30))]
+
+
+def listed(app) -> set[str]:
+    return {app.store.row(row).summary for row in app.center.events.index}
+
+
+def hub_events(url: str, **params: str) -> list[dict]:
+    answer = httpx.get(f"{url}/api/events", params=params, timeout=10)
+    assert answer.status_code == 200, answer.text
+    return answer.json()["items"]
+
+
+def errors_counter(app) -> BucketCounter:
+    return next(c for c in app.query(BucketCounter) if c.bucket is Bucket.ERRORS)
+
+
+async def test_status_tokens_show_what_the_hub_shows_and_who_acked(hub, tmp_path):
+    accepted = post(hub.url, [event(n, summary=f"failure {n}") for n in range(1, 4)])
+    async with HubClient(hub.url) as client:
+        await client.lifecycle("ack", refs=[accepted["cursors"][0]], comment="on it")
+    app = make_app(hub.url, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: len(app.center.events.index) == 3)
+        for token, hub_status in (
+            ("acked", "acknowledged"),
+            ("acknowledged", "acknowledged"),
+            ("read", "read"),
+            ("unacked", "unacked"),
+        ):
+            await pilot.press("slash", *f"status:{token}", "enter")
+            wanted = {e["event"]["data"]["summary"] for e in hub_events(hub.url, status=token)}
+            assert wanted == {
+                e["event"]["data"]["summary"] for e in hub_events(hub.url, status=hub_status)
+            }
+            await until(pilot, lambda wanted=wanted: app.settled and listed(app) == wanted)
+            await pilot.press("c")
+        await pilot.press("slash", *"status:acked", "enter")
+        await until(pilot, lambda: len(app.center.events.index) == 1)
+        assert "ack:anonymous" in shown(app)[0] and "failure 1" in shown(app)[0]
+        await pilot.press("c", "slash", *"status:nope", "enter")
+        await until(pilot, lambda: any("notifycenter-1305" in t for t in toasts(app)))
+        assert app.is_running
+
+
+async def test_acking_one_of_three_repeats_leaves_two_to_handle(hub, tmp_path):
+    repeats = [event(n, summary="disk full on node-3") for n in (1, 2, 3)]
+    for n, repeat in enumerate(repeats):
+        repeat["type"] = "io.meshery.test.disk"
+        repeat["time"] = f"2026-11-28T09:00:0{n}.000Z"
+    accepted = post(hub.url, repeats)
+    app = make_app(hub.url, tmp_path)
+    told: list[str] = []
+    app.tell = told.append  # type: ignore[method-assign]
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: app.store.event_count == 3 and idle(app))
+        assert len(app.center.events.index) == 1 and "×3" in shown(app)[0]
+        async with HubClient(hub.url) as client:  # a teammate acks one occurrence
+            await client.lifecycle("ack", refs=[accepted["cursors"][1]])
+            summary = await client.summary()
+        await until(pilot, lambda: "×3 (1 acked)" in shown(app)[0])
+        assert summary["buckets"]["errors"]["unacknowledged"] == 2
+        assert errors_counter(app).counts == (3, 2)
+        await pilot.press("e")  # the two unhandled ones are still errors to handle
+        await until(pilot, lambda: app.settled and len(app.center.events.index) == 1)
+        assert "×3 (1 acked)" in shown(app)[0]
+        await pilot.press("e", "a")
+        await until(pilot, lambda: told and workers_done(app, "lifecycle"))
+        assert told == ["acknowledged 2 occurrences (1 already so)"]
+        await until(pilot, lambda: errors_counter(app).counts == (3, 0))
+        assert "(1 acked)" not in shown(app)[0] and "ack:anonymous" in shown(app)[0]
+        async with HubClient(hub.url) as client:  # and unacking one brings back exactly one
+            await client.lifecycle("unack", refs=[accepted["cursors"][0]])
+            summary = await client.summary()
+        await until(pilot, lambda: "×3 (2 acked)" in shown(app)[0])
+        assert summary["buckets"]["errors"]["unacknowledged"] == 1
+        assert errors_counter(app).counts == (3, 1)
+
+
+async def test_a_restart_digest_counts_exactly_what_arrived(hub, tmp_path):
+    post(hub.url, [event(1, "INFO")])
+    app = make_app(hub.url, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        header = app.query_one(HeaderBar)
+        await until(pilot, lambda: header.status == "live" and idle(app))
+    for away, first in ((3, 10), (5, 20), (1, 30)):
+        post(
+            hub.url,
+            [event(n, "ERROR" if n == first else "NOTICE") for n in range(first, first + away)],
+        )
+        again = make_app(hub.url, tmp_path)
+        async with again.run_test(size=SIZE) as pilot:
+            await until(
+                pilot,
+                lambda again=again: any("while away" in t for t in toasts(again)) and idle(again),
+            )
+            word = "event" if away == 1 else "events"
+            assert toasts(again) == [f"Backlog|while away: {away} {word}, 1 error"]
