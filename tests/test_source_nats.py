@@ -282,3 +282,53 @@ def test_invalid_utf8_in_a_header_is_refused() -> None:
     headers = {"ce-id": "%C0%A0", "ce-source": SOURCE, "ce-type": "t", "ce-specversion": "1.0"}
     with pytest.raises(NotifyError):
         message_events(headers, b"")
+
+
+async def test_a_server_restart_shows_failing_then_the_source_follows_again(
+    tmp_path: Path,
+) -> None:
+    with NatsServer(tmp_path / "nats") as server:
+        settings = hub_settings(tmp_path, f"{server.url}?subject=core.>")
+        hub = await start_embedded(settings)
+        try:
+            async with httpx.AsyncClient(base_url=hub.url) as client:
+                await eventually(lambda: following(client), "the source to follow")
+                server.stop()
+
+                async def failing() -> dict[str, Any] | None:
+                    view = await source_view(client)
+                    return view if view["state"] == "failing" else None
+
+                view = await eventually(failing, "the source to show the lost server")
+                server.start()
+                await eventually(lambda: following(client), "the source to follow again")
+                publisher = await nats.connect(server.url)
+                try:
+                    await publisher.publish("core.x", structured("after-restart"))
+                    await publisher.flush()
+                    await eventually(lambda: has(client, 1), "the event after the restart")
+                finally:
+                    await publisher.close()
+        finally:
+            await hub.stop()
+    assert view["error"]["code"] == "notifycenter-1981"
+
+
+async def test_a_missing_stream_is_a_catalogued_failure(tmp_path: Path) -> None:
+    with NatsServer(tmp_path / "nats") as server:
+        hub = await start_embedded(
+            hub_settings(tmp_path, f"{server.url}?subject=x.>&stream=NOPE&durable=hub")
+        )
+        try:
+            async with httpx.AsyncClient(base_url=hub.url) as client:
+
+                async def failing() -> dict[str, Any] | None:
+                    view = await source_view(client)
+                    return view if view["error"] else None
+
+                view = await eventually(failing, "the source to fail")
+        finally:
+            await hub.stop()
+    assert view["state"] == "failing"
+    assert view["error"]["code"] == "notifycenter-1983"
+    assert "NOPE" in " ".join(view["error"]["longDescription"])
