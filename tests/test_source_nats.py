@@ -311,7 +311,7 @@ async def test_a_server_restart_shows_failing_then_the_source_follows_again(
                     await publisher.close()
         finally:
             await hub.stop()
-    assert view["error"]["code"] == "notifycenter-1981"
+    assert view is not None and view["error"]["code"] == "notifycenter-1981"
 
 
 async def test_a_missing_stream_is_a_catalogued_failure(tmp_path: Path) -> None:
@@ -329,6 +329,6 @@ async def test_a_missing_stream_is_a_catalogued_failure(tmp_path: Path) -> None:
                 view = await eventually(failing, "the source to fail")
         finally:
             await hub.stop()
-    assert view["state"] == "failing"
+    assert view is not None and view["state"] == "failing"
     assert view["error"]["code"] == "notifycenter-1983"
     assert "NOPE" in " ".join(view["error"]["longDescription"])
