@@ -9,7 +9,7 @@ into its own catalogued error.
 
 from __future__ import annotations
 
-from typing import Any, NotRequired, TypeVar
+from typing import Any, TypeVar
 
 from pydantic import TypeAdapter
 from typing_extensions import TypedDict  # pydantic needs this one below Python 3.12
@@ -18,8 +18,13 @@ from typing_extensions import TypedDict  # pydantic needs this one below Python 
 CloudEvent = dict[str, Any]
 
 
-class ErrorBody(TypedDict):
-    """A catalogued error (MeshKit's shape); further keys (a batch `index`, a `ref`) follow."""
+class _ErrorExtras(TypedDict, total=False):
+    index: int  # the failing event of a batch
+    request_id: str  # 500 only: the id the hub's log names the failure with
+
+
+class ErrorBody(_ErrorExtras):
+    """A catalogued error (MeshKit's shape); further keys (such as a `ref`) may follow."""
 
     code: str
     severity: str
@@ -27,8 +32,6 @@ class ErrorBody(TypedDict):
     longDescription: list[str]
     probableCause: list[str]
     suggestedRemediation: list[str]
-    index: NotRequired[int]
-    request_id: NotRequired[str]
 
 
 class Record(TypedDict):

@@ -1,0 +1,204 @@
+"""The wire contract: every answer of a real hub is the typed record of notifycenter.model.wire,
+key for key, and the OpenAPI document describes each record with exactly its keys."""
+
+from __future__ import annotations
+
+import types
+from typing import Any, Union, get_args, get_origin, get_type_hints
+
+import httpx
+import pytest
+from typing_extensions import is_typeddict
+
+from notifycenter.client.emitter import Emitter
+from notifycenter.hub.openapi import openapi_document
+from notifycenter.model import wire
+from tests.conftest import HubFactory
+from tests.hubprocess import Hub, free_port, make_event, post_batch
+from tests.waiting import wait_until
+
+TIMEOUT = 10
+
+
+def exact(record: Any, value: Any, where: str = "answer") -> None:
+    """`value` holds every required key of `record` and no key the record lacks, all the way
+    down (pydantic drops unknown keys silently, so it would not notice a key too many)."""
+    if is_typeddict(record):
+        assert isinstance(value, dict), f"{where}: {value!r} is not an object"
+        allowed, required = wire.keys(record), record.__required_keys__
+        assert required <= value.keys() <= allowed, (
+            f"{where}: missing {sorted(required - value.keys())},"
+            f" not in {record.__name__} {sorted(value.keys() - allowed)}"
+        )
+        hints = get_type_hints(record)
+        for key, item in value.items():
+            exact(hints[key], item, f"{where}.{key}")
+        return
+    origin, args = get_origin(record), get_args(record)
+    if origin in (Union, types.UnionType):
+        inner = [a for a in args if a is not type(None)]
+        if value is not None and len(inner) == 1:
+            exact(inner[0], value, where)
+    elif origin is list and isinstance(value, list):
+        for number, item in enumerate(value):
+            exact(args[0], item, f"{where}[{number}]")
+    elif origin is dict and isinstance(value, dict):
+        for key, item in value.items():
+            exact(args[1], item, f"{where}.{key}")
+
+
+def conforms(record: type[Any], answer: httpx.Response, status: int = 200) -> Any:
+    """The answer's body, checked against `record` by pydantic (types) and `exact` (keys)."""
+    assert answer.status_code == status, answer.text
+    body = answer.json()
+    wire.validate(record, body)
+    exact(record, body)
+    return body
+
+
+def test_every_answer_is_its_wire_record(hub: Hub, tmp_path: Any) -> None:
+    url = hub.url
+    with Emitter(url, source="urn:test:wire", data_dir=tmp_path / "emitter") as emitter:
+        with emitter.operation("Deploy design") as root, root.child("Provision Istio"):
+            assert emitter.flush(TIMEOUT)
+        assert emitter.flush(TIMEOUT)
+    audit = make_event("audit", severitytext="DEBUG")  # audit: a record without lifecycle
+    accepted = conforms(wire.Accepted, post_batch(url, [make_event(1), audit]), 202)
+    first = accepted["cursors"][0]
+
+    outcome = conforms(
+        wire.LifecycleOutcome,
+        httpx.post(
+            f"{url}/api/lifecycle/ack",
+            json={"refs": [first], "comment": "on it", "until": "2h"},
+            timeout=TIMEOUT,
+        ),
+    )
+    assert outcome["changed"] == 1
+
+    page = conforms(wire.Page, httpx.get(f"{url}/api/events", params={"limit": 2}, timeout=TIMEOUT))
+    assert page["items"] and page["next"] is not None  # the emitter's events are older
+    everything = conforms(
+        wire.Page, httpx.get(f"{url}/api/events", params={"lifecycle": 1}, timeout=TIMEOUT)
+    )
+    assert {item["bucket"] for item in everything["items"]} >= {"errors", "audit"}
+
+    one = conforms(wire.RecordWithHistory, httpx.get(f"{url}/api/events/{first}", timeout=TIMEOUT))
+    assert one["status"] == "acknowledged" and len(one["history"]) == 1
+
+    counts = conforms(wire.Summary, httpx.get(f"{url}/api/summary", timeout=TIMEOUT))
+    assert set(counts["buckets"]) == {"errors", "warnings", "infos", "audit"}
+
+    operations = conforms(wire.OperationPage, httpx.get(f"{url}/api/operations", timeout=TIMEOUT))
+    assert len(operations["items"]) == 2
+    tree = conforms(
+        wire.OperationTree, httpx.get(f"{url}/api/operations/{root.id}", timeout=TIMEOUT)
+    )
+    assert tree["children"][0]["name"] == "Provision Istio"
+    child = conforms(
+        wire.OperationTree,
+        httpx.get(f"{url}/api/operations/{tree['children'][0]['id']}", timeout=TIMEOUT),
+    )
+    assert child["path"] == [{"id": root.id, "name": "Deploy design"}]
+
+    health = conforms(wire.Health, httpx.get(f"{url}/healthz", timeout=TIMEOUT))
+    assert health["last_cursor"] == outcome["cursors"][-1]  # the ack came last
+
+
+def test_the_sources_answer_is_its_wire_record(hub_factory: HubFactory) -> None:
+    # A source that cannot be reached: /api/sources shows it failing with its error.
+    # `serve` in a process: the in-process hub leaves --source out.
+    hub = hub_factory(
+        process=True, extra_args=["--source", f"meshery+http://127.0.0.1:{free_port()}"]
+    )
+    url = hub.url
+
+    def failing() -> Any:
+        body = httpx.get(f"{url}/api/sources", timeout=TIMEOUT).json()
+        return body if body["sources"] and body["sources"][0]["error"] else None
+
+    wait_until(failing, what="the unreachable source to fail")
+    sources = conforms(wire.Sources, httpx.get(f"{url}/api/sources", timeout=TIMEOUT))
+    assert sources["sources"][0]["state"] == "failing"
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "status"),
+    [
+        ("GET", "/api/events/no-such-event", 404),
+        ("GET", "/api/events?status=sleeping", 400),
+        ("POST", "/api/lifecycle/forget", 404),
+        ("GET", "/api/operations/0000000000000000", 404),
+        ("GET", "/api/operations?state=asleep", 400),
+        ("DELETE", "/api/summary", 405),
+    ],
+)
+def test_every_error_is_an_error_body(hub: Hub, method: str, path: str, status: int) -> None:
+    answer = httpx.request(method, hub.url + path, json={}, timeout=TIMEOUT)
+    assert answer.status_code == status, answer.text
+    body = answer.json()
+    wire.validate(wire.ErrorBody, body)
+    assert body["code"].startswith("notifycenter-")
+    assert wire.ErrorBody.__required_keys__ <= body.keys()
+
+
+# -- the OpenAPI document describes the same records --------------------------------
+
+DOCUMENT = openapi_document()
+SCHEMAS = DOCUMENT["components"]["schemas"]
+
+
+def properties(schema: dict[str, Any]) -> set[str]:
+    """The keys a schema names, following $ref and allOf."""
+    if "$ref" in schema:
+        return properties(SCHEMAS[schema["$ref"].rsplit("/", 1)[-1]])
+    names = set(schema.get("properties", {}))
+    for part in schema.get("allOf", []):
+        names |= properties(part)
+    return names
+
+
+def answer_schema(path: str, method: str, status: str) -> dict[str, Any]:
+    content = DOCUMENT["paths"][path][method]["responses"][status]
+    if "$ref" in content:
+        content = DOCUMENT["components"]["responses"][content["$ref"].rsplit("/", 1)[-1]]
+    schema: dict[str, Any] = content["content"]["application/json"]["schema"]
+    return schema
+
+
+@pytest.mark.parametrize(
+    ("path", "method", "status", "record"),
+    [
+        ("/api/events", "post", "202", wire.Accepted),
+        ("/api/events", "get", "200", wire.Page),
+        ("/api/events/{ref}", "get", "200", wire.RecordWithHistory),
+        ("/api/summary", "get", "200", wire.Summary),
+        ("/api/lifecycle/{verb}", "post", "200", wire.LifecycleOutcome),
+        ("/api/events", "get", "400", wire.ErrorBody),
+        ("/healthz", "get", "200", wire.Health),
+    ],
+)
+def test_the_openapi_answer_names_the_record_keys(
+    path: str, method: str, status: str, record: type[Any]
+) -> None:
+    assert properties(answer_schema(path, method, status)) == wire.keys(record)
+
+
+def test_the_openapi_nested_records_name_their_keys() -> None:
+    page = answer_schema("/api/events", "get", "200")
+    assert properties(properties_of(page)["items"]["items"]) == wire.keys(wire.Record)
+    summary = properties_of(answer_schema("/api/summary", "get", "200"))
+    for bucket in summary["buckets"]["properties"].values():
+        assert properties(bucket) == wire.keys(wire.BucketCounts)
+
+
+def properties_of(schema: dict[str, Any]) -> dict[str, Any]:
+    if "$ref" in schema:
+        return properties_of(SCHEMAS[schema["$ref"].rsplit("/", 1)[-1]])
+    found: dict[str, Any] = schema["properties"]
+    return found
+
+
+def test_the_components_that_are_records_name_their_keys() -> None:
+    for name, record in wire.WIRE.items():
+        assert properties(SCHEMAS[name]) == wire.keys(record), name
