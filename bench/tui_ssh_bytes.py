@@ -1,0 +1,101 @@
+"""Bytes the notification center writes to its terminal per second, as an SSH link carries them.
+
+    .venv/bin/python bench/tui_ssh_bytes.py [--seconds 20] [--warmup 5] [--rate 100]
+
+Runs `notifycenter demo --rate RATE` (the TUI with its embedded hub and simulated
+producers) in a pseudo-terminal of 120×36 with TERM=xterm-256color, in a throw-away
+HOME, reads everything it writes, and prints the bytes per second after the warm-up
+(the first paint is left out) and the busiest second. Target: < 20 KB/s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import fcntl
+import os
+import pty
+import select
+import shutil
+import signal
+import struct
+import sys
+import tempfile
+import termios
+import time
+from pathlib import Path
+
+COLUMNS, LINES = 120, 36
+NOTIFYCENTER = Path(sys.executable).with_name("notifycenter")
+
+
+def run(seconds: float, warmup: float, rate: float, size: tuple[int, int]) -> dict[str, float]:
+    home = tempfile.mkdtemp(prefix="nc-ssh-bench-")
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: the TUI, as a user would start it
+        os.environ.update(
+            HOME=home,
+            XDG_CONFIG_HOME=f"{home}/.config",
+            XDG_DATA_HOME=f"{home}/.local/share",
+            TERM="xterm-256color",
+            COLUMNS=str(size[0]),
+            LINES=str(size[1]),
+        )
+        os.execv(str(NOTIFYCENTER), [str(NOTIFYCENTER), "demo", "--rate", str(rate)])
+    fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", size[1], size[0], 0, 0))
+    per_second: list[int] = []
+    started = time.monotonic()
+    try:
+        while (elapsed := time.monotonic() - started) < warmup + seconds:
+            ready, _, _ = select.select([fd], [], [], 0.2)
+            if not ready:
+                continue
+            try:
+                chunk = os.read(fd, 65536)
+            except OSError:  # the child is gone
+                break
+            second = int(elapsed)
+            per_second.extend([0] * (second + 1 - len(per_second)))
+            per_second[second] += len(chunk)
+    finally:
+        os.kill(pid, signal.SIGTERM)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and os.waitpid(pid, os.WNOHANG) == (0, 0):
+            _drain(fd)
+        os.close(fd)
+        shutil.rmtree(home, ignore_errors=True)
+    measured = per_second[int(warmup) : int(warmup + seconds)]
+    measured.extend([0] * (int(seconds) - len(measured)))
+    return {
+        "first_paint_bytes": float(sum(per_second[: int(warmup)])),
+        "bytes_per_second": sum(measured) / seconds,
+        "busiest_second": float(max(measured, default=0)),
+    }
+
+
+def _drain(fd: int) -> None:
+    ready, _, _ = select.select([fd], [], [], 0.1)
+    if ready:
+        with contextlib.suppress(OSError):
+            os.read(fd, 65536)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=20.0)
+    parser.add_argument("--warmup", type=float, default=5.0)
+    parser.add_argument("--rate", type=float, default=100.0)
+    parser.add_argument("--size", default=f"{COLUMNS}x{LINES}", help="COLUMNSxLINES")
+    args = parser.parse_args()
+    columns, lines = (int(n) for n in args.size.split("x"))
+    result = run(args.seconds, args.warmup, args.rate, (columns, lines))
+    print(
+        f"demo --rate {args.rate:g} at {columns}x{lines}, {args.seconds:g} s after {args.warmup:g} s:"
+        f" {result['bytes_per_second'] / 1024:.1f} KB/s"
+        f" (busiest second {result['busiest_second'] / 1024:.1f} KB,"
+        f" first paint {result['first_paint_bytes'] / 1024:.1f} KB); target < 20 KB/s"
+    )
+
+
+if __name__ == "__main__":
+    main()
