@@ -126,7 +126,8 @@ async def test_a_second_hub_on_the_same_data_dir_is_refused(tmp_path) -> None:
         second = SqliteLog(tmp_path / "hub.sqlite3", [EventIndex()])
         with pytest.raises(NotifyError) as refused:
             await second.open()
-        assert refused.value.code == "notifycenter-1113" and "another hub" in refused.value.message
+        assert refused.value.code == "notifycenter-1121" and "another hub" in refused.value.message
+        assert any("is running on this data directory" in c for c in refused.value.probable_cause)
     finally:
         await first.close()
     reopened = SqliteLog(tmp_path / "hub.sqlite3", [EventIndex()])

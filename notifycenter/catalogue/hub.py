@@ -195,6 +195,37 @@ STORAGE_UNAVAILABLE = ErrorSpec(
     http_status=503,
 )
 
+DATA_DIR_IN_USE = ErrorSpec(
+    code="notifycenter-1121",
+    name="ErrDataDirInUse",
+    severity="CRITICAL",
+    short="Another hub is already using this data directory",
+    long="One hub process writes one event log; a second one on the same directory would corrupt its order.",
+    causes=(
+        "A hub (notifycenter serve, or a notifycenter TUI with its embedded hub) is running on this data directory",
+        "A stopped hub's process is still shutting down",
+    ),
+    remedies=(
+        "Connect to the running hub instead of starting another (notifycenter --server URL)",
+        "Stop the other hub, or start this one with another --data-dir",
+    ),
+    http_status=503,
+)
+
+HUB_START_FAILED = ErrorSpec(
+    code="notifycenter-1122",
+    name="ErrHubStartFailed",
+    severity="CRITICAL",
+    short="The hub failed while starting",
+    long="The application's start-up (opening the log, starting sources and background work) raised an error.",
+    causes=("The error logged just above this one: storage, a source's settings, or a bug",),
+    remedies=(
+        "Read the error logged above and fix what it names",
+        "If nothing was logged above, report it with the command you ran",
+    ),
+    http_status=500,
+)
+
 BIND_FAILED = ErrorSpec(
     code="notifycenter-1114",
     name="ErrBindFailed",

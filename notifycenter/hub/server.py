@@ -46,7 +46,7 @@ def run(settings: HubSettings, on_listening: Callable[[str], None] | None = None
     tune_gc()
     server.run(sockets=[sock])
     if not server.started:  # the application failed during start-up (logged above)
-        raise codes.STORAGE_UNAVAILABLE.error("the hub failed to start; see the messages above")
+        raise codes.HUB_START_FAILED.error("the hub failed to start; see the messages above")
 
 
 # Collections per allocations: gen0 every 10,000 (CPython's default is 700), gen1 every

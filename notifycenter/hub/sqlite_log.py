@@ -485,7 +485,7 @@ def lock_data_dir(path: Path) -> IO[bytes]:
         fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
         lock.close()
-        raise codes.STORAGE_UNAVAILABLE.error(f"another hub is using {path.parent}") from None
+        raise codes.DATA_DIR_IN_USE.error(f"another hub is using {path.parent}") from None
     return lock
 
 
