@@ -288,20 +288,8 @@ class _Context:
         takes away more than a plain read here: acknowledged, resolved, or waiting to be
         marked read at the origin stays as it is.
         """
-        valid: list[dict[str, Any]] = []
-        counted = 0
-        for index, event in enumerate([*events, *extra]):
-            try:
-                valid.append(validate_event(event))
-                counted += index < len(events)
-            except NotifyError as error:
-                log.warning(
-                    "%s: source %s: event %r: %s",
-                    codes.MESHERY_EVENT_SKIPPED.code,
-                    self.config.name,
-                    str(event.get("id"))[:80],
-                    error.message,
-                )
+        # Off the event loop: a page of a backfill takes a while to validate.
+        valid, counted = await asyncio.to_thread(self._validated, events, extra)
         name, actor, hub_source = self.config.name, self.config.name, self.hub.settings.hub_source
 
         def job(txn: Transaction) -> int:
@@ -321,6 +309,26 @@ class _Context:
         taken: int = await self.hub.log.write(job)
         self.status.events_taken += taken
         return taken
+
+    def _validated(
+        self, events: Sequence[dict[str, Any]], extra: Sequence[dict[str, Any]]
+    ) -> tuple[list[dict[str, Any]], int]:
+        """The valid events (then the valid extras), and how many of them are `events`."""
+        valid: list[dict[str, Any]] = []
+        counted = 0
+        for index, event in enumerate([*events, *extra]):
+            try:
+                valid.append(validate_event(event))
+                counted += index < len(events)
+            except NotifyError as error:
+                log.warning(
+                    "%s: source %s: event %r: %s",
+                    codes.MESHERY_EVENT_SKIPPED.code,
+                    self.config.name,
+                    str(event.get("id"))[:80],
+                    error.message,
+                )
+        return valid, counted
 
     async def pending_writebacks(self, prefix: str, limit: int) -> list[tuple[str, str]]:
         found: list[tuple[str, str]] = await self.hub.log.read(
