@@ -332,3 +332,43 @@ async def test_a_missing_stream_is_a_catalogued_failure(tmp_path: Path) -> None:
     assert view is not None and view["state"] == "failing"
     assert view["error"]["code"] == "notifycenter-1983"
     assert "NOPE" in " ".join(view["error"]["longDescription"])
+
+
+async def test_jetstream_messages_are_not_acknowledged_when_the_log_cannot_commit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from notifycenter.sources import runner
+
+    real_take = runner._Context.take
+    failures = {"left": 1}
+
+    async def failing_take(self: Any, *args: Any, **kwargs: Any) -> int:
+        if failures["left"]:
+            failures["left"] -= 1
+            raise OSError("disk full")
+        return await real_take(self, *args, **kwargs)
+
+    monkeypatch.setattr(runner._Context, "take", failing_take)
+    with NatsServer(tmp_path / "nats") as server:
+        admin = await nats.connect(server.url)
+        js = admin.jetstream()
+        await js.add_stream(name="DISK", subjects=["disk.>"])
+        hub = await start_embedded(
+            hub_settings(tmp_path, f"{server.url}?subject=disk.>&stream=DISK&durable=hub")
+        )
+        try:
+            async with httpx.AsyncClient(base_url=hub.url) as client:
+                await eventually(lambda: following(client), "the source to follow")
+                await js.publish("disk.x", structured("kept"))
+
+                async def failed() -> dict[str, Any] | None:
+                    view = await source_view(client)
+                    return view if view["error"] else None
+
+                view = await eventually(failed, "the failed commit to show")
+                await eventually(lambda: has(client, 1), "the event delivered again")
+                await eventually(lambda: following(client), "the source to follow again")
+        finally:
+            await hub.stop()
+            await admin.close()
+    assert view is not None and view["error"]["code"] == "notifycenter-1985"

@@ -234,7 +234,7 @@ class NatsSource:
             ack_policy=AckPolicy.EXPLICIT,
             deliver_policy=DeliverPolicy.ALL,
             filter_subject=self.target.subject,
-            ack_wait=60,
+            ack_wait=30,  # then a message whose hub stopped mid-commit comes again
         )
         try:
             await js.add_consumer(stream, config)
@@ -258,7 +258,13 @@ class NatsSource:
             events, bad = self._decode(messages)
             last = max(m.metadata.sequence.stream for m in messages)
             checkpoint = {"stream": stream, "consumer": durable, "sequence": last}
-            await self._store(ctx, events, checkpoint)
+            try:
+                await self._store(ctx, events, checkpoint)
+            except NotifyError:
+                for message in messages:  # not stored: deliver them again, now
+                    with contextlib.suppress(Exception):
+                        await message.nak()
+                raise
             for message in messages:  # only now: the events are committed
                 await (message.term() if id(message) in bad else message.ack())
             await client.flush(timeout=5)
