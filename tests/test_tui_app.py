@@ -201,7 +201,7 @@ async def test_help_lists_active_bindings_with_ids_and_keymap_remaps(hub, tmp_pa
     app.tell = told.append  # type: ignore[method-assign]  # lifecycle answers time out fast
     async with app.run_test(size=SIZE) as pilot:
         await until(pilot, lambda: app.highlighted_row is not None)
-        await pilot.press("question_mark")
+        await pilot.press("question_mark", "i")  # i: the binding ids behind the compact help
         help_text = str(app.screen.query_one("#help-text").render())
         assert (
             "lifecycle.ack" in help_text and "view.filter" in help_text and ":context" in help_text

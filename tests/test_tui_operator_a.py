@@ -9,8 +9,11 @@ from textual.widgets import Input, Static
 
 from notifycenter.config import Target
 from notifycenter.tui.app import NotifyCenterApp
+from notifycenter.tui.codes import CodeScreen
 from notifycenter.tui.emergency import EmergencyScreen
 from notifycenter.tui.fatal import FatalScreen
+from notifycenter.tui.help import HelpScreen
+from notifycenter.tui.operations import OperationsScreen
 from notifycenter.tui.widgets.detail import DetailPane
 from notifycenter.tui.widgets.prompt import PromptBar
 from tests.test_tui_helpers import (
@@ -183,3 +186,106 @@ async def test_quitting_normally_exits_0(hub, tmp_path):
         await pilot.press("q")
         await until(pilot, lambda: not app.is_running)
     assert app.return_code == 0
+
+
+def help_lines(app) -> list[str]:
+    return str(app.screen.query_one("#help-text", Static).render()).splitlines()
+
+
+@pytest.mark.parametrize("size", SIZES)
+async def test_help_fits_one_screen_with_the_operator_keys_first(hub, tmp_path, size):
+    post(hub.url, [istio_failure()])
+    app = make_app(hub.url, tmp_path)
+    async with app.run_test(size=size) as pilot:
+        await until(pilot, lambda: app.highlighted_row is not None)
+        await pilot.press("question_mark")
+        await until(pilot, lambda: isinstance(app.screen, HelpScreen) and len(help_lines(app)) > 5)
+        lines = help_lines(app)
+        body = app.screen.query_one("#help-body")
+        assert len(lines) <= body.content_region.height, "help scrolls"
+        text = "\n".join(lines)
+        assert lines[0].startswith("Keys  Act") and "Ack" in lines[1] and "Resolve" in text
+        assert text.index("Ack") < text.index("Filter") < text.index("move")
+        assert ":context" in text and ":assign" in text
+        await pilot.press("i")
+        await until(pilot, lambda: "lifecycle.ack" in "\n".join(help_lines(app)))
+
+
+async def test_command_line_completes_and_remembers_across_sessions(hub, tmp_path, monkeypatch):
+    monkeypatch.setattr(
+        "notifycenter.tui.app.context_names", lambda: ["prod-eu", "prod-us", "staging"]
+    )
+    post(hub.url, [istio_failure()])
+    app = make_app(hub.url, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(pilot, lambda: app.highlighted_row is not None)
+        field = app.center.prompt.query_one(Input)
+        await pilot.press("colon", *"ct", "tab")
+        assert field.value == "ctx " and app.focused is field  # tab stays in the input
+        await pilot.press("s", "tab")
+        assert field.value == "ctx staging "
+        await pilot.press("ctrl+u", *"ctx p", "tab")
+        assert field.value == "ctx prod-"
+        assert "prod-eu" in str(app.center.prompt.query_one("#prompt-hint").render())
+        await pilot.press("escape", "colon", *"filter severitynumber >= 17", "enter")
+        await until(pilot, lambda: ":filter severitynumber >= 17" in app.view.describe())
+        await pilot.press("colon", *"assign bob", "enter")
+        await until(pilot, lambda: record(hub.url, ISTIO_REF).get("comment") == "handed to bob")
+    again = make_app(hub.url, tmp_path)
+    async with again.run_test(size=(80, 24)) as pilot:
+        await until(pilot, lambda: again.center.alive)
+        field = again.center.prompt.query_one(Input)
+        await pilot.press("colon", "up")
+        assert field.value == "assign bob"
+        await pilot.press("up")
+        assert field.value == "filter severitynumber >= 17"
+        await pilot.press("down", "down")
+        assert field.value == ""
+
+
+async def test_list_keys_in_the_operations_view_leave_the_list_alone(hub, tmp_path):
+    post(hub.url, [event(1, "WARNING", source="urn:w"), istio_failure()])
+    app = make_app(hub.url, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(pilot, lambda: rows(app) == 2)
+        await pilot.press("o")
+        await until(pilot, lambda: isinstance(app.screen, OperationsScreen))
+        await pilot.press("e", "slash", "1", "a")
+        await until(pilot, lambda: any("works on the event list" in t for t in toasts(app)))
+        assert isinstance(app.screen, OperationsScreen)
+        assert app.view.describe() == "" and not app.center.prompt.display
+        await pilot.press("escape")
+        await until(pilot, lambda: app.screen is app.center and rows(app) == 2)
+        assert record(hub.url, ISTIO_REF)["status"] == "unread"
+
+
+async def test_the_bucket_is_named_where_the_list_is_empty(hub, tmp_path):
+    post(hub.url, [event(1, "WARNING", source="urn:w")])
+    app = make_app(hub.url, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(pilot, lambda: rows(app) == 1)
+        await pilot.press("1")
+        await until(pilot, lambda: rows(app) == 0 and "No events match" in detail_text(app))
+        assert "bucket errors" in detail_text(app)
+        assert "bucket errors" in str(app.query_one("#filter-bar").render())
+
+
+async def test_an_error_code_opens_its_documentation(hub, tmp_path):
+    failure = istio_failure()
+    failure["data"] = {
+        **failure["data"],
+        "error": {**failure["data"]["error"], "code": "notifycenter-1102"},
+    }
+    post(hub.url, [failure])
+    app = make_app(hub.url, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(pilot, lambda: "d documents notifycenter-1102" in detail_text(app))
+        await pilot.press("d")
+        await until(pilot, lambda: isinstance(app.screen, CodeScreen))
+        text = str(app.screen.query_one("#code-text", Static).render())
+        assert "ErrUnauthenticated" in text and "Suggested remediation" in text
+        assert "docs/errors.md#notifycenter-1102" in text
+        await pilot.press("escape", "colon", *"code meshery-istio-1002", "enter")
+        await until(pilot, lambda: isinstance(app.screen, CodeScreen))
+        text = str(app.screen.query_one("#code-text", Static).render())
+        assert "docs.meshery.io/reference/error-codes" in text

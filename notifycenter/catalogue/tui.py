@@ -166,3 +166,13 @@ EMERGENCY_COMMAND = ErrorSpec(
         "Acknowledge first (a); the main list's commands work again afterwards",
     ),
 )
+
+ASSIGN_WITHOUT_USER = ErrorSpec(
+    code="notifycenter-1513",
+    name="ErrTuiAssignWithoutUser",
+    severity="WARNING",
+    short="Whom to hand it to is missing",
+    long=':assign hands the selection over by acknowledging it with the comment "handed to USER"; it needs the user.',
+    causes=(":assign was typed without a user",),
+    remedies=("Type :assign alice (tab completes commands)",),
+)

@@ -17,7 +17,12 @@ from textual import on, work
 from textual.app import App
 from textual.worker import Worker, WorkerState
 
-from notifycenter.catalogue.tui import INVALID_TUI_SETTING, TOKEN_REFUSED, WORKER_FAILED
+from notifycenter.catalogue.tui import (
+    ASSIGN_WITHOUT_USER,
+    INVALID_TUI_SETTING,
+    TOKEN_REFUSED,
+    WORKER_FAILED,
+)
 from notifycenter.config import Target
 from notifycenter.model.errors import NotifyError
 from notifycenter.model.event import span_ids
@@ -25,11 +30,17 @@ from notifycenter.model.lifecycle import Verb
 from notifycenter.model.sanitize import sanitize_line
 from notifycenter.model.severity import Bucket
 from notifycenter.store import EventStore
-from notifycenter.tui.commandline import Command, parse_command, split_ack_argument
+from notifycenter.tui.codes import CodeScreen
+from notifycenter.tui.commandline import (
+    Command,
+    CommandHistory,
+    parse_command,
+    split_ack_argument,
+)
 from notifycenter.tui.connection import HubConnection, Producers
 from notifycenter.tui.cursors import CursorBook
 from notifycenter.tui.detail_feed import DetailFeed
-from notifycenter.tui.emergency import EmergencyScreen, EmergencyWatch, emergency_of
+from notifycenter.tui.emergency import EmergencyScreen, EmergencyWatch, emergency_of, handed_comment
 from notifycenter.tui.event_list import EventList
 from notifycenter.tui.fatal import EXIT_STATUS as FATAL_EXIT
 from notifycenter.tui.fatal import FatalScreen
@@ -58,6 +69,7 @@ from notifycenter.tui.widgets.prompt import PromptBar
 from notifycenter.tui.work import Work
 
 FLUSH_SECONDS = 0.1
+HISTORY_FILE = "command-history"
 SAVE_CURSOR_SECONDS = 5.0
 
 
@@ -97,6 +109,7 @@ class NotifyCenterApp(App[None]):
         self.detail_feed = DetailFeed(self)
         self.lifecycle = LifecycleSender(self)
         self.fatal: NotifyError | None = None  # set when nothing can be shown
+        self.command_history = CommandHistory(state_dir / HISTORY_FILE if state_dir else None)
         self.takeover = takeover  # unacknowledged EMERGENCY/ALERT get the whole screen
         self.emergencies = EmergencyWatch()
         self.connection = HubConnection(
@@ -162,6 +175,8 @@ class NotifyCenterApp(App[None]):
         if self.cursors is not None:
             self.set_interval(SAVE_CURSOR_SECONDS, self._save_cursor)
         self.center.events.focus()
+        self.center.prompt.history = self.command_history
+        self.center.prompt.contexts = context_names
         if self._startup_error is not None:
             self.show_error(self._startup_error)
         self.connect()
@@ -434,6 +449,15 @@ class NotifyCenterApp(App[None]):
         if self.view.operation == operation_id and len(spans) > 1:
             self._set_view(replace(self.view, operation_spans=frozenset(spans)))
 
+    def action_code_docs(self, code: str = "") -> None:
+        """The highlighted event's error code (or the one given): its documentation."""
+        row = self.highlighted_row
+        code = code.strip() or (self.store.row(row).code if row is not None else "")
+        if not code:
+            self.tell("This event carries no error code.")
+            return
+        self.push_screen(CodeScreen(code))
+
     # -- lifecycle -----------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -513,6 +537,12 @@ class NotifyCenterApp(App[None]):
             self.change(VERBS[command.name], comment, until)
         elif command.name == "filter":
             self._set_view(self.view.with_cesql(command.argument))
+        elif command.name == "assign":
+            if not command.argument:
+                raise ASSIGN_WITHOUT_USER.error(":assign needs the user who takes it over")
+            self.change(Verb.ACK, handed_comment(command.argument))
+        elif command.name == "code":
+            self.action_code_docs(command.argument)
         elif command.name == "context":
             self.start_worker(partial(self.switch_context, command.argument), group="context")
         else:
@@ -542,6 +572,16 @@ class NotifyCenterApp(App[None]):
         await self.center.start_over(target.name, target.server)
         self.flusher.list_replaced()
         self.connect()
+
+
+def context_names() -> list[str]:
+    """For `:context` completion; a config that cannot be read completes nothing."""
+    from notifycenter.config import load_config
+
+    try:
+        return sorted(load_config().contexts)
+    except NotifyError:
+        return []
 
 
 def _initial_view(text: str | None) -> tuple[ViewState, NotifyError | None]:

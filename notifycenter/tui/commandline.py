@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
 
 from notifycenter.catalogue.tui import UNKNOWN_COMMAND
 
@@ -17,13 +19,25 @@ COMMANDS = {
     "archive": "archive: hidden from the list",
     "filter": "filter with CESQL: :filter severitynumber >= 17",
     "clear": "clear the filter, the bucket and the errors-only switch",
-    "context": "switch to another context: :context prod",
+    "assign": 'hand the selection over: :assign alice (acknowledged, "handed to alice")',
+    "context": "switch to another context: :context prod (tab completes names)",
+    "code": "the catalogue entry of the highlighted error code, or :code notifycenter-1102",
     "ops": "open the operations view",
     "pause": "pause or resume live updates",
     "help": "show keys and commands",
     "quit": "leave the notification center",
 }
-ALIASES = {"q": "quit", "a": "ack", "f": "filter", "o": "ops", "operations": "ops", "h": "help"}
+ALIASES = {
+    "q": "quit",
+    "a": "ack",
+    "f": "filter",
+    "o": "ops",
+    "operations": "ops",
+    "h": "help",
+    "ctx": "context",
+    "docs": "code",
+}
+HISTORY_LIMIT = 200  # commands kept across sessions
 
 
 @dataclass(frozen=True)
@@ -50,3 +64,72 @@ def split_ack_argument(argument: str) -> tuple[str | None, str | None]:
     if len(words) >= 2 and words[-2].lower() == "for" and parse_duration(words[-1]) is not None:
         return (" ".join(words[:-2]) or None), words[-1]
     return (argument or None), None
+
+
+def complete(text: str, contexts: Iterable[str] = ()) -> tuple[str, list[str]]:
+    """`ct` -> ("ctx ", [...]); `context pr` -> ("context prod ", ["prod"]). Returns the
+    completed text and the candidates (several when the prefix is shared)."""
+    name, space, argument = text.lstrip().partition(" ")
+    if not space:
+        names = sorted({*COMMANDS, *ALIASES})
+        found = [n for n in names if n.startswith(name.lower())]
+        return _completed("", name, found)
+    if ALIASES.get(name.lower(), name.lower()) == "context":
+        found = sorted(c for c in contexts if c.startswith(argument.strip()))
+        return _completed(f"{name} ", argument.strip(), found)
+    return text, []
+
+
+def _completed(head: str, prefix: str, found: list[str]) -> tuple[str, list[str]]:
+    if len(found) == 1:
+        return f"{head}{found[0]} ", found
+    shared = _shared_prefix(found)
+    return f"{head}{shared if len(shared) > len(prefix) else prefix}", found
+
+
+def _shared_prefix(words: list[str]) -> str:
+    if not words:
+        return ""
+    first, last = min(words), max(words)
+    end = next((n for n, (a, b) in enumerate(zip(first, last, strict=False)) if a != b), None)
+    return first[:end] if end is not None else first[: len(min(words, key=len))]
+
+
+class CommandHistory:
+    """`:` commands, newest last; up/down walk them; saved in the data directory."""
+
+    def __init__(self, path: Path | None = None) -> None:
+        self.path = path
+        self.entries: list[str] = _read_lines(path) if path else []
+        self.position = len(self.entries)
+
+    def add(self, command: str) -> None:
+        command = command.strip()
+        if not command:
+            return
+        if command in self.entries:
+            self.entries.remove(command)
+        self.entries = [*self.entries, command][-HISTORY_LIMIT:]
+        self.position = len(self.entries)
+        if self.path is not None:
+            try:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                self.path.write_text("\n".join(self.entries) + "\n", encoding="utf-8")
+            except OSError:
+                pass  # history is a convenience: a read-only data dir keeps it in memory
+
+    def step(self, delta: int) -> str:
+        """The older (-1) or newer (+1) command; past the newest, an empty line."""
+        self.position = max(0, min(self.position + delta, len(self.entries)))
+        return self.entries[self.position] if self.position < len(self.entries) else ""
+
+    def reset(self) -> None:
+        self.position = len(self.entries)
+
+
+def _read_lines(path: Path) -> list[str]:
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return []
+    return [line for line in text.splitlines() if line.strip()][-HISTORY_LIMIT:]

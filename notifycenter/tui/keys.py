@@ -32,6 +32,7 @@ APP_BINDINGS: list[BindingType] = [
     Binding("v", "raw", "Raw JSON", id="detail.raw", show=False),
     Binding("O", "open_operation", "Its operation", id="detail.operation", show=False),
     Binding("C", "same_correlation", "Same correlation", id="detail.correlation", show=False),
+    Binding("d", "code_docs", "Error code docs", id="detail.docs", show=False),
     Binding("a", "ack", "Ack", id="lifecycle.ack"),
     Binding("A", "ack_comment", "Ack+comment", id="lifecycle.ack-comment", show=False),
     Binding("u", "unack", "Unack", id="lifecycle.unack", show=False),
@@ -44,7 +45,10 @@ APP_BINDINGS: list[BindingType] = [
 
 def binding_ids() -> list[str]:
     """The id of every binding of every screen and widget, for checking a keymap."""
+    from notifycenter.tui.codes import CodeScreen
+    from notifycenter.tui.emergency import EmergencyScreen
     from notifycenter.tui.event_list import EventList
+    from notifycenter.tui.fatal import FatalScreen
     from notifycenter.tui.help import HelpScreen
     from notifycenter.tui.operations import OPERATIONS_BINDINGS
     from notifycenter.tui.widgets.detail import DetailPane
@@ -57,5 +61,8 @@ def binding_ids() -> list[str]:
         *HelpScreen.BINDINGS,
         *DetailPane.BINDINGS,
         *OPERATIONS_BINDINGS,
+        *EmergencyScreen.BINDINGS,
+        *FatalScreen.BINDINGS,
+        *CodeScreen.BINDINGS,
     ]
     return [b.id for b in bindings if isinstance(b, Binding) and b.id]

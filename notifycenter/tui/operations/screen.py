@@ -38,6 +38,10 @@ REFRESH_SECONDS = 3.0
 DEBOUNCE_SECONDS = 0.3
 
 
+# The event list's keys: from here they would silently change the hidden list.
+LIST_KEYS = ("e", "slash", "colon", "1", "2", "3", "4", "a", "A", "u", "r", "R", "m", "x", "p", "c")
+
+
 class OperationsScreen(Screen[None]):
     """The operation center. `focus` opens on one operation (the detail pane's link)."""
 
@@ -47,6 +51,7 @@ class OperationsScreen(Screen[None]):
         Binding("f", "toggle_finished", "Hide/show finished", id="ops.active-only"),
         Binding("tab", "app.focus_next", "Tree/detail", id="ops.focus", show=False),
         Binding("ctrl+r", "refresh_now", "Refresh", id="ops.refresh", show=False),
+        Binding(",".join(LIST_KEYS), "list_key", "List keys", id="ops.list-keys", show=False),
     ]
 
     class EventsRequested(Message):
@@ -268,6 +273,16 @@ class OperationsScreen(Screen[None]):
 
     def action_back(self) -> None:
         self.dismiss()
+
+    def action_list_key(self) -> None:
+        """The event list's keys would change a list nobody sees from here: say where
+        they work instead."""
+        self.notify(
+            "That key works on the event list: enter lists this operation's events, "
+            "escape goes back to the list.",
+            timeout=4,
+            markup=False,
+        )
 
     def action_toggle_finished(self) -> None:
         self.active_only = not self.active_only

@@ -111,7 +111,8 @@ def render_detail(view: DetailView, width: int = 0) -> Content:
 def _links(view: DetailView) -> list[tuple[str, str]]:
     """Say which keys follow the links, where there are links to follow."""
     labels = {label for label, _ in view.fields}
-    links = [
+    links = [f"d documents {view.code}"] if view.code else []
+    links += [
         text
         for label, text in (
             ("operation", "O opens the operation"),

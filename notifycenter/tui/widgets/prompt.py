@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
+
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -12,6 +14,7 @@ from textual.widgets import Input, Label
 
 from notifycenter.model.errors import NotifyError
 from notifycenter.model.sanitize import sanitize_line
+from notifycenter.tui.commandline import ALIASES, COMMANDS, CommandHistory, complete
 
 PREFIXES = {"filter": "/", "command": ":", "comment": "ack comment (… for 2h):"}
 
@@ -19,7 +22,12 @@ PREFIXES = {"filter": "/", "command": ":", "comment": "ack comment (… for 2h):
 class PromptBar(Vertical):
     """Hidden until asked for; `Submitted` carries the mode and the text, escape cancels."""
 
-    BINDINGS = [Binding("escape", "cancel", "Cancel", id="prompt.cancel")]
+    BINDINGS = [
+        Binding("escape", "cancel", "Cancel", id="prompt.cancel"),
+        Binding("tab", "complete", "Complete", id="prompt.complete"),
+        Binding("up", "history(-1)", "Older command", id="prompt.history-older", show=False),
+        Binding("down", "history(1)", "Newer command", id="prompt.history-newer", show=False),
+    ]
 
     class Submitted(Message):
         def __init__(self, mode: str, value: str) -> None:
@@ -34,6 +42,10 @@ class PromptBar(Vertical):
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self.mode = "filter"
         self.return_to: Widget | None = None  # focused when the prompt opened
+        self.history = CommandHistory()  # the app gives one that is saved
+        self.contexts: Callable[[], Iterable[str]] = tuple  # names `:context` completes
+        self._candidates: list[str] = []
+        self._completed = ""  # the text tab produced, whose candidates the hint shows
 
     def compose(self) -> ComposeResult:
         yield Label("", id="prompt-hint", markup=False)
@@ -56,14 +68,37 @@ class PromptBar(Vertical):
 
     def close(self) -> None:
         self.display = False
+        self.history.reset()
+        self._candidates = []
 
     @on(Input.Changed, "#prompt-input")
     def _changed(self, event: Input.Changed) -> None:
+        if event.value != self._completed:
+            self._candidates = []  # typed on: the candidates no longer apply
         self._hint(event.value)
+
+    def action_complete(self) -> None:
+        """Tab completes a command or a context name; it never leaves the input."""
+        if self.mode != "command":
+            return
+        field = self.query_one(Input)
+        text, self._candidates = complete(field.value, self.contexts())
+        self._completed = text
+        field.value, field.cursor_position = text, len(text)
+        self._hint(text)
+
+    def action_history(self, delta: int) -> None:
+        if self.mode != "command":
+            return
+        field = self.query_one(Input)
+        text = self.history.step(delta)
+        field.value, field.cursor_position = text, len(text)
 
     @on(Input.Submitted, "#prompt-input")
     def _submitted(self, event: Input.Submitted) -> None:
         event.stop()
+        if self.mode == "command":
+            self.history.add(event.value)
         self.close()
         self.post_message(self.Submitted(self.mode, event.value))
 
@@ -74,8 +109,11 @@ class PromptBar(Vertical):
     def _hint(self, text: str) -> None:
         """For `/`, show the CESQL the quick tokens compile to: the operator learns the language."""
         hint = self.query_one("#prompt-hint", Label)
-        hint.update(filter_hint(text) if self.mode == "filter" else "")
-        hint.display = self.mode == "filter"
+        if self.mode == "filter":
+            hint.update(filter_hint(text))
+        elif self.mode == "command":
+            hint.update(command_hint(text, self._candidates))
+        hint.display = self.mode in ("filter", "command")
 
 
 def filter_hint(text: str) -> str:
@@ -95,3 +133,14 @@ def filter_hint(text: str) -> str:
         f"text: {quick.text!r}" if quick.text else "",
     ]
     return sanitize_line("  ".join(p for p in parts if p), 300)
+
+
+def command_hint(text: str, candidates: list[str]) -> str:
+    """What tab would complete, or what the typed command does."""
+    if len(candidates) > 1:
+        return sanitize_line("tab: " + "  ".join(candidates), 300)
+    name = text.strip().partition(" ")[0].lower()
+    name = ALIASES.get(name, name)
+    if name in COMMANDS:
+        return sanitize_line(f":{name} — {COMMANDS[name]}", 300)
+    return "tab completes · ↑/↓ history · :ctx :ops :filter :ack :assign :code :help"
