@@ -16,9 +16,10 @@ from notifycenter.hub.query import ROW_COLUMNS, STATUS_SQL, EventQuery, select_r
 from notifycenter.model.cursor import format_cursor
 from notifycenter.model.lifecycle import Status, format_time
 from notifycenter.model.severity import Bucket
+from notifycenter.model.wire import BucketCounts, Page, Record, RecordWithHistory, Summary
 
 
-def record(row: Sequence[Any], now: datetime) -> dict[str, Any]:
+def record(row: Sequence[Any], now: datetime) -> Record:
     """A stored event as docs/api.md's record; a lapsed ack is no longer shown as one."""
     seq, bucket, *state_values, body = row
     state = state_from_row(state_values)
@@ -43,7 +44,7 @@ def record(row: Sequence[Any], now: datetime) -> dict[str, Any]:
 
 def list_events(
     conn: sqlite3.Connection, query: EventQuery, now: datetime, pushdown: bool = True
-) -> dict[str, Any]:
+) -> Page:
     """A page, newest first; `next` is set when older matches exist."""
     rows = select_rows(conn, query, format_time(now), limit=query.limit + 1, pushdown=pushdown)
     items = [record(row, now) for row in rows[: query.limit]]
@@ -75,28 +76,28 @@ def resolve_ref(conn: sqlite3.Connection, ref: str) -> int:
     return position
 
 
-def get_event(conn: sqlite3.Connection, ref: str, now: datetime) -> dict[str, Any]:
+def get_event(conn: sqlite3.Connection, ref: str, now: datetime) -> RecordWithHistory:
     seq = resolve_ref(conn, ref)
     row = conn.execute(
         f"SELECT {ROW_COLUMNS} FROM idx i JOIN log l ON l.seq = i.seq WHERE i.seq = ?", (seq,)
     ).fetchone()
-    result = record(row, now)
     history = conn.execute(
         "SELECT l.body FROM idx i JOIN log l ON l.seq = i.seq WHERE i.target = ? ORDER BY i.seq",
         (seq,),
     ).fetchall()
-    result["history"] = [orjson.loads(body) for (body,) in history]
-    return result
+    return {**record(row, now), "history": [orjson.loads(body) for (body,) in history]}
 
 
-def summary(conn: sqlite3.Connection, now: datetime, last_seq: int) -> dict[str, Any]:
+def summary(conn: sqlite3.Connection, now: datetime, last_seq: int) -> Summary:
     """Counts per bucket; archived notifications and lifecycle events are not counted."""
     rows = conn.execute(
         f"SELECT i.bucket, ({STATUS_SQL}) AS status, count(*) FROM idx i"
         " WHERE i.lifecycle = 0 AND i.archived_at IS NULL GROUP BY i.bucket, status",
         (format_time(now),),
     ).fetchall()
-    buckets = {b.value: {"total": 0, "unacknowledged": 0, "unread": 0, "open": 0} for b in Bucket}
+    buckets: dict[str, BucketCounts] = {
+        b.value: {"total": 0, "unacknowledged": 0, "unread": 0, "open": 0} for b in Bucket
+    }
     for bucket, status, count in rows:
         counts = buckets[bucket]
         counts["total"] += count
