@@ -123,3 +123,28 @@ async def test_a_restart_digest_counts_exactly_what_arrived(hub, tmp_path):
             )
             word = "event" if away == 1 else "events"
             assert toasts(again) == [f"Backlog|while away: {away} {word}, 1 error"]
+
+
+async def test_without_colour_errors_and_the_selected_bucket_stand_out(hub, tmp_path, monkeypatch):
+    monkeypatch.setenv("NO_COLOR", "1")
+    post(hub.url, [event(1, "INFO", summary="routine"), event(2, "ERROR", summary="broken")])
+    app = make_app(hub.url, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: len(app.center.events.index) == 2 and app.settled)
+        assert app.no_color
+        lines = [app.center.events.render_line(y) for y in range(2)]
+
+        def label_style(word: str):
+            for line in lines:
+                for segment in line:
+                    if word in segment.text:
+                        return segment.style
+            raise AssertionError(word)
+
+        assert label_style("ERR").reverse and label_style("ERR").bold
+        assert not label_style("INF").reverse
+        await pilot.press("1")
+        errors = errors_counter(app)
+        await until(pilot, lambda: errors.has_class("-selected"))
+        await pilot.pause()
+        assert errors.styles.text_style.reverse and errors.styles.text_style.underline
