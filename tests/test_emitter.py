@@ -144,13 +144,13 @@ def test_a_full_buffer_drops_and_counts_instead_of_blocking(
     )
     emit_numbered(emitter, 0, 8)
     assert emitter.dropped == 3
-    assert "buffer full" in caplog.text
+    assert "notifycenter-1219" in caplog.text and "dropped" in caplog.text
     emitter.close()
     assert emitter.spooled == 5  # what was buffered is on disk for the next run
 
 
 def test_a_refused_token_spools_until_a_producer_with_the_right_one_replays(
-    hub_factory, tmp_path: Path
+    hub_factory, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     hub = hub_factory(
         tokens={"producer-secret": ("builder", "producer"), "viewer-secret": ("vera", "viewer")}
@@ -160,6 +160,7 @@ def test_a_refused_token_spools_until_a_producer_with_the_right_one_replays(
     ) as wrong:
         ids = emit_numbered(wrong, 0, 3)
         assert wrong.flush(10) and wrong.spooled == 3
+    assert "notifycenter-1220" in caplog.text and "producer role" in caplog.text
     with Emitter(hub.url, source=SOURCE, token="producer-secret", data_dir=tmp_path) as right:
         assert right.drain(30)
 

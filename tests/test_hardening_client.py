@@ -138,7 +138,11 @@ def test_a_spool_of_the_old_layout_is_reported_and_left_alone(
         assert e.legacy_spools == [old.folder] and e.spooled == 0
         assert e.drain(10)
     assert stored(hub.url) == []
-    assert str(old.folder) in caplog.text and (old.folder / "events.ndjson").stat().st_size
+    assert (
+        "notifycenter-1218" in caplog.text
+        and str(old.folder) in caplog.text
+        and (old.folder / "events.ndjson").stat().st_size
+    )
 
 
 def test_hub_urls_are_normalised_to_one_folder() -> None:

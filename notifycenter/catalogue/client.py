@@ -238,3 +238,45 @@ EVENT_NOT_JSON = ErrorSpec(
         "The error names the field and the type: fix that value where the event is built",
     ),
 )
+
+
+EMITTER_LEGACY_SPOOL = ErrorSpec(
+    code="notifycenter-1218",
+    name="ErrEmitterLegacySpool",
+    severity="WARNING",
+    short="Events spooled by an older version are not sent",
+    long="An older emitter kept its spool by source only; which hub those events were meant for is unknown.",
+    causes=("A producer of an older notifycenter version spooled events while its hub was down",),
+    remedies=(
+        "Stop the producer and move the old spool folder into the new one named in the message, if they were meant for this hub",
+        "Delete the old spool folder if those events are no longer wanted",
+    ),
+)
+
+EMITTER_BUFFER_FULL = ErrorSpec(
+    code="notifycenter-1219",
+    name="ErrEmitterBufferFull",
+    severity="WARNING",
+    short="The emitter's buffer is full: events are dropped",
+    long="emit() never blocks; when the sender cannot keep up and the buffer is full, new events are dropped.",
+    causes=(
+        "The producer emits faster than the hub or the spool can take",
+        "The hub is slow or unreachable and the spool disk is slow",
+    ),
+    remedies=(
+        "Raise the emitter's max_buffer, or emit fewer events (aggregate repeats)",
+        "Check the hub's health (/healthz) and the spool disk",
+    ),
+)
+
+EMITTER_TOKEN_REFUSED = ErrorSpec(
+    code="notifycenter-1220",
+    name="ErrEmitterTokenRefused",
+    severity="ERROR",
+    short="The hub refused the emitter's token: events are spooled",
+    long="Events are kept in the spool and sent once the hub accepts the token.",
+    causes=("The token is missing, wrong, expired, or lacks the producer role",),
+    remedies=(
+        "Give the producer a token with the producer role (NOTIFYCENTER_TOKEN or the context's token-file)",
+    ),
+)

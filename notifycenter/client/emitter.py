@@ -107,12 +107,11 @@ class Emitter:
         self.legacy_spools = legacy_spools(root / "spool", name)
         if self.legacy_spools:
             log.warning(
-                "notifycenter emitter: %s hold(s) events spooled by an older version, for a hub"
-                " it did not record; they are not sent. To deliver them to %s, stop this"
-                " producer and put such a folder in place of %s",
-                ", ".join(map(str, self.legacy_spools)),
-                self.server,
-                self._spool.folder,
+                codes.EMITTER_LEGACY_SPOOL.log_line(
+                    f"{', '.join(map(str, self.legacy_spools))} hold(s) events for a hub not"
+                    f" recorded; to deliver them to {self.server}, put such a folder in place"
+                    f" of {self._spool.folder}"
+                )
             )
         # A short connect timeout: while the sender waits, the buffer fills and may overflow.
         self._http = httpx.Client(
@@ -167,10 +166,10 @@ class Emitter:
         self.dropped += 1
         if self.dropped == 1 or self.dropped % 1000 == 0:
             log.warning(
-                "notifycenter emitter buffer full (%d events): dropped %d events so far, last %s",
-                self.max_buffer,
-                self.dropped,
-                event["id"],
+                codes.EMITTER_BUFFER_FULL.log_line(
+                    f"{self.max_buffer} events buffered; dropped {self.dropped} so far,"
+                    f" last {str(event['id'])[:200]}"
+                )
             )
 
     @property
@@ -379,9 +378,9 @@ class Emitter:
         if response.status_code in RETRY_STATUSES:
             if response.status_code in (401, 403):
                 log.error(
-                    "notifycenter hub %s refused the token (HTTP %d); spooling",
-                    self.server,
-                    response.status_code,
+                    codes.EMITTER_TOKEN_REFUSED.log_line(
+                        f"{self.server} answered HTTP {response.status_code}"
+                    )
                 )
             raise _Retry(retry_after(response))
         if response.is_success or not _is_hub_error(body):
@@ -389,9 +388,9 @@ class Emitter:
             # were not acknowledged, so they are kept, never dropped as refused.
             if self._backoff.attempt == 0:
                 log.error(
-                    "notifycenter: %s answered HTTP %d, not as a notifycenter hub; spooling",
-                    self.server,
-                    response.status_code,
+                    codes.HUB_BAD_ANSWER.log_line(
+                        f"{self.server} answered HTTP {response.status_code}; events are spooled"
+                    )
                 )
             raise _Retry(retry_after(response))
         error = error_from_answer(response.status_code, body, self.server)

@@ -28,6 +28,14 @@ class ErrorSpec:
         """Instantiate the error, with a detail that says what exactly went wrong."""
         return NotifyError.from_spec(self, detail, **extra)
 
+    def log_line(self, detail: str) -> str:
+        """One log line with the code, the detail, the first cause and the first remedy:
+        a warning in a producer's log tells the operator what to do, like a CLI error."""
+        return (
+            f"{self.code}: {self.short}: {detail} (probable cause: {self.causes[0]};"
+            f" remediation: {self.remedies[0]})"
+        )
+
 
 @dataclass
 class NotifyError(Exception):
