@@ -25,6 +25,7 @@ from notifycenter.hub.stream import serve_stream
 from notifycenter.model.errors import NotifyError
 from notifycenter.model.lifecycle import format_time
 from notifycenter.model.protocol import SUBPROTOCOL
+from notifycenter.model.wire import Accepted
 
 
 def _hub(request: Request | WebSocket) -> Hub:
@@ -69,10 +70,12 @@ async def post_events(request: Request) -> Response:
     result = await hub.log.append(events, principal.user)
     hub.metrics.accepted.inc(result.accepted)
     hub.metrics.duplicates.inc(result.duplicates)
-    return answer(
-        {"accepted": result.accepted, "duplicates": result.duplicates, "cursors": result.cursors},
-        202,
-    )
+    accepted: Accepted = {
+        "accepted": result.accepted,
+        "duplicates": result.duplicates,
+        "cursors": result.cursors,
+    }
+    return answer(accepted, 202)
 
 
 def _plain_json(headers: list[tuple[str, str]]) -> bool:

@@ -23,6 +23,7 @@ from notifycenter.hub.query import EventQuery, query_from_object, select_rows
 from notifycenter.hub.records import resolve_ref
 from notifycenter.model.cursor import format_cursor
 from notifycenter.model.lifecycle import Verb, format_time, lifecycle_event
+from notifycenter.model.wire import LifecycleOutcome
 
 MAX_TARGETS = 100_000
 
@@ -90,7 +91,7 @@ def _until(value: Any, now: datetime) -> str | None:
     )
 
 
-def apply_request(txn: Transaction, request: LifecycleRequest, hub_source: str) -> dict[str, Any]:
+def apply_request(txn: Transaction, request: LifecycleRequest, hub_source: str) -> LifecycleOutcome:
     """The write job: runs in the log's write transaction."""
     now = datetime.now(UTC)
     at = format_time(now)
