@@ -30,6 +30,14 @@ from notifycenter.model.operations import (
     Phase,
     operation_view,
 )
+from notifycenter.model.wire import (
+    CloudEvent,
+    Operation,
+    OperationNode,
+    OperationPage,
+    OperationTree,
+    PathStep,
+)
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS operations (
@@ -229,7 +237,7 @@ def _where(query: OperationQuery, cutoff: float) -> tuple[str, list[Any]]:
 
 def list_operations(
     conn: sqlite3.Connection, query: OperationQuery, now: datetime, stall_after: timedelta
-) -> dict[str, Any]:
+) -> OperationPage:
     """Active operations first, then ended ones; newest first within each (docs/operations.md)."""
     cutoff = (now - stall_after).timestamp()
     where, args = _where(query, cutoff)
@@ -237,7 +245,7 @@ def list_operations(
     if query.filter:
         where, args, matches = _push_down(query.filter, where, args, cutoff)
     sql = f"{_SELECT}{where} ORDER BY ended, first_seq DESC LIMIT ? OFFSET ?"
-    items: list[dict[str, Any]] = []
+    items: list[Operation] = []
     offset = query.offset
     page = query.limit if matches is None else 500
     for row, position in _rows(conn, sql, args, offset, page):
@@ -307,7 +315,7 @@ PUSHDOWN_COLUMNS = {
 }
 
 
-def cesql_attributes(view: dict[str, Any]) -> dict[str, Any]:
+def cesql_attributes(view: Operation) -> dict[str, Any]:
     """What `filter=` sees: CESQL names (a-z0-9); progress as a whole percentage."""
     progress = view["progress"]
     attributes = {
@@ -345,7 +353,7 @@ def operation_tree(
     now: datetime,
     stall_after: timedelta,
     events_per_operation: int = DEFAULT_EVENTS,
-) -> dict[str, Any]:
+) -> OperationTree:
     """The operation, its descendants (nested `children`), each with its latest events."""
     root = load_record(conn, op_id.lower())
     if root is None:
@@ -353,18 +361,21 @@ def operation_tree(
     records = {root.id: root}
     for row in conn.execute(_DESCENDANTS, (root.id, MAX_TREE)):
         records.setdefault(row[0], record_from_row(row))
-    views = {i: operation_view(r, now, stall_after) for i, r in records.items()}
-    for view in views.values():
-        view["children"] = []
-        view["event_count"], view["events"] = _events(conn, view["id"], events_per_operation)
-    for view in sorted(views.values(), key=lambda v: (v["started_at"] or "", v["id"])):
-        if view["id"] != root.id and view["parent"] in views:
-            views[view["parent"]]["children"].append(view)
-    tree = views[root.id]
-    tree["path"] = _path(conn, root)
-    tree["stall_after"] = stall_after.total_seconds()
-    tree["last_cursor"] = _last_cursor(conn)
-    return tree
+    views: dict[str, OperationNode] = {}
+    for span, record in records.items():
+        count, events = _events(conn, span, events_per_operation)
+        view = operation_view(record, now, stall_after)
+        views[span] = {**view, "children": [], "event_count": count, "events": events}
+    for node in sorted(views.values(), key=lambda v: (v["started_at"] or "", v["id"])):
+        parent = node["parent"]
+        if node["id"] != root.id and parent is not None and parent in views:
+            views[parent]["children"].append(node)
+    return {
+        **views[root.id],
+        "path": _path(conn, root),
+        "stall_after": stall_after.total_seconds(),
+        "last_cursor": _last_cursor(conn),
+    }
 
 
 _DESCENDANTS = f"""
@@ -376,7 +387,7 @@ WITH RECURSIVE tree(id, depth) AS (
 """
 
 
-def _events(conn: sqlite3.Connection, span: str, limit: int) -> tuple[int, list[dict[str, Any]]]:
+def _events(conn: sqlite3.Connection, span: str, limit: int) -> tuple[int, list[CloudEvent]]:
     """The operation's latest events in log order (from the hub's span index)."""
     total = conn.execute("SELECT count(*) FROM idx WHERE span = ?", (span,)).fetchone()[0]
     rows = conn.execute(
@@ -387,9 +398,9 @@ def _events(conn: sqlite3.Connection, span: str, limit: int) -> tuple[int, list[
     return total, [orjson.loads(body) for (body,) in rows]
 
 
-def _path(conn: sqlite3.Connection, record: OperationRecord) -> list[dict[str, str]]:
+def _path(conn: sqlite3.Connection, record: OperationRecord) -> list[PathStep]:
     """Root-first ancestors, so that a view can link up the tree."""
-    path: list[dict[str, str]] = []
+    path: list[PathStep] = []
     parent, seen = record.parent, {record.id}
     while parent and parent not in seen and len(path) < 64:
         seen.add(parent)

@@ -20,6 +20,7 @@ from notifycenter.model.event import span_ids
 from notifycenter.model.lifecycle import parse_time
 from notifycenter.model.sanitize import sanitize_line
 from notifycenter.model.severity import parse_severity
+from notifycenter.model.wire import Operation
 
 OPERATION_TYPE_PREFIX = "io.meshery.operation."
 SPAN_ID = re.compile(r"^[0-9a-f]{16}$")
@@ -310,7 +311,7 @@ def eta_of(record: OperationRecord, now: datetime, state: State | None = None) -
 
 def operation_view(
     record: OperationRecord, now: datetime, stall_after: timedelta = DEFAULT_STALL_AFTER
-) -> dict[str, Any]:
+) -> Operation:
     """An operation as the API answers it (docs/operations.md); raw text, JSON-safe."""
     state = state_of(record, now, stall_after)
     progress = progress_of(record)
@@ -474,7 +475,7 @@ class OperationIndex:
         record = self.get(op_id)
         if record is None:
             return None
-        view = operation_view(record, now, stall_after)
+        view: dict[str, Any] = {**operation_view(record, now, stall_after)}
         view["children"] = [self.tree(c.id, now, stall_after) for c in self.children_of(op_id)]
         view["children"].sort(key=lambda v: (v["started_at"] or "", v["id"]))
         return view
