@@ -296,3 +296,32 @@ def test_an_error_in_a_list_or_in_model_details_is_read() -> None:
     }
     nested = {"ModelDetails": {"m": {"Errors": [{"error": {"Code": "meshkit-12"}}]}}}
     assert meshkit_error(nested) == {"code": "meshkit-12"}
+
+
+async def test_an_ack_made_while_meshery_refuses_reaches_it_after_a_hub_restart(
+    tmp_path: Path,
+) -> None:
+    with MesheryServer(keepalive=0.2) as meshery:
+        event = meshery.add_event(publish=False, description="acknowledged during an outage")
+        settings = settings_for(tmp_path, meshery, resync=3600)
+        hub = await start_embedded(settings)
+        try:
+            async with httpx.AsyncClient(base_url=hub.url) as client:
+                await eventually(lambda: _count(client, 1), "the backfill")
+                token, meshery.token = meshery.token, "revoked"
+                meshery.drop_streams()
+                await eventually(lambda: _failing(client), "a failing source")
+                ref = f"{SOURCE_PREFIX}{meshery.system_id}#{event['id']}"
+                answer = await client.post("/api/lifecycle/ack", json={"refs": [ref]})
+                assert answer.status_code == 200, answer.text
+        finally:
+            await hub.stop()
+        assert meshery.events[event["id"]]["status"] == "unread"
+        meshery.token = token
+        hub = await start_embedded(settings)
+        try:
+            await eventually(
+                lambda: _async(meshery.events[event["id"]]["status"] == "read"), "read in Meshery"
+            )
+        finally:
+            await hub.stop()
