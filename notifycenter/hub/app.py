@@ -34,6 +34,7 @@ from notifycenter.hub.responses import answer, error_answer
 from notifycenter.hub.settings import HubSettings
 from notifycenter.model.cursor import format_cursor
 from notifycenter.model.errors import NotifyError
+from notifycenter.model.wire import Health
 
 HUB_PLUGINS = (
     "notifycenter.hub.operations",
@@ -118,7 +119,8 @@ async def healthz(request: Request) -> Response:
     hub: Hub = request.app.state.hub
     last_cursor = format_cursor(hub.log.last_seq)
     if hub.health.ok:
-        return answer({"status": "ok", "last_cursor": last_cursor})
+        healthy: Health = {"status": "ok", "last_cursor": last_cursor}
+        return answer(healthy)
     report = hub.health.report()
     report["last_cursor"] = last_cursor
     return answer(report, 503)

@@ -17,6 +17,7 @@ from notifycenter.hub.auth import Permission, authorize
 from notifycenter.hub.hubstate import Hub
 from notifycenter.hub.openapi import SECURED, _errors, _json
 from notifycenter.hub.responses import answer
+from notifycenter.model.wire import Sources
 from notifycenter.sources.checkpoints import SourcesProjection
 from notifycenter.sources.runner import SourceRunner, SourceState
 
@@ -39,7 +40,8 @@ def routes(hub: Hub) -> list[Route]:
     async def get_sources(request: Request) -> Response:
         authorize(hub, request, Permission.READ)
         runner = found.runner if found is not None else None
-        return answer({"sources": runner.view() if runner is not None else []})
+        listed: Sources = {"sources": runner.view() if runner is not None else []}
+        return answer(listed)
 
     return [Route(SOURCES_PATH, get_sources, methods=["GET"])]
 

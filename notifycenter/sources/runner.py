@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 from urllib.parse import urlsplit
 
 import orjson
@@ -37,6 +37,7 @@ from notifycenter.hub.projection import load_state
 from notifycenter.model.errors import NotifyError
 from notifycenter.model.event import validate_event
 from notifycenter.model.lifecycle import Verb, format_time
+from notifycenter.model.wire import ErrorBody, SourceView
 from notifycenter.sources import checkpoints
 
 log = logging.getLogger("notifycenter.sources")
@@ -228,7 +229,7 @@ class SourceStatus:
     events_taken: int = 0
     error: dict[str, Any] | None = None
 
-    def view(self) -> dict[str, Any]:
+    def view(self) -> SourceView:
         return {
             "name": self.name,
             "url": self.url,
@@ -237,7 +238,7 @@ class SourceStatus:
             "since": self.since,
             "last_contact": self.last_contact,
             "events_taken": self.events_taken,
-            "error": self.error,
+            "error": cast(ErrorBody | None, self.error),  # NotifyError.to_dict's body
         }
 
 
@@ -389,7 +390,7 @@ class SourceRunner:
         for status in self.statuses:
             status.state = SourceState.STOPPED
 
-    def view(self) -> list[dict[str, Any]]:
+    def view(self) -> list[SourceView]:
         return [status.view() for status in self.statuses]
 
     async def _supervise(self, source: Source, status: SourceStatus, hub: Any) -> None:
