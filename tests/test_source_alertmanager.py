@@ -303,3 +303,32 @@ def test_a_receiver_name_with_spaces_still_gives_an_event(hub_factory: HubFactor
     assert [i["event"]["source"] for i in items] == [
         "urn:alertmanager:receiver:team%20pager%20%C3%A9"
     ]
+
+
+def test_an_unexpected_failure_in_write_back_does_not_stop_later_silences() -> None:
+    """An Alertmanager answer of an unforeseen shape fails that attempt only; the thread lives."""
+    from notifycenter.hub import alertmanager_writeback as writeback
+    from notifycenter.model.lifecycle import Verb
+
+    answers = iter([httpx.Response(200, json=[{"status": "not an object"}])])
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        if request.method == "GET":  # the first look-up gets a malformed silence list
+            return next(answers, httpx.Response(200, json=[]))
+        return httpx.Response(200, json={"silenceID": "s-1"})
+
+    done: list[tuple[str, str | None]] = []
+    writer = writeback.SilenceWriter(
+        "http://alertmanager.invalid", client=httpx.Client(transport=httpx.MockTransport(handle))
+    )
+    writer.on_done = lambda _row, ref, silence: done.append((ref, silence))
+    original = writeback.FIRST_DELAY
+    writeback.FIRST_DELAY = 0.01
+    try:
+        writer.submit(writeback.SilenceJob(Verb.ACK, "a#1", {"alertname": "X"}, "alice"))
+        writer.submit(writeback.SilenceJob(Verb.ACK, "a#2", {"alertname": "Y"}, "alice"))
+        wait_until(lambda: len(done) == 2, timeout=10)
+    finally:
+        writeback.FIRST_DELAY = original
+        writer.close()
+    assert done == [("a#1", "s-1"), ("a#2", "s-1")]

@@ -105,11 +105,14 @@ class SilenceWriter:
                     if self.on_done is not None:
                         self.on_done(job.outbox, job.ref, self.silences.get(job.ref))
                     break
-                except (httpx.HTTPError, ValueError, KeyError) as exc:
+                except Exception as exc:  # any failure is this job's: the thread lives on
                     error = ALERTMANAGER_WRITEBACK_FAILED.error(
                         f"{job.verb.value} {job.ref} (attempt {attempt}/{ATTEMPTS}): {exc}"
                     )
-                    log.warning("%s: %s", error.code, error.long_description[0])
+                    expected = isinstance(exc, httpx.HTTPError | ValueError | KeyError)
+                    log.warning(
+                        "%s: %s", error.code, error.long_description[0], exc_info=not expected
+                    )
                     if attempt < ATTEMPTS:
                         self._stop.wait(delay)  # a bounded pause, cut short by close()
                         delay = min(delay * 2, MAX_DELAY)
