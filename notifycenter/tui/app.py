@@ -461,7 +461,8 @@ class NotifyCenterApp(App[None]):
     # -- lifecycle -----------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if isinstance(self.screen, EmergencyScreen | FatalScreen) and action not in (
+        on_top = self.screen_stack[-1] if self.screen_stack else None
+        if isinstance(on_top, EmergencyScreen | FatalScreen) and action not in (
             "quit",
             "help",
         ):
