@@ -11,6 +11,7 @@ import pytest
 from typing_extensions import is_typeddict
 
 from notifycenter.client.emitter import Emitter
+from notifycenter.hub.app import load_plugins
 from notifycenter.hub.openapi import openapi_document
 from notifycenter.model import wire
 from tests.conftest import HubFactory
@@ -144,7 +145,7 @@ def test_every_error_is_an_error_body(hub: Hub, method: str, path: str, status: 
 
 # -- the OpenAPI document describes the same records --------------------------------
 
-DOCUMENT = openapi_document()
+DOCUMENT = openapi_document(load_plugins())  # as /openapi.json serves it
 SCHEMAS = DOCUMENT["components"]["schemas"]
 
 
@@ -176,6 +177,9 @@ def answer_schema(path: str, method: str, status: str) -> dict[str, Any]:
         ("/api/lifecycle/{verb}", "post", "200", wire.LifecycleOutcome),
         ("/api/events", "get", "400", wire.ErrorBody),
         ("/healthz", "get", "200", wire.Health),
+        ("/api/operations", "get", "200", wire.OperationPage),
+        ("/api/operations/{id}", "get", "200", wire.OperationTree),
+        ("/api/sources", "get", "200", wire.Sources),
     ],
 )
 def test_the_openapi_answer_names_the_record_keys(
@@ -190,6 +194,12 @@ def test_the_openapi_nested_records_name_their_keys() -> None:
     summary = properties_of(answer_schema("/api/summary", "get", "200"))
     for bucket in summary["buckets"]["properties"].values():
         assert properties(bucket) == wire.keys(wire.BucketCounts)
+    operations = properties_of(answer_schema("/api/operations", "get", "200"))
+    assert properties(operations["items"]["items"]) == wire.keys(wire.Operation)
+    tree = SCHEMAS["OperationTree"]["allOf"][1]["properties"]
+    assert properties(tree["path"]["items"]) == wire.keys(wire.PathStep)
+    sources = properties_of(answer_schema("/api/sources", "get", "200"))
+    assert properties(sources["sources"]["items"]) == wire.keys(wire.SourceView)
 
 
 def properties_of(schema: dict[str, Any]) -> dict[str, Any]:

@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from notifycenter import __version__
+from notifycenter.model.operations import State
 
 ERROR = {"$ref": "#/components/responses/Error"}
 NOT_ALLOWED = {"$ref": "#/components/responses/MethodNotAllowed"}
@@ -261,7 +262,7 @@ def _paths() -> dict[str, Any]:
                 ],
                 "responses": {
                     "200": {
-                        **_json({"type": "object"}, "operations"),
+                        **_json({"$ref": "#/components/schemas/OperationPage"}, "operations"),
                         "links": {
                             "GetFirstOperation": {
                                 "operationId": "getOperation",
@@ -287,7 +288,7 @@ def _paths() -> dict[str, Any]:
                     ),
                 ],
                 "responses": {
-                    "200": _json({"type": "object"}, "the operation"),
+                    "200": _json({"$ref": "#/components/schemas/OperationTree"}, "the operation"),
                     **_errors(400, 401, 403, 404, 429),
                 },
             }
@@ -465,6 +466,79 @@ def _schemas() -> dict[str, Any]:
     }
 
 
+def _operation_schemas() -> dict[str, Any]:
+    """An operation as listed (`children` a count) and as a tree (`children` nested)."""
+    number = {"type": ["number", "null"]}
+    nullable = {"type": ["string", "null"]}
+    fields: dict[str, Any] = {
+        "id": _STR,
+        "trace_id": nullable,
+        "parent": nullable,
+        "name": _STR,
+        "state": {"enum": [s.value for s in State]},
+        "progress": {**number, "description": "0 to 1; null when unknown"},
+        "done": number,
+        "total": number,
+        "message": nullable,
+        "source": _STR,
+        "started_by": _STR,
+        "subject": nullable,
+        "started_at": nullable,
+        "ended_at": nullable,
+        "last_heard": nullable,
+        "duration": {**number, "description": "seconds, to the end or to now"},
+        "eta": {**number, "description": "seconds left at the pace so far"},
+        "finished_children": {"type": "integer"},
+        "event_count": {"type": "integer"},
+        "error": {"type": ["object", "null"], "description": "the failure the producer reported"},
+        "cursor": {**nullable, "description": "the last entry that changed it"},
+    }
+    where = {
+        "stall_after": {"type": "number", "description": "seconds without news before stalled"},
+        "last_cursor": _CURSOR,
+    }
+    node = {
+        "type": "object",
+        "required": [*fields, "children", "events"],
+        "properties": {
+            **fields,
+            "children": {"type": "array", "items": {"$ref": "#/components/schemas/OperationNode"}},
+            "events": {"type": "array", "items": {"$ref": "#/components/schemas/CloudEvent"}},
+        },
+    }
+    step = {"type": "object", "properties": {"id": _STR, "name": _STR}}
+    return {
+        "Operation": {
+            "type": "object",
+            "required": [*fields, "children"],
+            "properties": {**fields, "children": {"type": "integer"}},
+        },
+        "OperationNode": node,
+        "OperationTree": {
+            "allOf": [
+                {"$ref": "#/components/schemas/OperationNode"},
+                {
+                    "type": "object",
+                    "required": ["path", *where],
+                    "properties": {
+                        "path": {"type": "array", "items": step, "description": "root first"},
+                        **where,
+                    },
+                },
+            ]
+        },
+        "OperationPage": {
+            "type": "object",
+            "required": ["items", "next", *where],
+            "properties": {
+                "items": {"type": "array", "items": {"$ref": "#/components/schemas/Operation"}},
+                "next": {**nullable, "description": "the offset of the next page"},
+                **where,
+            },
+        },
+    }
+
+
 def openapi_document(plugin_modules: Iterable[Any] = ()) -> dict[str, Any]:
     paths = _paths()
     for module in plugin_modules:
@@ -480,7 +554,7 @@ def openapi_document(plugin_modules: Iterable[Any] = ()) -> dict[str, Any]:
         },
         "paths": paths,
         "components": {
-            "schemas": _schemas(),
+            "schemas": {**_schemas(), **_operation_schemas()},
             "responses": {
                 "Error": {
                     **_json({"$ref": "#/components/schemas/Error"}, "a catalogued error"),

@@ -162,6 +162,7 @@ class SourceView(TypedDict):
     since: str
     last_contact: str | None
     events_taken: int
+    skipped: int  # messages of the origin that were not valid events
     error: ErrorBody | None
 
 
@@ -187,6 +188,10 @@ WIRE: dict[str, type[Any]] = {
     "Summary": Summary,
     "Accepted": Accepted,
     "LifecycleResult": LifecycleOutcome,
+    "Operation": Operation,
+    "OperationNode": OperationNode,
+    "OperationTree": OperationTree,
+    "OperationPage": OperationPage,
 }
 
 T = TypeVar("T")
