@@ -62,7 +62,17 @@ async def stop(hub: Hub) -> None:
 _ERROR_OR_NULL = {"oneOf": [{"$ref": "#/components/schemas/Error"}, {"type": "null"}]}
 SOURCE = {
     "type": "object",
-    "required": ["name", "url", "kind", "state", "since", "last_contact", "events_taken", "error"],
+    "required": [
+        "name",
+        "url",
+        "kind",
+        "state",
+        "since",
+        "last_contact",
+        "events_taken",
+        "skipped",
+        "error",
+    ],
     "properties": {
         "name": {"type": "string"},
         "url": {"type": "string", "description": "the source's URL (never with credentials)"},
@@ -71,6 +81,10 @@ SOURCE = {
         "since": {"type": "string", "description": "when the source entered this state"},
         "last_contact": {"type": ["string", "null"]},
         "events_taken": {"type": "integer", "description": "new events stored since start"},
+        "skipped": {
+            "type": "integer",
+            "description": "messages of the origin skipped since start: not valid events",
+        },
         "error": _ERROR_OR_NULL,
     },
 }
@@ -86,7 +100,7 @@ def openapi_paths() -> dict[str, Any]:
         SOURCES_PATH: {
             "get": {
                 "summary": "The hub's sources and their state",
-                "description": "Each source configured with --source or [[hub.sources]]: state (connecting, resyncing, following, failing with a catalogued error), last contact, events taken.",
+                "description": "Each source configured with --source or [[hub.sources]]: state (connecting, resyncing, following, failing with a catalogued error), last contact, events taken, messages skipped.",
                 "operationId": "getSources",
                 "security": SECURED,
                 "responses": {"200": _json(schema, "the sources"), **_errors(401, 403, 429)},

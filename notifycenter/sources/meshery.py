@@ -410,6 +410,7 @@ class MesherySource:
                 mapped = map_event(raw, self.fallback)
             except NotifyError as error:
                 log.warning("%s: %s", error.code, error.message)
+                ctx.skip()
                 continue
             events.append(mapped[0])
             markers.extend(mapped[1:])

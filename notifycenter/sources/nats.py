@@ -220,7 +220,8 @@ class NatsSource:
                 batch.append(inbox.get_nowait())
             messages = [m for m in batch if m is not None]
             ctx.contact()
-            events, _ = self._decode(messages)
+            events, bad = self._decode(messages)
+            ctx.skip(len(bad))
             await self._store(ctx, events, None)
             if len(messages) < len(batch) or client.is_closed:
                 raise codes.NATS_UNREACHABLE.error(f"{self.target.server}: the connection closed")
@@ -256,6 +257,7 @@ class NatsSource:
                 continue
             ctx.contact()
             events, bad = self._decode(messages)
+            ctx.skip(len(bad))
             last = max(m.metadata.sequence.stream for m in messages)
             checkpoint = {"stream": stream, "consumer": durable, "sequence": last}
             try:

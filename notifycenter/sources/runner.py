@@ -30,6 +30,7 @@ from urllib.parse import urlsplit
 import orjson
 
 from notifycenter.catalogue import meshery as codes
+from notifycenter.catalogue import sources_runner as runner_codes
 from notifycenter.client.backoff import Backoff
 from notifycenter.hub.lifecycle import LifecycleRequest, apply_request
 from notifycenter.hub.log import Transaction
@@ -108,6 +109,10 @@ class SourceContext(Protocol):
     def state(self, state: SourceState) -> None: ...
 
     def contact(self) -> None: ...
+
+    def skip(self, count: int = 1) -> None:
+        """Count messages of the origin that could not be made into events."""
+        ...
 
     async def checkpoint(self) -> dict[str, Any] | None: ...
 
@@ -227,6 +232,7 @@ class SourceStatus:
     since: str = field(default_factory=lambda: _now())
     last_contact: str | None = None
     events_taken: int = 0
+    skipped: int = 0
     error: dict[str, Any] | None = None
 
     def view(self) -> SourceView:
@@ -238,6 +244,7 @@ class SourceStatus:
             "since": self.since,
             "last_contact": self.last_contact,
             "events_taken": self.events_taken,
+            "skipped": self.skipped,
             "error": cast(ErrorBody | None, self.error),  # NotifyError.to_dict's body
         }
 
@@ -267,6 +274,9 @@ class _Context:
     def contact(self) -> None:
         self.status.last_contact = _now()
 
+    def skip(self, count: int = 1) -> None:
+        self.status.skipped += count
+
     async def checkpoint(self) -> dict[str, Any] | None:
         name = self.config.name
         result: dict[str, Any] | None = await self.hub.log.read(
@@ -290,7 +300,8 @@ class _Context:
         marked read at the origin stays as it is.
         """
         # Off the event loop: a page of a backfill takes a while to validate.
-        valid, counted = await asyncio.to_thread(self._validated, events, extra)
+        valid, counted, skipped = await asyncio.to_thread(self._validated, events, extra)
+        self.skip(skipped)
         name, actor, hub_source = self.config.name, self.config.name, self.hub.settings.hub_source
 
         def job(txn: Transaction) -> int:
@@ -313,23 +324,25 @@ class _Context:
 
     def _validated(
         self, events: Sequence[dict[str, Any]], extra: Sequence[dict[str, Any]]
-    ) -> tuple[list[dict[str, Any]], int]:
-        """The valid events (then the valid extras), and how many of them are `events`."""
+    ) -> tuple[list[dict[str, Any]], int, int]:
+        """The valid events (then the valid extras), how many of them are `events`, and
+        how many of `events` were skipped."""
         valid: list[dict[str, Any]] = []
-        counted = 0
+        counted = skipped = 0
         for index, event in enumerate([*events, *extra]):
             try:
                 valid.append(validate_event(event))
                 counted += index < len(events)
             except NotifyError as error:
+                skipped += index < len(events)
                 log.warning(
                     "%s: source %s: event %r: %s",
-                    codes.MESHERY_EVENT_SKIPPED.code,
+                    runner_codes.SOURCE_EVENT_SKIPPED.code,
                     self.config.name,
                     str(event.get("id"))[:80],
                     error.message,
                 )
-        return valid, counted
+        return valid, counted, skipped
 
     async def pending_writebacks(self, prefix: str, limit: int) -> list[tuple[str, str]]:
         found: list[tuple[str, str]] = await self.hub.log.read(
@@ -400,13 +413,13 @@ class SourceRunner:
             ctx.state(SourceState.CONNECTING)
             try:
                 await source.run(ctx)
-                error = codes.MESHERY_UNREACHABLE.error(f"source {status.name} stopped following")
+                error = runner_codes.SOURCE_STOPPED.error(f"source {status.name} stopped following")
             except asyncio.CancelledError:
                 raise
             except NotifyError as exc:
                 error = exc
             except Exception as exc:  # a bug or a surprise must not end the source for good
-                error = codes.MESHERY_BAD_ANSWER.error(f"{type(exc).__name__}: {exc}")
+                error = runner_codes.SOURCE_FAILED.error(f"{type(exc).__name__}: {exc}")
             status.state, status.since = SourceState.FAILING, _now()
             status.error = error.to_dict()
             log.warning("source %s: %s", status.name, error.message)

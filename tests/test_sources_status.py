@@ -1,0 +1,111 @@
+"""What `GET /api/sources` tells of any kind of source: kind-neutral codes for a source that
+stops or fails unexpectedly, and how many of the origin's messages were skipped."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from notifycenter.hub.server import start_embedded
+from notifycenter.hub.settings import HubSettings
+from notifycenter.sources import runner
+from notifycenter.sources.runner import SourceConfig, SourceContext, parse_source
+from tests.meshery_server import MesheryServer
+from tests.test_source_meshery import eventually, settings_for
+
+VALID = {"specversion": "1.0", "id": "ok-1", "source": "urn:test", "type": "t.ok"}
+INVALID = {"specversion": "1.0", "id": "bad-1", "type": "t.bad"}  # no source
+
+
+class Ends:
+    """A kind whose connection takes one valid and one invalid event, then just ends."""
+
+    writeback_prefix: str | None = None
+
+    def __init__(self, config: SourceConfig) -> None:
+        self.config = config
+
+    async def run(self, ctx: SourceContext) -> None:
+        await ctx.take([VALID, INVALID])
+
+
+class Breaks:
+    """A kind with a defect: an exception its code never anticipated."""
+
+    writeback_prefix: str | None = None
+
+    def __init__(self, config: SourceConfig) -> None:
+        self.config = config
+
+    async def run(self, ctx: SourceContext) -> None:
+        raise KeyError("surprise")
+
+
+@pytest.fixture
+def test_kinds() -> Iterator[None]:
+    runner._load_kinds()
+    runner.register_kind("ends", Ends)
+    runner.register_kind("breaks", Breaks)
+    yield
+    runner.KINDS.pop("ends")
+    runner.KINDS.pop("breaks")
+
+
+async def _sources(client: httpx.AsyncClient) -> list[dict[str, Any]]:
+    listed: list[dict[str, Any]] = (await client.get("/api/sources")).json()["sources"]
+    return listed
+
+
+async def _failing(client: httpx.AsyncClient) -> list[dict[str, Any]] | None:
+    sources = await _sources(client)
+    return sources if all(s["state"] == "failing" for s in sources) else None
+
+
+@pytest.mark.usefixtures("test_kinds")
+async def test_failures_of_any_kind_carry_kind_neutral_codes_and_count_skipped(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.WARNING, "notifycenter.sources")
+    settings = HubSettings(
+        data_dir=tmp_path / "hub",
+        bind="127.0.0.1:0",
+        sources=[parse_source("ends://origin"), parse_source("breaks://origin")],
+    )
+    hub = await start_embedded(settings)
+    try:
+        async with httpx.AsyncClient(base_url=hub.url) as client:
+            found = await eventually(lambda: _failing(client), "both sources failing")
+    finally:
+        await hub.stop()
+    assert found is not None
+    ends, breaks = found
+    assert ends["error"]["code"] == "notifycenter-1940"  # not a Meshery code
+    assert breaks["error"]["code"] == "notifycenter-1941"
+    assert "KeyError" in " ".join(breaks["error"]["longDescription"])
+    assert ends["events_taken"] >= 1 and ends["skipped"] >= 1 and breaks["skipped"] == 0
+    skipped = [r.getMessage() for r in caplog.records if "bad-1" in r.getMessage()]
+    assert skipped and all(m.startswith("notifycenter-1942") for m in skipped)
+    assert "notifycenter-1937" not in caplog.text  # Meshery's own code stays Meshery's
+
+
+async def test_a_meshery_event_without_an_id_is_counted_as_skipped(tmp_path: Path) -> None:
+    with MesheryServer(keepalive=0.2) as meshery:
+        meshery.add_event(publish=False, id="")
+        meshery.add_event(publish=False)
+        hub = await start_embedded(settings_for(tmp_path, meshery, resync=3600))
+        try:
+            async with httpx.AsyncClient(base_url=hub.url) as client:
+
+                async def counted() -> dict[str, Any] | None:
+                    (source,) = await _sources(client)
+                    return source if source["events_taken"] == 1 else None
+
+                source = await eventually(counted, "the backfill")
+        finally:
+            await hub.stop()
+    assert source is not None and source["skipped"] == 1 and source["state"] == "following"
