@@ -32,6 +32,9 @@ def settings_from_arguments(data_dir: Path, port: int, arguments: Sequence[str])
         data_dir=data_dir,
         token_file=params["token_file"],
         stall_after=params["stall_after"],
+        alertmanager_url=params["alertmanager_url"],
+        accept_json=params["accept_json"],
+        sources=params["sources"],
     )
     if params["send_queue"] is not None:
         settings.send_queue = params["send_queue"]
