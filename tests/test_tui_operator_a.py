@@ -160,11 +160,16 @@ async def test_readonly_shows_the_emergency_without_actions_and_escape_leaves(hu
         assert record(hub.url, ISTIO_REF)["status"] == "unread"
 
 
-@pytest.mark.parametrize("token", [None, "wrong-token"])
+@pytest.mark.parametrize(
+    ("token", "answer"),
+    [(None, "1102"), ("wrong-token", "1102"), ("producer-token", "1103")],
+)
 async def test_a_refused_token_gets_an_error_screen_and_quitting_exits_1(
-    hub_factory, tmp_path, token
+    hub_factory, tmp_path, token, answer
 ):
-    hub = hub_factory(tokens={"right-token": ("alice", "operator")})
+    hub = hub_factory(
+        tokens={"right-token": ("alice", "operator"), "producer-token": ("pat", "producer")}
+    )
     app = NotifyCenterApp(
         Target(name="prod-eu", server=hub.url, token=token, source="flag"), state_dir=tmp_path
     )
@@ -172,7 +177,7 @@ async def test_a_refused_token_gets_an_error_screen_and_quitting_exits_1(
         await until(pilot, lambda: isinstance(app.screen, FatalScreen))
         text = str(app.screen.query_one("#fatal-text", Static).render())
         assert "notifycenter-1511" in text and "prod-eu" in text and hub.url in text
-        assert "is running" in text and "notifycenter-1102" in text and "--token" in text
+        assert "is running" in text and f"notifycenter-{answer}" in text and "--token" in text
         assert not any("1501" in t or "firewall" in t.lower() for t in toasts(app))
         await pilot.press("q")
         await until(pilot, lambda: not app.is_running)
@@ -289,3 +294,24 @@ async def test_an_error_code_opens_its_documentation(hub, tmp_path):
         await until(pilot, lambda: isinstance(app.screen, CodeScreen))
         text = str(app.screen.query_one("#code-text", Static).render())
         assert "docs.meshery.io/reference/error-codes" in text
+
+
+def test_a_flood_of_alerts_shows_the_newest_fifty_then_the_rest():
+    from notifycenter.store import EventStore
+    from notifycenter.tui.emergency import SHOWN_AT_MOST, EmergencyWatch
+
+    store = EventStore()
+    store.add(
+        [
+            {**event(n, "ALERT", source=f"urn:s{n}"), "severitynumber": 19, "cursor": str(n)}
+            for n in range(1, 121)
+        ]
+    )
+    watch = EmergencyWatch()
+    first = watch.pending(store)
+    assert len(first) == SHOWN_AT_MOST and first[0].view.summary == "event number 120"
+    watch.handled.update(e.cursor for e in first)
+    second = watch.pending(store)
+    assert len(second) == SHOWN_AT_MOST and second[0].view.summary == "event number 70"
+    watch.handled.update(e.cursor for e in second)
+    assert len(watch.pending(store)) == 20

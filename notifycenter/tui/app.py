@@ -40,7 +40,7 @@ from notifycenter.tui.commandline import (
 from notifycenter.tui.connection import HubConnection, Producers
 from notifycenter.tui.cursors import CursorBook
 from notifycenter.tui.detail_feed import DetailFeed
-from notifycenter.tui.emergency import EmergencyScreen, EmergencyWatch, emergency_of, handed_comment
+from notifycenter.tui.emergency import EmergencyScreen, EmergencyWatch, handed_comment
 from notifycenter.tui.event_list import EventList
 from notifycenter.tui.fatal import EXIT_STATUS as FATAL_EXIT
 from notifycenter.tui.fatal import FatalScreen
@@ -222,8 +222,7 @@ class NotifyCenterApp(App[None]):
         """Show every pending emergency in one view; close it when none is left."""
         if not self.takeover:
             return
-        store = self.store
-        pending = [emergency_of(store, row) for row in self.emergencies.pending(store)]
+        pending = self.emergencies.pending(self.store)
         screens = [s for s in self.screen_stack if isinstance(s, EmergencyScreen)]
         if screens:
             if pending:

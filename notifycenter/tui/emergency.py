@@ -30,6 +30,7 @@ from notifycenter.tui.widgets.prompt import PromptBar
 
 # Unacknowledged errors at ALERT or above; audit events are their own bucket, left out.
 TAKEOVER_QUERY = ViewQuery(bucket=Bucket.ERRORS, min_severity=Severity.ALERT, status="unacked")
+SHOWN_AT_MOST = 50  # a flood of alerts: the newest ones, the rest once these are handled
 
 
 class EmergencyWatch:
@@ -37,11 +38,25 @@ class EmergencyWatch:
 
     def __init__(self) -> None:
         self.handled: set[str] = set()  # cursors acknowledged, handed over or dismissed
+        self._built: dict[str, Emergency] = {}  # what the view shows, built once per event
 
-    def pending(self, store: EventStore) -> list[int]:
-        """Row ids, newest first; cheap enough once a second (byte masks, no events read)."""
-        rows = store.select(TAKEOVER_QUERY)
-        return [row for row in rows if store.row(row).cursor not in self.handled]
+    def pending(self, store: EventStore) -> list[Emergency]:
+        """The newest `SHOWN_AT_MOST` waiting, newest first; cheap enough once a second
+        (byte masks select them, and only new ones are read and built)."""
+        found: list[Emergency] = []
+        for row in store.select(TAKEOVER_QUERY):
+            cursor = store.row(row).cursor
+            if cursor in self.handled:
+                continue
+            built = self._built.get(cursor)
+            if built is None or built.row != row:
+                built = self._built[cursor] = emergency_of(store, row)
+            found.append(built)
+            if len(found) == SHOWN_AT_MOST:
+                break
+        shown = {e.cursor for e in found}
+        self._built = {c: e for c, e in self._built.items() if c in shown}
+        return found
 
 
 @dataclass(frozen=True)
