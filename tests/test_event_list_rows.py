@@ -71,7 +71,7 @@ def test_narrow_drops_the_type_and_keeps_the_count() -> None:
     narrow, wide = text(row(count=12), 80), text(row(count=12), 120)
     assert "virtualservice" not in narrow and "virtualservice" in wide
     assert narrow.rstrip().endswith("×12") and wide.rstrip().endswith("×12")
-    assert "adapter:istio" in narrow  # the urn:meshery: prefix says nothing
+    assert "istio/adapter" in narrow  # the URN's last parts, name first
 
 
 def test_time_is_short_today_and_dated_otherwise() -> None:

@@ -75,7 +75,7 @@ def test_the_year_9999_is_shown_as_the_far_future_not_dropped() -> None:
     held.add([event(1, time="9999-12-31T23:59:59-01:00")])
     shown = held.row(0).time
     assert shown is not None and shown >= datetime(9999, 12, 30, tzinfo=UTC)
-    assert "Dec 30" in rendered(held, 0, UTC)
+    assert rendered(held, 0, UTC).split()[0] == "0s"  # the list's AGE: not in the past
 
 
 def test_cursors_that_do_not_fit_are_skipped_not_fatal() -> None:

@@ -3,10 +3,14 @@ means, folded repeats that show their mixed state, an exact digest, readable row
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import httpx
+from textual.geometry import Region
 
 from notifycenter.client import HubClient
 from notifycenter.model.severity import Bucket
+from notifycenter.tui.rows import age, short_source
 from notifycenter.tui.widgets.buckets import BucketCounter
 from notifycenter.tui.widgets.header import HeaderBar
 from tests.test_tui_helpers import (
@@ -148,3 +152,50 @@ async def test_without_colour_errors_and_the_selected_bucket_stand_out(hub, tmp_
         await until(pilot, lambda: errors.has_class("-selected"))
         await pilot.pause()
         assert errors.styles.text_style.reverse and errors.styles.text_style.underline
+
+
+async def test_rows_at_60_columns_show_age_readable_source_and_room_for_the_summary(hub, tmp_path):
+    now = [datetime(2026, 11, 28, 9, 30, tzinfo=UTC)]
+    post(
+        hub.url,
+        [
+            event(
+                1,
+                source="urn:meshery:server:meshery",
+                summary="Connection to the Kubernetes API server was refused",
+                time="2026-11-28T09:27:00.000Z",
+            )
+        ],
+    )
+    app = make_app(hub.url, tmp_path, clock=lambda: now[0], display_tz=UTC)
+    async with app.run_test(size=(60, 24)) as pilot:
+        await until(pilot, lambda: len(app.center.events.index) == 1 and app.settled)
+        line = shown(app)[0]
+        assert line[2:].split()[0] == "3m" and "meshery/server" in line
+        assert "Connection to the Kube" in line  # 24 cells of summary, not 16
+        events = app.center.events
+        repainted: list[Region] = []
+        original = events.refresh
+
+        def record(*regions, **options):
+            repainted.extend(regions)
+            return original(*regions, **options)
+
+        events.refresh = record  # type: ignore[method-assign]
+        now[0] += timedelta(seconds=20)  # still 3m: nothing to redraw
+        events._refresh_ages()
+        assert repainted == []
+        now[0] += timedelta(seconds=41)  # 4m: only the AGE cells of that line
+        events._refresh_ages()
+        assert [(r.width, r.height) for r in repainted] == [(4, 1)]
+        await until(pilot, lambda: shown(app)[0][2:].split()[0] == "4m")
+
+
+def test_age_reads_like_k9s():
+    now = datetime(2026, 11, 28, 9, 30, tzinfo=UTC)
+    ages = [age(now - timedelta(seconds=s), now) for s in (5, 185, 7300, 4 * 86400 + 5)]
+    assert ages == ["5s", "3m", "2h", "4d"]
+    assert age(now + timedelta(hours=1), now) == "0s" and age(None, now) == "—"
+    assert short_source("urn:meshery:adapter:istio") == "istio/adapter"
+    assert short_source("https://alerts.example.com/api/v2/alerts") == "alerts.example.com/alerts"
+    assert short_source("httpbin-canary") == "httpbin-canary"

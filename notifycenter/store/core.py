@@ -490,6 +490,11 @@ class EventStore:
             else len(self._acked.get(row_id, ())),
         )
 
+    def time_of(self, row_id: int) -> datetime | None:
+        """The newest occurrence's time, cheaply (the list's AGE column asks every second)."""
+        milliseconds = self._time[row_id]
+        return received.from_ms(milliseconds) if milliseconds else None
+
     def event(self, row_id: int) -> dict[str, Any]:
         """The newest occurrence's full CloudEvent, as the hub sent it (untrusted text)."""
         return self._raw.get(self._raw_entry[row_id])

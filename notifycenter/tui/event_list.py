@@ -1,7 +1,8 @@
 """The event list: a line-API `ScrollView` over an index array of store row ids.
 
-Only visible lines are rendered, each from a cache keyed by row, width and highlight or
-mark state, so a million rows cost no more than fifty. Arrivals are merged in place
+Only visible lines are rendered, each from a cache keyed by row, width, highlight or
+mark state and the AGE shown, so a million rows cost no more than fifty. Once a second
+only the AGE cells whose text changed are repainted: a quiet list sends (almost) nothing. Arrivals are merged in place
 (`StoreChanged`, coalesced when they come in bursts); a paused list only counts them.
 The highlight stays on its event whatever arrives: an action hits what the operator reads.
 """
@@ -17,7 +18,7 @@ from rich.style import Style
 from textual import events
 from textual.binding import Binding, BindingType
 from textual.cache import LRUCache
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
@@ -25,9 +26,10 @@ from notifycenter.model.severity import Bucket
 from notifycenter.store import EventStore, StoreChange, ViewQuery
 from notifycenter.tui import event_list_messages as messages
 from notifycenter.tui.row_index import position_in, view_fields, watermark, without
-from notifycenter.tui.rows import Columns, RowStyles, columns_for, render_row
+from notifycenter.tui.rows import AGE_WIDTH, Columns, RowStyles, age, columns_for, render_row
 
 _CACHE_ROWS = 1024
+AGE_TICK = 1.0  # seconds: AGE changes at most this often
 
 
 class EventList(ScrollView, can_focus=True):
@@ -89,7 +91,11 @@ class EventList(ScrollView, can_focus=True):
         self._index: array[int] = index if index is not None else store.select(self.view)
         self._seen = watermark(self._index, store)  # what the index already reflects
         self._cursor = 0
-        self._cache: LRUCache[tuple[int, bool, bool, int], Strip] = LRUCache(_CACHE_ROWS)
+        # (row, highlighted, marked, width) -> (AGE drawn, line)
+        self._cache: LRUCache[tuple[int, bool, bool, int], tuple[str, Strip]] = LRUCache(
+            _CACHE_ROWS
+        )
+        self._ages: dict[int, tuple[int, str]] = {}  # screen line -> (row, AGE drawn)
         self._styles: RowStyles | None = None
         self._columns: Columns | None = None
         self._paused = False
@@ -338,6 +344,7 @@ class EventList(ScrollView, can_focus=True):
 
     def on_mount(self) -> None:
         self.virtual_size = Size(0, len(self._index))
+        self.set_interval(AGE_TICK, self._refresh_ages)
         if self._index:
             self.post_message(self.Highlighted(self, self.highlighted_row_id))
 
@@ -369,6 +376,17 @@ class EventList(ScrollView, can_focus=True):
 
     # -- rendering -----------------------------------------------------------------
 
+    def _refresh_ages(self) -> None:
+        """Repaint the AGE cells whose text changed since drawn, and nothing else."""
+        now, top = self.clock(), self.scroll_offset.y
+        columns = self._columns
+        for line, (row, shown) in list(self._ages.items()):
+            position = top + line
+            if position >= len(self._index) or self._index[position] != row:
+                del self._ages[line]  # the line shows another row: it was repainted anyway
+            elif columns is not None and age(self.store.time_of(row), now) != shown:
+                self.refresh(Region(columns.age_offset, line, AGE_WIDTH, 1))
+
     def _width(self) -> int:
         return self.scrollable_content_region.width
 
@@ -379,19 +397,23 @@ class EventList(ScrollView, can_focus=True):
             return Strip.blank(width, self.rich_style)
         row = self._index[position]
         highlighted = position == self._cursor
+        now = self.clock()
+        shown_age = age(self.store.time_of(row), now)
+        self._ages[y] = (row, shown_age)
         key = (row, highlighted, row in self.store.marks, width)
-        strip = self._cache.get(key)
-        if strip is None:
-            strip = render_row(
-                self.store.row(row),
-                self._columns_for(width),
-                self._row_styles(),
-                highlighted=highlighted,
-                now=self.clock(),
-                tz=self.tz,
-                show_count=self.shows_counts,
-            )
-            self._cache.set(key, strip)
+        cached = self._cache.get(key)
+        if cached is not None and cached[0] == shown_age:
+            return cached[1]
+        strip = render_row(
+            self.store.row(row),
+            self._columns_for(width),
+            self._row_styles(),
+            highlighted=highlighted,
+            now=now,
+            tz=self.tz,
+            show_count=self.shows_counts,
+        )
+        self._cache.set(key, (shown_age, strip))
         return strip
 
     def _columns_for(self, width: int) -> Columns:

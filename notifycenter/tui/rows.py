@@ -1,8 +1,9 @@
-"""One event-list row as a `Strip`: columns, glyphs, time, responsive widths.
+"""One event-list row as a `Strip`: columns, glyphs, age, responsive widths.
 
 Every string comes from an event, so it is sanitised again here (cheap: the store already
 did) and only ever placed in `Segment`s as plain text: nothing is parsed as markup.
-The severity column reads without colour: a glyph and a three-letter word.
+The severity column reads without colour: a glyph and a three-letter word. The list
+shows each row's AGE (k9s style: 5s, 3m, 2h, 4d); the detail gives the full local time.
 """
 
 from __future__ import annotations
@@ -22,7 +23,9 @@ from notifycenter.model.severity import Bucket, Severity
 from notifycenter.store import RowView
 
 ELLIPSIS = "…"
-NARROW = 100  # below this width the type column goes and the time column narrows
+NARROW = 100  # below this width the type column goes
+SLIM = 72  # below this the status and source columns narrow: the summary keeps its room
+AGE_WIDTH = 4  # "59s", "23h", "364d"
 
 # Glyphs from WGL4 that Fira Code and DejaVu Sans Mono draw too, so that no terminal font
 # shows a box; the word after the glyph tells the severity without colour or glyph.
@@ -38,7 +41,6 @@ SEVERITY_LABELS: Mapping[Severity, str] = {
     Severity.DEBUG: "· DBG",
 }
 AUDIT_LABEL = "· AUD"
-_SOURCE_PREFIXES = ("urn:meshery:",)
 _TYPE_PREFIXES = ("io.meshery.",)
 
 
@@ -47,7 +49,7 @@ class Columns:
     """Cell widths of each column for one list width (0 hides a column)."""
 
     width: int
-    time: int
+    age: int
     severity: int
     status: int
     source: int
@@ -56,22 +58,30 @@ class Columns:
     @property
     def summary(self) -> int:
         fixed = GUTTER + sum(
-            w + 1 for w in (self.time, self.severity, self.status, self.source, self.type) if w
+            w + 1 for w in (self.age, self.severity, self.status, self.source, self.type) if w
         )
         return max(self.width - fixed, 0)
+
+    @property
+    def age_offset(self) -> int:
+        """Where the AGE cells start: a change of age repaints only those."""
+        return GUTTER
 
 
 GUTTER = 2  # "›" marks the cursor row and "•" a marked row, so both read without colour
 
 
 def columns_for(width: int) -> Columns:
-    """The status column fits `ack:` and a nine-letter actor (`ack:anonymous`) even at 80
-    columns; the detail pane names any longer one in full."""
+    """Columns by priority as the width shrinks: the type goes first, then status and
+    source narrow, so a 60-column list keeps 24 cells of summary. The status
+    column fits `ack:anonymous` from 72 columns; the detail pane names any actor in full."""
+    if width < SLIM:
+        return Columns(width, age=AGE_WIDTH, severity=5, status=7, source=14, type=0)
     if width < NARROW:
         return Columns(
-            width, time=8, severity=5, status=13, source=min(16, max(width // 6, 8)), type=0
+            width, age=AGE_WIDTH, severity=5, status=13, source=min(16, max(width // 6, 8)), type=0
         )
-    return Columns(width, time=12, severity=5, status=14, source=18, type=min(28, width // 6))
+    return Columns(width, age=AGE_WIDTH, severity=5, status=14, source=18, type=min(28, width // 6))
 
 
 @dataclass(frozen=True)
@@ -140,10 +150,30 @@ def format_time(
     return local.strftime("%b %d %H:%M" if wide else "%b %d")
 
 
+def age(row_time: datetime | None, now: datetime) -> str:
+    """k9s's AGE: `5s`, `3m`, `2h`, `4d`; a time ahead of the clock is `0s`."""
+    if row_time is None:
+        return "—"
+    seconds = max(int((now - row_time).total_seconds()), 0)
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds >= size:
+            return f"{seconds // size}{unit}"
+    return f"{seconds}s"
+
+
 def short_source(source: str) -> str:
-    for prefix in _SOURCE_PREFIXES:
-        if source.startswith(prefix) and len(source) > len(prefix):
-            return source[len(prefix) :]
+    """A readable name: the last URN parts, name first (`urn:meshery:server:meshery` is
+    `meshery/server`, `urn:meshery:adapter:istio` is `istio/adapter`); a URL's host and
+    last path part; anything else as it is."""
+    if source.lower().startswith("urn:"):
+        parts = [part for part in source[4:].split(":") if part]
+        if len(parts) >= 2:
+            return f"{parts[-1]}/{parts[-2]}"
+        return parts[0] if parts else source
+    if "://" in source:
+        host, _, path = source.split("://", 1)[1].partition("/")
+        last = [part for part in path.split("/") if part]
+        return f"{host}/{last[-1]}" if last else host
     return source
 
 
@@ -190,18 +220,13 @@ def render_row(
     count = fold_label(row) if show_count else ""
     parts = [
         cell(("›" if highlighted else " ") + ("•" if row.marked else " "), Style()),
-        cell(
-            fit(format_time(row.time, now, columns.width >= NARROW, tz), columns.time) + " ",
-            styles.time,
-        ),
+        cell(fit(age(row.time, now), columns.age) + " ", styles.time),
         cell(
             fit(severity_label(row.severity, row.bucket), columns.severity) + " ",
             styles.buckets.get(row.bucket, Style()),
         ),
         cell(fit(status_label(row), columns.status) + " ", status_style),
-        cell(
-            fit_tail(short_source(sanitize_line(row.source)), columns.source) + " ", styles.source
-        ),
+        cell(fit(short_source(sanitize_line(row.source)), columns.source) + " ", styles.source),
     ]
     if columns.type:
         parts.append(
