@@ -20,7 +20,7 @@ from notifycenter.hub.server import EmbeddedHub, start_embedded
 from notifycenter.hub.settings import HubSettings
 from notifycenter.model.errors import NotifyError
 from notifycenter.sources.nats import NatsSource, message_events
-from notifycenter.sources.runner import SourceConfig, parse_source
+from notifycenter.sources.runner import parse_source
 from tests.natsserver import NatsServer
 
 T = TypeVar("T")
@@ -257,11 +257,10 @@ def test_bad_urls_are_refused_with_a_catalogued_code(url: str, code: str) -> Non
 
 
 def test_a_missing_creds_file_is_refused() -> None:
-    config = parse_source("nats://127.0.0.1:4222?subject=a", {"creds-file": "/nonexistent.creds"})
-    assert isinstance(config, SourceConfig)
-    with pytest.raises(NotifyError) as caught:
-        NatsSource(config)
+    with pytest.raises(NotifyError) as caught:  # when the source is read, before the hub starts
+        parse_source("nats://127.0.0.1:4222?subject=a", {"creds-file": "/nonexistent.creds"})
     assert caught.value.code == "notifycenter-1980"
+    assert "/nonexistent.creds" in caught.value.message
 
 
 def test_binary_mode_takes_ce_datacontenttype_and_case_insensitive_names() -> None:

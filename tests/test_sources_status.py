@@ -1,5 +1,6 @@
 """What `GET /api/sources` tells of any kind of source: kind-neutral codes for a source that
-stops or fails unexpectedly, and how many of the origin's messages were skipped."""
+stops or fails unexpectedly, and how many of the origin's messages were skipped; a bad
+source URL refused when it is read, before the hub starts."""
 
 from __future__ import annotations
 
@@ -11,10 +12,13 @@ from typing import Any
 import httpx
 import pytest
 
+from notifycenter.catalogue.meshery import INVALID_SOURCE_URL
 from notifycenter.hub.server import start_embedded
 from notifycenter.hub.settings import HubSettings
+from notifycenter.model.errors import NotifyError
 from notifycenter.sources import runner
 from notifycenter.sources.runner import SourceConfig, SourceContext, parse_source
+from tests.clirun import notifycenter
 from tests.meshery_server import MesheryServer
 from tests.test_source_meshery import eventually, settings_for
 
@@ -109,3 +113,34 @@ async def test_a_meshery_event_without_an_id_is_counted_as_skipped(tmp_path: Pat
         finally:
             await hub.stop()
     assert source is not None and source["skipped"] == 1 and source["state"] == "following"
+
+
+@pytest.mark.parametrize(
+    ("url", "code", "named"),
+    [
+        ("nats://127.0.0.1:4222", "notifycenter-1980", "subject="),
+        ("nats://127.0.0.1:4222?subject=a..b", "notifycenter-1980", "'a..b'"),
+        ("nats://127.0.0.1:4222?subject=s&token=hunter2", "notifycenter-1980", "token"),
+        ("meshery+http://m:9081?token=hunter2", "notifycenter-1930", "token"),
+    ],
+)
+def test_a_bad_source_is_refused_at_parse_time_naming_the_part(
+    url: str, code: str, named: str
+) -> None:
+    with pytest.raises(NotifyError) as caught:
+        parse_source(url)
+    assert caught.value.code == code
+    assert named in caught.value.message and "hunter2" not in caught.value.message
+
+
+def test_serve_refuses_a_nats_source_without_a_subject_before_starting() -> None:
+    ran = notifycenter("serve", "--bind", "127.0.0.1:0", "--source", "nats://127.0.0.1:4222")
+    assert ran.returncode == 1
+    assert "notifycenter-1980" in ran.stderr and "subject=" in ran.stderr
+
+
+def test_the_unknown_scheme_error_lists_every_kind() -> None:
+    with pytest.raises(NotifyError) as caught:
+        parse_source("kafka://broker:9092")
+    assert "nats://" in caught.value.message and "meshery+http://" in caught.value.message
+    assert "nats://" in INVALID_SOURCE_URL.long and "nats://" in INVALID_SOURCE_URL.remedies[0]

@@ -8,13 +8,14 @@ INVALID_SOURCE_URL = ErrorSpec(
     name="ErrInvalidSourceUrl",
     severity="ERROR",
     short="A source URL is not one the hub can follow",
-    long="The URL's scheme names the kind of source (meshery+http://, meshery+https://); the hub did not start.",
+    long="The URL's scheme names the kind of source (meshery+http://, meshery+https://, nats://); the hub did not start.",
     causes=(
         "The scheme is missing or names no known kind of source",
         "The URL has no host, or a port that is not a number",
+        "A Meshery source URL has a query: Meshery sources take none",
     ),
     remedies=(
-        "Write the source as meshery+http://HOST:9081 or meshery+https://HOST",
+        "Write the source as meshery+http://HOST:9081, meshery+https://HOST or nats://HOST:4222?subject=SUBJECT",
         "See docs/sources.md for the kinds of source and their settings",
     ),
 )

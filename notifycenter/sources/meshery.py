@@ -23,6 +23,7 @@ import re
 from collections.abc import AsyncIterator, Mapping
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import orjson
@@ -337,6 +338,13 @@ class MesherySource:
     writeback_prefix = SOURCE_PREFIX
 
     def __init__(self, config: SourceConfig) -> None:
+        query = urlsplit(config.url).query
+        if query:  # only the names: a value may be a secret
+            names = ", ".join(sorted(parse_qs(query, keep_blank_values=True)))[:200]
+            raise codes.INVALID_SOURCE_URL.error(
+                f"{config.url.split('?', 1)[0]}: a Meshery source takes no query"
+                f" parameters ({names or '?'}); settings go in [[hub.sources]]"
+            )
         self.config = config
         self.fallback = config.target.split("://", 1)[1].replace("/", "-")
         self._lock = asyncio.Lock()

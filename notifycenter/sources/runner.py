@@ -196,6 +196,7 @@ def parse_source(url: str, settings: Mapping[str, Any] | None = None) -> SourceC
         creds_file=_path(settings.get("creds-file")),
     )
     config.credentials()  # a missing file or variable fails at start, not later
+    KINDS[scheme](config)  # so do the kind's own settings (a NATS subject...)
     return config
 
 
