@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, Self
+from typing import Any, Self, cast
 from urllib.parse import quote
 
 import httpx
@@ -22,6 +22,7 @@ from notifycenter.client.http import (
 from notifycenter.client.sdk_events import EventLike, event_dict
 from notifycenter.client.stream import StateCallback, Subscription
 from notifycenter.config import Target, check_server_url
+from notifycenter.model import wire
 from notifycenter.model.protocol import BATCH, STRUCTURED
 
 DEFAULT_TIMEOUT = 10.0
@@ -33,7 +34,7 @@ RATE_LIMIT_WAIT = 30.0
 class Page:
     """One page of `GET /api/events`: records, newest first, and the cursor of the next page."""
 
-    items: list[dict[str, Any]]
+    items: list[wire.Record]
     next: str | None
 
 
@@ -82,27 +83,29 @@ class HubClient:
     async def _object(self, method: str, path: str, **options: Any) -> dict[str, Any]:
         return _with_cursor(answer_object(await self._request(method, path, **options)))
 
-    async def health(self) -> dict[str, Any]:
-        return await self._object("GET", "/healthz")
+    async def health(self) -> wire.Health:
+        return cast(wire.Health, await self._object("GET", "/healthz"))
 
-    async def emit(self, event: EventLike) -> dict[str, Any]:
+    async def emit(self, event: EventLike) -> wire.Accepted:
         """One event (a mapping or a `cloudevents` SDK event) in structured mode:
         `{"accepted", "duplicates", "cursors"}`."""
         return await self._post_events(orjson.dumps(event_dict(event)), STRUCTURED)
 
-    async def emit_batch(self, events: Iterable[EventLike]) -> dict[str, Any]:
+    async def emit_batch(self, events: Iterable[EventLike]) -> wire.Accepted:
         """Several events, accepted or rejected together (the error names the bad index)."""
         return await self._post_events(orjson.dumps([event_dict(e) for e in events]), BATCH)
 
-    async def _post_events(self, content: bytes, content_type: str) -> dict[str, Any]:
+    async def _post_events(self, content: bytes, content_type: str) -> wire.Accepted:
         """POST, waiting out a rate limit as the hub's Retry-After asks, a few times at most."""
         options = {"content": content, "headers": {"Content-Type": content_type}}
         for _ in range(RATE_LIMIT_RETRIES):
             response = await self._request("POST", "/api/events", **options)
             if response.status_code != 429:
-                return _counted(answer_object(response), "accepted", "duplicates")
+                body = _counted(answer_object(response), "accepted", "duplicates")
+                return cast(wire.Accepted, body)
             await asyncio.sleep(retry_after(response, RATE_LIMIT_WAIT) or 1.0)
-        return _counted(await self._object("POST", "/api/events", **options), "accepted")
+        body = _counted(await self._object("POST", "/api/events", **options), "accepted")
+        return cast(wire.Accepted, body)
 
     async def list(
         self,
@@ -121,9 +124,9 @@ class HubClient:
             raise codes.HUB_BAD_ANSWER.error(f"{self.server}: the page's items are not records")
         if after is not None and not _is_cursor(after):
             raise codes.HUB_BAD_ANSWER.error(f"{self.server}: the next page's cursor is not one")
-        return Page(items=items, next=after)
+        return Page(items=cast(list[wire.Record], items), next=after)
 
-    async def get(self, ref: str) -> dict[str, Any]:
+    async def get(self, ref: str) -> wire.RecordWithHistory:
         """One record with its lifecycle `history`; `ref` is a cursor, `source#id` or an id."""
         record = await self._object("GET", f"/api/events/{quote(ref, safe='')}")
         history = record.get("history", [])
@@ -131,10 +134,10 @@ class HubClient:
             raise codes.HUB_BAD_ANSWER.error(f"{self.server}: {ref!r} is not answered by a record")
         if not all(isinstance(event, dict) for event in history):
             raise codes.HUB_BAD_ANSWER.error(f"{self.server}: the history holds non-events")
-        return record
+        return cast(wire.RecordWithHistory, record)
 
-    async def summary(self) -> dict[str, Any]:
-        return await self._object("GET", "/api/summary")
+    async def summary(self) -> wire.Summary:
+        return cast(wire.Summary, await self._object("GET", "/api/summary"))
 
     async def lifecycle(
         self,
@@ -143,7 +146,7 @@ class HubClient:
         filter: Mapping[str, Any] | None = None,
         comment: str | None = None,
         until: str | None = None,
-    ) -> dict[str, Any]:
+    ) -> wire.LifecycleOutcome:
         """Apply a verb (read, unread, ack, unack, resolve, reopen, archive) to refs or a filter."""
         body: dict[str, Any] = {}
         if refs is not None:
@@ -155,9 +158,10 @@ class HubClient:
         if until is not None:
             body["until"] = until
         path = f"/api/lifecycle/{quote(str(verb), safe='')}"
-        return _counted(await self._object("POST", path, json=body), "changed", "unchanged")
+        outcome = _counted(await self._object("POST", path, json=body), "changed", "unchanged")
+        return cast(wire.LifecycleOutcome, outcome)
 
-    async def operations(self, **filters: Any) -> dict[str, Any]:
+    async def operations(self, **filters: Any) -> wire.OperationPage:
         """`{"items": [...], "next": offset or None}`: one page of operations."""
         body = await self._object("GET", "/api/operations", params=query_params(filters))
         items, after = body.get("items", []), body.get("next")
@@ -165,10 +169,11 @@ class HubClient:
             raise codes.HUB_BAD_ANSWER.error(f"{self.server}: the operations are not objects")
         if after is not None and not isinstance(after, str):
             raise codes.HUB_BAD_ANSWER.error(f"{self.server}: the next page's offset is not text")
-        return body
+        return cast(wire.OperationPage, body)
 
-    async def operation(self, operation_id: str) -> dict[str, Any]:
-        return await self._object("GET", f"/api/operations/{quote(operation_id, safe='')}")
+    async def operation(self, operation_id: str) -> wire.OperationTree:
+        tree = await self._object("GET", f"/api/operations/{quote(operation_id, safe='')}")
+        return cast(wire.OperationTree, tree)
 
     def subscribe(
         self,

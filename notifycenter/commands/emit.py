@@ -13,6 +13,7 @@ from notifycenter.client.sync import call_hub
 from notifycenter.commands.common import CliContext, pass_cli
 from notifycenter.commands.output import echo, echo_json, output_option
 from notifycenter.commands.problems import usage_error
+from notifycenter.model import wire
 from notifycenter.model.sanitize import sanitize_line
 
 EXAMPLES = """
@@ -145,7 +146,7 @@ def loads(raw: str | bytes, origin: str) -> Any:
         raise codes.INVALID_JSON_INPUT.error(f"{origin}: {exc}") from None
 
 
-def report(answer: dict[str, Any], payload: Any) -> None:
+def report(answer: wire.Accepted, payload: Any) -> None:
     events = payload if isinstance(payload, list) else [payload]
     cursors = answer.get("cursors") or []
     accepted, duplicates = answer.get("accepted", 0), answer.get("duplicates", 0)

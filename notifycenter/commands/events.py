@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Mapping
 from typing import Any
 
 import click
@@ -24,6 +25,7 @@ from notifycenter.commands.output import (
 )
 from notifycenter.commands.refs import call_with_refs
 from notifycenter.commands.verbs import verb_command
+from notifycenter.model import wire
 from notifycenter.model.event import describe, span_ids
 from notifycenter.model.lifecycle import Verb, read_lifecycle_event
 from notifycenter.model.sanitize import sanitize, sanitize_line
@@ -99,11 +101,9 @@ def list_events(cli: CliContext, /, limit: int, before: str | None, **filters: A
         echo(f"… more: use --limit {limit * 2} or --before {records[-1]['cursor']}", err=True)
 
 
-async def fetch_records(
-    hub: HubClient, limit: int, **query: Any
-) -> tuple[list[dict[str, Any]], bool]:
+async def fetch_records(hub: HubClient, limit: int, **query: Any) -> tuple[list[wire.Record], bool]:
     """Up to `limit` records, following `next` past the hub's page size; and whether more exist."""
-    records: list[dict[str, Any]] = []
+    records: list[wire.Record] = []
     before = query.pop("before", None)
     more = False
     while len(records) < limit:
@@ -116,11 +116,11 @@ async def fetch_records(
     return records[:limit], more
 
 
-def record_json(record: dict[str, Any]) -> dict[str, Any]:
+def record_json(record: wire.Record) -> dict[str, Any]:
     return {"event": record.get("event", {}), **{key: record.get(key) for key in RECORD_JSON_KEYS}}
 
 
-def table_row(record: dict[str, Any], *, wide: bool = False) -> list[str]:
+def table_row(record: wire.Record, *, wide: bool = False) -> list[str]:
     event = record.get("event", {})
     cursor = str(record.get("cursor") or "")
     row = [
@@ -162,7 +162,7 @@ def show(cli: CliContext, ref: str) -> None:
         echo(line)
 
 
-def describe_record(record: dict[str, Any]) -> list[str]:
+def describe_record(record: wire.RecordWithHistory) -> list[str]:
     event = record.get("event", {})
     text = describe(event)
     lines = [click.style(sanitize_line(text.summary), bold=True), ""]
@@ -223,7 +223,7 @@ def operation_lines(event: dict[str, Any]) -> list[str]:
     ]
 
 
-def by_at(record: dict[str, Any], verb: str) -> str | None:
+def by_at(record: Mapping[str, Any], verb: str) -> str | None:
     actor, at = record.get(f"{verb}_by"), record.get(f"{verb}_at")
     return f"by {actor} at {at}" if actor else None
 
@@ -289,7 +289,7 @@ async def run_tail(
 
 async def log_records(
     hub: HubClient, query: dict[str, Any], *, after: str | None, head: str, count: int | None
-) -> list[dict[str, Any]]:
+) -> list[wire.Record]:
     """Records in log order after `after` up to `head` (the last `count` of them).
 
     The list leaves archived notifications out unless asked for them alone, so the log is
@@ -297,7 +297,7 @@ async def log_records(
     """
     if count == 0:
         return []
-    found: dict[str, dict[str, Any]] = {}
+    found: dict[str, wire.Record] = {}
     for status in (None, "archived"):
         records, _ = await fetch_records(
             hub,

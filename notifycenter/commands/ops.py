@@ -212,7 +212,7 @@ async def _watch(
 
     deadline = None if timeout is None else time.monotonic() + timeout
     async with HubClient.from_target(cli.target()) as hub:
-        tree: dict[str, Any] = await hub.operation(op_id)
+        tree: dict[str, Any] = {**await hub.operation(op_id)}
         changed = asyncio.Event()
         listener = asyncio.create_task(_listen(hub, tree, changed))
         try:
@@ -234,7 +234,7 @@ async def _watch(
 async def _refetch(hub: HubClient, op_id: str, tree: dict[str, Any]) -> dict[str, Any]:
     """The tree again; while the hub is unreachable, the last one (the operation goes on)."""
     try:
-        fresh: dict[str, Any] = await hub.operation(op_id)
+        fresh: dict[str, Any] = {**await hub.operation(op_id)}
     except NotifyError:
         return tree
     return fresh

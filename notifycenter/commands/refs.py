@@ -4,11 +4,12 @@ its API, the command line's names the commands and, for an ambiguous id, the can
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from notifycenter.client.hub import HubClient
 from notifycenter.client.sync import call_hub
 from notifycenter.config import Target
+from notifycenter.model import wire
 from notifycenter.model.errors import NotifyError
 
 T = TypeVar("T")
@@ -66,7 +67,7 @@ async def candidates(hub: HubClient, event_id: str) -> list[str]:
     return sorted(set(found))
 
 
-def ref_of(record: dict[str, Any]) -> str:
+def ref_of(record: wire.Record) -> str:
     event = record.get("event", {})
     return f"{event.get('source', '')}#{event.get('id', '')}"
 

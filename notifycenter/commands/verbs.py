@@ -15,6 +15,7 @@ from notifycenter.commands.eventfilters import filter_options, hub_filters
 from notifycenter.commands.output import echo, echo_json, output_option
 from notifycenter.commands.problems import usage_error
 from notifycenter.commands.refs import call_with_refs, ref_of
+from notifycenter.model import wire
 from notifycenter.model.lifecycle import Verb, parse_duration, parse_time
 from notifycenter.model.sanitize import sanitize_line
 
@@ -62,7 +63,7 @@ def verb_command(verb: Verb) -> click.Command:
                 codes.INVALID_USAGE, "name the events (REF...) or give filters, not both or neither"
             )
 
-        async def change(hub: HubClient) -> tuple[dict[str, Any], list[str]]:
+        async def change(hub: HubClient) -> tuple[wire.LifecycleOutcome, list[str]]:
             answer = await hub.lifecycle(
                 verb.value,
                 refs=list(refs) if refs else None,
@@ -110,7 +111,7 @@ def check_until(text: str) -> None:
 
 
 async def unchanged_reasons(
-    hub: HubClient, verb: Verb, refs: tuple[str, ...], answer: dict[str, Any]
+    hub: HubClient, verb: Verb, refs: tuple[str, ...], answer: wire.LifecycleOutcome
 ) -> list[str]:
     """`source#id: why` for each named notification the change left as it was.
 
@@ -129,14 +130,14 @@ async def unchanged_reasons(
     return reasons
 
 
-def why_unchanged(verb: Verb, record: dict[str, Any]) -> str:
+def why_unchanged(verb: Verb, record: wire.Record) -> str:
     status = record.get("status")
     if status is None:
         return "an audit event: audit events have no lifecycle"
     return f"{ALREADY.get(verb, 'nothing to change')} (status {status})"
 
 
-def report(verb: Verb, answer: dict[str, Any], reasons: list[str]) -> None:
+def report(verb: Verb, answer: wire.LifecycleOutcome, reasons: list[str]) -> None:
     changed, unchanged = answer.get("changed", 0), answer.get("unchanged", 0)
     line = f"{verb.past_tense} {changed} notification{'s' if changed != 1 else ''}"
     if unchanged:

@@ -3,10 +3,11 @@ the rest fill the store in the background while the stream carries on from the t
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from notifycenter.client import HubClient
+    from notifycenter.model import wire
 
 PAGE_SIZE = 1000  # the hub's largest page
 FIRST_PAGE = 200  # a screenful or four: the first paint waits for nothing more
@@ -26,7 +27,7 @@ class Backfill:
     def done(self) -> bool:
         return self._before is None
 
-    async def next_page(self) -> list[dict[str, Any]]:
+    async def next_page(self) -> list[wire.Record]:
         """Records with their status (lifecycle events are not among them: the status is)."""
         if self._before is None:
             return []
