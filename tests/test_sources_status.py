@@ -4,6 +4,7 @@ source URL refused when it is read, before the hub starts."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,15 +13,19 @@ from typing import Any
 import httpx
 import pytest
 
+from notifycenter.catalogue.client import HUB_BAD_ANSWER
 from notifycenter.catalogue.meshery import INVALID_SOURCE_URL
+from notifycenter.client.hub import HubClient
 from notifycenter.hub.server import start_embedded
 from notifycenter.hub.settings import HubSettings
 from notifycenter.model.errors import NotifyError
 from notifycenter.sources import runner
 from notifycenter.sources.runner import SourceConfig, SourceContext, parse_source
 from tests.clirun import notifycenter
+from tests.conftest import HubFactory
 from tests.meshery_server import MesheryServer
 from tests.test_source_meshery import eventually, settings_for
+from tests.test_sources_hubthread import closed_port
 
 VALID = {"specversion": "1.0", "id": "ok-1", "source": "urn:test", "type": "t.ok"}
 INVALID = {"specversion": "1.0", "id": "bad-1", "type": "t.bad"}  # no source
@@ -84,6 +89,7 @@ async def test_failures_of_any_kind_carry_kind_neutral_codes_and_count_skipped(
     try:
         async with httpx.AsyncClient(base_url=hub.url) as client:
             found = await eventually(lambda: _failing(client), "both sources failing")
+        table = await asyncio.to_thread(notifycenter, "--server", hub.url, "sources")
     finally:
         await hub.stop()
     assert found is not None
@@ -95,6 +101,11 @@ async def test_failures_of_any_kind_carry_kind_neutral_codes_and_count_skipped(
     skipped = [r.getMessage() for r in caplog.records if "bad-1" in r.getMessage()]
     assert skipped and all(m.startswith("notifycenter-1942") for m in skipped)
     assert "notifycenter-1937" not in caplog.text  # Meshery's own code stays Meshery's
+    assert table.returncode == 0, table.stderr
+    heading, *lines = table.stdout.splitlines()
+    assert "SKIPPED" in heading and "notifycenter-1941" in table.stdout
+    (ends_line,) = [line for line in lines if line.startswith("ends://")]
+    assert int(ends_line.split()[4]) >= 1  # name, state, "never" (no contact), events, skipped
 
 
 async def test_a_meshery_event_without_an_id_is_counted_as_skipped(tmp_path: Path) -> None:
@@ -144,3 +155,18 @@ def test_the_unknown_scheme_error_lists_every_kind() -> None:
         parse_source("kafka://broker:9092")
     assert "nats://" in caught.value.message and "meshery+http://" in caught.value.message
     assert "nats://" in INVALID_SOURCE_URL.long and "nats://" in INVALID_SOURCE_URL.remedies[0]
+
+
+async def test_the_client_lists_the_sources_and_refuses_a_malformed_answer(
+    hub_factory: HubFactory,
+) -> None:
+    url = f"meshery+http://127.0.0.1:{closed_port()}"
+    hub = hub_factory(extra_args=["--source", url])
+    async with HubClient(hub.url) as client:
+        (source,) = await client.sources()
+    assert source["url"] == url and source["skipped"] == 0
+    odd = httpx.MockTransport(lambda request: httpx.Response(200, json={"sources": {"a": 1}}))
+    async with HubClient("http://hub.test", transport=odd) as client:
+        with pytest.raises(NotifyError) as caught:
+            await client.sources()
+    assert caught.value.code == HUB_BAD_ANSWER.code

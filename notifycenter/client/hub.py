@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import builtins
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Self, cast
@@ -138,6 +139,15 @@ class HubClient:
 
     async def summary(self) -> wire.Summary:
         return cast(wire.Summary, await self._object("GET", "/api/summary"))
+
+    async def sources(self) -> builtins.list[wire.SourceView]:
+        """The hub's sources (`GET /api/sources`): state, last contact, counts, error."""
+        listed = (await self._object("GET", "/api/sources")).get("sources")
+        if not isinstance(listed, list) or not all(isinstance(s, dict) for s in listed):
+            raise codes.HUB_BAD_ANSWER.error(
+                f"{self.server}: the sources are not a list of objects"
+            )
+        return cast(builtins.list[wire.SourceView], listed)
 
     async def lifecycle(
         self,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -9,6 +10,7 @@ import click
 from notifycenter.commands.common import CliContext, pass_cli
 from notifycenter.commands.output import echo, echo_json, output_option, render_table
 from notifycenter.model.sanitize import sanitize_line
+from notifycenter.model.wire import SourceView
 
 if TYPE_CHECKING:
     from notifycenter.client.hub import HubClient
@@ -19,13 +21,13 @@ if TYPE_CHECKING:
 @pass_cli
 def command(cli: CliContext) -> None:
     """The hub's sources (--source, [[hub.sources]]): state, last contact, events taken,
-    and the catalogued error of a failing one. -o json for scripts."""
+    messages skipped, and the catalogued error of a failing one. -o json for scripts."""
     from notifycenter.client.sync import call_hub
 
-    async def fetch(hub: HubClient) -> dict[str, Any]:
-        return await hub._object("GET", "/api/sources")
+    async def fetch(hub: HubClient) -> list[SourceView]:
+        return await hub.sources()
 
-    sources = call_hub(cli.target(), fetch).get("sources", [])
+    sources = call_hub(cli.target(), fetch)
     if cli.json:
         echo_json(sources)
         return
@@ -34,16 +36,16 @@ def command(cli: CliContext) -> None:
         return
     rows = [_row(source) for source in sources]
     for line in render_table(
-        ("NAME", "STATE", "LAST CONTACT", "EVENTS", "ERROR"),
+        ("NAME", "STATE", "LAST CONTACT", "EVENTS", "SKIPPED", "ERROR"),
         rows,
-        caps=(40, 10, 24, 10, 80),
+        caps=(40, 10, 24, 10, 10, 80),
         keep=(1,),
     ):
         echo(line)
 
 
-def _row(source: dict[str, Any]) -> tuple[str, ...]:
-    error = source.get("error") or {}
+def _row(source: SourceView) -> tuple[str, ...]:
+    error: Mapping[str, Any] = source.get("error") or {}
     problem = ""
     if error:
         details = [*error.get("shortDescription", []), *error.get("longDescription", [])]
@@ -53,5 +55,6 @@ def _row(source: dict[str, Any]) -> tuple[str, ...]:
         sanitize_line(str(source.get("state", ""))),
         sanitize_line(str(source.get("last_contact") or "never")),
         str(source.get("events_taken", 0)),
+        str(source.get("skipped", 0)),
         sanitize_line(problem),
     )
