@@ -8,6 +8,7 @@ from typing import Any, Union, get_args, get_origin, get_type_hints
 
 import httpx
 import pytest
+from pydantic import ValidationError
 from typing_extensions import is_typeddict
 
 from notifycenter.client.emitter import Emitter
@@ -212,3 +213,17 @@ def properties_of(schema: dict[str, Any]) -> dict[str, Any]:
 def test_the_components_that_are_records_name_their_keys() -> None:
     for name, record in wire.WIRE.items():
         assert properties(SCHEMAS[name]) == wire.keys(record), name
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"accepted": "1", "duplicates": 0, "cursors": []},  # no "1" for 1
+        {"accepted": 1, "duplicates": 0, "cursors": ["abc"]},  # not a cursor
+        {"accepted": 1, "duplicates": 0, "cursors": ["1" * 20]},  # beyond a 64-bit position
+        {"accepted": 1, "cursors": []},  # a count missing
+    ],
+)
+def test_a_record_refuses_what_its_readers_cannot_use(body: dict[str, Any]) -> None:
+    with pytest.raises(ValidationError):
+        wire.validate(wire.Accepted, body)

@@ -9,10 +9,13 @@ into its own catalogued error.
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
-from pydantic import TypeAdapter
+from pydantic import Field, TypeAdapter
 from typing_extensions import TypedDict  # pydantic needs this one below Python 3.12
+
+# A log position: what a reader resumes from, so a client refuses anything else.
+Cursor = Annotated[str, Field(pattern=r"^[0-9]{1,19}$")]
 
 # A CloudEvent in structured JSON form: attributes plus `data`, as the producer sent it.
 CloudEvent = dict[str, Any]
@@ -37,7 +40,7 @@ class ErrorBody(_ErrorExtras):
 class Record(TypedDict):
     """A stored event with its lifecycle state; audit events have None for the state."""
 
-    cursor: str
+    cursor: Cursor
     event: CloudEvent
     bucket: str  # errors, warnings, infos, audit
     status: str | None  # unread, read, acknowledged, resolved, archived
@@ -62,7 +65,7 @@ class Page(TypedDict):
     """`GET /api/events`: records newest first; `next` is the `before=` of the next page."""
 
     items: list[Record]
-    next: str | None
+    next: Cursor | None
 
 
 class BucketCounts(TypedDict):
@@ -76,7 +79,7 @@ class Summary(TypedDict):
     """`GET /api/summary`: counts per bucket name and the cursor they were counted at."""
 
     buckets: dict[str, BucketCounts]
-    last_cursor: str
+    last_cursor: Cursor
 
 
 class Accepted(TypedDict):
@@ -84,14 +87,14 @@ class Accepted(TypedDict):
 
     accepted: int
     duplicates: int
-    cursors: list[str]
+    cursors: list[Cursor]
 
 
 class LifecycleOutcome(TypedDict):
     """`POST /api/lifecycle/{verb}`: the lifecycle events appended and the targets left as is."""
 
     changed: int
-    cursors: list[str]
+    cursors: list[Cursor]
     unchanged: int
 
 
@@ -142,7 +145,7 @@ class OperationTree(OperationNode):
 
     path: list[PathStep]
     stall_after: float
-    last_cursor: str
+    last_cursor: Cursor
 
 
 class OperationPage(TypedDict):
@@ -151,7 +154,7 @@ class OperationPage(TypedDict):
     items: list[Operation]
     next: str | None
     stall_after: float
-    last_cursor: str
+    last_cursor: Cursor
 
 
 class SourceView(TypedDict):
@@ -176,7 +179,7 @@ class Health(TypedDict):
     """`GET /healthz` while every part works (a degraded hub answers an `ErrorBody`)."""
 
     status: str
-    last_cursor: str
+    last_cursor: Cursor
 
 
 # The record type of each OpenAPI component schema that describes one.
