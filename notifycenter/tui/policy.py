@@ -44,6 +44,12 @@ class PolicySettings:
     max_toasts: int = 3
     window_seconds: float = 10.0
     operations: bool = True
+    # Routine good news (a succeeded operation, a SUCCESS event) only pops up when asked:
+    # the list and the status line still show it.
+    successes: bool = False
+    # Pop-up toasts cover part of the screen: off unless asked. Every notification is on
+    # the status line and in the drawer (`n`) either way.
+    toasts: bool = False
     # A backlog is over when its last cursor arrived, or after this long without any.
     settle_seconds: float = 1.0
 
@@ -189,9 +195,13 @@ class NotificationPolicy:
         source = str(event.get("source", ""))
         if any(source.startswith(prefix) for prefix in self.settings.mute):
             return False
-        if str(event.get("type", "")) in OPERATION_DONE:
-            return self.settings.operations
+        done = OPERATION_DONE.get(str(event.get("type", "")))
+        if done is not None:
+            routine = done is Severity.SUCCESS and not self.settings.successes
+            return self.settings.operations and not routine
         severity = _severity(event)
+        if severity is Severity.SUCCESS and not self.settings.successes:
+            return False
         if bucket_of(severity, event.get("category")) is Bucket.AUDIT:
             return False
         threshold = self._threshold(source)
