@@ -207,6 +207,8 @@ class NotificationsTable(Table):
     max_toasts: AtLeastOne | None = None
     window: Positive | None = None
     operations: bool | None = None
+    toasts: bool | None = None
+    successes: bool | None = None
 
 
 class TuiTable(Table):
