@@ -17,6 +17,8 @@ mute = ["urn:meshery:adapter:consul"]
 max-toasts = 3              # per window
 window = 10                 # seconds
 operations = true
+toasts = false              # pop-ups over the screen; the status line and `n` always have them
+successes = false           # succeeded operations and SUCCESS events pop up too
 [tui.notifications.sources]
 "urn:meshery:adapter:istio" = "ERROR"    # or "off"
 ```
@@ -77,4 +79,8 @@ def _policy(table: TuiTable) -> PolicySettings:
         operations=defaults.operations
         if notifications.operations is None
         else notifications.operations,
+        toasts=defaults.toasts if notifications.toasts is None else notifications.toasts,
+        successes=defaults.successes
+        if notifications.successes is None
+        else notifications.successes,
     )
