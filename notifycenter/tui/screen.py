@@ -6,6 +6,7 @@ widgets through it (never through `app.screen`, which may be another screen).
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Callable
 
 from textual.app import ComposeResult
@@ -18,8 +19,10 @@ from notifycenter.tui.event_list import EventList
 from notifycenter.tui.view_state import ViewState, fit_description
 from notifycenter.tui.widgets.buckets import BucketStrip
 from notifycenter.tui.widgets.detail import DetailPane
+from notifycenter.tui.widgets.drawer import Notice, NotificationDrawer, new_notices
 from notifycenter.tui.widgets.header import HeaderBar
 from notifycenter.tui.widgets.prompt import PromptBar
+from notifycenter.tui.widgets.statusline import StatusLine
 
 FILTER_BAR_LINES = 3  # the bar wraps; past that the middle is elided
 PARTS = ("#events", "#detail", "#header", "#buckets")
@@ -28,10 +31,27 @@ PARTS = ("#events", "#detail", "#header", "#buckets")
 class CenterScreen(Screen[None]):
     """Header, bucket strip, filter bar, the event list beside the detail, prompt, footer."""
 
-    def __init__(self, new_list: Callable[[], EventList], *, simulated: bool = False) -> None:
+    def __init__(
+        self,
+        new_list: Callable[[], EventList],
+        *,
+        simulated: bool = False,
+        notices: deque[Notice] | None = None,
+    ) -> None:
         super().__init__()
         self._new_list = new_list  # the list shows one store: a new hub gets a new list
         self._simulated = simulated
+        self._notices = notices if notices is not None else new_notices()
+
+    def show_notice(self, notice: Notice) -> None:
+        """The newest notification on the status line (and in the drawer when open)."""
+        if self.alive:
+            self.query_one(StatusLine).show(notice.title, notice.message, notice.level)
+            self.query_one(NotificationDrawer).refresh_notices()
+
+    def toggle_notices(self) -> None:
+        if self.alive:
+            self.query_one(NotificationDrawer).toggle()
 
     class Ready(Message):
         """The widgets are mounted: the app can show state and connect."""
@@ -47,6 +67,8 @@ class CenterScreen(Screen[None]):
         with Container(id="main"):
             yield self._new_list()
             yield DetailPane(id="detail")
+        yield NotificationDrawer(self._notices, id="drawer")
+        yield StatusLine(id="statusline")
         yield PromptBar(id="prompt")
         yield Footer()
 
