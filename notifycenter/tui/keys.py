@@ -28,6 +28,7 @@ APP_BINDINGS: list[BindingType] = [
     Binding("c", "clear", "Clear filter", id="view.clear", show=False),
     Binding("escape", "step_back", "Back", id="view.back", show=False),
     Binding("p", "pause", "Pause", id="view.pause"),
+    Binding("n", "notifications", "Notices", id="view.notifications"),
     Binding("o", "operations", "Ops", id="view.operations", show=False),
     Binding("v", "raw", "Raw JSON", id="detail.raw", show=False),
     Binding("O", "open_operation", "Its operation", id="detail.operation", show=False),
