@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import datetime, tzinfo
+from datetime import UTC, datetime, tzinfo
 from functools import partial
 from pathlib import Path
 
 from textual import on, work
 from textual.app import App
+from textual.notifications import SeverityLevel
 from textual.worker import Worker, WorkerState
 
 from notifycenter.catalogue.tui import (
@@ -65,6 +66,7 @@ from notifycenter.tui.styles import css_paths
 from notifycenter.tui.view_state import ViewState, subtree_ids
 from notifycenter.tui.widgets.buckets import BucketStrip
 from notifycenter.tui.widgets.detail import DetailPane
+from notifycenter.tui.widgets.drawer import Notice, new_notices
 from notifycenter.tui.widgets.prompt import PromptBar
 from notifycenter.tui.work import Work
 
@@ -104,7 +106,8 @@ class NotifyCenterApp(App[None]):
         self.cursors = CursorBook(state_dir) if state_dir else None
         self.view, self._startup_error = _initial_view(initial_filter)
         self.session = Session.new(target, self.settings.policy, clock)
-        self.center = CenterScreen(self.new_event_list, simulated=simulated)
+        self.notices = new_notices()  # every notification, for the status line and `n`
+        self.center = CenterScreen(self.new_event_list, simulated=simulated, notices=self.notices)
         self.flusher = FeedFlusher(self)
         self.detail_feed = DetailFeed(self)
         self.lifecycle = LifecycleSender(self)
@@ -269,6 +272,26 @@ class NotifyCenterApp(App[None]):
         """Toasts wait (and coalesce) while help, a dialog or the operations view is on top
         and while the detail has the whole screen (a pause holds them in the policy)."""
         return self.screen is self.center and not self.center.detail_full
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
+        """Every notification goes to the status line and the drawer (`n`), which cover
+        nothing; a pop-up toast only with `[tui.notifications] toasts = true`."""
+        notice = Notice(title, message, severity, datetime.now(UTC))
+        self.notices.append(notice)
+        self.center.show_notice(notice)
+        if self.settings.policy.toasts:
+            super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
+
+    def action_notifications(self) -> None:
+        self.center.toggle_notices()
 
     def toast(self, toast: Toast) -> None:
         self.notify(toast.message, title=toast.title, severity=toast.level, markup=False)
