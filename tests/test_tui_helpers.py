@@ -111,6 +111,5 @@ def detail_text(app: NotifyCenterApp) -> str:
 
 
 def toasts(app: NotifyCenterApp) -> list[str]:
-    """Every notification shown so far (Textual keeps them until they time out), as
-    `title|message`."""
-    return [f"{n.title}|{n.message}" for n in app._notifications]
+    """Every notification told so far (status line and `n` drawer), as `title|message`."""
+    return [f"{n.title}|{n.message}" for n in app.notices]

@@ -10,9 +10,12 @@ from textual.geometry import Region
 
 from notifycenter.client import HubClient
 from notifycenter.model.severity import Bucket
+from notifycenter.tui.policy import NotificationPolicy, PolicySettings
 from notifycenter.tui.rows import age, short_source
 from notifycenter.tui.widgets.buckets import BucketCounter
+from notifycenter.tui.widgets.drawer import NotificationDrawer
 from notifycenter.tui.widgets.header import HeaderBar
+from notifycenter.tui.widgets.statusline import StatusLine
 from tests.test_tui_helpers import (
     event,
     idle,
@@ -199,3 +202,37 @@ def test_age_reads_like_k9s():
     assert short_source("urn:meshery:adapter:istio") == "istio/adapter"
     assert short_source("https://alerts.example.com/api/v2/alerts") == "alerts.example.com/alerts"
     assert short_source("httpbin-canary") == "httpbin-canary"
+
+
+async def test_notifications_go_to_the_status_line_and_drawer_never_over_the_screen(hub, tmp_path):
+    post(hub.url, [event(1, "ERROR", summary="etcd is out of space")])
+    app = make_app(hub.url, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        status = app.query_one(StatusLine)
+        await until(pilot, lambda: "etcd is out of space" in status.text or idle(app))
+        post(hub.url, [event(2, "ERROR", summary="etcd lost its leader")])
+        await until(pilot, lambda: "etcd lost its leader" in status.text)
+        assert not app._notifications  # no toast covers the list or the detail
+        drawer = app.query_one(NotificationDrawer)
+        assert not drawer.display or not drawer.is_open
+        main = app.center.query_one("#main")
+        main_height = main.size.height
+        await pilot.press("n")
+        await until(
+            pilot, lambda: drawer.is_open and "etcd lost its leader" in str(drawer.render())
+        )
+        await pilot.pause()
+        assert main.size.height < main_height  # list and detail make room: nothing is covered
+        await pilot.press("n")
+        await until(pilot, lambda: not drawer.is_open)
+
+
+def test_routine_successes_are_quiet_by_default():
+    def done(kind: str) -> dict:
+        return {"type": f"io.meshery.operation.{kind}", "source": "urn:x", "severitytext": "INFO"}
+
+    quiet = NotificationPolicy()
+    assert not quiet.wants(done("succeeded")) and quiet.wants(done("failed"))
+    assert not quiet.wants(event(1, "SUCCESS")) and quiet.wants(event(2, "ERROR"))
+    loud = NotificationPolicy(PolicySettings(successes=True))
+    assert loud.wants(done("succeeded")) and loud.wants(event(1, "SUCCESS"))
