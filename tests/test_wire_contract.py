@@ -11,10 +11,13 @@ import pytest
 from pydantic import ValidationError
 from typing_extensions import is_typeddict
 
+from notifycenter.catalogue.client import HUB_BAD_ANSWER
 from notifycenter.client.emitter import Emitter
+from notifycenter.client.hub import HubClient
 from notifycenter.hub.app import load_plugins
 from notifycenter.hub.openapi import openapi_document
 from notifycenter.model import wire
+from notifycenter.model.errors import NotifyError
 from tests.conftest import HubFactory
 from tests.hubprocess import Hub, free_port, make_event, post_batch
 from tests.waiting import wait_until
@@ -227,3 +230,37 @@ def test_the_components_that_are_records_name_their_keys() -> None:
 def test_a_record_refuses_what_its_readers_cannot_use(body: dict[str, Any]) -> None:
     with pytest.raises(ValidationError):
         wire.validate(wire.Accepted, body)
+
+
+RECORD = {
+    "cursor": "0000000000000001",
+    "event": {"specversion": "1.0", "id": "1", "source": "urn:s", "type": "t"},
+    "bucket": "errors",
+    **dict.fromkeys(("status", "read", "acknowledged_by", "acknowledged_at", "comment")),
+    **dict.fromkeys(("until", "resolved_by", "resolved_at", "archived_by", "archived_at")),
+}
+
+
+@pytest.mark.parametrize(
+    "item",
+    [
+        {**RECORD, "cursor": "abc"},  # a position the client would resume from
+        {key: value for key, value in RECORD.items() if key != "bucket"},
+        {**RECORD, "read": "yes"},
+    ],
+)
+async def test_the_client_refuses_a_record_that_is_not_one(item: dict[str, Any]) -> None:
+    body = {"items": [item], "next": None}
+    transport = httpx.MockTransport(lambda _: httpx.Response(200, json=body))
+    async with HubClient("http://hub.test", transport=transport) as client:
+        with pytest.raises(NotifyError) as caught:
+            await client.list()
+    assert caught.value.code == HUB_BAD_ANSWER.code
+
+
+async def test_the_client_returns_the_record_it_checked() -> None:
+    body = {"items": [RECORD], "next": None}
+    transport = httpx.MockTransport(lambda _: httpx.Response(200, json=body))
+    async with HubClient("http://hub.test", transport=transport) as client:
+        page = await client.list()
+    assert page.items == [RECORD] and page.next is None

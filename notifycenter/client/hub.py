@@ -6,11 +6,12 @@ import asyncio
 import builtins
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, Self, cast
+from typing import Any, Self, TypeVar, cast
 from urllib.parse import quote
 
 import httpx
 import orjson
+from pydantic import ValidationError
 
 from notifycenter.catalogue import client as codes
 from notifycenter.client.http import (
@@ -102,11 +103,10 @@ class HubClient:
         for _ in range(RATE_LIMIT_RETRIES):
             response = await self._request("POST", "/api/events", **options)
             if response.status_code != 429:
-                body = _counted(answer_object(response), "accepted", "duplicates")
-                return cast(wire.Accepted, body)
+                return self._as(wire.Accepted, answer_object(response), "the ingest answer")
             await asyncio.sleep(retry_after(response, RATE_LIMIT_WAIT) or 1.0)
-        body = _counted(await self._object("POST", "/api/events", **options), "accepted")
-        return cast(wire.Accepted, body)
+        body = await self._object("POST", "/api/events", **options)
+        return self._as(wire.Accepted, body, "the ingest answer")
 
     async def list(
         self,
@@ -120,22 +120,13 @@ class HubClient:
         operation, filter (CESQL), lifecycle (bool) — see docs/api.md."""
         params = query_params({**filters, "before": before, "after": after, "limit": limit})
         body = await self._object("GET", "/api/events", params=params)
-        items, after = body.get("items", []), body.get("next")
-        if not isinstance(items, list) or not all(map(_is_record, items)):
-            raise codes.HUB_BAD_ANSWER.error(f"{self.server}: the page's items are not records")
-        if after is not None and not _is_cursor(after):
-            raise codes.HUB_BAD_ANSWER.error(f"{self.server}: the next page's cursor is not one")
-        return Page(items=cast(list[wire.Record], items), next=after)
+        page = self._as(wire.Page, body, "the page of records")
+        return Page(items=page["items"], next=page["next"])
 
     async def get(self, ref: str) -> wire.RecordWithHistory:
         """One record with its lifecycle `history`; `ref` is a cursor, `source#id` or an id."""
         record = await self._object("GET", f"/api/events/{quote(ref, safe='')}")
-        history = record.get("history", [])
-        if not _is_record(record) or not isinstance(history, list):
-            raise codes.HUB_BAD_ANSWER.error(f"{self.server}: {ref!r} is not answered by a record")
-        if not all(isinstance(event, dict) for event in history):
-            raise codes.HUB_BAD_ANSWER.error(f"{self.server}: the history holds non-events")
-        return cast(wire.RecordWithHistory, record)
+        return self._as(wire.RecordWithHistory, record, f"the record of {ref[:80]!r}")
 
     async def summary(self) -> wire.Summary:
         return cast(wire.Summary, await self._object("GET", "/api/summary"))
@@ -168,22 +159,28 @@ class HubClient:
         if until is not None:
             body["until"] = until
         path = f"/api/lifecycle/{quote(str(verb), safe='')}"
-        outcome = _counted(await self._object("POST", path, json=body), "changed", "unchanged")
-        return cast(wire.LifecycleOutcome, outcome)
+        outcome = await self._object("POST", path, json=body)
+        return self._as(wire.LifecycleOutcome, outcome, "the lifecycle outcome")
 
     async def operations(self, **filters: Any) -> wire.OperationPage:
         """`{"items": [...], "next": offset or None}`: one page of operations."""
         body = await self._object("GET", "/api/operations", params=query_params(filters))
-        items, after = body.get("items", []), body.get("next")
-        if not isinstance(items, list) or not all(isinstance(item, dict) for item in items):
-            raise codes.HUB_BAD_ANSWER.error(f"{self.server}: the operations are not objects")
-        if after is not None and not isinstance(after, str):
-            raise codes.HUB_BAD_ANSWER.error(f"{self.server}: the next page's offset is not text")
-        return cast(wire.OperationPage, body)
+        return self._as(wire.OperationPage, body, "the page of operations")
 
     async def operation(self, operation_id: str) -> wire.OperationTree:
         tree = await self._object("GET", f"/api/operations/{quote(operation_id, safe='')}")
-        return cast(wire.OperationTree, tree)
+        return self._as(wire.OperationTree, tree, f"the operation {operation_id[:80]!r}")
+
+    def _as(self, record: type[T], body: object, what: str) -> T:
+        """`body` checked and typed as its wire record; anything else is a bad answer."""
+        try:
+            return wire.validate(record, body)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            where = ".".join(str(part) for part in first["loc"]) or "the answer"
+            raise codes.HUB_BAD_ANSWER.error(
+                f"{self.server}: {what}: {where[:80]!r}: {first['msg']}"
+            ) from None
 
     def subscribe(
         self,
@@ -213,9 +210,7 @@ class HubClient:
         )
 
 
-def _is_record(value: object) -> bool:
-    """A record of `GET /api/events`: an object whose `event` is an object."""
-    return isinstance(value, dict) and isinstance(value.get("event"), dict)
+T = TypeVar("T")
 
 
 def _is_cursor(value: object) -> bool:
@@ -228,16 +223,4 @@ def _with_cursor(body: dict[str, Any]) -> dict[str, Any]:
     if cursor is not None and not _is_cursor(cursor):
         shown = repr(cursor[:40]) if isinstance(cursor, str) else f"of type {type(cursor).__name__}"
         raise codes.HUB_BAD_ANSWER.error(f"last_cursor {shown} is not a cursor")
-    return body
-
-
-def _counted(body: dict[str, Any], *counts: str) -> dict[str, Any]:
-    """Counts must be integers and `cursors` a list of cursors: callers add them up."""
-    for name in counts:
-        value = body.get(name, 0)
-        if not isinstance(value, int) or isinstance(value, bool):
-            raise codes.HUB_BAD_ANSWER.error(f"{name} is not an integer")
-    cursors = body.get("cursors", [])
-    if not isinstance(cursors, list) or not all(map(_is_cursor, cursors)):
-        raise codes.HUB_BAD_ANSWER.error("cursors is not a list of cursors")
     return body
