@@ -26,6 +26,7 @@ from notifycenter.tui.messages import ConnectionChanged
 from notifycenter.tui.policy import NotificationPolicy, PolicySettings
 from notifycenter.tui.screen import CenterScreen
 from notifycenter.tui.session import Session
+from notifycenter.tui.sources_watch import watch_sources
 from notifycenter.tui.work import Work
 
 if TYPE_CHECKING:
@@ -88,6 +89,7 @@ class HubConnection:
             server = self.embedded_hub.url
             self.host.center.header.server = server
         client = session.client = HubClient(server, session.target.token)
+        self._watch_sources(client)
         last = await self._start_policy(session, client)
         if self.producers is not None:
             self.host.start_worker(partial(self.producers, server), "producers", exclusive=False)
@@ -102,6 +104,19 @@ class HubConnection:
         self.host.start_worker(partial(self.stream, session, last), group="stream")
         older = partial(self.load_older, session, backfill, self._saved)
         self.host.start_worker(older, group="backfill")
+
+    def _watch_sources(self, client: HubClient) -> None:
+        """The header names a failing source of the hub, polled while the stream is live."""
+        center = self.host.center
+
+        def live() -> bool:
+            return center.alive and center.header.status == "live"
+
+        def show(text: str) -> None:
+            if center.alive:
+                center.header.source_problem = text
+
+        self.host.start_worker(partial(watch_sources, client, live, show), group="sources")
 
     async def _start_policy(self, session: Session, client: HubClient) -> str | None:
         """Events after the last seen cursor become one digest; older ones never pop up."""

@@ -11,7 +11,7 @@ from notifycenter.model.sanitize import sanitize_line
 
 
 class HeaderBar(Horizontal):
-    """Context, server, connection state, last cursor, and the pause indicator."""
+    """Context, server, connection state, a failing source, last cursor, the pause indicator."""
 
     context_name: reactive[str] = reactive("")
     server: reactive[str] = reactive("")
@@ -22,6 +22,7 @@ class HeaderBar(Horizontal):
     paused_count: reactive[int | None] = reactive(None)
     new_above: reactive[int] = reactive(0)
     readonly: reactive[bool] = reactive(False)
+    source_problem: reactive[str] = reactive("")  # sanitised by its writer (sources_watch)
 
     def compose(self) -> ComposeResult:
         yield Label("notifycenter", id="header-title", markup=False)
@@ -29,6 +30,7 @@ class HeaderBar(Horizontal):
         yield Label("", id="header-server", markup=False)
         yield Label("", id="header-state", markup=False)
         yield Label("read-only", id="header-readonly", markup=False)
+        yield Label("", id="header-source", markup=False)
         yield Label("", id="header-new", markup=False)
         yield Label("", id="header-paused", markup=False)
         yield Label("", id="header-cursor", markup=False)
@@ -37,6 +39,7 @@ class HeaderBar(Horizontal):
         """Another hub: nothing is known about it yet."""
         self.context_name, self.server, self.embedded, self.cursor = context_name, server, False, ""
         self.status, self.attempt, self.paused_count, self.new_above = "connecting", 0, None, 0
+        self.source_problem = ""
 
     def watch_context_name(self, value: str) -> None:
         self.query_one("#header-context", Label).update(f"ctx {sanitize_line(value, 40)}")
@@ -57,6 +60,7 @@ class HeaderBar(Horizontal):
     def on_mount(self) -> None:
         self.query_one("#header-readonly", Label).display = self.readonly
         self.query_one("#header-new", Label).display = False
+        self.query_one("#header-source", Label).display = False
 
     def watch_readonly(self, value: bool) -> None:
         if self.is_mounted:
@@ -66,6 +70,12 @@ class HeaderBar(Horizontal):
         """Rows that arrived above a highlight kept in place: `k`/`g` reaches them."""
         label = self.query_one("#header-new", Label)
         label.update(f"↑ {value:,} new" if value else "")
+        label.display = bool(value)
+
+    def watch_source_problem(self, value: str) -> None:
+        """A source of the hub that cannot follow its system (GET /api/sources)."""
+        label = self.query_one("#header-source", Label)
+        label.update(sanitize_line(value, 80))
         label.display = bool(value)
 
     def _watch_state(self) -> None:
