@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import httpx
 import pytest
+from textual.css.query import NoMatches
 from textual.widgets import Input, Static
 
 from notifycenter.config import Target
@@ -86,8 +87,11 @@ async def test_prompts_are_drawn_over_the_full_detail_and_escape_steps_back(hub,
 def emergency_text(app) -> str:
     screen = app.screen
     assert isinstance(screen, EmergencyScreen), type(screen).__name__
-    title = str(screen.query_one("#emergency-title", Static).render())
-    return title + "\n" + str(screen.query_one("#emergency-text", Static).render())
+    try:
+        title = str(screen.query_one("#emergency-title", Static).render())
+        return title + "\n" + str(screen.query_one("#emergency-text", Static).render())
+    except NoMatches:
+        return ""  # pushed, not composed yet
 
 
 def emergencies() -> list[dict]:
