@@ -79,7 +79,19 @@ SECURED: list[dict[str, list[str]]] = [{"bearer": []}, {}]
 HEALTH = {
     "type": "object",
     "required": ["status", "last_cursor"],
-    "properties": {"status": _STR, "last_cursor": _CURSOR},
+    "properties": {"status": {"type": "string", "enum": ["ok"]}, "last_cursor": _CURSOR},
+}
+
+# A degraded hub: the catalogued error (notifycenter-1705) plus each failing part.
+DEGRADED = {
+    "type": "object",
+    "required": ["status", "last_cursor", "code", "failing"],
+    "properties": {
+        "status": {"type": "string", "enum": ["degraded"]},
+        "last_cursor": _CURSOR,
+        "code": _STR,
+        "failing": {"type": "array", "items": {"type": "object"}},
+    },
 }
 
 
@@ -298,8 +310,8 @@ def _paths() -> dict[str, Any]:
                 "summary": "Liveness and the newest cursor",
                 "operationId": "healthz",
                 "responses": {
-                    "200": _json(HEALTH, "serving (status ok, or degraded with its faults)"),
-                    "503": _json(HEALTH, "not serving"),
+                    "200": _json(HEALTH, "every part works"),
+                    "503": _json(DEGRADED, "degraded: each failing part with its code"),
                     "405": NOT_ALLOWED,
                 },
             }
