@@ -94,9 +94,7 @@ def _silence_for(am: AlertmanagerProcess, state: str) -> dict[str, Any] | None:
 def test_fire_repeat_ack_unack_resolve(
     hub_factory: HubFactory, alertmanager: AlertmanagerProcess
 ) -> None:
-    hub = hub_factory(
-        tokens=TOKENS, extra_args=["--alertmanager-url", alertmanager.url], process=True
-    )
+    hub = hub_factory(tokens=TOKENS, extra_args=["--alertmanager-url", alertmanager.url])
     alertmanager.start(f"{hub.url}/api/ingest/alertmanager")
     source = f"urn:alertmanager:127.0.0.1:{alertmanager.port}"
     starts = now_text()
@@ -237,9 +235,7 @@ def test_one_webhook_is_one_event_per_alert_and_a_severity_map(hub_factory: HubF
 def test_an_ack_while_alertmanager_is_down_is_recorded_and_its_silence_follows(
     hub_factory: HubFactory, alertmanager: AlertmanagerProcess
 ) -> None:
-    hub = hub_factory(
-        tokens=TOKENS, extra_args=["--alertmanager-url", alertmanager.url], process=True
-    )
+    hub = hub_factory(tokens=TOKENS, extra_args=["--alertmanager-url", alertmanager.url])
     posted = httpx.post(
         f"{hub.url}/api/ingest/alertmanager",
         json=_webhook(_wire_alert("down-1")),

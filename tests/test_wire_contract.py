@@ -112,10 +112,7 @@ def test_every_answer_is_its_wire_record(hub: Hub, tmp_path: Any) -> None:
 
 def test_the_sources_answer_is_its_wire_record(hub_factory: HubFactory) -> None:
     # A source that cannot be reached: /api/sources shows it failing with its error.
-    # `serve` in a process: the in-process hub leaves --source out.
-    hub = hub_factory(
-        process=True, extra_args=["--source", f"meshery+http://127.0.0.1:{free_port()}"]
-    )
+    hub = hub_factory(extra_args=["--source", f"meshery+http://127.0.0.1:{free_port()}"])
     url = hub.url
 
     def failing() -> Any:
