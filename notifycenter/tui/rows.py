@@ -73,10 +73,11 @@ GUTTER = 2  # "›" marks the cursor row and "•" a marked row, so both read wi
 
 def columns_for(width: int) -> Columns:
     """Columns by priority as the width shrinks: the type goes first, then status and
-    source narrow, so a 60-column list keeps 24 cells of summary. The status
+    source narrow (a source by its name alone), so a 60-column list keeps 22 cells of
+    summary. The status
     column fits `ack:anonymous` from 72 columns; the detail pane names any actor in full."""
     if width < SLIM:
-        return Columns(width, age=AGE_WIDTH, severity=5, status=7, source=14, type=0)
+        return Columns(width, age=AGE_WIDTH, severity=5, status=13, source=10, type=0)
     if width < NARROW:
         return Columns(
             width, age=AGE_WIDTH, severity=5, status=13, source=min(16, max(width // 6, 8)), type=0
@@ -191,6 +192,15 @@ def fold_label(row: RowView) -> str:
     return f" ×{row.count:,}" + (f" ({row.acked:,} acked)" if row.mixed else "")
 
 
+def source_label(source: str, width: int) -> str:
+    """The short name (`meshery/server`), or its name part alone (`meshery`) when the
+    column is too narrow for both."""
+    short = short_source(sanitize_line(source))
+    if cell_len(short) > width and "/" in short:
+        return short.split("/", 1)[0]
+    return short
+
+
 def render_row(
     row: RowView,
     columns: Columns,
@@ -226,7 +236,7 @@ def render_row(
             styles.buckets.get(row.bucket, Style()),
         ),
         cell(fit(status_label(row), columns.status) + " ", status_style),
-        cell(fit(short_source(sanitize_line(row.source)), columns.source) + " ", styles.source),
+        cell(fit(source_label(row.source, columns.source), columns.source) + " ", styles.source),
     ]
     if columns.type:
         parts.append(
