@@ -124,6 +124,30 @@ def test_the_sources_answer_is_its_wire_record(hub_factory: HubFactory) -> None:
     assert sources["sources"][0]["state"] == "failing"
 
 
+def test_the_ingest_routes_answer_their_wire_records(hub: Hub) -> None:
+    alert = {
+        "status": "resolved",
+        "labels": {"alertname": "DiskFull", "severity": "critical", "instance": "node-1"},
+        "annotations": {"summary": "Disk almost full on node-1"},
+        "startsAt": "2026-11-29T10:00:00Z",
+        "endsAt": "2026-11-29T10:05:00Z",
+        "fingerprint": "f1",
+    }
+    webhook = {
+        "version": "4",
+        "status": "resolved",
+        "receiver": "hub",
+        "groupKey": "{}",
+        "alerts": [alert],
+    }
+    answered = httpx.post(f"{hub.url}/api/ingest/alertmanager", json=webhook, timeout=TIMEOUT)
+    assert conforms(wire.AlertsAccepted, answered, 202)["accepted"] == 1
+    plain = httpx.post(
+        f"{hub.url}/api/ingest/cloudevents-json", json=make_event("plain"), timeout=TIMEOUT
+    )
+    assert conforms(wire.Accepted, plain, 202)["accepted"] == 1
+
+
 @pytest.mark.parametrize(
     ("method", "path", "status"),
     [
@@ -181,6 +205,8 @@ def answer_schema(path: str, method: str, status: str) -> dict[str, Any]:
         ("/api/operations", "get", "200", wire.OperationPage),
         ("/api/operations/{id}", "get", "200", wire.OperationTree),
         ("/api/sources", "get", "200", wire.Sources),
+        ("/api/ingest/alertmanager", "post", "202", wire.AlertsAccepted),
+        ("/api/ingest/cloudevents-json", "post", "202", wire.Accepted),
     ],
 )
 def test_the_openapi_answer_names_the_record_keys(

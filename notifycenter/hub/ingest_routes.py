@@ -40,6 +40,7 @@ from notifycenter.model.errors import NotifyError
 from notifycenter.model.event import validate_event
 from notifycenter.model.lifecycle import Verb, format_time
 from notifycenter.model.protocol import BATCH, STRUCTURED
+from notifycenter.model.wire import Accepted, AlertsAccepted
 from notifycenter.sources.alertmanager import map_payload
 from notifycenter.sources.kubewatch import enrich
 
@@ -111,7 +112,7 @@ async def post_alertmanager(request: Request) -> Response:
         if alert.resolved:
             resolved.setdefault(alert.event["source"], []).append(alert.ref)
 
-    def store(txn: Transaction) -> dict[str, Any]:
+    def store(txn: Transaction) -> AlertsAccepted:
         inserted = txn.insert(events, principal.user)
         changed = 0
         for source, refs in resolved.items():  # the source resolves its own alerts
@@ -148,10 +149,12 @@ async def post_cloudevents_json(request: Request) -> Response:
     result = await hub.log.append(events, principal.user)
     hub.metrics.accepted.inc(result.accepted)
     hub.metrics.duplicates.inc(result.duplicates)
-    return answer(
-        {"accepted": result.accepted, "duplicates": result.duplicates, "cursors": result.cursors},
-        202,
-    )
+    accepted: Accepted = {
+        "accepted": result.accepted,
+        "duplicates": result.duplicates,
+        "cursors": result.cursors,
+    }
+    return answer(accepted, 202)
 
 
 def decode_json_cloudevents(

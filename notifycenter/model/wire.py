@@ -90,6 +90,12 @@ class Accepted(TypedDict):
     cursors: list[Cursor]
 
 
+class AlertsAccepted(Accepted):
+    """`POST /api/ingest/alertmanager` (202): also the events its resolved alerts resolved."""
+
+    resolved: int
+
+
 class LifecycleOutcome(TypedDict):
     """`POST /api/lifecycle/{verb}`: the lifecycle events appended and the targets left as is."""
 
