@@ -133,12 +133,8 @@ class HubClient:
 
     async def sources(self) -> builtins.list[wire.SourceView]:
         """The hub's sources (`GET /api/sources`): state, last contact, counts, error."""
-        listed = (await self._object("GET", "/api/sources")).get("sources")
-        if not isinstance(listed, list) or not all(isinstance(s, dict) for s in listed):
-            raise codes.HUB_BAD_ANSWER.error(
-                f"{self.server}: the sources are not a list of objects"
-            )
-        return cast(builtins.list[wire.SourceView], listed)
+        body = await self._object("GET", "/api/sources")
+        return self._as(wire.Sources, body, "the sources")["sources"]
 
     async def lifecycle(
         self,
