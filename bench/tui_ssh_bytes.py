@@ -29,7 +29,9 @@ COLUMNS, LINES = 120, 36
 NOTIFYCENTER = Path(sys.executable).with_name("notifycenter")
 
 
-def run(seconds: float, warmup: float, rate: float, size: tuple[int, int]) -> dict[str, float]:
+def run(
+    seconds: float, warmup: float, rate: float, size: tuple[int, int], dump: Path | None = None
+) -> dict[str, float]:
     home = tempfile.mkdtemp(prefix="nc-ssh-bench-")
     pid, fd = pty.fork()
     if pid == 0:  # the child: the TUI, as a user would start it
@@ -44,6 +46,7 @@ def run(seconds: float, warmup: float, rate: float, size: tuple[int, int]) -> di
         os.execv(str(NOTIFYCENTER), [str(NOTIFYCENTER), "demo", "--rate", str(rate)])
     fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", size[1], size[0], 0, 0))
     per_second: list[int] = []
+    sink = dump.open("wb") if dump else None
     started = time.monotonic()
     try:
         while (elapsed := time.monotonic() - started) < warmup + seconds:
@@ -54,6 +57,8 @@ def run(seconds: float, warmup: float, rate: float, size: tuple[int, int]) -> di
                 chunk = os.read(fd, 65536)
             except OSError:  # the child is gone
                 break
+            if sink is not None:
+                sink.write(chunk)
             second = int(elapsed)
             per_second.extend([0] * (second + 1 - len(per_second)))
             per_second[second] += len(chunk)
@@ -63,6 +68,8 @@ def run(seconds: float, warmup: float, rate: float, size: tuple[int, int]) -> di
         while time.monotonic() < deadline and os.waitpid(pid, os.WNOHANG) == (0, 0):
             _drain(fd)
         os.close(fd)
+        if sink is not None:
+            sink.close()
         shutil.rmtree(home, ignore_errors=True)
     measured = per_second[int(warmup) : int(warmup + seconds)]
     measured.extend([0] * (int(seconds) - len(measured)))
@@ -86,9 +93,10 @@ def main() -> None:
     parser.add_argument("--warmup", type=float, default=5.0)
     parser.add_argument("--rate", type=float, default=100.0)
     parser.add_argument("--size", default=f"{COLUMNS}x{LINES}", help="COLUMNSxLINES")
+    parser.add_argument("--dump", type=Path, help="also write every byte to this file")
     args = parser.parse_args()
     columns, lines = (int(n) for n in args.size.split("x"))
-    result = run(args.seconds, args.warmup, args.rate, (columns, lines))
+    result = run(args.seconds, args.warmup, args.rate, (columns, lines), args.dump)
     print(
         f"demo --rate {args.rate:g} at {columns}x{lines}, {args.seconds:g} s after {args.warmup:g} s:"
         f" {result['bytes_per_second'] / 1024:.1f} KB/s"

@@ -20,7 +20,9 @@ class StatusLine(Static):
 
     def show(self, title: str, message: str, level: str) -> None:
         first = message.splitlines()[0] if message else ""
-        self.text = sanitize_line(f"{title}: {first}" if title else first, 400)
-        self.update(self.text)
+        text = sanitize_line(f"{title}: {first}" if title else first, 400)
+        if text != self.text:
+            self.text = text
+            self.update(text, layout=False)  # one line, always: the screen keeps its layout
         for name in ("information", "warning", "error"):
             self.set_class(name == level, f"-{name}")
