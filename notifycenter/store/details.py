@@ -52,7 +52,7 @@ class DetailsColumn:
         """The details of a new row, the highest so far (from `searchable_details`)."""
         if not searchable:
             return
-        data = searchable.encode()
+        data = searchable.encode("utf-8", "replace")  # a lone surrogate must not stop the store
         with self._lock:
             if self._open and len(self._open) + len(data) >= CHUNK_BYTES:
                 self._sealed.append(bytes(self._open))
