@@ -146,3 +146,21 @@ def test_a_signal_is_128_plus_its_number_and_cancels() -> None:
         [sys.executable, "-c", "import os, signal; os.kill(os.getpid(), signal.SIGTERM)"], 5, None
     )
     assert outcome.exit_code == 143 and outcome.cancelled
+
+
+def test_closing_an_output_twice_leaves_a_reused_descriptor_alone(tmp_path: Any) -> None:
+    """The child's end is closed after the spawn and again when the pump ends: the second
+    close must not hit a file opened since under the same number (it was the spool's)."""
+    import io
+    import os
+
+    from notifycenter.commands.run import _Output
+
+    output = _Output.open(io.StringIO())
+    number = output.child_fd
+    output.close_child_end()
+    with open(tmp_path / "spool", "wb") as reused:
+        assert reused.fileno() == number  # the lowest free number is taken again
+        output.close()
+        os.fstat(reused.fileno())  # still open
+        reused.write(b"kept")

@@ -220,13 +220,19 @@ class _Output:
             return b""
 
     def close_child_end(self) -> None:
-        with contextlib.suppress(OSError):
-            os.close(self.child_fd)
+        # Each end is closed once: closing a number twice would close whatever file the
+        # process opened since under the same number (the emitter's spool, say).
+        if self.child_fd >= 0:
+            with contextlib.suppress(OSError):
+                os.close(self.child_fd)
+            self.child_fd = -1
 
     def close(self) -> None:
         self.close_child_end()
-        with contextlib.suppress(OSError):
-            os.close(self.read_fd)
+        if self.read_fd >= 0:
+            with contextlib.suppress(OSError):
+                os.close(self.read_fd)
+            self.read_fd = -1
 
 
 def _is_terminal(out: IO[str]) -> bool:
