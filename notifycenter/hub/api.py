@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 from prometheus_client import CONTENT_TYPE_LATEST
 from starlette.concurrency import run_in_threadpool
@@ -64,6 +65,11 @@ async def post_events(request: Request) -> Response:
     except NotifyError as error:
         hub.metrics.rejected.labels(error.code).inc()
         return error_answer(error)
+    return await store_events(hub, events, principal)
+
+
+async def store_events(hub: Hub, events: list[dict[str, Any]], principal: Principal) -> Response:
+    """Append validated events (their `time` defaulting to now) and answer 202 once durable."""
     received = format_time(_now())
     for event in events:
         event.setdefault("time", received)

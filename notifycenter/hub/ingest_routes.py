@@ -11,7 +11,6 @@ when the storage failed and a retry can succeed.
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime
 from typing import Any
 
 import orjson
@@ -27,7 +26,7 @@ from notifycenter.hub.alertmanager_writeback import (
     load_pending,
     record_done,
 )
-from notifycenter.hub.api import _check_rate, _read_body
+from notifycenter.hub.api import _check_rate, _read_body, store_events
 from notifycenter.hub.auth import Permission, authorize
 from notifycenter.hub.binding import Limits, decode_request
 from notifycenter.hub.hubstate import Hub
@@ -38,9 +37,9 @@ from notifycenter.model.cetypes import shown
 from notifycenter.model.cursor import format_cursor
 from notifycenter.model.errors import NotifyError
 from notifycenter.model.event import validate_event
-from notifycenter.model.lifecycle import Verb, format_time
+from notifycenter.model.lifecycle import Verb
 from notifycenter.model.protocol import BATCH, STRUCTURED
-from notifycenter.model.wire import Accepted, AlertsAccepted
+from notifycenter.model.wire import AlertsAccepted
 from notifycenter.sources.alertmanager import map_payload
 from notifycenter.sources.kubewatch import enrich
 
@@ -143,18 +142,7 @@ async def post_cloudevents_json(request: Request) -> Response:
     except NotifyError as error:
         hub.metrics.rejected.labels(error.code).inc()
         return error_answer(error)
-    received = format_time(datetime.now(UTC))
-    for event in events:
-        event.setdefault("time", received)
-    result = await hub.log.append(events, principal.user)
-    hub.metrics.accepted.inc(result.accepted)
-    hub.metrics.duplicates.inc(result.duplicates)
-    accepted: Accepted = {
-        "accepted": result.accepted,
-        "duplicates": result.duplicates,
-        "cursors": result.cursors,
-    }
-    return answer(accepted, 202)
+    return await store_events(hub, events, principal)
 
 
 def decode_json_cloudevents(
