@@ -236,11 +236,12 @@ class OperationsScreen(Screen[None]):
             found = await self.client.operation(op_id)
         except NotifyError:
             return
-        if not self.is_mounted or not self.query(OperationTree):
-            return  # the view closed while the fetch was under way
-        current = self.query_one(OperationTree).current
+        trees, details = self.query(OperationTree), self.query(OperationDetail)
+        if not self.is_mounted or not trees or not details:
+            return  # the view closed (or is being torn down) while the fetch was under way
+        current = trees.first().current
         if current is not None and current.view["id"] == op_id:
-            self.query_one(OperationDetail).show({**current.view, **found}, found.get("events"))
+            details.first().show({**current.view, **found}, found.get("events"))
 
     @on(OperationTree.Toggled)
     def _toggled(self, message: OperationTree.Toggled) -> None:
