@@ -43,7 +43,9 @@ def run(
             COLUMNS=str(size[0]),
             LINES=str(size[1]),
         )
-        os.execv(str(NOTIFYCENTER), [str(NOTIFYCENTER), "demo", "--rate", str(rate)])
+        # A fixed seed: the same simulated traffic (and emergencies) in every run, so runs compare.
+        demo = [str(NOTIFYCENTER), "demo", "--rate", str(rate), "--seed", "7"]
+        os.execv(str(NOTIFYCENTER), demo)
     fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", size[1], size[0], 0, 0))
     per_second: list[int] = []
     sink = dump.open("wb") if dump else None
