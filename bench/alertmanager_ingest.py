@@ -11,10 +11,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import time
 from typing import Any
 
-from hub_common import Connection, cpu_note, dumps, hub_process
+from hub_common import cpu_note, dumps, hub_process, send_all
 
 PATH = "/api/ingest/alertmanager"
 STARTS = "2026-11-29T10:00:00.123456789Z"
@@ -62,24 +61,6 @@ def notification(port: int, alerts: list[dict[str, Any]], status: str) -> bytes:
     ).encode() + body
 
 
-async def run(port: int, requests: list[bytes], connections: int) -> float:
-    conns = [await Connection.open("127.0.0.1", port) for _ in range(connections)]
-    queue = list(reversed(requests))
-
-    async def worker(conn: Connection) -> None:
-        while queue:
-            status, body = await conn.request(queue.pop())
-            if status != 202:
-                raise RuntimeError(f"{status}: {body[:200]!r}")
-
-    start = time.perf_counter()
-    await asyncio.gather(*(worker(c) for c in conns))
-    elapsed = time.perf_counter() - start
-    for conn in conns:
-        conn.close()
-    return elapsed
-
-
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--alerts", type=int, default=10_000)
@@ -98,7 +79,7 @@ def main() -> None:
                 for g in range(0, args.alerts, args.group)
             ]
             cpu = hub.cpu_seconds()
-            elapsed = asyncio.run(run(hub.port, requests, args.connections))
+            elapsed = asyncio.run(send_all(hub.port, requests, args.connections))
             cpu = hub.cpu_seconds() - cpu
             print(
                 f"alertmanager webhook, {status}: {args.alerts} alerts in {elapsed:.2f}s = "

@@ -138,6 +138,26 @@ class Connection:
         self.writer.close()
 
 
+async def send_all(port: int, requests: list[bytes], connections: int) -> float:
+    """Send every request over `connections` keep-alive connections; seconds taken.
+    Each answer must be 202: a bench that counts refusals as throughput measures nothing."""
+    conns = [await Connection.open("127.0.0.1", port) for _ in range(connections)]
+    queue = list(reversed(requests))
+
+    async def worker(conn: Connection) -> None:
+        while queue:
+            status, body = await conn.request(queue.pop())
+            if status != 202:
+                raise RuntimeError(f"{status}: {body[:200]!r}")
+
+    start = time.perf_counter()
+    await asyncio.gather(*(worker(c) for c in conns))
+    elapsed = time.perf_counter() - start
+    for conn in conns:
+        conn.close()
+    return elapsed
+
+
 def percentile(values: list[float], p: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(len(ordered) * p))]

@@ -9,30 +9,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import time
 
-from hub_common import Connection, cpu_note, dumps, event, hub_process, post_request
+from hub_common import cpu_note, dumps, event, hub_process, post_request, send_all
 
 BATCH = "application/cloudevents-batch+json"
 STRUCTURED = "application/cloudevents+json"
-
-
-async def run(port: int, requests: list[bytes], connections: int) -> float:
-    conns = [await Connection.open("127.0.0.1", port) for _ in range(connections)]
-    queue = list(reversed(requests))
-
-    async def worker(conn: Connection) -> None:
-        while queue:
-            status, body = await conn.request(queue.pop())
-            if status != 202:
-                raise RuntimeError(f"{status}: {body[:200]!r}")
-
-    start = time.perf_counter()
-    await asyncio.gather(*(worker(c) for c in conns))
-    elapsed = time.perf_counter() - start
-    for conn in conns:
-        conn.close()
-    return elapsed
 
 
 def main() -> None:
@@ -48,7 +29,7 @@ def main() -> None:
             for b in range(args.events // 100)
         ]
         cpu = hub.cpu_seconds()
-        elapsed = asyncio.run(run(hub.port, batches, args.connections))
+        elapsed = asyncio.run(send_all(hub.port, batches, args.connections))
         cpu = hub.cpu_seconds() - cpu
         print(
             f"batched ingest: {args.events} events in {elapsed:.2f}s = {args.events / elapsed:,.0f} events/s "
@@ -62,7 +43,7 @@ def main() -> None:
                 singles[: args.singles // 2] if connections == 1 else singles[args.singles // 2 :]
             )
             cpu = hub.cpu_seconds()
-            elapsed = asyncio.run(run(hub.port, part, connections))
+            elapsed = asyncio.run(send_all(hub.port, part, connections))
             cpu = hub.cpu_seconds() - cpu
             print(
                 f"single-event POST: {len(part)} in {elapsed:.2f}s = {len(part) / elapsed:,.0f} requests/s "
