@@ -212,10 +212,11 @@ class NotificationsTable(Table):
 
 
 class TuiTable(Table):
-    """`[tui]`: theme, bell, key bindings and the notification policy."""
+    """`[tui]`: theme, bell, emergency takeover, key bindings and the notification policy."""
 
     theme: Text | None = None
     bell: Bell | None = None
+    takeover: bool | None = None  # an unacknowledged EMERGENCY/ALERT gets the whole screen
     keymap: dict[str, Keys] = {}
     notifications: NotificationsTable = NotificationsTable()
 

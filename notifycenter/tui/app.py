@@ -96,7 +96,7 @@ class NotifyCenterApp(App[None]):
         simulated: bool = False,
         clock: Callable[[], datetime] | None = None,
         display_tz: tzinfo | None = None,
-        takeover: bool = True,
+        takeover: bool | None = None,
     ) -> None:
         super().__init__(css_path=list(css_paths()))
         self.settings = settings or TuiSettings()
@@ -113,7 +113,8 @@ class NotifyCenterApp(App[None]):
         self.lifecycle = LifecycleSender(self)
         self.fatal: NotifyError | None = None  # set when nothing can be shown
         self.command_history = CommandHistory(state_dir / HISTORY_FILE if state_dir else None)
-        self.takeover = takeover  # unacknowledged EMERGENCY/ALERT get the whole screen
+        # Unacknowledged EMERGENCY/ALERT get the whole screen unless `[tui] takeover = false`.
+        self.takeover = self.settings.takeover if takeover is None else takeover
         self.emergencies = EmergencyWatch()
         self.connection = HubConnection(
             self,

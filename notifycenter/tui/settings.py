@@ -9,6 +9,7 @@ module turns the validated table into what the app uses.
 [tui]
 theme = "textual-dark"
 bell = "ALERT"              # or false
+takeover = true             # an unacknowledged EMERGENCY or ALERT takes the whole screen
 [tui.keymap]
 "lifecycle.ack" = "a,ctrl+k"
 [tui.notifications]
@@ -42,12 +43,18 @@ class TuiSettings:
     keymap: Mapping[str, str] = field(default_factory=dict)
     policy: PolicySettings = field(default_factory=PolicySettings)
     theme: str | None = None
+    takeover: bool = True
 
 
 def parse_tui_settings(raw: Mapping[str, Any] | None) -> TuiSettings:
     """Validate `[tui]` (as `notifycenter.config.load_config().tui` hands it over)."""
     table = validate(TuiTable, raw or {}, code_for=config_code, prefix=("tui",))
-    return TuiSettings(keymap=dict(table.keymap), policy=_policy(table), theme=table.theme)
+    return TuiSettings(
+        keymap=dict(table.keymap),
+        policy=_policy(table),
+        theme=table.theme,
+        takeover=True if table.takeover is None else table.takeover,
+    )
 
 
 def check_keymap(keymap: Mapping[str, str], known_ids: Iterable[str]) -> None:
