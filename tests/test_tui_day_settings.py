@@ -11,6 +11,7 @@ from notifycenter.config import config_path, load_config
 from notifycenter.model.errors import NotifyError
 from notifycenter.tui.emergency import EmergencyScreen
 from notifycenter.tui.settings import parse_tui_settings
+from tests.hubprocess import Hub
 from tests.test_tui_helpers import event, make_app, post, until
 
 
@@ -23,8 +24,8 @@ def write_config(text: str) -> Path:
 
 @pytest.mark.parametrize("takeover", [True, False])
 async def test_takeover_in_the_config_file_decides_whether_an_alert_takes_the_screen(
-    hub, tmp_path, takeover
-):
+    hub: Hub, tmp_path: Path, takeover: bool
+) -> None:
     write_config(f"[tui]\ntakeover = {str(takeover).lower()}\n")
     settings = parse_tui_settings(load_config().tui)
     post(hub.url, [event(1, "ALERT", source="urn:x", summary="disk full on node-7")])
@@ -37,7 +38,7 @@ async def test_takeover_in_the_config_file_decides_whether_an_alert_takes_the_sc
         assert "disk full" in str(app.center.detail.detail and app.center.detail.detail.summary)
 
 
-def test_takeover_defaults_on_and_a_wrong_value_names_the_key():
+def test_takeover_defaults_on_and_a_wrong_value_names_the_key() -> None:
     assert parse_tui_settings(None).takeover is True
     write_config('[tui]\ntakeover = "no"\n')
     with pytest.raises(NotifyError) as caught:
