@@ -27,13 +27,14 @@ from notifycenter.model.errors import NotifyError
 from notifycenter.model.event import validate_event
 from notifycenter.model.lifecycle import Verb
 from notifycenter.model.protocol import BATCH, CE_PREFIX, STRUCTURED
+from notifycenter.model.silences import SILENCE_TYPES
 
 _NAME = re.compile(r"^[a-z0-9]+$")
 # RFC 7230 section 3.2.6 quoted-string: the whole value, with backslash escapes.
 _QUOTED = re.compile(r'"((?:[^"\\]|\\.)*)"', re.S)
 _QUOTED_PAIR = re.compile(r"\\(.)", re.S)
 _CHARSET = re.compile(r';\s*charset="?([^";\s]+)', re.I)
-_RESERVED_TYPES = frozenset(verb.event_type for verb in Verb)
+_RESERVED_TYPES = frozenset(verb.event_type for verb in Verb) | SILENCE_TYPES
 
 
 @dataclass(frozen=True)

@@ -88,6 +88,8 @@ class _Transaction:
         `(source, id) IN (VALUES ...)` is not served by the index and scans the log.
         """
         self.conn.execute("SAVEPOINT insert_events")
+        for stamp in self.log.stamps:  # hub-set attributes, before the events are serialised
+            stamp(self.conn, events)
         new = self._stage(events, {}, actor)
         if len(new) == len(events) and self._write(new) == len(new):
             results = [(e.seq, False) for e in new]
@@ -177,6 +179,10 @@ class SqliteLog:
     ) -> None:
         self.path = Path(path)
         self.projections = list(projections)
+        # A projection's optional `stamp(conn, events)` sets hub attributes before storing.
+        self.stamps: list[Callable[[sqlite3.Connection, Sequence[dict[str, Any]]], None]] = [
+            stamp for p in self.projections if callable(stamp := getattr(p, "stamp", None))
+        ]
         self.on_commit = on_commit
         self.last_seq = 0
         self.commits = 0  # transactions committed: requests per commit shows group commit at work
