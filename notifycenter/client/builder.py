@@ -110,7 +110,6 @@ def _check_size(event: Mapping[str, Any]) -> None:
         raise client_codes.EVENT_NOT_JSON.error(
             f"{field[:200] or 'the event'} holds {kind}, which JSON cannot carry ({exc})",
             field=field[:200],
-            type=kind,
         ) from None
     if size > MAX_EVENT_BYTES:
         raise event_codes.EVENT_TOO_LARGE.error(

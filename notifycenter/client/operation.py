@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import threading
 import traceback
+from collections.abc import Mapping
 from contextvars import Token
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
@@ -158,7 +159,7 @@ class Operation:
         *,
         only_if_new: bool = False,
         message: str | None = None,
-        error: dict[str, Any] | None = None,
+        error: Mapping[str, Any] | None = None,
         details: str | None = None,
     ) -> None:
         with self._lock:
@@ -177,7 +178,7 @@ class Operation:
         done: float | None,
         total: float | None,
         message: str | None,
-        error: dict[str, Any] | None,
+        error: Mapping[str, Any] | None,
         details: str | None,
     ) -> None:
         fields = operation_fields(

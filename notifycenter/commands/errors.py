@@ -94,9 +94,6 @@ def analyze(
         raise ERROR_CODES_NEED_ATTENTION.error(
             f"In {directory}: duplicate codes {len(analysis.duplicate_codes)}, duplicate names "
             f"{len(analysis.duplicate_names)}, placeholder codes {len(analysis.placeholders)}",
-            duplicate_codes=sorted(analysis.duplicate_codes),
-            duplicate_names=sorted(analysis.duplicate_names),
-            placeholders=[e.name for e in analysis.placeholders],
         )
 
 

@@ -121,9 +121,7 @@ async def healthz(request: Request) -> Response:
     if hub.health.ok:
         healthy: Health = {"status": "ok", "last_cursor": last_cursor}
         return answer(healthy)
-    report = hub.health.report()
-    report["last_cursor"] = last_cursor
-    return answer(report, 503)
+    return answer(hub.health.report(last_cursor), 503)
 
 
 def _openapi(modules: list[Any]) -> Any:

@@ -13,10 +13,10 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 from notifycenter.catalogue import runtime as codes
 from notifycenter.model.errors import ErrorSpec
+from notifycenter.model.wire import Degraded, FailingPart
 
 log = logging.getLogger("notifycenter.hub")
 
@@ -31,7 +31,7 @@ class Fault:
     since: float
     failures: int = 1
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> FailingPart:
         return {
             "part": self.part,
             "code": self.spec.code,
@@ -91,10 +91,13 @@ class HealthBoard:
     def ok(self) -> bool:
         return not self.current()
 
-    def report(self) -> dict[str, Any]:
+    def report(self, last_cursor: str) -> Degraded:
         """The body of a degraded `/healthz`: the catalogued error plus each failing part."""
         faults = self.current()
         error = codes.HUB_DEGRADED.error(", ".join(sorted(faults)) + " failing").to_dict()
-        error["status"] = "degraded"
-        error["failing"] = [faults[p].to_dict() for p in sorted(faults)]
-        return error
+        return Degraded(
+            **error,
+            status="degraded",
+            last_cursor=last_cursor,
+            failing=[faults[p].to_dict() for p in sorted(faults)],
+        )

@@ -9,10 +9,7 @@ from typing import Any
 import orjson
 from starlette.responses import Response
 
-from notifycenter.model.errors import NotifyError
-
-# `retry_after=<seconds>` in an error's extra becomes the Retry-After header.
-RETRY_AFTER = "retry_after"
+from notifycenter.model.errors import ErrorBody, NotifyError
 
 
 class JSONAnswer(Response):
@@ -32,9 +29,9 @@ def answer(content: Any, status: int = 200, headers: Mapping[str, str] | None = 
 
 
 def error_answer(error: NotifyError, headers: Mapping[str, str] | None = None) -> JSONAnswer:
-    body = error.to_dict()
-    retry = body.pop(RETRY_AFTER, None)
+    """The error's catalogued body; its `retry_after` becomes the Retry-After header."""
+    body: ErrorBody = error.to_dict()
     merged = dict(headers or {})
-    if retry is not None:
-        merged.setdefault("Retry-After", str(retry))
+    if error.retry_after is not None:
+        merged.setdefault("Retry-After", str(error.retry_after))
     return answer(body, error.http_status, merged)

@@ -8,7 +8,41 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, get_type_hints
+
+# pydantic reads these TypedDicts (the client validates answers) and needs this one below 3.12.
+from typing_extensions import TypedDict, Unpack
+
+
+class ErrorDetails(TypedDict, total=False):
+    """Where exactly an error happened: the keys a catalogued error body may add."""
+
+    index: int  # the failing event of a batch
+    request_id: str  # 500 only: the id the hub's log names the failure with
+    ref: str  # the event reference that matched no event, or several
+    line: int  # CESQL: where the expression stops parsing
+    column: int
+    expression: str
+    passes: int  # CESQL: how often the filter would read the event's text
+    kind: str  # CESQL: the class of an evaluation error
+    path: str  # the file, or the configured filter, that holds the fault
+    url: str  # the hub a client could not reach
+    field: str  # the event field that JSON cannot carry
+
+
+class ErrorBody(ErrorDetails):
+    """A catalogued error as JSON (MeshKit's shape): what the hub answers and the CLI prints."""
+
+    code: str
+    severity: str
+    shortDescription: list[str]
+    longDescription: list[str]
+    probableCause: list[str]
+    suggestedRemediation: list[str]
+
+
+# Each detail's type, to keep only well-typed details of an error body read back.
+_DETAIL_TYPES: dict[str, type] = get_type_hints(ErrorDetails)
 
 
 @dataclass(frozen=True)
@@ -24,9 +58,16 @@ class ErrorSpec:
     remedies: tuple[str, ...]
     http_status: int = 400
 
-    def error(self, detail: str | None = None, **extra: Any) -> NotifyError:
-        """Instantiate the error, with a detail that says what exactly went wrong."""
-        return NotifyError.from_spec(self, detail, **extra)
+    def error(
+        self,
+        detail: str | None = None,
+        *,
+        retry_after: float | None = None,
+        **extra: Unpack[ErrorDetails],
+    ) -> NotifyError:
+        """Instantiate the error, with a detail that says what exactly went wrong;
+        `retry_after` (seconds) tells a client when to try again."""
+        return NotifyError.from_spec(self, detail, retry_after=retry_after, **extra)
 
     def log_line(self, detail: str) -> str:
         """One log line with the code, the detail, the first cause and the first remedy:
@@ -52,13 +93,21 @@ class NotifyError(Exception):
     suggested_remediation: list[str] = field(default_factory=list)
     severity: str = "ERROR"
     http_status: int = 400
-    extra: dict[str, Any] = field(default_factory=dict)
+    extra: ErrorDetails = field(default_factory=lambda: ErrorDetails())
+    retry_after: float | None = None  # seconds; the hub sends it as Retry-After
 
     def __post_init__(self) -> None:
         super().__init__(self.message)
 
     @classmethod
-    def from_spec(cls, spec: ErrorSpec, detail: str | None = None, **extra: Any) -> NotifyError:
+    def from_spec(
+        cls,
+        spec: ErrorSpec,
+        detail: str | None = None,
+        *,
+        retry_after: float | None = None,
+        **extra: Unpack[ErrorDetails],
+    ) -> NotifyError:
         return cls(
             code=spec.code,
             short_description=[spec.short],
@@ -67,20 +116,14 @@ class NotifyError(Exception):
             suggested_remediation=list(spec.remedies),
             severity=spec.severity,
             http_status=spec.http_status,
-            extra=dict(extra),
+            extra=extra,
+            retry_after=retry_after,
         )
 
     @classmethod
     def from_dict(cls, body: Mapping[str, Any], http_status: int = 400) -> NotifyError:
-        """Rebuild an error from its JSON form (as the hub sends it)."""
-        known = {
-            "code",
-            "severity",
-            "shortDescription",
-            "longDescription",
-            "probableCause",
-            "suggestedRemediation",
-        }
+        """Rebuild an error from its JSON form (as the hub sends it); of the other keys,
+        the details it declares with their type are kept, the rest dropped."""
         return cls(
             code=str(body.get("code", "")),
             short_description=_as_list(body.get("shortDescription")),
@@ -89,7 +132,7 @@ class NotifyError(Exception):
             suggested_remediation=_as_list(body.get("suggestedRemediation")),
             severity=str(body.get("severity", "ERROR")),
             http_status=http_status,
-            extra={k: v for k, v in body.items() if k not in known},
+            extra=_details(body),
         )
 
     @property
@@ -97,18 +140,27 @@ class NotifyError(Exception):
         parts = self.short_description + [d for d in self.long_description if d]
         return f"{self.code}: " + ": ".join(parts)
 
-    def to_dict(self) -> dict[str, Any]:
-        """The JSON body the hub answers with; extra keys (such as a batch `index`) follow."""
-        body: dict[str, Any] = {
-            "code": self.code,
-            "severity": self.severity,
-            "shortDescription": self.short_description,
-            "longDescription": self.long_description,
-            "probableCause": self.probable_cause,
-            "suggestedRemediation": self.suggested_remediation,
-        }
-        body.update(self.extra)
-        return body
+    def to_dict(self) -> ErrorBody:
+        """The JSON body the hub answers with; details (such as a batch `index`) follow."""
+        return ErrorBody(
+            code=self.code,
+            severity=self.severity,
+            shortDescription=self.short_description,
+            longDescription=self.long_description,
+            probableCause=self.probable_cause,
+            suggestedRemediation=self.suggested_remediation,
+            **self.extra,
+        )
+
+
+def _details(body: Mapping[str, Any]) -> ErrorDetails:
+    details = ErrorDetails()
+    for key, kind in _DETAIL_TYPES.items():
+        value = body.get(key)
+        # bool is an int to isinstance, never to JSON
+        if isinstance(value, kind) and not isinstance(value, bool):
+            details[key] = value  # type: ignore[literal-required]
+    return details
 
 
 def _as_list(value: Any) -> list[str]:

@@ -14,27 +14,15 @@ from typing import Annotated, Any, TypeVar
 from pydantic import Field, TypeAdapter
 from typing_extensions import TypedDict  # pydantic needs this one below Python 3.12
 
+# The error body lives with the error that writes it; it is a record of the contract too.
+from notifycenter.model.errors import ErrorBody as ErrorBody
+from notifycenter.model.errors import ErrorDetails as ErrorDetails
+
 # A log position: what a reader resumes from, so a client refuses anything else.
 Cursor = Annotated[str, Field(pattern=r"^[0-9]{1,19}$")]
 
 # A CloudEvent in structured JSON form: attributes plus `data`, as the producer sent it.
 CloudEvent = dict[str, Any]
-
-
-class _ErrorExtras(TypedDict, total=False):
-    index: int  # the failing event of a batch
-    request_id: str  # 500 only: the id the hub's log names the failure with
-
-
-class ErrorBody(_ErrorExtras):
-    """A catalogued error (MeshKit's shape); further keys (such as a `ref`) may follow."""
-
-    code: str
-    severity: str
-    shortDescription: list[str]
-    longDescription: list[str]
-    probableCause: list[str]
-    suggestedRemediation: list[str]
 
 
 class Record(TypedDict):
@@ -182,10 +170,29 @@ class Sources(TypedDict):
 
 
 class Health(TypedDict):
-    """`GET /healthz` while every part works (a degraded hub answers an `ErrorBody`)."""
+    """`GET /healthz` while every part works (a degraded hub answers `Degraded`)."""
 
     status: str
     last_cursor: Cursor
+
+
+class FailingPart(TypedDict):
+    """A part of the hub that fails (or is stuck) now, as a degraded `/healthz` names it."""
+
+    part: str  # writer, checkpoint, publisher, ...
+    code: str
+    shortDescription: str
+    detail: str
+    since: str
+    failures: int
+
+
+class Degraded(ErrorBody):
+    """`GET /healthz` (503): the catalogued "degraded" error and each failing part."""
+
+    status: str  # degraded
+    last_cursor: Cursor
+    failing: list[FailingPart]
 
 
 # The record type of each OpenAPI component schema that describes one.

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, Protocol, cast
+from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 import orjson
@@ -234,7 +234,7 @@ class SourceStatus:
     last_contact: str | None = None
     events_taken: int = 0
     skipped: int = 0
-    error: dict[str, Any] | None = None
+    error: ErrorBody | None = None
 
     def view(self) -> SourceView:
         return {
@@ -246,7 +246,7 @@ class SourceStatus:
             "last_contact": self.last_contact,
             "events_taken": self.events_taken,
             "skipped": self.skipped,
-            "error": cast(ErrorBody | None, self.error),  # NotifyError.to_dict's body
+            "error": self.error,
         }
 
 
