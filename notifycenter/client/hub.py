@@ -143,8 +143,10 @@ class HubClient:
         filter: Mapping[str, Any] | None = None,
         comment: str | None = None,
         until: str | None = None,
+        to: str | None = None,
     ) -> wire.LifecycleOutcome:
-        """Apply a verb (read, unread, ack, unack, resolve, reopen, archive) to refs or a filter."""
+        """Apply a verb (read, unread, ack, unack, resolve, reopen, archive, assign `to` a
+        user, take, release) to refs or a filter."""
         body: dict[str, Any] = {}
         if refs is not None:
             body["refs"] = list(refs)
@@ -154,9 +156,17 @@ class HubClient:
             body["comment"] = comment
         if until is not None:
             body["until"] = until
+        if to is not None:
+            body["to"] = to
         path = f"/api/lifecycle/{quote(str(verb), safe='')}"
         outcome = await self._object("POST", path, json=body)
         return self._as(wire.LifecycleOutcome, outcome, "the lifecycle outcome")
+
+    async def whoami(self) -> str:
+        """The user this client's token belongs to (`anonymous` on an open hub)."""
+        body = await self._object("GET", "/api/whoami")
+        user = body.get("user")
+        return user if isinstance(user, str) else "anonymous"
 
     async def operations(self, **filters: Any) -> wire.OperationPage:
         """`{"items": [...], "next": offset or None}`: one page of operations."""
