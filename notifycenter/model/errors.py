@@ -28,6 +28,7 @@ class ErrorDetails(TypedDict, total=False):
     path: str  # the file, or the configured filter, that holds the fault
     url: str  # the hub a client could not reach
     field: str  # the event field that JSON cannot carry
+    log_start: str  # the cursor a reader resumes from after retention pruned its position
 
 
 class ErrorBody(ErrorDetails):
