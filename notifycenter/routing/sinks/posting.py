@@ -1,0 +1,91 @@
+"""POST a JSON message to a web receiver and say, as a `SinkError`, why it did not land.
+
+The classification is what the delivery engine's retries rest on: 429 and 503 carry the
+receiver's `Retry-After`; 408, 429 and 5xx and a connection that fails are worth
+retrying; any other 4xx (and a redirect, which a webhook never means) will fail again
+until someone fixes the subscription, so it is permanent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from typing import Any
+
+import httpx
+
+from notifycenter.model.sanitize import sanitize_line
+from notifycenter.routing.sink import SinkError
+
+TIMEOUT = httpx.Timeout(10.0, connect=5.0)
+USER_AGENT = "notifycenter"
+MAX_RETRY_AFTER = 24 * 3600.0
+
+
+def retry_after(value: str | None, now: datetime | None = None) -> float | None:
+    """Seconds to wait from a `Retry-After` header: delay-seconds or an HTTP-date."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return min(float(value), MAX_RETRY_AFTER)
+    try:
+        moment = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    seconds = (moment - (now or datetime.now(UTC))).total_seconds()
+    return min(max(seconds, 0.0), MAX_RETRY_AFTER)
+
+
+def refusal(response: httpx.Response, receiver: str) -> SinkError | None:
+    """None for a 2xx answer, else the `SinkError` that says what the receiver answered."""
+    status = response.status_code
+    if 200 <= status < 300:
+        return None
+    said = sanitize_line(response.text, 200).strip()
+    detail = f"{receiver} answered {status} {response.reason_phrase}" + (
+        f": {said}" if said else ""
+    )
+    if status in (429, 503):
+        wait = retry_after(response.headers.get("Retry-After"))
+        return SinkError(detail, retry_after=wait, status=status)
+    if status == 408 or status >= 500:
+        return SinkError(detail, status=status)
+    if 300 <= status < 400:
+        where = sanitize_line(response.headers.get("Location", ""), 200)
+        detail = f"{receiver} redirected ({status}) to {where or 'elsewhere'}: update the sink URL"
+    return SinkError(detail, permanent=True, status=status)
+
+
+class JsonPoster:
+    """One connection pool per sink, so a batch reuses its connection."""
+
+    def __init__(self, receiver: str, headers: Mapping[str, str] | None = None) -> None:
+        self.receiver = receiver
+        self._client = httpx.AsyncClient(
+            timeout=TIMEOUT,
+            follow_redirects=False,
+            headers={"User-Agent": USER_AGENT, **(headers or {})},
+        )
+
+    async def post(self, url: str, payload: Mapping[str, Any]) -> None:
+        """Send `payload` as JSON; raise `SinkError` unless the receiver accepted it."""
+        try:
+            response = await self._client.post(url, json=payload)
+        except httpx.TimeoutException as error:
+            raise SinkError(
+                f"{self.receiver} did not answer in time ({type(error).__name__})"
+            ) from error
+        except httpx.TransportError as error:
+            raise SinkError(
+                f"{self.receiver} could not be reached: {error or type(error).__name__}"
+            ) from error
+        failed = refusal(response, self.receiver)
+        if failed is not None:
+            raise failed
+
+    async def aclose(self) -> None:
+        await self._client.aclose()
