@@ -6,7 +6,7 @@ from __future__ import annotations
 import base64
 from typing import Any
 
-import jsonschema
+import jsonschema  # type: ignore[import-untyped]
 import pytest
 
 from notifycenter.routing.sinks import ntfy
