@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -121,7 +122,8 @@ def test_detail_is_sanitised_and_complete():
             "2026-11-28T11:00:00.000Z",
         )
     ]
-    view = build_detail(HOSTILE, history, "acknowledged")
+    now = datetime(2026, 11, 28, 10, 0, tzinfo=UTC)
+    view = build_detail(HOSTILE, history, "acknowledged", now=now, tz=UTC)
     every = json.dumps(
         [
             view.summary,
@@ -139,7 +141,8 @@ def test_detail_is_sanitised_and_complete():
     assert view.summary.startswith("[/oops] [@click=app.quit]click me")
     assert view.code == "meshery-istio-1002" and view.remedies == ("first", "second")
     assert (
-        view.history[0].actor == "alice[2J" and view.history[0].until == "2026-11-28T11:00:00.000Z"
+        view.history[0].actor == "alice[2J"
+        and view.history[0].until == "2026-11-28 11:00:00 +00:00 (in 1h)"
     )
     assert ("source", "urn:meshery:adapter:istio") in view.fields
 

@@ -54,7 +54,11 @@ class DetailFeed:
             return
         store = self.host.session.store
         history = self._history_of(row)
-        center.detail.show(build_detail(store.event(row), history, status_of(store.row(row))))
+        events = center.events  # its clock and zone: the detail's times read like the list's
+        view = build_detail(
+            store.event(row), history, status_of(store.row(row)), now=events.clock(), tz=events.tz
+        )
+        center.detail.show(view)
 
     def _history_of(self, row: int) -> list[LifecycleChange]:
         """What the store saw; for rows that came as records, the hub's history first."""

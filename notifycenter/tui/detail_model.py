@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime, tzinfo
 from typing import Any
 
 from notifycenter.model.errors import NotifyError
@@ -16,6 +17,7 @@ from notifycenter.model.event import describe, severity_of, span_ids
 from notifycenter.model.lifecycle import LifecycleChange, read_lifecycle_event
 from notifycenter.model.sanitize import sanitize, sanitize_line
 from notifycenter.model.severity import Severity, bucket_of
+from notifycenter.tui.moments import moment_text
 
 RAW_LIMIT = 64 << 10
 
@@ -45,9 +47,16 @@ class DetailView:
 
 
 def build_detail(
-    event: Mapping[str, Any], history: Iterable[Any] = (), status: str | None = None
+    event: Mapping[str, Any],
+    history: Iterable[Any] = (),
+    status: str | None = None,
+    *,
+    now: datetime | None = None,
+    tz: tzinfo | None = None,
 ) -> DetailView:
-    """`history` holds lifecycle CloudEvents or `LifecycleChange`s, oldest first."""
+    """`history` holds lifecycle CloudEvents or `LifecycleChange`s, oldest first. Times
+    are shown in `tz` (None: local) with their age at `now`."""
+    now = now or datetime.now(UTC)
     text = describe(event)
     severity = _severity_or_none(event)
     return DetailView(
@@ -59,8 +68,8 @@ def build_detail(
         code=sanitize_line(text.code, 120),
         causes=tuple(sanitize_line(c, 1000) for c in text.causes if isinstance(c, str)),
         remedies=tuple(sanitize_line(r, 1000) for r in text.remedies if isinstance(r, str)),
-        fields=_fields(event),
-        history=tuple(_entries(history)),
+        fields=_fields(event, now, tz),
+        history=tuple(_entries(history, now, tz)),
         raw_json=sanitize(json.dumps(event, indent=2, ensure_ascii=False, default=str), RAW_LIMIT),
     )
 
@@ -72,7 +81,9 @@ def _severity_or_none(event: Mapping[str, Any]) -> Severity | None:
         return None
 
 
-def _fields(event: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
+def _fields(
+    event: Mapping[str, Any], now: datetime, tz: tzinfo | None
+) -> tuple[tuple[str, str], ...]:
     rows = [
         (label, event.get(key))
         for label, key in (
@@ -91,11 +102,13 @@ def _fields(event: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
     if spans:
         rows += [("operation", spans[1]), ("trace", spans[0])]
     return tuple(
-        (label, sanitize_line(value, 300)) for label, value in rows if value not in (None, "")
+        (label, moment_text(value, now, tz) if label == "time" else sanitize_line(value, 300))
+        for label, value in rows
+        if value not in (None, "")
     )
 
 
-def _entries(history: Iterable[Any]) -> Iterable[HistoryEntry]:
+def _entries(history: Iterable[Any], now: datetime, tz: tzinfo | None) -> Iterable[HistoryEntry]:
     for item in history:
         change = (
             item
@@ -107,7 +120,7 @@ def _entries(history: Iterable[Any]) -> Iterable[HistoryEntry]:
         yield HistoryEntry(
             verb=change.verb.value,
             actor=sanitize_line(change.actor or "anonymous", 80),
-            at=sanitize_line(change.at, 40),
+            at=moment_text(change.at, now, tz),
             comment=sanitize_line(change.comment or "", 500),
-            until=sanitize_line(change.until or "", 40),
+            until=moment_text(change.until, now, tz) if change.until else "",
         )
