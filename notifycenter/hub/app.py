@@ -40,6 +40,7 @@ HUB_PLUGINS = (
     "notifycenter.hub.operations",
     "notifycenter.hub.ingest_routes",
     "notifycenter.hub.sources_routes",
+    "notifycenter.hub.subscriptions_routes",
 )
 log = logging.getLogger("notifycenter.hub")
 

@@ -1,0 +1,262 @@
+"""The delivery engine: one worker per subscription, reading the log by cursor.
+
+A worker reads what matches after its cursor (`reader.read_batch`), hands it to the sink
+and, in the same write transaction that records the outcome, moves the cursor past what
+the sink accepted. So a restart or a sink outage resumes where it stopped: at least
+once, never skipped. Failures back off exponentially (or as the sink's Retry-After
+says); after `maxfailures` in a row the subscription is `failing` and keeps its place.
+Workers sleep until the log commits something new (the log's publish path wakes them).
+`placement` alone decides which subscriptions this hub runs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from notifycenter.catalogue import subscriptions as codes
+from notifycenter.model.lifecycle import format_time
+from notifycenter.routing import store
+from notifycenter.routing.pacing import RateWindow, backoff
+from notifycenter.routing.placement import LocalPlacement, Placement
+from notifycenter.routing.reader import Batch, Selection, read_batch
+from notifycenter.routing.registry import create_sink
+from notifycenter.routing.resource import matching_filter, parse_config
+from notifycenter.routing.silencing import silence_predicate
+from notifycenter.routing.sink import Delivery, Sink, SinkError
+
+if TYPE_CHECKING:
+    from notifycenter.hub.hubstate import Hub
+    from notifycenter.hub.log import StoredEntry
+
+log = logging.getLogger("notifycenter.routing")
+DIGEST_KEEP = 10  # events a digest shows before its count of the rest
+# Without a delivery, the cursor past non-matching events is saved at most this often.
+PASSED_SAVE_SECONDS = 5.0
+
+
+def now_text() -> str:
+    return format_time(datetime.now(UTC))
+
+
+class DeliveryEngine:
+    """Starts, restarts and stops workers to follow the subscriptions table."""
+
+    def __init__(self, hub: Hub, placement: Placement | None = None) -> None:
+        self.hub = hub
+        self.placement = placement or LocalPlacement()
+        self.workers: dict[str, Worker] = {}
+        self._chained: Callable[[list[StoredEntry]], None] | None = None
+        self._lock = asyncio.Lock()
+
+    @property
+    def hub_url(self) -> str:
+        settings = self.hub.settings
+        return f"http://{settings.host}:{settings.port}"
+
+    async def start(self) -> None:
+        chained = self.hub.log.on_commit
+
+        def on_commit(entries: list[StoredEntry]) -> None:
+            if chained is not None:
+                chained(entries)
+            self.wake()
+
+        self._chained = chained
+        self.hub.log.on_commit = on_commit
+        await self.reconcile()
+
+    async def stop(self) -> None:
+        self.hub.log.on_commit = self._chained
+        async with self._lock:
+            workers, self.workers = list(self.workers.values()), {}
+        for worker in workers:
+            await worker.stop()
+
+    def wake(self) -> None:
+        for worker in self.workers.values():
+            worker.wake.set()
+
+    async def reconcile(self) -> None:
+        """Match the workers to the table: new, changed and deleted subscriptions."""
+        rows = await self.hub.log.read(store.load_all)
+        async with self._lock:
+            wanted = {row.id: row for row in rows if self.placement.runs(row.id)}
+            for ident in list(self.workers):
+                worker = self.workers[ident]
+                row = wanted.get(ident)
+                if row is None or row.version != worker.version:
+                    del self.workers[ident]
+                    await worker.stop()
+            for ident, row in wanted.items():
+                if ident not in self.workers:
+                    try:
+                        worker = Worker(self, row)
+                    except Exception as exc:  # settings that no longer build a sink
+                        log.warning("subscription %s cannot start: %s", ident, exc)
+                        continue
+                    self.workers[ident] = worker
+                    worker.start()
+
+
+@dataclass(frozen=True)
+class Plan:
+    delivery: Delivery
+    messages: int  # what it costs against the rate limit
+    upto: int  # the cursor once the sink accepted it
+    count: int  # events it delivers (a digest counts those it stands for)
+
+
+class Worker:
+    """Delivers one subscription, in log order, one batch at a time."""
+
+    def __init__(self, engine: DeliveryEngine, row: store.StoredSubscription) -> None:
+        self.engine = engine
+        self.hub = engine.hub
+        self.id = row.id
+        self.version = row.version
+        self.config = parse_config(row.spec.get("config"))
+        self.filter = matching_filter(row.spec)
+        self.sink: Sink = create_sink(
+            row.spec["protocol"],
+            row.spec["sink"],
+            row.spec.get("protocolsettings", {}),
+            row.credential,
+        )
+        self.cursor = row.cursor
+        self.failures = row.failures
+        self.failing = row.status == store.FAILING
+        self.delivered = row.delivered
+        self.next_attempt = row.next_attempt
+        self.window = RateWindow(self.config.ratelimit)
+        self.wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self._saved_cursor = row.cursor
+        self._saved_at = 0.0
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name=f"notifycenter-subscription-{self.id}")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+        with contextlib.suppress(Exception):
+            await self.sink.aclose()
+
+    async def _run(self) -> None:
+        await self._wait_for_next_attempt()
+        while True:
+            try:
+                await self._step()
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # a defect must not end delivery: count it, retry
+                log.exception("subscription %s: delivery step failed", self.id)
+                await self._failed(SinkError(f"{type(exc).__name__}: {exc}"))
+
+    async def _wait_for_next_attempt(self) -> None:
+        """After a restart, a failing subscription keeps its backoff."""
+        if not self.next_attempt:
+            return
+        with contextlib.suppress(ValueError):
+            due = datetime.fromisoformat(self.next_attempt.replace("Z", "+00:00"))
+            delay = (due - datetime.now(UTC)).total_seconds()
+            await asyncio.sleep(min(max(delay, 0.0), self.config.backoffmax))
+
+    async def _step(self) -> None:
+        wait = self.window.wait()
+        if wait > 0:
+            await asyncio.sleep(wait)
+        self.wake.clear()  # before reading: a commit during the read wakes the next wait
+        allowance = self.window.allowance()
+        keep = self.config.batchsize if allowance is None else min(allowance, self.config.batchsize)
+        selection = Selection(self.filter, self.config.lifecycle, silence_predicate(self.hub))
+        after = self.cursor
+        batch = await self.hub.log.read(
+            lambda conn: read_batch(conn, selection, after, keep, allowance is not None)
+        )
+        if not batch.items and batch.matched == 0:
+            self.cursor = batch.upto
+            await self._save_passed()
+            if batch.at_head:
+                await self.wake.wait()
+            return
+        plan = self._plan(batch, allowance)
+        try:
+            await self.sink.deliver(plan.delivery)
+        except SinkError as error:
+            await self._failed(error)
+            return
+        await self._succeeded(plan)
+
+    def _plan(self, batch: Batch, allowance: int | None) -> Plan:
+        """What to send, what it costs against the rate limit, and how far it takes us."""
+        url = self.engine.hub_url
+        items = batch.items
+        if batch.matched <= len(items):
+            return Plan(Delivery(self.id, items, hub_url=url), len(items), batch.upto, len(items))
+        if allowance is None or batch.matched <= allowance:
+            # counted beyond the batch but within the limit: send the batch, come back for more
+            upto = int(items[-1].cursor)
+            return Plan(Delivery(self.id, items, hub_url=url), len(items), upto, len(items))
+        kept = items[: max(0, min(allowance - 1, DIGEST_KEEP))]
+        omitted = batch.matched - len(kept)
+        delivery = Delivery(self.id, kept, digest=True, omitted=omitted, hub_url=url)
+        return Plan(delivery, len(kept) + 1, batch.upto, batch.matched)
+
+    async def _succeeded(self, plan: Plan) -> None:
+        upto, count, moment, messages = plan.upto, plan.count, now_text(), plan.messages
+        await self.hub.log.write(
+            lambda txn: store.record_success(txn.conn, self.id, upto, count, moment)
+        )
+        self.window.sent(messages)
+        self.cursor = self._saved_cursor = upto
+        self.delivered += count
+        self.failures, self.failing, self.next_attempt = 0, False, None
+
+    async def _failed(self, error: SinkError) -> None:
+        failures = self.failures + 1
+        delay = backoff(failures, self.config.backoffmin, self.config.backoffmax, error.retry_after)
+        due = now_text_after(delay)
+        body: dict[str, Any] = dict(codes.DELIVERY_FAILED.error(str(error)).to_dict())
+        if error.status is not None:
+            body["status"] = error.status
+        body["at"] = now_text()
+        version, limit = self.version, self.config.maxfailures
+        outcome = await self.hub.log.write(
+            lambda txn: store.record_failure(txn.conn, self.id, version, body, limit, due)
+        )
+        if outcome is not None:
+            self.failures, status = outcome
+            self.failing = status == store.FAILING
+        self.next_attempt = due
+        level = logging.WARNING if self.failing else logging.INFO
+        log.log(level, "subscription %s: %s; retry in %.1f s", self.id, error, delay)
+        await asyncio.sleep(delay)
+
+    async def _save_passed(self) -> None:
+        """Persist the cursor past events that did not match, now and then."""
+        loop = asyncio.get_running_loop()
+        if self.cursor <= self._saved_cursor or loop.time() - self._saved_at < PASSED_SAVE_SECONDS:
+            return
+        cursor = self.cursor
+        await self.hub.log.write(lambda txn: store.record_passed(txn.conn, self.id, cursor))
+        self._saved_cursor, self._saved_at = cursor, loop.time()
+
+    def view(self) -> Mapping[str, Any]:
+        return {
+            "cursor": self.cursor,
+            "failures": self.failures,
+            "failing": self.failing,
+            "delivered": self.delivered,
+        }
+
+
+def now_text_after(seconds: float) -> str:
+    return format_time(datetime.now(UTC) + timedelta(seconds=seconds))
