@@ -195,6 +195,8 @@ class HubTable(Table):
     stall_after: Duration | None = None
     alertmanager_url: ServerUrl | None = None
     accept_json: bool | None = None
+    retain: Duration | None = None
+    retain_max_events: AtLeastOne | None = None
     sources: list[SourceTable] = []
 
 

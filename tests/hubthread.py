@@ -35,6 +35,8 @@ def settings_from_arguments(data_dir: Path, port: int, arguments: Sequence[str])
         alertmanager_url=params["alertmanager_url"],
         accept_json=params["accept_json"],
         sources=params["sources"],
+        retain=params["retain"],
+        retain_max_events=params["retain_max_events"],
     )
     if params["send_queue"] is not None:
         settings.send_queue = params["send_queue"]

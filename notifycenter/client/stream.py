@@ -21,6 +21,7 @@ from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidSta
 from websockets.typing import Subprotocol
 
 from notifycenter.catalogue import client as codes
+from notifycenter.catalogue.retention import CURSOR_PRUNED
 from notifycenter.client.backoff import Backoff
 from notifycenter.client.http import auth_headers, error_from_answer, unreachable
 from notifycenter.model.errors import NotifyError
@@ -147,6 +148,12 @@ class Subscription:
                     yield event
                 self._dropped(f"connection closed ({socket.close_code})")
         except InvalidStatus as exc:
+            start = _pruned_start(exc)
+            if start is not None:  # retention pruned our position: resume where the log starts
+                self._backoff.reset()
+                self._set(last_cursor=start)
+                self._dropped(f"{CURSOR_PRUNED.code}: events up to {start} were pruned")
+                return
             self._raise_if_fatal(exc, url)
             self._dropped(f"HTTP {exc.response.status_code}")
         except ConnectionClosed as exc:
@@ -185,6 +192,20 @@ class Subscription:
     def _dropped(self, reason: str) -> None:
         status = "connecting" if self.state.status == "connecting" else "reconnecting"
         self._set(status=status, attempt=self._backoff.attempt + 1, last_error=reason)
+
+
+def _pruned_start(exc: InvalidStatus) -> str | None:
+    """The cursor a hub says its log now starts at, when it refused a pruned `since`."""
+    if exc.response.status_code != CURSOR_PRUNED.http_status:
+        return None
+    try:
+        body = orjson.loads(exc.response.body or b"null")
+    except orjson.JSONDecodeError:
+        return None
+    if not isinstance(body, dict) or body.get("code") != CURSOR_PRUNED.code:
+        return None
+    start = body.get("log_start")
+    return start if _is_cursor(start) else None
 
 
 __all__ = ["ConnectionState", "StateCallback", "Subscription"]

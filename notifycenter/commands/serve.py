@@ -53,6 +53,19 @@ from notifycenter.hub.settings import DEFAULT_BIND
     help="Follow a system's events, e.g. meshery+http://HOST:9081 (repeatable; docs/sources.md).",
 )
 @click.option(
+    "--retain",
+    default=None,
+    metavar="DURATION",
+    help="Prune events older than this (30d), keeping unhandled errors and warnings.",
+)
+@click.option(
+    "--retain-max-events",
+    type=click.IntRange(1000),
+    default=None,
+    metavar="N",
+    help="Prune all but the newest N events (at least 1000), with the same exceptions.",
+)
+@click.option(
     "--send-queue",
     type=click.IntRange(1),
     default=None,
@@ -67,6 +80,8 @@ def command(
     alertmanager_url: str | None,
     accept_json: bool | None,
     sources: tuple[str, ...],
+    retain: str | None,
+    retain_max_events: int | None,
     send_queue: int | None,
 ) -> None:
     """Run the hub: receive, store, stream events and keep their lifecycle."""
@@ -81,6 +96,8 @@ def command(
         alertmanager_url=alertmanager_url,
         accept_json=accept_json,
         sources=sources,
+        retain=retain,
+        retain_max_events=retain_max_events,
     )
     if send_queue is not None:
         settings.send_queue = send_queue

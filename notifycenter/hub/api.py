@@ -22,6 +22,7 @@ from notifycenter.hub.params import cursor_or_none, parse_cursor
 from notifycenter.hub.query import EventQuery, parse_query
 from notifycenter.hub.records import get_event, list_events, summary
 from notifycenter.hub.responses import answer, error_answer
+from notifycenter.hub.retention import check_resume
 from notifycenter.hub.stream import serve_stream
 from notifycenter.model.errors import NotifyError
 from notifycenter.model.lifecycle import format_time
@@ -158,6 +159,7 @@ async def _parse_query(params: QueryParams, *, lifecycle_default: bool = False) 
 async def get_events(request: Request) -> Response:
     _require(request, Permission.READ)
     query = await _parse_query(request.query_params)
+    check_resume(_hub(request), query.after, "after")  # 410 before a pruned position
     now = _now()
     return answer(await _hub(request).log.read(lambda conn: list_events(conn, query, now)))
 
@@ -195,6 +197,7 @@ async def stream(websocket: WebSocket) -> None:
         since = parse_cursor(since_text, "since", codes.INVALID_QUERY) if since_text else None
         if since is not None:
             since = min(since, LAST_REPLAYABLE)
+            check_resume(hub, since, "since")
     except NotifyError as error:
         await websocket.send_denial_response(error_answer(error))
         return

@@ -1,7 +1,7 @@
 """Resolve the hub's settings: command-line options, then the config file's `[hub]` table.
 
 The `[hub]` table may hold `bind`, `data-dir`, `token-file`, `stall-after`,
-`alertmanager-url`, `accept-json` and `[[hub.sources]]`; options win (`--source` adds).
+`alertmanager-url`, `accept-json`, `retain`, `retain-max-events` and `[[hub.sources]]`; options win (`--source` adds).
 The table comes from the config schema, so its values are already of the right type; a
 malformed config file is reported with its catalogued error.
 """
@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from notifycenter.config_schema import HubTable, config_code, validate
+from notifycenter.hub.retention_rules import parse_max_events, parse_retain
 from notifycenter.hub.settings import (
     DEFAULT_BIND,
     HubSettings,
@@ -31,6 +32,8 @@ def resolve_settings(
     alertmanager_url: str | None = None,
     accept_json: bool | None = None,
     sources: Sequence[str] = (),
+    retain: str | None = None,
+    retain_max_events: int | None = None,
 ) -> HubSettings:
     table = _hub_table()
     bind = bind or table.bind or DEFAULT_BIND
@@ -45,6 +48,10 @@ def resolve_settings(
         settings.stall_after = parse_stall_after(stall)
     settings.alertmanager_url = alertmanager_url or table.alertmanager_url
     settings.accept_json = accept_json if accept_json is not None else table.accept_json is True
+    settings.retain = parse_retain(retain or table.retain)
+    settings.retain_max_events = parse_max_events(
+        retain_max_events if retain_max_events is not None else table.retain_max_events
+    )
     if sources or table.sources:
         from notifycenter.sources.runner import parse_sources
 

@@ -66,6 +66,10 @@ class HubSettings:
     accept_json: bool = False
     # Systems the hub follows (--source, [[hub.sources]]; docs/sources.md).
     sources: list[SourceConfig] = field(default_factory=list)
+    # Retention (hub/retention.py): prune events older than this / beyond this many.
+    retain: timedelta | None = None
+    retain_max_events: int | None = None
+    retain_interval_seconds: float = 60.0
 
     @property
     def host(self) -> str:
