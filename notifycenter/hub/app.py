@@ -41,6 +41,8 @@ HUB_PLUGINS = (
     "notifycenter.hub.ingest_routes",
     "notifycenter.hub.sources_routes",
     "notifycenter.hub.subscriptions_routes",
+    "notifycenter.hub.silences",
+    "notifycenter.hub.retention",
 )
 log = logging.getLogger("notifycenter.hub")
 
