@@ -26,6 +26,7 @@ from notifycenter.client.stream import StateCallback, Subscription
 from notifycenter.config import Target, check_server_url
 from notifycenter.model import wire
 from notifycenter.model.protocol import BATCH, STRUCTURED
+from notifycenter.model.silences import SilencePage, SilenceRecord
 
 DEFAULT_TIMEOUT = 10.0
 RATE_LIMIT_RETRIES = 3  # a hub that keeps refusing is reported, not waited on forever
@@ -180,6 +181,38 @@ class HubClient:
     async def operation(self, operation_id: str) -> wire.OperationTree:
         tree = await self._object("GET", f"/api/operations/{quote(operation_id, safe='')}")
         return self._as(wire.OperationTree, tree, f"the operation {operation_id[:80]!r}")
+
+    async def silences(self, state: str | None = None) -> builtins.list[SilenceRecord]:
+        """Silences newest first: active and pending by default; `state` is a comma-separated
+        choice of active, pending, expired, or `all`."""
+        body = await self._object("GET", "/api/silences", params=query_params({"state": state}))
+        return self._as(SilencePage, body, "the silences")["items"]
+
+    async def silence(self, silence_id: str) -> SilenceRecord:
+        """One silence, by id or a prefix of at least 4 characters."""
+        body = await self._object("GET", f"/api/silences/{quote(silence_id, safe='')}")
+        return self._as(SilenceRecord, body, f"the silence {silence_id[:80]!r}")
+
+    async def add_silence(
+        self,
+        filter: str,
+        *,
+        duration: str | None = None,
+        ends: str | None = None,
+        starts: str | None = None,
+        comment: str | None = None,
+    ) -> SilenceRecord:
+        """Silence what `filter` (CESQL) matches from `starts` (default now) for `duration`
+        (`2h`) or until `ends` (RFC 3339)."""
+        request = {"filter": filter, "duration": duration, "ends": ends, "starts": starts}
+        body = {k: v for k, v in {**request, "comment": comment}.items() if v is not None}
+        answer = await self._object("POST", "/api/silences", json=body)
+        return self._as(SilenceRecord, answer, "the new silence")
+
+    async def expire_silence(self, silence_id: str) -> SilenceRecord:
+        """End a silence now; its events count as open again."""
+        path = f"/api/silences/{quote(silence_id, safe='')}/expire"
+        return self._as(SilenceRecord, await self._object("POST", path), "the expired silence")
 
     def _as(self, record: type[T], body: object, what: str) -> T:
         """`body` checked and typed as its wire record; anything else is a bad answer."""
