@@ -176,3 +176,19 @@ ASSIGN_WITHOUT_USER = ErrorSpec(
     causes=(":assign was typed without a user",),
     remedies=("Type :assign alice (tab completes commands)",),
 )
+
+TOKEN_REVOKED = ErrorSpec(
+    code="notifycenter-1514",
+    name="ErrTuiTokenRevoked",
+    severity="ERROR",
+    short="The hub stopped accepting the context's token",
+    long="The notification center was connected, then the hub refused its token. The list keeps what had arrived; nothing new arrives and no action is sent until the token is fixed.",
+    causes=(
+        "The token was removed from the hub's token file or rotated (the hub restarted with new tokens)",
+        "The token's role was lowered so that it may no longer read events",
+    ),
+    remedies=(
+        "Put a valid token in the context (`notifycenter config set-context NAME --token-file FILE`), then type :ctx NAME to reconnect with it",
+        "Ask the hub's admin whether the token is still in its --token-file",
+    ),
+)

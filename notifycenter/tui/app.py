@@ -38,7 +38,7 @@ from notifycenter.tui.commandline import (
     parse_command,
     split_ack_argument,
 )
-from notifycenter.tui.connection import HubConnection, Producers
+from notifycenter.tui.connection import READING_GROUPS, HubConnection, Producers
 from notifycenter.tui.cursors import CursorBook
 from notifycenter.tui.detail_feed import DetailFeed
 from notifycenter.tui.emergency import EmergencyScreen, EmergencyWatch, handed_comment
@@ -56,7 +56,7 @@ from notifycenter.tui.lifecycle_actions import (
     status_of,
 )
 from notifycenter.tui.messages import ConnectionChanged
-from notifycenter.tui.notices import error_notice
+from notifycenter.tui.notices import error_notice, refusal_notice
 from notifycenter.tui.operations import OperationsScreen
 from notifycenter.tui.policy import Toast
 from notifycenter.tui.screen import CenterScreen
@@ -308,10 +308,24 @@ class NotifyCenterApp(App[None]):
         error = event.worker.error
         if not isinstance(error, NotifyError):
             error = WORKER_FAILED.error(f"{event.worker.name}: {type(error).__name__}: {error}")
+        revoked = self.connection.revoked(error, event.worker.group)
         if error.code == TOKEN_REFUSED.code:
             self.show_fatal(error)
+        elif revoked is not None:
+            self.token_revoked(revoked)
         else:
             self.show_error(error)
+
+    def token_revoked(self, refusal: NotifyError) -> None:
+        """Connected, then refused: what arrived stays on screen, nothing is retried with
+        the bad token, and the status line says what to do (`:ctx` reconnects once fixed)."""
+        first = self.session.refused is None
+        for group in READING_GROUPS:
+            self.workers.cancel_group(self, group)
+        self.connection.stop_refused(refusal)
+        if first:
+            title, message, level = refusal_notice(refusal)
+            self.notify(message, title=title, severity=level, markup=False, timeout=30)
 
     def show_fatal(self, error: NotifyError) -> None:
         """Nothing can be shown: a screen that says why and what to do; q exits 1."""

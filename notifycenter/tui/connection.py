@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from textual.message import Message
 
 from notifycenter.catalogue.hub import FORBIDDEN, UNAUTHENTICATED
-from notifycenter.catalogue.tui import HUB_UNREACHABLE, TOKEN_REFUSED
+from notifycenter.catalogue.tui import HUB_UNREACHABLE, TOKEN_REFUSED, TOKEN_REVOKED
 from notifycenter.client.stream import ConnectionState
 from notifycenter.model.errors import NotifyError
 from notifycenter.tui.backfill import Backfill
@@ -34,8 +34,12 @@ if TYPE_CHECKING:
     from notifycenter.hub.server import EmbeddedHub
 
 Producers = Callable[[str], Awaitable[None]]
+REFUSED_STATE = "× token refused"  # the header's connection state once the token is refused
 REFUSALS = frozenset({UNAUTHENTICATED.code, FORBIDDEN.code})
 BUFFERED_PAGES = 4  # older pages waiting for the flush before loading pauses
+# Workers that only read: a 403 there means the token may no longer read at all (a 403 on
+# an ack only means this token may not act, and the list goes on).
+READING_GROUPS = ("connect", "stream", "backfill", "sources", "history", "backlog")
 
 
 class ConnectionHost(Protocol):
@@ -170,11 +174,31 @@ class HubConnection:
     def _on_state(self, state: ConnectionState) -> None:
         self.host.post_message(ConnectionChanged(state))
 
+    def revoked(self, error: NotifyError, group: str) -> NotifyError | None:
+        """The refusal to show when a worker's error says the hub stopped taking the token
+        after the start (401 anywhere, 403 on a read); None for any other error."""
+        unauthenticated = error.code == UNAUTHENTICATED.code
+        if not unauthenticated and not (error.code == FORBIDDEN.code and group in READING_GROUPS):
+            return None
+        target = self.host.session.target
+        said = " ".join(error.short_description)
+        return TOKEN_REVOKED.error(
+            f"The hub at {target.server} answered {error.code} ({said}) to the token of "
+            f"context {target.name!r}."
+        )
+
+    def stop_refused(self, refusal: NotifyError) -> None:
+        """Keep what is shown, stop asking with the bad token, and say so in the header."""
+        session, center = self.host.session, self.host.center
+        session.refused = refusal
+        if center.alive:
+            center.header.status, center.header.attempt = REFUSED_STATE, 0
+
     def state_changed(self, state: ConnectionState) -> None:
         """The header shows the connection; a reconnect makes what arrives a backlog."""
         center, session = self.host.center, self.host.session
-        if not center.alive:
-            return
+        if not center.alive or session.refused is not None:
+            return  # a refused token is not retried: the header keeps saying so
         header = center.header
         header.status, header.attempt = state.status, state.attempt
         if state.status in ("connecting", "reconnecting") and state.attempt:

@@ -62,6 +62,9 @@ class LifecycleSender:
         if host.readonly:
             host.show_error(READONLY.error(f"{verb.value} is a lifecycle action"))
             return
+        if host.session.refused is not None:
+            host.show_error(host.session.refused)  # the bad token is not tried again
+            return
         rows = host.center.events.targets() if host.center.alive else []
         store = host.session.store
         # An ack covers the occurrences not yet acknowledged: a teammate's ack of one stays.

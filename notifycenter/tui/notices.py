@@ -20,3 +20,14 @@ def error_notice(error: NotifyError) -> tuple[str, str, Level]:
     message = "\n".join(sanitize_line(line, 400) for line in lines)
     level: Level = "warning" if error.severity == "WARNING" else "error"
     return sanitize_line(error.code, 40), message, level
+
+
+def refusal_notice(error: NotifyError) -> tuple[str, str, Level]:
+    """Like `error_notice`, with the first fix on the first line: the status line shows
+    one line, and a refused token leaves nothing else to do."""
+    title, message, level = error_notice(error)
+    first_fix = error.suggested_remediation[:1]
+    if first_fix:
+        head = sanitize_line(f"{' '.join(error.short_description)} — {first_fix[0]}", 400)
+        message = f"{head}\n{message}"
+    return title, message, level

@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from notifycenter.config import Target
+from notifycenter.model.errors import NotifyError
 from notifycenter.store import EventStore
 from notifycenter.tui.backfill import Backfill
 from notifycenter.tui.feed import FeedBuffer
@@ -35,6 +36,7 @@ class Session:
     backfill: Backfill | None = None
     histories: HistoryCache = field(default_factory=HistoryCache)
     unreachable_shown: bool = False  # one toast per outage
+    refused: NotifyError | None = None  # the hub stopped taking the token: nothing is retried
 
     @classmethod
     def new(
