@@ -24,7 +24,7 @@ from notifycenter.catalogue import hub as hub_codes
 from notifycenter.catalogue import subscriptions as codes
 from notifycenter.hub.auth import Permission, authorize
 from notifycenter.hub.hubstate import Hub
-from notifycenter.hub.openapi import SECURED, _errors, _json
+from notifycenter.hub.openapi import SECURED, _errors, _json, _paths
 from notifycenter.hub.responses import answer
 from notifycenter.hub.settings import Role
 from notifycenter.model.cursor import format_cursor
@@ -361,6 +361,39 @@ SUBSCRIPTION = {
 }
 
 
+HANDSHAKE = {
+    "summary": "CloudEvents webhook validation: may a sender post events here?",
+    "description": "With WebHook-Request-Origin, answers WebHook-Allowed-Origin (and WebHook-Allowed-Rate: * when a rate was asked) to a caller that may post events; without it, 204 with Allow.",
+    "operationId": "eventsWebhookHandshake",
+    "security": SECURED,
+    "parameters": [
+        {
+            "name": "WebHook-Request-Origin",
+            "in": "header",
+            "required": False,
+            "schema": {"type": "string"},
+        },
+        {
+            "name": "WebHook-Request-Rate",
+            "in": "header",
+            "required": False,
+            "schema": {"type": "string"},
+        },
+    ],
+    "responses": {
+        "200": {
+            "description": "allowed",
+            "headers": {
+                "WebHook-Allowed-Origin": {"schema": {"type": "string"}},
+                "WebHook-Allowed-Rate": {"schema": {"type": "string"}},
+            },
+        },
+        "204": {"description": "no handshake was asked"},
+        **_errors(401, 403, 429),
+    },
+}
+
+
 def openapi_paths() -> dict[str, Any]:
     one = _json(SUBSCRIPTION, "the subscription")
     request = {"required": True, "content": {"application/json": {"schema": SUBSCRIPTION_REQUEST}}}
@@ -371,6 +404,7 @@ def openapi_paths() -> dict[str, Any]:
         "properties": {"subscriptions": {"type": "array", "items": SUBSCRIPTION}},
     }
     return {
+        "/api/events": {**_paths()["/api/events"], "options": HANDSHAKE},
         PATH: {
             "post": {
                 "summary": "Create a subscription (CloudEvents Subscriptions API)",
@@ -387,14 +421,15 @@ def openapi_paths() -> dict[str, Any]:
             },
         },
         PATH + "/{id}": {
-            "parameters": ident,
             "get": {
+                "parameters": ident,
                 "summary": "One subscription with its delivery state",
                 "operationId": "getSubscription",
                 "security": SECURED,
                 "responses": {"200": one, **_errors(401, 403, 404, 429)},
             },
             "put": {
+                "parameters": ident,
                 "summary": "Replace a subscription; it keeps its place in the log",
                 "operationId": "updateSubscription",
                 "security": SECURED,
@@ -402,6 +437,7 @@ def openapi_paths() -> dict[str, Any]:
                 "responses": {"200": one, **_errors(400, 401, 403, 404, 429, 502)},
             },
             "delete": {
+                "parameters": ident,
                 "summary": "Delete a subscription",
                 "operationId": "deleteSubscription",
                 "security": SECURED,
@@ -415,8 +451,8 @@ def openapi_paths() -> dict[str, Any]:
             },
         },
         PATH + "/{id}/test": {
-            "parameters": ident,
             "post": {
+                "parameters": ident,
                 "summary": "Send one test notification through the subscription's sink now",
                 "operationId": "testSubscription",
                 "security": SECURED,
