@@ -11,6 +11,7 @@ import asyncio
 import email
 import email.policy
 import socket
+import warnings
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -144,18 +145,20 @@ async def mail_server(login: tuple[str, str] | None = None) -> AsyncIterator[Mai
         )
         if ok:
             logins.append(data.login.decode())
-        return AuthResult(success=ok)
+        return AuthResult(success=ok, handled=False)
 
     def protocol() -> SMTP:
         if login is None:
             return SMTP(handler, hostname="localhost")
-        return SMTP(
-            handler,
-            hostname="localhost",
-            authenticator=authenticate,
-            auth_required=True,
-            auth_require_tls=False,
-        )
+        with warnings.catch_warnings():  # AUTH without TLS: deliberate, on loopback only
+            warnings.simplefilter("ignore", UserWarning)
+            return SMTP(
+                handler,
+                hostname="localhost",
+                authenticator=authenticate,
+                auth_required=True,
+                auth_require_tls=False,
+            )
 
     loop = asyncio.get_running_loop()
     server = await loop.create_server(protocol, "127.0.0.1", 0)
