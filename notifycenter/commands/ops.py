@@ -8,7 +8,7 @@ import contextlib
 import sys
 import time
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
@@ -34,9 +34,12 @@ from notifycenter.model.operations import (
     progress_text,
 )
 from notifycenter.model.sanitize import sanitize, sanitize_line
+from notifycenter.model.wire import Operation, OperationNode, OperationPage, OperationTree
 
 if TYPE_CHECKING:
     from notifycenter.client.hub import HubClient
+
+T = TypeVar("T")
 
 JSON_KEYS = (
     "id",
@@ -101,8 +104,8 @@ def list_command(
         "since": since,
         "limit": limit,
     }
-    answer = _call(cli, lambda hub: hub.operations(**params))
-    items = answer.get("items", [])
+    answer: OperationPage = _call(cli, lambda hub: hub.operations(**params))
+    items = answer["items"]
     if cli.json:
         echo_json([{key: item.get(key) for key in JSON_KEYS} for item in items])
         return
@@ -121,40 +124,41 @@ def list_command(
         echo(line)
 
 
-def tree_order(items: list[dict[str, Any]]) -> list[tuple[dict[str, Any], int]]:
+def tree_order(items: list[Operation]) -> list[tuple[Operation, int]]:
     """Each operation with its depth: roots in the hub's order, children under their
     parent in the order they started. A child whose parent is not listed is a root here."""
     listed = {item["id"] for item in items}
-    children: dict[str, list[dict[str, Any]]] = {}
+    children: dict[str, list[Operation]] = {}
     for item in items:
-        if item.get("parent") in listed:
-            children.setdefault(item["parent"], []).append(item)
-    ordered: list[tuple[dict[str, Any], int]] = []
+        parent = item["parent"]
+        if parent is not None and parent in listed:
+            children.setdefault(parent, []).append(item)
+    ordered: list[tuple[Operation, int]] = []
 
-    def walk(item: dict[str, Any], depth: int) -> None:
+    def walk(item: Operation, depth: int) -> None:
         ordered.append((item, depth))
-        for child in sorted(children.get(item["id"], ()), key=lambda c: c.get("started_at") or ""):
+        for child in sorted(children.get(item["id"], ()), key=lambda c: c["started_at"] or ""):
             walk(child, depth + 1)
 
     for item in items:
-        if item.get("parent") not in listed:
+        if item["parent"] not in listed:
             walk(item, 0)
     return ordered
 
 
-def _row(item: dict[str, Any], depth: int = 0) -> list[str]:
+def _row(item: Operation, depth: int = 0) -> list[str]:
     state = State(item["state"])
     return [
         f"{STATE_GLYPHS[state]} {state.value}",
         progress_text(item) or "-",
-        format_seconds(item.get("duration")),
+        format_seconds(item["duration"]),
         item["id"],
-        item.get("source") or "",
-        "  " * depth + sanitize_line(item.get("name") or ""),
+        item["source"],
+        "  " * depth + sanitize_line(item["name"]),
     ]
 
 
-def _call(cli: CliContext, action: Callable[[HubClient], Awaitable[Any]]) -> Any:
+def _call(cli: CliContext, action: Callable[[HubClient], Awaitable[T]]) -> T:
     from notifycenter.client.sync import call_hub
 
     return call_hub(cli.target(), action)
@@ -206,13 +210,13 @@ def _timeout_seconds(text: str | None) -> float | None:
 
 async def _watch(
     cli: CliContext, op_id: str, timeout: float | None, screen: _Screen
-) -> dict[str, Any] | None:
+) -> OperationTree | None:
     """The final tree once the operation has ended, or None on timeout."""
     from notifycenter.client.hub import HubClient
 
     deadline = None if timeout is None else time.monotonic() + timeout
     async with HubClient.from_target(cli.target()) as hub:
-        tree: dict[str, Any] = {**await hub.operation(op_id)}
+        tree = await hub.operation(op_id)
         changed = asyncio.Event()
         listener = asyncio.create_task(_listen(hub, tree, changed))
         try:
@@ -231,22 +235,21 @@ async def _watch(
             screen.finish()
 
 
-async def _refetch(hub: HubClient, op_id: str, tree: dict[str, Any]) -> dict[str, Any]:
+async def _refetch(hub: HubClient, op_id: str, tree: OperationTree) -> OperationTree:
     """The tree again; while the hub is unreachable, the last one (the operation goes on)."""
     try:
-        fresh: dict[str, Any] = {**await hub.operation(op_id)}
+        return await hub.operation(op_id)
     except NotifyError:
         return tree
-    return fresh
 
 
-async def _listen(hub: HubClient, tree: dict[str, Any], changed: asyncio.Event) -> None:
+async def _listen(hub: HubClient, tree: OperationTree, changed: asyncio.Event) -> None:
     """Every event of the operation's trace says: fetch the tree again."""
-    trace = tree.get("trace_id")
+    trace = tree["trace_id"]
     expression = (
         f"traceparent LIKE '00-{trace}-%'" if trace else f"traceparent LIKE '%-{tree['id']}-%'"
     )
-    async for _event in hub.subscribe(since=tree.get("last_cursor"), filter=expression):
+    async for _event in hub.subscribe(since=tree["last_cursor"], filter=expression):
         changed.set()
 
 
@@ -262,28 +265,28 @@ async def _wait(changed: asyncio.Event, deadline: float | None) -> bool:
     return deadline is None or time.monotonic() < deadline or changed.is_set()
 
 
-def tree_lines(tree: dict[str, Any], width: int) -> list[str]:
+def tree_lines(tree: OperationNode, width: int) -> list[str]:
     """One line per operation, children indented: glyph, bar, percent, name, elapsed, ETA."""
     lines: list[str] = []
 
-    def walk(node: dict[str, Any], depth: int) -> None:
+    def walk(node: OperationNode, depth: int) -> None:
         lines.append(fit(_line(node, depth), width))
-        for child in node.get("children") or ():
+        for child in node["children"]:
             walk(child, depth + 1)
 
     walk(tree, 0)
     return lines
 
 
-def _line(node: dict[str, Any], depth: int) -> str:
+def _line(node: OperationNode, depth: int) -> str:
     state = State(node["state"])
-    timing = format_seconds(node.get("duration"))
-    if node.get("eta") is not None:
+    timing = format_seconds(node["duration"])
+    if node["eta"] is not None:
         timing += f", ~{format_seconds(node['eta'])} left"
-    message = f" — {sanitize_line(node['message'], 120)}" if node.get("message") else ""
+    message = f" — {sanitize_line(node['message'], 120)}" if node["message"] else ""
     return (
-        f"{'  ' * depth}{STATE_GLYPHS[state]} {progress_bar(node.get('progress'), 20)} "
-        f"{progress_text(node) or '':<11} {sanitize_line(node.get('name') or node['id'], 80)}"
+        f"{'  ' * depth}{STATE_GLYPHS[state]} {progress_bar(node['progress'], 20)} "
+        f"{progress_text(node) or '':<11} {sanitize_line(node['name'] or node['id'], 80)}"
         f"  {state.value} {timing}{message}"
     )
 
@@ -297,7 +300,7 @@ class _Screen:
         self.shown = 0
         self.last: list[tuple[Any, ...]] = []
 
-    def draw(self, tree: dict[str, Any]) -> None:
+    def draw(self, tree: OperationNode) -> None:
         if self.quiet:
             return
         lines = tree_lines(tree, terminal_width() - 1)
@@ -314,19 +317,19 @@ class _Screen:
         sys.stdout.flush()
 
 
-def _signature(node: dict[str, Any]) -> list[tuple[Any, ...]]:
-    own = (node["id"], node["state"], node.get("done"), node.get("total"), node.get("message"))
-    return [own] + [part for child in node.get("children") or () for part in _signature(child)]
+def _signature(node: OperationNode) -> list[tuple[Any, ...]]:
+    own = (node["id"], node["state"], node["done"], node["total"], node["message"])
+    return [own] + [part for child in node["children"] for part in _signature(child)]
 
 
-def _print_failure(tree: dict[str, Any]) -> None:
+def _print_failure(tree: OperationNode) -> None:
     """The deepest failed operation: what it said (a command's output tail), then its
     error's code, causes and remediation."""
     failed = _first_failed(tree) or tree
     click.echo(
         sanitize_line(
-            f"{failed.get('name') or failed['id']} failed"
-            + (f": {failed['message']}" if failed.get("message") else "")
+            f"{failed['name'] or failed['id']} failed"
+            + (f": {failed['message']}" if failed["message"] else "")
         ),
         err=True,
     )
@@ -335,13 +338,13 @@ def _print_failure(tree: dict[str, Any]) -> None:
         click.echo("  details:", err=True)
         for line in sanitize(details).splitlines()[-DETAIL_LINES:]:
             click.echo(f"    {line}", err=True)
-    if failed.get("error"):
+    if failed["error"]:
         print_error(NotifyError.from_dict(failed["error"]))
 
 
-def _failure_details(node: dict[str, Any]) -> str | None:
+def _failure_details(node: OperationNode) -> str | None:
     """`data.details` of the node's `failed` event (the hub keeps its latest events)."""
-    for event in reversed(node.get("events") or ()):
+    for event in reversed(node["events"]):
         data = event.get("data")
         if (
             event.get("type") == FAILED_TYPE
@@ -352,10 +355,10 @@ def _failure_details(node: dict[str, Any]) -> str | None:
     return None
 
 
-def _first_failed(node: dict[str, Any]) -> dict[str, Any] | None:
+def _first_failed(node: OperationNode) -> OperationNode | None:
     """Deepest first: the root cause rather than the parent that failed because of it."""
-    for child in node.get("children") or ():
+    for child in node["children"]:
         found = _first_failed(child)
         if found is not None:
             return found
-    return node if node.get("state") == State.FAILED.value else None
+    return node if node["state"] == State.FAILED.value else None

@@ -12,7 +12,8 @@ from notifycenter.model.errors import NotifyError
 from notifycenter.model.event import describe
 from notifycenter.model.operations import STATE_GLYPHS, State, format_seconds, progress_text
 from notifycenter.model.sanitize import sanitize_line
-from notifycenter.tui.operations.rows import elapsed_of
+from notifycenter.model.wire import CloudEvent
+from notifycenter.tui.operations.rows import OperationView, elapsed_of
 
 EVENTS_SHOWN = 5
 
@@ -21,14 +22,14 @@ class OperationDetail(Static):
     """The highlighted operation: who, when, how far, why it failed and what to do."""
 
     def show(
-        self, view: dict[str, Any] | None, events_shown: list[dict[str, Any]] | None = None
+        self, view: OperationView | None, events_shown: list[CloudEvent] | None = None
     ) -> None:
         self.update(
             detail_text(view, events_shown or []) if view else Text("No operation selected.")
         )
 
 
-def detail_text(view: dict[str, Any], events_shown: list[dict[str, Any]]) -> Text:
+def detail_text(view: OperationView, events_shown: list[CloudEvent]) -> Text:
     """Plain `Text` from sanitised strings: nothing from an event is read as markup."""
     text = Text()
     state = State(view["state"])
@@ -36,19 +37,17 @@ def detail_text(view: dict[str, Any], events_shown: list[dict[str, Any]]) -> Tex
     def line(label: str, value: str) -> Text:
         return text.append(f"{label}: ", style="bold").append(f"{sanitize_line(value, 400)}\n")
 
-    text.append(sanitize_line(view.get("name") or view["id"], 200) + "\n", style="bold")
+    text.append(sanitize_line(view["name"] or view["id"], 200) + "\n", style="bold")
     timing = format_seconds(elapsed_of(view, datetime.now(UTC)))
-    if view.get("eta") is not None:
+    if view["eta"] is not None:
         timing += f", about {format_seconds(view['eta'])} left"
     text.append(f"{STATE_GLYPHS[state]} {state.value}  {progress_text(view)}  {timing}\n")
-    if view.get("message"):
+    if view["message"]:
         line("message", view["message"])
-    _error_text(text, view.get("error"))
-    started = (
-        f"{view.get('started_by') or view.get('source') or '?'} at {view.get('started_at') or '?'}"
-    )
-    line("started by", started + (f", ended {view['ended_at']}" if view.get("ended_at") else ""))
-    if view.get("subject"):
+    _error_text(text, view["error"])
+    started = f"{view['started_by'] or view['source'] or '?'} at {view['started_at'] or '?'}"
+    line("started by", started + (f", ended {view['ended_at']}" if view["ended_at"] else ""))
+    if view["subject"]:
         line("subject", view["subject"])
     if events_shown:
         text.append("Latest events (enter lists them all)\n", style="bold")
@@ -57,13 +56,13 @@ def detail_text(view: dict[str, Any], events_shown: list[dict[str, Any]]) -> Tex
             text.append(
                 f"  {sanitize_line(stamp, 8)} {sanitize_line(describe(event).summary, 300)}\n"
             )
-    line("source", view.get("source") or "")
-    line("id", f"{view['id']}  trace {view.get('trace_id') or '?'}")
+    line("source", view["source"])
+    line("id", f"{view['id']}  trace {view['trace_id'] or '?'}")
     return text
 
 
-def _error_text(text: Text, error: Any) -> None:
-    if not isinstance(error, dict):
+def _error_text(text: Text, error: dict[str, Any] | None) -> None:
+    if error is None:
         return
     failure = NotifyError.from_dict(error)
     text.append(f"{sanitize_line(failure.code, 64)}", style="bold")

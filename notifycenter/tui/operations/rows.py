@@ -1,6 +1,7 @@
 """The operations tree as rows: which are shown, in which order, and their columns.
 
-Operation views are the hub's JSON (GET /api/operations); nothing here draws.
+Operation views are the hub's records (GET /api/operations, checked by the client);
+nothing here draws.
 """
 
 from __future__ import annotations
@@ -8,35 +9,43 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TypeAlias, TypeGuard
 
 from notifycenter.model.lifecycle import parse_time
+from notifycenter.model.wire import CloudEvent, Operation, OperationNode, OperationTree
 
 BAR_WIDTH = 12
+
+# An operation as listed (children counted) or as a node of a loaded tree (children nested).
+OperationView: TypeAlias = Operation | OperationNode
 
 
 @dataclass(frozen=True, slots=True)
 class Row:
     depth: int
-    view: dict[str, Any]
+    view: OperationView
     children: int
     expanded: bool
 
 
-def child_count(view: dict[str, Any]) -> int:
-    children = view.get("children")
-    return len(children) if isinstance(children, list) else int(children or 0)
+def is_node(view: OperationView) -> TypeGuard[OperationNode]:
+    """A node of a loaded tree: its children and latest events are at hand."""
+    return isinstance(view["children"], list)
+
+
+def child_count(view: OperationView) -> int:
+    children = view["children"]
+    return children if isinstance(children, int) else len(children)
 
 
 def flatten(
-    roots: Iterable[dict[str, Any]], trees: dict[str, dict[str, Any]], collapsed: set[str]
+    roots: Iterable[OperationView], trees: dict[str, OperationTree], collapsed: set[str]
 ) -> list[Row]:
     """Visible rows: each root, and the subtree of those whose tree is loaded and open."""
     rows: list[Row] = []
 
-    def walk(node: dict[str, Any], depth: int) -> None:
-        children = node.get("children")
-        kids: list[dict[str, Any]] = children if isinstance(children, list) else []
+    def walk(node: OperationNode, depth: int) -> None:
+        kids = node["children"]
         is_open = bool(kids) and node["id"] not in collapsed
         rows.append(Row(depth, node, child_count(node), is_open))
         if is_open:
@@ -52,10 +61,10 @@ def flatten(
     return rows
 
 
-def started_order(view: dict[str, Any]) -> tuple[int, str]:
+def started_order(view: OperationView) -> tuple[int, str]:
     """Oldest first; not yet started ones (pending) last."""
-    started = view.get("started_at")
-    return (0, started) if isinstance(started, str) else (1, "")
+    started = view["started_at"]
+    return (0, started) if started is not None else (1, "")
 
 
 def column_header(width: int) -> str:
@@ -64,16 +73,16 @@ def column_header(width: int) -> str:
     return f"  {'operation':<{max(width - len(right) - 2, 0)}}{right}"
 
 
-def events_of(view: dict[str, Any]) -> list[dict[str, Any]] | None:
+def events_of(view: OperationView) -> list[CloudEvent] | None:
     """A tree's node carries its latest events; a listed operation does not."""
-    events = view.get("events")
-    return events if isinstance(events, list) else None
+    return view["events"] if is_node(view) else None
 
 
-def elapsed_of(view: dict[str, Any], now: datetime) -> float | None:
+def elapsed_of(view: OperationView, now: datetime) -> float | None:
     """Ticks locally between refreshes while the operation has not ended."""
-    started = view.get("started_at")
+    started = view["started_at"]
     if not started:
         return None
-    end = parse_time(view["ended_at"]) if view.get("ended_at") else now
+    ended = view["ended_at"]
+    end = parse_time(ended) if ended else now
     return max((end - parse_time(started)).total_seconds(), 0.0)

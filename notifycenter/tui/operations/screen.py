@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import on, work
@@ -24,12 +24,14 @@ from textual.widgets import Footer, Static
 
 from notifycenter.model.errors import NotifyError
 from notifycenter.model.sanitize import sanitize_line
+from notifycenter.model.wire import Operation, OperationPage
+from notifycenter.model.wire import OperationTree as Tree
 from notifycenter.tui.operations.detail import OperationDetail
 from notifycenter.tui.operations.rows import child_count, column_header, events_of, flatten
 from notifycenter.tui.operations.tree import OperationTree
 
 if TYPE_CHECKING:
-    pass
+    from notifycenter.client.hub import HubClient
 
 PAGE = 200
 MAX_PAGE = 1000  # the hub's largest page
@@ -61,12 +63,12 @@ class OperationsScreen(Screen[None]):
             super().__init__()
             self.operation_id, self.trace_id, self.name = operation_id, trace_id, name
 
-    def __init__(self, client: Any, focus: str | None = None) -> None:
+    def __init__(self, client: HubClient | None, focus: str | None = None) -> None:
         super().__init__()
         self.client = client
         self.focus_id = focus
-        self.roots: list[dict[str, Any]] = []
-        self.trees: dict[str, dict[str, Any]] = {}
+        self.roots: list[Operation] = []
+        self.trees: dict[str, Tree] = {}
         self.collapsed: set[str] = set()
         self.next_page: str | None = None
         self.active_only = False
@@ -106,17 +108,26 @@ class OperationsScreen(Screen[None]):
         else:
             self.query_one(OperationTree).refresh()  # elapsed time ticks
 
+    @property
+    def hub(self) -> HubClient:
+        """The client; nothing that fetches runs without one (see `on_mount`)."""
+        if self.client is None:
+            raise RuntimeError("the operations view has no hub to fetch from")
+        return self.client
+
     @work(group="ops-listen", exclusive=True)
     async def listen(self) -> None:
         """Any operation event marks the view dirty; the timer coalesces a burst into one fetch."""
         try:
-            async for _event in self.client.subscribe(filter="type LIKE 'io.meshery.operation.%'"):
+            async for _event in self.hub.subscribe(filter="type LIKE 'io.meshery.operation.%'"):
                 self._dirty = True
         except NotifyError:
             return  # the periodic refresh still runs
 
     @work(group="ops-refresh", exclusive=True)
     async def refresh_data(self) -> None:
+        if self.client is None:  # ctrl+r or f in a view that has no hub
+            return
         self._dirty, self._last_refresh = False, time.monotonic()
         try:
             await self._load()
@@ -147,48 +158,50 @@ class OperationsScreen(Screen[None]):
         wanted = [rid for rid in self.trees if rid in listed or rid == self._pinned]
         wanted += [rid for rid in opening if rid not in wanted]
         trees = await asyncio.gather(
-            *(self.client.operation(rid) for rid in wanted), return_exceptions=True
+            *(self.hub.operation(rid) for rid in wanted), return_exceptions=True
         )
         self.trees = {
-            rid: tree for rid, tree in zip(wanted, trees, strict=False) if isinstance(tree, dict)
+            rid: tree
+            for rid, tree in zip(wanted, trees, strict=False)
+            if not isinstance(tree, BaseException)
         }
 
-    async def _roots(self, wanted: int) -> tuple[list[dict[str, Any]], str | None]:
+    async def _roots(self, wanted: int) -> tuple[list[Operation], str | None]:
         """As many roots as are loaded now (pages of at most MAX_PAGE), from the top."""
-        roots: list[dict[str, Any]] = []
+        roots: list[Operation] = []
         offset: str | None = None
         while True:
-            page = await self.client.operations(
+            page: OperationPage = await self.hub.operations(
                 root=True,
                 limit=min(wanted - len(roots), MAX_PAGE),
                 offset=offset,
                 state="active" if self.active_only else None,
             )
-            roots += page.get("items", [])
-            offset = page.get("next")
+            roots += page["items"]
+            offset = page["next"]
             if offset is None or len(roots) >= wanted:
                 return roots, offset
 
     async def _load_focus(self, op_id: str) -> None:
         """Open the tree that holds `op_id` and put the cursor on it."""
-        found = await self.client.operation(op_id)
-        path = found.get("path") or []
+        found = await self.hub.operation(op_id)
+        path = found["path"]
         root_id = path[0]["id"] if path else found["id"]
-        self.trees[root_id] = found if not path else await self.client.operation(root_id)
+        self.trees[root_id] = found if not path else await self.hub.operation(root_id)
         self._keep, self._pinned = op_id, root_id
         self.focus_id = None
 
     async def _load_more(self) -> None:
         if self.next_page is None:
             return
-        page = await self.client.operations(
+        page = await self.hub.operations(
             root=True,
             limit=PAGE,
             offset=self.next_page,
             state="active" if self.active_only else None,
         )
-        self.roots += page.get("items", [])
-        self.next_page = page.get("next")
+        self.roots += page["items"]
+        self.next_page = page["next"]
         self._relayout()
 
     def _relayout(self) -> None:
@@ -233,7 +246,7 @@ class OperationsScreen(Screen[None]):
     async def load_detail(self, op_id: str) -> None:
         await asyncio.sleep(0.15)  # holding a key down does not fetch every row
         try:
-            found = await self.client.operation(op_id)
+            found = await self.hub.operation(op_id)
         except NotifyError:
             return
         trees, details = self.query(OperationTree), self.query(OperationDetail)
@@ -241,7 +254,7 @@ class OperationsScreen(Screen[None]):
             return  # the view closed (or is being torn down) while the fetch was under way
         current = trees.first().current
         if current is not None and current.view["id"] == op_id:
-            details.first().show({**current.view, **found}, found.get("events"))
+            details.first().show(found, found["events"])  # the listed view, and more
 
     @on(OperationTree.Toggled)
     def _toggled(self, message: OperationTree.Toggled) -> None:
@@ -257,7 +270,7 @@ class OperationsScreen(Screen[None]):
 
     async def _open_root(self, op_id: str) -> None:
         try:
-            self.trees[op_id] = await self.client.operation(op_id)
+            self.trees[op_id] = await self.hub.operation(op_id)
         except NotifyError:
             return
         self._relayout()
@@ -267,9 +280,7 @@ class OperationsScreen(Screen[None]):
         if row is None:
             return
         view = row.view
-        self.app.post_message(
-            self.EventsRequested(view["id"], view.get("trace_id"), view.get("name") or "")
-        )
+        self.app.post_message(self.EventsRequested(view["id"], view["trace_id"], view["name"]))
         self.dismiss()
 
     def action_back(self) -> None:

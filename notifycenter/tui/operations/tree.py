@@ -24,7 +24,7 @@ from notifycenter.model.operations import (
     progress_text,
 )
 from notifycenter.model.sanitize import sanitize_line
-from notifycenter.tui.operations.rows import BAR_WIDTH, Row, elapsed_of
+from notifycenter.tui.operations.rows import BAR_WIDTH, OperationView, Row, elapsed_of
 
 
 class OperationTree(ScrollView, can_focus=True):
@@ -111,7 +111,7 @@ class OperationTree(ScrollView, can_focus=True):
         if row.expanded:
             self.post_message(self.Toggled(row, False))
             return
-        parent = row.view.get("parent")  # on a leaf: go to its parent
+        parent = row.view["parent"]  # on a leaf: go to its parent
         found = next((n for n, r in enumerate(self.rows) if r.view["id"] == parent), None)
         if found is not None:
             self.cursor = found
@@ -143,11 +143,11 @@ class OperationTree(ScrollView, can_focus=True):
         marker = ("▾ " if row.expanded else "▸ ") if row.children else "  "
         right = self._right_block(view)
         left = f"{'  ' * row.depth}{marker}"
-        name = sanitize_line(view.get("name") or view["id"], 200)
+        name = sanitize_line(view["name"] or view["id"], 200)
         room = max(width - cell_len(left) - 2 - cell_len(right) - 1, 0)
         name = name if cell_len(name) <= room else set_cell_size(name, max(room - 1, 0)) + "…"
         gap = " " * max(width - cell_len(left) - 2 - cell_len(name) - cell_len(right), 1)
-        bar = progress_bar(view.get("progress"), BAR_WIDTH)
+        bar = progress_bar(view["progress"], BAR_WIDTH)
         return [
             Segment(left, dim),
             Segment(STATE_GLYPHS[state] + " ", state_style),
@@ -156,12 +156,12 @@ class OperationTree(ScrollView, can_focus=True):
             Segment(right[len(bar) :], dim),
         ]
 
-    def _right_block(self, view: dict[str, Any]) -> str:
+    def _right_block(self, view: OperationView) -> str:
         now = datetime.now(UTC)
-        percent = progress_text(view).split(" ")[0] if view.get("progress") is not None else ""
-        eta = f"~{format_seconds(view['eta'])}" if view.get("eta") is not None else ""
+        percent = progress_text(view).split(" ")[0] if view["progress"] is not None else ""
+        eta = f"~{format_seconds(view['eta'])}" if view["eta"] is not None else ""
         state = view["state"] if view["state"] != State.RUNNING.value else ""
         return (
-            f"{progress_bar(view.get('progress'), BAR_WIDTH)} {percent:>4} "
+            f"{progress_bar(view['progress'], BAR_WIDTH)} {percent:>4} "
             f"{format_seconds(elapsed_of(view, now)):>6} {eta:>7} {state:<9}"
         )
