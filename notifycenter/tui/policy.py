@@ -17,12 +17,20 @@ from notifycenter.model.lifecycle import read_lifecycle_event
 from notifycenter.model.operations import completion_of
 from notifycenter.model.sanitize import sanitize_line
 from notifycenter.model.severity import Bucket, Severity, bucket_of
+from notifycenter.model.silences import SILENCE_TYPES, silence_of
 
 OPERATION_DONE = {
     "io.meshery.operation.succeeded": Severity.SUCCESS,
     "io.meshery.operation.failed": Severity.ERROR,
     "io.meshery.operation.cancelled": Severity.WARNING,
 }
+
+
+def silenced(event: Mapping[str, Any]) -> bool:
+    """Arrived under a hub silence (or records one): no toast, bell or digest line."""
+    return silence_of(event) is not None or event.get("type") in SILENCE_TYPES
+
+
 GROUP_WORDS = {Bucket.ERRORS: "error", Bucket.WARNINGS: "warning", Bucket.INFOS: "notification"}
 Level = Literal["information", "warning", "error"]  # Textual's notify severities
 LEVELS: dict[Bucket, Level] = {
@@ -151,6 +159,7 @@ class NotificationPolicy:
                 cursor is not None
                 and cursor_key(cursor) > cursor_key(after)
                 and read_lifecycle_event(event) is None
+                and not silenced(event)
             ):
                 self._count_backlog(backlog, event)
 
@@ -168,8 +177,8 @@ class NotificationPolicy:
             return
         if cursor is not None:
             self.seen = cursor
-        if read_lifecycle_event(event) is not None:
-            return
+        if read_lifecycle_event(event) is not None or silenced(event):
+            return  # a silenced event is listed, never notified, then or later
         backlog = self._backlog
         if backlog is not None and (
             backlog.until is None

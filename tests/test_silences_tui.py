@@ -1,0 +1,88 @@
+"""Silences in the notification center: a silence added from the CLI quiets two open TUIs;
+its end replays nothing; the policy never notifies what arrived silenced."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+
+import httpx
+
+from notifycenter.model.silences import SILENCE_TYPES
+from notifycenter.tui.policy import NotificationPolicy
+from tests.clirun import notifycenter
+from tests.hubthread import HubThread
+from tests.test_tui_helpers import event, make_app, post, toasts, until
+
+ISTIO = "urn:meshery:adapter:istio"
+LINKERD = "urn:meshery:adapter:linkerd"
+
+
+def rows(app: Any) -> int:
+    return len(app.center.events.index)
+
+
+def notifications(app: Any) -> int:
+    """Rows that are notifications (the silence's own audit event aside)."""
+    store = app.session.store
+    return sum(store.event(row)["type"] not in SILENCE_TYPES for row in app.center.events.index)
+
+
+def told(app: Any, text: str) -> bool:
+    return any(text in line for line in toasts(app))
+
+
+async def cli(*args: str) -> Any:
+    """The CLI runs its own event loop: in a thread, so the TUIs keep running."""
+    ran = await asyncio.to_thread(notifycenter, *args)
+    assert ran.returncode == 0, ran.stderr
+    return ran
+
+
+async def test_a_cli_silence_quiets_two_tuis_and_its_end_brings_no_burst(
+    hub: HubThread, tmp_path: Any
+) -> None:
+    post(hub.url, [event(1, summary="before the window")])
+    first, second = make_app(hub.url, tmp_path / "a"), make_app(hub.url, tmp_path / "b")
+    async with first.run_test(size=(100, 30)) as one, second.run_test(size=(100, 30)) as two:
+        await until(one, lambda: rows(first) == 1)
+        await until(two, lambda: rows(second) == 1)
+        added = await cli("--server", hub.url, "-o", "json", "silences", "add",
+                          "--source", ISTIO, "--for", "1h", "-c", "upgrade")  # fmt: skip
+        silence = json.loads(added.stdout)[0]
+
+        post(hub.url, [event(2, summary="quiet please"), event(3, source=LINKERD, summary="loud")])
+        for pilot, app in ((one, first), (two, second)):
+            await until(pilot, lambda app=app: told(app, "loud") and notifications(app) == 3)
+            assert not told(app, "quiet please")  # listed, not notified
+            summaries = [
+                app.session.store.event(r).get("data", {}).get("summary")
+                for r in app.center.events.index
+            ]
+            assert "quiet please" in summaries
+
+        await cli("--server", hub.url, "silences", "expire", silence["id"])
+        post(hub.url, [event(4, summary="after the window")])
+        for pilot, app in ((one, first), (two, second)):
+            await until(pilot, lambda app=app: told(app, "after the window"))
+            assert not told(app, "quiet please")  # nothing replayed when it ended
+
+    # The silenced error, still unresolved, is open again for everyone.
+    again = httpx.get(
+        hub.url + "/api/events", params={"silenced": "false", "status": "open"}, timeout=10
+    ).json()["items"]
+    assert "evt-0002" in [item["event"]["id"] for item in again]
+
+
+def test_the_policy_never_notifies_a_silenced_event_nor_counts_it_in_a_digest() -> None:
+    policy = NotificationPolicy()
+    silenced = {**event(1, "ALERT"), "cursor": "0000000000000001", "silence": "s-1"}
+    loud = {**event(2, "ALERT", source=LINKERD), "cursor": "0000000000000002"}
+    policy.offer([silenced, loud])
+    assert [toast.title for toast in policy.drain()] == ["ALERT · " + LINKERD]
+
+    policy.begin_backlog("0000000000000009")
+    policy.offer([{**silenced, "cursor": "0000000000000003"}])
+    policy.count_backlog([{**silenced, "cursor": "0000000000000004"}], "0000000000000002")
+    assert policy._backlog is not None and policy._backlog.events == 0
