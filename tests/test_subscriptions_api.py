@@ -1,0 +1,160 @@
+"""The subscriptions API: roles and ownership, validation that changes nothing, the
+credential that is never returned, update and delete."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.waiting import wait_until
+from tests.webhook_receiver import Receiver
+
+TOKENS = {
+    "admin-token": ("root", "admin"),
+    "alice-token": ("alice", "operator"),
+    "bob-token": ("bob", "operator"),
+    "viewer-token": ("vera", "viewer"),
+}
+QUIET = {"sink": "http://127.0.0.1:9/hook", "protocol": "HTTP"}
+QUIET["protocolsettings"] = {"handshake": False}  # type: ignore[assignment]
+
+
+def call(method: str, url: str, token: str | None = None, **options: Any) -> httpx.Response:
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    return httpx.request(method, url, headers=headers, timeout=10, **options)
+
+
+@pytest.fixture
+def secured(hub_factory):
+    return hub_factory(tokens=TOKENS)
+
+
+def test_operators_own_their_subscriptions_and_admins_see_all(secured):
+    api = f"{secured.url}/api/subscriptions"
+    mine = call("POST", api, "alice-token", json=QUIET)
+    assert mine.status_code == 201, mine.text
+    assert mine.json()["owner"] == "alice"
+    ident = mine.json()["id"]
+    assert call("GET", api, "bob-token").json() == {"subscriptions": []}
+    for method in ("GET", "PUT", "DELETE"):
+        refused = call(method, f"{api}/{ident}", "bob-token", json=QUIET)
+        assert refused.status_code == 404, method
+        assert refused.json()["code"] == "notifycenter-2006"
+    listed = call("GET", api, "admin-token").json()["subscriptions"]
+    assert [s["id"] for s in listed] == [ident]
+    assert call("GET", f"{api}/{ident}", "alice-token").json()["id"] == ident
+
+
+def test_only_admins_create_for_someone_else(secured):
+    api = f"{secured.url}/api/subscriptions"
+    refused = call("POST", api, "alice-token", json={**QUIET, "owner": "bob"})
+    assert refused.status_code == 403
+    assert refused.json()["code"] == "notifycenter-2012"
+    made = call("POST", api, "admin-token", json={**QUIET, "owner": "bob"})
+    assert made.json()["owner"] == "bob"
+    assert [s["id"] for s in call("GET", api, "bob-token").json()["subscriptions"]] == [
+        made.json()["id"]
+    ]
+
+
+@pytest.mark.parametrize("method", ["GET", "POST"])
+def test_viewers_and_anonymous_callers_have_no_subscriptions(secured, method):
+    api = f"{secured.url}/api/subscriptions"
+    viewer = call(method, api, "viewer-token", json=QUIET)
+    assert viewer.status_code == 403
+    assert viewer.json()["code"] == "notifycenter-1103"
+    assert call(method, api, json=QUIET).status_code == 401
+
+
+@pytest.mark.parametrize(
+    ("body", "code"),
+    [
+        ({**QUIET, "protocol": "MQTT5"}, "notifycenter-2001"),
+        ({**QUIET, "sink": "not a url"}, "notifycenter-2002"),
+        ({**QUIET, "protocolsettings": {"mode": "carrier-pigeon"}}, "notifycenter-2003"),
+        ({**QUIET, "sinkcredential": {"credential_type": "ACCESSTOKEN"}}, "notifycenter-2004"),
+        ({**QUIET, "config": {"ratelimit": 0}}, "notifycenter-2005"),
+        ({**QUIET, "config": {"colour": "red"}}, "notifycenter-2005"),
+        ({**QUIET, "id": "mine"}, "notifycenter-2000"),
+        ({**QUIET, "filters": [{"regex": {"type": "x"}}]}, None),
+        ({**QUIET, "filters": [{"sql": "type = "}]}, None),
+    ],
+)
+def test_a_rejected_subscription_changes_nothing(hub, body, code):
+    answer = httpx.post(f"{hub.url}/api/subscriptions", json=body)
+    assert answer.status_code == 400, answer.text
+    assert answer.json()["code"].startswith("notifycenter-")
+    if code:
+        assert answer.json()["code"] == code
+    assert httpx.get(f"{hub.url}/api/subscriptions").json() == {"subscriptions": []}
+
+
+def test_the_credential_is_used_but_never_returned(hub):
+    receiver = Receiver().start()
+    try:
+        body = {
+            "sink": receiver.url,
+            "protocol": "HTTP",
+            "sinkcredential": {"credential_type": "ACCESSTOKEN", "access_token": "s3cret"},
+        }
+        made = httpx.post(f"{hub.url}/api/subscriptions", json=body).json()
+        assert "s3cret" not in str(made)
+        assert made["sinkcredential"] == {"credential_type": "ACCESSTOKEN", "redacted": True}
+        assert "s3cret" not in httpx.get(f"{hub.url}/api/subscriptions").text
+        assert receiver.handshakes[0]["authorization"] == "Bearer s3cret"
+        # an update that leaves the credential out keeps it
+        kept = httpx.put(
+            f"{hub.url}/api/subscriptions/{made['id']}",
+            json={"sink": receiver.url, "protocol": "HTTP", "types": ["io.x"]},
+        )
+        assert kept.status_code == 200, kept.text
+        assert kept.json()["sinkcredential"]["credential_type"] == "ACCESSTOKEN"
+        httpx.post(f"{hub.url}/api/subscriptions/{made['id']}/test")
+        wait_until(receiver.events)
+        assert receiver.received[0].headers["authorization"] == "Bearer s3cret"
+    finally:
+        receiver.stop()
+
+
+def test_update_changes_the_filter_and_delete_stops_delivery(hub):
+    receiver = Receiver().start()
+    try:
+        api = f"{hub.url}/api/subscriptions"
+        made = httpx.post(api, json={"sink": receiver.url, "protocol": "HTTP", "types": ["a"]})
+        ident = made.json()["id"]
+        updated = httpx.put(
+            f"{api}/{ident}", json={"sink": receiver.url, "protocol": "HTTP", "types": ["b"]}
+        )
+        assert updated.json()["types"] == ["b"]
+        _post(hub.url, [("1", "a"), ("2", "b")])
+        assert [e["id"] for e in wait_until(receiver.events)] == ["2"]
+        assert httpx.delete(f"{api}/{ident}").json() == {"deleted": ident}
+        assert httpx.get(f"{api}/{ident}").status_code == 404
+        _post(hub.url, [("3", "b"), ("4", "b")])
+        # a probe subscription created after the delete sees 3 and 4: the deleted one did not
+        probe = Receiver().start()
+        try:
+            httpx.post(api, json={"sink": probe.url, "protocol": "HTTP", "types": ["b"]})
+            _post(hub.url, [("5", "b")])
+            wait_until(probe.events)
+            assert [e["id"] for e in receiver.events()] == ["2"]
+        finally:
+            probe.stop()
+    finally:
+        receiver.stop()
+
+
+def _post(url: str, pairs: list[tuple[str, str]]) -> None:
+    events = [
+        {"specversion": "1.0", "id": i, "source": "urn:test", "type": t, "data": {"summary": i}}
+        for i, t in pairs
+    ]
+    answer = httpx.post(
+        f"{url}/api/events",
+        content=json.dumps(events),
+        headers={"Content-Type": "application/cloudevents-batch+json"},
+    )
+    assert answer.status_code == 202, answer.text
