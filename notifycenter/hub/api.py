@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -157,8 +158,8 @@ async def _parse_query(params: QueryParams, *, lifecycle_default: bool = False) 
 
 
 async def get_events(request: Request) -> Response:
-    _require(request, Permission.READ)
-    query = await _parse_query(request.query_params)
+    principal = _require(request, Permission.READ)
+    query = replace(await _parse_query(request.query_params), me=principal.user)  # owner=me
     check_resume(_hub(request), query.after, "after")  # 410 before a pruned position
     now = _now()
     return answer(await _hub(request).log.read(lambda conn: list_events(conn, query, now)))

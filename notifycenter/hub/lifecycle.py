@@ -3,6 +3,8 @@
 Each change is a lifecycle event appended to the log (docs/api.md); the `EventIndex`
 projection folds it into the notification's state in the same transaction. A request
 whose every target is unknown or audit changes nothing; an unknown ref fails it whole.
+`assign` and `take` also acknowledge a notification nobody has acknowledged: an `ack`
+event first, then the assign, so that every reader of acks (and the history) sees both.
 """
 
 from __future__ import annotations
@@ -16,16 +18,28 @@ from typing import Any
 import orjson
 
 from notifycenter.catalogue import hub as codes
+from notifycenter.catalogue import ownership as owner_codes
 from notifycenter.hub.log import Transaction
 from notifycenter.hub.params import parse_duration, parse_moment, shift
 from notifycenter.hub.projection import load_state
 from notifycenter.hub.query import EventQuery, query_from_object, select_rows
 from notifycenter.hub.records import resolve_ref
 from notifycenter.model.cursor import format_cursor
-from notifycenter.model.lifecycle import Verb, format_time, lifecycle_event
+from notifycenter.model.lifecycle import (
+    UNTIL_RESOLVED,
+    LifecycleState,
+    Status,
+    Verb,
+    format_time,
+    lifecycle_event,
+)
+from notifycenter.model.sanitize import sanitize_line
 from notifycenter.model.wire import LifecycleOutcome
 
 MAX_TARGETS = 100_000
+MAX_OWNER = 200
+# The verbs that acknowledge, and so take `until`.
+ACKING = frozenset({Verb.ACK, Verb.ASSIGN, Verb.TAKE})
 
 
 @dataclass(frozen=True)
@@ -36,6 +50,7 @@ class LifecycleRequest:
     query: EventQuery | None = None
     comment: str | None = None
     until: str | None = None
+    to: str | None = None  # assign: the new owner
 
 
 def parse_verb(text: str) -> Verb:
@@ -65,14 +80,28 @@ def parse_request(verb: Verb, body: bytes, actor: str, now: datetime) -> Lifecyc
     comment = obj.get("comment")
     if comment is not None and not isinstance(comment, str):
         raise invalid("comment must be a string")
+    if obj.get("until") is not None and verb not in ACKING:
+        raise owner_codes.UNTIL_NOT_FOR_VERB.error(f"{verb.value} does not take until")
+    query = query_from_object(filters, me=actor) if filters is not None else None
     return LifecycleRequest(
         verb=verb,
         actor=actor,
         refs=tuple(refs) if refs is not None else None,
-        query=query_from_object(filters) if filters is not None else None,
+        query=query,
         comment=comment,
-        until=_until(obj.get("until"), now) if verb is Verb.ACK else None,
+        until=_until(obj.get("until"), now) if verb in ACKING else None,
+        to=_owner(obj.get("to")) if verb is Verb.ASSIGN else None,
     )
+
+
+def _owner(value: Any) -> str:
+    """The user an assign names: one clean line, as every client will show it."""
+    if not isinstance(value, str) or not value.strip():
+        raise owner_codes.ASSIGN_WITHOUT_OWNER.error('give the new owner as "to": a user name')
+    owner = value.strip()
+    if len(owner) > MAX_OWNER or sanitize_line(owner, MAX_OWNER) != owner:
+        raise owner_codes.INVALID_OWNER.error(f"to {owner[:40]!r}… is not a user name")
+    return owner
 
 
 def _until(value: Any, now: datetime) -> str | None:
@@ -80,6 +109,8 @@ def _until(value: Any, now: datetime) -> str | None:
     if value is None:
         return None
     invalid = codes.INVALID_LIFECYCLE_REQUEST
+    if isinstance(value, str) and value.strip().lower() == UNTIL_RESOLVED:
+        return UNTIL_RESOLVED
     if isinstance(value, str):
         duration = parse_duration(value, "until", invalid)
         moment = shift(now, duration) if duration is not None else parse_moment(value)
@@ -87,7 +118,7 @@ def _until(value: Any, now: datetime) -> str | None:
             return format_time(moment)
     raise invalid.error(
         f"until {str(value)[:40]!r} is neither an RFC 3339 time with a zone"
-        " (years 0001-9999 in UTC) nor a duration such as 2h"
+        " (years 0001-9999 in UTC), a duration such as 2h, nor resolved"
     )
 
 
@@ -102,36 +133,69 @@ def apply_request(txn: Transaction, request: LifecycleRequest, hub_source: str) 
         assert request.query is not None
         rows = select_rows(conn, request.query, at, limit=MAX_TARGETS)
         targets = [row[0] for row in reversed(rows)]  # oldest first: log order
-    events, unchanged = [], 0
+    events: list[dict[str, Any]] = []
+    unchanged = 0
     for seq in dict.fromkeys(targets):  # each notification once, in order
-        event = _change(conn, seq, request, hub_source, at)
-        if event is None:
-            unchanged += 1
+        changes = _changes(conn, seq, request, hub_source, at, now)
+        if changes:
+            events += changes
         else:
-            events.append(event)
+            unchanged += 1
     cursors = [format_cursor(seq) for seq, _ in txn.insert(events, request.actor)] if events else []
-    return {"changed": len(events), "cursors": cursors, "unchanged": unchanged}
+    changed = len({event["subject"] for event in events})
+    return {"changed": changed, "cursors": cursors, "unchanged": unchanged}
 
 
-def _change(
-    conn: Any, seq: int, request: LifecycleRequest, hub_source: str, at: str
-) -> dict[str, Any] | None:
+def _changes(
+    conn: Any, seq: int, request: LifecycleRequest, hub_source: str, at: str, now: datetime
+) -> list[dict[str, Any]]:
+    """The lifecycle events that make the request's change to one notification: none when
+    it is an audit event or already in the state asked for."""
     state = load_state(conn, seq)
     if state is None:  # audit events have no lifecycle
-        return None
-    after = copy.copy(state)
-    after.apply(request.verb, request.actor, at, request.comment, request.until)
-    if after == state:
-        return None
+        return []
     source, event_id = conn.execute("SELECT source, id FROM log WHERE seq = ?", (seq,)).fetchone()
-    return lifecycle_event(
-        request.verb,
-        source,
-        event_id,
-        actor=request.actor,
-        hub_source=hub_source,
-        event_id=str(uuid.uuid4()),
-        at=at,
-        comment=request.comment,
-        until=request.until,
-    )
+    steps: list[tuple[Verb, str | None, str | None, str | None]] = []
+    comment = request.comment
+    if request.verb in (Verb.ASSIGN, Verb.TAKE) and state.status(now) in (
+        Status.READ,
+        Status.UNREAD,
+    ):
+        steps.append((Verb.ACK, comment, request.until, None))
+        comment = None  # said once, on the ack the list shows
+    until = request.until if request.verb is Verb.ACK else None
+    steps.append((request.verb, comment, until, request.to))
+    events = []
+    for verb, text, ack_until, to in steps:
+        if not _changes_state(state, verb, request.actor, at, text, ack_until, to):
+            continue
+        events.append(
+            lifecycle_event(
+                verb,
+                source,
+                event_id,
+                actor=request.actor,
+                hub_source=hub_source,
+                event_id=str(uuid.uuid4()),
+                at=at,
+                comment=text,
+                until=ack_until,
+                to=to,
+            )
+        )
+    return events
+
+
+def _changes_state(
+    state: LifecycleState,
+    verb: Verb,
+    actor: str,
+    at: str,
+    comment: str | None,
+    until: str | None,
+    to: str | None,
+) -> bool:
+    """Applies the change to `state`; whether it changed anything."""
+    before = copy.copy(state)
+    state.apply(verb, actor, at, comment, until, to)
+    return state != before

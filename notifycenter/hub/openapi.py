@@ -57,6 +57,11 @@ FILTER_PARAMS = [
             "enum": ["unread", "read", "acknowledged", "unacked", "resolved", "archived", "open"],
         },
     ),
+    _param(
+        "owner",
+        "who owns it: a user, me (the caller) or none; like status, lists only (the stream"
+        " sends new events, which nobody owns yet)",
+    ),
     _param("source", "source prefix"),
     _param("type", "type prefix"),
     _param("q", "text in summary, details, subject, source, type or error code (case-insensitive)"),
@@ -96,7 +101,18 @@ DEGRADED = {
 
 
 def _paths() -> dict[str, Any]:
-    lifecycle_verbs = ["read", "unread", "ack", "unack", "resolve", "reopen", "archive"]
+    lifecycle_verbs = [
+        "read",
+        "unread",
+        "ack",
+        "unack",
+        "resolve",
+        "reopen",
+        "archive",
+        "assign",
+        "take",
+        "release",
+    ]
     return {
         "/api/events": {
             "post": {
@@ -364,6 +380,7 @@ def _schemas() -> dict[str, Any]:
                     "resolved_at",
                     "archived_by",
                     "archived_at",
+                    "owner",
                 )
             },
         },
@@ -442,7 +459,11 @@ def _schemas() -> dict[str, Any]:
                     "type": "string",
                     "description": "why; kept in the history, on every verb",
                 },
-                "until": {"type": "string", "description": "ack only: RFC 3339 or a duration (2h)"},
+                "until": {
+                    "type": "string",
+                    "description": "ack, assign, take: RFC 3339, a duration (2h), or resolved",
+                },
+                "to": {"type": "string", "description": "assign only (required): the new owner"},
             },
         },
         "LifecycleResult": {

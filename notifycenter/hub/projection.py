@@ -49,7 +49,8 @@ CREATE TABLE IF NOT EXISTS idx (
     read INTEGER NOT NULL DEFAULT 0,
     acked_by TEXT, acked_at TEXT, comment TEXT, until TEXT,
     resolved_by TEXT, resolved_at TEXT,
-    archived_by TEXT, archived_at TEXT
+    archived_by TEXT, archived_at TEXT,
+    owner TEXT                    -- who a notification is assigned to
 );
 CREATE INDEX IF NOT EXISTS idx_bucket ON idx(bucket, seq);
 CREATE INDEX IF NOT EXISTS idx_severity ON idx(severity, seq);
@@ -58,6 +59,11 @@ CREATE INDEX IF NOT EXISTS idx_time ON idx(time);
 CREATE INDEX IF NOT EXISTS idx_span ON idx(span) WHERE span IS NOT NULL;
 CREATE INDEX IF NOT EXISTS idx_parent ON idx(parent) WHERE parent IS NOT NULL;
 CREATE INDEX IF NOT EXISTS idx_target ON idx(target) WHERE target IS NOT NULL;
+"""
+# After `_add_owner_column`: an index written before owners existed gains the column first.
+OWNER_SCHEMA = """
+CREATE INDEX IF NOT EXISTS idx_owner ON idx(owner, seq) WHERE owner IS NOT NULL;
+CREATE INDEX IF NOT EXISTS idx_until ON idx(until) WHERE acked_by IS NOT NULL AND until IS NOT NULL;
 """
 
 _INSERT = (
@@ -74,6 +80,7 @@ STATE_COLUMNS = (
     "resolved_at",
     "archived_by",
     "archived_at",
+    "owner",
 )
 _STATE_FIELDS = (
     "read",
@@ -85,6 +92,7 @@ _STATE_FIELDS = (
     "resolved_at",
     "archived_by",
     "archived_at",
+    "owner",
 )
 
 
@@ -93,6 +101,8 @@ class EventIndex:
 
     def create(self, conn: sqlite3.Connection) -> None:
         conn.executescript(SCHEMA)
+        _add_owner_column(conn)
+        conn.executescript(OWNER_SCHEMA)
 
     def apply(self, conn: sqlite3.Connection, entries: Sequence[StoredEntry]) -> None:
         pending: list[tuple[Any, ...]] = []
@@ -123,9 +133,16 @@ class EventIndex:
         state = load_state(conn, seq)
         if state is None:
             return seq
-        state.apply(change.verb, change.actor, change.at, change.comment, change.until)
+        state.apply(change.verb, change.actor, change.at, change.comment, change.until, change.to)
         save_state(conn, seq, state)
         return seq
+
+
+def _add_owner_column(conn: sqlite3.Connection) -> None:
+    """A data dir from before ownership gains the column; nobody owns its notifications."""
+    columns = {row[1] for row in conn.execute("PRAGMA table_info(idx)")}
+    if "owner" not in columns:
+        conn.execute("ALTER TABLE idx ADD COLUMN owner TEXT")
 
 
 def _row(entry: StoredEntry, lifecycle: bool = False, target: int | None = None) -> tuple[Any, ...]:

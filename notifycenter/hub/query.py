@@ -24,7 +24,7 @@ from notifycenter.model.filters import (
     compile_subscription_filters,
 )
 from notifycenter.model.filters.quick import STATUS_ALIASES, STATUSES
-from notifycenter.model.lifecycle import STATUS_FILTERS
+from notifycenter.model.lifecycle import STATUS_FILTERS, owner_wanted
 from notifycenter.model.severity import Bucket, parse_severity
 
 DEFAULT_LIMIT = 100
@@ -49,7 +49,8 @@ PUSHDOWN_COLUMNS = {
 STATUS_SQL = (
     "CASE WHEN i.archived_at IS NOT NULL THEN 'archived'"
     " WHEN i.resolved_at IS NOT NULL THEN 'resolved'"
-    " WHEN i.acked_by IS NOT NULL AND (i.until IS NULL OR i.until > ?) THEN 'acknowledged'"
+    " WHEN i.acked_by IS NOT NULL AND (i.until IS NULL OR i.until = 'resolved' OR i.until > ?)"
+    " THEN 'acknowledged'"
     " WHEN i.read THEN 'read' ELSE 'unread' END"
 )
 _STATUS_WANTED = {
@@ -63,7 +64,7 @@ _STATUS_WANTED = {
 }
 ROW_COLUMNS = (
     "i.seq, i.bucket, i.read, i.acked_by, i.acked_at, i.comment, i.until,"
-    " i.resolved_by, i.resolved_at, i.archived_by, i.archived_at, l.body"
+    " i.resolved_by, i.resolved_at, i.archived_by, i.archived_at, i.owner, l.body"
 )
 
 
@@ -82,6 +83,8 @@ class EventQuery:
     after: int | None = None
     limit: int = DEFAULT_LIMIT
     lifecycle: bool = False
+    owner: str | None = None  # a user, `me` or `none` (docs/api.md)
+    me: str | None = None  # the caller's user, what `owner=me` selects
 
 
 Getter = Callable[[str], list[str]]
@@ -115,6 +118,7 @@ def parse_query(get: Getter, *, lifecycle_default: bool = False) -> EventQuery:
         after=_cursor(one("after"), "after"),
         limit=_limit(one("limit")),
         lifecycle=lifecycle_default if lifecycle is None else lifecycle.lower() in _TRUE,
+        owner=one("owner") or None,
     )
 
 
@@ -141,6 +145,7 @@ def query_from_object(obj: Mapping[str, Any], **overrides: Any) -> EventQuery:
         "operation_tree",
         "filter",
         "filters",
+        "owner",
     }
     if unknown:
         raise codes.INVALID_LIFECYCLE_REQUEST.error(
@@ -234,6 +239,12 @@ def where_clause(
     if query.text:
         clauses.append("instr(i.text, ?) > 0")
         params.append(query.text)
+    if query.owner is not None:
+        owner = owner_wanted(query.owner, query.me)
+        clauses.append(
+            "i.bucket != 'audit' AND i.owner IS NULL" if owner is None else "i.owner = ?"
+        )
+        params += [] if owner is None else [owner]
     if query.operation:
         clauses.append(_operation_sql(query.operation_tree))
         params.append(query.operation)

@@ -39,6 +39,7 @@ def record(row: Sequence[Any], now: datetime) -> Record:
         "resolved_at": state.resolved_at,
         "archived_by": state.archived_by,
         "archived_at": state.archived_at,
+        "owner": state.owner if managed else None,
     }
 
 

@@ -24,6 +24,9 @@ class Verb(StrEnum):
     RESOLVE = "resolve"
     REOPEN = "reopen"
     ARCHIVE = "archive"
+    ASSIGN = "assign"
+    TAKE = "take"
+    RELEASE = "release"
 
     @property
     def event_type(self) -> str:
@@ -43,7 +46,17 @@ _PAST_TENSE = {
     Verb.RESOLVE: "resolved",
     Verb.REOPEN: "reopened",
     Verb.ARCHIVE: "archived",
+    Verb.ASSIGN: "assigned",
+    Verb.TAKE: "taken",
+    Verb.RELEASE: "released",
 }
+
+# `until` of an ack that holds until the notification is resolved: it never lapses on
+# time, and a reopen finds the notification unacknowledged.
+UNTIL_RESOLVED = "resolved"
+# The actor of the changes the hub makes itself (an expired ack's unack).
+HUB_ACTOR = "notifycenter"
+ACK_EXPIRED = "ack expired"
 
 
 class Status(StrEnum):
@@ -71,10 +84,19 @@ class LifecycleState:
     resolved_at: str | None = None
     archived_by: str | None = None
     archived_at: str | None = None
+    owner: str | None = None
 
     def apply(
-        self, verb: Verb, actor: str, at: str, comment: str | None = None, until: str | None = None
+        self,
+        verb: Verb,
+        actor: str,
+        at: str,
+        comment: str | None = None,
+        until: str | None = None,
+        to: str | None = None,
     ) -> None:
+        """Fold one change in. An assign names its owner in `to`, a take makes the actor
+        the owner; the ack they imply is a change of its own, so the history shows both."""
         if verb is Verb.READ:
             self.read = True
         elif verb is Verb.UNREAD:
@@ -94,14 +116,27 @@ class LifecycleState:
             self.resolved_by, self.resolved_at = actor, at
         elif verb is Verb.REOPEN:
             self.resolved_by = self.resolved_at = self.archived_by = self.archived_at = None
+            if self.ack_until == UNTIL_RESOLVED:  # the ack held until the resolve, no longer
+                self.acked_by = self.acked_at = self.ack_comment = self.ack_until = None
         elif verb is Verb.ARCHIVE:
             self.archived_by, self.archived_at = actor, at
+        elif verb is Verb.ASSIGN or verb is Verb.TAKE:
+            self.read = True
+            self.owner = to if verb is Verb.ASSIGN and to else actor
+        elif verb is Verb.RELEASE:
+            self.owner = None
 
     def acknowledged(self, now: datetime) -> bool:
         """An ack whose `until` has passed lapses: the notification needs attention again."""
         if self.acked_by is None:
             return False
-        return self.ack_until is None or parse_time(self.ack_until) > now
+        if self.ack_until is None or self.ack_until == UNTIL_RESOLVED:
+            return True
+        return parse_time(self.ack_until) > now
+
+    def expired(self, now: datetime) -> bool:
+        """An ack is held whose `until` has passed: the hub records its unack."""
+        return self.acked_by is not None and not self.acknowledged(now)
 
     def status(self, now: datetime) -> Status:
         if self.archived_at:
@@ -124,6 +159,20 @@ class LifecycleState:
         return status.value == wanted
 
 
+# `owner=` and `owner:` take a user, or one of these two words.
+OWNER_ME = "me"  # the user the client is logged in as
+OWNER_NONE = "none"  # nobody owns it
+
+
+def owner_wanted(wanted: str, me: str | None) -> str | None:
+    """The owner a filter value selects: a user name, or None for `none`."""
+    if wanted == OWNER_NONE:
+        return None
+    if wanted == OWNER_ME:
+        return me or "anonymous"
+    return wanted
+
+
 @dataclass(frozen=True, slots=True)
 class LifecycleChange:
     """What one lifecycle event says, read back from its CloudEvent."""
@@ -135,6 +184,7 @@ class LifecycleChange:
     at: str
     comment: str | None
     until: str | None
+    to: str | None = None  # assign: the new owner
 
 
 def lifecycle_event(
@@ -148,8 +198,17 @@ def lifecycle_event(
     at: str,
     comment: str | None = None,
     until: str | None = None,
+    to: str | None = None,
 ) -> dict[str, Any]:
     """The CloudEvent that records a lifecycle change in the log (docs/api.md)."""
+    data: dict[str, Any] = {
+        "target": {"source": target_source, "id": target_id},
+        "actor": actor,
+        "comment": comment,
+        "until": until,
+    }
+    if to is not None:
+        data["to"] = to
     return {
         "specversion": "1.0",
         "id": event_id,
@@ -161,12 +220,7 @@ def lifecycle_event(
         "severitynumber": 5,
         "subject": f"{target_source}#{target_id}",
         "datacontenttype": "application/json",
-        "data": {
-            "target": {"source": target_source, "id": target_id},
-            "actor": actor,
-            "comment": comment,
-            "until": until,
-        },
+        "data": data,
     }
 
 
@@ -187,6 +241,7 @@ def read_lifecycle_event(event: Mapping[str, Any]) -> LifecycleChange | None:
             event.get("time", ""),
             data.get("comment"),
             data.get("until"),
+            to if isinstance(to := data.get("to"), str) else None,
         )
     except (ValueError, KeyError, TypeError):
         return None

@@ -9,7 +9,7 @@ into its own catalogued error.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, NotRequired, TypeVar
 
 from pydantic import Field, TypeAdapter
 from typing_extensions import TypedDict  # pydantic needs this one below Python 3.12
@@ -41,6 +41,7 @@ class Record(TypedDict):
     resolved_at: str | None
     archived_by: str | None
     archived_at: str | None
+    owner: NotRequired[str | None]  # who it is assigned to; older hubs leave it out
 
 
 class RecordWithHistory(Record):

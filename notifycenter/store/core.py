@@ -112,6 +112,8 @@ class EventStore:
         self.ordered = True
         self.orphans = 0
         self.marks: set[int] = set()
+        # The user the client is logged in as: who `owner: me` selects (GET /api/whoami).
+        self.user: str | None = None
 
     # -- size ------------------------------------------------------------------------
 
@@ -390,7 +392,12 @@ class EventStore:
             return
         state = self._states.setdefault(row, LifecycleState())
         state.apply(
-            lifecycle.verb, lifecycle.actor, lifecycle.at, lifecycle.comment, lifecycle.until
+            lifecycle.verb,
+            lifecycle.actor,
+            lifecycle.at,
+            lifecycle.comment,
+            lifecycle.until,
+            lifecycle.to,
         )
         was_acked = self._status[row] == ACKNOWLEDGED
         self._set_status(row, status_code(state, now), change)
@@ -478,6 +485,7 @@ class EventStore:
             bucket=BUCKETS[self._bucket[row_id]],
             status=STATUS_OF_CODE[status],
             acked_by=acked_by,
+            owner=sanitize_line(state.owner, ACTOR_LIMIT) if state and state.owner else None,
             source=self.sources.display[source],
             type=self.types.display[event_type],
             subject=self.subjects.display[self._subject[row_id]],

@@ -18,7 +18,12 @@ import orjson
 
 from notifycenter.model.errors import NotifyError
 from notifycenter.model.event import span_ids, summary_details_code
-from notifycenter.model.lifecycle import LifecycleChange, parse_time, read_lifecycle_event
+from notifycenter.model.lifecycle import (
+    UNTIL_RESOLVED,
+    LifecycleChange,
+    parse_time,
+    read_lifecycle_event,
+)
 from notifycenter.model.severity import Severity, parse_severity, severity_from_number
 
 MAX_CURSOR = (1 << 63) - 1  # the store keeps cursors in signed 64-bit columns
@@ -157,13 +162,16 @@ def lifecycle_change(event: Mapping[str, Any]) -> LifecycleChange | None:
         at=as_text(change.at),
         comment=optional_text(change.comment),
         until=checked_until(change.until),
+        to=optional_text(change.to),
     )
 
 
 def checked_until(value: object) -> str | None:
-    """An ack's `until` when it is a readable time with an offset, else None."""
+    """An ack's `until` when it is a readable time with an offset or `resolved`, else None."""
     if value is None or not isinstance(value, str):
         return None
+    if value == UNTIL_RESOLVED:
+        return value
     try:
         moment = parse_time(value)
     except ValueError:

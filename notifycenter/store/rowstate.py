@@ -19,6 +19,7 @@ _TEXT_FIELDS = (
     "resolved_at",
     "archived_by",
     "archived_at",
+    "owner",
 )
 
 
@@ -33,10 +34,12 @@ def state_from_record(record: Mapping[str, Any]) -> LifecycleState | None:
 
     A record names a status even when a `*_at` field is absent; the status wins, so the
     row still shows what the hub says. Fields of another type are read as text, and an
-    `until` that is not a time is left out (the ack does not lapse).
+    `until` that is neither a time nor `resolved` is left out (the ack does not lapse).
     """
     status = record.get("status")
-    if status is None or (status == "unread" and not record.get("read")):
+    if status is None or (
+        status == "unread" and not record.get("read") and record.get("owner") is None
+    ):
         return None
     text = {key: optional_text(record.get(key)) for key in _TEXT_FIELDS}
     state = LifecycleState(
@@ -49,6 +52,7 @@ def state_from_record(record: Mapping[str, Any]) -> LifecycleState | None:
         resolved_at=text["resolved_at"],
         archived_by=text["archived_by"],
         archived_at=text["archived_at"],
+        owner=text["owner"],
     )
     if status == "acknowledged" and state.acked_by is None:
         state.acked_by = ""
@@ -68,9 +72,15 @@ def until_ms(change: LifecycleChange | LifecycleState) -> int | None:
 
 def same_change(left: LifecycleChange, right: LifecycleChange) -> bool:
     """Acking every occurrence of a folded row yields one change per occurrence: show one."""
-    return (left.verb, left.actor, left.comment, left.until) == (
+    return (left.verb, left.actor, left.comment, left.until, left.to) == (
         right.verb,
         right.actor,
         right.comment,
         right.until,
+        right.to,
     )
+
+
+def owner_of(state: LifecycleState | None) -> str | None:
+    """Who owns the row's notification; None when nobody does."""
+    return None if state is None else state.owner

@@ -13,6 +13,7 @@ from itertools import compress
 from typing import TYPE_CHECKING, Any
 
 from notifycenter.model.errors import NotifyError
+from notifycenter.model.lifecycle import owner_wanted
 from notifycenter.model.severity import Bucket, Severity, parse_severity
 from notifycenter.store.columns import mask_and, mask_or, positions_of, table
 from notifycenter.store.types import (
@@ -121,9 +122,26 @@ def _post_filters(store: EventStore, view: ViewQuery, rows: array[int]) -> array
         rows = array(
             "i", compress(rows, map(labels.__contains__, map(store._label.__getitem__, rows)))
         )
+    if view.owner is not None:
+        rows = _keep_owner(store, view.owner, rows)
     if view.predicate is not None:
         rows = _keep_predicate(store, view.predicate, rows)
     return rows
+
+
+def _keep_owner(store: EventStore, wanted: str, rows: array[int]) -> array[int]:
+    """Rows owned by the user `owner=` names; `none` keeps the notifications nobody owns
+    (audit rows have no lifecycle, so no owner to lack), as the hub's list does."""
+    owner = owner_wanted(wanted, store.user)
+    states, status = store._states, store._status
+    return array(
+        "i",
+        (
+            row
+            for row in rows
+            if status[row] != NONE and getattr(states.get(row), "owner", None) == owner
+        ),
+    )
 
 
 def _keep_operation(store: EventStore, span_hex: str, rows: array[int]) -> array[int]:

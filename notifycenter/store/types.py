@@ -83,6 +83,7 @@ class RowView:
     count: int
     marked: bool
     acked: int = 0  # occurrences acknowledged one by one while the row as a whole is not
+    owner: str | None = None  # who it is assigned to
 
     @property
     def mixed(self) -> bool:
@@ -102,6 +103,8 @@ class ViewQuery:
 
     Without `status`, archived rows are left out, as the hub's list does.
     `text` is a case-insensitive substring of summary, source, type or error code.
+    `owner` selects notifications owned by a user, by `me` or by `none` (nobody), as the
+    hub's `owner=` does.
     `predicate` (e.g. a compiled CESQL filter's `matches`) is called with each candidate's
     full event, after the cheap fields have narrowed the candidates down: it is slower.
     """
@@ -114,6 +117,7 @@ class ViewQuery:
     source: str | None = None
     operation: str | None = None
     predicate: Callable[[Mapping[str, Any]], bool] | None = None
+    owner: str | None = None  # a user, `me` (the store's `user`) or `none`
 
 
 @dataclass(slots=True)

@@ -4,6 +4,8 @@
     src:istio                               source contains "istio"
     type:io.meshery.provisioning            type starts with it
     status:unacked  status:acked            lifecycle state, for the caller to apply
+    owner:me  owner:none  owner:alice       who owns it, for the caller to apply (`me`:
+                                            the user the client is logged in as)
     -src:istio                              a leading "-" negates an attribute token
     anything else                           free text, for summary/details
 
@@ -39,7 +41,7 @@ STATUS_ALIASES = {
 }
 STATUSES = (*STATUS_FILTERS, *STATUS_ALIASES)
 _TOKEN = re.compile(
-    r"(?P<neg>-)?(?P<key>sev|severity|src|source|type|status)(?P<op>>=|<=|!=|==|>|<|=|:)(?P<value>.+)",
+    r"(?P<neg>-)?(?P<key>sev|severity|src|source|type|status|owner)(?P<op>>=|<=|!=|==|>|<|=|:)(?P<value>.+)",
     re.IGNORECASE,
 )
 _KEYS = {"severity": "sev", "source": "src"}
@@ -51,12 +53,14 @@ class QuickFilter:
     status: str | None
     text: str  # free text, matched by the caller against summary and details
     filter: Filter | None
+    owner: str | None = None  # a user, `me` or `none`, for the caller to apply
 
 
 def quick_filter(text: str) -> QuickFilter:
     """Split the search box's text; an unknown severity or status raises a catalogued error."""
     groups: dict[str | int, list[Node]] = {}
     status: str | None = None
+    owner: str | None = None
     words: list[str] = []
     for token in _split(text):
         match = _TOKEN.fullmatch(token)
@@ -67,6 +71,9 @@ def quick_filter(text: str) -> QuickFilter:
         if key == "status":
             status = canonical_status(match["value"])
             continue
+        if key == "owner":
+            owner = _owner_token(match["neg"], match["op"], match["value"])
+            continue
         node = _attribute_token(key, match["op"], match["value"])
         if match["neg"]:
             groups[len(groups)] = [Not(node)]  # exclusions are never alternatives
@@ -74,10 +81,10 @@ def quick_filter(text: str) -> QuickFilter:
             groups.setdefault(key, []).append(node)
     alternatives = [combine("OR", nodes) for nodes in groups.values()]
     if not alternatives:
-        return QuickFilter("", status, " ".join(words), None)
+        return QuickFilter("", status, " ".join(words), None, owner)
     tree = combine("AND", alternatives)
     expression = render(tree)
-    return QuickFilter(expression, status, " ".join(words), Filter(expression, tree))
+    return QuickFilter(expression, status, " ".join(words), Filter(expression, tree), owner)
 
 
 def _split(text: str) -> list[str]:
@@ -97,6 +104,15 @@ def canonical_status(value: str) -> str:
             f"unknown status {value!r}: use one of {', '.join(STATUSES)}"
         )
     return lowered
+
+
+def _owner_token(negated: str | None, op: str, value: str) -> str:
+    """`owner:alice`, `owner:me`, `owner:none`: one owner, as the hub's `owner=` takes."""
+    if negated:
+        raise INVALID_QUICK_FILTER.error(f"-owner:{value} cannot be negated: use owner:none")
+    if op not in (":", "=", "=="):
+        raise INVALID_QUICK_FILTER.error(f"owner takes ':' (as in owner:{value}), not {op!r}")
+    return value.strip()
 
 
 def _attribute_token(key: str, op: str, value: str) -> Node:
