@@ -77,6 +77,7 @@ def test_list_as_a_table_and_as_json(hub: Hub) -> None:
         "acknowledged_at",
         "comment",
         "until",
+        "owner",
     }
     assert records[0]["bucket"] == "errors"
     assert records[0]["event"]["data"]["summary"] == "Could not provision Istio"

@@ -16,7 +16,8 @@ SEVERITIES = "EMERGENCY, ALERT, CRITICAL, ERROR, WARNING, NOTICE, INFO, DEBUG, S
 
 
 def filter_options(with_status: bool = True) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """The list's filters (docs/api.md). `tail` has no --status: a log has no current state."""
+    """The list's filters (docs/api.md). `tail` has no --status nor --owner: a log has no
+    current state."""
     options = [
         click.option(
             "--bucket", multiple=True, type=click.Choice(BUCKETS), help="Bucket (repeatable)."
@@ -25,6 +26,11 @@ def filter_options(with_status: bool = True) -> Callable[[Callable[..., Any]], C
             "--severity", callback=check_severity, help="At least this severity (warn, ERROR, …)."
         ),
         click.option("--status", type=click.Choice(STATUS_FILTERS), help="Lifecycle status.")
+        if with_status
+        else None,
+        click.option(
+            "--owner", metavar="USER", help="Owned by USER, by you (me), or by nobody (none)."
+        )
         if with_status
         else None,
         click.option("--source", help="Source prefix."),
@@ -66,9 +72,11 @@ def hub_filters(
     search: str | None,
     filter_: str | None,
     status: str | None = None,
+    owner: str | None = None,
 ) -> dict[str, Any]:
     """The options as the hub's query parameters."""
     return {
+        "owner": owner,
         "bucket": list(bucket) or None,
         "severity": severity,
         "status": status,

@@ -27,7 +27,7 @@ from notifycenter.commands.refs import call_with_refs
 from notifycenter.commands.verbs import verb_command
 from notifycenter.model import wire
 from notifycenter.model.event import describe, span_ids
-from notifycenter.model.lifecycle import Verb, read_lifecycle_event
+from notifycenter.model.lifecycle import LifecycleChange, Verb, read_lifecycle_event
 from notifycenter.model.sanitize import sanitize, sanitize_line
 
 RECORD_JSON_KEYS = (
@@ -38,14 +38,26 @@ RECORD_JSON_KEYS = (
     "acknowledged_at",
     "comment",
     "until",
+    "owner",
 )
 # CURSOR first: it is the REF every other command takes (leading zeros dropped, as REFs allow).
-TABLE_HEADERS = ("CURSOR", "TIME", "SEVERITY", "STATUS", "ACKED BY", "SOURCE", "TYPE", "SUMMARY")
-TABLE_CAPS = (16, 11, 9, 12, 16, 36, 40, 0)
+# ACKED BY and OWNER are left out while no row has one.
+TABLE_HEADERS = (
+    "CURSOR",
+    "TIME",
+    "SEVERITY",
+    "STATUS",
+    "ACKED BY",
+    "OWNER",
+    "SOURCE",
+    "TYPE",
+    "SUMMARY",
+)
+TABLE_CAPS = (16, 11, 9, 12, 16, 16, 36, 40, 0)
 # -o wide: the full time, and the event's id, subject and error code before the summary.
 WIDE_HEADERS = (*TABLE_HEADERS[:-1], "ID", "SUBJECT", "CODE", "SUMMARY")
-WIDE_CAPS = (16, 19, 9, 12, 16, 36, 40, 36, 30, 24, 0)
-TABLE_MINIMUMS = {5: 14, 6: 14}  # a source or type cut shorter names nothing
+WIDE_CAPS = (16, 19, 9, 12, 16, 16, 36, 40, 36, 30, 24, 0)
+TABLE_MINIMUMS = {6: 14, 7: 14}  # a source or type cut shorter names nothing
 MAX_PAGE = 1000
 
 
@@ -58,6 +70,8 @@ def command() -> None:
       notifycenter events list --bucket errors --status unacked
       notifycenter events tail -f --source urn:meshery:adapter:
       notifycenter events ack 0000000000000042 --comment "on it" --until 2h
+      notifycenter events take 42 --until resolved
+      notifycenter events list --owner me
     """
 
 
@@ -92,9 +106,9 @@ def list_events(cli: CliContext, /, limit: int, before: str | None, **filters: A
             caps=WIDE_CAPS if wide else TABLE_CAPS,
             severity_column=2,
             keep=(0, 1, 2, 3),
-            cut_left=(5, 6),
+            cut_left=(6, 7),
             minimums=TABLE_MINIMUMS,
-            optional=(4, 8, 9) if wide else (4,),
+            optional=(4, 5, 9, 10) if wide else (4, 5),
         ):
             echo(line)
     if more:
@@ -129,6 +143,7 @@ def table_row(record: wire.Record, *, wide: bool = False) -> list[str]:
         str(event.get("severitytext", "")),
         record.get("status") or "-",
         record.get("acknowledged_by") or "",
+        record.get("owner") or "",
         str(event.get("source", "")),
         str(event.get("type", "")),
     ]
@@ -141,8 +156,17 @@ def summary_of(event: dict[str, Any]) -> str:
     change = read_lifecycle_event(event)
     if change is None:
         return describe(event).summary
-    text = f"{change.actor or 'someone'} {change.verb.past_tense} {change.target_source}#{change.target_id}"
+    actor = change.actor or "someone"
+    target = f"{change.target_source}#{change.target_id}"
+    if change.verb is Verb.TAKE:
+        text = f"{actor} took {target}"
+    else:
+        text = f"{actor} {change.verb.past_tense} {target}" + _to(change)
     return text + (f": {change.comment}" if change.comment else "")
+
+
+def _to(change: LifecycleChange) -> str:
+    return f" to {change.to}" if change.verb is Verb.ASSIGN and change.to else ""
 
 
 # -- show ------------------------------------------------------------------------------
@@ -183,6 +207,7 @@ def describe_record(record: wire.RecordWithHistory) -> list[str]:
         ("acknowledged", by_at(record, "acknowledged")),
         ("ack until", record.get("until")),
         ("comment", record.get("comment")),
+        ("owner", record.get("owner")),
         ("resolved", by_at(record, "resolved")),
         ("archived", by_at(record, "archived")),
     ]
@@ -232,8 +257,9 @@ def history_line(event: dict[str, Any]) -> str:
     change = read_lifecycle_event(event)
     if change is None:
         return sanitize_line(event.get("type", ""))
-    line = f"{short_time(change.at)}  {change.verb.past_tense} by {change.actor or 'someone'}"
-    if change.until:
+    line = f"{short_time(change.at)}  {change.verb.past_tense}{_to(change)}"
+    line += f" by {change.actor or 'someone'}"
+    if change.until and change.verb is not Verb.UNACK:  # an expiry's until is the one that passed
         line += f" until {change.until}"
     if change.comment:
         line += f": {change.comment}"
