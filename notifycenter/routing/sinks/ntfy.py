@@ -37,6 +37,7 @@ PRIORITY = {
     Severity.DEBUG: 1,
 }
 CHANGE_PRIORITY = 2  # a resolve or an ack is news, not an alarm
+DEFAULT_PRIORITY = 3
 # ntfy shows these tag names as emojis in front of the title.
 EMOJI = {
     Severity.EMERGENCY: "sos",
@@ -99,7 +100,8 @@ class NtfySink:
         """A rate-limited flood as one message: the first lines, then `… and N more`."""
         found = read_notices(delivery)
         worst = [n.severity for n in found if not n.verb]
-        priority = max((PRIORITY[s] for s in worst), default=CHANGE_PRIORITY)
+        quiet = CHANGE_PRIORITY if found else DEFAULT_PRIORITY  # changes only, or none shown
+        priority = max((PRIORITY[s] for s in worst), default=quiet)
         emoji = EMOJI[max(worst)] if worst else "information_source"
         click = self.click if self.click and "{ref}" not in self.click else None
         if click is None and delivery.hub_url:
