@@ -503,6 +503,7 @@ def _schemas() -> dict[str, Any]:
                 "path": {"type": "string", "description": "the file or filter at fault"},
                 "url": {"type": "string", "description": "the address that did not answer"},
                 "field": {"type": "string", "description": "the event field JSON cannot carry"},
+                "log_start": {**_CURSOR, "description": "410: where the pruned log now starts"},
             },
         },
     }
