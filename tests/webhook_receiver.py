@@ -19,7 +19,7 @@ from urllib.parse import unquote
 import orjson
 import uvicorn
 from starlette.applications import Starlette
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.routing import Route
 
@@ -66,7 +66,10 @@ class Receiver:
             if self.allowed_origin is not None:
                 answer["WebHook-Allowed-Origin"] = self.allowed_origin
             return Response(status_code=200, headers=answer)
-        body = await request.body()
+        try:
+            body = await request.body()
+        except ClientDisconnect:  # the sender died mid-request (kill -9): nothing arrived
+            return Response(status_code=400)
         if self.status >= 300:
             extra = {"Retry-After": self.retry_after} if self.retry_after else {}
             return Response(status_code=self.status, headers=extra)
