@@ -213,3 +213,14 @@ def test_wrong_settings_are_refused_with_a_reason(
 ) -> None:
     with pytest.raises(ValueError, match=says):
         ntfy.create(sink, settings, credential)
+
+
+async def test_a_digest_showing_no_event_has_the_default_priority() -> None:
+    # A rate limit of 1 a minute leaves no room for an event beside the digest's count.
+    async with web_receiver() as receiver:
+        sink = ntfy.create(f"{receiver.url}/t", {}, None)
+        await sink.deliver(delivery(digest=True, omitted=9))
+        await sink.aclose()
+    body = published(receiver.json()[0])
+    assert (body["title"], body["message"]) == ("9 notifications", "… and 9 more")
+    assert body["priority"] == 3 and body["tags"][0] == "information_source"
