@@ -27,6 +27,12 @@ from notifycenter.config import Target, check_server_url
 from notifycenter.model import wire
 from notifycenter.model.protocol import BATCH, STRUCTURED
 from notifycenter.model.silences import SilencePage, SilenceRecord
+from notifycenter.model.subscription_wire import (
+    Deleted,
+    SinkTestOutcome,
+    Subscriptions,
+    SubscriptionView,
+)
 
 DEFAULT_TIMEOUT = 10.0
 RATE_LIMIT_RETRIES = 3  # a hub that keeps refusing is reported, not waited on forever
@@ -214,6 +220,35 @@ class HubClient:
         path = f"/api/silences/{quote(silence_id, safe='')}/expire"
         return self._as(SilenceRecord, await self._object("POST", path), "the expired silence")
 
+    async def subscriptions(self) -> builtins.list[SubscriptionView]:
+        """The subscriptions the caller may see (an operator's own; an admin's, all)."""
+        body = await self._object("GET", "/api/subscriptions")
+        return self._as(Subscriptions, body, "the subscriptions")["subscriptions"]
+
+    async def subscription(self, ident: str) -> SubscriptionView:
+        body = await self._object("GET", _subscription_path(ident))
+        return self._as(SubscriptionView, body, "the subscription")
+
+    async def create_subscription(self, resource: Mapping[str, Any]) -> SubscriptionView:
+        """Create a subscription (CloudEvents Subscriptions API shape)."""
+        body = await self._object("POST", "/api/subscriptions", json=dict(resource))
+        return self._as(SubscriptionView, body, "the new subscription")
+
+    async def update_subscription(
+        self, ident: str, resource: Mapping[str, Any]
+    ) -> SubscriptionView:
+        body = await self._object("PUT", _subscription_path(ident), json=dict(resource))
+        return self._as(SubscriptionView, body, "the subscription")
+
+    async def delete_subscription(self, ident: str) -> Deleted:
+        body = await self._object("DELETE", _subscription_path(ident))
+        return self._as(Deleted, body, "the deletion")
+
+    async def test_subscription(self, ident: str) -> SinkTestOutcome:
+        """Send one test notification through the subscription's sink now."""
+        body = await self._object("POST", _subscription_path(ident) + "/test")
+        return self._as(SinkTestOutcome, body, "the test outcome")
+
     def _as(self, record: type[T], body: object, what: str) -> T:
         """`body` checked and typed as its wire record; anything else is a bad answer."""
         try:
@@ -254,3 +289,7 @@ class HubClient:
 
 
 T = TypeVar("T")
+
+
+def _subscription_path(ident: str) -> str:
+    return f"/api/subscriptions/{quote(ident, safe='')}"
