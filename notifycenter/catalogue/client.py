@@ -168,7 +168,7 @@ INVALID_UNTIL = ErrorSpec(
     name="ErrInvalidUntil",
     severity="ERROR",
     short="The --until value is neither a duration nor a time",
-    long="--until takes a duration such as 2h, 30m or 1d12h, or an RFC 3339 time.",
+    long="--until takes a duration such as 2h, 30m or 1d12h, an RFC 3339 time, or resolved.",
     causes=("The unit is missing or unknown (2 hours instead of 2h)",),
     remedies=("Write a duration with s, m, h, d or w units, or a time like 2026-11-28T12:00:00Z",),
 )

@@ -24,7 +24,12 @@ import orjson
 
 from notifycenter.catalogue.sources import ALERTMANAGER_WRITEBACK_FAILED
 from notifycenter.hub.log import StoredEntry
-from notifycenter.model.lifecycle import Verb, format_time, read_lifecycle_event
+from notifycenter.model.lifecycle import (
+    UNTIL_RESOLVED,
+    Verb,
+    format_time,
+    read_lifecycle_event,
+)
 from notifycenter.sources.alertmanager import SOURCE_PREFIX
 
 log = logging.getLogger("notifycenter.hub.alertmanager")
@@ -188,7 +193,8 @@ class WriteBackProjection:
                 change is None
                 or change.verb not in (Verb.ACK, Verb.UNACK)
                 or not change.target_source.startswith(SOURCE_PREFIX)
-                or (change.verb is Verb.ACK and not change.until)
+                # A silence needs an end time: an ack until resolved has none to give.
+                or (change.verb is Verb.ACK and change.until in (None, "", UNTIL_RESOLVED))
             ):
                 continue
             labels = _labels(conn, change.target_source, change.target_id)
