@@ -62,6 +62,11 @@ FILTER_PARAMS = [
         "who owns it: a user, me (the caller) or none; like status, lists only (the stream"
         " sends new events, which nobody owns yet)",
     ),
+    _param(
+        "silenced",
+        "true: only what a silence in force keeps quiet; false: the rest (lists only)",
+        {"type": "string", "enum": ["true", "false"]},
+    ),
     _param("source", "source prefix"),
     _param("type", "type prefix"),
     _param("q", "text in summary, details, subject, source, type or error code (case-insensitive)"),
@@ -382,6 +387,10 @@ def _schemas() -> dict[str, Any]:
                     "archived_at",
                     "owner",
                 )
+            },
+            "silenced": {
+                "type": "boolean",
+                "description": "a silence in force keeps it quiet (its event's `silence` names it)",
             },
         },
     }

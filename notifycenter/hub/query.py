@@ -17,6 +17,7 @@ import orjson
 
 from notifycenter.catalogue import hub as codes
 from notifycenter.hub.params import parse_cursor, parse_int
+from notifycenter.hub.silence_sql import silenced_clause
 from notifycenter.model.errors import NotifyError
 from notifycenter.model.filters import (
     Filter,
@@ -31,6 +32,7 @@ DEFAULT_LIMIT = 100
 MAX_LIMIT = 1000
 _BUCKETS = {b.value for b in Bucket}
 _TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off"}
 
 # CESQL attributes with a column of their own; the others are checked in Python.
 # `+i.source` keeps SQLite from driving a CESQL query by the source index: a LIKE that
@@ -85,6 +87,7 @@ class EventQuery:
     lifecycle: bool = False
     owner: str | None = None  # a user, `me` or `none` (docs/api.md)
     me: str | None = None  # the caller's user, what `owner=me` selects
+    silenced: bool | None = None  # kept quiet by a silence in force now (or not)
 
 
 Getter = Callable[[str], list[str]]
@@ -119,6 +122,7 @@ def parse_query(get: Getter, *, lifecycle_default: bool = False) -> EventQuery:
         limit=_limit(one("limit")),
         lifecycle=lifecycle_default if lifecycle is None else lifecycle.lower() in _TRUE,
         owner=one("owner") or None,
+        silenced=_boolean(one("silenced"), "silenced"),
     )
 
 
@@ -146,6 +150,7 @@ def query_from_object(obj: Mapping[str, Any], **overrides: Any) -> EventQuery:
         "filter",
         "filters",
         "owner",
+        "silenced",
     }
     if unknown:
         raise codes.INVALID_LIFECYCLE_REQUEST.error(
@@ -187,6 +192,15 @@ def _status(text: str | None) -> str | None:
     if wanted not in STATUS_FILTERS:
         raise codes.INVALID_QUERY.error(f"status {text!r} is not one of {' '.join(STATUSES)}")
     return wanted
+
+
+def _boolean(text: str | None, name: str) -> bool | None:
+    if not text:
+        return None
+    lowered = text.strip().lower()
+    if lowered not in _TRUE | _FALSE:
+        raise codes.INVALID_QUERY.error(f"{name} {text[:20]!r} is not true or false")
+    return lowered in _TRUE
 
 
 def _limit(text: str | None) -> int:
@@ -245,6 +259,9 @@ def where_clause(
             "i.bucket != 'audit' AND i.owner IS NULL" if owner is None else "i.owner = ?"
         )
         params += [] if owner is None else [owner]
+    if query.silenced is not None:
+        clauses.append(silenced_clause(query.silenced))
+        params.append(now)
     if query.operation:
         clauses.append(_operation_sql(query.operation_tree))
         params.append(query.operation)

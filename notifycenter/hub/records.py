@@ -13,9 +13,11 @@ from notifycenter.catalogue import hub as codes
 from notifycenter.hub.params import cursor_or_none
 from notifycenter.hub.projection import state_from_row
 from notifycenter.hub.query import ROW_COLUMNS, STATUS_SQL, EventQuery, select_rows
+from notifycenter.hub.silence_sql import silences_in_force
 from notifycenter.model.cursor import format_cursor
 from notifycenter.model.lifecycle import Status, format_time
 from notifycenter.model.severity import Bucket
+from notifycenter.model.silences import silence_of
 from notifycenter.model.wire import BucketCounts, Page, Record, RecordWithHistory, Summary
 
 
@@ -49,6 +51,7 @@ def list_events(
     """A page, newest first; `next` is set when older matches exist."""
     rows = select_rows(conn, query, format_time(now), limit=query.limit + 1, pushdown=pushdown)
     items = [record(row, now) for row in rows[: query.limit]]
+    mark_silenced(conn, items, now)
     more = len(rows) > query.limit
     return {"items": items, "next": items[-1]["cursor"] if more else None}
 
@@ -86,7 +89,16 @@ def get_event(conn: sqlite3.Connection, ref: str, now: datetime) -> RecordWithHi
         "SELECT l.body FROM idx i JOIN log l ON l.seq = i.seq WHERE i.target = ? ORDER BY i.seq",
         (seq,),
     ).fetchall()
-    return {**record(row, now), "history": [orjson.loads(body) for (body,) in history]}
+    found = record(row, now)
+    mark_silenced(conn, [found], now)
+    return {**found, "history": [orjson.loads(body) for (body,) in history]}
+
+
+def mark_silenced(conn: sqlite3.Connection, items: Sequence[Record], now: datetime) -> None:
+    """`silenced`: the silence the event arrived under is still in force."""
+    in_force = silences_in_force(conn, format_time(now)) if items else frozenset()
+    for item in items:
+        item["silenced"] = silence_of(item["event"]) in in_force
 
 
 def summary(conn: sqlite3.Connection, now: datetime, last_seq: int) -> Summary:

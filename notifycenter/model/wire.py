@@ -42,6 +42,7 @@ class Record(TypedDict):
     archived_by: str | None
     archived_at: str | None
     owner: NotRequired[str | None]  # who it is assigned to; older hubs leave it out
+    silenced: NotRequired[bool]  # a silence in force keeps it quiet; older hubs leave it out
 
 
 class RecordWithHistory(Record):
