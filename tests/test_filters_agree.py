@@ -229,3 +229,53 @@ def test_subscription_filters_select_the_same_events_everywhere(
     event(f"dialect: {'some' if listed else 'no'} events")
     assert listed == _stream({**params, "type": prefix}, stored), params
     assert listed == _store(params, stored), params
+
+
+_OWNER_CHANGES = st.sampled_from(
+    [("assign", "alice"), ("assign", "anonymous"), ("take", None), ("release", None), ("ack", None)]
+)
+
+
+@given(
+    st.lists(events(), min_size=1, max_size=6),
+    st.lists(st.tuples(st.integers(0, 5), _OWNER_CHANGES), max_size=8),
+    st.sampled_from(["me", "none", "alice", "anonymous", "bob"]),
+)
+@settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[
+        HealthCheck.too_slow,
+        HealthCheck.filter_too_much,
+        HealthCheck.function_scoped_fixture,
+    ],
+)
+def test_owner_selects_the_same_notifications_on_the_hub_and_in_the_store(
+    hub: TestClient,
+    drawn: list[dict[str, Any]],
+    changes: list[tuple[int, tuple[str, str | None]]],
+    owner: str,
+) -> None:
+    """`owner=` on the hub and `owner:` in the store (fed by records, or by the events and
+    their lifecycle history as the stream sends them); `me` is the open hub's anonymous."""
+    prefix, stored = _accepted(hub, drawn)
+    for index, (verb, to) in changes:
+        if index < len(stored):
+            target = stored[index]
+            body = {"refs": [target["cursor"]], **({"to": to} if to else {})}
+            assert hub.post(f"/api/lifecycle/{verb}", json=body).status_code == 200
+    listed = _hub_list(hub, {"type": prefix, "owner": owner})
+    event(f"owner {owner}: {'some' if listed else 'no'} events")
+    records = hub.get("/api/events", params={"type": prefix, "limit": "1000"}).json()["items"]
+    history = [
+        change
+        for record in reversed(records)
+        for change in hub.get(f"/api/events/{record['cursor']}").json()["history"]
+    ]
+    by_records, by_stream = EventStore(), EventStore()
+    by_records.add_records(records)
+    by_stream.add(sorted([*stored, *history], key=lambda e: e["cursor"]))
+    for store in (by_records, by_stream):
+        store.user = "anonymous"
+        selected = [store.event(row)["id"] for row in store.select(ViewQuery(owner=owner))]
+        assert listed == selected, (owner, changes)
