@@ -11,6 +11,7 @@ import asyncio
 import email
 import email.policy
 import socket
+import ssl
 import warnings
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -94,6 +95,7 @@ class Mail:
     recipients: list[str]
     message: EmailMessage
     raw: bytes
+    tls: bool  # whether the session was encrypted when the mail was sent
 
 
 @dataclass
@@ -113,7 +115,8 @@ class MailHandler:
         raw = bytes(envelope.original_content or b"")
         parsed = email.message_from_bytes(raw, policy=email.policy.default)
         assert isinstance(parsed, EmailMessage)
-        self.mails.append(Mail(str(envelope.mail_from), list(envelope.rcpt_tos), parsed, raw))
+        tls = session.ssl is not None
+        self.mails.append(Mail(str(envelope.mail_from), list(envelope.rcpt_tos), parsed, raw, tls))
         return "250 OK"
 
 
@@ -130,8 +133,14 @@ class MailServer:
 
 
 @asynccontextmanager
-async def mail_server(login: tuple[str, str] | None = None) -> AsyncIterator[MailServer]:
-    """An aiosmtpd server; with `login`, AUTH is required and checked (no TLS on loopback)."""
+async def mail_server(
+    login: tuple[str, str] | None = None,
+    starttls: ssl.SSLContext | None = None,
+    implicit_tls: ssl.SSLContext | None = None,
+) -> AsyncIterator[MailServer]:
+    """An aiosmtpd server; with `login`, AUTH is required and checked. With `starttls`
+    the server offers STARTTLS and requires it before a mail; with `implicit_tls` it
+    speaks TLS from the first byte (smtps)."""
     handler = MailHandler()
     logins: list[str] = []
 
@@ -148,6 +157,8 @@ async def mail_server(login: tuple[str, str] | None = None) -> AsyncIterator[Mai
         return AuthResult(success=ok, handled=False)
 
     def protocol() -> SMTP:
+        if starttls is not None:
+            return SMTP(handler, hostname="localhost", tls_context=starttls, require_starttls=True)
         if login is None:
             return SMTP(handler, hostname="localhost")
         with warnings.catch_warnings():  # AUTH without TLS: deliberate, on loopback only
@@ -161,7 +172,7 @@ async def mail_server(login: tuple[str, str] | None = None) -> AsyncIterator[Mai
             )
 
     loop = asyncio.get_running_loop()
-    server = await loop.create_server(protocol, "127.0.0.1", 0)
+    server = await loop.create_server(protocol, "127.0.0.1", 0, ssl=implicit_tls)
     try:
         port = server.sockets[0].getsockname()[1]
         yield MailServer("127.0.0.1", port, handler, logins)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import html
+import ssl
 from collections.abc import Mapping, Sequence
 from email.headerregistry import Address
 from email.message import EmailMessage
@@ -120,7 +121,7 @@ class SmtpSink:
         except aiosmtplib.SMTPResponseException as error:
             raise refused(error, self.host) from error
         except (aiosmtplib.SMTPConnectError, aiosmtplib.SMTPTimeoutError) as error:
-            raise SinkError(f"the mail server {self.host} could not be reached: {error}") from error
+            raise unreachable(error, self.host) from error
         except aiosmtplib.SMTPServerDisconnected as error:
             raise SinkError(f"the mail server {self.host} hung up: {error}") from error
         except aiosmtplib.SMTPException as error:  # STARTTLS or AUTH not offered, and the like
@@ -129,7 +130,7 @@ class SmtpSink:
                 permanent=True,
             ) from error
         except OSError as error:
-            raise SinkError(f"the mail server {self.host} could not be reached: {error}") from error
+            raise unreachable(error, self.host) from error
 
     def _envelope(self, subject: str, message_id: str) -> EmailMessage:
         message = EmailMessage()
@@ -151,6 +152,18 @@ def refused(error: aiosmtplib.SMTPResponseException, host: str) -> SinkError:
     said = " ".join(str(error.message).split())[:200]
     detail = f"the mail server {host} answered {error.code}: {said}"
     return SinkError(detail, permanent=500 <= error.code < 600, status=error.code)
+
+
+def unreachable(error: Exception, host: str) -> SinkError:
+    """No SMTP session: worth retrying, unless TLS failed (a certificate the trust store
+    does not accept stays refused until the server's certificate or the subscription
+    changes)."""
+    cause: BaseException | None = error
+    while cause is not None and not isinstance(cause, ssl.SSLError):
+        cause = cause.__cause__ or cause.__context__
+    if isinstance(cause, ssl.SSLError):
+        return SinkError(f"TLS with the mail server {host} failed: {cause}", permanent=True)
+    return SinkError(f"the mail server {host} could not be reached: {error}")
 
 
 def html_body(notice: Notice, link: str | None) -> str:
