@@ -24,6 +24,7 @@ SUBCOMMANDS = {
     "events": "notifycenter.commands.events",
     "ops": "notifycenter.commands.ops",
     "sources": "notifycenter.commands.sources",
+    "subscriptions": "notifycenter.commands.subscriptions",
     "silences": "notifycenter.commands.silences",
     "run": "notifycenter.commands.run",
     "config": "notifycenter.commands.config",
