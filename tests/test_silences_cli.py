@@ -66,3 +66,20 @@ async def test_the_client_adds_lists_and_expires(hub: HubThread) -> None:
         with pytest.raises(NotifyError) as again:
             await client.expire_silence(made["id"])
         assert again.value.code == "notifycenter-2054"
+
+
+def test_events_list_and_verbs_take_silenced_and_not_silenced(hub: HubThread) -> None:
+    notifycenter("--server", hub.url, "silences", "add", "--source", ISTIO, "--for", "1h")
+    post_structured(hub.url, make_event(1))
+    post_structured(hub.url, make_event(2, source="urn:meshery:adapter:linkerd"))
+
+    def ids(*flags: str) -> list[str]:
+        ran = notifycenter("--server", hub.url, "-o", "json", "events", "list", *flags)
+        assert ran.returncode == 0, ran.stderr
+        return [record["event"]["id"] for record in json.loads(ran.stdout)]
+
+    assert ids("--silenced") == ["evt-1"]
+    assert ids("--not-silenced") == ["evt-2"]
+    acked = notifycenter("--server", hub.url, "-o", "json", "events", "ack", "--not-silenced")
+    assert acked.returncode == 0 and json.loads(acked.stdout)["changed"] == 1
+    assert ids("--status", "unacked") == ["evt-1"]

@@ -33,6 +33,13 @@ def filter_options(with_status: bool = True) -> Callable[[Callable[..., Any]], C
         )
         if with_status
         else None,
+        click.option(
+            "--silenced/--not-silenced",
+            default=None,
+            help="Only what a silence in force keeps quiet, or only the rest.",
+        )
+        if with_status
+        else None,
         click.option("--source", help="Source prefix."),
         click.option("--type", "type_", help="Type prefix."),
         click.option("--search", help="Text in summary, details, subject, source, type or code."),
@@ -73,10 +80,12 @@ def hub_filters(
     filter_: str | None,
     status: str | None = None,
     owner: str | None = None,
+    silenced: bool | None = None,
 ) -> dict[str, Any]:
     """The options as the hub's query parameters."""
     return {
         "owner": owner,
+        "silenced": None if silenced is None else ("true" if silenced else "false"),
         "bucket": list(bucket) or None,
         "severity": severity,
         "status": status,
