@@ -199,6 +199,11 @@ async def test_attachments_follow_mattermosts_documented_shape() -> None:
     assert attachment["color"] == "#d0021b"
     assert attachment["title_link"].startswith("http://127.0.0.1:9181/api/events/")
     assert {"title": "Code", "value": "meshery-istio-1002", "short": True} in attachment["fields"]
+    # Mattermost reads Markdown: `**` is bold there (`*` would be italic).
+    assert attachment["text"].splitlines()[:2] == [
+        "**Could not provision Istio**",
+        "istioctl exited 1: file not found",
+    ]
     assert body["channel"] == "ops"
 
 

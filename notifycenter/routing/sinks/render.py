@@ -201,8 +201,7 @@ def _severity(event: Mapping[str, Any]) -> Severity:
 def _lifecycle_verb(event: Mapping[str, Any]) -> str | None:
     kind = event.get("type")
     if isinstance(kind, str) and kind.startswith(LIFECYCLE_TYPE_PREFIX):
-        verb = kind.removeprefix(LIFECYCLE_TYPE_PREFIX)
-        return verb if verb.isidentifier() else sanitize_line(verb, 40)
+        return sanitize_line(kind.removeprefix(LIFECYCLE_TYPE_PREFIX), 40)
     return None
 
 

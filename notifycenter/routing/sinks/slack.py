@@ -144,7 +144,7 @@ class SlackSink:
             "fallback": escape(f"{notice.title}: {notice.headline}"),
             "color": CHANGE_COLOR if notice.verb else COLOR[notice.severity],
             "title": escape(notice.title),
-            "text": cap(mrkdwn_body(notice), SECTION_LIMIT),
+            "text": cap(mrkdwn_body(notice, bold="**"), SECTION_LIMIT),
             "fields": fields,
             "footer": "notifycenter",
         }
@@ -153,17 +153,20 @@ class SlackSink:
         return {**self.extra, "attachments": [attachment]}
 
 
-def mrkdwn_body(notice: Notice) -> str:
-    """The headline in bold, then details, probable cause and remediation, each escaped."""
-    lines = [f"*{escape(notice.headline)}*"]
+def mrkdwn_body(notice: Notice, bold: str = "*") -> str:
+    """The headline in bold, then details, probable cause and remediation, each escaped.
+
+    `bold` is `*` in Slack's mrkdwn and `**` in Mattermost's Markdown (where `*` is italic).
+    """
+    lines = [f"{bold}{escape(notice.headline)}{bold}"]
     if notice.comment:
         lines.append(f"_Comment:_ {escape(notice.comment)}")
     if notice.details and not notice.verb:
         lines.append(escape(notice.details))
     if notice.causes and not notice.verb:
-        lines += ["*Probable cause*", *(f"• {escape(cause)}" for cause in notice.causes)]
+        lines += [f"{bold}Probable cause{bold}", *(f"• {escape(c)}" for c in notice.causes)]
     if notice.remedies and not notice.verb:
-        lines.append("*Remediation*")
+        lines.append(f"{bold}Remediation{bold}")
         lines += [f"{n}. {escape(remedy)}" for n, remedy in enumerate(notice.remedies, 1)]
     return "\n".join(lines)
 
