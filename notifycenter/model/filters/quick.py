@@ -4,6 +4,7 @@
     src:istio                               source contains "istio"
     type:io.meshery.provisioning            type starts with it
     status:unacked  status:acked            lifecycle state, for the caller to apply
+    silenced:yes  silenced:no               arrived under a hub silence (or not)
     owner:me  owner:none  owner:alice       who owns it, for the caller to apply (`me`:
                                             the user the client is logged in as)
     -src:istio                              a leading "-" negates an attribute token
@@ -24,11 +25,12 @@ from notifycenter.catalogue.filters import INVALID_QUICK_FILTER
 from notifycenter.model.errors import NotifyError
 from notifycenter.model.filters.dialects import escape_like, starts_with
 from notifycenter.model.filters.filter import Filter
-from notifycenter.model.filters.nodes import Attribute, Binary, Like, Literal, Node, Not
+from notifycenter.model.filters.nodes import Attribute, Binary, Exists, Like, Literal, Node, Not
 from notifycenter.model.filters.render import render
 from notifycenter.model.filters.shape import combine
 from notifycenter.model.lifecycle import STATUS_FILTERS
 from notifycenter.model.severity import parse_severity
+from notifycenter.model.silences import SILENCE_ATTRIBUTE
 
 # The filters `status=` takes on the hub (`STATUS_FILTERS`), plus the short words an
 # operator types: each token means exactly what the hub's filter of the same name does.
@@ -41,7 +43,7 @@ STATUS_ALIASES = {
 }
 STATUSES = (*STATUS_FILTERS, *STATUS_ALIASES)
 _TOKEN = re.compile(
-    r"(?P<neg>-)?(?P<key>sev|severity|src|source|type|status|owner)(?P<op>>=|<=|!=|==|>|<|=|:)(?P<value>.+)",
+    r"(?P<neg>-)?(?P<key>sev|severity|src|source|type|status|owner|silenced)(?P<op>>=|<=|!=|==|>|<|=|:)(?P<value>.+)",
     re.IGNORECASE,
 )
 _KEYS = {"severity": "sev", "source": "src"}
@@ -87,6 +89,18 @@ def quick_filter(text: str) -> QuickFilter:
     return QuickFilter(expression, status, " ".join(words), Filter(expression, tree), owner)
 
 
+SILENCED_WORDS = {"yes": True, "true": True, "no": False, "false": False}
+
+
+def _silenced_token(op: str, value: str) -> Node:
+    """`silenced:yes`: the hub stamped the event with the silence it arrived under."""
+    wanted = SILENCED_WORDS.get(value.strip().lower())
+    if op not in (":", "=", "==") or wanted is None:
+        raise INVALID_QUICK_FILTER.error(f"silenced takes yes or no (silenced:yes), not {value!r}")
+    found = Exists(SILENCE_ATTRIBUTE)
+    return found if wanted else Not(found)
+
+
 def _split(text: str) -> list[str]:
     try:
         return shlex.split(text)
@@ -127,6 +141,8 @@ def _attribute_token(key: str, op: str, value: str) -> Node:
         return Binary(symbol, Attribute("severitynumber"), Literal(number))
     if op not in (":", "=", "=="):
         raise INVALID_QUICK_FILTER.error(f"{key} takes ':' (as in {key}:{value}), not {op!r}")
+    if key == "silenced":
+        return _silenced_token(op, value)
     if key == "src":
         # A trailing backslash would escape LIKE's closing %; searching without it is close enough.
         return Like(Attribute("source"), f"%{escape_like(value.rstrip(chr(92)))}%")
