@@ -14,7 +14,12 @@ from typing import Any
 
 from notifycenter.model.errors import NotifyError
 from notifycenter.model.event import describe, severity_of, span_ids
-from notifycenter.model.lifecycle import LifecycleChange, read_lifecycle_event
+from notifycenter.model.lifecycle import (
+    LifecycleChange,
+    LifecycleState,
+    Verb,
+    read_lifecycle_event,
+)
 from notifycenter.model.sanitize import sanitize, sanitize_line
 from notifycenter.model.severity import Severity, bucket_of
 from notifycenter.tui.moments import moment_text
@@ -57,6 +62,7 @@ def build_detail(
     """`history` holds lifecycle CloudEvents or `LifecycleChange`s, oldest first. Times
     are shown in `tz` (None: local) with their age at `now`."""
     now = now or datetime.now(UTC)
+    history = tuple(history)  # read twice: the entries and the owner they leave
     text = describe(event)
     severity = _severity_or_none(event)
     return DetailView(
@@ -68,7 +74,7 @@ def build_detail(
         code=sanitize_line(text.code, 120),
         causes=tuple(sanitize_line(c, 1000) for c in text.causes if isinstance(c, str)),
         remedies=tuple(sanitize_line(r, 1000) for r in text.remedies if isinstance(r, str)),
-        fields=_fields(event, now, tz),
+        fields=_fields(event, now, tz) + _owner_field(history),
         history=tuple(_entries(history, now, tz)),
         raw_json=sanitize(json.dumps(event, indent=2, ensure_ascii=False, default=str), RAW_LIMIT),
     )
@@ -118,9 +124,28 @@ def _entries(history: Iterable[Any], now: datetime, tz: tzinfo | None) -> Iterab
         if change is None:
             continue
         yield HistoryEntry(
-            verb=change.verb.value,
+            verb=_verb_text(change),
             actor=sanitize_line(change.actor or "anonymous", 80),
             at=moment_text(change.at, now, tz),
             comment=sanitize_line(change.comment or "", 500),
             until=moment_text(change.until, now, tz) if change.until else "",
         )
+
+
+def _verb_text(change: LifecycleChange) -> str:
+    """`assign to alice`: an assign names its new owner."""
+    if change.verb is Verb.ASSIGN and change.to:
+        return f"assign to {sanitize_line(change.to, 80)}"
+    return change.verb.value
+
+
+def _owner_field(history: Iterable[Any]) -> tuple[tuple[str, str], ...]:
+    """Who owns it now, as the history's assigns, takes and releases leave it."""
+    state = LifecycleState()
+    for item in history:
+        change = item if isinstance(item, LifecycleChange) else None
+        if change is None and isinstance(item, Mapping):
+            change = read_lifecycle_event(item)
+        if change is not None and change.verb in (Verb.ASSIGN, Verb.TAKE, Verb.RELEASE):
+            state.apply(change.verb, change.actor or "anonymous", change.at, to=change.to)
+    return (("owner", sanitize_line(state.owner, 80)),) if state.owner else ()

@@ -25,6 +25,8 @@ from notifycenter.store import RowView
 ELLIPSIS = "…"
 NARROW = 100  # below this width the type column goes
 SLIM = 72  # below this the status and source columns narrow: the summary keeps its room
+WIDE = 140  # from this width an OWNER column shows who each notification is assigned to
+OWNER_WIDTH = 12
 AGE_WIDTH = 4  # "59s", "23h", "364d"
 
 # Glyphs from WGL4 that Fira Code and DejaVu Sans Mono draw too, so that no terminal font
@@ -54,12 +56,12 @@ class Columns:
     status: int
     source: int
     type: int
+    owner: int = 0
 
     @property
     def summary(self) -> int:
-        fixed = GUTTER + sum(
-            w + 1 for w in (self.age, self.severity, self.status, self.source, self.type) if w
-        )
+        widths = (self.age, self.severity, self.status, self.owner, self.source, self.type)
+        fixed = GUTTER + sum(w + 1 for w in widths if w)
         return max(self.width - fixed, 0)
 
     @property
@@ -82,7 +84,16 @@ def columns_for(width: int) -> Columns:
         return Columns(
             width, age=AGE_WIDTH, severity=5, status=13, source=min(16, max(width // 6, 8)), type=0
         )
-    return Columns(width, age=AGE_WIDTH, severity=5, status=14, source=18, type=min(28, width // 6))
+    owner = OWNER_WIDTH if width >= WIDE else 0
+    return Columns(
+        width,
+        age=AGE_WIDTH,
+        severity=5,
+        status=14,
+        source=18,
+        type=min(28, width // 6),
+        owner=owner,
+    )
 
 
 @dataclass(frozen=True)
@@ -236,6 +247,11 @@ def render_row(
             styles.buckets.get(row.bucket, Style()),
         ),
         cell(fit(status_label(row), columns.status) + " ", status_style),
+    ]
+    if columns.owner:
+        owner = "@" + sanitize_line(row.owner, 64) if row.owner else ""
+        parts.append(cell(fit(owner, columns.owner) + " ", styles.source))
+    parts += [
         cell(fit(source_label(row.source, columns.source), columns.source) + " ", styles.source),
     ]
     if columns.type:

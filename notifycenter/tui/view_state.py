@@ -26,7 +26,7 @@ Compiled = TypeVar("Compiled")
 CESQL_HINTS = re.compile(r"[=<>()'\"]|\b(AND|OR|NOT|LIKE|EXISTS|IN)\b")
 # A word shaped like a quick token (`sev>=bogus`, `status:nope`): the text is quick tokens.
 QUICK_TOKEN = re.compile(
-    r"-?(sev|severity|src|source|type|status)(>=|<=|!=|==|>|<|=|:)\w\S*", re.IGNORECASE
+    r"-?(sev|severity|src|source|type|status|owner)(>=|<=|!=|==|>|<|=|:)\w\S*", re.IGNORECASE
 )
 
 
@@ -87,6 +87,7 @@ class ViewState:
             text=self.quick.text if self.quick and self.quick.text else None,
             predicate=self.predicate(),
             operation=None if self.operation_spans else self.operation,
+            owner=self.quick.owner if self.quick else None,
         )
 
     def describe(self, explain: bool = True) -> str:
@@ -103,6 +104,8 @@ class ViewState:
                 parts.append(f"CESQL: {self.quick.cesql}")
             if self.quick.status:
                 parts.append(f"status: {self.quick.status}")
+            if self.quick.owner:
+                parts.append(f"owner: {self.quick.owner}")
         if self.cesql is not None:
             parts.append(f":filter {self.cesql.expression}")
         return "  ·  ".join(parts)
