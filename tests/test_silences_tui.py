@@ -86,3 +86,25 @@ def test_the_policy_never_notifies_a_silenced_event_nor_counts_it_in_a_digest() 
     policy.offer([{**silenced, "cursor": "0000000000000003"}])
     policy.count_backlog([{**silenced, "cursor": "0000000000000004"}], "0000000000000002")
     assert policy._backlog is not None and policy._backlog.events == 0
+
+
+def test_the_row_says_silenced_until_handled_and_the_detail_names_the_silence() -> None:
+    from datetime import UTC
+
+    from notifycenter.model.lifecycle import Status
+    from notifycenter.tui.detail_model import build_detail
+    from notifycenter.tui.rows import RowStyles, columns_for, render_row
+    from tests.test_event_list_rows import NOW, row
+
+    def shown(silenced: bool, **changes: Any) -> str:
+        strip = render_row(
+            row(**changes), columns_for(100), RowStyles(), highlighted=False, now=NOW, tz=UTC,
+            silenced=silenced,
+        )  # fmt: skip
+        return strip.text
+
+    assert "silenced" in shown(True) and "silenced" not in shown(False)
+    assert "ack:alice" in shown(True, status=Status.ACKNOWLEDGED, acked_by="alice")
+    fields = dict(build_detail({**event(1), "silence": "3f2a91c0"}).fields)
+    assert fields["silenced by"] == "3f2a91c0"
+    assert "silenced by" not in dict(build_detail(event(1)).fields)

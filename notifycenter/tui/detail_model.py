@@ -22,6 +22,7 @@ from notifycenter.model.lifecycle import (
 )
 from notifycenter.model.sanitize import sanitize, sanitize_line
 from notifycenter.model.severity import Severity, bucket_of
+from notifycenter.model.silences import SILENCE_ATTRIBUTE
 from notifycenter.tui.moments import moment_text
 
 RAW_LIMIT = 64 << 10
@@ -102,6 +103,7 @@ def _fields(
             ("category", "category"),
             ("correlation", "correlationid"),
             ("caused by", "causationid"),
+            ("silenced by", SILENCE_ATTRIBUTE),  # the hub silence it arrived under
         )
     ]
     spans = span_ids(event)

@@ -221,9 +221,11 @@ def render_row(
     now: datetime,
     tz: tzinfo | None = None,
     show_count: bool = True,
+    silenced: bool = False,
 ) -> Strip:
     """The row as one line of exactly `columns.width` cells. `show_count` False leaves the
-    fold count out (a view whose filter may match only some occurrences)."""
+    fold count out (a view whose filter may match only some occurrences). `silenced`: it
+    arrived under a hub silence; an unhandled one says so instead of read/unread."""
     over = styles.cursor if highlighted else (styles.marked if row.marked else None)
 
     def cell(text: str, style: Style) -> Segment:
@@ -231,8 +233,11 @@ def render_row(
         return Segment(text, combined + over if over is not None else combined)
 
     status = row.status
+    quiet = silenced and status in (Status.UNREAD, Status.READ)
     status_style = (
-        styles.unread
+        styles.handled
+        if quiet
+        else styles.unread
         if status is Status.UNREAD
         else styles.acknowledged
         if status is Status.ACKNOWLEDGED
@@ -246,7 +251,7 @@ def render_row(
             fit(severity_label(row.severity, row.bucket), columns.severity) + " ",
             styles.buckets.get(row.bucket, Style()),
         ),
-        cell(fit(status_label(row), columns.status) + " ", status_style),
+        cell(fit("silenced" if quiet else status_label(row), columns.status) + " ", status_style),
     ]
     if columns.owner:
         owner = "@" + sanitize_line(row.owner, 64) if row.owner else ""
