@@ -10,9 +10,10 @@ import pytest
 from notifycenter.catalogue.filters import INVALID_QUICK_FILTER
 from notifycenter.model.errors import NotifyError
 from notifycenter.model.filters import quick_filter
-from notifycenter.model.lifecycle import Verb, format_time, lifecycle_event
+from notifycenter.model.lifecycle import Status, Verb, format_time, lifecycle_event
 from notifycenter.store import EventStore
 from notifycenter.tui.detail_model import build_detail
+from notifycenter.tui.expiry_notice import expired_ack_notices
 from notifycenter.tui.rows import WIDE, RowStyles, columns_for, render_row
 from notifycenter.tui.view_state import ViewState
 
@@ -109,3 +110,35 @@ def test_the_detail_names_the_owner_and_whom_an_assign_named(store: EventStore) 
         store.event(row), [*store.history(row), _change(Verb.RELEASE, 2, 9, "bob")], now=NOW
     )
     assert "owner" not in dict(released.fields)
+
+
+def _expiry(n: int, cursor: int) -> dict[str, object]:
+    event = lifecycle_event(
+        Verb.UNACK,
+        SOURCE,
+        f"e{n}",
+        actor="notifycenter",
+        hub_source="urn:hub",
+        event_id=f"l{cursor}",
+        at=format_time(NOW),
+        comment="ack expired",
+    )
+    return {**event, "cursor": f"{cursor:016d}"}
+
+
+def test_the_user_whose_ack_expired_gets_one_notice(store: EventStore) -> None:
+    store.add([_change(Verb.ACK, 3, 7, "carol")])
+    expiries = [_expiry(1, 8), _expiry(3, 9)]
+    store.user = "alice"  # acked and owns e1
+    (notice,) = expired_ack_notices(store, expiries)
+    assert notice.title == "Ack expired" and '"failure 1"' in notice.message
+    store.user = "bob"  # owns e2, whose ack did not expire; acked nothing
+    assert expired_ack_notices(store, expiries) == []
+    store.user = "carol"
+    assert "failure 3" in expired_ack_notices(store, expiries)[0].message
+    # An unack by a person is no expiry.
+    store.user = "alice"
+    assert expired_ack_notices(store, [_change(Verb.UNACK, 1, 10, "bob")]) == []
+    store.add(expiries)
+    row = store.find("1")
+    assert row is not None and store.row(row).status is Status.READ

@@ -521,6 +521,14 @@ class EventStore:
         occurrence = None if value is None else self._occurrence(value)
         return None if occurrence is None else self._ev_row[occurrence]
 
+    def find_event(self, source: str, event_id: object) -> int | None:
+        """The row holding the event with this source and id: a lifecycle event's target."""
+        occurrence = self._by_key.get(_key(source, event_id))
+        if occurrence is None:
+            return None
+        row = self._ev_row[occurrence]
+        return row if self.sources.raw[self.labels[self._label[row]][0]] == source else None
+
     def _occurrence(self, cursor: int) -> int | None:
         if cursor > self._max_cursor:
             return None

@@ -13,6 +13,7 @@ import time
 from typing import Protocol
 
 from notifycenter.store import EventStore, RowIndex, StoreChange, ViewQuery
+from notifycenter.tui.expiry_notice import expired_ack_notices
 from notifycenter.tui.feed import FLUSH_LIMIT
 from notifycenter.tui.policy import Toast
 from notifycenter.tui.screen import CenterScreen
@@ -80,8 +81,13 @@ class FeedFlusher:
             taken = self._take_records(session)
             batch = session.feed.take(FLUSH_LIMIT - taken)
             if batch:
+                expired = (
+                    [] if session.policy.in_backlog else expired_ack_notices(session.store, batch)
+                )
                 self.apply(session.store.add(batch))
                 session.policy.offer(batch)
+                for notice in expired if host.toasts_wanted() else ():
+                    host.toast(notice)
                 host.center.header.cursor = str(batch[-1].get("cursor") or "")
             if self._refilter_due(session):
                 self.refilter_wanted = self.view_changed = False
