@@ -182,6 +182,7 @@ class Pruner:
             after = step.examined_through
             if step.done:
                 break
+            await asyncio.sleep(0)  # what queued meanwhile commits before the next step
         if result.events:
             await asyncio.get_running_loop().run_in_executor(None, _truncate_wal, self.hub)
         result.seconds = time.perf_counter() - started

@@ -28,8 +28,9 @@ STATE_SCHEMA = """
 CREATE TABLE IF NOT EXISTS retention (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
 """
 PRUNED_THROUGH = "pruned_through"
-# Rows examined per write transaction: keeps each step to tens of milliseconds.
-STEP_ROWS = 2000
+# Rows examined per write transaction: each step holds the writer for tens of
+# milliseconds at most (2,000 held it for ~250 ms on a loaded 2-core machine).
+STEP_ROWS = 500
 
 
 @dataclass(frozen=True)
