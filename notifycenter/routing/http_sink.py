@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import email.utils
+import socket
 import time
 from collections.abc import Mapping
 from datetime import UTC, datetime
@@ -32,6 +33,7 @@ HUB_SOURCE = "urn:notifycenter:hub"
 _HEADER_SAFE = "".join(chr(c) for c in range(0x21, 0x7F) if chr(c) not in '"%')
 _NOT_ATTRIBUTES = frozenset({"data", "data_base64", "datacontenttype"})
 MAX_RETRY_AFTER = 3600.0
+NO_DELAY = [(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)]
 
 
 def create(
@@ -70,6 +72,8 @@ class HttpSink:
             raise ValueError("timeout must be a number of seconds from 0 to 300")
         headers = _headers(settings.get("headers", {}))
         headers.update(_auth(credential))
+        if transport is None:  # small requests go out at once, not after a delayed ACK
+            transport = httpx.AsyncHTTPTransport(socket_options=NO_DELAY)
         self._client = httpx.AsyncClient(
             headers=headers, timeout=float(timeout), transport=transport, follow_redirects=False
         )
