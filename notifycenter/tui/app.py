@@ -7,6 +7,7 @@ collaborators together — `CenterScreen` (the widgets), `Session` (one hub's st
 
 from __future__ import annotations
 
+from array import array
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime, tzinfo
@@ -59,6 +60,7 @@ from notifycenter.tui.messages import ConnectionChanged
 from notifycenter.tui.notices import error_notice, refusal_notice
 from notifycenter.tui.operations import OperationsScreen
 from notifycenter.tui.policy import Toast
+from notifycenter.tui.row_index import position_in
 from notifycenter.tui.screen import CenterScreen
 from notifycenter.tui.session import Session
 from notifycenter.tui.settings import TuiSettings, check_keymap
@@ -67,10 +69,12 @@ from notifycenter.tui.view_state import ViewState, subtree_ids
 from notifycenter.tui.widgets.buckets import BucketStrip
 from notifycenter.tui.widgets.detail import DetailPane
 from notifycenter.tui.widgets.drawer import Notice, new_notices
-from notifycenter.tui.widgets.prompt import PromptBar
+from notifycenter.tui.widgets.prompt import YES, PromptBar
 from notifycenter.tui.work import Work
 
 FLUSH_SECONDS = 0.1
+# `:acked`, `:archived`: views by name, as the quick filter the filter bar then shows.
+NAMED_VIEWS = {"acked": "status:acked", "archived": "status:archived"}
 HISTORY_FILE = "command-history"
 SAVE_CURSOR_SECONDS = 5.0
 
@@ -112,6 +116,7 @@ class NotifyCenterApp(App[None]):
         self.detail_feed = DetailFeed(self)
         self.lifecycle = LifecycleSender(self)
         self.fatal: NotifyError | None = None  # set when nothing can be shown
+        self._confirm_rows: list[int] = []  # what the confirm prompt would archive
         self.command_history = CommandHistory(state_dir / HISTORY_FILE if state_dir else None)
         # Unacknowledged EMERGENCY/ALERT get the whole screen unless `[tui] takeover = false`.
         self.takeover = self.settings.takeover if takeover is None else takeover
@@ -398,6 +403,38 @@ class NotifyCenterApp(App[None]):
     def action_errors_only(self) -> None:
         self._set_view(replace(self.view, errors_only=not self.view.errors_only))
 
+    def action_problems_only(self) -> None:
+        """k9s's ctrl+z: only errors and warnings, and back."""
+        self._set_view(replace(self.view, problems_only=not self.view.problems_only))
+
+    def action_mark_range(self) -> None:
+        """Mark every row from the nearest marked one to the highlighted one (a lone mark
+        when none is marked): then `a`, `r` or `x` acts on the range."""
+        events = self.center.events
+        if events.highlighted_row_id is None:
+            return
+        index, cursor = events.index, events.cursor_position
+        anchors = [p for p in map(partial(self._position_of, index), events.marked) if p >= 0]
+        anchor = min(anchors, key=lambda p: abs(p - cursor), default=cursor)
+        low, high = sorted((anchor, cursor))
+        rows = index[low : high + 1]
+        events.marked.update(rows)
+        events.refresh_rows(rows)
+        self.tell(f"{len(events.marked):,} marked")
+
+    def _position_of(self, index: array[int], row: int) -> int:
+        """Where a marked row is in the shown index; -1 when the view does not show it."""
+        position = position_in(self.store, index, row)
+        return position if position < len(index) and index[position] == row else -1
+
+    def action_select_all(self) -> None:
+        """Mark every row of the current view (Meshery's select-all); escape unmarks."""
+        events = self.center.events
+        events.marked.update(events.index)
+        top = events.scroll_offset.y
+        events.refresh_rows(events.index[top : top + events.size.height])  # what is on screen
+        self.tell(f"{len(events.index):,} marked: a, r, x act on all of them (escape unmarks)")
+
     def action_clear(self) -> None:
         self._set_view(self.view.cleared())
 
@@ -524,7 +561,15 @@ class NotifyCenterApp(App[None]):
         self.change(Verb.REOPEN)
 
     def action_archive(self) -> None:
-        self.change(Verb.ARCHIVE)
+        """Archiving several rows hides them all: asked first, with the count."""
+        rows = self.lifecycle.targets()
+        if len(rows) < 2 or self.readonly:
+            self.change(Verb.ARCHIVE)
+            return
+        self._confirm_rows = rows
+        occurrences = sum(self.store.occurrences(row) for row in rows)
+        question = f"archive {len(rows):,} rows ({occurrences:,} events)? enter=yes esc=no"
+        self.center.prompt.open("confirm", prefix=question)
 
     def action_toggle_read(self) -> None:
         row = self.highlighted_row
@@ -558,6 +603,12 @@ class NotifyCenterApp(App[None]):
             elif message.mode == "comment":
                 comment, until = split_ack_argument(message.value)
                 self.change(Verb.ACK, comment, until)
+            elif message.mode == "confirm":
+                rows, self._confirm_rows = self._confirm_rows, []
+                if message.value.strip().lower() in YES:
+                    self.lifecycle.change(Verb.ARCHIVE, rows=rows)
+                else:
+                    self.tell("Nothing archived.")
             else:
                 self.run_command(parse_command(message.value))
         except NotifyError as error:
@@ -565,6 +616,9 @@ class NotifyCenterApp(App[None]):
 
     @on(PromptBar.Cancelled)
     def _prompt_cancelled(self) -> None:
+        if self.center.alive and self.center.prompt.mode == "confirm":
+            self._confirm_rows = []
+            self.tell("Nothing archived.")
         self._prompt_closed()
 
     def run_command(self, command: Command) -> None:
@@ -581,6 +635,8 @@ class NotifyCenterApp(App[None]):
             self.change(Verb.ACK, handed_comment(command.argument))
         elif command.name == "code":
             self.action_code_docs(command.argument)
+        elif command.name in NAMED_VIEWS:
+            self._set_view(self.view.cleared().with_quick(NAMED_VIEWS[command.name]))
         elif command.name == "context":
             self.start_worker(partial(self.switch_context, command.argument), group="context")
         else:

@@ -19,6 +19,8 @@ COMMANDS = {
     "archive": "archive: hidden from the list",
     "filter": "filter with CESQL: :filter severitynumber >= 17",
     "clear": "clear the filter, the bucket and the errors-only switch",
+    "acked": "what the team is on: acknowledged notifications, with who acked each",
+    "archived": "archived notifications (hidden from the other views)",
     "assign": 'hand the selection over: :assign alice (acknowledged, "handed to alice")',
     "context": "switch to another context: :context prod (tab completes names)",
     "code": "the catalogue entry of the highlighted error code, or :code notifycenter-1102",

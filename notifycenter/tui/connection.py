@@ -176,7 +176,10 @@ class HubConnection:
 
     def revoked(self, error: NotifyError, group: str) -> NotifyError | None:
         """The refusal to show when a worker's error says the hub stopped taking the token
-        after the start (401 anywhere, 403 on a read); None for any other error."""
+        after the start (401 anywhere, 403 on a read); None for any other error, and
+        before the stream was ever live (a refusal at the start has a screen of its own)."""
+        if not self.host.session.was_live:
+            return None
         unauthenticated = error.code == UNAUTHENTICATED.code
         if not unauthenticated and not (error.code == FORBIDDEN.code and group in READING_GROUPS):
             return None
@@ -207,6 +210,7 @@ class HubConnection:
             session.policy.begin_backlog(None)
         elif state.status == "live":
             session.unreachable_shown = False
+            session.was_live = True
             if session.policy.in_backlog and not center.events.paused:
                 self.host.start_worker(partial(self.learn_backlog_end, session), "backlog")
 

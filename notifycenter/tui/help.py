@@ -26,8 +26,10 @@ GROUPS = (
 FOLDED = {
     "view.bucket.": "buckets: errors warnings infos audit",
     "list.move": "move (down up pages newest oldest)",
+    "list.marks": "mark: one, a range, all",
 }
 MOVES = {"list.down", "list.up", "list.page-down", "list.page-up", "list.first", "list.last"}
+MARKS = {"list.mark", "list.mark-range", "list.select-all"}
 Row = tuple[str, str, str]  # keys, description, binding id
 
 
@@ -87,6 +89,8 @@ def grouped(rows: list[Row]) -> list[tuple[str, list[tuple[str, str]]]]:
         fold = (
             "list.move"
             if binding_id in MOVES
+            else "list.marks"
+            if binding_id in MARKS
             else next((prefix for prefix in FOLDED if binding_id.startswith(prefix)), None)
         )
         if fold is not None:

@@ -25,6 +25,9 @@ APP_BINDINGS: list[BindingType] = [
         for key, b in BUCKET_KEYS.items()
     ],
     Binding("e", "errors_only", "Errors only", id="view.errors-only"),
+    Binding("ctrl+z", "problems_only", "Errors+warnings", id="view.problems", show=False),
+    Binding("V,ctrl+space", "mark_range", "Mark range", id="list.mark-range", show=False),
+    Binding("ctrl+a", "select_all", "Select all", id="list.select-all", show=False),
     Binding("c", "clear", "Clear filter", id="view.clear", show=False),
     Binding("escape", "step_back", "Back", id="view.back", show=False),
     Binding("p", "pause", "Pause", id="view.pause"),

@@ -18,7 +18,8 @@ if TYPE_CHECKING:
     from notifycenter.client import HubClient
 
 LIFECYCLE_ACTIONS = {"ack", "ack_comment", "unack", "resolve", "reopen", "toggle_read", "archive"}
-ROW_ACTIONS = {"raw", "open_operation", "same_correlation"}
+ROW_ACTIONS = {"raw", "open_operation", "same_correlation", "mark_range", "select_all"}
+REFS_PER_REQUEST = 100_000  # the hub's limit on one lifecycle request's targets
 # `:` command -> verb
 VERBS = {
     "ack": Verb.ACK,
@@ -57,7 +58,14 @@ class LifecycleSender:
     def __init__(self, host: LifecycleHost) -> None:
         self.host = host
 
-    def change(self, verb: Verb, comment: str | None = None, until: str | None = None) -> None:
+    def change(
+        self,
+        verb: Verb,
+        comment: str | None = None,
+        until: str | None = None,
+        rows: list[int] | None = None,
+    ) -> None:
+        """`rows` default to the marked rows, or else the highlighted one."""
         host = self.host
         if host.readonly:
             host.show_error(READONLY.error(f"{verb.value} is a lifecycle action"))
@@ -65,7 +73,8 @@ class LifecycleSender:
         if host.session.refused is not None:
             host.show_error(host.session.refused)  # the bad token is not tried again
             return
-        rows = host.center.events.targets() if host.center.alive else []
+        if rows is None:
+            rows = self.targets()
         store = host.session.store
         # An ack covers the occurrences not yet acknowledged: a teammate's ack of one stays.
         unacked_only = verb is Verb.ACK
@@ -74,6 +83,10 @@ class LifecycleSender:
         if refs:
             work = partial(self._send, verb, refs, comment, until, already)
             host.start_worker(work, "lifecycle", exclusive=False)
+
+    def targets(self) -> list[int]:
+        center = self.host.center
+        return center.events.targets() if center.alive else []
 
     async def _send(
         self, verb: Verb, refs: list[str], comment: str | None, until: str | None, already: int
@@ -106,8 +119,12 @@ async def send_lifecycle(
     left out because they were so already."""
     if client is None:
         raise LIFECYCLE_FAILED.error("not connected to a hub yet")
-    answer = await client.lifecycle(verb.value, refs=refs, comment=comment, until=until)
-    return done_text(verb, int(answer.get("changed", 0)), len(refs) + already)
+    changed = 0
+    for start in range(0, len(refs), REFS_PER_REQUEST):  # one request up to the hub's limit
+        chunk = refs[start : start + REFS_PER_REQUEST]
+        answer = await client.lifecycle(verb.value, refs=chunk, comment=comment, until=until)
+        changed += int(answer.get("changed", 0))
+    return done_text(verb, changed, len(refs) + already)
 
 
 def done_text(verb: Verb, changed: int, refs: int) -> str:

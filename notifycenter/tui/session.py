@@ -37,6 +37,7 @@ class Session:
     histories: HistoryCache = field(default_factory=HistoryCache)
     unreachable_shown: bool = False  # one toast per outage
     refused: NotifyError | None = None  # the hub stopped taking the token: nothing is retried
+    was_live: bool = False  # the stream was up once: a refusal now is a revoked token
 
     @classmethod
     def new(

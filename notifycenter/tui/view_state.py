@@ -15,7 +15,7 @@ from notifycenter.catalogue.tui import INVALID_FILTER
 from notifycenter.model.errors import NotifyError
 from notifycenter.model.event import span_ids
 from notifycenter.model.filters import Filter, QuickFilter, compile_cesql, quick_filter
-from notifycenter.model.severity import Bucket
+from notifycenter.model.severity import Bucket, Severity
 
 if TYPE_CHECKING:
     from notifycenter.store import ViewQuery
@@ -34,6 +34,7 @@ QUICK_TOKEN = re.compile(
 class ViewState:
     bucket: Bucket | None = None
     errors_only: bool = False
+    problems_only: bool = False  # ctrl+z: errors and warnings only (WARNING and above)
     quick_text: str = ""
     quick: QuickFilter | None = None
     cesql: Filter | None = None
@@ -84,6 +85,7 @@ class ViewState:
             bucket=self.bucket,
             status=self.quick.status if self.quick else None,
             unacked_errors_only=self.errors_only,
+            min_severity=Severity.WARNING if self.problems_only else None,
             text=self.quick.text if self.quick and self.quick.text else None,
             predicate=self.predicate(),
             operation=None if self.operation_spans else self.operation,
@@ -98,6 +100,8 @@ class ViewState:
             parts.append(f"operation {self.operation_name or self.operation}")
         if self.errors_only:
             parts.append("unacknowledged errors only")
+        if self.problems_only:
+            parts.append("errors and warnings")
         if self.quick is not None:
             parts.append(f"/{self.quick_text}")
             if self.quick.cesql and explain:

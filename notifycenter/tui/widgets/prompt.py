@@ -16,7 +16,8 @@ from notifycenter.model.errors import NotifyError
 from notifycenter.model.sanitize import sanitize_line
 from notifycenter.tui.commandline import ALIASES, COMMANDS, CommandHistory, complete
 
-PREFIXES = {"filter": "/", "command": ":", "comment": "ack comment (… for 2h):"}
+PREFIXES = {"filter": "/", "command": ":", "comment": "ack comment (… for 2h):", "confirm": "?"}
+YES = frozenset({"", "y", "yes"})  # a confirm prompt: enter alone says yes, escape says no
 
 
 class PromptBar(Vertical):
@@ -53,12 +54,13 @@ class PromptBar(Vertical):
             yield Label("/", id="prompt-prefix", markup=False)
             yield Input(id="prompt-input", compact=True)
 
-    def open(self, mode: str, value: str = "") -> None:
+    def open(self, mode: str, value: str = "", prefix: str | None = None) -> None:
+        """`prefix` replaces the mode's own (a confirm prompt asks its question there)."""
         self.mode = mode
         focused = self.app.focused
         if focused is not None and focused not in self.walk_children():
             self.return_to = focused
-        self.query_one("#prompt-prefix", Label).update(PREFIXES[mode])
+        self.query_one("#prompt-prefix", Label).update(prefix or PREFIXES[mode])
         field = self.query_one(Input)
         field.value = value
         field.cursor_position = len(value)
