@@ -108,3 +108,35 @@ def test_the_row_says_silenced_until_handled_and_the_detail_names_the_silence() 
     fields = dict(build_detail({**event(1), "silence": "3f2a91c0"}).fields)
     assert fields["silenced by"] == "3f2a91c0"
     assert "silenced by" not in dict(build_detail(event(1)).fields)
+
+
+async def test_colon_silence_silences_the_highlighted_source_and_type_for_everyone(
+    hub: HubThread, tmp_path: Any
+) -> None:
+    post(hub.url, [event(1, summary="noisy adapter")])
+    app = make_app(hub.url, tmp_path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await until(pilot, lambda: notifications(app) == 1)
+        await pilot.press("colon", *"sil", "tab")
+        assert app.query_one("#prompt-input").value == "silence "  # type: ignore[attr-defined]
+        await pilot.press(*"2h istio upgrade", "enter")
+        await until(pilot, lambda: told(app, "silenced urn:meshery:adapter:istio"))
+        await pilot.press("colon", *"silence soon", "enter")  # not a duration: refused
+        await until(pilot, lambda: told(app, "notifycenter-2057"))
+
+    [silence] = httpx.get(hub.url + "/api/silences", timeout=10).json()["items"]
+    assert silence["filter"] == f"source = '{ISTIO}' AND type = 'io.meshery.test.1'"
+    assert silence["comment"] == "istio upgrade" and silence["state"] == "active"
+    post(hub.url, [event(4, summary="same source and type"), event(2, summary="other type")])
+    items = httpx.get(hub.url + "/api/events", params={"silenced": "true"}, timeout=10).json()
+    assert [item["event"]["id"] for item in items["items"]] == ["evt-0004"]
+
+
+async def test_colon_silence_is_refused_read_only(hub: HubThread, tmp_path: Any) -> None:
+    post(hub.url, [event(1)])
+    app = make_app(hub.url, tmp_path, readonly=True)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await until(pilot, lambda: notifications(app) == 1)
+        await pilot.press("colon", *"silence 2h", "enter")
+        await until(pilot, lambda: told(app, "notifycenter-1503"))
+    assert httpx.get(hub.url + "/api/silences", timeout=10).json()["items"] == []

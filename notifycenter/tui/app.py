@@ -64,6 +64,7 @@ from notifycenter.tui.row_index import position_in
 from notifycenter.tui.screen import CenterScreen
 from notifycenter.tui.session import Session
 from notifycenter.tui.settings import TuiSettings, check_keymap
+from notifycenter.tui.silence_command import silence_highlighted
 from notifycenter.tui.styles import css_paths
 from notifycenter.tui.view_state import ViewState, subtree_ids
 from notifycenter.tui.widgets.buckets import BucketStrip
@@ -633,6 +634,8 @@ class NotifyCenterApp(App[None]):
             if not command.argument:
                 raise ASSIGN_WITHOUT_USER.error(":assign needs the user who takes it over")
             self.change(Verb.ACK, handed_comment(command.argument))
+        elif command.name == "silence":
+            silence_highlighted(self, command.argument)
         elif command.name == "code":
             self.action_code_docs(command.argument)
         elif command.name in NAMED_VIEWS:

@@ -21,6 +21,7 @@ COMMANDS = {
     "clear": "clear the filter, the bucket and the errors-only switch",
     "acked": "what the team is on: acknowledged notifications, with who acked each",
     "archived": "archived notifications (hidden from the other views)",
+    "silence": "silence the highlighted event's source and type for everyone: :silence 2h [comment]",
     "assign": 'hand the selection over: :assign alice (acknowledged, "handed to alice")',
     "context": "switch to another context: :context prod (tab completes names)",
     "code": "the catalogue entry of the highlighted error code, or :code notifycenter-1102",
