@@ -1,9 +1,11 @@
-"""The hub's failing sources, for the header: `GET /api/sources` polled while connected.
+"""The hub's failing sources and subscriptions, for the header: polled while connected.
 
 A source that cannot follow its system (Meshery refusing the token, NATS down) raises no
 event of its own, so the operator would otherwise see a quiet screen and assume all is
 well. The poll is cheap (every ~10 s, only while the stream is live) and stops for good
-on a hub that has no such endpoint. Names and codes come from the hub: untrusted text.
+on a hub that has no such endpoint. A subscription whose deliveries keep failing is
+shown the same way (asked for only while the caller may see subscriptions). Names and
+codes come from the hub: untrusted text.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Protocol
+from urllib.parse import urlsplit
 
 from notifycenter.catalogue.client import HUB_BAD_ANSWER
 from notifycenter.model.errors import NotifyError
@@ -55,14 +58,53 @@ async def watch_sources(
     every = interval or POLL_SECONDS
     loop = asyncio.get_running_loop()
     due = loop.time()
+    subscriptions = True
     while True:
         if live() and loop.time() >= due:
             due = loop.time() + every
             try:
-                show(failing_text(await client.sources()))
+                text = failing_text(await client.sources())
+                found = await _failing_subscriptions(client) if subscriptions else None
+                subscriptions = found is not None
+                show("  ".join(t for t in (text, found) if t))
             except NotifyError as error:
                 if error.http_status in NO_ENDPOINT or error.code == HUB_BAD_ANSWER.code:
                     show("")
                     return
                 # unreachable meanwhile: the connection state says so; keep the last word
         await asyncio.sleep(min(LIVE_CHECK, every))
+
+
+def failing_subscriptions_text(subscriptions: Sequence[Mapping[str, Any]]) -> str:
+    """`⚠ subscription SINK-HOST failing (CODE)`, `+N more`; "" when none fails."""
+    failing = [s for s in subscriptions if isinstance(s, Mapping) and s.get("status") == "failing"]
+    if not failing:
+        return ""
+    first = failing[0]
+    delivery = first.get("delivery")
+    error = delivery.get("last_error") if isinstance(delivery, Mapping) else None
+    code = error.get("code") if isinstance(error, Mapping) else None
+    sink = str(first.get("sink") or "")
+    name = sanitize_line(urlsplit(sink).hostname or sink or str(first.get("id") or "?"), 40)
+    text = f"⚠ subscription {name} failing"
+    if isinstance(code, str) and code:
+        text += f" ({sanitize_line(code, 24)})"
+    if len(failing) > 1:
+        text += f" +{len(failing) - 1} more"
+    return text
+
+
+async def _failing_subscriptions(client: object) -> str | None:
+    """The failing subscriptions' text; None when this hub (or this caller's role) has none
+    to show, after which they are not asked for again."""
+    reader = getattr(client, "subscriptions", None)
+    if reader is None:
+        return None
+    try:
+        return failing_subscriptions_text(await reader())
+    except NotifyError as error:
+        if error.http_status in NO_ENDPOINT or error.http_status == 403:
+            return None
+        if error.code == HUB_BAD_ANSWER.code:
+            return None
+        raise
