@@ -3,9 +3,9 @@
 Evaluating a filter is then a single call of straight-line Python: no parsing, no
 tree walk and no type dispatch per event, since CESQL fixes every operator's types
 and only attribute reads need a run-time type check (inlined for the common case).
-On the bench expression a closure-per-node evaluator managed 0.8 M events/s and this
-generated code 2.4 M events/s on the same core (`python bench/filters.py` measures
-both; docs/filters.md has the figures).
+This is `evaluate`'s code; `matches` has its own, statements that stop at the first
+failing condition (`matchgen`), which borrows this generator for the parts it cannot
+inline. `python bench/filters.py` measures both against hand-written Python.
 
 A generated function is `fn(e, errs)`: `e` is the event mapping, `errs` the list the
 evaluation appends `CesqlError`s to. A missing attribute makes the operator that reads
@@ -51,7 +51,9 @@ class _Checks(list[str]):
     snapshot: str | None = None  # name holding len(errs) before the operands ran
 
 
-class _Generator:
+class Generator:
+    """Expression code for one tree; `matchgen` borrows it for the parts it cannot inline."""
+
     def __init__(self, precise: bool) -> None:
         self.namespace: dict[str, Any] = dict(runtime.HELPERS)
         self.precise = precise
@@ -275,7 +277,7 @@ def build(node: Node, precise: bool = True) -> Evaluator:
     reported an error returns its zero value. Matching needs only to know whether any
     error occurred, so its code skips that bookkeeping (same errors, same verdict).
     """
-    generator = _Generator(precise)
+    generator = Generator(precise)
     body = generator.expr(node)
     source = f"def _evaluate(e, errs):\n    return {body}\n"
     code = compile(source, "<cesql>", "exec")
@@ -322,19 +324,6 @@ def can_error(node: Node) -> bool:
     if isinstance(node, Binary):  # order comparisons cast to integers
         return any(k.static_type != "int" for k in kids)
     return True  # IN: members are cast to the operand's type
-
-
-def build_matcher(evaluate: Evaluator) -> Callable[[Mapping[str, Any]], bool]:
-    """`matches(e)`: true only for a boolean true without errors (spec §1.2)."""
-
-    def matches(event: Mapping[str, Any]) -> bool:
-        errs: list[CesqlError] = []
-        try:
-            return evaluate(event, errs) is True and not errs
-        except Exception:  # a filter must never fail its caller
-            return False
-
-    return matches
 
 
 def unexpected(exc: Exception) -> CesqlError:

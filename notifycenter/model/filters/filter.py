@@ -7,8 +7,9 @@ from typing import Any
 
 from notifycenter.catalogue.filters import CESQL_UNKNOWN_FUNCTION
 from notifycenter.model.filters import functions, limits
-from notifycenter.model.filters.codegen import Evaluator, build, build_matcher, unexpected
+from notifycenter.model.filters.codegen import Evaluator, build, unexpected
 from notifycenter.model.filters.fold import fold
+from notifycenter.model.filters.matchgen import build_matches
 from notifycenter.model.filters.nodes import Call, Node, children
 from notifycenter.model.filters.parser import parse
 from notifycenter.model.filters.shape import balance
@@ -36,7 +37,7 @@ class Filter:
         limits.check(balanced, expression)
         self.tree = fold(balanced)
         self._evaluate: Evaluator | None = None  # built on first use: hubs only match
-        self.matches = build_matcher(build(self.tree, precise=False))
+        self.matches = build_matches(self.tree)
         self.unknown_functions = tuple(sorted(unknown_functions(tree)))
 
     def evaluate(self, event: Mapping[str, Any]) -> tuple[Value, list[CesqlError]]:
@@ -45,7 +46,7 @@ class Filter:
             self._evaluate = build(self.tree, precise=True)
         try:
             value = self._evaluate(event, errors)
-        except Exception as exc:  # see codegen.build_matcher
+        except Exception as exc:  # a filter must never fail its caller
             errors.append(unexpected(exc))
             return False, errors
         return value, errors

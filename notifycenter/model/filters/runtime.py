@@ -82,6 +82,27 @@ def _chain(
     return result
 
 
+def _mint(value: object) -> int | None:
+    """`matches`' cast to Integer: None where the cast would report an error."""
+    errors: list[CesqlError] = []
+    number = to_int(value, errors)
+    return None if errors else number
+
+
+def _mbool(value: object) -> bool | None:
+    """`matches`' cast to Boolean: None where the cast would report an error."""
+    errors: list[CesqlError] = []
+    truth = to_bool(value, errors)
+    return None if errors else truth
+
+
+def _min(value: Value, items: tuple[Value, ...]) -> bool | None:
+    """`matches`' IN: None where a member's cast would report an error."""
+    errors: list[CesqlError] = []
+    found = _in(value, items, errors)
+    return None if errors else found
+
+
 def _guard(
     evaluate: Callable[[Mapping[str, Any], list[CesqlError]], Any], e: Mapping[str, Any]
 ) -> bool:
@@ -109,4 +130,7 @@ HELPERS: dict[str, Any] = {
     "_in": _in,
     "_guard": _guard,
     "_chain": _chain,
+    "_mint": _mint,
+    "_mbool": _mbool,
+    "_min": _min,
 }
