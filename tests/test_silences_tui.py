@@ -67,6 +67,8 @@ async def test_a_cli_silence_quiets_two_tuis_and_its_end_brings_no_burst(
         for pilot, app in ((one, first), (two, second)):
             await until(pilot, lambda app=app: told(app, "after the window"))
             assert not told(app, "quiet please")  # nothing replayed when it ended
+            await until(pilot, lambda app=app: told(app, "upgrade: 1 notification arrived"))
+            assert sum("Silence ended" in line for line in toasts(app)) == 1
 
     # The silenced error, still unresolved, is open again for everyone.
     again = httpx.get(
@@ -140,3 +142,27 @@ async def test_colon_silence_is_refused_read_only(hub: HubThread, tmp_path: Any)
         await pilot.press("colon", *"silence 2h", "enter")
         await until(pilot, lambda: told(app, "notifycenter-1503"))
     assert httpx.get(hub.url + "/api/silences", timeout=10).json()["items"] == []
+
+
+def test_a_silence_that_runs_out_is_one_notice_when_it_kept_something_quiet() -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from notifycenter.model.lifecycle import format_time
+    from notifycenter.model.silences import Silence, created_event
+    from notifycenter.tui.silence_watch import SilenceWatch
+
+    clock = [datetime(2026, 11, 29, 12, 0, tzinfo=UTC)]
+    watch = SilenceWatch(now=lambda: clock[0])
+    ends = format_time(clock[0] + timedelta(hours=1))
+    for sid, comment in (("s-busy", "istio upgrade"), ("s-idle", None)):
+        window = Silence(sid, "x = 1", format_time(clock[0]), ends, "alice", comment, ends)
+        watch.see(created_event(window, hub_source="urn:hub", event_id=sid))
+    watch.see({**event(1), "silence": "s-busy"})
+    watch.see({**event(2), "silence": "s-busy"})
+    assert watch.ended() == []
+    clock[0] += timedelta(hours=1)
+    assert watch.ended() == [
+        ("Silence ended", "istio upgrade: 2 notifications arrived silenced;"
+         " the unresolved ones are open again")
+    ]  # fmt: skip
+    assert watch.ended() == []  # told once; the idle one ends without a word

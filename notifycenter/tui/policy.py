@@ -18,6 +18,7 @@ from notifycenter.model.operations import completion_of
 from notifycenter.model.sanitize import sanitize_line
 from notifycenter.model.severity import Bucket, Severity, bucket_of
 from notifycenter.model.silences import SILENCE_TYPES, silence_of
+from notifycenter.tui.silence_watch import SilenceWatch
 
 OPERATION_DONE = {
     "io.meshery.operation.succeeded": Severity.SUCCESS,
@@ -114,6 +115,7 @@ class NotificationPolicy:
         self._clock = clock
         self._groups: dict[tuple[Bucket, str, bool], _Group] = {}
         self._backlog: _Backlog | None = None
+        self.silences = SilenceWatch()  # one notice when a silence ends, never a replay
         self._held = False
         self._tokens = float(self.settings.max_toasts)
         self._refilled = clock()
@@ -177,14 +179,19 @@ class NotificationPolicy:
             return
         if cursor is not None:
             self.seen = cursor
-        if read_lifecycle_event(event) is not None or silenced(event):
-            return  # a silenced event is listed, never notified, then or later
+        if read_lifecycle_event(event) is not None:
+            return
         backlog = self._backlog
-        if backlog is not None and (
+        in_backlog = backlog is not None and (
             backlog.until is None
             or cursor is None
             or cursor_key(cursor) <= cursor_key(backlog.until)
-        ):
+        )
+        if silenced(event):  # listed, never notified, then or later
+            if not in_backlog:
+                self.silences.see(event)
+            return
+        if backlog is not None and in_backlog:
             self._count_backlog(backlog, event)
             return
         if self.wants(event):
@@ -235,7 +242,9 @@ class NotificationPolicy:
 
     def drain(self) -> list[Toast]:
         """The toasts to show now; groups over the rate limit wait and keep coalescing."""
-        toasts = self._drain_backlog()
+        toasts = self._drain_backlog() + [
+            Toast(title, message, "information") for title, message in self.silences.ended()
+        ]
         self._refill()
         available = int(self._tokens) - len(toasts)
         if not self._groups or available <= 0:
