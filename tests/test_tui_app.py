@@ -13,12 +13,14 @@ from notifycenter.tui.widgets.header import HeaderBar
 from tests.test_tui_helpers import (
     detail_text,
     event,
+    fill,
     idle,
     istio_failure,
     make_app,
     post,
     press_until,
     record,
+    submit,
     toasts,
     until,
     workers_done,
@@ -82,9 +84,7 @@ async def test_ack_with_comment_and_expiry_reaches_the_hub_and_the_history(hub, 
     app = make_app(hub.url, tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         await until(pilot, lambda: app.highlighted_row is not None)
-        await pilot.press("A")
-        await pilot.press(*"on it for 2h")
-        await pilot.press("enter")
+        await submit(pilot, "A", "on it for 2h")
         await until(pilot, lambda: "ack by anonymous — on it (until" in detail_text(app))
         answer = record(hub.url, "urn:meshery:adapter:istio%23evt-0900")
         assert (
@@ -134,7 +134,7 @@ async def test_readonly_removes_every_lifecycle_action(hub, tmp_path):
         ids = {row[2] for row in binding_rows(app)}
         assert not any(i.startswith("lifecycle.") for i in ids) and "view.filter" in ids
         await pilot.press("a", "r", "x")
-        await pilot.press(":", *"ack", "enter")
+        await submit(pilot, "colon", "ack")
         await until(pilot, lambda: any("notifycenter-1503" in t for t in toasts(app)))
         assert record(hub.url, "urn:meshery:adapter:istio%23evt-0900")["status"] == "unread"
 
@@ -151,19 +151,18 @@ async def test_quick_filter_shows_its_cesql_and_bad_filters_are_refused(hub, tmp
     app = make_app(hub.url, tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         await until(pilot, lambda: rows(app) == 3)
-        await pilot.press("slash", *"sev>=error src:istio")
-        hint = str(app.query_one("#prompt-hint").render())
-        assert hint.startswith("CESQL: ") and "severitynumber" in hint
+        await fill(pilot, "slash", "sev>=error src:istio")
+        hint = app.query_one("#prompt-hint")
+        await until(pilot, lambda: "severitynumber" in str(hint.render()))
+        assert str(hint.render()).startswith("CESQL: ")
         await pilot.press("enter")
         await until(pilot, lambda: rows(app) == 1)
         assert "CESQL: " in str(app.query_one("#filter-bar").render())
         await pilot.press("c")  # escape no longer clears a filter
         await until(pilot, lambda: rows(app) == 3)
-        await pilot.press(
-            "colon", *"filter severitynumber >= 17 AND source LIKE '%consul'", "enter"
-        )
+        await submit(pilot, "colon", "filter severitynumber >= 17 AND source LIKE '%consul'")
         await until(pilot, lambda: rows(app) == 1)
-        await pilot.press("colon", *"filter severitynumber >=", "enter")
+        await submit(pilot, "colon", "filter severitynumber >=")
         await until(pilot, lambda: any("notifycenter-1505" in t for t in toasts(app)))
         assert rows(app) == 1 and app.is_running
 
@@ -366,11 +365,11 @@ async def test_command_line_lifecycle_with_comment_and_expiry(hub, tmp_path):
     app = make_app(hub.url, tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         await until(pilot, lambda: app.highlighted_row is not None)
-        await pilot.press("colon", *"ack waiting for vendor", "enter")
+        await submit(pilot, "colon", "ack waiting for vendor")
         ref = "urn:meshery:adapter:istio%23evt-0900"
         await until(pilot, lambda: record(hub.url, ref)["comment"] == "waiting for vendor")
         assert record(hub.url, ref)["until"] is None
-        await pilot.press("colon", *"resolve", "enter")
+        await submit(pilot, "colon", "resolve")
         await until(pilot, lambda: record(hub.url, ref)["status"] == "resolved")
         await pilot.press("R")
         await until(pilot, lambda: record(hub.url, ref)["status"] == "acknowledged")

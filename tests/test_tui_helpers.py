@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from textual.widgets import Input
 
 from notifycenter.config import Target
 from notifycenter.demo.scenario import ISTIO_ERROR
@@ -81,6 +82,26 @@ async def until(pilot: Any, condition: Callable[[], bool], timeout: float = WAIT
             code = condition.__code__
             raise AssertionError(f"timed out waiting for {code.co_filename}:{code.co_firstlineno}")
         await pilot.pause(0.05)
+
+
+async def fill(pilot: Any, key: str, text: str) -> Input:
+    """Open the prompt with `key` and put `text` in it, as if typed.
+
+    For tests whose point is what the text does, not the typing: each pressed key costs a
+    repaint and an idle wait, so a filter typed key by key takes seconds.
+    """
+    await pilot.press(key)
+    field = pilot.app.focused
+    assert isinstance(field, Input), f"{key!r} opened no prompt (focus: {field!r})"
+    field.value = text
+    field.cursor_position = len(text)
+    return field
+
+
+async def submit(pilot: Any, key: str, text: str) -> None:
+    """Open the prompt with `key`, put `text` in it and press enter."""
+    await fill(pilot, key, text)
+    await pilot.press("enter")
 
 
 async def press_until(

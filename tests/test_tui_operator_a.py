@@ -25,6 +25,7 @@ from tests.test_tui_helpers import (
     post,
     press_until,
     record,
+    submit,
     toasts,
     until,
 )
@@ -57,15 +58,17 @@ async def test_prompts_are_drawn_over_the_full_detail_and_escape_steps_back(hub,
     app = make_app(hub.url, tmp_path)
     async with app.run_test(size=size) as pilot:
         await until(pilot, lambda: rows(app) == 2)
-        await pilot.press("slash", *"src:istio", "enter")
+        await submit(pilot, "slash", "src:istio")
         await until(pilot, lambda: rows(app) == 1 and "Suggested remediation" in detail_text(app))
         await pilot.press("enter")
         pane = app.query_one(DetailPane)
         await until(pilot, lambda: app.center.detail_full and pane.size.width > size[0] - 4)
         await pilot.press("A")
         await until(pilot, lambda: drawn(app, "#prompt-input"))
-        assert app.focused is app.query_one("#prompt-input", Input)
-        await pilot.press(*f"on it {size[0]}", "enter")
+        field = app.query_one("#prompt-input", Input)
+        assert app.focused is field
+        field.value = f"on it {size[0]}"
+        await pilot.press("enter")
         await until(pilot, lambda: record(hub.url, ISTIO_REF).get("comment") == f"on it {size[0]}")
         # Back where the prompt was opened: the full detail, with its keys in the footer.
         assert app.center.detail_full and app.focused is pane
@@ -131,7 +134,7 @@ async def test_an_emergency_takes_over_until_acknowledged_or_handed_over(hub, tm
         await until(pilot, lambda: record(hub.url, ISTIO_REF)["status"] == "acknowledged")
         await until(pilot, lambda: "1 of 1" in emergency_text(app))
         assert "disk full on node-7" in emergency_text(app)
-        await pilot.press("colon", *"assign bob", "enter")
+        await submit(pilot, "colon", "assign bob")
         await until(
             pilot, lambda: record(hub.url, "urn:x%23evt-0002")["comment"] == "handed to bob"
         )
@@ -236,9 +239,10 @@ async def test_command_line_completes_and_remembers_across_sessions(hub, tmp_pat
         await pilot.press("ctrl+u", *"ctx p", "tab")
         assert field.value == "ctx prod-"
         assert "prod-eu" in str(app.center.prompt.query_one("#prompt-hint").render())
-        await pilot.press("escape", "colon", *"filter severitynumber >= 17", "enter")
+        await pilot.press("escape")
+        await submit(pilot, "colon", "filter severitynumber >= 17")
         await until(pilot, lambda: ":filter severitynumber >= 17" in app.view.describe())
-        await pilot.press("colon", *"assign bob", "enter")
+        await submit(pilot, "colon", "assign bob")
         await until(pilot, lambda: record(hub.url, ISTIO_REF).get("comment") == "handed to bob")
     again = make_app(hub.url, tmp_path)
     async with again.run_test(size=(80, 24)) as pilot:
@@ -294,7 +298,8 @@ async def test_an_error_code_opens_its_documentation(hub, tmp_path):
         text = str(app.screen.query_one("#code-text", Static).render())
         assert "ErrUnauthenticated" in text and "Suggested remediation" in text
         assert "docs/errors.md#notifycenter-1102" in text
-        await pilot.press("escape", "colon", *"code meshery-istio-1002", "enter")
+        await pilot.press("escape")
+        await submit(pilot, "colon", "code meshery-istio-1002")
         await until(pilot, lambda: isinstance(app.screen, CodeScreen))
         text = str(app.screen.query_one("#code-text", Static).render())
         assert "docs.meshery.io/reference/error-codes" in text

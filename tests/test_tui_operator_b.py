@@ -21,6 +21,7 @@ from tests.test_tui_helpers import (
     idle,
     make_app,
     post,
+    submit,
     toasts,
     until,
     workers_done,
@@ -62,17 +63,18 @@ async def test_status_tokens_show_what_the_hub_shows_and_who_acked(hub, tmp_path
             ("read", "read"),
             ("unacked", "unacked"),
         ):
-            await pilot.press("slash", *f"status:{token}", "enter")
+            await submit(pilot, "slash", f"status:{token}")
             wanted = {e["event"]["data"]["summary"] for e in hub_events(hub.url, status=token)}
             assert wanted == {
                 e["event"]["data"]["summary"] for e in hub_events(hub.url, status=hub_status)
             }
             await until(pilot, lambda wanted=wanted: app.settled and listed(app) == wanted)
             await pilot.press("c")
-        await pilot.press("slash", *"status:acked", "enter")
+        await submit(pilot, "slash", "status:acked")
         await until(pilot, lambda: len(app.center.events.index) == 1)
         assert "ack:anonymous" in shown(app)[0] and "failure 1" in shown(app)[0]
-        await pilot.press("c", "slash", *"status:nope", "enter")
+        await pilot.press("c")
+        await submit(pilot, "slash", "status:nope")
         await until(pilot, lambda: any("notifycenter-1305" in t for t in toasts(app)))
         assert app.is_running
 
@@ -152,9 +154,14 @@ async def test_without_colour_errors_and_the_selected_bucket_stand_out(hub, tmp_
         assert not label_style("INF").reverse
         await pilot.press("1")
         errors = errors_counter(app)
-        await until(pilot, lambda: errors.has_class("-selected"))
-        await pilot.pause()
-        assert errors.styles.text_style.reverse and errors.styles.text_style.underline
+        await until(
+            pilot,
+            lambda: (
+                errors.has_class("-selected")
+                and errors.styles.text_style.reverse
+                and errors.styles.text_style.underline
+            ),
+        )
 
 
 async def test_rows_at_60_columns_show_age_readable_source_and_room_for_the_summary(hub, tmp_path):
@@ -221,8 +228,8 @@ async def test_notifications_go_to_the_status_line_and_drawer_never_over_the_scr
         await until(
             pilot, lambda: drawer.is_open and "etcd lost its leader" in str(drawer.render())
         )
-        await pilot.pause()
-        assert main.size.height < main_height  # list and detail make room: nothing is covered
+        # list and detail make room: nothing is covered
+        await until(pilot, lambda: main.size.height < main_height)
         await pilot.press("n")
         await until(pilot, lambda: not drawer.is_open)
 

@@ -4,7 +4,6 @@ terminal, long text, big logs, operations, and the flush under load."""
 from __future__ import annotations
 
 import httpx
-from textual.widgets import Input
 
 from notifycenter.client.emitter import Emitter
 from notifycenter.config import Target
@@ -23,6 +22,7 @@ from tests.test_tui_helpers import (
     istio_failure,
     make_app,
     post,
+    submit,
     toasts,
     until,
 )
@@ -74,7 +74,7 @@ async def test_switching_to_an_unreachable_context_clears_the_previous_hub(
     )
     async with app.run_test(size=SIZE) as pilot:
         await until(pilot, lambda: "Suggested remediation" in detail_text(app))
-        await pilot.press("colon", *"context down", "enter")
+        await submit(pilot, "colon", "context down")
         await until(pilot, lambda: app.query_one(HeaderBar).context_name == "down")
         await until(pilot, lambda: app.query_one(HeaderBar).attempt >= 1)
         assert rows(app) == 0 and app.store.event_count == 0
@@ -142,12 +142,8 @@ async def test_a_long_filter_shows_whole_and_an_empty_result_names_it(hub, tmp_p
     app = make_app(hub.url, tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         await until(pilot, lambda: settled(app) and rows(app) == 2)
-        await pilot.press("slash", *"sev>=warning src:istio type:io.meshery", "enter")
-        await pilot.press("colon")
-        app.query_one(
-            "#prompt-input", Input
-        ).value = f"filter {long_cesql}"  # typing is not the point
-        await pilot.press("enter")
+        await submit(pilot, "slash", "sev>=warning src:istio type:io.meshery")
+        await submit(pilot, "colon", f"filter {long_cesql}")
         await until(pilot, lambda: settled(app) and rows(app) == 0)
         bar = app.query_one("#filter-bar")
         shown = "".join(line.text for line in bar.render_lines(bar.region.reset_offset))
@@ -161,7 +157,7 @@ async def test_same_correlation_replaces_the_filter(hub, tmp_path):
     app = make_app(hub.url, tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         await until(pilot, lambda: settled(app) and rows(app) == 2)
-        await pilot.press("slash", *"src:istio", "enter")
+        await submit(pilot, "slash", "src:istio")
         await until(pilot, lambda: settled(app) and rows(app) == 1)
         await pilot.press("C")
         await until(pilot, lambda: settled(app) and rows(app) == 2)

@@ -14,7 +14,7 @@ import pytest
 from notifycenter.demo.scenario import Scenario
 from notifycenter.tui.help import HelpScreen
 from notifycenter.tui.widgets.header import HeaderBar
-from tests.test_tui_helpers import idle, make_app, post, until, workers_done
+from tests.test_tui_helpers import idle, make_app, post, submit, until, workers_done
 
 NOW = datetime(2026, 11, 28, 9, 30, tzinfo=UTC)
 EVENTS = Scenario.fixed(seed=11).take(60)
@@ -59,8 +59,7 @@ async def errors_detail(pilot) -> None:
 
 async def filtered(pilot) -> None:
     await settled(pilot)
-    await pilot.press("slash", *"sev>=warning src:linkerd")
-    await pilot.press("enter")
+    await submit(pilot, "slash", "sev>=warning src:linkerd")
     await quiet(pilot)
 
 

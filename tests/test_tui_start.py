@@ -11,7 +11,16 @@ from notifycenter.tui.app import NotifyCenterApp
 from notifycenter.tui.embedded import bind_of, hub_answers
 from notifycenter.tui.widgets.header import HeaderBar
 from tests.hubprocess import free_port
-from tests.test_tui_helpers import detail_text, event, idle, make_app, post, toasts, until
+from tests.test_tui_helpers import (
+    detail_text,
+    event,
+    idle,
+    make_app,
+    post,
+    submit,
+    toasts,
+    until,
+)
 
 SIZE = (100, 30)
 
@@ -63,12 +72,12 @@ async def test_context_command_switches_hubs(hub_factory, isolated_environment, 
     )
     async with app.run_test(size=SIZE) as pilot:
         await until(pilot, lambda: "from the first hub" in detail_text(app))
-        await pilot.press("colon", *"context two", "enter")
+        await submit(pilot, "colon", "context two")
         await until(pilot, lambda: "from the second hub" in detail_text(app))
         header = app.query_one(HeaderBar)
         assert header.context_name == "two" and header.server == second.url
         assert app.store.event_count == 1
-        await pilot.press("colon", *"context nowhere", "enter")
+        await submit(pilot, "colon", "context nowhere")
         await until(pilot, lambda: any("nowhere" in t for t in toasts(app)))
         assert app.is_running and app.query_one(HeaderBar).context_name == "two"
 
