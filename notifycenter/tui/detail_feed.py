@@ -33,32 +33,40 @@ class DetailHost(Protocol):
 
     def start_worker(self, work: Work, group: str, exclusive: bool = True) -> object: ...
 
-    def refresh_bindings(self) -> None: ...
-
 
 class DetailFeed:
     """Shows the highlighted row in the detail pane, or why there is none."""
 
     def __init__(self, host: DetailHost) -> None:
         self.host = host
+        self._row_class: tuple[bool, str | None] | None = None  # what the footer's keys reflect
 
     def refresh(self) -> None:
         center = self.host.center
         if not center.alive:
             return
         row = center.events.highlighted_row_id
-        self.host.refresh_bindings()  # lifecycle keys need a highlighted row
+        store = self.host.session.store
+        status = None if row is None else status_of(store.row(row))
+        self._bindings_for(center, (row is not None, status))
         if row is None:
             described = self.host.view.describe()
-            center.detail.show(None, f"No events match {described}." if described else None)
+            empty = f"No events match {described}." if described else None
+            if center.detail.detail is not None or center.detail.empty_text != empty:
+                center.detail.show(None, empty)
             return
-        store = self.host.session.store
         history = self._history_of(row)
         events = center.events  # its clock and zone: the detail's times read like the list's
-        view = build_detail(
-            store.event(row), history, status_of(store.row(row)), now=events.clock(), tz=events.tz
-        )
-        center.detail.show(view)
+        view = build_detail(store.event(row), history, status, now=events.clock(), tz=events.tz)
+        if view != center.detail.detail:  # the same text again would be a repaint for nothing
+            center.detail.show(view)
+
+    def _bindings_for(self, center: CenterScreen, row_class: tuple[bool, str | None]) -> None:
+        """Which keys apply depends on whether a row is highlighted and its status, not on
+        which row it is: the footer is asked again only when that changes."""
+        if row_class != self._row_class:
+            self._row_class = row_class
+            center.refresh_bindings()
 
     def _history_of(self, row: int) -> list[LifecycleChange]:
         """What the store saw; for rows that came as records, the hub's history first."""

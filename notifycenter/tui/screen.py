@@ -11,15 +11,17 @@ from collections.abc import Callable
 
 from textual.app import ComposeResult
 from textual.containers import Container
+from textual.css.query import NoMatches
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, Label
+from textual.widgets import Label
 
 from notifycenter.tui.event_list import EventList
 from notifycenter.tui.view_state import ViewState, fit_description
 from notifycenter.tui.widgets.buckets import BucketStrip
 from notifycenter.tui.widgets.detail import DetailPane
 from notifycenter.tui.widgets.drawer import Notice, NotificationDrawer, new_notices
+from notifycenter.tui.widgets.footer import KeyFooter
 from notifycenter.tui.widgets.header import HeaderBar
 from notifycenter.tui.widgets.prompt import PromptBar
 from notifycenter.tui.widgets.statusline import StatusLine
@@ -46,12 +48,14 @@ class CenterScreen(Screen[None]):
     def show_notice(self, notice: Notice) -> None:
         """The newest notification on the status line (and in the drawer when open)."""
         if self.alive:
-            self.query_one(StatusLine).show(notice.title, notice.message, notice.level)
-            self.query_one(NotificationDrawer).refresh_notices()
+            self.query_one("#statusline", StatusLine).show(
+                notice.title, notice.message, notice.level
+            )
+            self.query_one("#drawer", NotificationDrawer).refresh_notices()
 
     def toggle_notices(self) -> None:
         if self.alive:
-            self.query_one(NotificationDrawer).toggle()
+            self.query_one("#drawer", NotificationDrawer).toggle()
 
     class Ready(Message):
         """The widgets are mounted: the app can show state and connect."""
@@ -70,7 +74,7 @@ class CenterScreen(Screen[None]):
         yield NotificationDrawer(self._notices, id="drawer")
         yield StatusLine(id="statusline")
         yield PromptBar(id="prompt")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.prompt.close()  # until `/`, `:` or `A` asks for it
@@ -80,7 +84,14 @@ class CenterScreen(Screen[None]):
     def alive(self) -> bool:
         """False before the widgets exist and while shutting down, when timers and workers
         outlive them."""
-        return self.is_mounted and all(self.query(part) for part in PARTS)
+        if not self.is_mounted:
+            return False
+        try:  # by id: Textual caches those lookups, and this runs on every key and tick
+            for part in PARTS:
+                self.query_one(part)
+        except NoMatches:
+            return False
+        return True
 
     @property
     def events(self) -> EventList:
@@ -88,19 +99,19 @@ class CenterScreen(Screen[None]):
 
     @property
     def detail(self) -> DetailPane:
-        return self.query_one(DetailPane)
+        return self.query_one("#detail", DetailPane)
 
     @property
     def header(self) -> HeaderBar:
-        return self.query_one(HeaderBar)
+        return self.query_one("#header", HeaderBar)
 
     @property
     def buckets(self) -> BucketStrip:
-        return self.query_one(BucketStrip)
+        return self.query_one("#buckets", BucketStrip)
 
     @property
     def prompt(self) -> PromptBar:
-        return self.query_one(PromptBar)
+        return self.query_one("#prompt", PromptBar)
 
     @property
     def detail_full(self) -> bool:
