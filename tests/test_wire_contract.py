@@ -282,6 +282,7 @@ def answer_schema(path: str, method: str, status: str) -> dict[str, Any]:
         ("/api/lifecycle/{verb}", "post", "200", wire.LifecycleOutcome),
         ("/api/events", "get", "400", wire.ErrorBody),
         ("/healthz", "get", "200", wire.Health),
+        ("/healthz", "get", "503", wire.Degraded),
         ("/api/operations", "get", "200", wire.OperationPage),
         ("/api/operations/{id}", "get", "200", wire.OperationTree),
         ("/api/sources", "get", "200", wire.Sources),
@@ -305,6 +306,8 @@ def test_the_openapi_nested_records_name_their_keys() -> None:
     assert properties(operations["items"]["items"]) == wire.keys(wire.Operation)
     tree = SCHEMAS["OperationTree"]["allOf"][1]["properties"]
     assert properties(tree["path"]["items"]) == wire.keys(wire.PathStep)
+    degraded = answer_schema("/healthz", "get", "503")["allOf"][1]["properties"]
+    assert properties(degraded["failing"]["items"]) == wire.keys(wire.FailingPart)
     sources = properties_of(answer_schema("/api/sources", "get", "200"))
     assert properties(sources["sources"]["items"]) == wire.keys(wire.SourceView)
 

@@ -92,16 +92,32 @@ HEALTH = {
     "properties": {"status": {"type": "string", "enum": ["ok"]}, "last_cursor": _CURSOR},
 }
 
+FAILING_PART = {
+    "type": "object",
+    "required": ["part", "code", "shortDescription", "detail", "since", "failures"],
+    "properties": {
+        "part": {"type": "string", "description": "writer, checkpoint, publisher, …"},
+        "code": _STR,
+        "shortDescription": _STR,
+        "detail": _STR,
+        "since": {"type": "string", "description": "RFC 3339, when it began failing"},
+        "failures": {"type": "integer"},
+    },
+}
 # A degraded hub: the catalogued error (notifycenter-1705) plus each failing part.
 DEGRADED = {
-    "type": "object",
-    "required": ["status", "last_cursor", "code", "failing"],
-    "properties": {
-        "status": {"type": "string", "enum": ["degraded"]},
-        "last_cursor": _CURSOR,
-        "code": _STR,
-        "failing": {"type": "array", "items": {"type": "object"}},
-    },
+    "allOf": [
+        {"$ref": "#/components/schemas/Error"},
+        {
+            "type": "object",
+            "required": ["status", "last_cursor", "failing"],
+            "properties": {
+                "status": {"type": "string", "enum": ["degraded"]},
+                "last_cursor": _CURSOR,
+                "failing": {"type": "array", "items": FAILING_PART},
+            },
+        },
+    ]
 }
 
 
