@@ -25,6 +25,7 @@ from notifycenter.model.severity import Bucket, Severity, bucket_of
 from notifycenter.store import received
 from notifycenter.store.details import DetailsColumn, searchable_details
 from notifycenter.store.intindex import IntIndex
+from notifycenter.store.parts import CODE_OF_VERB, Parts
 from notifycenter.store.raw import RawEvents
 from notifycenter.store.rowstate import (
     same_change,
@@ -41,6 +42,7 @@ from notifycenter.store.types import (
     CODE_OF_BUCKET,
     NONE,
     READ,
+    RESOLVED,
     STATUS_OF_CODE,
     UNREAD,
     BucketCount,
@@ -101,9 +103,9 @@ class EventStore:
         self.labels: list[tuple[int, int, int]] = [(0, 0, 0)]
         self._label_ids: dict[tuple[int, int, int], int] = {(0, 0, 0): 0}
         self._states: dict[int, LifecycleState] = {}
-        # Occurrences of a folded row acknowledged one by one (another client acked one
-        # event): the row stays unacknowledged, and the counts say how many are handled.
-        self._acked: dict[int, set[int]] = {}
+        # Occurrences of a folded row handled one by one (another client acked or resolved
+        # one event): the row stays to handle, and the counts say how many are handled.
+        self._parts = Parts()
         self._history: dict[int, list[LifecycleChange]] = {}
         self._expiry: list[tuple[int, int]] = []
         self._counts = [[0] * 6 for _ in BUCKETS]
@@ -351,8 +353,8 @@ class EventStore:
             return
         counts, count = self._counts[self._bucket[row]], self._count[row]
         if code not in _FOLDABLE:
-            self._drop_acked(row)  # a status for the whole row covers every occurrence
-        moved = count - len(self._acked.get(row, ()))
+            self._drop_parts(row)  # a status for the whole row covers every occurrence
+        moved = count - len(self._parts.of(row))
         counts[old] -= moved
         counts[code] += moved
         self._status[row] = code
@@ -387,7 +389,7 @@ class EventStore:
         history = self._history.setdefault(row, [])
         if not history or not same_change(history[-1], lifecycle):
             history.append(lifecycle)
-        if self._ack_one(row, occurrence, lifecycle.verb, change):
+        if self._one_occurrence(row, occurrence, lifecycle, change):
             change.lifecycle += 1
             return
         state = self._states.setdefault(row, LifecycleState())
@@ -403,56 +405,57 @@ class EventStore:
         self._set_status(row, status_code(state, now), change)
         if was_acked and lifecycle.verb is Verb.UNACK and self._count[row] > 1:
             # One occurrence of a fully acknowledged row lost its ack: the others keep theirs.
-            self._add_acked(row, set(self._occurrences_of(row)) - {occurrence}, change)
+            for other in set(self._occurrences_of(row)) - {occurrence}:
+                self._set_part(row, other, ACKNOWLEDGED, change)
         change.changed_rows.add(row)
         change.lifecycle += 1
         lapse = until_ms(lifecycle) if lifecycle.verb is Verb.ACK else None
         if lapse is not None:
             heapq.heappush(self._expiry, (lapse, row))
 
-    def _ack_one(self, row: int, occurrence: int, verb: Verb, change: StoreChange) -> bool:
-        """An ack or unack of one occurrence of a folded, unacknowledged row changes that
-        occurrence only; True when done here. The ack of its last unacknowledged
-        occurrence acknowledges the row (False: the caller applies it to the row)."""
+    def _one_occurrence(
+        self, row: int, occurrence: int, lifecycle: LifecycleChange, change: StoreChange
+    ) -> bool:
+        """An ack, unack, resolve, reopen or archive of one occurrence of a folded row still
+        to handle changes that occurrence only; True when done here. The change that
+        handles its last unhandled occurrence is the row's (False: the caller applies it)."""
         if self._count[row] < 2 or self._status[row] not in _FOLDABLE:
             return False
-        acked = self._acked.get(row, set())
-        if verb is Verb.ACK and occurrence not in acked:
-            if len(acked) + 1 >= self._count[row]:
-                self._drop_acked(row)
+        verb, parts = lifecycle.verb, self._parts.of(row)
+        held, code = parts.get(occurrence), CODE_OF_VERB.get(lifecycle.verb)
+        if code is not None:
+            if held is not None and held >= code:
+                return True  # so already (or more): nothing changes
+            if held is None and len(parts) + 1 >= self._count[row]:
+                self._drop_parts(row)
                 return False
-            self._add_acked(row, {occurrence}, change)
+            self._set_part(row, occurrence, code, change)
+            lapse = until_ms(lifecycle) if verb is Verb.ACK else None
+            if lapse is not None:
+                self._parts.lapse_at(row, occurrence, lapse)
             return True
-        if verb is Verb.UNACK and occurrence in acked:
-            self._add_acked(row, set(), change, removed=occurrence)
+        undone = {Verb.UNACK: (ACKNOWLEDGED,), Verb.REOPEN: (RESOLVED, ARCHIVED)}.get(verb, ())
+        if held is not None and held in undone:
+            self._set_part(row, occurrence, None, change)
             return True
-        return verb is Verb.ACK  # acked already: nothing changes
+        return False
 
-    def _add_acked(
-        self, row: int, occurrences: set[int], change: StoreChange, removed: int | None = None
-    ) -> None:
-        acked = self._acked.setdefault(row, set())
-        before = len(acked)
-        acked |= occurrences
-        if removed is not None:
-            acked.discard(removed)
-        moved = len(acked) - before
-        counts = self._counts[self._bucket[row]]
-        counts[self._status[row]] -= moved
-        counts[ACKNOWLEDGED] += moved
-        if not acked:
-            del self._acked[row]
+    def _set_part(self, row: int, occurrence: int, code: int | None, change: StoreChange) -> None:
+        """One occurrence's status (None: the row's again); the counts follow."""
+        old = self._parts.set(row, occurrence, code)
+        counts, status = self._counts[self._bucket[row]], self._status[row]
+        counts[status if old is None else old] -= 1
+        counts[status if code is None else code] += 1
         change.changed_rows.add(row)
         change.status_rows.add(row)
         change.counts_changed = True
 
-    def _drop_acked(self, row: int) -> None:
-        """Give the row's one-by-one acks back to its status (before a whole-row change)."""
-        acked = self._acked.pop(row, None)
-        if acked:
-            counts = self._counts[self._bucket[row]]
-            counts[ACKNOWLEDGED] -= len(acked)
-            counts[self._status[row]] += len(acked)
+    def _drop_parts(self, row: int) -> None:
+        """Give the row's one-by-one statuses back to its own (before a whole-row change)."""
+        counts, status = self._counts[self._bucket[row]], self._status[row]
+        for held in self._parts.drop(row).values():
+            counts[held] -= 1
+            counts[status] += 1
 
     def _occurrences_of(self, row: int) -> list[int]:
         from notifycenter.store.columns import positions_of
@@ -466,6 +469,8 @@ class EventStore:
             state = self._states.get(row)
             if state is not None and self._status[row] == ACKNOWLEDGED:
                 self._set_status(row, status_code(state, now), change)
+        for row, occurrence in list(self._parts.lapsed(now_ms)):
+            self._set_part(row, occurrence, None, change)
 
     # -- reading ---------------------------------------------------------------------
 
@@ -495,7 +500,9 @@ class EventStore:
             marked=row_id in self.marks,
             acked=self._count[row_id]
             if status == ACKNOWLEDGED
-            else len(self._acked.get(row_id, ())),
+            else self._parts.count(row_id, ACKNOWLEDGED),
+            resolved=self._parts.count(row_id, RESOLVED),
+            archived=self._parts.count(row_id, ARCHIVED),
         )
 
     def time_of(self, row_id: int) -> datetime | None:
@@ -537,10 +544,17 @@ class EventStore:
         found = bisect_left(self._ev_cursor, cursor)
         return found if found < len(self._ev_cursor) and self._ev_cursor[found] == cursor else None
 
-    def cursors(self, row_id: int, *, unacked_only: bool = False) -> list[str]:
+    def cursors(
+        self, row_id: int, *, unacked_only: bool = False, verb: Verb | None = None
+    ) -> list[str]:
         """Cursors of every occurrence folded into the row, oldest first: acking a row
-        means acking each of them (`unacked_only`: those not acknowledged one by one)."""
-        skip = self._acked.get(row_id, set()) if unacked_only else set()
+        means acking each of them. With `verb`, those it would not change are left out
+        (resolving skips the occurrences resolved or archived one by one); `unacked_only`
+        is `verb=Verb.ACK`."""
+        chosen = Verb.ACK if unacked_only else verb
+        wanted = CODE_OF_VERB.get(chosen) if chosen is not None else None
+        parts = self._parts.of(row_id) if wanted is not None else {}
+        skip = {i for i, held in parts.items() if wanted is not None and held >= wanted}
         return [
             format_cursor(self._ev_cursor[i]) for i in self._occurrences_of(row_id) if i not in skip
         ]

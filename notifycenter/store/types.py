@@ -84,11 +84,18 @@ class RowView:
     marked: bool
     acked: int = 0  # occurrences acknowledged one by one while the row as a whole is not
     owner: str | None = None  # who it is assigned to
+    resolved: int = 0  # occurrences resolved one by one while the row as a whole is not
+    archived: int = 0  # … archived one by one
+
+    @property
+    def handled(self) -> int:
+        """Occurrences acknowledged, resolved or archived (all of them when the row is)."""
+        return self.acked + self.resolved + self.archived
 
     @property
     def mixed(self) -> bool:
-        """Some, not all, of the folded occurrences are acknowledged."""
-        return 0 < self.acked < self.count
+        """Some, not all, of the folded occurrences are handled."""
+        return 0 < self.handled < self.count
 
     @property
     def time(self) -> datetime | None:

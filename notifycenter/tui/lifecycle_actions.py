@@ -76,9 +76,9 @@ class LifecycleSender:
         if rows is None:
             rows = self.targets()
         store = host.session.store
-        # An ack covers the occurrences not yet acknowledged: a teammate's ack of one stays.
-        unacked_only = verb is Verb.ACK
-        refs = [c for row in rows for c in store.cursors(row, unacked_only=unacked_only)]
+        # A verb covers the occurrences it would change: a teammate's ack or resolve of
+        # one occurrence stays theirs ("resolved 2 occurrences (1 already so)").
+        refs = [c for row in rows for c in store.cursors(row, verb=verb)]
         already = sum(store.occurrences(row) for row in rows) - len(refs)
         if refs:
             work = partial(self._send, verb, refs, comment, until, already)

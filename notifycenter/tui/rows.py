@@ -197,10 +197,22 @@ def short_type(event_type: str) -> str:
 
 
 def fold_label(row: RowView) -> str:
-    """` ×3`, or ` ×3 (1 acked)` while some occurrences are acknowledged and some not."""
+    """` ×3`, or ` ×3 (1 acked, 1 resolved)` while some occurrences are handled one by
+    one and some not."""
     if row.count < 2:
         return ""
-    return f" ×{row.count:,}" + (f" ({row.acked:,} acked)" if row.mixed else "")
+    if not row.mixed:
+        return f" ×{row.count:,}"
+    parts = [
+        f"{n:,} {word}"
+        for n, word in (
+            (row.acked, "acked"),
+            (row.resolved, "resolved"),
+            (row.archived, "archived"),
+        )
+        if n
+    ]
+    return f" ×{row.count:,} ({', '.join(parts)})"
 
 
 def source_label(source: str, width: int) -> str:
