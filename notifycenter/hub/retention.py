@@ -28,6 +28,7 @@ from notifycenter.hub.hubstate import Hub
 from notifycenter.hub.log import StoredEntry
 from notifycenter.hub.retention_rules import (
     STATE_SCHEMA,
+    STEP_ROWS,
     Retention,
     Step,
     prune_step,
@@ -166,19 +167,20 @@ class Pruner:
         started = time.perf_counter()
         now = datetime.now(UTC)
         bounds = await self.hub.log.read(lambda conn: round_bounds(conn, self.rules, now))
-        result, after = RoundResult(), 0
+        result, after, rows = RoundResult(), 0, STEP_ROWS
         found = _projection(self.hub)
         while True:
             step: Step = await self.hub.log.write(
-                lambda txn, after=after: prune_step(txn.conn, bounds, after)  # type: ignore[misc]
+                lambda txn, after=after, rows=rows: prune_step(txn.conn, bounds, after, rows)  # type: ignore[misc]
             )
+            rows = step.next_rows(rows)
             result.steps += 1
             result.events += step.events
             result.lifecycle += step.lifecycle
             self.metrics.pruned.labels("event").inc(step.events)
             self.metrics.pruned.labels("lifecycle").inc(step.lifecycle)
-            if found is not None and step.events:
-                found.log_start = await self.hub.log.read(pruned_through)
+            if found is not None:
+                found.log_start = max(found.log_start, step.highest)
             after = step.examined_through
             if step.done:
                 break

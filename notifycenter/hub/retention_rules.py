@@ -16,6 +16,7 @@ it nothing is missing, below it only kept events remain.
 from __future__ import annotations
 
 import sqlite3
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -28,9 +29,11 @@ STATE_SCHEMA = """
 CREATE TABLE IF NOT EXISTS retention (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
 """
 PRUNED_THROUGH = "pruned_through"
-# Rows examined per write transaction: each step holds the writer for tens of
-# milliseconds at most (2,000 held it for ~250 ms on a loaded 2-core machine).
+# Rows examined per write transaction, adapted so that a step holds the writer for about
+# STEP_SECONDS (2,000 rows took ~250 ms on a loaded 2-core machine, 500 ~60 ms).
 STEP_ROWS = 500
+MIN_STEP_ROWS, MAX_STEP_ROWS = 100, 5000
+STEP_SECONDS = 0.04
 
 
 @dataclass(frozen=True)
@@ -130,11 +133,19 @@ class Step:
     events: int  # events pruned
     lifecycle: int  # their lifecycle events pruned with them
     done: bool  # nothing left up to the round's ceiling
+    highest: int = 0  # the highest position pruned (0: none)
+    seconds: float = 0.0  # how long the step took in the writer
+
+    def next_rows(self, rows: int) -> int:
+        """The step size that would take about STEP_SECONDS at this step's pace."""
+        scaled = int(rows * STEP_SECONDS / max(self.seconds, 0.001))
+        return max(MIN_STEP_ROWS, min(MAX_STEP_ROWS, scaled, rows * 2))
 
 
 def prune_step(conn: sqlite3.Connection, bounds: Bounds, after: int, rows: int = STEP_ROWS) -> Step:
     """Prune the candidates among the next `rows` events after `after`, in the caller's
     write transaction. Cost is bounded by `rows` (plus their lifecycle events)."""
+    started = time.perf_counter()
     condition, params = _candidate_sql(conn, bounds)
     walked = conn.execute(
         f"SELECT i.seq, ({condition}) FROM idx i WHERE i.seq > ? AND i.seq <= ?"
@@ -164,7 +175,10 @@ def prune_step(conn: sqlite3.Connection, bounds: Bounds, after: int, rows: int =
             (PRUNED_THROUGH, max(doomed)),
         )
     last = walked[-1][0]
-    return Step(last, len(doomed), len(lifecycle), len(walked) < rows or last >= bounds.ceiling)
+    done = len(walked) < rows or last >= bounds.ceiling
+    highest = max(doomed) if doomed else 0
+    seconds = time.perf_counter() - started
+    return Step(last, len(doomed), len(lifecycle), done, highest, seconds)
 
 
 def pruned_through(conn: sqlite3.Connection) -> int:
