@@ -79,3 +79,19 @@ async def test_a_degraded_hub_is_its_own_error_not_a_bad_answer() -> None:
         with pytest.raises(NotifyError) as caught:
             await client.health()
     assert caught.value.code == HUB_DEGRADED.code and caught.value.http_status == 503
+
+
+@pytest.mark.parametrize(
+    "body", [{"user": 5, "role": "admin"}, {"role": "admin"}, {"name": "alice"}, {}]
+)
+async def test_an_identity_that_is_not_one_is_a_bad_answer(body: Any) -> None:
+    """`owner:me` would otherwise select another user's notifications, or nobody's."""
+    async with answering(200, body) as client:
+        with pytest.raises(NotifyError) as caught:
+            await client.whoami()
+    assert caught.value.code == HUB_BAD_ANSWER.code
+
+
+async def test_the_checked_identity_names_the_user() -> None:
+    async with answering(200, {"user": "alice", "role": "operator"}) as client:
+        assert await client.whoami() == "alice"

@@ -112,6 +112,8 @@ def test_every_answer_is_its_wire_record(hub: Hub, tmp_path: Any) -> None:
     )
     assert child["path"] == [{"id": root.id, "name": "Deploy design"}]
 
+    caller = conforms(wire.Identity, httpx.get(f"{url}/api/whoami", timeout=TIMEOUT))
+    assert caller == {"user": "anonymous", "role": "admin"}  # an open hub
     health = conforms(wire.Health, httpx.get(f"{url}/healthz", timeout=TIMEOUT))
     assert health["last_cursor"] == outcome["cursors"][-1]  # the ack came last
 
@@ -286,6 +288,7 @@ def answer_schema(path: str, method: str, status: str) -> dict[str, Any]:
         ("/api/operations", "get", "200", wire.OperationPage),
         ("/api/operations/{id}", "get", "200", wire.OperationTree),
         ("/api/sources", "get", "200", wire.Sources),
+        ("/api/whoami", "get", "200", wire.Identity),
         ("/api/ingest/alertmanager", "post", "202", wire.AlertsAccepted),
         ("/api/ingest/cloudevents-json", "post", "202", wire.Accepted),
     ],

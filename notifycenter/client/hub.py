@@ -176,8 +176,7 @@ class HubClient:
     async def whoami(self) -> str:
         """The user this client's token belongs to (`anonymous` on an open hub)."""
         body = await self._object("GET", "/api/whoami")
-        user = body.get("user")
-        return user if isinstance(user, str) else "anonymous"
+        return self._as(wire.Identity, body, "the caller's identity")["user"]
 
     async def operations(self, **filters: Any) -> wire.OperationPage:
         """`{"items": [...], "next": offset or None}`: one page of operations."""

@@ -18,6 +18,7 @@ from notifycenter.hub.hubstate import Hub
 from notifycenter.hub.openapi import SECURED, _errors, _json
 from notifycenter.hub.responses import answer
 from notifycenter.model.protocol import Role
+from notifycenter.model.wire import Identity
 
 WHOAMI_PATH = "/api/whoami"
 
@@ -35,7 +36,8 @@ def routes(hub: Hub) -> list[Route]:
         principal = authorize(hub, request, Permission.READ)
         # An open hub lets anyone do anything, as an admin token would.
         role = principal.token.role.value if principal.token is not None else Role.ADMIN.value
-        return answer({"user": principal.user, "role": role})
+        identity: Identity = {"user": principal.user, "role": role}
+        return answer(identity)
 
     return [Route(WHOAMI_PATH, whoami, methods=["GET"])]
 

@@ -171,6 +171,13 @@ class Sources(TypedDict):
     sources: list[SourceView]
 
 
+class Identity(TypedDict):
+    """`GET /api/whoami`: the user the caller's token belongs to, and its role."""
+
+    user: str  # anonymous on an open hub
+    role: str  # viewer, producer, operator, admin
+
+
 class Health(TypedDict):
     """`GET /healthz` while every part works (a degraded hub answers `Degraded`)."""
 
