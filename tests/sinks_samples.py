@@ -16,8 +16,8 @@ HOSTILE = (
     "[/x] <!channel> <@U024BE7LH> @here [tap](http://evil.example) "
     "\x1b]52;c;ZXZpbA==\x07 \u202eevil\r\nBcc: victim@evil.example"
 )
-# What no receiver may get: C0/C1 controls other than newline, and bidi controls.
-UNSAFE = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
+# What no receiver may get: C0/C1 controls other than newline and tab, and bidi controls.
+UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
 
 
 def notification(

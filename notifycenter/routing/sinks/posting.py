@@ -61,18 +61,20 @@ def refusal(response: httpx.Response, receiver: str) -> SinkError | None:
 
 
 class JsonPoster:
-    """One connection pool per sink, so a batch reuses its connection."""
+    """One connection pool per sink, so a batch reuses its connection. It is made at the
+    first post: a sink built only to check a subscription's settings costs nothing."""
 
     def __init__(self, receiver: str, headers: Mapping[str, str] | None = None) -> None:
         self.receiver = receiver
-        self._client = httpx.AsyncClient(
-            timeout=TIMEOUT,
-            follow_redirects=False,
-            headers={"User-Agent": USER_AGENT, **(headers or {})},
-        )
+        self._headers = {"User-Agent": USER_AGENT, **(headers or {})}
+        self._client: httpx.AsyncClient | None = None
 
     async def post(self, url: str, payload: Mapping[str, Any]) -> None:
         """Send `payload` as JSON; raise `SinkError` unless the receiver accepted it."""
+        if self._client is None:
+            self._client = httpx.AsyncClient(
+                timeout=TIMEOUT, follow_redirects=False, headers=self._headers
+            )
         try:
             response = await self._client.post(url, json=payload)
         except httpx.TimeoutException as error:
@@ -88,4 +90,6 @@ class JsonPoster:
             raise failed
 
     async def aclose(self) -> None:
-        await self._client.aclose()
+        if self._client is not None:
+            await self._client.aclose()
+            self._client = None
