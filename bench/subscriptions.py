@@ -1,7 +1,7 @@
 """Subscription delivery benchmarks, through a real hub process and a receiver process.
 
     .venv/bin/python bench/subscriptions.py [--subscriptions 10] [--backlog 5000]
-        [--rate 1000] [--seconds 10] [--mode batched|binary|structured]
+        [--rate 1000] [--seconds 10] [--mode batched|binary|structured] [--concurrency 1]
 
 Throughput: the receiver is down (503) while `backlog` events are stored, then comes
 back; deliveries/s is every subscription's whole backlog over the time it took to
@@ -124,11 +124,14 @@ class Sink:
         self.process.join(10)
 
 
-def subscribe(hub_port: int, sink_port: int, n: int, mode: str) -> None:
+def subscribe(hub_port: int, sink_port: int, n: int, mode: str, concurrency: int) -> None:
     body = {
         "sink": f"http://127.0.0.1:{sink_port}/s/{n}",
         "protocol": "HTTP",
-        "protocolsettings": {"mode": mode},
+        "protocolsettings": {
+            "mode": mode,
+            **({"concurrency": concurrency} if mode != "batched" else {}),
+        },
         "config": {"backoffmin": 0.1, "backoffmax": 0.5, "batchsize": 500},
     }
     request = urllib.request.Request(
@@ -175,10 +178,10 @@ async def post_all(port: int, total: int, per_post: int, rate: float | None) -> 
     return time.perf_counter() - start
 
 
-def throughput(subscriptions: int, backlog: int, mode: str) -> None:
+def throughput(subscriptions: int, backlog: int, mode: str, concurrency: int) -> None:
     with hub_process() as hub, Sink() as sink:
         for n in range(subscriptions):
-            subscribe(hub.port, sink.port, n, mode)
+            subscribe(hub.port, sink.port, n, mode, concurrency)
         sink.down.value = 1
         asyncio.run(post_all(hub.port, backlog, 100, None))
         time.sleep(1.0)  # every worker has failed once and is backing off
@@ -196,18 +199,18 @@ def throughput(subscriptions: int, backlog: int, mode: str) -> None:
     state = "" if done else f" (timed out: {got} of {expected})"
     elapsed = end - first
     print(
-        f"throughput ({mode}): {subscriptions} subscriptions x {backlog} backlogged events ="
+        f"throughput ({mode}, concurrency {concurrency}): {subscriptions} subscriptions x {backlog} backlogged events ="
         f" {got} deliveries in {elapsed:.2f}s from the first = {got / elapsed:,.0f} deliveries/s"
         f"{state} ({end - start:.2f}s from the sink's return, backoff included);"
         f" hub CPU {cpu / (end - start):.0%} of a core"
     )
 
 
-def lag(subscriptions: int, rate: int, seconds: float, mode: str) -> None:
+def lag(subscriptions: int, rate: int, seconds: float, mode: str, concurrency: int) -> None:
     total = int(rate * seconds)
     with hub_process() as hub, Sink() as sink:
         for n in range(subscriptions):
-            subscribe(hub.port, sink.port, n, mode)
+            subscribe(hub.port, sink.port, n, mode, concurrency)
         cpu = hub.cpu_seconds()
         sent_in = asyncio.run(post_all(hub.port, total, 10, rate))
         expected = total * subscriptions
@@ -216,7 +219,7 @@ def lag(subscriptions: int, rate: int, seconds: float, mode: str) -> None:
         ms = [x * 1000 for x in sink.lags()]
     state = "" if done else f" (timed out: {len(ms)} of {expected})"
     print(
-        f"lag ({mode}): {total} events at {total / sent_in:,.0f}/s to {subscriptions} subscriptions"
+        f"lag ({mode}, concurrency {concurrency}): {total} events at {total / sent_in:,.0f}/s to {subscriptions} subscriptions"
         f" ({len(ms)} deliveries){state}: p50 {percentile(ms, 0.5):.0f} ms,"
         f" p99 {percentile(ms, 0.99):.0f} ms, max {max(ms):.0f} ms;"
         f" hub CPU {cpu / max(sent_in, 1e-9):.0%} of a core while posting"
@@ -230,10 +233,13 @@ def main() -> None:
     parser.add_argument("--rate", type=int, default=1000)
     parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--mode", default="batched", choices=("batched", "binary", "structured"))
+    parser.add_argument(
+        "--concurrency", type=int, default=1, help="binary/structured requests at a time"
+    )
     args = parser.parse_args()
     print(cpu_note())
-    throughput(args.subscriptions, args.backlog, args.mode)
-    lag(args.subscriptions, args.rate, args.seconds, args.mode)
+    throughput(args.subscriptions, args.backlog, args.mode, args.concurrency)
+    lag(args.subscriptions, args.rate, args.seconds, args.mode, args.concurrency)
 
 
 if __name__ == "__main__":

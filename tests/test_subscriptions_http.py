@@ -141,3 +141,14 @@ def test_test_sends_one_notification_now_and_reports_failure(hub, receiver):
     assert failed.status_code == 502
     assert failed.json()["code"] == "notifycenter-2011"
     assert "503" in failed.json()["longDescription"][0]
+
+
+def test_concurrent_requests_deliver_every_event(hub, receiver):
+    settings = {"mode": "binary", "concurrency": 4}
+    body = {"sink": receiver.url, "protocol": "HTTP", "protocolsettings": settings}
+    assert subscribe(hub.url, body).status_code == 201
+    post_batch(hub.url, [make_event(f"c{i}") for i in range(10)])
+    got = wait_until(lambda: len(receiver.events()) >= 10 and receiver.events(), what="10 events")
+    assert sorted(e["id"] for e in got) == sorted(f"c{i}" for i in range(10))
+    refused = subscribe(hub.url, {**body, "protocolsettings": {"concurrency": 0}})
+    assert refused.json()["code"] == "notifycenter-2003"
