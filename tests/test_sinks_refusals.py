@@ -100,3 +100,40 @@ def test_retry_after_reads_seconds_and_dates() -> None:
     assert retry_after("Sun, 29 Nov 2026 17:00:00 GMT", now) == 0.0  # in the past: now
     assert retry_after("999999999", now) == 86400.0  # capped at a day
     assert retry_after("soon", now) is None and retry_after(None, now) is None
+
+
+@pytest.mark.parametrize("kind", SINKS)
+async def test_a_rate_limit_mid_batch_is_waited_out_without_repeating_a_message(
+    kind: str,
+) -> None:
+    events = [notification(summary=f"fault {n}", event_id=f"e-{n}") for n in range(3)]
+    async with web_receiver() as receiver:
+        receiver.answers += [(200, {}), (429, {"Retry-After": "0"})]
+        sink = SINKS[kind](receiver.url)
+        await sink.deliver(delivery(*events))
+        await sink.aclose()
+    sent = [str(body) for body in receiver.json()]
+    # The second message is sent again after its 429; the first is not repeated.
+    assert len(sent) == 4 and sent[1] == sent[2]
+    assert len(set(sent)) == 3 and "fault 0" in sent[0] and "fault 2" in sent[3]
+
+
+async def test_a_long_retry_after_mid_batch_is_left_to_the_engine() -> None:
+    events = [notification(event_id=f"e-{n}") for n in range(3)]
+    async with web_receiver() as receiver:
+        receiver.answers += [(200, {}), (429, {"Retry-After": "120"})]
+        sink = ntfy.create(f"{receiver.url}/t", {}, None)
+        with pytest.raises(SinkError) as failed:
+            await sink.deliver(delivery(*events))
+        await sink.aclose()
+    assert failed.value.retry_after == 120.0 and len(receiver.requests) == 2
+
+
+async def test_a_rate_limit_on_the_first_message_is_left_to_the_engine() -> None:
+    async with web_receiver() as receiver:
+        receiver.answers += [(429, {"Retry-After": "0"})]
+        sink = ntfy.create(f"{receiver.url}/t", {}, None)
+        with pytest.raises(SinkError) as failed:
+            await sink.deliver(delivery(notification(), notification(event_id="e-2")))
+        await sink.aclose()
+    assert failed.value.status == 429 and len(receiver.requests) == 1

@@ -8,7 +8,8 @@ until someone fixes the subscription, so it is permanent.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import asyncio
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
@@ -21,6 +22,8 @@ from notifycenter.routing.sink import SinkError
 TIMEOUT = httpx.Timeout(10.0, connect=5.0)
 USER_AGENT = "notifycenter"
 MAX_RETRY_AFTER = 24 * 3600.0
+MAX_PAUSE = 30.0  # the longest Retry-After waited out in the middle of a batch
+PAUSES = 3  # and how often for one message
 
 
 def retry_after(value: str | None, now: datetime | None = None) -> float | None:
@@ -88,6 +91,28 @@ class JsonPoster:
         failed = refusal(response, self.receiver)
         if failed is not None:
             raise failed
+
+    async def post_each(self, url: str, payloads: Sequence[Mapping[str, Any]]) -> None:
+        """Post messages in order, one request each.
+
+        Once one has landed, a rate limit that says how long to wait (`Retry-After` up to
+        `MAX_PAUSE`) is waited out here and the same message sent again: giving up would
+        make the engine send the whole batch again, and the receiver would show the
+        messages already posted twice. Before the first one lands, the engine's backoff
+        handles it.
+        """
+        for index, payload in enumerate(payloads):
+            pauses = 0
+            while True:
+                try:
+                    await self.post(url, payload)
+                    break
+                except SinkError as error:
+                    wait = error.retry_after
+                    if index == 0 or wait is None or wait > MAX_PAUSE or pauses >= PAUSES:
+                        raise
+                    pauses += 1
+                    await asyncio.sleep(wait)
 
     async def aclose(self) -> None:
         if self._client is not None:

@@ -77,8 +77,8 @@ class SlackSink:
         if delivery.digest:
             await self._poster.post(self.url, self.digest(delivery))
             return
-        for notice in read_notices(delivery):
-            await self._poster.post(self.url, self.message(notice, delivery.hub_url))
+        messages = [self.message(n, delivery.hub_url) for n in read_notices(delivery)]
+        await self._poster.post_each(self.url, messages)
 
     async def aclose(self) -> None:
         await self._poster.aclose()
