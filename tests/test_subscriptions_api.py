@@ -158,3 +158,22 @@ def _post(url: str, pairs: list[tuple[str, str]]) -> None:
         headers={"Content-Type": "application/cloudevents-batch+json"},
     )
     assert answer.status_code == 202, answer.text
+
+
+def test_secret_headers_are_masked_and_a_put_of_the_view_keeps_them(hub):
+    receiver = Receiver().start()
+    try:
+        settings = {"headers": {"X-Api-Key": "k-123", "X-Team": "ops"}}
+        body = {"sink": receiver.url, "protocol": "HTTP", "protocolsettings": settings}
+        made = httpx.post(f"{hub.url}/api/subscriptions", json=body).json()
+        shown = made["protocolsettings"]["headers"]
+        assert shown == {"X-Api-Key": "<redacted>", "X-Team": "ops"}
+        view = {k: made[k] for k in ("sink", "protocol", "protocolsettings", "filters")}
+        put = httpx.put(f"{hub.url}/api/subscriptions/{made['id']}", json=view)
+        assert put.status_code == 200, put.text
+        httpx.post(f"{hub.url}/api/subscriptions/{made['id']}/test")
+        wait_until(receiver.events)
+        assert receiver.received[0].headers["x-api-key"] == "k-123"
+        assert "k-123" not in httpx.get(f"{hub.url}/api/subscriptions").text
+    finally:
+        receiver.stop()

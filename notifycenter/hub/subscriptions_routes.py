@@ -8,6 +8,7 @@ webhook validation handshake, so that one hub can be another's HTTP sink.
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -32,7 +33,13 @@ from notifycenter.model.lifecycle import format_time
 from notifycenter.routing import store
 from notifycenter.routing.engine import DeliveryEngine
 from notifycenter.routing.registry import create_sink
-from notifycenter.routing.resource import SubscriptionSpec, parse_subscription, redacted_credential
+from notifycenter.routing.resource import (
+    SubscriptionSpec,
+    parse_subscription,
+    redacted_credential,
+    redacted_settings,
+    restore_redacted,
+)
 from notifycenter.routing.sink import Delivery, Item, SinkError
 
 PATH = "/api/subscriptions"
@@ -125,6 +132,9 @@ def routes(hub: Hub) -> list[Route]:
         caller = _caller(hub, request)
         row = await _visible(hub, request, caller)
         spec, credential, given = parse_subscription(await _body(request))
+        stored_settings = row.spec.get("protocolsettings") or {}
+        settings = restore_redacted(spec.protocolsettings, stored_settings)
+        spec = dataclasses.replace(spec, protocolsettings=settings)
         owner = _owner(spec, caller) if spec.owner else row.owner
         if not given:
             credential = row.credential  # never returned, so a PUT without it keeps it
@@ -191,6 +201,7 @@ async def webhook_handshake(request: Request) -> Response:
 def view(row: store.StoredSubscription) -> dict[str, Any]:
     """The public form: the resource, its owner and delivery state; never the credential."""
     body: dict[str, Any] = {"id": row.id, **row.spec, "owner": row.owner}
+    body["protocolsettings"] = redacted_settings(row.spec.get("protocolsettings") or {})
     credential = redacted_credential(row.credential)
     if credential is not None:
         body["sinkcredential"] = credential

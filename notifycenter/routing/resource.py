@@ -197,6 +197,31 @@ def redacted_credential(credential: Mapping[str, Any] | None) -> dict[str, Any] 
     return {"credential_type": credential.get("credential_type"), "redacted": True}
 
 
+REDACTED = "<redacted>"
+SECRET_HEADER_WORDS = ("authorization", "cookie", "token", "key", "secret", "password")
+
+
+def redacted_settings(settings: Mapping[str, Any]) -> dict[str, Any]:
+    """protocolsettings as a view shows them: a header that carries a secret is masked."""
+    headers = settings.get("headers")
+    if not isinstance(headers, Mapping):
+        return dict(settings)
+    masked = {
+        name: REDACTED if any(w in str(name).lower() for w in SECRET_HEADER_WORDS) else value
+        for name, value in headers.items()
+    }
+    return {**settings, "headers": masked}
+
+
+def restore_redacted(settings: dict[str, Any], stored: Mapping[str, Any]) -> dict[str, Any]:
+    """A PUT of what a GET showed keeps the stored value of each masked header."""
+    headers, old = settings.get("headers"), stored.get("headers")
+    if not isinstance(headers, dict) or not isinstance(old, Mapping):
+        return settings
+    kept = {n: old.get(n, v) if v == REDACTED else v for n, v in headers.items()}
+    return {**settings, "headers": kept}
+
+
 def parse_config(value: Any) -> DeliveryConfig:
     if value is None:
         return DeliveryConfig()
