@@ -10,7 +10,7 @@ makes sense without the hub at hand.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import quote
 
@@ -96,23 +96,13 @@ def notice(item: Item) -> Notice:
         return _notification(event)
     data = _mapping(event.get("data"))
     target = item.target or _target_stub(event, data)
-    base = _notification(target)
-    actor = sanitize_line(data.get("actor") or "someone", 100)
-    return Notice(
-        ref=base.ref,
+    return replace(
+        _notification(target),
         item_ref=f"{event.get('source', '')}#{event.get('id', '')}",
-        severity=base.severity,
-        source=base.source,
-        event_type=base.event_type,
-        code=base.code,
-        summary=base.summary,
-        details=base.details,
-        causes=base.causes,
-        remedies=base.remedies,
         time=sanitize_line(event.get("time") or "", 40),
         verb=verb,
         done=_past_tense(verb, data),
-        actor=actor,
+        actor=sanitize_line(data.get("actor") or "someone", 100),
         until=sanitize_line(data.get("until") or "", 40),
         comment=sanitize_line(data.get("comment") or "", LINE_LIMIT),
     )
