@@ -17,9 +17,12 @@ import pytest
 
 from notifycenter.hub.server import EmbeddedHub, start_embedded
 from notifycenter.hub.settings import HubSettings
+from tests import hypothesis_profiles
 from tests.environment import fix_environment
 from tests.hubprocess import Hub, HubProcess
 from tests.hubthread import HubThread, Stopping
+
+hypothesis_profiles.load_profile()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

@@ -9,6 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from notifycenter.errorutil import analyze, apply, plan_update
+from tests.hypothesis_profiles import examples
 
 # Anything a comment may hold: no line breaks, no NUL.
 noise = st.text(
@@ -48,14 +49,14 @@ def run_update(filename: str, render, notes: list[str]) -> tuple[bytes, bytes]:
         ).encode()
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(25), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(noise, min_size=1, max_size=4))
 def test_python_update_touches_only_placeholders(notes: list[str]) -> None:
     updated, expected = run_update("errors.py", python_source, notes)
     assert updated == expected
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(25), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(noise, min_size=1, max_size=4))
 def test_go_update_touches_only_placeholders(notes: list[str]) -> None:
     updated, expected = run_update("error.go", go_source, notes)

@@ -37,9 +37,10 @@ from websockets.sync.client import connect as ws_connect
 from notifycenter.catalogue import by_code
 from notifycenter.hub.server import EmbeddedHub, start_embedded
 from notifycenter.hub.settings import HubSettings
+from tests.hypothesis_profiles import examples
 
 TIMEOUT = 10.0  # seconds per request: a hang fails, it does not stall CI
-EXAMPLES = 20  # per operation
+EXAMPLES = examples(20)  # per operation
 SKIPPED = {"stream"}  # a WebSocket: its handshake parameters are fuzzed below
 CASES: Counter[str] = Counter()  # what ran, for the report at the end of the module
 CODE = re.compile(r"notifycenter-[0-9]{4}")
@@ -185,7 +186,7 @@ def test_stateful_scenarios_follow_the_documents_links(
 
     Machine.run(
         settings=hypothesis.settings(
-            max_examples=12,
+            max_examples=examples(12),
             stateful_step_count=5,
             deadline=None,
             derandomize=True,
@@ -242,7 +243,7 @@ def test_hostile_stream_handshakes_are_answered_without_server_errors(
     base = hub_url.replace("http", "ws", 1) + "/api/stream"
 
     @given(name=st.sampled_from(STREAM_PARAMS), value=hostile_values)
-    @hypothesis.settings(SETTINGS, max_examples=60)
+    @hypothesis.settings(SETTINGS, max_examples=examples(60))
     def fuzz(name: str, value: str) -> None:
         before = log_state(observer)
         url = f"{base}?{urlencode({name: value})}"
@@ -261,7 +262,7 @@ def test_hostile_query_parameters_are_answered_without_server_errors(
     observer: httpx.Client,
 ) -> None:
     @given(probe=PROBES, value=hostile_values)
-    @hypothesis.settings(SETTINGS, max_examples=100)
+    @hypothesis.settings(SETTINGS, max_examples=examples(100))
     def fuzz(probe: tuple[str, str], value: str) -> None:
         path, name = probe
         before = log_state(observer)
@@ -282,7 +283,7 @@ def test_hostile_lifecycle_bodies_are_answered_without_server_errors(
     observer: httpx.Client,
 ) -> None:
     @given(verb=st.sampled_from(["ack", "read", "resolve"]), body=lifecycle_bodies)
-    @hypothesis.settings(SETTINGS, max_examples=60)
+    @hypothesis.settings(SETTINGS, max_examples=examples(60))
     def fuzz(verb: str, body: dict[str, Any]) -> None:
         before = log_state(observer)
         response = observer.post(f"/api/lifecycle/{verb}", json=body)
@@ -327,7 +328,7 @@ def test_whatever_is_accepted_can_be_read_back(observer: httpx.Client) -> None:
     from tests.strategies import any_events
 
     @given(posted=st.one_of(any_events().map(lambda pair: pair[1]), operation_events))
-    @hypothesis.settings(SETTINGS, max_examples=60)
+    @hypothesis.settings(SETTINGS, max_examples=examples(60))
     def fuzz(posted: dict[str, Any]) -> None:
         before = log_state(observer)
         response = observer.post(

@@ -35,6 +35,7 @@ from notifycenter.model.errors import NotifyError
 from notifycenter.model.filters import compile_cesql, compile_subscription_filters
 from notifycenter.model.filters.like import like_matcher
 from tests.filters_strategies import events, expressions, like_patterns, text_values
+from tests.hypothesis_profiles import examples
 
 EVENT = {"specversion": "1.0", "id": "e1", "source": "urn:a", "type": "io.x"}
 STRUCTURED = {"content-type": "application/cloudevents+json"}
@@ -163,7 +164,7 @@ def _reference_like(pattern: str, value: str) -> bool:
 
 
 @given(like_patterns, st.lists(st.sampled_from("ab%_\\"), max_size=10).map("".join) | text_values)
-@settings(max_examples=500, deadline=None)
+@settings(max_examples=examples(500), deadline=None)
 def test_like_matches_what_the_spec_says(pattern: str, value: str) -> None:
     assert like_matcher(pattern)(value) is _reference_like(pattern, value)
 
@@ -281,7 +282,7 @@ def test_equality_with_text_costs_nothing_so_long_lists_of_names_compile() -> No
 
 
 @given(expressions, events(hostile=True))
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(300), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 def test_random_filters_on_random_events_answer_in_time(expression: str, event: dict) -> None:
     try:
         compiled = compile_cesql(expression)

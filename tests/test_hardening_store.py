@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from notifycenter.commands.output import compact_time, render_table, short_time
 from notifycenter.store import EventStore, ViewQuery
 from notifycenter.tui.rows import RowStyles, columns_for, render_row
+from tests.hypothesis_profiles import examples
 
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
 FAR_EAST, FAR_WEST = timezone(timedelta(hours=14)), timezone(timedelta(hours=-12))
@@ -228,7 +229,7 @@ _record = st.fixed_dictionaries(
 )
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(150), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(events=st.lists(_event | _json, max_size=8), records=st.lists(_record | _json, max_size=4))
 def test_any_received_event_is_stored_and_renders(events: list[Any], records: list[Any]) -> None:
     held = store()

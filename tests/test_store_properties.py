@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from notifycenter.model.lifecycle import Status
 from notifycenter.model.severity import Bucket
 from notifycenter.store import BucketCount, EventStore, ViewQuery
+from tests.hypothesis_profiles import examples
 from tests.test_store import T0, event, lifecycle
 
 SEVERITIES = ("CRITICAL", "ERROR", "WARNING", "INFO", "SUCCESS", "DEBUG")
@@ -47,7 +48,7 @@ def newest_first(store: EventStore) -> list[int]:
     return sorted(range(len(store)), key=store.position, reverse=True)
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(arrivals)
 def test_counts_are_the_sum_of_the_rows(steps: list[tuple[str, str, int, str]]) -> None:
     store = replay(steps)
@@ -62,7 +63,7 @@ def test_counts_are_the_sum_of_the_rows(steps: list[tuple[str, str, int, str]]) 
     assert sum(store.row(r).count for r in range(len(store))) == store.event_count
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(
     arrivals,
     st.sampled_from([None, *Bucket]),
@@ -98,7 +99,7 @@ def test_select_agrees_with_reading_every_row(
     assert list(store.select(ViewQuery(bucket=bucket, status=status, text=text))) == expected
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(
     st.lists(
         st.tuples(st.sampled_from(["x", "y"]), st.integers(0, 2), st.integers(0, 2)), max_size=30
