@@ -135,9 +135,7 @@ async def test_an_emergency_takes_over_until_acknowledged_or_handed_over(hub, tm
         await until(pilot, lambda: "1 of 1" in emergency_text(app))
         assert "disk full on node-7" in emergency_text(app)
         await submit(pilot, "colon", "assign bob")
-        await until(
-            pilot, lambda: record(hub.url, "urn:x%23evt-0002")["comment"] == "handed to bob"
-        )
+        await until(pilot, lambda: record(hub.url, "urn:x%23evt-0002")["owner"] == "bob")
         await until(pilot, lambda: app.screen is app.center)
         # Un-acknowledged elsewhere: the same event does not take the screen again.
         cursor = record(hub.url, ISTIO_REF)["cursor"]
@@ -243,7 +241,7 @@ async def test_command_line_completes_and_remembers_across_sessions(hub, tmp_pat
         await submit(pilot, "colon", "filter severitynumber >= 17")
         await until(pilot, lambda: ":filter severitynumber >= 17" in app.view.describe())
         await submit(pilot, "colon", "assign bob")
-        await until(pilot, lambda: record(hub.url, ISTIO_REF).get("comment") == "handed to bob")
+        await until(pilot, lambda: record(hub.url, ISTIO_REF).get("owner") == "bob")
     again = make_app(hub.url, tmp_path)
     async with again.run_test(size=(80, 24)) as pilot:
         await until(pilot, lambda: again.center.alive)

@@ -172,7 +172,7 @@ ASSIGN_WITHOUT_USER = ErrorSpec(
     name="ErrTuiAssignWithoutUser",
     severity="WARNING",
     short="Whom to hand it to is missing",
-    long=':assign hands the selection over by acknowledging it with the comment "handed to USER"; it needs the user.',
+    long=":assign makes a user the owner of the selection (and acknowledges it when nobody has); it needs the user.",
     causes=(":assign was typed without a user",),
     remedies=("Type :assign alice (tab completes commands)",),
 )

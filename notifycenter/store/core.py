@@ -56,6 +56,7 @@ SUMMARY_LIMIT = 200
 ACTOR_LIMIT = 64
 _AUDIT = CODE_OF_BUCKET[Bucket.AUDIT]
 _FOLDABLE = frozenset({UNREAD, READ})
+_OWNERSHIP = frozenset({Verb.ASSIGN, Verb.TAKE, Verb.RELEASE})
 
 
 class EventStore:
@@ -401,6 +402,8 @@ class EventStore:
             lifecycle.until,
             lifecycle.to,
         )
+        if lifecycle.verb in _OWNERSHIP:
+            change.status_rows.add(row)  # an `owner:` filter may take it in or leave it out
         was_acked = self._status[row] == ACKNOWLEDGED
         self._set_status(row, status_code(state, now), change)
         if was_acked and lifecycle.verb is Verb.UNACK and self._count[row] > 1:

@@ -131,8 +131,8 @@ class ViewQuery:
 class StoreChange:
     """What one `add`/`add_records`/`tick` changed, so a view refreshes only that.
 
-    `status_rows` (a subset of `changed_rows`) are rows whose status changed: only those
-    can leave or enter a view filtered by status. `log_start`/`log_end` are positions in the store's display order log: rows whose
+    `status_rows` (a subset of `changed_rows`) are rows whose status or owner changed:
+    only those can leave or enter a view filtered by status or owner. `log_start`/`log_end` are positions in the store's display order log: rows whose
     newest occurrence arrived in this change sit in that range (see `EventStore.select`'s
     `start`). `moved_rows` are existing rows that a newer occurrence moved to the top.
     `reordered` is True when rows arrived older than rows already held: a view should

@@ -42,7 +42,7 @@ from notifycenter.tui.commandline import (
 from notifycenter.tui.connection import READING_GROUPS, HubConnection, Producers
 from notifycenter.tui.cursors import CursorBook
 from notifycenter.tui.detail_feed import DetailFeed
-from notifycenter.tui.emergency import EmergencyScreen, EmergencyWatch, handed_comment
+from notifycenter.tui.emergency import EmergencyScreen, EmergencyWatch
 from notifycenter.tui.event_list import EventList
 from notifycenter.tui.fatal import EXIT_STATUS as FATAL_EXIT
 from notifycenter.tui.fatal import FatalScreen
@@ -253,13 +253,20 @@ class NotifyCenterApp(App[None]):
     def _emergency_act(self, message: EmergencyScreen.Act) -> None:
         emergency = message.emergency
         refs = self.store.cursors(emergency.row)
-        work = partial(self._emergency_send, emergency.cursor, refs, message.verb, message.comment)
+        work = partial(
+            self._emergency_send,
+            emergency.cursor,
+            refs,
+            message.verb,
+            message.comment,
+            message.to,
+        )
         self.start_worker(work, "lifecycle", exclusive=False)
 
     async def _emergency_send(
-        self, cursor: str, refs: list[str], verb: Verb, comment: str | None
+        self, cursor: str, refs: list[str], verb: Verb, comment: str | None, to: str | None
     ) -> None:
-        self.tell(await send_lifecycle(self.session.client, verb, refs, comment))
+        self.tell(await send_lifecycle(self.session.client, verb, refs, comment, to=to))
         self.emergencies.handled.add(cursor)
         self._take_over()
 
@@ -555,6 +562,9 @@ class NotifyCenterApp(App[None]):
     def action_unack(self) -> None:
         self.change(Verb.UNACK)
 
+    def action_take(self) -> None:
+        self.change(Verb.TAKE)
+
     def action_resolve(self) -> None:
         self.change(Verb.RESOLVE)
 
@@ -577,8 +587,14 @@ class NotifyCenterApp(App[None]):
         unread = row is not None and status_of(self.store.row(row)) == "unread"
         self.change(Verb.READ if unread else Verb.UNREAD)
 
-    def change(self, verb: Verb, comment: str | None = None, until: str | None = None) -> None:
-        self.lifecycle.change(verb, comment, until)
+    def change(
+        self,
+        verb: Verb,
+        comment: str | None = None,
+        until: str | None = None,
+        to: str | None = None,
+    ) -> None:
+        self.lifecycle.change(verb, comment, until, to=to)
 
     def tell(self, text: str) -> None:
         """A short notice that asks for nothing."""
@@ -633,7 +649,7 @@ class NotifyCenterApp(App[None]):
         elif command.name == "assign":
             if not command.argument:
                 raise ASSIGN_WITHOUT_USER.error(":assign needs the user who takes it over")
-            self.change(Verb.ACK, handed_comment(command.argument))
+            self.change(Verb.ASSIGN, to=command.argument)
         elif command.name == "silence":
             silence_highlighted(self, command.argument)
         elif command.name == "code":

@@ -10,7 +10,7 @@ from notifycenter.catalogue.tui import UNKNOWN_COMMAND
 
 # Command -> what it does, for `?` help and for completing abbreviations.
 COMMANDS = {
-    "ack": "acknowledge the selection: :ack [comment] [for 2h]",
+    "ack": "acknowledge the selection: :ack [comment] [for 2h | until resolved]",
     "unack": "withdraw the acknowledgement",
     "resolve": "mark the selection resolved",
     "reopen": "reopen a resolved or archived notification",
@@ -22,7 +22,9 @@ COMMANDS = {
     "acked": "what the team is on: acknowledged notifications, with who acked each",
     "archived": "archived notifications (hidden from the other views)",
     "silence": "silence the highlighted event's source and type for everyone: :silence 2h [comment]",
-    "assign": 'hand the selection over: :assign alice (acknowledged, "handed to alice")',
+    "assign": "make a user the selection's owner: :assign alice (acknowledged too)",
+    "take": "take the selection: you own it (acknowledged too)",
+    "release": "give the selection back: nobody owns it (the ack stays)",
     "context": "switch to another context: :context prod (tab completes names)",
     "code": "the catalogue entry of the highlighted error code, or :code notifycenter-1102",
     "ops": "open the operations view",
@@ -60,10 +62,13 @@ def parse_command(text: str) -> Command:
 
 
 def split_ack_argument(argument: str) -> tuple[str | None, str | None]:
-    """`on it for 2h` -> ("on it", "2h"): a trailing `for <duration>` sets the expiry."""
-    from notifycenter.model.lifecycle import parse_duration
+    """`on it for 2h` -> ("on it", "2h"): a trailing `for <duration>` sets the expiry;
+    a trailing `until resolved` holds the ack until the notification is resolved."""
+    from notifycenter.model.lifecycle import UNTIL_RESOLVED, parse_duration
 
     words = argument.split()
+    if len(words) >= 2 and [w.lower() for w in words[-2:]] == ["until", UNTIL_RESOLVED]:
+        return (" ".join(words[:-2]) or None), UNTIL_RESOLVED
     if len(words) >= 2 and words[-2].lower() == "for" and parse_duration(words[-1]) is not None:
         return (" ".join(words[:-2]) or None), words[-1]
     return (argument or None), None

@@ -95,6 +95,7 @@ class HubConnection:
         client = session.client = HubClient(server, session.target.token)
         self._watch_sources(client)
         last = await self._start_policy(session, client)
+        self.host.start_worker(partial(learn_user, session, client), "whoami", exclusive=False)
         if self.producers is not None:
             self.host.start_worker(partial(self.producers, server), "producers", exclusive=False)
         if last is None:  # unreachable, or an empty log: the stream replays all there is
@@ -241,6 +242,23 @@ def _number(cursor: object) -> int:
         return int(str(cursor or 0))
     except ValueError:
         return 0
+
+
+WHOAMI_ATTEMPTS = 12
+WHOAMI_RETRY_SECONDS = 5.0
+
+
+async def learn_user(session: Session, client: HubClient) -> None:
+    """Who `owner:me` selects in the store: the token's user, asked of the hub (retried a
+    while when it is not reachable yet; a hub without `GET /api/whoami` leaves it unknown)."""
+    for _ in range(WHOAMI_ATTEMPTS):
+        try:
+            session.store.user = await client.whoami()
+            return
+        except NotifyError as error:
+            if error.http_status == 404:
+                return
+        await asyncio.sleep(WHOAMI_RETRY_SECONDS)
 
 
 def token_refused(context: str, server: str, answer: NotifyError) -> NotifyError:

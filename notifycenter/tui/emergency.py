@@ -70,11 +70,6 @@ def emergency_of(store: EventStore, row: int) -> Emergency:
     return Emergency(row, store.row(row).cursor, build_detail(store.event(row)))
 
 
-def handed_comment(user: str) -> str:
-    """The hub has no owner field: a hand-over is an ack that names who took it."""
-    return f"handed to {user}"
-
-
 class EmergencyScreen(Screen[None]):
     """One emergency at a time: summary, code, cause, numbered steps that tick."""
 
@@ -93,11 +88,14 @@ class EmergencyScreen(Screen[None]):
     class Act(Message):
         """The operator acknowledged (or handed over) this emergency."""
 
-        def __init__(self, emergency: Emergency, verb: Verb, comment: str | None) -> None:
+        def __init__(
+            self, emergency: Emergency, verb: Verb, comment: str | None, to: str | None = None
+        ) -> None:
             super().__init__()
             self.emergency = emergency
             self.verb = verb
             self.comment = comment
+            self.to = to  # an assign's new owner
 
     class Left(Message):
         """Read-only: the operator looked and left; these are not shown again."""
@@ -195,7 +193,7 @@ class EmergencyScreen(Screen[None]):
             return
         name, _, argument = message.value.strip().removeprefix(":").partition(" ")
         if name in ("assign", "handover", "hand") and argument.strip():
-            self.post_message(self.Act(current, Verb.ACK, handed_comment(argument.strip())))
+            self.post_message(self.Act(current, Verb.ASSIGN, None, to=argument.strip()))
         elif name in ("ack", "a"):
             self.post_message(self.Act(current, Verb.ACK, argument.strip() or None))
         elif name in ("next", "n", "prev", "p"):

@@ -40,6 +40,7 @@ APP_BINDINGS: list[BindingType] = [
     Binding("a", "ack", "Ack", id="lifecycle.ack"),
     Binding("A", "ack_comment", "Ack+comment", id="lifecycle.ack-comment", show=False),
     Binding("u", "unack", "Unack", id="lifecycle.unack", show=False),
+    Binding("t", "take", "Take", id="lifecycle.take", show=False),
     Binding("r", "resolve", "Resolve", id="lifecycle.resolve"),
     Binding("R", "reopen", "Reopen", id="lifecycle.reopen", show=False),
     Binding("m", "toggle_read", "Read/unread", id="lifecycle.read", show=False),

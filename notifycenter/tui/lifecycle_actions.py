@@ -17,7 +17,16 @@ from notifycenter.tui.work import Work
 if TYPE_CHECKING:
     from notifycenter.client import HubClient
 
-LIFECYCLE_ACTIONS = {"ack", "ack_comment", "unack", "resolve", "reopen", "toggle_read", "archive"}
+LIFECYCLE_ACTIONS = {
+    "ack",
+    "ack_comment",
+    "unack",
+    "resolve",
+    "reopen",
+    "toggle_read",
+    "archive",
+    "take",
+}
 ROW_ACTIONS = {"raw", "open_operation", "same_correlation", "mark_range", "select_all"}
 REFS_PER_REQUEST = 100_000  # the hub's limit on one lifecycle request's targets
 # `:` command -> verb
@@ -29,6 +38,8 @@ VERBS = {
     "read": Verb.READ,
     "unread": Verb.UNREAD,
     "archive": Verb.ARCHIVE,
+    "take": Verb.TAKE,
+    "release": Verb.RELEASE,
 }
 
 
@@ -64,8 +75,10 @@ class LifecycleSender:
         comment: str | None = None,
         until: str | None = None,
         rows: list[int] | None = None,
+        to: str | None = None,
     ) -> None:
-        """`rows` default to the marked rows, or else the highlighted one."""
+        """`rows` default to the marked rows, or else the highlighted one; `to` is the
+        owner an assign names."""
         host = self.host
         if host.readonly:
             host.show_error(READONLY.error(f"{verb.value} is a lifecycle action"))
@@ -81,7 +94,7 @@ class LifecycleSender:
         refs = [c for row in rows for c in store.cursors(row, verb=verb)]
         already = sum(store.occurrences(row) for row in rows) - len(refs)
         if refs:
-            work = partial(self._send, verb, refs, comment, until, already)
+            work = partial(self._send, verb, refs, comment, until, already, to)
             host.start_worker(work, "lifecycle", exclusive=False)
 
     def targets(self) -> list[int]:
@@ -89,10 +102,16 @@ class LifecycleSender:
         return center.events.targets() if center.alive else []
 
     async def _send(
-        self, verb: Verb, refs: list[str], comment: str | None, until: str | None, already: int
+        self,
+        verb: Verb,
+        refs: list[str],
+        comment: str | None,
+        until: str | None,
+        already: int,
+        to: str | None = None,
     ) -> None:
         client = self.host.session.client
-        self.host.tell(await send_lifecycle(client, verb, refs, comment, until, already))
+        self.host.tell(await send_lifecycle(client, verb, refs, comment, until, already, to))
         if self.host.center.alive:
             self.host.center.events.clear_marks()
 
@@ -114,6 +133,7 @@ async def send_lifecycle(
     comment: str | None = None,
     until: str | None = None,
     already: int = 0,
+    to: str | None = None,
 ) -> str:
     """Tell the hub; returns what to show the operator. `already` counts occurrences
     left out because they were so already."""
@@ -122,7 +142,7 @@ async def send_lifecycle(
     changed = 0
     for start in range(0, len(refs), REFS_PER_REQUEST):  # one request up to the hub's limit
         chunk = refs[start : start + REFS_PER_REQUEST]
-        answer = await client.lifecycle(verb.value, refs=chunk, comment=comment, until=until)
+        answer = await client.lifecycle(verb.value, refs=chunk, comment=comment, until=until, to=to)
         changed += int(answer.get("changed", 0))
     return done_text(verb, changed, len(refs) + already)
 
