@@ -36,6 +36,7 @@ Matcher = Callable[[Mapping[str, Any]], bool]
 
 _MAX_NESTING = 40  # blocks inside blocks; Python's parser stops at 100 indentation levels
 _FAIL = "return False"
+_OPPOSITE = {"<": ">=", "<=": ">", ">": "<=", ">=": "<", "=": "!=", "!=": "=", "<>": "="}
 
 
 class _Unsupported(Exception):
@@ -78,6 +79,9 @@ class _MatchGenerator:
                 if want is False
                 else self.branch(left, [], rest, nesting)
             )
+        if not want and isinstance(node, Binary) and node.op in _OPPOSITE:
+            # `NOT (a = b)` is `a != b`, with the same casts and errors: test it directly.
+            node, want = Binary(_OPPOSITE[node.op], node.left, node.right), True
         lines, condition = self.test(node)
         return [*lines, f"if {'not ' if want else ''}{condition}: {_FAIL}"]
 
@@ -206,6 +210,20 @@ def _cast_all(values: tuple[Any, ...], target: TypeName) -> frozenset[Any] | Non
     return None if errors else members
 
 
+def _return_last(lines: list[str]) -> list[str]:
+    """The last test returns its verdict instead of falling through to `return True`.
+
+    Every condition the generator writes after `if not` is a Boolean.
+    """
+    suffix = f": {_FAIL}"
+    last = lines[-1] if lines else ""
+    if last.startswith("if not ") and last.endswith(suffix):
+        return [*lines[:-1], f"return {last[len('if not ') : -len(suffix)]}"]
+    if last.startswith("if ") and last.endswith(suffix):
+        return [*lines[:-1], f"return not ({last[len('if ') : -len(suffix)]})"]
+    return lines
+
+
 def _indented(lines: list[str]) -> list[str]:
     return ["    " + line for line in lines]
 
@@ -213,7 +231,7 @@ def _indented(lines: list[str]) -> list[str]:
 def build_matches(tree: Node) -> Matcher:
     """`matches(e)` for a (folded) tree: true only for a boolean true without errors."""
     generator = _MatchGenerator()
-    body = generator.must(tree, True, False, 0)
+    body = _return_last(generator.must(tree, True, False, 0))
     lines = ["def _matches(e):"]
     if generator.uses_errors:
         lines.append("    errs = []")
