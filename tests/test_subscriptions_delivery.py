@@ -84,9 +84,11 @@ def test_a_sink_down_then_back_gets_everything_in_order(hub, receiver):
     receiver.status = 200
     wait_until(lambda: len(receiver.events()) >= 30, what="all 30 events")
     assert [e["id"] for e in receiver.events()] == ids
-    recovered = wait_until(lambda: state(hub.url, ident)["status"] == "active" or None)
-    assert recovered
-    assert state(hub.url, ident)["delivery"]["delivered"] == 30
+    shown = wait_until(
+        lambda: (found := state(hub.url, ident))["delivery"]["delivered"] == 30 and found,
+        what="30 delivered",
+    )
+    assert shown["status"] == "active" and shown["delivery"]["failures"] == 0
     assert metric(hub.url, "notifycenter_subscription_failing", ident) == 0.0
 
 
@@ -103,7 +105,7 @@ def test_past_the_rate_limit_a_backlog_becomes_one_digest(hub, receiver):
     assert [e["id"] for e in events[:-1]] == ["f00", "f01", "f02", "f03"]
     assert got[0]["data"]["omitted"] == 36
     assert len(events) == 5  # four events and the digest: the limit of five messages
-    assert state(hub.url, ident)["delivery"]["delivered"] == 40
+    wait_until(lambda: state(hub.url, ident)["delivery"]["delivered"] == 40, what="40 counted")
 
 
 def test_retry_after_is_honoured(hub, receiver):

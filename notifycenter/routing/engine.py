@@ -138,6 +138,7 @@ class Worker:
         self._task: asyncio.Task[None] | None = None
         self._saved_cursor = row.cursor
         self._saved_at = 0.0
+        self._recording: asyncio.Future[None] | None = None
 
     def start(self) -> None:
         self._task = asyncio.create_task(self._run(), name=f"notifycenter-subscription-{self.id}")
@@ -146,6 +147,8 @@ class Worker:
         if self._task is not None:
             self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)
+        if self._recording is not None:  # the last outcome is committed before the log closes
+            await asyncio.gather(self._recording, return_exceptions=True)
         with contextlib.suppress(Exception):
             await self.sink.aclose()
 
@@ -211,16 +214,30 @@ class Worker:
         return Plan(delivery, len(kept) + 1, batch.upto, batch.matched)
 
     async def _succeeded(self, plan: Plan) -> None:
+        """Record the outcome without waiting for its commit before reading on: the next
+        batch overlaps the fsync. A crash before the commit redelivers (at least once)."""
         upto, count, moment, messages = plan.upto, plan.count, now_text(), plan.messages
-        await self.hub.log.write(
-            lambda txn: store.record_success(txn.conn, self.id, upto, count, moment)
-        )
+        self._recording = asyncio.ensure_future(self._record(self._recording, upto, count, moment))
         self.window.sent(messages)
         self.cursor = self._saved_cursor = upto
         self.delivered += count
         self.failures, self.failing, self.next_attempt = 0, False, None
 
+    async def _record(
+        self, previous: asyncio.Future[None] | None, upto: int, count: int, moment: str
+    ) -> None:
+        if previous is not None:  # outcomes commit in the order they happened
+            await asyncio.gather(previous, return_exceptions=True)
+        try:
+            await self.hub.log.write(
+                lambda txn: store.record_success(txn.conn, self.id, upto, count, moment)
+            )
+        except Exception as exc:  # the cursor stays behind: a restart redelivers
+            log.warning("subscription %s: recording a delivery failed: %s", self.id, exc)
+
     async def _failed(self, error: SinkError) -> None:
+        if self._recording is not None:  # the failure lands after the last success
+            await asyncio.gather(self._recording, return_exceptions=True)
         failures = self.failures + 1
         delay = backoff(failures, self.config.backoffmin, self.config.backoffmax, error.retry_after)
         due = now_text_after(delay)
