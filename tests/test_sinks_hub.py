@@ -40,6 +40,7 @@ async def test_errors_and_their_resolve_reach_a_phone_through_ntfy(hub: Any) -> 
                 "protocol": "ntfy",
                 "filters": ERRORS,
                 "config": {"lifecycle": True},
+                "protocolsettings": {"click": "https://meshery.example.com/n?ref={ref}"},
             },
         )
         await post(client, notification(), notification(severity="INFO", event_id="i-1"))
@@ -52,7 +53,9 @@ async def test_errors_and_their_resolve_reach_a_phone_through_ntfy(hub: Any) -> 
     error, resolve = phone.json()
     assert error["topic"] == "alice-phone" and error["priority"] == 4
     assert error["title"] == "ERROR istio/adapter meshery-istio-1002"
-    assert error["click"].endswith("/api/events/urn%3Ameshery%3Aadapter%3Aistio%23e-1")
+    assert (
+        error["click"] == "https://meshery.example.com/n?ref=urn%3Ameshery%3Aadapter%3Aistio%23e-1"
+    )
     assert resolve["message"].startswith("resolved by anonymous: Could not provision Istio")
     assert len(phone.requests) == 2  # the INFO event was not for this subscription
 

@@ -9,6 +9,7 @@ from typing import Any
 import jsonschema  # type: ignore[import-untyped]
 import pytest
 
+from notifycenter.routing.sink import Delivery
 from notifycenter.routing.sinks import ntfy
 from tests.sinks_receivers import web_receiver
 from tests.sinks_samples import HOSTILE, UNSAFE, change, delivery, notification, strings
@@ -224,3 +225,16 @@ async def test_a_digest_showing_no_event_has_the_default_priority() -> None:
     body = published(receiver.json()[0])
     assert (body["title"], body["message"]) == ("9 notifications", "… and 9 more")
     assert body["priority"] == 3 and body["tags"][0] == "information_source"
+
+
+@pytest.mark.parametrize(
+    "hub_url", ["http://0.0.0.0:9181", "http://[::]:9181", "http://127.0.0.1:0", None]
+)
+async def test_no_link_rather_than_one_a_phone_cannot_open(hub_url: str | None) -> None:
+    batch = delivery(notification())
+    batch = Delivery(batch.subscription_id, batch.items, hub_url=hub_url)
+    async with web_receiver() as receiver:
+        sink = ntfy.create(f"{receiver.url}/t", {}, None)
+        await sink.deliver(batch)
+        await sink.aclose()
+    assert "click" not in published(receiver.json()[0])

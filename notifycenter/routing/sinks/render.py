@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from notifycenter.model.event import describe
 from notifycenter.model.lifecycle import LIFECYCLE_TYPE_PREFIX, Verb
@@ -134,12 +134,25 @@ def digest_lines(delivery: Delivery) -> list[str]:
 
 
 def click_url(template: str | None, hub_url: str | None, ref: str) -> str | None:
-    """Where a tap or click leads: the setting (its `{ref}` filled in), else the hub's event."""
+    """Where a tap or click leads: the setting (its `{ref}` filled in), else the hub's event.
+
+    No link rather than a dead one: a hub bound to every interface (`0.0.0.0`) or to a
+    port the system picked (`:0`) has no address a phone could open.
+    """
     if template:
         return template.replace("{ref}", quote(ref, safe=""))
-    if hub_url:
+    if hub_url and reachable(hub_url):
         return f"{hub_url.rstrip('/')}/api/events/{quote(ref, safe='')}"
     return None
+
+
+def reachable(url: str) -> bool:
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        return False
+    return parts.hostname not in (None, "0.0.0.0", "::") and port != 0
 
 
 def short_source(source: str) -> str:
