@@ -170,10 +170,11 @@ class Pruner:
         result, after, rows = RoundResult(), 0, STEP_ROWS
         found = _projection(self.hub)
         while True:
+            began = time.perf_counter()
             step: Step = await self.hub.log.write(
                 lambda txn, after=after, rows=rows: prune_step(txn.conn, bounds, after, rows)  # type: ignore[misc]
             )
-            rows = step.next_rows(rows)
+            rows = step.next_rows(rows, time.perf_counter() - began)
             result.steps += 1
             result.events += step.events
             result.lifecycle += step.lifecycle

@@ -29,8 +29,8 @@ STATE_SCHEMA = """
 CREATE TABLE IF NOT EXISTS retention (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
 """
 PRUNED_THROUGH = "pruned_through"
-# Rows examined per write transaction, adapted so that a step holds the writer for about
-# STEP_SECONDS (2,000 rows took ~250 ms on a loaded 2-core machine, 500 ~60 ms).
+# Rows examined per write transaction, adapted so that a step and its commit hold the
+# writer for about STEP_SECONDS (2,000 rows took ~250 ms on a loaded 2-core machine).
 STEP_ROWS = 500
 MIN_STEP_ROWS, MAX_STEP_ROWS = 100, 5000
 STEP_SECONDS = 0.04
@@ -136,9 +136,10 @@ class Step:
     highest: int = 0  # the highest position pruned (0: none)
     seconds: float = 0.0  # how long the step took in the writer
 
-    def next_rows(self, rows: int) -> int:
-        """The step size that would take about STEP_SECONDS at this step's pace."""
-        scaled = int(rows * STEP_SECONDS / max(self.seconds, 0.001))
+    def next_rows(self, rows: int, took: float) -> int:
+        """The step size that would hold the writer about STEP_SECONDS, commit included,
+        at the pace of this one (`took`: its whole write, as the log's callers wait it)."""
+        scaled = int(rows * STEP_SECONDS / max(took, 0.001))
         return max(MIN_STEP_ROWS, min(MAX_STEP_ROWS, scaled, rows * 2))
 
 
