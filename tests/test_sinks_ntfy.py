@@ -138,16 +138,17 @@ async def test_a_take_and_an_assignment_read_as_such() -> None:
     first = notification()
     async with web_receiver() as receiver:
         sink = ntfy.create(f"{receiver.url}/t", {}, None)
-        taken = change("assign", first, actor="bob", to="bob")
+        taken = change("take", first, actor="bob", until="resolved")
         assigned = change("assign", first, actor="alice", to="carol")
-        assigned["id"] = "assign-2"
         await sink.deliver(delivery(first, taken, assigned))
         await sink.aclose()
-    messages = [published(body)["message"] for body in receiver.json()[1:]]
-    assert messages == [
-        "taken by bob: Could not provision Istio",
+    bodies = [published(body) for body in receiver.json()[1:]]
+    assert [body["message"] for body in bodies] == [
+        "taken by bob until resolved: Could not provision Istio",
         "assigned to carol by alice: Could not provision Istio",
     ]
+    assert [body["tags"][0] for body in bodies] == ["bust_in_silhouette"] * 2
+    assert bodies[0]["title"] == "Taken: ERROR istio/adapter meshery-istio-1002"
 
 
 async def test_a_digest_is_one_message_saying_how_many_more() -> None:

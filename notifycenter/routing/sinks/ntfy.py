@@ -54,6 +54,7 @@ CHANGE_EMOJI = {
     "resolve": "white_check_mark",
     "ack": "eyes",
     "assign": "bust_in_silhouette",
+    "take": "bust_in_silhouette",
     "reopen": "repeat",
 }
 
