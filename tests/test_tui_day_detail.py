@@ -19,7 +19,7 @@ async def test_detail_times_are_local_with_offset_and_age(hub: Hub, tmp_path: Pa
     stamp = sent.strftime("%Y-%m-%dT%H:%M:%S.000Z")
     post(hub.url, [event(1, "ERROR", summary="pod crashloop", time=stamp)])
     app = make_app(hub.url, tmp_path, clock=lambda: now, display_tz=PARIS)
-    async with app.run_test(size=(120, 36)) as pilot:
+    async with app.run_test(size=(100, 30)) as pilot:  # the detail below the list, full width
         await until(pilot, lambda: "pod crashloop" in detail_text(app))
         local = sent.astimezone(PARIS).strftime("%Y-%m-%d %H:%M:%S")
         assert f"time  {local} +01:00 (3m ago)" in detail_text(app)

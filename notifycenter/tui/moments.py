@@ -35,14 +35,16 @@ def relative(moment: datetime, now: datetime) -> str:
     seconds = int((now - moment).total_seconds())
     if seconds == 0:
         return "now"
-    return f"{span(seconds)} ago" if seconds > 0 else f"in {span(-seconds)}"
+    # An age is rounded down (3m59s ago is 3m, as the AGE column says); a time ahead to
+    # the nearest unit, so that an ack made "for 2h" a moment ago says in 2h, not in 1h.
+    return f"{span(seconds)} ago" if seconds > 0 else f"in {span(-seconds, nearest=True)}"
 
 
-def span(seconds: int) -> str:
-    """`5s`, `3m`, `2h`, `4d` (whole units, rounded down)."""
+def span(seconds: int, nearest: bool = False) -> str:
+    """`5s`, `3m`, `2h`, `4d`: whole units, rounded down or to the nearest."""
     for unit, size in UNITS:
         if seconds >= size:
-            return f"{seconds // size}{unit}"
+            return f"{(seconds + size // 2 if nearest else seconds) // size}{unit}"
     return f"{seconds}s"
 
 

@@ -13,6 +13,7 @@ from textual.widgets import Static
 from notifycenter.tui.detail_model import DetailView
 
 SUMMARY_LINES = 3  # the rest of a long summary is under `v`
+LABEL_WIDTH = 13  # "  error code  ": the field labels' column
 SEVERITY_STYLES = {
     "errors": "bold $error",
     "warnings": "bold $warning",
@@ -101,7 +102,9 @@ def render_detail(view: DetailView, width: int = 0) -> Content:
             Content(f"{number}. {remedy}\n") for number, remedy in enumerate(view.remedies, 1)
         ]
     parts += ["\n"] + [
-        part for label, value in view.fields for part in (_label(label), Content(value), "\n")
+        part
+        for label, value in view.fields
+        for part in (_label(label), Content(_fitted(value, width)), "\n")
     ]
     parts += _links(view)
     parts += _history(view)
@@ -133,6 +136,15 @@ def _history(view: DetailView) -> list[Content | str | tuple[str, str]]:
         line += f" (until {entry.until})" if entry.until else ""
         parts.append(Content(line + "\n"))
     return parts
+
+
+def _fitted(value: str, width: int) -> str:
+    """A time whose age does not fit beside it keeps the age whole, on the next line
+    under the value, rather than broken as `(8s` / `ago)`."""
+    head, paren, age = value.rpartition(" (")
+    if not paren or not width or LABEL_WIDTH + len(value) <= width:
+        return value
+    return f"{head}\n{' ' * LABEL_WIDTH}({age}"
 
 
 def _label(text: str) -> tuple[str, str]:

@@ -1,0 +1,41 @@
+"""What a tmux pass at 60 and 120 columns showed: the bucket strip keeps its numbers
+whole at 60 columns, and a time's age in the side detail pane is never broken in two."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from textual.geometry import Region
+
+from notifycenter.model.severity import Bucket
+from notifycenter.tui.widgets.buckets import BucketCounter
+from tests.hubprocess import Hub
+from tests.test_tui_helpers import detail_text, event, make_app, post, until
+
+
+async def test_bucket_counts_stay_whole_at_60_columns(hub: Hub, tmp_path: Path) -> None:
+    post(hub.url, [event(n, "ERROR", source=f"urn:s{n}") for n in range(1, 13)])
+    app = make_app(hub.url, tmp_path, takeover=False)
+    async with app.run_test(size=(60, 24)) as pilot:
+        counter = next(c for c in app.query(BucketCounter) if c.bucket is Bucket.ERRORS)
+        await until(pilot, lambda: counter.counts == (12, 12))
+        await pilot.pause()
+        text = str(counter.render())
+        assert text.endswith("12 (12)") or text.endswith("12 (12 new)"), text
+        assert len(text) <= counter.content_region.width
+
+
+async def test_the_age_of_a_time_is_not_broken_across_lines(hub: Hub, tmp_path: Path) -> None:
+    now = datetime.now(UTC).replace(microsecond=0)
+    stamp = (now - timedelta(seconds=8)).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+    post(hub.url, [event(1, "ERROR", summary="pod crashloop", time=stamp)])
+    app = make_app(hub.url, tmp_path, takeover=False, clock=lambda: now, display_tz=UTC)
+    async with app.run_test(size=(120, 36)) as pilot:  # the detail pane beside the list
+        await until(pilot, lambda: "pod crashloop" in detail_text(app))
+        await pilot.pause()
+        body = app.center.detail.query_one("#detail-body")
+        width, height = body.size
+        lines = [strip.text.rstrip() for strip in body.render_lines(Region(0, 0, width, height))]
+        shown = [line for line in lines if "(8s" in line or "ago)" in line]
+        assert shown and all("(8s ago)" in line for line in shown), lines
