@@ -83,3 +83,16 @@ def test_events_list_and_verbs_take_silenced_and_not_silenced(hub: HubThread) ->
     acked = notifycenter("--server", hub.url, "-o", "json", "events", "ack", "--not-silenced")
     assert acked.returncode == 0 and json.loads(acked.stdout)["changed"] == 1
     assert ids("--status", "unacked") == ["evt-1"]
+
+
+def test_events_show_names_the_silence_and_says_when_it_ended(hub: HubThread) -> None:
+    added = notifycenter(
+        "--server", hub.url, "-o", "json", "silences", "add", "--source", ISTIO, "--for", "1h"
+    )
+    silence = json.loads(added.stdout)[0]["id"]
+    post_structured(hub.url, make_event(1))
+    shown = notifycenter("--server", hub.url, "events", "show", f"{ISTIO}#evt-1")
+    assert f"silenced by:  {silence}" in shown.stdout and "(ended)" not in shown.stdout
+    notifycenter("--server", hub.url, "silences", "expire", silence)
+    shown = notifycenter("--server", hub.url, "events", "show", f"{ISTIO}#evt-1")
+    assert f"silenced by:  {silence} (ended)" in shown.stdout

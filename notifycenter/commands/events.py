@@ -210,6 +210,7 @@ def describe_record(record: wire.RecordWithHistory) -> list[str]:
         ("owner", record.get("owner")),
         ("resolved", by_at(record, "resolved")),
         ("archived", by_at(record, "archived")),
+        ("silenced by", _silence_shown(record)),
     ]
     lines += [
         f"{name + ':':<14}{sanitize_line(value)}"
@@ -229,6 +230,14 @@ def describe_record(record: wire.RecordWithHistory) -> list[str]:
     if history:
         lines += ["", "history:"] + [f"  {history_line(change)}" for change in history]
     return lines + operation_lines(event)
+
+
+def _silence_shown(record: Mapping[str, Any]) -> str | None:
+    """The silence an event arrived under, and whether it is still in force."""
+    silence = record.get("event", {}).get("silence")
+    if not isinstance(silence, str):
+        return None
+    return silence if record.get("silenced") else f"{silence} (ended)"
 
 
 def operation_lines(event: dict[str, Any]) -> list[str]:
