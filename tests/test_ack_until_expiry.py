@@ -12,7 +12,15 @@ import httpx
 import websockets
 from websockets.typing import Subprotocol
 
-from notifycenter.hub.expiry import MAX_SLEEP_SECONDS, RETRY_SECONDS, expire_due, seconds_until
+from notifycenter.hub.expiry import (
+    MAX_SLEEP_SECONDS,
+    RETRY_SECONDS,
+    AckExpiry,
+    ExpiryWatch,
+    expire_due,
+    seconds_until,
+)
+from notifycenter.hub.health import HealthBoard
 from notifycenter.hub.lifecycle import LifecycleRequest, apply_request
 from notifycenter.hub.projection import EventIndex
 from notifycenter.hub.sqlite_log import SqliteLog
@@ -20,7 +28,7 @@ from notifycenter.model.lifecycle import Status, Verb, format_time, parse_time
 from notifycenter.store import EventStore
 from tests.conftest import HubFactory
 from tests.hubprocess import BATCH, make_event, post_batch
-from tests.waiting import wait_until
+from tests.waiting import async_wait_until, wait_until
 
 SUB = [Subprotocol("cloudevents.json")]
 TOKENS = {
@@ -136,3 +144,31 @@ def test_the_task_sleeps_until_the_next_expiry_and_never_spins() -> None:
     assert seconds_until(format_time(now + timedelta(days=3)), now) == MAX_SLEEP_SECONDS
     # Something due that was not recorded (the log failed): retry, not a busy loop.
     assert seconds_until(format_time(now - timedelta(seconds=5)), now) == RETRY_SECONDS
+
+
+class _FailingLog:
+    """A log whose writes fail until told otherwise: the disk is full."""
+
+    def __init__(self) -> None:
+        self.attempts = 0
+        self.failing = True
+
+    async def write(self, job: object) -> tuple[list[str], str | None]:
+        self.attempts += 1
+        if self.failing:
+            raise OSError(28, "No space left on device")
+        return [], None
+
+
+async def test_a_failing_log_is_reported_and_retried_until_it_recovers() -> None:
+    failing = _FailingLog()
+    health = HealthBoard()
+    expiry = AckExpiry(failing, "urn:hub", health, ExpiryWatch())  # type: ignore[arg-type]
+    expiry.start()
+    try:
+        await async_wait_until(lambda: failing.attempts >= 2, 10, "a retry")
+        assert health.faults["ack-expiry"].spec.code == "notifycenter-2083"
+        failing.failing = False
+        await async_wait_until(lambda: "ack-expiry" not in health.faults, 10, "the recovery")
+    finally:
+        await expiry.stop()
