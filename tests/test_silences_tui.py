@@ -56,6 +56,7 @@ async def test_a_cli_silence_quiets_two_tuis_and_its_end_brings_no_burst(
         for pilot, app in ((one, first), (two, second)):
             await until(pilot, lambda app=app: told(app, "loud") and notifications(app) == 3)
             assert not told(app, "quiet please")  # listed, not notified
+            assert rows(app) == 3  # the silence's own log event is not a row
             summaries = [
                 app.session.store.event(r).get("data", {}).get("summary")
                 for r in app.center.events.index

@@ -22,6 +22,7 @@ from notifycenter.model.cursor import format_cursor
 from notifycenter.model.lifecycle import LifecycleChange, LifecycleState, Verb
 from notifycenter.model.sanitize import sanitize_line
 from notifycenter.model.severity import Bucket, Severity, bucket_of
+from notifycenter.model.silences import SILENCE_TYPES
 from notifycenter.store import received
 from notifycenter.store.details import DetailsColumn, searchable_details
 from notifycenter.store.intindex import IntIndex
@@ -152,6 +153,8 @@ class EventStore:
                 else:
                     self._lifecycle_cursor = cursor
                     self._apply(lifecycle, now, change)
+            elif event.get("type") in SILENCE_TYPES:
+                continue  # the hub's record of a silence, not a notification (lists omit it)
             elif self._occurrence(cursor) is not None:
                 change.duplicates += 1
             else:
