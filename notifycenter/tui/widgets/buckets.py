@@ -62,6 +62,8 @@ class BucketCounter(Static):
             text = f"{self.key} {SHORT[self.bucket]} {total:,}{unacked}"
         if len(text) > self.content_region.width > 0 and unacked:  # 60 columns: "(4 new)" is "(4)"
             text = f"{self.key} {SHORT[self.bucket]} {total:,} ({unacknowledged:,})"
+            if len(text) > self.content_region.width:  # what still needs an ack comes first
+                text = f"{self.key} {SHORT[self.bucket]} ({unacknowledged:,})"
         return Content(text)
 
     def on_click(self) -> None:
