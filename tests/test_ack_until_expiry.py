@@ -10,6 +10,7 @@ from typing import Any
 
 import httpx
 import websockets
+from websockets.sync.client import connect
 from websockets.typing import Subprotocol
 
 from notifycenter.hub.expiry import (
@@ -109,6 +110,12 @@ def test_acks_that_lapsed_while_the_hub_was_down_are_unacked_at_start(
 
     wait_until(lambda: len(history("evt-1")) == 2, 10, "the lapsed ack's unack")
     assert history("evt-1")[-1]["data"]["comment"] == "ack expired"
+    with connect(f"{hub.ws_url}/api/stream?since=0", subprotocols=SUB) as replay:
+        streamed = [json.loads(replay.recv(timeout=10)) for _ in range(5)]
+    unacks = [e for e in streamed if e["type"] == "io.meshery.notification.unack"]
+    assert [(e["subject"], e["data"]["actor"]) for e in unacks] == [
+        ("urn:meshery:adapter:istio#evt-1", "notifycenter")
+    ]
     # The ack still running is left alone, and the lapsed one is recorded once.
     assert [h["type"].rsplit(".", 1)[1] for h in history("evt-2")] == ["ack"]
     assert httpx.get(f"{hub.url}/api/events/evt-2").json()["status"] == "acknowledged"
