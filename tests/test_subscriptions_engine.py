@@ -134,3 +134,27 @@ def test_silenced_events_reach_no_sink(hub):
         assert [e["id"] for e in got] == ["loud"]
     finally:
         receiver.stop()
+
+
+async def test_adding_subscriptions_to_a_long_log_replays_nothing(tmp_path):
+    from notifycenter.hub.sqlite_log import SqliteLog
+    from notifycenter.hub.subscriptions_routes import SubscriptionsProjection
+
+    class Counting(SubscriptionsProjection):
+        applied = 0
+
+        def apply(self, conn: Any, entries: Any) -> None:
+            Counting.applied += len(entries)
+
+    path = tmp_path / "log.db"
+    first = SqliteLog(path)
+    await first.open()
+    await first.append([ev(str(n)) for n in range(20)])
+    await first.close()
+    second = SqliteLog(path, [Counting()])
+    await second.open()
+    try:
+        await second.append([ev("new")])
+        assert Counting.applied == 1  # the new event only: the 20 before were not replayed
+    finally:
+        await second.close()

@@ -56,6 +56,12 @@ class SubscriptionsProjection:
 
     def create(self, conn: Any) -> None:
         conn.executescript(store.SCHEMA)
+        # Events change nothing here: on an existing log, skip the replay a new projection gets.
+        name = f"{type(self).__module__}.{type(self).__qualname__}"
+        conn.execute(
+            "INSERT OR IGNORE INTO projections (name, seq) SELECT ?, coalesce(max(seq), 0) FROM log",
+            (name,),
+        )
 
     def apply(self, conn: Any, entries: Any) -> None:
         return None
