@@ -84,8 +84,8 @@ class DeliveryEngine:
 
     async def reconcile(self) -> None:
         """Match the workers to the table: new, changed and deleted subscriptions."""
-        rows = await self.hub.log.read(store.load_all)
-        async with self._lock:
+        async with self._lock:  # read inside: an older read must never undo a newer one
+            rows = await self.hub.log.read(store.load_all)
             wanted = {row.id: row for row in rows if self.placement.runs(row.id)}
             for ident in list(self.workers):
                 worker = self.workers[ident]
