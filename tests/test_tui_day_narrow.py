@@ -9,6 +9,7 @@ from pathlib import Path
 from textual.geometry import Region
 
 from notifycenter.model.severity import Bucket
+from notifycenter.tui.help import HelpScreen
 from notifycenter.tui.widgets.buckets import BucketCounter
 from tests.hubprocess import Hub
 from tests.test_tui_helpers import detail_text, event, make_app, post, until
@@ -43,3 +44,23 @@ async def test_the_age_of_a_time_is_not_broken_across_lines(hub: Hub, tmp_path: 
         lines = [strip.text.rstrip() for strip in body.render_lines(Region(0, 0, width, height))]
         shown = [line for line in lines if "(8s" in line or "ago)" in line]
         assert shown and all("(8s ago)" in line for line in shown), lines
+
+
+async def test_help_at_60_columns_cuts_no_description(hub: Hub, tmp_path: Path) -> None:
+    post(hub.url, [event(1, "ERROR")])
+    app = make_app(hub.url, tmp_path, takeover=False)
+    async with app.run_test(size=(60, 24)) as pilot:
+        await until(pilot, lambda: app.highlighted_row is not None)
+        await pilot.press("question_mark")
+        await until(pilot, lambda: isinstance(app.screen, HelpScreen))
+        await pilot.pause()
+        text = str(app.screen.query_one("#help-text").render())
+        for words in (
+            "Errors+warnings",
+            "Same correlation",
+            "Error code docs",
+            "mark: one, a range, all",
+        ):
+            assert words in text, words
+        lines = text.splitlines()
+        assert any(line.strip() == "^z Errors+warnings" for line in lines)  # one cell a line

@@ -31,6 +31,8 @@ FOLDED = {
 MOVES = {"list.down", "list.up", "list.page-down", "list.page-up", "list.first", "list.last"}
 MARKS = {"list.mark", "list.mark-range", "list.select-all"}
 Row = tuple[str, str, str]  # keys, description, binding id
+ONE_COLUMN_BELOW = 64  # help body width under which two columns would cut descriptions
+SCROLLBAR = 2  # one column of help scrolls: leave its scrollbar room
 
 
 class HelpScreen(ModalScreen[None]):
@@ -108,15 +110,20 @@ def grouped(rows: list[Row]) -> list[tuple[str, list[tuple[str, str]]]]:
 
 
 def compact_help(rows: list[Row], width: int) -> Content:
-    """Two columns of `key  what` under each group; fits 80×24 with the commands."""
-    column = (width - 2) // 2
+    """Two columns of `key  what` under each group; fits 80×24 with the commands. Below
+    64 columns one column, so that no description is cut (it scrolls instead)."""
     titles = " · ".join(title for title, _ in grouped(rows))
     parts: list[Content | str | tuple[str, str]] = [("Keys", "bold $accent"), f"  {titles}\n"]
     cells = [cell for _, group in grouped(rows) for cell in group]
-    for left, right in zip(cells[::2], [*cells[1::2], None], strict=False):
-        parts += [*_cell(left, column), "  "]
-        parts += [*_cell(right, column)] if right else []
-        parts += ["\n"]
+    if width < ONE_COLUMN_BELOW:
+        for cell in cells:
+            parts += [*_cell(cell, width - SCROLLBAR), "\n"]
+    else:
+        column = (width - 2) // 2
+        for left, right in zip(cells[::2], [*cells[1::2], None], strict=False):
+            parts += [*_cell(left, column), "  "]
+            parts += [*_cell(right, column)] if right else []
+            parts += ["\n"]
     commands = " ".join(f":{name}" for name in COMMANDS)
     parts += [("Commands", "bold $accent"), " tab completes, ↑↓ history; ", commands, "\n"]
     parts += [("i: binding ids, what each command does · escape closes", "$text-muted")]
