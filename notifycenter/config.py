@@ -11,6 +11,7 @@ from __future__ import annotations
 import difflib
 import os
 import tomllib
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -31,9 +32,11 @@ __all__ = [
     "context_named",
     "context_token",
     "data_dir",
+    "distinct_servers",
     "load_config",
     "resolve_target",
     "save_config",
+    "server_key",
 ]
 
 APP_NAME = "notifycenter"
@@ -44,11 +47,17 @@ TargetSource = Literal["flag", "env", "context", "default"]
 
 @dataclass
 class ContextConfig:
-    """One `[contexts.NAME]` table."""
+    """One `[contexts.NAME]` table. `server` is the preferred server; `servers` lists them
+    all in preference order (written as an array when there are several)."""
 
     server: str
     token_file: str | None = None
     token: str | None = None
+    servers: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if not self.servers:
+            self.servers = (self.server,)
 
 
 @dataclass
@@ -64,12 +73,18 @@ class Config:
 
 @dataclass(frozen=True)
 class Target:
-    """The hub a command talks to, and where that choice came from."""
+    """The hub a command talks to, and where that choice came from. `server` is the
+    preferred server; `servers` all of them in preference order (clients fail over)."""
 
     name: str
     server: str
     token: str | None
     source: TargetSource
+    servers: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if not self.servers:
+            object.__setattr__(self, "servers", (self.server,))
 
     @property
     def is_default(self) -> bool:
@@ -122,18 +137,24 @@ def load_config(path: Path | str | None = None) -> Config:
 
 def _config_from(path: Path, raw: dict[str, Any]) -> Config:
     """A file the schema accepted: every value is already of the right type."""
-    contexts: dict[str, dict[str, str]] = raw.get("contexts", {})
+    contexts: dict[str, dict[str, Any]] = raw.get("contexts", {})
     return Config(
         path=path,
         current_context=raw.get("current-context"),
-        contexts={
-            name: ContextConfig(
-                server=c["server"].rstrip("/"), token_file=c.get("token-file"), token=c.get("token")
-            )
-            for name, c in contexts.items()
-        },
+        contexts={name: _context_from(c) for name, c in contexts.items()},
         hub=raw.get("hub", {}),
         tui=raw.get("tui", {}),
+    )
+
+
+def _context_from(table: dict[str, Any]) -> ContextConfig:
+    given = table["server"]
+    servers = tuple(s.rstrip("/") for s in ([given] if isinstance(given, str) else given))
+    return ContextConfig(
+        server=servers[0],
+        token_file=table.get("token-file"),
+        token=table.get("token"),
+        servers=servers,
     )
 
 
@@ -145,35 +166,73 @@ def check_server_url(url: str, origin: str = "server") -> str:
 
 
 def resolve_target(
-    server: str | None = None, context: str | None = None, token: str | None = None
+    server: str | Sequence[str] | None = None,
+    context: str | None = None,
+    token: str | None = None,
 ) -> Target:
-    """Flags win over the environment, which wins over the context, then the default."""
+    """Flags win over the environment, which wins over the context, then the default.
+
+    `server` may name several servers of one hub (`--server` given several times), and so
+    may NOTIFYCENTER_SERVER (separated by commas): clients fail over between them.
+    """
     config = load_config()
     name, chosen = _pick_context(config, context)
     env_server, env_token = (
         os.environ.get("NOTIFYCENTER_SERVER"),
         os.environ.get("NOTIFYCENTER_TOKEN"),
     )
+    flags = [server] if isinstance(server, str) else list(server or ())
     source: TargetSource
-    if server:
-        url, source = server, "flag"
+    urls: list[str]
+    if flags:
+        urls, source = flags, "flag"
     elif env_server:
-        url, source = env_server, "env"
+        urls, source = [u.strip() for u in env_server.split(",") if u.strip()], "env"
     elif chosen is not None:
-        url, source = chosen.server, "context"
+        urls, source = list(chosen.servers), "context"
     else:
-        url, source = DEFAULT_SERVER, "default"
-    url = check_server_url(
-        url, origin={"flag": "--server", "env": "NOTIFYCENTER_SERVER"}.get(source, "server")
-    )
+        urls, source = [DEFAULT_SERVER], "default"
+    origin = {"flag": "--server", "env": "NOTIFYCENTER_SERVER"}.get(source, "server")
+    servers = _checked_servers(urls or [""], origin)
+    url = servers[0]
     if source in ("flag", "env") and context is None:
         name = urlsplit(url).netloc
     # A context's token is for the context's hub only: never send it to another server.
-    same_hub = chosen is not None and check_server_url(chosen.server) == url
+    same_hub = chosen is not None and set(servers) <= {check_server_url(s) for s in chosen.servers}
     resolved_token = (
         token or env_token or (context_token(chosen, config.path) if same_hub else None)
     )
-    return Target(name=name, server=url, token=resolved_token, source=source)
+    return Target(name=name, server=url, token=resolved_token, source=source, servers=servers)
+
+
+def _checked_servers(urls: Sequence[str], origin: str) -> tuple[str, ...]:
+    return distinct_servers([check_server_url(url, origin) for url in urls])
+
+
+def distinct_servers(urls: Sequence[str]) -> tuple[str, ...]:
+    """The URLs without trailing slashes; the same server twice is an error (clients would
+    try it twice, and its breaker would not keep them away)."""
+    from notifycenter.catalogue.failover import DUPLICATE_SERVER
+
+    cleaned = tuple(url.rstrip("/") for url in urls)
+    seen: set[str] = set()
+    for url in cleaned:
+        key = server_key(url)
+        if key in seen:
+            raise DUPLICATE_SERVER.error(f"{url} is listed more than once")
+        seen.add(key)
+    return cleaned
+
+
+def server_key(url: str) -> str:
+    """One spelling per address: scheme and host in lower case, the port always written."""
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    try:
+        port = parts.port or {"http": 80, "https": 443}.get(scheme)
+    except ValueError:
+        return url.lower()
+    return f"{scheme}://{(parts.hostname or '').lower()}:{port}{parts.path.rstrip('/')}"
 
 
 def _pick_context(config: Config, wanted: str | None) -> tuple[str, ContextConfig | None]:
@@ -250,8 +309,11 @@ def _update_document(document: Any, config: Config) -> None:
         del contexts[name]
     for name, context in config.contexts.items():
         table = contexts.setdefault(name, tomlkit.table())
+        server: str | list[str] = (
+            list(context.servers) if len(context.servers) > 1 else context.server
+        )
         for key, value in (
-            ("server", context.server),
+            ("server", server),
             ("token-file", context.token_file),
             ("token", context.token),
         ):

@@ -19,8 +19,10 @@ from pydantic_core import ErrorDetails, PydanticCustomError
 
 from notifycenter.catalogue import by_code
 from notifycenter.catalogue import client as client_codes
+from notifycenter.catalogue import failover as failover_codes
 from notifycenter.catalogue import hub as hub_codes
 from notifycenter.catalogue import tui as tui_codes
+from notifycenter.config import server_key
 from notifycenter.model.errors import ErrorSpec, NotifyError
 from notifycenter.model.lifecycle import parse_duration
 from notifycenter.model.protocol import DEFAULT_BIND, Role, is_server_url, parse_bind
@@ -61,6 +63,20 @@ def _server(value: object) -> str:
             f"must be an http:// or https:// URL, not {url!r}", client_codes.INVALID_SERVER_URL
         )
     return url.rstrip("/")
+
+
+def _servers(value: object) -> str | list[str]:
+    """A context's hub: one URL, or an array of the URLs of its servers by preference."""
+    if not isinstance(value, list):
+        return _server(value)
+    if not value:
+        raise _refuse("must hold at least one URL", failover_codes.NO_SERVERS)
+    urls = [_server(item) for item in value]
+    keys = [server_key(url) for url in urls]
+    for index, key in enumerate(keys):
+        if key in keys[:index]:
+            raise _refuse(f"lists {urls[index]!r} twice", failover_codes.DUPLICATE_SERVER)
+    return urls
 
 
 def _bind(value: object) -> str:
@@ -139,6 +155,7 @@ def _role(value: object) -> Role:
 
 Text = Annotated[str, PlainValidator(_text)]
 ServerUrl = Annotated[str, PlainValidator(_server)]
+ServerUrls = Annotated[str | list[str], PlainValidator(_servers)]
 Bind = Annotated[str, PlainValidator(_bind)]
 Duration = Annotated[str, PlainValidator(_duration)]
 SeverityName = Annotated[Severity, PlainValidator(_severity)]
@@ -166,9 +183,10 @@ class Table(BaseModel):
 
 
 class ContextTable(Table):
-    """`[contexts.NAME]`: a hub and how to authenticate to it."""
+    """`[contexts.NAME]`: a hub (one server, or several to fail over between) and how to
+    authenticate to it."""
 
-    server: ServerUrl
+    server: ServerUrls
     token_file: Text | None = None
     token: Text | None = None
 

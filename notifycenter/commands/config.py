@@ -17,6 +17,7 @@ from notifycenter.config import (
     config_path,
     context_named,
     context_token,
+    distinct_servers,
     load_config,
     save_config,
 )
@@ -33,6 +34,8 @@ def command() -> None:
     Examples:
       notifycenter config set-context prod --server https://notify.prod.example:9181 \\
           --token-file ~/.config/notifycenter/prod.token
+      notifycenter config set-context ha --server https://a.example:9181 \\
+          --server https://b.example:9181
       notifycenter config use-context prod
       notifycenter config get-contexts
       notifycenter config view
@@ -56,7 +59,12 @@ def view(cli: CliContext) -> None:
         echo_json(
             {
                 **config_json(config),
-                "target": {"name": target.name, "server": target.server, "source": target.source},
+                "target": {
+                    "name": target.name,
+                    "server": target.server,
+                    "servers": list(target.servers),
+                    "source": target.source,
+                },
             }
         )
         return
@@ -65,16 +73,25 @@ def view(cli: CliContext) -> None:
     for name, context in sorted(config.contexts.items()):
         marker = "*" if name == config.current_context else " "
         echo(
-            f"{marker} {sanitize_line(name)}  {sanitize_line(context.server)}{token_note(context)}"
+            f"{marker} {sanitize_line(name)}  {servers_text(context.servers)}{token_note(context)}"
         )
     target = cli.target()  # after the listing: a broken context is easier to fix when seen
-    echo(f"using: {target.server} (from {describe_source(target.source, target.name)})")
+    echo(
+        f"using: {servers_text(target.servers)}"
+        f" (from {describe_source(target.source, target.name)})"
+    )
+
+
+def servers_text(servers: tuple[str, ...]) -> str:
+    """Several servers of one hub, by preference, as one cell."""
+    return ", ".join(sanitize_line(server) for server in servers)
 
 
 def config_json(config: Config) -> dict[str, Any]:
     contexts = {
         name: {
             "server": c.server,
+            "servers": list(c.servers),
             "token-file": c.token_file,
             "token": REDACTED if c.token else None,
         }
@@ -117,6 +134,7 @@ def get_contexts(cli: CliContext) -> None:
                     "name": name,
                     "current": name == config.current_context,
                     "server": context.server,
+                    "servers": list(context.servers),
                     "auth": auth_of(context),
                 }
                 for name, context in sorted(config.contexts.items())
@@ -127,7 +145,12 @@ def get_contexts(cli: CliContext) -> None:
         echo(f"No contexts in {config.path}.")
         return
     rows = [
-        ["*" if name == config.current_context else "", name, context.server, auth_of(context)]
+        [
+            "*" if name == config.current_context else "",
+            name,
+            ",".join(context.servers),
+            auth_of(context),
+        ]
         for name, context in sorted(config.contexts.items())
     ]
     for line in render_table(("CURRENT", "NAME", "SERVER", "AUTH"), rows):
@@ -182,19 +205,30 @@ def use_context(name: str) -> None:
 
 @command.command("set-context")
 @click.argument("name")
-@click.option("--server", "server_url", required=True, help="The hub's URL.")
+@click.option(
+    "--server",
+    "server_urls",
+    required=True,
+    multiple=True,
+    help="The hub's URL; repeat it for each server of the hub, the preferred one first.",
+)
 @click.option("--token-file", help="File holding the bearer token (~ expanded).")
 @click.option(
     "--current/--no-current",
     default=None,
     help="Also make it the current context (default: only when there is none).",
 )
-def set_context(name: str, server_url: str, token_file: str | None, current: bool | None) -> None:
-    """Create or change context NAME."""
+def set_context(
+    name: str, server_urls: tuple[str, ...], token_file: str | None, current: bool | None
+) -> None:
+    """Create or change context NAME. Several --server options name the servers of one
+    hub in preference order: clients use the next one when one fails."""
     config = load_config()
     previous = config.contexts.get(name)
+    servers = distinct_servers([check_server_url(url, origin="--server") for url in server_urls])
     config.contexts[name] = ContextConfig(
-        server=check_server_url(server_url, origin="--server"),
+        server=servers[0],
+        servers=servers,
         token_file=token_file
         if token_file is not None
         else (previous.token_file if previous else None),

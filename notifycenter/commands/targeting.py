@@ -2,7 +2,8 @@
 
 kubectl users type `kubectl get pods --context prod`: the options that pick a hub are
 accepted after any command as well as before it (after wins), and `--context` completes
-from the config file's contexts.
+from the config file's contexts. `--server` may be repeated to name every server of one
+hub, in preference order: the clients fail over between them.
 """
 
 from __future__ import annotations
@@ -17,7 +18,11 @@ from notifycenter.commands.common import CliContext
 
 # (flag, CliContext attribute, help)
 TARGET_OPTIONS = (
-    ("--server", "server", "Hub URL (same as the global --server)."),
+    (
+        "--server",
+        "server",
+        "Hub URL; repeat it for each server of the hub (same as the global --server).",
+    ),
     ("--context", "context", "Named context from the config file (same as the global --context)."),
     ("--token", "token", "Bearer token (same as the global --token)."),
 )
@@ -36,15 +41,17 @@ def complete_contexts(
     except NotifyError:
         return []
     return [
-        CompletionItem(name, help=context.server)
+        CompletionItem(name, help=", ".join(context.servers))
         for name, context in sorted(config.contexts.items())
         if name.startswith(incomplete)
     ]
 
 
 def _remember(attribute: str) -> Callable[[click.Context, click.Parameter, Any], None]:
-    def callback(ctx: click.Context, _param: click.Parameter, value: str | None) -> None:
-        if value is not None:
+    def callback(
+        ctx: click.Context, _param: click.Parameter, value: str | tuple[str, ...] | None
+    ) -> None:
+        if value:  # `--server` repeated: the servers of one hub, by preference
             setattr(ctx.ensure_object(CliContext), attribute, value)
 
     return callback
@@ -70,6 +77,7 @@ def add_target_options(command: click.Command) -> click.Command:
                 callback=_remember(attribute),
                 help=help_text,
                 shell_complete=complete_contexts if flag == "--context" else None,
+                multiple=flag == "--server",
             )
         )
     return command
