@@ -87,7 +87,11 @@ __all__ = ["main"]
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 @click.option(
-    "--server", metavar="URL", help="Hub URL; overrides NOTIFYCENTER_SERVER and the context."
+    "--server",
+    metavar="URL",
+    multiple=True,
+    help="Hub URL; overrides NOTIFYCENTER_SERVER and the context. Repeat it for each server"
+    " of the hub: clients fail over between them.",
 )
 @click.option(
     "--context",
@@ -110,7 +114,7 @@ __all__ = ["main"]
 @click.pass_context
 def main(
     ctx: click.Context,
-    server: str | None,
+    server: tuple[str, ...],
     context_name: str | None,
     token: str | None,
     output: str,
@@ -123,7 +127,7 @@ def main(
     --server, --context and --token are also accepted after any command.
     """
     ctx.obj = CliContext(
-        server=server,
+        server=server or None,
         context=context_name,
         token=token,
         output=output,

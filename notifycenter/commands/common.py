@@ -18,7 +18,7 @@ OUTPUT_FORMATS = ("table", "wide", "json", "yaml")
 class CliContext:
     """Global options from the root group; `target()` resolves them against the config."""
 
-    server: str | None = None
+    server: str | tuple[str, ...] | None = None  # several: the servers of one hub
     context: str | None = None
     token: str | None = None
     output: str = "table"
