@@ -3,6 +3,7 @@ rate window, backoff, and the HTTP binding's binary encoding."""
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 from typing import Any
 
@@ -158,3 +159,48 @@ async def test_adding_subscriptions_to_a_long_log_replays_nothing(tmp_path):
         assert Counting.applied == 1  # the new event only: the 20 before were not replayed
     finally:
         await second.close()
+
+
+class _SlowLog:
+    """A log whose reads can be held back, to order two reconciles' reads."""
+
+    def __init__(self) -> None:
+        self.conn = sqlite3.connect(":memory:", check_same_thread=False)
+        self.conn.execute("CREATE TABLE log (seq INTEGER PRIMARY KEY, source, id, body BLOB)")
+        from notifycenter.routing import store
+
+        self.conn.executescript(store.SCHEMA)
+        self.hold: asyncio.Event | None = None
+        self.on_commit = None
+        self.last_seq = 0
+
+    async def read(self, fn: Any) -> Any:
+        value = fn(self.conn)  # the snapshot is taken now...
+        if self.hold is not None:
+            hold, self.hold = self.hold, None
+            await hold.wait()  # ...and handed back later
+        return value
+
+
+async def test_an_older_reconcile_never_undoes_a_newer_one():
+    from types import SimpleNamespace
+
+    from notifycenter.routing import store
+    from notifycenter.routing.engine import DeliveryEngine
+
+    slow = _SlowLog()
+    settings = SimpleNamespace(host="127.0.0.1", port=9)
+    engine = DeliveryEngine(SimpleNamespace(log=slow, settings=settings))  # type: ignore[arg-type]
+    held = slow.hold = asyncio.Event()
+    older = asyncio.create_task(engine.reconcile())  # its read sees no subscription yet
+    await asyncio.sleep(0.05)
+    spec = {"sink": "http://127.0.0.1:9/", "protocol": "HTTP", "protocolsettings": {}}
+    store.insert(slow.conn, "x", "alice", spec, None, "now")  # then one is created
+    newer = asyncio.create_task(engine.reconcile())
+    await asyncio.sleep(0.05)
+    held.set()  # the older read is answered last
+    await asyncio.wait_for(asyncio.gather(older, newer), 5)
+    try:
+        assert list(engine.workers) == ["x"]
+    finally:
+        await engine.stop()
