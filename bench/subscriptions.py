@@ -2,12 +2,15 @@
 
     .venv/bin/python bench/subscriptions.py [--subscriptions 10] [--backlog 5000]
         [--rate 1000] [--seconds 10] [--mode batched|binary|structured] [--concurrency 1]
+        [--outage 60]
 
 Throughput: the receiver is down (503) while `backlog` events are stored, then comes
 back; deliveries/s is every subscription's whole backlog over the time it took to
 arrive. Lag: the receiver is up and a producer posts `rate` events/s (10 per POST) for
 `seconds`; each event carries its send time and the receiver (same clock, own process)
-records post-to-delivery lag per subscription.
+records post-to-delivery lag per subscription. `--outage 60` also keeps a rate-limited
+subscription's sink down for a minute while events come, and checks that once it is back
+every event arrived or was counted by a digest.
 """
 
 from __future__ import annotations
@@ -38,11 +41,14 @@ BATCH = "application/cloudevents-batch+json"
 def receiver_process(port: int, down: Any, received: Any, stop: Any, results: Any) -> None:
     """A lean HTTP/1.1 CloudEvents receiver: parses only what it must, answers 202."""
     lags: list[float] = []
+    omitted = [0]  # what digests stood for
 
     def lag_of(event_json: Any) -> None:
         data = event_json.get("data") if isinstance(event_json, dict) else None
         if isinstance(data, dict) and "sent" in data:
             lags.append(time.time() - data["sent"])
+        if isinstance(data, dict) and isinstance(data.get("omitted"), int):
+            omitted[0] += data["omitted"]
 
     async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
@@ -87,7 +93,7 @@ def receiver_process(port: int, down: Any, received: Any, stop: Any, results: An
         async with server:
             while not stop.is_set():
                 await asyncio.sleep(0.1)
-        results.put(lags)
+        results.put((lags, omitted[0]))
 
     asyncio.run(run())
 
@@ -115,24 +121,35 @@ class Sink:
         return int(self.received.value)
 
     def lags(self) -> list[float]:
+        return self.finish()[0]
+
+    def finish(self) -> tuple[list[float], int]:
+        """The lag of each event received, and how many events digests stood for."""
         self.stop.set()
-        lags: list[float] = self.results.get(timeout=60)
-        return lags
+        found: tuple[list[float], int] = self.results.get(timeout=60)
+        return found
 
     def __exit__(self, *exc: object) -> None:
         self.stop.set()
         self.process.join(10)
 
 
-def subscribe(hub_port: int, sink_port: int, n: int, mode: str, concurrency: int) -> None:
+def subscribe(
+    hub_port: int,
+    sink_port: int,
+    n: int,
+    mode: str,
+    concurrency: int,
+    config: dict[str, Any] | None = None,
+) -> None:
     body = {
         "sink": f"http://127.0.0.1:{sink_port}/s/{n}",
         "protocol": "HTTP",
+        "config": config or {"backoffmin": 0.1, "backoffmax": 0.5, "batchsize": 500},
         "protocolsettings": {
             "mode": mode,
             **({"concurrency": concurrency} if mode != "batched" else {}),
         },
-        "config": {"backoffmin": 0.1, "backoffmax": 0.5, "batchsize": 500},
     }
     request = urllib.request.Request(
         f"http://127.0.0.1:{hub_port}/api/subscriptions",
@@ -226,6 +243,29 @@ def lag(subscriptions: int, rate: int, seconds: float, mode: str, concurrency: i
     )
 
 
+def outage(seconds: float, rate: int, ratelimit: int) -> None:
+    """One subscription with a rate limit; the sink is down for `seconds` while events come
+    at `rate`/s; once it is back, every event must be delivered or counted by a digest."""
+    total = int(rate * seconds)
+    config = {"ratelimit": ratelimit, "backoffmin": 1, "backoffmax": 10}
+    with hub_process() as hub, Sink() as sink:
+        subscribe(hub.port, sink.port, 0, "batched", 1, config)
+        sink.down.value = 1
+        asyncio.run(post_all(hub.port, total, 10, rate))
+        sink.down.value = 0
+        back = time.perf_counter()
+        wait_for(lambda: sink.count() > 0, 60)
+        took = time.perf_counter() - back
+        time.sleep(1.0)
+        lags, omitted = sink.finish()
+    events = len(lags)
+    print(
+        f"outage: sink down {seconds:.0f}s while {total} events came; back after"
+        f" {took:.1f}s (backoff): {events} events delivered + {omitted} in a digest"
+        f" = {events + omitted} of {total}"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--subscriptions", type=int, default=10)
@@ -236,8 +276,13 @@ def main() -> None:
     parser.add_argument(
         "--concurrency", type=int, default=1, help="binary/structured requests at a time"
     )
+    parser.add_argument(
+        "--outage", type=float, default=0, help="also: a sink down this many seconds"
+    )
     args = parser.parse_args()
     print(cpu_note())
+    if args.outage:
+        outage(args.outage, 10, 30)
     throughput(args.subscriptions, args.backlog, args.mode, args.concurrency)
     lag(args.subscriptions, args.rate, args.seconds, args.mode, args.concurrency)
 
