@@ -7,6 +7,9 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
+from textual.widgets import Static
+
+from notifycenter.tui.emergency import EmergencyScreen
 from tests.hubprocess import Hub
 from tests.test_tui_helpers import detail_text, event, make_app, post, until
 
@@ -32,3 +35,18 @@ async def test_detail_times_are_local_with_offset_and_age(hub: Hub, tmp_path: Pa
         at, _, rest = history.partition("  ack by anonymous — on it (until ")
         assert at.startswith(now.astimezone(PARIS).strftime("%Y-%m-%d ")) and "+01:00 (" in at
         assert rest.endswith("+01:00 (in 2h))")  # the ack lapses two hours after it was made
+
+
+async def test_the_emergency_view_reads_times_the_same_way(hub: Hub, tmp_path: Path) -> None:
+    now = datetime(2026, 11, 28, 9, 30, tzinfo=UTC)  # the app's clock, not the machine's
+    post(hub.url, [event(1, "ALERT", summary="broker lost", time="2026-11-28T09:27:00.000Z")])
+    app = make_app(hub.url, tmp_path, clock=lambda: now, display_tz=PARIS)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(pilot, lambda: isinstance(app.screen, EmergencyScreen))
+
+        def shown() -> str:
+            found = app.screen.query("#emergency-text")
+            return str(found.first(Static).render()) if found else ""
+
+        await until(pilot, lambda: "time" in shown())
+        assert "2026-11-28 10:27:00 +01:00 (3m ago)" in shown()

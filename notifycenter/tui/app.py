@@ -121,7 +121,7 @@ class NotifyCenterApp(App[None]):
         self.command_history = CommandHistory(state_dir / HISTORY_FILE if state_dir else None)
         # Unacknowledged EMERGENCY/ALERT get the whole screen unless `[tui] takeover = false`.
         self.takeover = self.settings.takeover if takeover is None else takeover
-        self.emergencies = EmergencyWatch()
+        self.emergencies = EmergencyWatch(clock, display_tz)
         self.connection = HubConnection(
             self,
             self.settings.policy,
@@ -681,7 +681,7 @@ class NotifyCenterApp(App[None]):
             self.start_worker(old.client.aclose, group="close", exclusive=False)
         self.connection.embedded_data_dir = None
         self.session = Session.new(target, self.settings.policy, self.clock)
-        self.emergencies = EmergencyWatch()
+        self.emergencies = EmergencyWatch(self.clock, self.display_tz)
         await self.center.start_over(target.name, target.server)
         self.flusher.list_replaced()
         self.connect()

@@ -8,7 +8,9 @@ the remedy rather than left to notice a toast. `EmergencyWatch` says which rows 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime, tzinfo
 
 from textual import on
 from textual.app import ComposeResult
@@ -36,7 +38,11 @@ SHOWN_AT_MOST = 50  # a flood of alerts: the newest ones, the rest once these ar
 class EmergencyWatch:
     """Which rows take over the screen: unacknowledged, never handled in this session."""
 
-    def __init__(self) -> None:
+    def __init__(
+        self, clock: Callable[[], datetime] | None = None, tz: tzinfo | None = None
+    ) -> None:
+        self.clock = clock or (lambda: datetime.now(UTC))  # times read as in the detail
+        self.tz = tz
         self.handled: set[str] = set()  # cursors acknowledged, handed over or dismissed
         self._built: dict[str, Emergency] = {}  # what the view shows, built once per event
 
@@ -50,7 +56,7 @@ class EmergencyWatch:
                 continue
             built = self._built.get(cursor)
             if built is None or built.row != row:
-                built = self._built[cursor] = emergency_of(store, row)
+                built = self._built[cursor] = emergency_of(store, row, self.clock(), self.tz)
             found.append(built)
             if len(found) == SHOWN_AT_MOST:
                 break
@@ -66,8 +72,12 @@ class Emergency:
     view: DetailView
 
 
-def emergency_of(store: EventStore, row: int) -> Emergency:
-    return Emergency(row, store.row(row).cursor, build_detail(store.event(row)))
+def emergency_of(
+    store: EventStore, row: int, now: datetime | None = None, tz: tzinfo | None = None
+) -> Emergency:
+    """Built once: its time's age is the one when it took over."""
+    view = build_detail(store.event(row), now=now, tz=tz)
+    return Emergency(row, store.row(row).cursor, view)
 
 
 class EmergencyScreen(Screen[None]):
