@@ -18,7 +18,7 @@ import logging
 import sqlite3
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
@@ -423,3 +423,27 @@ def openapi_paths() -> dict[str, Any]:
         },
         PATH + "/{id}/expire": {"post": {**expire, "operationId": "expireSilence"}},
     }
+
+
+# -- delivery: subscriptions skip what arrived silenced --------------------------------
+
+
+def arrived_silenced(conn: sqlite3.Connection, seq: int, event: Mapping[str, Any]) -> bool:
+    """The delivery engine's question: this event arrived while a silence matched it."""
+    return silence_of(event) is not None
+
+
+async def start(hub: Hub) -> None:
+    try:
+        from notifycenter.routing.silencing import register_silence_predicate
+    except ImportError:  # a hub without outbound delivery
+        return
+    register_silence_predicate(hub, arrived_silenced)
+
+
+async def stop(hub: Hub) -> None:
+    try:
+        from notifycenter.routing.silencing import register_silence_predicate
+    except ImportError:
+        return
+    register_silence_predicate(hub, None)
