@@ -12,7 +12,7 @@ from notifycenter.config import Target
 from notifycenter.model.lifecycle import format_time
 from notifycenter.tui.app import NotifyCenterApp
 from tests.conftest import HubFactory
-from tests.test_tui_helpers import detail_text, istio_failure, toasts, until
+from tests.test_tui_helpers import detail_text, istio_failure, submit, toasts, until
 
 TOKENS = {
     "alice-secret": ("alice", "operator"),
@@ -54,7 +54,7 @@ async def test_alice_takes_and_bob_sees_her_as_owner(
     _post(hub.url, istio_failure())
     alice = _app(hub.url, "alice-secret", tmp_path / "alice")
     bob = _app(hub.url, "bob-secret", tmp_path / "bob")
-    async with alice.run_test(size=SIZE) as one, bob.run_test(size=SIZE) as two:
+    async with alice.run_test(size=(80, 24)) as one, bob.run_test(size=SIZE) as two:
         await until(one, lambda: alice.highlighted_row is not None and alice.store.user == "alice")
         await until(two, lambda: bob.highlighted_row is not None and bob.store.user == "bob")
         await one.press("t")
@@ -67,15 +67,17 @@ async def test_alice_takes_and_bob_sees_her_as_owner(
         assert "@alice" in line
 
         # owner:me is alice's own in her center, and nothing in bob's.
-        await one.press("slash", *"owner:me", "enter")
-        await two.press("slash", *"owner:me", "enter")
+        await submit(one, "slash", "owner:me")
+        await submit(two, "slash", "owner:me")
         await until(one, lambda: len(alice.center.events.index) == 1)
         await until(two, lambda: len(bob.center.events.index) == 0)
 
-        await two.press("c", "colon", *"assign bob", "enter")
+        await two.press("c")
+        await until(two, lambda: bob.highlighted_row is not None)
+        await submit(two, "colon", "assign bob")
         await until(two, lambda: bob.highlighted_row is not None and _owner(bob) == "bob")
         await until(one, lambda: len(alice.center.events.index) == 0)
-        await two.press("colon", *"release", "enter")
+        await submit(two, "colon", "release")
         await until(
             one, lambda: all(alice.store.row(r).owner is None for r in range(len(alice.store)))
         )
@@ -87,7 +89,7 @@ async def test_the_acker_is_told_when_the_hub_lets_the_ack_expire(
     hub = hub_factory(tokens=TOKENS)
     (cursor,) = _post(hub.url, istio_failure())
     alice = _app(hub.url, "alice-secret", tmp_path / "alice")
-    async with alice.run_test(size=SIZE) as pilot:
+    async with alice.run_test(size=(80, 24)) as pilot:
         await until(
             pilot, lambda: alice.highlighted_row is not None and alice.store.user == "alice"
         )
