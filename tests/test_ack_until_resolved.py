@@ -19,6 +19,7 @@ from notifycenter.hub.sqlite_log import SqliteLog
 from notifycenter.model.lifecycle import LifecycleState, Status, Verb, format_time
 from notifycenter.sources.alertmanager import SOURCE_PREFIX
 from notifycenter.store import EventStore
+from notifycenter.tui.commandline import split_ack_argument
 from tests.clirun import notifycenter
 from tests.hubprocess import Hub, make_event, post_batch
 
@@ -125,3 +126,10 @@ async def test_an_ack_until_resolved_makes_no_alertmanager_silence(tmp_path: Pat
 
 
 _unack = LifecycleRequest(Verb.UNACK, "alice", refs=("1",))
+
+
+def test_the_tui_ack_prompt_takes_until_resolved() -> None:
+    assert split_ack_argument("on it until resolved") == ("on it", "resolved")
+    assert split_ack_argument("until Resolved") == (None, "resolved")
+    assert split_ack_argument("on it for 2h") == ("on it", "2h")
+    assert split_ack_argument("wait until it is resolved") == ("wait until it is resolved", None)
