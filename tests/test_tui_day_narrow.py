@@ -64,3 +64,18 @@ async def test_help_at_60_columns_cuts_no_description(hub: Hub, tmp_path: Path) 
             assert words in text, words
         lines = text.splitlines()
         assert any(line.strip() == "^z Errors+warnings" for line in lines)  # one cell a line
+
+
+async def test_the_highlighted_warning_stays_readable_while_a_prompt_has_focus(
+    hub: Hub, tmp_path: Path
+) -> None:
+    post(hub.url, [event(1, "WARNING", source="urn:w", summary="sidecar restarted")])
+    app = make_app(hub.url, tmp_path, takeover=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(pilot, lambda: app.highlighted_row is not None)
+        await pilot.press("colon")  # the list loses the focus, its cursor row stays shown
+        await until(pilot, lambda: app.center.prompt.display)
+        app.center.events.refresh_rows([app.center.events.index[0]])
+        line = app.center.events.render_line(0)
+        severity = next(s for s in line if "WRN" in s.text)
+        assert severity.style is not None and severity.style.color != severity.style.bgcolor
