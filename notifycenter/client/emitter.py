@@ -5,6 +5,10 @@ hub does not take a batch, the batch goes to the on-disk spool (fsynced) and eve
 event follows it there, so order is kept. The thread replays the spool with backoff until
 the hub acknowledges it, then sends directly again. An event is thus always either
 acknowledged by the hub or in the spool once `flush()` has returned True.
+
+Given several servers of one hub, a batch that gets no connection, a timeout or a
+502/503/504 goes to the next server at once (`notifycenter.client.servers`); only when
+every server failed does it go to the spool, which belongs to that set of servers.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ import logging
 import threading
 import time
 from collections import deque
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Self
 
@@ -25,6 +30,7 @@ from notifycenter.client.backoff import Backoff
 from notifycenter.client.builder import build_event, error_event
 from notifycenter.client.http import auth_headers, error_from_answer, retry_after
 from notifycenter.client.sdk_events import EventLike, event_dict
+from notifycenter.client.servers import ServerPool, is_failover_status, pool_key
 from notifycenter.client.spool import (
     Spool,
     SpoolBatch,
@@ -68,7 +74,7 @@ class Emitter:
 
     def __init__(
         self,
-        server: str | None = None,
+        server: str | Sequence[str] | None = None,
         *,
         source: str,
         token: str | None = None,
@@ -82,8 +88,11 @@ class Emitter:
     ) -> None:
         if server is None:
             target = resolve_target(token=token)
-            server, token = target.server, target.token
-        self.server = check_server_url(server)
+            server, token = target.servers, target.token
+        urls = [server] if isinstance(server, str) else list(server)
+        self._pool = ServerPool([check_server_url(url) for url in urls])
+        self.servers = self._pool.servers
+        self.server = self._pool.preferred
         self.source = source
         self.batch_size = batch_size
         self.flush_interval = flush_interval
@@ -101,9 +110,7 @@ class Emitter:
         root = Path(data_dir) if data_dir is not None else default_data_dir()
         name = spool_name_for(spool_name or source)
         # Keyed by hub: what one hub has not taken is never delivered to another.
-        self._spool = Spool.open(
-            root / "spool" / hub_folder(self.server), name, hub=normalise_server(self.server)
-        )
+        self._spool = Spool.open(root / "spool" / self._spool_folder(), name, hub=self._hub_key())
         self.legacy_spools = legacy_spools(root / "spool", name)
         if self.legacy_spools:
             log.warning(
@@ -115,7 +122,6 @@ class Emitter:
             )
         # A short connect timeout: while the sender waits, the buffer fills and may overflow.
         self._http = httpx.Client(
-            base_url=self.server,
             headers={**auth_headers(token), "Content-Type": BATCH},
             timeout=httpx.Timeout(timeout, connect=min(2.0, timeout)),
         )
@@ -124,6 +130,21 @@ class Emitter:
         )
         self._thread.start()
         atexit.register(self._at_exit)
+
+    def _spool_folder(self) -> str:
+        """One hub, one folder; several servers of one hub share one, named after them all."""
+        if len(self.servers) == 1:
+            return hub_folder(self.server)
+        first = min(self.servers, key=normalise_server)  # in any order, the same folder
+        return f"{hub_folder(first)}+{pool_key(self.servers)}"
+
+    def _hub_key(self) -> str:
+        return " ".join(sorted(normalise_server(s) for s in self.servers))
+
+    @property
+    def current_server(self) -> str:
+        """The server that took the last batch (the preferred one at first)."""
+        return self._pool.current
 
     # -- the caller's side ---------------------------------------------------------------
 
@@ -364,11 +385,31 @@ class Emitter:
             self._spool_limit = index  # send the good ones before it on their own
 
     def _post(self, lines: list[bytes]) -> None:
+        """Send to the first server that answers (in the pool's order); `_Retry` when none does."""
+        content = b"[" + b",".join(lines) + b"]"
+        for server in self._pool.order():
+            response = self._post_to(server, content)
+            if response is not None:
+                self._pool.succeeded(server)
+                return self._read_answer(server, response, lines)
+        raise _Retry()
+
+    def _post_to(self, server: str, content: bytes) -> httpx.Response | None:
+        """`server`'s answer, or None (its breaker opened) when another server may take it."""
         try:
-            response = self._http.post("/api/events", content=b"[" + b",".join(lines) + b"]")
+            response = self._http.post(server + "/api/events", content=content)
         except httpx.RequestError as exc:  # unreachable, or an answer that cannot be decoded
-            log.debug("notifycenter hub %s gave no usable answer: %s", self.server, exc)
-            raise _Retry() from None
+            log.debug("notifycenter hub %s gave no usable answer: %s", server, exc)
+            self._pool.failed(server, str(exc) or type(exc).__name__)
+            return None
+        if is_failover_status(response.status_code) and self._pool.several:
+            log.debug("notifycenter hub %s answered HTTP %s", server, response.status_code)
+            self._pool.failed(server, f"HTTP {response.status_code}")
+            return None
+        return response
+
+    def _read_answer(self, server: str, response: httpx.Response, lines: list[bytes]) -> None:
+        """Acknowledged: return; not taken: `_Retry`; refused: `_Rejected`."""
         try:
             body = orjson.loads(response.content)
         except orjson.JSONDecodeError:
@@ -379,7 +420,7 @@ class Emitter:
             if response.status_code in (401, 403):
                 log.error(
                     codes.EMITTER_TOKEN_REFUSED.log_line(
-                        f"{self.server} answered HTTP {response.status_code}"
+                        f"{server} answered HTTP {response.status_code}"
                     )
                 )
             raise _Retry(retry_after(response))
@@ -389,11 +430,11 @@ class Emitter:
             if self._backoff.attempt == 0:
                 log.error(
                     codes.HUB_BAD_ANSWER.log_line(
-                        f"{self.server} answered HTTP {response.status_code}; events are spooled"
+                        f"{server} answered HTTP {response.status_code}; events are spooled"
                     )
                 )
             raise _Retry(retry_after(response))
-        error = error_from_answer(response.status_code, body, self.server)
+        error = error_from_answer(response.status_code, body, server)
         index = body.get("index") if isinstance(body, dict) else None
         valid = isinstance(index, int) and not isinstance(index, bool) and 0 <= index < len(lines)
         raise _Rejected(error.message, index if valid else None)

@@ -22,9 +22,11 @@ from notifycenter.client.http import (
     retry_after,
 )
 from notifycenter.client.sdk_events import EventLike, event_dict
+from notifycenter.client.servers import ServerPool, Servers, all_failed, is_failover_status
 from notifycenter.client.stream import StateCallback, Subscription
 from notifycenter.config import Target, check_server_url
 from notifycenter.model import wire
+from notifycenter.model.errors import NotifyError
 from notifycenter.model.protocol import BATCH, STRUCTURED
 from notifycenter.model.silences import SilencePage, SilenceRecord
 from notifycenter.model.subscription_wire import (
@@ -50,29 +52,42 @@ class Page:
 class HubClient:
     """Talks to one hub. Use as `async with HubClient(url) as hub:` or call `aclose()`.
 
+    `server` may be several servers of the hub (a list, by preference, or a shared
+    `ServerPool`): a request that gets no connection, a timeout or a 502/503/504 goes to
+    the next one (`notifycenter.client.servers`); a 4xx answer is the hub's answer.
+
     Every hub error is re-raised as the `NotifyError` the hub answered with; a hub that
-    does not answer raises the catalogued "hub unreachable" error, and one whose answer
-    has the wrong shape (not JSON, not an object, a cursor that is not a cursor) the
-    catalogued "bad answer" error.
+    does not answer raises the catalogued "hub unreachable" error (with several servers,
+    the "all servers failed" error listing each), and one whose answer has the wrong
+    shape (not JSON, not an object, a cursor that is not a cursor) the catalogued "bad
+    answer" error.
     """
 
     def __init__(
         self,
-        server: str,
+        server: Servers | ServerPool,
         token: str | None = None,
         *,
         timeout: float = DEFAULT_TIMEOUT,
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
-        self.server = check_server_url(server)
+        if not isinstance(server, ServerPool):
+            urls = [server] if isinstance(server, str) else list(server)
+            server = ServerPool([check_server_url(url) for url in urls])
+        self.pool = server
         self.token = token
         self._http = httpx.AsyncClient(
-            base_url=self.server, headers=auth_headers(token), timeout=timeout, transport=transport
+            headers=auth_headers(token), timeout=timeout, transport=transport
         )
+
+    @property
+    def server(self) -> str:
+        """The server that answered last (the preferred one before any request)."""
+        return self.pool.current
 
     @classmethod
     def from_target(cls, target: Target, **options: Any) -> HubClient:
-        return cls(target.server, target.token, **options)
+        return cls(target.servers, target.token, **options)
 
     async def __aenter__(self) -> Self:
         return self
@@ -84,10 +99,36 @@ class HubClient:
         await self._http.aclose()
 
     async def _request(self, method: str, path: str, **options: Any) -> httpx.Response:
+        """The first usable answer, trying the servers in the pool's order."""
+        failures: builtins.list[tuple[str, NotifyError]] = []
+        for server in self.pool.order():
+            outcome = await self._try(server, method, path, **options)
+            if isinstance(outcome, httpx.Response):
+                return outcome
+            failures.append((server, outcome))
+        if len(failures) == 1:
+            raise failures[0][1]
+        raise all_failed((server, reason_of(error)) for server, error in failures)
+
+    async def _try(
+        self, server: str, method: str, path: str, **options: Any
+    ) -> httpx.Response | NotifyError:
+        """`server`'s answer, or its failure (recorded in the pool) when another server may
+        do better: no connection, reset, timeout, or 502/503/504 when there are others."""
         try:
-            return await self._http.request(method, path, **options)
-        except httpx.RequestError as exc:
-            raise request_failed(self.server, exc) from None
+            response = await self._http.request(method, server + path, **options)
+        except httpx.TransportError as exc:
+            failure = request_failed(server, exc)
+            self.pool.failed(server, reason_of(failure))
+            return failure
+        except httpx.RequestError as exc:  # it answered, with what cannot be decoded
+            raise request_failed(server, exc) from None
+        if is_failover_status(response.status_code) and self.pool.several:
+            failure = unavailable(server, response)
+            self.pool.failed(server, reason_of(failure))
+            return failure
+        self.pool.succeeded(server)
+        return response
 
     async def _object(self, method: str, path: str, **options: Any) -> dict[str, Any]:
         return answer_object(await self._request(method, path, **options))
@@ -273,21 +314,46 @@ class HubClient:
         connection change (connecting, live, reconnecting, closed).
         """
         params = query_params({**filters, "filter": filter})
-
-        async def live_cursor() -> str | None:
-            return (await self.health())["last_cursor"]
-
         return Subscription(
-            self.server,
+            self.pool,
             self.token,
             since,
             params,
             on_state,
-            live_cursor=live_cursor if since is None else None,
+            live_cursor=self._last_cursor_of if since is None else None,
+            probe=self._last_cursor_of,
         )
+
+    async def _last_cursor_of(self, server: str) -> str | None:
+        """Where `server`'s log ends: the stream's start when it is to begin live there."""
+        outcome = await self._try(server, "GET", "/healthz")
+        if isinstance(outcome, NotifyError):
+            raise outcome
+        health = self._as(wire.Health, answer_object(outcome), "the health answer")
+        return health["last_cursor"]
 
 
 T = TypeVar("T")
+
+
+def unavailable(server: str, response: httpx.Response) -> NotifyError:
+    """A 502/503/504 as the "hub unreachable" error, with the hub's own code if it sent one."""
+    try:
+        body = orjson.loads(response.content) if response.content else None
+    except orjson.JSONDecodeError:
+        body = None
+    code = body.get("code") if isinstance(body, dict) else None
+    said = f" ({code[:40]})" if isinstance(code, str) else ""
+    return codes.HUB_UNREACHABLE.error(f"{server}: HTTP {response.status_code}{said}", url=server)
+
+
+def reason_of(error: NotifyError) -> str:
+    """What went wrong at one server, without its code and title (the list has its own)."""
+    detail = error.long_description[0] if error.long_description else error.message
+    server = error.extra.get("url")
+    if server and detail.startswith(f"{server}: "):
+        return detail[len(server) + 2 :]
+    return detail
 
 
 def _subscription_path(ident: str) -> str:

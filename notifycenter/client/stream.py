@@ -4,6 +4,13 @@ cursor, so a hub restart costs neither a gap nor a duplicate.
 A frame that is not a JSON event with a cursor is a broken connection, not the end of the
 subscription: it is dropped with the catalogued "bad answer" error as the reason, and the
 subscription reconnects with backoff from the last good cursor.
+
+With several servers of one hub (a `ServerPool`), a server that cannot be reached, answers
+the upgrade with 502/503/504, drops the connection or (checked before connecting) answers
+/healthz with an error is marked failed, and the subscription connects at once to the next
+available server, from its cursor (`since=<cursor>`); backoff applies only when no server
+is available. On a less preferred server it looks every `return_after` seconds whether a
+better one is healthy again, and moves back there from its cursor.
 """
 
 from __future__ import annotations
@@ -24,6 +31,7 @@ from notifycenter.catalogue import client as codes
 from notifycenter.catalogue.retention import CURSOR_PRUNED
 from notifycenter.client.backoff import Backoff
 from notifycenter.client.http import auth_headers, error_from_answer, unreachable
+from notifycenter.client.servers import RETURN_AFTER, ServerPool, is_failover_status
 from notifycenter.model.errors import NotifyError
 from notifycenter.model.protocol import SUBPROTOCOL, TRY_AGAIN_LATER
 
@@ -44,9 +52,12 @@ class ConnectionState:
     attempt: int = 0
     last_error: str | None = None
     last_cursor: str | None = None
+    server: str | None = None  # the server of the connection (or of the last one)
 
 
 StateCallback = Callable[[ConnectionState], None]
+# Where a server's log ends; raises the server's error when it is not healthy.
+HealthProbe = Callable[[str], Awaitable[str | None]]
 
 
 def stream_url(server: str, params: dict[str, str]) -> str:
@@ -74,17 +85,26 @@ class Subscription:
 
     def __init__(
         self,
-        server: str,
+        server: str | ServerPool,
         token: str | None,
         since: str | None,
         params: dict[str, str],
         on_state: StateCallback | None,
         backoff: Backoff | None = None,
         open_timeout: float = 10.0,
-        live_cursor: Callable[[], Awaitable[str | None]] | None = None,
+        live_cursor: HealthProbe | None = None,
+        probe: HealthProbe | None = None,
+        return_after: float = RETURN_AFTER,
     ) -> None:
-        self._server = server
+        """`live_cursor` starts a subscription without `since` at the end of the log;
+        `probe` checks a server's /healthz before connecting when there are several and
+        finds when a preferred server is back."""
+        self.pool = server if isinstance(server, ServerPool) else ServerPool(server)
+        self._server = self.pool.current
         self._live_cursor = live_cursor
+        self._probe = probe or live_cursor
+        self._return_after = return_after
+        self._returning = False
         self._token = token
         self._params = params
         self._on_state = on_state
@@ -110,23 +130,68 @@ class Subscription:
                 async with aclosing(self._one_connection()) as events:  # closes the socket on break
                     async for event in events:
                         yield event
+                if self._returning or self._next_is_fresh():
+                    self._returning = False
+                    continue  # another server, not tried lately: no reason to wait
                 await asyncio.sleep(self._backoff.next_delay())
         finally:
             self._set(status="closed")
 
+    def _next_is_fresh(self) -> bool:
+        """Several servers, and the next to try is not the one that just failed nor cooling."""
+        upcoming = self.pool.order()[0]
+        return self.pool.several and upcoming != self._server and self.pool.available(upcoming)
+
+    def _failed(self, reason: str) -> None:
+        """The current server failed: its breaker opens, the next connection goes elsewhere."""
+        self.pool.failed(self._server, reason)
+        self._dropped(reason)
+
+    async def _healthy_enough(self) -> bool:
+        """Before connecting to one of several servers: its /healthz answers, or no other
+        server is available (a degraded hub still streams)."""
+        if not self.pool.several or self._probe is None:
+            return True
+        try:
+            await self._probe(self._server)
+        except NotifyError as exc:
+            others = [s for s in self.pool.order() if s != self._server and self.pool.available(s)]
+            if others:
+                self._failed(str(exc))
+                return False
+        return True
+
+    async def _return_when_better(self, socket: Any) -> None:
+        """On a fallback server: every `return_after` s, close the connection once a
+        preferred server answers its /healthz, so the next one goes there."""
+        while self._probe is not None:
+            await asyncio.sleep(self._return_after)
+            for better in self.pool.better_than(self._server):
+                try:
+                    await self._probe(better)
+                except NotifyError:
+                    continue
+                self._returning = True
+                await socket.close()
+                return
+
     async def _one_connection(self) -> AsyncGenerator[dict[str, Any], None]:
         """Events of one connection; returns (after updating the state) when it drops."""
         params = dict(self._params)
+        self._server = self.pool.order()[0]
         if self.state.last_cursor is None and self._live_cursor is not None:
             # "Live only" still needs a position, or a reconnect would skip what happened meanwhile.
             try:
-                self._set(last_cursor=await self._live_cursor())
+                self._set(last_cursor=await self._live_cursor(self._server))
             except NotifyError as exc:
-                self._dropped(str(exc))
+                self._failed(str(exc))
                 return
+        elif not await self._healthy_enough():
+            return
         if self.state.last_cursor is not None:
             params["since"] = self.state.last_cursor
         url = stream_url(self._server, params)
+        returning: asyncio.Task[None] | None = None
         try:
             async with connect(
                 url,
@@ -136,7 +201,10 @@ class Subscription:
                 max_size=MAX_FRAME_BYTES,
             ) as socket:
                 self._backoff.reset()
-                self._set(status="live", attempt=0, last_error=None)
+                self.pool.succeeded(self._server)
+                self._set(status="live", attempt=0, last_error=None, server=self._server)
+                if self._server != self.pool.preferred and self._probe is not None:
+                    returning = asyncio.create_task(self._return_when_better(socket))
                 async for frame in socket:
                     event = self._decode(frame)
                     if event is None:
@@ -146,7 +214,10 @@ class Subscription:
                         continue  # already delivered before a reconnect
                     self._set(last_cursor=cursor)
                     yield event
-                self._dropped(f"connection closed ({socket.close_code})")
+                if self._returning:
+                    self._dropped("moving back to a preferred server")
+                else:
+                    self._failed(f"connection closed ({socket.close_code})")
         except InvalidStatus as exc:
             start = _pruned_start(exc)
             if start is not None:  # retention pruned our position: resume where the log starts
@@ -155,15 +226,25 @@ class Subscription:
                 self._dropped(f"{CURSOR_PRUNED.code}: events up to {start} were pruned")
                 return
             self._raise_if_fatal(exc, url)
-            self._dropped(f"HTTP {exc.response.status_code}")
+            status = exc.response.status_code
+            if is_failover_status(status):
+                self._failed(f"HTTP {status}")
+            else:
+                self._dropped(f"HTTP {status}")
         except ConnectionClosed as exc:
             close = exc.rcvd or exc.sent  # sent: this side closed, e.g. a frame over the limit
             code = close.code if close else None
+            reason = f"connection closed ({code})" if code else "connection lost"
             if code == TRY_AGAIN_LATER:
                 self._backoff.reset()  # slow consumer: resume at once from the cursor
-            self._dropped(f"connection closed ({code})" if code else "connection lost")
+                self._dropped(reason)
+            else:
+                self._failed(reason)
         except (OSError, TimeoutError, InvalidHandshake) as exc:
-            self._dropped(str(unreachable(self._server, exc)))
+            self._failed(str(unreachable(self._server, exc)))
+        finally:
+            if returning is not None:
+                returning.cancel()
 
     def _decode(self, frame: str | bytes) -> dict[str, Any] | None:
         """The frame's event; None (the connection is dropped) when it is not one."""
@@ -208,4 +289,4 @@ def _pruned_start(exc: InvalidStatus) -> str | None:
     return start if _is_cursor(start) else None
 
 
-__all__ = ["ConnectionState", "StateCallback", "Subscription"]
+__all__ = ["ConnectionState", "HealthProbe", "StateCallback", "Subscription"]
