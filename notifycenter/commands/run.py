@@ -114,7 +114,7 @@ def _open_emitter(cli: CliContext, source: str) -> Emitter | None:
 
     try:
         target = cli.target()
-        return Emitter(target.server, source=source, token=target.token)
+        return Emitter(target.servers, source=source, token=target.token)
     except NotifyError as error:
         _warn(f"not reporting this run: {error.message}")
         return None
