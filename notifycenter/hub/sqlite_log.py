@@ -8,7 +8,12 @@ takes all of them in one transaction and one fsync; none is answered before it.
 
 Checkpoints run on a connection of their own, off the commit path: SQLite's automatic
 checkpoint would run inside a commit every 1000 pages and add its fsyncs to the latency
-of whichever requests that commit carries.
+of whichever requests that commit carries. A PASSIVE checkpoint never waits, but under
+steady ingest it never catches up with the writer either, so the WAL is never reset and
+grows by ~1.5 KB per event. So the writer itself, between two commits, truncates the WAL
+once it passes `WAL_TRUNCATE_BYTES`: the PASSIVE rounds have already copied most of it,
+and the stall is the rest (docs/performance.md). `journal_size_limit` shrinks the file
+whenever SQLite resets the WAL on its own (an idle hub).
 
 Neither loop ever dies of an exception: a failed commit fails only the requests it
 carried, a failed checkpoint is retried a second later, and both are reported on the
@@ -58,6 +63,15 @@ CREATE TABLE IF NOT EXISTS projections (name TEXT PRIMARY KEY, seq INTEGER NOT N
 _INSERT_LOG = "INSERT INTO log (seq, source, id, body, actor)"
 _ON_DUPLICATE = " ON CONFLICT (source, id) DO NOTHING"
 CHECKPOINT_SECONDS = 1.0
+# The writer truncates the WAL between commits once it is larger than this.
+WAL_TRUNCATE_BYTES = 16 << 20
+# How often (seconds) the writer looks at the WAL's size; and how long a truncation waits
+# for readers to leave the WAL before it is put off to the next look.
+WAL_CHECK_SECONDS = 0.25
+WAL_READER_WAIT_MS = 50
+# What SQLite keeps of the WAL file when it resets it.
+JOURNAL_SIZE_LIMIT = 4 << 20
+BUSY_TIMEOUT_MS = 5000  # the writer's wait for a lock (sqlite3's default)
 # How long close() lets queued writes finish; a stuck disk must not stop a shutdown.
 CLOSE_DRAIN_SECONDS = 10.0
 # A commit running longer than this makes /healthz report the writer as stalled.
@@ -203,6 +217,8 @@ class SqliteLog:
         self._task: asyncio.Task[None] | None = None
         self._checkpointer: asyncio.Task[None] | None = None
         self._checkpointed_at = 0
+        self._wal_checked = 0.0
+        self.wal_truncations = 0  # WAL truncations done by the writer (metrics, tests)
 
     # -- lifecycle -------------------------------------------------------------
 
@@ -278,6 +294,8 @@ class SqliteLog:
             else:
                 self._checkpointed_at = commits
                 self.health.recovered("checkpoint")
+                if self.commits == commits:  # idle: give the WAL's disk space back
+                    await self._bound_wal(JOURNAL_SIZE_LIMIT)
 
     def _checkpoint(self, mode: str) -> None:
         """PASSIVE never blocks the writer or readers; it copies what it can."""
@@ -368,6 +386,39 @@ class SqliteLog:
             jobs, self._queue = self._queue, []
             if jobs:
                 await self._commit_jobs(jobs)
+                await self._bound_wal()
+
+    async def _bound_wal(self, bound: int | None = None) -> None:
+        """Truncate the WAL if it has grown past `bound` (WAL_TRUNCATE_BYTES). It runs on
+        the writer's thread, so between two commits, never inside one."""
+        now = time.monotonic()
+        if bound is None and now - self._wal_checked < WAL_CHECK_SECONDS:
+            return
+        self._wal_checked = now
+        try:
+            size = self.path.with_name(self.path.name + "-wal").stat().st_size
+        except OSError:
+            return
+        if size <= (WAL_TRUNCATE_BYTES if bound is None else bound):
+            return
+        loop = asyncio.get_running_loop()
+        try:
+            await loop.run_in_executor(self._writer_pool, self._truncate_wal)
+        except Exception as exc:  # reported like a failed checkpoint; the next look retries
+            self.health.failed("checkpoint", runtime_codes.CHECKPOINT_FAILED, exc)
+
+    def _truncate_wal(self) -> None:
+        """TRUNCATE on the writer's connection, waiting briefly for readers; a reader still
+        on the WAL puts it off (SQLite then checkpoints what it can, as PASSIVE does)."""
+        conn = self._conn
+        assert conn is not None
+        conn.execute(f"PRAGMA busy_timeout={WAL_READER_WAIT_MS}")
+        try:
+            busy = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
+        finally:
+            conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        if not busy:
+            self.wal_truncations += 1
 
     async def _commit_jobs(self, jobs: list[_Job]) -> None:
         """Commit one group and answer it; no exception escapes to stop the writer."""
@@ -497,10 +548,13 @@ def lock_data_dir(path: Path) -> IO[bytes]:
 
 def connect_writer(path: Path) -> sqlite3.Connection:
     path.parent.mkdir(parents=True, exist_ok=True)
-    conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    conn = sqlite3.connect(
+        path, isolation_level=None, check_same_thread=False, timeout=BUSY_TIMEOUT_MS / 1000
+    )
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute("PRAGMA synchronous=FULL")
     conn.execute("PRAGMA wal_autocheckpoint=0")  # see _checkpoints
+    conn.execute(f"PRAGMA journal_size_limit={JOURNAL_SIZE_LIMIT}")
     return conn
 
 
