@@ -127,3 +127,4 @@ async def test_new_keys_are_remappable_in_help_and_completed(hub: Hub, tmp_path:
         text = str(app.screen.query_one("#help-text").render())
         for words in ("Errors+warnings", "mark: one, a range, all", ":acked", ":archived"):
             assert words in text, words
+        assert "space V ^e mark: one, a range, all" in text  # each mark key once, whole

@@ -31,6 +31,7 @@ FOLDED = {
 MOVES = {"list.down", "list.up", "list.page-down", "list.page-up", "list.first", "list.last"}
 MARKS = {"list.mark", "list.mark-range", "list.select-all"}
 Row = tuple[str, str, str]  # keys, description, binding id
+KEYS_WIDTH = 10  # "space V ^a" whole
 ONE_COLUMN_BELOW = 64  # help body width under which two columns would cut descriptions
 SCROLLBAR = 2  # one column of help scrolls: leave its scrollbar room
 
@@ -90,7 +91,11 @@ def grouped(rows: list[Row]) -> list[tuple[str, list[tuple[str, str]]]]:
     """Operator keys first; the bucket keys and the moves each folded into one cell."""
     cells: dict[str, list[tuple[str, str]]] = {title: [] for _, title in GROUPS}
     folded: dict[str, list[str]] = {}
+    seen: set[str] = set()  # a binding with two keys (V, ctrl+space) shows its first
     for keys, description, binding_id in rows:
+        if binding_id and binding_id in seen:
+            continue
+        seen.add(binding_id)
         fold = (
             "list.move"
             if binding_id in MOVES
@@ -132,8 +137,8 @@ def compact_help(rows: list[Row], width: int) -> Content:
 
 def _cell(cell: tuple[str, str], width: int) -> list[tuple[str, str] | str]:
     keys, description = cell
-    keys = keys if len(keys) <= 9 else keys[:8] + "…"
-    text = f"{keys:>9} "
+    keys = keys if len(keys) <= KEYS_WIDTH else keys[: KEYS_WIDTH - 1] + "…"
+    text = f"{keys:>{KEYS_WIDTH}} "
     room = max(width - len(text), 4)
     description = description if len(description) <= room else description[: room - 1] + "…"
     return [(text, "bold"), f"{description:<{room}}"]
