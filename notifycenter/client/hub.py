@@ -22,7 +22,13 @@ from notifycenter.client.http import (
     retry_after,
 )
 from notifycenter.client.sdk_events import EventLike, event_dict
-from notifycenter.client.servers import ServerPool, Servers, all_failed, is_failover_status
+from notifycenter.client.servers import (
+    RETURN_AFTER,
+    ServerPool,
+    Servers,
+    all_failed,
+    is_failover_status,
+)
 from notifycenter.client.stream import StateCallback, Subscription
 from notifycenter.config import Target, check_server_url
 from notifycenter.model import wire
@@ -306,12 +312,15 @@ class HubClient:
         filter: str | None = None,
         *,
         on_state: StateCallback | None = None,
+        return_after: float = RETURN_AFTER,
         **filters: Any,
     ) -> Subscription:
         """Events as they are stored, lifecycle events included, resuming across reconnects.
 
         `since=None` means from now on; `"0"` replays the whole log. `on_state` hears every
-        connection change (connecting, live, reconnecting, closed).
+        connection change (connecting, live, reconnecting, closed). With several servers,
+        a subscription on a less preferred one checks every `return_after` seconds whether
+        a better one is back.
         """
         params = query_params({**filters, "filter": filter})
         return Subscription(
@@ -322,6 +331,7 @@ class HubClient:
             on_state,
             live_cursor=self._last_cursor_of if since is None else None,
             probe=self._last_cursor_of,
+            return_after=return_after,
         )
 
     async def _last_cursor_of(self, server: str) -> str | None:
