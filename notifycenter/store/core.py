@@ -22,7 +22,7 @@ from notifycenter.model.cursor import format_cursor
 from notifycenter.model.lifecycle import LifecycleChange, LifecycleState, Verb
 from notifycenter.model.sanitize import sanitize_line
 from notifycenter.model.severity import Bucket, Severity, bucket_of
-from notifycenter.model.silences import SILENCE_TYPES
+from notifycenter.model.silences import SILENCE_TYPES, silence_of
 from notifycenter.store import received
 from notifycenter.store.details import DetailsColumn, searchable_details
 from notifycenter.store.intindex import IntIndex
@@ -34,6 +34,7 @@ from notifycenter.store.rowstate import (
     status_code,
     until_ms,
 )
+from notifycenter.store.silences import SilenceWindows
 from notifycenter.store.strings import StringTable
 from notifycenter.store.text import TextColumn
 from notifycenter.store.types import (
@@ -111,6 +112,9 @@ class EventStore:
         self._history: dict[int, list[LifecycleChange]] = {}
         self._expiry: list[tuple[int, int]] = []
         self._counts = [[0] * 6 for _ in BUCKETS]
+        # Silences: occurrences one keeps quiet now, and their part of `_counts`.
+        self._silences = SilenceWindows()
+        self._quiet_counts = [[0] * 6 for _ in BUCKETS]
         self._max_cursor = -1
         self._lifecycle_cursor = -1
         self.ordered = True
@@ -153,8 +157,10 @@ class EventStore:
                 else:
                     self._lifecycle_cursor = cursor
                     self._apply(lifecycle, now, change)
-            elif event.get("type") in SILENCE_TYPES:
-                continue  # the hub's record of a silence, not a notification (lists omit it)
+            elif _is_silence(event.get("type")):
+                # The hub's record of a silence, not a notification (lists omit it).
+                hushed, loud = self._silences.learn_event(event, _ms(now), self._ev_row)
+                self._requiet(hushed, loud, change)
             elif self._occurrence(cursor) is not None:
                 change.duplicates += 1
             else:
@@ -196,8 +202,19 @@ class EventStore:
         change.log_end = len(self._log)
         return change
 
+    def add_silences(self, records: Iterable[Mapping[str, Any]]) -> StoreChange:
+        """Silences as `GET /api/silences` answers them: those created before the stream
+        began, so that what arrived under them before this client started stays quiet."""
+        change = StoreChange(log_start=len(self._log), log_end=len(self._log))
+        now_ms = _ms(self._clock())
+        for record in records:
+            if _is_mapping(record):
+                self._requiet(*self._silences.learn_record(record, now_ms, self._ev_row), change)
+        return change
+
     def tick(self) -> StoreChange:
-        """Let acks whose `until` has passed lapse; call it about once a second."""
+        """Let acks whose `until` has passed lapse, and silences end; call it about once a
+        second (`next_silence_end` says when the next silence ends)."""
         change = StoreChange(log_start=len(self._log), log_end=len(self._log))
         self._expire(self._clock(), change)
         return change
@@ -234,12 +251,17 @@ class EventStore:
         # or their operation, and an operator must see (and handle) each one.
         fold_key = hash((*ids, int(severity), summary, span))
         row = self._fold.get(fold_key)
+        silence_id = silence_of(event)
         if row is not None and self._can_fold(row, (*ids, span), severity, status, summary):
             self._ev_row.append(row)
+            if silence_id is not None:
+                self._silences.arrived(occurrence, row, silence_id, _ms(now))
             self._fold_into(row, occurrence, event, summary, state, now, change)
         else:
             row = len(self._time)
             self._ev_row.append(row)
+            if silence_id is not None:
+                self._silences.arrived(occurrence, row, silence_id, _ms(now))
             self._new_row(row, occurrence, event, ids, severity, bucket, summary, fold_key, change)
             self._set_state(row, state, now, change)
         self._by_key.put(self._ev_key[occurrence], occurrence)
@@ -300,6 +322,8 @@ class EventStore:
         self._current.append(1)
         self._fold.put(fold_key, row)
         self._counts[bucket][self._status[row]] += 1
+        if occurrence in self._silences.quiet:
+            self._quiet_counts[bucket][self._status[row]] += 1
         change.new_rows.append(row)
         change.counts_changed = True
 
@@ -316,6 +340,8 @@ class EventStore:
         """A repeat: count it; when it is the newest, show it and move the row to the top."""
         bucket = self._bucket[row]
         self._counts[bucket][self._status[row]] += 1
+        if occurrence in self._silences.quiet:
+            self._quiet_counts[bucket][self._status[row]] += 1
         self._count[row] += 1
         change.counts_changed = True
         change.changed_rows.add(row)
@@ -358,9 +384,17 @@ class EventStore:
         counts, count = self._counts[self._bucket[row]], self._count[row]
         if code not in _FOLDABLE:
             self._drop_parts(row)  # a status for the whole row covers every occurrence
-        moved = count - len(self._parts.of(row))
+        parts = self._parts.of(row)
+        moved = count - len(parts)
         counts[old] -= moved
         counts[code] += moved
+        hushed = self._silences.rows.get(row)
+        if hushed:
+            quiet = self._silences.quiet
+            hushed -= sum(1 for occurrence in parts if occurrence in quiet)
+            quiet_counts = self._quiet_counts[self._bucket[row]]
+            quiet_counts[old] -= hushed
+            quiet_counts[code] += hushed
         self._status[row] = code
         change.changed_rows.add(row)
         change.status_rows.add(row)
@@ -452,6 +486,10 @@ class EventStore:
         counts, status = self._counts[self._bucket[row]], self._status[row]
         counts[status if old is None else old] -= 1
         counts[status if code is None else code] += 1
+        if occurrence in self._silences.quiet:
+            quiet_counts = self._quiet_counts[self._bucket[row]]
+            quiet_counts[status if old is None else old] -= 1
+            quiet_counts[status if code is None else code] += 1
         change.changed_rows.add(row)
         change.status_rows.add(row)
         change.counts_changed = True
@@ -459,9 +497,13 @@ class EventStore:
     def _drop_parts(self, row: int) -> None:
         """Give the row's one-by-one statuses back to its own (before a whole-row change)."""
         counts, status = self._counts[self._bucket[row]], self._status[row]
-        for held in self._parts.drop(row).values():
+        quiet, quiet_counts = self._silences.quiet, self._quiet_counts[self._bucket[row]]
+        for occurrence, held in self._parts.drop(row).items():
             counts[held] -= 1
             counts[status] += 1
+            if occurrence in quiet:
+                quiet_counts[held] -= 1
+                quiet_counts[status] += 1
 
     def _occurrences_of(self, row: int) -> list[int]:
         from notifycenter.store.columns import positions_of
@@ -477,6 +519,20 @@ class EventStore:
                 self._set_status(row, status_code(state, now), change)
         for row, occurrence in list(self._parts.lapsed(now_ms)):
             self._set_part(row, occurrence, None, change)
+        if self._silences:
+            self._requiet([], self._silences.due(now_ms, self._ev_row), change)
+
+    def _requiet(self, hushed: list[int], loud: list[int], change: StoreChange) -> None:
+        """Occurrences a silence now keeps quiet, and those it no longer does: their part
+        of the counts moves; their rows may enter or leave a view (and change label)."""
+        for sign, occurrences in ((1, hushed), (-1, loud)):
+            for occurrence in occurrences:
+                row = self._ev_row[occurrence]
+                status = self._parts.of(row).get(occurrence, self._status[row])
+                self._quiet_counts[self._bucket[row]][status] += sign
+                change.changed_rows.add(row)
+                change.status_rows.add(row)
+                change.counts_changed = True
 
     # -- reading ---------------------------------------------------------------------
 
@@ -575,13 +631,27 @@ class EventStore:
         return self._pos[row_id]
 
     def counts(self) -> dict[Bucket, BucketCount]:
-        """Events (occurrences) per bucket; archived ones are not counted, as the hub does."""
+        """Events (occurrences) per bucket; archived ones are not counted, as the hub does.
+        Those a silence in force keeps quiet are not among the unacknowledged: they are
+        `silenced` until the silence ends."""
         result = {}
         for code, bucket in enumerate(BUCKETS):
-            counts = self._counts[code]
+            counts, quiet = self._counts[code], self._quiet_counts[code]
             total = sum(counts) - counts[ARCHIVED]
-            result[bucket] = BucketCount(total, counts[UNREAD] + counts[READ])
+            silenced = quiet[UNREAD] + quiet[READ]
+            result[bucket] = BucketCount(total, counts[UNREAD] + counts[READ] - silenced, silenced)
         return result
+
+    def silenced(self, row_id: int) -> bool:
+        """Some occurrence of the row arrived under a silence that is still in force."""
+        return row_id in self._silences.rows
+
+    @property
+    def next_silence_end(self) -> datetime | None:
+        """When the next silence in force ends: `tick` then puts its events back in the
+        counts. None when no known silence is in force."""
+        end = self._silences.next_end
+        return None if end is None else received.from_ms(end)
 
     def select(self, view: ViewQuery, start: int = 0) -> RowIndex:
         """Row ids matching `view`, newest first. With `start`, only rows whose newest
@@ -598,6 +668,14 @@ def _event_of(record: Mapping[str, Any]) -> Mapping[str, Any]:
 
 def _is_mapping(value: object) -> bool:
     return type(value) is dict or isinstance(value, Mapping)  # the ABC check is slower
+
+
+def _is_silence(kind: object) -> bool:
+    return isinstance(kind, str) and kind in SILENCE_TYPES  # a type may be anything
+
+
+def _ms(moment: datetime) -> int:
+    return int(moment.timestamp() * 1000)
 
 
 def _key(source: str, event_id: object) -> int:

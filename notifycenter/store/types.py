@@ -54,10 +54,12 @@ class RowIndex(_IntArray):
 
 
 class BucketCount(NamedTuple):
-    """Events in a bucket (archived ones not counted) and how many still need an ack."""
+    """Events in a bucket (archived ones not counted) and how many still need an ack;
+    `silenced` unacknowledged ones a silence in force keeps quiet are not among those."""
 
     total: int
     unacknowledged: int
+    silenced: int = 0
 
 
 @dataclass(frozen=True, slots=True)
