@@ -21,6 +21,7 @@ from notifycenter.client import HubClient
 from notifycenter.config import Target
 from notifycenter.demo.scenario import Scenario
 from notifycenter.tui.app import NotifyCenterApp
+from notifycenter.tui.emergency import EmergencyScreen
 from notifycenter.tui.widgets.header import HeaderBar
 
 OUT = Path(__file__).resolve().parent.parent / "screenshots"
@@ -66,6 +67,11 @@ async def shoot(size: tuple[int, int], suffix: str = "") -> None:
         await settle(pilot, lambda: app.store.event_count == len(EVENTS))
         app.query_one(HeaderBar).server = "http://127.0.0.1:9181"
         app.clear_notifications()
+        app._tick()  # what the one-second timer does: the demo's ALERT takes over
+        await settle(pilot, lambda: isinstance(app.screen, EmergencyScreen))
+        save(app, f"emergency{suffix}")
+        await pilot.press("a")  # acknowledged: the list is back
+        await settle(pilot, lambda: app.screen is app.center)
         await pilot.press("j", "j")
         await settle(pilot)
         save(app, f"main{suffix}")
@@ -83,6 +89,15 @@ async def shoot(size: tuple[int, int], suffix: str = "") -> None:
         await pilot.press("enter")
         await settle(pilot)
         save(app, f"filter{suffix}")
+        await pilot.press("c", "ctrl+z")  # k9s's toggle: errors and warnings only
+        await settle(pilot)
+        save(app, f"errors-and-warnings{suffix}")
+        await pilot.press("ctrl+a", "x")  # select the view, archive: asked first, with the count
+        await pilot.pause(0.3)
+        save(app, f"archive-confirm{suffix}")
+        await pilot.press("escape", "escape", "ctrl+z", "question_mark")
+        await pilot.pause(0.3)
+        save(app, f"help{suffix}")
 
 
 def main() -> None:
