@@ -24,6 +24,7 @@ from notifycenter.hub.binding import decode_request
 from notifycenter.hub.settings import HubSettings
 from notifycenter.model.errors import NotifyError
 from notifycenter.store import EventStore
+from tests.hypothesis_profiles import examples
 from tests.strategies import any_events
 
 with warnings.catch_warnings():  # Starlette's notice about httpx2, at import: not our concern
@@ -210,7 +211,7 @@ def test_any_event_is_refused_cleanly_or_taken_by_every_consumer(hub: TestClient
     serial = itertools.count()
 
     @settings(
-        max_examples=150,
+        max_examples=examples(150),
         deadline=None,
         suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
     )
@@ -242,7 +243,7 @@ def test_any_event_is_refused_cleanly_or_taken_by_every_consumer(hub: TestClient
 header_values = st.text(st.characters(min_codepoint=0x20, max_codepoint=0xFF), max_size=30)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(
     attributes=st.dictionaries(
         st.sampled_from(

@@ -11,6 +11,7 @@ from hypothesis import given, settings
 
 from notifycenter.hub.binding import BATCH, STRUCTURED, decode_request
 from notifycenter.model.event import validate_event
+from tests.hypothesis_profiles import examples
 from tests.strategies import valid_events
 
 # CloudEvents HTTP binding 3.1.3.2: printable ASCII is safe except space, '"' and '%'.
@@ -51,7 +52,7 @@ def to_binary(event: dict) -> tuple[list[tuple[str, str]], bytes]:
     return headers, body
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=examples(150), deadline=None)
 @given(valid_events())
 def test_structured_round_trip_keeps_the_event(event: dict) -> None:
     (decoded,) = decode_request([("content-type", STRUCTURED)], orjson.dumps(event))
@@ -62,7 +63,7 @@ def test_structured_round_trip_keeps_the_event(event: dict) -> None:
     ]
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=examples(150), deadline=None)
 @given(valid_events())
 def test_binary_round_trip_keeps_the_event(event: dict) -> None:
     headers, body = to_binary(event)

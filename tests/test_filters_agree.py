@@ -18,6 +18,8 @@ import pytest
 from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
 
+from tests.hypothesis_profiles import examples
+
 with warnings.catch_warnings():  # Starlette's notice about httpx2, at import: not our concern
     warnings.simplefilter("ignore")
     from starlette.testclient import TestClient
@@ -149,7 +151,7 @@ _SEARCHED = [
 )
 @example(_SEARCHED, None, {"q": "retried"})  # the store once searched neither of these
 @settings(
-    max_examples=100,
+    max_examples=examples(100),
     deadline=None,
     suppress_health_check=[
         HealthCheck.too_slow,
@@ -181,7 +183,7 @@ _FLAGS = [
 @example(_FLAGS, "flag")  # a bare boolean attribute once matched nothing in lists
 @example(_FLAGS, "NOT flag OR source")
 @settings(
-    max_examples=100,
+    max_examples=examples(100),
     deadline=None,
     suppress_health_check=[
         HealthCheck.too_slow,
@@ -212,7 +214,7 @@ def _dialect() -> st.SearchStrategy[str]:
 
 @given(st.lists(events(), min_size=1, max_size=10), _dialect(), st.one_of(st.none(), _cesql()))
 @settings(
-    max_examples=100,
+    max_examples=examples(100),
     deadline=None,
     suppress_health_check=[
         HealthCheck.too_slow,
@@ -242,7 +244,7 @@ _OWNER_CHANGES = st.sampled_from(
     st.sampled_from(["me", "none", "alice", "anonymous", "bob"]),
 )
 @settings(
-    max_examples=40,
+    max_examples=examples(40),
     deadline=None,
     suppress_health_check=[
         HealthCheck.too_slow,

@@ -13,6 +13,7 @@ from notifycenter.model.filters import CesqlError, compile_cesql
 from notifycenter.model.filters.parser import parse
 from notifycenter.model.filters.render import render
 from notifycenter.model.filters.values import to_bool
+from tests.hypothesis_profiles import examples
 
 EVENT = {
     "specversion": "1.0",
@@ -221,7 +222,7 @@ EVENTS = [
 ]
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(_expressions())
 def test_matches_agrees_with_evaluate(expression: str) -> None:
     compiled = compile_cesql(expression)
@@ -230,7 +231,7 @@ def test_matches_agrees_with_evaluate(expression: str) -> None:
         assert compiled.matches(event) is (value is True and not errors)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(_expressions())
 def test_rendering_parses_back_to_the_same_tree(expression: str) -> None:
     tree = parse(expression)
@@ -289,7 +290,7 @@ def _nested_reference(op: str, leaves: list[str], event: dict) -> tuple[object, 
     return node(len(leaves))
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(
     st.sampled_from(["AND", "OR", "XOR"]),
     st.lists(
@@ -349,7 +350,7 @@ _PIECES = [
 ]
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=examples(400), deadline=None)
 @given(st.lists(st.sampled_from(_PIECES), max_size=20).map("".join))
 def test_any_text_compiles_or_raises_a_catalogued_error(text: str) -> None:
     try:

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from notifycenter.model.errors import NotifyError
 from notifycenter.model.filters import compile_cesql, compile_subscription_filters
 from tests.filters_strategies import dialect_filters, events, expressions, predicates
+from tests.hypothesis_profiles import examples
 
 EVENT = {"specversion": "1.0", "id": "1", "source": "urn:a", "type": "io.x"}
 
@@ -28,7 +29,7 @@ def agrees(expression: str, event: dict[str, Any]) -> None:
     )
 
 
-@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(80), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.one_of(expressions, predicates), st.lists(events(hostile=True), min_size=1, max_size=4))
 def test_matches_is_true_exactly_when_evaluation_is_true_without_errors(
     expression: str, batch: list[dict[str, Any]]
@@ -37,7 +38,7 @@ def test_matches_is_true_exactly_when_evaluation_is_true_without_errors(
         agrees(expression, event)
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(40), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(dialect_filters, st.lists(events(), min_size=1, max_size=4))
 def test_dialect_filters_match_as_their_cesql_evaluates(
     spec: Any, batch: list[dict[str, Any]]

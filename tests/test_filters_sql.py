@@ -16,6 +16,7 @@ from notifycenter.model.filters import (
     compile_subscription_filters,
     quick_filter,
 )
+from tests.hypothesis_profiles import examples
 
 COLUMNS = {
     "source": "source",
@@ -240,7 +241,9 @@ def _boolean_expressions() -> st.SearchStrategy[str]:
 
 
 @settings(
-    max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=examples(300),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 @given(_boolean_expressions())
 def test_random_filters_pushdown_equals_python(db: sqlite3.Connection, expression: str) -> None:

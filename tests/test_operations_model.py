@@ -24,6 +24,7 @@ from notifycenter.model.operations import (
     read_operation_event,
     state_of,
 )
+from tests.hypothesis_profiles import examples
 
 T0 = datetime(2026, 11, 28, 9, 0, tzinfo=UTC)
 TRACE = "4bf92f3577b34da6a3ce929d0e0e4736"
@@ -284,7 +285,7 @@ def test_completion_toast_is_sanitised_and_carries_the_remediation() -> None:
 phases = st.sampled_from(list(Phase))
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(
     st.lists(st.tuples(st.sampled_from([CHILD_A, CHILD_B, GRANDCHILD]), phases), max_size=20),
     st.randoms(),
