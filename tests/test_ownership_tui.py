@@ -63,8 +63,7 @@ async def test_alice_takes_and_bob_sees_her_as_owner(
         assert row.status is not None and row.status.value == "acknowledged"
         assert row.acked_by == "alice"
         await until(two, lambda: "owner" in detail_text(bob) and "alice" in detail_text(bob))
-        line = bob.center.events.render_line(0).text
-        assert "@alice" in line
+        await until(two, lambda: "@alice" in bob.center.events.render_line(0).text)
 
         # owner:me is alice's own in her center, and nothing in bob's.
         await submit(one, "slash", "owner:me")
