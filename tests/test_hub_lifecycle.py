@@ -69,7 +69,7 @@ async def test_a_lapsed_ack_no_longer_counts(client) -> None:
     assert await cursors(client, status="acknowledged") == [current]
     assert await cursors(client, status="unacked") == [lapsed]
     summary = (await client.get("/api/summary")).json()["buckets"]["errors"]
-    assert summary == {"total": 2, "unacknowledged": 1, "unread": 0, "open": 2}
+    assert summary == {"total": 2, "unacknowledged": 1, "unread": 0, "open": 2, "silenced": 0}
 
 
 async def test_resolve_reopen_archive_and_read_unread(client) -> None:
@@ -89,7 +89,13 @@ async def test_resolve_reopen_archive_and_read_unread(client) -> None:
     await change(client, "unread", refs=[c])
     assert await cursors(client, status="unread") == [c, b]
     summary = (await client.get("/api/summary")).json()
-    assert summary["buckets"]["errors"] == {"total": 3, "unacknowledged": 3, "unread": 2, "open": 3}
+    assert summary["buckets"]["errors"] == {
+        "total": 3,
+        "unacknowledged": 3,
+        "unread": 2,
+        "open": 3,
+        "silenced": 0,
+    }
 
 
 async def test_bulk_by_filter_changes_only_matching_notifications_and_skips_audit(client) -> None:

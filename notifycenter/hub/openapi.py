@@ -413,7 +413,12 @@ def _schemas() -> dict[str, Any]:
     counts = {
         "type": "object",
         "properties": {
-            k: {"type": "integer"} for k in ("total", "unacknowledged", "unread", "open")
+            **{k: {"type": "integer"} for k in ("total", "unacknowledged", "unread", "open")},
+            "silenced": {
+                "type": "integer",
+                "description": "open notifications a silence in force keeps quiet:"
+                " not counted in unacknowledged, unread or open until it ends",
+            },
         },
     }
     return {

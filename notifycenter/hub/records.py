@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 import orjson
 
@@ -108,18 +108,60 @@ def summary(conn: sqlite3.Connection, now: datetime, last_seq: int) -> Summary:
         " WHERE i.lifecycle = 0 AND i.archived_at IS NULL GROUP BY i.bucket, status",
         (format_time(now),),
     ).fetchall()
+    return summarise(rows, silenced_counts(conn, now), last_seq)
+
+
+def silenced_counts(conn: sqlite3.Connection, now: datetime) -> list[tuple[str, str, int]]:
+    """(bucket, status, count) of the notifications a silence in force keeps quiet now,
+    archived ones aside. Only marked events are read, so it costs what was silenced."""
+    at = format_time(now)
+    try:
+        rows = conn.execute(
+            f"SELECT i.bucket, ({STATUS_SQL}) AS status, count(*) FROM silence_marks m"
+            " JOIN silences s ON s.id = m.silence JOIN idx i ON i.seq = m.seq"
+            " WHERE s.expired_at IS NULL AND s.ends > ? AND i.lifecycle = 0"
+            " AND i.archived_at IS NULL GROUP BY i.bucket, status",
+            (at, at),
+        ).fetchall()
+    except sqlite3.OperationalError:  # the silences plug-in is not loaded
+        return []
+    return [(bucket, status, count) for bucket, status, count in rows]
+
+
+# What a managed notification of each status adds to, besides `total`.
+_OPEN_KEYS: dict[str, tuple[Literal["unacknowledged", "unread", "open"], ...]] = {
+    Status.UNREAD.value: ("unacknowledged", "unread", "open"),
+    Status.READ.value: ("unacknowledged", "open"),
+    Status.ACKNOWLEDGED.value: ("open",),
+}
+
+
+def summarise(
+    rows: Iterable[tuple[str, str, int]],
+    silenced: Iterable[tuple[str, str, int]],
+    last_seq: int,
+) -> Summary:
+    """The summary from (bucket, status, count) of every notification not archived, and
+    of those among them a silence in force keeps quiet (`silenced_counts`).
+
+    The one definition of open: unread, read or acknowledged, and not silenced. An open
+    notification a silence keeps quiet counts in `silenced` instead of `unacknowledged`,
+    `unread` and `open` (it is still in `total`), until the silence ends.
+    """
     buckets: dict[str, BucketCounts] = {
-        b.value: {"total": 0, "unacknowledged": 0, "unread": 0, "open": 0} for b in Bucket
+        b.value: {"total": 0, "unacknowledged": 0, "unread": 0, "open": 0, "silenced": 0}
+        for b in Bucket
     }
-    for bucket, status, count in rows:
-        counts = buckets[bucket]
-        counts["total"] += count
-        if bucket == Bucket.AUDIT.value:
-            continue
-        if status in (Status.READ, Status.UNREAD):
-            counts["unacknowledged"] += count
-        if status == Status.UNREAD:
-            counts["unread"] += count
-        if status not in (Status.RESOLVED, Status.ARCHIVED):
-            counts["open"] += count
+    for sign, counted in ((1, rows), (-1, silenced)):
+        for bucket, status, count in counted:
+            counts = buckets.get(bucket)
+            if counts is None or status == Status.ARCHIVED.value:
+                continue
+            if sign > 0:
+                counts["total"] += count
+            keys = () if bucket == Bucket.AUDIT.value else _OPEN_KEYS.get(status, ())
+            for key in keys:
+                counts[key] += sign * count
+            if keys and sign < 0:
+                counts["silenced"] += count
     return {"buckets": buckets, "last_cursor": format_cursor(last_seq)}

@@ -9,7 +9,7 @@ into its own catalogued error.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, NotRequired, TypeVar
+from typing import Annotated, Any, TypeVar
 
 from pydantic import Field, TypeAdapter
 from typing_extensions import TypedDict  # pydantic needs this one below Python 3.12
@@ -25,7 +25,15 @@ Cursor = Annotated[str, Field(pattern=r"^[0-9]{1,19}$")]
 CloudEvent = dict[str, Any]
 
 
-class Record(TypedDict):
+class _RecordAdded(TypedDict, total=False):
+    """Keys older hubs leave out. A base of its own: `NotRequired[...]` under postponed
+    annotations stays among `__required_keys__` on Python 3.11."""
+
+    owner: str | None  # who it is assigned to
+    silenced: bool  # a silence in force keeps it quiet
+
+
+class Record(_RecordAdded):
     """A stored event with its lifecycle state; audit events have None for the state."""
 
     cursor: Cursor
@@ -41,8 +49,6 @@ class Record(TypedDict):
     resolved_at: str | None
     archived_by: str | None
     archived_at: str | None
-    owner: NotRequired[str | None]  # who it is assigned to; older hubs leave it out
-    silenced: NotRequired[bool]  # a silence in force keeps it quiet; older hubs leave it out
 
 
 class RecordWithHistory(Record):
@@ -58,7 +64,14 @@ class Page(TypedDict):
     next: Cursor | None
 
 
-class BucketCounts(TypedDict):
+class _BucketCountsAdded(TypedDict, total=False):
+    silenced: int  # open ones a silence in force keeps quiet; older hubs leave it out
+
+
+class BucketCounts(_BucketCountsAdded):
+    """Notifications not archived (`total`) and the open ones; those a silence in force
+    keeps quiet count in `silenced`, not in `unacknowledged`, `unread` or `open`."""
+
     total: int
     unacknowledged: int
     unread: int
