@@ -21,10 +21,11 @@ from notifycenter.hub.hubstate import Hub
 from notifycenter.hub.lifecycle import apply_request, parse_request, parse_verb
 from notifycenter.hub.params import cursor_or_none, parse_cursor
 from notifycenter.hub.query import EventQuery, parse_query
-from notifycenter.hub.records import get_event, list_events, summary
+from notifycenter.hub.records import get_event, list_events
 from notifycenter.hub.responses import answer, error_answer
 from notifycenter.hub.retention import check_resume
 from notifycenter.hub.stream import serve_stream
+from notifycenter.hub.summary_counts import summary
 from notifycenter.model.errors import NotifyError
 from notifycenter.model.lifecycle import format_time
 from notifycenter.model.protocol import SUBPROTOCOL

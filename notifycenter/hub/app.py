@@ -32,6 +32,7 @@ from notifycenter.hub.openapi import openapi_document
 from notifycenter.hub.projection import EventIndex, Projection
 from notifycenter.hub.responses import answer, error_answer
 from notifycenter.hub.settings import HubSettings
+from notifycenter.hub.summary_counts import SummaryCounts
 from notifycenter.model.cursor import format_cursor
 from notifycenter.model.errors import NotifyError
 from notifycenter.model.wire import Health
@@ -73,7 +74,11 @@ def _exists(name: str) -> bool:
 
 def create_app(settings: HubSettings, plugins: tuple[str, ...] = HUB_PLUGINS) -> Starlette:
     modules = load_plugins(plugins)
-    projections: list[Projection] = [EventIndex(), *(m.projection() for m in modules)]
+    projections: list[Projection] = [
+        EventIndex(),
+        SummaryCounts(),
+        *(m.projection() for m in modules),
+    ]
     hub = Hub(settings, projections)
     routes: list[BaseRoute] = [
         Route("/healthz", healthz, methods=["GET"]),
