@@ -4,6 +4,10 @@ For a fast first paint the newest records come from `GET /api/events` (records c
 their status) and the stream starts at the hub's last cursor; older pages follow in the
 background (`backfill.py`). The notification policy learns where the log ended so that
 older events never pop up and what arrived while away becomes one digest.
+
+A context with several servers gets one `ServerPool` shared by the requests and the
+stream: the header names the server the stream is on (`@ host:port`), and a move to
+another server is a notice on the status line.
 """
 
 from __future__ import annotations
@@ -15,9 +19,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from textual.message import Message
+from textual.notifications import SeverityLevel
 
 from notifycenter.catalogue.hub import FORBIDDEN, UNAUTHENTICATED
 from notifycenter.catalogue.tui import HUB_UNREACHABLE, TOKEN_REFUSED, TOKEN_REVOKED
+from notifycenter.client.servers import short_name
 from notifycenter.client.stream import ConnectionState
 from notifycenter.model.errors import NotifyError
 from notifycenter.tui.backfill import Backfill
@@ -58,6 +64,16 @@ class ConnectionHost(Protocol):
 
     def post_message(self, message: Message) -> bool: ...
 
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None: ...
+
 
 class HubConnection:
     """Connects the current session to its hub and keeps events flowing into its buffers."""
@@ -78,6 +94,7 @@ class HubConnection:
         self.embedded_hub: EmbeddedHub | None = None
         self.producers = producers
         self._saved: str | None = None  # the last cursor seen in an earlier session
+        self._live_on: str | None = None  # the server the stream was last live on
 
     async def connect(self) -> None:
         """Start the embedded hub if asked, learn where the log ends, paint the newest
@@ -87,12 +104,17 @@ class HubConnection:
 
         session = self.host.session
         server = session.target.server
+        servers: tuple[str, ...] = session.target.servers
         if self.embedded_data_dir is not None and self.embedded_hub is None:
             self.embedded_hub = await start_hub(bind_of(server), self.embedded_data_dir)
         if self.embedded_data_dir is not None and self.embedded_hub is not None:
             server = self.embedded_hub.url
+            servers = (server,)
             self.host.center.header.server = server
-        client = session.client = HubClient(server, session.target.token)
+        client = session.client = HubClient(servers, session.target.token)
+        self._live_on = None
+        if client.pool.several:
+            self.host.center.header.server = server_label(client.server)
         self._watch_sources(client)
         last = await self._start_policy(session, client)
         self.host.start_worker(partial(learn_user, session, client), "whoami", exclusive=False)
@@ -205,6 +227,8 @@ class HubConnection:
             return  # a refused token is not retried: the header keeps saying so
         header = center.header
         header.status, header.attempt = state.status, state.attempt
+        if state.status == "live" and state.server is not None:
+            self._live_on_server(state.server)
         if state.status in ("connecting", "reconnecting") and state.attempt:
             self.show_unreachable(state.last_error)
         if state.status == "reconnecting":
@@ -214,6 +238,24 @@ class HubConnection:
             session.was_live = True
             if session.policy.in_backlog and not center.events.paused:
                 self.host.start_worker(partial(self.learn_backlog_end, session), "backlog")
+
+    def _live_on_server(self, server: str) -> None:
+        """With several servers: the header names this one; a move is a notice."""
+        session = self.host.session
+        pool = session.client.pool if session.client is not None else None
+        previous, self._live_on = self._live_on, server
+        if pool is None or not pool.several:
+            return
+        self.host.center.header.server = server_label(server)
+        if previous is not None and previous != server:
+            why = pool.last_error(previous)
+            self.host.notify(
+                f"now on {short_name(server)}, was {short_name(previous)}"
+                + (f" ({why})" if why else " (moved back to a preferred server)"),
+                title="Server switched",
+                severity="warning",
+                markup=False,
+            )
 
     async def learn_backlog_end(self, session: Session) -> None:
         assert session.client is not None
@@ -226,6 +268,11 @@ class HubConnection:
             await session.client.aclose()
         if self.embedded_hub is not None:
             await self.embedded_hub.stop()
+
+
+def server_label(server: str) -> str:
+    """`@ b.example:8443`: the header's name of the server, after the context's."""
+    return f"@ {short_name(server)}"
 
 
 def _event_of(record: Mapping[str, Any]) -> Mapping[str, Any]:
