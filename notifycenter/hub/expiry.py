@@ -97,6 +97,8 @@ class ExpiryWatch:
     """A projection without tables: it wakes `AckExpiry` when an ack with an `until` (or a
     reopen, which may bring a lapsed ack back into view) is written."""
 
+    stateless = True  # nothing to rebuild: the log is never replayed through it
+
     def __init__(self) -> None:
         self.wake: asyncio.Event | None = None
         self.expiry: AckExpiry | None = None  # the running task, set by the plug-in

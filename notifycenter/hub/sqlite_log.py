@@ -262,6 +262,8 @@ class SqliteLog:
         assert conn is not None
         row = conn.execute("SELECT seq FROM projections WHERE name = ?", (name,)).fetchone()
         done = row[0] if row else 0
+        if getattr(projection, "stateless", False):
+            done = self.last_seq  # it keeps no tables: replaying the past would only cost time
         while done < self.last_seq:
             conn.execute("BEGIN IMMEDIATE")
             page = conn.execute(
