@@ -50,3 +50,13 @@ async def test_the_emergency_view_reads_times_the_same_way(hub: Hub, tmp_path: P
 
         await until(pilot, lambda: "time" in shown())
         assert "2026-11-28 10:27:00 +01:00 (3m ago)" in shown()
+
+
+async def test_the_detail_age_moves_on_once_a_minute(hub: Hub, tmp_path: Path) -> None:
+    now = [datetime(2026, 11, 28, 9, 30, tzinfo=UTC)]
+    post(hub.url, [event(1, "ERROR", summary="pod crashloop", time="2026-11-28T09:27:00.000Z")])
+    app = make_app(hub.url, tmp_path, clock=lambda: now[0], display_tz=UTC)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await until(pilot, lambda: "(3m ago)" in detail_text(app))
+        now[0] += timedelta(minutes=2)  # the one-second timer notices the age changed
+        await until(pilot, lambda: "2026-11-28 09:27:00 +00:00 (5m ago)" in detail_text(app))

@@ -57,6 +57,7 @@ from notifycenter.tui.lifecycle_actions import (
     status_of,
 )
 from notifycenter.tui.messages import ConnectionChanged
+from notifycenter.tui.moments import moment_text
 from notifycenter.tui.notices import error_notice, refusal_notice
 from notifycenter.tui.operations import OperationsScreen
 from notifycenter.tui.policy import Toast
@@ -225,6 +226,18 @@ class NotifyCenterApp(App[None]):
         if self.center.alive:
             self.flusher.apply(self.store.tick())
             self._take_over()
+            self._age_detail()
+
+    def _age_detail(self) -> None:
+        """The detail's ages move on: shown again when its time's text changed (at most
+        once a minute), not every second."""
+        detail, row = self.center.detail.detail, self.highlighted_row
+        shown = dict(detail.fields).get("time") if detail is not None else None
+        if shown is None or row is None:
+            return
+        now = self.center.events.clock()
+        if moment_text(self.store.event(row).get("time"), now, self.display_tz) != shown:
+            self.refresh_detail()
 
     # -- emergencies ---------------------------------------------------------------
 

@@ -31,10 +31,11 @@ def offset_text(moment: datetime) -> str:
 
 
 def relative(moment: datetime, now: datetime) -> str:
-    """`3m ago`, `in 2h`, `now`: in the units of the list's AGE column."""
+    """`3m ago`, `in 2h`, `<1m ago`: the list's AGE units from a minute up, so that a
+    detail on screen changes (and is repainted) at most once a minute."""
     seconds = int((now - moment).total_seconds())
-    if seconds == 0:
-        return "now"
+    if abs(seconds) < 60:
+        return "<1m ago" if seconds >= 0 else "in <1m"
     # An age is rounded down (3m59s ago is 3m, as the AGE column says); a time ahead to
     # the nearest unit, so that an ack made "for 2h" a moment ago says in 2h, not in 1h.
     return f"{span(seconds)} ago" if seconds > 0 else f"in {span(-seconds, nearest=True)}"
