@@ -124,6 +124,7 @@ class HubConnection:
             self.host.start_worker(partial(self.stream, session, "0"), group="stream")
             return
         self.host.center.header.cursor = last  # the stream moves it on from here
+        await learn_silences(session, client)
         backfill = session.backfill = Backfill(client, last)
         first = await backfill.next_page()
         session.policy.offer(sorted(map(_event_of, first), key=_cursor_of))
@@ -306,6 +307,16 @@ async def learn_user(session: Session, client: HubClient) -> None:
             if error.http_status == 404:
                 return
         await asyncio.sleep(WHOAMI_RETRY_SECONDS)
+
+
+async def learn_silences(session: Session, client: HubClient) -> None:
+    """Silences older than the stream's start, before any record: what arrived under them
+    is not counted as open while they last (later ones come on the stream). A hub without
+    silences, or one that does not answer, leaves them unknown: counted as open."""
+    try:
+        session.store.add_silences(await client.silences())
+    except NotifyError:
+        return
 
 
 def token_refused(context: str, server: str, answer: NotifyError) -> NotifyError:
