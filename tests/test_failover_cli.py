@@ -64,3 +64,27 @@ def test_when_every_server_fails_the_error_lists_each_server_and_its_failure() -
     lines = ran.stderr.splitlines()
     assert any(line.strip().startswith(f"{first}: ") for line in lines)
     assert any(line.strip().startswith(f"{second}: ") for line in lines)
+
+
+def test_config_view_says_which_servers_this_shell_uses(hub: Any) -> None:
+    dead = _dead()
+    notifycenter("config", "set-context", "prod", "--server", dead, "--server", hub.url)
+    view = notifycenter("config", "view")
+    assert f"using: {dead}, {hub.url} (from context prod)" in view.stdout
+    target = json.loads(notifycenter("config", "view", "-o", "json").stdout)["target"]
+    assert target["servers"] == [dead, hub.url] and target["server"] == dead
+
+
+def test_the_contexts_token_goes_to_its_servers_only(monkeypatch: Any) -> None:
+    from notifycenter.config import resolve_target
+
+    a, b = "http://a.example:9181", "http://b.example:9181"
+    notifycenter("config", "set-context", "prod", "--server", a, "--server", b)
+    config = Path(os.environ["NOTIFYCENTER_CONFIG"])
+    config.write_text(config.read_text() + 'token = "prod-secret"\n')
+    assert resolve_target().token == "prod-secret"
+    assert resolve_target(server=[b]).token == "prod-secret"  # one of the context's servers
+    assert resolve_target(server=[b, "http://elsewhere:1"]).token is None
+    monkeypatch.setenv("NOTIFYCENTER_SERVER", f"{b}, {a}")
+    from_env = resolve_target()
+    assert from_env.servers == (b, a) and from_env.source == "env"
