@@ -215,6 +215,8 @@ class HubTable(Table):
     accept_json: bool | None = None
     retain: Duration | None = None
     retain_max_events: AtLeastOne | None = None
+    sink_hosts: list[Text] = []
+    public_url: ServerUrl | None = None
     sources: list[SourceTable] = []
 
 

@@ -37,6 +37,8 @@ def settings_from_arguments(data_dir: Path, port: int, arguments: Sequence[str])
         sources=params["sources"],
         retain=params["retain"],
         retain_max_events=params["retain_max_events"],
+        sink_hosts=params["sink_hosts"],
+        public_url=params["public_url"],
     )
     if params["send_queue"] is not None:
         settings.send_queue = params["send_queue"]

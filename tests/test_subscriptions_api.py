@@ -20,6 +20,8 @@ TOKENS = {
 }
 QUIET = {"sink": "http://127.0.0.1:9/hook", "protocol": "HTTP"}
 QUIET["protocolsettings"] = {"handshake": False}  # type: ignore[assignment]
+# An operator's: no handshake to skip; loopback is allowed by the hub's --sink-host.
+MINE = {"sink": "http://127.0.0.1:9/alerts", "protocol": "ntfy"}
 
 
 def call(method: str, url: str, token: str | None = None, **options: Any) -> httpx.Response:
@@ -29,18 +31,18 @@ def call(method: str, url: str, token: str | None = None, **options: Any) -> htt
 
 @pytest.fixture
 def secured(hub_factory):
-    return hub_factory(tokens=TOKENS)
+    return hub_factory(tokens=TOKENS, extra_args=["--sink-host", "127.0.0.1"])
 
 
 def test_operators_own_their_subscriptions_and_admins_see_all(secured):
     api = f"{secured.url}/api/subscriptions"
-    mine = call("POST", api, "alice-token", json=QUIET)
+    mine = call("POST", api, "alice-token", json=MINE)
     assert mine.status_code == 201, mine.text
     assert mine.json()["owner"] == "alice"
     ident = mine.json()["id"]
     assert call("GET", api, "bob-token").json() == {"subscriptions": []}
     for method in ("GET", "PUT", "DELETE"):
-        refused = call(method, f"{api}/{ident}", "bob-token", json=QUIET)
+        refused = call(method, f"{api}/{ident}", "bob-token", json=MINE)
         assert refused.status_code == 404, method
         assert refused.json()["code"] == "notifycenter-2006"
     listed = call("GET", api, "admin-token").json()["subscriptions"]
@@ -50,10 +52,10 @@ def test_operators_own_their_subscriptions_and_admins_see_all(secured):
 
 def test_only_admins_create_for_someone_else(secured):
     api = f"{secured.url}/api/subscriptions"
-    refused = call("POST", api, "alice-token", json={**QUIET, "owner": "bob"})
+    refused = call("POST", api, "alice-token", json={**MINE, "owner": "bob"})
     assert refused.status_code == 403
     assert refused.json()["code"] == "notifycenter-2012"
-    made = call("POST", api, "admin-token", json={**QUIET, "owner": "bob"})
+    made = call("POST", api, "admin-token", json={**MINE, "owner": "bob"})
     assert made.json()["owner"] == "bob"
     assert [s["id"] for s in call("GET", api, "bob-token").json()["subscriptions"]] == [
         made.json()["id"]
@@ -63,10 +65,10 @@ def test_only_admins_create_for_someone_else(secured):
 @pytest.mark.parametrize("method", ["GET", "POST"])
 def test_viewers_and_anonymous_callers_have_no_subscriptions(secured, method):
     api = f"{secured.url}/api/subscriptions"
-    viewer = call(method, api, "viewer-token", json=QUIET)
+    viewer = call(method, api, "viewer-token", json=MINE)
     assert viewer.status_code == 403
     assert viewer.json()["code"] == "notifycenter-1103"
-    assert call(method, api, json=QUIET).status_code == 401
+    assert call(method, api, json=MINE).status_code == 401
 
 
 @pytest.mark.parametrize(

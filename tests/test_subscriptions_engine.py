@@ -189,7 +189,11 @@ async def test_an_older_reconcile_never_undoes_a_newer_one():
     from notifycenter.routing.engine import DeliveryEngine
 
     slow = _SlowLog()
-    settings = SimpleNamespace(host="127.0.0.1", port=9)
+    from pathlib import Path
+
+    from notifycenter.hub.settings import HubSettings
+
+    settings = HubSettings(data_dir=Path("unused"), bind="127.0.0.1:9")
     engine = DeliveryEngine(SimpleNamespace(log=slow, settings=settings))  # type: ignore[arg-type]
     held = slow.hold = asyncio.Event()
     older = asyncio.create_task(engine.reconcile())  # its read sees no subscription yet

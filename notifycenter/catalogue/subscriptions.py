@@ -59,10 +59,13 @@ INVALID_PROTOCOL_SETTINGS = ErrorSpec(
     name="ErrInvalidProtocolSettings",
     severity="ERROR",
     short="The subscription's protocolsettings are not valid for its protocol",
-    long="Each protocol reads its own settings (HTTP: mode, method, headers, handshake); nothing was changed.",
+    long="Each protocol reads its own settings (HTTP: mode, method, headers, handshake; ntfy: topic, click, tags, icon; slack: format, username, icon_url, icon_emoji, channel, click; smtp: from, to, mode, starttls, validate_certs, subject_prefix, click); nothing was changed.",
     causes=(
         "A setting has the wrong type or an unknown value (mode other than binary, structured or batched)",
         "A header name or value is not valid in HTTP",
+        "ntfy: a setting ntfy does not take, or a topic that is not 1 to 64 letters, digits, - and _",
+        "slack: a format other than blocks or attachments, or a click or icon_url that is not an http(s) URL",
+        "smtp: from or to missing or not an e-mail address, a sink that is not smtp:// or smtps://, or a sinkcredential that is not PLAIN",
     ),
     remedies=("See the protocol's settings in docs/api.md (Subscriptions) and docs/routing.md",),
     http_status=400,
@@ -228,4 +231,53 @@ INVALID_SUBSCRIPTION_OPTION = ErrorSpec(
         "Write --config ratelimit=10",
     ),
     http_status=400,
+)
+
+SINK_HOST_REFUSED = ErrorSpec(
+    code="notifycenter-2014",
+    name="ErrSinkHostRefused",
+    severity="ERROR",
+    short="The sink's address is on the hub's own network, which a non-admin's subscription may not reach",
+    long="The sink of a subscription owned by someone who is not an admin may not resolve to a loopback, link-local (cloud metadata), private (RFC 1918, ULA) or other non-public address unless the hub's sink-hosts setting allows its host. The check runs when the subscription is created or changed (nothing was changed) and on every connection, so a name that later resolves to such an address is refused at delivery too.",
+    causes=(
+        "The sink names localhost, a private or link-local address, or a cloud metadata address",
+        "The sink's host name resolves to such an address (an internal service, or DNS rebinding)",
+    ),
+    remedies=(
+        "Use the receiver's public address",
+        'Ask an admin to allow the host: [hub] sink-hosts = ["HOST:PORT"] or notifycenter serve --sink-host HOST:PORT',
+        "Ask an admin to own the subscription",
+    ),
+    http_status=403,
+)
+
+HANDSHAKE_SKIP_ADMIN_ONLY = ErrorSpec(
+    code="notifycenter-2015",
+    name="ErrHandshakeSkipAdminOnly",
+    severity="ERROR",
+    short="Only an admin may turn the webhook validation handshake off",
+    long="protocolsettings handshake false makes the hub post to a URL that never agreed to receive events; only an admin may set it. Nothing was changed.",
+    causes=("An operator's subscription sets protocolsettings handshake to false",),
+    remedies=(
+        "Make the receiver answer the CloudEvents webhook validation (OPTIONS with WebHook-Allowed-Origin)",
+        "Ask an admin to create the subscription",
+    ),
+    http_status=403,
+)
+
+INVALID_SINK_POLICY_SETTING = ErrorSpec(
+    code="notifycenter-2016",
+    name="ErrInvalidSinkPolicySetting",
+    severity="CRITICAL",
+    short="The hub's sink-hosts or public-url setting is not valid",
+    long="sink-hosts (--sink-host) takes HOST or HOST:PORT, where * and ? match in the host; public-url (--public-url) an http(s) URL the readers of notifications can open. The hub did not start.",
+    causes=(
+        "A sink host has a path, a user or a port that is not a number",
+        "public-url is not an http(s) URL with a host",
+    ),
+    remedies=(
+        "Write --sink-host 10.0.0.5:8080, --sink-host '*.internal.example.com' or --sink-host '[fd00::1]'",
+        "Write --public-url https://notify.example.com",
+    ),
+    http_status=500,
 )

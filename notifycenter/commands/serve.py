@@ -66,6 +66,19 @@ from notifycenter.hub.settings import DEFAULT_BIND
     help="Prune all but the newest N events (at least 1000), with the same exceptions.",
 )
 @click.option(
+    "--sink-host",
+    "sink_hosts",
+    multiple=True,
+    metavar="HOST[:PORT]",
+    help="A host non-admins' subscriptions may reach on this network, e.g. 10.0.0.5:8080 or '*.corp' (repeatable; docs/routing.md).",
+)
+@click.option(
+    "--public-url",
+    default=None,
+    metavar="URL",
+    help="Where readers open this hub, for links in notifications (default: the bound address).",
+)
+@click.option(
     "--send-queue",
     type=click.IntRange(1),
     default=None,
@@ -82,6 +95,8 @@ def command(
     sources: tuple[str, ...],
     retain: str | None,
     retain_max_events: int | None,
+    sink_hosts: tuple[str, ...],
+    public_url: str | None,
     send_queue: int | None,
 ) -> None:
     """Run the hub: receive, store, stream events and keep their lifecycle."""
@@ -98,6 +113,8 @@ def command(
         sources=sources,
         retain=retain,
         retain_max_events=retain_max_events,
+        sink_hosts=sink_hosts,
+        public_url=public_url,
     )
     if send_queue is not None:
         settings.send_queue = send_queue

@@ -1,7 +1,8 @@
 """Resolve the hub's settings: command-line options, then the config file's `[hub]` table.
 
 The `[hub]` table may hold `bind`, `data-dir`, `token-file`, `stall-after`,
-`alertmanager-url`, `accept-json`, `retain`, `retain-max-events` and `[[hub.sources]]`; options win (`--source` adds).
+`alertmanager-url`, `accept-json`, `retain`, `retain-max-events`, `sink-hosts`, `public-url`
+and `[[hub.sources]]`; options win (`--source` and `--sink-host` add).
 The table comes from the config schema, so its values are already of the right type; a
 malformed config file is reported with its catalogued error.
 """
@@ -18,6 +19,8 @@ from notifycenter.hub.settings import (
     HubSettings,
     default_data_dir,
     load_token_file,
+    parse_public_url,
+    parse_sink_hosts,
     parse_stall_after,
     split_bind,
 )
@@ -34,6 +37,8 @@ def resolve_settings(
     sources: Sequence[str] = (),
     retain: str | None = None,
     retain_max_events: int | None = None,
+    sink_hosts: Sequence[str] = (),
+    public_url: str | None = None,
 ) -> HubSettings:
     table = _hub_table()
     bind = bind or table.bind or DEFAULT_BIND
@@ -52,6 +57,8 @@ def resolve_settings(
     settings.retain_max_events = parse_max_events(
         retain_max_events if retain_max_events is not None else table.retain_max_events
     )
+    settings.sink_hosts = parse_sink_hosts([*table.sink_hosts, *sink_hosts])
+    settings.public_url = parse_public_url(public_url or table.public_url)
     if sources or table.sources:
         from notifycenter.sources.runner import parse_sources
 

@@ -34,7 +34,7 @@ def run(settings: HubSettings, on_listening: Callable[[str], None] | None = None
     settings.check_bind()
     check_storage(settings.db_path)
     sock = bind_socket(settings.host, settings.port)
-    url = socket_url(sock)
+    url = settings.listen_url = socket_url(sock)
 
     class _Server(uvicorn.Server):
         async def startup(self, sockets: list[socket.socket] | None = None) -> None:
@@ -94,6 +94,7 @@ async def start_embedded(settings: HubSettings) -> EmbeddedHub:
 
     settings.check_bind()
     sock = bind_socket(settings.host, settings.port)
+    settings.listen_url = socket_url(sock)
     server = _QuietServer(_config(settings))
     task = asyncio.create_task(server.serve(sockets=[sock]))
     while not server.started:

@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 from notifycenter.catalogue import hub as codes
+from notifycenter.catalogue import subscriptions as subscription_codes
 from notifycenter.config import data_dir as default_data_dir
 from notifycenter.config_schema import TokenFile, validate
 from notifycenter.model.lifecycle import parse_duration
 from notifycenter.model.protocol import DEFAULT_BIND, Role, is_loopback, parse_bind
+from notifycenter.routing.hostrules import HostRule, parse_rules
 from notifycenter.toml_lines import key_lines, line_of
 
 if TYPE_CHECKING:
@@ -27,6 +31,8 @@ __all__ = [
     "default_data_dir",
     "is_loopback",
     "load_token_file",
+    "parse_public_url",
+    "parse_sink_hosts",
     "parse_stall_after",
     "split_bind",
 ]
@@ -70,6 +76,12 @@ class HubSettings:
     retain: timedelta | None = None
     retain_max_events: int | None = None
     retain_interval_seconds: float = 60.0
+    # Hosts a non-admin's subscription may reach on the hub's own network (--sink-host).
+    sink_hosts: tuple[HostRule, ...] = ()
+    # Where readers open the hub (--public-url): click links in notifications.
+    public_url: str | None = None
+    # The address the hub got when it bound its socket (the port when asked for 0).
+    listen_url: str | None = None
 
     @property
     def host(self) -> str:
@@ -88,6 +100,23 @@ class HubSettings:
         """No tokens: every request is allowed, as `anonymous`."""
         return not self.tokens
 
+    def is_admin(self, user: str) -> bool:
+        """Whether `user` holds an admin token (everyone is, on an open hub)."""
+        return self.open or any(
+            t.user == user and t.role == Role.ADMIN for t in self.tokens.values()
+        )
+
+    @property
+    def link_url(self) -> str | None:
+        """The hub's address for links: --public-url, else the bound one (None for a
+        hub bound to every interface: no address there that a reader could open)."""
+        if self.public_url:
+            return self.public_url.rstrip("/")
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        url = self.listen_url or f"http://{host}:{self.port}"
+        wildcard = url.startswith(("http://0.0.0.0:", "http://[::]:")) or url.endswith(":0")
+        return None if wildcard else url
+
     def check_bind(self) -> None:
         """Refuse to expose an open hub (no tokens) beyond this machine."""
         if self.open and not is_loopback(self.host):
@@ -101,6 +130,29 @@ def split_bind(bind: str) -> tuple[str, int]:
     if parsed is None:
         raise codes.INVALID_SETTING.error(f"--bind {bind!r} is not HOST:PORT")
     return parsed
+
+
+def parse_sink_hosts(values: Sequence[str]) -> tuple[HostRule, ...]:
+    """`--sink-host` / `[hub] sink-hosts`: a catalogued error names the entry it cannot read."""
+    try:
+        return parse_rules(values)
+    except ValueError as exc:
+        raise subscription_codes.INVALID_SINK_POLICY_SETTING.error(f"--sink-host: {exc}") from None
+
+
+def parse_public_url(value: str | None) -> str | None:
+    if not value:
+        return None
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018 (a port that is not a number raises here)
+    except ValueError:
+        parts = None
+    if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
+        raise subscription_codes.INVALID_SINK_POLICY_SETTING.error(
+            f"--public-url {value!r} is not an http(s) URL with a host"
+        )
+    return value.rstrip("/")
 
 
 def parse_stall_after(text: str) -> timedelta:

@@ -31,6 +31,7 @@ from notifycenter.hub.settings import Role
 from notifycenter.model.cursor import format_cursor
 from notifycenter.model.lifecycle import format_time
 from notifycenter.routing import store
+from notifycenter.routing.egress import Egress, sink_host_port
 from notifycenter.routing.engine import DeliveryEngine
 from notifycenter.routing.registry import create_sink
 from notifycenter.routing.resource import (
@@ -115,7 +116,7 @@ def routes(hub: Hub) -> list[Route]:
         caller = _caller(hub, request)
         spec, credential, _ = parse_subscription(await _body(request))
         owner = _owner(spec, caller)
-        await _check_sink(spec, credential, _origin(request))
+        await _check_sink(spec, credential, _origin(request), caller, engine.egress(owner))
         ident, moment = str(uuid.uuid4()), _now()
         stored = {**spec.as_json()}
         await hub.log.write(
@@ -144,13 +145,16 @@ def routes(hub: Hub) -> list[Route]:
         owner = _owner(spec, caller) if spec.owner else row.owner
         if not given:
             credential = row.credential  # never returned, so a PUT without it keeps it
+        egress = engine.egress(owner)
         if (spec.sink, spec.protocol, spec.protocolsettings, credential) != (
             row.spec.get("sink"),
             row.spec.get("protocol"),
             row.spec.get("protocolsettings"),
             row.credential,
         ):
-            await _check_sink(spec, credential, _origin(request))
+            await _check_sink(spec, credential, _origin(request), caller, egress)
+        elif owner != row.owner:  # the new owner's policy applies to the same sink
+            await _check_sink_host(spec, egress)
         stored, moment = spec.as_json(), _now()
         await hub.log.write(
             lambda txn: store.replace(txn.conn, row.id, owner, stored, credential, moment)
@@ -169,12 +173,16 @@ def routes(hub: Hub) -> list[Route]:
         event = test_event(hub, row.id)
         spec = row.spec
         sink = create_sink(
-            spec["protocol"], spec["sink"], spec.get("protocolsettings", {}), row.credential
+            spec["protocol"],
+            spec["sink"],
+            spec.get("protocolsettings", {}),
+            row.credential,
+            engine.egress(row.owner),
         )
         try:
             await sink.deliver(Delivery(row.id, [Item("0", event)], hub_url=engine.hub_url))
         except SinkError as error:
-            raise codes.SINK_TEST_FAILED.error(str(error)) from None
+            raise (error.spec or codes.SINK_TEST_FAILED).error(str(error)) from None
         finally:
             await sink.aclose()
         return answer({"delivered": True, "id": row.id, "event": event["id"]})
@@ -267,15 +275,33 @@ def _owner(spec: SubscriptionSpec, caller: _Caller) -> str:
     return spec.owner or caller.user
 
 
-async def _check_sink(spec: SubscriptionSpec, credential: Any, origin: str) -> None:
-    """The settings build a sink, and the receiver allows us (webhook validation)."""
-    sink = create_sink(spec.protocol, spec.sink, spec.protocolsettings, credential)
+async def _check_sink(
+    spec: SubscriptionSpec, credential: Any, origin: str, caller: _Caller, egress: Egress
+) -> None:
+    """The settings build a sink, the sink-host policy allows its address, and the
+    receiver allows us (webhook validation)."""
+    sink = create_sink(spec.protocol, spec.sink, spec.protocolsettings, credential, egress)
     try:
+        if spec.protocolsettings.get("handshake") is False and not caller.admin:
+            raise codes.HANDSHAKE_SKIP_ADMIN_ONLY.error(
+                f"user {caller.user!r} is not an admin and may not set handshake false"
+            )
+        await _check_sink_host(spec, egress)
         validate = getattr(sink, "validate", None)
         if validate is not None:
-            await validate(origin)
+            try:
+                await validate(origin)
+            except SinkError as error:  # the policy refused the address connected to
+                raise (error.spec or codes.WEBHOOK_UNREACHABLE).error(str(error)) from None
     finally:
         await sink.aclose()
+
+
+async def _check_sink_host(spec: SubscriptionSpec, egress: Egress) -> None:
+    """A catalogued 403 when the sink's host is refused for the subscription's owner."""
+    target = sink_host_port(spec.sink)
+    if target is not None:
+        await egress.check_now(*target)
 
 
 async def _body(request: Request) -> Any:

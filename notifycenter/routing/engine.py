@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 from notifycenter.catalogue import subscriptions as codes
 from notifycenter.model.lifecycle import format_time
 from notifycenter.routing import store
+from notifycenter.routing.egress import Egress
 from notifycenter.routing.pacing import RateWindow, backoff
 from notifycenter.routing.placement import LocalPlacement, Placement
 from notifycenter.routing.reader import Batch, Selection, read_batch
@@ -55,9 +56,14 @@ class DeliveryEngine:
         self._lock = asyncio.Lock()
 
     @property
-    def hub_url(self) -> str:
+    def hub_url(self) -> str | None:
+        """Where notifications link to: --public-url, else the address the hub bound."""
+        return self.hub.settings.link_url
+
+    def egress(self, owner: str) -> Egress:
+        """The sink-host policy of `owner`'s subscriptions: open to an admin's."""
         settings = self.hub.settings
-        return f"http://{settings.host}:{settings.port}"
+        return Egress(restricted=not settings.is_admin(owner), rules=settings.sink_hosts)
 
     async def start(self) -> None:
         chained = self.hub.log.on_commit
@@ -127,6 +133,7 @@ class Worker:
             row.spec["sink"],
             row.spec.get("protocolsettings", {}),
             row.credential,
+            engine.egress(row.owner),
         )
         self.cursor = row.cursor
         self.failures = row.failures
@@ -241,7 +248,8 @@ class Worker:
         failures = self.failures + 1
         delay = backoff(failures, self.config.backoffmin, self.config.backoffmax, error.retry_after)
         due = now_text_after(delay)
-        body: dict[str, Any] = dict(codes.DELIVERY_FAILED.error(str(error)).to_dict())
+        spec = error.spec or codes.DELIVERY_FAILED
+        body: dict[str, Any] = dict(spec.error(str(error)).to_dict())
         if error.status is not None:
             body["status"] = error.status
         body["at"] = now_text()

@@ -24,6 +24,7 @@ import httpx
 import orjson
 
 from notifycenter.catalogue import subscriptions as codes
+from notifycenter.routing.egress import Egress
 from notifycenter.routing.sink import Delivery, SinkError
 
 MODES = ("binary", "structured", "batched")
@@ -39,9 +40,14 @@ NO_DELAY = [(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)]
 
 
 def create(
-    sink: str, settings: Mapping[str, Any], credential: Mapping[str, Any] | None
+    sink: str,
+    settings: Mapping[str, Any],
+    credential: Mapping[str, Any] | None,
+    *,
+    egress: Egress | None = None,
 ) -> HttpSink:
-    return HttpSink(sink, settings, credential)
+    transport = egress.transport(NO_DELAY) if egress is not None else None
+    return HttpSink(sink, settings, credential, transport)
 
 
 class HttpSink:

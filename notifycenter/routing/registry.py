@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from notifycenter.catalogue import subscriptions as codes
+from notifycenter.routing.egress import Egress
 from notifycenter.routing.sink import Sink, SinkFactory
 
 MODULES = {
@@ -38,9 +39,11 @@ def create_sink(
     sink: str,
     settings: Mapping[str, Any],
     credential: Mapping[str, Any] | None,
+    egress: Egress | None = None,
 ) -> Sink:
-    """A sink for the subscription; bad settings are a catalogued 400 (nothing stored)."""
+    """A sink for the subscription; bad settings are a catalogued 400 (nothing stored).
+    `egress` vets every address the sink connects to (the sink-host policy)."""
     try:
-        return factory(protocol)(sink, settings, credential)
+        return factory(protocol)(sink, settings, credential, egress=egress)
     except ValueError as exc:
         raise codes.INVALID_PROTOCOL_SETTINGS.error(f"{protocol}: {exc}") from None

@@ -10,7 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
+
+from notifycenter.model.errors import ErrorSpec
+
+if TYPE_CHECKING:
+    from notifycenter.routing.egress import Egress
 
 
 @dataclass(frozen=True)
@@ -49,12 +54,14 @@ class SinkError(Exception):
     `retry_after` (seconds) is the sink's own hint (HTTP `Retry-After`, SMTP 4xx);
     `permanent` means retrying the same message cannot succeed (HTTP 4xx other than
     408/429, SMTP 5xx): the engine counts it as a failure without tight retries.
+    `spec` is the catalogued error it is recorded as (a delivery failure by default).
     """
 
     detail: str
     retry_after: float | None = None
     permanent: bool = False
     status: int | None = field(default=None)
+    spec: ErrorSpec | None = field(default=None)
 
     def __str__(self) -> str:
         return self.detail
@@ -76,10 +83,13 @@ class SinkFactory(Protocol):
         sink: str,
         settings: Mapping[str, Any],
         credential: Mapping[str, Any] | None,
+        *,
+        egress: Egress | None = None,
     ) -> Sink:
         """Build a sink for a subscription's `sink`, `protocolsettings`, `sinkcredential`.
 
         Raises `ValueError` with an operator-readable message when the settings are
-        wrong; the API turns it into a catalogued 400 at create/update time.
+        wrong; the API turns it into a catalogued 400 at create/update time. `egress`
+        (`routing.egress.Egress`) vets every address the sink connects to.
         """
         ...

@@ -15,6 +15,7 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from notifycenter.model.severity import Severity
+from notifycenter.routing.egress import Egress
 from notifycenter.routing.sink import Delivery
 from notifycenter.routing.sinks import settings as read
 from notifycenter.routing.sinks.posting import JsonPoster
@@ -68,9 +69,10 @@ class NtfySink:
         tags: list[str],
         icon: str | None,
         headers: Mapping[str, str],
+        egress: Egress | None = None,
     ) -> None:
         self.url, self.topic, self.click, self.tags, self.icon = url, topic, click, tags, icon
-        self._poster = JsonPoster("the ntfy server", headers)
+        self._poster = JsonPoster("the ntfy server", headers, egress)
 
     async def deliver(self, delivery: Delivery) -> None:
         if delivery.digest:
@@ -141,7 +143,11 @@ def cap_bytes(text: str, limit: int) -> str:
 
 
 def create(
-    sink: str, settings: Mapping[str, Any], credential: Mapping[str, Any] | None
+    sink: str,
+    settings: Mapping[str, Any],
+    credential: Mapping[str, Any] | None,
+    *,
+    egress: Egress | None = None,
 ) -> NtfySink:
     """The ntfy sink of a subscription; `ValueError` says what is wrong with its settings."""
     read.reject_unknown(settings, SETTINGS, "ntfy")
@@ -161,5 +167,11 @@ def create(
         read.http_url(click.replace("{ref}", "ref"), "ntfy click")
     icon = read.text(settings, "icon")
     return NtfySink(
-        url, topic, click, read.words(settings, "tags"), icon, read.authorization(credential)
+        url,
+        topic,
+        click,
+        read.words(settings, "tags"),
+        icon,
+        read.authorization(credential),
+        egress,
     )

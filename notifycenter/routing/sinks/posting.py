@@ -12,12 +12,15 @@ import asyncio
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
 from notifycenter.model.sanitize import sanitize_line
 from notifycenter.routing.sink import SinkError
+
+if TYPE_CHECKING:
+    from notifycenter.routing.egress import Egress
 
 TIMEOUT = httpx.Timeout(10.0, connect=5.0)
 USER_AGENT = "notifycenter"
@@ -67,16 +70,23 @@ class JsonPoster:
     """One connection pool per sink, so a batch reuses its connection. It is made at the
     first post: a sink built only to check a subscription's settings costs nothing."""
 
-    def __init__(self, receiver: str, headers: Mapping[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        receiver: str,
+        headers: Mapping[str, str] | None = None,
+        egress: Egress | None = None,
+    ) -> None:
         self.receiver = receiver
+        self.egress = egress  # vets every address connected to (the sink-host policy)
         self._headers = {"User-Agent": USER_AGENT, **(headers or {})}
         self._client: httpx.AsyncClient | None = None
 
     async def post(self, url: str, payload: Mapping[str, Any]) -> None:
         """Send `payload` as JSON; raise `SinkError` unless the receiver accepted it."""
         if self._client is None:
+            transport = self.egress.transport() if self.egress is not None else None
             self._client = httpx.AsyncClient(
-                timeout=TIMEOUT, follow_redirects=False, headers=self._headers
+                timeout=TIMEOUT, follow_redirects=False, headers=self._headers, transport=transport
             )
         try:
             response = await self._client.post(url, json=payload)

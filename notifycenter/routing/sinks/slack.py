@@ -19,6 +19,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from notifycenter.model.severity import Severity
+from notifycenter.routing.egress import Egress
 from notifycenter.routing.sink import Delivery
 from notifycenter.routing.sinks import settings as read
 from notifycenter.routing.sinks.posting import JsonPoster
@@ -69,9 +70,10 @@ class SlackSink:
         extra: dict[str, str],
         click: str | None,
         headers: Mapping[str, str],
+        egress: Egress | None = None,
     ) -> None:
         self.url, self.layout, self.extra, self.click = url, layout, extra, click
-        self._poster = JsonPoster("the webhook", headers)
+        self._poster = JsonPoster("the webhook", headers, egress)
 
     async def deliver(self, delivery: Delivery) -> None:
         if delivery.digest:
@@ -172,7 +174,11 @@ def mrkdwn_body(notice: Notice, bold: str = "*") -> str:
 
 
 def create(
-    sink: str, settings: Mapping[str, Any], credential: Mapping[str, Any] | None
+    sink: str,
+    settings: Mapping[str, Any],
+    credential: Mapping[str, Any] | None,
+    *,
+    egress: Egress | None = None,
 ) -> SlackSink:
     """The webhook sink of a subscription; `ValueError` says what is wrong with its settings."""
     read.reject_unknown(settings, SETTINGS, "slack")
@@ -188,4 +194,4 @@ def create(
     click = read.text(settings, "click")
     if click is not None:
         read.http_url(click.replace("{ref}", "ref"), "slack click")
-    return SlackSink(url, layout, extra, click, read.authorization(credential))
+    return SlackSink(url, layout, extra, click, read.authorization(credential), egress)

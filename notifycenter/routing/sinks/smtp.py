@@ -27,6 +27,7 @@ from urllib.parse import urlsplit
 
 import aiosmtplib
 
+from notifycenter.routing.egress import Egress
 from notifycenter.routing.sink import Delivery, SinkError
 from notifycenter.routing.sinks import settings as read
 from notifycenter.routing.sinks.render import Notice, click_url, digest_lines, digest_title
@@ -53,11 +54,13 @@ class SmtpSink:
         prefix: str,
         click: str | None,
         login: tuple[str, str] | None,
+        egress: Egress | None = None,
     ) -> None:
         self.host, self.port, self.use_tls, self.starttls = host, port, use_tls, starttls
         self.validate_certs = validate_certs
         self.sender, self.recipients, self.mode, self.prefix = sender, recipients, mode, prefix
         self.click, self.login = click, login
+        self.egress = egress  # vets the address connected to (the sink-host policy)
 
     async def deliver(self, delivery: Delivery) -> None:
         await self.send(self.messages(delivery))
@@ -102,9 +105,16 @@ class SmtpSink:
 
     async def send(self, messages: Sequence[EmailMessage]) -> None:
         """One SMTP session for the batch; raise `SinkError` on the first refusal."""
+        sock = None
+        if self.egress is not None:  # connect to the address the policy vetted
+            try:
+                sock = await self.egress.open_socket(self.host, self.port, TIMEOUT)
+            except (OSError, TimeoutError) as error:
+                raise unreachable(error, self.host) from error
         client = aiosmtplib.SMTP(
             hostname=self.host,
-            port=self.port,
+            port=None if sock is not None else self.port,
+            sock=sock,
             use_tls=self.use_tls,
             start_tls=self.starttls,
             validate_certs=self.validate_certs,
@@ -131,6 +141,9 @@ class SmtpSink:
             ) from error
         except OSError as error:
             raise unreachable(error, self.host) from error
+        finally:
+            if sock is not None:  # the session's transport closed it, unless it never began
+                sock.close()
 
     def _envelope(self, subject: str, message_id: str) -> EmailMessage:
         message = EmailMessage()
@@ -195,7 +208,11 @@ def address(value: str, name: str) -> Address:
 
 
 def create(
-    sink: str, settings: Mapping[str, Any], credential: Mapping[str, Any] | None
+    sink: str,
+    settings: Mapping[str, Any],
+    credential: Mapping[str, Any] | None,
+    *,
+    egress: Egress | None = None,
 ) -> SmtpSink:
     """The SMTP sink of a subscription; `ValueError` says what is wrong with its settings."""
     read.reject_unknown(settings, SETTINGS, "smtp")
@@ -235,4 +252,5 @@ def create(
         prefix=f"{prefix} " if prefix else "",
         click=click,
         login=found,
+        egress=egress,
     )
