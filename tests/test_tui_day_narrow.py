@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
 from textual.geometry import Region
 
 from notifycenter.model.severity import Bucket
@@ -79,3 +80,20 @@ async def test_the_highlighted_warning_stays_readable_while_a_prompt_has_focus(
         line = app.center.events.render_line(0)
         severity = next(s for s in line if "WRN" in s.text)
         assert severity.style is not None and severity.style.color != severity.style.bgcolor
+
+
+async def test_sources_stay_readable_without_colour(
+    hub: Hub, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("NO_COLOR", "1")
+    post(hub.url, [event(1, "WARNING", source="urn:meshery:adapter:linkerd"), event(2, "INFO")])
+    app = make_app(hub.url, tmp_path, takeover=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(pilot, lambda: len(app.center.events.index) == 2)
+        await pilot.pause()
+        line = app.center.events.render_line(1)  # not the highlighted row
+        source = next(s for s in line if "linkerd" in s.text)
+        assert source.style is not None and source.style.color and source.style.bgcolor
+        fg = source.style.color.get_truecolor()
+        bg = source.style.bgcolor.get_truecolor()
+        assert abs(sum(fg) - sum(bg)) / 3 > 100, (fg, bg)  # far apart in brightness
