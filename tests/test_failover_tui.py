@@ -7,6 +7,9 @@ from pathlib import Path
 from typing import Any
 
 from textual.widgets import Label
+from websockets.asyncio.server import serve
+from websockets.datastructures import Headers
+from websockets.http11 import Request, Response
 
 from notifycenter.config import Target
 from notifycenter.tui.app import NotifyCenterApp
@@ -51,3 +54,37 @@ async def test_the_header_names_the_server_and_a_switch_is_a_notice(
         assert switches[0].message.startswith(
             f"now on 127.0.0.1:{second_port}, was 127.0.0.1:{first_port} ("
         )
+
+
+async def test_a_server_whose_healthz_fails_at_connect_is_not_the_one_shown(
+    hub: Any, tmp_path: Path
+) -> None:
+    asked: list[str] = []
+
+    def degraded(_socket: Any, request: Request) -> Response:
+        """/healthz says degraded; anything else is a 404, which would not move a client."""
+        asked.append(request.path)
+        if request.path == "/healthz":
+            body = b'{"code": "notifycenter-1705", "shortDescription": ["degraded"]}'
+            return Response(503, "Service Unavailable", Headers(), body)
+        body = b'{"code": "notifycenter-1101", "shortDescription": ["not here"]}'
+        return Response(404, "Not Found", Headers(), body)
+
+    async def never(connection: Any) -> None:
+        await connection.wait_closed()
+
+    post(hub.url, [event(1, summary="from the healthy server")])
+    async with serve(never, "127.0.0.1", 0, process_request=degraded) as stub:
+        stub_url = f"http://127.0.0.1:{stub.sockets[0].getsockname()[1]}"
+        target = Target(
+            name="prod", server=stub_url, token=None, source="context", servers=(stub_url, hub.url)
+        )
+        app = NotifyCenterApp(target, state_dir=tmp_path)
+        async with app.run_test(size=SIZE) as pilot:
+            header = app.query_one(HeaderBar)
+            await until(pilot, lambda: header.status == "live" and app.store.event_count == 1)
+            assert header.server == f"@ {hub.url.removeprefix('http://')}"
+            assert not [n for n in app.notices if n.title == "Server switched"]
+            assert not [n for n in app.notices if n.level == "error"]
+    # Chosen at connect: the first page and the stream came from the healthy server.
+    assert asked[0] == "/healthz" and not {"/api/summary", "/api/stream"} & set(asked)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable, Mapping
+from contextlib import suppress
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -114,6 +115,9 @@ class HubConnection:
         client = session.client = HubClient(servers, session.target.token)
         self._live_on = None
         if client.pool.several:
+            # A degraded server answers /healthz with 503: the pool moves on to a healthy one.
+            with suppress(NotifyError):
+                await client.health()
             self.host.center.header.server = server_label(client.server)
         self._watch_sources(client)
         last = await self._start_policy(session, client)
