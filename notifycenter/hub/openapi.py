@@ -5,7 +5,7 @@ Plug-ins add their paths with an optional `openapi_paths() -> dict` in their mod
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from notifycenter import __version__
@@ -612,12 +612,23 @@ def _operation_schemas() -> dict[str, Any]:
     }
 
 
+def merge_paths(paths: dict[str, Any], extra: Mapping[str, Any], origin: str) -> None:
+    """Add a plug-in's path items: a method on a path the core (or another plug-in)
+    documents joins that path's item instead of replacing it."""
+    for path, item in extra.items():
+        known = paths.setdefault(path, {})
+        taken = sorted(set(known) & set(item))
+        if taken:
+            raise ValueError(f"{origin} documents {path} {', '.join(taken)} a second time")
+        known.update(item)
+
+
 def openapi_document(plugin_modules: Iterable[Any] = ()) -> dict[str, Any]:
     paths = _paths()
     for module in plugin_modules:
         extra = getattr(module, "openapi_paths", None)
         if callable(extra):
-            paths.update(extra())
+            merge_paths(paths, extra(), module.__name__)
     return {
         "openapi": "3.1.0",
         "info": {
