@@ -335,11 +335,13 @@ class HubClient:
         )
 
     async def _last_cursor_of(self, server: str) -> str | None:
-        """Where `server`'s log ends: the stream's start when it is to begin live there."""
-        outcome = await self._try(server, "GET", "/healthz")
-        if isinstance(outcome, NotifyError):
-            raise outcome
-        health = self._as(wire.Health, answer_object(outcome), "the health answer")
+        """Where `server`'s log ends; its error when /healthz does not answer 200. The
+        stream asks before connecting, and records the outcome in the pool itself."""
+        try:
+            response = await self._http.get(server + "/healthz")
+        except httpx.RequestError as exc:
+            raise request_failed(server, exc) from None
+        health = self._as(wire.Health, answer_object(response), "the health answer")
         return health["last_cursor"]
 
 

@@ -169,7 +169,8 @@ class Subscription:
             for better in self.pool.better_than(self._server):
                 try:
                     await self._probe(better)
-                except NotifyError:
+                except NotifyError as exc:
+                    self.pool.failed(better, str(exc))  # still down: ask it less often
                     continue
                 self._returning = True
                 await socket.close()
