@@ -18,6 +18,7 @@ from rich.style import Style
 from textual.strip import Strip
 
 from notifycenter.model.lifecycle import Status
+from notifycenter.model.names import short_source
 from notifycenter.model.sanitize import sanitize_line
 from notifycenter.model.severity import Bucket, Severity
 from notifycenter.store import RowView
@@ -171,22 +172,6 @@ def age(row_time: datetime | None, now: datetime) -> str:
         if seconds >= size:
             return f"{seconds // size}{unit}"
     return f"{seconds}s"
-
-
-def short_source(source: str) -> str:
-    """A readable name: the last URN parts, name first (`urn:meshery:server:meshery` is
-    `meshery/server`, `urn:meshery:adapter:istio` is `istio/adapter`); a URL's host and
-    last path part; anything else as it is."""
-    if source.lower().startswith("urn:"):
-        parts = [part for part in source[4:].split(":") if part]
-        if len(parts) >= 2:
-            return f"{parts[-1]}/{parts[-2]}"
-        return parts[0] if parts else source
-    if "://" in source:
-        host, _, path = source.split("://", 1)[1].partition("/")
-        last = [part for part in path.split("/") if part]
-        return f"{host}/{last[-1]}" if last else host
-    return source
 
 
 def short_type(event_type: str) -> str:

@@ -16,6 +16,7 @@ from urllib.parse import quote, urlsplit
 
 from notifycenter.model.event import describe
 from notifycenter.model.lifecycle import LIFECYCLE_TYPE_PREFIX, Verb
+from notifycenter.model.names import short_source
 from notifycenter.model.sanitize import sanitize, sanitize_line
 from notifycenter.model.severity import Severity, parse_severity
 from notifycenter.routing.sink import Delivery, Item
@@ -153,21 +154,6 @@ def reachable(url: str) -> bool:
     except ValueError:
         return False
     return parts.hostname not in (None, "0.0.0.0", "::") and port != 0
-
-
-def short_source(source: str) -> str:
-    """A readable name: `urn:meshery:adapter:istio` is `istio/adapter`; a URL's host and
-    last path part; anything else as it is (the same rule the event list uses)."""
-    if source.lower().startswith("urn:"):
-        parts = [part for part in source[4:].split(":") if part]
-        if len(parts) >= 2:
-            return f"{parts[-1]}/{parts[-2]}"
-        return parts[0] if parts else source
-    if "://" in source:
-        host, _, path = source.split("://", 1)[1].partition("/")
-        last = [part for part in path.split("/") if part]
-        return f"{host}/{last[-1]}" if last else host
-    return source
 
 
 def _notification(event: Mapping[str, Any]) -> Notice:
