@@ -116,14 +116,16 @@ def list_events(cli: CliContext, /, limit: int, before: str | None, **filters: A
 
 
 async def fetch_records(hub: HubClient, limit: int, **query: Any) -> tuple[list[wire.Record], bool]:
-    """Up to `limit` records, following `next` past the hub's page size; and whether more exist."""
+    """Up to `limit` records, following `next` past the hub's page size, and past pages a
+    slow filter cut off at the hub's time budget (fewer items, even none, and a `next`
+    that always moves back); and whether more exist."""
     records: list[wire.Record] = []
     before = query.pop("before", None)
     more = False
     while len(records) < limit:
         page = await hub.list(before=before, limit=min(limit - len(records), MAX_PAGE), **query)
         records += page.items
-        more = bool(page.next and page.items)
+        more = page.next is not None and page.next != before
         if not more:
             break
         before = page.next

@@ -468,6 +468,11 @@ def _schemas() -> dict[str, Any]:
             "properties": {
                 "items": {"type": "array", "items": {"$ref": "#/components/schemas/Record"}},
                 "next": {"type": ["string", "null"]},
+                "cut_off": {
+                    "$ref": "#/components/schemas/Error",
+                    "description": "notifycenter-2110: the scan stopped at its time budget;"
+                    " continue with before=<next>",
+                },
             },
         },
         "Summary": {

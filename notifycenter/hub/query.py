@@ -9,6 +9,7 @@ are the same with and without push-down.
 from __future__ import annotations
 
 import sqlite3
+import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -16,9 +17,11 @@ from typing import Any
 import orjson
 
 from notifycenter.catalogue import hub as codes
+from notifycenter.catalogue.bounds import QUERY_CUT_OFF
 from notifycenter.hub.params import parse_cursor, parse_int
 from notifycenter.hub.silence_sql import silenced_clause
-from notifycenter.model.errors import NotifyError
+from notifycenter.model.cursor import format_cursor
+from notifycenter.model.errors import ErrorBody, NotifyError
 from notifycenter.model.filters import (
     Filter,
     compile_cesql,
@@ -360,3 +363,73 @@ def _select_checked(
 
 def matches_filters(query: EventQuery, event: Mapping[str, Any]) -> bool:
     return all(f.matches(event) for f in query.filters)
+
+
+# -- bounded pages (GET /api/events) ---------------------------------------------------
+
+# The time one list request may scan for; the answer then says where it stopped.
+SCAN_SECONDS = 0.08
+# Positions per window, newest first; doubled after each window up to MAX_WINDOW, so that
+# one SQL statement never runs long and the clock is looked at between windows.
+FIRST_WINDOW = 2048
+MAX_WINDOW = 1 << 16
+_CLOCK_EVERY = 256  # rows checked in Python between two looks at the clock
+
+
+@dataclass(frozen=True)
+class Scanned:
+    """A page's rows, newest first, and where the scan stopped when its time ran out
+    (`cut_at`: continue with before=cut_at; None when the scan was complete)."""
+
+    rows: list[tuple[Any, ...]]
+    cut_at: int | None = None
+
+
+def select_page(
+    conn: sqlite3.Connection,
+    query: EventQuery,
+    now: str,
+    *,
+    want: int,
+    pushdown: bool = True,
+    budget: float | None = None,
+) -> Scanned:
+    """Up to `want` matching rows, scanning newest first in windows of positions for at
+    most `budget` (SCAN_SECONDS) seconds: a filter checked in Python, or a rare match the indexes cannot
+    find, costs one request a bounded time instead of a scan of the whole log."""
+    where, params, exact = where_clause(query, now, pushdown, _few_from_source(conn, query.source))
+    sql = (
+        f"SELECT {ROW_COLUMNS} FROM idx i JOIN log l ON l.seq = i.seq WHERE {where}"
+        " AND i.seq >= ? AND i.seq < ? ORDER BY i.seq DESC LIMIT ?"
+    )
+    lowest, highest = conn.execute("SELECT min(seq), max(seq) FROM idx").fetchone()
+    if highest is None:
+        return Scanned([])
+    top = min(query.before, highest + 1) if query.before is not None else highest + 1
+    floor = max(lowest, (query.after or 0) + 1)
+    deadline = time.monotonic() + (SCAN_SECONDS if budget is None else budget)
+    found: list[tuple[Any, ...]] = []
+    window = max(FIRST_WINDOW, want * 4)
+    while top > floor:
+        bottom = max(floor, top - window)
+        rows = conn.execute(sql, [*params, bottom, top, want - len(found) if exact else -1])
+        for n, row in enumerate(rows, 1):
+            if exact or matches_filters(query, orjson.loads(row[-1])):
+                found.append(row)
+                if len(found) == want:
+                    return Scanned(found)
+            if n % _CLOCK_EVERY == 0 and time.monotonic() > deadline:
+                return Scanned(found, row[0])
+        top = bottom
+        if top > floor and time.monotonic() > deadline:
+            return Scanned(found, top)
+        window = min(window * 2, MAX_WINDOW)
+    return Scanned(found)
+
+
+def cut_off(cut_at: int) -> ErrorBody:
+    """The notice a page carries when its scan stopped at `cut_at` (its `next`)."""
+    return QUERY_CUT_OFF.error(
+        f"examined the events newer than {format_cursor(cut_at)}; continue with"
+        f" before={format_cursor(cut_at)}"
+    ).to_dict()

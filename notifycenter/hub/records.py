@@ -12,7 +12,7 @@ import orjson
 from notifycenter.catalogue import hub as codes
 from notifycenter.hub.params import cursor_or_none
 from notifycenter.hub.projection import state_from_row
-from notifycenter.hub.query import ROW_COLUMNS, STATUS_SQL, EventQuery, select_rows
+from notifycenter.hub.query import ROW_COLUMNS, STATUS_SQL, EventQuery, cut_off, select_page
 from notifycenter.hub.silence_sql import silences_in_force
 from notifycenter.model.cursor import format_cursor
 from notifycenter.model.lifecycle import Status, format_time
@@ -48,10 +48,18 @@ def record(row: Sequence[Any], now: datetime) -> Record:
 def list_events(
     conn: sqlite3.Connection, query: EventQuery, now: datetime, pushdown: bool = True
 ) -> Page:
-    """A page, newest first; `next` is set when older matches exist."""
-    rows = select_rows(conn, query, format_time(now), limit=query.limit + 1, pushdown=pushdown)
+    """A page, newest first; `next` is set when older matches exist, or when the scan
+    stopped at its time budget (`cut_off`, see query.select_page)."""
+    scanned = select_page(conn, query, format_time(now), want=query.limit + 1, pushdown=pushdown)
+    rows = scanned.rows
     items = [record(row, now) for row in rows[: query.limit]]
     mark_silenced(conn, items, now)
+    if scanned.cut_at is not None:
+        return {
+            "items": items,
+            "next": format_cursor(scanned.cut_at),
+            "cut_off": cut_off(scanned.cut_at),
+        }
     more = len(rows) > query.limit
     return {"items": items, "next": items[-1]["cursor"] if more else None}
 

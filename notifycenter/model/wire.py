@@ -57,7 +57,11 @@ class RecordWithHistory(Record):
     history: list[CloudEvent]
 
 
-class Page(TypedDict):
+class _PageAdded(TypedDict, total=False):
+    cut_off: ErrorBody  # notifycenter-2110: the scan stopped at its time budget, at `next`
+
+
+class Page(_PageAdded):
     """`GET /api/events`: records newest first; `next` is the `before=` of the next page."""
 
     items: list[Record]

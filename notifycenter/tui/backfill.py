@@ -33,6 +33,6 @@ class Backfill:
             return []
         size = FIRST_PAGE if self.loaded == 0 else self.page_size
         page = await self.client.list(before=self._before, limit=size)
-        self._before = page.next if page.items else None
+        self._before = page.next  # a page the hub cut off may be empty: go on from next
         self.loaded += len(page.items)
         return page.items
