@@ -49,6 +49,8 @@ async def test_the_header_names_the_server_and_a_switch_is_a_notice(
         await until(pilot, lambda: f"@ 127.0.0.1:{second_port}" in shown())
         await until(pilot, lambda: app.store.event_count == 2)
         assert header.status == "live" and "\x1b" not in shown()
+        # A switch is not an outage: no "cannot reach the hub" error, one warning notice.
+        assert not [n for n in app.notices if n.level == "error"]
         switches = [n for n in app.notices if n.title == "Server switched"]
         assert len(switches) == 1 and switches[0].level == "warning"
         assert switches[0].message.startswith(

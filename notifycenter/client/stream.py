@@ -114,10 +114,11 @@ class Subscription:
 
     def _set(self, **changes: Any) -> None:
         old, self.state = self.state, replace(self.state, **changes)
-        connection_changed = (old.status, old.attempt, old.last_error) != (
+        connection_changed = (old.status, old.attempt, old.last_error, old.server) != (
             self.state.status,
             self.state.attempt,
             self.state.last_error,
+            self.state.server,
         )
         if connection_changed and self._on_state is not None:
             self._on_state(self.state)  # a new cursor alone is not news
@@ -273,7 +274,10 @@ class Subscription:
 
     def _dropped(self, reason: str) -> None:
         status = "connecting" if self.state.status == "connecting" else "reconnecting"
-        self._set(status=status, attempt=self._backoff.attempt + 1, last_error=reason)
+        # Moving to another server at once is not a failed attempt: attempt 0 says so.
+        moving = self._returning or self._next_is_fresh()
+        attempt = 0 if moving else self._backoff.attempt + 1
+        self._set(status=status, attempt=attempt, last_error=reason)
 
 
 def _pruned_start(exc: InvalidStatus) -> str | None:
