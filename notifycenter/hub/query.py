@@ -402,7 +402,9 @@ def select_page(
         f"SELECT {ROW_COLUMNS} FROM idx i JOIN log l ON l.seq = i.seq WHERE {where}"
         " AND i.seq >= ? AND i.seq < ? ORDER BY i.seq DESC LIMIT ?"
     )
-    lowest, highest = conn.execute("SELECT min(seq), max(seq) FROM idx").fetchone()
+    # Two statements: SQLite reads one end of the key for min() or max() alone, not both.
+    highest = conn.execute("SELECT max(seq) FROM idx").fetchone()[0]
+    lowest = conn.execute("SELECT min(seq) FROM idx").fetchone()[0]
     if highest is None:
         return Scanned([])
     top = min(query.before, highest + 1) if query.before is not None else highest + 1
