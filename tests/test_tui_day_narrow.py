@@ -7,6 +7,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from rich.color import Color
+from rich.style import Style
 from textual.geometry import Region
 
 from notifycenter.model.severity import Bucket
@@ -86,14 +88,37 @@ async def test_sources_stay_readable_without_colour(
     hub: Hub, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("NO_COLOR", "1")
-    post(hub.url, [event(1, "WARNING", source="urn:meshery:adapter:linkerd"), event(2, "INFO")])
+    linkerd = "urn:meshery:adapter:linkerd"
+    post(hub.url, [event(1, "INFO"), event(2, "WARNING", source=linkerd), event(3, source="urn:t")])
     app = make_app(hub.url, tmp_path, takeover=False)
     async with app.run_test(size=(80, 24)) as pilot:
-        await until(pilot, lambda: len(app.center.events.index) == 2)
+        await until(pilot, lambda: len(app.center.events.index) == 3)
         await pilot.pause()
         line = app.center.events.render_line(1)  # not the highlighted row
         source = next(s for s in line if "linkerd" in s.text)
         assert source.style is not None and source.style.color and source.style.bgcolor
-        fg = source.style.color.get_truecolor()
-        bg = source.style.bgcolor.get_truecolor()
-        assert abs(sum(fg) - sum(bg)) / 3 > 100, (fg, bg)  # far apart in brightness
+        assert contrast(source.style) > 100, source.style  # far apart in brightness
+        info = next(s for s in app.center.events.render_line(2) if "INF" in s.text)
+        assert contrast(info.style) > 100  # a severity is text, not a dark grey
+        infos = next(c for c in app.query(BucketCounter) if c.bucket is Bucket.INFOS)
+        assert contrast(infos.rich_style) > 100, infos.rich_style
+
+
+def contrast(style: Style | None) -> float:
+    """How far apart text and background are once NO_COLOR greys them (by luminance)."""
+    assert style is not None and style.color is not None and style.bgcolor is not None
+    return abs(luminance(style.color) - luminance(style.bgcolor))
+
+
+def luminance(color: Color) -> float:
+    red, green, blue = color.get_truecolor()
+    return 0.2126 * red + 0.7152 * green + 0.0722 * blue
+
+
+def test_the_detail_severity_reads_by_weight_without_colour() -> None:
+    from notifycenter.tui.detail_model import build_detail
+    from notifycenter.tui.widgets.detail import render_detail
+
+    content = render_detail(build_detail(event(1, "ERROR")), 80, no_color=True)
+    styles = {str(span.style) for span in content.spans if span.start == 0}
+    assert styles == {"bold reverse"}  # not $error, a dark grey once colour is gone

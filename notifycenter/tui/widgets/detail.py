@@ -12,6 +12,7 @@ from textual.widgets import Static
 
 from notifycenter.tui.detail_model import DetailView
 
+NO_COLOR_STYLES = {"errors": "bold reverse", "warnings": "bold", "infos": "", "audit": "dim"}
 SUMMARY_LINES = 3  # the rest of a long summary is under `v`
 LABEL_WIDTH = 13  # "  error code  ": the field labels' column
 SEVERITY_STYLES = {
@@ -65,7 +66,7 @@ class DetailPane(VerticalScroll, can_focus=True):
                 Content.assemble(("Raw CloudEvent", "bold"), "\n", Content(self.detail.raw_json))
             )
         else:
-            body.update(render_detail(self.detail, self.content_region.width))
+            body.update(render_detail(self.detail, self.content_region.width, self.app.no_color))
 
 
 EMPTY = "Nothing selected."
@@ -78,11 +79,13 @@ def capped(summary: str, width: int, lines: int = SUMMARY_LINES) -> str:
     return summary if len(summary) <= room else summary[: room - 1] + "…"
 
 
-def render_detail(view: DetailView, width: int = 0) -> Content:
-    """Summary first, then the remedy, then the facts: what an operator reads in that order."""
+def render_detail(view: DetailView, width: int = 0, no_color: bool = False) -> Content:
+    """Summary first, then the remedy, then the facts: what an operator reads in that order.
+    Without colour the severity reads by weight (errors reversed), not as a dark grey."""
     summary = capped(view.summary, width or 40)
+    styles = NO_COLOR_STYLES if no_color else SEVERITY_STYLES
     parts: list[Content | str | tuple[str, str]] = [
-        (view.severity.name, SEVERITY_STYLES.get(view.bucket, "bold")),
+        (view.severity.name, styles.get(view.bucket, "bold")),
         ("  " + view.status if view.status else "", "$text-muted"),
         "\n",
         (summary, "bold"),
