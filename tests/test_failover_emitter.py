@@ -4,6 +4,8 @@ next at once, and the spool (the durability net) is only for when none takes it.
 from __future__ import annotations
 
 import asyncio
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -60,3 +62,37 @@ def test_when_no_server_takes_a_batch_it_waits_in_the_spool_of_that_set_of_serve
         assert again.spool_path == emitter.spool_path and again.spooled == 1
     finally:
         again.close(timeout=0.1)
+
+
+class _Unavailable(BaseHTTPRequestHandler):
+    """A server in front of a hub that is down: every POST is a 503."""
+
+    posts = 0
+
+    def do_POST(self) -> None:
+        type(self).posts += 1
+        self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        body = b'{"code": "notifycenter-1705", "shortDescription": ["degraded"]}'
+        self.send_response(503)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *_args: Any) -> None:
+        return
+
+
+def test_a_503_from_the_first_server_sends_the_batch_to_the_second(
+    hub: Any, tmp_path: Path
+) -> None:
+    unavailable = ThreadingHTTPServer(("127.0.0.1", 0), _Unavailable)
+    threading.Thread(target=unavailable.serve_forever, daemon=True).start()
+    first = f"http://127.0.0.1:{unavailable.server_address[1]}"
+    try:
+        with Emitter([first, hub.url], source=SOURCE, data_dir=tmp_path) as emitter:
+            sent = emitter.emit(type="io.meshery.test", summary="through the second")["id"]
+            assert emitter.flush(timeout=10) and emitter.spooled == 0
+            assert emitter.current_server == hub.url
+    finally:
+        unavailable.shutdown()
+    assert _Unavailable.posts == 1 and stored_ids(hub.url) == [sent]
