@@ -5,10 +5,15 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
+
 from notifycenter.model.lifecycle import format_time
 from notifycenter.model.severity import Bucket
 from notifycenter.model.silences import Silence, created_event, expired_event
 from notifycenter.store import EventStore, ViewQuery
+from notifycenter.store.types import READ, UNREAD
+from tests.hypothesis_profiles import examples
 from tests.test_store import T0, Clock, event, lifecycle
 
 HUB = "urn:notifycenter:hub"
@@ -160,3 +165,58 @@ def test_many_silences_end_one_by_one_on_ticks() -> None:
         clock.now = T0 + timedelta(minutes=n + 1)
         store.tick()
         assert errors(store) == (50, n + 1, 49 - n)
+
+
+VERBS = ("read", "ack", "unack", "resolve", "reopen", "archive")
+steps = st.lists(
+    st.one_of(
+        st.tuples(st.just("event"), st.sampled_from(["", "s1", "s2"]), st.integers(0, 2)),
+        st.tuples(st.just("silence"), st.sampled_from(["s1", "s2"]), st.integers(1, 4)),
+        st.tuples(st.just("expire"), st.sampled_from(["s1", "s2"]), st.just(0)),
+        st.tuples(st.just("lifecycle"), st.sampled_from(VERBS), st.integers(0, 30)),
+        st.tuples(st.just("minutes"), st.just(""), st.integers(1, 3)),
+    ),
+    max_size=40,
+)
+
+
+@settings(max_examples=examples(80), deadline=None)
+@given(steps)
+@example([("event", "s2", 2), ("silence", "s2", 2), ("silence", "s2", 4), ("minutes", "", 3)])
+def test_silenced_counts_agree_with_the_occurrences_read_one_by_one(
+    script: list[tuple[str, str, int]],
+) -> None:
+    """Whatever arrives in whatever order: the quiet part of the counts is a recount of the
+    occurrences whose silence is known and in force, each with its own status."""
+    store, clock = make()
+    windows: dict[str, Any] = {}  # silence id -> end, or None once expired
+    sent: list[dict[str, Any]] = []
+    for cursor, (kind, what, number) in enumerate(script, 1):
+        if kind == "event":
+            fields = {"silence": what} if what else {}
+            sent.append(event(cursor, subject=str(number), **fields))
+            store.add([sent[-1]])
+        elif kind == "silence":
+            ends = clock.now + timedelta(minutes=number)
+            store.add([silence(cursor, what, ends)])
+            if what not in windows:
+                windows[what] = ends if ends > clock.now else None
+        elif kind == "expire":
+            store.add([expired(cursor, what)])
+            windows[what] = None
+        elif kind == "lifecycle" and sent:
+            store.add([lifecycle(cursor, sent[number % len(sent)], what)])
+        elif kind == "minutes":
+            clock.now += timedelta(minutes=number)
+            store.tick()
+        in_force = {s for s, end in windows.items() if end is not None and end > clock.now}
+        expected = {bucket: [0, 0] for bucket in Bucket}
+        for occurrence, sent_event in enumerate(sent):
+            row = store.find(sent_event["cursor"])
+            assert row is not None
+            held = store._parts.of(row).get(occurrence, store._status[row])
+            if held in (UNREAD, READ):
+                bucket = store.row(row).bucket
+                expected[bucket][sent_event.get("silence") in in_force] += 1
+        for bucket, count in store.counts().items():
+            assert (count.unacknowledged, count.silenced) == tuple(expected[bucket])

@@ -39,7 +39,7 @@ class SilenceWindows:
     def next_end(self) -> int | None:
         """When the next window in force ends (epoch ms): when counts change by themselves."""
         while self._heap and self._ends.get(self._heap[0][1]) != self._heap[0][0]:
-            heapq.heappop(self._heap)  # superseded by an early expiry
+            heapq.heappop(self._heap)  # ended early: expired
         return self._heap[0][0] if self._heap else None
 
     def arrived(self, occurrence: int, row: int, silence_id: str, now_ms: int) -> bool:
@@ -94,16 +94,12 @@ class SilenceWindows:
     def _open(
         self, silence_id: str, end: int, now_ms: int, row_of: array[int]
     ) -> tuple[list[int], list[int]]:
-        known = self._ends.get(silence_id)
-        if known == _ENDED:
-            return [], []
+        if silence_id in self._ends:
+            return [], []  # known already: a silence's window never changes
         if end <= now_ms:
             return [], self._end(silence_id, row_of)
         self._ends[silence_id] = end
-        if known != end:
-            heapq.heappush(self._heap, (end, silence_id))
-        if known is not None:
-            return [], []
+        heapq.heappush(self._heap, (end, silence_id))
         hushed = list(self._members.get(silence_id, ()))
         for occurrence in hushed:
             self._hush(occurrence, row_of[occurrence])
