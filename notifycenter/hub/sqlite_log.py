@@ -287,7 +287,8 @@ class SqliteLog:
         while True:
             await asyncio.sleep(CHECKPOINT_SECONDS)
             commits = self.commits
-            if commits == self._checkpointed_at:
+            if commits == self._checkpointed_at:  # a whole round without a commit: idle
+                await self._bound_wal(JOURNAL_SIZE_LIMIT)  # give the WAL's disk space back
                 continue
             try:
                 await loop.run_in_executor(self._reader_pool, self._checkpoint, "PASSIVE")
@@ -296,8 +297,6 @@ class SqliteLog:
             else:
                 self._checkpointed_at = commits
                 self.health.recovered("checkpoint")
-                if self.commits == commits:  # idle: give the WAL's disk space back
-                    await self._bound_wal(JOURNAL_SIZE_LIMIT)
 
     def _checkpoint(self, mode: str) -> None:
         """PASSIVE never blocks the writer or readers; it copies what it can."""
