@@ -9,6 +9,7 @@ the process boundary.
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from pathlib import Path
@@ -18,11 +19,18 @@ import pytest
 from notifycenter.hub.server import EmbeddedHub, start_embedded
 from notifycenter.hub.settings import HubSettings
 from tests import hypothesis_profiles
-from tests.environment import fix_environment
+from tests.environment import fix_environment, memory_temp_root
 from tests.hubprocess import Hub, HubProcess
 from tests.hubthread import HubThread, Stopping
 
 hypothesis_profiles.load_profile()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Temporary directories in memory when there is room (read before any is made)."""
+    root = memory_temp_root(config.option.basetemp)
+    if root is not None:
+        os.environ["PYTEST_DEBUG_TEMPROOT"] = str(root)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import time
 from pathlib import Path
 
@@ -61,3 +62,27 @@ def fix_environment(monkeypatch: pytest.MonkeyPatch, home: Path) -> None:
     monkeypatch.setenv("NOTIFYCENTER_DATA_DIR", str(home / "data"))
     monkeypatch.setenv("TZ", "UTC")
     time.tzset()
+
+
+MEMORY_ROOT = Path("/dev/shm")
+MEMORY_ROOT_NEEDED = 1 << 30  # bytes free before the suite's temporary files go there
+
+
+def memory_temp_root(basetemp: str | None) -> Path | None:
+    """Where pytest's temporary directories go when memory is at hand: tmpfs, not disk.
+
+    Hubs in tests fsync every accepted event, and on a disk each fsync costs milliseconds
+    that a hub-heavy test pays dozens of times. A kill -9 loses nothing from the page cache,
+    so what the tests prove holds on tmpfs too. None when the run chose its own place.
+    """
+    if basetemp or os.environ.get("PYTEST_DEBUG_TEMPROOT") or not memory_has_room():
+        return None
+    return MEMORY_ROOT
+
+
+def memory_has_room() -> bool:
+    return (
+        MEMORY_ROOT.is_dir()
+        and os.access(MEMORY_ROOT, os.W_OK)
+        and shutil.disk_usage(MEMORY_ROOT).free >= MEMORY_ROOT_NEEDED
+    )

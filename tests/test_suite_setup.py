@@ -1,13 +1,16 @@
-"""The suite's own settings: property tests run a fifth of their examples unless asked for all."""
+"""The suite's own settings: property tests run a fifth of their examples unless asked for all,
+and temporary directories live in memory when there is room."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from hypothesis import settings
 
 from tests import hypothesis_profiles
+from tests.environment import MEMORY_ROOT, memory_has_room, memory_temp_root
 from tests.hypothesis_profiles import examples
 
 
@@ -36,3 +39,20 @@ def test_the_full_profile_runs_every_example(
     hypothesis_profiles.load_profile()
     assert settings().max_examples == 100
     assert (examples(300), examples(60), examples(12)) == (300, 60, 12)
+
+
+@pytest.mark.skipif(not memory_has_room(), reason="no tmpfs with room on this machine")
+def test_temporary_directories_are_in_memory_when_there_is_room(
+    tmp_path: Path, pytestconfig: pytest.Config
+) -> None:
+    worker = getattr(pytestconfig, "workerinput", {})
+    command = worker.get("mainargv", pytestconfig.invocation_params.args)
+    if any(str(argument).startswith("--basetemp") for argument in command):
+        pytest.skip("this run chose where its temporary directories go")
+    assert tmp_path.resolve().is_relative_to(MEMORY_ROOT.resolve())
+
+
+def test_a_chosen_place_for_temporary_directories_is_kept(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert memory_temp_root("/var/tmp/mine") is None
+    monkeypatch.setenv("PYTEST_DEBUG_TEMPROOT", "/var/tmp")
+    assert memory_temp_root(None) is None
