@@ -43,6 +43,7 @@ from notifycenter.model.subscription_wire import (
 )
 
 DEFAULT_TIMEOUT = 10.0
+FAILOVER_CONNECT_TIMEOUT = 3.0
 RATE_LIMIT_RETRIES = 3  # a hub that keeps refusing is reported, not waited on forever
 RATE_LIMIT_WAIT = 30.0
 
@@ -82,8 +83,13 @@ class HubClient:
             server = ServerPool([check_server_url(url) for url in urls])
         self.pool = server
         self.token = token
+        # With somewhere else to go, a server that does not even accept the connection
+        # (a network cut drops the SYN) is given up on sooner.
+        connect = min(timeout, FAILOVER_CONNECT_TIMEOUT) if server.several else timeout
         self._http = httpx.AsyncClient(
-            headers=auth_headers(token), timeout=timeout, transport=transport
+            headers=auth_headers(token),
+            timeout=httpx.Timeout(timeout, connect=connect),
+            transport=transport,
         )
 
     @property
