@@ -47,7 +47,7 @@ class Egress:
         """Why connecting to `address` (for `host`) is refused; None when it is not."""
         if not self.restricted or self.allowed(host, port):
             return None
-        if self.allowed(str(unwrap(address)), port):
+        if self.allowed(str(address), port) or self.allowed(str(unwrap(address)), port):
             return None
         rule = refusal_rule(address)
         if rule is None:
@@ -65,7 +65,7 @@ class Egress:
         found = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
         seen: list[Address] = []
         for *_, sockaddr in found:
-            address = unwrap(ipaddress.ip_address(str(sockaddr[0]).split("%", 1)[0]))
+            address = ipaddress.ip_address(str(sockaddr[0]).split("%", 1)[0])
             if address not in seen:
                 seen.append(address)
         return seen
@@ -82,6 +82,8 @@ class Egress:
     async def check_now(self, host: str, port: int) -> None:
         """At create/update: a catalogued 403 when the host is refused now. A name that
         does not resolve yet is let through: each connection is checked anyway."""
+        if not self.restricted or self.allowed(host, port):
+            return
         literal = address_of(host)
         try:
             if literal is not None:

@@ -71,7 +71,7 @@ def address_of(host: str) -> Address | None:
     (`127.1`, `2130706433`, `0x7f.0.0.1`, `[::ffff:127.0.0.1]`); None for a name."""
     text = host.strip("[]")
     with contextlib.suppress(ValueError):
-        return unwrap(ipaddress.ip_address(text.split("%", 1)[0]))
+        return ipaddress.ip_address(text.split("%", 1)[0])
     if text and all(c in "0123456789abcdefx." for c in text.lower()):
         with contextlib.suppress(OSError, UnicodeError):
             return ipaddress.IPv4Address(socket.inet_aton(text))
