@@ -56,11 +56,13 @@ def post(url: str, events: Iterable[dict[str, Any]]) -> dict[str, Any]:
         timeout=10,
     )
     assert response.status_code == 202, response.text
-    return response.json()
+    answer: dict[str, Any] = response.json()
+    return answer
 
 
 def record(url: str, ref: str) -> dict[str, Any]:
-    return httpx.get(f"{url}/api/events/{ref}", timeout=10).json()
+    answer: dict[str, Any] = httpx.get(f"{url}/api/events/{ref}", timeout=10).json()
+    return answer
 
 
 def make_app(
@@ -74,7 +76,7 @@ def make_app(
 WAIT_SECONDS = 20.0  # generous: two busy cores running tests in parallel
 
 
-async def until(pilot: Any, condition: Callable[[], bool], timeout: float = WAIT_SECONDS) -> None:
+async def until(pilot: Any, condition: Callable[[], object], timeout: float = WAIT_SECONDS) -> None:
     """Let the app run until `condition` holds; fail with the condition's source otherwise."""
     deadline = asyncio.get_running_loop().time() + timeout
     while not condition():
@@ -105,7 +107,7 @@ async def submit(pilot: Any, key: str, text: str) -> None:
 
 
 async def press_until(
-    pilot: Any, key: str, condition: Callable[[], bool], limit: int = 100
+    pilot: Any, key: str, condition: Callable[[], object], limit: int = 100
 ) -> None:
     """Press `key` until `condition` holds, at most `limit` times: fails instead of hanging."""
     for _ in range(limit):
