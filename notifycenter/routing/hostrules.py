@@ -43,6 +43,8 @@ class HostRule:
 def parse_rule(text: str) -> HostRule:
     """`HOST`, `HOST:PORT`, `[IPv6]`, `[IPv6]:PORT` or a bare IPv6 address; `ValueError`."""
     value = text.strip().lower()
+    if any(c.isspace() or c in "/@#" for c in value):
+        raise ValueError(f"sink host {text!r} must be HOST or HOST:PORT, without a scheme or path")
     port: str | None = None
     if value.startswith("["):
         host, bracket, rest = value[1:].partition("]")
@@ -53,7 +55,7 @@ def parse_rule(text: str) -> HostRule:
         host, _, port = value.partition(":")
     else:
         host = value
-    if not host or any(c.isspace() or c in "/@#" for c in host):
+    if not host:
         raise ValueError(f"sink host {text!r} is not HOST or HOST:PORT")
     if port in (None, "*"):
         return HostRule(host)
