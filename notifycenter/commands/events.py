@@ -143,7 +143,7 @@ def table_row(record: wire.Record, *, wide: bool = False) -> list[str]:
         cursor.lstrip("0") or cursor,
         short_time(event.get("time")) if wide else compact_time(event.get("time")),
         str(event.get("severitytext", "")),
-        record.get("status") or "-",
+        status_shown(record),
         record.get("acknowledged_by") or "",
         record.get("owner") or "",
         str(event.get("source", "")),
@@ -152,6 +152,13 @@ def table_row(record: wire.Record, *, wide: bool = False) -> list[str]:
     if wide:
         row += [event.get("id", ""), event.get("subject", ""), describe(event).code or ""]
     return [*row, summary_of(event)]
+
+
+def status_shown(record: wire.Record) -> str:
+    """The status, or `silenced` for an unhandled notification a silence in force keeps
+    quiet (not open until it ends), as the notification center shows it."""
+    status = record.get("status") or "-"
+    return "silenced" if record.get("silenced") and status in ("unread", "read") else status
 
 
 def summary_of(event: dict[str, Any]) -> str:
