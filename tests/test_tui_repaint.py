@@ -7,12 +7,18 @@ from one unread row to the next.
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
+from textual.geometry import Region
+from textual.screen import Screen
 from textual.widgets import Footer
 from textual.widgets._footer import FooterKey
 
+from notifycenter.store import StoreChange
 from notifycenter.tui.app import NotifyCenterApp
+from notifycenter.tui.emergency import EmergencyScreen
+from notifycenter.tui.flush import SHOW_EVERY
 from tests.hubprocess import Hub
 from tests.test_tui_helpers import detail_text, event, make_app, post, until
 
@@ -60,3 +66,63 @@ async def test_the_footer_follows_whether_a_row_is_highlighted(hub: Hub, tmp_pat
         post(hub.url, [event(1, "ERROR", summary="pod crashloop")])
         await until(pilot, lambda: ack_key(app) == "enabled")
         assert "pod crashloop" in detail_text(app)
+
+
+async def test_events_under_an_emergency_do_not_repaint_it_and_show_once_it_is_handled(
+    hub: Hub, tmp_path: Path
+) -> None:
+    post(hub.url, [event(1, "ALERT", summary="disk full on node-7")])
+    app = make_app(hub.url, tmp_path)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await until(pilot, lambda: isinstance(app.screen, EmergencyScreen))
+        emergency = app.screen
+        await until(pilot, lambda: app.settled and app.center.header.status == "live")
+        await pilot.pause()  # what changed while it connected is painted: count from here
+        repainted: list[tuple[Region, ...]] = []
+        refresh = emergency.refresh
+
+        def counted(*regions: Region, **options: bool) -> Screen[object]:
+            if regions:  # cells the list, counters or detail beneath changed
+                repainted.append(regions)
+            return refresh(*regions, **options)
+
+        emergency.refresh = counted  # type: ignore[method-assign]
+        for first in (2, 6, 10):  # batches in separate flushes, an AGE tick or two
+            post(
+                hub.url,
+                [event(n, "INFO", summary=f"node {n} ready") for n in range(first, first + 4)],
+            )
+            await until(pilot, lambda: app.store.event_count == first + 3 and app.settled)  # noqa: B023
+            await pilot.pause(0.5)
+        assert repainted == []
+        await pilot.press("a")
+        await until(pilot, lambda: app.screen is app.center)
+        await until(pilot, lambda: len(app.center.events.index) == 13)
+        assert "node 13 ready" in app.store.row(app.center.events.index[0]).summary
+        assert app.center.buckets.query_one("#bucket-infos").counts[0] == 12  # type: ignore[attr-defined]
+
+
+async def test_a_stream_reaches_the_list_in_steps_and_a_lone_event_at_once(
+    hub: Hub, tmp_path: Path
+) -> None:
+    app = make_app(hub.url, tmp_path)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await until(pilot, lambda: app.settled and app.center.header.status == "live")
+        events = app.center.events
+        steps: list[int] = []
+        apply_change = events.apply_change
+
+        def counted(change: StoreChange) -> None:
+            steps.append(len(change.new_rows))
+            apply_change(change)
+
+        events.apply_change = counted  # type: ignore[method-assign]
+        started = time.monotonic()
+        for n in range(1, 13):  # each in a flush of its own: one list step per flush before
+            post(hub.url, [event(n, "INFO", summary=f"node {n} ready")])
+            await until(pilot, lambda: app.store.event_count == n)  # noqa: B023
+        await until(pilot, lambda: len(events.index) == 12 and app.settled)
+        elapsed = time.monotonic() - started
+        assert steps[0] == 1  # the first of a stream shows at once
+        assert len(steps) <= elapsed / SHOW_EVERY + 2, (steps, elapsed)
+        assert "node 12 ready" in app.store.row(events.index[0]).summary

@@ -198,7 +198,7 @@ async def test_records_first_then_the_stream_with_history_on_demand(hub, tmp_pat
         assert app.store.event(events.index[-1])["id"] == "evt-0001"  # oldest last, after the pages
         await until(pilot, lambda: "ack by anonymous — on it" in detail_text(app))
         post(hub.url, [event(3000, "ERROR", source="urn:new", summary="streamed after the pages")])
-        await until(pilot, lambda: app.store.event_count == 2501)
+        await until(pilot, lambda: app.store.event_count == 2501 and settled(app))
         await pilot.press("g")
         assert app.store.event(events.highlighted_row_id)["id"] == "evt-3000"
 

@@ -28,6 +28,7 @@ from notifycenter.store import EventStore, StoreChange, ViewQuery
 from notifycenter.tui import event_list_messages as messages
 from notifycenter.tui.row_index import position_in, view_fields, watermark, without
 from notifycenter.tui.rows import AGE_WIDTH, Columns, RowStyles, age, columns_for, render_row
+from notifycenter.tui.visibility import hidden
 
 _CACHE_ROWS = 1024
 AGE_TICK = 1.0  # seconds: AGE changes at most this often
@@ -378,7 +379,10 @@ class EventList(ScrollView, can_focus=True):
     # -- rendering -----------------------------------------------------------------
 
     def _refresh_ages(self) -> None:
-        """Repaint the AGE cells whose text changed since drawn, and nothing else."""
+        """Repaint the AGE cells whose text changed since drawn, and nothing else (nothing
+        while another screen hides the list: the first tick after it shows catches up)."""
+        if hidden(self.screen):
+            return
         now, top = self.clock(), self.scroll_offset.y
         columns = self._columns
         for line, (row, shown) in list(self._ages.items()):

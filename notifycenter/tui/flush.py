@@ -5,6 +5,11 @@ Older record pages and the stream feed two buffers; a flush takes at most `FLUSH
 events (older records within a time budget), so that a big replay never freezes the
 screen. A select runs only when the view changed, a row's status changed (it can leave or
 enter the view), or older pages landed below what is shown.
+
+What the screen shows follows the store in steps: arrivals reach the list at most every
+`SHOW_EVERY` while they pour in (each step shifts and rewrites every visible row, which
+over SSH is the whole cost of a busy stream), a lifecycle change at once (the operator's
+own `a` answers within a flush), and nothing while another screen hides the list.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ from notifycenter.tui.view_state import ViewState
 FLUSH_BUDGET = 0.04  # seconds of store work per flush for older records
 RECORD_SLICE = 250
 REFILTER_WHILE_LOADING = 1.0  # seconds between selects while older pages pour in
+SHOW_EVERY = 1.0  # seconds between two steps of arrivals on screen while they keep coming
 
 
 class FlushHost(Protocol):
@@ -57,11 +63,16 @@ class FeedFlusher:
         self.view_changed = False
         self._stale = self._shown = 0  # changes the list skipped / covered by the index shown
         self._last_refilter = 0.0
+        self._held: StoreChange | None = None  # taken in, not shown yet
+        self._last_step = 0.0  # when arrivals last reached the screen
+        self._cursor = ""  # the newest cursor taken in, not yet in the header
 
     @property
     def settled(self) -> bool:
-        """The list shows every event taken in so far, for the current view."""
-        return not self.selecting and not self.refilter_wanted
+        """The list shows every event taken in so far, for the current view (or waits
+        for the screen on top of it to go)."""
+        shown = self._held is None or self.host.center.hidden
+        return shown and not self.selecting and not self.refilter_wanted
 
     def view_set(self) -> None:
         self.refilter_wanted = self.view_changed = True
@@ -69,6 +80,7 @@ class FeedFlusher:
     def list_replaced(self) -> None:
         """A new session's list: select its rows on the next tick."""
         self.refilter_wanted = True
+        self._held, self._cursor = None, ""  # the previous hub's
 
     def flush(self) -> None:
         """Apply what arrived since the last tick in one go (a bounded amount), then toast
@@ -77,6 +89,8 @@ class FeedFlusher:
         if not host.center.alive:
             return
         session = host.session
+        if self._held is not None:
+            self.apply(StoreChange())  # shows what is held, when its time has come
         if not self.selecting:
             taken = self._take_records(session)
             batch = session.feed.take(FLUSH_LIMIT - taken)
@@ -88,7 +102,9 @@ class FeedFlusher:
                 session.policy.offer(batch)
                 for notice in expired if host.toasts_wanted() else ():
                     host.toast(notice)
-                host.center.header.cursor = str(batch[-1].get("cursor") or "")
+                self._cursor = str(batch[-1].get("cursor") or "")
+            if self._cursor and self._held is None:  # the header's cursor goes with the rows
+                host.center.header.cursor, self._cursor = self._cursor, ""
             if self._refilter_due(session):
                 self.refilter_wanted = self.view_changed = False
                 self.selecting = True
@@ -109,28 +125,42 @@ class FeedFlusher:
             records = session.records.take(RECORD_SLICE)
             taken += len(records)
             added = session.store.add_records(records)
-            if change is None:
-                change = added
-            else:
-                change, row_end = change.merged(added), max(change.row_end, added.row_end)
-                change.row_end = row_end
+            change = added if change is None else merged(change, added)
         if change is not None:
             self.apply(change)
         return taken
 
     def _refilter_due(self, session: Session) -> bool:
         """Wanted, not held by a pause, and (while older pages pour in) at most once a second."""
-        if not self.refilter_wanted or (self.host.center.events.paused and not self.view_changed):
+        center = self.host.center
+        if not self.refilter_wanted or center.hidden:
+            return False  # a hidden list selects when it shows again
+        if center.events.paused and not self.view_changed:
             return False
         if self.view_changed or not session.loading:
             return True
         return time.monotonic() - self._last_refilter >= REFILTER_WHILE_LOADING
 
     def apply(self, change: StoreChange) -> None:
-        """Show what a store update changed: rows, counts, and the detail if it is one of them."""
+        """Show what a store update changed (with what was held): rows, counts, and the
+        detail if it is one of them; or hold it while the list is hidden, and arrivals
+        until `SHOW_EVERY` has passed since the last step."""
+        if self._held is not None:
+            change = self._held if change.empty else merged(self._held, change)
+            self._held = None
         if change.empty:
             return
+        now = time.monotonic()
         center = self.host.center
+        arrivals_only = not (change.lifecycle or change.status_rows or change.reordered)
+        if center.hidden or (arrivals_only and now - self._last_step < SHOW_EVERY):
+            self._held = change
+            return
+        if change.new_rows or change.moved_rows:
+            self._last_step = now  # a lone event shows at once, a stream in steps
+        self._show(change, center)
+
+    def _show(self, change: StoreChange, center: CenterScreen) -> None:
         events = center.events
         if change.reordered or self._stale != self._shown:
             # Older pages land below what is shown: the list selects again in a worker
@@ -159,3 +189,10 @@ class FeedFlusher:
 
     def select_done(self) -> None:
         self.selecting = False
+
+
+def merged(earlier: StoreChange, later: StoreChange) -> StoreChange:
+    """Both changes as one, with the rows that existed after the later one."""
+    change = earlier.merged(later)
+    change.row_end = max(earlier.row_end, later.row_end)
+    return change

@@ -18,6 +18,7 @@ from textual.widgets import Label
 
 from notifycenter.tui.event_list import EventList
 from notifycenter.tui.view_state import ViewState, fit_description
+from notifycenter.tui.visibility import hidden
 from notifycenter.tui.widgets.buckets import BucketStrip
 from notifycenter.tui.widgets.detail import DetailPane
 from notifycenter.tui.widgets.drawer import Notice, NotificationDrawer, new_notices
@@ -92,6 +93,11 @@ class CenterScreen(Screen[None]):
         except NoMatches:
             return False
         return True
+
+    @property
+    def hidden(self) -> bool:
+        """An opaque screen is on top: changes here would not be seen, only rewritten."""
+        return hidden(self)
 
     @property
     def events(self) -> EventList:

@@ -3,13 +3,16 @@
 Textual's `Footer` removes and mounts every key widget each time any binding refresh is
 asked for — on every highlight move when `check_action` depends on the row. That costs
 tens of milliseconds of CPU per key and rewrites the footer line on the terminal, for a
-footer that usually looks exactly the same.
+footer that usually looks exactly the same. Under an opaque screen it is not rebuilt at
+all (Textual asks again when its screen is back on top).
 """
 
 from __future__ import annotations
 
 from textual.screen import Screen
 from textual.widgets import Footer
+
+from notifycenter.tui.visibility import hidden
 
 # What one shown key looks like: key, label, action, enabled, tooltip, group.
 ShownKey = tuple[str, str, str, bool, str, object]
@@ -35,6 +38,8 @@ class KeyFooter(Footer):
         if not (screen.app.app_focus and self.is_attached and screen is self.screen):
             super().bindings_changed(screen)  # nothing is rebuilt: what is shown stays known
             return
+        if hidden(screen):
+            return  # under an emergency or the operations view: asked again when it is back
         keys = shown_keys(screen)
         if keys == self._shown and self._bindings_ready:
             return
