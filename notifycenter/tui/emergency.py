@@ -220,6 +220,8 @@ class EmergencyScreen(Screen[None]):
     # -- drawing -------------------------------------------------------------------
 
     def _paint(self) -> None:
+        if not self.query("#emergency-text"):
+            return  # the one-second check came before the view was composed: on_mount paints
         title = self.query_one("#emergency-title", Static)
         text = self.query_one("#emergency-text", Static)
         current = self.current
