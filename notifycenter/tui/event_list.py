@@ -23,7 +23,6 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from notifycenter.model.severity import Bucket
-from notifycenter.model.silences import silence_of
 from notifycenter.store import EventStore, StoreChange, ViewQuery
 from notifycenter.tui import event_list_messages as messages
 from notifycenter.tui.row_index import position_in, view_fields, watermark, without
@@ -417,7 +416,7 @@ class EventList(ScrollView, can_focus=True):
             now=now,
             tz=self.tz,
             show_count=self.shows_counts,
-            silenced=silence_of(self.store.event(row)) is not None,
+            silenced=self.store.silenced(row),  # only while its silence is in force
         )
         self._cache.set(key, (shown_age, strip))
         return strip
