@@ -32,6 +32,13 @@ def silence(url: str, **body: Any) -> dict[str, Any]:
     return created
 
 
+def row_text(app: NotifyCenterApp, summary: str) -> str:
+    """The list's line for the notification with this summary (every row fits the screen)."""
+    events = app.center.events
+    lines = [events.render_line(y).text for y in range(len(events.index))]
+    return next(line for line in lines if summary in line)
+
+
 def told_of(app: NotifyCenterApp, text: str) -> int:
     return sum(text in line for line in toasts(app))
 
@@ -51,11 +58,13 @@ async def test_two_centers_drop_the_silenced_errors_and_take_them_back_when_it_i
         post(hub.url, [*quiet, event(5, source=LINKERD, summary="loud")])
         for pilot, app in pairs:
             await until(pilot, lambda app=app: shown(app) == (5, 2))  # 3 quiet of 5
+            assert "silenced" in row_text(app, "quiet 2")
 
         gone = httpx.post(f"{hub.url}/api/silences/{made['id']}/expire", timeout=10)
         assert gone.status_code == 200, gone.text
         for pilot, app in pairs:
             await until(pilot, lambda app=app: shown(app) == (5, 5))
+            await until(pilot, lambda app=app: "silenced" not in row_text(app, "quiet 2"))
             assert told_of(app, "quiet") == 0  # back in the counts, not replayed as news
             assert told_of(app, "Silence ended") == 1  # one line instead
 
