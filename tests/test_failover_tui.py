@@ -11,6 +11,7 @@ from websockets.asyncio.server import serve
 from websockets.datastructures import Headers
 from websockets.http11 import Request, Response
 
+from notifycenter.catalogue.tui import HUB_UNREACHABLE
 from notifycenter.config import Target
 from notifycenter.tui.app import NotifyCenterApp
 from notifycenter.tui.widgets.header import HeaderBar
@@ -50,7 +51,7 @@ async def test_the_header_names_the_server_and_a_switch_is_a_notice(
         await until(pilot, lambda: app.store.event_count == 2)
         assert header.status == "live" and "\x1b" not in shown()
         # A switch is not an outage: no "cannot reach the hub" error, one warning notice.
-        assert not [n for n in app.notices if n.level == "error"]
+        assert not [n for n in app.notices if n.title == HUB_UNREACHABLE.code]
         switches = [n for n in app.notices if n.title == "Server switched"]
         assert len(switches) == 1 and switches[0].level == "warning"
         assert switches[0].message.startswith(
@@ -87,6 +88,6 @@ async def test_a_server_whose_healthz_fails_at_connect_is_not_the_one_shown(
             await until(pilot, lambda: header.status == "live" and app.store.event_count == 1)
             assert header.server == f"@ {hub.url.removeprefix('http://')}"
             assert not [n for n in app.notices if n.title == "Server switched"]
-            assert not [n for n in app.notices if n.level == "error"]
+            assert not [n for n in app.notices if n.title == HUB_UNREACHABLE.code]
     # Chosen at connect: the first page and the stream came from the healthy server.
     assert asked[0] == "/healthz" and not {"/api/summary", "/api/stream"} & set(asked)
