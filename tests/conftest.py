@@ -13,24 +13,30 @@ import os
 import time
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
-from notifycenter.hub.server import EmbeddedHub, start_embedded
-from notifycenter.hub.settings import HubSettings
-from tests import hypothesis_profiles
 from tests.environment import fix_environment, memory_temp_root
-from tests.hubprocess import Hub, HubProcess
-from tests.hubthread import HubThread, Stopping
 
-hypothesis_profiles.load_profile()
+# The hub and httpx are imported where used: the xdist controller, which runs no test,
+# then starts the workers without paying for them.
+if TYPE_CHECKING:
+    from notifycenter.hub.server import EmbeddedHub
+    from tests.hubprocess import Hub, HubProcess
+    from tests.hubthread import Stopping
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    """Temporary directories in memory when there is room (read before any is made)."""
+    """Temporary directories in memory when there is room (read before any is made), and
+    the Hypothesis profile (Hypothesis' own hook, which runs next, applies
+    --hypothesis-profile over it)."""
+    from tests import hypothesis_profiles
+
     root = memory_temp_root(config.option.basetemp)
     if root is not None:
         os.environ["PYTEST_DEBUG_TEMPROOT"] = str(root)
+    hypothesis_profiles.load_profile()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -54,7 +60,7 @@ def isolated_environment(
     time.tzset()
 
 
-HubFactory = Callable[..., Hub]
+HubFactory = Callable[..., "Hub"]
 
 
 @pytest.fixture(scope="session")
@@ -83,6 +89,9 @@ def hub_factory(
     runs `notifycenter serve` in a process of its own (so does every hub with `--hub
     process`). Every hub started is stopped at the end.
     """
+    from tests.hubprocess import HubProcess
+    from tests.hubthread import HubThread
+
     started: list[Hub] = []
     always_process = pytestconfig.getoption("hub") == "process"
 
@@ -126,6 +135,8 @@ def hub(hub_factory: HubFactory) -> Hub:
 @pytest.fixture
 def process_hub(hub_factory: HubFactory) -> HubProcess:
     """A `notifycenter serve` process: for kill -9, signals and the command itself."""
+    from tests.hubprocess import HubProcess
+
     hub = hub_factory(process=True)
     assert isinstance(hub, HubProcess)
     return hub
@@ -143,6 +154,9 @@ def write_token_file(path: Path, tokens: dict[str, tuple[str, str]]) -> Path:
 @pytest.fixture
 async def embedded_hub(tmp_path: Path) -> AsyncIterator[EmbeddedHub]:
     """A hub served by the test's own event loop on a free port (the TUI's embedded mode)."""
+    from notifycenter.hub.server import start_embedded
+    from notifycenter.hub.settings import HubSettings
+
     running = await start_embedded(HubSettings(data_dir=tmp_path / "embedded", bind="127.0.0.1:0"))
     yield running
     await running.stop()
