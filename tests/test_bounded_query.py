@@ -83,3 +83,10 @@ async def test_the_cli_follows_cut_off_pages_to_every_match(filled: str) -> None
         records, more = await fetch_records(client, 10, filter=FILTER)
     assert [r["event"]["id"] for r in records] == [f"q{n}" for n in sorted(RARE, reverse=True)]
     assert not more
+
+
+def test_a_query_the_source_index_answers_is_never_cut_off(filled: str) -> None:
+    """A source with few events is read through its index, whatever the time budget."""
+    with httpx.Client(base_url=filled, timeout=30) as client:
+        page = client.get("/api/events", params={"source": "urn:meshery:nowhere"}).json()
+    assert page == {"items": [], "next": None}

@@ -372,7 +372,7 @@ SCAN_SECONDS = 0.08
 # Positions per window, newest first; doubled after each window up to MAX_WINDOW, so that
 # one SQL statement never runs long and the clock is looked at between windows.
 FIRST_WINDOW = 2048
-MAX_WINDOW = 1 << 16
+MAX_WINDOW = 1 << 14
 _CLOCK_EVERY = 256  # rows checked in Python between two looks at the clock
 
 
@@ -397,7 +397,10 @@ def select_page(
     """Up to `want` matching rows, scanning newest first in windows of positions for at
     most `budget` (SCAN_SECONDS) seconds: a filter checked in Python, or a rare match the indexes cannot
     find, costs one request a bounded time instead of a scan of the whole log."""
-    where, params, exact = where_clause(query, now, pushdown, _few_from_source(conn, query.source))
+    few = _few_from_source(conn, query.source)
+    if query.source and few:  # the source index drives: fewer than SOURCE_PROBE rows to read
+        return Scanned(select_rows(conn, query, now, limit=want, pushdown=pushdown))
+    where, params, exact = where_clause(query, now, pushdown, few)
     sql = (
         f"SELECT {ROW_COLUMNS} FROM idx i JOIN log l ON l.seq = i.seq WHERE {where}"
         " AND i.seq >= ? AND i.seq < ? ORDER BY i.seq DESC LIMIT ?"
@@ -414,6 +417,7 @@ def select_page(
     window = max(FIRST_WINDOW, want * 4)
     while top > floor:
         bottom = max(floor, top - window)
+        started = time.monotonic()
         rows = conn.execute(sql, [*params, bottom, top, want - len(found) if exact else -1])
         for n, row in enumerate(rows, 1):
             if exact or matches_filters(query, orjson.loads(row[-1])):
@@ -423,7 +427,9 @@ def select_page(
             if n % _CLOCK_EVERY == 0 and time.monotonic() > deadline:
                 return Scanned(found, row[0])
         top = bottom
-        if top > floor and time.monotonic() > deadline:
+        ended = time.monotonic()
+        # A window cannot be stopped halfway: stop before one that would overrun the budget.
+        if top > floor and ended + (ended - started) * 2 > deadline:
             return Scanned(found, top)
         window = min(window * 2, MAX_WINDOW)
     return Scanned(found)
