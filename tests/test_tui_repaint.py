@@ -126,3 +126,26 @@ async def test_a_stream_reaches_the_list_in_steps_and_a_lone_event_at_once(
         assert steps[0] == 1  # the first of a stream shows at once
         assert len(steps) <= elapsed / SHOW_EVERY + 2, (steps, elapsed)
         assert "node 12 ready" in app.store.row(events.index[0]).summary
+
+
+async def test_a_new_detail_does_not_redraw_the_lists_scrollbar(hub: Hub, tmp_path: Path) -> None:
+    post(hub.url, [event(n, "ERROR", summary=f"pod {n} crashloop") for n in range(1, 80)])
+    app = make_app(hub.url, tmp_path)
+    async with app.run_test(size=(120, 36)) as pilot:
+        events = app.center.events
+        await until(pilot, lambda: len(events.index) == 79 and app.settled)
+        await pilot.pause()
+        scrollbar = events.vertical_scrollbar
+        redrawn: list[int] = []
+        refresh = scrollbar.refresh
+
+        def counted(*regions: Region, **options: bool) -> object:
+            redrawn.append(events.cursor_position)
+            return refresh(*regions, **options)
+
+        scrollbar.refresh = counted  # type: ignore[assignment,method-assign]
+        for _ in range(3):  # the highlight moves, the detail is laid out again: no scrolling
+            await pilot.press("j")
+            await until(pilot, lambda: highlighted_summary(app) in detail_text(app))
+        assert events.cursor_position == 3 and events.scroll_offset.y == 0
+        assert redrawn == []

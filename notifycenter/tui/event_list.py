@@ -98,6 +98,7 @@ class EventList(ScrollView, can_focus=True):
         )
         self._ages: dict[int, tuple[int, str]] = {}  # screen line -> (row, AGE drawn)
         self._styles: RowStyles | None = None
+        self._sized: tuple[Size, Size, Size] | None = None  # what the scrollbars were laid out for
         self._columns: Columns | None = None
         self._paused = False
         self._pending: StoreChange | None = None
@@ -364,6 +365,18 @@ class EventList(ScrollView, can_focus=True):
         self._move(self.scroll_offset.y + offset.y)
         if event.chain == 2:
             self.action_select()
+
+    def _size_updated(
+        self, size: Size, virtual_size: Size, container_size: Size, layout: bool = True
+    ) -> bool:
+        """Textual compares the virtual size it laid out with the one this list sets (rows
+        of the index), which never match, so every layout of the screen — a new detail, a
+        header label — redrew the whole scrollbar column. Only a real change does now."""
+        sized = (size, self.virtual_size, container_size)
+        if sized == self._sized:
+            return False
+        self._sized = sized
+        return super()._size_updated(size, virtual_size, container_size, layout)
 
     def on_resize(self, event: events.Resize) -> None:
         self._columns = None
