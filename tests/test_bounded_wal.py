@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
 import httpx
@@ -80,3 +81,38 @@ def test_an_idle_hub_gives_the_wal_back(
         timeout=10,
         what=f"the WAL to shrink (it has {_wal_size(hub.data_dir)} bytes)",
     )
+
+
+def test_a_reader_holding_the_wal_puts_truncation_off_without_failing_ingest(
+    hub_factory: HubFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A long read keeps the WAL's pages in use: every post is still answered and the hub
+    stays healthy; once the reader leaves, the next look truncates."""
+    monkeypatch.setattr(sqlite_log, "WAL_TRUNCATE_BYTES", BOUND)
+    monkeypatch.setattr(sqlite_log, "WAL_CHECK_SECONDS", 0.0)
+    hub = hub_factory()
+    reader = sqlite3.connect(hub.data_dir / DB_FILENAME, isolation_level=None)
+    with httpx.Client(base_url=hub.url, timeout=30) as client:
+        _post(client, 0)
+        reader.execute("BEGIN")
+        reader.execute("SELECT count(*) FROM log").fetchone()  # a snapshot held open
+        for start in range(100, 1500, 100):
+            _post(client, start)
+        assert _wal_size(hub.data_dir) > BOUND  # put off while the reader stays
+        assert client.get("/healthz").status_code == 200
+        reader.execute("COMMIT")
+        reader.close()
+        start = 1500
+        while _wal_size(hub.data_dir) > BOUND + (512 << 10) and start < 4000:
+            _post(client, start)
+            start += 100
+    assert _wal_size(hub.data_dir) <= BOUND + (512 << 10)
+
+
+def _post(client: httpx.Client, start: int) -> None:
+    answer = client.post(
+        "/api/events",
+        content=httpx.Request("POST", "/", json=_batch(start)).content,
+        headers={"content-type": BATCH},
+    )
+    assert answer.status_code == 202, answer.text
