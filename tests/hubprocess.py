@@ -14,6 +14,7 @@ from typing import Any
 
 import httpx
 
+from tests import httpclient as http
 from tests.hubthread import HubThread
 
 START_TIMEOUT = 20.0
@@ -75,7 +76,7 @@ class HubProcess:
             if self.process is not None and self.process.poll() is not None:
                 raise RuntimeError(f"hub exited with {self.process.returncode}:\n{self.output()}")
             try:
-                if httpx.get(self.url + "/healthz", timeout=1.0).status_code == 200:
+                if http.get(self.url + "/healthz", timeout=1.0).status_code == 200:
                     return
             except httpx.TransportError:
                 pass
@@ -143,12 +144,12 @@ def make_event(
 
 
 def post_batch(url: str, events: list[dict[str, Any]], **headers: str) -> httpx.Response:
-    return httpx.post(
+    return http.post(
         url + "/api/events", json=events, headers={"content-type": BATCH, **headers}, timeout=30
     )
 
 
 def post_structured(url: str, event: dict[str, Any], **headers: str) -> httpx.Response:
-    return httpx.post(
+    return http.post(
         url + "/api/events", json=event, headers={"content-type": STRUCTURED, **headers}, timeout=30
     )

@@ -5,13 +5,17 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
+import httpx
 import pytest
 from hypothesis import settings
 
-from tests import hypothesis_profiles
+from tests import httpclient, hypothesis_profiles
 from tests.environment import MEMORY_ROOT, memory_has_room, memory_temp_root
+from tests.hubprocess import Hub, make_event, post_batch
 from tests.hypothesis_profiles import examples
+from tests.test_tui_helpers import event, post, record
 
 
 @pytest.fixture
@@ -56,3 +60,29 @@ def test_a_chosen_place_for_temporary_directories_is_kept(monkeypatch: pytest.Mo
     assert memory_temp_root("/var/tmp/mine") is None
     monkeypatch.setenv("PYTEST_DEBUG_TEMPROOT", "/var/tmp")
     assert memory_temp_root(None) is None
+
+
+def test_the_helpers_requests_go_through_one_client(
+    monkeypatch: pytest.MonkeyPatch, hub: Hub
+) -> None:
+    """A new client per request loads the CA bundle again (~50 ms CPU per poll)."""
+    shared = httpclient.client()
+    assert httpclient.client() is shared
+    sent: list[str] = []
+    send = shared.send
+
+    def counted(request: httpx.Request, **options: Any) -> httpx.Response:
+        sent.append(request.url.path)
+        return send(request, **options)
+
+    monkeypatch.setattr(shared, "send", counted)
+    accepted = post(hub.url, [event(1)])
+    assert post_batch(hub.url, [make_event(2)]).status_code == 202
+    assert record(hub.url, accepted["cursors"][0])["cursor"] == accepted["cursors"][0]
+    assert sent == ["/api/events", "/api/events", f"/api/events/{accepted['cursors'][0]}"]
+
+
+def test_a_hub_restarted_on_its_port_answers_the_shared_client(hub: Hub) -> None:
+    assert httpclient.get(hub.url + "/healthz").status_code == 200
+    hub.restart()
+    assert httpclient.get(hub.url + "/healthz").status_code == 200

@@ -9,12 +9,12 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-import httpx
 from textual.widgets import Input
 
 from notifycenter.config import Target
 from notifycenter.demo.scenario import ISTIO_ERROR
 from notifycenter.tui.app import NotifyCenterApp
+from tests import httpclient as http
 
 ISTIO = "urn:meshery:adapter:istio"
 
@@ -49,7 +49,7 @@ def istio_failure(n: int = 900) -> dict[str, Any]:
 
 
 def post(url: str, events: Iterable[dict[str, Any]]) -> dict[str, Any]:
-    response = httpx.post(
+    response = http.post(
         url + "/api/events",
         content=json.dumps(list(events)),
         headers={"Content-Type": "application/cloudevents-batch+json"},
@@ -61,7 +61,7 @@ def post(url: str, events: Iterable[dict[str, Any]]) -> dict[str, Any]:
 
 
 def record(url: str, ref: str) -> dict[str, Any]:
-    answer: dict[str, Any] = httpx.get(f"{url}/api/events/{ref}", timeout=10).json()
+    answer: dict[str, Any] = http.get(f"{url}/api/events/{ref}", timeout=10).json()
     return answer
 
 
