@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
@@ -18,7 +19,7 @@ from notifycenter.catalogue import hub as codes
 from notifycenter.hub.auth import Permission, Principal, authorize
 from notifycenter.hub.binding import Limits, decode_request, media_type
 from notifycenter.hub.hubstate import Hub
-from notifycenter.hub.lifecycle import apply_request, parse_request, parse_verb
+from notifycenter.hub.lifecycle import apply_request, parse_request, parse_verb, select_targets
 from notifycenter.hub.params import cursor_or_none, parse_cursor
 from notifycenter.hub.query import EventQuery, parse_query
 from notifycenter.hub.records import get_event, list_events
@@ -185,6 +186,10 @@ async def post_lifecycle(request: Request) -> Response:
     body = await _read_body(request, hub.settings.max_request_bytes)
     # The body may carry a filter to compile (see _parse_query).
     change = await run_in_threadpool(parse_request, verb, body, principal.user, _now())
+    if change.query is not None:  # choose the targets in a read: the writer never scans
+        query, at = change.query, format_time(_now())
+        found = await hub.log.read(lambda conn: select_targets(conn, query, at))
+        change = dataclasses.replace(change, targets=tuple(found))
     result = await hub.log.write(lambda txn: apply_request(txn, change, hub.settings.hub_source))
     hub.metrics.lifecycle.labels(verb.value).inc(result["changed"])
     return answer(result)

@@ -50,6 +50,8 @@ class LifecycleRequest:
     query: EventQuery | None = None
     comment: str | None = None
     until: str | None = None
+    # The filter's matches, chosen by `select_targets` in a read before the write job.
+    targets: tuple[int, ...] | None = None
     to: str | None = None  # assign: the new owner
 
 
@@ -122,6 +124,18 @@ def _until(value: Any, now: datetime) -> str | None:
     )
 
 
+def select_targets(conn: Any, query: EventQuery, at: str) -> list[int]:
+    """The notifications a filter names, oldest first (log order).
+
+    Run it in a read before the write job: a filter only Python can check may scan the
+    whole log, which must not happen while the writer holds every producer waiting.
+    A notification that arrives in between is not part of the request, as if it had
+    arrived just after it.
+    """
+    rows = select_rows(conn, query, at, limit=MAX_TARGETS)
+    return [row[0] for row in reversed(rows)]
+
+
 def apply_request(txn: Transaction, request: LifecycleRequest, hub_source: str) -> LifecycleOutcome:
     """The write job: runs in the log's write transaction."""
     now = datetime.now(UTC)
@@ -129,10 +143,11 @@ def apply_request(txn: Transaction, request: LifecycleRequest, hub_source: str) 
     conn = txn.conn
     if request.refs is not None:
         targets = [resolve_ref(conn, ref) for ref in request.refs]
+    elif request.targets is not None:
+        targets = list(request.targets)
     else:
         assert request.query is not None
-        rows = select_rows(conn, request.query, at, limit=MAX_TARGETS)
-        targets = [row[0] for row in reversed(rows)]  # oldest first: log order
+        targets = select_targets(conn, request.query, at)
     events: list[dict[str, Any]] = []
     unchanged = 0
     for seq in dict.fromkeys(targets):  # each notification once, in order
