@@ -17,6 +17,7 @@ from textual.widgets._footer import FooterKey
 
 from notifycenter.store import StoreChange
 from notifycenter.tui.app import NotifyCenterApp
+from notifycenter.tui.detail_model import DetailView
 from notifycenter.tui.emergency import EmergencyScreen
 from notifycenter.tui.flush import SHOW_EVERY
 from tests.hubprocess import Hub
@@ -149,3 +150,30 @@ async def test_a_new_detail_does_not_redraw_the_lists_scrollbar(hub: Hub, tmp_pa
             await until(pilot, lambda: highlighted_summary(app) in detail_text(app))
         assert events.cursor_position == 3 and events.scroll_offset.y == 0
         assert redrawn == []
+
+
+async def test_a_burst_of_keys_paints_the_detail_once_for_the_last_row(
+    hub: Hub, tmp_path: Path
+) -> None:
+    post(hub.url, [event(n, "ERROR", summary=f"pod {n} crashloop") for n in range(1, 9)])
+    app = make_app(hub.url, tmp_path)
+    async with app.run_test(size=(120, 36)) as pilot:
+        events = app.center.events
+        await until(pilot, lambda: len(events.index) == 8 and app.settled)
+        await until(pilot, lambda: highlighted_summary(app) in detail_text(app))
+        detail = app.center.detail
+        painted: list[str] = []
+        show = detail.show
+
+        def counted(view: DetailView | None, empty_text: str | None = None) -> None:
+            painted.append(view.summary if view else "")
+            show(view, empty_text)
+
+        detail.show = counted  # type: ignore[method-assign]
+        for _ in range(
+            5
+        ):  # a burst of `j` handled before the next frame: one detail, the last row's
+            events.action_cursor_down()
+        await until(pilot, lambda: highlighted_summary(app) in detail_text(app))
+        await pilot.pause()
+        assert painted == [highlighted_summary(app)]
