@@ -126,8 +126,14 @@ def record_from_row(row: Sequence[Any]) -> OperationRecord:
     return record
 
 
+WHOLE_LIMIT = 2**53  # beyond it a float is no exact count, and SQLite's INTEGER overflows
+
+
 def _whole(value: float | None) -> float | None:
-    return int(value) if isinstance(value, float) and value.is_integer() else value
+    """A count stored as REAL reads back as the integer it was, when it is one."""
+    if isinstance(value, float) and value.is_integer() and abs(value) < WHOLE_LIMIT:
+        return int(value)
+    return value
 
 
 # -- queries --------------------------------------------------------------------

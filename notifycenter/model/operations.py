@@ -145,7 +145,8 @@ def _number(value: Any) -> float | None:
         return None
     if not math.isfinite(number) or number < 0:
         return None
-    return int(value) if number.is_integer() else number
+    # A whole count reads as an int, but only where a float is exact and SQLite's INTEGER holds it.
+    return int(value) if number.is_integer() and number < 2**53 else number
 
 
 def _positive(value: Any) -> float | None:
