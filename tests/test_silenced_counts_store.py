@@ -220,3 +220,21 @@ def test_silenced_counts_agree_with_the_occurrences_read_one_by_one(
                 expected[bucket][sent_event.get("silence") in in_force] += 1
         for bucket, count in store.counts().items():
             assert (count.unacknowledged, count.silenced) == tuple(expected[bucket])
+
+
+def test_the_silenced_token_selects_what_a_silence_in_force_keeps_quiet() -> None:
+    """`silenced:yes` means what the hub's `silenced=true` means: quiet now, not once."""
+    store, clock = make()
+    store.add([event(1, summary="loud"), silence(2), quiet(3, summary="quiet")])
+
+    def rows(silenced: bool) -> set[int]:
+        found = store.select(ViewQuery(silenced=silenced))
+        return {found[n] for n in range(len(found))}
+
+    loud, quiet_row = store.find(1), store.find(3)
+    assert quiet_row in rows(True) and loud not in rows(True)
+    assert loud in rows(False) and quiet_row not in rows(False)
+    clock.now = ENDS
+    store.tick()
+    assert quiet_row not in rows(True)  # the silence is over: the error is open again
+    assert {loud, quiet_row} <= rows(False)

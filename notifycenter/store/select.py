@@ -124,6 +124,9 @@ def _post_filters(store: EventStore, view: ViewQuery, rows: array[int]) -> array
         )
     if view.owner is not None:
         rows = _keep_owner(store, view.owner, rows)
+    if view.silenced is not None:
+        quiet, wanted = store.silenced, view.silenced
+        rows = array("i", (row for row in rows if quiet(row) is wanted))
     if view.predicate is not None:
         rows = _keep_predicate(store, view.predicate, rows)
     return rows

@@ -127,6 +127,7 @@ class ViewQuery:
     operation: str | None = None
     predicate: Callable[[Mapping[str, Any]], bool] | None = None
     owner: str | None = None  # a user, `me` (the store's `user`) or `none`
+    silenced: bool | None = None  # kept quiet by a silence in force (True) or not (False)
 
 
 @dataclass(slots=True)

@@ -90,6 +90,7 @@ class ViewState:
             predicate=self.predicate(),
             operation=None if self.operation_spans else self.operation,
             owner=self.quick.owner if self.quick else None,
+            silenced=self.quick.silenced if self.quick else None,
         )
 
     def describe(self, explain: bool = True) -> str:
@@ -110,6 +111,8 @@ class ViewState:
                 parts.append(f"status: {self.quick.status}")
             if self.quick.owner:
                 parts.append(f"owner: {self.quick.owner}")
+            if self.quick.silenced is not None:
+                parts.append("silenced" if self.quick.silenced else "not silenced")
         if self.cesql is not None:
             parts.append(f":filter {self.cesql.expression}")
         return "  ·  ".join(parts)

@@ -4,7 +4,8 @@
     src:istio                               source contains "istio"
     type:io.meshery.provisioning            type starts with it
     status:unacked  status:acked            lifecycle state, for the caller to apply
-    silenced:yes  silenced:no               arrived under a hub silence (or not)
+    silenced:yes  silenced:no               kept quiet by a hub silence in force (or
+                                            not), for the caller to apply
     owner:me  owner:none  owner:alice       who owns it, for the caller to apply (`me`:
                                             the user the client is logged in as)
     -src:istio                              a leading "-" negates an attribute token
@@ -25,12 +26,11 @@ from notifycenter.catalogue.filters import INVALID_QUICK_FILTER
 from notifycenter.model.errors import NotifyError
 from notifycenter.model.filters.dialects import escape_like, starts_with
 from notifycenter.model.filters.filter import Filter
-from notifycenter.model.filters.nodes import Attribute, Binary, Exists, Like, Literal, Node, Not
+from notifycenter.model.filters.nodes import Attribute, Binary, Like, Literal, Node, Not
 from notifycenter.model.filters.render import render
 from notifycenter.model.filters.shape import combine
 from notifycenter.model.lifecycle import STATUS_FILTERS
 from notifycenter.model.severity import parse_severity
-from notifycenter.model.silences import SILENCE_ATTRIBUTE
 
 # The filters `status=` takes on the hub (`STATUS_FILTERS`), plus the short words an
 # operator types: each token means exactly what the hub's filter of the same name does.
@@ -56,6 +56,9 @@ class QuickFilter:
     text: str  # free text, matched by the caller against summary and details
     filter: Filter | None
     owner: str | None = None  # a user, `me` or `none`, for the caller to apply
+    # `silenced:yes|no`: whether a silence in force keeps the row quiet, for the caller
+    # to apply (it changes with time, as the hub's `silenced=` does).
+    silenced: bool | None = None
 
 
 def quick_filter(text: str) -> QuickFilter:
@@ -63,6 +66,7 @@ def quick_filter(text: str) -> QuickFilter:
     groups: dict[str | int, list[Node]] = {}
     status: str | None = None
     owner: str | None = None
+    silenced: bool | None = None
     words: list[str] = []
     for token in _split(text):
         match = _TOKEN.fullmatch(token)
@@ -76,6 +80,10 @@ def quick_filter(text: str) -> QuickFilter:
         if key == "owner":
             owner = _owner_token(match["neg"], match["op"], match["value"])
             continue
+        if key == "silenced":
+            silenced = _silenced_token(match["op"], match["value"])
+            silenced = (not silenced) if match["neg"] else silenced
+            continue
         node = _attribute_token(key, match["op"], match["value"])
         if match["neg"]:
             groups[len(groups)] = [Not(node)]  # exclusions are never alternatives
@@ -83,22 +91,24 @@ def quick_filter(text: str) -> QuickFilter:
             groups.setdefault(key, []).append(node)
     alternatives = [combine("OR", nodes) for nodes in groups.values()]
     if not alternatives:
-        return QuickFilter("", status, " ".join(words), None, owner)
+        return QuickFilter("", status, " ".join(words), None, owner, silenced)
     tree = combine("AND", alternatives)
     expression = render(tree)
-    return QuickFilter(expression, status, " ".join(words), Filter(expression, tree), owner)
+    return QuickFilter(
+        expression, status, " ".join(words), Filter(expression, tree), owner, silenced
+    )
 
 
 SILENCED_WORDS = {"yes": True, "true": True, "no": False, "false": False}
 
 
-def _silenced_token(op: str, value: str) -> Node:
-    """`silenced:yes`: the hub stamped the event with the silence it arrived under."""
+def _silenced_token(op: str, value: str) -> bool:
+    """`silenced:yes`: a silence in force keeps the notification quiet, as the hub's
+    `silenced=true` means; once the silence ends the row is no longer selected."""
     wanted = SILENCED_WORDS.get(value.strip().lower())
     if op not in (":", "=", "==") or wanted is None:
         raise INVALID_QUICK_FILTER.error(f"silenced takes yes or no (silenced:yes), not {value!r}")
-    found = Exists(SILENCE_ATTRIBUTE)
-    return found if wanted else Not(found)
+    return wanted
 
 
 def _split(text: str) -> list[str]:
@@ -141,8 +151,6 @@ def _attribute_token(key: str, op: str, value: str) -> Node:
         return Binary(symbol, Attribute("severitynumber"), Literal(number))
     if op not in (":", "=", "=="):
         raise INVALID_QUICK_FILTER.error(f"{key} takes ':' (as in {key}:{value}), not {op!r}")
-    if key == "silenced":
-        return _silenced_token(op, value)
     if key == "src":
         # A trailing backslash would escape LIKE's closing %; searching without it is close enough.
         return Like(Attribute("source"), f"%{escape_like(value.rstrip(chr(92)))}%")
