@@ -28,7 +28,7 @@ import orjson
 from notifycenter.catalogue import client as codes
 from notifycenter.client.backoff import Backoff
 from notifycenter.client.builder import build_event, error_event
-from notifycenter.client.http import auth_headers, error_from_answer, retry_after
+from notifycenter.client.http import auth_headers, error_from_answer, retry_after, tls_for
 from notifycenter.client.sdk_events import EventLike, event_dict
 from notifycenter.client.servers import ServerPool, is_failover_status, pool_key
 from notifycenter.client.spool import (
@@ -124,6 +124,7 @@ class Emitter:
         self._http = httpx.Client(
             headers={**auth_headers(token), "Content-Type": BATCH},
             timeout=httpx.Timeout(timeout, connect=min(2.0, timeout)),
+            verify=tls_for(self.servers),
         )
         self._thread = threading.Thread(
             target=self._run, name=f"notifycenter-emitter-{source}", daemon=True

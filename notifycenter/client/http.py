@@ -1,4 +1,4 @@
-"""What the async client and the emitter share: headers, and turning answers into errors.
+"""What the async client and the emitter share: TLS, headers, and turning answers into errors.
 
 A hub's answer is untrusted like an event: a body that is not JSON (or not UTF-8), JSON
 of another shape, or an error body with odd field types becomes the catalogued "bad
@@ -7,6 +7,9 @@ answer" error, never a bare exception in the caller.
 
 from __future__ import annotations
 
+import ssl
+from collections.abc import Iterable
+from functools import cache
 from typing import Any
 
 import httpx
@@ -14,6 +17,27 @@ import orjson
 
 from notifycenter.catalogue import client as codes
 from notifycenter.model.errors import NotifyError
+
+
+def tls_for(servers: Iterable[str]) -> ssl.SSLContext:
+    """The `verify=` for a client of `servers`: reading the CA bundle costs ~50 ms of CPU,
+    so it is read once per process, and only when a server speaks https."""
+    if any(server.lower().startswith("https:") for server in servers):
+        return system_tls()
+    return plain_only()
+
+
+@cache
+def system_tls() -> ssl.SSLContext:
+    """The system's trust as httpx builds it (`SSL_CERT_FILE`/`SSL_CERT_DIR` honoured)."""
+    return httpx.create_ssl_context()
+
+
+@cache
+def plain_only() -> ssl.SSLContext:
+    """For clients of http:// servers only: verifies like any other but trusts no CA, so a
+    TLS connection it should never make fails closed instead of reading the CA bundle."""
+    return ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
 
 
 def auth_headers(token: str | None) -> dict[str, str]:

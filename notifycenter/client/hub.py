@@ -20,6 +20,7 @@ from notifycenter.client.http import (
     query_params,
     request_failed,
     retry_after,
+    tls_for,
 )
 from notifycenter.client.sdk_events import EventLike, event_dict
 from notifycenter.client.servers import (
@@ -90,6 +91,7 @@ class HubClient:
             headers=auth_headers(token),
             timeout=httpx.Timeout(timeout, connect=connect),
             transport=transport,
+            verify=tls_for(server.servers),
         )
 
     @property
