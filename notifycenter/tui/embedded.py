@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from notifycenter.catalogue.tui import EMBEDDED_HUB_FAILED
+from notifycenter.client.http import tls_for
 from notifycenter.model.errors import NotifyError
 
 if TYPE_CHECKING:
@@ -22,7 +23,8 @@ if TYPE_CHECKING:
 def hub_answers(url: str, timeout: float = 0.5) -> bool:
     """True when a hub answers its health check at `url`."""
     try:
-        return httpx.get(url.rstrip("/") + "/healthz", timeout=timeout).status_code == 200
+        health = url.rstrip("/") + "/healthz"
+        return httpx.get(health, timeout=timeout, verify=tls_for([url])).status_code == 200
     except httpx.HTTPError:
         return False
 
