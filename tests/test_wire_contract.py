@@ -3,7 +3,6 @@ key for key, and the OpenAPI document describes each record with exactly its key
 
 from __future__ import annotations
 
-import asyncio
 import re
 import types
 from pathlib import Path
@@ -18,9 +17,8 @@ from notifycenter.catalogue.client import HUB_BAD_ANSWER
 from notifycenter.catalogue.runtime import HUB_DEGRADED, WRITER_FAILED
 from notifycenter.client.emitter import Emitter
 from notifycenter.client.hub import HubClient
-from notifycenter.hub.app import load_plugins
+from notifycenter.hub.app import create_app, load_plugins
 from notifycenter.hub.openapi import openapi_document
-from notifycenter.hub.server import start_embedded
 from notifycenter.hub.settings import HubSettings
 from notifycenter.model import wire
 from notifycenter.model.errors import NotifyError
@@ -31,6 +29,7 @@ from notifycenter.model.subscription_wire import (
     Subscriptions,
     SubscriptionView,
 )
+from tests import httpclient
 from tests.conftest import HubFactory
 from tests.hubprocess import Hub, free_port, make_event, post_batch
 from tests.waiting import wait_until
@@ -94,7 +93,7 @@ def test_every_answer_is_its_wire_record(hub: Hub, tmp_path: Any) -> None:
 
     outcome = conforms(
         wire.LifecycleOutcome,
-        httpx.post(
+        httpclient.post(
             f"{url}/api/lifecycle/ack",
             json={"refs": [first], "comment": "on it", "until": "2h"},
             timeout=TIMEOUT,
@@ -102,34 +101,40 @@ def test_every_answer_is_its_wire_record(hub: Hub, tmp_path: Any) -> None:
     )
     assert outcome["changed"] == 1
 
-    page = conforms(wire.Page, httpx.get(f"{url}/api/events", params={"limit": 2}, timeout=TIMEOUT))
+    page = conforms(
+        wire.Page, httpclient.get(f"{url}/api/events", params={"limit": 2}, timeout=TIMEOUT)
+    )
     assert page["items"] and page["next"] is not None  # the emitter's events are older
     everything = conforms(
-        wire.Page, httpx.get(f"{url}/api/events", params={"lifecycle": 1}, timeout=TIMEOUT)
+        wire.Page, httpclient.get(f"{url}/api/events", params={"lifecycle": 1}, timeout=TIMEOUT)
     )
     assert {item["bucket"] for item in everything["items"]} >= {"errors", "audit"}
 
-    one = conforms(wire.RecordWithHistory, httpx.get(f"{url}/api/events/{first}", timeout=TIMEOUT))
+    one = conforms(
+        wire.RecordWithHistory, httpclient.get(f"{url}/api/events/{first}", timeout=TIMEOUT)
+    )
     assert one["status"] == "acknowledged" and len(one["history"]) == 1
 
-    counts = conforms(wire.Summary, httpx.get(f"{url}/api/summary", timeout=TIMEOUT))
+    counts = conforms(wire.Summary, httpclient.get(f"{url}/api/summary", timeout=TIMEOUT))
     assert set(counts["buckets"]) == {"errors", "warnings", "infos", "audit"}
 
-    operations = conforms(wire.OperationPage, httpx.get(f"{url}/api/operations", timeout=TIMEOUT))
+    operations = conforms(
+        wire.OperationPage, httpclient.get(f"{url}/api/operations", timeout=TIMEOUT)
+    )
     assert len(operations["items"]) == 2
     tree = conforms(
-        wire.OperationTree, httpx.get(f"{url}/api/operations/{root.id}", timeout=TIMEOUT)
+        wire.OperationTree, httpclient.get(f"{url}/api/operations/{root.id}", timeout=TIMEOUT)
     )
     assert tree["children"][0]["name"] == "Provision Istio"
     child = conforms(
         wire.OperationTree,
-        httpx.get(f"{url}/api/operations/{tree['children'][0]['id']}", timeout=TIMEOUT),
+        httpclient.get(f"{url}/api/operations/{tree['children'][0]['id']}", timeout=TIMEOUT),
     )
     assert child["path"] == [{"id": root.id, "name": "Deploy design"}]
 
-    caller = conforms(wire.Identity, httpx.get(f"{url}/api/whoami", timeout=TIMEOUT))
+    caller = conforms(wire.Identity, httpclient.get(f"{url}/api/whoami", timeout=TIMEOUT))
     assert caller == {"user": "anonymous", "role": "admin"}  # an open hub
-    health = conforms(wire.Health, httpx.get(f"{url}/healthz", timeout=TIMEOUT))
+    health = conforms(wire.Health, httpclient.get(f"{url}/healthz", timeout=TIMEOUT))
     assert health["last_cursor"] == outcome["cursors"][-1]  # the ack came last
 
 
@@ -139,11 +144,11 @@ def test_the_sources_answer_is_its_wire_record(hub_factory: HubFactory) -> None:
     url = hub.url
 
     def failing() -> Any:
-        body = httpx.get(f"{url}/api/sources", timeout=TIMEOUT).json()
+        body = httpclient.get(f"{url}/api/sources", timeout=TIMEOUT).json()
         return body if body["sources"] and body["sources"][0]["error"] else None
 
     wait_until(failing, what="the unreachable source to fail")
-    sources = conforms(wire.Sources, httpx.get(f"{url}/api/sources", timeout=TIMEOUT))
+    sources = conforms(wire.Sources, httpclient.get(f"{url}/api/sources", timeout=TIMEOUT))
     assert sources["sources"][0]["state"] == "failing"
 
 
@@ -192,9 +197,9 @@ def test_the_ingest_routes_answer_their_wire_records(hub: Hub) -> None:
         "groupKey": "{}",
         "alerts": [alert],
     }
-    answered = httpx.post(f"{hub.url}/api/ingest/alertmanager", json=webhook, timeout=TIMEOUT)
+    answered = httpclient.post(f"{hub.url}/api/ingest/alertmanager", json=webhook, timeout=TIMEOUT)
     assert conforms(wire.AlertsAccepted, answered, 202)["accepted"] == 1
-    plain = httpx.post(
+    plain = httpclient.post(
         f"{hub.url}/api/ingest/cloudevents-json", json=make_event("plain"), timeout=TIMEOUT
     )
     assert conforms(wire.Accepted, plain, 202)["accepted"] == 1
@@ -212,7 +217,7 @@ def test_the_ingest_routes_answer_their_wire_records(hub: Hub) -> None:
     ],
 )
 def test_every_error_is_an_error_body(hub: Hub, method: str, path: str, status: int) -> None:
-    answer = httpx.request(method, hub.url + path, json={}, timeout=TIMEOUT)
+    answer = httpclient.client().request(method, hub.url + path, json={}, timeout=TIMEOUT)
     body = conforms(wire.ErrorBody, answer, status)
     assert body["code"].startswith("notifycenter-")
 
@@ -258,10 +263,12 @@ def test_every_route_refuses_with_an_error_body(hub: Hub) -> None:
 
 def test_a_refused_token_is_an_error_body(hub_factory: HubFactory) -> None:
     hub = hub_factory(tokens={"viewer-secret": ("vera", "viewer")})
-    conforms(wire.ErrorBody, httpx.get(f"{hub.url}/api/events", timeout=TIMEOUT), 401)
+    conforms(wire.ErrorBody, httpclient.get(f"{hub.url}/api/events", timeout=TIMEOUT), 401)
     viewer = {"Authorization": "Bearer viewer-secret"}
     refs = {"refs": ["0000000000000001"]}
-    answer = httpx.post(f"{hub.url}/api/lifecycle/ack", json=refs, headers=viewer, timeout=TIMEOUT)
+    answer = httpclient.post(
+        f"{hub.url}/api/lifecycle/ack", json=refs, headers=viewer, timeout=TIMEOUT
+    )
     conforms(wire.ErrorBody, answer, 403)
 
 
@@ -274,24 +281,26 @@ def test_a_refused_batch_names_the_failing_event(hub: Hub) -> None:
 def test_a_filter_that_does_not_parse_says_where(hub: Hub) -> None:
     params = {"filter": "severity = = 'ERROR'"}
     body = conforms(
-        wire.ErrorBody, httpx.get(f"{hub.url}/api/events", params=params, timeout=TIMEOUT), 400
+        wire.ErrorBody, httpclient.get(f"{hub.url}/api/events", params=params, timeout=TIMEOUT), 400
     )
     assert body["column"] >= 1 and body["expression"] == params["filter"]
 
 
 async def test_a_degraded_hub_answers_its_degraded_record(tmp_path: Path) -> None:
-    running = await start_embedded(HubSettings(data_dir=tmp_path / "hub", bind="127.0.0.1:0"))
-    try:
-        board = running._server.config.app.state.hub.health  # type: ignore[attr-defined]
-        board.stopped("writer", WRITER_FAILED, "disk gone")
-        async with httpx.AsyncClient(base_url=running.url, timeout=TIMEOUT) as client:
+    # Without plug-ins no start-up commit runs, so nothing marks the writer recovered
+    # between the failure below and the health request.
+    app = create_app(HubSettings(data_dir=tmp_path / "hub"), plugins=())
+    async with app.router.lifespan_context(app):
+        app.state.hub.health.stopped("writer", WRITER_FAILED, "disk gone")
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://hub", timeout=TIMEOUT
+        ) as client:
             body = conforms(wire.Degraded, await client.get("/healthz"), 503)
-        assert body["status"] == "degraded" and body["code"] == HUB_DEGRADED.code
-        assert [(part["part"], part["code"]) for part in body["failing"]] == [
-            ("writer", WRITER_FAILED.code)
-        ]
-    finally:
-        await asyncio.wait_for(running.stop(), TIMEOUT)
+    assert body["status"] == "degraded" and body["code"] == HUB_DEGRADED.code
+    assert [(part["part"], part["code"]) for part in body["failing"]] == [
+        ("writer", WRITER_FAILED.code)
+    ]
 
 
 # -- the OpenAPI document describes the same records --------------------------------
