@@ -14,6 +14,7 @@ from websockets.asyncio.client import connect
 
 from notifycenter.model.lifecycle import format_time
 from notifycenter.model.silences import SILENCE_CREATED
+from tests import httpclient
 from tests.conftest import HubFactory
 from tests.hubprocess import make_event, post_batch, post_structured
 from tests.hubthread import HubThread
@@ -25,11 +26,11 @@ ISTIO_FILTER = f"source = '{ISTIO}'"
 
 def create(url: str, body: dict[str, Any], token: str | None = None) -> httpx.Response:
     headers = {"Authorization": f"Bearer {token}"} if token else {}
-    return httpx.post(url + "/api/silences", json=body, headers=headers, timeout=10)
+    return httpclient.post(url + "/api/silences", json=body, headers=headers, timeout=10)
 
 
 def listed(url: str, **params: str) -> list[dict[str, Any]]:
-    answer = httpx.get(url + "/api/events", params=params, timeout=10)
+    answer = httpclient.get(url + "/api/events", params=params, timeout=10)
     assert answer.status_code == 200, answer.text
     items: list[dict[str, Any]] = answer.json()["items"]
     return items
@@ -55,7 +56,7 @@ def test_a_silenced_event_is_stored_listed_marked_and_filterable(hub: HubThread)
     assert "silence" not in by_id["evt-2"]["event"] and by_id["evt-2"]["silenced"] is False
     assert ids(listed(hub.url, silenced="true")) == ["evt-1"]
     assert ids(listed(hub.url, silenced="false")) == ["evt-2"]
-    one = httpx.get(f"{hub.url}/api/events/{ISTIO}%23evt-1", timeout=10).json()
+    one = httpclient.get(f"{hub.url}/api/events/{ISTIO}%23evt-1", timeout=10).json()
     assert one["silenced"] is True
 
 
@@ -64,7 +65,7 @@ def test_expiring_a_silence_lets_its_events_count_as_open_again(hub: HubThread) 
     post_structured(hub.url, make_event(1))
     assert ids(listed(hub.url, silenced="false", status="open")) == []
 
-    gone = httpx.delete(f"{hub.url}/api/silences/{silence['id'][:8]}", timeout=10)
+    gone = httpclient.client().delete(f"{hub.url}/api/silences/{silence['id'][:8]}", timeout=10)
     assert gone.status_code == 200, gone.text
     assert gone.json()["state"] == "expired" and gone.json()["expired_by"] == "anonymous"
 
@@ -74,10 +75,10 @@ def test_expiring_a_silence_lets_its_events_count_as_open_again(hub: HubThread) 
     assert ids(items) == ["evt-2", "evt-1"]
     assert items[1]["event"]["silence"] == silence["id"] and "silence" not in items[0]["event"]
 
-    again = httpx.post(f"{hub.url}/api/silences/{silence['id']}/expire", timeout=10)
+    again = httpclient.post(f"{hub.url}/api/silences/{silence['id']}/expire", timeout=10)
     assert again.status_code == 409 and again.json()["code"] == "notifycenter-2054"
-    assert httpx.get(hub.url + "/api/silences", timeout=10).json()["items"] == []
-    every = httpx.get(hub.url + "/api/silences", params={"state": "all"}, timeout=10).json()
+    assert httpclient.get(hub.url + "/api/silences", timeout=10).json()["items"] == []
+    every = httpclient.get(hub.url + "/api/silences", params={"state": "all"}, timeout=10).json()
     assert [s["id"] for s in every["items"]] == [silence["id"]]
 
 
@@ -87,7 +88,7 @@ def test_a_pending_silence_silences_nothing_yet(hub: HubThread) -> None:
     assert made.json()["state"] == "pending"
     post_structured(hub.url, make_event(1))
     assert "silence" not in listed(hub.url)[0]["event"]
-    pending = httpx.get(hub.url + "/api/silences", params={"state": "pending"}, timeout=10)
+    pending = httpclient.get(hub.url + "/api/silences", params={"state": "pending"}, timeout=10)
     assert [s["state"] for s in pending.json()["items"]] == ["pending"]
 
 
@@ -121,12 +122,12 @@ def test_a_producer_cannot_mark_its_events_silenced_nor_post_silence_events(
     ],
 )
 def test_a_refused_silence_changes_nothing(hub: HubThread, body: Any, code: str) -> None:
-    before = httpx.get(hub.url + "/healthz", timeout=10).json()["last_cursor"]
+    before = httpclient.get(hub.url + "/healthz", timeout=10).json()["last_cursor"]
     refused = create(hub.url, body)
     assert refused.status_code == 400, refused.text
     assert refused.json()["code"] == code
-    assert httpx.get(hub.url + "/healthz", timeout=10).json()["last_cursor"] == before
-    every = httpx.get(hub.url + "/api/silences", params={"state": "all"}, timeout=10)
+    assert httpclient.get(hub.url + "/healthz", timeout=10).json()["last_cursor"] == before
+    every = httpclient.get(hub.url + "/api/silences", params={"state": "all"}, timeout=10)
     assert every.json()["items"] == []
 
 
@@ -146,17 +147,20 @@ def test_roles_viewers_list_operators_create_and_expire(hub_factory: HubFactory)
     assert made.status_code == 201 and made.json()["author"] == "olga"
     sid = made.json()["id"]
     for token, status in (("viewer-token-1", 200), ("producer-token-1", 403)):
-        seen = httpx.get(
+        seen = httpclient.get(
             hub.url + "/api/silences", headers={"Authorization": f"Bearer {token}"}, timeout=10
         )
         assert seen.status_code == status
     viewer = {"Authorization": "Bearer viewer-token-1"}
     assert (
-        httpx.delete(f"{hub.url}/api/silences/{sid}", headers=viewer, timeout=10).status_code == 403
+        httpclient.client()
+        .delete(f"{hub.url}/api/silences/{sid}", headers=viewer, timeout=10)
+        .status_code
+        == 403
     )
-    assert httpx.get(f"{hub.url}/api/silences/nope", headers=viewer, timeout=10).json()["code"] == (
-        "notifycenter-2053"
-    )
+    assert httpclient.get(f"{hub.url}/api/silences/nope", headers=viewer, timeout=10).json()[
+        "code"
+    ] == ("notifycenter-2053")
 
 
 def test_silences_survive_a_restart_and_still_silence(hub: HubThread) -> None:
@@ -164,7 +168,8 @@ def test_silences_survive_a_restart_and_still_silence(hub: HubThread) -> None:
     hub.stop()
     hub.start()
     assert (
-        httpx.get(f"{hub.url}/api/silences/{silence['id']}", timeout=10).json()["state"] == "active"
+        httpclient.get(f"{hub.url}/api/silences/{silence['id']}", timeout=10).json()["state"]
+        == "active"
     )
     post_structured(hub.url, make_event(1))
     assert listed(hub.url)[0]["event"]["silence"] == silence["id"]

@@ -9,6 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
+from tests import httpclient
 from tests.waiting import wait_until
 from tests.webhook_receiver import Receiver
 
@@ -26,7 +27,7 @@ MINE = {"sink": "http://127.0.0.1:9/alerts", "protocol": "ntfy"}
 
 def call(method: str, url: str, token: str | None = None, **options: Any) -> httpx.Response:
     headers = {"Authorization": f"Bearer {token}"} if token else {}
-    return httpx.request(method, url, headers=headers, timeout=10, **options)
+    return httpclient.client().request(method, url, headers=headers, timeout=10, **options)
 
 
 @pytest.fixture
@@ -86,12 +87,12 @@ def test_viewers_and_anonymous_callers_have_no_subscriptions(secured, method):
     ],
 )
 def test_a_rejected_subscription_changes_nothing(hub, body, code):
-    answer = httpx.post(f"{hub.url}/api/subscriptions", json=body)
+    answer = httpclient.post(f"{hub.url}/api/subscriptions", json=body)
     assert answer.status_code == 400, answer.text
     assert answer.json()["code"].startswith("notifycenter-")
     if code:
         assert answer.json()["code"] == code
-    assert httpx.get(f"{hub.url}/api/subscriptions").json() == {"subscriptions": []}
+    assert httpclient.get(f"{hub.url}/api/subscriptions").json() == {"subscriptions": []}
 
 
 def test_the_credential_is_used_but_never_returned(hub):
@@ -102,19 +103,19 @@ def test_the_credential_is_used_but_never_returned(hub):
             "protocol": "HTTP",
             "sinkcredential": {"credential_type": "ACCESSTOKEN", "access_token": "s3cret"},
         }
-        made = httpx.post(f"{hub.url}/api/subscriptions", json=body).json()
+        made = httpclient.post(f"{hub.url}/api/subscriptions", json=body).json()
         assert "s3cret" not in str(made)
         assert made["sinkcredential"] == {"credential_type": "ACCESSTOKEN", "redacted": True}
-        assert "s3cret" not in httpx.get(f"{hub.url}/api/subscriptions").text
+        assert "s3cret" not in httpclient.get(f"{hub.url}/api/subscriptions").text
         assert receiver.handshakes[0]["authorization"] == "Bearer s3cret"
         # an update that leaves the credential out keeps it
-        kept = httpx.put(
+        kept = httpclient.client().put(
             f"{hub.url}/api/subscriptions/{made['id']}",
             json={"sink": receiver.url, "protocol": "HTTP", "types": ["io.x"]},
         )
         assert kept.status_code == 200, kept.text
         assert kept.json()["sinkcredential"]["credential_type"] == "ACCESSTOKEN"
-        httpx.post(f"{hub.url}/api/subscriptions/{made['id']}/test")
+        httpclient.post(f"{hub.url}/api/subscriptions/{made['id']}/test")
         wait_until(receiver.events)
         assert receiver.received[0].headers["authorization"] == "Bearer s3cret"
     finally:
@@ -125,21 +126,21 @@ def test_update_changes_the_filter_and_delete_stops_delivery(hub):
     receiver = Receiver().start()
     try:
         api = f"{hub.url}/api/subscriptions"
-        made = httpx.post(api, json={"sink": receiver.url, "protocol": "HTTP", "types": ["a"]})
+        made = httpclient.post(api, json={"sink": receiver.url, "protocol": "HTTP", "types": ["a"]})
         ident = made.json()["id"]
-        updated = httpx.put(
+        updated = httpclient.client().put(
             f"{api}/{ident}", json={"sink": receiver.url, "protocol": "HTTP", "types": ["b"]}
         )
         assert updated.json()["types"] == ["b"]
         _post(hub.url, [("1", "a"), ("2", "b")])
         assert [e["id"] for e in wait_until(receiver.events)] == ["2"]
-        assert httpx.delete(f"{api}/{ident}").json() == {"deleted": ident}
-        assert httpx.get(f"{api}/{ident}").status_code == 404
+        assert httpclient.client().delete(f"{api}/{ident}").json() == {"deleted": ident}
+        assert httpclient.get(f"{api}/{ident}").status_code == 404
         _post(hub.url, [("3", "b"), ("4", "b")])
         # a probe subscription created after the delete sees 3 and 4: the deleted one did not
         probe = Receiver().start()
         try:
-            httpx.post(api, json={"sink": probe.url, "protocol": "HTTP", "types": ["b"]})
+            httpclient.post(api, json={"sink": probe.url, "protocol": "HTTP", "types": ["b"]})
             _post(hub.url, [("5", "b")])
             wait_until(probe.events)
             assert [e["id"] for e in receiver.events()] == ["2"]
@@ -154,7 +155,7 @@ def _post(url: str, pairs: list[tuple[str, str]]) -> None:
         {"specversion": "1.0", "id": i, "source": "urn:test", "type": t, "data": {"summary": i}}
         for i, t in pairs
     ]
-    answer = httpx.post(
+    answer = httpclient.post(
         f"{url}/api/events",
         content=json.dumps(events),
         headers={"Content-Type": "application/cloudevents-batch+json"},
@@ -167,15 +168,15 @@ def test_secret_headers_are_masked_and_a_put_of_the_view_keeps_them(hub):
     try:
         settings = {"headers": {"X-Api-Key": "k-123", "X-Team": "ops"}}
         body = {"sink": receiver.url, "protocol": "HTTP", "protocolsettings": settings}
-        made = httpx.post(f"{hub.url}/api/subscriptions", json=body).json()
+        made = httpclient.post(f"{hub.url}/api/subscriptions", json=body).json()
         shown = made["protocolsettings"]["headers"]
         assert shown == {"X-Api-Key": "<redacted>", "X-Team": "ops"}
         view = {k: made[k] for k in ("sink", "protocol", "protocolsettings", "filters")}
-        put = httpx.put(f"{hub.url}/api/subscriptions/{made['id']}", json=view)
+        put = httpclient.client().put(f"{hub.url}/api/subscriptions/{made['id']}", json=view)
         assert put.status_code == 200, put.text
-        httpx.post(f"{hub.url}/api/subscriptions/{made['id']}/test")
+        httpclient.post(f"{hub.url}/api/subscriptions/{made['id']}/test")
         wait_until(receiver.events)
         assert receiver.received[0].headers["x-api-key"] == "k-123"
-        assert "k-123" not in httpx.get(f"{hub.url}/api/subscriptions").text
+        assert "k-123" not in httpclient.get(f"{hub.url}/api/subscriptions").text
     finally:
         receiver.stop()
