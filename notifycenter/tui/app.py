@@ -233,8 +233,8 @@ class NotifyCenterApp(App[None]):
         once a minute), not every second."""
         detail, row = self.center.detail.detail, self.highlighted_row
         shown = dict(detail.fields).get("time") if detail is not None else None
-        if shown is None or row is None:
-            return
+        if shown is None or row is None or row >= len(self.store):
+            return  # nothing shown, or a row of the store a context switch just replaced
         now = self.center.events.clock()
         if moment_text(self.store.event(row).get("time"), now, self.display_tz) != shown:
             self.refresh_detail()
