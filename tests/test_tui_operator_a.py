@@ -179,7 +179,11 @@ async def test_a_refused_token_gets_an_error_screen_and_quitting_exits_1(
         Target(name="prod-eu", server=hub.url, token=token, source="flag"), state_dir=tmp_path
     )
     async with app.run_test(size=(80, 24)) as pilot:
-        await until(pilot, lambda: isinstance(app.screen, FatalScreen))
+        # The screen is pushed before it is composed: wait for its text, not the screen.
+        await until(
+            pilot,
+            lambda: isinstance(app.screen, FatalScreen) and app.screen.query("#fatal-text"),
+        )
         text = str(app.screen.query_one("#fatal-text", Static).render())
         assert "notifycenter-1511" in text and "prod-eu" in text and hub.url in text
         assert "is running" in text and f"notifycenter-{answer}" in text and "--token" in text
