@@ -5,9 +5,9 @@ from __future__ import annotations
 import asyncio
 import json
 
-import httpx
 import websockets
 
+from tests import httpclient
 from tests.hubprocess import (
     STRUCTURED,
     Hub,
@@ -18,7 +18,7 @@ from tests.hubprocess import (
 
 
 def list_events(hub: Hub, **params: str) -> list[dict]:
-    response = httpx.get(hub.url + "/api/events", params=params)
+    response = httpclient.get(hub.url + "/api/events", params=params)
     assert response.status_code == 200, response.text
     return response.json()["items"]
 
@@ -33,7 +33,7 @@ async def stream_first(hub: Hub, count: int, since: str = "0") -> list[dict]:
 
 def test_each_mode_is_stored_and_read_back_by_list_and_stream(hub: Hub) -> None:
     structured = post_structured(hub.url, make_event(1, severitytext="warn"))
-    binary = httpx.post(
+    binary = httpclient.post(
         hub.url + "/api/events",
         content=b'{"summary": "binary \xc3\xa9"}',
         headers={
@@ -120,7 +120,7 @@ BAD_INPUTS = {
 
 def test_bad_structured_and_batched_input_is_refused_and_nothing_stored(hub: Hub) -> None:
     for name, (ctype, headers, body, status, code) in BAD_INPUTS.items():
-        response = httpx.post(
+        response = httpclient.post(
             hub.url + "/api/events", json=body, headers={"content-type": ctype, **headers}
         )
         assert (response.status_code, response.json()["code"]) == (status, code), name
@@ -130,14 +130,14 @@ def test_bad_structured_and_batched_input_is_refused_and_nothing_stored(hub: Hub
     assert batch.status_code == 400
     assert batch.json()["code"] == "notifycenter-1004" and batch.json()["index"] == 1
 
-    invalid_json = httpx.post(
+    invalid_json = httpclient.post(
         hub.url + "/api/events",
         content=b'{"specversion": "1.0",',
         headers={"content-type": STRUCTURED},
     )
     assert (invalid_json.status_code, invalid_json.json()["code"]) == (400, "notifycenter-1007")
 
-    unknown_type = httpx.post(
+    unknown_type = httpclient.post(
         hub.url + "/api/events", content=b"hello", headers={"content-type": "text/plain"}
     )
     assert (unknown_type.status_code, unknown_type.json()["code"]) == (415, "notifycenter-1101")
@@ -153,7 +153,7 @@ def test_bad_structured_and_batched_input_is_refused_and_nothing_stored(hub: Hub
     )
 
     assert list_events(hub) == []
-    assert httpx.get(hub.url + "/healthz").json()["last_cursor"] == "0000000000000000"
+    assert httpclient.get(hub.url + "/healthz").json()["last_cursor"] == "0000000000000000"
 
 
 def binary_headers(**overrides: str) -> dict[str, str]:
@@ -179,17 +179,19 @@ def test_bad_binary_headers_are_refused(hub: Hub) -> None:
         ),
     }
     for name, (headers, code) in cases.items():
-        response = httpx.post(hub.url + "/api/events", content=b"{}", headers=headers)
+        response = httpclient.post(hub.url + "/api/events", content=b"{}", headers=headers)
         assert (response.status_code, response.json()["code"]) == (400, code), name
-    bad_data = httpx.post(hub.url + "/api/events", content=b"{not json", headers=binary_headers())
+    bad_data = httpclient.post(
+        hub.url + "/api/events", content=b"{not json", headers=binary_headers()
+    )
     assert bad_data.json()["code"] == "notifycenter-1007"
     assert list_events(hub) == []
 
 
 def test_unknown_routes_and_methods_answer_catalogued_errors(hub: Hub) -> None:
-    missing = httpx.get(hub.url + "/api/nothing-here")
-    wrong_method = httpx.delete(hub.url + "/api/events")
+    missing = httpclient.get(hub.url + "/api/nothing-here")
+    wrong_method = httpclient.client().delete(hub.url + "/api/events")
     assert (missing.status_code, missing.json()["code"]) == (404, "notifycenter-1105")
     assert (wrong_method.status_code, wrong_method.json()["code"]) == (405, "notifycenter-1106")
-    bad_param = httpx.get(hub.url + "/api/events", params={"bucket": "errorz"})
+    bad_param = httpclient.get(hub.url + "/api/events", params={"bucket": "errorz"})
     assert (bad_param.status_code, bad_param.json()["code"]) == (400, "notifycenter-1109")

@@ -10,10 +10,10 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
 from notifycenter.client.emitter import Emitter
+from tests import httpclient
 from tests.conftest import HubFactory
 from tests.hubprocess import Hub
 from tests.waiting import wait_until
@@ -35,13 +35,13 @@ def emitter(hub: Hub, tmp_path: Path) -> Iterator[Emitter]:
 
 
 def tree(hub: Hub, op_id: str) -> dict[str, Any]:
-    answer = httpx.get(f"{hub.url}/api/operations/{op_id}", timeout=10)
+    answer = httpclient.get(f"{hub.url}/api/operations/{op_id}", timeout=10)
     assert answer.status_code == 200, answer.text
     return answer.json()
 
 
 def listing(hub: Hub, **params: str) -> list[dict[str, Any]]:
-    answer = httpx.get(f"{hub.url}/api/operations", params=params, timeout=10)
+    answer = httpclient.get(f"{hub.url}/api/operations", params=params, timeout=10)
     assert answer.status_code == 200, answer.text
     return answer.json()["items"]
 
@@ -148,11 +148,13 @@ def test_a_killed_producers_operation_stalls(hub: Hub, tmp_path: Path) -> None:
 
 
 def test_unknown_operation_and_bad_query_are_catalogued(hub: Hub) -> None:
-    missing = httpx.get(f"{hub.url}/api/operations/ffffffffffffffff", timeout=10)
+    missing = httpclient.get(f"{hub.url}/api/operations/ffffffffffffffff", timeout=10)
     assert missing.status_code == 404 and missing.json()["code"] == "notifycenter-1603"
-    bad = httpx.get(f"{hub.url}/api/operations", params={"state": "sleepy"}, timeout=10)
+    bad = httpclient.get(f"{hub.url}/api/operations", params={"state": "sleepy"}, timeout=10)
     assert bad.status_code == 400 and bad.json()["code"] == "notifycenter-1604"
-    bad_filter = httpx.get(f"{hub.url}/api/operations", params={"filter": "name LIKE"}, timeout=10)
+    bad_filter = httpclient.get(
+        f"{hub.url}/api/operations", params={"filter": "name LIKE"}, timeout=10
+    )
     assert bad_filter.status_code == 400
 
 
@@ -161,12 +163,16 @@ def test_reading_operations_needs_a_viewer_token(hub_factory: HubFactory) -> Non
         tokens={"producer-secret": ("adapter", "producer"), "viewer-secret": ("alice", "viewer")}
     )
     url = f"{secured.url}/api/operations"
-    assert httpx.get(url, timeout=10).status_code == 401
+    assert httpclient.get(url, timeout=10).status_code == 401
     assert (
-        httpx.get(url, headers={"Authorization": "Bearer producer-secret"}, timeout=10).status_code
+        httpclient.get(
+            url, headers={"Authorization": "Bearer producer-secret"}, timeout=10
+        ).status_code
         == 403
     )
     assert (
-        httpx.get(url, headers={"Authorization": "Bearer viewer-secret"}, timeout=10).status_code
+        httpclient.get(
+            url, headers={"Authorization": "Bearer viewer-secret"}, timeout=10
+        ).status_code
         == 200
     )

@@ -11,6 +11,7 @@ from urllib.parse import quote
 import httpx
 import pytest
 
+from tests import httpclient
 from tests.alertmanagerprocess import AlertmanagerProcess, now_text, require_binary
 from tests.conftest import HubFactory
 from tests.hubprocess import HubProcess
@@ -48,7 +49,7 @@ def _alert(starts: str, ends: str | None = None) -> dict[str, Any]:
 
 
 def _events(url: str, source: str) -> list[dict[str, Any]]:
-    answer = httpx.get(
+    answer = httpclient.get(
         f"{url}/api/events",
         params={"source": source},
         headers={"authorization": f"Bearer {OPERATOR}"},
@@ -60,7 +61,7 @@ def _events(url: str, source: str) -> list[dict[str, Any]]:
 
 
 def _one(url: str, ref: str) -> dict[str, Any]:
-    answer = httpx.get(
+    answer = httpclient.get(
         f"{url}/api/events/{quote(ref, safe='')}",
         headers={"authorization": f"Bearer {OPERATOR}"},
         timeout=5.0,
@@ -71,7 +72,7 @@ def _one(url: str, ref: str) -> dict[str, Any]:
 
 
 def _lifecycle(url: str, verb: str, body: dict[str, Any]) -> None:
-    answer = httpx.post(
+    answer = httpclient.post(
         f"{url}/api/lifecycle/{verb}",
         json=body,
         headers={"authorization": f"Bearer {OPERATOR}"},
@@ -186,7 +187,7 @@ def test_bad_webhook_is_a_catalogued_400_storing_nothing(
 ) -> None:
     hub = hub_factory(tokens=TOKENS)
     body = BAD_BODIES[name]
-    answer = httpx.post(
+    answer = httpclient.post(
         f"{hub.url}/api/ingest/alertmanager",
         content=body if isinstance(body, bytes) else None,
         json=None if isinstance(body, bytes) else body,
@@ -204,7 +205,7 @@ def test_webhook_needs_a_producer_token(
 ) -> None:
     hub = hub_factory(tokens=TOKENS)
     headers = {"authorization": f"Bearer {token}"} if token else {}
-    answer = httpx.post(
+    answer = httpclient.post(
         f"{hub.url}/api/ingest/alertmanager", json=_webhook(_wire_alert()), headers=headers
     )
     assert answer.status_code == status, answer.text
@@ -218,7 +219,7 @@ def test_one_webhook_is_one_event_per_alert_and_a_severity_map(hub_factory: HubF
     alerts = [
         _wire_alert(f"f-{label}", labels={**LABELS, "severity": label}) for label in severities
     ]
-    answer = httpx.post(
+    answer = httpclient.post(
         f"{hub.url}/api/ingest/alertmanager",
         json=_webhook(*alerts),
         headers={"authorization": f"Bearer {PRODUCER}"},
@@ -236,7 +237,7 @@ def test_an_ack_while_alertmanager_is_down_is_recorded_and_its_silence_follows(
     hub_factory: HubFactory, alertmanager: AlertmanagerProcess
 ) -> None:
     hub = hub_factory(tokens=TOKENS, extra_args=["--alertmanager-url", alertmanager.url])
-    posted = httpx.post(
+    posted = httpclient.post(
         f"{hub.url}/api/ingest/alertmanager",
         json=_webhook(_wire_alert("down-1")),
         headers={"authorization": f"Bearer {PRODUCER}"},
@@ -257,7 +258,7 @@ def test_a_silence_still_owed_when_the_hub_stops_is_made_after_its_restart(
         tokens=TOKENS, extra_args=["--alertmanager-url", alertmanager.url], process=True
     )
     assert isinstance(hub, HubProcess)
-    posted = httpx.post(
+    posted = httpclient.post(
         f"{hub.url}/api/ingest/alertmanager",
         json=_webhook(_wire_alert("owed-1")),
         headers={"authorization": f"Bearer {PRODUCER}"},
@@ -293,9 +294,9 @@ def test_a_receiver_name_with_spaces_still_gives_an_event(hub_factory: HubFactor
             }
         ],
     }
-    answer = httpx.post(f"{hub.url}/api/ingest/alertmanager", json=payload, timeout=10)
+    answer = httpclient.post(f"{hub.url}/api/ingest/alertmanager", json=payload, timeout=10)
     assert answer.status_code == 202, answer.text
-    items = httpx.get(f"{hub.url}/api/events", timeout=10).json()["items"]
+    items = httpclient.get(f"{hub.url}/api/events", timeout=10).json()["items"]
     assert [i["event"]["source"] for i in items] == [
         "urn:alertmanager:receiver:team%20pager%20%C3%A9"
     ]

@@ -9,6 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
+from tests import httpclient
 from tests.hubprocess import post_batch
 from tests.waiting import wait_until
 from tests.webhook_receiver import Receiver
@@ -36,7 +37,7 @@ def make_event(ident: str, summary: str = "it happened", **extra: Any) -> dict[s
 
 def subscribe(url: str, body: dict[str, Any], token: str | None = None) -> httpx.Response:
     headers = {"Authorization": f"Bearer {token}"} if token else {}
-    return httpx.post(f"{url}/api/subscriptions", json=body, headers=headers, timeout=10)
+    return httpclient.post(f"{url}/api/subscriptions", json=body, headers=headers, timeout=10)
 
 
 def test_binary_mode_carries_attributes_as_percent_encoded_headers(hub, receiver):
@@ -73,7 +74,7 @@ def test_handshake_asks_with_the_origin_and_a_refusal_stores_nothing(hub, receiv
     assert refused.status_code == 400
     assert refused.json()["code"] == "notifycenter-2007"
     assert receiver.handshakes[0]["webhook-request-origin"] == "127.0.0.1"
-    assert httpx.get(f"{hub.url}/api/subscriptions").json() == {"subscriptions": []}
+    assert httpclient.get(f"{hub.url}/api/subscriptions").json() == {"subscriptions": []}
     receiver.allowed_origin = "127.0.0.1"
     assert subscribe(hub.url, {"sink": receiver.url, "protocol": "HTTP"}).status_code == 201
 
@@ -109,7 +110,7 @@ def test_one_hub_delivers_to_another(hub_factory):
     post_batch(first.url, [make_event("relayed", summary="from the first hub")])
 
     def arrived() -> list[Any]:
-        return httpx.get(f"{second.url}/api/events").json()["items"]
+        return httpclient.get(f"{second.url}/api/events").json()["items"]
 
     got = wait_until(arrived, what="the event on the second hub")
     assert got[0]["event"]["id"] == "relayed"
@@ -122,9 +123,9 @@ def test_lifecycle_changes_reach_the_sink_when_asked(hub, receiver):
     post_batch(hub.url, [make_event("err", severitytext="ERROR"), make_event("info")])
     wait_until(receiver.events, what="the error")
     ref = "urn:test:producer#err"
-    resolved = httpx.post(f"{hub.url}/api/lifecycle/resolve", json={"refs": [ref]})
+    resolved = httpclient.post(f"{hub.url}/api/lifecycle/resolve", json={"refs": [ref]})
     assert resolved.status_code == 200, resolved.text
-    httpx.post(f"{hub.url}/api/lifecycle/resolve", json={"refs": ["urn:test:producer#info"]})
+    httpclient.post(f"{hub.url}/api/lifecycle/resolve", json={"refs": ["urn:test:producer#info"]})
     got = wait_until(lambda: len(receiver.events()) >= 2 and receiver.events())
     assert got[0]["id"] == "err"
     assert got[1]["type"] == "io.meshery.notification.resolve"
@@ -133,11 +134,11 @@ def test_lifecycle_changes_reach_the_sink_when_asked(hub, receiver):
 
 def test_test_sends_one_notification_now_and_reports_failure(hub, receiver):
     sub = subscribe(hub.url, {"sink": receiver.url, "protocol": "HTTP"}).json()
-    sent = httpx.post(f"{hub.url}/api/subscriptions/{sub['id']}/test")
+    sent = httpclient.post(f"{hub.url}/api/subscriptions/{sub['id']}/test")
     assert sent.status_code == 200 and sent.json()["delivered"] is True
     assert receiver.events()[0]["type"] == "io.meshery.notifycenter.subscription.test"
     receiver.status = 503
-    failed = httpx.post(f"{hub.url}/api/subscriptions/{sub['id']}/test")
+    failed = httpclient.post(f"{hub.url}/api/subscriptions/{sub['id']}/test")
     assert failed.status_code == 502
     assert failed.json()["code"] == "notifycenter-2011"
     assert "503" in failed.json()["longDescription"][0]
