@@ -101,7 +101,7 @@ class Emitter:
         self._buffer: deque[dict[str, Any]] = deque()
         self._in_flight = 0
         self._emitted = self._handed_over = 0
-        self._closed = self._stopping = self._flush_now = False
+        self._closed = self._stopping = self._flush_now = self._released = False
         self._condition = threading.Condition()
         self._backoff = Backoff(initial=0.1, maximum=max_retry_interval)
         self._retry_at = 0.0
@@ -262,10 +262,20 @@ class Emitter:
             self._stopping = True
             self._condition.notify_all()
         self._thread.join(timeout)
-        self._http.close()
-        self._spool.close()
+        if not self._thread.is_alive():
+            self._release()
+        # Else the sender is still handing a batch over: it spools what is left and
+        # releases on its way out. Closing the spool under it would lose those events.
         atexit.unregister(self._at_exit)
         return delivered
+
+    def _release(self) -> None:
+        with self._condition:
+            if self._released:
+                return
+            self._released = True
+        self._http.close()
+        self._spool.close()
 
     def _at_exit(self) -> None:
         self.close(ATEXIT_TIMEOUT)
@@ -286,6 +296,7 @@ class Emitter:
                 batch = self._take_batch()
             if stopping:  # what is still in memory goes to disk, for the next run to replay
                 self._guarded(self._to_spool, batch)
+                self._release()
                 return
             self._guarded(self._step, batch)
 
