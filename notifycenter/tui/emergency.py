@@ -19,7 +19,7 @@ from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from notifycenter.catalogue.tui import EMERGENCY_COMMAND
 from notifycenter.model.lifecycle import Verb
@@ -28,6 +28,7 @@ from notifycenter.store import EventStore, ViewQuery
 from notifycenter.tui.commandline import split_ack_argument
 from notifycenter.tui.detail_model import DetailView, build_detail
 from notifycenter.tui.notices import error_notice
+from notifycenter.tui.widgets.footer import KeyFooter
 from notifycenter.tui.widgets.prompt import PromptBar
 
 # Unacknowledged errors at ALERT or above; audit events are their own bucket, left out.
@@ -120,14 +121,15 @@ class EmergencyScreen(Screen[None]):
         self.readonly = readonly
         self.shown = 0
         self.step = 0
-        self.ticked: dict[str, set[int]] = {}  # cursor -> ticked step numbers
+        self.ticked: dict[int, set[int]] = {}  # row -> ticked step numbers
+        self._painted: tuple[str, Content] | None = None  # title and text on screen
 
     def compose(self) -> ComposeResult:
         yield Static(id="emergency-title", markup=False)
         with VerticalScroll(id="emergency-body"):
             yield Static(id="emergency-text")
         yield PromptBar(id="emergency-prompt")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.query_one(PromptBar).close()
@@ -139,10 +141,11 @@ class EmergencyScreen(Screen[None]):
         return self.emergencies[self.shown] if self.emergencies else None
 
     def replace(self, emergencies: list[Emergency]) -> None:
-        """The pending set changed: keep showing the same one when it is still there."""
-        cursor = self.current.cursor if self.current else None
+        """The pending set changed: keep showing the same one when it is still there.
+        Matched by row: a folded repeat gives the row a new cursor, not a new emergency."""
+        row = self.current.row if self.current else None
         self.emergencies = emergencies
-        index = next((n for n, e in enumerate(emergencies) if e.cursor == cursor), None)
+        index = next((n for n, e in enumerate(emergencies) if e.row == row), None)
         if index is None:
             self.shown, self.step = 0, 0
         else:
@@ -168,7 +171,7 @@ class EmergencyScreen(Screen[None]):
         current = self.current
         if current is None or not current.view.remedies:
             return
-        self.ticked.setdefault(current.cursor, set()).symmetric_difference_update({self.step})
+        self.ticked.setdefault(current.row, set()).symmetric_difference_update({self.step})
         self._paint()
 
     def action_other(self, delta: int) -> None:
@@ -222,18 +225,22 @@ class EmergencyScreen(Screen[None]):
     def _paint(self) -> None:
         if not self.query("#emergency-text"):
             return  # the one-second check came before the view was composed: on_mount paints
-        title = self.query_one("#emergency-title", Static)
-        text = self.query_one("#emergency-text", Static)
+        painted = self._content()
+        if painted == self._painted:
+            return  # the one-second check found the same: nothing is laid out or redrawn
+        self._painted = painted
+        self.query_one("#emergency-title", Static).update(painted[0])
+        self.query_one("#emergency-text", Static).update(painted[1])
+
+    def _content(self) -> tuple[str, Content]:
         current = self.current
         if current is None:
-            title.update("No emergency waits.")
-            text.update("")
-            return
+            return "No emergency waits.", Content("")
         view = current.view
         where = f"{self.shown + 1} of {len(self.emergencies)}"
         how = "read-only: escape leaves" if self.readonly else "a acknowledges, :assign hands over"
-        title.update(f"{view.severity.name} · {where} · unacknowledged · {how}")
-        text.update(render_emergency(view, self.ticked.get(current.cursor, set()), self.step))
+        title = f"{view.severity.name} · {where} · unacknowledged · {how}"
+        return title, render_emergency(view, self.ticked.get(current.row, set()), self.step)
 
 
 def render_emergency(view: DetailView, ticked: set[int], step: int) -> Content:
