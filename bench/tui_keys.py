@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/tui_keys.py [--events 2000] [--keys 200] [--interval 0.15]
     .venv/bin/python bench/tui_keys.py --events 1000000 --data /tmp/nc-1m   # filled once, reused
+    .venv/bin/python bench/tui_keys.py --keys 100 --profile /tmp/keys.prof  # cProfile the keys
 
 Starts `notifycenter serve` on a data dir holding N events (loaded through the hub's API in
 batches of 1,000, or a dir filled by an earlier run), then `notifycenter --server URL tui`
@@ -52,6 +53,18 @@ REQUESTS_IN_FLIGHT = 50  # batches serialised at a time: a million events never 
 CURSOR_MARK = "›"  # the event list's gutter mark of the highlighted row
 AGE_CELLS = 7  # gutter, AGE and a space: the AGE ticks, so it is not part of a row's identity
 COUNTS = re.compile(r"\d (?:Errors|Err|Warnings|Warn|Infos|Info|Audit) ([\d,]+)")
+# Run as the TUI with `--profile`: cProfile from SIGUSR1 (first key) to SIGUSR2 (last frame).
+PROFILED = """
+import cProfile, os, signal, sys
+profile, path = cProfile.Profile(), sys.argv.pop(1)
+def stop(*_):
+    profile.disable()
+    profile.dump_stats(path)
+signal.signal(signal.SIGUSR1, lambda *_: profile.enable())
+signal.signal(signal.SIGUSR2, stop)
+from notifycenter.cli import main
+main()
+"""
 CSI = re.compile(r"\x1b\[([0-9;?<>=]*)([ -/]*[@-~])|\x1b[^\[]|[\x00-\x1f]")
 
 
@@ -118,7 +131,7 @@ class Terminal:
 class Tui:
     """`notifycenter tui` in a pseudo-terminal; a thread keeps reading what it writes."""
 
-    def __init__(self, server: str, home: Path) -> None:
+    def __init__(self, server: str, home: Path, profile: Path | None = None) -> None:
         pid, fd = pty.fork()
         if pid == 0:
             os.environ.update(
@@ -131,7 +144,11 @@ class Tui:
                 COLUMNS=str(COLUMNS),
                 LINES=str(LINES),
             )
-            os.execv(str(NOTIFYCENTER), [str(NOTIFYCENTER), "--server", server, "tui"])
+            arguments = ["--server", server, "tui"]
+            if profile is not None:
+                python = sys.executable
+                os.execv(python, [python, "-c", PROFILED, str(profile), *arguments])
+            os.execv(str(NOTIFYCENTER), [str(NOTIFYCENTER), *arguments])
         fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", LINES, COLUMNS, 0, 0))
         self.pid, self.fd = pid, fd
         self.started = time.monotonic()
@@ -264,7 +281,9 @@ def press_keys(tui: Tui, keys: int, interval: float, key: bytes) -> list[float]:
     return latencies
 
 
-def run(count: int, keys: int, interval: float, data: Path | None) -> dict[str, float]:
+def run(
+    count: int, keys: int, interval: float, data: Path | None, profile: Path | None = None
+) -> dict[str, float]:
     keep = data is not None
     data = data or Path(tempfile.mkdtemp(prefix="nc-keys-hub-"))
     data.mkdir(parents=True, exist_ok=True)
@@ -276,14 +295,18 @@ def run(count: int, keys: int, interval: float, data: Path | None) -> dict[str, 
             if not (keep and marker.exists() and int(marker.read_text()) == count):
                 figures["hub filled in (s)"] = fill(port, count)
                 marker.write_text(str(count))
-            tui = Tui(f"http://127.0.0.1:{port}", home)
+            tui = Tui(f"http://127.0.0.1:{port}", home, profile)
             tui.expected = count
             try:
                 if not tui.wait(partial(_moved, tui.screen, None), timeout=120):
                     raise RuntimeError("no rows on screen within 120 s")
                 figures["first rows after launch (s)"] = time.monotonic() - tui.started
+                if profile is not None:
+                    os.kill(tui.pid, signal.SIGUSR1)
                 cpu, started = tui.cpu_seconds(), time.monotonic()
                 latencies = press_keys(tui, keys, interval, b"j")
+                if profile is not None:
+                    os.kill(tui.pid, signal.SIGUSR2)
                 pressing, cpu_keys = time.monotonic() - started, tui.cpu_seconds() - cpu
                 figures["keys pressed from (s)"] = started - tui.started
                 figures["keys pressed until (s)"] = time.monotonic() - tui.started
@@ -315,8 +338,9 @@ def main() -> None:
     parser.add_argument("--keys", type=int, default=200)
     parser.add_argument("--interval", type=float, default=0.15, help="seconds between keys")
     parser.add_argument("--data", type=Path, help="hub data dir to keep and reuse across runs")
+    parser.add_argument("--profile", type=Path, help="cProfile the TUI while keys are pressed")
     options = parser.parse_args()
-    figures = run(options.events, options.keys, options.interval, options.data)
+    figures = run(options.events, options.keys, options.interval, options.data, options.profile)
     print(f"notifycenter tui at {COLUMNS}x{LINES} on a hub of {options.events:,} events:")
     for name, value in figures.items():
         print(f"{name:>38}: {value:,.1f}")

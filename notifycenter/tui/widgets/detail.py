@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.content import Content
+from textual.css.styles import RulesMap
 from textual.message import Message
 from textual.widgets import Static
 
@@ -27,6 +30,9 @@ class DetailPane(VerticalScroll, can_focus=True):
     """Shows one `DetailView`; every string in it is rendered as plain text."""
 
     ALLOW_MAXIMIZE = True
+    # The body fills the pane at least: a shorter detail keeps its size, so a highlight move
+    # redraws the pane only instead of laying out the whole screen.
+    DEFAULT_CSS = "DetailPane > #detail-body { min-height: 100%; }"
     BINDINGS = [Binding("escape", "back", "Back to list", id="detail.back")]
 
     class Closed(Message):
@@ -60,16 +66,28 @@ class DetailPane(VerticalScroll, can_focus=True):
     def _paint(self) -> None:
         body = self.query_one("#detail-body", Static)
         if self.detail is None:
-            body.update(Content(self.empty_text or EMPTY))
+            content = Content(self.empty_text or EMPTY)
         elif self.raw:
-            body.update(
-                Content.assemble(("Raw CloudEvent", "bold"), "\n", Content(self.detail.raw_json))
+            content = Content.assemble(
+                ("Raw CloudEvent", "bold"), "\n", Content(self.detail.raw_json)
             )
         else:
-            body.update(render_detail(self.detail, self.content_region.width, self.app.no_color))
+            content = render_detail(self.detail, self.content_region.width, self.app.no_color)
+        room = self.scrollable_content_region.height
+        body.update(content, layout=not _same_height(body, content, room))
 
 
 EMPTY = "Nothing selected."
+
+
+def _same_height(body: Static, content: Content, room: int) -> bool:
+    """Whether `body` keeps its size with `content`: the same lines, or at most the `room`
+    it fills anyway. Then only the body is redrawn, not the whole screen laid out again."""
+    width, height = body.content_size
+    if width <= 0:
+        return False
+    lines = content.get_height(cast(RulesMap, body.styles), width)  # as Widget passes it
+    return lines == height or (height == room and lines <= room)
 
 
 def capped(summary: str, width: int, lines: int = SUMMARY_LINES) -> str:
