@@ -18,7 +18,7 @@ from notifycenter.model.severity import Severity
 from notifycenter.routing.egress import Egress
 from notifycenter.routing.sink import Delivery
 from notifycenter.routing.sinks import settings as read
-from notifycenter.routing.sinks.posting import JsonPoster
+from notifycenter.routing.sinks.posting import JsonMessageSink, JsonPoster
 from notifycenter.routing.sinks.render import Notice, click_url, digest_lines, digest_title
 from notifycenter.routing.sinks.render import notices as read_notices
 
@@ -60,7 +60,7 @@ CHANGE_EMOJI = {
 }
 
 
-class NtfySink:
+class NtfySink(JsonMessageSink):
     def __init__(
         self,
         url: str,
@@ -73,16 +73,6 @@ class NtfySink:
     ) -> None:
         self.url, self.topic, self.click, self.tags, self.icon = url, topic, click, tags, icon
         self._poster = JsonPoster("the ntfy server", headers, egress)
-
-    async def deliver(self, delivery: Delivery) -> None:
-        if delivery.digest:
-            await self._poster.post(self.url, self.digest(delivery))
-            return
-        messages = [self.message(n, delivery.hub_url) for n in read_notices(delivery)]
-        await self._poster.post_each(self.url, messages)
-
-    async def aclose(self) -> None:
-        await self._poster.aclose()
 
     def message(self, notice: Notice, hub_url: str | None) -> dict[str, Any]:
         """One notification, or one lifecycle change, as ntfy's publish-as-JSON object."""

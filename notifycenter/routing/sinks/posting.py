@@ -17,7 +17,8 @@ from typing import TYPE_CHECKING, Any
 import httpx
 
 from notifycenter.model.sanitize import sanitize_line
-from notifycenter.routing.sink import SinkError
+from notifycenter.routing.sink import Delivery, SinkError
+from notifycenter.routing.sinks.render import Notice, notices
 
 if TYPE_CHECKING:
     from notifycenter.routing.egress import Egress
@@ -128,3 +129,30 @@ class JsonPoster:
         if self._client is not None:
             await self._client.aclose()
             self._client = None
+
+
+class JsonMessageSink:
+    """A sink that posts one JSON object per notification, or one for a whole digest.
+
+    ntfy and Slack-compatible webhooks differ only in the objects they post; the order,
+    the mid-batch pauses and the refusals are the same, so they live here once.
+    """
+
+    url: str
+    _poster: JsonPoster
+
+    def message(self, notice: Notice, hub_url: str | None) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def digest(self, delivery: Delivery) -> dict[str, Any]:
+        raise NotImplementedError
+
+    async def deliver(self, delivery: Delivery) -> None:
+        if delivery.digest:
+            await self._poster.post(self.url, self.digest(delivery))
+            return
+        messages = [self.message(n, delivery.hub_url) for n in notices(delivery)]
+        await self._poster.post_each(self.url, messages)
+
+    async def aclose(self) -> None:
+        await self._poster.aclose()

@@ -22,7 +22,7 @@ from notifycenter.model.severity import Severity
 from notifycenter.routing.egress import Egress
 from notifycenter.routing.sink import Delivery
 from notifycenter.routing.sinks import settings as read
-from notifycenter.routing.sinks.posting import JsonPoster
+from notifycenter.routing.sinks.posting import JsonMessageSink, JsonPoster
 from notifycenter.routing.sinks.render import Notice, click_url, digest_lines, digest_title
 from notifycenter.routing.sinks.render import notices as read_notices
 
@@ -62,7 +62,7 @@ def cap(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-class SlackSink:
+class SlackSink(JsonMessageSink):
     def __init__(
         self,
         url: str,
@@ -74,16 +74,6 @@ class SlackSink:
     ) -> None:
         self.url, self.layout, self.extra, self.click = url, layout, extra, click
         self._poster = JsonPoster("the webhook", headers, egress)
-
-    async def deliver(self, delivery: Delivery) -> None:
-        if delivery.digest:
-            await self._poster.post(self.url, self.digest(delivery))
-            return
-        messages = [self.message(n, delivery.hub_url) for n in read_notices(delivery)]
-        await self._poster.post_each(self.url, messages)
-
-    async def aclose(self) -> None:
-        await self._poster.aclose()
 
     def message(self, notice: Notice, hub_url: str | None) -> dict[str, Any]:
         link = click_url(self.click, hub_url, notice.ref)
