@@ -120,7 +120,9 @@ async def test_new_keys_are_remappable_in_help_and_completed(hub: Hub, tmp_path:
         assert {"list.mark-range", "list.select-all"} <= set(ids)
         await pilot.press("P")
         await until(pilot, lambda: rows(app) == 1)
-        await pilot.press("P", "ctrl+e")
+        await pilot.press("P")
+        await until(pilot, lambda: rows(app) == 2)  # select-all marks the view as shown
+        await pilot.press("ctrl+e")
         await until(pilot, lambda: len(app.center.events.marked) == 2)
         await pilot.press("question_mark")
         await until(pilot, lambda: isinstance(app.screen, HelpScreen))
