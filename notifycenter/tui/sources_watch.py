@@ -36,13 +36,8 @@ def failing_text(sources: Sequence[Mapping[str, Any]]) -> str:
     first = failing[0]
     error = first.get("error")
     code = error.get("code") if isinstance(error, Mapping) else None
-    name = sanitize_line(first.get("name") or first.get("url") or "?", 40)
-    text = f"⚠ source {name} failing"
-    if isinstance(code, str) and code:
-        text += f" ({sanitize_line(code, 24)})"
-    if len(failing) > 1:
-        text += f" +{len(failing) - 1} more"
-    return text
+    name = first.get("name") or first.get("url") or "?"
+    return _failing_line("source", name, code, len(failing) - 1)
 
 
 async def watch_sources(
@@ -85,12 +80,17 @@ def failing_subscriptions_text(subscriptions: Sequence[Mapping[str, Any]]) -> st
     error = delivery.get("last_error") if isinstance(delivery, Mapping) else None
     code = error.get("code") if isinstance(error, Mapping) else None
     sink = str(first.get("sink") or "")
-    name = sanitize_line(urlsplit(sink).hostname or sink or str(first.get("id") or "?"), 40)
-    text = f"⚠ subscription {name} failing"
+    name = urlsplit(sink).hostname or sink or str(first.get("id") or "?")
+    return _failing_line("subscription", name, code, len(failing) - 1)
+
+
+def _failing_line(kind: str, name: str, code: object, more: int) -> str:
+    """`⚠ KIND NAME failing (CODE) +N more`, every part from the hub made inert."""
+    text = f"⚠ {kind} {sanitize_line(name, 40)} failing"
     if isinstance(code, str) and code:
         text += f" ({sanitize_line(code, 24)})"
-    if len(failing) > 1:
-        text += f" +{len(failing) - 1} more"
+    if more:
+        text += f" +{more} more"
     return text
 
 
