@@ -10,6 +10,7 @@ the process boundary.
 from __future__ import annotations
 
 import os
+import sys
 import time
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from pathlib import Path
@@ -25,6 +26,25 @@ if TYPE_CHECKING:
     from notifycenter.hub.server import EmbeddedHub
     from tests.hubprocess import Hub, HubProcess
     from tests.hubthread import Stopping
+
+
+# Each xdist worker imports the whole suite and the package. Without cached bytecode (a
+# shell with PYTHONDONTWRITEBYTECODE set) every worker recompiles and assertion-rewrites
+# all of it at every run: about 3 s of CPU per worker, so the suite keeps its caches.
+sys.dont_write_bytecode = False
+os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+
+# Workers per core for `-n auto`: a test spends about half its time waiting (hub
+# threads, subprocesses, timers), so two workers per core keep both busy. Measured on
+# two cores: 2 workers 172 s, 3 workers 146 s, 4 workers 123 s, 6 workers 125 s.
+WORKERS_PER_CORE = 2
+
+
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
+    """What `-n auto` (the default in pyproject.toml) means for this suite."""
+    if hasattr(os, "sched_getaffinity"):  # the cores this process may use (Linux)
+        return WORKERS_PER_CORE * len(os.sched_getaffinity(0))
+    return WORKERS_PER_CORE * (os.cpu_count() or 1)
 
 
 def pytest_configure(config: pytest.Config) -> None:
