@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from tests.environment import fix_environment, memory_temp_root
+from tests.pgserver import pg_database, pg_server  # noqa: F401 - fixtures
 
 # The hub and httpx are imported where used: the xdist controller, which runs no test,
 # then starts the workers without paying for them.
