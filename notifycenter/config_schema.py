@@ -217,6 +217,8 @@ class HubTable(Table):
     retain_max_events: AtLeastOne | None = None
     sink_hosts: list[Text] = []
     public_url: ServerUrl | None = None
+    database: Text | None = None
+    database_password_file: Text | None = None
     sources: list[SourceTable] = []
 
 

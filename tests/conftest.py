@@ -98,17 +98,27 @@ def join_all(stopping: list[Stopping]) -> None:
 
 
 @pytest.fixture
+def backend() -> str:
+    """Where hubs keep their log: "sqlite"; a module that overrides this fixture with
+    params ["sqlite", "postgresql"] runs its hub tests on both."""
+    return "sqlite"
+
+
+@pytest.fixture
 def hub_factory(
     tmp_path_factory: pytest.TempPathFactory,
     stopping_hubs: list[Stopping],
     pytestconfig: pytest.Config,
+    backend: str,
+    request: pytest.FixtureRequest,
 ) -> Iterator[HubFactory]:
     """Start hubs: `hub_factory(tokens={"secret-token": ("alice", "operator")}, extra_args=[...])`.
 
     `tokens` writes a token file and passes it with --token-file; `data_dir` reuses a
     directory (for restarts across hubs); `extra_args` are `serve` options; `process=True`
     runs `notifycenter serve` in a process of its own (so does every hub with `--hub
-    process`). Every hub started is stopped at the end.
+    process`); `database` is a PostgreSQL URL (the test's own database when `backend` is
+    "postgresql"). Every hub started is stopped at the end.
     """
     from tests.hubprocess import HubProcess
     from tests.hubthread import HubThread
@@ -122,18 +132,28 @@ def hub_factory(
         data_dir: Path | None = None,
         extra_args: Sequence[str] = (),
         process: bool = False,
+        database: str | None = None,
+        plugins: tuple[str, ...] | None = None,
     ) -> Hub:
         directory = data_dir or tmp_path_factory.mktemp("hub")
         args = list(extra_args)
+        if database is None and backend == "postgresql":
+            database = request.getfixturevalue("pg_database")
+        if database is not None:
+            args += ["--database", database]
+            if plugins is None:
+                from tests.pgserver import PG_PLUGINS
+
+                plugins = PG_PLUGINS
         if tokens:
             args += [
                 "--token-file",
                 str(write_token_file(directory.parent / f"{directory.name}.tokens.toml", tokens)),
             ]
         hub: Hub = (
-            HubProcess(directory, extra_args=args)
+            HubProcess(directory, extra_args=args, plugins=plugins)
             if process or always_process
-            else HubThread(directory, extra_args=args)
+            else HubThread(directory, extra_args=args, plugins=plugins)
         )
         started.append(hub)
         return hub.start()

@@ -39,6 +39,8 @@ def settings_from_arguments(data_dir: Path, port: int, arguments: Sequence[str])
         retain_max_events=params["retain_max_events"],
         sink_hosts=params["sink_hosts"],
         public_url=params["public_url"],
+        database=params["database"],
+        database_password_file=params["database_password_file"],
     )
     if params["send_queue"] is not None:
         settings.send_queue = params["send_queue"]
@@ -66,10 +68,17 @@ class HubThread:
     Port 0 takes a free port at the first start; a restart serves the same port again.
     """
 
-    def __init__(self, data_dir: Path | str, port: int = 0, extra_args: Sequence[str] = ()) -> None:
+    def __init__(
+        self,
+        data_dir: Path | str,
+        port: int = 0,
+        extra_args: Sequence[str] = (),
+        plugins: tuple[str, ...] | None = None,
+    ) -> None:
         self.data_dir = Path(data_dir)
         self.port = port
         self.extra_args = tuple(extra_args)
+        self.plugins = plugins  # None: every hub plug-in
         self._thread: threading.Thread | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stopping: asyncio.Event | None = None
@@ -110,7 +119,7 @@ class HubThread:
         self._loop = asyncio.get_running_loop()
         self._stopping = asyncio.Event()
         try:
-            hub: EmbeddedHub = await start_embedded(settings)
+            hub: EmbeddedHub = await start_embedded(settings, self.plugins)
         except BaseException as exc:  # reported to the starting thread
             self._failure = exc
             ready.set()

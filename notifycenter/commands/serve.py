@@ -79,6 +79,20 @@ from notifycenter.hub.settings import DEFAULT_BIND
     help="Where readers open this hub, for links in notifications (default: the bound address).",
 )
 @click.option(
+    "--database",
+    envvar="NOTIFYCENTER_DATABASE",
+    default=None,
+    metavar="URL",
+    help="Keep the log in PostgreSQL, postgresql://USER@HOST:PORT/DB (default: SQLite in the data dir; docs/deploy.md).",
+)
+@click.option(
+    "--database-password-file",
+    envvar="NOTIFYCENTER_DATABASE_PASSWORD_FILE",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="File holding the database password (else the URL's, else PGPASSWORD).",
+)
+@click.option(
     "--send-queue",
     type=click.IntRange(1),
     default=None,
@@ -97,6 +111,8 @@ def command(
     retain_max_events: int | None,
     sink_hosts: tuple[str, ...],
     public_url: str | None,
+    database: str | None,
+    database_password_file: Path | None,
     send_queue: int | None,
 ) -> None:
     """Run the hub: receive, store, stream events and keep their lifecycle."""
@@ -115,6 +131,8 @@ def command(
         retain_max_events=retain_max_events,
         sink_hosts=sink_hosts,
         public_url=public_url,
+        database=database,
+        database_password_file=database_password_file,
     )
     if send_queue is not None:
         settings.send_queue = send_queue
@@ -122,7 +140,7 @@ def command(
         run(
             settings,
             on_listening=lambda url: click.echo(
-                f"notifycenter hub on {url} (data in {settings.data_dir})", err=True
+                f"notifycenter hub on {url} (data in {settings.storage})", err=True
             ),
         )
     except KeyboardInterrupt:  # uvicorn re-raises Ctrl-C once it has shut down cleanly

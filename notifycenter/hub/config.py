@@ -1,8 +1,8 @@
 """Resolve the hub's settings: command-line options, then the config file's `[hub]` table.
 
 The `[hub]` table may hold `bind`, `data-dir`, `token-file`, `stall-after`,
-`alertmanager-url`, `accept-json`, `retain`, `retain-max-events`, `sink-hosts`, `public-url`
-and `[[hub.sources]]`; options win (`--source` and `--sink-host` add).
+`alertmanager-url`, `accept-json`, `retain`, `retain-max-events`, `sink-hosts`, `public-url`,
+`database`, `database-password-file` and `[[hub.sources]]`; options win (`--source` and `--sink-host` add).
 The table comes from the config schema, so its values are already of the right type; a
 malformed config file is reported with its catalogued error.
 """
@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from notifycenter.config_schema import HubTable, config_code, validate
+from notifycenter.hub.database import parse_database
 from notifycenter.hub.retention_rules import parse_max_events, parse_retain
 from notifycenter.hub.settings import (
     DEFAULT_BIND,
@@ -39,6 +40,8 @@ def resolve_settings(
     retain_max_events: int | None = None,
     sink_hosts: Sequence[str] = (),
     public_url: str | None = None,
+    database: str | None = None,
+    database_password_file: Path | None = None,
 ) -> HubSettings:
     table = _hub_table()
     bind = bind or table.bind or DEFAULT_BIND
@@ -59,6 +62,10 @@ def resolve_settings(
     )
     settings.sink_hosts = parse_sink_hosts([*table.sink_hosts, *sink_hosts])
     settings.public_url = parse_public_url(public_url or table.public_url)
+    settings.database = parse_database(
+        database or table.database,
+        database_password_file or _path(table.database_password_file),
+    )
     if sources or table.sources:
         from notifycenter.sources.runner import parse_sources
 

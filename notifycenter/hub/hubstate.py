@@ -9,6 +9,7 @@ from starlette.requests import HTTPConnection
 from notifycenter.hub.auth import Authenticator, Permission, Principal, authorize
 from notifycenter.hub.health import HealthBoard
 from notifycenter.hub.metrics import HubMetrics
+from notifycenter.hub.pg_log import PgLog
 from notifycenter.hub.projection import Projection
 from notifycenter.hub.ratelimit import RateLimiter
 from notifycenter.hub.settings import HubSettings
@@ -29,12 +30,21 @@ class Hub:
         self.broadcaster = Broadcaster(grace=settings.slow_grace_seconds)
         self.auth = Authenticator(settings.tokens)
         self.limiter = RateLimiter()
-        self.log = SqliteLog(
-            settings.db_path,
-            projections,
-            on_commit=self.broadcaster.publish,
-            health=self.health,
-        )
+        self.log: SqliteLog | PgLog
+        if settings.database is not None:
+            self.log = PgLog(
+                settings.database,
+                projections,
+                on_commit=self.broadcaster.publish,
+                health=self.health,
+            )
+        else:
+            self.log = SqliteLog(
+                settings.db_path,
+                projections,
+                on_commit=self.broadcaster.publish,
+                health=self.health,
+            )
         self.metrics = HubMetrics(
             settings.db_path,
             lambda: len(self.broadcaster.subscribers),

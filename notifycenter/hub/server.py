@@ -21,7 +21,11 @@ if TYPE_CHECKING:
     import uvicorn
 
 
-def run(settings: HubSettings, on_listening: Callable[[str], None] | None = None) -> None:
+def run(
+    settings: HubSettings,
+    on_listening: Callable[[str], None] | None = None,
+    plugins: tuple[str, ...] | None = None,
+) -> None:
     """Serve until SIGINT/SIGTERM; raise a catalogued error when it cannot start.
 
     `on_listening(url)` is called once the hub accepts connections, not before: an
@@ -32,7 +36,12 @@ def run(settings: HubSettings, on_listening: Callable[[str], None] | None = None
     from notifycenter.hub.sqlite_log import check_storage
 
     settings.check_bind()
-    check_storage(settings.db_path)
+    if settings.database is not None:
+        from notifycenter.hub.pg_log import check_database
+
+        check_database(settings.database)
+    else:
+        check_storage(settings.db_path)
     sock = bind_socket(settings.host, settings.port)
     url = settings.listen_url = socket_url(sock)
 
@@ -42,7 +51,7 @@ def run(settings: HubSettings, on_listening: Callable[[str], None] | None = None
             if self.started and not self.should_exit and on_listening is not None:
                 on_listening(url)
 
-    server = _Server(_config(settings))
+    server = _Server(_config(settings, plugins))
     tune_gc()
     server.run(sockets=[sock])
     if not server.started:  # the application failed during start-up (logged above)
@@ -82,8 +91,11 @@ class EmbeddedHub:
         await self._task
 
 
-async def start_embedded(settings: HubSettings) -> EmbeddedHub:
-    """Start serving in the current loop; port 0 in `settings.bind` picks a free port."""
+async def start_embedded(
+    settings: HubSettings, plugins: tuple[str, ...] | None = None
+) -> EmbeddedHub:
+    """Start serving in the current loop; port 0 in `settings.bind` picks a free port.
+    `plugins` names the hub plug-ins to load (default: all of `HUB_PLUGINS`)."""
     import uvicorn
 
     class _QuietServer(uvicorn.Server):
@@ -95,7 +107,7 @@ async def start_embedded(settings: HubSettings) -> EmbeddedHub:
     settings.check_bind()
     sock = bind_socket(settings.host, settings.port)
     settings.listen_url = socket_url(sock)
-    server = _QuietServer(_config(settings))
+    server = _QuietServer(_config(settings, plugins))
     task = asyncio.create_task(server.serve(sockets=[sock]))
     while not server.started:
         if task.done():
@@ -128,13 +140,13 @@ def bind_socket(host: str, port: int) -> socket.socket:
     return sock
 
 
-def _config(settings: HubSettings) -> uvicorn.Config:
+def _config(settings: HubSettings, plugins: tuple[str, ...] | None = None) -> uvicorn.Config:
     import uvicorn
 
-    from notifycenter.hub.app import create_app
+    from notifycenter.hub.app import HUB_PLUGINS, create_app
 
     return uvicorn.Config(
-        create_app(settings),
+        create_app(settings, HUB_PLUGINS if plugins is None else plugins),
         log_level="warning",
         access_log=False,
         server_header=False,

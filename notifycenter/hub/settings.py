@@ -14,6 +14,7 @@ from notifycenter.catalogue import hub as codes
 from notifycenter.catalogue import subscriptions as subscription_codes
 from notifycenter.config import data_dir as default_data_dir
 from notifycenter.config_schema import TokenFile, validate
+from notifycenter.hub.database import Database
 from notifycenter.model.lifecycle import parse_duration
 from notifycenter.model.protocol import DEFAULT_BIND, Role, is_loopback, parse_bind
 from notifycenter.routing.hostrules import HostRule, parse_rules
@@ -82,6 +83,13 @@ class HubSettings:
     public_url: str | None = None
     # The address the hub got when it bound its socket (the port when asked for 0).
     listen_url: str | None = None
+    # PostgreSQL instead of the SQLite file in data_dir (--database; hub/database.py).
+    database: Database | None = None
+
+    @property
+    def storage(self) -> str:
+        """Where the log is, for people: the data dir, or the masked database URL."""
+        return self.database.masked if self.database else str(self.data_dir)
 
     @property
     def host(self) -> str:
