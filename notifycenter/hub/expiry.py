@@ -14,7 +14,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import sqlite3
 import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -23,6 +22,7 @@ from notifycenter.catalogue.ownership import EXPIRY_FAILED
 from notifycenter.hub.health import HealthBoard
 from notifycenter.hub.log import EventLog, StoredEntry, Transaction
 from notifycenter.hub.projection import load_state
+from notifycenter.hub.sqlconn import SqlConnection
 from notifycenter.model.cursor import format_cursor
 from notifycenter.model.lifecycle import (
     ACK_EXPIRED,
@@ -49,7 +49,7 @@ _PENDING = (
 )
 
 
-def next_due(conn: sqlite3.Connection) -> str | None:
+def next_due(conn: SqlConnection) -> str | None:
     """The earliest `until` of an ack still held on an open notification."""
     row = conn.execute(f"SELECT min(i.until) FROM idx i WHERE {_PENDING}", (UNTIL_RESOLVED,))
     due: str | None = row.fetchone()[0]
@@ -107,10 +107,10 @@ class ExpiryWatch:
     def attach(self, loop: asyncio.AbstractEventLoop, wake: asyncio.Event) -> None:
         self._loop, self.wake = loop, wake
 
-    def create(self, conn: sqlite3.Connection) -> None:
+    def create(self, conn: SqlConnection) -> None:
         """The `until` index is the event index's own (`idx_until`)."""
 
-    def apply(self, conn: sqlite3.Connection, entries: Sequence[StoredEntry]) -> None:
+    def apply(self, conn: SqlConnection, entries: Sequence[StoredEntry]) -> None:
         if self._loop is None or self.wake is None:
             return  # not started yet: the first round reads the index anyway
         for entry in entries:

@@ -10,7 +10,6 @@ needs no rebuild.
 from __future__ import annotations
 
 import math
-import sqlite3
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, fields
 from datetime import UTC, datetime, timedelta
@@ -21,6 +20,7 @@ import orjson
 from notifycenter.catalogue import operations as codes
 from notifycenter.hub.log import StoredEntry
 from notifycenter.hub.params import parse_cursor, parse_duration, parse_int, parse_moment, shift
+from notifycenter.hub.sqlconn import Dialect, SqlConnection, create_tables, dialect_of
 from notifycenter.model.cursor import format_cursor
 from notifycenter.model.lifecycle import parse_time
 from notifycenter.model.operations import (
@@ -77,10 +77,10 @@ MAX_TREE = 2000
 class OperationsProjection:
     """One row per operation, folded from the log in the hub's write transaction."""
 
-    def create(self, conn: sqlite3.Connection) -> None:
-        conn.executescript(SCHEMA)
+    def create(self, conn: SqlConnection) -> None:
+        create_tables(conn, SCHEMA)
 
-    def apply(self, conn: sqlite3.Connection, entries: Sequence[StoredEntry]) -> None:
+    def apply(self, conn: SqlConnection, entries: Sequence[StoredEntry]) -> None:
         index = OperationIndex(load=lambda op_id: load_record(conn, op_id))
         last_seq: dict[str, int] = {}
         first_seq: dict[str, int] = {}
@@ -112,7 +112,7 @@ def _row(record: OperationRecord, first_seq: int, seq: int) -> tuple[Any, ...]:
     return (*values, first_seq, seq, int(record.ended), heard)
 
 
-def load_record(conn: sqlite3.Connection, op_id: str) -> OperationRecord | None:
+def load_record(conn: SqlConnection, op_id: str) -> OperationRecord | None:
     row = conn.execute(f"{_SELECT} WHERE id = ?", (op_id,)).fetchone()
     return record_from_row(row) if row else None
 
@@ -242,14 +242,14 @@ def _where(query: OperationQuery, cutoff: float) -> tuple[str, list[Any]]:
 
 
 def list_operations(
-    conn: sqlite3.Connection, query: OperationQuery, now: datetime, stall_after: timedelta
+    conn: SqlConnection, query: OperationQuery, now: datetime, stall_after: timedelta
 ) -> OperationPage:
     """Active operations first, then ended ones; newest first within each (docs/operations.md)."""
     cutoff = (now - stall_after).timestamp()
     where, args = _where(query, cutoff)
     matches = None
     if query.filter:
-        where, args, matches = _push_down(query.filter, where, args, cutoff)
+        where, args, matches = _push_down(query.filter, where, args, cutoff, dialect_of(conn))
     sql = f"{_SELECT}{where} ORDER BY ended, first_seq DESC LIMIT ? OFFSET ?"
     items: list[Operation] = []
     offset = query.offset
@@ -271,7 +271,7 @@ def list_operations(
 
 
 def _rows(
-    conn: sqlite3.Connection, sql: str, args: list[Any], offset: int, page: int
+    conn: SqlConnection, sql: str, args: list[Any], offset: int, page: int
 ) -> Iterator[tuple[Sequence[Any], int]]:
     while True:
         rows = conn.execute(sql, (*args, page, offset)).fetchall()
@@ -282,7 +282,7 @@ def _rows(
         offset += page
 
 
-def _exists(conn: sqlite3.Connection, sql: str, args: list[Any], offset: int) -> bool:
+def _exists(conn: SqlConnection, sql: str, args: list[Any], offset: int) -> bool:
     return conn.execute(sql, (*args, 1, offset)).fetchone() is not None
 
 
@@ -293,7 +293,7 @@ def _cesql(expression: str) -> Any:
 
 
 def _push_down(
-    expression: str, where: str, args: list[Any], cutoff: float
+    expression: str, where: str, args: list[Any], cutoff: float, dialect: Dialect = "sqlite"
 ) -> tuple[str, list[Any], Any]:
     """The CESQL filter as SQL where the columns decide it; else also a matcher for each row."""
     compiled = _cesql(expression)
@@ -301,7 +301,7 @@ def _push_down(
         f"(CASE WHEN ended = 1 THEN phase WHEN heard <= {float(cutoff)!r} THEN 'stalled'"
         " WHEN phase IS NULL THEN 'pending' ELSE 'running' END)"
     )
-    sql = compiled.to_sql({**PUSHDOWN_COLUMNS, "state": state}, {})
+    sql = compiled.to_sql({**PUSHDOWN_COLUMNS, "state": state}, {}, dialect)
     where = f"{where} AND ({sql.where})" if where else f" WHERE ({sql.where})"
     return where, [*args, *sql.params], None if sql.exact else compiled.matches
 
@@ -349,12 +349,12 @@ def _integer(value: float | None) -> int | None:
     return None if value is None or not math.isfinite(value) else int(value)
 
 
-def _last_cursor(conn: sqlite3.Connection) -> str:
+def _last_cursor(conn: SqlConnection) -> str:
     return format_cursor(conn.execute("SELECT coalesce(max(seq), 0) FROM log").fetchone()[0])
 
 
 def operation_tree(
-    conn: sqlite3.Connection,
+    conn: SqlConnection,
     op_id: str,
     now: datetime,
     stall_after: timedelta,
@@ -393,7 +393,7 @@ WITH RECURSIVE tree(id, depth) AS (
 """
 
 
-def _events(conn: sqlite3.Connection, span: str, limit: int) -> tuple[int, list[CloudEvent]]:
+def _events(conn: SqlConnection, span: str, limit: int) -> tuple[int, list[CloudEvent]]:
     """The operation's latest events in log order (from the hub's span index)."""
     total = conn.execute("SELECT count(*) FROM idx WHERE span = ?", (span,)).fetchone()[0]
     rows = conn.execute(
@@ -404,7 +404,7 @@ def _events(conn: sqlite3.Connection, span: str, limit: int) -> tuple[int, list[
     return total, [orjson.loads(body) for (body,) in rows]
 
 
-def _path(conn: sqlite3.Connection, record: OperationRecord) -> list[PathStep]:
+def _path(conn: SqlConnection, record: OperationRecord) -> list[PathStep]:
     """Root-first ancestors, so that a view can link up the tree."""
     path: list[PathStep] = []
     parent, seen = record.parent, {record.id}

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from typing import Any, Protocol
 
 from notifycenter.hub.log import StoredEntry
+from notifycenter.hub.sqlconn import SqlConnection, create_tables, pg_ddl, table_columns
 from notifycenter.hub.sqlrows import insert_rows
 from notifycenter.model.event import bucket_of_event, span_ids, summary_details_code
 from notifycenter.model.lifecycle import (
@@ -24,11 +25,11 @@ from notifycenter.model.severity import Bucket
 
 
 class Projection(Protocol):
-    def create(self, conn: sqlite3.Connection) -> None:
+    def create(self, conn: SqlConnection) -> None:
         """Create the projection's tables and indexes (idempotent: runs at every start)."""
         ...
 
-    def apply(self, conn: sqlite3.Connection, entries: Sequence[StoredEntry]) -> None:
+    def apply(self, conn: SqlConnection, entries: Sequence[StoredEntry]) -> None:
         """Fold newly appended entries (log order) in, inside the write transaction."""
         ...
 
@@ -99,12 +100,12 @@ _STATE_FIELDS = (
 class EventIndex:
     """The query index and the notifications' lifecycle state."""
 
-    def create(self, conn: sqlite3.Connection) -> None:
-        conn.executescript(SCHEMA)
+    def create(self, conn: SqlConnection) -> None:
+        create_tables(conn, SCHEMA)
         _add_owner_column(conn)
-        conn.executescript(OWNER_SCHEMA)
+        create_tables(conn, OWNER_SCHEMA)
 
-    def apply(self, conn: sqlite3.Connection, entries: Sequence[StoredEntry]) -> None:
+    def apply(self, conn: SqlConnection, entries: Sequence[StoredEntry]) -> None:
         pending: list[tuple[Any, ...]] = []
         for entry in entries:
             event = entry.event
@@ -116,7 +117,7 @@ class EventIndex:
         insert_rows(conn, _INSERT, pending)
 
     def _apply_lifecycle(
-        self, conn: sqlite3.Connection, event: dict[str, Any], pending: list[tuple[Any, ...]]
+        self, conn: SqlConnection, event: dict[str, Any], pending: list[tuple[Any, ...]]
     ) -> int | None:
         change = read_lifecycle_event(event)
         if change is None:
@@ -138,11 +139,11 @@ class EventIndex:
         return seq
 
 
-def _add_owner_column(conn: sqlite3.Connection) -> None:
+def _add_owner_column(conn: SqlConnection) -> None:
     """A data dir from before ownership gains the column; nobody owns its notifications."""
-    columns = {row[1] for row in conn.execute("PRAGMA table_info(idx)")}
-    if "owner" not in columns:
-        conn.execute("ALTER TABLE idx ADD COLUMN owner TEXT")
+    if "owner" not in table_columns(conn, "idx"):
+        add = "ALTER TABLE idx ADD COLUMN owner TEXT"
+        conn.execute(add if isinstance(conn, sqlite3.Connection) else pg_ddl(add))
 
 
 def _row(entry: StoredEntry, lifecycle: bool = False, target: int | None = None) -> tuple[Any, ...]:
@@ -182,7 +183,7 @@ def search_text(event: dict[str, Any]) -> str:
     return "\n".join([p for p in parts if p]).lower()
 
 
-def load_state(conn: sqlite3.Connection, seq: int) -> LifecycleState | None:
+def load_state(conn: SqlConnection, seq: int) -> LifecycleState | None:
     """The notification's state; None for audit events and unknown seqs (no lifecycle)."""
     row = conn.execute(
         f"SELECT bucket, {', '.join(STATE_COLUMNS)} FROM idx WHERE seq = ?", (seq,)
@@ -198,7 +199,7 @@ def state_from_row(values: Sequence[Any]) -> LifecycleState:
     return state
 
 
-def save_state(conn: sqlite3.Connection, seq: int, state: LifecycleState) -> None:
+def save_state(conn: SqlConnection, seq: int, state: LifecycleState) -> None:
     values = [getattr(state, name) for name in _STATE_FIELDS]
     values[0] = int(values[0])
     assignments = ", ".join(f"{column} = ?" for column in STATE_COLUMNS)

@@ -8,7 +8,6 @@ are the same with and without push-down.
 
 from __future__ import annotations
 
-import sqlite3
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
@@ -20,6 +19,7 @@ from notifycenter.catalogue import hub as codes
 from notifycenter.catalogue.bounds import QUERY_CUT_OFF
 from notifycenter.hub.params import parse_cursor, parse_int
 from notifycenter.hub.silence_sql import silenced_clause
+from notifycenter.hub.sqlconn import Dialect, SqlConnection, dialect_of
 from notifycenter.model.cursor import format_cursor
 from notifycenter.model.errors import ErrorBody, NotifyError
 from notifycenter.model.filters import (
@@ -50,6 +50,13 @@ PUSHDOWN_COLUMNS = {
     "severitytext": "json_extract(l.body, '$.severitytext')",
     "specversion": "json_extract(l.body, '$.specversion')",
 }
+# PostgreSQL: no `+` on text (its planner needs no such hint); the body is JSON in BYTEA.
+PG_PUSHDOWN_COLUMNS = {
+    **PUSHDOWN_COLUMNS,
+    "source": "i.source",
+    "severitytext": "(convert_from(l.body, 'UTF8')::json ->> 'severitytext')",
+    "specversion": "(convert_from(l.body, 'UTF8')::json ->> 'specversion')",
+}
 
 STATUS_SQL = (
     "CASE WHEN i.archived_at IS NOT NULL THEN 'archived'"
@@ -58,6 +65,20 @@ STATUS_SQL = (
     " THEN 'acknowledged'"
     " WHEN i.read THEN 'read' ELSE 'unread' END"
 )
+# PostgreSQL has no integer truth.
+PG_STATUS_SQL = STATUS_SQL.replace("WHEN i.read THEN", "WHEN i.read <> 0 THEN")
+
+
+def status_sql(dialect: Dialect) -> str:
+    """The status of `idx i` (one parameter: now) in `dialect`."""
+    return PG_STATUS_SQL if dialect == "postgresql" else STATUS_SQL
+
+
+def no_limit(dialect: Dialect) -> int | None:
+    """The `LIMIT ?` parameter meaning no limit: SQLite's -1, PostgreSQL's NULL."""
+    return None if dialect == "postgresql" else -1
+
+
 _STATUS_WANTED = {
     "unread": ("unread",),
     "read": ("read",),
@@ -219,18 +240,23 @@ def _cursor(text: str | None, name: str) -> int | None:
 def prefix_range(column: str, prefix: str) -> tuple[str, list[str]]:
     """`column` starts with `prefix`, as a range the column's index can serve."""
     upper = prefix[:-1] + chr(ord(prefix[-1]) + 1) if ord(prefix[-1]) < 0x10FFFF else None
-    if upper is None:
+    if upper is None or 0xD800 <= ord(upper[-1]) <= 0xDFFF:  # no surrogate reaches UTF-8
         return f"substr({column}, 1, {len(prefix)}) = ?", [prefix]
     return f"({column} >= ? AND {column} < ?)", [prefix, upper]
 
 
 def where_clause(
-    query: EventQuery, now: str, pushdown: bool = True, source_index: bool = True
+    query: EventQuery,
+    now: str,
+    pushdown: bool = True,
+    source_index: bool = True,
+    dialect: Dialect = "sqlite",
 ) -> tuple[str, list[Any], bool]:
     """SQL condition over `idx i JOIN log l`, its parameters, and whether it is exact.
 
     `source_index=False` keeps SQLite off the source index (`+column`), see select_rows.
     """
+    pg = dialect == "postgresql"
     clauses: list[str] = []
     params: list[Any] = []
     if not query.lifecycle:
@@ -243,18 +269,19 @@ def where_clause(
         params.append(query.min_severity)
     if query.status is not None:
         wanted = _STATUS_WANTED[query.status]
-        clauses.append(f"i.bucket != 'audit' AND ({STATUS_SQL}) IN ({','.join('?' * len(wanted))})")
+        status = status_sql(dialect)
+        clauses.append(f"i.bucket != 'audit' AND ({status}) IN ({','.join('?' * len(wanted))})")
         params += [now, *wanted]
     else:
         clauses.append("i.archived_at IS NULL")  # archived only when asked for
-    source_column = "i.source" if source_index else "+i.source"
+    source_column = "i.source" if source_index or pg else "+i.source"
     for column, prefix in ((source_column, query.source), ("i.type", query.type)):
         if prefix:
             sql, values = prefix_range(column, prefix)
             clauses.append(sql)
             params += values
     if query.text:
-        clauses.append("instr(i.text, ?) > 0")
+        clauses.append("strpos(i.text, ?) > 0" if pg else "instr(i.text, ?) > 0")
         params.append(query.text)
     if query.owner is not None:
         owner = owner_wanted(query.owner, query.me)
@@ -266,32 +293,37 @@ def where_clause(
         clauses.append(silenced_clause(query.silenced))
         params.append(now)
     if query.operation:
-        clauses.append(_operation_sql(query.operation_tree))
+        clauses.append(_operation_sql(query.operation_tree, pg))
         params.append(query.operation)
     exact = True
     for compiled in query.filters:
         if not pushdown:
             exact = False
             continue
-        pushed = compiled.to_sql(PUSHDOWN_COLUMNS)
+        pushed = (
+            compiled.to_sql(PG_PUSHDOWN_COLUMNS, dialect=dialect)
+            if pg
+            else compiled.to_sql(PUSHDOWN_COLUMNS)
+        )
         clauses.append(f"({pushed.where})")
         params += pushed.params
         exact = exact and pushed.exact
-    return " AND ".join(clauses) or "1", params, exact
+    return " AND ".join(clauses) or ("TRUE" if pg else "1"), params, exact
 
 
-def _operation_sql(tree: bool) -> str:
+def _operation_sql(tree: bool, pg: bool = False) -> str:
     if not tree:
         return "i.span = ?"
+    start = 'CAST(? AS TEXT) COLLATE "C"' if pg else "?"  # typed as the column
     return (
-        "i.span IN (WITH RECURSIVE ops(span) AS (SELECT ? UNION"
+        f"i.span IN (WITH RECURSIVE ops(span) AS (SELECT {start} UNION"
         " SELECT o.span FROM idx o JOIN ops ON o.parent = ops.span WHERE o.span IS NOT NULL)"
         " SELECT span FROM ops)"
     )
 
 
 def select_rows(
-    conn: sqlite3.Connection,
+    conn: SqlConnection,
     query: EventQuery,
     now: str,
     *,
@@ -301,19 +333,21 @@ def select_rows(
     """Matching rows (ROW_COLUMNS), newest first. `limit=None` takes the query's limit,
     `limit=0` every match."""
     want = query.limit if limit is None else limit
-    where, params, exact = where_clause(query, now, pushdown, _few_from_source(conn, query.source))
+    dialect = dialect_of(conn)
+    few = _few_from_source(conn, query.source)
+    where, params, exact = where_clause(query, now, pushdown, few, dialect)
     base = f"SELECT {ROW_COLUMNS} FROM idx i JOIN log l ON l.seq = i.seq WHERE {where}"
     if exact:
         bounds, bound_params = _bounds(query.before, query.after)
         sql = f"{base}{bounds} ORDER BY i.seq DESC LIMIT ?"
-        return conn.execute(sql, [*params, *bound_params, want or -1]).fetchall()
+        return conn.execute(sql, [*params, *bound_params, want or no_limit(dialect)]).fetchall()
     return _select_checked(conn, base, params, query, want)
 
 
 SOURCE_PROBE = 2000
 
 
-def _few_from_source(conn: sqlite3.Connection, prefix: str | None) -> bool:
+def _few_from_source(conn: SqlConnection, prefix: str | None) -> bool:
     """Whether the source index should drive the query.
 
     SQLite always picks the index for a source prefix, then sorts every match by seq:
@@ -325,6 +359,8 @@ def _few_from_source(conn: sqlite3.Connection, prefix: str | None) -> bool:
         return True
     sql, params = prefix_range("source", prefix)
     probe = f"SELECT count(*) FROM (SELECT 1 FROM idx WHERE {sql} LIMIT {SOURCE_PROBE})"
+    if dialect_of(conn) == "postgresql":
+        probe += " AS probe"  # PostgreSQL before 16 names every subquery
     count: int = conn.execute(probe, params).fetchone()[0]
     return count < SOURCE_PROBE
 
@@ -341,7 +377,7 @@ def _bounds(before: int | None, after: int | None) -> tuple[str, list[int]]:
 
 
 def _select_checked(
-    conn: sqlite3.Connection, base: str, params: list[Any], query: EventQuery, want: int
+    conn: SqlConnection, base: str, params: list[Any], query: EventQuery, want: int
 ) -> list[tuple[Any, ...]]:
     """Pages through a superset, keeping the rows every filter matches in Python."""
     found: list[tuple[Any, ...]] = []
@@ -386,7 +422,7 @@ class Scanned:
 
 
 def select_page(
-    conn: sqlite3.Connection,
+    conn: SqlConnection,
     query: EventQuery,
     now: str,
     *,
@@ -400,7 +436,8 @@ def select_page(
     few = _few_from_source(conn, query.source)
     if query.source and few:  # the source index drives: fewer than SOURCE_PROBE rows to read
         return Scanned(select_rows(conn, query, now, limit=want, pushdown=pushdown))
-    where, params, exact = where_clause(query, now, pushdown, few)
+    dialect = dialect_of(conn)
+    where, params, exact = where_clause(query, now, pushdown, few, dialect)
     sql = (
         f"SELECT {ROW_COLUMNS} FROM idx i JOIN log l ON l.seq = i.seq WHERE {where}"
         " AND i.seq >= ? AND i.seq < ? ORDER BY i.seq DESC LIMIT ?"
@@ -418,7 +455,8 @@ def select_page(
     while top > floor:
         bottom = max(floor, top - window)
         started = time.monotonic()
-        rows = conn.execute(sql, [*params, bottom, top, want - len(found) if exact else -1])
+        limit = want - len(found) if exact else no_limit(dialect)
+        rows = conn.execute(sql, [*params, bottom, top, limit])
         for n, row in enumerate(rows, 1):
             if exact or matches_filters(query, orjson.loads(row[-1])):
                 found.append(row)

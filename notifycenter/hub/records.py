@@ -12,8 +12,9 @@ import orjson
 from notifycenter.catalogue import hub as codes
 from notifycenter.hub.params import cursor_or_none
 from notifycenter.hub.projection import state_from_row
-from notifycenter.hub.query import ROW_COLUMNS, STATUS_SQL, EventQuery, cut_off, select_page
+from notifycenter.hub.query import ROW_COLUMNS, EventQuery, cut_off, select_page, status_sql
 from notifycenter.hub.silence_sql import silences_in_force
+from notifycenter.hub.sqlconn import PgConnection, SqlConnection, dialect_of, has_table
 from notifycenter.model.cursor import format_cursor
 from notifycenter.model.lifecycle import Status, format_time
 from notifycenter.model.severity import Bucket
@@ -46,7 +47,7 @@ def record(row: Sequence[Any], now: datetime) -> Record:
 
 
 def list_events(
-    conn: sqlite3.Connection, query: EventQuery, now: datetime, pushdown: bool = True
+    conn: SqlConnection, query: EventQuery, now: datetime, pushdown: bool = True
 ) -> Page:
     """A page, newest first; `next` is set when older matches exist, or when the scan
     stopped at its time budget (`cut_off`, see query.select_page)."""
@@ -64,7 +65,7 @@ def list_events(
     return {"items": items, "next": items[-1]["cursor"] if more else None}
 
 
-def resolve_ref(conn: sqlite3.Connection, ref: str) -> int:
+def resolve_ref(conn: SqlConnection, ref: str) -> int:
     """A cursor, `source#id`, or a bare id (409 when several sources used it).
 
     Digits beyond a 64-bit cursor cannot be a position: they are looked up as an id.
@@ -88,7 +89,7 @@ def resolve_ref(conn: sqlite3.Connection, ref: str) -> int:
     return position
 
 
-def get_event(conn: sqlite3.Connection, ref: str, now: datetime) -> RecordWithHistory:
+def get_event(conn: SqlConnection, ref: str, now: datetime) -> RecordWithHistory:
     seq = resolve_ref(conn, ref)
     row = conn.execute(
         f"SELECT {ROW_COLUMNS} FROM idx i JOIN log l ON l.seq = i.seq WHERE i.seq = ?", (seq,)
@@ -102,31 +103,34 @@ def get_event(conn: sqlite3.Connection, ref: str, now: datetime) -> RecordWithHi
     return {**found, "history": [orjson.loads(body) for (body,) in history]}
 
 
-def mark_silenced(conn: sqlite3.Connection, items: Sequence[Record], now: datetime) -> None:
+def mark_silenced(conn: SqlConnection, items: Sequence[Record], now: datetime) -> None:
     """`silenced`: the silence the event arrived under is still in force."""
     in_force = silences_in_force(conn, format_time(now)) if items else frozenset()
     for item in items:
         item["silenced"] = silence_of(item["event"]) in in_force
 
 
-def summary(conn: sqlite3.Connection, now: datetime, last_seq: int) -> Summary:
+def summary(conn: SqlConnection, now: datetime, last_seq: int) -> Summary:
     """Counts per bucket; archived notifications and lifecycle events are not counted."""
     rows = conn.execute(
-        f"SELECT i.bucket, ({STATUS_SQL}) AS status, count(*) FROM idx i"
+        f"SELECT i.bucket, ({status_sql(dialect_of(conn))}) AS status, count(*) FROM idx i"
         " WHERE i.lifecycle = 0 AND i.archived_at IS NULL GROUP BY i.bucket, status",
         (format_time(now),),
     ).fetchall()
     return summarise(rows, silenced_counts(conn, now), last_seq)
 
 
-def silenced_counts(conn: sqlite3.Connection, now: datetime) -> list[tuple[str, str, int]]:
+def silenced_counts(conn: SqlConnection, now: datetime) -> list[tuple[str, str, int]]:
     """(bucket, status, count) of the notifications a silence in force keeps quiet now,
     archived ones aside. Only their marks are read, so it costs what they silenced: CROSS
     JOIN keeps SQLite from scanning the index instead (it may, on tables without stats)."""
     at = format_time(now)
+    if isinstance(conn, PgConnection) and not has_table(conn, "silences"):
+        return []  # an error would abort the reader's transaction
     try:
         rows = conn.execute(
-            f"SELECT i.bucket, ({STATUS_SQL}) AS status, count(*) FROM silences s"
+            f"SELECT i.bucket, ({status_sql(dialect_of(conn))}) AS status, count(*)"
+            " FROM silences s"
             " CROSS JOIN silence_marks m CROSS JOIN idx i"
             " WHERE s.expired_at IS NULL AND s.ends > ? AND m.silence = s.id AND i.seq = m.seq"
             " AND i.lifecycle = 0 AND i.archived_at IS NULL GROUP BY i.bucket, status",

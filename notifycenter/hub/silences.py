@@ -15,7 +15,6 @@ marked notifications for `silenced=true|false` and the records' `silenced` flag.
 from __future__ import annotations
 
 import logging
-import sqlite3
 import time
 import uuid
 from collections.abc import Mapping, Sequence
@@ -37,6 +36,7 @@ from notifycenter.hub.openapi import SECURED, _errors, _json, _param
 from notifycenter.hub.params import parse_duration, parse_moment
 from notifycenter.hub.responses import answer
 from notifycenter.hub.silence_sql import SCHEMA
+from notifycenter.hub.sqlconn import PgConnection, SqlConnection, create_tables
 from notifycenter.model.cursor import format_cursor
 from notifycenter.model.errors import NotifyError
 from notifycenter.model.event import bucket_of_event
@@ -63,6 +63,18 @@ MAX_LISTED = 1000
 MIN_PREFIX = 4
 RELOAD_SECONDS = 1.0  # the in-force set is re-read at least this often (see `stamp`)
 _COLUMNS = "id, filter, starts, ends, author, comment, created_at, seq, expired_at, expired_by"
+_MARK = "INSERT OR REPLACE INTO silence_marks (seq, silence) VALUES (?, ?)"
+_PG_MARK = (
+    "INSERT INTO silence_marks (seq, silence) VALUES (?, ?)"
+    " ON CONFLICT (seq) DO UPDATE SET silence = excluded.silence"
+)
+_CREATE = f"INSERT OR IGNORE INTO silences ({_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,NULL,NULL)"
+_PG_CREATE = (
+    f"INSERT INTO silences ({_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,NULL,NULL)"
+    " ON CONFLICT (id) DO NOTHING"
+)
+# What changes whenever any replica creates or expires a silence (PostgreSQL).
+_VERSION = "SELECT count(*), coalesce(max(seq), 0), count(expired_at) FROM silences"
 log = logging.getLogger("notifycenter.hub")
 
 
@@ -73,11 +85,12 @@ class SilencesProjection:
         self._silences: list[tuple[Silence, Filter]] = []  # not yet ended
         self._compiled: dict[str, Filter] = {}
         self._loaded_at = float("-inf")
+        self._version: tuple[int, ...] | None = None
 
-    def create(self, conn: sqlite3.Connection) -> None:
-        conn.executescript(SCHEMA)
+    def create(self, conn: SqlConnection) -> None:
+        create_tables(conn, SCHEMA)
 
-    def apply(self, conn: sqlite3.Connection, entries: Sequence[StoredEntry]) -> None:
+    def apply(self, conn: SqlConnection, entries: Sequence[StoredEntry]) -> None:
         marks: list[tuple[int, str]] = []
         for entry in entries:
             event = entry.event
@@ -88,18 +101,16 @@ class SilencesProjection:
             if silence_id is not None:
                 marks.append((entry.seq, silence_id))
         if marks:
-            conn.executemany(
-                "INSERT OR REPLACE INTO silence_marks (seq, silence) VALUES (?, ?)", marks
-            )
+            conn.executemany(_PG_MARK if isinstance(conn, PgConnection) else _MARK, marks)
 
-    def _apply_change(self, conn: sqlite3.Connection, entry: StoredEntry) -> None:
+    def _apply_change(self, conn: SqlConnection, entry: StoredEntry) -> None:
         change = read_silence_event(entry.event, entry.cursor)
         if change is None:
             return
         if change.silence is not None:
             s = change.silence
             conn.execute(
-                f"INSERT OR IGNORE INTO silences ({_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,NULL,NULL)",
+                _PG_CREATE if isinstance(conn, PgConnection) else _CREATE,
                 (s.id, s.filter, s.starts, s.ends, s.author, s.comment, s.created_at, entry.seq),
             )
         elif change.expired_id is not None:
@@ -112,7 +123,7 @@ class SilencesProjection:
 
     # -- the stamp: called by the log writer before events are serialised ----------
 
-    def stamp(self, conn: sqlite3.Connection, events: Sequence[dict[str, Any]]) -> None:
+    def stamp(self, conn: SqlConnection, events: Sequence[dict[str, Any]]) -> None:
         """Mark each notification a silence in force matches; drop any other `silence`.
 
         Runs in the writer's transaction, so a silence committed earlier in the same group
@@ -131,7 +142,11 @@ class SilencesProjection:
             if found is not None:
                 event[SILENCE_ATTRIBUTE] = found.id
 
-    def _current(self, conn: sqlite3.Connection) -> list[tuple[Silence, Filter]]:
+    def _current(self, conn: SqlConnection) -> list[tuple[Silence, Filter]]:
+        if isinstance(conn, PgConnection):  # other replicas write silences too
+            version = tuple(conn.execute(_VERSION).fetchone())
+            if version != self._version:
+                self._version, self._loaded_at = version, float("-inf")
         if time.monotonic() - self._loaded_at > RELOAD_SECONDS:
             at = format_time(datetime.now(UTC))
             rows = conn.execute(
@@ -186,13 +201,14 @@ def silence_from_row(row: Sequence[Any]) -> Silence:
     )
 
 
-def find_silence(conn: sqlite3.Connection, ref: str) -> Silence:
+def find_silence(conn: SqlConnection, ref: str) -> Silence:
     """A silence by id, or by a prefix of at least MIN_PREFIX characters naming one."""
     row = conn.execute(f"SELECT {_COLUMNS} FROM silences WHERE id = ?", (ref,)).fetchone()
     if row is None and len(ref) >= MIN_PREFIX:
         escaped = ref.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        like = "ILIKE" if isinstance(conn, PgConnection) else "LIKE"  # SQLite's ignores case
         rows = conn.execute(
-            f"SELECT {_COLUMNS} FROM silences WHERE id LIKE ? ESCAPE '\\' LIMIT 2",
+            f"SELECT {_COLUMNS} FROM silences WHERE id {like} ? ESCAPE '\\' LIMIT 2",
             (escaped + "%",),
         ).fetchall()
         row = rows[0] if len(rows) == 1 else None
@@ -201,7 +217,7 @@ def find_silence(conn: sqlite3.Connection, ref: str) -> Silence:
     return silence_from_row(row)
 
 
-def list_silences(conn: sqlite3.Connection, states: frozenset[str], now: datetime) -> SilencePage:
+def list_silences(conn: SqlConnection, states: frozenset[str], now: datetime) -> SilencePage:
     rows = conn.execute(f"SELECT {_COLUMNS} FROM silences ORDER BY seq DESC").fetchall()
     items = []
     for silence in map(silence_from_row, rows):
@@ -428,7 +444,7 @@ def openapi_paths() -> dict[str, Any]:
 # -- delivery: subscriptions skip what arrived silenced --------------------------------
 
 
-def arrived_silenced(conn: sqlite3.Connection, seq: int, event: Mapping[str, Any]) -> bool:
+def arrived_silenced(conn: SqlConnection, seq: int, event: Mapping[str, Any]) -> bool:
     """The delivery engine's question: this event arrived while a silence matched it."""
     return silence_of(event) is not None
 

@@ -14,6 +14,7 @@ every commit.
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from functools import lru_cache
@@ -184,3 +185,53 @@ class PgConnection:
 
 SqlConnection = sqlite3.Connection | PgConnection
 """What a projection or query is handed: either engine's connection."""
+
+
+# -- where the two engines' SQL differs ------------------------------------------------
+
+# SQLite's column types and table options as PostgreSQL spells them. Text compares as
+# in SQLite (code point order, case-sensitive) whatever the database's locale: "C".
+_PG_TYPES = (
+    (re.compile(r"\bINTEGER\b"), "BIGINT"),
+    (re.compile(r"\bREAL\b"), "DOUBLE PRECISION"),
+    (re.compile(r"\bBLOB\b"), "BYTEA"),
+    (re.compile(r"\bTEXT\b"), 'TEXT COLLATE "C"'),
+    (re.compile(r"\)\s*WITHOUT ROWID"), ")"),
+)
+
+
+@lru_cache(maxsize=64)
+def pg_ddl(script: str) -> str:
+    """SQLite DDL (`CREATE TABLE/INDEX IF NOT EXISTS ...`) for PostgreSQL: 64-bit
+    integers, double precision, BYTEA, C-collated text, no WITHOUT ROWID."""
+    for pattern, replacement in _PG_TYPES:
+        script = pattern.sub(replacement, script)
+    return script
+
+
+def create_tables(conn: SqlConnection, script: str) -> None:
+    """Run a projection's `CREATE ... IF NOT EXISTS` script in `conn`'s dialect."""
+    if isinstance(conn, sqlite3.Connection):
+        conn.executescript(script)
+    else:
+        conn.executescript(pg_ddl(script))
+
+
+def has_table(conn: SqlConnection, name: str) -> bool:
+    """Whether table `name` exists (in the connection's search path)."""
+    if isinstance(conn, sqlite3.Connection):
+        sql = "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?"
+        return conn.execute(sql, (name,)).fetchone() is not None
+    return conn.execute("SELECT to_regclass(?) IS NOT NULL", (name,)).fetchone()[0] is True
+
+
+def table_columns(conn: SqlConnection, table: str) -> set[str]:
+    """The column names of `table` (PRAGMA table_info on SQLite)."""
+    if isinstance(conn, sqlite3.Connection):
+        return {row[1] for row in conn.execute(f"PRAGMA table_info({table})")}
+    rows = conn.execute(
+        "SELECT column_name FROM information_schema.columns"
+        " WHERE table_schema = current_schema() AND table_name = ?",
+        (table,),
+    ).fetchall()
+    return {row[0] for row in rows}

@@ -9,13 +9,14 @@ contention) went from 22.0 to 17.3 µs per event.
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Sequence
 from functools import lru_cache
 from itertools import chain
 from typing import Any
 
-CHUNK_ROWS = 200  # 200 rows x 11 columns stays far below SQLite's 32,766 variables
+from notifycenter.hub.sqlconn import SqlConnection
+
+CHUNK_ROWS = 200  # 200 rows x 11 columns: far below SQLite's 32,766 and PostgreSQL's 65,535
 
 
 @lru_cache(maxsize=64)
@@ -25,7 +26,7 @@ def _statement(head: str, width: int, rows: int, tail: str) -> str:
 
 
 def insert_rows(
-    conn: sqlite3.Connection, head: str, rows: Sequence[Sequence[Any]], tail: str = ""
+    conn: SqlConnection, head: str, rows: Sequence[Sequence[Any]], tail: str = ""
 ) -> None:
     """`head` is `INSERT INTO t (a, b, ...)`; `tail` an optional `ON CONFLICT ...` clause."""
     if not rows:

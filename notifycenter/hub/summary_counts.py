@@ -13,23 +13,24 @@ index, so the answer equals a full count at that moment.
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Sequence
 from datetime import datetime
 
 from notifycenter.hub.log import StoredEntry
 from notifycenter.hub.records import silenced_counts, summarise
+from notifycenter.hub.sqlconn import PgConnection, SqlConnection, has_table
 from notifycenter.model.lifecycle import UNTIL_RESOLVED, Status, format_time
 from notifycenter.model.wire import Summary
 
 
-def _stored_status(row: str) -> str:
-    """The status of `row` (NEW, OLD or a table alias) without the ack's `until`."""
+def _stored_status(row: str, read: str = "{row}.read") -> str:
+    """The status of `row` (NEW, OLD or a table alias) without the ack's `until`;
+    `read` is the condition "read" (PostgreSQL has no integer truth)."""
     return (
         f"CASE WHEN {row}.archived_at IS NOT NULL THEN 'archived'"
         f" WHEN {row}.resolved_at IS NOT NULL THEN 'resolved'"
         f" WHEN {row}.acked_by IS NOT NULL THEN 'acknowledged'"
-        f" WHEN {row}.read THEN 'read' ELSE 'unread' END"
+        f" WHEN {read.format(row=row)} THEN 'read' ELSE 'unread' END"
     )
 
 
@@ -74,11 +75,52 @@ _LAPSED = (
 )
 
 
+# PostgreSQL: the same counts kept by one PL/pgSQL trigger function.
+_PG_READ = "{row}.read <> 0"
+
+
+def _pg_move(row: str, step: str) -> str:
+    return (
+        f"INSERT INTO summary_counts (bucket, status, n)"
+        f" VALUES ({row}.bucket, {_stored_status(row, _PG_READ)}, {step})"
+        f" ON CONFLICT (bucket, status) DO UPDATE SET n = summary_counts.n + excluded.n;"
+    )
+
+
+PG_TABLE = """
+CREATE TABLE summary_counts (
+    bucket TEXT COLLATE "C" NOT NULL,
+    status TEXT COLLATE "C" NOT NULL,
+    n BIGINT NOT NULL,
+    PRIMARY KEY (bucket, status)
+);
+"""
+PG_TRIGGER = f"""
+CREATE OR REPLACE FUNCTION summary_counts_move() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP <> 'INSERT' AND OLD.lifecycle = 0 THEN {_pg_move("OLD", "-1")} END IF;
+    IF TG_OP <> 'DELETE' AND NEW.lifecycle = 0 THEN {_pg_move("NEW", "1")} END IF;
+    RETURN NULL;
+END $$;
+CREATE OR REPLACE TRIGGER summary_counts_change
+AFTER INSERT OR DELETE OR UPDATE OF lifecycle, bucket, read, acked_by, resolved_at, archived_at
+ON idx FOR EACH ROW EXECUTE FUNCTION summary_counts_move();
+"""
+_PG_FILL = (
+    "INSERT INTO summary_counts (bucket, status, n) SELECT i.bucket,"
+    f" {_stored_status('i', _PG_READ)}, count(*) FROM idx i WHERE i.lifecycle = 0 GROUP BY 1, 2"
+)
+
+
 class SummaryCounts:
     """A projection of the event index rather than of the log: its triggers do the work."""
 
-    def create(self, conn: sqlite3.Connection) -> None:
-        """Runs after `EventIndex.create`; the first start on an existing log counts once."""
+    def create(self, conn: SqlConnection) -> None:
+        """Runs after `EventIndex.create`; the first start on an existing log counts once.
+        On PostgreSQL it runs in the caller's transaction, committed with the schema."""
+        if isinstance(conn, PgConnection):
+            self._create_pg(conn)
+            return
         conn.execute("BEGIN IMMEDIATE")
         try:
             exists = conn.execute(
@@ -100,11 +142,22 @@ class SummaryCounts:
             conn.execute("ROLLBACK")
             raise
 
-    def apply(self, conn: sqlite3.Connection, entries: Sequence[StoredEntry]) -> None:
+    def _create_pg(self, conn: PgConnection) -> None:
+        if not has_table(conn, "summary_counts"):
+            conn.execute(PG_TABLE)
+            conn.execute(_PG_FILL)
+        conn.executescript(PG_TRIGGER)
+        conn.execute(
+            "INSERT INTO projections (name, seq) SELECT ?, coalesce(max(seq), 0) FROM log"
+            " ON CONFLICT (name) DO NOTHING",
+            (f"{type(self).__module__}.{type(self).__qualname__}",),
+        )
+
+    def apply(self, conn: SqlConnection, entries: Sequence[StoredEntry]) -> None:
         return None
 
 
-def summary(conn: sqlite3.Connection, now: datetime, last_seq: int) -> Summary:
+def summary(conn: SqlConnection, now: datetime, last_seq: int) -> Summary:
     """Counts per bucket (records.summarise); costs the few rows of `summary_counts`, the
     lapsed acks and the silenced notifications, whatever the size of the log."""
     stored: dict[tuple[str, str], int] = {

@@ -13,7 +13,7 @@ from notifycenter.model.filters.matchgen import build_matches
 from notifycenter.model.filters.nodes import Call, Node, children
 from notifycenter.model.filters.parser import parse
 from notifycenter.model.filters.shape import balance
-from notifycenter.model.filters.sql import SqlPushdown, to_sql
+from notifycenter.model.filters.sql import Dialect, SqlPushdown, to_sql
 from notifycenter.model.filters.values import CesqlError, Value
 
 
@@ -52,16 +52,20 @@ class Filter:
         return value, errors
 
     def to_sql(
-        self, columns: Mapping[str, str], types: Mapping[str, str] | None = None
+        self,
+        columns: Mapping[str, str],
+        types: Mapping[str, str] | None = None,
+        dialect: Dialect = "sqlite",
     ) -> SqlPushdown:
         """An SQLite WHERE clause deciding as much of the filter as the columns allow.
 
         `columns` maps attribute names to SQL column expressions holding the attribute's
         value or NULL when absent; `types` says which of them hold integers ("int"), by
         default only `severitynumber`; the others hold text with BINARY collation.
-        When `exact` is false the caller re-checks each row with `matches`.
+        When `exact` is false the caller re-checks each row with `matches`. `dialect`
+        "postgresql" writes it for PostgreSQL, its text columns collated "C".
         """
-        return to_sql(self.tree, columns, types)
+        return to_sql(self.tree, columns, types, dialect)
 
     def __repr__(self) -> str:
         return f"Filter({self.expression!r})"

@@ -139,6 +139,20 @@ def glob_pattern(pattern: str) -> str:
     return "".join(out)
 
 
+def pg_like_pattern(pattern: str) -> str:
+    """A CESQL LIKE pattern as a PostgreSQL one with `\\` as its escape character: only
+    the meaning of a lone backslash differs (CESQL: itself; PostgreSQL: an escape)."""
+    out: list[str] = []
+    for kind, text in like_parts(pattern):
+        if kind == "any":
+            out.append("%")
+        elif kind == "one":
+            out.append("_")
+        else:
+            out.append("".join(f"\\{c}" if c in "%_\\" else c for c in text))
+    return "".join(out)
+
+
 def scan_weight(pattern: str) -> int:
     """How many times over matching may read the value, at most (see the module doc).
 

@@ -10,6 +10,9 @@ translated becomes t = f = "1" (a superset), and the result is then marked inexa
 the caller re-checks each row with `Filter.matches`.
 
 LIKE becomes GLOB, which is case-sensitive like CESQL (SQLite's LIKE is not).
+
+`dialect="postgresql"` writes the same conditions for PostgreSQL: booleans rather than
+1 and 0, LIKE (case-sensitive there) rather than GLOB, lower() rather than NOCASE.
 """
 
 from __future__ import annotations
@@ -18,8 +21,9 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
+from typing import Literal as Choice
 
-from notifycenter.model.filters.like import glob_pattern
+from notifycenter.model.filters.like import glob_pattern, pg_like_pattern
 from notifycenter.model.filters.nodes import (
     EQUALITY_OPS,
     HIDDEN_ATTRIBUTES,
@@ -89,16 +93,23 @@ def _or(a: _Cond, b: _Cond) -> _Cond:
     return _Cond(f"({a.sql} OR {b.sql})", a.params + b.params)
 
 
+Dialect = Choice["sqlite", "postgresql"]
+_PG_CONSTANTS = {"1": "TRUE", "0": "FALSE"}
+
+
 def to_sql(
-    tree: Node, columns: Mapping[str, str], types: Mapping[str, str] | None = None
+    tree: Node,
+    columns: Mapping[str, str],
+    types: Mapping[str, str] | None = None,
+    dialect: Dialect = "sqlite",
 ) -> SqlPushdown:
-    translator = _Translator(columns, types if types is not None else DEFAULT_TYPES)
+    translator = _Translator(columns, types if types is not None else DEFAULT_TYPES, dialect)
     if isinstance(tree, Literal):
-        return SqlPushdown("1" if tree.value is True else "0", [], True)
+        return translator.done(TRUE if tree.value is True else FALSE, True)
     if tree.static_type in ("int", "str"):  # a number or a string never matches
-        return SqlPushdown("0", [], True)
+        return translator.done(FALSE, True)
     cond, exact = translator.whole(tree)
-    return SqlPushdown(cond.sql, list(cond.params), exact)
+    return translator.done(cond, exact)
 
 
 _NEGATED = {"=": "<>", "!=": "=", "<>": "=", "<": ">=", "<=": ">", ">": "<=", ">=": "<"}
@@ -106,9 +117,19 @@ _MIRRORED = {"=": "=", "!=": "!=", "<>": "<>", "<": ">", "<=": ">=", ">": "<", "
 
 
 class _Translator:
-    def __init__(self, columns: Mapping[str, str], types: Mapping[str, str]) -> None:
+    def __init__(
+        self, columns: Mapping[str, str], types: Mapping[str, str], dialect: Dialect = "sqlite"
+    ) -> None:
         self.columns = {name: col for name, col in columns.items() if name not in HIDDEN_ATTRIBUTES}
         self.types = types
+        self.pg = dialect == "postgresql"
+
+    def constant(self, cond: _Cond) -> str:
+        """A condition's SQL; TRUE and FALSE are spelled as booleans on PostgreSQL."""
+        return _PG_CONSTANTS.get(cond.sql, cond.sql) if self.pg else cond.sql
+
+    def done(self, cond: _Cond, exact: bool) -> SqlPushdown:
+        return SqlPushdown(self.constant(cond), list(cond.params), exact)
 
     def column(self, node: Node) -> tuple[str, TypeName] | None:
         if isinstance(node, Attribute) and node.name in self.columns:
@@ -141,6 +162,8 @@ class _Translator:
             t, exact = self.whole(node.inner)
             if not exact:
                 return UNKNOWN
+            if self.pg:
+                return _Pair(t, _Cond(f"NOT COALESCE({self.constant(t)}, FALSE)", t.params))
             return _Pair(t, _Cond(f"NOT COALESCE({t.sql}, 0)", t.params))
         return UNKNOWN
 
@@ -206,6 +229,8 @@ class _Translator:
         if not found or found[1] != "str":
             return UNKNOWN
         col = found[0]
+        if self.pg:  # lower() of a C-collated text folds ASCII letters only, as NOCASE
+            return _Pair(_Cond(f"lower({col}) = 'true'"), _Cond(f"lower({col}) = 'false'"))
         return _Pair(
             _Cond(f"{col} = 'true' COLLATE NOCASE"), _Cond(f"{col} = 'false' COLLATE NOCASE")
         )
@@ -216,6 +241,11 @@ class _Translator:
             return UNKNOWN
         col, kind = found
         text = col if kind == "str" else f"CAST({col} AS TEXT)"
+        if self.pg:  # PostgreSQL's LIKE is case-sensitive, as CESQL's
+            like = pg_like_pattern(node.pattern)
+            match = _Cond(f"{text} LIKE ? ESCAPE '\\'", (like,))
+            unmatched = _Cond(f"NOT ({text} LIKE ? ESCAPE '\\')", (like,))
+            return _Pair(unmatched, match) if node.negated else _Pair(match, unmatched)
         glob = _Cond(f"{text} GLOB ?", (glob_pattern(node.pattern),))
         negated = _Cond(f"NOT ({text} GLOB ?)", (glob_pattern(node.pattern),))
         return _Pair(negated, glob) if node.negated else _Pair(glob, negated)
