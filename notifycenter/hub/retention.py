@@ -35,6 +35,7 @@ from notifycenter.hub.retention_rules import (
     pruned_through,
     round_bounds,
 )
+from notifycenter.hub.sqlconn import create_tables
 from notifycenter.model.cursor import format_cursor
 
 DEFAULT_INTERVAL = 60.0
@@ -50,7 +51,7 @@ class RetentionProjection:
         self.metrics: RetentionMetrics | None = None
 
     def create(self, conn: sqlite3.Connection) -> None:
-        conn.executescript(STATE_SCHEMA)
+        create_tables(conn, STATE_SCHEMA)
         self.log_start = pruned_through(conn)
 
     def apply(self, conn: sqlite3.Connection, entries: Sequence[StoredEntry]) -> None:

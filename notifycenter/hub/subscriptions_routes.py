@@ -28,6 +28,7 @@ from notifycenter.hub.hubstate import Hub
 from notifycenter.hub.openapi import SECURED, _errors, _json
 from notifycenter.hub.responses import answer
 from notifycenter.hub.settings import Role
+from notifycenter.hub.sqlconn import dialect_of
 from notifycenter.model.cursor import format_cursor
 from notifycenter.model.lifecycle import format_time
 from notifycenter.routing import store
@@ -56,11 +57,14 @@ class SubscriptionsProjection:
         self.engine: DeliveryEngine | None = None
 
     def create(self, conn: Any) -> None:
-        conn.executescript(store.SCHEMA)
+        store.create(conn)
         # Events change nothing here: on an existing log, skip the replay a new projection gets.
         name = f"{type(self).__module__}.{type(self).__qualname__}"
         conn.execute(
-            "INSERT OR IGNORE INTO projections (name, seq) SELECT ?, coalesce(max(seq), 0) FROM log",
+            "INSERT INTO projections (name, seq) SELECT ?, coalesce(max(seq), 0) FROM log"
+            " ON CONFLICT (name) DO NOTHING"
+            if dialect_of(conn) == "postgresql"
+            else "INSERT OR IGNORE INTO projections (name, seq) SELECT ?, coalesce(max(seq), 0) FROM log",
             (name,),
         )
 
