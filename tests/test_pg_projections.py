@@ -15,7 +15,7 @@ from typing import Any
 import orjson
 import pytest
 
-from notifycenter.hub import records, summary_counts
+from notifycenter.hub import alertmanager_writeback, records, retention_rules, summary_counts
 from notifycenter.hub.expiry import next_due
 from notifycenter.hub.log import StoredEntry
 from notifycenter.hub.operations import (
@@ -34,6 +34,8 @@ from notifycenter.hub.summary_counts import SummaryCounts
 from notifycenter.model.cursor import format_cursor
 from notifycenter.model.lifecycle import Verb, format_time, lifecycle_event
 from notifycenter.model.silences import Silence, created_event, expired_event
+from notifycenter.routing import store
+from notifycenter.sources import checkpoints
 
 psycopg = pytest.importorskip("psycopg")
 
@@ -46,6 +48,7 @@ TABLES = {
     "operations": "id",
     "silences": "id",
     "silence_marks": "seq",
+    "source_outbox": "source, id",
 }
 
 
@@ -63,7 +66,9 @@ class Side:
             SummaryCounts(),
             OperationsProjection(),
             SilencesProjection(),
+            checkpoints.SourcesProjection(),
         ]
+        self.projections[-1].prefixes = ("urn:meshery:adapter:",)
         create_tables(conn, LOG_SCHEMA)
         for projection in self.projections:
             projection.create(conn)
@@ -234,6 +239,7 @@ def test_tables_hold_the_same_rows(sides: tuple[Side, Side]) -> None:
         assert pg.rows(table) == lite.rows(table), table
     assert lite.rows("summary_counts")  # the comparison is not of two empty tables
     assert any(row[1] for row in lite.rows("silence_marks"))
+    assert lite.rows("source_outbox")
 
 
 QUERIES = [
@@ -304,3 +310,59 @@ def test_silences_answer_the_same(sides: tuple[Side, Side]) -> None:
     lite, pg = (side.conn for side in sides)
     assert list_silences(pg, every, NOW) == list_silences(lite, every, NOW)
     assert find_silence(pg, "5F0C2A3E") == find_silence(lite, "5F0C2A3E")
+
+
+def _state_answers(side: Side) -> list[Any]:
+    """Sources' checkpoints, subscriptions and the Alertmanager outbox, used as the hub does."""
+    conn, seen = side.conn, []
+    checkpoints.save_checkpoint(conn, "meshery", {"after": 1})
+    checkpoints.save_checkpoint(conn, "meshery", {"after": 2, "x": "é"})
+    seen.append(checkpoints.load_checkpoint(conn, "meshery"))
+    seen.append(checkpoints.outbox(conn, "urn:meshery:adapter:", 10))
+    seen.append(checkpoints.in_outbox(conn, "urn:meshery:adapter:istio", "e1"))
+    checkpoints.clear_outbox(conn, [("urn:meshery:adapter:istio", "e1")])
+    seen.append(checkpoints.outbox(conn, "urn:", 10))
+    store.create(conn)
+    store.insert(conn, "s1", "alice", {"sink": "https://x"}, {"token": "t"}, _at(0))
+    store.insert(conn, "s2", "bob", {"sink": "https://y"}, None, _at(1))
+    seen.append(store.replace(conn, "s1", "alice", {"sink": "https://z"}, None, _at(2)))
+    store.record_success(conn, "s1", 7, 3, _at(3))
+    store.record_passed(conn, "s1", 5)  # a cursor never moves back
+    seen.append(store.record_failure(conn, "s2", 1, {"code": "notifycenter-1"}, 1, _at(4)))
+    seen.append(store.record_failure(conn, "s2", 9, {"code": "notifycenter-1"}, 1, _at(4)))
+    seen.append(store.delete(conn, "nope"))
+    seen.append(store.load_all(conn))
+    seen.append(store.load_all(conn, "bob"))
+    writeback = alertmanager_writeback.WriteBackProjection()
+    writeback.create(conn)
+    first = alertmanager_writeback._queue(conn, b'["ack"]')
+    second = alertmanager_writeback._queue(conn, b'["unack"]')
+    alertmanager_writeback.record_done(conn, first, "urn:a#1", "sil-1")
+    alertmanager_writeback.record_done(conn, second, "urn:a#1", "sil-2")
+    seen.append(second - first)
+    seen.append(conn.execute("SELECT ref, silence FROM alertmanager_silences").fetchall())
+    side.commit()
+    return seen
+
+
+def test_sources_subscriptions_and_outboxes_answer_the_same(sides: tuple[Side, Side]) -> None:
+    _applied(sides, _story())
+    lite, pg = (_state_answers(side) for side in sides)
+    assert pg == lite
+    assert lite[0] == {"after": 2, "x": "é"} and lite[-1] == [("urn:a#1", "sil-2")]
+
+
+def test_retention_prunes_the_same(sides: tuple[Side, Side]) -> None:
+    _applied(sides, _story())
+    rules = retention_rules.Retention(retain=timedelta(minutes=50))
+    for side in sides:
+        create_tables(side.conn, retention_rules.STATE_SCHEMA)
+        bounds = retention_rules.round_bounds(side.conn, rules, NOW)
+        step = retention_rules.prune_step(side.conn, bounds, 0, rows=100)
+        assert step.events > 0 and step.done
+        side.commit()
+    lite, pg = sides
+    assert retention_rules.pruned_through(pg.conn) == retention_rules.pruned_through(lite.conn)
+    for table in TABLES:
+        assert pg.rows(table) == lite.rows(table), table
+    assert summary_counts.summary(pg.conn, NOW, 20) == summary_counts.summary(lite.conn, NOW, 20)

@@ -21,7 +21,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from notifycenter.catalogue import retention as codes
-from notifycenter.hub.query import STATUS_SQL
+from notifycenter.hub.query import status_sql
+from notifycenter.hub.sqlconn import PgConnection, SqlConnection, dialect_of, has_table
 from notifycenter.model.lifecycle import format_time, parse_duration
 
 MIN_MAX_EVENTS = 1000
@@ -29,6 +30,14 @@ STATE_SCHEMA = """
 CREATE TABLE IF NOT EXISTS retention (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
 """
 PRUNED_THROUGH = "pruned_through"
+_PRUNED = (
+    "INSERT INTO retention (key, value) VALUES (?, ?) ON CONFLICT(key)"
+    " DO UPDATE SET value = max(value, excluded.value)"
+)
+_PG_PRUNED = (
+    "INSERT INTO retention (key, value) VALUES (?, ?) ON CONFLICT(key)"
+    " DO UPDATE SET value = greatest(retention.value, excluded.value)"
+)
 # Rows examined per write transaction, adapted so that a step and its commit hold the
 # writer for about STEP_SECONDS (2,000 rows took ~250 ms on a loaded 2-core machine).
 STEP_ROWS = 500
@@ -82,7 +91,7 @@ class Bounds:
     ceiling: int  # the newest position the round looks at
 
 
-def round_bounds(conn: sqlite3.Connection, rules: Retention, now: datetime) -> Bounds:
+def round_bounds(conn: SqlConnection, rules: Retention, now: datetime) -> Bounds:
     cutoff = format_time(now - rules.retain) if rules.retain is not None else None
     cap_seq = None
     if rules.max_events is not None:
@@ -95,14 +104,7 @@ def round_bounds(conn: sqlite3.Connection, rules: Retention, now: datetime) -> B
     return Bounds(cutoff, cap_seq, format_time(now), ceiling)
 
 
-def _has_table(conn: sqlite3.Connection, name: str) -> bool:
-    found = conn.execute(
-        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)
-    ).fetchone()
-    return found is not None
-
-
-def _candidate_sql(conn: sqlite3.Connection, bounds: Bounds) -> tuple[str, list[object]]:
+def _candidate_sql(conn: SqlConnection, bounds: Bounds) -> tuple[str, list[object]]:
     """The condition over `idx i` for an event that may be pruned now."""
     old: list[str] = []
     params: list[object] = []
@@ -113,13 +115,14 @@ def _candidate_sql(conn: sqlite3.Connection, bounds: Bounds) -> tuple[str, list[
         old.append("i.seq <= ?")
         params.append(bounds.cap_seq)
     if not old:
-        return "0", []
+        return ("FALSE" if isinstance(conn, PgConnection) else "0"), []
+    status = status_sql(dialect_of(conn))
     sql = (
         f"i.lifecycle = 0 AND ({' OR '.join(old)})"
-        f" AND NOT (i.bucket IN ('errors', 'warnings') AND ({STATUS_SQL}) IN ('read', 'unread'))"
+        f" AND NOT (i.bucket IN ('errors', 'warnings') AND ({status}) IN ('read', 'unread'))"
     )
     params.append(bounds.now)
-    if _has_table(conn, "operations"):
+    if has_table(conn, "operations"):
         sql += (
             " AND NOT (i.span IS NOT NULL AND"
             " i.span IN (SELECT id FROM operations WHERE ended = 0))"
@@ -143,7 +146,7 @@ class Step:
         return max(MIN_STEP_ROWS, min(MAX_STEP_ROWS, scaled, rows * 2))
 
 
-def prune_step(conn: sqlite3.Connection, bounds: Bounds, after: int, rows: int = STEP_ROWS) -> Step:
+def prune_step(conn: SqlConnection, bounds: Bounds, after: int, rows: int = STEP_ROWS) -> Step:
     """Prune the candidates among the next `rows` events after `after`, in the caller's
     write transaction. Cost is bounded by `rows` (plus their lifecycle events)."""
     started = time.perf_counter()
@@ -168,11 +171,10 @@ def prune_step(conn: sqlite3.Connection, bounds: Bounds, after: int, rows: int =
         gone = [(seq,) for seq in doomed + lifecycle]
         conn.executemany("DELETE FROM idx WHERE seq = ?", gone)
         conn.executemany("DELETE FROM log WHERE seq = ?", gone)
-        if _has_table(conn, "silence_marks"):
+        if has_table(conn, "silence_marks"):
             conn.executemany("DELETE FROM silence_marks WHERE seq = ?", gone)
         conn.execute(
-            "INSERT INTO retention (key, value) VALUES (?, ?) ON CONFLICT(key)"
-            " DO UPDATE SET value = max(value, excluded.value)",
+            _PG_PRUNED if isinstance(conn, PgConnection) else _PRUNED,
             (PRUNED_THROUGH, max(doomed)),
         )
     last = walked[-1][0]
@@ -182,8 +184,10 @@ def prune_step(conn: sqlite3.Connection, bounds: Bounds, after: int, rows: int =
     return Step(last, len(doomed), len(lifecycle), done, highest, seconds)
 
 
-def pruned_through(conn: sqlite3.Connection) -> int:
+def pruned_through(conn: SqlConnection) -> int:
     """The log's start for resuming readers: the highest pruned position (0: none)."""
+    if isinstance(conn, PgConnection) and not has_table(conn, "retention"):
+        return 0  # an error would abort the reader's transaction
     try:
         row = conn.execute(
             "SELECT value FROM retention WHERE key = ?", (PRUNED_THROUGH,)

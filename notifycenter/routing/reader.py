@@ -7,13 +7,13 @@ change (so a resolve of a matching error matches), silenced events passed over.
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
 
+from notifycenter.hub.sqlconn import SqlConnection
 from notifycenter.model.filters import Filter
 from notifycenter.model.lifecycle import LIFECYCLE_TYPE_PREFIX, read_lifecycle_event
 from notifycenter.routing.silencing import SilencePredicate
@@ -43,7 +43,7 @@ class Selection:
 
 
 def read_batch(
-    conn: sqlite3.Connection, selection: Selection, after: int, keep: int, count_all: bool
+    conn: SqlConnection, selection: Selection, after: int, keep: int, count_all: bool
 ) -> Batch:
     """Up to `keep` matching items after `after`. With `count_all`, read on to the head
     (at most MAX_SCAN entries) counting the matches beyond `keep` too."""
@@ -72,7 +72,7 @@ def read_batch(
     return batch
 
 
-def _match(conn: sqlite3.Connection, selection: Selection, seq: int, body: bytes) -> Item | None:
+def _match(conn: SqlConnection, selection: Selection, seq: int, body: bytes) -> Item | None:
     event = orjson.loads(body)
     kind = event.get("type")
     if isinstance(kind, str) and kind.startswith(LIFECYCLE_TYPE_PREFIX):
@@ -83,7 +83,7 @@ def _match(conn: sqlite3.Connection, selection: Selection, seq: int, body: bytes
 
 
 def _lifecycle_item(
-    conn: sqlite3.Connection, selection: Selection, seq: int, event: dict[str, Any]
+    conn: SqlConnection, selection: Selection, seq: int, event: dict[str, Any]
 ) -> Item | None:
     change = read_lifecycle_event(event)
     if change is None:

@@ -9,12 +9,13 @@ database; True means "do not deliver". Without a predicate nothing is silenced.
 
 from __future__ import annotations
 
-import sqlite3
 import weakref
 from collections.abc import Callable, Mapping
 from typing import Any
 
-SilencePredicate = Callable[[sqlite3.Connection, int, Mapping[str, Any]], bool]
+from notifycenter.hub.sqlconn import SqlConnection
+
+SilencePredicate = Callable[[SqlConnection, int, Mapping[str, Any]], bool]
 
 _predicates: weakref.WeakKeyDictionary[Any, SilencePredicate] = weakref.WeakKeyDictionary()
 
@@ -32,5 +33,5 @@ def silence_predicate(hub: Any) -> SilencePredicate:
     return _predicates.get(hub, never_silenced)
 
 
-def never_silenced(conn: sqlite3.Connection, seq: int, event: Mapping[str, Any]) -> bool:
+def never_silenced(conn: SqlConnection, seq: int, event: Mapping[str, Any]) -> bool:
     return False

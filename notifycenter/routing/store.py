@@ -1,4 +1,4 @@
-"""Subscriptions and their delivery state, in the hub's SQLite file (one table).
+"""Subscriptions and their delivery state, in the hub's database (one table).
 
 The table is created by the subscriptions projection, so it lives and commits with the
 log: a delivery outcome and the cursor move in one write transaction, and a restart
@@ -7,12 +7,13 @@ resumes from the last cursor the sink accepted (at-least-once, never skipped).
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import orjson
+
+from notifycenter.hub.sqlconn import PgConnection, SqlConnection, create_tables
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS subscriptions (
@@ -35,6 +36,9 @@ CREATE INDEX IF NOT EXISTS subscriptions_owner ON subscriptions(owner);
 """
 ACTIVE = "active"
 FAILING = "failing"
+# A cursor only moves forward: SQLite's two-argument max() is PostgreSQL's greatest().
+_FORWARD = "cursor = max(cursor, ?)"
+_PG_FORWARD = "cursor = greatest(cursor, ?)"
 _COLUMNS = (
     "id, owner, spec, credential, version, created, updated, cursor, status, failures,"
     " delivered, last_error, last_success, next_attempt"
@@ -80,12 +84,21 @@ def _row(values: tuple[Any, ...]) -> StoredSubscription:
     )
 
 
-def load(conn: sqlite3.Connection, ident: str) -> StoredSubscription | None:
+def create(conn: SqlConnection) -> None:
+    """Create the table in `conn`'s dialect (idempotent)."""
+    create_tables(conn, SCHEMA)
+
+
+def _forward(conn: SqlConnection) -> str:
+    return _PG_FORWARD if isinstance(conn, PgConnection) else _FORWARD
+
+
+def load(conn: SqlConnection, ident: str) -> StoredSubscription | None:
     row = conn.execute(f"SELECT {_COLUMNS} FROM subscriptions WHERE id = ?", (ident,)).fetchone()
     return _row(row) if row else None
 
 
-def load_all(conn: sqlite3.Connection, owner: str | None = None) -> list[StoredSubscription]:
+def load_all(conn: SqlConnection, owner: str | None = None) -> list[StoredSubscription]:
     """Every subscription, or one owner's, oldest first."""
     if owner is None:
         rows = conn.execute(f"SELECT {_COLUMNS} FROM subscriptions ORDER BY created, id")
@@ -97,7 +110,7 @@ def load_all(conn: sqlite3.Connection, owner: str | None = None) -> list[StoredS
 
 
 def insert(
-    conn: sqlite3.Connection,
+    conn: SqlConnection,
     ident: str,
     owner: str,
     spec: Mapping[str, Any],
@@ -114,7 +127,7 @@ def insert(
 
 
 def replace(
-    conn: sqlite3.Connection,
+    conn: SqlConnection,
     ident: str,
     owner: str,
     spec: Mapping[str, Any],
@@ -130,28 +143,26 @@ def replace(
     return bool(changed)
 
 
-def delete(conn: sqlite3.Connection, ident: str) -> bool:
+def delete(conn: SqlConnection, ident: str) -> bool:
     return bool(conn.execute("DELETE FROM subscriptions WHERE id = ?", (ident,)).rowcount)
 
 
-def record_success(
-    conn: sqlite3.Connection, ident: str, cursor: int, delivered: int, now: str
-) -> None:
+def record_success(conn: SqlConnection, ident: str, cursor: int, delivered: int, now: str) -> None:
     """The sink took everything up to `cursor`: move on, and the subscription is healthy."""
     conn.execute(
-        "UPDATE subscriptions SET cursor = max(cursor, ?), delivered = delivered + ?,"
+        f"UPDATE subscriptions SET {_forward(conn)}, delivered = delivered + ?,"
         " failures = 0, status = ?, last_success = ?, next_attempt = NULL WHERE id = ?",
         (cursor, delivered, ACTIVE, now, ident),
     )
 
 
-def record_passed(conn: sqlite3.Connection, ident: str, cursor: int) -> None:
+def record_passed(conn: SqlConnection, ident: str, cursor: int) -> None:
     """Nothing up to `cursor` matched: the next start need not read it again."""
-    conn.execute("UPDATE subscriptions SET cursor = max(cursor, ?) WHERE id = ?", (cursor, ident))
+    conn.execute(f"UPDATE subscriptions SET {_forward(conn)} WHERE id = ?", (cursor, ident))
 
 
 def record_failure(
-    conn: sqlite3.Connection,
+    conn: SqlConnection,
     ident: str,
     version: int,
     error: Mapping[str, Any],

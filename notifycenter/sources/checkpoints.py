@@ -1,4 +1,4 @@
-"""Durable state of the hub's sources, kept in the hub's own SQLite file.
+"""Durable state of the hub's sources, kept in the hub's own database.
 
 Two tables, created as a log projection so that they live (and commit) with the events:
 `source_checkpoints` (where each source resumes) and `source_outbox` (events read,
@@ -10,13 +10,13 @@ stops before the origin was told tells it after the restart.
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Sequence
 from typing import Any
 
 import orjson
 
 from notifycenter.hub.log import StoredEntry
+from notifycenter.hub.sqlconn import PgConnection, SqlConnection, create_tables
 from notifycenter.model.lifecycle import Verb, read_lifecycle_event
 
 SCHEMA = """
@@ -32,9 +32,16 @@ CREATE TABLE IF NOT EXISTS source_outbox (
 """
 # What marks an event read at its origin (the origin knows nothing richer).
 WRITE_BACK_VERBS = frozenset({Verb.READ, Verb.ACK, Verb.RESOLVE})
+_SAVE = "INSERT OR REPLACE INTO source_checkpoints (name, value) VALUES (?, ?)"
+_PG_SAVE = (
+    "INSERT INTO source_checkpoints (name, value) VALUES (?, ?)"
+    " ON CONFLICT (name) DO UPDATE SET value = excluded.value"
+)
+_QUEUE = "INSERT OR IGNORE INTO source_outbox (source, id) VALUES (?, ?)"
+_PG_QUEUE = "INSERT INTO source_outbox (source, id) VALUES (?, ?) ON CONFLICT DO NOTHING"
 
 
-def load_checkpoint(conn: sqlite3.Connection, name: str) -> dict[str, Any] | None:
+def load_checkpoint(conn: SqlConnection, name: str) -> dict[str, Any] | None:
     row = conn.execute("SELECT value FROM source_checkpoints WHERE name = ?", (name,)).fetchone()
     if row is None:
         return None
@@ -42,14 +49,11 @@ def load_checkpoint(conn: sqlite3.Connection, name: str) -> dict[str, Any] | Non
     return value if isinstance(value, dict) else None
 
 
-def save_checkpoint(conn: sqlite3.Connection, name: str, value: dict[str, Any]) -> None:
-    conn.execute(
-        "INSERT OR REPLACE INTO source_checkpoints (name, value) VALUES (?, ?)",
-        (name, orjson.dumps(value)),
-    )
+def save_checkpoint(conn: SqlConnection, name: str, value: dict[str, Any]) -> None:
+    conn.execute(_PG_SAVE if isinstance(conn, PgConnection) else _SAVE, (name, orjson.dumps(value)))
 
 
-def outbox(conn: sqlite3.Connection, prefix: str, limit: int) -> list[tuple[str, str]]:
+def outbox(conn: SqlConnection, prefix: str, limit: int) -> list[tuple[str, str]]:
     """Pending write-backs for the events whose source starts with `prefix`."""
     rows = conn.execute(
         "SELECT source, id FROM source_outbox WHERE substr(source, 1, ?) = ? LIMIT ?",
@@ -58,14 +62,14 @@ def outbox(conn: sqlite3.Connection, prefix: str, limit: int) -> list[tuple[str,
     return [(str(s), str(i)) for s, i in rows]
 
 
-def in_outbox(conn: sqlite3.Connection, source: str, event_id: str) -> bool:
+def in_outbox(conn: SqlConnection, source: str, event_id: str) -> bool:
     row = conn.execute(
         "SELECT 1 FROM source_outbox WHERE source = ? AND id = ?", (source, event_id)
     ).fetchone()
     return row is not None
 
 
-def clear_outbox(conn: sqlite3.Connection, done: Sequence[tuple[str, str]]) -> None:
+def clear_outbox(conn: SqlConnection, done: Sequence[tuple[str, str]]) -> None:
     conn.executemany("DELETE FROM source_outbox WHERE source = ? AND id = ?", done)
 
 
@@ -80,10 +84,10 @@ class SourcesProjection:
         self.prefixes: tuple[str, ...] = ()
         self.runner: Any = None  # the hub's SourceRunner, for GET /api/sources
 
-    def create(self, conn: sqlite3.Connection) -> None:
-        conn.executescript(SCHEMA)
+    def create(self, conn: SqlConnection) -> None:
+        create_tables(conn, SCHEMA)
 
-    def apply(self, conn: sqlite3.Connection, entries: Sequence[StoredEntry]) -> None:
+    def apply(self, conn: SqlConnection, entries: Sequence[StoredEntry]) -> None:
         if not self.prefixes:
             return
         rows = []
@@ -97,4 +101,4 @@ class SourcesProjection:
             ):
                 rows.append((change.target_source, change.target_id))
         if rows:
-            conn.executemany("INSERT OR IGNORE INTO source_outbox (source, id) VALUES (?, ?)", rows)
+            conn.executemany(_PG_QUEUE if isinstance(conn, PgConnection) else _QUEUE, rows)
