@@ -314,7 +314,7 @@ def test_silences_answer_the_same(sides: tuple[Side, Side]) -> None:
 
 def _state_answers(side: Side) -> list[Any]:
     """Sources' checkpoints, subscriptions and the Alertmanager outbox, used as the hub does."""
-    conn, seen = side.conn, []
+    conn, seen = side.conn, list[Any]()
     checkpoints.save_checkpoint(conn, "meshery", {"after": 1})
     checkpoints.save_checkpoint(conn, "meshery", {"after": 2, "x": "é"})
     seen.append(checkpoints.load_checkpoint(conn, "meshery"))
