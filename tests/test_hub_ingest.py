@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 
+import pytest
 import websockets
 
 from tests import httpclient
@@ -15,6 +16,12 @@ from tests.hubprocess import (
     post_batch,
     post_structured,
 )
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def backend(request: pytest.FixtureRequest) -> str:
+    """Every hub here keeps its log in SQLite, then in PostgreSQL."""
+    return str(request.param)
 
 
 def list_events(hub: Hub, **params: str) -> list[dict]:

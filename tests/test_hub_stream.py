@@ -6,9 +6,17 @@ import asyncio
 import json
 
 import httpx
+import pytest
 import websockets
 
 from tests.hubprocess import BATCH, Hub, make_event, post_batch
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def backend(request: pytest.FixtureRequest) -> str:
+    """Every hub here keeps its log in SQLite, then in PostgreSQL."""
+    return str(request.param)
+
 
 SUB = ["cloudevents.json"]
 
