@@ -15,8 +15,9 @@ import asyncio
 import contextlib
 import logging
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
+from typing import Any
 
 from notifycenter.catalogue.ownership import EXPIRY_FAILED
 from notifycenter.hub.health import HealthBoard
@@ -113,14 +114,20 @@ class ExpiryWatch:
     def apply(self, conn: SqlConnection, entries: Sequence[StoredEntry]) -> None:
         if self._loop is None or self.wake is None:
             return  # not started yet: the first round reads the index anyway
-        for entry in entries:
-            change = read_lifecycle_event(entry.event)
-            if change is not None and (
-                change.verb is Verb.REOPEN or (change.verb is Verb.ACK and change.until)
-            ):
-                with contextlib.suppress(RuntimeError):  # the loop has closed: the hub stops
-                    self._loop.call_soon_threadsafe(self.wake.set)
-                return
+        if wakes_expiry(entries):
+            with contextlib.suppress(RuntimeError):  # the loop has closed: the hub stops
+                self._loop.call_soon_threadsafe(self.wake.set)
+
+
+def wakes_expiry(entries: Sequence[StoredEntry]) -> bool:
+    """An ack with an `until`, or a reopen (which may bring a lapsed ack back into view)."""
+    for entry in entries:
+        change = read_lifecycle_event(entry.event)
+        if change is not None and (
+            change.verb is Verb.REOPEN or (change.verb is Verb.ACK and change.until)
+        ):
+            return True
+    return False
 
 
 class AckExpiry:
@@ -137,12 +144,34 @@ class AckExpiry:
         self.wake = asyncio.Event()
         self.expired = 0  # unacks recorded by this task
         self._task: asyncio.Task[None] | None = None
+        self._chained: Callable[[list[StoredEntry]], None] | None = None
+        self._hook: Callable[[list[StoredEntry]], None] | None = None
 
     def start(self) -> None:
         self.watch.attach(asyncio.get_running_loop(), self.wake)
+        self._follow_commits()
         self._task = asyncio.create_task(self._run(), name="notifycenter-ack-expiry")
 
+    def _follow_commits(self) -> None:
+        """Also wake on the commits the log hands on: with replicas sharing a database,
+        those include acks written on another replica, which no projection here sees."""
+        if not hasattr(self.log, "on_commit"):
+            return
+        chained = self._chained = self.log.on_commit
+
+        def on_commit(entries: list[StoredEntry]) -> None:
+            if chained is not None:
+                chained(entries)
+            if wakes_expiry(entries):
+                self.wake.set()
+
+        self._hook = on_commit
+        self.log.on_commit = on_commit
+
     async def stop(self) -> None:
+        shared: Any = self.log  # a log that hands on its commits (SqliteLog, PgLog)
+        if self._hook is not None and getattr(shared, "on_commit", None) is self._hook:
+            shared.on_commit = self._chained
         if self._task is not None:
             self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)
