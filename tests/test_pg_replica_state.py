@@ -51,7 +51,7 @@ def test_a_silence_made_on_one_replica_quiets_the_next_event_on_another(
     create_tables(a, LOG_SCHEMA)
     on_a.create(a)
     a.commit()
-    event = {"specversion": "1.0", "id": "e1", "source": "urn:x", "type": "io.x"}
+    event: dict[str, Any] = {"specversion": "1.0", "id": "e1", "source": "urn:x", "type": "io.x"}
     event["severitynumber"] = 17
     on_b.stamp(b, [dict(event)])  # B has read the silences: none yet
     b.commit()
