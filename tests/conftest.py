@@ -133,7 +133,6 @@ def hub_factory(
         extra_args: Sequence[str] = (),
         process: bool = False,
         database: str | None = None,
-        plugins: tuple[str, ...] | None = None,
     ) -> Hub:
         directory = data_dir or tmp_path_factory.mktemp("hub")
         args = list(extra_args)
@@ -141,19 +140,15 @@ def hub_factory(
             database = request.getfixturevalue("pg_database")
         if database is not None:
             args += ["--database", database]
-            if plugins is None:
-                from tests.pgserver import PG_PLUGINS
-
-                plugins = PG_PLUGINS
         if tokens:
             args += [
                 "--token-file",
                 str(write_token_file(directory.parent / f"{directory.name}.tokens.toml", tokens)),
             ]
         hub: Hub = (
-            HubProcess(directory, extra_args=args, plugins=plugins)
+            HubProcess(directory, extra_args=args)
             if process or always_process
-            else HubThread(directory, extra_args=args, plugins=plugins)
+            else HubThread(directory, extra_args=args)
         )
         started.append(hub)
         return hub.start()

@@ -31,16 +31,11 @@ class HubProcess:
     """A hub in its own process, on 127.0.0.1, keeping its data in `data_dir`."""
 
     def __init__(
-        self,
-        data_dir: Path | str,
-        port: int | None = None,
-        extra_args: Sequence[str] = (),
-        plugins: tuple[str, ...] | None = None,
+        self, data_dir: Path | str, port: int | None = None, extra_args: Sequence[str] = ()
     ) -> None:
         self.data_dir = Path(data_dir)
         self.port = port or free_port()
         self.extra_args = tuple(extra_args)
-        self.plugins = plugins  # None: every hub plug-in (tests/pgserve.py runs the others)
         self.process: subprocess.Popen[bytes] | None = None
         self.log_path = self.data_dir / "hub-process.log"
 
@@ -53,13 +48,10 @@ class HubProcess:
         return f"ws://127.0.0.1:{self.port}"
 
     def command(self) -> list[str]:
-        program = ["notifycenter"]
-        if self.plugins is not None:
-            program = ["tests.pgserve", ",".join(self.plugins)]
         return [
             sys.executable,
             "-m",
-            *program,
+            "notifycenter",
             "serve",
             "--bind",
             f"127.0.0.1:{self.port}",

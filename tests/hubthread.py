@@ -68,17 +68,10 @@ class HubThread:
     Port 0 takes a free port at the first start; a restart serves the same port again.
     """
 
-    def __init__(
-        self,
-        data_dir: Path | str,
-        port: int = 0,
-        extra_args: Sequence[str] = (),
-        plugins: tuple[str, ...] | None = None,
-    ) -> None:
+    def __init__(self, data_dir: Path | str, port: int = 0, extra_args: Sequence[str] = ()) -> None:
         self.data_dir = Path(data_dir)
         self.port = port
         self.extra_args = tuple(extra_args)
-        self.plugins = plugins  # None: every hub plug-in
         self._thread: threading.Thread | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stopping: asyncio.Event | None = None
@@ -119,7 +112,7 @@ class HubThread:
         self._loop = asyncio.get_running_loop()
         self._stopping = asyncio.Event()
         try:
-            hub: EmbeddedHub = await start_embedded(settings, self.plugins)
+            hub: EmbeddedHub = await start_embedded(settings)
         except BaseException as exc:  # reported to the starting thread
             self._failure = exc
             ready.set()

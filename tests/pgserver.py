@@ -23,13 +23,6 @@ from pathlib import Path
 import pytest
 
 START_TIMEOUT = 30
-# The hub plug-ins that run on PostgreSQL today: hubs on PostgreSQL in tests load these.
-PG_PLUGINS = (
-    "notifycenter.hub.operations",
-    "notifycenter.hub.silences",
-    "notifycenter.hub.retention",
-    "notifycenter.hub.ownership_routes",
-)
 SERVER_USER = "postgres"
 # Enough for several hubs per test (each holds a writer, readers and a listener).
 SETTINGS = {

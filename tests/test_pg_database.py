@@ -107,15 +107,13 @@ def test_a_wrong_password_is_catalogued_and_never_printed(
 def test_the_password_file_logs_the_hub_in_and_the_start_up_line_masks_the_url(
     password_user: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from tests.pgserver import PG_PLUGINS
-
     secret = tmp_path / "secret"
     secret.write_text(PASSWORD)
     # The URL's password is wrong: the file wins over it, and over PGPASSWORD.
     url = password_user.replace("pwuser@", "pwuser:wrong-in-url@")
     monkeypatch.setenv("PGPASSWORD", "wrong-in-env")
     monkeypatch.setenv("NOTIFYCENTER_DATABASE_PASSWORD_FILE", str(secret))
-    hub = HubProcess(tmp_path / "hub", extra_args=["--database", url], plugins=PG_PLUGINS)
+    hub = HubProcess(tmp_path / "hub", extra_args=["--database", url])
     hub.start()
     try:
         assert post_batch(hub.url, [{"specversion": "1.0", "id": "1", "source": "s",

@@ -21,11 +21,7 @@ if TYPE_CHECKING:
     import uvicorn
 
 
-def run(
-    settings: HubSettings,
-    on_listening: Callable[[str], None] | None = None,
-    plugins: tuple[str, ...] | None = None,
-) -> None:
+def run(settings: HubSettings, on_listening: Callable[[str], None] | None = None) -> None:
     """Serve until SIGINT/SIGTERM; raise a catalogued error when it cannot start.
 
     `on_listening(url)` is called once the hub accepts connections, not before: an
@@ -51,7 +47,7 @@ def run(
             if self.started and not self.should_exit and on_listening is not None:
                 on_listening(url)
 
-    server = _Server(_config(settings, plugins))
+    server = _Server(_config(settings))
     tune_gc()
     server.run(sockets=[sock])
     if not server.started:  # the application failed during start-up (logged above)
@@ -91,11 +87,8 @@ class EmbeddedHub:
         await self._task
 
 
-async def start_embedded(
-    settings: HubSettings, plugins: tuple[str, ...] | None = None
-) -> EmbeddedHub:
-    """Start serving in the current loop; port 0 in `settings.bind` picks a free port.
-    `plugins` names the hub plug-ins to load (default: all of `HUB_PLUGINS`)."""
+async def start_embedded(settings: HubSettings) -> EmbeddedHub:
+    """Start serving in the current loop; port 0 in `settings.bind` picks a free port."""
     import uvicorn
 
     class _QuietServer(uvicorn.Server):
@@ -107,7 +100,7 @@ async def start_embedded(
     settings.check_bind()
     sock = bind_socket(settings.host, settings.port)
     settings.listen_url = socket_url(sock)
-    server = _QuietServer(_config(settings, plugins))
+    server = _QuietServer(_config(settings))
     task = asyncio.create_task(server.serve(sockets=[sock]))
     while not server.started:
         if task.done():
@@ -140,13 +133,13 @@ def bind_socket(host: str, port: int) -> socket.socket:
     return sock
 
 
-def _config(settings: HubSettings, plugins: tuple[str, ...] | None = None) -> uvicorn.Config:
+def _config(settings: HubSettings) -> uvicorn.Config:
     import uvicorn
 
-    from notifycenter.hub.app import HUB_PLUGINS, create_app
+    from notifycenter.hub.app import create_app
 
     return uvicorn.Config(
-        create_app(settings, HUB_PLUGINS if plugins is None else plugins),
+        create_app(settings),
         log_level="warning",
         access_log=False,
         server_header=False,
