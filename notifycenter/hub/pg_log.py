@@ -209,8 +209,8 @@ class PgLog:
 
     async def open(self) -> None:
         self._loop = asyncio.get_running_loop()
-        self._writer_pool = ThreadPoolExecutor(1, "nc-pglog-writer")
-        self._reader_pool = ThreadPoolExecutor(self._readers, "nc-pglog-reader")
+        self._writer_pool = ThreadPoolExecutor(1, "nc-log-writer")
+        self._reader_pool = ThreadPoolExecutor(self._readers, "nc-log-reader")
         try:
             await self._loop.run_in_executor(self._writer_pool, self._open_writer)
         except BaseException:
@@ -221,7 +221,7 @@ class PgLog:
         self._task = asyncio.create_task(self._run(), name="notifycenter-pglog-writer")
         self._task.add_done_callback(self._writer_ended)
         self._deliverer = asyncio.create_task(self._deliver(), name="notifycenter-pglog-deliver")
-        self._listener = threading.Thread(target=self._listen, name="nc-pglog-listen", daemon=True)
+        self._listener = threading.Thread(target=self._listen, name="nc-log-listen", daemon=True)
         self._listener.start()
 
     def _open_writer(self) -> None:
