@@ -275,3 +275,16 @@ def test_serve_on_a_bad_database_fails_with_its_code_and_never_prints_the_passwo
     assert result.returncode != 0
     assert code in result.stderr
     assert "hunter2" not in result.stdout + result.stderr
+
+
+def test_the_first_requests_after_a_postgresql_restart_are_answered(
+    hub_factory: HubFactory, pg_database: str, pg_server: PgServer
+) -> None:
+    hub = hub_factory(database=pg_database)
+    assert post_batch(hub.url, [make_event("before")]).status_code == 202
+    assert http.get(hub.url + "/api/events").status_code == 200
+    pg_server.restart()  # the hub's kept connections are all dead now
+    assert post_batch(hub.url, [make_event("after")]).status_code == 202
+    listed = http.get(hub.url + "/api/events")
+    assert listed.status_code == 200, listed.text
+    assert [item["event"]["id"] for item in listed.json()["items"]] == ["evt-after", "evt-before"]

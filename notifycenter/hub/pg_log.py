@@ -393,14 +393,11 @@ class PgLog:
                 job.future.set_result(value) if ok else job.future.set_exception(value)
 
     def _commit(self, jobs: list[_Job]) -> tuple[list[tuple[bool, Any]], list[StoredEntry]]:
-        if self._conn is None or self._conn.closed:
-            self._conn = self.database.connect(autocommit=True)
-        conn = self._conn
+        started = time.perf_counter()
+        conn = self._conn = _begin(self._conn, self.database, "BEGIN")  # READ COMMITTED
         txn = _PgTransaction(self, PgConnection(conn))
         outcomes: list[tuple[bool, Any]] = []
-        started = time.perf_counter()
         try:
-            conn.execute("BEGIN")  # READ COMMITTED: each statement sees the last commit
             conn.execute("SELECT pg_advisory_xact_lock(%s)", (LOCK_KEY,))
             head = _head(conn)
             self._next_seq = head + 1
@@ -545,28 +542,60 @@ class PgLog:
 
     def _read(self, fn: Callable[[PgConnection], T]) -> T:
         adapted: PgConnection | None = getattr(self._local, "conn", None)
-        if adapted is None or adapted.raw.closed:
-            raw = self.database.connect(autocommit=True)
+        before = adapted.raw if adapted is not None else None
+        try:  # one snapshot for everything fn reads
+            raw = _begin(before, self.database, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        except Exception as exc:
+            self._local.conn = None
+            raise self._unreachable(exc) from None
+        if raw is not before:
             adapted = PgConnection(raw)
             self._local.conn = adapted
-            self._read_conns.append(raw)
-        raw = adapted.raw
+            self._read_conns = [c for c in self._read_conns if c is not before] + [raw]
+        assert adapted is not None
         try:
-            raw.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")  # one snapshot
             try:
                 return fn(adapted)
             finally:
-                if not raw.closed and not raw.broken:
+                if not raw.closed:
                     raw.execute("ROLLBACK")
         except Exception as exc:
             if _is_connection_error(exc):
                 self._local.conn = None
                 with contextlib.suppress(Exception):
                     raw.close()
-                raise codes.DATABASE_UNREACHABLE.error(
-                    f"{self.database.masked}: {exc}", retry_after=1.0
-                ) from None
+                raise self._unreachable(exc) from None
             raise
+
+    def _unreachable(self, exc: Exception) -> Exception:
+        """A lost connection as the catalogued 503; anything else as it is."""
+        if _is_connection_error(exc):
+            return codes.DATABASE_UNREACHABLE.error(
+                f"{self.database.masked}: {exc}", retry_after=1.0
+            )
+        return exc
+
+
+def _begin(conn: Any, database: Database, begin: str) -> Any:
+    """`conn` (or a new connection) with a transaction begun. A kept connection that turns
+    out dead (the server restarted since its last use) is replaced once: nothing was sent
+    on it yet, so a restart costs no request its answer."""
+    if conn is not None and not conn.closed:
+        try:
+            conn.execute(begin)
+            return conn
+        except Exception as exc:
+            if not _is_connection_error(exc):
+                raise
+            with contextlib.suppress(Exception):
+                conn.close()
+    conn = database.connect(autocommit=True)
+    try:
+        conn.execute(begin)
+    except BaseException:
+        conn.close()
+        raise
+    return conn
 
 
 def _migrate(conn: Any) -> None:
