@@ -16,7 +16,12 @@ and a bare Starlette/uvicorn app that reads the body and answers 202 with no wor
   the start and the end of the measured window.
 
 Each figure is printed per round, then once more as the median of the rounds, one line
-per figure with the ratio hub/Alertmanager (and hub/floor for single POSTs).
+per figure with the ratio hub/Alertmanager (and hub/floor for single POSTs). Two
+physical limits are measured in the same run: the latency of one durable SQLite commit
+on the hub's disk, sampled each round (no durable answer comes sooner, so closed-loop
+clients cannot pass `clients / latency`), and the hub's log writer alone, in-process
+without HTTP (the batched rate cannot pass it). The last lines set each target beside
+its limit.
 
 How the load generator avoids measuring itself: it is a separate process (so it never
 shares a GIL or an event loop with a server), on uvloop, with one `asyncio.Protocol` per
@@ -35,6 +40,7 @@ import json
 import os
 import shutil
 import signal
+import sqlite3
 import statistics
 import subprocess
 import sys
@@ -403,6 +409,90 @@ class Generator:
         self.process.wait(10)
 
 
+# --- the physical limits, measured in the same run ---------------------------------------
+
+
+def commit_latency(directory: Path, commits: int = 100) -> float:
+    """Median seconds of one durable one-row commit (WAL, synchronous=FULL) on this disk:
+    no answer that waits for its fsync comes sooner, so `clients / latency` bounds the
+    request rate of closed-loop clients whatever the server's CPU."""
+    conn = sqlite3.connect(directory / "fsync.sqlite3", isolation_level=None)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=FULL")
+    conn.execute("CREATE TABLE IF NOT EXISTS t (body BLOB)")
+    row = (bytes(900),)
+    times = []
+    for _ in range(commits):
+        start = time.perf_counter()
+        conn.execute("BEGIN IMMEDIATE")
+        conn.execute("INSERT INTO t VALUES (?)", row)
+        conn.execute("COMMIT")
+        times.append(time.perf_counter() - start)
+    conn.close()
+    return statistics.median(times)
+
+
+def writer_alone(directory: Path, events: int = 20_000, group: int = 4) -> tuple[float, float]:
+    """(events/s, CPU µs/event) of the hub's own log writer with its projections, in-process,
+    no HTTP: groups of `group` validated 100-event batches, fsynced per group. The batched
+    rate over HTTP cannot pass it, since the writer shares one GIL with the event loop."""
+    from hub_common import event
+
+    from notifycenter.hub.app import load_plugins
+    from notifycenter.hub.projection import EventIndex
+    from notifycenter.hub.sqlite_log import SqliteLog, _Job
+    from notifycenter.hub.summary_counts import SummaryCounts
+    from notifycenter.model.event import validate_event
+
+    async def run() -> tuple[float, float]:
+        projections = [EventIndex(), SummaryCounts(), *(m.projection() for m in load_plugins())]
+        log = SqliteLog(directory / "writer.sqlite3", projections)
+        await log.open()
+        batches = [
+            [validate_event(event(f"{b}-{k}")) for k in range(100)] for b in range(events // 100)
+        ]
+        loop = asyncio.get_running_loop()
+        wall, cpu = time.perf_counter(), time.thread_time()
+
+        def job(batch: list[dict[str, Any]]) -> _Job:
+            return _Job(lambda txn: txn.insert(batch, "bench"), loop.create_future())
+
+        for start in range(0, len(batches), group):
+            log._commit([job(batch) for batch in batches[start : start + group]])
+        wall, cpu = time.perf_counter() - wall, time.thread_time() - cpu
+        await log.close()
+        return events / wall, cpu / events * 1e6
+
+    return asyncio.run(run())
+
+
+@dataclass
+class Limits:
+    commit_seconds: float  # one durable one-row commit, median
+    writer_rate: float  # events/s of the log writer alone
+    writer_cpu: float  # its CPU µs per event
+
+    def lines(self) -> list[str]:
+        latency = self.commit_seconds
+        return [
+            f"limit: durable one-row commit on this disk p50 {latency * 1e3:.2f} ms -> "
+            f"closed-loop bound {1 / latency:,.0f} req/s with 1 client, "
+            f"{8 / latency:,.0f} req/s with 8 (each answer waits for its own fsync)",
+            f"limit: the hub's log writer alone (in-process, no HTTP, 4x100 events per commit) "
+            f"{self.writer_rate:,.0f} events/s, {self.writer_cpu:.1f} µs CPU/event",
+        ]
+
+
+def limits(commit_seconds: list[float]) -> Limits:
+    """The writer alone, once; the commit latency is the median of the rounds' samples."""
+    directory = Path(tempfile.mkdtemp(prefix="nc-bench-limits-"))
+    try:
+        rate, cpu = writer_alone(directory)
+    finally:
+        shutil.rmtree(directory, ignore_errors=True)
+    return Limits(statistics.median(commit_seconds), rate, cpu)
+
+
 # --- the run ----------------------------------------------------------------------------
 
 MEASURES = (  # (label, clients, per request, servers)
@@ -446,8 +536,11 @@ def main() -> None:
             "floor": bare,
         }
         generator = Generator()
+        commits: list[float] = []
         try:
             for round_ in range(args.rounds):
+                commits.append(commit_latency(hub.data))
+                print(f"round {round_ + 1}: durable commit p50 {commits[-1] * 1e3:.2f} ms")
                 for label, clients, per_request, names in MEASURES:
                     order = names if round_ % 2 == 0 else tuple(reversed(names))
                     for name in order:
@@ -459,26 +552,51 @@ def main() -> None:
         finally:
             generator.close()
     print(f"end: {cpu_note()}")
+    found = limits(commits)
+    for line in found.lines():
+        print(line)
     print(f"medians of {args.rounds} rounds:")
     for label, _, per_request, names in MEASURES:
-        line = summary(label, per_request, names, rates)
+        print(summary(label, per_request, names, rates))
+    for line in verdicts(rates, found):
         print(line)
 
 
+def verdicts(rates: dict[Any, list[dict[str, Any]]], found: Limits) -> list[str]:
+    """Each target beside the physical limit measured in this run."""
+
+    def rate(label: str, name: str) -> float:
+        return float(statistics.median(r["items"] / r["elapsed"] for r in rates[(label, name)]))
+
+    batched, single8 = MEASURES[0][0], MEASURES[2][0]
+    am_batched, am_single = rate(batched, "alertmanager"), rate(single8, "alertmanager")
+    ratio_batched = rate(batched, "hub") / am_batched
+    ratio_single = rate(single8, "hub") / am_single
+    bound = 8 / found.commit_seconds
+    return [
+        f"target batched >= 1.5x alertmanager: {ratio_batched:.2f}x, "
+        f"{'met' if ratio_batched >= 1.5 else 'not met'}; the log writer alone "
+        f"reaches {found.writer_rate / am_batched:.2f}x alertmanager's rate",
+        f"target single POST x8 >= 1x alertmanager: {ratio_single:.2f}x, "
+        f"{'met' if ratio_single >= 1 else 'not met'}; a durable answer per request with 8 "
+        f"clients is bounded at {bound / am_single:.2f}x alertmanager by the fsync alone, "
+        f"the bare web stack at {rate(single8, 'floor') / am_single:.2f}x",
+    ]
+
+
 def _median(results: list[dict[str, Any]], key: str) -> float:
-    return statistics.median(r[key] for r in results)
+    return float(statistics.median(r[key] for r in results))
 
 
 def summary(
     label: str, per_request: int, names: tuple[str, ...], rates: dict[Any, list[dict[str, Any]]]
 ) -> str:
     def rate(name: str) -> float:
-        return statistics.median(r["items"] / r["elapsed"] for r in rates[(label, name)])
+        return float(statistics.median(r["items"] / r["elapsed"] for r in rates[(label, name)]))
 
     def cpu(name: str) -> float:
-        return statistics.median(
-            r["server_cpu"] / max(1, r["requests"]) * 1e6 for r in rates[(label, name)]
-        )
+        per_request = (r["server_cpu"] / max(1, r["requests"]) * 1e6 for r in rates[(label, name)])
+        return float(statistics.median(per_request))
 
     hub, am = rate("hub"), rate("alertmanager")
     parts = [
