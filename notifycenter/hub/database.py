@@ -114,4 +114,4 @@ def connect_error(exc: Exception, database: Database) -> NotifyError:
     refused = state in _AUTH_STATES or "password authentication failed" in lowered
     refused = refused or "no password supplied" in lowered or "authentication" in lowered
     spec = codes.DATABASE_AUTH_FAILED if refused else codes.DATABASE_UNREACHABLE
-    return spec.error(f"{database.masked}: {text}", retry_after=1.0)
+    return spec.error(f"{database.masked}: {text}", retry_after=1)

@@ -375,7 +375,7 @@ class PgLog:
                 self.health.failed("writer", codes.DATABASE_UNREACHABLE, exc)
             elif _is_connection_error(exc):
                 error = codes.DATABASE_UNREACHABLE.error(
-                    f"the commit failed: {exc}", retry_after=1.0
+                    f"the commit failed: {exc}", retry_after=1
                 )
                 self.health.failed("writer", codes.DATABASE_UNREACHABLE, exc)
             else:
@@ -571,7 +571,7 @@ class PgLog:
         """A lost connection as the catalogued 503; anything else as it is."""
         if _is_connection_error(exc):
             return codes.DATABASE_UNREACHABLE.error(
-                f"{self.database.masked}: {exc}", retry_after=1.0
+                f"{self.database.masked}: {exc}", retry_after=1
             )
         return exc
 
