@@ -366,3 +366,17 @@ def test_retention_prunes_the_same(sides: tuple[Side, Side]) -> None:
     for table in TABLES:
         assert pg.rows(table) == lite.rows(table), table
     assert summary_counts.summary(pg.conn, NOW, 20) == summary_counts.summary(lite.conn, NOW, 20)
+
+
+def test_an_event_whose_payload_holds_nul_is_indexed(sides: tuple[Side, Side]) -> None:
+    event = _operation(1, SPAN_A, "started", message="half\x00way")
+    event["data"]["summary"] = "disk\x00full"
+    for side in sides:
+        side.append([event])
+    lite, pg = (records.list_events(side.conn, EventQuery(), NOW)["items"] for side in sides)
+    assert [item["event"] for item in pg] == [item["event"] for item in lite]
+    assert pg[0]["event"]["data"]["summary"] == "disk\x00full"  # the log keeps it as posted
+    found = records.list_events(sides[1].conn, EventQuery(text="diskfull"), NOW)["items"]
+    assert len(found) == 1
+    ops = list_operations(sides[1].conn, OperationQuery(), NOW, STALL)["items"]
+    assert [op["message"] for op in ops] == ["halfway"]

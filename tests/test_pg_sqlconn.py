@@ -68,3 +68,13 @@ def test_rollback_undoes_the_transaction(pg: PgConnection) -> None:
     assert pg.in_transaction
     pg.rollback()
     assert pg.execute("SELECT count(*) FROM v").fetchone() == (0,)
+
+
+def test_text_with_nul_is_stored_without_it(pg: PgConnection) -> None:
+    pg.execute("CREATE TABLE w (k TEXT, b BYTEA)")
+    pg.executemany("INSERT INTO w VALUES (?, ?)", [("a\x00b", b"a\x00b")])
+    pg.execute("INSERT INTO w VALUES (?, ?)", ("\x00c", b"\x00"))
+    assert pg.execute("SELECT k, b FROM w ORDER BY k").fetchall() == [
+        ("ab", b"a\x00b"),
+        ("c", b"\x00"),
+    ]

@@ -10,6 +10,10 @@ translated once — each `?` outside a quoted literal, identifier or comment bec
 `%s`, and each literal `%` becomes `%%` so psycopg does not read it as a placeholder —
 and the translation is cached, since the projections run the same few statements on
 every commit.
+
+PostgreSQL's text cannot hold NUL, which an event's payload may: it is dropped from text
+parameters, so that derived columns (search text, operation names) are stored rather than
+the whole commit refused. The log keeps the event as posted (its body is BYTEA).
 """
 
 from __future__ import annotations
@@ -85,6 +89,15 @@ def _quoted_end(sql: str, start: int, quote: str) -> int:
         return j + 1
 
 
+def _nul_free(params: Sequence[Any]) -> list[Any]:
+    """`params` with NUL dropped from text (which PostgreSQL refuses)."""
+    values = list(params)
+    for i, value in enumerate(values):
+        if type(value) is str and "\x00" in value:
+            values[i] = value.replace("\x00", "")
+    return values
+
+
 class PgCursor:
     """The part of `sqlite3.Cursor` the projections read."""
 
@@ -134,7 +147,7 @@ class PgConnection:
         """Run one statement with `?` placeholders; its changes count in `total_changes`."""
         cursor = self.raw.cursor()
         if params:
-            cursor.execute(translate(sql), list(params))
+            cursor.execute(translate(sql), _nul_free(params))
         else:
             # No parameters: psycopg sends the text as is, so `%` needs no escaping.
             cursor.execute(sql)
@@ -144,7 +157,7 @@ class PgConnection:
     def executemany(self, sql: str, seq_of_params: Iterable[Sequence[Any]]) -> PgCursor:
         """Run one statement once per parameter row."""
         cursor = self.raw.cursor()
-        rows = [list(params) for params in seq_of_params]
+        rows = [_nul_free(params) for params in seq_of_params]
         if rows:
             cursor.executemany(translate(sql), rows)
             self._count(cursor)
