@@ -288,3 +288,18 @@ def test_the_first_requests_after_a_postgresql_restart_are_answered(
     listed = http.get(hub.url + "/api/events")
     assert listed.status_code == 200, listed.text
     assert [item["event"]["id"] for item in listed.json()["items"]] == ["evt-after", "evt-before"]
+
+
+def test_a_hub_refuses_a_database_written_by_a_newer_hub(
+    hub_factory: HubFactory, pg_database: str
+) -> None:
+    hub = hub_factory(database=pg_database)
+    assert post_batch(hub.url, [make_event(1)]).status_code == 202
+    with psycopg.connect(pg_database) as conn:
+        versions = "SELECT version FROM schema_version WHERE component = 'log'"
+        assert conn.execute(versions).fetchall() == [(1,)]
+        conn.execute("UPDATE schema_version SET version = 99 WHERE component = 'log'")
+    with pytest.raises(RuntimeError) as failed:
+        hub_factory(database=pg_database, process=True)
+    assert "notifycenter-2124" in str(failed.value)
+    assert stored(pg_database) == [(1, "evt-1")]
