@@ -216,6 +216,7 @@ class LatencyMiddleware:
 
     def __init__(self, app: ASGIApp, metrics: HubMetrics) -> None:
         self.app, self.metrics = app, metrics
+        self._series: dict[tuple[str, str], Any] = {}  # labels() locks and builds a key
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -225,5 +226,8 @@ class LatencyMiddleware:
             await self.app(scope, receive, send)
         finally:
             endpoint = scope.get("endpoint")
-            route = getattr(endpoint, "__name__", "unmatched")
-            self.metrics.latency.labels(route, scope["method"]).observe(time.perf_counter() - start)
+            key = (getattr(endpoint, "__name__", "unmatched"), scope["method"])
+            series = self._series.get(key)
+            if series is None:  # routes x the methods httptools parses: a bounded set
+                series = self._series[key] = self.metrics.latency.labels(*key)
+            series.observe(time.perf_counter() - start)
