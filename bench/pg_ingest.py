@@ -1,0 +1,95 @@
+"""Ingest throughput, SQLite against PostgreSQL with 1, 2 and 3 replicas, in one run.
+
+    .venv/bin/python bench/pg_ingest.py [--events 20000] [--singles 3000]
+
+Starts its own PostgreSQL (Debian's initdb + pg_ctl, fsync on, data on this disk) and
+`notifycenter serve` processes. Batched: 100 events per request over 8 connections;
+single-event POSTs over 32 connections; with replicas the requests are spread evenly
+over them, sent at once. Every 202 means the events were committed durably.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import tempfile
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from pathlib import Path
+
+from hub_common import ROOT, cpu_note, dumps, event, hub_process, post_request, send_all
+
+sys.path.insert(0, str(ROOT))
+from tests.pgserver import PgServer, bin_dir  # noqa: E402 - after the path is set
+
+BATCH = "application/cloudevents-batch+json"
+STRUCTURED = "application/cloudevents+json"
+
+
+@contextmanager
+def postgres() -> Iterator[PgServer]:
+    binaries = bin_dir()
+    if binaries is None:
+        raise SystemExit("PostgreSQL is not installed (apt-get install postgresql)")
+    with tempfile.TemporaryDirectory(prefix="nc-bench-pg-", dir="/var/tmp") as root:
+        server = PgServer(Path(root), binaries)
+        server.init()
+        server.start()
+        try:
+            yield server
+        finally:
+            server.stop("fast")
+
+
+async def spread(ports: list[int], requests: list[bytes], connections: int) -> float:
+    """Send the requests split evenly over the replicas at once; the wall time."""
+    parts = [requests[i :: len(ports)] for i in range(len(ports))]
+    each = max(1, connections // len(ports))
+    times = await asyncio.gather(
+        *(send_all(port, part, each) for port, part in zip(ports, parts, strict=True))
+    )
+    return max(times)
+
+
+def measure(label: str, extra: list[list[str]], events: int, singles: int) -> None:
+    with ExitStack() as stack:
+        hubs = [stack.enter_context(hub_process(*args)) for args in extra]
+        ports = [hub.port for hub in hubs]
+        batches = [
+            post_request(ports[0], dumps([event(f"{label}-{b}-{k}") for k in range(100)]), BATCH)
+            for b in range(events // 100)
+        ]
+        elapsed = asyncio.run(spread(ports, batches, 8))
+        one = [
+            post_request(ports[0], dumps(event(f"{label}-one-{n}")), STRUCTURED)
+            for n in range(singles)
+        ]
+        single_elapsed = asyncio.run(spread(ports, one, 32))
+    print(
+        f"{label:<22} batched {events / elapsed:>8,.0f} events/s   "
+        f"single POST {singles / single_elapsed:>6,.0f} requests/s"
+    )
+
+
+def main() -> None:
+    import argparse
+
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--events", type=int, default=20_000)
+    parser.add_argument("--singles", type=int, default=3_000)
+    args = parser.parse_args()
+    print(cpu_note())
+    measure("SQLite, 1 hub", [[]], args.events, args.singles)
+    with postgres() as server:
+        for replicas in (1, 2, 3):
+            url = server.create_database()
+            measure(
+                f"PostgreSQL, {replicas} replica{'s' if replicas > 1 else ''}",
+                [["--database", url]] * replicas,
+                args.events,
+                args.singles,
+            )
+
+
+if __name__ == "__main__":
+    main()
