@@ -20,7 +20,7 @@ from pathlib import Path
 from hub_common import ROOT, cpu_note, dumps, event, hub_process, post_request, send_all
 
 sys.path.insert(0, str(ROOT))
-from tests.pgserver import PgServer, bin_dir  # noqa: E402 - after the path is set
+from tests.pgserver import PgServer, bin_dir  # after the path is set
 
 BATCH = "application/cloudevents-batch+json"
 STRUCTURED = "application/cloudevents+json"
