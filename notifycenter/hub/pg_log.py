@@ -374,9 +374,7 @@ class PgLog:
                 error = exc
                 self.health.failed("writer", codes.DATABASE_UNREACHABLE, exc)
             elif _is_connection_error(exc):
-                error = codes.DATABASE_UNREACHABLE.error(
-                    f"the commit failed: {exc}", retry_after=1
-                )
+                error = codes.DATABASE_UNREACHABLE.error(f"the commit failed: {exc}", retry_after=1)
                 self.health.failed("writer", codes.DATABASE_UNREACHABLE, exc)
             else:
                 error = runtime_codes.WRITER_FAILED.error(f"{type(exc).__name__}: {exc}")
@@ -570,9 +568,7 @@ class PgLog:
     def _unreachable(self, exc: Exception) -> Exception:
         """A lost connection as the catalogued 503; anything else as it is."""
         if _is_connection_error(exc):
-            return codes.DATABASE_UNREACHABLE.error(
-                f"{self.database.masked}: {exc}", retry_after=1
-            )
+            return codes.DATABASE_UNREACHABLE.error(f"{self.database.masked}: {exc}", retry_after=1)
         return exc
 
 
