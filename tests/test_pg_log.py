@@ -9,6 +9,7 @@ import asyncio
 import json
 import threading
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -303,3 +304,32 @@ def test_a_hub_refuses_a_database_written_by_a_newer_hub(
         hub_factory(database=pg_database, process=True)
     assert "notifycenter-2124" in str(failed.value)
     assert stored(pg_database) == [(1, "evt-1")]
+
+
+async def test_a_retention_round_prunes_the_postgresql_log(
+    pg_database: str, tmp_path: Path
+) -> None:
+    from notifycenter.hub.database import parse_database
+    from notifycenter.hub.hubstate import Hub as HubState
+    from notifycenter.hub.projection import EventIndex
+    from notifycenter.hub.retention import Pruner, RetentionProjection
+    from notifycenter.hub.retention_rules import Retention
+    from notifycenter.hub.settings import HubSettings
+
+    settings = HubSettings(data_dir=tmp_path, database=parse_database(pg_database))
+    hub = HubState(settings, [EventIndex(), RetentionProjection()])
+    await hub.start()
+    try:
+        infos = [
+            {**make_event(n), "severitytext": "INFO", "severitynumber": 9} for n in range(1100)
+        ]
+        for event in infos:
+            event["time"] = "2026-01-01T00:00:00Z"
+        await hub.log.append(infos, "producer")
+        result = await Pruner(hub, Retention(max_events=1000), 60).prune_round()
+    finally:
+        await hub.stop()
+    assert result.events == 100
+    assert [ident for _, ident in await asyncio.to_thread(stored, pg_database)] == [
+        f"evt-{n}" for n in range(100, 1100)
+    ]

@@ -204,7 +204,10 @@ class Pruner:
 
 def _truncate_wal(hub: Hub) -> None:
     """Give back the WAL the deletions filled; a busy database leaves it to later rounds."""
-    conn = sqlite3.connect(hub.log.path, isolation_level=None, timeout=1.0)
+    path = getattr(hub.log, "path", None)
+    if path is None:  # not SQLite: PostgreSQL reclaims the space by its own (auto)vacuum
+        return
+    conn = sqlite3.connect(path, isolation_level=None, timeout=1.0)
     try:
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     except sqlite3.OperationalError as exc:
