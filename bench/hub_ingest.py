@@ -3,6 +3,8 @@
     .venv/bin/python bench/hub_ingest.py [--events 200000] [--singles 20000]
 
 Each 202 means the events were committed (WAL, synchronous=FULL) before the answer.
+The hub alone; side by side with Alertmanager and the web stack's floor, in one run:
+`bench/ingest_vs_alertmanager.py`.
 During the batched burst a thread samples the size of the hub's `-wal` file every 20 ms;
 after it, the largest size seen, the size once the hub is idle, and the disk used per
 stored event (database + WAL, after the hub's own checkpoints) are printed.
