@@ -6,6 +6,7 @@ Every test gets a fresh database (tests/pgserver.py); hubs A and B on it are rep
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import threading
 from collections.abc import Callable
@@ -333,3 +334,43 @@ async def test_a_retention_round_prunes_the_postgresql_log(
     assert [ident for _, ident in await asyncio.to_thread(stored, pg_database)] == [
         f"evt-{n}" for n in range(100, 1100)
     ]
+
+
+async def test_a_subscriber_fails_over_from_a_killed_replica_with_no_gap_and_no_duplicate(
+    hub_factory: HubFactory, pg_database: str
+) -> None:
+    from notifycenter.client import HubClient
+
+    a = hub_factory(database=pg_database, process=True)
+    b = hub_factory(database=pg_database)
+    assert isinstance(a, HubProcess)
+    stop = threading.Event()
+
+    def write() -> None:
+        for n in range(300):  # bounded; stopped well before
+            if stop.is_set():
+                return
+            target = a if n % 2 and a.process is not None else b
+            with contextlib.suppress(httpx.HTTPError):
+                post_batch(target.url, [make_event(f"w-{n}-{k}") for k in range(3)])
+
+    writer = threading.Thread(target=write)
+    writer.start()
+    cursors: list[int] = []
+    servers: set[str] = set()
+    try:
+        async with HubClient([a.url, b.url]) as client:
+            subscription = client.subscribe(since="0")
+            async with asyncio.timeout(20):
+                async for event in subscription:
+                    cursors.append(int(event["cursor"]))
+                    servers.add(subscription.state.server)
+                    if len(cursors) == 30:
+                        await asyncio.to_thread(a.kill)
+                    if len(cursors) >= 150:
+                        break
+    finally:
+        stop.set()
+        await asyncio.to_thread(writer.join, 30)
+    assert cursors == list(range(1, len(cursors) + 1))
+    assert servers == {a.url, b.url}
