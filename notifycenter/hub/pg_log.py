@@ -197,7 +197,8 @@ class PgLog:
         self._wake = asyncio.Event()
         self._bell = asyncio.Event()
         self._local = threading.local()
-        self._read_conns: list[Any] = []
+        self._read_conns: list[Any] = []  # every reader thread's, closed by close()
+        self._read_conns_lock = threading.Lock()
         self._conn: Any = None  # the writer's psycopg connection
         self._task: asyncio.Task[None] | None = None
         self._deliverer: asyncio.Task[None] | None = None
@@ -549,7 +550,8 @@ class PgLog:
         if raw is not before:
             adapted = PgConnection(raw)
             self._local.conn = adapted
-            self._read_conns = [c for c in self._read_conns if c is not before] + [raw]
+            with self._read_conns_lock:
+                self._read_conns = [c for c in self._read_conns if c is not before] + [raw]
         assert adapted is not None
         try:
             try:
