@@ -137,7 +137,7 @@ def test_records_with_fields_of_any_type_load() -> None:
     ]
     change = held.add_records(records)
     assert change.skipped == 2 and len(held) == 4
-    statuses = [held.row(r).status for r in range(4)]
+    statuses = [held.row(held.find(cursor)).status for cursor in (1, 2, 3, 4)]
     assert [s.value if s else None for s in statuses] == [
         "acknowledged",
         "acknowledged",

@@ -379,8 +379,20 @@ def test_records_older_than_what_is_held_are_still_listed_in_order(store: EventS
     change = store.add_records(
         [{"cursor": "0000000000000003", "event": event(3, subject="old"), "status": "unread"}]
     )
-    assert change.reordered
+    # Older than everything held: placed below, so no view has to select again.
+    assert not change.reordered
+    assert list(store.select_older(ViewQuery(), change.older_start)) == [store.find(3)]
     assert list(store.select(ViewQuery())) == [store.find(10), store.find(3)]
+
+
+def test_records_between_held_ones_reorder_the_list(store: EventStore) -> None:
+    store.add([event(10, subject="new")])
+    store.add_records([{"cursor": "0000000000000003", "event": event(3), "status": "unread"}])
+    change = store.add_records(
+        [{"cursor": "0000000000000005", "event": event(5, subject="mid"), "status": "unread"}]
+    )
+    assert change.reordered
+    assert list(store.select(ViewQuery())) == [store.find(10), store.find(5), store.find(3)]
 
 
 def test_row_text_is_sanitised_once(store: EventStore) -> None:

@@ -6,7 +6,9 @@ unacknowledged and open. Per-row data lives in `array` columns and interned stri
 tables, not in a dict per event, so that a million events fit in a few hundred megabytes
 (docs/store.md).
 Row ids never change. Display order is a log of row ids: a row moves to the top by being
-appended again, its old entry left behind as a tombstone.
+appended again, its old entry left behind as a tombstone. Rows older than everything held
+(the pages of the backlog, read newest first) go to a second log below the first, so the
+display order stays the cursor order without sorting a million rows.
 """
 
 from __future__ import annotations
@@ -100,6 +102,11 @@ class EventStore:
         # Display order, oldest first; `_current[i]` is 0 once row `_log[i]` moved on.
         self._log = array("i")
         self._current = bytearray()
+        # Below the log, newest first: rows older than every event held when they came.
+        # Their position is -1 - their place here, so a larger position is still newer.
+        self._older = array("i")
+        self._older_current = bytearray()
+        self._min_cursor = 1 << 63
         self.sources, self.types, self.codes, self.subjects = (StringTable() for _ in range(4))
         # Rows share few (source, type, code) triples: one column and one small table
         # serve folding, display and text search.
@@ -138,12 +145,25 @@ class EventStore:
     def log_length(self) -> int:
         return len(self._log)
 
+    @property
+    def older_length(self) -> int:
+        """Rows placed below the log so far (see `select_older`)."""
+        return len(self._older)
+
+    def reserve(self, events: int) -> None:
+        """Size the indexes for `events` occurrences now, while they are small: growing
+        one that already holds most of a million entries would hold the screen."""
+        self._by_key.reserve(events)
+        self._fold.reserve(events)
+        if self._by_cursor is not None:
+            self._by_cursor.reserve(events)
+
     # -- writing ---------------------------------------------------------------------
 
     def add(self, events: Iterable[Mapping[str, Any]]) -> StoreChange:
         """Streamed events (with `cursor`), in log order: lifecycle events are applied, the
         rest stored; an already held cursor is a duplicate and ignored."""
-        change = StoreChange(log_start=len(self._log))
+        change = StoreChange(log_start=len(self._log), older_start=len(self._older))
         now = self._clock()
         for event in events:
             cursor = received.cursor_int(event.get("cursor")) if _is_mapping(event) else None
@@ -167,6 +187,7 @@ class EventStore:
                 self._insert(event, cursor, None, now, change)
         self._expire(now, change)
         change.log_end = len(self._log)
+        change.older_end = len(self._older)
         return change
 
     def add_records(self, records: Iterable[Mapping[str, Any]]) -> StoreChange:
@@ -174,7 +195,7 @@ class EventStore:
 
         A record for an event already held refreshes that event's row status. Lifecycle
         events among them are skipped: the records' statuses already include them."""
-        change = StoreChange(log_start=len(self._log))
+        change = StoreChange(log_start=len(self._log), older_start=len(self._older))
         now = self._clock()
         given = list(records)
         ordered = sorted(
@@ -188,6 +209,10 @@ class EventStore:
             key=lambda pair: pair[0],
         )
         change.skipped = len(given) - len(ordered)
+        # What is older than everything held goes in newest first, below the rest.
+        split = bisect_left(ordered, self._min_cursor, key=lambda pair: pair[0])
+        if split:
+            ordered = ordered[split:] + ordered[split - 1 :: -1]
         for cursor, record in ordered:
             event, state = _event_of(record), state_from_record(record)
             if received.lifecycle_change(event) is not None:
@@ -198,8 +223,11 @@ class EventStore:
             else:
                 change.duplicates += 1
                 self._refresh_from_record(known, state, now, change)
+        # A new row's status is its first: no view has it yet, so none must select again.
+        change.status_rows.difference_update(change.new_rows)
         self._expire(now, change)
         change.log_end = len(self._log)
+        change.older_end = len(self._older)
         return change
 
     def add_silences(self, records: Iterable[Mapping[str, Any]]) -> StoreChange:
@@ -262,12 +290,16 @@ class EventStore:
             self._ev_row.append(row)
             if silence_id is not None:
                 self._silences.arrived(occurrence, row, silence_id, _ms(now))
-            self._new_row(row, occurrence, event, ids, severity, bucket, summary, fold_key, change)
+            below = occurrence > 0 and cursor < self._min_cursor
+            self._new_row(
+                row, occurrence, event, ids, severity, bucket, summary, fold_key, change, below
+            )
             self._set_state(row, state, now, change)
         self._by_key.put(self._ev_key[occurrence], occurrence)
         if cursor < self._max_cursor:
-            self.ordered = False
-            change.reordered = True
+            if cursor > self._min_cursor:  # between held ones: the order needs a sort
+                self.ordered = False
+                change.reordered = True
             if self._by_cursor is None:
                 self._by_cursor = IntIndex(self._ev_cursor, occurrence)
                 for earlier in range(occurrence):
@@ -275,6 +307,7 @@ class EventStore:
         if self._by_cursor is not None:
             self._by_cursor.put(cursor, occurrence)
         self._max_cursor = max(self._max_cursor, cursor)
+        self._min_cursor = min(self._min_cursor, cursor)
         change.events += 1
 
     def _label_of(self, triple: tuple[int, int, int]) -> int:
@@ -304,6 +337,7 @@ class EventStore:
         summary: str,
         fold_key: int,
         change: StoreChange,
+        below: bool = False,
     ) -> None:
         self._time.append(received.time_ms(event.get("time")))
         self._severity.append(int(severity))
@@ -313,14 +347,21 @@ class EventStore:
         self._subject.append(ids[1])
         self._count.append(1)
         self._newest.append(occurrence)
-        self._pos.append(len(self._log))
         self._fold_key.append(fold_key)
         self._summaries.append(summary)
         self._details.add(row, searchable_details(event))
         self._raw_entry.append(self._raw.append(event))
-        self._log.append(row)
-        self._current.append(1)
-        self._fold.put(fold_key, row)
+        if below:
+            self._pos.append(-1 - len(self._older))
+            self._older.append(row)
+            self._older_current.append(1)
+            if self._fold.get(fold_key) is None:  # repeats fold into the newest such row
+                self._fold.put(fold_key, row)
+        else:
+            self._pos.append(len(self._log))
+            self._log.append(row)
+            self._current.append(1)
+            self._fold.put(fold_key, row)
         self._counts[bucket][self._status[row]] += 1
         if occurrence in self._silences.quiet:
             self._quiet_counts[bucket][self._status[row]] += 1
@@ -352,7 +393,11 @@ class EventStore:
         self._summaries.replace(row, summary)
         self._details.replace(row, searchable_details(event))
         self._raw_entry[row] = self._raw.append(event)
-        self._current[self._pos[row]] = 0
+        place = self._pos[row]
+        if place >= 0:
+            self._current[place] = 0
+        else:
+            self._older_current[-1 - place] = 0
         self._pos[row] = len(self._log)
         self._log.append(row)
         self._current.append(1)
@@ -653,13 +698,21 @@ class EventStore:
         end = self._silences.next_end
         return None if end is None else received.from_ms(end)
 
-    def select(self, view: ViewQuery, start: int = 0) -> RowIndex:
+    def select(self, view: ViewQuery, start: int | None = None) -> RowIndex:
         """Row ids matching `view`, newest first. With `start`, only rows whose newest
         occurrence sits at display-log position `start` or later (a `StoreChange`'s
-        `log_start`): how a view takes in what just arrived."""
+        `log_start`): how a view takes in what just arrived (rows placed below the log
+        come from `select_older`)."""
         from notifycenter.store.select import select
 
         return select(self, view, start)
+
+    def select_older(self, view: ViewQuery, start: int) -> RowIndex:
+        """Rows matching `view` placed below the log from place `start` on (a
+        `StoreChange`'s `older_start`), newest first: they go at the bottom of a list."""
+        from notifycenter.store.select import select_older
+
+        return select_older(self, view, start)
 
 
 def _event_of(record: Mapping[str, Any]) -> Mapping[str, Any]:

@@ -59,9 +59,15 @@ class IntIndex:
         if self._used * 10 > len(slots) * 7:
             self._grow()
 
-    def _grow(self) -> None:
+    def reserve(self, entries: int) -> None:
+        """Room for `entries` without growing again (cheap while the index is small)."""
+        bits = (entries * 10 // 7).bit_length()
+        if bits > self._bits:
+            self._grow(bits)
+
+    def _grow(self, bits: int = 0) -> None:
         old = self._slots
-        self._bits += 1
+        self._bits = max(bits, self._bits + 1)
         self._slots = array("i", bytes(4 << self._bits))
         self._used = 0
         keys = self._keys

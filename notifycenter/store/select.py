@@ -34,20 +34,43 @@ if TYPE_CHECKING:
 _NOT_ARCHIVED = frozenset({UNREAD, READ, 2, RESOLVED, NONE})
 
 
-def select(store: EventStore, view: ViewQuery, start: int = 0) -> RowIndex:
+def select(store: EventStore, view: ViewQuery, start: int | None = None) -> RowIndex:
+    """Every row (`start` None), or the rows placed in the log from `start` on."""
     end, row_end = len(store._log), len(store._time)  # rows are created before logged
+    older_end = len(store._older) if start is None else 0
     row_mask = _row_mask(store, view)
-    if row_mask is not None and start == 0 and row_mask.count(1) * 8 < end:
-        rows = _few_in_order(store, row_mask, end)
+    if row_mask is not None and start is None and row_mask.count(1) * 8 < end + older_end:
+        rows = _few_in_order(store, row_mask, end, older_end)
     else:
-        rows = _walk_log(store, row_mask, start, end)
+        rows = _walk_log(store, row_mask, start or 0, end)
+        if older_end:
+            rows.extend(_walk_older(store, row_mask, 0, older_end))
     rows = _post_filters(store, view, rows)
     if not store.ordered:
         cursor, newest = store._ev_cursor, store._newest
         rows = array("i", sorted(rows, key=lambda row: cursor[newest[row]], reverse=True))
     index = RowIndex("i", rows)
     index.log_end, index.row_end = end, row_end
+    index.older_end = older_end
     return index
+
+
+def select_older(store: EventStore, view: ViewQuery, start: int) -> RowIndex:
+    """Rows below the log from place `start` on, newest first, that match `view`."""
+    end = len(store._older)
+    rows = _post_filters(store, view, _walk_older(store, _row_mask(store, view), start, end))
+    index = RowIndex("i", rows)
+    index.older_end = end
+    return index
+
+
+def _walk_older(store: EventStore, row_mask: bytes | None, start: int, end: int) -> array[int]:
+    """Rows below the log, newest first (the order they were placed in)."""
+    older = store._older[start:end]
+    keep = bytes(store._older_current[start:end])
+    if row_mask is not None:
+        keep = mask_and(keep, bytes(map(row_mask.__getitem__, older)))
+    return array("i", compress(older, keep))
 
 
 def _walk_log(store: EventStore, row_mask: bytes | None, start: int, end: int) -> array[int]:
@@ -59,12 +82,14 @@ def _walk_log(store: EventStore, row_mask: bytes | None, start: int, end: int) -
     return array("i", compress(reversed(log), reversed(keep)))
 
 
-def _few_in_order(store: EventStore, row_mask: bytes, end: int) -> array[int]:
+def _few_in_order(store: EventStore, row_mask: bytes, end: int, older_end: int) -> array[int]:
     """When few rows are kept, sorting them by display position beats walking the log.
-    Rows placed at or after `end` (meanwhile) are left for the next `start=end` select."""
+    Rows placed at or after `end` (meanwhile) are left for the next `start=end` select,
+    and those placed below the log after `older_end` for the next `select_older`."""
     position = store._pos[: len(row_mask)]
     kept = list(compress(range(len(row_mask)), row_mask))
-    placed = compress(kept, map(end.__gt__, map(position.__getitem__, kept)))
+    floor = -1 - older_end
+    placed = compress(kept, (floor < place < end for place in map(position.__getitem__, kept)))
     return array("i", sorted(placed, key=position.__getitem__, reverse=True))
 
 

@@ -51,6 +51,7 @@ class RowIndex(_IntArray):
 
     log_end: int = 0
     row_end: int = 0  # rows that existed then; ids from here on are newer
+    older_end: int = 0  # rows below the log it holds (see `EventStore.select_older`)
 
 
 class BucketCount(NamedTuple):
@@ -138,12 +139,16 @@ class StoreChange:
     only those can leave or enter a view filtered by status or owner. `log_start`/`log_end` are positions in the store's display order log: rows whose
     newest occurrence arrived in this change sit in that range (see `EventStore.select`'s
     `start`). `moved_rows` are existing rows that a newer occurrence moved to the top.
-    `reordered` is True when rows arrived older than rows already held: a view should
-    select again rather than put the new rows on top.
+    `reordered` is True when rows arrived between rows already held: a view should
+    select again rather than put the new rows on top. Rows older than everything held go
+    below instead, at `older_start`..`older_end` (`EventStore.select_older`): a view puts
+    those at its bottom.
     """
 
     log_start: int = 0
     log_end: int = 0
+    older_start: int = 0
+    older_end: int = 0
     row_end: int = 0  # rows that existed then; ids from here on are newer
     new_rows: list[int] = field(default_factory=list)
     moved_rows: list[int] = field(default_factory=list)
@@ -165,6 +170,8 @@ class StoreChange:
         return StoreChange(
             log_start=min(self.log_start, later.log_start),
             log_end=max(self.log_end, later.log_end),
+            older_start=min(self.older_start, later.older_start),
+            older_end=max(self.older_end, later.older_end),
             new_rows=self.new_rows + later.new_rows,
             moved_rows=self.moved_rows + later.moved_rows,
             changed_rows=self.changed_rows | later.changed_rows,

@@ -14,7 +14,7 @@ from datetime import UTC, datetime, tzinfo
 from functools import partial
 from pathlib import Path
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import App
 from textual.notifications import SeverityLevel
 from textual.worker import Worker, WorkerState
@@ -32,6 +32,7 @@ from notifycenter.model.lifecycle import Verb
 from notifycenter.model.sanitize import sanitize_line
 from notifycenter.model.severity import Bucket
 from notifycenter.store import EventStore
+from notifycenter.tui.backlog import BacklogLoader
 from notifycenter.tui.codes import CodeScreen
 from notifycenter.tui.commandline import (
     Command,
@@ -75,6 +76,7 @@ from notifycenter.tui.widgets.prompt import YES, PromptBar
 from notifycenter.tui.work import Work
 
 FLUSH_SECONDS = 0.1
+OPERATOR_INPUT = (events.Key, events.MouseDown, events.MouseScrollDown, events.MouseScrollUp)
 # `:acked`, `:archived`: views by name, as the quick filter the filter bar then shows.
 NAMED_VIEWS = {"acked": "status:acked", "archived": "status:archived"}
 HISTORY_FILE = "command-history"
@@ -115,6 +117,7 @@ class NotifyCenterApp(App[None]):
         self.notices = new_notices()  # every notification, for the status line and `n`
         self.center = CenterScreen(self.new_event_list, simulated=simulated, notices=self.notices)
         self.flusher = FeedFlusher(self)
+        self.loader = BacklogLoader(self)
         self.detail_feed = DetailFeed(self)
         self.lifecycle = LifecycleSender(self)
         self.fatal: NotifyError | None = None  # set when nothing can be shown
@@ -129,6 +132,7 @@ class NotifyCenterApp(App[None]):
             cursors=self.cursors,
             embedded_data_dir=embedded_data_dir,
             producers=producers,
+            hold=self.loader.operator_active,
         )
 
     @property
@@ -183,6 +187,8 @@ class NotifyCenterApp(App[None]):
         self.center.show_view(self.view)
         self.set_interval(FLUSH_SECONDS, self.flusher.flush)
         self.set_interval(1.0, self._tick)
+        self.start_worker(self.loader.run, group="loader")
+        self.start_worker(self.loader.count_from_hub, group="counts")
         if self.cursors is not None:
             self.set_interval(SAVE_CURSOR_SECONDS, self._save_cursor)
         self.center.events.focus()
@@ -191,6 +197,12 @@ class NotifyCenterApp(App[None]):
         if self._startup_error is not None:
             self.show_error(self._startup_error)
         self.connect()
+
+    async def on_event(self, event: events.Event) -> None:
+        """A key or click pauses the backlog's loading for a moment: it goes first."""
+        if isinstance(event, OPERATOR_INPUT):
+            self.loader.operator_acted()
+        await super().on_event(event)
 
     async def on_unmount(self) -> None:
         self._save_cursor()

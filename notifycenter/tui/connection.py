@@ -28,6 +28,7 @@ from notifycenter.client.servers import short_name
 from notifycenter.client.stream import ConnectionState
 from notifycenter.model.errors import NotifyError
 from notifycenter.tui.backfill import Backfill
+from notifycenter.tui.backlog import counts_of
 from notifycenter.tui.cursors import CursorBook
 from notifycenter.tui.messages import ConnectionChanged
 from notifycenter.tui.policy import NotificationPolicy, PolicySettings
@@ -43,7 +44,7 @@ if TYPE_CHECKING:
 Producers = Callable[[str], Awaitable[None]]
 REFUSED_STATE = "× token refused"  # the header's connection state once the token is refused
 REFUSALS = frozenset({UNAUTHENTICATED.code, FORBIDDEN.code})
-BUFFERED_PAGES = 4  # older pages waiting for the flush before loading pauses
+BUFFERED_PAGES = 16  # older pages waiting for the store before loading pauses
 # Workers that only read: a 403 there means the token may no longer read at all (a 403 on
 # an ack only means this token may not act, and the list goes on).
 READING_GROUPS = ("connect", "stream", "backfill", "sources", "history", "backlog")
@@ -87,8 +88,10 @@ class HubConnection:
         cursors: CursorBook | None = None,
         embedded_data_dir: Path | None = None,
         producers: Producers | None = None,
+        hold: Callable[[], bool] = lambda: False,
     ) -> None:
         self.host = host
+        self.hold = hold  # True while older pages should wait (the operator is typing)
         self.policy_settings = policy_settings
         self.cursors = cursors
         self.embedded_data_dir = embedded_data_dir  # only for the first context
@@ -128,9 +131,8 @@ class HubConnection:
             self.host.start_worker(partial(self.stream, session, "0"), group="stream")
             return
         self.host.center.header.cursor = last  # the stream moves it on from here
-        await learn_silences(session, client)
         backfill = session.backfill = Backfill(client, last)
-        first = await backfill.next_page()
+        _, first = await asyncio.gather(learn_silences(session, client), backfill.next_page())
         session.policy.offer(sorted(map(_event_of, first), key=_cursor_of))
         session.records.push_all(first)
         self.host.start_worker(partial(self.stream, session, last), group="stream")
@@ -155,7 +157,11 @@ class HubConnection:
         name = session.target.name
         saved = self._saved = self.cursors.load(name) if self.cursors else None
         try:
-            last = (await client.summary()).get("last_cursor")
+            summary = await client.summary()
+            last = summary.get("last_cursor")
+            session.hub_counts = counts_of(summary)  # exact while the backlog loads
+            session.store.reserve(sum(count.total for count in session.hub_counts.values()))
+            self.host.center.buckets.show(session.hub_counts)
         except NotifyError as error:
             if error.code in REFUSALS:  # the hub is up: retrying will not help
                 raise token_refused(name, client.server, error) from None
@@ -187,7 +193,7 @@ class HubConnection:
         Those after the saved cursor count into the restart digest."""
         try:
             while not backfill.done:
-                while len(session.records) > backfill.page_size * BUFFERED_PAGES:
+                while self.hold() or len(session.records) > backfill.page_size * BUFFERED_PAGES:
                     await asyncio.sleep(0.05)  # let the screen catch up
                 page = await backfill.next_page()
                 if saved is not None:

@@ -238,11 +238,12 @@ class EventList(ScrollView, can_focus=True):
         if change.reordered:
             self.set_index(self.store.select(self.view), self.view)
             return
-        log_seen, rows_seen = self._seen
+        self._take_older()
+        log_seen, rows_seen, older_seen = self._seen
         if log_seen >= self.store.log_length:
             return
         fresh = self.store.select(self.view, start=log_seen)
-        self._seen = (max(log_seen, fresh.log_end), max(rows_seen, fresh.row_end))
+        self._seen = (max(log_seen, fresh.log_end), max(rows_seen, fresh.row_end), older_seen)
         if not fresh:
             return
         # Rows older than the index that moved since may sit lower in it: take them out.
@@ -264,6 +265,23 @@ class EventList(ScrollView, can_focus=True):
             self._place_cursor(position, old_cursor - old_top, previous=keep)
         self.refresh()
         self._count_new_above()
+
+    def _take_older(self) -> None:
+        """Rows the backlog placed below everything held go at the bottom: nothing shown
+        moves, and the highlight stays on its row."""
+        log_seen, rows_seen, older_seen = self._seen
+        if older_seen >= self.store.older_length:
+            return
+        below = self.store.select_older(self.view, older_seen)
+        self._seen = (log_seen, rows_seen, max(older_seen, below.older_end))
+        if below:
+            shown_end = len(self._index)
+            self._index.extend(below)  # in place: a million-row copy per page would not do
+            self.virtual_size = Size(0, len(self._index))
+            if shown_end == 0:  # the list was empty: highlight the top
+                self._place_cursor(0, 0, previous=None)
+            if shown_end < self.scroll_offset.y + self.size.height:
+                self.refresh()  # rows below the screen need no redraw
 
     # -- cursor --------------------------------------------------------------------
 

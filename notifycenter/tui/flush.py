@@ -2,9 +2,10 @@
 one bounded step, and the rows are selected again (in a worker) when needed.
 
 Older record pages and the stream feed two buffers; a flush takes at most `FLUSH_LIMIT`
-events (older records within a time budget), so that a big replay never freezes the
-screen. A select runs only when the view changed, a row's status changed (it can leave or
-enter the view), or older pages landed below what is shown.
+streamed events, so that a big replay never freezes the screen (older records are taken
+in by `backlog.py`, in slices of a few milliseconds). A select runs only when the view
+changed or a row's status changed (it can leave or enter the view); older pages land
+below what is shown without one.
 
 What the screen shows follows the store in steps: arrivals reach the list at most every
 `SHOW_EVERY` while they pour in (each step shifts and rewrites every visible row, which
@@ -25,8 +26,6 @@ from notifycenter.tui.screen import CenterScreen
 from notifycenter.tui.session import Session
 from notifycenter.tui.view_state import ViewState
 
-FLUSH_BUDGET = 0.04  # seconds of store work per flush for older records
-RECORD_SLICE = 250
 REFILTER_WHILE_LOADING = 1.0  # seconds between selects while older pages pour in
 SHOW_EVERY = 1.0  # seconds between two steps of arrivals on screen while they keep coming
 
@@ -92,8 +91,7 @@ class FeedFlusher:
         if self._held is not None:
             self.apply(StoreChange())  # shows what is held, when its time has come
         if not self.selecting:
-            taken = self._take_records(session)
-            batch = session.feed.take(FLUSH_LIMIT - taken)
+            batch = session.feed.take(FLUSH_LIMIT)
             if batch:
                 expired = (
                     [] if session.policy.in_backlog else expired_ack_notices(session.store, batch)
@@ -113,22 +111,6 @@ class FeedFlusher:
         if host.toasts_wanted():
             for toast in session.policy.drain():
                 host.toast(toast)
-
-    def _take_records(self, session: Session) -> int:
-        """Older records in slices, within a time budget: the screen keeps answering keys."""
-        started, taken, change = time.monotonic(), 0, None
-        while (
-            len(session.records)
-            and taken < FLUSH_LIMIT
-            and time.monotonic() - started < FLUSH_BUDGET
-        ):
-            records = session.records.take(RECORD_SLICE)
-            taken += len(records)
-            added = session.store.add_records(records)
-            change = added if change is None else merged(change, added)
-        if change is not None:
-            self.apply(change)
-        return taken
 
     def _refilter_due(self, session: Session) -> bool:
         """Wanted, not held by a pause, and (while older pages pour in) at most once a second."""
@@ -172,7 +154,7 @@ class FeedFlusher:
         else:
             events.apply_change(change)
         if change.counts_changed:
-            center.buckets.show(self.host.session.store.counts())
+            center.buckets.show(self.host.session.counts())
         if change.status_rows:
             self.refilter_wanted = True  # a status change can move a row in or out of the view
         row = events.highlighted_row_id

@@ -58,6 +58,10 @@ def view_fields(view: ViewQuery) -> tuple[object, ...]:
     )
 
 
-def watermark(index: array[int], store: EventStore) -> tuple[int, int]:
-    """(display-log length, row count) that `index` reflects."""
-    return (getattr(index, "log_end", store.log_length), getattr(index, "row_end", len(store)))
+def watermark(index: array[int], store: EventStore) -> tuple[int, int, int]:
+    """(display-log length, row count, rows below the log) that `index` reflects."""
+    return (
+        getattr(index, "log_end", store.log_length),
+        getattr(index, "row_end", len(store)),
+        getattr(index, "older_end", store.older_length),
+    )

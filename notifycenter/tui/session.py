@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING
 
 from notifycenter.config import Target
 from notifycenter.model.errors import NotifyError
-from notifycenter.store import EventStore
+from notifycenter.model.severity import Bucket
+from notifycenter.store import BucketCount, EventStore
 from notifycenter.tui.backfill import Backfill
 from notifycenter.tui.feed import FeedBuffer
 from notifycenter.tui.history import HistoryCache
@@ -38,6 +39,8 @@ class Session:
     unreachable_shown: bool = False  # one toast per outage
     refused: NotifyError | None = None  # the hub stopped taking the token: nothing is retried
     was_live: bool = False  # the stream was up once: a refusal now is a revoked token
+    # The hub's counts while the backlog loads: exact, where the store's are not yet.
+    hub_counts: dict[Bucket, BucketCount] | None = None
 
     @classmethod
     def new(
@@ -52,3 +55,9 @@ class Session:
     def loading(self) -> bool:
         """True while older pages of records are still coming in."""
         return len(self.records) > 0 or (self.backfill is not None and not self.backfill.done)
+
+    def counts(self) -> dict[Bucket, BucketCount]:
+        """What the bucket strip shows: the hub's counts until every page is in."""
+        if self.hub_counts is not None and self.loading:
+            return self.hub_counts
+        return self.store.counts()

@@ -23,6 +23,7 @@ class HeaderBar(Horizontal):
     new_above: reactive[int] = reactive(0)
     readonly: reactive[bool] = reactive(False)
     source_problem: reactive[str] = reactive("")  # sanitised by its writer (sources_watch)
+    backlog_percent: reactive[int | None] = reactive(None)  # of the backlog held so far
 
     def compose(self) -> ComposeResult:
         yield Label("notifycenter", id="header-title", markup=False)
@@ -32,6 +33,7 @@ class HeaderBar(Horizontal):
         yield Label("read-only", id="header-readonly", markup=False)
         yield Label("", id="header-source", markup=False)
         yield Label("", id="header-new", markup=False)
+        yield Label("", id="header-loading", markup=False)
         yield Label("", id="header-paused", markup=False)
         yield Label("", id="header-cursor", markup=False)
 
@@ -39,7 +41,7 @@ class HeaderBar(Horizontal):
         """Another hub: nothing is known about it yet."""
         self.context_name, self.server, self.embedded, self.cursor = context_name, server, False, ""
         self.status, self.attempt, self.paused_count, self.new_above = "connecting", 0, None, 0
-        self.source_problem = ""
+        self.source_problem, self.backlog_percent = "", None
 
     def watch_context_name(self, value: str) -> None:
         self.query_one("#header-context", Label).update(f"ctx {sanitize_line(value, 40)}")
@@ -61,6 +63,7 @@ class HeaderBar(Horizontal):
         self.query_one("#header-readonly", Label).display = self.readonly
         self.query_one("#header-new", Label).display = False
         self.query_one("#header-source", Label).display = False
+        self.query_one("#header-loading", Label).display = False
 
     def watch_readonly(self, value: bool) -> None:
         if self.is_mounted:
@@ -71,6 +74,12 @@ class HeaderBar(Horizontal):
         label = self.query_one("#header-new", Label)
         label.update(f"↑ {value:,} new" if value else "")
         label.display = bool(value)
+
+    def watch_backlog_percent(self, value: int | None) -> None:
+        """Older events still coming in: the list ends where they have come so far."""
+        label = self.query_one("#header-loading", Label)
+        label.update("" if value is None else f"loading backlog {value}%")
+        label.display = value is not None
 
     def watch_source_problem(self, value: str) -> None:
         """A source of the hub that cannot follow its system (GET /api/sources)."""
