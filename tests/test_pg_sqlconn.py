@@ -8,7 +8,14 @@ from collections.abc import Iterator
 
 import pytest
 
-from notifycenter.hub.sqlconn import PgConnection, dialect_of, translate
+from notifycenter.hub.sqlconn import (
+    PgConnection,
+    create_tables,
+    dialect_of,
+    has_table,
+    table_columns,
+    translate,
+)
 
 psycopg = pytest.importorskip("psycopg")
 
@@ -78,3 +85,14 @@ def test_text_with_nul_is_stored_without_it(pg: PgConnection) -> None:
         ("ab", b"a\x00b"),
         ("c", b"\x00"),
     ]
+
+
+def test_tables_and_columns_are_found_in_either_engine(pg: PgConnection) -> None:
+    lite = sqlite3.connect(":memory:")
+    for conn in (lite, pg):
+        assert not has_table(conn, "idx")
+        create_tables(conn, "CREATE TABLE IF NOT EXISTS idx (seq INTEGER PRIMARY KEY, b BLOB);")
+        assert has_table(conn, "idx")
+        assert table_columns(conn, "idx") == {"seq", "b"}
+    pg.execute("INSERT INTO idx VALUES (?, ?)", (2**40, b"\x00\xff"))  # BIGINT, BYTEA
+    assert pg.execute("SELECT seq, b FROM idx").fetchone() == (2**40, b"\x00\xff")
