@@ -17,6 +17,7 @@ import orjson
 
 from notifycenter.catalogue import client as codes
 from notifycenter.model.errors import NotifyError
+from notifycenter.tls import system_tls
 
 
 def tls_for(servers: Iterable[str]) -> ssl.SSLContext:
@@ -25,12 +26,6 @@ def tls_for(servers: Iterable[str]) -> ssl.SSLContext:
     if any(server.lower().startswith("https:") for server in servers):
         return system_tls()
     return plain_only()
-
-
-@cache
-def system_tls() -> ssl.SSLContext:
-    """The system's trust as httpx builds it (`SSL_CERT_FILE`/`SSL_CERT_DIR` honoured)."""
-    return httpx.create_ssl_context()
 
 
 @cache

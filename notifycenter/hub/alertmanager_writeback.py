@@ -31,6 +31,7 @@ from notifycenter.model.lifecycle import (
     read_lifecycle_event,
 )
 from notifycenter.sources.alertmanager import SOURCE_PREFIX
+from notifycenter.tls import system_tls
 
 log = logging.getLogger("notifycenter.hub.alertmanager")
 
@@ -69,7 +70,7 @@ class SilenceWriter:
 
     def __init__(self, url: str, client: httpx.Client | None = None) -> None:
         self.url = url.rstrip("/")
-        self.client = client or httpx.Client(timeout=10.0)
+        self.client = client or httpx.Client(timeout=10.0, verify=system_tls())
         self.silences: dict[str, str] = {}  # event ref -> silence id
         self._jobs: queue.Queue[SilenceJob | None] = queue.Queue()
         self._thread: threading.Thread | None = None

@@ -25,6 +25,7 @@ import httpx
 from notifycenter.catalogue import subscriptions as codes
 from notifycenter.routing.hostrules import Address, HostRule, address_of, refusal_rule, unwrap
 from notifycenter.routing.sink import SinkError
+from notifycenter.tls import system_tls
 
 HOW_TO_ALLOW = (
     "an admin may allow it with [hub] sink-hosts = [{host!r}] or `notifycenter serve "
@@ -100,7 +101,7 @@ class Egress:
 
     def transport(self, socket_options: Sequence[Any] | None = None) -> httpx.AsyncHTTPTransport:
         """An httpx transport whose every connection goes through `vet`."""
-        transport = httpx.AsyncHTTPTransport(socket_options=socket_options)
+        transport = httpx.AsyncHTTPTransport(socket_options=socket_options, verify=system_tls())
         pool = transport._pool  # httpx keeps its httpcore pool here
         pool._network_backend = GuardedBackend(self, pool._network_backend)
         return transport

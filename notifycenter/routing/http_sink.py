@@ -26,6 +26,7 @@ import orjson
 from notifycenter.catalogue import subscriptions as codes
 from notifycenter.routing.egress import Egress
 from notifycenter.routing.sink import Delivery, SinkError
+from notifycenter.tls import system_tls
 
 MODES = ("binary", "structured", "batched")
 STRUCTURED = "application/cloudevents+json"
@@ -89,7 +90,7 @@ class HttpSink:
         headers = _headers(settings.get("headers", {}))
         headers.update(_auth(credential))
         if transport is None:  # small requests go out at once, not after a delayed ACK
-            transport = httpx.AsyncHTTPTransport(socket_options=NO_DELAY)
+            transport = httpx.AsyncHTTPTransport(socket_options=NO_DELAY, verify=system_tls())
         self._client = httpx.AsyncClient(
             headers=headers, timeout=float(timeout), transport=transport, follow_redirects=False
         )

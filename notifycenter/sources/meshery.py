@@ -32,6 +32,7 @@ from httpx_sse import ServerSentEvent, SSEError, aconnect_sse
 from notifycenter.catalogue import meshery as codes
 from notifycenter.model.errors import NotifyError
 from notifycenter.sources.runner import SourceConfig, SourceContext, SourceState, register_kind
+from notifycenter.tls import system_tls
 
 log = logging.getLogger("notifycenter.sources.meshery")
 
@@ -266,6 +267,7 @@ class MesheryClient:
             cookies=cookies,
             follow_redirects=False,
             timeout=httpx.Timeout(30.0, read=60.0),
+            verify=system_tls(),
         )
 
     async def close(self) -> None:

@@ -19,6 +19,7 @@ import httpx
 from notifycenter.model.sanitize import sanitize_line
 from notifycenter.routing.sink import Delivery, SinkError
 from notifycenter.routing.sinks.render import Notice, notices
+from notifycenter.tls import system_tls
 
 if TYPE_CHECKING:
     from notifycenter.routing.egress import Egress
@@ -87,7 +88,11 @@ class JsonPoster:
         if self._client is None:
             transport = self.egress.transport() if self.egress is not None else None
             self._client = httpx.AsyncClient(
-                timeout=TIMEOUT, follow_redirects=False, headers=self._headers, transport=transport
+                timeout=TIMEOUT,
+                follow_redirects=False,
+                headers=self._headers,
+                transport=transport,
+                verify=system_tls(),
             )
         try:
             response = await self._client.post(url, json=payload)
