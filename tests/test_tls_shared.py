@@ -4,6 +4,7 @@ per source does not read the CA bundle again (~50 ms of CPU each time)."""
 from __future__ import annotations
 
 import ssl
+from collections.abc import Iterator
 
 import pytest
 
@@ -14,7 +15,7 @@ from notifycenter.tls import system_tls
 
 
 @pytest.fixture
-def bundle_reads(monkeypatch: pytest.MonkeyPatch) -> list[object]:
+def bundle_reads(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[object]]:
     reads: list[object] = []
     original = ssl.SSLContext.load_verify_locations
 
