@@ -1,34 +1,27 @@
-"""Query latency on a large log: lists with each filter, one record, the summary.
+"""Query latency on a large log, as a client of a hub process sees it: lists with each
+filter, one record, the summary.
 
-    .venv/bin/python bench/hub_query.py [--events 200000] [--repeat 9]
+    .venv/bin/python bench/hub_query.py [--events 200000] [--repeat 9] [--database URL]
 
-Fills a log in-process (no HTTP), then times each read as the API runs it, `--repeat`
-times: median and slowest. A list that reaches its time budget (SCAN_SECONDS) answers
-what it found with a cut-off, shown as "cut off"; the filters that match nothing and
-cannot be answered from an index are the worst case. The summary is timed from the
-kept counts (what /api/summary runs) and, for comparison, as a count of the index.
+Starts `notifycenter serve` (SQLite in a temp dir, or `--database`), fills it with
+batched POSTs over keep-alive connections (the fill rate is printed too), then times
+each read from request to the last byte of the answer, `--repeat` times: median and
+slowest. A list that reaches the hub's time budget answers what it found with a cut-off,
+shown as "cut off"; the filters that match nothing and cannot be answered from an index
+are the worst case. `/api/summary` is timed too (the hub keeps its counts).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import tempfile
 import time
-from datetime import UTC, datetime
-from pathlib import Path
+from urllib.parse import quote
 
-from hub_common import cpu_note, event
-from starlette.datastructures import QueryParams
+import orjson
+from hub_common import Connection, cpu_note, dumps, event, hub_process, post_request, send_all
 
-from notifycenter.hub.projection import EventIndex
-from notifycenter.hub.query import parse_query
-from notifycenter.hub.records import get_event, list_events
-from notifycenter.hub.records import summary as full_count
-from notifycenter.hub.sqlite_log import SqliteLog
-from notifycenter.hub.summary_counts import SummaryCounts, summary
-from notifycenter.model.event import validate_event
-
+BATCH = "application/cloudevents-batch+json"
 SEVERITIES = ["error", "warning", "info", "info", "info", "debug", "critical", "success"]
 QUERIES = [
     "",
@@ -49,22 +42,29 @@ QUERIES = [
 ]
 
 
-async def fill(log: SqliteLog, count: int) -> None:
+def bodies(count: int) -> list[bytes]:
     sources = ["urn:meshery:adapter:istio", "urn:meshery:adapter:linkerd", "urn:meshery:server"]
+    out = []
     for start in range(0, count, 1000):
         batch = []
         for n in range(start, min(start + 1000, count)):
-            extra = {
+            extra: dict[str, object] = {
                 "severitytext": SEVERITIES[n % 8],
                 "source": sources[n % 3],
                 "subject": f"cluster-{n % 50}",
+                "time": "2026-11-28T09:00:00.000Z",
             }
             if n % 97 == 0:
                 extra["data"] = {"summary": "Timeout talking to the API server"}
             if n % 1000 == 0:
                 extra["traceparent"] = f"00-{'1' * 32}-00000000000000aa-01"
-            batch.append(validate_event(event(n, **extra)) | {"time": "2026-11-28T09:00:00.000Z"})
-        await log.append(batch)
+            batch.append(event(n, **extra))
+        out.append(dumps(batch))
+    return out
+
+
+def get_request(port: int, target: str) -> bytes:
+    return f"GET {target} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\r\n".encode()
 
 
 def spread(times: list[float]) -> str:
@@ -72,47 +72,53 @@ def spread(times: list[float]) -> str:
     return f"median {ordered[len(ordered) // 2]:7.1f} ms, slowest {ordered[-1]:7.1f} ms"
 
 
-async def main(count: int, repeat: int) -> None:
-    with tempfile.TemporaryDirectory() as directory:
-        log = SqliteLog(Path(directory) / "hub.sqlite3", [EventIndex(), SummaryCounts()])
-        await log.open()
+def list_target(text: str) -> str:
+    pairs = [part.split("=", 1) for part in text.split("&") if part]
+    return "/api/events?" + "&".join(f"{k}={quote(v, safe='')}" for k, v in pairs)
+
+
+async def timed(conn: Connection, port: int, target: str, repeat: int) -> tuple[list[float], dict]:
+    times, answer = [], {}
+    for _ in range(repeat):
         started = time.perf_counter()
-        await fill(log, count)
-        print(f"filled {count} events in {time.perf_counter() - started:.1f}s")
-        now = datetime.now(UTC)
+        status, body = await conn.request(get_request(port, target))
+        times.append((time.perf_counter() - started) * 1000)
+        if status != 200:
+            raise RuntimeError(f"{target}: {status} {body[:200]!r}")
+        answer = orjson.loads(body)
+    return times, answer
+
+
+async def main(count: int, repeat: int, extra: list[str]) -> None:
+    with hub_process(*extra) as hub:
+        requests = [post_request(hub.port, body, BATCH) for body in bodies(count)]
+        seconds = await send_all(hub.port, requests, 4)
+        print(f"filled {count} events through POSTs in {seconds:.1f} s ({count / seconds:,.0f}/s)")
+        conn = await Connection.open("127.0.0.1", hub.port)
         for text in QUERIES:
-            query = parse_query(QueryParams(text).getlist)
-            times, page = [], None
-            for _ in range(repeat):
-                started = time.perf_counter()
-                page = await log.read(lambda conn, q=query: list_events(conn, q, now))
-                times.append((time.perf_counter() - started) * 1000)
-            assert page is not None
-            cut = " cut off" if "cut_off" in page else ""
-            print(
-                f"  list {text or '(no filter)':55s} {len(page['items']):4d} items {spread(times)}{cut}"
-            )
-        for label, fn in (
-            ("summary (kept counts)", lambda conn: summary(conn, now, log.last_seq)),
-            ("summary as a count of the index", lambda conn: full_count(conn, now, log.last_seq)),
+            times, page = await timed(conn, hub.port, list_target(text), repeat)
+            cut = " cut off" if page.get("cut_off") else ""
+            label = text or "(no filter)"
+            print(f"  list {label:55s} {len(page['items']):4d} items {spread(times)}{cut}")
+        for label, target in (
+            ("summary", "/api/summary"),
             (
                 "one record by source#id",
-                lambda conn: get_event(conn, "urn:meshery:server#bench-5", now),
+                "/api/events/" + quote("urn:meshery:server#bench-5", safe=""),
             ),
         ):
-            times = []
-            for _ in range(repeat):
-                started = time.perf_counter()
-                await log.read(fn)
-                times.append((time.perf_counter() - started) * 1000)
+            times, _ = await timed(conn, hub.port, target, repeat)
             print(f"  {label:71s} {spread(times)}")
-        await log.close()
+        conn.close()
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser()
     parser.add_argument("--events", type=int, default=200_000)
     parser.add_argument("--repeat", type=int, default=9)
+    parser.add_argument("--database", help="a postgresql:// URL: the hub keeps its log there")
     args = parser.parse_args()
     print(cpu_note())
-    asyncio.run(main(args.events, args.repeat))
+    asyncio.run(
+        main(args.events, args.repeat, ["--database", args.database] if args.database else [])
+    )
