@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -85,6 +86,13 @@ class HubSettings:
     listen_url: str | None = None
     # PostgreSQL instead of the SQLite file in data_dir (--database; hub/database.py).
     database: Database | None = None
+    # Leases of background work shared by replicas (hub/leases.py): term and renewal.
+    lease_seconds: float = field(
+        default_factory=lambda: _env_seconds("NOTIFYCENTER_LEASE_SECONDS", 10.0)
+    )
+    lease_renew_seconds: float = field(
+        default_factory=lambda: _env_seconds("NOTIFYCENTER_LEASE_RENEW_SECONDS", 2.0)
+    )
 
     @property
     def storage(self) -> str:
@@ -131,6 +139,15 @@ class HubSettings:
             raise codes.INSECURE_BIND.error(
                 f"--bind {self.bind} is not a loopback address and no token is configured"
             )
+
+
+def _env_seconds(name: str, default: float) -> float:
+    """A positive number of seconds from the environment, else `default`."""
+    try:
+        value = float(os.environ.get(name, ""))
+    except ValueError:
+        return default
+    return value if value > 0 else default
 
 
 def split_bind(bind: str) -> tuple[str, int]:
