@@ -19,12 +19,14 @@ from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
 
 from tests.hypothesis_profiles import examples
+from tests.pgserver import PgServer
 
 with warnings.catch_warnings():  # Starlette's notice about httpx2, at import: not our concern
     warnings.simplefilter("ignore")
     from starlette.testclient import TestClient
 
 from notifycenter.hub.app import create_app
+from notifycenter.hub.database import parse_database
 from notifycenter.hub.log import StoredEntry
 from notifycenter.hub.query import parse_query
 from notifycenter.hub.settings import HubSettings
@@ -38,12 +40,22 @@ STRUCTURED = {"content-type": "application/cloudevents+json"}
 BATCH = {"content-type": "application/cloudevents-batch+json"}
 
 
-@pytest.fixture(scope="module")
-def hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
-    """One hub for every example: each example's events carry a type prefix of their own."""
-    settings = HubSettings(data_dir=tmp_path_factory.mktemp("agree"))
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def hub(
+    tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
+) -> Iterator[TestClient]:
+    """One hub for every example, on SQLite then on PostgreSQL: each example's events
+    carry a type prefix of their own."""
+    server: PgServer | None = None
+    database = None
+    if request.param == "postgresql":
+        server = request.getfixturevalue("pg_server")
+        database = parse_database(server.create_database())
+    settings = HubSettings(data_dir=tmp_path_factory.mktemp("agree"), database=database)
     with TestClient(create_app(settings)) as client:
         yield client
+    if server is not None and database is not None:
+        server.drop_database(database.url)
 
 
 _examples = itertools.count()

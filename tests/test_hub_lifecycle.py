@@ -2,18 +2,26 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from urllib.parse import quote
 
 import httpx
 import pytest
 
+from tests.conftest import HubFactory
 from tests.hubprocess import BATCH, make_event
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+def backend(request: pytest.FixtureRequest) -> str:
+    """Every hub here keeps its log in SQLite, then in PostgreSQL."""
+    return str(request.param)
+
+
 @pytest.fixture
-async def client(embedded_hub):
-    async with httpx.AsyncClient(base_url=embedded_hub.url, timeout=10) as http:
+async def client(hub_factory: HubFactory) -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(base_url=hub_factory().url, timeout=10) as http:
         yield http
 
 

@@ -17,6 +17,12 @@ from tests.conftest import HubFactory
 from tests.hubprocess import make_event, post_batch
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+def backend(request: pytest.FixtureRequest) -> str:
+    """Every hub here keeps its log in SQLite, then in PostgreSQL."""
+    return str(request.param)
+
+
 def test_a_filtered_ack_selects_in_a_reader_and_acks_what_matched(
     hub_factory: HubFactory, monkeypatch: pytest.MonkeyPatch
 ) -> None:

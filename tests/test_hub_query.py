@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
 import httpx
 import pytest
 from starlette.datastructures import QueryParams
 
+from notifycenter.hub.database import parse_database
+from notifycenter.hub.pg_log import PgLog
 from notifycenter.hub.projection import EventIndex
 from notifycenter.hub.query import parse_query
 from notifycenter.hub.records import list_events
 from notifycenter.hub.sqlite_log import SqliteLog
 from notifycenter.model.event import validate_event
+from tests.conftest import HubFactory
 from tests.hubprocess import BATCH, make_event
 
 ROOT, CHILD, OTHER = "a" * 16, "b" * 16, "c" * 16
@@ -53,9 +57,15 @@ def corpus() -> list[dict]:
     return events
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+def backend(request: pytest.FixtureRequest) -> str:
+    """Every hub here keeps its log in SQLite, then in PostgreSQL."""
+    return str(request.param)
+
+
 @pytest.fixture
-async def client(embedded_hub):
-    async with httpx.AsyncClient(base_url=embedded_hub.url, timeout=10) as http:
+async def client(hub_factory: HubFactory) -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(base_url=hub_factory().url, timeout=10) as http:
         response = await http.post("/api/events", json=corpus(), headers={"content-type": BATCH})
         assert response.status_code == 202
         yield http
@@ -154,8 +164,16 @@ EXPRESSIONS = [
 ]
 
 
-async def test_results_are_identical_with_and_without_push_down(tmp_path) -> None:
-    log = SqliteLog(tmp_path / "hub.sqlite3", [EventIndex()])
+async def test_results_are_identical_with_and_without_push_down(
+    tmp_path, backend: str, request: pytest.FixtureRequest
+) -> None:
+    log: SqliteLog | PgLog
+    if backend == "postgresql":
+        database = parse_database(request.getfixturevalue("pg_database"))
+        assert database is not None
+        log = PgLog(database, [EventIndex()])
+    else:
+        log = SqliteLog(tmp_path / "hub.sqlite3", [EventIndex()])
     await log.open()
     try:
         events = [validate_event(e) | {"time": "2026-11-28T09:00:00.000Z"} for e in corpus()]

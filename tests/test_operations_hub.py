@@ -22,6 +22,12 @@ SERVER_SOURCE = "urn:meshery:server:local"
 ADAPTER_SOURCE = "urn:meshery:adapter:istio"
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+def backend(request: pytest.FixtureRequest) -> str:
+    """Every hub here keeps its log in SQLite, then in PostgreSQL."""
+    return str(request.param)
+
+
 @pytest.fixture
 def hub(hub_factory: HubFactory) -> Hub:
     return hub_factory(extra_args=["--stall-after", "3s"])
