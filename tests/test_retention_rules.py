@@ -150,11 +150,11 @@ async def test_a_round_prunes_exactly_what_the_rules_allow(hub: Hub) -> None:
     start = hub.log.projections[-1].log_start  # type: ignore[attr-defined]
     assert start == 12  # op-ended-failed, the last pruned event
     with pytest.raises(NotifyError) as refused:
-        check_resume(hub, 3, "since")
+        await check_resume(hub, 3, "since")
     assert refused.value.code == "notifycenter-2071"
     assert refused.value.extra["log_start"] == "0000000000000012"
-    check_resume(hub, 12, "since")
-    check_resume(hub, 0, "since")  # the whole log: whatever it holds
+    await check_resume(hub, 12, "since")
+    await check_resume(hub, 0, "since")  # the whole log: whatever it holds
 
     again = await Pruner(hub, Retention(retain=timedelta(days=1)), 60).prune_round()
     assert (again.events, again.lifecycle) == (0, 0)

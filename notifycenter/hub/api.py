@@ -162,7 +162,7 @@ async def _parse_query(params: QueryParams, *, lifecycle_default: bool = False) 
 async def get_events(request: Request) -> Response:
     principal = _require(request, Permission.READ)
     query = replace(await _parse_query(request.query_params), me=principal.user)  # owner=me
-    check_resume(_hub(request), query.after, "after")  # 410 before a pruned position
+    await check_resume(_hub(request), query.after, "after")  # 410 before a pruned position
     now = _now()
     return answer(await _hub(request).log.read(lambda conn: list_events(conn, query, now)))
 
@@ -204,7 +204,7 @@ async def stream(websocket: WebSocket) -> None:
         since = parse_cursor(since_text, "since", codes.INVALID_QUERY) if since_text else None
         if since is not None:
             since = min(since, LAST_REPLAYABLE)
-            check_resume(hub, since, "since")
+            await check_resume(hub, since, "since")
     except NotifyError as error:
         await websocket.send_denial_response(error_answer(error))
         return

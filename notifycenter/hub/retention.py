@@ -5,14 +5,14 @@ now starts.
 Each round walks the log oldest first, `STEP_ROWS` events per write transaction, so
 ingest waits at most one short step; then a TRUNCATE checkpoint returns the WAL's pages
 (a round that deleted a million rows wrote them all to the WAL). The rules are in
-`retention_rules`. A failing round is reported on /healthz (`retention`) and retried
+`retention_rules`. With replicas on one database, only the holder of the `retention`
+lease prunes. A failing round is reported on /healthz (`retention`) and retried
 at the next interval; nothing is lost meanwhile, the log only grows.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import sqlite3
 import time
@@ -25,6 +25,7 @@ from starlette.routing import BaseRoute
 
 from notifycenter.catalogue import retention as codes
 from notifycenter.hub.hubstate import Hub
+from notifycenter.hub.leases import LeaseGuard, leases_of
 from notifycenter.hub.log import StoredEntry
 from notifycenter.hub.retention_rules import (
     STATE_SCHEMA,
@@ -39,6 +40,7 @@ from notifycenter.hub.sqlconn import create_tables
 from notifycenter.model.cursor import format_cursor
 
 DEFAULT_INTERVAL = 60.0
+LEASE = "retention"  # one replica prunes; the others read the horizon from the database
 log = logging.getLogger("notifycenter.hub")
 
 
@@ -78,13 +80,18 @@ def _projection(hub: Hub) -> RetentionProjection | None:
     return next((p for p in hub.log.projections if isinstance(p, RetentionProjection)), None)
 
 
-def check_resume(hub: Hub, after: int | None, name: str = "after") -> None:
+async def check_resume(hub: Hub, after: int | None, name: str = "after") -> None:
     """Refuse (410, with `log_start`) a reader resuming from before a pruned position.
 
-    `0` (the whole log) is always allowed: it asks for whatever the log holds.
+    `0` (the whole log) is always allowed: it asks for whatever the log holds. With
+    replicas, another one may have pruned: the horizon is read from the database.
     """
     found = _projection(hub)
-    if found is None or not after or after >= found.log_start:
+    if found is None or not after:
+        return
+    if after >= found.log_start and getattr(hub.log, "database", None) is not None:
+        found.log_start = max(found.log_start, await hub.log.read(pruned_through))
+    if after >= found.log_start:
         return
     start = format_cursor(found.log_start)
     raise codes.CURSOR_PRUNED.error(
@@ -132,7 +139,7 @@ class Pruner:
 
     def __init__(self, hub: Hub, rules: Retention, interval: float) -> None:
         self.hub, self.rules, self.interval = hub, rules, interval
-        self.task: asyncio.Task[None] | None = None
+        self.guard: LeaseGuard | None = None
         found = _projection(hub)
         if found is not None and found.metrics is None:
             found.metrics = RetentionMetrics(hub, found)
@@ -143,13 +150,14 @@ class Pruner:
         )
 
     def start(self) -> None:
-        self.task = asyncio.create_task(self._loop(), name="notifycenter-retention")
+        """Run rounds while this replica holds the `retention` lease (one pruner at a time)."""
+        self.guard = leases_of(self.hub.log, self.hub.settings).guard(LEASE, self._loop)
+        self.guard.start()
 
     async def stop(self) -> None:
-        if self.task is not None:
-            self.task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self.task
+        if self.guard is not None:
+            await self.guard.stop()
+            self.guard = None
 
     async def _loop(self) -> None:
         while True:
