@@ -21,7 +21,9 @@ physical limits are measured in the same run: the latency of one durable SQLite 
 on the hub's disk, sampled each round (no durable answer comes sooner, so closed-loop
 clients cannot pass `clients / latency`), and the hub's log writer alone, in-process
 without HTTP (the batched rate cannot pass it). The last lines set each target beside
-its limit.
+its limit. When py-spy is installed, the hub is then profiled under single POSTs x8
+(`--profile-seconds`), wall samples of all threads and samples holding the GIL, and
+the share of each part of the request path is printed on one line each.
 
 How the load generator avoids measuring itself: it is a separate process (so it never
 shares a GIL or an event loop with a server), on uvloop, with one `asyncio.Protocol` per
@@ -56,7 +58,7 @@ from typing import Any
 import orjson
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from hub_common import cpu_note, free_port, hub_process
+from hub_common import ROOT, cpu_note, free_port, hub_process
 
 BATCH = "application/cloudevents-batch+json"
 STRUCTURED = "application/cloudevents+json"
@@ -493,6 +495,92 @@ def limits(commit_seconds: list[float]) -> Limits:
     return Limits(statistics.median(commit_seconds), rate, cpu)
 
 
+# --- the profile: where the hub's time goes under single POSTs x8 ----------------------
+
+
+def _commit_frames() -> set[str]:
+    """How py-spy names the writer's COMMIT lines (where it waits for the fsync)."""
+    source = ROOT / "notifycenter" / "hub" / "sqlite_log.py"
+    lines = source.read_text(encoding="utf-8").splitlines()
+    return {f"sqlite_log.py:{n})" for n, line in enumerate(lines, 1) if 'execute("COMMIT")' in line}
+
+
+LOOP_PARTS = (  # (part, any of these in the stack), first match wins
+    ("decode+validate", ("decode_request",)),
+    ("auth", ("authorize", "_require")),
+    ("read body", ("_read_body",)),
+    ("answer+send", ("RequestResponseCycle.send", "Response.__call__")),
+    ("writer hand-off", ("SqliteLog", "_chain_future", "shield", "ThreadPoolExecutor")),
+    ("handler other", ("store_events", "post_events")),
+    ("middleware+routing", ("starlette", "Middleware", "app.py", "failsafe")),
+    ("uvicorn protocol", ("httptools_impl",)),
+)
+
+
+def classify(raw: str, commit_frames: set[str]) -> dict[str, int]:
+    """Samples per part of the request path, from py-spy's raw (collapsed) output."""
+    parts: dict[str, int] = {}
+    for line in raw.splitlines():
+        stack, _, count = line.rpartition(" ")
+        if not stack:
+            continue
+        frames = stack.split(";")
+        if "nc-log-writer" in frames[0]:
+            if any(frame in frames[-1] for frame in commit_frames):
+                part = "writer COMMIT (fsync)"
+            elif "_Transaction.insert" in stack:
+                part = "writer inserts+projections"
+            elif "_commit" in stack:
+                part = "writer begin/savepoints/marks"
+            else:
+                part = "writer other (pool, checkpoints)"
+        elif "MainThread" in frames[0]:
+            found = (name for name, marks in LOOP_PARTS if any(m in stack for m in marks))
+            part = next(found, "loop C code (uvloop, httptools, syscalls)")
+        else:
+            part = "other threads"
+        parts[part] = parts.get(part, 0) + int(count)
+    return parts
+
+
+def py_spy() -> str | None:
+    local = Path(sys.executable).with_name("py-spy")
+    return str(local) if local.exists() else shutil.which("py-spy")
+
+
+def profile(generator: Generator, hub: Server, seconds: float, gil: bool) -> str:
+    """One line: the hub's samples per part while 8 clients post single events."""
+    what = "holding the GIL" if gil else "wall, all threads"
+    binary = py_spy()
+    if binary is None:
+        return "profile: skipped, py-spy is not installed (.venv/bin/pip install py-spy)"
+    out = Path(tempfile.mkdtemp(prefix="nc-bench-spy-")) / "raw.txt"
+    command = [binary, "record", "-r", "250", "-f", "raw", "-o", str(out), "--threads"]
+    command += ["--nonblocking", "-d", str(int(seconds) + 2), "--pid", str(hub.pid)]
+    spy = subprocess.Popen(
+        [*command, *(["--gil"] if gil else [])],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    window = argparse.Namespace(warmup=0.3, seconds=seconds)
+    result = generator.run(hub, 8, 1, window)
+    try:
+        _, error = spy.communicate(timeout=seconds + 30)
+    except subprocess.TimeoutExpired:
+        spy.kill()
+        _, error = spy.communicate()
+    if not out.exists():
+        return f"profile ({what}): py-spy failed: {error.decode(errors='replace')[-200:]}"
+    parts = classify(out.read_text(encoding="utf-8"), _commit_frames())
+    shutil.rmtree(out.parent, ignore_errors=True)
+    total = sum(parts.values()) or 1
+    shares = "; ".join(
+        f"{name} {count / total:.1%}" for name, count in sorted(parts.items(), key=lambda p: -p[1])
+    )
+    rate = result["requests"] / result["elapsed"]
+    return f"profile, hub, single POST x8 ({rate:,.0f} req/s, py-spy {what}): {shares}"
+
+
 # --- the run ----------------------------------------------------------------------------
 
 MEASURES = (  # (label, clients, per request, servers)
@@ -518,6 +606,12 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--seconds", type=float, default=2.0, help="measured window")
     parser.add_argument("--warmup", type=float, default=0.3)
+    parser.add_argument(
+        "--profile-seconds",
+        type=float,
+        default=4.0,
+        help="py-spy the hub under single POSTs x8 after the rounds (0: no profile)",
+    )
     parser.add_argument("--generator", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--floor-server", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -549,6 +643,9 @@ def main() -> None:
                         print(
                             f"round {round_ + 1}: {label}: {name:12} {describe(result, per_request)}"
                         )
+            if args.profile_seconds > 0:
+                for gil in (False, True):
+                    print(profile(generator, servers["hub"], args.profile_seconds, gil))
         finally:
             generator.close()
     print(f"end: {cpu_note()}")
