@@ -128,28 +128,25 @@ def like_matcher(pattern: str) -> Callable[[str], bool]:
 
 def glob_pattern(pattern: str) -> str:
     """A LIKE pattern as a GLOB pattern; GLOB's own wildcards are bracketed to be literal."""
-    out: list[str] = []
-    for kind, text in like_parts(pattern):
-        if kind == "any":
-            out.append("*")
-        elif kind == "one":
-            out.append("?")
-        else:
-            out.append("".join(f"[{c}]" if c in "*?[" else c for c in text))
-    return "".join(out)
+    return _translated(pattern, "*", "?", lambda c: f"[{c}]" if c in "*?[" else c)
 
 
 def pg_like_pattern(pattern: str) -> str:
     """A CESQL LIKE pattern as a PostgreSQL one with `\\` as its escape character: only
     the meaning of a lone backslash differs (CESQL: itself; PostgreSQL: an escape)."""
+    return _translated(pattern, "%", "_", lambda c: f"\\{c}" if c in "%_\\" else c)
+
+
+def _translated(pattern: str, any_text: str, one_char: str, literal: Callable[[str], str]) -> str:
+    """`pattern` in another wildcard syntax: its wildcards, each literal character quoted."""
     out: list[str] = []
     for kind, text in like_parts(pattern):
         if kind == "any":
-            out.append("%")
+            out.append(any_text)
         elif kind == "one":
-            out.append("_")
+            out.append(one_char)
         else:
-            out.append("".join(f"\\{c}" if c in "%_\\" else c for c in text))
+            out.append("".join(literal(c) for c in text))
     return "".join(out)
 
 
