@@ -4,8 +4,9 @@ Every client then sees the change at once on its stream, and the history says wh
 why (actor `notifycenter`, comment "ack expired"). `expire_due` is the one place that
 decides: it runs in the log's write transaction and re-reads each notification's state
 there, so an expiry is recorded once however many tasks (or hub replicas sharing the
-log) run it. `AckExpiry` sleeps until the next `until` in the index, not on a poll; the
-`ExpiryWatch` projection wakes it when an ack with an earlier `until` is written. At
+log) run it; with replicas only the holder of the `expiry` lease runs it, which spares
+the others the work. `AckExpiry` sleeps until the next `until` in the index, not on a
+poll; the `ExpiryWatch` projection wakes it when an ack with an earlier `until` is written. At
 start it finds the acks that lapsed while the hub was down and records them at once.
 """
 
@@ -21,6 +22,7 @@ from typing import Any
 
 from notifycenter.catalogue.ownership import EXPIRY_FAILED
 from notifycenter.hub.health import HealthBoard
+from notifycenter.hub.leases import LeaseGuard, leases_of
 from notifycenter.hub.log import EventLog, StoredEntry, Transaction
 from notifycenter.hub.projection import load_state
 from notifycenter.hub.sqlconn import SqlConnection
@@ -43,6 +45,7 @@ BATCH = 500
 # The longest sleep: a replica sharing the log wakes no other replica's task.
 MAX_SLEEP_SECONDS = 60.0
 RETRY_SECONDS = 1.0
+LEASE = "expiry"
 
 _PENDING = (
     "i.acked_by IS NOT NULL AND i.until IS NOT NULL AND i.until != ?"
@@ -143,14 +146,17 @@ class AckExpiry:
         self.log, self.hub_source, self.health, self.watch = log, hub_source, health, watch
         self.wake = asyncio.Event()
         self.expired = 0  # unacks recorded by this task
-        self._task: asyncio.Task[None] | None = None
+        self._guard: LeaseGuard | None = None
         self._chained: Callable[[list[StoredEntry]], None] | None = None
         self._hook: Callable[[list[StoredEntry]], None] | None = None
 
     def start(self) -> None:
+        """Rounds run while this replica holds the `expiry` lease: deciding in the write
+        transaction makes any replica's round correct, the lease spares the others' work."""
         self.watch.attach(asyncio.get_running_loop(), self.wake)
         self._follow_commits()
-        self._task = asyncio.create_task(self._run(), name="notifycenter-ack-expiry")
+        self._guard = leases_of(self.log).guard(LEASE, self._run)
+        self._guard.start()
 
     def _follow_commits(self) -> None:
         """Also wake on the commits the log hands on: with replicas sharing a database,
@@ -172,9 +178,9 @@ class AckExpiry:
         shared: Any = self.log  # a log that hands on its commits (SqliteLog, PgLog)
         if self._hook is not None and getattr(shared, "on_commit", None) is self._hook:
             shared.on_commit = self._chained
-        if self._task is not None:
-            self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
+        if self._guard is not None:
+            await self._guard.stop()
+            self._guard = None
 
     async def _run(self) -> None:
         while True:
