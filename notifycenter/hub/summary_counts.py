@@ -34,11 +34,13 @@ def _stored_status(row: str, read: str = "{row}.read") -> str:
     )
 
 
-def _move(row: str, step: str) -> str:
+def _move(row: str, step: str, read: str = "{row}.read") -> str:
+    """Add `step` to the count of `row`'s bucket and status (PostgreSQL wants the table
+    named in the update; SQLite takes it too)."""
     return (
         f"INSERT INTO summary_counts (bucket, status, n)"
-        f" VALUES ({row}.bucket, {_stored_status(row)}, {step})"
-        f" ON CONFLICT (bucket, status) DO UPDATE SET n = n + excluded.n;"
+        f" VALUES ({row}.bucket, {_stored_status(row, read)}, {step})"
+        f" ON CONFLICT (bucket, status) DO UPDATE SET n = summary_counts.n + excluded.n;"
     )
 
 
@@ -79,14 +81,6 @@ _LAPSED = (
 _PG_READ = "{row}.read <> 0"
 
 
-def _pg_move(row: str, step: str) -> str:
-    return (
-        f"INSERT INTO summary_counts (bucket, status, n)"
-        f" VALUES ({row}.bucket, {_stored_status(row, _PG_READ)}, {step})"
-        f" ON CONFLICT (bucket, status) DO UPDATE SET n = summary_counts.n + excluded.n;"
-    )
-
-
 PG_TABLE = """
 CREATE TABLE summary_counts (
     bucket TEXT COLLATE "C" NOT NULL,
@@ -98,8 +92,8 @@ CREATE TABLE summary_counts (
 PG_TRIGGER = f"""
 CREATE OR REPLACE FUNCTION summary_counts_move() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    IF TG_OP <> 'INSERT' AND OLD.lifecycle = 0 THEN {_pg_move("OLD", "-1")} END IF;
-    IF TG_OP <> 'DELETE' AND NEW.lifecycle = 0 THEN {_pg_move("NEW", "1")} END IF;
+    IF TG_OP <> 'INSERT' AND OLD.lifecycle = 0 THEN {_move("OLD", "-1", _PG_READ)} END IF;
+    IF TG_OP <> 'DELETE' AND NEW.lifecycle = 0 THEN {_move("NEW", "1", _PG_READ)} END IF;
     RETURN NULL;
 END $$;
 CREATE OR REPLACE TRIGGER summary_counts_change
