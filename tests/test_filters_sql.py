@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 import sqlite3
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -80,6 +81,13 @@ def db() -> Iterator[sqlite3.Connection]:
         "CREATE TABLE events (n INTEGER PRIMARY KEY, id TEXT, source TEXT, type TEXT, time TEXT, "
         "severitynumber INTEGER, category TEXT, subject TEXT)"
     )
+    insert_events(conn)
+    yield conn
+    conn.close()
+
+
+def insert_events(conn: Any) -> None:
+    """EVENTS into an `events` table (a sqlite3 connection or the hub's PostgreSQL one)."""
     conn.executemany(
         "INSERT INTO events VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
         [
@@ -96,8 +104,6 @@ def db() -> Iterator[sqlite3.Connection]:
             for n, e in enumerate(EVENTS)
         ],
     )
-    yield conn
-    conn.close()
 
 
 def _check(db: sqlite3.Connection, compiled: Filter) -> bool:

@@ -17,7 +17,14 @@ from notifycenter.model.errors import NotifyError
 from notifycenter.model.filters import Filter, compile_cesql, compile_subscription_filters
 from tests.filters_strategies import dialect_filters, events, predicates
 from tests.hypothesis_profiles import examples
-from tests.test_filters_sql import COLUMNS, EVENTS, EXACT, INEXACT, _boolean_expressions
+from tests.test_filters_sql import (
+    COLUMNS,
+    EVENTS,
+    EXACT,
+    INEXACT,
+    _boolean_expressions,
+    insert_events,
+)
 
 psycopg = pytest.importorskip("psycopg")
 
@@ -42,22 +49,7 @@ DRAWN_COLUMNS = {
 
 def _fill(conn: SqlConnection) -> None:
     create_tables(conn, TABLE)
-    conn.executemany(
-        "INSERT INTO events VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        [
-            (
-                n,
-                e["id"],
-                e["source"],
-                e["type"],
-                e["time"],
-                e.get("severitynumber"),
-                e.get("category"),
-                e.get("subject"),
-            )
-            for n, e in enumerate(EVENTS)
-        ],
-    )
+    insert_events(conn)
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
