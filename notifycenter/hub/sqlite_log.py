@@ -3,8 +3,9 @@
 Durability: `journal_mode=WAL` with `synchronous=FULL` fsyncs the WAL at every commit,
 so an answered event survives `kill -9` and power loss (NORMAL would survive the first
 but may lose the last commits on power loss). Throughput comes from group commit
-instead: jobs (posts, lifecycle changes) queue while a commit runs, and the next commit
-takes all of them in one transaction and one fsync; none is answered before it.
+(`group_commit`): the jobs queued while a commit runs share the next transaction and
+its one fsync. The data directory is locked (`flock`): one hub per log, since seqs are
+numbered in memory by its single writer.
 
 Checkpoints run on a connection of their own, off the commit path: SQLite's automatic
 checkpoint would run inside a commit every 1000 pages and add its fsyncs to the latency
@@ -15,9 +16,8 @@ once it passes `WAL_TRUNCATE_BYTES`: the PASSIVE rounds have already copied most
 and the stall is the rest (docs/performance.md). `journal_size_limit` shrinks the file
 whenever SQLite resets the WAL on its own (an idle hub).
 
-Neither loop ever dies of an exception: a failed commit fails only the requests it
-carried, a failed checkpoint is retried a second later, and both are reported on the
-hub's `HealthBoard` (`/healthz`, `/metrics`) until they next succeed.
+A failed checkpoint is retried a second later and reported on the hub's `HealthBoard`
+(`/healthz`, `/metrics`) until it next succeeds, as a failed commit is.
 """
 
 from __future__ import annotations
@@ -27,24 +27,26 @@ import contextlib
 import fcntl
 import logging
 import sqlite3
-import threading
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, TypeVar
 
-import orjson
-
 from notifycenter.catalogue import hub as codes
 from notifycenter.catalogue import runtime as runtime_codes
+from notifycenter.hub.group_commit import (
+    GroupCommitLog,
+    GroupTransaction,
+    Job,
+    Limits,
+    outcomes,
+    projection_name,
+)
 from notifycenter.hub.health import HealthBoard
-from notifycenter.hub.log import AppendResult, StoredEntry
+from notifycenter.hub.log import StoredEntry
 from notifycenter.hub.projection import Projection
 from notifycenter.hub.sqlrows import insert_rows
-from notifycenter.model.cursor import format_cursor
-from notifycenter.model.errors import ErrorSpec, NotifyError
+from notifycenter.model.errors import ErrorSpec
 
 T = TypeVar("T")
 
@@ -76,34 +78,21 @@ BUSY_TIMEOUT_MS = 5000  # the writer's wait for a lock (sqlite3's default)
 CLOSE_DRAIN_SECONDS = 10.0
 # A commit running longer than this makes /healthz report the writer as stalled.
 STALLED_COMMIT_SECONDS = 10.0
-_REPLAY_PAGE = 5000
 log = logging.getLogger("notifycenter.hub")
 
 
-@dataclass
-class _Job:
-    fn: Callable[[_Transaction], Any]
-    future: asyncio.Future[Any]
+_Job = Job  # what the benches build to feed `_commit` directly
 
 
-@dataclass
-class _Transaction:
-    log: SqliteLog
-    conn: sqlite3.Connection
-    entries: list[StoredEntry] = field(default_factory=list)
-
-    def insert(
-        self, events: Sequence[dict[str, Any]], actor: str | None = None
-    ) -> list[tuple[int, bool]]:
-        """Append; a duplicate (same source and id) is answered with the first copy's seq.
-
-        Fast path: insert everything, skipping duplicates, and check the change count.
+class _Transaction(GroupTransaction[sqlite3.Connection]):
+    def _store(
+        self, events: Sequence[dict[str, Any]], actor: str | None
+    ) -> tuple[list[StoredEntry], list[tuple[int, bool]]]:
+        """Fast path: insert everything, skipping duplicates, and check the change count.
         Looking every key up first costs a query per event; a row-value
         `(source, id) IN (VALUES ...)` is not served by the index and scans the log.
         """
         self.conn.execute("SAVEPOINT insert_events")
-        for stamp in self.log.stamps:  # hub-set attributes, before the events are serialised
-            stamp(self.conn, events)
         new = self._stage(events, {}, actor)
         if len(new) == len(events) and self._write(new) == len(new):
             results = [(e.seq, False) for e in new]
@@ -114,13 +103,9 @@ class _Transaction:
             known = dict(stored_before)
             new = self._stage(events, known, actor)
             self._write(new)
-            results = _outcomes(events, stored_before, known)
+            results = outcomes(events, stored_before, known)
         self.conn.execute("RELEASE insert_events")
-        if new:
-            for projection in self.log.projections:
-                projection.apply(self.conn, new)
-            self.entries.extend(new)
-        return results
+        return new, results
 
     def _write(self, entries: list[StoredEntry]) -> int:
         """Insert into the log; the number of rows that were not duplicates."""
@@ -132,26 +117,6 @@ class _Transaction:
             _ON_DUPLICATE,
         )
         return self.conn.total_changes - before
-
-    def _stage(
-        self,
-        events: Sequence[dict[str, Any]],
-        existing: dict[tuple[str, str], int],
-        actor: str | None,
-    ) -> list[StoredEntry]:
-        """Give the events not in `existing` their seqs and bodies; `existing` learns them."""
-        staged = []
-        for event in events:
-            key = (event["source"], event["id"])
-            if key in existing:
-                continue
-            seq = self.log._next_seq
-            self.log._next_seq += 1
-            cursor = format_cursor(seq)
-            event["cursor"] = cursor
-            staged.append(StoredEntry(seq, cursor, event, orjson.dumps(event), actor))
-            existing[key] = seq
-        return staged
 
     def _existing(self, events: Sequence[dict[str, Any]]) -> dict[tuple[str, str], int]:
         found: dict[tuple[str, str], int] = {}
@@ -165,22 +130,7 @@ class _Transaction:
         return found
 
 
-def _outcomes(
-    events: Sequence[dict[str, Any]],
-    stored_before: dict[tuple[str, str], int],
-    known: dict[tuple[str, str], int],
-) -> list[tuple[int, bool]]:
-    """(seq, duplicate) per event: a duplicate of the log or of an earlier event of the call."""
-    seen: set[tuple[str, str]] = set()
-    results = []
-    for event in events:
-        key = (event["source"], event["id"])
-        results.append((known[key], key in stored_before or key in seen))
-        seen.add(key)
-    return results
-
-
-class SqliteLog:
+class SqliteLog(GroupCommitLog[sqlite3.Connection]):
     """`EventLog` on SQLite. `on_commit` sees every committed batch, in log order, on the loop."""
 
     def __init__(
@@ -191,95 +141,55 @@ class SqliteLog:
         readers: int = 2,
         health: HealthBoard | None = None,
     ) -> None:
+        super().__init__(projections, on_commit, readers, health)
         self.path = Path(path)
-        self.projections = list(projections)
-        # A projection's optional `stamp(conn, events)` sets hub attributes before storing.
-        self.stamps: list[Callable[[sqlite3.Connection, Sequence[dict[str, Any]]], None]] = [
-            stamp for p in self.projections if callable(stamp := getattr(p, "stamp", None))
-        ]
-        self.on_commit = on_commit
-        self.last_seq = 0
-        self.commits = 0  # transactions committed: requests per commit shows group commit at work
-        # Called from the writer thread with each commit's duration in seconds (metrics).
-        self.on_commit_time: Callable[[float], None] | None = None
-        self.health = health if health is not None else HealthBoard()
-        self.health.probes.append(self._stalled)
-        self._committing = False
-        self._commit_started = 0.0
-        self._next_seq = 1
-        self._readers = readers
-        self._queue: list[_Job] = []
-        self._wake = asyncio.Event()
-        self._local = threading.local()
-        self._read_conns: list[sqlite3.Connection] = []
         self._conn: sqlite3.Connection | None = None
         self._lock: IO[bytes] | None = None
-        self._task: asyncio.Task[None] | None = None
         self._checkpointer: asyncio.Task[None] | None = None
         self._checkpointed_at = 0
         self._wal_checked = 0.0
         self.wal_truncations = 0  # WAL truncations done by the writer (metrics, tests)
 
+    def _limits(self) -> Limits:
+        return Limits(CLOSE_DRAIN_SECONDS, STALLED_COMMIT_SECONDS)
+
     # -- lifecycle -------------------------------------------------------------
 
-    async def open(self) -> None:
-        self._writer_pool = ThreadPoolExecutor(1, "nc-log-writer")
-        self._reader_pool = ThreadPoolExecutor(self._readers, "nc-log-reader")
-        loop = asyncio.get_running_loop()
+    def _open_writer(self) -> None:
         try:
-            await loop.run_in_executor(self._writer_pool, self._open_writer)
-        except (OSError, sqlite3.Error, NotifyError) as exc:
-            if self._lock is not None:
-                self._lock.close()
-            self._writer_pool.shutdown()
-            self._reader_pool.shutdown()
-            if isinstance(exc, NotifyError):
-                raise
+            self._lock = lock_data_dir(self.path)
+            conn = connect_writer(self.path)
+            conn.executescript(LOG_SCHEMA)
+            _add_actor_column(conn)
+            for projection in self.projections:
+                projection.create(conn)
+            self._conn = conn
+            self.last_seq = conn.execute("SELECT coalesce(max(seq), 0) FROM log").fetchone()[0]
+            self._next_seq = self.last_seq + 1
+            for projection in self.projections:
+                self._catch_up(projection)
+        except (OSError, sqlite3.Error) as exc:
             raise codes.STORAGE_UNAVAILABLE.error(f"{self.path}: {exc}") from None
-        self._task = asyncio.create_task(self._run(), name="notifycenter-log-writer")
-        self._task.add_done_callback(self._writer_ended)
+
+    def _abandon_writer(self) -> None:
+        if self._lock is not None:
+            self._lock.close()
+
+    def _begin_catch_up(self) -> tuple[sqlite3.Connection, int]:
+        conn = self._conn
+        assert conn is not None
+        conn.execute("BEGIN IMMEDIATE")
+        return conn, self.last_seq
+
+    def _start_background(self) -> None:
         self._checkpointer = asyncio.create_task(
             self._checkpoints(), name="notifycenter-log-checkpoint"
         )
 
-    def _open_writer(self) -> None:
-        self._lock = lock_data_dir(self.path)
-        conn = connect_writer(self.path)
-        conn.executescript(LOG_SCHEMA)
-        _add_actor_column(conn)
-        for projection in self.projections:
-            projection.create(conn)
-        self._conn = conn
-        self.last_seq = conn.execute("SELECT coalesce(max(seq), 0) FROM log").fetchone()[0]
-        self._next_seq = self.last_seq + 1
-        for projection in self.projections:
-            self._catch_up(projection)
-
-    def _catch_up(self, projection: Projection) -> None:
-        """A projection added to an existing log (or dropped) is rebuilt from the log."""
-        name = _name(projection)
-        conn = self._conn
-        assert conn is not None
-        row = conn.execute("SELECT seq FROM projections WHERE name = ?", (name,)).fetchone()
-        done = row[0] if row else 0
-        if getattr(projection, "stateless", False):
-            done = self.last_seq  # it keeps no tables: replaying the past would only cost time
-        while done < self.last_seq:
-            conn.execute("BEGIN IMMEDIATE")
-            page = conn.execute(
-                "SELECT seq, body, actor FROM log WHERE seq > ? ORDER BY seq LIMIT ?",
-                (done, _REPLAY_PAGE),
-            ).fetchall()
-            projection.apply(conn, [_entry(*row) for row in page])
-            done = page[-1][0]
-            conn.execute(
-                "INSERT OR REPLACE INTO projections (name, seq) VALUES (?, ?)", (name, done)
-            )
-            conn.execute("COMMIT")
-        if row is None:
-            conn.execute(
-                "INSERT OR REPLACE INTO projections (name, seq) VALUES (?, ?)", (name, done)
-            )
+    async def _stop_background(self) -> None:
+        if self._checkpointer is not None:
+            self._checkpointer.cancel()
+            await asyncio.gather(self._checkpointer, return_exceptions=True)
 
     async def _checkpoints(self) -> None:
         """Checkpoint after new commits; a failure (disk full) is reported and retried."""
@@ -306,37 +216,6 @@ class SqliteLog:
         finally:
             conn.close()
 
-    async def close(self) -> None:
-        """Let queued writes finish (bounded in time), then stop; never hangs on a stuck disk."""
-        loop = asyncio.get_running_loop()
-        if self._checkpointer is not None:
-            self._checkpointer.cancel()
-            await asyncio.gather(self._checkpointer, return_exceptions=True)
-        closed_cleanly = True
-        if self._task is not None:
-            deadline = loop.time() + CLOSE_DRAIN_SECONDS
-            while (self._queue or self._committing) and not self._task.done():
-                if loop.time() > deadline:
-                    closed_cleanly = False
-                    break
-                await asyncio.sleep(0.01)
-            self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
-        self._fail_queued("the hub is stopping")
-        if closed_cleanly:
-            closing = loop.run_in_executor(self._writer_pool, self._close_writer)
-            try:
-                await asyncio.wait_for(closing, CLOSE_DRAIN_SECONDS)
-            except TimeoutError:
-                closed_cleanly = False
-        # After a stuck commit, neither pool is waited for (nor its connections closed).
-        self._writer_pool.shutdown(wait=closed_cleanly)
-        self._reader_pool.shutdown(wait=closed_cleanly)
-        if closed_cleanly:
-            for conn in self._read_conns:
-                with contextlib.suppress(sqlite3.Error):
-                    conn.close()
-
     def _close_writer(self) -> None:
         if self._conn is not None:
             try:
@@ -347,47 +226,16 @@ class SqliteLog:
         if self._lock is not None:
             self._lock.close()
 
-    def _writer_ended(self, task: asyncio.Task[None]) -> None:
-        """The writer only ends when cancelled by close(); anything else is reported."""
-        if not task.cancelled():
-            exc = task.exception()
-            detail = f"the writer ended: {exc!r}" if exc else "the writer ended"
-            self.health.stopped("writer", runtime_codes.WRITER_STOPPED, detail)
-        self._fail_queued("the log writer has stopped")
-
-    def _fail_queued(self, detail: str) -> None:
-        jobs, self._queue = self._queue, []
-        for job in jobs:
-            if not job.future.done():
-                job.future.set_exception(runtime_codes.WRITER_STOPPED.error(detail))
+    async def _closed(self, cleanly: bool) -> None:
+        if cleanly:  # a reader may still be stuck on a connection after a stuck commit
+            for conn in self._read_conns:
+                with contextlib.suppress(sqlite3.Error):
+                    conn.close()
 
     # -- writing ---------------------------------------------------------------
 
-    async def append(
-        self, events: Sequence[dict[str, Any]], actor: str | None = None
-    ) -> AppendResult:
-        results = await self.write(lambda txn: txn.insert(events, actor))
-        return AppendResult(
-            cursors=[format_cursor(seq) for seq, _ in results],
-            duplicates=sum(1 for _, dup in results if dup),
-        )
-
-    async def write(self, job: Callable[[_Transaction], T]) -> T:
-        if self._task is None or self._task.done():
-            raise runtime_codes.WRITER_STOPPED.error("the log writer is not running")
-        future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
-        self._queue.append(_Job(job, future))
-        self._wake.set()
-        return await asyncio.shield(future)
-
-    async def _run(self) -> None:
-        while True:
-            await self._wake.wait()
-            self._wake.clear()
-            jobs, self._queue = self._queue, []
-            if jobs:
-                await self._commit_jobs(jobs)
-                await self._bound_wal()
+    async def _after_commit(self) -> None:
+        await self._bound_wal()
 
     async def _bound_wal(self, bound: int | None = None) -> None:
         """Truncate the WAL if it has grown past `bound` (WAL_TRUNCATE_BYTES). It runs on
@@ -421,105 +269,35 @@ class SqliteLog:
         if not busy:
             self.wal_truncations += 1
 
-    async def _commit_jobs(self, jobs: list[_Job]) -> None:
-        """Commit one group and answer it; no exception escapes to stop the writer."""
-        loop = asyncio.get_running_loop()
-        self._committing = True
-        self._commit_started = time.monotonic()
-        try:
-            outcomes, entries = await loop.run_in_executor(self._writer_pool, self._commit, jobs)
-        except asyncio.CancelledError:  # close() gave up waiting: the outcome is unknown
-            for job in jobs:
-                if not job.future.done():
-                    job.future.set_exception(
-                        runtime_codes.WRITER_STOPPED.error("the hub stopped during the commit")
-                    )
-            raise
-        except Exception as exc:
-            self.health.failed("writer", runtime_codes.WRITER_FAILED, exc)
-            if isinstance(exc, (OSError, sqlite3.Error)):
-                error = codes.STORAGE_UNAVAILABLE.error(f"the commit failed: {exc}")
-            else:
-                error = runtime_codes.WRITER_FAILED.error(f"{type(exc).__name__}: {exc}")
-            outcomes, entries = [(False, error)] * len(jobs), []
-        else:
-            self.health.recovered("writer")
-        finally:
-            self._committing = False
-        if entries:
-            self.last_seq = entries[-1].seq
-            self._publish(entries)
-        for job, (ok, value) in zip(jobs, outcomes, strict=False):
-            if not job.future.done():
-                job.future.set_result(value) if ok else job.future.set_exception(value)
-
-    def _stalled(self) -> tuple[str, ErrorSpec, str] | None:
-        running = time.monotonic() - self._commit_started
-        if self._committing and running > STALLED_COMMIT_SECONDS:
-            return "writer", runtime_codes.WRITER_STALLED, f"a commit has run for {running:.0f} s"
-        return None
-
-    def _publish(self, entries: list[StoredEntry]) -> None:
-        """Committed entries are durable whatever the subscribers do with them."""
-        if self.on_commit is None:
-            return
-        try:
-            self.on_commit(entries)
-        except Exception as exc:
-            self.health.failed("publisher", runtime_codes.ON_COMMIT_FAILED, exc)
-        else:
-            self.health.recovered("publisher")
-
-    def _commit(self, jobs: list[_Job]) -> tuple[list[tuple[bool, Any]], list[StoredEntry]]:
+    def _begin(self) -> _Transaction:
         conn = self._conn
         assert conn is not None
-        first_seq = self._next_seq
-        txn = _Transaction(self, conn)
-        outcomes: list[tuple[bool, Any]] = []
-        started = time.perf_counter()
         conn.execute("BEGIN IMMEDIATE")
-        try:
-            for job in jobs:
-                outcomes.append(self._run_job(txn, job))
-            if txn.entries:
-                conn.executemany(
-                    "INSERT OR REPLACE INTO projections (name, seq) VALUES (?, ?)",
-                    [(_name(p), self._next_seq - 1) for p in self.projections],
-                )
-            conn.execute("COMMIT")
-            self.commits += 1
-            if self.on_commit_time is not None:
-                self.on_commit_time(time.perf_counter() - started)
-        except BaseException:
-            self._next_seq = first_seq
-            if conn.in_transaction:
-                with contextlib.suppress(sqlite3.Error):
-                    conn.execute("ROLLBACK")
-            raise
-        return outcomes, txn.entries
+        return _Transaction(self, conn)
 
-    def _run_job(self, txn: _Transaction, job: _Job) -> tuple[bool, Any]:
-        """One job in a savepoint: a failing job leaves no trace, the others commit."""
-        mark_seq, mark_entries = self._next_seq, len(txn.entries)
-        txn.conn.execute("SAVEPOINT job")
-        try:
-            value = job.fn(txn)
-        except (OSError, sqlite3.OperationalError):
-            raise  # the database itself failed: fail the whole group
-        except Exception as exc:
-            txn.conn.execute("ROLLBACK TO job")
-            txn.conn.execute("RELEASE job")
-            self._next_seq = mark_seq
-            del txn.entries[mark_entries:]
-            return False, exc
-        txn.conn.execute("RELEASE job")
-        return True, value
+    def _end(self, txn: GroupTransaction[sqlite3.Connection]) -> None:
+        if txn.entries:
+            txn.conn.executemany(
+                "INSERT OR REPLACE INTO projections (name, seq) VALUES (?, ?)",
+                [(projection_name(p), self._next_seq - 1) for p in self.projections],
+            )
+        txn.conn.execute("COMMIT")
+
+    def _abort(self, txn: GroupTransaction[sqlite3.Connection], exc: BaseException) -> None:
+        if txn.conn.in_transaction:
+            with contextlib.suppress(sqlite3.Error):
+                txn.conn.execute("ROLLBACK")
+
+    def _is_storage_failure(self, exc: BaseException) -> bool:
+        return isinstance(exc, (OSError, sqlite3.OperationalError))
+
+    def _commit_failure(self, exc: Exception) -> tuple[ErrorSpec, Exception] | None:
+        if isinstance(exc, (OSError, sqlite3.Error)):
+            error = codes.STORAGE_UNAVAILABLE.error(f"the commit failed: {exc}")
+            return runtime_codes.WRITER_FAILED, error
+        return None
 
     # -- reading ---------------------------------------------------------------
-
-    async def read(self, fn: Callable[[sqlite3.Connection], T]) -> T:
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._reader_pool, self._read, fn)
 
     def _read(self, fn: Callable[[sqlite3.Connection], T]) -> T:
         conn = getattr(self._local, "conn", None)
@@ -571,18 +349,8 @@ def check_storage(path: Path) -> None:
         raise codes.STORAGE_UNAVAILABLE.error(f"{path}: {exc}") from None
 
 
-def _entry(seq: int, body: bytes, actor: str | None = None) -> StoredEntry:
-    event = orjson.loads(body)
-    return StoredEntry(seq, event.get("cursor") or format_cursor(seq), event, body, actor)
-
-
 def _add_actor_column(conn: sqlite3.Connection) -> None:
     """A log written before the hub kept the posting user gains the column (NULL for old rows)."""
     columns = {row[1] for row in conn.execute("PRAGMA table_info(log)")}
     if "actor" not in columns:
         conn.execute("ALTER TABLE log ADD COLUMN actor TEXT")
-
-
-def _name(projection: Projection) -> str:
-    kind = type(projection)
-    return f"{kind.__module__}.{kind.__qualname__}"
