@@ -179,6 +179,8 @@ class LeaseGuard:
 
     def start(self) -> None:
         self.leases.guards.add(self)
+        if self.leases.local:  # ours at once: the work starts before start() returns
+            self._begin()
         self._loop_task = asyncio.create_task(self._run(), name=f"notifycenter-lease-{self.name}")
 
     async def stop(self) -> None:

@@ -6,7 +6,10 @@ the sink accepted. So a restart or a sink outage resumes where it stopped: at le
 once, never skipped. Failures back off exponentially (or as the sink's Retry-After
 says); after `maxfailures` in a row the subscription is `failing` and keeps its place.
 Workers sleep until the log commits something new (the log's publish path wakes them).
-`placement` alone decides which subscriptions this hub runs.
+`placement` alone decides which subscriptions this hub runs: with replicas on one
+database, the holder of the `delivery` lease runs them all. It follows the subscriptions
+table wherever it is changed: its own API calls reconcile at once, and it reads the
+table's (id, version) pairs every `RECONCILE_SECONDS` for changes made on other replicas.
 """
 
 from __future__ import annotations
@@ -20,11 +23,12 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from notifycenter.catalogue import subscriptions as codes
+from notifycenter.hub.leases import LeaseGuard, leases_of
 from notifycenter.model.lifecycle import format_time
 from notifycenter.routing import store
 from notifycenter.routing.egress import Egress
 from notifycenter.routing.pacing import RateWindow, backoff
-from notifycenter.routing.placement import LocalPlacement, Placement
+from notifycenter.routing.placement import LeasePlacement, LocalPlacement, Placement
 from notifycenter.routing.reader import Batch, Selection, read_batch
 from notifycenter.routing.registry import create_sink
 from notifycenter.routing.resource import matching_filter, parse_config
@@ -39,6 +43,9 @@ log = logging.getLogger("notifycenter.routing")
 DIGEST_KEEP = 10  # events a digest shows before its count of the rest
 # Without a delivery, the cursor past non-matching events is saved at most this often.
 PASSED_SAVE_SECONDS = 5.0
+LEASE = "delivery"
+# How soon the lease holder starts a subscription created on another replica.
+RECONCILE_SECONDS = 1.0
 
 
 def now_text() -> str:
@@ -50,10 +57,13 @@ class DeliveryEngine:
 
     def __init__(self, hub: Hub, placement: Placement | None = None) -> None:
         self.hub = hub
-        self.placement = placement or LocalPlacement()
+        self._given = placement
+        self.placement: Placement = placement or LocalPlacement()
         self.workers: dict[str, Worker] = {}
+        self.guard: LeaseGuard | None = None
         self._chained: Callable[[list[StoredEntry]], None] | None = None
         self._lock = asyncio.Lock()
+        self._table: list[tuple[str, int]] | None = None  # (id, version) last reconciled
 
     @property
     def hub_url(self) -> str | None:
@@ -75,14 +85,36 @@ class DeliveryEngine:
 
         self._chained = chained
         self.hub.log.on_commit = on_commit
-        await self.reconcile()
+        self.guard = leases_of(self.hub.log, self.hub.settings).guard(LEASE, self._deliver)
+        if self._given is None:
+            self.placement = LeasePlacement(self.guard)
+        self.guard.start()
 
     async def stop(self) -> None:
         self.hub.log.on_commit = self._chained
+        if self.guard is not None:
+            await self.guard.stop()
+        await self._stop_workers()
+
+    async def _stop_workers(self) -> None:
         async with self._lock:
             workers, self.workers = list(self.workers.values()), {}
         for worker in workers:
             await worker.stop()
+
+    async def _deliver(self) -> None:
+        """While the lease is held: follow the table; when it is lost, stop every worker
+        (the next holder resumes from the cursors they recorded)."""
+        self._table = None
+        try:
+            while True:
+                table = await self.hub.log.read(_versions)
+                if table != self._table:
+                    self._table = table
+                    await self.reconcile()
+                await asyncio.sleep(RECONCILE_SECONDS)
+        finally:
+            await self._stop_workers()
 
     def wake(self) -> None:
         for worker in self.workers.values():
@@ -281,6 +313,12 @@ class Worker:
             "failing": self.failing,
             "delivered": self.delivered,
         }
+
+
+def _versions(conn: Any) -> list[tuple[str, int]]:
+    """Every subscription's (id, version): any create, update or delete changes it."""
+    rows = conn.execute("SELECT id, version FROM subscriptions ORDER BY id").fetchall()
+    return [(str(ident), int(version)) for ident, version in rows]
 
 
 def now_text_after(seconds: float) -> str:

@@ -1,14 +1,19 @@
 """Who runs a subscription's delivery worker: the one place that decides it.
 
 One hub owns its SQLite log, so it runs every subscription. When replicas share a
-database, a placement that leases subscriptions (one row per subscription and holder,
-renewed while the worker runs) replaces `LocalPlacement`, and the engine keeps asking
-only `runs(id)`: never two workers for one subscription.
+database, one lease (`delivery`) decides: its holder runs every subscription, the others
+none, so a sink never gets a notification once per replica. One lease rather than one per
+subscription: a worker spends its time waiting on its sink, so one replica carries
+hundreds of them, and a single holder keeps each subscription's order, batching and rate
+limit exact with one row to renew; the lease moves as a whole when its holder dies.
 """
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from notifycenter.hub.leases import LeaseGuard
 
 
 class Placement(Protocol):
@@ -22,3 +27,13 @@ class LocalPlacement:
 
     def runs(self, subscription_id: str) -> bool:
         return True
+
+
+class LeasePlacement:
+    """Every subscription, while this replica holds the delivery lease; none otherwise."""
+
+    def __init__(self, guard: LeaseGuard) -> None:
+        self.guard = guard
+
+    def runs(self, subscription_id: str) -> bool:
+        return self.guard.held
