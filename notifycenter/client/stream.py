@@ -1,7 +1,13 @@
 """The live stream: a WebSocket subscription that reconnects and resumes from its last
 cursor, so a hub restart costs neither a gap nor a duplicate.
 
-A frame that is not a JSON event with a cursor is a broken connection, not the end of the
+The client offers the batch subprotocol first (`notifycenter.batch.json`: a JSON array of
+events per frame) and reads single-event frames too, from hubs that only speak
+`cloudevents.json`. A frame is decoded in one call and its events checked only for what
+the resume depends on (a cursor each); the cursor kept for a reconnect is that of the
+last event handed to the caller, so a consumer that stops mid-frame resumes after it.
+
+A frame that is not a JSON event (or array of events) with a cursor is a broken connection, not the end of the
 subscription: it is dropped with the catalogued "bad answer" error as the reason, and the
 subscription reconnects with backoff from the last good cursor.
 
@@ -34,12 +40,15 @@ from notifycenter.client.http import auth_headers, error_from_answer, unreachabl
 from notifycenter.client.servers import RETURN_AFTER, ServerPool, is_failover_status
 from notifycenter.model.errors import NotifyError
 from notifycenter.model.protocol import SUBPROTOCOL, TRY_AGAIN_LATER
+from notifycenter.model.wire import STREAM_BATCH_SUBPROTOCOL
 
 # Answers to the upgrade request that no retry can fix: tell the caller at once.
 FATAL_STATUSES = frozenset({400, 401, 403, 404, 409, 413, 415, 422})
-# One event per frame, and a hub takes events of 64 KiB at most: a far larger frame is not
-# an event, and buffering it could exhaust the reader's memory (the connection is dropped).
+# A hub packs batch frames up to 1 MiB (or one event, of 64 KiB at most): a far larger
+# frame is not from a hub, and buffering it could exhaust the reader's memory (the
+# connection is dropped).
 MAX_FRAME_BYTES = 16 * 1024 * 1024
+SUBPROTOCOLS = [Subprotocol(STREAM_BATCH_SUBPROTOCOL), Subprotocol(SUBPROTOCOL)]
 
 StreamStatus = Literal["connecting", "live", "reconnecting", "closed"]
 
@@ -110,27 +119,39 @@ class Subscription:
         self._on_state = on_state
         self._backoff = backoff or Backoff(initial=0.1, maximum=5.0)
         self._open_timeout = open_timeout
-        self.state = ConnectionState("connecting", last_cursor=since)
+        self._state = ConnectionState("connecting", last_cursor=since)
+        self._cursor = since  # of the last event handed out: kept per event, cheaply
+
+    @property
+    def state(self) -> ConnectionState:
+        """The connection's state, with the cursor of the last event handed out."""
+        if self._state.last_cursor != self._cursor:
+            self._state = replace(self._state, last_cursor=self._cursor)
+        return self._state
 
     def _set(self, **changes: Any) -> None:
-        old, self.state = self.state, replace(self.state, **changes)
+        self._cursor = changes.pop("last_cursor", self._cursor)
+        old = self.state
+        self._state = new = replace(old, **changes)
         connection_changed = (old.status, old.attempt, old.last_error, old.server) != (
-            self.state.status,
-            self.state.attempt,
-            self.state.last_error,
-            self.state.server,
+            new.status,
+            new.attempt,
+            new.last_error,
+            new.server,
         )
         if connection_changed and self._on_state is not None:
-            self._on_state(self.state)  # a new cursor alone is not news
+            self._on_state(new)  # a new cursor alone is not news
 
     async def __aiter__(self) -> AsyncIterator[dict[str, Any]]:
         if self._on_state is not None:
             self._on_state(self.state)
         try:
             while True:
-                async with aclosing(self._one_connection()) as events:  # closes the socket on break
-                    async for event in events:
-                        yield event
+                async with aclosing(self._one_connection()) as frames:  # closes the socket on break
+                    async for events in frames:
+                        for event in events:
+                            self._cursor = event["cursor"]
+                            yield event
                 if self._returning or self._next_is_fresh():
                     self._returning = False
                     continue  # another server, not tried lately: no reason to wait
@@ -177,8 +198,9 @@ class Subscription:
                 await socket.close()
                 return
 
-    async def _one_connection(self) -> AsyncGenerator[dict[str, Any], None]:
-        """Events of one connection; returns (after updating the state) when it drops."""
+    async def _one_connection(self) -> AsyncGenerator[list[dict[str, Any]], None]:
+        """Events of one connection, a frame's worth at a time, none already handed out;
+        returns (after updating the state) when it drops."""
         params = dict(self._params)
         self._server = self.pool.order()[0]
         if self.state.last_cursor is None and self._live_cursor is not None:
@@ -197,7 +219,7 @@ class Subscription:
         try:
             async with connect(
                 url,
-                subprotocols=[Subprotocol(SUBPROTOCOL)],
+                subprotocols=SUBPROTOCOLS,
                 additional_headers=auth_headers(self._token),
                 open_timeout=self._open_timeout,
                 max_size=MAX_FRAME_BYTES,
@@ -208,14 +230,14 @@ class Subscription:
                 if self._server != self.pool.preferred and self._probe is not None:
                     returning = asyncio.create_task(self._return_when_better(socket))
                 async for frame in socket:
-                    event = self._decode(frame)
-                    if event is None:
+                    events = self._decode(frame)
+                    if events is None:
                         return
-                    cursor = event["cursor"]
-                    if not cursor_after(cursor, self.state.last_cursor):
-                        continue  # already delivered before a reconnect
-                    self._set(last_cursor=cursor)
-                    yield event
+                    if events and not cursor_after(events[0]["cursor"], self._cursor):
+                        last = self._cursor  # some were delivered before a reconnect
+                        events = [e for e in events if cursor_after(e["cursor"], last)]
+                    if events:
+                        yield events
                 if self._returning:
                     self._dropped("moving back to a preferred server")
                 else:
@@ -248,14 +270,12 @@ class Subscription:
             if returning is not None:
                 returning.cancel()
 
-    def _decode(self, frame: str | bytes) -> dict[str, Any] | None:
-        """The frame's event; None (the connection is dropped) when it is not one."""
-        try:
-            event = orjson.loads(frame)
-        except orjson.JSONDecodeError:
-            event = None
-        if isinstance(event, dict) and _is_cursor(event.get("cursor")):
-            return event
+    def _decode(self, frame: str | bytes) -> list[dict[str, Any]] | None:
+        """The frame's events, oldest first; None (the connection is dropped) when it is
+        not an event or an array of events, each with a cursor."""
+        events = decode_frame(frame)
+        if events is not None:
+            return events
         error = codes.HUB_BAD_ANSWER.error(
             f"{self._server} streamed a frame that is not a JSON event with a cursor"
         )
@@ -280,6 +300,22 @@ class Subscription:
         self._set(status=status, attempt=attempt, last_error=reason)
 
 
+def decode_frame(frame: str | bytes) -> list[dict[str, Any]] | None:
+    """A stream frame's events (a batch frame or a single event), or None when it is neither
+    or an event in it has no cursor: one orjson call, one pass over the events."""
+    try:
+        value = orjson.loads(frame)
+    except orjson.JSONDecodeError:
+        return None
+    events = value if isinstance(value, list) else [value]
+    try:
+        if all(_is_cursor(event["cursor"]) for event in events):
+            return events
+    except (TypeError, KeyError):  # not an object, or one without a cursor
+        pass
+    return None
+
+
 def _pruned_start(exc: InvalidStatus) -> str | None:
     """The cursor a hub says its log now starts at, when it refused a pruned `since`."""
     if exc.response.status_code != CURSOR_PRUNED.http_status:
@@ -294,4 +330,4 @@ def _pruned_start(exc: InvalidStatus) -> str | None:
     return start if _is_cursor(start) else None
 
 
-__all__ = ["ConnectionState", "HealthProbe", "StateCallback", "Subscription"]
+__all__ = ["ConnectionState", "HealthProbe", "StateCallback", "Subscription", "decode_frame"]

@@ -1,11 +1,19 @@
-"""GET /api/stream: replay from a cursor, then live, over WebSocket (`cloudevents.json`).
+"""GET /api/stream: replay from a cursor, then live, over WebSocket.
+
+Two frame formats, chosen by the subprotocol the client offers: `notifycenter.batch.json`
+(a JSON array of events per text frame: everything committed since the subscriber's last
+write goes out as one frame) or `cloudevents.json` (the CloudEvents WebSockets binding, one
+event per frame). Batches keep the cost of a commit per subscriber to one send, whatever
+the number of events: with hundreds of subscribers, a send per event per subscriber is
+what would use up the hub's core.
 
 Each subscriber has a bounded queue (events and bytes) filled by the broadcaster,
 and a sender (the connection's own task) that drains it, so a publish never waits on a
 socket. The sender has three sources, always in log order and never repeating a seq:
 
 - log pages after its position, while replaying `since=` or after falling behind;
-- its queue of live frames, each event serialised once for all subscribers;
+- its queue of committed batches, each serialised once for all subscribers (an
+  unfiltered batch subscriber sends the shared text as is);
 - nothing: it waits.
 
 No gap, no duplicate: a replaying subscriber is registered at the head's position H once
@@ -32,7 +40,7 @@ import asyncio
 import contextlib
 import logging
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import Any
 
 import orjson
@@ -47,6 +55,7 @@ from notifycenter.model.errors import ErrorSpec
 from notifycenter.model.event import bucket_of_event, span_ids
 from notifycenter.model.lifecycle import LIFECYCLE_TYPE_PREFIX
 from notifycenter.model.protocol import TRY_AGAIN_LATER
+from notifycenter.model.wire import STREAM_BATCH_SUBPROTOCOL
 
 REPLAY_PAGE = 500  # rows per log read: bounds a replaying subscriber's memory
 END = 1 << 62
@@ -57,6 +66,7 @@ SLOW_GRACE_SECONDS = 2.0  # default of the hub's `slow_grace_seconds`
 BEHIND_SEND_SECONDS = 0.25
 YIELD_EVERY = 256  # events a filter may reject in a row before the sender lets others run
 CLOSE_SECONDS = 10.0  # a close frame that cannot be written in this time is given up
+FRAME_BYTES = 1 << 20  # a batch frame holds events up to this size (or one larger event)
 Accepts = Callable[[StoredEntry], bool]
 log = logging.getLogger("notifycenter.hub")
 
@@ -79,6 +89,31 @@ def filter_failure(entry_seq: int, exc: Exception) -> SubscriberFailure:
     return SubscriberFailure(POLICY_VIOLATION, runtime_codes.SUBSCRIBER_FILTER_FAILED, detail)
 
 
+class Batch:
+    """Entries committed together, turned into frame text at most once for all subscribers."""
+
+    __slots__ = ("_joined", "_texts", "entries", "first", "last", "size")
+
+    def __init__(self, entries: list[StoredEntry]) -> None:
+        self.entries = entries
+        self.first, self.last = entries[0].seq, entries[-1].seq
+        self.size = sum(len(entry.body) for entry in entries)
+        self._joined: str | None = None
+        self._texts: list[str] | None = None
+
+    def joined(self) -> str:
+        """The events separated by commas: the inside of a batch frame."""
+        if self._joined is None:
+            self._joined = b",".join([entry.body for entry in self.entries]).decode()
+        return self._joined
+
+    def texts(self) -> list[str]:
+        """One text per event, for `cloudevents.json` subscribers."""
+        if self._texts is None:
+            self._texts = [entry.body.decode() for entry in self.entries]
+        return self._texts
+
+
 class Subscriber:
     def __init__(
         self,
@@ -92,7 +127,8 @@ class Subscriber:
         self.max_bytes = max_bytes
         self.grace = grace
         self.after = 0  # published entries up to here are not queued: they are read from the log
-        self.queue: deque[tuple[StoredEntry, str]] = deque()
+        self.queue: deque[Batch] = deque()
+        self.queued_events = 0
         self.queued_bytes = 0
         self.behind = False  # an entry was not queued: the sender reads the log for the rest
         self.full_since: float | None = None  # when the queue overflowed, until caught up
@@ -100,32 +136,33 @@ class Subscriber:
         self.closed = False
         self._wake = asyncio.Event()
 
-    def offer(self, frames: Sequence[tuple[StoredEntry, str]]) -> None:
-        """Queue new entries; on overflow stop and fall back to the log.
+    def offer(self, batch: Batch) -> None:
+        """Queue a committed batch whole; when it does not fit, fall back to the log.
 
-        The filter runs later, in the subscriber's own task: a publish costs the same
-        whatever the subscribers' filters, and never runs one of them.
+        O(1) per subscriber: the filter runs later, in the subscriber's own task, so a
+        publish costs the same whatever the subscribers' filters, and never runs one.
         """
-        if self.behind or self.closed or self.failure is not None:
+        if self.behind or self.closed or self.failure is not None or batch.last <= self.after:
             return
-        for entry, frame in frames:
-            if entry.seq <= self.after:
-                continue
-            if len(self.queue) >= self.depth or (
-                self.queue and self.queued_bytes + len(entry.body) > self.max_bytes
-            ):
-                self.behind = True
-                if self.full_since is None:
-                    self.full_since = asyncio.get_running_loop().time()
-                break
-            self.queue.append((entry, frame))
-            self.queued_bytes += len(entry.body)
+        if (
+            self.queued_events + len(batch.entries) > self.depth
+            or self.queued_bytes + batch.size > self.max_bytes
+        ):
+            self.behind = True
+            if self.full_since is None:
+                self.full_since = asyncio.get_running_loop().time()
+        else:
+            self.queue.append(batch)
+            self.queued_events += len(batch.entries)
+            self.queued_bytes += batch.size
         self._wake.set()
 
-    def pop(self) -> tuple[StoredEntry, str]:
-        entry, frame = self.queue.popleft()
-        self.queued_bytes -= len(entry.body)
-        return entry, frame
+    def take(self) -> list[Batch]:
+        """Everything queued, oldest first: it goes out as one write."""
+        batches = list(self.queue)
+        self.queue.clear()
+        self.queued_events = self.queued_bytes = 0
+        return batches
 
     def wants(self, entry: StoredEntry) -> bool:
         """The subscriber's filter; whatever it raises closes this subscriber with 1008."""
@@ -176,16 +213,17 @@ class Broadcaster:
         return Subscriber(accepts, depth, self.max_bytes, self.grace)
 
     def publish(self, entries: list[StoredEntry]) -> None:
-        """Each body is decoded to its text frame once, whatever the number of subscribers."""
+        """One shared batch per commit: its frame text is built once, whatever the number
+        of subscribers."""
         if not entries:
             return
         self.last_seq = entries[-1].seq
         if not self.subscribers:
             return
-        frames = [(entry, entry.body.decode()) for entry in entries]
+        batch = Batch(entries)
         for subscriber in self.subscribers:
             try:
-                subscriber.offer(frames)
+                subscriber.offer(batch)
             except SubscriberFailure as failure:
                 subscriber.fail(failure)
             except Exception as exc:  # a defect: this subscriber alone pays for it
@@ -261,10 +299,14 @@ async def serve_stream(
     """Accept one subscription and serve it until the client leaves, falls behind or fails.
 
     A live-only subscriber is registered before the handshake completes, so that every
-    event committed after the client sees the connection open reaches it.
+    event committed after the client sees the connection open reaches it. A client that
+    offers `notifycenter.batch.json` gets batch frames, whatever `subprotocol` says.
     """
+    batched = STREAM_BATCH_SUBPROTOCOL in (websocket.scope.get("subprotocols") or ())
+    if batched:
+        subprotocol = STREAM_BATCH_SUBPROTOCOL
     subscriber = broadcaster.subscriber(stream_filter(query), depth)
-    sender = _Sender(websocket, broadcaster, read, subscriber)
+    sender = _Sender(websocket, broadcaster, read, subscriber, batched)
     if since is None:
         broadcaster.register(subscriber, broadcaster.last_seq)
         sender.position = sender.log_until = broadcaster.last_seq
@@ -363,9 +405,11 @@ class _Sender:
         broadcaster: Broadcaster,
         read: Callable[..., Any],
         subscriber: Subscriber,
+        batched: bool = False,
     ) -> None:
         self.websocket, self.broadcaster, self.read = websocket, broadcaster, read
         self.subscriber = subscriber
+        self.batched = batched
         self.position = 0  # the last seq sent or passed over
         self.log_until = 0  # read the log up to here (END: until a short page)
         self.send_started: float | None = None  # loop time of the send in progress
@@ -380,29 +424,62 @@ class _Sender:
             if self.position < self.log_until:
                 await self._from_log()
             elif subscriber.queue:
-                entry, frame = subscriber.pop()
-                if entry.seq > self.position:
-                    await self._send_if_wanted(entry, frame)
-                    self.position = entry.seq
+                await self._from_queue(subscriber.take())
             elif subscriber.behind:
                 self.log_until = END  # the queue overflowed: the rest is in the log
             else:
                 subscriber.full_since = None
                 await subscriber.wait()
 
+    async def _from_queue(self, batches: list[Batch]) -> None:
+        last = batches[-1].last
+        if last <= self.position:
+            return
+        whole = (
+            self.batched
+            and self.subscriber.accepts is None
+            and batches[0].first > self.position
+            and sum(batch.size for batch in batches) <= FRAME_BYTES
+        )
+        if whole:  # the common case: the shared text, no work per event
+            inner = (
+                batches[0].joined() if len(batches) == 1 else ",".join(b.joined() for b in batches)
+            )
+            await self._send(f"[{inner}]")
+        elif self.batched:
+            entries = [e for batch in batches for e in batch.entries if e.seq > self.position]
+            await self._send_bodies([entry.body for entry in await self._wanted(entries)])
+        else:
+            for batch in batches:
+                for entry, text in zip(batch.entries, batch.texts(), strict=True):
+                    if entry.seq > self.position:
+                        if await self._want(entry):
+                            await self._send(text)
+                        self.position = entry.seq
+        self.position = last
+
     async def _from_log(self) -> None:
         after, upto = self.position, self.log_until
         rows = await self.read(lambda conn: _page(conn, after, upto))
         filtered = self.subscriber.accepts is not None
-        for seq, body in rows:
-            if self.subscriber.closed:
-                return
+        if self.batched and rows:
             if filtered:
-                entry = StoredEntry(seq, "", orjson.loads(body), body)
-                await self._send_if_wanted(entry, None)
+                entries = [StoredEntry(seq, "", orjson.loads(body), body) for seq, body in rows]
+                await self._send_bodies([entry.body for entry in await self._wanted(entries)])
             else:
-                await self._send(body.decode())
-            self.position = seq
+                await self._send_bodies([body for _seq, body in rows])
+            self.position = rows[-1][0]
+        else:
+            for seq, body in rows:
+                if self.subscriber.closed:
+                    return
+                if filtered:
+                    entry = StoredEntry(seq, "", orjson.loads(body), body)
+                    if await self._want(entry):
+                        await self._send(body.decode())
+                else:
+                    await self._send(body.decode())
+                self.position = seq
         if len(rows) < REPLAY_PAGE:
             if self.log_until == END:  # near the head: go live, then read the gap
                 head = max(self.position, self.broadcaster.last_seq)
@@ -411,18 +488,48 @@ class _Sender:
             elif not rows:
                 self.position = self.log_until
 
-    async def _send_if_wanted(self, entry: StoredEntry, frame: str | None) -> None:
+    async def _wanted(self, entries: list[StoredEntry]) -> list[StoredEntry]:
+        if self.subscriber.accepts is None:
+            return entries
+        return [entry for entry in entries if await self._want(entry)]
+
+    async def _want(self, entry: StoredEntry) -> bool:
         if self.subscriber.wants(entry):
-            await self._send(frame if frame is not None else entry.body.decode())
-        else:
-            self.skipped += 1
-            if self.skipped % YIELD_EVERY == 0:  # a filter that rejects everything still yields
-                await asyncio.sleep(0)
+            return True
+        self.skipped += 1
+        if self.skipped % YIELD_EVERY == 0:  # a filter that rejects everything still yields
+            await asyncio.sleep(0)
+        return False
+
+    async def _send_bodies(self, bodies: list[bytes]) -> None:
+        """Batch frames of these events, each at most FRAME_BYTES (or one larger event)."""
+        for frame in batch_frames(bodies):
+            if self.subscriber.closed:
+                return
+            await self._send(frame)
 
     async def _send(self, frame: str) -> None:
         self.send_started = self._time()
         await self.websocket.send_text(frame)
         self.send_started = None
+
+
+def batch_frames(bodies: list[bytes], limit: int = FRAME_BYTES) -> list[str]:
+    """JSON arrays of the bodies in order, each at most `limit` bytes unless one body is more."""
+    frames: list[str] = []
+    start, size = 0, 0
+    for index, body in enumerate(bodies):
+        if size and size + len(body) > limit:
+            frames.append(_array(bodies[start:index]))
+            start, size = index, 0
+        size += len(body) + 1
+    if start < len(bodies):
+        frames.append(_array(bodies[start:]))
+    return frames
+
+
+def _array(bodies: list[bytes]) -> str:
+    return (b"[" + b",".join(bodies) + b"]").decode()
 
 
 def _page(conn: Any, after: int, upto: int) -> list[tuple[int, bytes]]:

@@ -25,6 +25,14 @@ Cursor = Annotated[str, Field(pattern=r"^[0-9]{1,19}$")]
 CloudEvent = dict[str, Any]
 
 
+# `GET /api/stream` frames. Under the subprotocol `cloudevents.json` (the CloudEvents
+# WebSockets binding) a text frame holds one event; under `notifycenter.batch.json`, which a
+# client offers first, a JSON array of one or more events in log order, as the batched
+# content mode of the HTTP binding. Every streamed event carries its `cursor`.
+STREAM_BATCH_SUBPROTOCOL = "notifycenter.batch.json"
+StreamFrame = CloudEvent | list[CloudEvent]
+
+
 class _RecordAdded(TypedDict, total=False):
     """Keys older hubs leave out. A base of its own: `NotRequired[...]` under postponed
     annotations stays among `__required_keys__` on Python 3.11."""
