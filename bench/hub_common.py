@@ -170,3 +170,85 @@ def dumps(value: object) -> bytes:
 def cpu_note() -> str:
     load = os.getloadavg()[0]
     return f"{os.cpu_count()} cores, load average {load:.1f} (other work shares the CPU)"
+
+
+def load_note() -> str:
+    """The 1-minute load average, printed with every figure."""
+    return f"load {os.getloadavg()[0]:.1f}"
+
+
+def process_cpu(pid: int) -> float:
+    """User + system CPU seconds of any process of this machine."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+# -- a stream subscriber that costs next to nothing while it receives ------------------
+
+
+def stream_handshake(port: int, query: str, subprotocol: str) -> bytes:
+    return (
+        f"GET /api/stream?{query} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
+        "Upgrade: websocket\r\nConnection: Upgrade\r\n"
+        "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
+        f"Sec-WebSocket-Protocol: {subprotocol}\r\n\r\n"
+    ).encode()
+
+
+class TimestampingSubscriber(asyncio.Protocol):
+    """A WebSocket subscriber whose only work per read is to note the time and keep the
+    bytes: frames are parsed after the run (`stream_frames`), so receiving hundreds of
+    streams in one process measures the hub, not this process."""
+
+    def __init__(self, handshake: bytes) -> None:
+        self.handshake = handshake
+        self.head = b""
+        self.open = asyncio.get_running_loop().create_future()
+        self.chunks: list[tuple[float, bytes]] = []
+        self.received = 0
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        transport.write(self.handshake)  # type: ignore[attr-defined]
+
+    def data_received(self, data: bytes) -> None:
+        if self.open.done():
+            self.chunks.append((time.time(), data))
+            self.received += len(data)
+            return
+        self.head += data
+        if b"\r\n\r\n" in self.head:
+            head, _, rest = self.head.partition(b"\r\n\r\n")
+            if not head.startswith(b"HTTP/1.1 101"):
+                self.open.set_exception(RuntimeError(head.decode(errors="replace")[:200]))
+                return
+            self.open.set_result(None)
+            if rest:
+                self.chunks.append((time.time(), rest))
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if not self.open.done():
+            self.open.set_exception(RuntimeError(f"connection lost: {exc}"))
+
+
+def stream_frames(chunks: list[tuple[float, bytes]]) -> Iterator[tuple[float, int, bytes]]:
+    """(arrival time of its last byte, opcode, payload) of each server frame (unmasked)."""
+    data = b"".join(chunk for _, chunk in chunks)
+    ends, total = [], 0
+    for _, chunk in chunks:
+        total += len(chunk)
+        ends.append(total)
+    offset, index = 0, 0
+    while offset + 2 <= len(data):
+        opcode, length = data[offset] & 0x0F, data[offset + 1] & 0x7F
+        start = offset + 2
+        if length == 126:
+            length, start = int.from_bytes(data[start : start + 2]), start + 2
+        elif length == 127:
+            length, start = int.from_bytes(data[start : start + 8]), start + 8
+        end = start + length
+        if end > len(data):
+            break  # cut off at the end of the run
+        while ends[index] < end:
+            index += 1
+        yield chunks[index][0], opcode, data[start:end]
+        offset = end

@@ -1,22 +1,31 @@
 """Replay to `HubClient`: a real hub holding `--events` events, one `HubClient.subscribe(
 since="0")` timed from the call until its last event has been decoded (target ≤ 1 s for
-100,000). `hub_stream.py`'s replay times the same with a bare WebSocket client; the
-difference is the client library's own work.
+100,000), beside its peer in the same run: a bare WebSocket client (`websockets`, no
+decoding) reading the same bodies from the same hub in batch frames. Their ratio is the
+client library's own share. A third line reads them one event per frame
+(`cloudevents.json`, as a third-party CloudEvents client would).
 
-    .venv/bin/python bench/hub_replay_client.py [--events 100000]
+    .venv/bin/python bench/hub_replay_client.py [--events 100000] [--repeat 3]
+
+Each reader runs `--repeat` times, interleaved (so a warmer cache favours none), and the
+median is printed; the hub is a separate process, its CPU is counted per read.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import statistics
 import time
+from collections.abc import Awaitable, Callable
 
-from hub_common import Connection, cpu_note, dumps, event, hub_process, post_request
+import websockets
+from hub_common import Connection, cpu_note, dumps, event, hub_process, load_note, post_request
 
 from notifycenter.client import HubClient
 
 BATCH = "application/cloudevents-batch+json"
+Reader = Callable[[int, int], Awaitable[float]]
 
 
 async def fill(port: int, count: int) -> None:
@@ -28,7 +37,8 @@ async def fill(port: int, count: int) -> None:
     conn.close()
 
 
-async def replay(port: int, count: int) -> tuple[float, str]:
+async def hub_client(port: int, count: int) -> float:
+    """Seconds from `subscribe(since="0")` to the last event decoded."""
     async with HubClient(f"http://127.0.0.1:{port}") as client:
         start = time.perf_counter()
         received, last = 0, ""
@@ -40,24 +50,57 @@ async def replay(port: int, count: int) -> tuple[float, str]:
                 break
         elapsed = time.perf_counter() - start
         await events.aclose()  # type: ignore[attr-defined]
-        return elapsed, last
+    assert last == f"{count:016d}", last
+    return elapsed
+
+
+async def bare(port: int, count: int, subprotocol: str) -> float:
+    """Seconds from connecting to the frame holding the last cursor; frames not decoded."""
+    url = f"ws://127.0.0.1:{port}/api/stream?since=0"
+    last = f'"{count:016d}"'
+    start = time.perf_counter()
+    async with websockets.connect(url, subprotocols=[subprotocol], max_size=None) as ws:
+        if subprotocol == "cloudevents.json":
+            for _ in range(count - 1):
+                await ws.recv()
+            frame = await ws.recv()
+            assert last in frame
+        else:
+            while last not in await ws.recv():
+                pass
+        elapsed = time.perf_counter() - start
+    return elapsed
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--events", type=int, default=100_000)
+    parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
     print(cpu_note())
+    readers: dict[str, Reader] = {
+        "HubClient.subscribe": hub_client,
+        "bare client, batch frames": lambda p, n: bare(p, n, "notifycenter.batch.json"),
+        "bare client, one event per frame": lambda p, n: bare(p, n, "cloudevents.json"),
+    }
+    times: dict[str, list[float]] = {name: [] for name in readers}
+    cpus: dict[str, list[float]] = {name: [] for name in readers}
     with hub_process() as hub:
         asyncio.run(fill(hub.port, args.events))
-        cpu = hub.cpu_seconds()
-        elapsed, last = asyncio.run(replay(hub.port, args.events))
-        cpu = hub.cpu_seconds() - cpu
-        assert last == f"{args.events:016d}", last
+        load = load_note()
+        for _ in range(args.repeat):
+            for name, reader in readers.items():
+                cpu = hub.cpu_seconds()
+                times[name].append(asyncio.run(reader(hub.port, args.events)))
+                cpus[name].append(hub.cpu_seconds() - cpu)
+    peer = statistics.median(times["bare client, batch frames"])
+    for name in readers:
+        elapsed = statistics.median(times[name])
         print(
-            f"replay to HubClient: {args.events} events in {elapsed:.2f}s ="
-            f" {args.events / elapsed:,.0f} events/s (target: 100,000 in ≤ 1 s);"
-            f" hub CPU {cpu:.2f}s"
+            f"replay of {args.events:,} events to {name}: {elapsed:.2f} s"
+            f" ({args.events / elapsed:,.0f} events/s), hub CPU {statistics.median(cpus[name]):.2f} s;"
+            f" ratio to the bare batch reader {elapsed / peer:.2f}; median of {args.repeat},"
+            f" {load} before, {load_note()} after"
         )
 
 
