@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import socket
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -56,3 +57,18 @@ def test_events_in_hand_reach_the_spool_after_close_times_out(
         assert replay._spool.count == len(sent) + len(more)
     finally:
         replay.close(timeout=0.1)
+
+
+def test_close_returns_within_its_timeout_while_the_sender_is_stuck(
+    silent_hub: str, tmp_path: Path
+) -> None:
+    """Draining and stopping the sender share the one timeout a caller gives: a producer
+    shutting down with `close(1.0)` is not held for two seconds."""
+    emitter = Emitter(silent_hub, source=SOURCE, data_dir=tmp_path, timeout=5.0)
+    emitter.emit(type="io.meshery.test", summary="stuck")
+    emitter.flush(timeout=0.3)  # the sender now waits on a hub that never answers
+    emitter.emit(type="io.meshery.test", summary="in hand")
+    started = time.monotonic()
+    assert emitter.close(timeout=1.0) is False
+    assert time.monotonic() - started < 1.7  # both halves waited their full timeout before
+    wait_until(lambda: not emitter._thread.is_alive(), timeout=10, what="the sender to finish")

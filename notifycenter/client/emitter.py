@@ -252,16 +252,18 @@ class Emitter:
 
     def close(self, timeout: float | None = 5.0) -> bool:
         """Send what the hub takes within `timeout` and stop; the rest stays in the spool for
-        the next run. True when the hub acknowledged everything."""
+        the next run. True when the hub acknowledged everything. Returns within `timeout`:
+        draining and stopping the sender share it."""
         with self._condition:
             if self._closed:
                 return True
             self._closed = True
+        deadline = None if timeout is None else time.monotonic() + timeout
         delivered = self._drain(timeout, give_up_on_failure=True)  # one try: the hub may be gone
         with self._condition:
             self._stopping = True
             self._condition.notify_all()
-        self._thread.join(timeout)
+        self._thread.join(None if deadline is None else max(0.0, deadline - time.monotonic()))
         if not self._thread.is_alive():
             self._release()
         # Else the sender is still handing a batch over: it spools what is left and
