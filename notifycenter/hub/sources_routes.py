@@ -1,8 +1,10 @@
 """Hub plug-in: the hub's sources run with it, and `GET /api/sources` shows them.
 
 The sources (`--source URL`, `[[hub.sources]]`) start after the log opens and stop
-before it closes. Their checkpoints and pending write-backs live in the log's SQLite
-file (`notifycenter.sources.checkpoints`), committed with the events they concern.
+before it closes; with replicas, each runs on the replica holding its `source:<name>`
+lease, and every replica lists them all. Their checkpoints and pending write-backs live
+in the hub's database (`notifycenter.sources.checkpoints`), committed with the events
+they concern.
 """
 
 from __future__ import annotations
@@ -36,11 +38,12 @@ def routes(hub: Hub) -> list[Route]:
     found = _projection(hub)
     if found is not None:
         found.runner = SourceRunner(getattr(hub.settings, "sources", ()))
+        found.prefixes = found.runner.writeback_prefixes  # on every replica, from the config
 
     async def get_sources(request: Request) -> Response:
         authorize(hub, request, Permission.READ)
         runner = found.runner if found is not None else None
-        listed: Sources = {"sources": runner.view() if runner is not None else []}
+        listed: Sources = {"sources": await runner.current_view(hub) if runner is not None else []}
         return answer(listed)
 
     return [Route(SOURCES_PATH, get_sources, methods=["GET"])]
@@ -49,7 +52,6 @@ def routes(hub: Hub) -> list[Route]:
 async def start(hub: Hub) -> None:
     found = _projection(hub)
     if found is not None and found.runner is not None:
-        found.prefixes = found.runner.writeback_prefixes
         found.runner.start(hub)
 
 

@@ -1,11 +1,13 @@
 """Durable state of the hub's sources, kept in the hub's own database.
 
-Two tables, created as a log projection so that they live (and commit) with the events:
+Three tables, created as a log projection so that they live (and commit) with the events:
 `source_checkpoints` (where each source resumes) and `source_outbox` (events read,
 acknowledged or resolved here that the source must mark read at its origin). A source
 writes its events and its checkpoint in one transaction, so a restart resumes without
 loss; an outbox row is added in the transaction of the lifecycle change, so a hub that
-stops before the origin was told tells it after the restart.
+stops before the origin was told tells it after the restart. With replicas,
+`source_status` holds what the replica running a source last saw of it, for the others'
+`GET /api/sources`.
 """
 
 from __future__ import annotations
@@ -29,6 +31,11 @@ CREATE TABLE IF NOT EXISTS source_outbox (
     id TEXT NOT NULL,
     PRIMARY KEY (source, id)
 );
+CREATE TABLE IF NOT EXISTS source_status (
+    name TEXT PRIMARY KEY,
+    holder TEXT NOT NULL,            -- the replica that runs the source
+    view BLOB NOT NULL               -- what GET /api/sources shows, as JSON
+);
 """
 # What marks an event read at its origin (the origin knows nothing richer).
 WRITE_BACK_VERBS = frozenset({Verb.READ, Verb.ACK, Verb.RESOLVE})
@@ -51,6 +58,25 @@ def load_checkpoint(conn: SqlConnection, name: str) -> dict[str, Any] | None:
 
 def save_checkpoint(conn: SqlConnection, name: str, value: dict[str, Any]) -> None:
     conn.execute(_PG_SAVE if isinstance(conn, PgConnection) else _SAVE, (name, orjson.dumps(value)))
+
+
+_PG_STATUS = (
+    "INSERT INTO source_status (name, holder, view) VALUES (?, ?, ?)"
+    " ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, view = excluded.view"
+)
+_STATUS = "INSERT OR REPLACE INTO source_status (name, holder, view) VALUES (?, ?, ?)"
+
+
+def save_status(conn: SqlConnection, name: str, holder: str, view: object) -> None:
+    """Record a source's status as the replica running it sees it."""
+    sql = _PG_STATUS if isinstance(conn, PgConnection) else _STATUS
+    conn.execute(sql, (name, holder, orjson.dumps(view)))
+
+
+def load_statuses(conn: SqlConnection) -> dict[str, dict[str, Any]]:
+    """Each source's last recorded status, by name."""
+    rows = conn.execute("SELECT name, view FROM source_status").fetchall()
+    return {str(name): orjson.loads(view) for name, view in rows}
 
 
 def outbox(conn: SqlConnection, prefix: str, limit: int) -> list[tuple[str, str]]:
@@ -77,7 +103,8 @@ class SourcesProjection:
     """Creates the tables; queues write-backs for lifecycle changes made here.
 
     A change whose actor is the event's own source came from the origin: it is not sent
-    back. `prefixes` are the sources that take write-backs (set when sources start).
+    back. `prefixes` are the sources that take write-backs: set from the configuration on
+    every replica, since a change made on any replica must reach the one running the source.
     """
 
     def __init__(self) -> None:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import os
 from collections.abc import Callable, Mapping, Sequence
@@ -32,6 +33,7 @@ import orjson
 from notifycenter.catalogue import meshery as codes
 from notifycenter.catalogue import sources_runner as runner_codes
 from notifycenter.client.backoff import Backoff
+from notifycenter.hub.leases import LeaseGuard, leases_of
 from notifycenter.hub.lifecycle import LifecycleRequest, apply_request
 from notifycenter.hub.log import Transaction
 from notifycenter.hub.projection import load_state
@@ -43,6 +45,8 @@ from notifycenter.sources import checkpoints
 
 log = logging.getLogger("notifycenter.sources")
 
+LEASE_PREFIX = "source:"  # one lease per source: it runs on one replica
+STATUS_SECONDS = 1.0  # how often a changed status is recorded for the other replicas
 SETTING_KEYS = frozenset(
     {"url", "name", "token-file", "token-env", "auth-json", "provider", "resync", "creds-file"}
 )
@@ -375,7 +379,12 @@ def _follow_status(
 
 
 class SourceRunner:
-    """Runs the hub's sources as tasks, each restarted with backoff when it fails."""
+    """Runs the hub's sources as tasks, each restarted with backoff when it fails.
+
+    Each source runs on the replica holding its lease (`source:<name>`); that replica
+    records the source's status in the database now and then (`STATUS_SECONDS`), and the
+    others show that record for a source they do not run.
+    """
 
     def __init__(self, configs: Sequence[SourceConfig], max_delay: float = 30.0) -> None:
         if configs:
@@ -383,29 +392,70 @@ class SourceRunner:
         self.sources = [KINDS[c.url.split("://", 1)[0]](c) for c in configs]
         self.statuses = [SourceStatus(c.name, c.url, c.kind) for c in configs]
         self.max_delay = max_delay
-        self._tasks: list[asyncio.Task[None]] = []
+        self.guards: list[LeaseGuard] = []
 
     @property
     def writeback_prefixes(self) -> tuple[str, ...]:
         return tuple(s.writeback_prefix for s in self.sources if s.writeback_prefix)
 
     def start(self, hub: Any) -> None:
+        leases = leases_of(hub.log, hub.settings)
         for source, status in zip(self.sources, self.statuses, strict=True):
-            task = asyncio.create_task(self._supervise(source, status, hub), name=status.name)
-            self._tasks.append(task)
+            work = functools.partial(self._run_held, source, status, hub, leases.holder)
+            guard = leases.guard(f"{LEASE_PREFIX}{status.name}", work)
+            self.guards.append(guard)
+            guard.start()
 
     async def stop(self) -> None:
-        for task in self._tasks:
-            task.cancel()
-        for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
-        self._tasks.clear()
+        for guard in self.guards:
+            with contextlib.suppress(Exception):
+                await guard.stop()
+        self.guards.clear()
         for status in self.statuses:
             status.state = SourceState.STOPPED
 
     def view(self) -> list[SourceView]:
         return [status.view() for status in self.statuses]
+
+    async def current_view(self, hub: Any) -> list[SourceView]:
+        """Each source as the replica running it sees it: this one's own status for the
+        sources it runs, the recorded one (when there is one) for the others."""
+        if not self.statuses or getattr(hub.log, "database", None) is None:
+            return self.view()
+        recorded = await hub.log.read(checkpoints.load_statuses)
+        held = {g.name for g in self.guards if g.held}
+        views = []
+        for status in self.statuses:
+            if f"{LEASE_PREFIX}{status.name}" in held or status.name not in recorded:
+                views.append(status.view())
+            else:
+                views.append(recorded[status.name])
+        return views
+
+    async def _run_held(self, source: Source, status: SourceStatus, hub: Any, holder: str) -> None:
+        """The source while this replica holds its lease, and its status for the others."""
+        if getattr(hub.log, "database", None) is None:
+            await self._supervise(source, status, hub)
+            return
+        await asyncio.gather(
+            self._supervise(source, status, hub), self._record_status(status, hub, holder)
+        )
+
+    async def _record_status(self, status: SourceStatus, hub: Any, holder: str) -> None:
+        last: SourceView | None = None
+        while True:
+            view = status.view()
+            if view != last:
+                try:
+                    await hub.log.write(
+                        lambda txn, view=view: checkpoints.save_status(
+                            txn.conn, status.name, holder, view
+                        )
+                    )
+                    last = view
+                except Exception as exc:  # the database is away: the next round retries
+                    log.debug("source %s: status not recorded: %s", status.name, exc)
+            await asyncio.sleep(STATUS_SECONDS)
 
     async def _supervise(self, source: Source, status: SourceStatus, hub: Any) -> None:
         backoff = Backoff(initial=0.5, maximum=self.max_delay)
