@@ -111,7 +111,7 @@ def writer_cost(events: int, synchronous: str) -> float:
         validated = [validate_event(event(f"w{n}")) for n in range(events)]
         loop = asyncio.get_running_loop()
 
-        def job(one: dict[str, Any]) -> _Job:
+        def job(one: dict[str, Any]) -> _Job[Any]:
             return _Job(lambda txn: txn.insert([one], "bench"), loop.create_future())
 
         cpu = time.thread_time()

@@ -456,7 +456,7 @@ def writer_alone(directory: Path, events: int = 20_000, group: int = 4) -> tuple
         loop = asyncio.get_running_loop()
         wall, cpu = time.perf_counter(), time.thread_time()
 
-        def job(batch: list[dict[str, Any]]) -> _Job:
+        def job(batch: list[dict[str, Any]]) -> _Job[Any]:
             return _Job(lambda txn: txn.insert(batch, "bench"), loop.create_future())
 
         for start in range(0, len(batches), group):
@@ -500,9 +500,13 @@ def limits(commit_seconds: list[float]) -> Limits:
 
 def _commit_frames() -> set[str]:
     """How py-spy names the writer's COMMIT lines (where it waits for the fsync)."""
-    source = ROOT / "notifycenter" / "hub" / "sqlite_log.py"
-    lines = source.read_text(encoding="utf-8").splitlines()
-    return {f"sqlite_log.py:{n})" for n, line in enumerate(lines, 1) if 'execute("COMMIT")' in line}
+    frames = set()
+    for name in ("sqlite_log.py", "group_commit.py"):
+        source = ROOT / "notifycenter" / "hub" / name
+        if source.exists():
+            lines = source.read_text(encoding="utf-8").splitlines()
+            frames |= {f"{name}:{n})" for n, x in enumerate(lines, 1) if 'execute("COMMIT")' in x}
+    return frames
 
 
 LOOP_PARTS = (  # (part, any of these in the stack), first match wins
@@ -510,7 +514,7 @@ LOOP_PARTS = (  # (part, any of these in the stack), first match wins
     ("auth", ("authorize", "_require")),
     ("read body", ("_read_body",)),
     ("answer+send", ("RequestResponseCycle.send", "Response.__call__")),
-    ("writer hand-off", ("SqliteLog", "_chain_future", "shield", "ThreadPoolExecutor")),
+    ("writer hand-off", ("SqliteLog", "CommitLog", "_chain_future", "shield", "ThreadPool")),
     ("handler other", ("store_events", "post_events")),
     ("middleware+routing", ("starlette", "Middleware", "app.py", "failsafe")),
     ("uvicorn protocol", ("httptools_impl",)),
@@ -528,7 +532,7 @@ def classify(raw: str, commit_frames: set[str]) -> dict[str, int]:
         if "nc-log-writer" in frames[0]:
             if any(frame in frames[-1] for frame in commit_frames):
                 part = "writer COMMIT (fsync)"
-            elif "_Transaction.insert" in stack:
+            elif any(m in stack for m in ("Transaction.insert", "Transaction._store")):
                 part = "writer inserts+projections"
             elif "_commit" in stack:
                 part = "writer begin/savepoints/marks"
