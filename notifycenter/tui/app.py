@@ -76,6 +76,7 @@ from notifycenter.tui.widgets.prompt import YES, PromptBar
 from notifycenter.tui.work import Work
 
 FLUSH_SECONDS = 0.1
+INLINE_SELECT_ROWS = 20_000  # a select this small takes less than a thread's round trip
 OPERATOR_INPUT = (events.Key, events.MouseDown, events.MouseScrollDown, events.MouseScrollUp)
 # `:acked`, `:archived`: views by name, as the quick filter the filter bar then shows.
 NAMED_VIEWS = {"acked": "status:acked", "archived": "status:archived"}
@@ -220,7 +221,15 @@ class NotifyCenterApp(App[None]):
         return self.run_worker(run, group=group, exclusive=exclusive, exit_on_error=False)
 
     def start_select(self, view: ViewState, store: EventStore, stale: int) -> None:
-        self._select(view, store, stale)
+        """A small store is selected at once; a big one in a thread (it takes a while)."""
+        if len(store) > INLINE_SELECT_ROWS:
+            self._select(view, store, stale)
+            return
+        try:
+            query = view.query()
+            self.flusher.shown(store.select(query), query, store, stale)
+        finally:
+            self.flusher.select_done()
 
     @work(group="filter", exclusive=True, thread=True, exit_on_error=False)
     def _select(self, view: ViewState, store: EventStore, stale: int) -> None:

@@ -74,7 +74,10 @@ class FeedFlusher:
         return shown and not self.selecting and not self.refilter_wanted
 
     def view_set(self) -> None:
+        """The operator chose another view: select its rows now, not at the next tick."""
         self.refilter_wanted = self.view_changed = True
+        if not self.selecting:
+            self.flush()
 
     def list_replaced(self) -> None:
         """A new session's list: select its rows on the next tick."""
@@ -171,6 +174,8 @@ class FeedFlusher:
 
     def select_done(self) -> None:
         self.selecting = False
+        if self.view_changed:  # the view changed while an older select ran
+            self.flush()
 
 
 def merged(earlier: StoreChange, later: StoreChange) -> StoreChange:
