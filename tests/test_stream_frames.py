@@ -16,6 +16,7 @@ import httpx
 import pytest
 import websockets
 from websockets.asyncio.server import ServerConnection, serve
+from websockets.typing import Subprotocol
 
 from notifycenter.catalogue.client import HUB_BAD_ANSWER
 from notifycenter.client import ConnectionState, HubClient
@@ -24,8 +25,8 @@ from notifycenter.hub.server import EmbeddedHub, start_embedded
 from notifycenter.hub.settings import HubSettings
 from tests.hubprocess import BATCH, make_event
 
-BATCHED = "notifycenter.batch.json"
-SINGLE = "cloudevents.json"
+BATCHED = Subprotocol("notifycenter.batch.json")
+SINGLE = Subprotocol("cloudevents.json")
 DEADLINE = 20.0
 
 
@@ -196,6 +197,7 @@ async def test_a_reconnect_skips_the_events_of_a_frame_already_delivered() -> No
     seen_since: list[str | None] = []
 
     async def handler(connection: ServerConnection) -> None:
+        assert connection.request is not None
         since = parse_qs(urlsplit(connection.request.path).query).get("since", [None])[0]
         seen_since.append(since)
         if len(seen_since) == 1:
@@ -224,6 +226,7 @@ async def test_a_batch_frame_with_an_event_without_cursor_is_a_bad_answer_and_no
     seen_since: list[str | None] = []
 
     async def handler(connection: ServerConnection) -> None:
+        assert connection.request is not None
         since = parse_qs(urlsplit(connection.request.path).query).get("since", [None])[0]
         seen_since.append(since)
         if len(seen_since) == 1:
