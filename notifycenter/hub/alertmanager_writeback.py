@@ -6,22 +6,31 @@ unack expires it. The projection writes the wish to an outbox table in the ack's
 transaction; a thread talks to Alertmanager, retrying with a bounded backoff, so an ack
 never waits for (or fails with) Alertmanager. A failure is logged with its code; what is
 still in the outbox when the hub stops is sent after its next start.
+
+With replicas on one database, only the holder of the `alertmanager-writeback` lease
+talks to Alertmanager: its own acks go to the thread at once, and it reads the outbox
+for the rows other replicas queued when their commits reach it (or every
+`POLL_SECONDS`). A replica that loses the lease drops what it had not sent yet; the next
+holder sends it from the outbox (a job in flight at that moment may be sent twice).
 """
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import logging
 import queue
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import orjson
 
 from notifycenter.catalogue.sources import ALERTMANAGER_WRITEBACK_FAILED
+from notifycenter.hub.leases import LeaseGuard, leases_of
 from notifycenter.hub.log import StoredEntry
 from notifycenter.hub.sqlconn import PgConnection, SqlConnection, create_tables
 from notifycenter.model.lifecycle import (
@@ -33,7 +42,12 @@ from notifycenter.model.lifecycle import (
 from notifycenter.sources.alertmanager import SOURCE_PREFIX
 from notifycenter.tls import system_tls
 
+if TYPE_CHECKING:
+    from notifycenter.hub.hubstate import Hub
+
 log = logging.getLogger("notifycenter.hub.alertmanager")
+LEASE = "alertmanager-writeback"
+POLL_SECONDS = 1.0  # how often the lease holder reads the outbox without a wake-up
 
 ATTEMPTS = 8
 FIRST_DELAY = 0.5
@@ -84,6 +98,19 @@ class SilenceWriter:
             )
             self._thread.start()
         self._jobs.put(job)
+
+    def drop_queued(self) -> int:
+        """Forget the jobs not started yet (they stay in the outbox); how many."""
+        dropped = 0
+        while True:
+            try:
+                job = self._jobs.get_nowait()
+            except queue.Empty:
+                return dropped
+            if job is None:  # close() asked the thread to end: keep asking
+                self._jobs.put(None)
+                return dropped
+            dropped += 1
 
     def close(self, timeout: float = 5.0) -> None:
         """Stop retrying and end the thread; what is still queued is dropped (and logged)."""
@@ -176,6 +203,9 @@ class WriteBackProjection:
 
     def __init__(self) -> None:
         self.writer: SilenceWriter | None = None
+        self.held = True  # whether this replica sends: it holds the lease (always on SQLite)
+        self.submitted: set[int] = set()  # outbox rows handed to the writer, not done yet
+        self.guard: LeaseGuard | None = None
         self._live_after = 0
 
     def create(self, conn: SqlConnection) -> None:
@@ -211,7 +241,66 @@ class WriteBackProjection:
                     change.comment,
                     change.until,
                 )
-                self.writer.submit(replace(job, outbox=_queue(conn, job.to_json())))
+                row = _queue(conn, job.to_json())
+                if self.held:  # else the lease holder reads it from the outbox
+                    self.submitted.add(row)
+                    self.writer.submit(replace(job, outbox=row))
+
+
+def _projection(hub: Hub) -> WriteBackProjection | None:
+    found = (p for p in hub.log.projections if isinstance(p, WriteBackProjection))
+    return next(found, None)
+
+
+async def start_writeback(hub: Hub) -> None:
+    """Send silences while this replica holds the lease; what the outbox holds is resent."""
+    found = _projection(hub)
+    if found is None or found.writer is None:
+        return
+    writer, loop = found.writer, asyncio.get_running_loop()
+
+    def done(outbox: int, ref: str, silence: str | None) -> None:
+        found.submitted.discard(outbox)
+        write = hub.log.write(lambda txn: record_done(txn.conn, outbox, ref, silence))
+        asyncio.run_coroutine_threadsafe(write, loop)
+
+    writer.on_done = done
+    leases = leases_of(hub.log, hub.settings)
+    found.held = leases.local
+    found.guard = leases.guard(LEASE, functools.partial(_send_outbox, hub, found, writer))
+    found.guard.on_change = lambda held: setattr(found, "held", held)
+    found.guard.start()
+
+
+async def stop_writeback(hub: Hub) -> None:
+    found = _projection(hub)
+    if found is None or found.writer is None:
+        return
+    if found.guard is not None:
+        await found.guard.stop()
+        found.guard = None
+    found.writer.on_done = None  # the log closes next; the outbox keeps what is unsent
+    await asyncio.to_thread(found.writer.close)
+
+
+async def _send_outbox(hub: Hub, found: WriteBackProjection, writer: SilenceWriter) -> None:
+    """The lease holder's work: submit every outbox row not submitted yet, then follow."""
+    local = getattr(hub.log, "database", None) is None
+    try:
+        while True:
+            pending, silences = await hub.log.read(load_pending)
+            if not writer.silences:
+                writer.silences.update(silences)
+            for job in pending:
+                if job.outbox not in found.submitted:
+                    found.submitted.add(job.outbox)
+                    writer.submit(job)
+            if local:  # one hub: its own acks reach the writer directly
+                await asyncio.Event().wait()
+            await asyncio.sleep(POLL_SECONDS)
+    finally:
+        writer.drop_queued()
+        found.submitted.clear()
 
 
 SCHEMA = """

@@ -10,7 +10,6 @@ when the storage failed and a retry can succeed.
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 import orjson
@@ -23,8 +22,8 @@ from notifycenter.catalogue import sources as codes
 from notifycenter.hub.alertmanager_writeback import (
     SilenceWriter,
     WriteBackProjection,
-    load_pending,
-    record_done,
+    start_writeback,
+    stop_writeback,
 )
 from notifycenter.hub.api import _check_rate, _read_body, store_events
 from notifycenter.hub.auth import Permission, authorize
@@ -65,27 +64,11 @@ def routes(hub: Hub) -> list[Route]:
 
 async def start(hub: Hub) -> None:
     """Silences are recorded as they are made; what the outbox held at stop is resent."""
-    writer = _writer(hub)
-    if writer is None:
-        return
-    loop = asyncio.get_running_loop()
-
-    def done(outbox: int, ref: str, silence: str | None) -> None:
-        write = hub.log.write(lambda txn: record_done(txn.conn, outbox, ref, silence))
-        asyncio.run_coroutine_threadsafe(write, loop)
-
-    pending, silences = await hub.log.read(load_pending)
-    writer.silences.update(silences)
-    writer.on_done = done
-    for job in pending:
-        writer.submit(job)
+    await start_writeback(hub)
 
 
 async def stop(hub: Hub) -> None:
-    writer = _writer(hub)
-    if writer is not None:
-        writer.on_done = None  # the log closes next; the outbox keeps what is unsent
-        await asyncio.to_thread(writer.close)
+    await stop_writeback(hub)
 
 
 def _writer(hub: Hub) -> SilenceWriter | None:
