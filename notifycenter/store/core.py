@@ -107,6 +107,7 @@ class EventStore:
         self._older = array("i")
         self._older_current = bytearray()
         self._min_cursor = 1 << 63
+        self._reserved = 0  # occurrences the indexes were sized for (`reserve`)
         self.sources, self.types, self.codes, self.subjects = (StringTable() for _ in range(4))
         # Rows share few (source, type, code) triples: one column and one small table
         # serve folding, display and text search.
@@ -153,6 +154,7 @@ class EventStore:
     def reserve(self, events: int) -> None:
         """Size the indexes for `events` occurrences now, while they are small: growing
         one that already holds most of a million entries would hold the screen."""
+        self._reserved = max(self._reserved, events)
         self._by_key.reserve(events)
         self._fold.reserve(events)
         if self._by_cursor is not None:
@@ -301,7 +303,7 @@ class EventStore:
                 self.ordered = False
                 change.reordered = True
             if self._by_cursor is None:
-                self._by_cursor = IntIndex(self._ev_cursor, occurrence)
+                self._by_cursor = IntIndex(self._ev_cursor, max(occurrence, self._reserved))
                 for earlier in range(occurrence):
                     self._by_cursor.put(self._ev_cursor[earlier], earlier)
         if self._by_cursor is not None:
