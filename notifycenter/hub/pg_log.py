@@ -9,9 +9,9 @@ below N, and a client resuming after cursor C on any replica misses nothing and 
 nothing twice. Under the same lock the duplicate check (`source`, `id`) and the insert
 cannot race; the unique index `log_key` backs it up.
 
-Durability and group commit as on SQLite: one writer thread per replica takes every job
-queued while it was committing in one transaction, and answers none of them before
-PostgreSQL's COMMIT returned (synchronous_commit, the server's default).
+Durability and group commit as on SQLite (`group_commit`): one writer thread per replica
+takes every job queued while it was committing in one transaction, and answers none of
+them before PostgreSQL's COMMIT returned (synchronous_commit, the server's default).
 
 Streams. Each write transaction NOTIFYs `CHANNEL`; every replica LISTENs on it and, on a
 notification or at least every `CATCH_UP_SECONDS` (a notification is lost while the
@@ -34,20 +34,22 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-import orjson
-
 from notifycenter.catalogue import database as codes
-from notifycenter.catalogue import runtime as runtime_codes
 from notifycenter.hub.database import Database
+from notifycenter.hub.group_commit import (
+    GroupCommitLog,
+    GroupTransaction,
+    Limits,
+    outcomes,
+    projection_name,
+    stored_entry,
+)
 from notifycenter.hub.health import HealthBoard
-from notifycenter.hub.log import AppendResult, StoredEntry
+from notifycenter.hub.log import StoredEntry
 from notifycenter.hub.projection import Projection
 from notifycenter.hub.sqlconn import PgConnection
-from notifycenter.model.cursor import format_cursor
 from notifycenter.model.errors import ErrorSpec, NotifyError
 
 T = TypeVar("T")
@@ -86,7 +88,6 @@ RECONNECT_SECONDS = 0.5
 CLOSE_DRAIN_SECONDS = 10.0
 STALLED_COMMIT_SECONDS = 10.0
 _PAGE = 1000
-_REPLAY_PAGE = 5000
 log = logging.getLogger("notifycenter.hub")
 
 
@@ -96,39 +97,15 @@ def _is_connection_error(exc: BaseException) -> bool:
     return isinstance(exc, (psycopg.OperationalError, psycopg.InterfaceError))
 
 
-@dataclass
-class _Job:
-    fn: Callable[[_PgTransaction], Any]
-    future: asyncio.Future[Any]
-
-
-@dataclass
-class _PgTransaction:
-    """What a write job sees: `conn` (the sqlite3 face) and `insert`."""
-
-    log: PgLog
-    conn: PgConnection
-    entries: list[StoredEntry] = field(default_factory=list)
-
-    def insert(
-        self, events: Sequence[dict[str, Any]], actor: str | None = None
-    ) -> list[tuple[int, bool]]:
-        """Append; a duplicate (same source and id) is answered with the first copy's seq."""
-        for stamp in self.log.stamps:  # hub-set attributes, before the events are serialised
-            stamp(self.conn, events)
+class _PgTransaction(GroupTransaction[PgConnection]):
+    def _store(
+        self, events: Sequence[dict[str, Any]], actor: str | None
+    ) -> tuple[list[StoredEntry], list[tuple[int, bool]]]:
+        """Look the keys up in one query, then insert the new events in one statement."""
         raw = self.conn.raw
         stored_before = _existing(raw, events)
         known = dict(stored_before)
-        new: list[StoredEntry] = []
-        for event in events:
-            key = (event["source"], event["id"])
-            if key in known:
-                continue
-            seq = self.log._next_seq
-            self.log._next_seq += 1
-            event["cursor"] = cursor = format_cursor(seq)
-            new.append(StoredEntry(seq, cursor, event, orjson.dumps(event), actor))
-            known[key] = seq
+        new = self._stage(events, known, actor)
         if new:
             raw.execute(
                 "INSERT INTO log (seq, source, id, body, actor) SELECT * FROM"
@@ -141,16 +118,7 @@ class _PgTransaction:
                     [e.actor for e in new],
                 ),
             )
-            for projection in self.log.projections:
-                projection.apply(self.conn, new)
-            self.entries.extend(new)
-        seen: set[tuple[str, str]] = set()
-        results = []
-        for event in events:
-            key = (event["source"], event["id"])
-            results.append((known[key], key in stored_before or key in seen))
-            seen.add(key)
-        return results
+        return new, outcomes(events, stored_before, known)
 
 
 def _existing(raw: Any, events: Sequence[dict[str, Any]]) -> dict[tuple[str, str], int]:
@@ -166,9 +134,11 @@ def _existing(raw: Any, events: Sequence[dict[str, Any]]) -> dict[tuple[str, str
     return {(source, ident): seq for source, ident, seq in rows}
 
 
-class PgLog:
+class PgLog(GroupCommitLog[PgConnection]):
     """`EventLog` on PostgreSQL, with `SqliteLog`'s face: `on_commit` sees every entry
     of every replica, once, in log order, on the event loop."""
+
+    writer_task_name = "notifycenter-pglog-writer"
 
     def __init__(
         self,
@@ -178,52 +148,21 @@ class PgLog:
         readers: int = 2,
         health: HealthBoard | None = None,
     ) -> None:
+        super().__init__(projections, on_commit, readers, health)
         self.database = database
-        self.projections = list(projections)
-        self.stamps: list[Callable[[Any, Sequence[dict[str, Any]]], None]] = [
-            stamp for p in self.projections if callable(stamp := getattr(p, "stamp", None))
-        ]
-        self.on_commit = on_commit
-        self.last_seq = 0  # the last seq handed to on_commit: this replica's head
-        self.commits = 0
-        self.on_commit_time: Callable[[float], None] | None = None
-        self.health = health if health is not None else HealthBoard()
-        self.health.probes.append(self._stalled)
-        self._committing = False
-        self._commit_started = 0.0
-        self._next_seq = 1
-        self._readers = readers
-        self._queue: list[_Job] = []
-        self._wake = asyncio.Event()
+        # last_seq is the last seq handed to on_commit, of any replica: this replica's head.
         self._bell = asyncio.Event()
-        self._local = threading.local()
-        self._read_conns: list[Any] = []  # every reader thread's, closed by close()
-        self._read_conns_lock = threading.Lock()
+        self._read_conns_lock = threading.Lock()  # every reader thread's, closed by close()
         self._conn: Any = None  # the writer's psycopg connection
-        self._task: asyncio.Task[None] | None = None
         self._deliverer: asyncio.Task[None] | None = None
         self._listener: threading.Thread | None = None
         self._stopping = threading.Event()
         self._loop: asyncio.AbstractEventLoop | None = None
 
-    # -- lifecycle -------------------------------------------------------------
+    def _limits(self) -> Limits:
+        return Limits(CLOSE_DRAIN_SECONDS, STALLED_COMMIT_SECONDS)
 
-    async def open(self) -> None:
-        self._loop = asyncio.get_running_loop()
-        self._writer_pool = ThreadPoolExecutor(1, "nc-log-writer")
-        self._reader_pool = ThreadPoolExecutor(self._readers, "nc-log-reader")
-        try:
-            await self._loop.run_in_executor(self._writer_pool, self._open_writer)
-        except BaseException:
-            self._writer_pool.shutdown()
-            self._reader_pool.shutdown()
-            self._drop_writer()
-            raise
-        self._task = asyncio.create_task(self._run(), name="notifycenter-pglog-writer")
-        self._task.add_done_callback(self._writer_ended)
-        self._deliverer = asyncio.create_task(self._deliver(), name="notifycenter-pglog-deliver")
-        self._listener = threading.Thread(target=self._listen, name="nc-log-listen", daemon=True)
-        self._listener.start()
+    # -- lifecycle -------------------------------------------------------------
 
     def _open_writer(self) -> None:
         """Connect, migrate the schema and catch the projections up, under the lock."""
@@ -248,67 +187,30 @@ class PgLog:
                 raise codes.DATABASE_UNREACHABLE.error(f"{self.database.masked}: {exc}") from None
             raise
 
-    def _catch_up(self, projection: Projection) -> None:
-        """A projection added to an existing log (or dropped) is rebuilt from the log."""
-        name = _name(projection)
-        conn = self._conn
-        adapted = PgConnection(conn)
-        while True:
-            conn.execute("BEGIN")
-            conn.execute("SELECT pg_advisory_xact_lock(%s)", (LOCK_KEY,))
-            head = _head(conn)
-            row = conn.execute("SELECT seq FROM projections WHERE name = %s", (name,)).fetchone()
-            done = row[0] if row else 0
-            if getattr(projection, "stateless", False):
-                done = head  # it keeps no tables: replaying the past would only cost time
-            page = []
-            if done < head:
-                page = conn.execute(
-                    "SELECT seq, body, actor FROM log WHERE seq > %s ORDER BY seq LIMIT %s",
-                    (done, _REPLAY_PAGE),
-                ).fetchall()
-                if page:
-                    projection.apply(adapted, [_entry(*r) for r in page])
-                    done = page[-1][0]
-            conn.execute(
-                "INSERT INTO projections (name, seq) VALUES (%s, %s)"
-                " ON CONFLICT (name) DO UPDATE SET seq = excluded.seq",
-                (name, done),
-            )
-            conn.execute("COMMIT")
-            if not page:
-                return
+    def _abandon_writer(self) -> None:
+        self._drop_writer()
 
-    async def close(self) -> None:
-        """Let queued writes finish (bounded in time), then stop."""
-        loop = asyncio.get_running_loop()
+    def _begin_catch_up(self) -> tuple[PgConnection, int]:
+        """Under the lock, so that the head cannot move while a page is applied."""
+        conn = self._conn
+        conn.execute("BEGIN")
+        conn.execute("SELECT pg_advisory_xact_lock(%s)", (LOCK_KEY,))
+        return PgConnection(conn), _head(conn)
+
+    def _start_background(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._deliverer = asyncio.create_task(self._deliver(), name="notifycenter-pglog-deliver")
+        self._listener = threading.Thread(target=self._listen, name="nc-log-listen", daemon=True)
+        self._listener.start()
+
+    async def _stop_background(self) -> None:
         self._stopping.set()
         if self._deliverer is not None:
             self._deliverer.cancel()
             await asyncio.gather(self._deliverer, return_exceptions=True)
-        closed_cleanly = True
-        if self._task is not None:
-            deadline = loop.time() + CLOSE_DRAIN_SECONDS
-            while (self._queue or self._committing) and not self._task.done():
-                if loop.time() > deadline:
-                    closed_cleanly = False
-                    break
-                await asyncio.sleep(0.01)
-            self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
-        self._fail_queued("the hub is stopping")
-        if closed_cleanly:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(
-                    loop.run_in_executor(self._writer_pool, self._drop_writer), CLOSE_DRAIN_SECONDS
-                )
-        self._writer_pool.shutdown(wait=closed_cleanly)
-        self._reader_pool.shutdown(wait=closed_cleanly)
-        for conn in self._read_conns:
-            with contextlib.suppress(Exception):
-                conn.close()
-        if self._listener is not None:
-            await asyncio.to_thread(self._listener.join, LISTEN_POLL_SECONDS * 8)
+
+    def _close_writer(self) -> None:
+        self._drop_writer()
 
     def _drop_writer(self) -> None:
         conn, self._conn = self._conn, None
@@ -316,162 +218,68 @@ class PgLog:
             with contextlib.suppress(Exception):
                 conn.close()
 
-    def _writer_ended(self, task: asyncio.Task[None]) -> None:
-        if not task.cancelled():
-            exc = task.exception()
-            detail = f"the writer ended: {exc!r}" if exc else "the writer ended"
-            self.health.stopped("writer", runtime_codes.WRITER_STOPPED, detail)
-        self._fail_queued("the log writer has stopped")
-
-    def _fail_queued(self, detail: str) -> None:
-        jobs, self._queue = self._queue, []
-        for job in jobs:
-            if not job.future.done():
-                job.future.set_exception(runtime_codes.WRITER_STOPPED.error(detail))
+    async def _closed(self, cleanly: bool) -> None:
+        for conn in self._read_conns:
+            with contextlib.suppress(Exception):
+                conn.close()
+        if self._listener is not None:
+            await asyncio.to_thread(self._listener.join, LISTEN_POLL_SECONDS * 8)
 
     # -- writing ---------------------------------------------------------------
 
-    async def append(
-        self, events: Sequence[dict[str, Any]], actor: str | None = None
-    ) -> AppendResult:
-        results = await self.write(lambda txn: txn.insert(events, actor))
-        return AppendResult(
-            cursors=[format_cursor(seq) for seq, _ in results],
-            duplicates=sum(1 for _, dup in results if dup),
-        )
-
-    async def write(self, job: Callable[[_PgTransaction], T]) -> T:
-        if self._task is None or self._task.done():
-            raise runtime_codes.WRITER_STOPPED.error("the log writer is not running")
-        future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
-        self._queue.append(_Job(job, future))
-        self._wake.set()
-        return await asyncio.shield(future)
-
-    async def _run(self) -> None:
-        while True:
-            await self._wake.wait()
-            self._wake.clear()
-            jobs, self._queue = self._queue, []
-            if jobs:
-                await self._commit_jobs(jobs)
-
-    async def _commit_jobs(self, jobs: list[_Job]) -> None:
-        """Commit one group and answer it; no exception escapes to stop the writer."""
-        loop = asyncio.get_running_loop()
-        self._committing = True
-        self._commit_started = time.monotonic()
-        try:
-            outcomes, entries = await loop.run_in_executor(self._writer_pool, self._commit, jobs)
-        except asyncio.CancelledError:
-            for job in jobs:
-                if not job.future.done():
-                    job.future.set_exception(
-                        runtime_codes.WRITER_STOPPED.error("the hub stopped during the commit")
-                    )
-            raise
-        except Exception as exc:
-            if isinstance(exc, NotifyError):
-                error = exc
-                self.health.failed("writer", codes.DATABASE_UNREACHABLE, exc)
-            elif _is_connection_error(exc):
-                error = codes.DATABASE_UNREACHABLE.error(f"the commit failed: {exc}", retry_after=1)
-                self.health.failed("writer", codes.DATABASE_UNREACHABLE, exc)
-            else:
-                error = runtime_codes.WRITER_FAILED.error(f"{type(exc).__name__}: {exc}")
-                self.health.failed("writer", runtime_codes.WRITER_FAILED, exc)
-            outcomes, entries = [(False, error)] * len(jobs), []
-        else:
-            self.health.recovered("writer")
-        finally:
-            self._committing = False
-        if entries:
-            self._own_commit(entries)
-        for job, (ok, value) in zip(jobs, outcomes, strict=False):
-            if not job.future.done():
-                job.future.set_result(value) if ok else job.future.set_exception(value)
-
-    def _commit(self, jobs: list[_Job]) -> tuple[list[tuple[bool, Any]], list[StoredEntry]]:
-        started = time.perf_counter()
+    def _begin(self) -> _PgTransaction:
+        """Under the lock, numbered from the head any replica left: seq order is commit order."""
         conn = self._conn = _begin(self._conn, self.database, "BEGIN")  # READ COMMITTED
         txn = _PgTransaction(self, PgConnection(conn))
-        outcomes: list[tuple[bool, Any]] = []
         try:
             conn.execute("SELECT pg_advisory_xact_lock(%s)", (LOCK_KEY,))
-            head = _head(conn)
-            self._next_seq = head + 1
-            for job in jobs:
-                outcomes.append(self._run_job(txn, job))
-            if txn.entries:
-                last = self._next_seq - 1
-                conn.execute("UPDATE log_head SET seq = %s", (last,))
-                conn.execute(
-                    "INSERT INTO projections (name, seq) SELECT * FROM unnest(%s::text[], %s::bigint[])"
-                    " ON CONFLICT (name) DO UPDATE SET seq = excluded.seq",
-                    ([_name(p) for p in self.projections], [last] * len(self.projections)),
-                )
-                conn.execute("SELECT pg_notify(%s, %s)", (CHANNEL, str(last)))
-            conn.execute("COMMIT")
+            self._next_seq = _head(conn) + 1
         except BaseException as exc:
-            if _is_connection_error(exc):
-                self._drop_writer()
-            else:
-                with contextlib.suppress(Exception):
-                    conn.execute("ROLLBACK")
+            self._abort(txn, exc)
             raise
-        self.commits += 1
-        if self.on_commit_time is not None:
-            self.on_commit_time(time.perf_counter() - started)
-        return outcomes, txn.entries
+        return txn
 
-    def _run_job(self, txn: _PgTransaction, job: _Job) -> tuple[bool, Any]:
-        """One job in a savepoint: a failing job leaves no trace, the others commit."""
-        mark_seq, mark_entries = self._next_seq, len(txn.entries)
-        raw = txn.conn.raw
-        raw.execute("SAVEPOINT job")
-        try:
-            value = job.fn(txn)
-        except Exception as exc:
-            if _is_connection_error(exc):
-                raise  # the database itself failed: fail the whole group
-            raw.execute("ROLLBACK TO SAVEPOINT job")
-            raw.execute("RELEASE SAVEPOINT job")
-            self._next_seq = mark_seq
-            del txn.entries[mark_entries:]
-            return False, exc
-        raw.execute("RELEASE SAVEPOINT job")
-        return True, value
+    def _end(self, txn: GroupTransaction[PgConnection]) -> None:
+        """Move the head, record the projections' progress and ring every replica's bell."""
+        conn = txn.conn.raw
+        if txn.entries:
+            last = self._next_seq - 1
+            conn.execute("UPDATE log_head SET seq = %s", (last,))
+            conn.execute(
+                "INSERT INTO projections (name, seq) SELECT * FROM unnest(%s::text[], %s::bigint[])"
+                " ON CONFLICT (name) DO UPDATE SET seq = excluded.seq",
+                ([projection_name(p) for p in self.projections], [last] * len(self.projections)),
+            )
+            conn.execute("SELECT pg_notify(%s, %s)", (CHANNEL, str(last)))
+        conn.execute("COMMIT")
 
-    def _stalled(self) -> tuple[str, ErrorSpec, str] | None:
-        running = time.monotonic() - self._commit_started
-        if self._committing and running > STALLED_COMMIT_SECONDS:
-            return "writer", runtime_codes.WRITER_STALLED, f"a commit has run for {running:.0f} s"
+    def _abort(self, txn: GroupTransaction[PgConnection], exc: BaseException) -> None:
+        if _is_connection_error(exc):
+            self._drop_writer()
+        else:
+            with contextlib.suppress(Exception):
+                txn.conn.raw.execute("ROLLBACK")
+
+    def _is_storage_failure(self, exc: BaseException) -> bool:
+        return _is_connection_error(exc)
+
+    def _commit_failure(self, exc: Exception) -> tuple[ErrorSpec, Exception] | None:
+        if isinstance(exc, NotifyError):
+            return codes.DATABASE_UNREACHABLE, exc
+        if _is_connection_error(exc):
+            error = codes.DATABASE_UNREACHABLE.error(f"the commit failed: {exc}", retry_after=1)
+            return codes.DATABASE_UNREACHABLE, error
         return None
 
     # -- delivering ------------------------------------------------------------
 
-    def _own_commit(self, entries: list[StoredEntry]) -> None:
+    def _committed(self, entries: list[StoredEntry]) -> None:
         """This replica's commit: out at once if it follows what was delivered, else
         after the others' earlier entries, which the catch-up read brings first."""
         if entries[0].seq == self.last_seq + 1:
             self._publish(entries)
         elif entries[-1].seq > self.last_seq:
             self._bell.set()
-
-    def _publish(self, entries: list[StoredEntry]) -> None:
-        """Hand on the entries past the delivered head; committed whatever subscribers do."""
-        fresh = [e for e in entries if e.seq > self.last_seq]
-        if not fresh:
-            return
-        self.last_seq = fresh[-1].seq
-        if self.on_commit is None:
-            return
-        try:
-            self.on_commit(fresh)
-        except Exception as exc:
-            self.health.failed("publisher", runtime_codes.ON_COMMIT_FAILED, exc)
-        else:
-            self.health.recovered("publisher")
 
     async def _deliver(self) -> None:
         """On each ring, read the log after the delivered head and hand it on, in order."""
@@ -485,7 +293,7 @@ class PgLog:
                 except Exception as exc:  # the database is away: the next ring retries
                     log.debug("catching up after %d failed: %s", after, exc)
                     break
-                self._publish([_entry(*row) for row in rows])
+                self._publish([stored_entry(*row) for row in rows])
                 if len(rows) < _PAGE:
                     break
 
@@ -534,10 +342,6 @@ class PgLog:
                 loop.call_soon_threadsafe(fn, *args)
 
     # -- reading ---------------------------------------------------------------
-
-    async def read(self, fn: Callable[[PgConnection], T]) -> T:
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._reader_pool, self._read, fn)
 
     def _read(self, fn: Callable[[PgConnection], T]) -> T:
         adapted: PgConnection | None = getattr(self._local, "conn", None)
@@ -637,14 +441,3 @@ def check_database(database: Database) -> None:
     """Fail fast, with the catalogued error, when the database cannot be reached."""
     conn = database.connect(autocommit=True)
     conn.close()
-
-
-def _entry(seq: int, body: bytes, actor: str | None = None) -> StoredEntry:
-    body = bytes(body)
-    event = orjson.loads(body)
-    return StoredEntry(seq, event.get("cursor") or format_cursor(seq), event, body, actor)
-
-
-def _name(projection: Projection) -> str:
-    kind = type(projection)
-    return f"{kind.__module__}.{kind.__qualname__}"
