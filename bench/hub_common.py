@@ -196,9 +196,10 @@ def stream_handshake(port: int, query: str, subprotocol: str) -> bytes:
 
 
 class TimestampingSubscriber(asyncio.Protocol):
-    """A WebSocket subscriber whose only work per read is to note the time and keep the
-    bytes: frames are parsed after the run (`stream_frames`), so receiving hundreds of
-    streams in one process measures the hub, not this process."""
+    """A WebSocket subscriber whose only work per read is to note the time, keep the bytes
+    and step over frame headers to answer the hub's pings: frames are parsed after the run
+    (`stream_frames`), so receiving hundreds of streams in one process measures the hub,
+    not this process."""
 
     def __init__(self, handshake: bytes) -> None:
         self.handshake = handshake
@@ -206,14 +207,19 @@ class TimestampingSubscriber(asyncio.Protocol):
         self.open = asyncio.get_running_loop().create_future()
         self.chunks: list[tuple[float, bytes]] = []
         self.received = 0
+        self.transport: asyncio.Transport | None = None
+        self.skip = 0  # payload bytes of the current frame still to come
+        self.partial = b""  # a frame header (or ping) cut by the end of a read
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport  # type: ignore[assignment]
         transport.write(self.handshake)  # type: ignore[attr-defined]
 
     def data_received(self, data: bytes) -> None:
         if self.open.done():
             self.chunks.append((time.time(), data))
             self.received += len(data)
+            self._answer_pings(data)
             return
         self.head += data
         if b"\r\n\r\n" in self.head:
@@ -224,6 +230,35 @@ class TimestampingSubscriber(asyncio.Protocol):
             self.open.set_result(None)
             if rest:
                 self.chunks.append((time.time(), rest))
+                self._answer_pings(rest)
+
+    def _answer_pings(self, data: bytes) -> None:
+        """Step from frame header to frame header; a ping gets its pong (masked, zero key)."""
+        if self.skip >= len(data):
+            self.skip -= len(data)
+            return
+        data, self.skip, self.partial = self.partial + data[self.skip :], 0, b""
+        at = 0
+        while at < len(data):
+            length, size = data[at + 1] & 0x7F if at + 1 < len(data) else 0, 2
+            size = {126: 4, 127: 10}.get(length, 2)
+            if len(data) - at < size:
+                self.partial = data[at:]
+                return
+            if length >= 126:
+                length = int.from_bytes(data[at + 2 : at + size])
+            start, end = at + size, at + size + length
+            if data[at] & 0x0F == 9:
+                if end > len(data):
+                    self.partial = data[at:]
+                    return
+                pong = bytes([0x8A, 0x80 | length]) + b"\0\0\0\0" + data[start:end]
+                assert self.transport is not None
+                self.transport.write(pong)
+            if end > len(data):
+                self.skip = end - len(data)
+                return
+            at = end
 
     def connection_lost(self, exc: Exception | None) -> None:
         if not self.open.done():
