@@ -21,7 +21,7 @@ import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypedDict, TypeVar
 
 import orjson
 
@@ -116,6 +116,14 @@ def outcomes(
     return results
 
 
+class LogOptions(TypedDict, total=False):
+    """What every backend's constructor takes after its projections."""
+
+    on_commit: Callable[[list[StoredEntry]], None] | None
+    readers: int  # reader threads (and connections)
+    health: HealthBoard | None  # the hub's board; a log of its own when None
+
+
 class GroupCommitLog(Generic[ConnT]):
     """The queue, the writer task and its thread, group commit, failure and health
     reporting. `on_commit` sees every committed batch, in log order, on the event loop."""
@@ -124,10 +132,11 @@ class GroupCommitLog(Generic[ConnT]):
 
     def __init__(
         self,
-        projections: Sequence[Projection],
-        on_commit: Callable[[list[StoredEntry]], None] | None,
-        readers: int,
-        health: HealthBoard | None,
+        projections: Sequence[Projection] = (),
+        *,
+        on_commit: Callable[[list[StoredEntry]], None] | None = None,
+        readers: int = 2,
+        health: HealthBoard | None = None,
     ) -> None:
         self.projections = list(projections)
         # A projection's optional `stamp(conn, events)` sets hub attributes before storing.

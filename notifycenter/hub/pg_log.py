@@ -34,7 +34,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Sequence
-from typing import Any, TypeVar
+from typing import Any, TypeVar, Unpack
 
 from notifycenter.catalogue import database as codes
 from notifycenter.hub.database import Database
@@ -42,11 +42,11 @@ from notifycenter.hub.group_commit import (
     GroupCommitLog,
     GroupTransaction,
     Limits,
+    LogOptions,
     outcomes,
     projection_name,
     stored_entry,
 )
-from notifycenter.hub.health import HealthBoard
 from notifycenter.hub.log import StoredEntry
 from notifycenter.hub.projection import Projection
 from notifycenter.hub.sqlconn import PgConnection
@@ -144,11 +144,9 @@ class PgLog(GroupCommitLog[PgConnection]):
         self,
         database: Database,
         projections: Sequence[Projection] = (),
-        on_commit: Callable[[list[StoredEntry]], None] | None = None,
-        readers: int = 2,
-        health: HealthBoard | None = None,
+        **options: Unpack[LogOptions],
     ) -> None:
-        super().__init__(projections, on_commit, readers, health)
+        super().__init__(projections, **options)
         self.database = database
         # last_seq is the last seq handed to on_commit, of any replica: this replica's head.
         self._bell = asyncio.Event()

@@ -30,7 +30,7 @@ import sqlite3
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import IO, Any, TypeVar
+from typing import IO, Any, TypeVar, Unpack
 
 from notifycenter.catalogue import hub as codes
 from notifycenter.catalogue import runtime as runtime_codes
@@ -39,10 +39,10 @@ from notifycenter.hub.group_commit import (
     GroupTransaction,
     Job,
     Limits,
+    LogOptions,
     outcomes,
     projection_name,
 )
-from notifycenter.hub.health import HealthBoard
 from notifycenter.hub.log import StoredEntry
 from notifycenter.hub.projection import Projection
 from notifycenter.hub.sqlrows import insert_rows
@@ -134,14 +134,9 @@ class SqliteLog(GroupCommitLog[sqlite3.Connection]):
     """`EventLog` on SQLite. `on_commit` sees every committed batch, in log order, on the loop."""
 
     def __init__(
-        self,
-        path: Path,
-        projections: Sequence[Projection] = (),
-        on_commit: Callable[[list[StoredEntry]], None] | None = None,
-        readers: int = 2,
-        health: HealthBoard | None = None,
+        self, path: Path, projections: Sequence[Projection] = (), **options: Unpack[LogOptions]
     ) -> None:
-        super().__init__(projections, on_commit, readers, health)
+        super().__init__(projections, **options)
         self.path = Path(path)
         self._conn: sqlite3.Connection | None = None
         self._lock: IO[bytes] | None = None
