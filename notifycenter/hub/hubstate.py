@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from functools import partial
 
 from starlette.requests import HTTPConnection
 
 from notifycenter.hub.auth import Authenticator, Permission, Principal, authorize
 from notifycenter.hub.health import HealthBoard
+from notifycenter.hub.log_size import PgSize, sqlite_size
 from notifycenter.hub.metrics import HubMetrics
 from notifycenter.hub.pg_log import PgLog
 from notifycenter.hub.projection import Projection
@@ -45,8 +47,13 @@ class Hub:
                 on_commit=self.broadcaster.publish,
                 health=self.health,
             )
+        self.log_size: Callable[[], float]
+        if isinstance(self.log, PgLog):
+            self.log_size = PgSize(self.log.read)
+        else:
+            self.log_size = partial(sqlite_size, settings.db_path)
         self.metrics = HubMetrics(
-            settings.db_path,
+            self.log_size,
             lambda: len(self.broadcaster.subscribers),
             lambda: self.log.last_seq,
             lambda: self.log.commits,
@@ -65,6 +72,8 @@ class Hub:
     async def start(self) -> None:
         await self.log.open()
         self.broadcaster.last_seq = self.log.last_seq
+        if isinstance(self.log_size, PgSize):
+            await self.log_size.refresh()
 
     async def stop(self) -> None:
         self.broadcaster.close_all()

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Callable, Iterator
-from pathlib import Path
 
 from prometheus_client import (
     CONTENT_TYPE_LATEST,  # noqa: F401 - re-exported for the route
@@ -21,7 +19,7 @@ from prometheus_client.registry import Collector
 class HubMetrics:
     def __init__(
         self,
-        db_path: Path,
+        log_size: Callable[[], float],
         subscribers: Callable[[], int],
         last_seq: Callable[[], int],
         commits: Callable[[], int],
@@ -79,9 +77,9 @@ class HubMetrics:
         )
         Gauge(
             "notifycenter_log_size_bytes",
-            "Size of the event log on disk (database and WAL)",
+            "Size of the event log on disk (SQLite: database and WAL; PostgreSQL: the database)",
             registry=r,
-        ).set_function(lambda: _size(db_path))
+        ).set_function(log_size)
         self.auth_refused = Counter(
             "notifycenter_auth_refused",
             "Requests refused for a missing or unknown token (401) or throttled (429), by code",
@@ -101,11 +99,3 @@ class _CountOf(Collector):
 
     def collect(self) -> Iterator[CounterMetricFamily]:
         yield CounterMetricFamily(self.name, self.documentation, value=self.value())
-
-
-def _size(db_path: Path) -> float:
-    total = 0
-    for path in (db_path, db_path.with_name(db_path.name + "-wal")):
-        with contextlib.suppress(OSError):
-            total += path.stat().st_size
-    return float(total)
