@@ -1,0 +1,172 @@
+"""Background work runs once across hub replicas on one PostgreSQL database, and moves.
+
+Replicas here use short leases (term 1.5 s, renewed every 0.3 s), so that work moves in
+about two seconds when its holder dies.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import httpx
+import psycopg
+import pytest
+
+from tests.hubprocess import Hub, HubProcess
+from tests.waiting import wait_until
+from tests.webhook_receiver import Receiver
+
+HubFactory = Callable[..., Hub]
+TERM, RENEW = 1.5, 0.3
+
+
+@pytest.fixture(autouse=True)
+def short_leases(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("NOTIFYCENTER_LEASE_SECONDS", str(TERM))
+    monkeypatch.setenv("NOTIFYCENTER_LEASE_RENEW_SECONDS", str(RENEW))
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    started = Receiver().start()
+    yield started
+    started.stop()
+
+
+def post(url: str, ids: list[str], severity: str = "ERROR") -> list[str]:
+    events = [
+        {
+            "specversion": "1.0",
+            "id": i,
+            "source": "urn:test:replicas",
+            "type": "io.x.failed",
+            "severitytext": severity,
+            "data": {"summary": f"failure {i}"},
+        }
+        for i in ids
+    ]
+    answer = httpx.post(
+        f"{url}/api/events",
+        content=json.dumps(events),
+        headers={"Content-Type": "application/cloudevents-batch+json"},
+        timeout=10,
+    )
+    assert answer.status_code == 202, answer.text
+    cursors: list[str] = answer.json()["cursors"]
+    return cursors
+
+
+def subscribe(url: str, sink: str) -> str:
+    answer = httpx.post(
+        f"{url}/api/subscriptions", json={"sink": sink, "protocol": "HTTP"}, timeout=10
+    )
+    assert answer.status_code == 201, answer.text
+    ident: str = answer.json()["id"]
+    return ident
+
+
+def running_workers(url: str) -> set[str]:
+    """The subscriptions whose worker runs on this replica (from its /metrics)."""
+    text = httpx.get(f"{url}/metrics", timeout=10).text
+    return set(
+        re.findall(r'^notifycenter_subscription_lag_entries\{subscription="([^"]+)"\}', text, re.M)
+    )
+
+
+def metric(url: str, name: str) -> float:
+    text = httpx.get(f"{url}/metrics", timeout=10).text
+    found = re.search(rf"^{name} (\S+)$", text, re.M)
+    return float(found[1]) if found else 0.0
+
+
+def holder(database: str, lease: str) -> str | None:
+    with psycopg.connect(database) as conn:
+        if conn.execute("SELECT to_regclass('leases')").fetchone() == (None,):
+            return None  # no replica has asked for a lease yet
+        row = conn.execute(
+            "SELECT holder FROM leases WHERE name = %s AND expires_at > clock_timestamp()",
+            (lease,),
+        ).fetchone()
+    return str(row[0]) if row else None
+
+
+def received_ids(receiver: Receiver) -> list[str]:
+    return [str(event["id"]) for event in receiver.events()]
+
+
+def test_a_subscription_made_on_one_replica_gets_each_event_once(
+    hub_factory: HubFactory, pg_database: str, receiver: Receiver
+) -> None:
+    a = hub_factory(database=pg_database)
+    ident = subscribe(a.url, receiver.url)
+    b = hub_factory(database=pg_database)  # started after the subscription exists
+    ids = [f"e{n:02}" for n in range(20)]
+    for n in range(0, 20, 2):
+        post(a.url, ids[n : n + 1])
+        post(b.url, ids[n + 1 : n + 2])
+    wait_until(lambda: set(ids) <= set(received_ids(receiver)), 8, "every event delivered")
+    post(b.url, ["marker"])
+    wait_until(lambda: "marker" in received_ids(receiver), 8, "the marker")
+    assert sorted(received_ids(receiver)) == sorted([*ids, "marker"])  # each once
+    # One replica runs the worker: the other sends nothing.
+    assert sorted([running_workers(a.url), running_workers(b.url)], key=len) == [set(), {ident}]
+
+
+def test_a_subscription_made_on_another_replica_is_delivered_by_the_lease_holder(
+    hub_factory: HubFactory, pg_database: str, receiver: Receiver
+) -> None:
+    a = hub_factory(database=pg_database)
+    wait_until(lambda: holder(pg_database, "delivery"), 5, "a delivery lease holder")
+    b = hub_factory(database=pg_database)
+    ident = subscribe(b.url, receiver.url)
+    post(b.url, ["on-b"])
+    post(a.url, ["on-a"])
+    wait_until(lambda: len(receiver.events()) >= 2, 8, "both events delivered")
+    assert sorted(received_ids(receiver)) == ["on-a", "on-b"]
+    assert running_workers(a.url) == {ident}  # A holds the lease: B started nothing
+    assert running_workers(b.url) == set()
+
+
+def test_delivery_moves_to_another_replica_when_its_holder_is_killed(
+    hub_factory: HubFactory, pg_database: str, receiver: Receiver
+) -> None:
+    a = hub_factory(database=pg_database, process=True)
+    wait_until(lambda: holder(pg_database, "delivery"), 5, "a delivery lease holder")
+    b = hub_factory(database=pg_database, process=True)
+    assert isinstance(a, HubProcess) and isinstance(b, HubProcess) and a.process is not None
+    assert str(holder(pg_database, "delivery")).split(":")[-2] == str(a.process.pid)
+    subscribe(b.url, receiver.url)
+    before = [f"before-{n}" for n in range(10)]
+    post(b.url, before)
+    wait_until(lambda: set(before) <= set(received_ids(receiver)), 8, "delivery before the kill")
+    a.kill()  # kill -9 of the replica delivering
+    after = [f"after-{n}" for n in range(10)]
+    post(b.url, after)
+    wait_until(lambda: set(after) <= set(received_ids(receiver)), 8, "delivery after the kill")
+    got = received_ids(receiver)
+    # At least once: only what was delivered but not yet recorded may come twice.
+    assert [i for i in got if i.startswith("after-")] == after
+    assert set(got) == {*before, *after}
+
+
+def test_retention_prunes_on_one_replica_and_every_replica_refuses_a_pruned_cursor(
+    hub_factory: HubFactory, pg_database: str
+) -> None:
+    plain = hub_factory(database=pg_database)  # no retention: knows of no pruning
+    cursors = post(plain.url, [f"info-{n}" for n in range(1005)], severity="INFO")
+    pruning = ["--retain-max-events", "1000"]
+    a = hub_factory(database=pg_database, extra_args=pruning)
+    b = hub_factory(database=pg_database, extra_args=pruning)
+    rounds = "notifycenter_retention_rounds_total"
+    wait_until(lambda: metric(a.url, rounds) + metric(b.url, rounds) >= 1, 8, "a round")
+    assert sorted([metric(a.url, rounds), metric(b.url, rounds)]) == [0.0, 1.0]
+    refused = httpx.get(f"{plain.url}/api/events", params={"after": cursors[2]}, timeout=10)
+    assert refused.status_code == 410, refused.text
+    body: dict[str, Any] = refused.json()
+    assert body["code"] == "notifycenter-2071"
+    assert body["log_start"] == cursors[4]  # the 5 oldest were pruned
+    kept = httpx.get(f"{plain.url}/api/events", params={"after": cursors[4]}, timeout=10)
+    assert kept.status_code == 200, kept.text
