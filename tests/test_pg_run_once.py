@@ -6,15 +6,18 @@ about two seconds when its holder dies.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import Any, ClassVar
 
 import httpx
 import psycopg
 import pytest
 
+from notifycenter.sources import runner
+from notifycenter.sources.runner import SourceState
 from tests.hubprocess import Hub, HubProcess
 from tests.waiting import wait_until
 from tests.webhook_receiver import Receiver
@@ -170,3 +173,63 @@ def test_retention_prunes_on_one_replica_and_every_replica_refuses_a_pruned_curs
     assert body["log_start"] == cursors[4]  # the 5 oldest were pruned
     kept = httpx.get(f"{plain.url}/api/events", params={"after": cursors[4]}, timeout=10)
     assert kept.status_code == 200, kept.text
+
+
+class Follows:
+    """A kind that takes one event, then follows, marking read at the origin what the
+    hub asks (the origin here is a list: `written_back`)."""
+
+    writeback_prefix: str | None = "urn:follows:"
+    runs: ClassVar[list[str]] = []
+    written_back: ClassVar[list[tuple[str, str]]] = []
+
+    def __init__(self, config: Any) -> None:
+        self.config = config
+
+    async def run(self, ctx: Any) -> None:
+        Follows.runs.append(self.config.name)
+        ctx.state(SourceState.FOLLOWING)
+        ctx.contact()
+        await ctx.take([{**FOLLOWED, "id": "f-1"}])
+        for _ in range(10_000):  # until cancelled (a bounded loop: 0.05 s each)
+            pending = await ctx.pending_writebacks("urn:follows:", 10)
+            if pending:
+                Follows.written_back.extend(pending)
+                await ctx.writebacks_done(pending)
+            await asyncio.sleep(0.05)
+
+
+FOLLOWED = {"specversion": "1.0", "source": "urn:follows:x", "type": "io.x.alert"}
+
+
+@pytest.fixture
+def follows_kind() -> Iterator[None]:
+    runner._load_kinds()
+    runner.register_kind("follows", Follows)
+    Follows.runs, Follows.written_back = [], []
+    yield
+    runner.KINDS.pop("follows")
+
+
+@pytest.mark.usefixtures("follows_kind")
+def test_a_source_runs_on_one_replica_and_every_replica_shows_it_and_writes_back(
+    hub_factory: HubFactory, pg_database: str
+) -> None:
+    source = ["--source", "follows://origin.example"]
+    a = hub_factory(database=pg_database, extra_args=source)
+    b = hub_factory(database=pg_database, extra_args=source)
+
+    def following_everywhere() -> bool:
+        views = [httpx.get(f"{h.url}/api/sources", timeout=10).json()["sources"] for h in (a, b)]
+        return all(v[0]["state"] == "following" and v[0]["events_taken"] == 1 for v in views)
+
+    wait_until(following_everywhere, 8, "both replicas to show the source following")
+    assert Follows.runs == ["follows://origin.example"]  # one replica runs it
+    for hub in (a, b):  # marked read on either replica: the origin is told
+        answer = httpx.post(f"{hub.url}/api/lifecycle/read", json={"refs": ["1"]}, timeout=10)
+        assert answer.status_code == 200 and answer.json()["changed"] == 1, answer.text
+        wait_until(lambda: Follows.written_back, 8, "the write-back")
+        assert Follows.written_back == [("urn:follows:x", "f-1")]
+        Follows.written_back.clear()
+        unread = httpx.post(f"{hub.url}/api/lifecycle/unread", json={"refs": ["1"]}, timeout=10)
+        assert unread.status_code == 200, unread.text
