@@ -252,8 +252,11 @@ def _paths() -> dict[str, Any]:
         },
         "/api/stream": {
             "get": {
-                "summary": "WebSocket stream (subprotocol cloudevents.json): replay from since, then live",
-                "description": "One structured CloudEvent with cursor per text frame. A subscriber that "
+                "summary": "WebSocket stream (subprotocol notifycenter.batch.json or cloudevents.json):"
+                " replay from since, then live",
+                "description": "Under notifycenter.batch.json (offered first), a JSON array of "
+                "structured CloudEvents with cursor per text frame, in log order; under "
+                "cloudevents.json, one per text frame. A subscriber that "
                 "cannot keep up is closed with 1013 and resumes with since=<last cursor>.",
                 "operationId": "stream",
                 "security": SECURED,
