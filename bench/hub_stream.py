@@ -158,6 +158,7 @@ def fan_out(args: argparse.Namespace) -> None:
             child = spawn.Process(
                 target=subscribers_process,
                 args=(hub.port, count, SUBPROTOCOLS[args.frames], ready, stop, received, results),
+                daemon=True,  # never outlives a failed run
             )
             child.start()
             children.append(child)
@@ -224,7 +225,9 @@ def main() -> None:
     parser.add_argument("--processes", type=int, default=2, help="subscriber processes")
     parser.add_argument("--frames", choices=sorted(SUBPROTOCOLS), default="batch")
     parser.add_argument("--batch", type=int, default=1, help="events per POST")
-    parser.add_argument("--connections", type=int, default=128, help="producer connections")
+    parser.add_argument(
+        "--connections", type=int, default=256, help="producer connections (POSTs in flight)"
+    )
     args = parser.parse_args()
     if args.seconds > 30:
         parser.error("--seconds: at most 30 (the subscribers do not answer the hub's pings)")
