@@ -17,7 +17,16 @@ from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
-from hub_common import ROOT, cpu_note, dumps, event, hub_process, post_request, send_all
+from hub_common import (
+    ROOT,
+    cpu_note,
+    dumps,
+    event,
+    hub_process,
+    load_note,
+    post_request,
+    send_all,
+)
 
 sys.path.insert(0, str(ROOT))
 from tests.pgserver import PgServer, bin_dir  # after the path is set
@@ -55,6 +64,7 @@ def measure(label: str, extra: list[list[str]], events: int, singles: int) -> No
     with ExitStack() as stack:
         hubs = [stack.enter_context(hub_process(*args)) for args in extra]
         ports = [hub.port for hub in hubs]
+        load = load_note()
         batches = [
             post_request(ports[0], dumps([event(f"{label}-{b}-{k}") for k in range(100)]), BATCH)
             for b in range(events // 100)
@@ -67,7 +77,8 @@ def measure(label: str, extra: list[list[str]], events: int, singles: int) -> No
         single_elapsed = asyncio.run(spread(ports, one, 32))
     print(
         f"{label:<22} batched {events / elapsed:>8,.0f} events/s   "
-        f"single POST {singles / single_elapsed:>6,.0f} requests/s"
+        f"single POST {singles / single_elapsed:>6,.0f} requests/s   ({load})",
+        flush=True,
     )
 
 
