@@ -3,8 +3,8 @@
 SQLite (`sqlite_log.SqliteLog`) is the embedded default; PostgreSQL (`pg_log.PgLog`) lets
 replicas share one log. Both write through `group_commit.GroupCommitLog` (one writer, group
 commit); another backend (NATS JetStream) can build on it or implement `EventLog` itself.
-A position in the log is a `seq` (int) and, on the
-wire, a cursor: the seq as a 16-digit zero-padded decimal string, which sorts as text.
+A position in the log is a `seq` (int) and, on the wire, a cursor: the seq as a 16-digit
+zero-padded decimal string, which sorts as text.
 """
 
 from __future__ import annotations
