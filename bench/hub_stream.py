@@ -184,6 +184,7 @@ def fan_out(args: argparse.Namespace) -> None:
             time.sleep(0.1)
         wall = time.perf_counter() - start - QUIET_SECONDS
         hub_cpu = hub.cpu_seconds() - hub_cpu
+        commits = commit_histogram(hub.port)
         stop.set()
         parts = [results.get(timeout=120) for _ in children]
         for child in children:
@@ -215,6 +216,20 @@ def fan_out(args: argparse.Namespace) -> None:
         f" ({len(ms) / max(frames, 1):.1f} events per frame); bench's own CPU: subscribers"
         f" {own} of a core, producer {producer_cpu / wall:.0%}"
     )
+    print(f"  log transactions (fsync included), cumulative: {commits}")
+
+
+def commit_histogram(port: int) -> str:
+    """The hub's own commit-duration histogram, as 'le: count' pairs."""
+    import urllib.request
+
+    text = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics").read().decode()
+    pairs = []
+    for line in text.splitlines():
+        if line.startswith("notifycenter_log_commit_seconds_bucket"):
+            bound = line.split('le="')[1].split('"')[0]
+            pairs.append(f"<={bound}s: {float(line.rsplit(' ', 1)[1]):.0f}")
+    return ", ".join(pairs)
 
 
 def main() -> None:
