@@ -138,8 +138,8 @@ def test_delivery_moves_to_another_replica_when_its_holder_is_killed(
 ) -> None:
     a = hub_factory(database=pg_database, process=True)
     wait_until(lambda: holder(pg_database, "delivery"), 5, "a delivery lease holder")
-    b = hub_factory(database=pg_database, process=True)
-    assert isinstance(a, HubProcess) and isinstance(b, HubProcess) and a.process is not None
+    b = hub_factory(database=pg_database)  # the survivor may run in this process
+    assert isinstance(a, HubProcess) and a.process is not None
     assert str(holder(pg_database, "delivery")).split(":")[-2] == str(a.process.pid)
     subscribe(b.url, receiver.url)
     before = [f"before-{n}" for n in range(10)]
