@@ -75,7 +75,14 @@ async def _post(app: Any, body: bytes) -> None:
 
 async def app_cost(requests: int, clients: int, stub_writer: bool) -> tuple[float, float]:
     """(process, main thread) CPU µs per request."""
-    app = create_app(HubSettings(data_dir=Path(tempfile.mkdtemp(prefix="nc-bench-"))))
+    with tempfile.TemporaryDirectory(prefix="nc-bench-") as directory:
+        return await _app_cost(Path(directory), requests, clients, stub_writer)
+
+
+async def _app_cost(
+    directory: Path, requests: int, clients: int, stub_writer: bool
+) -> tuple[float, float]:
+    app = create_app(HubSettings(data_dir=directory))
     hub = app.state.hub
     async with app.router.lifespan_context(app):
         if stub_writer:
@@ -104,7 +111,8 @@ def writer_cost(events: int, synchronous: str) -> float:
 
     async def run() -> float:
         projections = [EventIndex(), SummaryCounts(), *(m.projection() for m in load_plugins())]
-        log = SqliteLog(Path(tempfile.mkdtemp(prefix="nc-bench-")) / "hub.sqlite3", projections)
+        directory = tempfile.TemporaryDirectory(prefix="nc-bench-")
+        log = SqliteLog(Path(directory.name) / "hub.sqlite3", projections)
         await log.open()
         assert log._conn is not None
         log._conn.execute(f"PRAGMA synchronous={synchronous}")
@@ -119,6 +127,7 @@ def writer_cost(events: int, synchronous: str) -> float:
             log._commit([job(one) for one in validated[start : start + 8]])
         cpu = time.thread_time() - cpu
         await log.close()
+        directory.cleanup()
         return cpu / events * 1e6
 
     return asyncio.run(run())
