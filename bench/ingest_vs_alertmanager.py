@@ -573,10 +573,11 @@ def profile(generator: Generator, hub: Server, seconds: float, gil: bool) -> str
     except subprocess.TimeoutExpired:
         spy.kill()
         _, error = spy.communicate()
-    if not out.exists():
-        return f"profile ({what}): py-spy failed: {error.decode(errors='replace')[-200:]}"
-    parts = classify(out.read_text(encoding="utf-8"), _commit_frames())
+    raw = out.read_text(encoding="utf-8") if out.exists() else None
     shutil.rmtree(out.parent, ignore_errors=True)
+    if raw is None:
+        return f"profile ({what}): py-spy failed: {error.decode(errors='replace')[-200:]}"
+    parts = classify(raw, _commit_frames())
     total = sum(parts.values()) or 1
     shares = "; ".join(
         f"{name} {count / total:.1%}" for name, count in sorted(parts.items(), key=lambda p: -p[1])
