@@ -16,10 +16,12 @@ import httpx
 import psycopg
 import pytest
 
+from notifycenter.hub.database import Database
+from notifycenter.hub.leases import Answer, Leases
 from notifycenter.sources import runner
 from notifycenter.sources.runner import SourceState
 from tests.hubprocess import Hub, HubProcess
-from tests.waiting import wait_until
+from tests.waiting import async_wait_until, wait_until
 from tests.webhook_receiver import Receiver
 
 HubFactory = Callable[..., Hub]
@@ -233,3 +235,41 @@ def test_a_source_runs_on_one_replica_and_every_replica_shows_it_and_writes_back
         Follows.written_back.clear()
         unread = httpx.post(f"{hub.url}/api/lifecycle/unread", json={"refs": ["1"]}, timeout=10)
         assert unread.status_code == 200, unread.text
+
+
+async def test_a_replica_that_cannot_renew_stops_before_another_takes_the_work(
+    pg_database: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    database = Database(pg_database)
+    first, second = Leases(database, TERM, RENEW), Leases(database, TERM, RENEW)
+    running: list[tuple[str, str, float]] = []  # (replica, "start" | "end", loop time)
+    loop = asyncio.get_running_loop()
+
+    def work(name: str) -> Callable[[], Any]:
+        async def run() -> None:
+            running.append((name, "start", loop.time()))
+            try:
+                await asyncio.Event().wait()
+            finally:
+                running.append((name, "end", loop.time()))
+
+        return run
+
+    a = first.guard("job", work("a"))
+    a.start()
+    await async_wait_until(lambda: a.held, 5, "the first replica to take the lease")
+    b = second.guard("job", work("b"))
+    b.start()
+    try:
+        monkeypatch.setattr(first, "_take", lambda name: Answer.UNKNOWN)  # the database is away
+        await async_wait_until(lambda: b.held, TERM * 3, "the second replica to take over")
+        assert [(who, what) for who, what, _ in running] == [
+            ("a", "start"),
+            ("a", "end"),
+            ("b", "start"),
+        ]
+        # A stopped by itself before its term could end, B started only after it ended.
+        assert running[1][2] < running[2][2]
+    finally:
+        await a.stop()
+        await b.stop()
