@@ -203,7 +203,7 @@ class GroupCommitLog(Generic[ConnT]):
         raise NotImplementedError
 
     def _is_storage_failure(self, exc: BaseException) -> bool:
-        """The database itself failed: the whole group fails, not just one job."""
+        """True when the database itself failed: then the whole group fails, not one job."""
         raise NotImplementedError
 
     def _commit_failure(self, exc: Exception) -> tuple[ErrorSpec, Exception] | None:
