@@ -9,12 +9,19 @@ from __future__ import annotations
 import asyncio
 import json
 import re
+import socket
+import threading
 from collections.abc import Callable, Iterator
 from typing import Any, ClassVar
 
 import httpx
 import psycopg
 import pytest
+import uvicorn
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
 
 from notifycenter.hub.database import Database
 from notifycenter.hub.leases import Answer, Leases
@@ -108,8 +115,8 @@ def test_a_subscription_made_on_one_replica_gets_each_event_once(
     a = hub_factory(database=pg_database)
     ident = subscribe(a.url, receiver.url)
     b = hub_factory(database=pg_database)  # started after the subscription exists
-    ids = [f"e{n:02}" for n in range(20)]
-    for n in range(0, 20, 2):
+    ids = [f"e{n:02}" for n in range(10)]
+    for n in range(0, 10, 2):
         post(a.url, ids[n : n + 1])
         post(b.url, ids[n + 1 : n + 2])
     wait_until(lambda: set(ids) <= set(received_ids(receiver)), 8, "every event delivered")
@@ -273,3 +280,78 @@ async def test_a_replica_that_cannot_renew_stops_before_another_takes_the_work(
     finally:
         await a.stop()
         await b.stop()
+
+
+class FakeAlertmanager:
+    """Alertmanager's silences API on loopback: records each silence created; answers 503
+    while `failing`."""
+
+    def __init__(self) -> None:
+        self.failing = True
+        self.attempts = 0
+        self.created: list[dict[str, Any]] = []
+        sock = socket.socket()
+        sock.bind(("127.0.0.1", 0))
+        self.url = f"http://127.0.0.1:{sock.getsockname()[1]}"
+        app = Starlette(
+            routes=[
+                Route("/api/v2/silences", self._silences, methods=["GET", "POST"]),
+                Route("/api/v2/silence/{id}", self._silences, methods=["DELETE"]),
+            ]
+        )
+        self.server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
+        self.thread = threading.Thread(
+            target=lambda: asyncio.run(self.server.serve(sockets=[sock])), daemon=True
+        )
+        self.thread.start()
+        wait_until(lambda: self.server.started, 5, "the fake Alertmanager")
+
+    async def _silences(self, request: Request) -> Response:
+        self.attempts += 1
+        if self.failing:
+            return Response(status_code=503)
+        if request.method == "POST":
+            self.created.append(await request.json())
+            return JSONResponse({"silenceID": f"s-{len(self.created)}"})
+        return JSONResponse([])
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(5)
+
+
+def outbox_rows(database: str) -> int:
+    with psycopg.connect(database) as conn:
+        row = conn.execute("SELECT count(*) FROM alertmanager_outbox").fetchone()
+    return int(row[0]) if row else 0
+
+
+def test_a_silence_owed_when_its_replica_stopped_is_made_once_by_the_next_holder(
+    hub_factory: HubFactory, pg_database: str
+) -> None:
+    am = FakeAlertmanager()
+    try:
+        args = ["--alertmanager-url", am.url]
+        a = hub_factory(database=pg_database, extra_args=args)
+        alert = {
+            "specversion": "1.0",
+            "id": "a-1",
+            "source": "urn:alertmanager:am.example:9093",
+            "type": "io.prometheus.alert",
+            "severitytext": "ERROR",
+            "data": {"summary": "disk full", "metadata": {"labels": {"alertname": "DiskFull"}}},
+        }
+        posted = httpx.post(f"{a.url}/api/events", json=alert, timeout=10,
+                            headers={"Content-Type": "application/cloudevents+json"})  # fmt: skip
+        assert posted.status_code == 202, posted.text
+        ack = {"refs": posted.json()["cursors"], "until": "1h"}
+        assert httpx.post(f"{a.url}/api/lifecycle/ack", json=ack, timeout=10).status_code == 200
+        wait_until(lambda: am.attempts >= 1, 8, "a first, refused attempt")
+        a.stop()  # the silence is still owed: it stays in the outbox
+        am.failing = False
+        for _ in range(2):  # two replicas start: both find the row in the outbox
+            hub_factory(database=pg_database, extra_args=args)
+        wait_until(lambda: am.created and outbox_rows(pg_database) == 0, 8, "the owed silence")
+        assert [s["matchers"][0]["value"] for s in am.created] == ["DiskFull"]  # made once
+    finally:
+        am.stop()
