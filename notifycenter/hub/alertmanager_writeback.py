@@ -11,7 +11,7 @@ With replicas on one database, only the holder of the `alertmanager-writeback` l
 talks to Alertmanager: its own acks go to the thread at once, and it reads the outbox
 for the rows other replicas queued when their commits reach it (or every
 `POLL_SECONDS`). A replica that loses the lease drops what it had not sent yet; the next
-holder sends it from the outbox (a job in flight at that moment may be sent twice).
+holder sends it from the outbox (a request in flight at that moment may be sent twice).
 """
 
 from __future__ import annotations
@@ -89,6 +89,7 @@ class SilenceWriter:
         self._jobs: queue.Queue[SilenceJob | None] = queue.Queue()
         self._thread: threading.Thread | None = None
         self._stop = threading.Event()
+        self._generation = 0  # bumped by drop_queued(): a job being retried gives up
         self.on_done: Done | None = None
 
     def submit(self, job: SilenceJob) -> None:
@@ -100,7 +101,9 @@ class SilenceWriter:
         self._jobs.put(job)
 
     def drop_queued(self) -> int:
-        """Forget the jobs not started yet (they stay in the outbox); how many."""
+        """Forget the jobs not sent yet, and stop retrying the current one (they stay in
+        the outbox); how many were queued."""
+        self._generation += 1
         dropped = 0
         while True:
             try:
@@ -123,8 +126,10 @@ class SilenceWriter:
 
     def _run(self) -> None:
         while (job := self._jobs.get()) is not None:
-            delay = FIRST_DELAY
+            delay, generation = FIRST_DELAY, self._generation
             for attempt in range(1, ATTEMPTS + 1):
+                if generation != self._generation:
+                    break  # another replica sends it now (it stays in the outbox)
                 if self._stop.is_set():
                     log.warning(
                         "%s: hub stopping, %s %s stays in the outbox for the next start",

@@ -185,9 +185,10 @@ class LeaseGuard:
 
     async def stop(self) -> None:
         """Stop the work, then give the lease back so another replica takes it at once."""
-        if self._loop_task is not None:
-            self._loop_task.cancel()
-            await asyncio.gather(self._loop_task, return_exceptions=True)
+        for task in (self._loop_task, self._asking):
+            if task is not None:
+                task.cancel()
+                await asyncio.gather(task, return_exceptions=True)
         was_held = self.held
         await self._stop_work()
         if was_held:
