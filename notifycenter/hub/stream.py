@@ -92,13 +92,14 @@ def filter_failure(entry_seq: int, exc: Exception) -> SubscriberFailure:
 class Batch:
     """Entries committed together, turned into frame text at most once for all subscribers."""
 
-    __slots__ = ("_joined", "_texts", "entries", "first", "last", "size")
+    __slots__ = ("_frame", "_joined", "_texts", "entries", "first", "last", "size")
 
     def __init__(self, entries: list[StoredEntry]) -> None:
         self.entries = entries
         self.first, self.last = entries[0].seq, entries[-1].seq
         self.size = sum(len(entry.body) for entry in entries)
         self._joined: str | None = None
+        self._frame: str | None = None
         self._texts: list[str] | None = None
 
     def joined(self) -> str:
@@ -106,6 +107,12 @@ class Batch:
         if self._joined is None:
             self._joined = b",".join([entry.body for entry in self.entries]).decode()
         return self._joined
+
+    def frame(self) -> str:
+        """The batch frame of these events, shared by every subscriber that sends it whole."""
+        if self._frame is None:
+            self._frame = f"[{self.joined()}]"
+        return self._frame
 
     def texts(self) -> list[str]:
         """One text per event, for `cloudevents.json` subscribers."""
@@ -442,10 +449,10 @@ class _Sender:
             and sum(batch.size for batch in batches) <= FRAME_BYTES
         )
         if whole:  # the common case: the shared text, no work per event
-            inner = (
-                batches[0].joined() if len(batches) == 1 else ",".join(b.joined() for b in batches)
-            )
-            await self._send(f"[{inner}]")
+            if len(batches) == 1:
+                await self._send(batches[0].frame())
+            else:
+                await self._send(f"[{','.join(batch.joined() for batch in batches)}]")
         elif self.batched:
             entries = [e for batch in batches for e in batch.entries if e.seq > self.position]
             await self._send_bodies([entry.body for entry in await self._wanted(entries)])
