@@ -5,7 +5,11 @@
 Starts its own PostgreSQL (Debian's initdb + pg_ctl, fsync on, data on this disk) and
 `notifycenter serve` processes. Batched: 100 events per request over 8 connections;
 single-event POSTs over 32 connections; with replicas the requests are spread evenly
-over them, sent at once. Every 202 means the events were committed durably.
+over them, sent at once. Every 202 means the events were committed durably. The hubs'
+CPU per batched event (all replicas together) varies less with other work on the
+machine than the rates do: compare it between two versions of the hub.
+
+    .venv/bin/python bench/pg_ingest.py --only postgresql --replicas 1
 """
 
 from __future__ import annotations
@@ -69,7 +73,9 @@ def measure(label: str, extra: list[list[str]], events: int, singles: int) -> No
             post_request(ports[0], dumps([event(f"{label}-{b}-{k}") for k in range(100)]), BATCH)
             for b in range(events // 100)
         ]
+        cpu = sum(hub.cpu_seconds() for hub in hubs)
         elapsed = asyncio.run(spread(ports, batches, 8))
+        cpu = sum(hub.cpu_seconds() for hub in hubs) - cpu
         one = [
             post_request(ports[0], dumps(event(f"{label}-one-{n}")), STRUCTURED)
             for n in range(singles)
@@ -77,7 +83,8 @@ def measure(label: str, extra: list[list[str]], events: int, singles: int) -> No
         single_elapsed = asyncio.run(spread(ports, one, 32))
     print(
         f"{label:<22} batched {events / elapsed:>8,.0f} events/s   "
-        f"single POST {singles / single_elapsed:>6,.0f} requests/s   ({load})",
+        f"single POST {singles / single_elapsed:>6,.0f} requests/s   "
+        f"hub CPU {cpu / events * 1e6:>4.0f} µs/event batched   ({load})",
         flush=True,
     )
 
@@ -88,11 +95,16 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--events", type=int, default=20_000)
     parser.add_argument("--singles", type=int, default=3_000)
+    parser.add_argument("--only", choices=("sqlite", "postgresql"))
+    parser.add_argument("--replicas", type=int, nargs="*", default=[1, 2, 3])
     args = parser.parse_args()
     print(cpu_note())
-    measure("SQLite, 1 hub", [[]], args.events, args.singles)
+    if args.only != "postgresql":
+        measure("SQLite, 1 hub", [[]], args.events, args.singles)
+    if args.only == "sqlite":
+        return
     with postgres() as server:
-        for replicas in (1, 2, 3):
+        for replicas in args.replicas:
             url = server.create_database()
             measure(
                 f"PostgreSQL, {replicas} replica{'s' if replicas > 1 else ''}",

@@ -104,7 +104,7 @@ def subscribers_process(
 
 async def produce(ports: list[int], rate: int, total: int) -> tuple[float, list[float]]:
     """Post `total` single events at `rate`, the n-th to ports[n % len]; (seconds, POST ms)."""
-    per_port = 8  # connections per replica: a slow commit does not cap the offered rate
+    per_port = 16  # connections per replica: a slow commit does not cap the offered rate
     conns = {p: [await Connection.open("127.0.0.1", p) for _ in range(per_port)] for p in ports}
     answered: list[float] = []
     start = time.perf_counter()
@@ -158,6 +158,8 @@ def fan_out(database: str, subscribers: int, rate: int, seconds: float) -> None:
             if not ready.wait(60):
                 raise RuntimeError("the subscribers did not connect")
         load = load_note()
+        cpu = [hub.cpu_seconds() for hub in hubs]
+        started = time.monotonic()
         elapsed, answered = asyncio.run(produce(ports, rate, total))
         deadline, last, quiet_since = time.monotonic() + DRAIN_SECONDS, -1, time.monotonic()
         while time.monotonic() < deadline:
@@ -167,6 +169,9 @@ def fan_out(database: str, subscribers: int, rate: int, seconds: float) -> None:
             elif time.monotonic() - quiet_since >= QUIET_SECONDS:
                 break
             time.sleep(0.1)
+        wall = time.monotonic() - started - QUIET_SECONDS  # posting and delivering
+        used = [hub.cpu_seconds() - before for hub, before in zip(hubs, cpu, strict=True)]
+        cores = ", ".join(f"{seconds / wall:.0%}" for seconds in used)
         stop.set()
         parts = [out.get(timeout=120) for _ in children]
         for child in children:
@@ -181,7 +186,8 @@ def fan_out(database: str, subscribers: int, rate: int, seconds: float) -> None:
         f"fan-out, 3 replicas, {subscribers} subscribers, {rate} events/s offered:"
         f" achieved {total / elapsed:,.0f} events/s, delivery p50 {percentile(ms, 0.5):.0f} ms"
         f" p99 {percentile(ms, 0.99):.0f} ms, POST p99 {percentile(answered, 0.99):.0f} ms,"
-        f" {complete}/{len(counts)} subscribers got all {total} ({load})",
+        f" {complete}/{len(counts)} subscribers got all {total}, hub CPU {cores} of a core"
+        f" ({load})",
         flush=True,
     )
 
