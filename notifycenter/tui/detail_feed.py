@@ -2,10 +2,13 @@
 
 Rows that came as records carry their status but not their history: that is fetched
 from the hub once per record (`history.py`) and the detail is shown again when it lands.
+The fetch waits until the highlight rests for `SETTLE_SECONDS`: while `j` is held, each
+key would otherwise start a request that the next one cancels, and the keys pay for them.
 """
 
 from __future__ import annotations
 
+import asyncio
 from functools import partial
 from typing import Protocol
 
@@ -17,6 +20,8 @@ from notifycenter.tui.screen import CenterScreen
 from notifycenter.tui.session import Session
 from notifycenter.tui.view_state import ViewState
 from notifycenter.tui.work import Work
+
+SETTLE_SECONDS = 0.15
 
 
 class DetailHost(Protocol):
@@ -83,6 +88,7 @@ class DetailFeed:
         return merged
 
     async def _fetch(self, session: Session, cursor: str) -> None:
+        await asyncio.sleep(SETTLE_SECONDS)  # the next highlight move cancels this one
         if session.client is None:
             return
         await session.histories.fetch(session.client, cursor)
