@@ -240,8 +240,8 @@ class TimestampingSubscriber(asyncio.Protocol):
         data, self.skip, self.partial = self.partial + data[self.skip :], 0, b""
         at = 0
         while at < len(data):
-            length, size = data[at + 1] & 0x7F if at + 1 < len(data) else 0, 2
-            size = {126: 4, 127: 10}.get(length, 2)
+            length = data[at + 1] & 0x7F if len(data) - at >= 2 else 0
+            size = {126: 4, 127: 10}.get(length, 2)  # header bytes
             if len(data) - at < size:
                 self.partial = data[at:]
                 return
