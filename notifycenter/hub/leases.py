@@ -123,7 +123,11 @@ class Leases:
         if self.guards or self._pool is None:
             return
         pool, self._pool = self._pool, None
-        await asyncio.get_running_loop().run_in_executor(pool, self._disconnect)
+        with contextlib.suppress(TimeoutError):  # a statement stuck on a cut-off network
+            await asyncio.wait_for(
+                asyncio.get_running_loop().run_in_executor(pool, self._disconnect),
+                RELEASE_TIMEOUT_SECONDS,
+            )
         pool.shutdown(wait=False)
 
     # -- in the leases thread -----------------------------------------------------
@@ -131,8 +135,15 @@ class Leases:
     def _connection(self) -> Any:
         assert self.database is not None
         if self._conn is None or self._conn.closed:
+            # A cut-off network fails the statement in seconds instead of holding the thread.
             self._conn = self.database.connect(
-                autocommit=True, options=f"-c statement_timeout={STATEMENT_TIMEOUT_MS}"
+                autocommit=True,
+                options=f"-c statement_timeout={STATEMENT_TIMEOUT_MS}",
+                keepalives=1,
+                keepalives_idle=2,
+                keepalives_interval=1,
+                keepalives_count=3,
+                tcp_user_timeout=int(self.term * 1000),
             )
             self._schema_ready = False
         if not self._schema_ready:
