@@ -85,6 +85,7 @@ class Leases:
         self._pool: ThreadPoolExecutor | None = None
         self._conn: Any = None
         self._schema_ready = False
+        self._failing = False  # the last attempt failed: later failures log at DEBUG
 
     @property
     def local(self) -> bool:
@@ -157,9 +158,12 @@ class Leases:
         try:
             row = self._connection().execute(_TAKE, (name, self.holder, self.term)).fetchone()
         except Exception as exc:  # unreachable, restarting: retried at the next renewal
-            log.warning("%s: lease %s: %s", codes.LEASE_RENEWAL_FAILED.code, name, exc)
+            level = logging.DEBUG if self._failing else logging.WARNING  # once per outage
+            log.log(level, "%s: lease %s: %s", codes.LEASE_RENEWAL_FAILED.code, name, exc)
+            self._failing = True
             self._disconnect()
             return Answer.UNKNOWN
+        self._failing = False
         return Answer.HELD if row is not None else Answer.OTHER
 
     def _release(self, name: str) -> None:
