@@ -23,8 +23,9 @@ import time
 import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
+from functools import partial
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from hub_common import ROOT, hub_process, load_note
 from pg_ingest import postgres
@@ -72,12 +73,16 @@ class Receiver:
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}/events"
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
+    def covers(self, ids: set[str]) -> bool:
+        with self.lock:
+            return {i for i, _ in self.arrivals} >= ids
+
     def first_after(self, ids: set[str]) -> float | None:
         with self.lock:
             return next((t for i, t in self.arrivals if i in ids), None)
 
 
-def request(url: str, body: object) -> dict:
+def request(url: str, body: object) -> Any:
     data = json.dumps(body).encode()
     headers = {"Content-Type": "application/json"}
     if isinstance(body, dict) and "specversion" in body:
@@ -158,15 +163,12 @@ def main() -> None:
                 alive.remove(victim)
                 time.sleep(0.2)
                 later = {i for i, t in posted if t > ended}
-                moved = wait_for(
-                    lambda later=later: receiver.first_after(later), 60, "delivery to resume"
-                )
+                moved = wait_for(partial(receiver.first_after, later), 60, "delivery to resume")
+                assert moved is not None  # wait_for returns only a truthy value
                 time.sleep(1.0)
             ids = [i for i, _ in posted]
             wanted = set(ids)
-            wait_for(
-                lambda wanted=wanted: {i for i, _ in receiver.arrivals} >= wanted, 30, "every event"
-            )
+            wait_for(partial(receiver.covers, wanted), 30, "every event")
             got = [i for i, _ in receiver.arrivals if i in set(ids)]
             print(
                 f"{how:8} of the delivery holder: delivery resumed after {moved - ended:5.1f} s;"
