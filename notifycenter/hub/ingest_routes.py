@@ -71,13 +71,6 @@ async def stop(hub: Hub) -> None:
     await stop_writeback(hub)
 
 
-def _writer(hub: Hub) -> SilenceWriter | None:
-    for candidate in hub.log.projections:
-        if isinstance(candidate, WriteBackProjection):
-            return candidate.writer
-    return None
-
-
 async def post_alertmanager(request: Request) -> Response:
     hub: Hub = request.app.state.hub
     try:
