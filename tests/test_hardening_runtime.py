@@ -19,7 +19,6 @@ import websockets
 
 from notifycenter.hub import sqlite_log, stream
 from notifycenter.hub.hubstate import Hub
-from notifycenter.hub.log import StoredEntry
 from notifycenter.hub.projection import EventIndex
 from notifycenter.hub.server import EmbeddedHub, start_embedded
 from notifycenter.hub.settings import HubSettings
@@ -231,28 +230,6 @@ async def _stall_then_resume(running: EmbeddedHub) -> None:
 
 def events(*names: object) -> list[dict[str, Any]]:
     return [validate_event(make_event(n)) | {"time": "2026-11-28T09:00:00.000Z"} for n in names]
-
-
-async def test_a_failing_publish_neither_loses_the_commit_nor_stops_the_writer(
-    tmp_path: Path,
-) -> None:
-    def publish(entries: list[StoredEntry]) -> None:
-        if entries[0].event["id"] == "evt-1":
-            raise ValueError("a subscriber's filter blew up")
-
-    log = SqliteLog(tmp_path / "hub.sqlite3", [EventIndex()], on_commit=publish)
-    await log.open()
-    try:
-        first = await asyncio.wait_for(log.append(events(1)), DEADLINE)
-        assert first.cursors == ["0000000000000001"]
-        assert "publisher" in log.health.faults
-        second = await asyncio.wait_for(log.append(events(2)), DEADLINE)
-        assert second.cursors == ["0000000000000002"]
-        assert log.health.ok
-        stored = await log.read(lambda conn: conn.execute("SELECT count(*) FROM log").fetchone())
-        assert stored == (2,)
-    finally:
-        await asyncio.wait_for(log.close(), DEADLINE)
 
 
 async def test_an_unexpected_commit_failure_fails_its_requests_only(
