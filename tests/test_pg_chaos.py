@@ -92,12 +92,14 @@ async def acknowledge(servers: list[str], load: Load, seed: int) -> None:
             await asyncio.sleep(0.05)
 
 
-async def subscribe(servers: list[str], seen: list[int]) -> None:
+async def subscribe(servers: list[str], seen: list[int], used: set[str]) -> None:
     """Every entry of the log from the start, resuming on another replica when one dies;
-    runs until cancelled."""
+    notes each replica it streamed from; runs until cancelled."""
     async with HubClient(servers, timeout=5) as client:
-        async for entry in client.subscribe(since="0"):
+        subscription = client.subscribe(since="0")
+        async for entry in subscription:
             seen.append(int(entry["cursor"]))
+            used.add(str(subscription.state.server))
 
 
 def stored_counts(database: str) -> tuple[int, dict[str, int]]:
@@ -172,8 +174,10 @@ async def test_replicas_under_kill_9_and_a_database_restart_lose_nothing_and_agr
     urls = [r.url for r in processes]
     load = Load()
     seen: list[list[int]] = [[] for _ in range(SUBSCRIBERS)]
+    used: list[set[str]] = [set() for _ in range(SUBSCRIBERS)]
     subscribers = [
-        asyncio.create_task(subscribe(rotated(urls, n), seen[n])) for n in range(SUBSCRIBERS)
+        asyncio.create_task(subscribe(rotated(urls, n), seen[n], used[n]))
+        for n in range(SUBSCRIBERS)
     ]
     workers = [asyncio.create_task(produce(rotated(urls, n), load)) for n in range(PRODUCERS)] + [
         asyncio.create_task(acknowledge(rotated(urls, 1), load, seed=7))
@@ -200,6 +204,8 @@ async def test_replicas_under_kill_9_and_a_database_restart_lose_nothing_and_agr
     assert all(count == 1 for count in counts.values()), "an event is stored twice"
     for n, cursors in enumerate(seen):
         assert cursors == list(range(1, head + 1)), f"subscriber {n}: a gap or a duplicate"
+    moved = sum(len(servers) > 1 for servers in used)
+    assert moved >= SUBSCRIBERS // 3, f"only {moved} subscribers failed over"
     states = [await acknowledged_on(url) for url in urls]
     assert states[0] == states[1] == states[2]
     assert load.acked <= {row[0] for row in states[0]}
