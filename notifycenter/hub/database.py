@@ -27,6 +27,18 @@ APPLICATION_NAME = "notifycenter-hub"
 _AUTH_STATES = ("28P01", "28000")
 
 
+# A database cut off without a reset (a partition, a dropped route) would leave a commit
+# or a read waiting forever: keepalives find a silent peer, and unacknowledged writes
+# give up after 15 s, so the request gets the catalogued 503 and its client moves on.
+DEAD_PEER: dict[str, Any] = {
+    "keepalives": 1,
+    "keepalives_idle": 5,
+    "keepalives_interval": 2,
+    "keepalives_count": 3,
+    "tcp_user_timeout": 15_000,
+}
+
+
 @dataclass(frozen=True)
 class Database:
     """A PostgreSQL database to connect to; the password stays out of `repr`."""
@@ -50,7 +62,7 @@ class Database:
                 connect_timeout=CONNECT_TIMEOUT_SECONDS,
                 application_name=APPLICATION_NAME,
                 **extra,
-                **options,
+                **{**DEAD_PEER, **options},
             )
         except psycopg.Error as exc:
             raise connect_error(exc, self) from None
