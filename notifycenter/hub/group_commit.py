@@ -4,7 +4,9 @@ Seqs are numbered in memory by a single writer thread, so writes never race for 
 A durable commit is the expensive part (an fsync on SQLite, a WAL flush and a round trip
 on PostgreSQL), so the writes (posts, lifecycle changes) that queue while one commit runs
 all go into the next transaction, each in a savepoint, and none is answered before that
-commit returned: durable before the answer, one commit for many requests.
+commit returned: durable before the answer, one commit for many requests. Plain appends
+queued side by side go further: one insert and one projection pass for all of them, each
+retried alone in its own savepoint if that fails, so a bad request still fails only itself.
 
 Neither the writer nor a commit dies of an exception: a job that raises leaves no trace and
 fails alone, a commit that fails fails only the requests it carried (with the backend's
@@ -32,6 +34,7 @@ from notifycenter.hub.projection import Projection
 from notifycenter.hub.sqlconn import SqlConnection
 from notifycenter.model.cursor import format_cursor
 from notifycenter.model.errors import ErrorSpec
+from notifycenter.model.lifecycle import LIFECYCLE_TYPE_PREFIX
 
 T = TypeVar("T")
 ConnT = TypeVar("ConnT", bound=SqlConnection)
@@ -55,6 +58,18 @@ class Limits:
 class Job(Generic[ConnT]):
     fn: Callable[[GroupTransaction[ConnT]], Any]
     future: asyncio.Future[Any]
+    # A plain append (`fn` inserts just these) that may share one insert with its neighbours.
+    events: Sequence[dict[str, Any]] | None = None
+    actor: str | None = None
+
+
+def append_job(
+    events: Sequence[dict[str, Any]], actor: str | None, future: asyncio.Future[Any]
+) -> Job[Any]:
+    """The job of `append`. Events of the hub's own types (lifecycle, silences) are not
+    merged: a stamp must see a silence applied before the events after it are stamped."""
+    mergeable = not any(str(e.get("type", "")).startswith(LIFECYCLE_TYPE_PREFIX) for e in events)
+    return Job(lambda txn: txn.insert(events, actor), future, events if mergeable else None, actor)
 
 
 @dataclass
@@ -69,9 +84,15 @@ class GroupTransaction(Generic[ConnT]):
         self, events: Sequence[dict[str, Any]], actor: str | None = None
     ) -> list[tuple[int, bool]]:
         """Append; a duplicate (same source and id) is answered with the first copy's seq."""
+        return self.insert_each(events, [actor] * len(events))
+
+    def insert_each(
+        self, events: Sequence[dict[str, Any]], actors: Sequence[str | None]
+    ) -> list[tuple[int, bool]]:
+        """`insert`, with one actor per event (merged appends of several requests)."""
         for stamp in self.log.stamps:  # hub-set attributes, before the events are serialised
             stamp(self.conn, events)
-        new, results = self._store(events, actor)
+        new, results = self._store(events, actors)
         if new:
             for projection in self.log.projections:
                 projection.apply(self.conn, new)
@@ -79,19 +100,22 @@ class GroupTransaction(Generic[ConnT]):
         return results
 
     def _store(
-        self, events: Sequence[dict[str, Any]], actor: str | None
+        self, events: Sequence[dict[str, Any]], actors: Sequence[str | None]
     ) -> tuple[list[StoredEntry], list[tuple[int, bool]]]:
         """Write the events not yet in the log (staged with `_stage`): the new entries, and
         (seq, was_duplicate) per event (see `outcomes`)."""
         raise NotImplementedError
 
     def _stage(
-        self, events: Sequence[dict[str, Any]], existing: dict[Key, int], actor: str | None
+        self,
+        events: Sequence[dict[str, Any]],
+        existing: dict[Key, int],
+        actors: Sequence[str | None],
     ) -> list[StoredEntry]:
         """Give the events not in `existing` their seqs and bodies; `existing` learns them."""
         log = self.log
         staged = []
-        for event in events:
+        for event, actor in zip(events, actors, strict=True):
             key = (event["source"], event["id"])
             if key in existing:
                 continue
@@ -314,7 +338,12 @@ class GroupCommitLog(Generic[ConnT]):
     async def append(
         self, events: Sequence[dict[str, Any]], actor: str | None = None
     ) -> AppendResult:
-        results = await self.write(lambda txn: txn.insert(events, actor))
+        if self._task is None or self._task.done():
+            raise runtime_codes.WRITER_STOPPED.error("the log writer is not running")
+        future: asyncio.Future[list[tuple[int, bool]]] = asyncio.get_running_loop().create_future()
+        self._queue.append(append_job(events, actor, future))
+        self._wake.set()
+        results = await asyncio.shield(future)
         return AppendResult(
             cursors=[format_cursor(seq) for seq, _ in results],
             duplicates=sum(1 for _, dup in results if dup),
@@ -375,8 +404,11 @@ class GroupCommitLog(Generic[ConnT]):
         txn = self._begin()
         results: list[Outcome] = []
         try:
-            for job in jobs:
-                results.append(self._run_job(txn, job))
+            for run in runs_of(jobs):
+                if len(run) > 1:
+                    results.extend(self._run_merged(txn, run))
+                else:
+                    results.append(self._run_job(txn, run[0]))
             self._end(txn)
         except BaseException as exc:
             self._next_seq = first_seq
@@ -404,6 +436,37 @@ class GroupCommitLog(Generic[ConnT]):
             return False, exc
         conn.execute("RELEASE SAVEPOINT job")
         return True, value
+
+    def _run_merged(self, txn: GroupTransaction[ConnT], jobs: list[Job[ConnT]]) -> list[Outcome]:
+        """Side-by-side appends as one insert in one savepoint; if that fails, each job
+        alone (`_run_job`), so that only the bad one fails."""
+        mark_seq, mark_entries = self._next_seq, len(txn.entries)
+        conn = txn.conn
+        events: list[dict[str, Any]] = []
+        actors: list[str | None] = []
+        for job in jobs:
+            assert job.events is not None
+            events.extend(job.events)
+            actors.extend([job.actor] * len(job.events))
+        conn.execute("SAVEPOINT job")
+        try:
+            inserted = txn.insert_each(events, actors)
+        except Exception as exc:
+            if self._is_storage_failure(exc):
+                raise
+            conn.execute("ROLLBACK TO SAVEPOINT job")
+            conn.execute("RELEASE SAVEPOINT job")
+            self._next_seq = mark_seq
+            del txn.entries[mark_entries:]
+            return [self._run_job(txn, job) for job in jobs]
+        conn.execute("RELEASE SAVEPOINT job")
+        answers: list[Outcome] = []
+        start = 0
+        for job in jobs:
+            end = start + len(job.events or ())
+            answers.append((True, inserted[start:end]))
+            start = end
+        return answers
 
     def _stalled(self) -> tuple[str, ErrorSpec, str] | None:
         running = time.monotonic() - self._commit_started
@@ -434,6 +497,18 @@ class GroupCommitLog(Generic[ConnT]):
     async def read(self, fn: Callable[[ConnT], T]) -> T:
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._reader_pool, self._read, fn)
+
+
+def runs_of(jobs: list[Job[ConnT]]) -> list[list[Job[ConnT]]]:
+    """The jobs in queue order, consecutive mergeable appends together: merging never
+    moves a write past another."""
+    runs: list[list[Job[ConnT]]] = []
+    for job in jobs:
+        if job.events is not None and runs and runs[-1][-1].events is not None:
+            runs[-1].append(job)
+        else:
+            runs.append([job])
+    return runs
 
 
 def stored_entry(seq: int, body: bytes, actor: str | None = None) -> StoredEntry:

@@ -99,13 +99,13 @@ def _is_connection_error(exc: BaseException) -> bool:
 
 class _PgTransaction(GroupTransaction[PgConnection]):
     def _store(
-        self, events: Sequence[dict[str, Any]], actor: str | None
+        self, events: Sequence[dict[str, Any]], actors: Sequence[str | None]
     ) -> tuple[list[StoredEntry], list[tuple[int, bool]]]:
         """Look the keys up in one query, then insert the new events in one statement."""
         raw = self.conn.raw
         stored_before = _existing(raw, events)
         known = dict(stored_before)
-        new = self._stage(events, known, actor)
+        new = self._stage(events, known, actors)
         if new:
             raw.execute(
                 "INSERT INTO log (seq, source, id, body, actor) SELECT * FROM"

@@ -86,14 +86,14 @@ _Job = Job  # what the benches build to feed `_commit` directly
 
 class _Transaction(GroupTransaction[sqlite3.Connection]):
     def _store(
-        self, events: Sequence[dict[str, Any]], actor: str | None
+        self, events: Sequence[dict[str, Any]], actors: Sequence[str | None]
     ) -> tuple[list[StoredEntry], list[tuple[int, bool]]]:
         """Fast path: insert everything, skipping duplicates, and check the change count.
         Looking every key up first costs a query per event; a row-value
         `(source, id) IN (VALUES ...)` is not served by the index and scans the log.
         """
         self.conn.execute("SAVEPOINT insert_events")
-        new = self._stage(events, {}, actor)
+        new = self._stage(events, {}, actors)
         if len(new) == len(events) and self._write(new) == len(new):
             results = [(e.seq, False) for e in new]
         else:  # duplicates, of the log or within the call: start over, looking each key up
@@ -101,7 +101,7 @@ class _Transaction(GroupTransaction[sqlite3.Connection]):
             self.log._next_seq = new[0].seq
             stored_before = self._existing(events)
             known = dict(stored_before)
-            new = self._stage(events, known, actor)
+            new = self._stage(events, known, actors)
             self._write(new)
             results = outcomes(events, stored_before, known)
         self.conn.execute("RELEASE insert_events")
