@@ -22,16 +22,14 @@ from __future__ import annotations
 
 import argparse
 import os
-import shutil
 import signal
 import sys
-import tempfile
 import time
 from functools import partial
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from tui_pty import Tui, filled, hub, load_note, moved, percentiles
+from tui_pty import Tui, bench_dirs, filled_hub, load_note, moved, percentiles
 
 
 def press_keys(tui: Tui, keys: int, interval: float, key: bytes) -> tuple[list[float], int]:
@@ -113,15 +111,8 @@ def main() -> None:
     parser.add_argument("--data", type=Path, help="hub data dir to keep and reuse across runs")
     parser.add_argument("--profile", type=Path, help="cProfile the TUI while keys are pressed")
     options = parser.parse_args()
-    data = options.data or Path(tempfile.mkdtemp(prefix="nc-keys-hub-"))
-    data.mkdir(parents=True, exist_ok=True)
-    home = Path(tempfile.mkdtemp(prefix="nc-keys-home-"))
-    try:
-        print(f"start: {load_note()}")
-        with hub(data) as port:
-            seconds = filled(port, data, options.events)
-            if seconds is not None:
-                print(f"hub filled with {options.events:,} events in {seconds:.1f} s")
+    with bench_dirs(options.data, "keys") as (data, home):
+        with filled_hub(data, options.events) as port:
             print(f"notifycenter tui at 120x36 on a hub of {options.events:,} events:")
             center = center_keys(port, home, options.keys, options.interval, options.profile)
             for name, value in center.items():
@@ -131,10 +122,6 @@ def main() -> None:
             print(f"  {name:>38}: {value:,.1f}")
         print(f"end: {load_note()}")
         print(f"  {'target':>38}: key to frame p95 <= 50 ms while the backlog loads")
-    finally:
-        shutil.rmtree(home, ignore_errors=True)
-        if options.data is None:
-            shutil.rmtree(data, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -24,9 +24,7 @@ the load average. Target: views <= 100 ms.
 from __future__ import annotations
 
 import argparse
-import shutil
 import sys
-import tempfile
 import time
 from collections import defaultdict
 from collections.abc import Callable
@@ -34,7 +32,7 @@ from functools import partial
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from tui_pty import Terminal, Tui, filled, hub, load_note, moved, percentiles
+from tui_pty import Terminal, Tui, bench_dirs, filled_hub, load_note, moved, percentiles
 
 ERRORS = frozenset({"EMR", "ALR", "CRT", "ERR"})
 WARNINGS = frozenset({"WRN"})
@@ -120,25 +118,14 @@ def main() -> None:
     parser.add_argument("--data", type=Path, help="hub data dir to keep and reuse across runs")
     parser.add_argument("--rounds", type=int, default=5)
     options = parser.parse_args()
-    data = options.data or Path(tempfile.mkdtemp(prefix="nc-list-hub-"))
-    data.mkdir(parents=True, exist_ok=True)
-    home = Path(tempfile.mkdtemp(prefix="nc-list-home-"))
-    try:
-        print(f"start: {load_note()}")
-        with hub(data) as port:
-            seconds = filled(port, data, options.events)
-            if seconds is not None:
-                print(f"hub filled with {options.events:,} events in {seconds:.1f} s")
+    with bench_dirs(options.data, "list") as (data, home):
+        with filled_hub(data, options.events) as port:
             print(
                 f"notifycenter tui at 120x36 on a hub of {options.events:,} events, key to frame:"
             )
             run(port, home, options.rounds)
         print(f"end: {load_note()}")
         print(f"  {'target':>34}: views <= 100 ms; keys <= 50 ms at p95")
-    finally:
-        shutil.rmtree(home, ignore_errors=True)
-        if options.data is None:
-            shutil.rmtree(data, ignore_errors=True)
 
 
 if __name__ == "__main__":

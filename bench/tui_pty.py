@@ -15,11 +15,13 @@ import os
 import pty
 import re
 import select
+import shutil
 import signal
 import statistics
 import struct
 import subprocess
 import sys
+import tempfile
 import termios
 import threading
 import time
@@ -308,3 +310,28 @@ def percentiles(seconds: list[float]) -> tuple[float, float, float]:
     """p50, p95 and max in milliseconds."""
     ms = sorted(1000 * s for s in seconds)
     return statistics.median(ms), ms[min(len(ms) - 1, int(len(ms) * 0.95))], ms[-1]
+
+
+@contextmanager
+def bench_dirs(data: Path | None, name: str) -> Iterator[tuple[Path, Path]]:
+    """The hub's data dir (`data`, kept for reuse, or a temporary one) and the TUI's home."""
+    hub_data = data or Path(tempfile.mkdtemp(prefix=f"nc-{name}-hub-"))
+    hub_data.mkdir(parents=True, exist_ok=True)
+    home = Path(tempfile.mkdtemp(prefix=f"nc-{name}-home-"))
+    try:
+        yield hub_data, home
+    finally:
+        shutil.rmtree(home, ignore_errors=True)
+        if data is None:
+            shutil.rmtree(hub_data, ignore_errors=True)
+
+
+@contextmanager
+def filled_hub(data: Path, events: int) -> Iterator[int]:
+    """A hub process on `data` holding `events` events (filled once, reused); its port."""
+    print(f"start: {load_note()}")
+    with hub(data) as port:
+        seconds = filled(port, data, events)
+        if seconds is not None:
+            print(f"hub filled with {events:,} events in {seconds:.1f} s")
+        yield port

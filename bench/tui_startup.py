@@ -25,15 +25,13 @@ from __future__ import annotations
 
 import argparse
 import re
-import shutil
 import sys
-import tempfile
 import time
 from functools import partial
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from tui_pty import Tui, filled, hub, load_note, moved
+from tui_pty import Tui, bench_dirs, filled_hub, load_note, moved
 
 PERCENT = re.compile(r"loading backlog (\d+)%")
 
@@ -84,15 +82,8 @@ def main() -> None:
     parser.add_argument("--data", type=Path, help="hub data dir to keep and reuse across runs")
     parser.add_argument("--wait", type=float, default=300, help="seconds to wait for the load")
     options = parser.parse_args()
-    data = options.data or Path(tempfile.mkdtemp(prefix="nc-start-hub-"))
-    data.mkdir(parents=True, exist_ok=True)
-    home = Path(tempfile.mkdtemp(prefix="nc-start-home-"))
-    try:
-        print(f"start: {load_note()}")
-        with hub(data) as port:
-            seconds = filled(port, data, options.events)
-            if seconds is not None:
-                print(f"hub filled with {options.events:,} events in {seconds:.1f} s")
+    with bench_dirs(options.data, "start") as (data, home):
+        with filled_hub(data, options.events) as port:
             print(f"notifycenter tui at 120x36 on a hub of {options.events:,} events:")
             for name, value in center_start(port, home, options.events, options.wait).items():
                 print(f"  {name:>46}: {value}")
@@ -100,10 +91,6 @@ def main() -> None:
         print(f"  {'peer, bare Textual app: first row (s)':>46}: {bare_start(home):.2f}")
         print(f"end: {load_note()}")
         print(f"  {'target':>46}: first rows <= 0.5 s; whole backlog usable <= 10 s")
-    finally:
-        shutil.rmtree(home, ignore_errors=True)
-        if options.data is None:
-            shutil.rmtree(data, ignore_errors=True)
 
 
 if __name__ == "__main__":
