@@ -32,6 +32,7 @@ from notifycenter.hub.openapi import openapi_document
 from notifycenter.hub.projection import EventIndex, Projection
 from notifycenter.hub.responses import answer, error_answer
 from notifycenter.hub.settings import HubSettings
+from notifycenter.hub.stream import SERVER_SEND
 from notifycenter.hub.summary_counts import SummaryCounts
 from notifycenter.model.cursor import format_cursor
 from notifycenter.model.errors import NotifyError
@@ -166,7 +167,11 @@ _NO_HANDSHAKE = "ASGI callable returned without completing handshake."
 
 
 class HandshakeLog:
-    """One line per refused stream handshake, at INFO (4xx) or WARNING (5xx), with the code."""
+    """One line per refused stream handshake, at INFO (4xx) or WARNING (5xx), with the code.
+
+    Only the handshake concerns it: the send it was given goes into the scope (`SERVER_SEND`)
+    so that an accepted stream writes its frames there, past every wrapper.
+    """
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -185,6 +190,7 @@ class HandshakeLog:
                 _log_refusal(scope, status, message.get("body", b""))
             await send(message)
 
+        scope[SERVER_SEND] = send
         await self.app(scope, receive, watch)
 
 

@@ -28,6 +28,12 @@ with 1013; the client resumes from its last cursor. Producers never wait. A watc
 timer per subscriber checks the send in progress every `BEHIND_SEND_SECONDS` (a timeout
 around each send would cost more than the send itself).
 
+Send path: once the handshake is accepted, frames go straight to the server's send
+(`SERVER_SEND`, put in the scope by the hub's handshake middleware), not through the
+middlewares and Starlette's state checks, which only concern the handshake. An unfiltered
+batch subscriber sends the batch's shared message: per subscriber and frame, the only
+Python work is the sender's loop and the server's write.
+
 Isolation: whatever fails for one subscriber (its filter, its socket, a bug) closes that
 subscriber alone, with a catalogued reason, never the writer or another subscriber.
 Filters run in each subscriber's own task, not in the publish: a commit costs the
@@ -44,6 +50,7 @@ from collections.abc import Callable
 from typing import Any
 
 import orjson
+from starlette.types import Message, Send
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from notifycenter.catalogue import hub as codes
@@ -68,6 +75,7 @@ YIELD_EVERY = 256  # events a filter may reject in a row before the sender lets 
 CLOSE_SECONDS = 10.0  # a close frame that cannot be written in this time is given up
 FRAME_BYTES = 1 << 20  # a batch frame holds events up to this size (or one larger event)
 Accepts = Callable[[StoredEntry], bool]
+SERVER_SEND = "notifycenter.server_send"  # scope key: the send to write frames to once accepted
 log = logging.getLogger("notifycenter.hub")
 
 
@@ -92,7 +100,7 @@ def filter_failure(entry_seq: int, exc: Exception) -> SubscriberFailure:
 class Batch:
     """Entries committed together, turned into frame text at most once for all subscribers."""
 
-    __slots__ = ("_frame", "_joined", "_texts", "entries", "first", "last", "size")
+    __slots__ = ("_frame", "_joined", "_message", "_texts", "entries", "first", "last", "size")
 
     def __init__(self, entries: list[StoredEntry]) -> None:
         self.entries = entries
@@ -100,6 +108,7 @@ class Batch:
         self.size = sum(len(entry.body) for entry in entries)
         self._joined: str | None = None
         self._frame: str | None = None
+        self._message: Message | None = None
         self._texts: list[str] | None = None
 
     def joined(self) -> str:
@@ -113,6 +122,12 @@ class Batch:
         if self._frame is None:
             self._frame = f"[{self.joined()}]"
         return self._frame
+
+    def message(self) -> Message:
+        """The ASGI message of `frame()`, also shared: the server only reads it."""
+        if self._message is None:
+            self._message = {"type": "websocket.send", "text": self.frame()}
+        return self._message
 
     def texts(self) -> list[str]:
         """One text per event, for `cloudevents.json` subscribers."""
@@ -325,6 +340,7 @@ async def serve_stream(
     watchdog = _Watchdog(sender)
     try:
         await websocket.accept(subprotocol=subprotocol)
+        sender.write = websocket.scope.get(SERVER_SEND) or websocket.send
         listener = asyncio.create_task(_listen(websocket, subscriber))
         watchdog.start()
         try:
@@ -422,6 +438,7 @@ class _Sender:
         self.send_started: float | None = None  # loop time of the send in progress
         self.skipped = 0
         self._time = asyncio.get_running_loop().time
+        self.write: Send = websocket.send  # the server's own send once accepted
 
     async def run(self) -> None:
         subscriber = self.subscriber
@@ -450,7 +467,7 @@ class _Sender:
         )
         if whole:  # the common case: the shared text, no work per event
             if len(batches) == 1:
-                await self._send(batches[0].frame())
+                await self._write(batches[0].message())
             else:
                 await self._send(f"[{','.join(batch.joined() for batch in batches)}]")
         elif self.batched:
@@ -516,8 +533,12 @@ class _Sender:
             await self._send(frame)
 
     async def _send(self, frame: str) -> None:
+        await self._write({"type": "websocket.send", "text": frame})
+
+    async def _write(self, message: Message) -> None:
+        # No try here: a failed write raises OSError (the client left), handled by serve_stream.
         self.send_started = self._time()
-        await self.websocket.send_text(frame)
+        await self.write(message)
         self.send_started = None
 
 
