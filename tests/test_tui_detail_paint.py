@@ -33,3 +33,21 @@ async def test_short_and_long_details_replace_each_other_with_the_right_scrollba
         pane.show(None, "short again")
         await until(pilot, lambda: not pane.show_vertical_scrollbar and pane.max_scroll_y == 0)
         assert "short again" in shown(pane)
+
+
+class LatePaneApp(App[None]):
+    """Its pane is given a detail before the pane has composed its body."""
+
+    def compose(self) -> ComposeResult:
+        pane = DetailPane(id="detail")
+        pane.show(None, "nothing matches :filter x")
+        yield pane
+
+
+async def test_a_detail_given_before_the_pane_is_composed_is_shown_once_it_is() -> None:
+    app = LatePaneApp()
+    async with app.run_test(size=(60, 20)) as pilot:
+        pane = app.query_one(DetailPane)
+        await until(pilot, lambda: "nothing matches" in shown(pane))
+        await pane.remove_children()
+        pane.show(None, "after the body is gone")  # a late timer: nothing to paint, no crash

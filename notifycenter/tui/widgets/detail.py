@@ -9,6 +9,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.content import Content
+from textual.css.query import NoMatches
 from textual.css.styles import RulesMap
 from textual.message import Message
 from textual.widgets import Static
@@ -63,8 +64,14 @@ class DetailPane(VerticalScroll, can_focus=True):
         self._paint()
         return self.raw
 
+    def on_mount(self) -> None:
+        self._paint()  # what `show` was given before the body was composed
+
     def _paint(self) -> None:
-        body = self.query_one("#detail-body", Static)
+        try:
+            body = self.query_one("#detail-body", Static)
+        except NoMatches:  # not composed yet, or already torn down: on_mount paints
+            return
         if self.detail is None:
             content = Content(self.empty_text or EMPTY)
         elif self.raw:
