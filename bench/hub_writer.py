@@ -19,8 +19,9 @@ from pathlib import Path
 from hub_common import cpu_note, event
 
 from notifycenter.hub.app import load_plugins
+from notifycenter.hub.group_commit import append_job
 from notifycenter.hub.projection import EventIndex
-from notifycenter.hub.sqlite_log import SqliteLog, _Job
+from notifycenter.hub.sqlite_log import SqliteLog
 from notifycenter.model.event import validate_event
 
 
@@ -35,7 +36,7 @@ async def run(events: int, group: int) -> None:
     wall, cpu = time.perf_counter(), time.thread_time()
     for start in range(0, len(batches), group):
         jobs = [
-            _Job(lambda txn, batch=batch: txn.insert(batch, "bench"), loop.create_future())
+            append_job(batch, "bench", loop.create_future())
             for batch in batches[start : start + group]
         ]
         log._commit(jobs)

@@ -32,10 +32,11 @@ from typing import Any
 from hub_common import cpu_note, dumps, event
 
 from notifycenter.hub.app import create_app, load_plugins
+from notifycenter.hub.group_commit import Job, append_job
 from notifycenter.hub.log import AppendResult
 from notifycenter.hub.projection import EventIndex
 from notifycenter.hub.settings import HubSettings
-from notifycenter.hub.sqlite_log import SqliteLog, _Job
+from notifycenter.hub.sqlite_log import SqliteLog
 from notifycenter.hub.summary_counts import SummaryCounts
 from notifycenter.model.event import validate_event
 
@@ -119,8 +120,8 @@ def writer_cost(events: int, synchronous: str) -> float:
         validated = [validate_event(event(f"w{n}")) for n in range(events)]
         loop = asyncio.get_running_loop()
 
-        def job(one: dict[str, Any]) -> _Job[Any]:
-            return _Job(lambda txn: txn.insert([one], "bench"), loop.create_future())
+        def job(one: dict[str, Any]) -> Job[Any]:  # as `append` queues it (merged in a group)
+            return append_job([one], "bench", loop.create_future())
 
         cpu = time.thread_time()
         for start in range(0, events, 8):

@@ -441,8 +441,9 @@ def writer_alone(directory: Path, events: int = 20_000, group: int = 4) -> tuple
     from hub_common import event
 
     from notifycenter.hub.app import load_plugins
+    from notifycenter.hub.group_commit import Job, append_job
     from notifycenter.hub.projection import EventIndex
-    from notifycenter.hub.sqlite_log import SqliteLog, _Job
+    from notifycenter.hub.sqlite_log import SqliteLog
     from notifycenter.hub.summary_counts import SummaryCounts
     from notifycenter.model.event import validate_event
 
@@ -456,8 +457,8 @@ def writer_alone(directory: Path, events: int = 20_000, group: int = 4) -> tuple
         loop = asyncio.get_running_loop()
         wall, cpu = time.perf_counter(), time.thread_time()
 
-        def job(batch: list[dict[str, Any]]) -> _Job[Any]:
-            return _Job(lambda txn: txn.insert(batch, "bench"), loop.create_future())
+        def job(batch: list[dict[str, Any]]) -> Job[Any]:  # as `append` queues it
+            return append_job(batch, "bench", loop.create_future())
 
         for start in range(0, len(batches), group):
             log._commit([job(batch) for batch in batches[start : start + group]])
