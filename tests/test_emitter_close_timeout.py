@@ -64,7 +64,7 @@ def test_close_returns_within_its_timeout_while_the_sender_is_stuck(
 ) -> None:
     """Draining and stopping the sender share the one timeout a caller gives: a producer
     shutting down with `close(1.0)` is not held for two seconds."""
-    emitter = Emitter(silent_hub, source=SOURCE, data_dir=tmp_path, timeout=5.0)
+    emitter = Emitter(silent_hub, source=SOURCE, data_dir=tmp_path, timeout=2.0)
     emitter.emit(type="io.meshery.test", summary="stuck")
     emitter.flush(timeout=0.3)  # the sender now waits on a hub that never answers
     emitter.emit(type="io.meshery.test", summary="in hand")
