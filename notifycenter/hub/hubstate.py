@@ -15,6 +15,7 @@ from notifycenter.hub.pg_log import PgLog
 from notifycenter.hub.projection import Projection
 from notifycenter.hub.ratelimit import RateLimiter
 from notifycenter.hub.settings import HubSettings
+from notifycenter.hub.shedding import StreamShedder
 from notifycenter.hub.sqlite_log import SqliteLog
 from notifycenter.hub.stream import Broadcaster
 
@@ -58,6 +59,7 @@ class Hub:
             lambda: self.log.last_seq,
             lambda: self.log.commits,
         )
+        self.shedder = StreamShedder(self.health, self.broadcaster)
         self.log.on_commit_time = self.metrics.commit_seconds.observe
         self.health.on_failure = lambda part: self.metrics.runtime_failures.labels(part).inc()
         self.broadcaster.on_failure = lambda code: self.metrics.subscriber_failures.labels(
@@ -74,7 +76,9 @@ class Hub:
         self.broadcaster.last_seq = self.log.last_seq
         if isinstance(self.log_size, PgSize):
             await self.log_size.refresh()
+        self.shedder.start()
 
     async def stop(self) -> None:
+        await self.shedder.stop()
         self.broadcaster.close_all()
         await self.log.close()
