@@ -17,9 +17,10 @@ import sys
 import tempfile
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import orjson
 
@@ -287,3 +288,16 @@ def stream_frames(chunks: list[tuple[float, bytes]]) -> Iterator[tuple[float, in
             index += 1
         yield chunks[index][0], opcode, data[start:end]
         offset = end
+
+
+def wait_quiet(counters: Sequence[Any], quiet: float, most: float) -> None:
+    """Until the subscribers' byte counters have not moved for `quiet` seconds (every frame
+    the hubs will send has arrived), or `most` seconds have passed."""
+    deadline, last, quiet_since = time.monotonic() + most, -1, time.monotonic()
+    while time.monotonic() < deadline:
+        now = sum(counter.value for counter in counters)
+        if now != last:
+            last, quiet_since = now, time.monotonic()
+        elif time.monotonic() - quiet_since >= quiet:
+            return
+        time.sleep(0.1)

@@ -44,6 +44,7 @@ from hub_common import (
     post_request,
     stream_frames,
     stream_handshake,
+    wait_quiet,
 )
 
 STRUCTURED = "application/cloudevents+json"
@@ -173,15 +174,7 @@ def fan_out(args: argparse.Namespace) -> None:
         elapsed, answered, producer_cpu = asyncio.run(
             produce(hub.port, args.rate, total, args.batch, args.connections)
         )
-        # Wait for the stream to fall quiet: every frame the hub will send has arrived.
-        deadline, last, quiet_since = time.monotonic() + DRAIN_SECONDS, -1, time.monotonic()
-        while time.monotonic() < deadline:
-            now = sum(counter.value for counter in counters)
-            if now != last:
-                last, quiet_since = now, time.monotonic()
-            elif time.monotonic() - quiet_since >= QUIET_SECONDS:
-                break
-            time.sleep(0.1)
+        wait_quiet(counters, QUIET_SECONDS, DRAIN_SECONDS)
         wall = time.perf_counter() - start - QUIET_SECONDS
         hub_cpu = hub.cpu_seconds() - hub_cpu
         commits = commit_histogram(hub.port)

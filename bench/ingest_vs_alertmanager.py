@@ -58,7 +58,7 @@ from typing import Any
 import orjson
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from hub_common import ROOT, cpu_note, free_port, hub_process
+from hub_common import ROOT, cpu_note, event, free_port, hub_process
 
 BATCH = "application/cloudevents-batch+json"
 STRUCTURED = "application/cloudevents+json"
@@ -75,25 +75,8 @@ def _template(value: object) -> tuple[bytes, bytes]:
 
 
 def hub_event_template() -> tuple[bytes, bytes]:
-    return _template(
-        {
-            "specversion": "1.0",
-            "id": MARK.decode(),
-            "source": "urn:meshery:adapter:istio",
-            "type": "io.meshery.provisioning.istio.virtualservice",
-            "severitytext": "ERROR",
-            "subject": "cluster-1",
-            "data": {
-                "summary": "Could not provision Istio",
-                "details": "istioctl exited 1",
-                "error": {
-                    "code": "meshery-istio-1002",
-                    "probableCause": ["istioctl missing"],
-                    "suggestedRemediation": ["Install istioctl"],
-                },
-            },
-        }
-    )
+    """The other hub benches' event, its id left to fill in."""
+    return _template(event(0, id=MARK.decode(), subject="cluster-1"))
 
 
 def am_alert_template() -> tuple[bytes, bytes]:

@@ -47,6 +47,7 @@ from hub_common import (
     post_request,
     stream_frames,
     stream_handshake,
+    wait_quiet,
 )
 from pg_ingest import measure, postgres
 
@@ -161,14 +162,7 @@ def fan_out(database: str, subscribers: int, rate: int, seconds: float) -> None:
         cpu = [hub.cpu_seconds() for hub in hubs]
         started = time.monotonic()
         elapsed, answered = asyncio.run(produce(ports, rate, total))
-        deadline, last, quiet_since = time.monotonic() + DRAIN_SECONDS, -1, time.monotonic()
-        while time.monotonic() < deadline:
-            now = sum(counter.value for counter in counters)
-            if now != last:
-                last, quiet_since = now, time.monotonic()
-            elif time.monotonic() - quiet_since >= QUIET_SECONDS:
-                break
-            time.sleep(0.1)
+        wait_quiet(counters, QUIET_SECONDS, DRAIN_SECONDS)
         wall = time.monotonic() - started - QUIET_SECONDS  # posting and delivering
         used = [hub.cpu_seconds() - before for hub, before in zip(hubs, cpu, strict=True)]
         cores = ", ".join(f"{seconds / wall:.0%}" for seconds in used)
