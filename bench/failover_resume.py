@@ -20,6 +20,7 @@ import httpx
 from hub_common import cpu_note, dumps, event, hub_process, percentile
 
 from notifycenter.client import HubClient
+from notifycenter.client.stream import ConnectionState
 
 BATCH = "application/cloudevents-batch+json"
 
@@ -34,18 +35,29 @@ def post(port: int, events: list[dict]) -> None:
     response.raise_for_status()
 
 
-async def one_round(a_port: int, a_pid: int, b_port: int) -> float:
+async def one_round(
+    a_port: int, a_pid: int, b_port: int, since: str | None = None
+) -> tuple[float, float]:
+    """Subscribe to [A, B], kill A once its event arrives: (kill -> live on B, kill ->
+    first event from B), in seconds."""
     a, b = f"http://127.0.0.1:{a_port}", f"http://127.0.0.1:{b_port}"
+    killed_at, live_at = 0.0, 0.0
+
+    def on_state(state: ConnectionState) -> None:
+        nonlocal live_at
+        if killed_at and not live_at and state.status == "live" and state.server == b:
+            live_at = time.perf_counter()
+
     async with HubClient([a, b]) as client:
-        subscription = client.subscribe(since="0")
-        killed_at = 0.0
+        subscription = client.subscribe(since=since, on_state=on_state)
         async with asyncio.timeout(30):
             async for _ in subscription:
                 if subscription.state.server == a and not killed_at:
                     killed_at = time.perf_counter()
                     os.kill(a_pid, signal.SIGKILL)
                 elif subscription.state.server == b and killed_at:
-                    return time.perf_counter() - killed_at
+                    first = time.perf_counter() - killed_at
+                    return (live_at - killed_at if live_at else first), first
     raise RuntimeError("the stream ended")
 
 
@@ -59,7 +71,8 @@ def main() -> None:
         for _ in range(rounds):
             with hub_process() as first:
                 post(first.port, [event("a")])
-                times.append(asyncio.run(one_round(first.port, first.process.pid, second.port)))
+                resumed = one_round(first.port, first.process.pid, second.port, since="0")
+                times.append(asyncio.run(resumed)[1])  # the first event from B
                 first.process.wait(10)
     ms = [t * 1000 for t in times]
     print(f"stream resume after kill -9 of its server, {rounds} rounds ({cpu_note()}):")

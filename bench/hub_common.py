@@ -301,3 +301,26 @@ def wait_quiet(counters: Sequence[Any], quiet: float, most: float) -> None:
         elif time.monotonic() - quiet_since >= quiet:
             return
         time.sleep(0.1)
+
+
+def start_subscribers(
+    spawn: Any, target: Any, leading: Sequence[tuple[Any, ...]], stop: Any, results: Any
+) -> tuple[list[Any], list[Any]]:
+    """One subscriber process per `leading` (its first arguments; then ready, stop, its
+    byte counter and the results queue), started and connected; (processes, counters)."""
+    children, readies, counters = [], [], []
+    for first in leading:
+        ready, received = spawn.Event(), spawn.Value("q", 0, lock=False)
+        child = spawn.Process(
+            target=target,
+            args=(*first, ready, stop, received, results),
+            daemon=True,  # never outlives a failed run
+        )
+        child.start()
+        children.append(child)
+        readies.append(ready)
+        counters.append(received)
+    for ready in readies:
+        if not ready.wait(60):
+            raise RuntimeError("the subscribers did not connect")
+    return children, counters

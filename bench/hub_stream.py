@@ -42,6 +42,7 @@ from hub_common import (
     load_note,
     percentile,
     post_request,
+    start_subscribers,
     stream_frames,
     stream_handshake,
     wait_quiet,
@@ -148,26 +149,13 @@ def fan_out(args: argparse.Namespace) -> None:
     total = int(args.rate * args.seconds)
     spawn = multiprocessing.get_context("spawn")
     stop, results = spawn.Event(), spawn.Queue()
-    children, readies, counters = [], [], []
     per = [
         args.subscribers // args.processes + (i < args.subscribers % args.processes)
         for i in range(args.processes)
     ]
     with hub_process() as hub:
-        for count in per:
-            ready, received = spawn.Event(), spawn.Value("q", 0, lock=False)
-            child = spawn.Process(
-                target=subscribers_process,
-                args=(hub.port, count, SUBPROTOCOLS[args.frames], ready, stop, received, results),
-                daemon=True,  # never outlives a failed run
-            )
-            child.start()
-            children.append(child)
-            readies.append(ready)
-            counters.append(received)
-        for ready in readies:
-            if not ready.wait(60):
-                raise RuntimeError("the subscribers did not connect")
+        leading = [(hub.port, count, SUBPROTOCOLS[args.frames]) for count in per]
+        children, counters = start_subscribers(spawn, subscribers_process, leading, stop, results)
         load_before = load_note()
         hub_cpu = hub.cpu_seconds()
         start = time.perf_counter()

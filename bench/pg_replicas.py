@@ -27,7 +27,6 @@ import argparse
 import asyncio
 import multiprocessing
 import os
-import signal
 import sys
 import time
 from array import array
@@ -35,6 +34,7 @@ from contextlib import ExitStack
 from typing import Any
 
 import orjson
+from failover_resume import one_round
 from hub_common import (
     ROOT,
     Connection,
@@ -45,6 +45,7 @@ from hub_common import (
     load_note,
     percentile,
     post_request,
+    start_subscribers,
     stream_frames,
     stream_handshake,
     wait_quiet,
@@ -141,23 +142,9 @@ def fan_out(database: str, subscribers: int, rate: int, seconds: float) -> None:
     with ExitStack() as stack:
         hubs = [stack.enter_context(hub_process("--database", database)) for _ in range(3)]
         ports = [hub.port for hub in hubs]
-        children, readies, counters = [], [], []
-        halves = [subscribers // 2 + subscribers % 2, subscribers // 2]
-        offset = 0
-        for count in halves:
-            ready, received = spawn.Event(), spawn.Value("q", 0, lock=False)
-            child = spawn.Process(
-                target=subscribers_process,
-                args=(ports, count, offset, ready, stop, received, out),
-            )
-            child.start()
-            offset += count
-            children.append(child)
-            readies.append(ready)
-            counters.append(received)
-        for ready in readies:
-            if not ready.wait(60):
-                raise RuntimeError("the subscribers did not connect")
+        first = subscribers // 2 + subscribers % 2  # two processes, each its share
+        leading = [(ports, first, 0), (ports, subscribers // 2, first)]
+        children, counters = start_subscribers(spawn, subscribers_process, leading, stop, out)
         load = load_note()
         cpu = [hub.cpu_seconds() for hub in hubs]
         started = time.monotonic()
@@ -187,32 +174,6 @@ def fan_out(database: str, subscribers: int, rate: int, seconds: float) -> None:
 
 
 # -- resume after kill -9 ---------------------------------------------------------------
-
-
-async def one_round(a_port: int, a_pid: int, b_port: int) -> tuple[float, float]:
-    """(kill -> live on B, kill -> first event from B), in seconds."""
-    from notifycenter.client import HubClient
-    from notifycenter.client.stream import ConnectionState
-
-    a, b = f"http://127.0.0.1:{a_port}", f"http://127.0.0.1:{b_port}"
-    killed_at, live_at = 0.0, 0.0
-
-    def on_state(state: ConnectionState) -> None:
-        nonlocal live_at
-        if killed_at and not live_at and state.status == "live" and state.server == b:
-            live_at = time.perf_counter()
-
-    async with HubClient([a, b]) as client:
-        subscription = client.subscribe(on_state=on_state)
-        async with asyncio.timeout(30):
-            async for _ in subscription:
-                if subscription.state.server == a and not killed_at:
-                    killed_at = time.perf_counter()
-                    os.kill(a_pid, signal.SIGKILL)
-                elif subscription.state.server == b and killed_at:
-                    first = time.perf_counter() - killed_at
-                    return (live_at - killed_at if live_at else first), first
-    raise RuntimeError("the stream ended")
 
 
 async def trickle(port: int, stop: asyncio.Event) -> None:
