@@ -37,7 +37,6 @@ from notifycenter.catalogue import runtime as runtime_codes
 from notifycenter.hub.group_commit import (
     GroupCommitLog,
     GroupTransaction,
-    Job,
     Limits,
     LogOptions,
     outcomes,
@@ -79,9 +78,6 @@ CLOSE_DRAIN_SECONDS = 10.0
 # A commit running longer than this makes /healthz report the writer as stalled.
 STALLED_COMMIT_SECONDS = 10.0
 log = logging.getLogger("notifycenter.hub")
-
-
-_Job = Job  # what the benches build to feed `_commit` directly
 
 
 class _Transaction(GroupTransaction[sqlite3.Connection]):

@@ -30,7 +30,6 @@ CloudEvent = dict[str, Any]
 # client offers first, a JSON array of one or more events in log order, as the batched
 # content mode of the HTTP binding. Every streamed event carries its `cursor`.
 STREAM_BATCH_SUBPROTOCOL = "notifycenter.batch.json"
-StreamFrame = CloudEvent | list[CloudEvent]
 
 
 class _RecordAdded(TypedDict, total=False):
