@@ -136,14 +136,13 @@ class Leases:
     def _connection(self) -> Any:
         assert self.database is not None
         if self._conn is None or self._conn.closed:
-            # A cut-off network fails the statement in seconds instead of holding the thread.
+            # A cut-off network fails the statement in seconds instead of holding the
+            # thread: keepalives tighter than the log's (`database.DEAD_PEER`), within a term.
             self._conn = self.database.connect(
                 autocommit=True,
                 options=f"-c statement_timeout={STATEMENT_TIMEOUT_MS}",
-                keepalives=1,
                 keepalives_idle=2,
                 keepalives_interval=1,
-                keepalives_count=3,
                 tcp_user_timeout=int(self.term * 1000),
             )
             self._schema_ready = False
