@@ -161,7 +161,7 @@ async def test_one_commit_larger_than_the_send_queue_reaches_healthy_subscribers
     assert "notifycenter_subscribers_closed_slow_total 0.0" in metrics
 
 
-def _tiny_receive_buffer_socket(url: str) -> socket.socket:
+def tiny_receive_buffer_socket(url: str) -> socket.socket:
     """A client socket that holds little unread data, so that the hub feels it stop."""
     host, port = url.split("//", 1)[1].split("/", 1)[0].rsplit(":", 1)
     sock = socket.socket()
@@ -189,7 +189,7 @@ async def _stall_then_resume(running: EmbeddedHub) -> None:
             ws_url(running, "?since=0"),
             subprotocols=SUB,
             max_queue=1,
-            sock=_tiny_receive_buffer_socket(running.url),
+            sock=tiny_receive_buffer_socket(running.url),
         ) as stalled,
         websockets.connect(ws_url(running), subprotocols=SUB) as healthy,
     ):

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import socket
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -24,6 +23,7 @@ from notifycenter.client.stream import Subscription
 from notifycenter.hub.server import EmbeddedHub, start_embedded
 from notifycenter.hub.settings import HubSettings
 from tests.hubprocess import BATCH, make_event
+from tests.test_hardening_runtime import tiny_receive_buffer_socket
 
 BATCHED = Subprotocol("notifycenter.batch.json")
 SINGLE = Subprotocol("cloudevents.json")
@@ -109,15 +109,6 @@ async def test_a_replay_in_batch_frames_then_live_has_no_gap_and_no_duplicate(
     assert [e["cursor"] for e in received] == cursors(1, 1400)
 
 
-def _tiny_receive_buffer_socket(url: str) -> socket.socket:
-    """A client socket that holds little unread data, so that the hub feels it stop."""
-    host, port = url.split("//", 1)[1].split("/", 1)[0].rsplit(":", 1)
-    sock = socket.socket()
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
-    sock.connect((host, int(port)))
-    return sock
-
-
 async def test_a_stalled_batch_subscriber_is_closed_1013_with_its_code_and_resumes_by_cursor(
     running: EmbeddedHub,
 ) -> None:
@@ -128,7 +119,7 @@ async def test_a_stalled_batch_subscriber_is_closed_1013_with_its_code_and_resum
             ws_url(running, "?since=0"),
             subprotocols=[BATCHED],
             max_queue=1,
-            sock=_tiny_receive_buffer_socket(running.url),
+            sock=tiny_receive_buffer_socket(running.url),
         ) as stalled,
         websockets.connect(ws_url(running), subprotocols=[BATCHED]) as healthy,
     ):
