@@ -224,11 +224,6 @@ def _truncate_wal(hub: Hub) -> None:
         conn.close()
 
 
-def pruner_of(hub: Hub) -> Pruner | None:
-    found = _projection(hub)
-    return found.pruner if found is not None else None
-
-
 async def start(hub: Hub) -> None:
     rules, found = rules_of(hub), _projection(hub)
     if not rules.enabled or found is None:

@@ -351,23 +351,6 @@ def matches_state(state: State, wanted: str) -> bool:
     return state.value == wanted
 
 
-_STATE_ORDER = {
-    State.RUNNING: 0,
-    State.STALLED: 1,
-    State.PENDING: 2,
-    State.FAILED: 3,
-    State.CANCELLED: 4,
-    State.SUCCEEDED: 5,
-}
-
-
-def display_order(view: Mapping[str, Any]) -> tuple[int, float]:
-    """Sort key: running first, then stalled, pending, and ended ones; newest first within."""
-    started = view.get("started_at")
-    stamp = _instant(started).timestamp() if isinstance(started, str) else 0.0
-    return (_STATE_ORDER.get(State(view["state"]), 9), -stamp)
-
-
 # -- the fold over many operations --------------------------------------------
 
 
