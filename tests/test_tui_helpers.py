@@ -80,10 +80,12 @@ async def until(pilot: Any, condition: Callable[[], object], timeout: float = WA
     """Let the app run until `condition` holds; fail with the condition's source otherwise."""
     deadline = asyncio.get_running_loop().time() + timeout
     while not condition():
-        if asyncio.get_running_loop().time() > deadline:
+        if asyncio.get_running_loop().time() > deadline or not pilot.app.is_running:
             code = condition.__code__
             raise AssertionError(f"timed out waiting for {code.co_filename}:{code.co_firstlineno}")
-        await pilot.pause(0.05)
+        # A plain sleep: the app runs meanwhile and paints on its own timer. `pilot.pause`
+        # would also queue a callback on every widget and force a repaint, 20 times a second.
+        await asyncio.sleep(0.05)
 
 
 async def fill(pilot: Any, key: str, text: str) -> Input:
