@@ -61,7 +61,7 @@ def empty(screen: Terminal) -> bool:
 
 # (kind, keys before the timed one, the timed key, the frame that answers it)
 Step = tuple[str, bytes, bytes, Callable[[Terminal], bool]]
-BUCKETS = [(key, rows) for key, rows in zip(b"1234", (ERRORS, WARNINGS, INFOS, AUDIT))]
+BUCKETS = list(zip(b"1234", (ERRORS, WARNINGS, INFOS, AUDIT), strict=True))
 STEPS: list[Step] = [
     *(
         step
@@ -122,10 +122,12 @@ def main() -> None:
     parser.add_argument("--settle", type=float, default=180.0, help="seconds to let it load")
     parser.add_argument("--data", type=Path, help="hub data dir to keep and reuse across runs")
     options = parser.parse_args()
-    with bench_dirs(options.data, "views") as (data, home):
-        with filled_hub(data, options.events) as port:
-            print(f"notifycenter tui at 120x36 on a hub of {options.events:,} events:")
-            timed = views(port, home, options.rounds, options.settle)
+    with (
+        bench_dirs(options.data, "views") as (data, home),
+        filled_hub(data, options.events) as port,
+    ):
+        print(f"notifycenter tui at 120x36 on a hub of {options.events:,} events:")
+        timed = views(port, home, options.rounds, options.settle)
     every = [s for seconds in timed.values() for s in seconds]
     for kind, seconds in [*timed.items(), ("every view", every)]:
         p50, p95, most = percentiles(seconds)
