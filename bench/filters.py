@@ -1,14 +1,17 @@
-"""Filter figures: compile time, and evaluation rate over 1,000,000 varied events on one core
-(per second of CPU time).
+"""Filter figures: compile time, and evaluation rate over varied events on one core (per
+second of CPU time).
 
-    .venv/bin/python bench/filters.py [--events 1000000] [--repeat 5]
+    .venv/bin/python bench/filters.py [--events 1000000] [--repeat 5] [--round 200000]
 
 CESQL's compiled `matches` is compared with `hand_written`, a plain Python function with
 exactly the expression's semantics (missing attributes, text severities and integers
 beyond 32 bits included; checked equal on every event of the run and on edge cases), so
-the ratio says what compiling buys and costs. Each figure is the median of `--repeat`
-runs, the filters taking turns (order reversed each round) so that a busy machine slows
-them alike; the ratio is the median of each round's ratio. Asserts only
+the ratio says what compiling buys and costs. The run is `--repeat` × `--events`
+evaluations per filter in rounds of `--round` events. Within a round the filters take
+turns every pass over the event pool (a few milliseconds), the order reversed each pass,
+so that a busy machine slows them alike; each round's CPU time (`time.process_time`)
+gives one rate per filter and one ratio to the hand-written rate. Printed: the median
+rate, and the median ratio with its interquartile range over the rounds. Asserts only
 that the compared functions agree. `time_hub_list` is the hook for timing the hub's
 filtered list with the same expression (the hub supplies the listing function).
 """
@@ -97,24 +100,32 @@ def time_compile(expression: str, repeat: int = 200) -> tuple[float, float, floa
     return first * 1e3, statistics.median(parses) * 1e3, statistics.median(compiles) * 1e3
 
 
-def time_rate(
-    check: Callable[[Mapping[str, Any]], object], pool: list[dict[str, Any]], total: int
-) -> float:
-    """Events per second of this thread's CPU time for `check` over `total` evaluations
-    cycling through `pool`: on a shared machine, time spent descheduled does not count."""
-    rounds, rest = divmod(total, len(pool))
+def time_rounds(
+    checks: Mapping[str, Callable[[Mapping[str, Any]], object]],
+    pool: list[dict[str, Any]],
+    rounds: int,
+    passes: int,
+) -> dict[str, list[float]]:
+    """CPU seconds per round for each of `checks`: a round is `passes` passes over `pool`
+    per check, the checks taking turns every pass and the order reversed each pass, so
+    that what the machine does meanwhile falls on all of them alike."""
+    seconds = {label: [0.0] * rounds for label in checks}
+    order = list(checks)
+    clock = time.process_time  # CPU time: time spent descheduled does not count
     gc.disable()
     try:
-        start = time.thread_time()
-        for _ in range(rounds):
-            for event in pool:
-                check(event)
-        for event in pool[:rest]:
-            check(event)
-        elapsed = time.thread_time() - start
+        for index in range(rounds):
+            for _ in range(passes):
+                for label in order:
+                    check = checks[label]
+                    start = clock()
+                    for event in pool:
+                        check(event)
+                    seconds[label][index] += clock() - start
+                order.reverse()
     finally:
         gc.enable()
-    return total / elapsed
+    return seconds
 
 
 def hand_written(event: Mapping[str, Any]) -> bool:
@@ -238,13 +249,20 @@ def time_hub_list(
     return figures
 
 
+def quartiles(values: list[float]) -> tuple[float, float, float]:
+    """(first quartile, median, third quartile); a single value is all three."""
+    if len(values) < 2:
+        return values[0], values[0], values[0]
+    low, median, high = statistics.quantiles(values, n=4)
+    return low, median, high
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--events", type=int, default=1_000_000, help="evaluations per figure")
+    parser.add_argument("--events", type=int, default=1_000_000, help="evaluations per run")
     parser.add_argument("--pool", type=int, default=20_000, help="distinct events cycled through")
-    parser.add_argument(
-        "--repeat", type=int, default=5, help="runs per figure; the median is printed"
-    )
+    parser.add_argument("--repeat", type=int, default=5, help="runs of --events per filter")
+    parser.add_argument("--round", type=int, default=200_000, help="evaluations per round")
     args = parser.parse_args()
 
     first, parse_ms, compile_ms = time_compile(BENCH_EXPRESSION)
@@ -257,7 +275,7 @@ def main() -> None:
     cesql = compile_cesql(BENCH_EXPRESSION)
     matched = sum(1 for e in pool if cesql.matches(e))
     print(
-        f"events    {args.events:,} evaluations over {len(pool):,} distinct events "
+        f"events    {args.repeat * args.events:,} evaluations per filter over {len(pool):,} distinct events "
         f"({matched / len(pool):.0%} match)"
     )
     filters = {
@@ -272,20 +290,22 @@ def main() -> None:
         value, errors = cesql.evaluate(event)
         assert (value is True and not errors) is verdict, event
     assert all(filters["closure-per-node baseline"](e) is cesql.matches(e) for e in pool)
-    rates: dict[str, list[float]] = {label: [] for label in filters}
-    order = list(filters)
-    for _ in range(args.repeat):  # in turns, the order reversed each round: a busy
-        for label in order:  # machine then slows every filter alike
-            rates[label].append(time_rate(filters[label], pool, args.events))
-        order.reverse()
-    base = rates["hand-written Python"]
-    for label, runs in rates.items():
-        # The ratio of each round's two runs, taken minutes apart at most, then the median.
-        ratio = statistics.median(rate / hand for rate, hand in zip(runs, base, strict=True))
+    passes = max(1, args.round // len(pool))
+    rounds = max(1, args.repeat * args.events // (passes * len(pool)))
+    seconds = time_rounds(filters, pool, rounds, passes)
+    per_round = passes * len(pool)
+    print(
+        f"rounds    {rounds} of {per_round:,} evaluations per filter, the filters taking"
+        f" turns every {len(pool):,}; CPU time"
+    )
+    base = seconds["hand-written Python"]
+    for label, times in seconds.items():
+        # Each round's ratio compares runs taken at most a few milliseconds apart.
+        ratios = [hand / own for own, hand in zip(times, base, strict=True)]
+        low, median, high = quartiles(ratios)
         print(
-            f"rate      {label:28s} {statistics.median(runs):12,.0f} events/s"
-            f"  {ratio:5.2f}× hand-written (medians of {args.repeat};"
-            f" rates {min(runs):,.0f}–{max(runs):,.0f})"
+            f"rate      {label:28s} {per_round / statistics.median(times):12,.0f} events/s"
+            f"  {median:5.2f}× hand-written (IQR {low:.2f}–{high:.2f} over {rounds} rounds)"
         )
     print(f"push-down {cesql.to_sql(HUB_COLUMNS)}")
 

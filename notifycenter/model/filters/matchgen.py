@@ -1,22 +1,27 @@
 """Syntax tree -> `matches(e)`: straight-line statements that return False at the first
-condition that fails, as one would write the test by hand.
+condition that fails, as one would write the test by hand, then what compiling adds.
 
 `matches` is true only for a boolean true evaluated without error (spec §1.2), so any
 error evaluation would report ends it at once: a missing attribute or a failed cast is a
-`return False`, no error list is kept, and an AND chain is a run of `if not …: return
-False` inside one function, with no wrapper call and no per-call allocation. AND and OR
-keep their short-circuit (spec §3.4.2): the right operand's lines run only when the left
-one leaves the result open. Parts without a statement form here (arithmetic, functions,
-XOR, equality against a value whose type is known only per event) are `codegen`'s
-expression code with its error list, checked right after.
+`return False`, no error list is kept, and an AND chain is a run of checks inside one
+function, with no wrapper call and no per-call allocation. The verdict of such a run
+does not depend on its order, so the checks run cheapest first (`_Check.cost`). An
+attribute compared with a literal is tested on the type it usually has (an `int`, a
+`str`) with the 32-bit range folded into the comparison; other values take the cast.
+AND and OR keep their short-circuit (spec §3.4.2) where it decides the verdict: the right
+operand's lines of `a OR b` run only when `a` is false. Parts without a statement form
+here (arithmetic, functions, XOR, equality against a value whose type is known only per
+event) are `codegen`'s expression code with its error list, checked right after.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from notifycenter.model.filters.codegen import Generator
+from notifycenter.model.filters.like import classify_like
 from notifycenter.model.filters.nodes import (
     EQUALITY_OPS,
     HIDDEN_ATTRIBUTES,
@@ -29,6 +34,7 @@ from notifycenter.model.filters.nodes import (
     Literal,
     Node,
     Not,
+    children,
 )
 from notifycenter.model.filters.values import INT_MAX, INT_MIN, CesqlError, TypeName, cast
 
@@ -37,10 +43,35 @@ Matcher = Callable[[Mapping[str, Any]], bool]
 _MAX_NESTING = 40  # blocks inside blocks; Python's parser stops at 100 indentation levels
 _FAIL = "return False"
 _OPPOSITE = {"<": ">=", "<=": ">", ">": "<=", ">=": "<", "=": "!=", "!=": "=", "<>": "="}
+_FLIPPED = {"<": ">", "<=": ">=", ">": "<", ">=": "<="}  # `k < a` is `a > k`
+
+# Rough cost of each step, in units of about one bytecode; only their order matters.
+_READ = 4.0  # e.get(name) and its None or type test
+_LIKE_COST = {"exact": 1.0, "prefix": 3.0, "suffix": 3.0, "contains": 2.0, "general": 12.0}
+_EXPRESSION = 30.0  # codegen's expression code: calls and an error list
 
 
-class _Unsupported(Exception):
-    """The node has no statement form: its expression code is used instead."""
+@dataclass(frozen=True)
+class _Check:
+    """Statements after which one condition holds; they `return False` where it does not.
+
+    `final` is the same test as the function's last statements, returning the verdict
+    instead of falling through to `return True` (None: fall through).
+    """
+
+    lines: list[str]
+    cost: float
+    final: list[str] | None = None
+
+
+def _cheapest_first(checks: list[_Check]) -> list[_Check]:
+    # Stable: checks of equal cost keep the expression's order.
+    return sorted(checks, key=lambda check: check.cost)
+
+
+def _condition_check(lines: list[str], condition: str, cost: float) -> _Check:
+    """`lines` then `condition` (a Boolean) must hold."""
+    return _Check([*lines, f"if not {condition}: {_FAIL}"], cost, [*lines, f"return {condition}"])
 
 
 class _MatchGenerator:
@@ -50,49 +81,64 @@ class _MatchGenerator:
 
     # -- conditions -------------------------------------------------------------------
 
-    def must(self, node: Node, want: bool, cast_operand: bool, nesting: int) -> list[str]:
-        """Lines after which `node` has evaluated to `want` without error; otherwise they
-        return False. `cast_operand`: `node` is an AND/OR/NOT operand, cast to Boolean."""
+    def must(self, node: Node, want: bool, cast_operand: bool, nesting: int) -> list[_Check]:
+        """Checks after which `node` has evaluated to `want` without error; otherwise
+        they return False. `cast_operand`: `node` is an AND/OR/NOT operand, cast to
+        Boolean."""
         if cast_operand and isinstance(node, Attribute):
-            lines, value = self.operand(node, "bool")
-            return [*lines, f"if {'not ' if want else ''}{value}: {_FAIL}"]
+            return [self.typed(node, "bool", lambda v: v if want else f"(not {v})", 0.5)]
         try:
             return self._must(node, want, nesting)
         except _Unsupported:
             value = self.expressions.fresh("v")  # a name: `(True) is not True` warns
             code = self.expression(node, cast_operand)
-            return [f"{value} = {code}", f"if {value} is not {want} or errs: {_FAIL}"]
+            line = f"if {value} is not {want} or errs: {_FAIL}"
+            return [_Check([f"{value} = {code}", line], _EXPRESSION * _size(node))]
 
-    def _must(self, node: Node, want: bool, nesting: int) -> list[str]:
+    def _must(self, node: Node, want: bool, nesting: int) -> list[_Check]:
         if node.static_type != "bool":
             raise _Unsupported
         if isinstance(node, Not):
             return self.must(node.operand, not want, True, nesting)
         if isinstance(node, Binary) and node.op in ("AND", "OR"):
             left, right = node.left, node.right
-            if (node.op == "AND") is want:  # both operands must be `want`
-                return self.must(left, want, True, nesting) + self.must(right, want, True, nesting)
+            if (node.op == "AND") is want:  # both operands must be `want`, in any order
+                both = self.must(left, want, True, nesting) + self.must(right, want, True, nesting)
+                return _cheapest_first(both)
             # AND false: the right operand counts only if the left is true; OR true alike.
             rest = self.must(right, want, True, nesting + 1)
-            return (
+            return [
                 self.branch(left, rest, [], nesting)
                 if want is False
                 else self.branch(left, [], rest, nesting)
-            )
+            ]
+        if isinstance(node, Exists):
+            if node.name in HIDDEN_ATTRIBUTES:  # never exists, without an error
+                return [_Check([], 0.0, ["return True"]) if not want else _Check([_FAIL], 0.0)]
+            found = f"(e.get({node.name!r}) is {'not ' if want else ''}None)"
+            return [_condition_check([], found, _READ - 0.5)]
         if not want and isinstance(node, Binary) and node.op in _OPPOSITE:
             # `NOT (a = b)` is `a != b`, with the same casts and errors: test it directly.
             node, want = Binary(_OPPOSITE[node.op], node.left, node.right), True
+        if not want and isinstance(node, (Like, In)):
+            # `NOT (a LIKE p)` is `a NOT LIKE p`, errors included; IN alike.
+            node, want = _negated(node), True
+        if want:
+            fused = self.fused(node)
+            if fused is not None:
+                return [fused]
         lines, condition = self.test(node)
-        return [*lines, f"if {'not ' if want else ''}{condition}: {_FAIL}"]
+        return [_condition_check(lines, condition if want else f"(not {condition})", _READ + 2)]
 
     def branch(
-        self, node: Node, if_true: list[str], if_false: list[str], nesting: int
-    ) -> list[str]:
+        self, node: Node, if_true: list[_Check], if_false: list[_Check], nesting: int
+    ) -> _Check:
         """`node` (an AND/OR operand) evaluated without error, then one block or the other."""
         if nesting >= _MAX_NESTING:
             raise _Unsupported
         if isinstance(node, Not) and node.operand.static_type == "bool":
             return self.branch(node.operand, if_false, if_true, nesting)
+        cost = _READ + 2
         try:
             if isinstance(node, Attribute):  # an operand of AND or OR: cast to Boolean
                 lines, condition = self.operand(node, "bool")
@@ -101,14 +147,120 @@ class _MatchGenerator:
         except _Unsupported:
             value = self.expressions.fresh("v")
             lines = [f"{value} = {self.expression(node, True)}", f"if errs: {_FAIL}"]
-            condition = value
-        return [
-            *lines,
-            f"if {condition}:",
-            *_indented(if_true or ["pass"]),
+            condition, cost = value, _EXPRESSION * _size(node)
+        return _Check(
+            [
+                *lines,
+                f"if {condition}:",
+                *_indented(_lines(if_true) or ["pass"]),
+                "else:",
+                *_indented(_lines(if_false) or ["pass"]),
+            ],
+            cost + sum(check.cost for check in (*if_true, *if_false)),
+        )
+
+    def fused(self, node: Node) -> _Check | None:
+        """An attribute compared with literals, tested on its usual type in one step."""
+        if isinstance(node, Binary) and node.op in ORDER_OPS:
+            op, left, right = node.op, node.left, node.right
+            if isinstance(left, Literal) and isinstance(right, Attribute):
+                op, left, right = _FLIPPED[op], right, left
+            if not (isinstance(left, Attribute) and isinstance(right, Literal)):
+                return None
+            return self.against_int(left, op, right.value)
+        if isinstance(node, Binary) and node.op in EQUALITY_OPS:
+            left, right, target = node.left, node.right, node.right.static_type
+            if not (isinstance(left, Attribute) and isinstance(right, Literal)):
+                return None
+            if target == "int":
+                return self.against_int(left, "=" if node.op == "=" else "!=", right.value)
+            constant = _cast_all((right.value,), target)  # type: ignore[arg-type]
+            if constant is None:
+                return _Check([_FAIL], 0.0)
+            operator = "==" if node.op == "=" else "!="
+            literal = repr(next(iter(constant)))
+            return self.typed(left, target, lambda v: f"({v} {operator} {literal})", 1.0)  # type: ignore[arg-type]
+        if isinstance(node, Like) and isinstance(node.operand, Attribute):
+            kind = classify_like(node.pattern)[0]
+
+            def like(value: str) -> str:
+                found = self.expressions.like_test(node.pattern, value)
+                return f"(not {found})" if node.negated else found
+
+            return self.typed(node.operand, "str", like, _LIKE_COST[kind])
+        if (
+            isinstance(node, In)
+            and isinstance(node.operand, Attribute)
+            and all(isinstance(item, Literal) for item in node.items)
+        ):
+            return self.membership_check(node)
+        return None
+
+    def against_int(self, attribute: Attribute, op: str, value: Any) -> _Check:
+        """`attribute op value` cast to Integer; for an `int` event value the 32-bit range
+        and the comparison are one chained comparison."""
+        constant = _cast_all((value,), "int")
+        if constant is None:  # the literal's cast fails on every event
+            return _Check([_FAIL], 0.0)
+        (number,) = constant
+        python_op = {"=": "==", "<>": "!="}.get(op, op)
+
+        def compared(value: str) -> str:
+            return f"({value} {python_op} {number})"
+
+        return self.typed(attribute, "int", compared, 1.5, fast=_int_test(op, number))
+
+    def membership_check(self, node: In) -> _Check:
+        """IN over literals: members are cast to the value's type (spec §3.7); a text
+        value against text members is set membership."""
+        assert isinstance(node.operand, Attribute)
+        items = tuple(i.value for i in node.items if isinstance(i, Literal))
+        texts = _cast_all(items, "str") or frozenset()  # a cast to String never fails
+        members = self.expressions.constant(texts)
+        negation = "not " if node.negated else ""
+        found = self.expressions.fresh("m")
+
+        def general(value: str) -> list[str]:
+            general = f"_min(_norm({value}), {self.expressions.constant(items)})"
+            return [f"if {value} is None or ({found} := {general}) is None: {_FAIL}"]
+
+        return self.typed(
+            node.operand,
+            "str",
+            lambda v: f"({negation}{found})",
+            1.5,
+            fast=lambda v: f"({v} {negation}in {members})",
+            convert=general,
+        )
+
+    def typed(
+        self,
+        attribute: Attribute,
+        kind: TypeName,
+        condition: Callable[[str], str],
+        cost: float,
+        fast: Callable[[str], str] | None = None,
+        convert: Callable[[str], list[str]] | None = None,
+    ) -> _Check:
+        """Read `attribute`; if its Python type is `kind`, `fast` (default `condition`)
+        must hold of it; otherwise it is cast (`convert`, by default to `kind`, failing
+        on None and on a cast error) and `condition` must hold of the result."""
+        if attribute.name in HIDDEN_ATTRIBUTES:
+            return _Check([_FAIL], 0.0)
+        value = self.expressions.fresh("a")
+        read = f"{value} = e.get({attribute.name!r})"
+        quick = (fast or condition)(value)
+        cast_lines = (convert or _conversion(kind))(value)
+        slow = condition(value)
+        lines = [
+            read,
+            f"if type({value}) is {kind}:",
+            f"    if not {quick}: {_FAIL}",
             "else:",
-            *_indented(if_false or ["pass"]),
+            *_indented([*cast_lines, f"if not {slow}: {_FAIL}"]),
         ]
+        final = [read, f"if type({value}) is {kind}:", f"    return {quick}"]
+        return _Check(lines, _READ + cost, [*final, *cast_lines, f"return {slow}"])
 
     def test(self, node: Node) -> tuple[list[str], str]:
         """Lines that load `node`'s operands (returning False on an error) and the
@@ -151,13 +303,10 @@ class _MatchGenerator:
                 raise _Unsupported
             lines.append(f"{found} = {value} in {self.expressions.constant(members)}")
         else:
-            texts = frozenset(i for i in items if type(i) is str)
+            texts = _cast_all(items, "str") or frozenset()  # a cast to String never fails
             general = f"_min({value}, {self.expressions.constant(items)})"
-            if len(texts) == len(items):
-                text_test = f"{value} in {self.expressions.constant(texts)}"
-                lines.append(f"{found} = {text_test} if type({value}) is str else {general}")
-            else:
-                lines.append(f"{found} = {general}")
+            text_test = f"{value} in {self.expressions.constant(texts)}"
+            lines.append(f"{found} = {text_test} if type({value}) is str else {general}")
             lines.append(f"if {found} is None: {_FAIL}")
         return lines, f"(not {found})" if node.negated else found
 
@@ -170,20 +319,20 @@ class _MatchGenerator:
             if node.name in HIDDEN_ATTRIBUTES:
                 return [_FAIL], "None"
             name = self.expressions.fresh("a")
-            lines = [f"{name} = e.get({node.name!r})", f"if {name} is None: {_FAIL}"]
+            lines = [f"{name} = e.get({node.name!r})"]
             if want == "int":  # an integer beyond 32 bits is a String (spec §3.2)
                 lines.append(
                     f"if not (type({name}) is int and {INT_MIN} <= {name} <= {INT_MAX})"
-                    f" and ({name} := _mint({name})) is None: {_FAIL}"
+                    f" and ({name} is None or ({name} := _mint({name})) is None): {_FAIL}"
                 )
             elif want == "str":
-                lines.append(f"if type({name}) is not str: {name} = _str({name})")
+                lines += [f"if type({name}) is not str:", *_indented(_conversion("str")(name))]
             elif want == "bool":
                 lines.append(
                     f"if type({name}) is not bool and ({name} := _mbool({name})) is None: {_FAIL}"
                 )
             else:
-                lines.append(f"{name} = _norm({name})")
+                lines += [f"if {name} is None: {_FAIL}", f"{name} = _norm({name})"]
             return lines, name
         if isinstance(node, Literal):
             if want is None:
@@ -203,6 +352,40 @@ class _MatchGenerator:
         return f"({code})"
 
 
+class _Unsupported(Exception):
+    """The node has no statement form: its expression code is used instead."""
+
+
+def _conversion(kind: TypeName) -> Callable[[str], list[str]]:
+    """Lines casting a value that is not of Python type `kind`, failing as the cast does."""
+    helper = {"int": "_mint", "bool": "_mbool"}.get(kind)
+    if helper is None:  # to String: only a missing attribute fails
+        return lambda v: [f"if {v} is None: {_FAIL}", f"{v} = _str({v})"]
+    return lambda v: [f"if {v} is None or ({v} := {helper}({v})) is None: {_FAIL}"]
+
+
+def _int_test(op: str, number: int) -> Callable[[str], str]:
+    """`v op number` for a Python int `v`, false outside the 32-bit range (such a value
+    is a String whose cast to Integer fails)."""
+    if op == "=":
+        return lambda v: f"({v} == {number})"  # `number` is a 32-bit integer
+    if op in ("!=", "<>"):
+        return lambda v: f"({v} != {number} and {INT_MIN} <= {v} <= {INT_MAX})"
+    low = {">=": number, ">": number + 1}.get(op, INT_MIN)
+    high = {"<=": number, "<": number - 1}.get(op, INT_MAX)
+    return lambda v: f"({max(low, INT_MIN)} <= {v} <= {min(high, INT_MAX)})"
+
+
+def _negated(node: Like | In) -> Node:
+    if isinstance(node, Like):
+        return Like(node.operand, node.pattern, not node.negated)
+    return In(node.operand, node.items, not node.negated)
+
+
+def _size(node: Node) -> int:
+    return 1 + sum(_size(child) for child in children(node))
+
+
 def _cast_all(values: tuple[Any, ...], target: TypeName) -> frozenset[Any] | None:
     """The values cast to `target`, or None when a cast fails."""
     errors: list[CesqlError] = []
@@ -210,18 +393,8 @@ def _cast_all(values: tuple[Any, ...], target: TypeName) -> frozenset[Any] | Non
     return None if errors else members
 
 
-def _return_last(lines: list[str]) -> list[str]:
-    """The last test returns its verdict instead of falling through to `return True`.
-
-    Every condition the generator writes after `if not` is a Boolean.
-    """
-    suffix = f": {_FAIL}"
-    last = lines[-1] if lines else ""
-    if last.startswith("if not ") and last.endswith(suffix):
-        return [*lines[:-1], f"return {last[len('if not ') : -len(suffix)]}"]
-    if last.startswith("if ") and last.endswith(suffix):
-        return [*lines[:-1], f"return not ({last[len('if ') : -len(suffix)]})"]
-    return lines
+def _lines(checks: list[_Check]) -> list[str]:
+    return [line for check in checks for line in check.lines]
 
 
 def _indented(lines: list[str]) -> list[str]:
@@ -231,7 +404,9 @@ def _indented(lines: list[str]) -> list[str]:
 def build_matches(tree: Node) -> Matcher:
     """`matches(e)` for a (folded) tree: true only for a boolean true without errors."""
     generator = _MatchGenerator()
-    body = _return_last(generator.must(tree, True, False, 0))
+    checks = generator.must(tree, True, False, 0)
+    last = checks[-1]
+    body = _lines(checks[:-1]) + (last.final if last.final is not None else last.lines)
     lines = ["def _matches(e):"]
     if generator.uses_errors:
         lines.append("    errs = []")
