@@ -16,6 +16,7 @@ from notifycenter.tui.fatal import FatalScreen
 from notifycenter.tui.help import HelpScreen
 from notifycenter.tui.operations import OperationsScreen
 from notifycenter.tui.widgets.detail import DetailPane
+from notifycenter.tui.widgets.footer import KeyFooter
 from notifycenter.tui.widgets.prompt import PromptBar
 from tests.test_tui_helpers import (
     detail_text,
@@ -39,7 +40,7 @@ def rows(app) -> int:
 
 
 def footer_keys(app) -> list[str]:
-    return [str(key.description) for key in app.screen.query("FooterKey")]
+    return [key.description for footer in app.screen.query(KeyFooter) for key in footer.shown()]
 
 
 def drawn(app, selector: str) -> bool:

@@ -11,10 +11,11 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from notifycenter.model.errors import NotifyError
 from notifycenter.model.sanitize import sanitize_line
+from notifycenter.tui.widgets.footer import KeyFooter
 
 EXIT_STATUS = 1
 
@@ -33,7 +34,7 @@ class FatalScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="fatal-body"):
             yield Static(fatal_content(self.error, self.context, self.server), id="fatal-text")
-        yield Footer()
+        yield KeyFooter()
 
     def action_leave(self) -> None:
         self.app.exit(return_code=EXIT_STATUS)

@@ -20,7 +20,7 @@ from textual.containers import VerticalScroll
 from textual.css.query import NoMatches
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from notifycenter.model.errors import NotifyError
 from notifycenter.model.sanitize import sanitize_line
@@ -29,6 +29,7 @@ from notifycenter.model.wire import OperationTree as Tree
 from notifycenter.tui.operations.detail import OperationDetail
 from notifycenter.tui.operations.rows import child_count, column_header, events_of, flatten
 from notifycenter.tui.operations.tree import OperationTree
+from notifycenter.tui.widgets.footer import KeyFooter
 
 if TYPE_CHECKING:
     from notifycenter.client.hub import HubClient
@@ -86,7 +87,7 @@ class OperationsScreen(Screen[None]):
         yield OperationTree(id="ops-tree")
         with VerticalScroll(id="ops-detail-scroll"):  # long remediation scrolls (tab, then arrows)
             yield OperationDetail("", id="ops-detail")
-        yield Footer()
+        yield KeyFooter()
 
     def on_resize(self) -> None:
         width = self.query_one(OperationTree).scrollable_content_region.width or self.size.width
