@@ -6,7 +6,7 @@ import asyncio
 import builtins
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, Self, TypeVar
+from typing import TYPE_CHECKING, Any, Self, TypeVar
 from urllib.parse import quote
 
 import httpx
@@ -30,7 +30,6 @@ from notifycenter.client.servers import (
     all_failed,
     is_failover_status,
 )
-from notifycenter.client.stream import StateCallback, Subscription
 from notifycenter.config import Target, check_server_url
 from notifycenter.model import wire
 from notifycenter.model.errors import NotifyError
@@ -42,6 +41,9 @@ from notifycenter.model.subscription_wire import (
     Subscriptions,
     SubscriptionView,
 )
+
+if TYPE_CHECKING:  # the stream's module brings websockets: imported when a stream starts
+    from notifycenter.client.stream import StateCallback, Subscription
 
 DEFAULT_TIMEOUT = 10.0
 FAILOVER_CONNECT_TIMEOUT = 3.0
@@ -330,6 +332,8 @@ class HubClient:
         a subscription on a less preferred one checks every `return_after` seconds whether
         a better one is back.
         """
+        from notifycenter.client.stream import Subscription
+
         params = query_params({**filters, "filter": filter})
         return Subscription(
             self.pool,
