@@ -25,7 +25,6 @@ from textual.notifications import SeverityLevel
 from notifycenter.catalogue.hub import FORBIDDEN, UNAUTHENTICATED
 from notifycenter.catalogue.tui import HUB_UNREACHABLE, TOKEN_REFUSED, TOKEN_REVOKED
 from notifycenter.client.servers import short_name
-from notifycenter.client.stream import ConnectionState
 from notifycenter.model.errors import NotifyError
 from notifycenter.tui.backfill import Backfill
 from notifycenter.tui.backlog import counts_of
@@ -39,6 +38,7 @@ from notifycenter.tui.work import Work
 
 if TYPE_CHECKING:
     from notifycenter.client import HubClient
+    from notifycenter.client.stream import ConnectionState
     from notifycenter.hub.server import EmbeddedHub
 
 Producers = Callable[[str], Awaitable[None]]

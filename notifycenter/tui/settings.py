@@ -30,12 +30,14 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from notifycenter.catalogue.tui import INVALID_TUI_SETTING
-from notifycenter.config_schema import TuiTable, config_code, validate
 from notifycenter.model.severity import Severity
 from notifycenter.tui.policy import PolicySettings
+
+if TYPE_CHECKING:
+    from notifycenter.config_schema import TuiTable
 
 
 @dataclass(frozen=True)
@@ -48,7 +50,11 @@ class TuiSettings:
 
 def parse_tui_settings(raw: Mapping[str, Any] | None) -> TuiSettings:
     """Validate `[tui]` (as `notifycenter.config.load_config().tui` hands it over)."""
-    table = validate(TuiTable, raw or {}, code_for=config_code, prefix=("tui",))
+    if not raw:
+        return TuiSettings()  # the defaults: the schema's import is left out of the start
+    from notifycenter.config_schema import TuiTable, config_code, validate
+
+    table = validate(TuiTable, raw, code_for=config_code, prefix=("tui",))
     return TuiSettings(
         keymap=dict(table.keymap),
         policy=_policy(table),

@@ -14,10 +14,10 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from notifycenter.catalogue.tui import INVALID_FILTER
 from notifycenter.model.errors import NotifyError
 from notifycenter.model.event import span_ids
-from notifycenter.model.filters import Filter, QuickFilter, compile_cesql, quick_filter
 from notifycenter.model.severity import Bucket, Severity
 
 if TYPE_CHECKING:
+    from notifycenter.model.filters import Filter, QuickFilter
     from notifycenter.store import ViewQuery
 
 Predicate = Callable[[Mapping[str, Any]], bool]  # over an event's JSON form
@@ -44,10 +44,14 @@ class ViewState:
 
     def with_quick(self, text: str) -> ViewState:
         """Raises the catalogued invalid-filter error; the old state stays in effect."""
+        from notifycenter.model.filters import quick_filter  # the parser: not at start
+
         text = text.strip()
         return replace(self, quick_text=text, quick=_compile(quick_filter, text) if text else None)
 
     def with_cesql(self, expression: str) -> ViewState:
+        from notifycenter.model.filters import compile_cesql  # the parser: not at start
+
         expression = expression.strip()
         return replace(self, cesql=_compile(compile_cesql, expression) if expression else None)
 
