@@ -8,6 +8,7 @@ websockets are needed later or never. Checked in a fresh interpreter, through
 
 from __future__ import annotations
 
+import gc
 import json
 import subprocess
 import sys
@@ -70,3 +71,19 @@ def test_the_client_package_still_offers_every_name() -> None:
     assert set(client.__all__) <= set(dir(client))
     with pytest.raises(AttributeError):
         _ = client.NoSuchThing
+
+
+def test_the_start_imports_leave_the_collector_on_with_their_objects_frozen() -> None:
+    from notifycenter.tui.startup import collector_paused
+
+    frozen = gc.get_freeze_count()
+    try:
+        with pytest.raises(RuntimeError), collector_paused():
+            assert not gc.isenabled()
+            made = [[n] for n in range(1000)]
+            raise RuntimeError("an import failed")
+        assert gc.isenabled()  # back on even when an import fails
+        assert gc.get_freeze_count() >= frozen + len(made)
+    finally:
+        gc.enable()
+        gc.unfreeze()  # this test process keeps collecting everything

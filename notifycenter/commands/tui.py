@@ -41,8 +41,11 @@ def run_app(
 ) -> None:
     """Build the app from the config's [tui] table and run it; bad settings fail before the screen clears."""
     from notifycenter.config import load_config
-    from notifycenter.tui.app import NotifyCenterApp
-    from notifycenter.tui.settings import parse_tui_settings
+    from notifycenter.tui.startup import collector_paused
+
+    with collector_paused():  # the app's imports are most of the time to the first rows
+        from notifycenter.tui.app import NotifyCenterApp
+        from notifycenter.tui.settings import parse_tui_settings
 
     settings = parse_tui_settings(load_config().tui)
     app = NotifyCenterApp(
