@@ -149,6 +149,19 @@ def test_matches_agrees_with_evaluation_on_every_edge_value(expression: str) -> 
         ("n AND TRUE", "TRUE", True),
         ("NOT n", 0, False),  # an Integer is no Boolean
         ("NOT EXISTS n", None, True),
+        # IN over integers: set membership for an int, the members cast for the rest.
+        ("n IN (1, 2)", 2**31, False),
+        ("n NOT IN (1, 2)", 2**31, True),
+        ("n IN (1, 2)", "2", True),
+        ("n IN (1, 2)", True, False),  # 1 is no Boolean: an error
+        # Several tests of one attribute: read once, each still applies.
+        ("n >= 9 AND n < 17 AND n NOT IN (10, 11)", 12, True),
+        ("n >= 9 AND n < 17 AND n NOT IN (10, 11)", "12", True),
+        ("n >= 9 AND n < 17 AND n NOT IN (10, 11)", 11, False),
+        ("n >= 9 AND n < 17 AND n NOT IN (10, 11)", 17, False),
+        ("n LIKE '1%' AND n IN ('12', 'x') AND n <> '13'", "12", True),
+        ("n LIKE '1%' AND n IN ('12', 'x') AND n <> '13'", "13", False),
+        ("n LIKE '1%' AND n IN ('12', 'x') AND n <> '13'", 12, False),  # 'x' is no Integer
     ],
 )
 def test_edge_values_are_judged_as_evaluation_judges_them(
@@ -186,3 +199,11 @@ def test_an_and_chain_stops_at_its_cheapest_failing_check() -> None:
     # The equality and EXISTS cost less than the general LIKE: it is never reached.
     assert "subject" not in event.read
     assert compiled.matches(_Recording({**event.attributes, "category": "audit"})) is True
+
+
+def test_an_attribute_that_an_and_chain_tests_twice_is_read_once() -> None:
+    compiled = compile_cesql("severitynumber >= 9 AND type LIKE 'io.%' AND severitynumber < 17")
+    event = _Recording({"severitynumber": 12, "type": "io.x"})
+    assert compiled.matches(event) is True
+    assert sorted(event.read) == ["severitynumber", "type"]
+    assert compiled.matches(_Recording({"severitynumber": 17, "type": "io.x"})) is False

@@ -17,7 +17,7 @@ event) are `codegen`'s expression code with its error list, checked right after.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from notifycenter.model.filters.codegen import Generator
@@ -62,11 +62,75 @@ class _Check:
     lines: list[str]
     cost: float
     final: list[str] | None = None
+    read: _Read | None = None  # the check is this one attribute read
+
+
+@dataclass(frozen=True)
+class _Read:
+    """One attribute read and what must hold of its value: the `quick` conditions when
+    its Python type is `kind`, else the `slow` ones after the `convert` lines cast it."""
+
+    attribute: str
+    value: str  # the Python variable holding it
+    kind: TypeName
+    quick: tuple[str, ...]
+    convert: tuple[str, ...]
+    slow: tuple[str, ...]
+    cost: float
+
+    def check(self) -> _Check:
+        value, quick, slow = self.value, _all(self.quick), _all(self.slow)
+        read = f"{value} = e.get({self.attribute!r})"
+        lines = [
+            read,
+            f"if type({value}) is {self.kind}:",
+            f"    if not {quick}: {_FAIL}",
+            "else:",
+            *_indented([*self.convert, f"if not {slow}: {_FAIL}"]),
+        ]
+        final = [read, f"if type({value}) is {self.kind}:", f"    return {quick}"]
+        return _Check(lines, self.cost, [*final, *self.convert, f"return {slow}"], self)
+
+    def joined(self, other: _Read) -> _Read:
+        """Both reads' conditions on one read and cast."""
+        return replace(
+            self,
+            quick=self.quick + other.quick,
+            # Every cast must succeed and every condition hold, in any order: each cast
+            # once, then the conditions.
+            convert=self.convert + tuple(c for c in other.convert if c not in self.convert),
+            slow=self.slow + other.slow,
+            cost=self.cost + other.cost - _READ,
+        )
+
+
+def _all(conditions: tuple[str, ...]) -> str:
+    if len(conditions) == 1:
+        return conditions[0]
+    return "(" + " and ".join(f"({condition})" for condition in conditions) + ")"
 
 
 def _cheapest_first(checks: list[_Check]) -> list[_Check]:
+    """The checks of an AND, reordered and each attribute read once: a run of checks
+    that must all hold has the same verdict in any order."""
+    joined: list[_Check] = []
+    places: dict[tuple[str, str], int] = {}
+    for check in sorted(checks, key=lambda check: check.cost):
+        read = check.read
+        if read is None:
+            joined.append(check)
+            continue
+        key = (read.attribute, read.kind)
+        if key in places:
+            place = places[key]
+            earlier = joined[place].read
+            assert earlier is not None
+            joined[place] = earlier.joined(read).check()
+        else:
+            places[key] = len(joined)
+            joined.append(check)
     # Stable: checks of equal cost keep the expression's order.
-    return sorted(checks, key=lambda check: check.cost)
+    return sorted(joined, key=lambda check: check.cost)
 
 
 def _condition_check(lines: list[str], condition: str, cost: float) -> _Check:
@@ -78,6 +142,7 @@ class _MatchGenerator:
     def __init__(self) -> None:
         self.expressions = Generator(precise=False)
         self.uses_errors = False
+        self.values: dict[str, str] = {}  # attribute -> the variable its checks read it into
 
     # -- conditions -------------------------------------------------------------------
 
@@ -208,29 +273,33 @@ class _MatchGenerator:
         def compared(value: str) -> str:
             return f"({value} {python_op} {number})"
 
-        return self.typed(attribute, "int", compared, 1.5, fast=_int_test(op, number))
+        fast = _int_test(op, number)
+
+        def general(value: str) -> tuple[list[str], str]:
+            cast_to = self.values.setdefault(f"{attribute.name}/int", self.expressions.fresh("c"))
+            return _conversion("int", value, cast_to), compared(cast_to)
+
+        return self.typed(attribute, "int", fast, 1.5, general)
 
     def membership_check(self, node: In) -> _Check:
-        """IN over literals: members are cast to the value's type (spec §3.7); a text
-        value against text members is set membership."""
+        """IN over literals: members are cast to the value's type (spec §3.7), so a value
+        of the members' own type is tested by set membership (an integer beyond 32 bits
+        equals none of them: its text is no member's text)."""
         assert isinstance(node.operand, Attribute)
         items = tuple(i.value for i in node.items if isinstance(i, Literal))
-        texts = _cast_all(items, "str") or frozenset()  # a cast to String never fails
-        members = self.expressions.constant(texts)
+        integers = all(type(i) is int and INT_MIN <= i <= INT_MAX for i in items)
+        kind: TypeName = "int" if integers else "str"
+        members = self.expressions.constant(_cast_all(items, kind) or frozenset())
         negation = "not " if node.negated else ""
         found = self.expressions.fresh("m")
 
-        def general(value: str) -> list[str]:
+        def general(value: str) -> tuple[list[str], str]:
             general = f"_min(_norm({value}), {self.expressions.constant(items)})"
-            return [f"if {value} is None or ({found} := {general}) is None: {_FAIL}"]
+            fail = f"if {value} is None or ({found} := {general}) is None: {_FAIL}"
+            return [fail], f"({negation}{found})"
 
         return self.typed(
-            node.operand,
-            "str",
-            lambda v: f"({negation}{found})",
-            1.5,
-            fast=lambda v: f"({v} {negation}in {members})",
-            convert=general,
+            node.operand, kind, lambda v: f"({v} {negation}in {members})", 1.5, general
         )
 
     def typed(
@@ -239,28 +308,32 @@ class _MatchGenerator:
         kind: TypeName,
         condition: Callable[[str], str],
         cost: float,
-        fast: Callable[[str], str] | None = None,
-        convert: Callable[[str], list[str]] | None = None,
+        general: Callable[[str], tuple[list[str], str]] | None = None,
     ) -> _Check:
-        """Read `attribute`; if its Python type is `kind`, `fast` (default `condition`)
-        must hold of it; otherwise it is cast (`convert`, by default to `kind`, failing
-        on None and on a cast error) and `condition` must hold of the result."""
+        """Read `attribute`; if its Python type is `kind`, `condition` must hold of it.
+        A value of another type is cast to `kind` (failing on None and on a cast error)
+        and `condition` must hold of the result, or, given `general`, its lines run on
+        the value and its condition must hold."""
         if attribute.name in HIDDEN_ATTRIBUTES:
             return _Check([_FAIL], 0.0)
-        value = self.expressions.fresh("a")
-        read = f"{value} = e.get({attribute.name!r})"
-        quick = (fast or condition)(value)
-        cast_lines = (convert or _conversion(kind))(value)
-        slow = condition(value)
-        lines = [
-            read,
-            f"if type({value}) is {kind}:",
-            f"    if not {quick}: {_FAIL}",
-            "else:",
-            *_indented([*cast_lines, f"if not {slow}: {_FAIL}"]),
-        ]
-        final = [read, f"if type({value}) is {kind}:", f"    return {quick}"]
-        return _Check(lines, _READ + cost, [*final, *cast_lines, f"return {slow}"])
+        value = self.values.setdefault(attribute.name, self.expressions.fresh("a"))
+        if general is not None:
+            convert, slow = general(value)
+        else:
+            cast_to = self.values.setdefault(
+                f"{attribute.name}/{kind}", self.expressions.fresh("c")
+            )
+            convert, slow = _conversion(kind, value, cast_to), condition(cast_to)
+        read = _Read(
+            attribute.name,
+            value,
+            kind,
+            quick=(condition(value),),
+            convert=tuple(convert),
+            slow=(slow,),
+            cost=_READ + cost,
+        )
+        return read.check()
 
     def test(self, node: Node) -> tuple[list[str], str]:
         """Lines that load `node`'s operands (returning False on an error) and the
@@ -326,7 +399,10 @@ class _MatchGenerator:
                     f" and ({name} is None or ({name} := _mint({name})) is None): {_FAIL}"
                 )
             elif want == "str":
-                lines += [f"if type({name}) is not str:", *_indented(_conversion("str")(name))]
+                lines += [
+                    f"if type({name}) is not str:",
+                    *_indented(_conversion("str", name, name)),
+                ]
             elif want == "bool":
                 lines.append(
                     f"if type({name}) is not bool and ({name} := _mbool({name})) is None: {_FAIL}"
@@ -356,12 +432,13 @@ class _Unsupported(Exception):
     """The node has no statement form: its expression code is used instead."""
 
 
-def _conversion(kind: TypeName) -> Callable[[str], list[str]]:
-    """Lines casting a value that is not of Python type `kind`, failing as the cast does."""
-    helper = {"int": "_mint", "bool": "_mbool"}.get(kind)
-    if helper is None:  # to String: only a missing attribute fails
-        return lambda v: [f"if {v} is None: {_FAIL}", f"{v} = _str({v})"]
-    return lambda v: [f"if {v} is None or ({v} := {helper}({v})) is None: {_FAIL}"]
+def _conversion(kind: TypeName, value: str, cast_to: str) -> list[str]:
+    """Lines casting `value`, which is not of Python type `kind`, into `cast_to`,
+    returning False where the cast reports an error."""
+    if kind == "str":  # to String: only a missing attribute fails
+        return [f"if {value} is None: {_FAIL}", f"{cast_to} = _str({value})"]
+    helper = "_mint" if kind == "int" else "_mbool"
+    return [f"if {value} is None or ({cast_to} := {helper}({value})) is None: {_FAIL}"]
 
 
 def _int_test(op: str, number: int) -> Callable[[str], str]:
