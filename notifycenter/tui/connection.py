@@ -13,6 +13,7 @@ another server is a notice on the status line.
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Awaitable, Callable, Mapping
 from contextlib import suppress
 from functools import partial
@@ -45,6 +46,7 @@ Producers = Callable[[str], Awaitable[None]]
 REFUSED_STATE = "× token refused"  # the header's connection state once the token is refused
 REFUSALS = frozenset({UNAUTHENTICATED.code, FORBIDDEN.code})
 BUFFERED_PAGES = 16  # older pages waiting for the store before loading pauses
+FIRST_ROWS_WAIT = 0.25  # seconds the stream and older pages wait for the first rows' frame
 # Workers that only read: a 403 there means the token may no longer read at all (a 403 on
 # an ack only means this token may not act, and the list goes on).
 READING_GROUPS = ("connect", "stream", "backfill", "sources", "history", "backlog")
@@ -135,9 +137,21 @@ class HubConnection:
         _, first = await asyncio.gather(learn_silences(session, client), backfill.next_page())
         session.policy.offer(sorted(map(_event_of, first), key=_cursor_of))
         session.records.push_all(first)
+        await self._first_rows_drawn(session)
         self.host.start_worker(partial(self.stream, session, last), group="stream")
         older = partial(self.load_older, session, backfill, self._saved)
         self.host.start_worker(older, group="backfill")
+
+    async def _first_rows_drawn(self, session: Session) -> None:
+        """Wait (a moment at most) until the first page is in the store and drawn: the
+        stream's start and the next page's decoding would hold that frame back."""
+        deadline = time.monotonic() + FIRST_ROWS_WAIT
+        while session.records and time.monotonic() < deadline:
+            await asyncio.sleep(0.005)
+        drawn = asyncio.Event()
+        if self.host.center.call_after_refresh(drawn.set):
+            with suppress(TimeoutError):
+                await asyncio.wait_for(drawn.wait(), max(deadline - time.monotonic(), 0.0))
 
     def _watch_sources(self, client: HubClient) -> None:
         """The header names a failing source of the hub, polled while the stream is live."""
