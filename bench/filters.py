@@ -275,8 +275,8 @@ def main() -> None:
     cesql = compile_cesql(BENCH_EXPRESSION)
     matched = sum(1 for e in pool if cesql.matches(e))
     print(
-        f"events    {args.repeat * args.events:,} evaluations per filter over {len(pool):,} distinct events "
-        f"({matched / len(pool):.0%} match)"
+        f"events    {args.repeat * args.events:,} evaluations per filter over"
+        f" {len(pool):,} distinct events ({matched / len(pool):.0%} match)"
     )
     filters = {
         "hand-written Python": hand_written,
