@@ -207,3 +207,39 @@ def test_an_attribute_that_an_and_chain_tests_twice_is_read_once() -> None:
     assert compiled.matches(event) is True
     assert sorted(event.read) == ["severitynumber", "type"]
     assert compiled.matches(_Recording({"severitynumber": 17, "type": "io.x"})) is False
+
+
+@pytest.mark.parametrize(
+    ("spec", "event", "expected"),
+    [
+        # An error inside a `sql` filter makes that filter alone false, under `not` too.
+        ([{"any": [{"sql": "n > 1"}, {"exact": {"s": "x"}}]}], {"n": "one", "s": "x"}, True),
+        ([{"not": {"sql": "n > 1"}}], {"n": "one"}, True),
+        ([{"not": {"sql": "n > 1"}}], {"n": 2}, False),
+        ([{"sql": "n > 1 OR s = 'x' OR flag"}], {"n": 0, "s": "y", "flag": "true"}, True),
+        ([{"sql": "n > 1 OR s = 'x' OR flag"}], {"n": 0, "s": "y", "flag": "no"}, False),
+        ([{"sql": "n > 1 OR s = 'x' OR flag"}], {"n": 0, "flag": True}, False),  # s missing
+    ],
+)
+def test_dialect_filters_and_or_chains_keep_their_error_rules(
+    spec: Any, event: dict[str, Any], expected: bool
+) -> None:
+    from notifycenter.model.filters import compile_subscription_filters
+
+    compiled = compile_subscription_filters(spec)
+    event = {"specversion": "1.0", "id": "1", "source": "urn:a", "type": "t", **event}
+    assert compiled.matches(event) is expected
+    value, errors = compiled.evaluate(event)
+    assert (value is True and not errors) is expected
+
+
+def test_or_chains_and_sql_filters_compile_to_statements_without_an_error_list() -> None:
+    """The fast form: no expression code that collects errors (a list per event)."""
+    from notifycenter.model.filters import compile_subscription_filters
+
+    chain = compile_cesql("n > 1 OR s = 'x' OR flag OR type LIKE 'io.%'")
+    dialect = compile_subscription_filters(
+        [{"any": [{"sql": "n > 1"}, {"exact": {"s": "x"}}]}, {"not": {"sql": "s LIKE 'a%'"}}]
+    )
+    for compiled in (chain, dialect):
+        assert "errs" not in compiled.matches.source  # type: ignore[attr-defined]

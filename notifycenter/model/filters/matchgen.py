@@ -5,9 +5,10 @@ condition that fails, as one would write the test by hand, then what compiling a
 error evaluation would report ends it at once: a missing attribute or a failed cast is a
 `return False`, no error list is kept, and an AND chain is a run of checks inside one
 function, with no wrapper call and no per-call allocation. The verdict of such a run
-does not depend on its order, so the checks run cheapest first (`_Check.cost`). An
-attribute compared with a literal is tested on the type it usually has (an `int`, a
-`str`) with the 32-bit range folded into the comparison; other values take the cast.
+does not depend on its order, so the checks run cheapest first (`_Check.cost`) and an
+attribute the run tests several times is read once. An attribute compared with literals
+is tested on the type it usually has (an `int`, a `str`) with the 32-bit range folded
+into the comparison and IN as set membership; other values take the cast.
 AND and OR keep their short-circuit (spec §3.4.2) where it decides the verdict: the right
 operand's lines of `a OR b` run only when `a` is false. Parts without a statement form
 here (arithmetic, functions, XOR, equality against a value whose type is known only per
@@ -29,6 +30,7 @@ from notifycenter.model.filters.nodes import (
     Attribute,
     Binary,
     Exists,
+    Guard,
     In,
     Like,
     Literal,
@@ -165,6 +167,9 @@ class _MatchGenerator:
             raise _Unsupported
         if isinstance(node, Not):
             return self.must(node.operand, not want, True, nesting)
+        if isinstance(node, Guard) and want:
+            # A filter of its own is true only if true without errors: so is `matches`.
+            return self.must(node.inner, True, False, nesting)
         if isinstance(node, Binary) and node.op in ("AND", "OR"):
             left, right = node.left, node.right
             if (node.op == "AND") is want:  # both operands must be `want`, in any order
@@ -193,17 +198,30 @@ class _MatchGenerator:
             if fused is not None:
                 return [fused]
         lines, condition = self.test(node)
-        return [_condition_check(lines, condition if want else f"(not {condition})", _READ + 2)]
+        cost = _EXPRESSION if isinstance(node, Guard) else _READ + 2
+        return [_condition_check(lines, condition if want else f"(not {condition})", cost)]
 
     def branch(
         self, node: Node, if_true: list[_Check], if_false: list[_Check], nesting: int
     ) -> _Check:
         """`node` (an AND/OR operand) evaluated without error, then one block or the other."""
-        if nesting >= _MAX_NESTING:
+        if nesting >= _MAX_NESTING or _depth([*if_true, *if_false]) >= _MAX_NESTING:
             raise _Unsupported
         if isinstance(node, Not) and node.operand.static_type == "bool":
             return self.branch(node.operand, if_false, if_true, nesting)
-        cost = _READ + 2
+        if isinstance(node, Binary) and node.op in ("AND", "OR"):
+            # `a OR b` then nothing if true: `a` true, else `b` decides; AND alike.
+            either = not if_true if node.op == "OR" else not if_false
+            try:
+                if either and node.op == "OR":
+                    rest = self.branch(node.right, [], if_false, nesting + 1)
+                    return self.branch(node.left, [], [rest], nesting)
+                if either:
+                    rest = self.branch(node.right, if_true, [], nesting + 1)
+                    return self.branch(node.left, [rest], [], nesting)
+            except _Unsupported:
+                pass  # too deep: the expression code below
+        cost = _EXPRESSION if isinstance(node, Guard) else _READ + 2
         try:
             if isinstance(node, Attribute):  # an operand of AND or OR: cast to Boolean
                 lines, condition = self.operand(node, "bool")
@@ -361,6 +379,8 @@ class _MatchGenerator:
             return lines, f"(not {found})" if node.negated else found
         if isinstance(node, In) and all(isinstance(i, Literal) for i in node.items):
             return self.membership(node)
+        if isinstance(node, Guard):  # a filter of its own: its errors make it false
+            return [], f"{self.expressions.constant(build_matches(node.inner))}(e)"
         raise _Unsupported
 
     def membership(self, node: In) -> tuple[list[str], str]:
@@ -468,6 +488,12 @@ def _cast_all(values: tuple[Any, ...], target: TypeName) -> frozenset[Any] | Non
     errors: list[CesqlError] = []
     members = frozenset(cast(value, target, errors) for value in values)
     return None if errors else members
+
+
+def _depth(checks: list[_Check]) -> int:
+    """How many blocks deep the checks' lines go."""
+    lines = _lines(checks)
+    return max((len(line) - len(line.lstrip(" "))) // 4 for line in lines) if lines else 0
 
 
 def _lines(checks: list[_Check]) -> list[str]:
