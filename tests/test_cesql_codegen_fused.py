@@ -219,6 +219,13 @@ def test_an_attribute_that_an_and_chain_tests_twice_is_read_once() -> None:
         ([{"sql": "n > 1 OR s = 'x' OR flag"}], {"n": 0, "s": "y", "flag": "true"}, True),
         ([{"sql": "n > 1 OR s = 'x' OR flag"}], {"n": 0, "s": "y", "flag": "no"}, False),
         ([{"sql": "n > 1 OR s = 'x' OR flag"}], {"n": 0, "flag": True}, False),  # s missing
+        # An AND inside an OR: false when an operand is false, an error ends it all.
+        ([{"sql": "(n > 1 AND s = 'x') OR flag"}], {"n": 0, "flag": True}, True),
+        ([{"sql": "(n > 1 AND s = 'x') OR flag"}], {"n": 2, "flag": True}, False),  # no s
+        ([{"sql": "(n > 1 AND s = 'x') OR flag"}], {"n": 2, "s": "x"}, True),  # flag unread
+        ([{"sql": "(n > 1 AND s = 'x') OR flag"}], {"n": "two", "s": "x", "flag": True}, False),
+        ([{"any": [{"exact": {"s": "x", "n": "2"}}, {"prefix": {"s": "y"}}]}], {"s": "y"}, True),
+        ([{"any": [{"exact": {"s": "x", "n": "2"}}, {"prefix": {"s": "y"}}]}], {"s": "x"}, False),
     ],
 )
 def test_dialect_filters_and_or_chains_keep_their_error_rules(
@@ -238,8 +245,12 @@ def test_or_chains_and_sql_filters_compile_to_statements_without_an_error_list()
     from notifycenter.model.filters import compile_subscription_filters
 
     chain = compile_cesql("n > 1 OR s = 'x' OR flag OR type LIKE 'io.%'")
+    nested = compile_cesql("(n > 1 AND s = 'x') OR (flag AND NOT (s = 'y')) OR type = 'z'")
     dialect = compile_subscription_filters(
-        [{"any": [{"sql": "n > 1"}, {"exact": {"s": "x"}}]}, {"not": {"sql": "s LIKE 'a%'"}}]
+        [
+            {"any": [{"sql": "n > 1"}, {"exact": {"s": "x", "type": "t"}}]},
+            {"not": {"sql": "s LIKE 'a%'"}},
+        ]
     )
-    for compiled in (chain, dialect):
+    for compiled in (chain, nested, dialect):
         assert "errs" not in compiled.matches.source  # type: ignore[attr-defined]

@@ -210,15 +210,8 @@ class _MatchGenerator:
         if isinstance(node, Not) and node.operand.static_type == "bool":
             return self.branch(node.operand, if_false, if_true, nesting)
         if isinstance(node, Binary) and node.op in ("AND", "OR"):
-            # `a OR b` then nothing if true: `a` true, else `b` decides; AND alike.
-            either = not if_true if node.op == "OR" else not if_false
             try:
-                if either and node.op == "OR":
-                    rest = self.branch(node.right, [], if_false, nesting + 1)
-                    return self.branch(node.left, [], [rest], nesting)
-                if either:
-                    rest = self.branch(node.right, if_true, [], nesting + 1)
-                    return self.branch(node.left, [rest], [], nesting)
+                return self.logic_branch(node, if_true, if_false, nesting)
             except _Unsupported:
                 pass  # too deep: the expression code below
         cost = _EXPRESSION if isinstance(node, Guard) else _READ + 2
@@ -241,6 +234,36 @@ class _MatchGenerator:
             ],
             cost + sum(check.cost for check in (*if_true, *if_false)),
         )
+
+    def logic_branch(
+        self, node: Binary, if_true: list[_Check], if_false: list[_Check], nesting: int
+    ) -> _Check:
+        """`branch` for an AND or OR, short-circuit kept: `a OR b` is true if `a` is,
+        else `b` decides; AND alike."""
+        is_or = node.op == "OR"
+        if not (if_true if is_or else if_false):  # the side both operands share is empty
+            if is_or:
+                return self.branch(
+                    node.left, [], [self.branch(node.right, [], if_false, nesting + 1)], nesting
+                )
+            return self.branch(
+                node.left, [self.branch(node.right, if_true, [], nesting + 1)], [], nesting
+            )
+        # Both blocks: a flag records the verdict, so that neither block is written twice.
+        flag = self.expressions.fresh("t")
+        verdict = [_Check([f"{flag} = True"], 0.0)]
+        if is_or:
+            decided = self.branch(
+                node.left, verdict, [self.branch(node.right, verdict, [], nesting + 1)], nesting
+            )
+        else:
+            decided = self.branch(
+                node.left, [self.branch(node.right, verdict, [], nesting + 1)], [], nesting
+            )
+        lines = [f"{flag} = False", *decided.lines, f"if {flag}:"]
+        lines += [*_indented(_lines(if_true) or ["pass"]), "else:"]
+        lines += _indented(_lines(if_false) or ["pass"])
+        return _Check(lines, decided.cost + sum(c.cost for c in (*if_true, *if_false)))
 
     def fused(self, node: Node) -> _Check | None:
         """An attribute compared with literals, tested on its usual type in one step."""
