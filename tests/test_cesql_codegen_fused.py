@@ -87,6 +87,10 @@ _atom = st.one_of(
         lambda t: f"{t[0]} {t[1]}IN ({', '.join(t[2])})"
     ),
     _name.map(lambda n: f"EXISTS {n}"),
+    # Alternatives of one attribute, which `matches` tests as one set membership.
+    st.tuples(_name, st.lists(_literal, min_size=2, max_size=4)).map(
+        lambda t: "(" + " OR ".join(f"{t[0]} = {literal}" for literal in t[1]) + ")"
+    ),
     _name,  # cast to Boolean as an operand of AND, OR or NOT
 )
 _expressions = st.recursive(
@@ -162,6 +166,14 @@ def test_matches_agrees_with_evaluation_on_every_edge_value(expression: str) -> 
         ("n LIKE '1%' AND n IN ('12', 'x') AND n <> '13'", "12", True),
         ("n LIKE '1%' AND n IN ('12', 'x') AND n <> '13'", "13", False),
         ("n LIKE '1%' AND n IN ('12', 'x') AND n <> '13'", 12, False),  # 'x' is no Integer
+        # Alternatives cast the value to the literal's type, unlike IN.
+        ("n = 'x' OR n = '12'", 12, True),
+        ("n = 1 OR n = 12", "12", True),
+        ("n = 1 OR n = 12", "x", False),  # 'x' casts to no Integer: an error
+        ("n = 1 OR n = 12", 2**31, False),
+        ("NOT (n = 'a' OR n = 'b')", None, False),
+        ("NOT (n = 'a' OR n = 'b')", "c", True),
+        ("(n = 'a' OR n = 'b') XOR n = 'a'", "b", True),
     ],
 )
 def test_edge_values_are_judged_as_evaluation_judges_them(
@@ -254,3 +266,11 @@ def test_or_chains_and_sql_filters_compile_to_statements_without_an_error_list()
     )
     for compiled in (chain, nested, dialect):
         assert "errs" not in compiled.matches.source  # type: ignore[attr-defined]
+
+
+def test_alternatives_of_one_attribute_read_it_once() -> None:
+    compiled = compile_cesql("type = 'a' OR type = 'b' OR type = 'c' OR severitynumber > 5")
+    event = _Recording({"type": "c", "severitynumber": 1})
+    assert compiled.matches(event) is True
+    assert event.read == ["type"]
+    assert compiled.matches(_Recording({"type": "d", "severitynumber": 1})) is False

@@ -21,6 +21,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
+from notifycenter.model.filters.alternatives import AnyOf, merged, restored
 from notifycenter.model.filters.codegen import Generator
 from notifycenter.model.filters.like import classify_like
 from notifycenter.model.filters.nodes import (
@@ -165,6 +166,7 @@ class _MatchGenerator:
     def _must(self, node: Node, want: bool, nesting: int) -> list[_Check]:
         if node.static_type != "bool":
             raise _Unsupported
+        node = merged(node)  # `a = 1 OR a = 2` is one test
         if isinstance(node, Not):
             return self.must(node.operand, not want, True, nesting)
         if isinstance(node, Guard) and want:
@@ -207,6 +209,7 @@ class _MatchGenerator:
         """`node` (an AND/OR operand) evaluated without error, then one block or the other."""
         if nesting >= _MAX_NESTING or _depth([*if_true, *if_false]) >= _MAX_NESTING:
             raise _Unsupported
+        node = merged(node)
         if isinstance(node, Not) and node.operand.static_type == "bool":
             return self.branch(node.operand, if_false, if_true, nesting)
         if isinstance(node, Binary) and node.op in ("AND", "OR"):
@@ -267,6 +270,9 @@ class _MatchGenerator:
 
     def fused(self, node: Node) -> _Check | None:
         """An attribute compared with literals, tested on its usual type in one step."""
+        if isinstance(node, AnyOf):
+            members = self.expressions.constant(node.values)
+            return self.typed(node.attribute, node.kind, lambda v: f"({v} in {members})", 1.5)
         if isinstance(node, Binary) and node.op in ORDER_OPS:
             op, left, right = node.op, node.left, node.right
             if isinstance(left, Literal) and isinstance(right, Attribute):
@@ -402,6 +408,9 @@ class _MatchGenerator:
             return lines, f"(not {found})" if node.negated else found
         if isinstance(node, In) and all(isinstance(i, Literal) for i in node.items):
             return self.membership(node)
+        if isinstance(node, AnyOf):
+            lines, value = self.operand(node.attribute, node.kind)
+            return lines, f"({value} in {self.expressions.constant(node.values)})"
         if isinstance(node, Guard):  # a filter of its own: its errors make it false
             return [], f"{self.expressions.constant(build_matches(node.inner))}(e)"
         raise _Unsupported
@@ -465,6 +474,7 @@ class _MatchGenerator:
     def expression(self, node: Node, cast_operand: bool) -> str:
         """`codegen`'s expression for `node`, errors appended to `errs`."""
         self.uses_errors = True
+        node = restored(node)
         code = self.expressions.expr(node)
         if cast_operand and node.static_type != "bool":
             code = self.expressions.cast_static(code, "bool")
