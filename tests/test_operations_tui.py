@@ -90,7 +90,7 @@ def seed(emitter: Emitter) -> dict[str, Any]:
             suggested_remediation=["Run linkerd check --pre", "Retry the upgrade"],
         )
     )
-    assert emitter.flush(10)
+    assert emitter.drain(10)  # stored by the hub, not only spooled
     return {"done": done, "deploy": deploy, "crds": crds, "mesh": mesh, "broken": broken}
 
 
@@ -189,7 +189,7 @@ async def test_opening_on_one_operation_puts_the_cursor_there(
 
 async def test_untrusted_names_are_shown_as_text(client: HubClient, emitter: Emitter) -> None:
     emitter.operation("[bold red]pwned[/] \x1b]0;title\x07ok").start()
-    assert emitter.flush(10)
+    assert emitter.drain(10)  # stored by the hub, not only spooled
     app = Host(client)
     async with app.run_test(size=(100, 30)) as pilot:
         await until(pilot, lambda: "pwned" in "\n".join(lines(app)))
@@ -213,7 +213,7 @@ async def test_more_roots_load_when_the_cursor_reaches_the_end(
 ) -> None:
     for number in range(205):
         emitter.operation(f"Job {number}").start()
-    assert emitter.flush(10)
+    assert emitter.drain(10)  # stored by the hub, not only spooled
     app = Host(client)
     async with app.run_test(size=(100, 30)) as pilot:
         screen = app.screen
@@ -231,7 +231,7 @@ async def test_children_in_start_order_under_a_column_header(
         started = datetime.now(UTC)
         deploy.child(name).start().succeed()
         await clock_moved(started + timedelta(milliseconds=2))  # distinct start times
-    assert emitter.flush(10)
+    assert emitter.drain(10)  # stored by the hub, not only spooled
     app = Host(client, focus=deploy.id)
     async with app.run_test(size=(100, 30)) as pilot:
         await until(pilot, lambda: "Third step" in "\n".join(lines(app)))
@@ -252,7 +252,7 @@ async def test_a_long_remediation_scrolls_in_the_detail(
             suggested_remediation=remedies,
         )
     )
-    assert emitter.flush(10)
+    assert emitter.drain(10)  # stored by the hub, not only spooled
     app = Host(client)
     async with app.run_test(size=(80, 24)) as pilot:
         await until(pilot, lambda: "remediation 20" in detail(app))
