@@ -18,6 +18,23 @@ def table(accept: Iterable[int]) -> bytes:
     return bytes(1 if value in wanted else 0 for value in range(256))
 
 
+def kind_of(severity: int, bucket: int) -> int:
+    """A row's severity (at most 24) and bucket code (0–3) in one byte."""
+    return severity << 2 | bucket
+
+
+def kinds(buckets: set[int] | None, floor: int | None) -> bytes | None:
+    """The `translate` table keeping the kinds in `buckets` at or above severity `floor`;
+    None when neither filters."""
+    if buckets is None and floor is None:
+        return None
+    return table(
+        kind
+        for kind in range(256)
+        if (buckets is None or kind & 3 in buckets) and (floor is None or kind >> 2 >= floor)
+    )
+
+
 def mask_and(left: bytes | bytearray, right: bytes | bytearray) -> bytes:
     size = len(left)
     return (int.from_bytes(left, "little") & int.from_bytes(right, "little")).to_bytes(

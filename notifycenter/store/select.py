@@ -1,8 +1,10 @@
 """`EventStore.select`: the list's rows for a query, computed over column snapshots.
 
-Cheap fields (bucket, severity, status) become one byte mask per row via
-`bytes.translate`; the display log is walked through that mask in C with `map` and
-`itertools.compress`. The costlier filters (operation, source, text, predicate) then run
+Cheap fields become byte masks via `bytes.translate`: bucket and severity, fixed for a
+row's life, are copied beside each place in the display log when a row is placed there
+(its "kind"), so their mask is one `translate` of the places; status and the text
+search change, so their row mask is gathered through the places in C with `map`. The
+places kept are then read out with `itertools.compress`. The costlier filters (operation, source, text, predicate) then run
 only on the rows left. Nothing here writes to the store, so it can run in a worker thread.
 """
 
@@ -15,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from notifycenter.model.errors import NotifyError
 from notifycenter.model.lifecycle import owner_wanted
 from notifycenter.model.severity import Bucket, Severity, parse_severity
-from notifycenter.store.columns import mask_and, mask_or, positions_of, table
+from notifycenter.store.columns import kinds, mask_and, mask_or, positions_of, table
 from notifycenter.store.types import (
     ARCHIVED,
     CODE_OF_BUCKET,
@@ -38,13 +40,14 @@ def select(store: EventStore, view: ViewQuery, start: int | None = None) -> RowI
     """Every row (`start` None), or the rows placed in the log from `start` on."""
     end, row_end = len(store._log), len(store._time)  # rows are created before logged
     older_end = len(store._older) if start is None else 0
-    row_mask = _row_mask(store, view)
+    masks = _Masks(store, view)
+    row_mask = masks.rows()
     if row_mask is not None and start is None and row_mask.count(1) * 8 < end + older_end:
         rows = _few_in_order(store, row_mask, end, older_end)
     else:
-        rows = _walk_log(store, row_mask, start or 0, end)
+        rows = _walk_log(store, masks, start or 0, end)
         if older_end:
-            rows.extend(_walk_older(store, row_mask, 0, older_end))
+            rows.extend(_walk_older(store, masks, 0, older_end))
     rows = _post_filters(store, view, rows)
     if not store.ordered:
         cursor, newest = store._ev_cursor, store._newest
@@ -58,27 +61,23 @@ def select(store: EventStore, view: ViewQuery, start: int | None = None) -> RowI
 def select_older(store: EventStore, view: ViewQuery, start: int) -> RowIndex:
     """Rows below the log from place `start` on, newest first, that match `view`."""
     end = len(store._older)
-    rows = _post_filters(store, view, _walk_older(store, _row_mask(store, view), start, end))
+    rows = _post_filters(store, view, _walk_older(store, _Masks(store, view), start, end))
     index = RowIndex("i", rows)
     index.older_end = end
     return index
 
 
-def _walk_older(store: EventStore, row_mask: bytes | None, start: int, end: int) -> array[int]:
+def _walk_older(store: EventStore, masks: _Masks, start: int, end: int) -> array[int]:
     """Rows below the log, newest first (the order they were placed in)."""
     older = store._older[start:end]
-    keep = bytes(store._older_current[start:end])
-    if row_mask is not None:
-        keep = mask_and(keep, bytes(map(row_mask.__getitem__, older)))
-    return array("i", compress(older, keep))
+    current, kind = store._older_current[start:end], store._older_kind[start:end]
+    return array("i", compress(older, masks.places(older, current, kind)))
 
 
-def _walk_log(store: EventStore, row_mask: bytes | None, start: int, end: int) -> array[int]:
+def _walk_log(store: EventStore, masks: _Masks, start: int, end: int) -> array[int]:
     """Rows in display order: the log read backwards, keeping live entries of kept rows."""
     log = store._log[start:end]
-    keep = bytes(store._current[start:end])
-    if row_mask is not None:
-        keep = mask_and(keep, bytes(map(row_mask.__getitem__, log)))
+    keep = masks.places(log, store._current[start:end], store._log_kind[start:end])
     return array("i", compress(reversed(log), reversed(keep)))
 
 
@@ -93,21 +92,44 @@ def _few_in_order(store: EventStore, row_mask: bytes, end: int, older_end: int) 
     return array("i", sorted(placed, key=position.__getitem__, reverse=True))
 
 
-def _row_mask(store: EventStore, view: ViewQuery) -> bytes | None:
-    """Rows kept by the byte-column filters, or None when they keep every row."""
-    count = len(store._status)
-    masks: list[bytes | bytearray] = []
-    statuses = _statuses(store, view)
-    if statuses is not None:
-        masks.append(store._status[:count].translate(table(statuses)))
-    if view.text:
-        masks.append(_text_mask(store, view.text, count))
-    buckets = _buckets(view)
-    if buckets is not None:
-        masks.append(store._bucket[:count].translate(table(buckets)))
-    if view.min_severity is not None:
-        floor = _severity(view.min_severity)
-        masks.append(store._severity[:count].translate(table(range(floor, 256))))
+class _Masks:
+    """A view's byte-column filters, as a mask over rows and as masks over places."""
+
+    def __init__(self, store: EventStore, view: ViewQuery) -> None:
+        self.store, self.count = store, len(store._status)
+        self.buckets = _buckets(view)
+        self.floor = None if view.min_severity is None else _severity(view.min_severity)
+        self.kinds = kinds(self.buckets, self.floor)
+        masks: list[bytes | bytearray] = []
+        statuses = _statuses(store, view)
+        if statuses is not None:
+            masks.append(store._status[: self.count].translate(table(statuses)))
+        if view.text:
+            masks.append(_text_mask(store, view.text, self.count))
+        self.varying = _all_of(masks)  # what changes in a row's life: status, text
+
+    def rows(self) -> bytes | None:
+        """Rows kept, or None when every row is."""
+        masks: list[bytes | bytearray] = [] if self.varying is None else [self.varying]
+        if self.buckets is not None:
+            masks.append(self.store._bucket[: self.count].translate(table(self.buckets)))
+        if self.floor is not None:
+            severities = self.store._severity[: self.count]
+            masks.append(severities.translate(table(range(self.floor, 256))))
+        return _all_of(masks)
+
+    def places(self, rows: array[int], current: bytearray, kind: bytearray) -> bytes:
+        """Which places to keep: live ones, of a wanted kind (one `translate`), whose rows
+        pass the status and text masks (gathered through the rows)."""
+        keep = bytes(current)
+        if self.kinds is not None:
+            keep = mask_and(keep, kind.translate(self.kinds))
+        if self.varying is not None:
+            keep = mask_and(keep, bytes(map(self.varying.__getitem__, rows)))
+        return keep
+
+
+def _all_of(masks: list[bytes | bytearray]) -> bytes | None:
     if not masks:
         return None
     result = bytes(masks[0])

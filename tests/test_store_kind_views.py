@@ -1,0 +1,55 @@
+"""Bucket and severity views read each place's own copy of its row's bucket and severity
+(its "kind"). However rows fold, move to the top or are placed below by older pages, a
+view lists exactly the rows of the whole list that are of its bucket and severity, in the
+same order."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+
+from notifycenter.model.severity import Bucket, Severity
+from notifycenter.store import EventStore, ViewQuery
+from notifycenter.store.columns import kind_of, kinds
+from notifycenter.store.types import CODE_OF_BUCKET
+from tests.hypothesis_profiles import examples
+from tests.test_tui_backlog_store import ANY_STATUS, Backlog, backlogs, both
+
+VIEWS = [
+    *(ViewQuery(bucket=bucket) for bucket in Bucket),
+    *(ViewQuery(min_severity=severity) for severity in (Severity.WARNING, Severity.ERROR)),
+    ViewQuery(bucket=Bucket.ERRORS, min_severity=Severity.CRITICAL),
+    ViewQuery(unacked_errors_only=True),
+    ViewQuery(bucket=Bucket.WARNINGS, status="unacked"),
+]
+
+
+def wanted(store: EventStore, view: ViewQuery, row: int) -> bool:
+    shown = store.row(row)
+    if view.bucket is not None and shown.bucket != Bucket(view.bucket):
+        return False
+    if view.min_severity is not None and shown.severity < view.min_severity:
+        return False
+    if view.unacked_errors_only:
+        return shown.bucket == Bucket.ERRORS and shown.status in ("unread", "read")
+    return view.status != "unacked" or shown.status in ("unread", "read")
+
+
+@settings(max_examples=examples(80), deadline=None)
+@given(backlogs(ANY_STATUS))
+def test_a_bucket_or_severity_view_is_the_whole_list_narrowed(backlog: Backlog) -> None:
+    for store in both(backlog):
+        everything = list(store.select(ViewQuery()))
+        for view in VIEWS:
+            expected = [row for row in everything if wanted(store, view, row)]
+            assert list(store.select(view)) == expected, view
+
+
+def test_a_kind_holds_severity_and_bucket_and_the_table_keeps_what_a_view_wants() -> None:
+    errors, warnings = CODE_OF_BUCKET[Bucket.ERRORS], CODE_OF_BUCKET[Bucket.WARNINGS]
+    table = kinds({errors}, int(Severity.CRITICAL))
+    assert table is not None
+    assert table[kind_of(int(Severity.CRITICAL), errors)] == 1
+    assert table[kind_of(int(Severity.EMERGENCY), errors)] == 1
+    assert table[kind_of(int(Severity.ERROR), errors)] == 0  # below the floor
+    assert table[kind_of(int(Severity.CRITICAL), warnings)] == 0  # another bucket
+    assert kinds(None, None) is None
