@@ -41,10 +41,9 @@ class Gate:
     """Holds every page after the first until opened."""
 
     def __init__(self) -> None:
-        self.opened: asyncio.Event | None = None
+        self.opened = asyncio.Event()  # set before the second page is asked for, or after
 
     def open(self) -> None:
-        assert self.opened is not None
         self.opened.set()
 
 
@@ -55,8 +54,6 @@ def gate(monkeypatch: pytest.MonkeyPatch) -> Iterator[Gate]:
 
     async def next_page(self: Backfill) -> Any:
         if self.loaded:
-            if held.opened is None:
-                held.opened = asyncio.Event()
             await held.opened.wait()
         return await original(self)
 
