@@ -107,11 +107,14 @@ class EventStore:
         # Their position is -1 - their place here, so a larger position is still newer.
         self._older = array("i")
         self._older_current = bytearray()
-        # Each place's row's severity and bucket (fixed for a row's life) as one byte, so
-        # that a bucket or severity view is a `translate` of these, not a gather through
-        # the rows: that gather took ~100 ms per million places (`select.py`).
+        # Each place's row's severity and bucket (fixed for a row's life) as one byte, and
+        # its status (kept right at the row's current place), so that a bucket, severity or
+        # status view is a `translate` of these, not a gather through the rows: that
+        # gather took ~100 ms per million places (`select.py`).
         self._log_kind = bytearray()
         self._older_kind = bytearray()
+        self._log_status = bytearray()
+        self._older_status = bytearray()
         self._min_cursor = 1 << 63
         self._reserved = 0  # occurrences the indexes were sized for (`reserve`)
         self.sources, self.types, self.codes, self.subjects = (StringTable() for _ in range(4))
@@ -364,6 +367,7 @@ class EventStore:
             self._older.append(row)
             self._older_current.append(1)
             self._older_kind.append(kind_of(int(severity), bucket))
+            self._older_status.append(self._status[row])
             if self._fold.get(fold_key) is None:  # repeats fold into the newest such row
                 self._fold.put(fold_key, row)
         else:
@@ -371,6 +375,7 @@ class EventStore:
             self._log.append(row)
             self._current.append(1)
             self._log_kind.append(kind_of(int(severity), bucket))
+            self._log_status.append(self._status[row])
             self._fold.put(fold_key, row)
         self._counts[bucket][self._status[row]] += 1
         if occurrence in self._silences.quiet:
@@ -412,6 +417,7 @@ class EventStore:
         self._log.append(row)
         self._current.append(1)
         self._log_kind.append(kind_of(self._severity[row], bucket))
+        self._log_status.append(self._status[row])
         change.moved_rows.append(row)
         if self._status[row] != NONE:
             # A new occurrence is news: the row is unread again unless the record says read.
@@ -452,6 +458,11 @@ class EventStore:
             quiet_counts[old] -= hushed
             quiet_counts[code] += hushed
         self._status[row] = code
+        place = self._pos[row]
+        if place >= 0:
+            self._log_status[place] = code
+        else:
+            self._older_status[-1 - place] = code
         change.changed_rows.add(row)
         change.status_rows.add(row)
         change.counts_changed = True

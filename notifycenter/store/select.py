@@ -70,14 +70,21 @@ def select_older(store: EventStore, view: ViewQuery, start: int) -> RowIndex:
 def _walk_older(store: EventStore, masks: _Masks, start: int, end: int) -> array[int]:
     """Rows below the log, newest first (the order they were placed in)."""
     older = store._older[start:end]
-    current, kind = store._older_current[start:end], store._older_kind[start:end]
-    return array("i", compress(older, masks.places(older, current, kind)))
+    keep = masks.places(
+        older,
+        store._older_current[start:end],
+        store._older_kind[start:end],
+        store._older_status[start:end],
+    )
+    return array("i", compress(older, keep))
 
 
 def _walk_log(store: EventStore, masks: _Masks, start: int, end: int) -> array[int]:
     """Rows in display order: the log read backwards, keeping live entries of kept rows."""
     log = store._log[start:end]
-    keep = masks.places(log, store._current[start:end], store._log_kind[start:end])
+    keep = masks.places(
+        log, store._current[start:end], store._log_kind[start:end], store._log_status[start:end]
+    )
     return array("i", compress(reversed(log), reversed(keep)))
 
 
@@ -100,17 +107,15 @@ class _Masks:
         self.buckets = _buckets(view)
         self.floor = None if view.min_severity is None else _severity(view.min_severity)
         self.kinds = kinds(self.buckets, self.floor)
-        masks: list[bytes | bytearray] = []
         statuses = _statuses(store, view)
-        if statuses is not None:
-            masks.append(store._status[: self.count].translate(table(statuses)))
-        if view.text:
-            masks.append(_text_mask(store, view.text, self.count))
-        self.varying = _all_of(masks)  # what changes in a row's life: status, text
+        self.statuses = None if statuses is None else table(statuses)
+        self.text = _text_mask(store, view.text, self.count) if view.text else None
 
     def rows(self) -> bytes | None:
         """Rows kept, or None when every row is."""
-        masks: list[bytes | bytearray] = [] if self.varying is None else [self.varying]
+        masks: list[bytes | bytearray] = [] if self.text is None else [self.text]
+        if self.statuses is not None:
+            masks.append(self.store._status[: self.count].translate(self.statuses))
         if self.buckets is not None:
             masks.append(self.store._bucket[: self.count].translate(table(self.buckets)))
         if self.floor is not None:
@@ -118,14 +123,18 @@ class _Masks:
             masks.append(severities.translate(table(range(self.floor, 256))))
         return _all_of(masks)
 
-    def places(self, rows: array[int], current: bytearray, kind: bytearray) -> bytes:
-        """Which places to keep: live ones, of a wanted kind (one `translate`), whose rows
-        pass the status and text masks (gathered through the rows)."""
+    def places(
+        self, rows: array[int], current: bytearray, kind: bytearray, status: bytearray
+    ) -> bytes:
+        """Which places to keep: live ones (whose status copy is the row's), of a wanted
+        kind and status (a `translate` each), whose rows hold the text (gathered)."""
         keep = bytes(current)
         if self.kinds is not None:
             keep = mask_and(keep, kind.translate(self.kinds))
-        if self.varying is not None:
-            keep = mask_and(keep, bytes(map(self.varying.__getitem__, rows)))
+        if self.statuses is not None:
+            keep = mask_and(keep, status.translate(self.statuses))
+        if self.text is not None:
+            keep = mask_and(keep, bytes(map(self.text.__getitem__, rows)))
         return keep
 
 
