@@ -9,7 +9,7 @@ from hypothesis import given, settings
 
 from notifycenter.model.severity import Bucket, Severity
 from notifycenter.store import EventStore, ViewQuery
-from notifycenter.store.columns import kind_of, kinds
+from notifycenter.store.columns import kind_of, kinds, ones
 from notifycenter.store.types import CODE_OF_BUCKET
 from tests.hypothesis_profiles import examples
 from tests.test_tui_backlog_store import ANY_STATUS, Backlog, backlogs, both
@@ -61,3 +61,11 @@ def test_a_kind_holds_severity_and_bucket_and_the_table_keeps_what_a_view_wants(
     assert table[kind_of(int(Severity.ERROR), errors)] == 0  # below the floor
     assert table[kind_of(int(Severity.CRITICAL), warnings)] == 0  # another bucket
     assert kinds(None, None) is None
+
+
+def test_ones_finds_every_kept_row_of_a_sparse_mask() -> None:
+    mask = bytearray(100_000)
+    for row in (0, 7, 99_999):
+        mask[row] = 1
+    assert ones(bytes(mask)) == [0, 7, 99_999]
+    assert ones(b"") == []

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from notifycenter.model.errors import NotifyError
 from notifycenter.model.lifecycle import owner_wanted
 from notifycenter.model.severity import Bucket, Severity, parse_severity
-from notifycenter.store.columns import kinds, mask_and, mask_or, positions_of, table
+from notifycenter.store.columns import kinds, mask_and, mask_or, ones, positions_of, table
 from notifycenter.store.types import (
     ARCHIVED,
     CODE_OF_BUCKET,
@@ -93,7 +93,7 @@ def _few_in_order(store: EventStore, row_mask: bytes, end: int, older_end: int) 
     Rows placed at or after `end` (meanwhile) are left for the next `start=end` select,
     and those placed below the log after `older_end` for the next `select_older`."""
     position = store._pos[: len(row_mask)]
-    kept = list(compress(range(len(row_mask)), row_mask))
+    kept = ones(row_mask)
     floor = -1 - older_end
     placed = compress(kept, (floor < place < end for place in map(position.__getitem__, kept)))
     return array("i", sorted(placed, key=position.__getitem__, reverse=True))

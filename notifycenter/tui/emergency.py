@@ -49,7 +49,7 @@ class EmergencyWatch:
 
     def pending(self, store: EventStore) -> list[Emergency]:
         """The newest `SHOWN_AT_MOST` waiting, newest first; cheap enough once a second
-        (byte masks select them, and only new ones are read and built)."""
+        (byte masks and a byte search select them, only new ones are read and built)."""
         found: list[Emergency] = []
         for row in store.select(TAKEOVER_QUERY):
             cursor = store.row(row).cursor
