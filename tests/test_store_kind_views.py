@@ -6,6 +6,7 @@ its bucket, severity and status, in the same order."""
 from __future__ import annotations
 
 from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from notifycenter.model.severity import Bucket, Severity
 from notifycenter.store import EventStore, ViewQuery
@@ -69,3 +70,16 @@ def test_ones_finds_every_kept_row_of_a_sparse_mask() -> None:
         mask[row] = 1
     assert ones(bytes(mask)) == [0, 7, 99_999]
     assert ones(b"") == []
+
+
+@settings(max_examples=examples(80), deadline=None)
+@given(backlogs(ANY_STATUS), st.integers(0, 12))
+def test_a_first_screen_then_the_rest_below_is_the_whole_view(backlog: Backlog, limit: int) -> None:
+    """What a big select shows first (its walk below the log stopped after `limit` places)
+    and the rest appended below it make exactly the view, in order."""
+    loaded, _ = both(backlog)
+    for view in [ViewQuery(), *VIEWS]:
+        first = loaded.select(view, older_limit=limit)
+        assert first.older_end <= loaded.older_length
+        rest = loaded.select_older(view, first.older_end)
+        assert list(first) + list(rest) == list(loaded.select(view)), view

@@ -720,14 +720,18 @@ class EventStore:
         end = self._silences.next_end
         return None if end is None else received.from_ms(end)
 
-    def select(self, view: ViewQuery, start: int | None = None) -> RowIndex:
+    def select(
+        self, view: ViewQuery, start: int | None = None, older_limit: int | None = None
+    ) -> RowIndex:
         """Row ids matching `view`, newest first. With `start`, only rows whose newest
         occurrence sits at display-log position `start` or later (a `StoreChange`'s
         `log_start`): how a view takes in what just arrived (rows placed below the log
-        come from `select_older`)."""
+        come from `select_older`). With `older_limit`, the rows below the log may stop
+        after that many places (the index's `older_end`): a first screen at once, the
+        rest from `select_older`."""
         from notifycenter.store.select import select
 
-        return select(self, view, start)
+        return select(self, view, start, older_limit)
 
     def select_older(self, view: ViewQuery, start: int) -> RowIndex:
         """Rows matching `view` placed below the log from place `start` on (a

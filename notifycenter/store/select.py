@@ -36,8 +36,12 @@ if TYPE_CHECKING:
 _NOT_ARCHIVED = frozenset({UNREAD, READ, 2, RESOLVED, NONE})
 
 
-def select(store: EventStore, view: ViewQuery, start: int | None = None) -> RowIndex:
-    """Every row (`start` None), or the rows placed in the log from `start` on."""
+def select(
+    store: EventStore, view: ViewQuery, start: int | None = None, older_limit: int | None = None
+) -> RowIndex:
+    """Every row (`start` None), or the rows placed in the log from `start` on. With
+    `older_limit`, the walk below the log may stop after that many places: the index says
+    where (`older_end`), and `select_older` from there gives the rest."""
     end, row_end = len(store._log), len(store._time)  # rows are created before logged
     older_end = len(store._older) if start is None else 0
     masks = _Masks(store, view)
@@ -45,6 +49,8 @@ def select(store: EventStore, view: ViewQuery, start: int | None = None) -> RowI
     if row_mask is not None and start is None and row_mask.count(1) * 8 < end + older_end:
         rows = _few_in_order(store, row_mask, end, older_end)
     else:
+        if older_limit is not None and store.ordered:
+            older_end = min(older_end, older_limit)
         rows = _walk_log(store, masks, start or 0, end)
         if older_end:
             rows.extend(_walk_older(store, masks, 0, older_end))

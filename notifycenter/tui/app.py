@@ -77,6 +77,8 @@ from notifycenter.tui.work import Work
 
 FLUSH_SECONDS = 0.1
 INLINE_SELECT_ROWS = 20_000  # a select this small takes less than a thread's round trip
+FIRST_PLACES = 20_000  # places below the log a big select walks before showing its rows
+FIRST_ROWS = 200  # fewer found there: select everything before showing
 OPERATOR_INPUT = (events.Key, events.MouseDown, events.MouseScrollDown, events.MouseScrollUp)
 # `:acked`, `:archived`: views by name, as the quick filter the filter bar then shows.
 NAMED_VIEWS = {"acked": "status:acked", "archived": "status:archived"}
@@ -233,11 +235,18 @@ class NotifyCenterApp(App[None]):
 
     @work(group="filter", exclusive=True, thread=True, exit_on_error=False)
     def _select(self, view: ViewState, store: EventStore, stale: int) -> None:
-        """Select the rows in a thread; the store is not written to until it is done."""
+        """Select the rows in a thread; the store is not written to until it is done.
+        The first screen first: the rows below the log are walked for `FIRST_PLACES`
+        places and shown, then the rest is appended (a million places take ~60 ms)."""
         try:
             query = view.query()
-            index = store.select(query)
+            index = store.select(query, older_limit=FIRST_PLACES)
+            if len(index) < FIRST_ROWS and index.older_end < store.older_length:
+                index = store.select(query)  # too few for a screen: all of it at once
             self.call_from_thread(self.flusher.shown, index, query, store, stale)
+            if index.older_end < store.older_length:
+                rest = store.select_older(query, index.older_end)
+                self.call_from_thread(self.flusher.shown_below, rest, index.older_end, query)
         finally:
             self.call_from_thread(self.flusher.select_done)
 

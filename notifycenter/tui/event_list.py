@@ -23,7 +23,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from notifycenter.model.severity import Bucket
-from notifycenter.store import EventStore, StoreChange, ViewQuery
+from notifycenter.store import EventStore, RowIndex, StoreChange, ViewQuery
 from notifycenter.tui import event_list_messages as messages
 from notifycenter.tui.row_index import position_in, view_fields, watermark, without
 from notifycenter.tui.rows import AGE_WIDTH, Columns, RowStyles, age, columns_for, render_row
@@ -267,12 +267,17 @@ class EventList(ScrollView, can_focus=True):
         self._count_new_above()
 
     def _take_older(self) -> None:
-        """Rows the backlog placed below everything held go at the bottom: nothing shown
-        moves, and the highlight stays on its row."""
+        older_seen = self._seen[2]
+        if older_seen < self.store.older_length:
+            self.append_older(self.store.select_older(self.view, older_seen), older_seen)
+
+    def append_older(self, below: RowIndex, since: int) -> None:
+        """Rows placed below everything held (by the backlog, or the rest of a select
+        that showed its first screen first), from place `since` on, go at the bottom:
+        nothing shown moves, and the highlight stays on its row."""
         log_seen, rows_seen, older_seen = self._seen
-        if older_seen >= self.store.older_length:
-            return
-        below = self.store.select_older(self.view, older_seen)
+        if older_seen != since:
+            return  # the list has taken these in already
         self._seen = (log_seen, rows_seen, max(older_seen, below.older_end))
         if below:
             shown_end = len(self._index)

@@ -172,6 +172,12 @@ class FeedFlusher:
             self._shown = stale
             self.host.refresh_detail()
 
+    def shown_below(self, rows: RowIndex, since: int, query: ViewQuery) -> None:
+        """The rest of a select that showed its first screen: below, if still that view's."""
+        events = self.host.center.events
+        if self.host.center.alive and events.view is query:
+            events.append_older(rows, since)
+
     def select_done(self) -> None:
         self.selecting = False
         if self.view_changed:  # the view changed while an older select ran
