@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 
 import click
@@ -136,12 +137,14 @@ def command(
     )
     if send_queue is not None:
         settings.send_queue = send_queue
-    try:
+    # uvicorn re-raises Ctrl-C once it has shut down cleanly; that may also end `run`
+    # without KeyboardInterrupt: asyncio's runner then cancels the serving task, and a
+    # task that ends before it next waits returns normally. Stopped either way.
+    with contextlib.suppress(KeyboardInterrupt):
         run(
             settings,
             on_listening=lambda url: click.echo(
                 f"notifycenter hub on {url} (data in {settings.storage})", err=True
             ),
         )
-    except KeyboardInterrupt:  # uvicorn re-raises Ctrl-C once it has shut down cleanly
-        click.echo("notifycenter hub stopped", err=True)
+    click.echo("notifycenter hub stopped", err=True)
