@@ -19,6 +19,7 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
 import yaml  # type: ignore[import-untyped]
 
 from notifycenter.config import config_path
@@ -166,7 +167,8 @@ def test_a_demo_folder_whose_owner_is_gone_is_swept(tmp_path: Path) -> None:
 def test_ctrl_c_on_the_demo_leaves_no_folder_behind(tmp_path: Path) -> None:
     primary, secondary = pty.openpty()
     fcntl.ioctl(secondary, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
-    env = {**os.environ, "TMPDIR": str(tmp_path)}
+    # A demo that does not stop dumps its threads' stacks on SIGABRT (faulthandler).
+    env = {**os.environ, "TMPDIR": str(tmp_path), "PYTHONFAULTHANDLER": "1"}
     process = subprocess.Popen(
         [*NOTIFYCENTER, "demo", "--rate", "50"],
         stdin=secondary,
@@ -176,12 +178,20 @@ def test_ctrl_c_on_the_demo_leaves_no_folder_behind(tmp_path: Path) -> None:
         start_new_session=True,
     )
     os.close(secondary)
-    reader = threading.Thread(target=drain, args=(primary,), daemon=True)
+    screen: list[bytes] = []
+    reader = threading.Thread(target=drain, args=(primary, screen), daemon=True)
     reader.start()
     try:
         wait_until(lambda: list(tmp_path.glob(f"{PREFIX}*/hub/*")), what="the demo's hub")
         process.send_signal(signal.SIGINT)
-        process.wait(timeout=30)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.send_signal(signal.SIGABRT)
+            process.wait(timeout=10)
+            reader.join(5)
+            stacks = b"".join(screen).decode(errors="replace")[-6000:]
+            pytest.fail(f"the demo did not stop on Ctrl-C; its stacks:\n{stacks}")
     finally:
         if process.poll() is None:
             process.kill()
@@ -189,11 +199,12 @@ def test_ctrl_c_on_the_demo_leaves_no_folder_behind(tmp_path: Path) -> None:
     assert list(tmp_path.glob(f"{PREFIX}*")) == []
 
 
-def drain(fd: int) -> None:
+def drain(fd: int, into: list[bytes] | None = None) -> None:
     """Read the terminal until it closes, so the app never blocks on a full pty."""
     with contextlib.suppress(OSError):
-        while os.read(fd, 65536):
-            pass
+        while chunk := os.read(fd, 65536):
+            if into is not None:
+                into.append(chunk)
     with contextlib.suppress(OSError):
         os.close(fd)
 

@@ -52,14 +52,17 @@ def hub(tmp_path: Path) -> Iterator[TestClient]:
         yield client
 
 
-def test_a_subscriber_is_closed_with_1013_and_the_code_when_the_writer_keeps_failing(
+def test_a_subscriber_is_closed_with_1013_and_the_code_when_the_log_keeps_failing(
     hub: TestClient,
 ) -> None:
     state = hub.app.state.hub  # type: ignore[attr-defined]
     state.shedder.after = 0.0
     with hub.websocket_connect("/api/stream?since=0") as subscriber:
-        state.health.failed("writer", runtime_codes.WRITER_FAILED, OSError("disk gone"))
+        # The doorbell, not the writer: a commit of the hub's own (at start) marks the
+        # writer healthy again, and nothing clears the doorbell of a hub on SQLite.
+        lost = OSError("connection lost")
+        state.health.failed("doorbell", database_codes.DOORBELL_LOST, lost)
         with pytest.raises(WebSocketDisconnect) as closed:
             subscriber.receive_text()
     assert closed.value.code == 1013
-    assert runtime_codes.WRITER_FAILED.code in closed.value.reason
+    assert database_codes.DOORBELL_LOST.code in closed.value.reason
