@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+import signal
 from collections.abc import Awaitable, Callable
 from pathlib import Path
+from types import FrameType
 from typing import TYPE_CHECKING
 
 import click
@@ -59,6 +62,31 @@ def run_app(
         simulated=simulated,
     )
     app.check_settings()
-    app.run()
+    previous = signal.signal(signal.SIGINT, quit_on_interrupt(app.exit))
+    try:
+        app.run()
+    finally:
+        signal.signal(signal.SIGINT, previous)
     if app.return_code:  # quit from the error screen: nothing could be shown
         raise SystemExit(app.return_code)
+
+
+def quit_on_interrupt(quit_app: Callable[[], object]) -> Callable[[int, FrameType | None], None]:
+    """Ctrl-C sent as a signal (`kill -INT`, a terminal not in raw mode) quits the app the
+    way its quit key does, so an embedded hub and the demo's producers stop cleanly.
+    asyncio's own handler would cancel the app's task wherever it is, mid start-up
+    included. A second Ctrl-C, or one while no loop runs, interrupts as Python does."""
+    interrupted = False
+
+    def handler(signum: int, frame: FrameType | None) -> None:
+        nonlocal interrupted
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            loop = None
+        if loop is None or interrupted:
+            raise KeyboardInterrupt
+        interrupted = True
+        loop.call_soon_threadsafe(quit_app)
+
+    return handler
