@@ -354,8 +354,10 @@ async def test_a_subscriber_fails_over_from_a_killed_replica_with_no_gap_and_no_
             with contextlib.suppress(httpx.HTTPError):
                 post_batch(target.url, [make_event(f"w-{n}-{k}") for k in range(3)])
 
+    # The writer starts once the subscriber is live: a replay of everything written so far
+    # could come in one batch frame from A, leaving nothing to fail over for.
+    post_batch(b.url, [make_event("first")])
     writer = threading.Thread(target=write)
-    writer.start()
     cursors: list[int] = []
     servers: set[str] = set()
     try:
@@ -365,12 +367,15 @@ async def test_a_subscriber_fails_over_from_a_killed_replica_with_no_gap_and_no_
                 async for event in subscription:
                     cursors.append(int(event["cursor"]))
                     servers.add(subscription.state.server)
+                    if len(cursors) == 1:
+                        writer.start()
                     if len(cursors) == 30:
                         await asyncio.to_thread(a.kill)
-                    if len(cursors) >= 150:
+                    if len(cursors) >= 150 and len(servers) == 2:
                         break
     finally:
         stop.set()
-        await asyncio.to_thread(writer.join, 30)
+        if writer.ident is not None:
+            await asyncio.to_thread(writer.join, 30)
     assert cursors == list(range(1, len(cursors) + 1))
     assert servers == {a.url, b.url}
