@@ -86,6 +86,7 @@ async def until(pilot: Any, condition: Callable[[], object], timeout: float = WA
         # A plain sleep: the app runs meanwhile and paints on its own timer. `pilot.pause`
         # would also queue a callback on every widget and force a repaint, 20 times a second.
         await asyncio.sleep(0.05)
+    await pilot.pause()  # once: what the condition saw is laid out and painted too
 
 
 async def fill(pilot: Any, key: str, text: str) -> Input:
