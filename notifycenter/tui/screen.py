@@ -28,7 +28,7 @@ from notifycenter.tui.widgets.prompt import PromptBar
 from notifycenter.tui.widgets.statusline import StatusLine
 
 FILTER_BAR_LINES = 3  # the bar wraps; past that the middle is elided
-PARTS = ("#events", "#detail", "#header", "#buckets")
+PARTS = ("#events", "#detail", "#header", "#buckets", "#statusline", "#drawer")
 
 
 class CenterScreen(Screen[None]):
