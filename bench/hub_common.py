@@ -17,6 +17,7 @@ import sys
 import tempfile
 import time
 import urllib.request
+from array import array
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -324,3 +325,19 @@ def start_subscribers(
         if not ready.wait(60):
             raise RuntimeError("the subscribers did not connect")
     return children, counters
+
+
+def finish_subscribers(
+    stop: Any, children: Sequence[Any], results: Any
+) -> tuple[list[dict[str, Any]], list[float], list[int]]:
+    """Stop the processes `start_subscribers` started and gather their reports: (reports,
+    every delivery latency in ms, how many events each subscriber got)."""
+    stop.set()
+    parts = [results.get(timeout=120) for _ in children]
+    for child in children:
+        child.join(30)
+    latencies = array("d")
+    for part in parts:
+        latencies.frombytes(part["latencies"])
+    counts = [count for part in parts for count in part["counts"]]
+    return parts, [seconds * 1000 for seconds in latencies], counts

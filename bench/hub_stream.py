@@ -38,6 +38,7 @@ from hub_common import (
     cpu_note,
     dumps,
     event,
+    finish_subscribers,
     hub_process,
     load_note,
     percentile,
@@ -166,15 +167,7 @@ def fan_out(args: argparse.Namespace) -> None:
         wall = time.perf_counter() - start - QUIET_SECONDS
         hub_cpu = hub.cpu_seconds() - hub_cpu
         commits = commit_histogram(hub.port)
-        stop.set()
-        parts = [results.get(timeout=120) for _ in children]
-        for child in children:
-            child.join(30)
-    latencies = array("d")
-    for part in parts:
-        latencies.frombytes(part["latencies"])
-    ms = [x * 1000 for x in latencies]
-    counts = [c for part in parts for c in part["counts"]]
+        parts, ms, counts = finish_subscribers(stop, children, results)
     complete = sum(c == total for c in counts)
     closes = [c for part in parts for c in part["closes"]]
     frames = sum(part["frames"] for part in parts)

@@ -41,6 +41,7 @@ from hub_common import (
     TimestampingSubscriber,
     dumps,
     event,
+    finish_subscribers,
     hub_process,
     load_note,
     percentile,
@@ -153,15 +154,7 @@ def fan_out(database: str, subscribers: int, rate: int, seconds: float) -> None:
         wall = time.monotonic() - started - QUIET_SECONDS  # posting and delivering
         used = [hub.cpu_seconds() - before for hub, before in zip(hubs, cpu, strict=True)]
         cores = ", ".join(f"{seconds / wall:.0%}" for seconds in used)
-        stop.set()
-        parts = [out.get(timeout=120) for _ in children]
-        for child in children:
-            child.join(30)
-    latencies = array("d")
-    for part in parts:
-        latencies.frombytes(part["latencies"])
-    ms = [x * 1000 for x in latencies]
-    counts = [c for part in parts for c in part["counts"]]
+        _, ms, counts = finish_subscribers(stop, children, out)
     complete = sum(c == total for c in counts)
     print(
         f"fan-out, 3 replicas, {subscribers} subscribers, {rate} events/s offered:"
