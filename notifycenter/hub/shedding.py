@@ -16,11 +16,11 @@ import time
 
 from notifycenter.hub.health import HealthBoard
 from notifycenter.hub.stream import Broadcaster, SubscriberFailure
+from notifycenter.model.protocol import TRY_AGAIN_LATER
 
 LOG_PARTS = ("writer", "doorbell")
 SHED_AFTER_SECONDS = 5.0
 CHECK_SECONDS = 1.0
-TRY_AGAIN_LATER = 1013  # WebSocket close code
 
 
 class StreamShedder:
