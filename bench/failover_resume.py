@@ -21,8 +21,7 @@ from hub_common import cpu_note, dumps, event, hub_process, percentile
 
 from notifycenter.client import HubClient
 from notifycenter.client.stream import ConnectionState
-
-BATCH = "application/cloudevents-batch+json"
+from notifycenter.model.protocol import BATCH
 
 
 def post(port: int, events: list[dict]) -> None:

@@ -20,8 +20,7 @@ from pathlib import Path
 
 from hub_common import cpu_note, dumps, event, hub_process, post_request, send_all
 
-BATCH = "application/cloudevents-batch+json"
-STRUCTURED = "application/cloudevents+json"
+from notifycenter.model.protocol import BATCH, STRUCTURED
 
 
 def main() -> None:

@@ -21,7 +21,8 @@ from urllib.parse import quote
 import orjson
 from hub_common import Connection, cpu_note, dumps, event, hub_process, post_request, send_all
 
-BATCH = "application/cloudevents-batch+json"
+from notifycenter.model.protocol import BATCH
+
 SEVERITIES = ["error", "warning", "info", "info", "info", "debug", "critical", "success"]
 QUERIES = [
     "",

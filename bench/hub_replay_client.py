@@ -25,8 +25,9 @@ import websockets
 from hub_common import Connection, cpu_note, dumps, event, hub_process, load_note, post_request
 
 from notifycenter.client import HubClient
+from notifycenter.model.protocol import BATCH
+from notifycenter.model.wire import STREAM_BATCH_SUBPROTOCOL
 
-BATCH = "application/cloudevents-batch+json"
 Reader = Callable[[int, int], Awaitable[float]]
 
 
@@ -82,7 +83,7 @@ def main() -> None:
     print(cpu_note())
     readers: dict[str, Reader] = {
         "HubClient.subscribe": hub_client,
-        "bare client, batch frames": lambda p, n: bare(p, n, "notifycenter.batch.json"),
+        "bare client, batch frames": lambda p, n: bare(p, n, STREAM_BATCH_SUBPROTOCOL),
         "bare client, one event per frame": lambda p, n: bare(p, n, "cloudevents.json"),
     }
     times: dict[str, list[float]] = {name: [] for name in readers}

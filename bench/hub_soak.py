@@ -33,7 +33,8 @@ import orjson
 import websockets
 from hub_common import Connection, cpu_note, dumps, event, hub_process, post_request
 
-STRUCTURED = "application/cloudevents+json"
+from notifycenter.model.protocol import STRUCTURED
+
 SUB = ["cloudevents.json"]
 BUCKETS_PER_DECADE = 50  # latency histogram resolution: ~4.7 % per bucket
 

@@ -49,9 +49,10 @@ from hub_common import (
     wait_quiet,
 )
 
-STRUCTURED = "application/cloudevents+json"
-BATCH = "application/cloudevents-batch+json"
-SUBPROTOCOLS = {"batch": "notifycenter.batch.json", "single": "cloudevents.json"}
+from notifycenter.model.protocol import BATCH, STRUCTURED, SUBPROTOCOL
+from notifycenter.model.wire import STREAM_BATCH_SUBPROTOCOL
+
+SUBPROTOCOLS = {"batch": STREAM_BATCH_SUBPROTOCOL, "single": SUBPROTOCOL}
 QUIET_SECONDS = 1.0  # no byte for this long after the last POST: every frame is in
 DRAIN_SECONDS = 60.0  # at most this long for the last frames
 

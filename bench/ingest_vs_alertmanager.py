@@ -57,11 +57,11 @@ from typing import Any
 
 import orjson
 
+from notifycenter.model.protocol import BATCH, STRUCTURED
+
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from hub_common import ROOT, cpu_note, event, free_port, hub_process
 
-BATCH = "application/cloudevents-batch+json"
-STRUCTURED = "application/cloudevents+json"
 MARK = b"@@ID@@"
 AM_CONFIG = "route:\n  receiver: none\nreceivers:\n  - name: none\n"
 

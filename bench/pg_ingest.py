@@ -32,11 +32,10 @@ from hub_common import (
     send_all,
 )
 
+from notifycenter.model.protocol import BATCH, STRUCTURED
+
 sys.path.insert(0, str(ROOT))
 from tests.pgserver import PgServer, bin_dir  # after the path is set
-
-BATCH = "application/cloudevents-batch+json"
-STRUCTURED = "application/cloudevents+json"
 
 
 @contextmanager

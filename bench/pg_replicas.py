@@ -53,11 +53,11 @@ from hub_common import (
 )
 from pg_ingest import measure, postgres
 
+from notifycenter.model.protocol import STRUCTURED
+from notifycenter.model.wire import STREAM_BATCH_SUBPROTOCOL
+
 sys.path.insert(0, str(ROOT))
 
-STRUCTURED = "application/cloudevents+json"
-BATCH = "application/cloudevents-batch+json"
-SUBPROTOCOL = "notifycenter.batch.json"
 QUIET_SECONDS = 1.0  # no byte for this long after the last POST: every frame is in
 DRAIN_SECONDS = 60.0
 
@@ -77,7 +77,7 @@ def subscribers_process(
         subs = []
         for n in range(count):
             port = ports[(offset + n) % len(ports)]
-            handshake = stream_handshake(port, "", SUBPROTOCOL)
+            handshake = stream_handshake(port, "", STREAM_BATCH_SUBPROTOCOL)
             _, sub = await loop.create_connection(
                 lambda h=handshake: TimestampingSubscriber(h), "127.0.0.1", port
             )

@@ -35,7 +35,7 @@ from hub_common import (
     post_request,
 )
 
-BATCH = "application/cloudevents-batch+json"
+from notifycenter.model.protocol import BATCH
 
 
 def receiver_process(port: int, down: Any, received: Any, stop: Any, results: Any) -> None:
