@@ -4,27 +4,23 @@ backends, and a request that fails takes only itself down."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Sequence
-from pathlib import Path
+from collections.abc import Sequence
 from typing import Any
 
 import pytest
 
 from notifycenter.catalogue import hub as codes
-from notifycenter.hub.database import parse_database
 from notifycenter.hub.log import AppendResult, StoredEntry
-from notifycenter.hub.pg_log import PgLog
-from notifycenter.hub.projection import EventIndex, Projection
+from notifycenter.hub.projection import EventIndex
 from notifycenter.hub.sqlconn import SqlConnection
-from notifycenter.hub.sqlite_log import SqliteLog
 from notifycenter.model.errors import NotifyError
 from notifycenter.model.event import validate_event
+from tests import test_group_commit
 from tests.hubprocess import make_event
+from tests.test_group_commit import DEADLINE, Log, MakeLog
 
-DEADLINE = 20.0
-Log = SqliteLog | PgLog
-MakeLog = Callable[[Sequence[Projection]], Log]
 BAD = "evt-bad"
+make_log = test_group_commit.make_log  # the fixture: each test runs on both stores
 
 
 def one(name: int | str) -> list[dict[str, Any]]:
@@ -58,15 +54,6 @@ class Picky:
         except Exception as exc:
             raise codes.INVALID_QUERY.error(f"the projection refuses evt-bad: {exc}") from None
         self.batches.append([e.seq for e in entries])
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def make_log(request: pytest.FixtureRequest, tmp_path: Path) -> MakeLog:
-    if request.param == "postgresql":
-        database = parse_database(request.getfixturevalue("pg_database"))
-        assert database is not None
-        return lambda projections: PgLog(database, projections)
-    return lambda projections: SqliteLog(tmp_path / "hub.sqlite3", projections)
 
 
 async def stored(log: Log) -> list[tuple[int, str, str | None]]:
