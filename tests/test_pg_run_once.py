@@ -7,7 +7,6 @@ about two seconds when its holder dies.
 from __future__ import annotations
 
 import asyncio
-import json
 import re
 import socket
 import threading
@@ -27,7 +26,9 @@ from notifycenter.hub.database import Database
 from notifycenter.hub.leases import Answer, Leases
 from notifycenter.sources import runner
 from notifycenter.sources.runner import SourceState
+from tests import test_subscriptions_delivery
 from tests.hubprocess import Hub, HubProcess
+from tests.test_subscriptions_delivery import post, subscribe
 from tests.waiting import async_wait_until, wait_until
 from tests.webhook_receiver import Receiver
 
@@ -41,43 +42,7 @@ def short_leases(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("NOTIFYCENTER_LEASE_RENEW_SECONDS", str(RENEW))
 
 
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    started = Receiver().start()
-    yield started
-    started.stop()
-
-
-def post(url: str, ids: list[str], severity: str = "ERROR") -> list[str]:
-    events = [
-        {
-            "specversion": "1.0",
-            "id": i,
-            "source": "urn:test:replicas",
-            "type": "io.x.failed",
-            "severitytext": severity,
-            "data": {"summary": f"failure {i}"},
-        }
-        for i in ids
-    ]
-    answer = httpx.post(
-        f"{url}/api/events",
-        content=json.dumps(events),
-        headers={"Content-Type": "application/cloudevents-batch+json"},
-        timeout=10,
-    )
-    assert answer.status_code == 202, answer.text
-    cursors: list[str] = answer.json()["cursors"]
-    return cursors
-
-
-def subscribe(url: str, sink: str) -> str:
-    answer = httpx.post(
-        f"{url}/api/subscriptions", json={"sink": sink, "protocol": "HTTP"}, timeout=10
-    )
-    assert answer.status_code == 201, answer.text
-    ident: str = answer.json()["id"]
-    return ident
+receiver = test_subscriptions_delivery.receiver  # the fixture: a webhook sink
 
 
 def running_workers(url: str) -> set[str]:

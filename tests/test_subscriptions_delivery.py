@@ -26,14 +26,15 @@ def receiver() -> Iterator[Receiver]:
     started.stop()
 
 
-def post(url: str, ids: list[str], timeout: float = 10) -> None:
+def post(url: str, ids: list[str], timeout: float = 10, severity: str = "ERROR") -> list[str]:
+    """Post one event per id; their cursors."""
     events = [
         {
             "specversion": "1.0",
             "id": i,
             "source": "urn:test:flood",
             "type": "io.x.failed",
-            "severitytext": "ERROR",
+            "severitytext": severity,
             "data": {"summary": f"failure {i}"},
         }
         for i in ids
@@ -45,14 +46,15 @@ def post(url: str, ids: list[str], timeout: float = 10) -> None:
         timeout=timeout,
     )
     assert answer.status_code == 202, answer.text
+    cursors: list[str] = answer.json()["cursors"]
+    return cursors
 
 
-def subscribe(url: str, sink: str, config: dict[str, Any]) -> str:
-    answer = httpx.post(
-        f"{url}/api/subscriptions",
-        json={"sink": sink, "protocol": "HTTP", "config": config},
-        timeout=10,
-    )
+def subscribe(url: str, sink: str, config: dict[str, Any] | None = None) -> str:
+    body: dict[str, Any] = {"sink": sink, "protocol": "HTTP"}
+    if config is not None:
+        body["config"] = config
+    answer = httpx.post(f"{url}/api/subscriptions", json=body, timeout=10)
     assert answer.status_code == 201, answer.text
     ident: str = answer.json()["id"]
     return ident
