@@ -29,12 +29,17 @@ def event(cursor: int) -> str:
     )
 
 
+def asked_since(connection: ServerConnection) -> str | None:
+    """The `since` a subscriber's handshake asked for."""
+    assert connection.request is not None
+    return parse_qs(urlsplit(connection.request.path).query).get("since", [None])[0]
+
+
 async def test_a_slow_consumer_close_resumes_after_the_last_cursor_without_duplicates() -> None:
     seen_since: list[str | None] = []
 
     async def handler(connection: ServerConnection) -> None:
-        since = parse_qs(urlsplit(connection.request.path).query).get("since", [None])[0]
-        seen_since.append(since)
+        seen_since.append(asked_since(connection))
         if len(seen_since) == 1:
             for cursor in (1, 2, 3):
                 await connection.send(event(cursor))

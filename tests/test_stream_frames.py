@@ -9,7 +9,6 @@ import json
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
@@ -23,6 +22,7 @@ from notifycenter.client.stream import Subscription
 from notifycenter.hub.server import EmbeddedHub, start_embedded
 from notifycenter.hub.settings import HubSettings
 from tests.hubprocess import BATCH, make_event
+from tests.test_client_stream import asked_since
 from tests.test_hardening_runtime import tiny_receive_buffer_socket
 
 BATCHED = Subprotocol("notifycenter.batch.json")
@@ -188,9 +188,7 @@ async def test_a_reconnect_skips_the_events_of_a_frame_already_delivered() -> No
     seen_since: list[str | None] = []
 
     async def handler(connection: ServerConnection) -> None:
-        assert connection.request is not None
-        since = parse_qs(urlsplit(connection.request.path).query).get("since", [None])[0]
-        seen_since.append(since)
+        seen_since.append(asked_since(connection))
         if len(seen_since) == 1:
             await connection.send(batch_of(1, 2, 3))
             await connection.close(1013, "too slow")
@@ -217,9 +215,7 @@ async def test_a_batch_frame_with_an_event_without_cursor_is_a_bad_answer_and_no
     seen_since: list[str | None] = []
 
     async def handler(connection: ServerConnection) -> None:
-        assert connection.request is not None
-        since = parse_qs(urlsplit(connection.request.path).query).get("since", [None])[0]
-        seen_since.append(since)
+        seen_since.append(asked_since(connection))
         if len(seen_since) == 1:
             await connection.send('[{"id": "e1", "cursor": "0000000000000001"}, {"id": "x"}]')
         else:
