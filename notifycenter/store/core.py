@@ -363,25 +363,32 @@ class EventStore:
         self._details.add(row, searchable_details(event))
         self._raw_entry.append(self._raw.append(event))
         if below:
-            self._pos.append(-1 - len(self._older))
-            self._older.append(row)
-            self._older_current.append(1)
-            self._older_kind.append(kind_of(int(severity), bucket))
-            self._older_status.append(self._status[row])
+            self._pos.append(-1 - self._place(row, below=True))
             if self._fold.get(fold_key) is None:  # repeats fold into the newest such row
                 self._fold.put(fold_key, row)
         else:
-            self._pos.append(len(self._log))
-            self._log.append(row)
-            self._current.append(1)
-            self._log_kind.append(kind_of(int(severity), bucket))
-            self._log_status.append(self._status[row])
+            self._pos.append(self._place(row, below=False))
             self._fold.put(fold_key, row)
         self._counts[bucket][self._status[row]] += 1
         if occurrence in self._silences.quiet:
             self._quiet_counts[bucket][self._status[row]] += 1
         change.new_rows.append(row)
         change.counts_changed = True
+
+    def _place(self, row: int, below: bool) -> int:
+        """Put `row` at the next place of the display log (or below it), with the copies
+        of its kind and status that views read; that place's index."""
+        places, current, kinds, statuses = (
+            (self._older, self._older_current, self._older_kind, self._older_status)
+            if below
+            else (self._log, self._current, self._log_kind, self._log_status)
+        )
+        place = len(places)
+        places.append(row)
+        current.append(1)
+        kinds.append(kind_of(self._severity[row], self._bucket[row]))
+        statuses.append(self._status[row])
+        return place
 
     def _fold_into(
         self,
@@ -413,11 +420,7 @@ class EventStore:
             self._current[place] = 0
         else:
             self._older_current[-1 - place] = 0
-        self._pos[row] = len(self._log)
-        self._log.append(row)
-        self._current.append(1)
-        self._log_kind.append(kind_of(self._severity[row], bucket))
-        self._log_status.append(self._status[row])
+        self._pos[row] = self._place(row, below=False)
         change.moved_rows.append(row)
         if self._status[row] != NONE:
             # A new occurrence is news: the row is unread again unless the record says read.

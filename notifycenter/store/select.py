@@ -1,11 +1,13 @@
 """`EventStore.select`: the list's rows for a query, computed over column snapshots.
 
-Cheap fields become byte masks via `bytes.translate`: bucket and severity, fixed for a
-row's life, are copied beside each place in the display log when a row is placed there
-(its "kind"), so their mask is one `translate` of the places; status and the text
-search change, so their row mask is gathered through the places in C with `map`. The
-places kept are then read out with `itertools.compress`. The costlier filters (operation, source, text, predicate) then run
-only on the rows left. Nothing here writes to the store, so it can run in a worker thread.
+Cheap fields become byte masks via `bytes.translate`. Beside each place in the display
+log the store keeps a byte of its row's severity and bucket (its "kind", fixed for a
+row's life) and of its status (kept right at the row's current place), so those masks
+are one `translate` of the places; only the text search's row mask is gathered through
+the places, in C with `map`. The places kept are read out with `itertools.compress`, or,
+when few rows are kept, found by a byte search and sorted by place. The costlier filters
+(operation, source, text, predicate) then run only on the rows left. Nothing here writes
+to the store, so it can run in a worker thread.
 """
 
 from __future__ import annotations
