@@ -43,21 +43,33 @@ WORKERS_PER_CORE = 2
 
 def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
     """What `-n auto` (the default in pyproject.toml) means for this suite."""
+    return WORKERS_PER_CORE * usable_cores()
+
+
+def usable_cores() -> int:
     if hasattr(os, "sched_getaffinity"):  # the cores this process may use (Linux)
-        return WORKERS_PER_CORE * len(os.sched_getaffinity(0))
-    return WORKERS_PER_CORE * (os.cpu_count() or 1)
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    """Temporary directories in memory when there is room (read before any is made), and
-    the Hypothesis profile (Hypothesis' own hook, which runs next, applies
-    --hypothesis-profile over it)."""
+    """Temporary directories in memory when there is room (read before any is made), the
+    Hypothesis profile (Hypothesis' own hook, which runs next, applies
+    --hypothesis-profile over it), and, where tests run, one parse of the apps' CSS."""
     from tests import hypothesis_profiles
 
     root = memory_temp_root(config.option.basetemp)
     if root is not None:
         os.environ["PYTEST_DEBUG_TEMPROOT"] = str(root)
     hypothesis_profiles.load_profile()
+    if hasattr(config, "workerinput") or not config.getoption("numprocesses", None):
+        from tests.textual_css import share_parsed_css
+
+        share_parsed_css()
+    else:  # the xdist controller, before it starts the workers
+        from tests.bytecode import warm_caches
+
+        warm_caches(config, usable_cores())
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

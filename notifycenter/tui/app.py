@@ -63,7 +63,7 @@ from notifycenter.tui.notices import error_notice, refusal_notice
 from notifycenter.tui.operations import OperationsScreen
 from notifycenter.tui.policy import Toast
 from notifycenter.tui.row_index import position_in
-from notifycenter.tui.screen import CenterScreen
+from notifycenter.tui.screen import CenterScreen, width_classes
 from notifycenter.tui.session import Session
 from notifycenter.tui.settings import TuiSettings, check_keymap
 from notifycenter.tui.silence_command import silence_highlighted
@@ -171,6 +171,10 @@ class NotifyCenterApp(App[None]):
         return events
 
     def get_default_screen(self) -> CenterScreen:
+        # Textual adds the width's class at the first resize, and adding it then styles
+        # and lays out every widget a second time; known now, the first pass is the last.
+        breakpoints = self.HORIZONTAL_BREAKPOINTS
+        self.center.add_class(*width_classes(self.size.width, breakpoints), update=False)
         return self.center
 
     def on_mount(self) -> None:

@@ -152,3 +152,11 @@ class CenterScreen(Screen[None]):
         text = fit_description(view, room)
         bar.update(f"filter: {text}" if text else "")
         bar.display = bool(text)
+
+
+def width_classes(width: int, breakpoints: list[tuple[int, str]] | None) -> set[str]:
+    """The class Textual gives a screen `width` cells wide: the widest breakpoint it reaches."""
+    for breakpoint, name in sorted(breakpoints or (), reverse=True):
+        if width >= breakpoint:
+            return {name}
+    return set()
