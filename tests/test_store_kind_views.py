@@ -5,12 +5,15 @@ its bucket, severity and status, in the same order."""
 
 from __future__ import annotations
 
+from array import array
+from itertools import compress
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from notifycenter.model.severity import Bucket, Severity
 from notifycenter.store import EventStore, ViewQuery
-from notifycenter.store.columns import kind_of, kinds, ones
+from notifycenter.store.columns import kept, kind_of, kinds, ones
 from notifycenter.store.types import CODE_OF_BUCKET
 from tests.hypothesis_profiles import examples
 from tests.test_tui_backlog_store import ANY_STATUS, Backlog, backlogs, both
@@ -70,6 +73,15 @@ def test_ones_finds_every_kept_row_of_a_sparse_mask() -> None:
         mask[row] = 1
     assert ones(bytes(mask)) == [0, 7, 99_999]
     assert ones(b"") == []
+
+
+@given(st.lists(st.booleans(), max_size=300), st.integers(0, 40))
+def test_kept_takes_the_masked_values_in_order_whether_sparse_or_dense(
+    flags: list[bool], sparse_to: int
+) -> None:
+    values = array("i", (3 * n + 1 for n in range(len(flags))))
+    for mask in (bytes(flags), bytes(flag and n < sparse_to for n, flag in enumerate(flags))):
+        assert kept(values, mask).tolist() == list(compress(values, mask))
 
 
 @settings(max_examples=examples(80), deadline=None)

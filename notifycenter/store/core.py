@@ -736,12 +736,13 @@ class EventStore:
 
         return select(self, view, start, older_limit)
 
-    def select_older(self, view: ViewQuery, start: int) -> RowIndex:
+    def select_older(self, view: ViewQuery, start: int, end: int | None = None) -> RowIndex:
         """Rows matching `view` placed below the log from place `start` on (a
-        `StoreChange`'s `older_start`), newest first: they go at the bottom of a list."""
+        `StoreChange`'s `older_start`) up to `end` (all of them by default), newest first:
+        they go at the bottom of a list. `older_end` of the answer is where it stopped."""
         from notifycenter.store.select import select_older
 
-        return select_older(self, view, start)
+        return select_older(self, view, start, end)
 
 
 def _event_of(record: Mapping[str, Any]) -> Mapping[str, Any]:

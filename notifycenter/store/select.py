@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from notifycenter.model.errors import NotifyError
 from notifycenter.model.lifecycle import owner_wanted
 from notifycenter.model.severity import Bucket, Severity, parse_severity
-from notifycenter.store.columns import kinds, mask_and, mask_or, ones, positions_of, table
+from notifycenter.store.columns import kept, kinds, mask_and, mask_or, ones, positions_of, table
 from notifycenter.store.types import (
     ARCHIVED,
     CODE_OF_BUCKET,
@@ -66,9 +66,11 @@ def select(
     return index
 
 
-def select_older(store: EventStore, view: ViewQuery, start: int) -> RowIndex:
-    """Rows below the log from place `start` on, newest first, that match `view`."""
-    end = len(store._older)
+def select_older(
+    store: EventStore, view: ViewQuery, start: int, end: int | None = None
+) -> RowIndex:
+    """Rows below the log from place `start` on (to `end`), newest first, that match `view`."""
+    end = len(store._older) if end is None else min(end, len(store._older))
     rows = _post_filters(store, view, _walk_older(store, _Masks(store, view), start, end))
     index = RowIndex("i", rows)
     index.older_end = end
@@ -84,7 +86,7 @@ def _walk_older(store: EventStore, masks: _Masks, start: int, end: int) -> array
         store._older_kind[start:end],
         store._older_status[start:end],
     )
-    return array("i", compress(older, keep))
+    return kept(older, keep)
 
 
 def _walk_log(store: EventStore, masks: _Masks, start: int, end: int) -> array[int]:
@@ -93,7 +95,9 @@ def _walk_log(store: EventStore, masks: _Masks, start: int, end: int) -> array[i
     keep = masks.places(
         log, store._current[start:end], store._log_kind[start:end], store._log_status[start:end]
     )
-    return array("i", compress(reversed(log), reversed(keep)))
+    rows = kept(log, keep)
+    rows.reverse()
+    return rows
 
 
 def _few_in_order(store: EventStore, row_mask: bytes, end: int, older_end: int) -> array[int]:

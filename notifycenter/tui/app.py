@@ -7,6 +7,7 @@ collaborators together — `CenterScreen` (the widgets), `Session` (one hub's st
 
 from __future__ import annotations
 
+import threading
 from array import array
 from collections.abc import Callable
 from dataclasses import replace
@@ -79,6 +80,10 @@ FLUSH_SECONDS = 0.1
 INLINE_SELECT_ROWS = 20_000  # a select this small takes less than a thread's round trip
 FIRST_PLACES = 20_000  # places below the log a big select walks before showing its rows
 FIRST_ROWS = 200  # fewer found there: select everything before showing
+PAINT_WAIT_SECONDS = 0.5  # the longest the rest of a select waits for the first screen
+# The rest in steps of this many places (~15 ms each): another view chosen meanwhile
+# stops it at the next step instead of waiting for a million places.
+OLDER_CHUNK_PLACES = 250_000
 OPERATOR_INPUT = (events.Key, events.MouseDown, events.MouseScrollDown, events.MouseScrollUp)
 # `:acked`, `:archived`: views by name, as the quick filter the filter bar then shows.
 NAMED_VIEWS = {"acked": "status:acked", "archived": "status:archived"}
@@ -241,18 +246,30 @@ class NotifyCenterApp(App[None]):
     def _select(self, view: ViewState, store: EventStore, stale: int) -> None:
         """Select the rows in a thread; the store is not written to until it is done.
         The first screen first: the rows below the log are walked for `FIRST_PLACES`
-        places and shown, then the rest is appended (a million places take ~60 ms)."""
+        places and shown; once it is painted the rest is appended step by step (a
+        million places take ~60 ms), unless another view was chosen meanwhile."""
         try:
             query = view.query()
             index = store.select(query, older_limit=FIRST_PLACES)
             if len(index) < FIRST_ROWS and index.older_end < store.older_length:
                 index = store.select(query)  # too few for a screen: all of it at once
             self.call_from_thread(self.flusher.shown, index, query, store, stale)
-            if index.older_end < store.older_length:
-                rest = store.select_older(query, index.older_end)
-                self.call_from_thread(self.flusher.shown_below, rest, index.older_end, query)
+            start = index.older_end
+            if start < store.older_length:
+                self._wait_for_paint()  # the GIL to the first screen's paint, not to the rest
+            while start < store.older_length and not self.flusher.view_changed:
+                rest = store.select_older(query, start, start + OLDER_CHUNK_PLACES)
+                self.call_from_thread(self.flusher.shown_below, rest, start, query)
+                start = rest.older_end
         finally:
             self.call_from_thread(self.flusher.select_done)
+
+    def _wait_for_paint(self) -> None:
+        """In a worker thread: return once the screen has painted what was just shown
+        (or after a moment, should the screen not paint at all)."""
+        painted = threading.Event()
+        self.call_from_thread(self.call_after_refresh, painted.set)
+        painted.wait(PAINT_WAIT_SECONDS)
 
     def _tick(self) -> None:
         """Acks whose `until` passed lapse; the list and counts follow; an emergency
@@ -494,9 +511,12 @@ class NotifyCenterApp(App[None]):
         self._set_view(self.view.cleared())
 
     def _set_view(self, view: ViewState) -> None:
+        """The bucket strip answers the key at once; the filter bar comes with the view's
+        rows (a big store selects in a thread): one layout and paint instead of two."""
         self.view = view
+        if self.center.alive:
+            self.center.buckets.select(view.bucket)
         self.flusher.view_set()
-        self.center.show_view(view)
 
     def on_resize(self) -> None:
         self.center.show_view(self.view)

@@ -167,8 +167,11 @@ class FeedFlusher:
 
     def shown(self, index: RowIndex, query: ViewQuery, store: EventStore, stale: int) -> None:
         """A select finished: show its rows, unless they are a previous hub's."""
-        if self.host.center.alive and store is self.host.session.store:
-            self.host.center.events.set_index(index, query)
+        center = self.host.center
+        if center.alive and store is self.host.session.store:
+            center.events.set_index(index, query)
+            if not self.view_changed:  # else the next select's rows bring their own bar
+                center.show_filter_bar(self.host.view)  # in the same frame as its rows
             self._shown = stale
             self.host.refresh_detail()
 

@@ -43,6 +43,7 @@ class CenterScreen(Screen[None]):
     ) -> None:
         super().__init__()
         self._new_list = new_list  # the list shows one store: a new hub gets a new list
+        self._filter_bar_text = ""
         self._simulated = simulated
         self._notices = notices if notices is not None else new_notices()
 
@@ -143,15 +144,24 @@ class CenterScreen(Screen[None]):
 
     def show_view(self, view: ViewState) -> None:
         """The chosen bucket and the filter bar (hidden when nothing filters)."""
+        if self.alive:
+            self.buckets.select(view.bucket)
+            self.show_filter_bar(view)
+
+    def show_filter_bar(self, view: ViewState) -> None:
+        """What filters the list, when that changed: showing, hiding or rewrapping the bar
+        lays out and paints the whole screen again."""
         if not self.alive:
             return
-        self.buckets.select(view.bucket)
-        bar = self.query_one("#filter-bar", Label)
         width = max(self.size.width - 2, 40)
         room = width * FILTER_BAR_LINES - width // 3 - len("filter: ")  # slack: words wrap early
         text = fit_description(view, room)
-        bar.update(f"filter: {text}" if text else "")
-        bar.display = bool(text)
+        text = f"filter: {text}" if text else ""
+        if text != self._filter_bar_text:
+            self._filter_bar_text = text
+            bar = self.query_one("#filter-bar", Label)
+            bar.update(text)
+            bar.display = bool(text)
 
 
 def width_classes(width: int, breakpoints: list[tuple[int, str]] | None) -> set[str]:
