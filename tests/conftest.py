@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import sys
+import tempfile
 import time
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from pathlib import Path
@@ -81,12 +82,21 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
+def scratch_dir(tmp_path_factory: pytest.TempPathFactory, kind: str) -> Path:
+    """A new empty folder for a test's home or hub, in a folder of its kind. Not
+    `mktemp`: it lists the whole base folder to number each new one, and at a few
+    thousand folders per worker that took milliseconds a test."""
+    folder = tmp_path_factory.getbasetemp() / kind
+    folder.mkdir(exist_ok=True)
+    return Path(tempfile.mkdtemp(prefix=f"{kind}-", dir=folder))
+
+
 @pytest.fixture(autouse=True)
 def isolated_environment(
     tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[Path]:
     """Tests never read the real user's config, data or terminal settings."""
-    home = tmp_path_factory.mktemp("nc-env")
+    home = scratch_dir(tmp_path_factory, "nc-env")
     fix_environment(monkeypatch, home)
     yield home
     monkeypatch.undo()
@@ -146,7 +156,7 @@ def hub_factory(
         process: bool = False,
         database: str | None = None,
     ) -> Hub:
-        directory = data_dir or tmp_path_factory.mktemp("hub")
+        directory = data_dir or scratch_dir(tmp_path_factory, "hub")
         args = list(extra_args)
         if database is None and backend == "postgresql":
             database = request.getfixturevalue("pg_database")
