@@ -10,12 +10,13 @@ from collections.abc import Iterator
 import pytest
 from textual.widgets import Label
 
+import notifycenter.store.select as store_select
 import notifycenter.tui.app as tui_app
 from notifycenter.model.severity import Bucket
 from notifycenter.store import EventStore
 from notifycenter.tui.widgets.buckets import BucketCounter
 from tests.hubprocess import Hub
-from tests.test_tui_helpers import event, make_app, post, until
+from tests.test_tui_helpers import event, make_app, post, submit, until
 
 SIZE = (120, 36)
 
@@ -44,7 +45,8 @@ def gate(monkeypatch: pytest.MonkeyPatch) -> Iterator[Gate]:
             assert gate.opened.wait(20), "the test never opened the gate"
         return select(store, *args, **options)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(tui_app, "INLINE_SELECT_ROWS", 0)  # every select in a thread
+    monkeypatch.setattr(tui_app, "INLINE_SELECT_ROWS", 0)  # a big store: selects in a thread
+    monkeypatch.setattr(store_select, "FEW_ROWS", 2)  # unless the view keeps at most 2 rows
     monkeypatch.setattr(EventStore, "select", held)
     yield gate
     gate.open()
@@ -85,3 +87,14 @@ async def test_the_filter_bar_comes_with_the_rows_it_describes(hub: Hub, gate: G
         await pilot.press("1")
         await until(pilot, lambda: app.settled and len(app.center.events.index) == 8)
         assert bar(app) == ""
+
+
+async def test_a_view_that_keeps_few_rows_comes_with_its_key(hub: Hub, gate: Gate) -> None:
+    post(hub.url, [event(n, "ERROR" if n % 2 else "INFO") for n in range(1, 9)])
+    app = make_app(hub.url)
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: app.settled and len(app.center.events.index) == 8)
+        gate.closed = True
+        await submit(pilot, "slash", "status:acked")  # nothing is acknowledged
+        assert len(app.center.events.index) == 0  # selected at once, not in a thread
+        assert "status: acknowledged" in bar(app) and not gate.waiting.is_set()

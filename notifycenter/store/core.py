@@ -736,6 +736,13 @@ class EventStore:
 
         return select(self, view, start, older_limit)
 
+    def few_rows(self, view: ViewQuery) -> bool:
+        """Whether a select of `view` is quick at any size: its byte columns keep few rows
+        (a status or bucket almost nothing has). Costs a `translate` per column."""
+        from notifycenter.store.select import few_rows
+
+        return few_rows(self, view)
+
     def select_older(self, view: ViewQuery, start: int, end: int | None = None) -> RowIndex:
         """Rows matching `view` placed below the log from place `start` on (a
         `StoreChange`'s `older_start`) up to `end` (all of them by default), newest first:

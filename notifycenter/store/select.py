@@ -19,7 +19,16 @@ from typing import TYPE_CHECKING, Any
 from notifycenter.model.errors import NotifyError
 from notifycenter.model.lifecycle import owner_wanted
 from notifycenter.model.severity import Bucket, Severity, parse_severity
-from notifycenter.store.columns import kept, kinds, mask_and, mask_or, ones, positions_of, table
+from notifycenter.store.columns import (
+    SPARSE_SHARE,
+    kept,
+    kinds,
+    mask_and,
+    mask_or,
+    ones,
+    positions_of,
+    table,
+)
 from notifycenter.store.types import (
     ARCHIVED,
     CODE_OF_BUCKET,
@@ -48,7 +57,11 @@ def select(
     older_end = len(store._older) if start is None else 0
     masks = _Masks(store, view)
     row_mask = masks.rows()
-    if row_mask is not None and start is None and row_mask.count(1) * 8 < end + older_end:
+    if (
+        row_mask is not None
+        and start is None
+        and row_mask.count(1) * SPARSE_SHARE < end + older_end
+    ):
         rows = _few_in_order(store, row_mask, end, older_end)
     else:
         if older_limit is not None and store.ordered:
@@ -64,6 +77,19 @@ def select(
     index.log_end, index.row_end = end, row_end
     index.older_end = older_end
     return index
+
+
+FEW_ROWS = 5_000  # sorted by display position in a few milliseconds
+
+
+def few_rows(store: EventStore, view: ViewQuery) -> bool:
+    """Whether `view` keeps at most `FEW_ROWS` rows by its byte columns alone (bucket,
+    severity, status): a select of it then sorts those few and costs a few `translate`s,
+    however big the store. A text filter reads text, so it never counts as quick to tell."""
+    if view.text:
+        return False
+    row_mask = _Masks(store, view).rows()
+    return row_mask is not None and row_mask.count(1) <= FEW_ROWS
 
 
 def select_older(

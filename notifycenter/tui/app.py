@@ -232,12 +232,14 @@ class NotifyCenterApp(App[None]):
         return self.run_worker(run, group=group, exclusive=exclusive, exit_on_error=False)
 
     def start_select(self, view: ViewState, store: EventStore, stale: int) -> None:
-        """A small store is selected at once; a big one in a thread (it takes a while)."""
-        if len(store) > INLINE_SELECT_ROWS:
+        """A small store, or a view that keeps few rows, is selected at once (the rows come
+        in the same frame as what the key changed: a closing prompt, the bucket strip); a
+        big view of a big store in a thread (it takes a while)."""
+        query = view.query()
+        if len(store) > INLINE_SELECT_ROWS and not store.few_rows(query):
             self._select(view, store, stale)
             return
         try:
-            query = view.query()
             self.flusher.shown(store.select(query), query, store, stale)
         finally:
             self.flusher.select_done()
