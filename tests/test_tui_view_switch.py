@@ -5,7 +5,9 @@ layout and paint of the screen, not one for the bar and another for the rows).""
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
+from typing import Any
 
 import pytest
 from textual.widgets import Label
@@ -70,12 +72,19 @@ def severities(app: tui_app.NotifyCenterApp) -> set[str]:
     return {str(events.store.event(row).get("severitytext")) for row in events.index}
 
 
-async def test_the_filter_bar_comes_with_the_rows_it_describes(hub: Hub, gate: Gate) -> None:
+@asynccontextmanager
+async def gated_app(hub: Hub, gate: Gate) -> AsyncIterator[tuple[tui_app.NotifyCenterApp, Any]]:
+    """An app showing four errors and four infos; its selects wait at `gate` from then on."""
     post(hub.url, [event(n, "ERROR" if n % 2 else "INFO") for n in range(1, 9)])
     app = make_app(hub.url)
     async with app.run_test(size=SIZE) as pilot:
         await until(pilot, lambda: app.settled and len(app.center.events.index) == 8)
         gate.closed = True
+        yield app, pilot
+
+
+async def test_the_filter_bar_comes_with_the_rows_it_describes(hub: Hub, gate: Gate) -> None:
+    async with gated_app(hub, gate) as (app, pilot):
         await pilot.press("1")
         await until(pilot, gate.waiting.is_set)
         await pilot.pause()
@@ -90,11 +99,7 @@ async def test_the_filter_bar_comes_with_the_rows_it_describes(hub: Hub, gate: G
 
 
 async def test_a_view_that_keeps_few_rows_comes_with_its_key(hub: Hub, gate: Gate) -> None:
-    post(hub.url, [event(n, "ERROR" if n % 2 else "INFO") for n in range(1, 9)])
-    app = make_app(hub.url)
-    async with app.run_test(size=SIZE) as pilot:
-        await until(pilot, lambda: app.settled and len(app.center.events.index) == 8)
-        gate.closed = True
+    async with gated_app(hub, gate) as (app, pilot):
         await submit(pilot, "slash", "status:acked")  # nothing is acknowledged
         assert len(app.center.events.index) == 0  # selected at once, not in a thread
         assert "status: acknowledged" in bar(app) and not gate.waiting.is_set()
