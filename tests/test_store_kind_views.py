@@ -95,3 +95,7 @@ def test_a_first_screen_then_the_rest_below_is_the_whole_view(backlog: Backlog, 
         assert first.older_end <= loaded.older_length
         rest = loaded.select_older(view, first.older_end)
         assert list(first) + list(rest) == list(loaded.select(view)), view
+        step = limit + 1  # the rest in parts, as a big view shows it
+        parts = list(loaded.select_older_steps(view, first.older_end, step))
+        assert [part.older_end for part in parts][-1] == loaded.older_length
+        assert [row for part in parts for row in part] == list(rest), view

@@ -16,7 +16,7 @@ from __future__ import annotations
 import heapq
 from array import array
 from bisect import bisect_left
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -743,13 +743,19 @@ class EventStore:
 
         return few_rows(self, view)
 
-    def select_older(self, view: ViewQuery, start: int, end: int | None = None) -> RowIndex:
+    def select_older(self, view: ViewQuery, start: int) -> RowIndex:
         """Rows matching `view` placed below the log from place `start` on (a
-        `StoreChange`'s `older_start`) up to `end` (all of them by default), newest first:
-        they go at the bottom of a list. `older_end` of the answer is where it stopped."""
+        `StoreChange`'s `older_start`), newest first: they go at the bottom of a list."""
         from notifycenter.store.select import select_older
 
-        return select_older(self, view, start, end)
+        return select_older(self, view, start)
+
+    def select_older_steps(self, view: ViewQuery, start: int, step: int) -> Iterator[RowIndex]:
+        """`select_older` in parts of `step` places, each with the `older_end` it reached:
+        a caller can show each part and stop between two."""
+        from notifycenter.store.select import select_older_steps
+
+        return select_older_steps(self, view, start, step)
 
 
 def _event_of(record: Mapping[str, Any]) -> Mapping[str, Any]:

@@ -13,6 +13,7 @@ to the store, so it can run in a worker thread.
 from __future__ import annotations
 
 from array import array
+from collections.abc import Iterator
 from itertools import compress
 from typing import TYPE_CHECKING, Any
 
@@ -92,15 +93,25 @@ def few_rows(store: EventStore, view: ViewQuery) -> bool:
     return row_mask is not None and row_mask.count(1) <= FEW_ROWS
 
 
-def select_older(
-    store: EventStore, view: ViewQuery, start: int, end: int | None = None
-) -> RowIndex:
-    """Rows below the log from place `start` on (to `end`), newest first, that match `view`."""
-    end = len(store._older) if end is None else min(end, len(store._older))
-    rows = _post_filters(store, view, _walk_older(store, _Masks(store, view), start, end))
-    index = RowIndex("i", rows)
-    index.older_end = end
-    return index
+def select_older(store: EventStore, view: ViewQuery, start: int) -> RowIndex:
+    """Rows below the log from place `start` on, newest first, that match `view`."""
+    return next(select_older_steps(store, view, start, len(store._older) - start or 1))
+
+
+def select_older_steps(
+    store: EventStore, view: ViewQuery, start: int, step: int
+) -> Iterator[RowIndex]:
+    """`select_older` in parts of `step` places each (at least one, even if empty): the
+    view's masks (a text search's among them) are worked out once for all the parts."""
+    masks, end = _Masks(store, view), len(store._older)
+    while True:
+        stop = min(start + step, end)
+        index = RowIndex("i", _post_filters(store, view, _walk_older(store, masks, start, stop)))
+        index.older_end = stop
+        yield index
+        if stop >= end:
+            return
+        start = stop
 
 
 def _walk_older(store: EventStore, masks: _Masks, start: int, end: int) -> array[int]:

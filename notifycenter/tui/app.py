@@ -259,10 +259,10 @@ class NotifyCenterApp(App[None]):
             start = index.older_end
             if start < store.older_length:
                 self._wait_for_paint()  # the GIL to the first screen's paint, not to the rest
-            while start < store.older_length and not self.flusher.view_changed:
-                rest = store.select_older(query, start, start + OLDER_CHUNK_PLACES)
-                self.call_from_thread(self.flusher.shown_below, rest, start, query)
-                start = rest.older_end
+                steps = store.select_older_steps(query, start, OLDER_CHUNK_PLACES)
+                while not self.flusher.view_changed and (rest := next(steps, None)) is not None:
+                    self.call_from_thread(self.flusher.shown_below, rest, start, query)
+                    start = rest.older_end
         finally:
             self.call_from_thread(self.flusher.select_done)
 
