@@ -32,7 +32,7 @@ from notifycenter.model.event import span_ids
 from notifycenter.model.lifecycle import Verb
 from notifycenter.model.sanitize import sanitize_line
 from notifycenter.model.severity import Bucket
-from notifycenter.store import EventStore
+from notifycenter.store import EventStore, ViewQuery
 from notifycenter.tui.backlog import BacklogLoader
 from notifycenter.tui.codes import CodeScreen
 from notifycenter.tui.commandline import (
@@ -237,7 +237,7 @@ class NotifyCenterApp(App[None]):
         big view of a big store in a thread (it takes a while)."""
         query = view.query()
         if len(store) > INLINE_SELECT_ROWS and not store.few_rows(query):
-            self._select(view, store, stale)
+            self._select(query, store, stale)
             return
         try:
             self.flusher.shown(store.select(query), query, store, stale)
@@ -245,13 +245,12 @@ class NotifyCenterApp(App[None]):
             self.flusher.select_done()
 
     @work(group="filter", exclusive=True, thread=True, exit_on_error=False)
-    def _select(self, view: ViewState, store: EventStore, stale: int) -> None:
+    def _select(self, query: ViewQuery, store: EventStore, stale: int) -> None:
         """Select the rows in a thread; the store is not written to until it is done.
         The first screen first: the rows below the log are walked for `FIRST_PLACES`
         places and shown; once it is painted the rest is appended step by step (a
         million places take ~60 ms), unless another view was chosen meanwhile."""
         try:
-            query = view.query()
             index = store.select(query, older_limit=FIRST_PLACES)
             if len(index) < FIRST_ROWS and index.older_end < store.older_length:
                 index = store.select(query)  # too few for a screen: all of it at once
