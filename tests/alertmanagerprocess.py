@@ -16,6 +16,7 @@ from typing import Any
 
 import httpx
 
+from tests import httpclient
 from tests.hubprocess import free_port
 from tests.realprograms import missing
 
@@ -99,7 +100,7 @@ class AlertmanagerProcess:
             if self.process is not None and self.process.poll() is not None:
                 raise RuntimeError(f"alertmanager exited:\n{self.output()}")
             try:
-                if httpx.get(self.url + "/-/ready", timeout=1.0).status_code == 200:
+                if httpclient.get(self.url + "/-/ready", timeout=1.0).status_code == 200:
                     return
             except httpx.TransportError:
                 pass
@@ -119,18 +120,18 @@ class AlertmanagerProcess:
                 self.process.wait(5)
 
     def post_alerts(self, alerts: list[dict[str, Any]]) -> None:
-        answer = httpx.post(self.url + "/api/v2/alerts", json=alerts, timeout=5.0)
+        answer = httpclient.post(self.url + "/api/v2/alerts", json=alerts, timeout=5.0)
         answer.raise_for_status()
 
     def silences(self) -> list[dict[str, Any]]:
-        answer = httpx.get(self.url + "/api/v2/silences", timeout=5.0)
+        answer = httpclient.get(self.url + "/api/v2/silences", timeout=5.0)
         answer.raise_for_status()
         found: list[dict[str, Any]] = answer.json()
         return found
 
     def webhook_sends(self) -> float:
         """Notifications sent to the webhook so far (Alertmanager's own counter)."""
-        text = httpx.get(self.url + "/metrics", timeout=5.0).text
+        text = httpclient.get(self.url + "/metrics", timeout=5.0).text
         total = 0.0
         for line in text.splitlines():
             if (

@@ -9,6 +9,7 @@ the process boundary.
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 import tempfile
@@ -71,6 +72,22 @@ def pytest_configure(config: pytest.Config) -> None:
         from tests.bytecode import warm_caches
 
         warm_caches(config, usable_cores())
+
+
+# The cyclic garbage collector, once the suite is collected. The modules and test items
+# then alive live to the end, yet every full collection walked them again; and the
+# default young-generation threshold (700 allocations) runs a collection every few
+# hundred objects a Textual app makes. Frozen and with larger thresholds, the four
+# workers spent 8.7 s in collections instead of 18.3 s (gc.callbacks around each), and
+# the whole machine 218-234 s of CPU instead of 249 s. Garbage is still collected.
+GC_THRESHOLDS = (50_000, 50, 100)
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Freeze what collection left alive and collect less often from here on."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(*GC_THRESHOLDS)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

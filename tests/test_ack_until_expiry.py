@@ -8,7 +8,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import httpx
 import websockets
 from websockets.sync.client import connect
 from websockets.typing import Subprotocol
@@ -27,6 +26,7 @@ from notifycenter.hub.projection import EventIndex
 from notifycenter.hub.sqlite_log import SqliteLog
 from notifycenter.model.lifecycle import Status, Verb, format_time, parse_time
 from notifycenter.store import EventStore
+from tests import httpclient
 from tests.conftest import HubFactory
 from tests.hubprocess import BATCH, make_event, post_batch
 from tests.waiting import async_wait_until, wait_until
@@ -53,7 +53,7 @@ async def test_an_expired_ack_reaches_another_client_as_an_unack_by_the_hub(
         subprotocols=SUB,
         additional_headers={"authorization": "Bearer bob-secret"},
     ) as bob:
-        async with httpx.AsyncClient(base_url=hub.url, headers=ALICE) as alice:
+        async with httpclient.async_client(base_url=hub.url, headers=ALICE) as alice:
             posted = await alice.post(
                 "/api/events",
                 json=[make_event(1)],
@@ -84,7 +84,7 @@ async def test_an_expired_ack_reaches_another_client_as_an_unack_by_the_hub(
         (Verb.UNACK, "notifycenter"),
     ]
 
-    record = httpx.get(f"{hub.url}/api/events/evt-1", headers=ALICE).json()
+    record = httpclient.get(f"{hub.url}/api/events/evt-1", headers=ALICE).json()
     assert record["status"] == "read" and record["acknowledged_by"] is None
     assert [h["data"]["actor"] for h in record["history"]] == ["alice", "notifycenter"]
 
@@ -97,7 +97,9 @@ def test_acks_that_lapsed_while_the_hub_was_down_are_unacked_at_start(
     cursors = post_batch(hub.url, [make_event(1), make_event(2)]).json()["cursors"]
     short, long = _soon(1.0), _soon(3600)
     for cursor, until in zip(cursors, (short, long), strict=True):
-        answer = httpx.post(f"{hub.url}/api/lifecycle/ack", json={"refs": [cursor], "until": until})
+        answer = httpclient.post(
+            f"{hub.url}/api/lifecycle/ack", json={"refs": [cursor], "until": until}
+        )
         assert answer.status_code == 200
     hub.stop()
     wait_until(lambda: datetime.now(UTC) > parse_time(short), 10, "the short ack to lapse")
@@ -105,7 +107,9 @@ def test_acks_that_lapsed_while_the_hub_was_down_are_unacked_at_start(
     hub = hub_factory(data_dir=data)
 
     def history(ref: str) -> list[dict[str, Any]]:
-        items: list[dict[str, Any]] = httpx.get(f"{hub.url}/api/events/{ref}").json()["history"]
+        items: list[dict[str, Any]] = httpclient.get(f"{hub.url}/api/events/{ref}").json()[
+            "history"
+        ]
         return items
 
     wait_until(lambda: len(history("evt-1")) == 2, 10, "the lapsed ack's unack")
@@ -118,7 +122,7 @@ def test_acks_that_lapsed_while_the_hub_was_down_are_unacked_at_start(
     ]
     # The ack still running is left alone, and the lapsed one is recorded once.
     assert [h["type"].rsplit(".", 1)[1] for h in history("evt-2")] == ["ack"]
-    assert httpx.get(f"{hub.url}/api/events/evt-2").json()["status"] == "acknowledged"
+    assert httpclient.get(f"{hub.url}/api/events/evt-2").json()["status"] == "acknowledged"
     hub.stop()
     hub = hub_factory(data_dir=data)
     assert len(history("evt-1")) == 2

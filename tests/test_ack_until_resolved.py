@@ -20,6 +20,7 @@ from notifycenter.model.lifecycle import LifecycleState, Status, Verb, format_ti
 from notifycenter.sources.alertmanager import SOURCE_PREFIX
 from notifycenter.store import EventStore
 from notifycenter.tui.commandline import split_ack_argument
+from tests import httpclient
 from tests.clirun import notifycenter
 from tests.hubprocess import Hub, make_event, post_batch
 
@@ -28,14 +29,14 @@ YEARS_LATER = NOW + timedelta(days=3650)
 
 
 def _record(hub: Hub, ref: str) -> dict[str, Any]:
-    answer = httpx.get(f"{hub.url}/api/events/{ref}")
+    answer = httpclient.get(f"{hub.url}/api/events/{ref}")
     assert answer.status_code == 200, answer.text
     body: dict[str, Any] = answer.json()
     return body
 
 
 def _change(hub: Hub, verb: str, **body: Any) -> httpx.Response:
-    return httpx.post(f"{hub.url}/api/lifecycle/{verb}", json=body)
+    return httpclient.post(f"{hub.url}/api/lifecycle/{verb}", json=body)
 
 
 def test_the_state_holds_the_ack_until_the_resolve_and_a_reopen_ends_it() -> None:
@@ -60,7 +61,7 @@ def test_the_hub_and_a_client_store_agree_through_ack_resolve_and_reopen(hub: Hu
     record = _record(hub, cursor)
     assert (record["status"], record["until"]) == ("acknowledged", "resolved")
     assert record["history"][0]["data"]["until"] == "resolved"
-    listed = httpx.get(f"{hub.url}/api/events", params={"status": "acknowledged"}).json()
+    listed = httpclient.get(f"{hub.url}/api/events", params={"status": "acknowledged"}).json()
     assert [item["cursor"] for item in listed["items"]] == [cursor]
 
     # A client store years later: the ack has not lapsed, from the record nor the stream.

@@ -11,6 +11,7 @@ from notifycenter.catalogue.bounds import QUERY_CUT_OFF
 from notifycenter.client import HubClient
 from notifycenter.commands.events import fetch_records
 from notifycenter.hub import query as hub_query
+from tests import httpclient
 from tests.conftest import HubFactory
 
 BATCH = "application/cloudevents-batch+json"
@@ -41,7 +42,7 @@ def filled(hub_factory: HubFactory, monkeypatch: pytest.MonkeyPatch) -> str:
     monkeypatch.setattr(hub_query, "SCAN_SECONDS", 0.0)
     hub = hub_factory()
     events = _events()
-    with httpx.Client(base_url=hub.url, timeout=30) as client:
+    with httpclient.sync_client(base_url=hub.url, timeout=30) as client:
         for start in range(0, EVENTS, 500):
             answer = client.post(
                 "/api/events",
@@ -53,7 +54,7 @@ def filled(hub_factory: HubFactory, monkeypatch: pytest.MonkeyPatch) -> str:
 
 
 def test_a_scan_past_its_budget_answers_what_it_found_and_where_it_stopped(filled: str) -> None:
-    with httpx.Client(base_url=filled, timeout=30) as client:
+    with httpclient.sync_client(base_url=filled, timeout=30) as client:
         page = client.get("/api/events", params={"filter": FILTER}).json()
         assert page["cut_off"]["code"] == QUERY_CUT_OFF.code
         assert page["next"] in page["cut_off"]["longDescription"][0]
@@ -70,7 +71,7 @@ def test_a_scan_past_its_budget_answers_what_it_found_and_where_it_stopped(fille
 
 
 def test_a_page_found_within_its_budget_has_no_cut_off(filled: str) -> None:
-    with httpx.Client(base_url=filled, timeout=30) as client:
+    with httpclient.sync_client(base_url=filled, timeout=30) as client:
         page = client.get("/api/events", params={"limit": 5}).json()
     assert "cut_off" not in page
     assert [item["event"]["id"] for item in page["items"]] == [
@@ -87,6 +88,6 @@ async def test_the_cli_follows_cut_off_pages_to_every_match(filled: str) -> None
 
 def test_a_query_the_source_index_answers_is_never_cut_off(filled: str) -> None:
     """A source with few events is read through its index, whatever the time budget."""
-    with httpx.Client(base_url=filled, timeout=30) as client:
+    with httpclient.sync_client(base_url=filled, timeout=30) as client:
         page = client.get("/api/events", params={"source": "urn:meshery:nowhere"}).json()
     assert page == {"items": [], "next": None}

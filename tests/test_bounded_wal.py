@@ -10,6 +10,7 @@ import pytest
 
 from notifycenter.hub import sqlite_log
 from notifycenter.hub.settings import DB_FILENAME
+from tests import httpclient
 from tests.conftest import HubFactory
 from tests.waiting import wait_until
 
@@ -45,7 +46,7 @@ def test_the_wal_is_truncated_while_ingest_goes_on(
     monkeypatch.setattr(sqlite_log, "WAL_CHECK_SECONDS", 0.0)
     hub = hub_factory()
     largest = 0
-    with httpx.Client(base_url=hub.url, timeout=30) as client:
+    with httpclient.sync_client(base_url=hub.url, timeout=30) as client:
         for start in range(0, 3000, 100):
             answer = client.post(
                 "/api/events",
@@ -68,7 +69,7 @@ def test_an_idle_hub_gives_the_wal_back(
     monkeypatch.setattr(sqlite_log, "JOURNAL_SIZE_LIMIT", 64 << 10)
     monkeypatch.setattr(sqlite_log, "CHECKPOINT_SECONDS", 0.05)
     hub = hub_factory()
-    with httpx.Client(base_url=hub.url, timeout=30) as client:
+    with httpclient.sync_client(base_url=hub.url, timeout=30) as client:
         for start in range(0, 1000, 100):
             answer = client.post(
                 "/api/events",
@@ -92,7 +93,7 @@ def test_a_reader_holding_the_wal_puts_truncation_off_without_failing_ingest(
     monkeypatch.setattr(sqlite_log, "WAL_CHECK_SECONDS", 0.0)
     hub = hub_factory()
     reader = sqlite3.connect(hub.data_dir / DB_FILENAME, isolation_level=None)
-    with httpx.Client(base_url=hub.url, timeout=30) as client:
+    with httpclient.sync_client(base_url=hub.url, timeout=30) as client:
         _post(client, 0)
         reader.execute("BEGIN")
         reader.execute("SELECT count(*) FROM log").fetchone()  # a snapshot held open

@@ -24,6 +24,7 @@ import yaml  # type: ignore[import-untyped]
 
 from notifycenter.config import config_path
 from notifycenter.demo.workdir import OWNER, PREFIX, demo_folder
+from tests import httpclient
 from tests.clirun import notifycenter
 from tests.conftest import HubFactory
 from tests.hubprocess import Hub, free_port, make_event, post_batch
@@ -109,10 +110,10 @@ def test_run_on_a_terminal_gives_the_command_a_terminal_and_names_the_operation(
     )
     assert returncode == 4, output
     assert "tty True True 97" in output  # kubectl and helm keep colour and progress bars
-    [op] = httpx.get(f"{hub.url}/api/operations", timeout=10).json()["items"]
+    [op] = httpclient.get(f"{hub.url}/api/operations", timeout=10).json()["items"]
     assert f"operation {op['id']}" in output and f"notifycenter ops watch {op['id']}" in output
     assert (op["name"], op["state"]) == ("Deploy", "failed")
-    events = httpx.get(f"{hub.url}/api/operations/{op['id']}", timeout=10).json()["events"]
+    events = httpclient.get(f"{hub.url}/api/operations/{op['id']}", timeout=10).json()["events"]
     assert "tty True True 97" in events[-1]["data"]["details"]  # the tail is still kept
 
 
@@ -144,7 +145,7 @@ def test_demo_count_sends_exactly_that_many(hub: Hub) -> None:
     )
     assert result.returncode == 0, result.stderr
     assert "Sent 10 simulated events." in result.stderr
-    summary = httpx.get(hub.url + "/api/summary", timeout=10).json()
+    summary = httpclient.get(hub.url + "/api/summary", timeout=10).json()
     assert sum(bucket["total"] for bucket in summary["buckets"].values()) == 10
 
 
@@ -365,6 +366,6 @@ def test_ctrl_c_stops_serve_cleanly(tmp_path: Path) -> None:
 
 def answers(url: str) -> bool:
     try:
-        return httpx.get(url, timeout=1).status_code == 200
+        return httpclient.get(url, timeout=1).status_code == 200
     except httpx.HTTPError:
         return False

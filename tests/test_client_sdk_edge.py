@@ -6,12 +6,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
-import httpx
 from cloudevents.core.v1.event import CloudEvent as CoreCloudEvent
 from cloudevents.v1.http import CloudEvent
 from cloudevents.v1.pydantic import CloudEvent as PydanticCloudEvent
 
 from notifycenter.client import Emitter, HubClient, as_cloudevent
+from tests import httpclient
 from tests.hubprocess import Hub
 
 SOURCE = "urn:meshery:adapter:sdk"
@@ -72,7 +72,7 @@ def test_emitter_takes_sdk_events(hub: Hub, tmp_path: Path) -> None:
     with Emitter(hub.url, source=SOURCE, data_dir=tmp_path) as emitter:
         emitter.emit(_http_event("emitted-1"))
         assert emitter.drain(10.0)
-    items = httpx.get(f"{hub.url}/api/events", params={"source": SOURCE}).json()["items"]
+    items = httpclient.get(f"{hub.url}/api/events", params={"source": SOURCE}).json()["items"]
     assert [(r["event"]["id"], r["event"]["data"]["summary"]) for r in items] == [
         ("emitted-1", "Could not deploy design-7")
     ]

@@ -5,13 +5,13 @@ from __future__ import annotations
 import re
 from collections import Counter
 
-import httpx
 from click.testing import CliRunner
 
 from notifycenter.cli import main
 from notifycenter.demo.scenario import Scenario
 from notifycenter.model.event import bucket_of_event, describe, validate_event
 from notifycenter.model.severity import Bucket
+from tests import httpclient
 
 
 def test_scenario_is_valid_varied_and_reproducible():
@@ -57,7 +57,7 @@ def test_no_tui_posts_to_a_hub(hub):
     assert result.exit_code == 0, result.output
     sent = int(re.search(r"Sent (\d+) simulated events", result.output)[1])
     assert sent == 60  # exactly --count: a provisioning that does not fit is not started
-    summary = httpx.get(hub.url + "/api/summary").json()
+    summary = httpclient.get(hub.url + "/api/summary").json()
     total = sum(b["total"] for b in summary["buckets"].values())
     assert total == sent
     assert summary["buckets"]["errors"]["total"] >= 1 and summary["buckets"]["audit"]["total"] >= 1
@@ -77,11 +77,11 @@ def test_live_provisioning_goes_through_the_operation_api(hub):
     assert step.fail  # the opening's provisioning fails
     sent = run_producers(hub.url, rate=1000, count=20, seed=5)
     assert sent == 20  # the opening's provisioning fits whole
-    listing = httpx.get(hub.url + "/api/operations", params={"root": "1"}).json()
+    listing = httpclient.get(hub.url + "/api/operations", params={"root": "1"}).json()
     (root,) = [op for op in listing["items"] if op["name"].startswith("Provision Istio")]
     assert root["state"] == "failed"
     assert (root["children"], root["finished_children"]) == (3, 3)
-    detail = httpx.get(f"{hub.url}/api/operations/{root['id']}").json()
+    detail = httpclient.get(f"{hub.url}/api/operations/{root['id']}").json()
     children = detail["children"]
     assert len(children) == 3 and all(c["parent"] == root["id"] for c in children)
     assert "failed" in {c["state"] for c in children}  # the failure is a step's, as produced

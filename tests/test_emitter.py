@@ -8,7 +8,6 @@ import json
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 
 from notifycenter.catalogue.client import HUB_UNREACHABLE
@@ -16,6 +15,7 @@ from notifycenter.catalogue.hub import RATE_LIMITED
 from notifycenter.client import Emitter, HubClient
 from notifycenter.client.spool import Spool, hub_folder, spool_name_for
 from notifycenter.model.errors import NotifyError
+from tests import httpclient
 from tests.hubprocess import HubProcess, free_port
 from tests.hubthread import HubThread
 
@@ -226,7 +226,7 @@ def test_a_rate_limited_producer_waits_and_loses_nothing(hub_factory, tmp_path: 
         return [r["event"]["id"] for r in reversed(page.items)]
 
     assert asyncio.run(fetch()) == ids
-    metrics = httpx.get(hub.url + "/metrics", timeout=10).text
+    metrics = httpclient.get(hub.url + "/metrics", timeout=10).text
     rejected = [
         line
         for line in metrics.splitlines()

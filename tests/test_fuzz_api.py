@@ -37,6 +37,7 @@ from websockets.sync.client import connect as ws_connect
 from notifycenter.catalogue import by_code
 from notifycenter.hub.server import EmbeddedHub, start_embedded
 from notifycenter.hub.settings import HubSettings
+from tests import httpclient
 from tests.hypothesis_profiles import examples
 
 TIMEOUT = 10.0  # seconds per request: a hang fails, it does not stall CI
@@ -90,7 +91,7 @@ def seed(url: str) -> None:
         }
         for n in range(5)
     ]
-    posted = httpx.post(
+    posted = httpclient.post(
         url + "/api/events",
         json=events,
         headers={"content-type": "application/cloudevents-batch+json"},
@@ -102,7 +103,7 @@ def seed(url: str) -> None:
 @pytest.fixture(scope="module")
 def observer(hub_url: str) -> Iterator[httpx.Client]:
     """One client for the before/after looks (a new client costs ~50 ms: its TLS context)."""
-    with httpx.Client(base_url=hub_url, timeout=TIMEOUT) as client:
+    with httpclient.sync_client(base_url=hub_url, timeout=TIMEOUT) as client:
         yield client
 
 

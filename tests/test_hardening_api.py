@@ -33,6 +33,7 @@ from notifycenter.hub.responses import JSONAnswer
 from notifycenter.hub.server import EmbeddedHub, start_embedded
 from notifycenter.hub.settings import HubSettings, Role, Token
 from notifycenter.hub.throttle import LoginThrottle
+from tests import httpclient
 
 STRUCTURED = {"content-type": "application/cloudevents+json"}
 PRODUCER, VIEWER = "producer-secret-1", "viewer-secret-1"
@@ -107,7 +108,7 @@ async def test_out_of_range_parameters_are_catalogued_and_change_nothing(
     start_hub: StartHub,
 ) -> None:
     hub = await start_hub()
-    async with httpx.AsyncClient(base_url=hub.url, timeout=10) as client:
+    async with httpclient.async_client(base_url=hub.url, timeout=10) as client:
         assert (await client.post("/api/events", json=event(1), headers=STRUCTURED)).is_success
         before = (await client.get("/api/summary")).json()
         for method, path, params, body, status, spec in OUT_OF_RANGE:
@@ -130,7 +131,7 @@ async def test_an_operation_with_infinite_progress_can_be_filtered(start_hub: St
         "traceparent": f"00-{'1' * 32}-{span}-01",
         "data": {"operation": {"id": span, "name": "n", "done": "inf", "total": "inf"}},
     }
-    async with httpx.AsyncClient(base_url=hub.url, timeout=10) as client:
+    async with httpclient.async_client(base_url=hub.url, timeout=10) as client:
         assert (await client.post("/api/events", json=started, headers=STRUCTURED)).is_success
         for expression in ("progress > 1", "done > 1", "total > 1"):
             response = await client.get("/api/operations", params={"filter": expression})
@@ -152,7 +153,7 @@ async def test_a_stream_since_the_largest_cursor_leaves_the_hub_responsive(
 ) -> None:
     hub = await start_hub()
     url = hub.url.replace("http", "ws") + f"/api/stream?since={(1 << 63) - 1}"
-    async with connect(url), httpx.AsyncClient(base_url=hub.url, timeout=5) as client:
+    async with connect(url), httpclient.async_client(base_url=hub.url, timeout=5) as client:
         assert (await client.get("/healthz")).status_code == 200
         posted = await client.post("/api/events", json=event(1), headers=STRUCTURED)
         assert posted.status_code == 202
@@ -233,7 +234,7 @@ async def test_a_urllib_client_receives_the_413(start_hub: StartHub, chunked: bo
 
     status, answer = await asyncio.to_thread(post)
     assert (status, answer["code"]) == (413, event_codes.EVENT_TOO_LARGE.code)
-    async with httpx.AsyncClient(base_url=hub.url) as client:
+    async with httpclient.async_client(base_url=hub.url) as client:
         assert (await client.get("/api/events")).json()["items"] == []
 
 
@@ -251,7 +252,7 @@ async def test_wrong_tokens_are_throttled_per_address_and_counted(
     clock = FakeClock()  # the 1 s block must not lapse on a slow machine
     monkeypatch.setattr(auth, "LoginThrottle", lambda: LoginThrottle(clock=clock))
     hub = await start_hub(TOKENS)
-    async with httpx.AsyncClient(base_url=hub.url, timeout=10) as client:
+    async with httpclient.async_client(base_url=hub.url, timeout=10) as client:
 
         async def attempt(token: str) -> httpx.Response:
             return await client.get("/api/events", headers={"authorization": f"Bearer {token}"})
@@ -309,7 +310,7 @@ async def test_a_browser_subscribes_without_an_authorization_header(
     start_hub: StartHub, carrier: str
 ) -> None:
     hub = await start_hub(TOKENS)
-    async with httpx.AsyncClient(base_url=hub.url) as client:
+    async with httpclient.async_client(base_url=hub.url) as client:
         posted = await client.post(
             "/api/events",
             json=event(1),

@@ -24,6 +24,7 @@ from notifycenter.hub.responses import answer
 from notifycenter.hub.settings import HubSettings, Role, Token
 from notifycenter.model.lifecycle import format_time
 from notifycenter.model.operations import Phase, fold_events, operation_view
+from tests import httpclient
 
 T0 = datetime(2026, 11, 28, 9, 0, tzinfo=UTC)
 OP = "00f067aa0ba902b7"
@@ -143,12 +144,10 @@ def test_healthz_answers_promptly_while_huge_filters_compile(hub: Any) -> None:
     import threading
     import time
 
-    import httpx
-
     statuses: list[int] = []
 
     def listing() -> None:
-        with httpx.Client(base_url=hub.url, timeout=60) as client:
+        with httpclient.sync_client(base_url=hub.url, timeout=60) as client:
             statuses.append(client.get("/api/events", params={"filter": HUGE_FILTER}).status_code)
 
     # Four at once: about 3 s of compiling, which the event loop used to do itself.
@@ -156,7 +155,7 @@ def test_healthz_answers_promptly_while_huge_filters_compile(hub: Any) -> None:
     for thread in listings:
         thread.start()
     slowest, deadline = 0.0, time.monotonic() + 60
-    with httpx.Client(base_url=hub.url, timeout=60) as probe:
+    with httpclient.sync_client(base_url=hub.url, timeout=60) as probe:
         while any(t.is_alive() for t in listings) and time.monotonic() < deadline:
             began = time.monotonic()
             assert probe.get("/healthz").status_code == 200

@@ -25,6 +25,7 @@ from notifycenter.hub.settings import HubSettings
 from notifycenter.hub.sqlite_log import SqliteLog
 from notifycenter.model.errors import NotifyError
 from notifycenter.model.event import validate_event
+from tests import httpclient
 from tests.hubprocess import BATCH, make_event
 
 SUB = ["cloudevents.json"]
@@ -92,7 +93,7 @@ async def test_a_filter_that_raises_closes_its_subscriber_1008_and_writes_go_on(
 
     monkeypatch.setattr(stream, "matches_filters", explosive)
     async with (
-        httpx.AsyncClient(base_url=running.url, timeout=DEADLINE) as client,
+        httpclient.async_client(base_url=running.url, timeout=DEADLINE) as client,
         websockets.connect(ws_url(running, "?filter=subject%20%3D%201"), subprotocols=SUB) as bad,
         websockets.connect(ws_url(running), subprotocols=SUB) as good,
     ):
@@ -123,7 +124,7 @@ async def test_a_subscriber_whose_sending_fails_is_closed_1011_alone(
 
     monkeypatch.setattr(stream.Subscriber, "offer", offer)
     async with (
-        httpx.AsyncClient(base_url=running.url, timeout=DEADLINE) as client,
+        httpclient.async_client(base_url=running.url, timeout=DEADLINE) as client,
         websockets.connect(ws_url(running, "?bucket=errors"), subprotocols=SUB) as bad,
         websockets.connect(ws_url(running), subprotocols=SUB) as good,
     ):
@@ -145,7 +146,7 @@ async def test_one_commit_larger_than_the_send_queue_reaches_healthy_subscribers
     small = [
         {"specversion": "1.0", "id": f"e{n}", "source": "s", "type": "t"} for n in range(count)
     ]
-    async with httpx.AsyncClient(base_url=running.url, timeout=DEADLINE) as client:
+    async with httpclient.async_client(base_url=running.url, timeout=DEADLINE) as client:
         readers = [await websockets.connect(ws_url(running), subprotocols=SUB) for _ in range(3)]
         try:
             commits_before = state(running).log.commits
@@ -184,7 +185,7 @@ async def test_a_subscriber_that_stops_reading_is_closed_1013_and_resumes_withou
 async def _stall_then_resume(running: EmbeddedHub) -> None:
     count, pad = 4000, "x" * 4000  # ~16 MB: more than the sockets on both ends can hold
     async with (
-        httpx.AsyncClient(base_url=running.url, timeout=DEADLINE) as client,
+        httpclient.async_client(base_url=running.url, timeout=DEADLINE) as client,
         websockets.connect(
             ws_url(running, "?since=0"),
             subprotocols=SUB,
@@ -308,7 +309,7 @@ async def test_checkpoints_survive_a_full_disk_and_healthz_reports_it(
     monkeypatch.setattr(SqliteLog, "_checkpoint", checkpoint)
     hub = await start_embedded(HubSettings(data_dir=tmp_path / "hub", bind="127.0.0.1:0"))
     try:
-        async with httpx.AsyncClient(base_url=hub.url, timeout=DEADLINE) as client:
+        async with httpclient.async_client(base_url=hub.url, timeout=DEADLINE) as client:
             assert (await post(client, [make_event(1)])).status_code == 202
 
             async def degraded() -> httpx.Response | None:
@@ -337,7 +338,7 @@ async def test_checkpoints_survive_a_full_disk_and_healthz_reports_it(
 
 
 async def test_log_commits_is_a_prometheus_counter(running: EmbeddedHub) -> None:
-    async with httpx.AsyncClient(base_url=running.url, timeout=DEADLINE) as client:
+    async with httpclient.async_client(base_url=running.url, timeout=DEADLINE) as client:
         await post(client, [make_event(1)])
         text = (await client.get("/metrics")).text
     assert "# TYPE notifycenter_log_commits_total counter" in text
@@ -380,7 +381,7 @@ async def test_a_filter_that_raises_during_replay_closes_its_subscriber_1008(
         return True
 
     monkeypatch.setattr(stream, "matches_filters", explosive)
-    async with httpx.AsyncClient(base_url=running.url, timeout=DEADLINE) as client:
+    async with httpclient.async_client(base_url=running.url, timeout=DEADLINE) as client:
         stored = [make_event("before"), make_event("boom", subject="boom")]
         assert (await post(client, stored)).status_code == 202
         query = "?since=0&filter=subject%20%3D%201"
@@ -404,7 +405,7 @@ async def test_healthz_names_a_commit_that_does_not_return(
     hub = await start_embedded(HubSettings(data_dir=tmp_path / "hub", bind="127.0.0.1:0"))
     monkeypatch.setattr(SqliteLog, "_commit", slow_disk)
     try:
-        async with httpx.AsyncClient(base_url=hub.url, timeout=DEADLINE) as client:
+        async with httpclient.async_client(base_url=hub.url, timeout=DEADLINE) as client:
             posting = asyncio.ensure_future(post(client, [make_event(1)]))
 
             async def stalled() -> httpx.Response | None:
@@ -426,7 +427,7 @@ async def test_healthz_names_a_commit_that_does_not_return(
 async def test_the_reported_attack_leaves_the_hub_writing(running: EmbeddedHub) -> None:
     """filter=subject = 1, then a subject of 5,000 digits: writes and lifecycle go on."""
     async with (
-        httpx.AsyncClient(base_url=running.url, timeout=DEADLINE) as client,
+        httpclient.async_client(base_url=running.url, timeout=DEADLINE) as client,
         websockets.connect(ws_url(running, "?filter=subject%20%3D%201"), subprotocols=SUB),
         websockets.connect(ws_url(running), subprotocols=SUB) as watcher,
     ):
@@ -447,7 +448,7 @@ async def test_a_commit_over_the_queue_byte_bound_reaches_healthy_subscribers(
     state(running).broadcaster.max_bytes = 20_000  # the queue holds a few of these events
     events = [make_event(n, data={"pad": "y" * 4000}) for n in range(60)]
     async with (
-        httpx.AsyncClient(base_url=running.url, timeout=DEADLINE) as client,
+        httpclient.async_client(base_url=running.url, timeout=DEADLINE) as client,
         websockets.connect(ws_url(running), subprotocols=SUB) as reader,
     ):
         assert (await post(client, events)).status_code == 202

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import sqlite3
 
-import httpx
 import pytest
 
 from notifycenter.hub.server import start_embedded
 from notifycenter.hub.settings import HubSettings, Role, Token
+from tests import httpclient
 from tests.hubprocess import BATCH, make_event
 
 TOKENS = {
@@ -42,7 +42,7 @@ async def secured(tmp_path):
 
 
 async def test_an_operation_started_with_a_producer_token_shows_its_user(secured) -> None:
-    async with httpx.AsyncClient(base_url=secured.url, timeout=10) as client:
+    async with httpclient.async_client(base_url=secured.url, timeout=10) as client:
         posted = await client.post(
             "/api/events",
             json=[started()],
@@ -57,7 +57,7 @@ async def test_an_operation_started_with_a_producer_token_shows_its_user(secured
 
 
 async def test_an_open_hub_names_the_producers_source(embedded_hub) -> None:
-    async with httpx.AsyncClient(base_url=embedded_hub.url, timeout=10) as client:
+    async with httpclient.async_client(base_url=embedded_hub.url, timeout=10) as client:
         await client.post("/api/events", json=[started()], headers={"content-type": BATCH})
         operation = (await client.get(f"/api/operations/{OP_ID}")).json()
     assert operation["started_by"] == "urn:meshery:server:local"
@@ -66,7 +66,7 @@ async def test_an_open_hub_names_the_producers_source(embedded_hub) -> None:
 async def test_the_log_keeps_who_posted_each_event_and_each_change(tmp_path) -> None:
     hub = await start_embedded(HubSettings(data_dir=tmp_path, bind="127.0.0.1:0", tokens=TOKENS))
     try:
-        async with httpx.AsyncClient(base_url=hub.url, timeout=10) as client:
+        async with httpclient.async_client(base_url=hub.url, timeout=10) as client:
             await client.post(
                 "/api/events",
                 json=[make_event(1)],
@@ -97,7 +97,7 @@ async def test_a_log_written_without_actors_gains_the_column(tmp_path) -> None:
         )
     hub = await start_embedded(HubSettings(data_dir=tmp_path, bind="127.0.0.1:0"))
     try:
-        async with httpx.AsyncClient(base_url=hub.url, timeout=10) as client:
+        async with httpclient.async_client(base_url=hub.url, timeout=10) as client:
             posted = await client.post(
                 "/api/events", json=[make_event(2)], headers={"content-type": BATCH}
             )

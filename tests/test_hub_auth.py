@@ -11,6 +11,7 @@ import websockets
 
 from notifycenter.hub.server import start_embedded
 from notifycenter.hub.settings import HubSettings, Role, Token
+from tests import httpclient
 from tests.hubprocess import BATCH, free_port, make_event
 
 TOKENS = {
@@ -34,7 +35,7 @@ def bearer(secret: str) -> dict[str, str]:
 
 
 async def test_roles_are_enforced_and_the_actor_is_recorded(secured) -> None:
-    async with httpx.AsyncClient(base_url=secured.url) as client:
+    async with httpclient.async_client(base_url=secured.url) as client:
 
         async def post(secret: str | None) -> int:
             headers = {"content-type": BATCH, **(bearer(secret) if secret else {})}
@@ -92,7 +93,7 @@ async def test_stream_needs_a_reading_token(secured) -> None:
 
 
 async def test_rate_limit_answers_429_with_retry_after(secured) -> None:
-    async with httpx.AsyncClient(base_url=secured.url) as client:
+    async with httpclient.async_client(base_url=secured.url) as client:
         statuses = []
         for n in range(3):
             response = await client.post(

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import threading
 
-import httpx
-
+from tests import httpclient
 from tests.hubprocess import BATCH, HubProcess, make_event
 
 
@@ -15,7 +14,7 @@ def test_every_accepted_event_survives_kill_9_in_order_once(process_hub: HubProc
     lock = threading.Lock()
 
     def producer(worker: int) -> None:
-        with httpx.Client(base_url=hub.url, timeout=10) as client:
+        with httpclient.sync_client(base_url=hub.url, timeout=10) as client:
             for n in range(60):
                 events = [make_event(f"{worker}-{n}-{k}") for k in range(5)]
                 response = client.post("/api/events", json=events, headers={"content-type": BATCH})
@@ -37,7 +36,7 @@ def test_every_accepted_event_survives_kill_9_in_order_once(process_hub: HubProc
     before = None
     for _page in range(10):  # 1,200 events in pages of 1,000
         params = {"limit": "1000", **({"before": before} if before else {})}
-        page = httpx.get(hub.url + "/api/events", params=params).json()
+        page = httpclient.get(hub.url + "/api/events", params=params).json()
         stored += page["items"]
         before = page["next"]
         if before is None:

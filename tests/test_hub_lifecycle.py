@@ -9,6 +9,7 @@ from urllib.parse import quote
 import httpx
 import pytest
 
+from tests import httpclient
 from tests.conftest import HubFactory
 from tests.hubprocess import BATCH, make_event
 
@@ -21,7 +22,7 @@ def backend(request: pytest.FixtureRequest) -> str:
 
 @pytest.fixture
 async def client(hub_factory: HubFactory) -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(base_url=hub_factory().url, timeout=10) as http:
+    async with httpclient.async_client(base_url=hub_factory().url, timeout=10) as http:
         yield http
 
 

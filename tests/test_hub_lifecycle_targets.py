@@ -9,10 +9,10 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-import httpx
 import pytest
 
 from notifycenter.hub import lifecycle
+from tests import httpclient
 from tests.conftest import HubFactory
 from tests.hubprocess import make_event, post_batch
 
@@ -41,9 +41,9 @@ def test_a_filtered_ack_selects_in_a_reader_and_acks_what_matched(
     post_batch(hub.url, events)
     # `subject LIKE` with a function call is checked in Python, not pushed to SQL.
     body = {"filter": {"filter": "UPPER(subject) = 'DISK-1'"}, "comment": "on it"}
-    answer = httpx.post(f"{hub.url}/api/lifecycle/ack", json=body, timeout=10)
+    answer = httpclient.post(f"{hub.url}/api/lifecycle/ack", json=body, timeout=10)
     assert answer.status_code == 200, answer.text
     assert answer.json()["changed"] == 3
     assert threads and all(name.startswith("nc-log-reader") for name in threads), threads
-    listed = httpx.get(f"{hub.url}/api/events", params={"status": "acknowledged"}).json()
+    listed = httpclient.get(f"{hub.url}/api/events", params={"status": "acknowledged"}).json()
     assert sorted(r["event"]["subject"] for r in listed["items"]) == ["disk-1"] * 3

@@ -9,11 +9,12 @@ from starlette.routing import Route, WebSocketRoute
 
 from notifycenter.hub.app import create_app
 from notifycenter.hub.settings import HubSettings
+from tests import httpclient
 from tests.hubprocess import BATCH, make_event
 
 
 async def test_metrics_count_accepted_duplicate_and_rejected(embedded_hub) -> None:
-    async with httpx.AsyncClient(base_url=embedded_hub.url) as client:
+    async with httpclient.async_client(base_url=embedded_hub.url) as client:
         await client.post(
             "/api/events",
             json=[make_event(1), make_event(1), make_event(2)],
@@ -39,7 +40,7 @@ async def test_metrics_count_accepted_duplicate_and_rejected(embedded_hub) -> No
 
 async def test_openapi_documents_every_route(tmp_path) -> None:
     app = create_app(HubSettings(data_dir=tmp_path))
-    async with httpx.AsyncClient(
+    async with httpclient.async_client(
         transport=httpx.ASGITransport(app=app), base_url="http://hub"
     ) as client:
         paths = (await client.get("/openapi.json")).json()["paths"]  # no lifespan: no log opened

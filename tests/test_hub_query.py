@@ -16,6 +16,7 @@ from notifycenter.hub.query import parse_query
 from notifycenter.hub.records import list_events
 from notifycenter.hub.sqlite_log import SqliteLog
 from notifycenter.model.event import validate_event
+from tests import httpclient
 from tests.conftest import HubFactory
 from tests.hubprocess import BATCH, make_event
 
@@ -65,7 +66,7 @@ def backend(request: pytest.FixtureRequest) -> str:
 
 @pytest.fixture
 async def client(hub_factory: HubFactory) -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(base_url=hub_factory().url, timeout=10) as http:
+    async with httpclient.async_client(base_url=hub_factory().url, timeout=10) as http:
         response = await http.post("/api/events", json=corpus(), headers={"content-type": BATCH})
         assert response.status_code == 202
         yield http

@@ -9,6 +9,7 @@ import httpx
 import pytest
 import websockets
 
+from tests import httpclient
 from tests.hubprocess import BATCH, Hub, make_event, post_batch
 
 
@@ -32,7 +33,7 @@ async def post_async(client: httpx.AsyncClient, events: list[dict]) -> None:
 
 async def test_replay_then_live_has_no_gap_and_no_duplicate(hub: Hub) -> None:
     post_batch(hub.url, [make_event(n) for n in range(3000)])
-    async with httpx.AsyncClient(base_url=hub.url, timeout=30) as client:
+    async with httpclient.async_client(base_url=hub.url, timeout=30) as client:
         async with websockets.connect(f"{hub.ws_url}/api/stream?since=0", subprotocols=SUB) as ws:
             # Events keep arriving while the subscriber is still replaying the first 3,000.
             writer = asyncio.gather(
@@ -93,7 +94,7 @@ async def test_an_ack_with_comment_reaches_the_other_client_with_actor(hub_facto
         subprotocols=SUB,
         additional_headers={"authorization": "Bearer bob-token-12"},
     ) as bob:
-        async with httpx.AsyncClient(base_url=hub.url) as client:
+        async with httpclient.async_client(base_url=hub.url) as client:
             posted = await client.post(
                 "/api/events",
                 json=[make_event(1)],

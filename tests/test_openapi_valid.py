@@ -17,12 +17,13 @@ from notifycenter.hub.operations import OperationQuery
 from notifycenter.hub.query import parse_query
 from notifycenter.hub.server import start_embedded
 from notifycenter.hub.settings import HubSettings
+from tests import httpclient
 
 
 @pytest.fixture
 async def served(tmp_path: Path) -> Any:
     hub = await start_embedded(HubSettings(data_dir=tmp_path / "hub", bind="127.0.0.1:0"))
-    async with httpx.AsyncClient(base_url=hub.url, timeout=10) as client:
+    async with httpclient.async_client(base_url=hub.url, timeout=10) as client:
         yield client
     await hub.stop()
 

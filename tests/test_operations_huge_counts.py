@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import httpx
-
+from tests import httpclient
 from tests.conftest import HubFactory
 
 TRACE = "00-22222222222222222222222222222222-0000000000000007-01"
@@ -29,9 +28,9 @@ def test_an_operation_with_the_largest_total_is_stored_twice_and_listed(
     headers = {"content-type": "application/cloudevents+json"}
     for n in (1, 2):  # the second report folds into the row the first one stored
         event = _started(f"op-{n}", "inf", 1.7976931348623157e308)
-        answer = httpx.post(f"{hub.url}/api/events", json=event, headers=headers, timeout=10)
+        answer = httpclient.post(f"{hub.url}/api/events", json=event, headers=headers, timeout=10)
         assert answer.status_code == 202, answer.text
-    listed = httpx.get(f"{hub.url}/api/operations", timeout=10)
+    listed = httpclient.get(f"{hub.url}/api/operations", timeout=10)
     assert listed.status_code == 200, listed.text
     [operation] = listed.json()["items"]
     assert operation["name"] == "fuzz"

@@ -10,6 +10,7 @@ from urllib.parse import quote
 import httpx
 import pytest
 
+from tests import httpclient
 from tests.conftest import HubFactory
 from tests.hubprocess import make_event, post_batch
 
@@ -29,12 +30,12 @@ class As:
         self.headers = {"Authorization": f"Bearer {token}"} if token else {}
 
     def change(self, verb: str, **body: Any) -> httpx.Response:
-        return httpx.post(
+        return httpclient.post(
             f"{self.url}/api/lifecycle/{verb}", json=body, headers=self.headers, timeout=10
         )
 
     def record(self, ref: str) -> dict[str, Any]:
-        answer = httpx.get(
+        answer = httpclient.get(
             f"{self.url}/api/events/{quote(ref, safe='')}", headers=self.headers, timeout=10
         )
         assert answer.status_code == 200, answer.text
@@ -42,7 +43,7 @@ class As:
         return body
 
     def listed(self, **params: str) -> list[dict[str, Any]]:
-        answer = httpx.get(f"{self.url}/api/events", params=params, headers=self.headers)
+        answer = httpclient.get(f"{self.url}/api/events", params=params, headers=self.headers)
         assert answer.status_code == 200, answer.text
         items: list[dict[str, Any]] = answer.json()["items"]
         return items
@@ -163,7 +164,7 @@ def test_assign_is_refused_without_an_owner_or_without_the_operator_role(
 
 
 def test_whoami_names_the_tokens_user(users: dict[str, As]) -> None:
-    answer = httpx.get(f"{users['bob'].url}/api/whoami", headers=users["bob"].headers)
+    answer = httpclient.get(f"{users['bob'].url}/api/whoami", headers=users["bob"].headers)
     assert answer.json() == {"user": "bob", "role": "operator"}
 
 

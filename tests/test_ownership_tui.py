@@ -6,11 +6,10 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import httpx
-
 from notifycenter.config import Target
 from notifycenter.model.lifecycle import format_time
 from notifycenter.tui.app import NotifyCenterApp
+from tests import httpclient
 from tests.conftest import HubFactory
 from tests.test_tui_helpers import detail_text, istio_failure, submit, toasts, until
 
@@ -29,7 +28,7 @@ def _app(url: str, token: str, state: Path) -> NotifyCenterApp:
 
 
 def _post(url: str, *events: dict[str, object]) -> list[str]:
-    answer = httpx.post(
+    answer = httpclient.post(
         f"{url}/api/events",
         json=list(events),
         headers={
@@ -93,7 +92,7 @@ async def test_the_acker_is_told_when_the_hub_lets_the_ack_expire(
             pilot, lambda: alice.highlighted_row is not None and alice.store.user == "alice"
         )
         until_time = format_time(datetime.now(UTC) + timedelta(seconds=1))
-        acked = httpx.post(
+        acked = httpclient.post(
             f"{hub.url}/api/lifecycle/ack",
             json={"refs": [cursor], "until": until_time},
             headers={"authorization": "Bearer alice-secret"},

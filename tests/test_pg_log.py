@@ -135,7 +135,7 @@ def test_concurrent_writers_on_two_replicas_give_one_gap_free_sequence(
     lock = threading.Lock()
 
     def write(hub: Hub, name: str) -> None:
-        with httpx.Client(base_url=hub.url, timeout=30) as client:
+        with http.sync_client(base_url=hub.url, timeout=30) as client:
             for n in range(40):
                 events = [make_event(f"{name}-{n}-{k}") for k in range(3)]
                 # The same event on both replicas at once: stored once, one cursor for both.
@@ -205,7 +205,7 @@ def test_a_postgresql_restart_loses_nothing_answered_and_the_hub_recovers(
     stop = threading.Event()
 
     def write() -> None:
-        with httpx.Client(base_url=hub.url, timeout=30) as client:
+        with http.sync_client(base_url=hub.url, timeout=30) as client:
             for n in range(2000):  # bounded; stopped well before
                 if stop.is_set():
                     return

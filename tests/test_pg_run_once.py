@@ -13,7 +13,6 @@ import threading
 from collections.abc import Callable, Iterator
 from typing import Any, ClassVar
 
-import httpx
 import psycopg
 import pytest
 import uvicorn
@@ -26,7 +25,7 @@ from notifycenter.hub.database import Database
 from notifycenter.hub.leases import Answer, Leases
 from notifycenter.sources import runner
 from notifycenter.sources.runner import SourceState
-from tests import test_subscriptions_delivery
+from tests import httpclient, test_subscriptions_delivery
 from tests.hubprocess import Hub, HubProcess
 from tests.test_subscriptions_delivery import post, subscribe
 from tests.waiting import async_wait_until, wait_until
@@ -47,14 +46,14 @@ receiver = test_subscriptions_delivery.receiver  # the fixture: a webhook sink
 
 def running_workers(url: str) -> set[str]:
     """The subscriptions whose worker runs on this replica (from its /metrics)."""
-    text = httpx.get(f"{url}/metrics", timeout=10).text
+    text = httpclient.get(f"{url}/metrics", timeout=10).text
     return set(
         re.findall(r'^notifycenter_subscription_lag_entries\{subscription="([^"]+)"\}', text, re.M)
     )
 
 
 def metric(url: str, name: str) -> float:
-    text = httpx.get(f"{url}/metrics", timeout=10).text
+    text = httpclient.get(f"{url}/metrics", timeout=10).text
     found = re.search(rf"^{name} (\S+)$", text, re.M)
     return float(found[1]) if found else 0.0
 
@@ -140,12 +139,12 @@ def test_retention_prunes_on_one_replica_and_every_replica_refuses_a_pruned_curs
     rounds = "notifycenter_retention_rounds_total"
     wait_until(lambda: metric(a.url, rounds) + metric(b.url, rounds) >= 1, 8, "a round")
     assert sorted([metric(a.url, rounds), metric(b.url, rounds)]) == [0.0, 1.0]
-    refused = httpx.get(f"{plain.url}/api/events", params={"after": cursors[2]}, timeout=10)
+    refused = httpclient.get(f"{plain.url}/api/events", params={"after": cursors[2]}, timeout=10)
     assert refused.status_code == 410, refused.text
     body: dict[str, Any] = refused.json()
     assert body["code"] == "notifycenter-2071"
     assert body["log_start"] == cursors[4]  # the 5 oldest were pruned
-    kept = httpx.get(f"{plain.url}/api/events", params={"after": cursors[4]}, timeout=10)
+    kept = httpclient.get(f"{plain.url}/api/events", params={"after": cursors[4]}, timeout=10)
     assert kept.status_code == 200, kept.text
 
 
@@ -194,18 +193,22 @@ def test_a_source_runs_on_one_replica_and_every_replica_shows_it_and_writes_back
     b = hub_factory(database=pg_database, extra_args=source)
 
     def following_everywhere() -> bool:
-        views = [httpx.get(f"{h.url}/api/sources", timeout=10).json()["sources"] for h in (a, b)]
+        views = [
+            httpclient.get(f"{h.url}/api/sources", timeout=10).json()["sources"] for h in (a, b)
+        ]
         return all(v[0]["state"] == "following" and v[0]["events_taken"] == 1 for v in views)
 
     wait_until(following_everywhere, 8, "both replicas to show the source following")
     assert Follows.runs == ["follows://origin.example"]  # one replica runs it
     for hub in (a, b):  # marked read on either replica: the origin is told
-        answer = httpx.post(f"{hub.url}/api/lifecycle/read", json={"refs": ["1"]}, timeout=10)
+        answer = httpclient.post(f"{hub.url}/api/lifecycle/read", json={"refs": ["1"]}, timeout=10)
         assert answer.status_code == 200 and answer.json()["changed"] == 1, answer.text
         wait_until(lambda: Follows.written_back, 8, "the write-back")
         assert Follows.written_back == [("urn:follows:x", "f-1")]
         Follows.written_back.clear()
-        unread = httpx.post(f"{hub.url}/api/lifecycle/unread", json={"refs": ["1"]}, timeout=10)
+        unread = httpclient.post(
+            f"{hub.url}/api/lifecycle/unread", json={"refs": ["1"]}, timeout=10
+        )
         assert unread.status_code == 200, unread.text
 
 
@@ -306,11 +309,13 @@ def test_a_silence_owed_when_its_replica_stopped_is_made_once_by_the_next_holder
             "severitytext": "ERROR",
             "data": {"summary": "disk full", "metadata": {"labels": {"alertname": "DiskFull"}}},
         }
-        posted = httpx.post(f"{a.url}/api/events", json=alert, timeout=10,
+        posted = httpclient.post(f"{a.url}/api/events", json=alert, timeout=10,
                             headers={"Content-Type": "application/cloudevents+json"})  # fmt: skip
         assert posted.status_code == 202, posted.text
         ack = {"refs": posted.json()["cursors"], "until": "1h"}
-        assert httpx.post(f"{a.url}/api/lifecycle/ack", json=ack, timeout=10).status_code == 200
+        assert (
+            httpclient.post(f"{a.url}/api/lifecycle/ack", json=ack, timeout=10).status_code == 200
+        )
         wait_until(lambda: am.attempts >= 1, 8, "a first, refused attempt")
         a.stop()  # the silence is still owed: it stays in the outbox
         am.failing = False

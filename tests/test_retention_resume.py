@@ -6,11 +6,10 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime, timedelta
 
-import httpx
-
 from notifycenter.client.hub import HubClient
 from notifycenter.client.stream import ConnectionState
 from notifycenter.model.lifecycle import format_time
+from tests import httpclient
 from tests.conftest import HubFactory
 from tests.hubprocess import make_event, post_batch
 from tests.waiting import wait_until
@@ -19,7 +18,7 @@ OLD = format_time(datetime.now(UTC) - timedelta(days=3))
 
 
 def metric(url: str, name: str) -> float:
-    for line in httpx.get(url + "/metrics", timeout=10).text.splitlines():
+    for line in httpclient.get(url + "/metrics", timeout=10).text.splitlines():
         if line.startswith(name + " ") or line.startswith(name + "{"):
             return float(line.rsplit(" ", 1)[1])
     return 0.0
@@ -37,13 +36,15 @@ def test_a_pruned_cursor_is_answered_with_where_the_log_starts(hub_factory: HubF
     wait_until(lambda: metric(hub.url, "notifycenter_retention_rounds_total") >= 1, 20)
     assert metric(hub.url, 'notifycenter_retention_pruned_total{kind="event"}') == 50
 
-    refused = httpx.get(hub.url + "/api/events", params={"after": cursors[0]}, timeout=10)
+    refused = httpclient.get(hub.url + "/api/events", params={"after": cursors[0]}, timeout=10)
     assert refused.status_code == 410
     body = refused.json()
     assert body["code"] == "notifycenter-2071" and body["log_start"] == cursors[49]
-    resumed = httpx.get(hub.url + "/api/events", params={"after": body["log_start"]}, timeout=10)
+    resumed = httpclient.get(
+        hub.url + "/api/events", params={"after": body["log_start"]}, timeout=10
+    )
     assert [r["event"]["id"] for r in resumed.json()["items"]] == ["evt-fresh", "evt-open-error"]
-    everything = httpx.get(hub.url + "/api/events", timeout=10).json()["items"]
+    everything = httpclient.get(hub.url + "/api/events", timeout=10).json()["items"]
     assert [r["cursor"] for r in everything] == [fresh[0], cursors[50]]
 
     states: list[ConnectionState] = []

@@ -6,8 +6,7 @@ import shlex
 import sys
 from typing import Any
 
-import httpx
-
+from tests import httpclient
 from tests.clirun import Ran, notifycenter
 from tests.conftest import HubFactory
 from tests.hubprocess import Hub, free_port
@@ -22,11 +21,11 @@ def notifycenter_run(server: str, *args: str) -> Ran:
 
 
 def operations(hub: Hub, **params: str) -> list[dict[str, Any]]:
-    return httpx.get(f"{hub.url}/api/operations", params=params, timeout=10).json()["items"]
+    return httpclient.get(f"{hub.url}/api/operations", params=params, timeout=10).json()["items"]
 
 
 def ending_event(hub: Hub, op_id: str) -> dict[str, Any]:
-    events = httpx.get(f"{hub.url}/api/operations/{op_id}", timeout=10).json()["events"]
+    events = httpclient.get(f"{hub.url}/api/operations/{op_id}", timeout=10).json()["events"]
     return events[-1]
 
 

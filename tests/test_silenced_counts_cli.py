@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import json
 
-import httpx
-
+from tests import httpclient
 from tests.clirun import notifycenter
 from tests.hubprocess import make_event, post_batch
 from tests.hubthread import HubThread
@@ -29,14 +28,14 @@ def statuses(url: str) -> dict[str, str]:
 
 
 def test_the_list_says_silenced_while_the_silence_lasts(hub: HubThread) -> None:
-    made = httpx.post(
+    made = httpclient.post(
         hub.url + "/api/silences", json={"filter": f"source = '{ISTIO}'", "duration": "1h"}
     ).json()
     post_batch(hub.url, [make_event(1), make_event(2), make_event(3, source=LINKERD)])
-    httpx.post(hub.url + "/api/lifecycle/ack", json={"refs": [f"{ISTIO}#evt-2"]}, timeout=10)
+    httpclient.post(hub.url + "/api/lifecycle/ack", json={"refs": [f"{ISTIO}#evt-2"]}, timeout=10)
     assert statuses(hub.url) == {"evt-1": "silenced", "evt-2": "acknowledged", "evt-3": "unread"}
     ran = notifycenter("--server", hub.url, "events", "list", "-o", "json")
     assert {r["status"] for r in json.loads(ran.stdout)} == {"unread", "acknowledged"}  # as is
 
-    httpx.post(f"{hub.url}/api/silences/{made['id']}/expire", timeout=10)
+    httpclient.post(f"{hub.url}/api/silences/{made['id']}/expire", timeout=10)
     assert statuses(hub.url)["evt-1"] == "unread"

@@ -7,12 +7,11 @@ import sqlite3
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import httpx
-
 from notifycenter.client import HubClient
 from notifycenter.hub.records import silenced_counts, summarise
 from notifycenter.hub.silence_sql import SCHEMA
 from notifycenter.model.lifecycle import format_time
+from tests import httpclient
 from tests.hubprocess import make_event, post_batch
 from tests.hubthread import HubThread
 from tests.waiting import wait_until
@@ -22,21 +21,21 @@ LINKERD = "urn:meshery:adapter:linkerd"
 
 
 def errors(url: str) -> dict[str, int]:
-    answer = httpx.get(url + "/api/summary", timeout=10)
+    answer = httpclient.get(url + "/api/summary", timeout=10)
     assert answer.status_code == 200, answer.text
     counts: dict[str, int] = answer.json()["buckets"]["errors"]
     return counts
 
 
 def silence(url: str, **body: Any) -> dict[str, Any]:
-    made = httpx.post(url + "/api/silences", json={"filter": f"source = '{ISTIO}'", **body})
+    made = httpclient.post(url + "/api/silences", json={"filter": f"source = '{ISTIO}'", **body})
     assert made.status_code == 201, made.text
     created: dict[str, Any] = made.json()
     return created
 
 
 def ack(url: str, ref: str) -> None:
-    done = httpx.post(url + "/api/lifecycle/ack", json={"refs": [ref]}, timeout=10)
+    done = httpclient.post(url + "/api/lifecycle/ack", json={"refs": [ref]}, timeout=10)
     assert done.status_code == 200, done.text
 
 
@@ -57,7 +56,7 @@ def test_silenced_notifications_are_not_open_until_the_silence_is_expired(hub: H
         "silenced": 2,
     }
 
-    gone = httpx.post(f"{hub.url}/api/silences/{made['id']}/expire", timeout=10)
+    gone = httpclient.post(f"{hub.url}/api/silences/{made['id']}/expire", timeout=10)
     assert gone.status_code == 200, gone.text
     assert errors(hub.url) == {
         "total": 4,

@@ -6,11 +6,10 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import httpx
-
 from notifycenter.model.lifecycle import format_time
 from notifycenter.tui.app import NotifyCenterApp
 from notifycenter.tui.widgets.buckets import BucketCounter
+from tests import httpclient
 from tests.hubthread import HubThread
 from tests.test_tui_helpers import ISTIO, event, make_app, post, toasts, until
 
@@ -24,7 +23,7 @@ def shown(app: NotifyCenterApp) -> tuple[int, int]:
 
 
 def silence(url: str, **body: Any) -> dict[str, Any]:
-    made = httpx.post(
+    made = httpclient.post(
         url + "/api/silences", json={"filter": f"source = '{ISTIO}'", **body}, timeout=10
     )
     assert made.status_code == 201, made.text
@@ -68,7 +67,7 @@ async def test_two_centers_drop_the_silenced_errors_and_take_them_back_when_it_i
             await until(pilot, lambda app=app: marked_silenced(app, "quiet 2") is not None)
             assert marked_silenced(app, "quiet 2") is True
 
-        gone = httpx.post(f"{hub.url}/api/silences/{made['id']}/expire", timeout=10)
+        gone = httpclient.post(f"{hub.url}/api/silences/{made['id']}/expire", timeout=10)
         assert gone.status_code == 200, gone.text
         for pilot, app in pairs:
             await until(pilot, lambda app=app: shown(app) == (5, 5))

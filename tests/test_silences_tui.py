@@ -7,10 +7,9 @@ import asyncio
 import json
 from typing import Any
 
-import httpx
-
 from notifycenter.model.silences import SILENCE_TYPES
 from notifycenter.tui.policy import NotificationPolicy
+from tests import httpclient
 from tests.clirun import notifycenter
 from tests.hubthread import HubThread
 from tests.test_tui_helpers import event, make_app, post, toasts, until
@@ -72,7 +71,7 @@ async def test_a_cli_silence_quiets_two_tuis_and_its_end_brings_no_burst(
             assert sum("Silence ended" in line for line in toasts(app)) == 1
 
     # The silenced error, still unresolved, is open again for everyone.
-    again = httpx.get(
+    again = httpclient.get(
         hub.url + "/api/events", params={"silenced": "false", "status": "open"}, timeout=10
     ).json()["items"]
     assert "evt-0002" in [item["event"]["id"] for item in again]
@@ -127,11 +126,11 @@ async def test_colon_silence_silences_the_highlighted_source_and_type_for_everyo
         await pilot.press("colon", *"silence soon", "enter")  # not a duration: refused
         await until(pilot, lambda: told(app, "notifycenter-2057"))
 
-    [silence] = httpx.get(hub.url + "/api/silences", timeout=10).json()["items"]
+    [silence] = httpclient.get(hub.url + "/api/silences", timeout=10).json()["items"]
     assert silence["filter"] == f"source = '{ISTIO}' AND type = 'io.meshery.test.1'"
     assert silence["comment"] == "istio upgrade" and silence["state"] == "active"
     post(hub.url, [event(4, summary="same source and type"), event(2, summary="other type")])
-    items = httpx.get(hub.url + "/api/events", params={"silenced": "true"}, timeout=10).json()
+    items = httpclient.get(hub.url + "/api/events", params={"silenced": "true"}, timeout=10).json()
     assert [item["event"]["id"] for item in items["items"]] == ["evt-0004"]
 
 
@@ -142,7 +141,7 @@ async def test_colon_silence_is_refused_read_only(hub: HubThread, tmp_path: Any)
         await until(pilot, lambda: notifications(app) == 1)
         await pilot.press("colon", *"silence 2h", "enter")
         await until(pilot, lambda: told(app, "notifycenter-1503"))
-    assert httpx.get(hub.url + "/api/silences", timeout=10).json()["items"] == []
+    assert httpclient.get(hub.url + "/api/silences", timeout=10).json()["items"] == []
 
 
 def test_a_silence_that_runs_out_is_one_notice_when_it_kept_something_quiet() -> None:

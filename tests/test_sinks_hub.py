@@ -8,6 +8,7 @@ from typing import Any
 
 import httpx
 
+from tests import httpclient
 from tests.sinks_receivers import mail_server, web_receiver
 from tests.sinks_samples import notification
 from tests.waiting import async_wait_until
@@ -32,7 +33,10 @@ async def post(client: httpx.AsyncClient, *events: dict[str, Any]) -> None:
 
 
 async def test_errors_and_their_resolve_reach_a_phone_through_ntfy(hub: Any) -> None:
-    async with web_receiver() as phone, httpx.AsyncClient(base_url=hub.url, timeout=10) as client:
+    async with (
+        web_receiver() as phone,
+        httpclient.async_client(base_url=hub.url, timeout=10) as client,
+    ):
         await subscribe(
             client,
             {
@@ -61,7 +65,10 @@ async def test_errors_and_their_resolve_reach_a_phone_through_ntfy(hub: Any) -> 
 
 
 async def test_a_flood_to_slack_becomes_a_digest(hub: Any) -> None:
-    async with web_receiver() as slack, httpx.AsyncClient(base_url=hub.url, timeout=10) as client:
+    async with (
+        web_receiver() as slack,
+        httpclient.async_client(base_url=hub.url, timeout=10) as client,
+    ):
         await subscribe(
             client,
             {
@@ -82,7 +89,10 @@ async def test_a_flood_to_slack_becomes_a_digest(hub: Any) -> None:
 
 
 async def test_an_error_is_mailed_and_the_test_send_works(hub: Any) -> None:
-    async with mail_server() as mail, httpx.AsyncClient(base_url=hub.url, timeout=10) as client:
+    async with (
+        mail_server() as mail,
+        httpclient.async_client(base_url=hub.url, timeout=10) as client,
+    ):
         created = await subscribe(
             client,
             {
@@ -105,7 +115,7 @@ async def test_an_error_is_mailed_and_the_test_send_works(hub: Any) -> None:
 
 
 async def test_wrong_settings_are_refused_at_create_and_nothing_is_stored(hub: Any) -> None:
-    async with httpx.AsyncClient(base_url=hub.url, timeout=10) as client:
+    async with httpclient.async_client(base_url=hub.url, timeout=10) as client:
         refused = await client.post(
             "/api/subscriptions",
             json={

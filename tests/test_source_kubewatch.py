@@ -10,6 +10,7 @@ import httpx
 import orjson
 import pytest
 
+from tests import httpclient
 from tests.conftest import HubFactory
 
 KUBEWATCH = "https://github.com/aantn/kubewatch"
@@ -39,11 +40,11 @@ def kubewatch_event(counter: int, operation: str, kind: str = "Pod") -> dict[str
 
 def _post(url: str, body: Any, content_type: str = "application/json") -> httpx.Response:
     content = body if isinstance(body, bytes) else orjson.dumps(body)
-    return httpx.post(url, content=content, headers={"content-type": content_type})
+    return httpclient.post(url, content=content, headers={"content-type": content_type})
 
 
 def _stored(url: str) -> list[dict[str, Any]]:
-    items: list[dict[str, Any]] = httpx.get(f"{url}/api/events").json()["items"]
+    items: list[dict[str, Any]] = httpclient.get(f"{url}/api/events").json()["items"]
     return [item["event"] for item in items]
 
 
@@ -111,7 +112,7 @@ def test_events_endpoint_refuses_plain_json_unless_the_hub_accepts_it(
     (stored,) = _stored(accepting.url)
     assert stored["severitytext"] == "WARNING"
     # Binary mode keeps its meaning: ce- headers with a JSON body are one event's data.
-    binary = httpx.post(
+    binary = httpclient.post(
         f"{accepting.url}/api/events",
         content=b'{"summary": "hello"}',
         headers={

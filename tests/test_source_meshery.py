@@ -18,6 +18,7 @@ from notifycenter.hub.server import EmbeddedHub, start_embedded
 from notifycenter.hub.settings import HubSettings
 from notifycenter.sources.meshery import SOURCE_PREFIX, map_event, meshkit_error
 from notifycenter.sources.runner import parse_source
+from tests import httpclient
 from tests.meshery_server import SNAKE, MesheryServer
 
 T = TypeVar("T")
@@ -89,7 +90,7 @@ async def test_no_event_lost_or_stored_twice_across_a_stream_drop_and_a_hub_rest
         settings = settings_for(tmp_path, meshery, resync=3600)  # no periodic re-read here
         hub: EmbeddedHub = await start_embedded(settings)
         try:
-            async with httpx.AsyncClient(base_url=hub.url) as client:
+            async with httpclient.async_client(base_url=hub.url) as client:
                 await eventually(lambda: _count(client, 30), "the backfill")
                 await eventually(lambda: _following(client, meshery), "the live stream")
                 for index in range(5):  # one at a time: a reader that keeps up loses nothing
@@ -107,7 +108,7 @@ async def test_no_event_lost_or_stored_twice_across_a_stream_drop_and_a_hub_rest
         meshery.add_many(7)  # while the hub is down
         hub = await start_embedded(settings)
         try:
-            async with httpx.AsyncClient(base_url=hub.url) as client:
+            async with httpclient.async_client(base_url=hub.url) as client:
                 await eventually(lambda: _count(client, 47), "the events of the downtime")
                 await eventually(lambda: _following(client, meshery), "the live stream again")
                 ids = await meshery_ids(client)
@@ -122,7 +123,7 @@ async def test_events_the_stream_drops_arrive_with_the_periodic_reread(tmp_path:
         settings = settings_for(tmp_path, meshery, resync=0.3)
         hub = await start_embedded(settings)
         try:
-            async with httpx.AsyncClient(base_url=hub.url) as client:
+            async with httpclient.async_client(base_url=hub.url) as client:
                 await eventually(lambda: _following(client, meshery), "the live stream")
                 for index in range(4):
                     meshery.add_event(publish=False, description=f"dropped {index}")
@@ -140,7 +141,7 @@ async def test_read_status_round_trips_and_richer_state_here_is_kept(tmp_path: P
         settings = settings_for(tmp_path, meshery, resync=0.2)
         hub = await start_embedded(settings)
         try:
-            async with httpx.AsyncClient(base_url=hub.url) as client:
+            async with httpclient.async_client(base_url=hub.url) as client:
                 await eventually(lambda: _count(client, 3), "the backfill")
                 assert (await record(client, meshery, first["id"]))["read"] is True
                 assert (await record(client, meshery, second["id"]))["read"] is False
@@ -176,7 +177,7 @@ async def test_refused_credentials_show_as_a_failing_source_with_its_code(tmp_pa
         meshery.token = "another-token"  # the token in auth.json has been revoked
         hub = await start_embedded(settings)
         try:
-            async with httpx.AsyncClient(base_url=hub.url) as client:
+            async with httpclient.async_client(base_url=hub.url) as client:
                 state = await eventually(lambda: _failing(client), "a failing source")
         finally:
             await hub.stop()
@@ -306,7 +307,7 @@ async def test_an_ack_made_while_meshery_refuses_reaches_it_after_a_hub_restart(
         settings = settings_for(tmp_path, meshery, resync=3600)
         hub = await start_embedded(settings)
         try:
-            async with httpx.AsyncClient(base_url=hub.url) as client:
+            async with httpclient.async_client(base_url=hub.url) as client:
                 await eventually(lambda: _count(client, 1), "the backfill")
                 token, meshery.token = meshery.token, "revoked"
                 meshery.drop_streams()

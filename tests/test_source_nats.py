@@ -21,6 +21,7 @@ from notifycenter.hub.settings import HubSettings
 from notifycenter.model.errors import NotifyError
 from notifycenter.sources.nats import NatsSource, message_events
 from notifycenter.sources.runner import parse_source
+from tests import httpclient
 from tests.natsserver import NatsServer
 
 T = TypeVar("T")
@@ -88,7 +89,7 @@ async def test_core_nats_binary_and_structured_events_reach_the_hub(tmp_path: Pa
         )
         publisher = await nats.connect(server.url)
         try:
-            async with httpx.AsyncClient(base_url=hub.url) as client:
+            async with httpclient.async_client(base_url=hub.url) as client:
                 await eventually(lambda: following(client), "the source to follow")
                 headers = {
                     "ce-specversion": "1.0",
@@ -135,7 +136,7 @@ async def test_jetstream_delivers_what_was_published_while_the_hub_was_down_once
         try:
             hub = await start_embedded(settings)
             try:
-                async with httpx.AsyncClient(base_url=hub.url) as client:
+                async with httpclient.async_client(base_url=hub.url) as client:
                     await eventually(lambda: following(client), "the source to follow")
                     for index in range(3):
                         await js.publish("jobs.run", structured(f"before-{index}"))
@@ -147,7 +148,7 @@ async def test_jetstream_delivers_what_was_published_while_the_hub_was_down_once
             await js.publish("jobs.run", structured("before-1"))  # a producer's repeat
             hub = await start_embedded(settings)
             try:
-                async with httpx.AsyncClient(base_url=hub.url) as client:
+                async with httpclient.async_client(base_url=hub.url) as client:
                     await eventually(lambda: has(client, 23), "the events of the downtime")
                     ids = await stored_ids(client)
                     view = await source_view(client)
@@ -175,7 +176,7 @@ async def test_bad_messages_are_catalogued_terminated_and_the_source_keeps_follo
             hub_settings(tmp_path, f"{server.url}?subject=bad.>&stream=BAD&durable=hub")
         )
         try:
-            async with httpx.AsyncClient(base_url=hub.url) as client:
+            async with httpclient.async_client(base_url=hub.url) as client:
                 await eventually(lambda: following(client), "the source to follow")
                 await js.publish("bad.x", b"not json at all")
                 await js.publish("bad.x", b"{}", headers={"ce-id": "no-source-or-type"})
@@ -219,7 +220,7 @@ async def test_a_token_comes_from_the_settings_and_a_refused_one_is_shown_failin
         hub = await start_embedded(settings)
         publisher = await nats.connect(server.url, token="s3cret")
         try:
-            async with httpx.AsyncClient(base_url=hub.url) as client:
+            async with httpclient.async_client(base_url=hub.url) as client:
 
                 async def states() -> dict[str, Any] | None:
                     views = (await client.get("/api/sources")).json()["sources"]
@@ -290,7 +291,7 @@ async def test_a_server_restart_shows_failing_then_the_source_follows_again(
         settings = hub_settings(tmp_path, f"{server.url}?subject=core.>")
         hub = await start_embedded(settings)
         try:
-            async with httpx.AsyncClient(base_url=hub.url) as client:
+            async with httpclient.async_client(base_url=hub.url) as client:
                 await eventually(lambda: following(client), "the source to follow")
                 server.stop()
 
@@ -319,7 +320,7 @@ async def test_a_missing_stream_is_a_catalogued_failure(tmp_path: Path) -> None:
             hub_settings(tmp_path, f"{server.url}?subject=x.>&stream=NOPE&durable=hub")
         )
         try:
-            async with httpx.AsyncClient(base_url=hub.url) as client:
+            async with httpclient.async_client(base_url=hub.url) as client:
 
                 async def failing() -> dict[str, Any] | None:
                     view = await source_view(client)
@@ -356,7 +357,7 @@ async def test_jetstream_messages_are_not_acknowledged_when_the_log_cannot_commi
             hub_settings(tmp_path, f"{server.url}?subject=disk.>&stream=DISK&durable=hub")
         )
         try:
-            async with httpx.AsyncClient(base_url=hub.url) as client:
+            async with httpclient.async_client(base_url=hub.url) as client:
                 await eventually(lambda: following(client), "the source to follow")
                 await js.publish("disk.x", structured("kept"))
 

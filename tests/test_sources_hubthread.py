@@ -6,8 +6,7 @@ from __future__ import annotations
 import socket
 from pathlib import Path
 
-import httpx
-
+from tests import httpclient
 from tests.conftest import HubFactory
 from tests.hubthread import settings_from_arguments
 from tests.test_source_kubewatch import kubewatch_event
@@ -36,9 +35,9 @@ def test_an_in_process_hub_follows_its_source_and_reads_plain_json(
 ) -> None:
     url = f"meshery+http://127.0.0.1:{closed_port()}"
     hub = hub_factory(extra_args=["--source", url, "--accept-json"])
-    sources = httpx.get(f"{hub.url}/api/sources").json()["sources"]
+    sources = httpclient.get(f"{hub.url}/api/sources").json()["sources"]
     assert [s["url"] for s in sources] == [url]
-    answer = httpx.post(
+    answer = httpclient.post(
         f"{hub.url}/api/events",
         json=[kubewatch_event(1, "delete")],
         headers={"content-type": "application/json"},

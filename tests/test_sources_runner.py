@@ -15,6 +15,7 @@ from notifycenter.hub.server import start_embedded
 from notifycenter.model.errors import NotifyError
 from notifycenter.sources import meshery as meshery_source
 from notifycenter.sources.runner import parse_source, parse_sources
+from tests import httpclient
 from tests.clirun import notifycenter
 from tests.meshery_server import MesheryServer
 from tests.test_source_meshery import eventually, meshery_ids, settings_for
@@ -107,7 +108,7 @@ async def test_a_restart_reads_only_what_changed_since_the_checkpoint(
         settings = settings_for(tmp_path, meshery, resync=3600)
         hub = await start_embedded(settings)
         try:
-            async with httpx.AsyncClient(base_url=hub.url) as client:
+            async with httpclient.async_client(base_url=hub.url) as client:
                 await eventually(lambda: _has(client, 55), "the backfill")
         finally:
             await hub.stop()
@@ -115,7 +116,7 @@ async def test_a_restart_reads_only_what_changed_since_the_checkpoint(
         meshery.add_many(3)
         hub = await start_embedded(settings)
         try:
-            async with httpx.AsyncClient(base_url=hub.url) as client:
+            async with httpclient.async_client(base_url=hub.url) as client:
                 await eventually(lambda: _has(client, 58), "the new events")
                 sources = (await client.get("/api/sources")).json()["sources"]
         finally:
@@ -134,7 +135,7 @@ async def test_sources_command_shows_state_and_error(tmp_path: Path) -> None:
         meshery.token = "revoked"
         hub = await start_embedded(settings)
         try:
-            async with httpx.AsyncClient(base_url=hub.url) as client:
+            async with httpclient.async_client(base_url=hub.url) as client:
                 await eventually(lambda: _state(client, "failing"), "a failing source")
             table = await _run("--server", hub.url, "sources")
             as_json = await _run("--server", hub.url, "sources", "-o", "json")

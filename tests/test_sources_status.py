@@ -21,6 +21,7 @@ from notifycenter.hub.settings import HubSettings
 from notifycenter.model.errors import NotifyError
 from notifycenter.sources import runner
 from notifycenter.sources.runner import SourceConfig, SourceContext, parse_source
+from tests import httpclient
 from tests.clirun import notifycenter
 from tests.conftest import HubFactory
 from tests.meshery_server import MesheryServer
@@ -87,7 +88,7 @@ async def test_failures_of_any_kind_carry_kind_neutral_codes_and_count_skipped(
     )
     hub = await start_embedded(settings)
     try:
-        async with httpx.AsyncClient(base_url=hub.url) as client:
+        async with httpclient.async_client(base_url=hub.url) as client:
             found = await eventually(lambda: _failing(client), "both sources failing")
         table = await asyncio.to_thread(notifycenter, "--server", hub.url, "sources")
     finally:
@@ -114,7 +115,7 @@ async def test_a_meshery_event_without_an_id_is_counted_as_skipped(tmp_path: Pat
         meshery.add_event(publish=False)
         hub = await start_embedded(settings_for(tmp_path, meshery, resync=3600))
         try:
-            async with httpx.AsyncClient(base_url=hub.url) as client:
+            async with httpclient.async_client(base_url=hub.url) as client:
 
                 async def counted() -> dict[str, Any] | None:
                     (source,) = await _sources(client)

@@ -21,6 +21,7 @@ from notifycenter.client import ConnectionState, HubClient
 from notifycenter.client.stream import Subscription
 from notifycenter.hub.server import EmbeddedHub, start_embedded
 from notifycenter.hub.settings import HubSettings
+from tests import httpclient
 from tests.hubprocess import BATCH, make_event
 from tests.test_client_stream import asked_since
 from tests.test_hardening_runtime import tiny_receive_buffer_socket
@@ -72,7 +73,7 @@ async def test_a_commit_of_many_events_reaches_every_subscriber_in_order_in_one_
 ) -> None:
     events = [make_event(n, type="t.a" if n % 2 else "t.b") for n in range(300)]
     async with (
-        httpx.AsyncClient(base_url=running.url, timeout=DEADLINE) as client,
+        httpclient.async_client(base_url=running.url, timeout=DEADLINE) as client,
         websockets.connect(ws_url(running), subprotocols=[BATCHED, SINGLE]) as first,
         websockets.connect(ws_url(running), subprotocols=[BATCHED]) as second,
         websockets.connect(ws_url(running, "?type=t.a"), subprotocols=[BATCHED]) as filtered,
@@ -98,7 +99,7 @@ async def test_a_commit_of_many_events_reaches_every_subscriber_in_order_in_one_
 async def test_a_replay_in_batch_frames_then_live_has_no_gap_and_no_duplicate(
     running: EmbeddedHub,
 ) -> None:
-    async with httpx.AsyncClient(base_url=running.url, timeout=DEADLINE) as client:
+    async with httpclient.async_client(base_url=running.url, timeout=DEADLINE) as client:
         await post(client, [make_event(f"old-{n}") for n in range(1200)])
         async with websockets.connect(ws_url(running, "?since=0"), subprotocols=[BATCHED]) as ws:
             live = asyncio.gather(
@@ -114,7 +115,7 @@ async def test_a_stalled_batch_subscriber_is_closed_1013_with_its_code_and_resum
 ) -> None:
     count, pad = 4000, "x" * 4000  # ~16 MB: more than the sockets on both ends can hold
     async with (
-        httpx.AsyncClient(base_url=running.url, timeout=DEADLINE) as client,
+        httpclient.async_client(base_url=running.url, timeout=DEADLINE) as client,
         websockets.connect(
             ws_url(running, "?since=0"),
             subprotocols=[BATCHED],
@@ -155,7 +156,7 @@ async def test_a_stalled_batch_subscriber_is_closed_1013_with_its_code_and_resum
 async def test_hub_client_resumes_by_cursor_in_the_middle_of_a_frame_without_duplicates(
     running: EmbeddedHub,
 ) -> None:
-    async with httpx.AsyncClient(base_url=running.url, timeout=DEADLINE) as client:
+    async with httpclient.async_client(base_url=running.url, timeout=DEADLINE) as client:
         await post(client, [make_event(n) for n in range(50)])  # one commit, one frame
     async with HubClient(running.url) as hub:
         subscription = hub.subscribe(since="0")

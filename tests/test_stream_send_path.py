@@ -12,7 +12,6 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 import websockets
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
@@ -20,6 +19,7 @@ from websockets.typing import Subprotocol
 
 from notifycenter.hub.server import EmbeddedHub, start_embedded
 from notifycenter.hub.settings import HubSettings
+from tests import httpclient
 from tests.hubprocess import BATCH, make_event
 
 BATCHED = Subprotocol("notifycenter.batch.json")
@@ -58,7 +58,7 @@ async def test_a_commit_reaches_the_server_as_one_shared_message_written_by_the_
     async with (
         websockets.connect(ws_url(running), subprotocols=[BATCHED]) as first,
         websockets.connect(ws_url(running), subprotocols=[BATCHED]) as second,
-        httpx.AsyncClient(base_url=running.url) as client,
+        httpclient.async_client(base_url=running.url) as client,
     ):
         events = [make_event(n) for n in range(5)]
         response = await client.post("/api/events", json=events, headers={"content-type": BATCH})
@@ -77,7 +77,7 @@ async def test_the_handshake_is_still_logged_once_and_frames_are_not_timed_as_re
     running: EmbeddedHub, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.INFO, "notifycenter.hub")
-    async with httpx.AsyncClient(base_url=running.url) as client:
+    async with httpclient.async_client(base_url=running.url) as client:
         with pytest.raises(websockets.InvalidStatus):
             await websockets.connect(ws_url(running) + "?since=nonsense")
         async with websockets.connect(ws_url(running), subprotocols=[BATCHED]) as ws:

@@ -10,9 +10,9 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
-import httpx
 import pytest
 
+from tests import httpclient
 from tests.waiting import wait_until
 from tests.webhook_receiver import Receiver
 
@@ -39,7 +39,7 @@ def post(url: str, ids: list[str], timeout: float = 10, severity: str = "ERROR")
         }
         for i in ids
     ]
-    answer = httpx.post(
+    answer = httpclient.post(
         f"{url}/api/events",
         content=json.dumps(events),
         headers={"Content-Type": "application/cloudevents-batch+json"},
@@ -54,19 +54,19 @@ def subscribe(url: str, sink: str, config: dict[str, Any] | None = None) -> str:
     body: dict[str, Any] = {"sink": sink, "protocol": "HTTP"}
     if config is not None:
         body["config"] = config
-    answer = httpx.post(f"{url}/api/subscriptions", json=body, timeout=10)
+    answer = httpclient.post(f"{url}/api/subscriptions", json=body, timeout=10)
     assert answer.status_code == 201, answer.text
     ident: str = answer.json()["id"]
     return ident
 
 
 def state(url: str, ident: str) -> dict[str, Any]:
-    body: dict[str, Any] = httpx.get(f"{url}/api/subscriptions/{ident}", timeout=10).json()
+    body: dict[str, Any] = httpclient.get(f"{url}/api/subscriptions/{ident}", timeout=10).json()
     return body
 
 
 def metric(url: str, name: str, ident: str) -> float | None:
-    text = httpx.get(f"{url}/metrics", timeout=10).text
+    text = httpclient.get(f"{url}/metrics", timeout=10).text
     found = re.search(rf'^{name}{{subscription="{ident}"}} (\S+)$', text, re.M)
     return float(found[1]) if found else None
 

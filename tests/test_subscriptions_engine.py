@@ -7,7 +7,6 @@ import asyncio
 import sqlite3
 from typing import Any
 
-import httpx
 import orjson
 import pytest
 
@@ -16,6 +15,7 @@ from notifycenter.routing.pacing import RateWindow, backoff
 from notifycenter.routing.reader import Selection, read_batch
 from notifycenter.routing.resource import matching_filter
 from notifycenter.routing.silencing import never_silenced
+from tests import httpclient
 from tests.waiting import wait_until
 from tests.webhook_receiver import Receiver
 
@@ -116,16 +116,16 @@ def test_binary_mode_percent_encodes_and_keeps_data():
 def test_silenced_events_reach_no_sink(hub):
     receiver = Receiver().start()
     try:
-        made = httpx.post(
+        made = httpclient.post(
             f"{hub.url}/api/subscriptions", json={"sink": receiver.url, "protocol": "HTTP"}
         )
         assert made.status_code == 201, made.text
-        quiet = httpx.post(
+        quiet = httpclient.post(
             f"{hub.url}/api/silences", json={"filter": "type = 'io.quiet'", "duration": "1h"}
         )
         assert quiet.status_code == 201, quiet.text
         events = [ev("q1", "io.quiet"), ev("loud", "io.loud")]
-        posted = httpx.post(
+        posted = httpclient.post(
             f"{hub.url}/api/events",
             content=orjson.dumps(events),
             headers={"Content-Type": "application/cloudevents-batch+json"},

@@ -12,6 +12,7 @@ from typing import Any
 import httpx
 import pytest
 
+from tests import httpclient
 from tests.hubthread import HubThread
 from tests.sinks_receivers import web_receiver
 from tests.sinks_samples import notification
@@ -30,7 +31,7 @@ def secured(hub_factory: Any) -> Any:
 
 
 def create(hub: Any, body: dict[str, Any], headers: dict[str, str]) -> httpx.Response:
-    return httpx.post(f"{hub.url}/api/subscriptions", json=body, headers=headers, timeout=10)
+    return httpclient.post(f"{hub.url}/api/subscriptions", json=body, headers=headers, timeout=10)
 
 
 @pytest.mark.parametrize(
@@ -60,7 +61,7 @@ def test_an_operator_cannot_point_a_sink_at_the_hubs_own_network(
     assert error["code"] == "notifycenter-2014"
     detail = " ".join(error["longDescription"])
     assert rule in detail and "--sink-host" in detail and "sink-hosts" in detail
-    listed = httpx.get(f"{secured.url}/api/subscriptions", headers=ADMIN, timeout=10).json()
+    listed = httpclient.get(f"{secured.url}/api/subscriptions", headers=ADMIN, timeout=10).json()
     assert listed == {"subscriptions": []}
     # the same sink is an admin's to choose
     assert create(secured, body, ADMIN).status_code == 201
@@ -98,7 +99,7 @@ async def test_sink_host_lets_an_operator_reach_an_allowed_host(
         sink = (
             phone.url.replace("127.0.0.1", "localhost") if "local" in allowed.lower() else phone.url
         )
-        async with httpx.AsyncClient(base_url=hub.url, timeout=10, headers=ALICE) as client:
+        async with httpclient.async_client(base_url=hub.url, timeout=10, headers=ALICE) as client:
             made = await client.post(
                 "/api/subscriptions", json={"sink": f"{sink}/alice", "protocol": "ntfy"}
             )
@@ -158,7 +159,9 @@ async def test_a_name_that_resolves_to_loopback_at_delivery_is_refused(
             "protocolsettings": MAIL if protocol == "smtp" else {},
             "config": {"maxfailures": 1, "backoffmin": 30, "backoffmax": 60},
         }
-        async with httpx.AsyncClient(base_url=secured.url, timeout=10, headers=ALICE) as client:
+        async with httpclient.async_client(
+            base_url=secured.url, timeout=10, headers=ALICE
+        ) as client:
             made = await client.post("/api/subscriptions", json=body)
             assert made.status_code == 201, made.text  # public when it was created
             dns.address = "127.0.0.1"  # then the name moves to the hub's own machine

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-import httpx
 import pytest
+
+from tests import httpclient
 
 
 @pytest.mark.parametrize(
@@ -40,7 +41,7 @@ import pytest
 def test_the_causes_of_a_refused_setting_name_its_protocol(
     hub: Any, body: dict[str, Any], cause: str
 ) -> None:
-    refused = httpx.post(f"{hub.url}/api/subscriptions", json=body, timeout=10)
+    refused = httpclient.post(f"{hub.url}/api/subscriptions", json=body, timeout=10)
     assert refused.status_code == 400, refused.text
     error = refused.json()
     assert error["code"] == "notifycenter-2003"

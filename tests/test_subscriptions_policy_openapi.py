@@ -5,10 +5,10 @@ from __future__ import annotations
 from types import SimpleNamespace
 from typing import Any
 
-import httpx
 import pytest
 
 from notifycenter.hub.openapi import openapi_document
+from tests import httpclient
 
 
 def plugin(paths: dict[str, Any]) -> Any:
@@ -28,7 +28,7 @@ def test_a_plugin_cannot_document_a_core_operation_twice() -> None:
 
 
 def test_the_served_document_has_the_events_path_with_the_handshake(hub: Any) -> None:
-    served = httpx.get(f"{hub.url}/openapi.json", timeout=10).json()["paths"]["/api/events"]
+    served = httpclient.get(f"{hub.url}/openapi.json", timeout=10).json()["paths"]["/api/events"]
     core = openapi_document()["paths"]["/api/events"]
     assert {"get", "post", "options"} <= set(served)
     assert served["get"] == core["get"] and served["post"] == core["post"]

@@ -7,12 +7,12 @@ import os
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
 from notifycenter.hub.config import resolve_settings
 from notifycenter.model.errors import NotifyError
 from notifycenter.routing.hostrules import HostRule
+from tests import httpclient
 from tests.sinks_receivers import web_receiver
 from tests.sinks_samples import notification
 from tests.waiting import async_wait_until
@@ -69,7 +69,10 @@ def test_a_hub_bound_to_every_interface_has_no_link_without_public_url(tmp_path:
 
 async def _click(hub: Any) -> str:
     """The click link of the first notification an ntfy subscription delivers."""
-    async with web_receiver() as phone, httpx.AsyncClient(base_url=hub.url, timeout=10) as client:
+    async with (
+        web_receiver() as phone,
+        httpclient.async_client(base_url=hub.url, timeout=10) as client,
+    ):
         made = await client.post(
             "/api/subscriptions", json={"sink": f"{phone.url}/me", "protocol": "ntfy"}
         )

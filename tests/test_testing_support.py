@@ -10,6 +10,7 @@ import httpx
 import pytest
 
 from notifycenter.model.errors import NotifyError
+from tests import httpclient
 from tests.environment import fix_environment
 from tests.hubprocess import make_event, post_batch
 from tests.hubthread import HubThread
@@ -46,20 +47,20 @@ def test_the_in_process_hub_keeps_its_port_and_data_across_a_restart(tmp_path: P
         assert post_batch(hub.url, [make_event(1)]).status_code == 202
         hub.restart()
         assert hub.url == url
-        listed = httpx.get(hub.url + "/api/events", timeout=10).json()["items"]
+        listed = httpclient.get(hub.url + "/api/events", timeout=10).json()["items"]
         assert [item["event"]["id"] for item in listed] == ["evt-1"]
     finally:
         hub.stop()
     with pytest.raises(httpx.TransportError):
-        httpx.get(url + "/healthz", timeout=2)
+        httpclient.get(url + "/healthz", timeout=2)
 
 
 def test_the_in_process_hub_takes_serve_options(tmp_path: Path) -> None:
     tokens = tmp_path / "tokens.toml"
     tokens.write_text('[[token]]\ntoken = "viewer-secret"\nuser = "vera"\nrole = "viewer"\n')
     with HubThread(tmp_path / "hub", extra_args=["--token-file", str(tokens)]) as hub:
-        assert httpx.get(hub.url + "/api/events", timeout=10).status_code == 401
-        allowed = httpx.get(
+        assert httpclient.get(hub.url + "/api/events", timeout=10).status_code == 401
+        allowed = httpclient.get(
             hub.url + "/api/events", headers={"authorization": "Bearer viewer-secret"}, timeout=10
         )
         assert allowed.status_code == 200

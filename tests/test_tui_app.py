@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import httpx
 import pytest
 
 from notifycenter.model.severity import Bucket
@@ -10,6 +9,7 @@ from notifycenter.tui.help import binding_rows
 from notifycenter.tui.operations import OperationsScreen
 from notifycenter.tui.widgets.buckets import BucketCounter
 from notifycenter.tui.widgets.header import HeaderBar
+from tests import httpclient
 from tests.test_tui_helpers import (
     detail_text,
     event,
@@ -305,7 +305,7 @@ async def test_a_refused_action_shows_code_cause_and_remedy(hub_factory, tmp_pat
     hub = hub_factory(
         tokens={"look-only-token": ("vic", "viewer"), "producer-token": ("bot", "producer")}
     )
-    response = httpx.post(
+    response = httpclient.post(
         hub.url + "/api/events",
         json=istio_failure(),
         headers={

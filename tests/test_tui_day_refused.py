@@ -11,6 +11,7 @@ from notifycenter.config import Target
 from notifycenter.tui.app import NotifyCenterApp
 from notifycenter.tui.connection import REFUSED_STATE
 from notifycenter.tui.widgets.statusline import StatusLine
+from tests import httpclient
 from tests.conftest import HubFactory, write_token_file
 from tests.test_tui_helpers import event, toasts, until, workers_done
 
@@ -25,9 +26,8 @@ def status_line(app: NotifyCenterApp) -> str:
 
 
 def posted(url: str, token: str, n: int) -> None:
-    import httpx
 
-    response = httpx.post(
+    response = httpclient.post(
         url + "/api/events",
         json=event(n, "ERROR", summary=f"event {n}"),
         headers={

@@ -3,7 +3,6 @@ that steps back, the error screen, compact help, command mode and emergencies.""
 
 from __future__ import annotations
 
-import httpx
 import pytest
 from textual.css.query import NoMatches
 from textual.widgets import Input, Static
@@ -18,6 +17,7 @@ from notifycenter.tui.operations import OperationsScreen
 from notifycenter.tui.widgets.detail import DetailPane
 from notifycenter.tui.widgets.footer import KeyFooter
 from notifycenter.tui.widgets.prompt import PromptBar
+from tests import httpclient
 from tests.test_tui_helpers import (
     detail_text,
     event,
@@ -140,7 +140,9 @@ async def test_an_emergency_takes_over_until_acknowledged_or_handed_over(hub, tm
         await until(pilot, lambda: app.screen is app.center)
         # Un-acknowledged elsewhere: the same event does not take the screen again.
         cursor = record(hub.url, ISTIO_REF)["cursor"]
-        answer = httpx.post(f"{hub.url}/api/lifecycle/unack", json={"refs": [cursor]}, timeout=10)
+        answer = httpclient.post(
+            f"{hub.url}/api/lifecycle/unack", json={"refs": [cursor]}, timeout=10
+        )
         assert answer.status_code == 200, answer.text
         row = app.store.find(cursor)
         await until(

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-import httpx
 from textual.geometry import Region
 
 from notifycenter.client import HubClient
@@ -16,6 +15,7 @@ from notifycenter.tui.widgets.buckets import BucketCounter
 from notifycenter.tui.widgets.drawer import NotificationDrawer
 from notifycenter.tui.widgets.header import HeaderBar
 from notifycenter.tui.widgets.statusline import StatusLine
+from tests import httpclient
 from tests.test_tui_helpers import (
     event,
     idle,
@@ -41,7 +41,7 @@ def listed(app) -> set[str]:
 
 
 def hub_events(url: str, **params: str) -> list[dict]:
-    answer = httpx.get(f"{url}/api/events", params=params, timeout=10)
+    answer = httpclient.get(f"{url}/api/events", params=params, timeout=10)
     assert answer.status_code == 200, answer.text
     return answer.json()["items"]
 

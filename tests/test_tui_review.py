@@ -3,8 +3,6 @@ terminal, long text, big logs, operations, and the flush under load."""
 
 from __future__ import annotations
 
-import httpx
-
 from notifycenter.client.emitter import Emitter
 from notifycenter.config import Target
 from notifycenter.model.errors import NotifyError
@@ -14,6 +12,7 @@ from notifycenter.tui.app import NotifyCenterApp
 from notifycenter.tui.feed import FeedBuffer
 from notifycenter.tui.widgets.detail import DetailPane, capped
 from notifycenter.tui.widgets.header import HeaderBar, state_text
+from tests import httpclient
 from tests.hubprocess import free_port
 from tests.test_tui_helpers import (
     detail_text,
@@ -185,7 +184,7 @@ async def test_records_first_then_the_stream_with_history_on_demand(hub, tmp_pat
             for n in range(1, 2501)
         ],
     )
-    httpx.post(
+    httpclient.post(
         f"{hub.url}/api/lifecycle/ack",
         json={"refs": ["urn:s1#evt-2500"], "comment": "on it"},
         timeout=10,

@@ -153,7 +153,7 @@ def test_the_sources_answer_is_its_wire_record(hub_factory: HubFactory) -> None:
 
 
 def test_the_silences_and_subscriptions_answer_their_records(hub: Hub) -> None:
-    with httpx.Client(base_url=hub.url, timeout=TIMEOUT) as client:
+    with httpclient.sync_client(base_url=hub.url, timeout=TIMEOUT) as client:
         made = conforms(
             SilenceRecord,
             client.post("/api/silences", json={"filter": "source = 'urn:a'", "duration": "1h"}),
@@ -240,7 +240,7 @@ def test_every_route_refuses_with_an_error_body(hub: Hub) -> None:
     JSON and a limit of 0, answers a catalogued error with exactly the declared keys; every
     path asked with a method it lacks answers one too."""
     refused = []
-    with httpx.Client(base_url=hub.url, timeout=TIMEOUT) as client:
+    with httpclient.sync_client(base_url=hub.url, timeout=TIMEOUT) as client:
         for path, item in DOCUMENT["paths"].items():
             concrete = re.sub(r"\{[^}]+\}", "no-such-thing", path)
             answer = client.request("PATCH", concrete)
@@ -293,7 +293,7 @@ async def test_a_degraded_hub_answers_its_degraded_record(tmp_path: Path) -> Non
     async with app.router.lifespan_context(app):
         app.state.hub.health.stopped("writer", WRITER_FAILED, "disk gone")
         transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(
+        async with httpclient.async_client(
             transport=transport, base_url="http://hub", timeout=TIMEOUT
         ) as client:
             body = conforms(wire.Degraded, await client.get("/healthz"), 503)
