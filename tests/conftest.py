@@ -40,7 +40,7 @@ os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
 # Workers per core for `-n auto`: a test spends about half its time waiting (hub
 # threads, subprocesses, timers), so two workers per core keep both busy. Measured on
 # two cores: 2 workers 172 s, 3 workers 146 s, 4 workers 123 s, 6 workers 125 s.
-WORKERS_PER_CORE = 2
+WORKERS_PER_CORE = 3
 
 
 def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:

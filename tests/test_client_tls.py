@@ -6,16 +6,18 @@ import asyncio
 import ssl
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
-import trustme
 
 from notifycenter.catalogue.client import HUB_UNREACHABLE
 from notifycenter.client.emitter import Emitter
 from notifycenter.client.http import system_tls
 from notifycenter.client.hub import HubClient
 from notifycenter.model.errors import NotifyError
+
+if TYPE_CHECKING:  # imported where used: only the worker running these pays its ~0.1 s
+    import trustme
 
 
 @pytest.fixture
@@ -96,6 +98,8 @@ def test_the_shared_trust_still_refuses_an_unknown_authority(
 ) -> None:
     monkeypatch.delenv("SSL_CERT_FILE", raising=False)
     monkeypatch.delenv("SSL_CERT_DIR", raising=False)
+    import trustme
+
     with pytest.raises(NotifyError) as refused:
         asyncio.run(_whoami_over_tls(trustme.CA()))
     assert refused.value.code == HUB_UNREACHABLE.code
@@ -105,6 +109,8 @@ def test_the_shared_trust_still_refuses_an_unknown_authority(
 def test_ssl_cert_file_names_the_authority_a_hub_is_trusted_by(
     ca_loads: list[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
+    import trustme
+
     authority = trustme.CA()
     bundle = tmp_path / "ca.pem"
     authority.cert_pem.write_to_path(str(bundle))

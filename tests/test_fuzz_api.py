@@ -15,22 +15,14 @@ import threading
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
 import httpx
 import hypothesis
 import pytest
-import requests
-import schemathesis
 from hypothesis import HealthCheck, given
 from hypothesis import strategies as st
-from schemathesis import GenerationMode
-from schemathesis.specs.openapi.checks import (
-    content_type_conformance,
-    response_schema_conformance,
-    status_code_conformance,
-)
 from websockets.exceptions import InvalidStatus
 from websockets.sync.client import connect as ws_connect
 
@@ -39,6 +31,9 @@ from notifycenter.hub.server import EmbeddedHub, start_embedded
 from notifycenter.hub.settings import HubSettings
 from tests import httpclient
 from tests.hypothesis_profiles import examples
+
+if TYPE_CHECKING:  # schemathesis and requests are imported where used: ~0.2 s of start-up
+    import requests
 
 TIMEOUT = 10.0  # seconds per request: a hang fails, it does not stall CI
 EXAMPLES = examples(20)  # per operation
@@ -123,12 +118,16 @@ def check_answer(client: httpx.Client, status: int, body: bytes, before: tuple[A
 @pytest.fixture(scope="module")
 def session() -> Iterator[requests.Session]:
     """schemathesis' requests share one session: a new one per case costs ~50 ms."""
+    import requests
+
     with requests.Session() as shared:
         yield shared
 
 
 @pytest.fixture(scope="module")
 def schema(hub_url: str) -> Any:
+    import schemathesis
+
     loaded = schemathesis.openapi.from_url(hub_url + "/openapi.json")
     loaded.config.update(base_url=hub_url)
     return loaded
@@ -151,6 +150,13 @@ def operations(schema: Any) -> list[Any]:
 def test_every_operation_survives_generated_requests(
     schema: Any, observer: httpx.Client, session: requests.Session
 ) -> None:
+    from schemathesis import GenerationMode
+    from schemathesis.specs.openapi.checks import (
+        content_type_conformance,
+        response_schema_conformance,
+        status_code_conformance,
+    )
+
     checks = [status_code_conformance, content_type_conformance, response_schema_conformance]
     ran = 0
     for operation in operations(schema):

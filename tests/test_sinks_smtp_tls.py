@@ -7,20 +7,25 @@ from __future__ import annotations
 import ssl
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
-import trustme
 
 from notifycenter.routing.sink import SinkError
 from notifycenter.routing.sinks import smtp
 from tests.sinks_receivers import mail_server
 from tests.sinks_samples import delivery, notification
 
+if TYPE_CHECKING:  # imported where used: only the worker running these pays its ~0.1 s
+    import trustme
+
 SETTINGS = {"from": "notify@example.com", "to": "ops@example.com"}
 
 
 @pytest.fixture(scope="module")
 def authority() -> trustme.CA:
+    import trustme
+
     return trustme.CA()
 
 
