@@ -37,9 +37,11 @@ if TYPE_CHECKING:
 sys.dont_write_bytecode = False
 os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
 
-# Workers per core for `-n auto`: a test spends about half its time waiting (hub
-# threads, subprocesses, timers), so two workers per core keep both busy. Measured on
-# two cores: 2 workers 172 s, 3 workers 146 s, 4 workers 123 s, 6 workers 125 s.
+# Workers per core for `-n auto`: a test spends much of its time waiting (hub threads,
+# subprocesses, timers), so more workers than cores keep both busy; each worker also
+# imports and collects the whole suite (~5 s of CPU). Measured on two cores, the same
+# code: 4 workers 124 s with the machine idle 40 s of the run; 5 workers 116 s;
+# 6 workers 109-128 s (this machine varies by +-8 s) with it idle 9-12 s.
 WORKERS_PER_CORE = 3
 
 
