@@ -15,6 +15,7 @@ import pytest
 
 from notifycenter.catalogue.client import HUB_BAD_ANSWER
 from notifycenter.catalogue.meshery import INVALID_SOURCE_URL
+from notifycenter.catalogue.sources_runner import SOURCE_STOPPED
 from notifycenter.client.hub import HubClient
 from notifycenter.hub.server import start_embedded
 from notifycenter.hub.settings import HubSettings
@@ -56,14 +57,33 @@ class Breaks:
         raise KeyError("surprise")
 
 
+class Swallows:
+    """A kind whose client library answers a cancel with an error of its own."""
+
+    writeback_prefix: str | None = None
+    following = asyncio.Event()
+
+    def __init__(self, config: SourceConfig) -> None:
+        self.config = config
+
+    async def run(self, ctx: SourceContext) -> None:
+        try:
+            Swallows.following.set()
+            await asyncio.sleep(3600)
+        except asyncio.CancelledError:
+            raise SOURCE_STOPPED.error("the connection was closed") from None
+
+
 @pytest.fixture
 def test_kinds() -> Iterator[None]:
     runner._load_kinds()
     runner.register_kind("ends", Ends)
     runner.register_kind("breaks", Breaks)
+    runner.register_kind("swallows", Swallows)
     yield
     runner.KINDS.pop("ends")
     runner.KINDS.pop("breaks")
+    runner.KINDS.pop("swallows")
 
 
 async def _sources(client: httpx.AsyncClient) -> list[dict[str, Any]]:
@@ -107,6 +127,19 @@ async def test_failures_of_any_kind_carry_kind_neutral_codes_and_count_skipped(
     assert "SKIPPED" in heading and "notifycenter-1941" in table.stdout
     (ends_line,) = [line for line in lines if line.startswith("ends://")]
     assert int(ends_line.split()[4]) >= 1  # name, state, "never" (no contact), events, skipped
+
+
+@pytest.mark.usefixtures("test_kinds")
+async def test_the_hub_stops_while_a_source_turns_its_cancel_into_an_error(
+    tmp_path: Path,
+) -> None:
+    Swallows.following = asyncio.Event()
+    settings = HubSettings(
+        data_dir=tmp_path / "hub", bind="127.0.0.1:0", sources=[parse_source("swallows://x")]
+    )
+    hub = await start_embedded(settings)
+    await asyncio.wait_for(Swallows.following.wait(), 10)
+    await asyncio.wait_for(hub.stop(), 10)  # retried after its error, it would never stop
 
 
 async def test_a_meshery_event_without_an_id_is_counted_as_skipped(tmp_path: Path) -> None:

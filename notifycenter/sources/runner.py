@@ -378,6 +378,13 @@ def _follow_status(
     )
 
 
+def _cancel_requested() -> bool:
+    """Whether this task was told to stop: a source's library may have answered the cancel
+    with an error of its own, and retrying then would keep the hub from ever stopping."""
+    task = asyncio.current_task()
+    return task is not None and task.cancelling() > 0
+
+
 class SourceRunner:
     """Runs the hub's sources as tasks, each restarted with backoff when it fails.
 
@@ -471,6 +478,8 @@ class SourceRunner:
                 error = exc
             except Exception as exc:  # a bug or a surprise must not end the source for good
                 error = runner_codes.SOURCE_FAILED.error(f"{type(exc).__name__}: {exc}")
+            if _cancel_requested():  # a client library turned the cancel into its own error
+                raise asyncio.CancelledError
             status.state, status.since = SourceState.FAILING, _now()
             status.error = error.to_dict()
             log.warning("source %s: %s", status.name, error.message)
