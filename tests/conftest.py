@@ -56,10 +56,14 @@ def usable_cores() -> int:
     return os.cpu_count() or 1
 
 
+PG_TEMPLATE = pytest.StashKey["TemplateCluster | None"]()
+
+
 def pytest_configure(config: pytest.Config) -> None:
     """Temporary directories in memory when there is room (read before any is made), the
     Hypothesis profile (Hypothesis' own hook, which runs next, applies
-    --hypothesis-profile over it), and, where tests run, one parse of the apps' CSS."""
+    --hypothesis-profile over it), and, where tests run, one parse of the apps' CSS; in
+    the xdist controller, the caches and a PostgreSQL cluster for the workers to copy."""
     from tests import hypothesis_profiles
 
     root = memory_temp_root(config.option.basetemp)
@@ -72,8 +76,16 @@ def pytest_configure(config: pytest.Config) -> None:
         share_parsed_css()
     else:  # the xdist controller, before it starts the workers
         from tests.bytecode import warm_caches
+        from tests.pgserver import start_template_cluster
 
+        config.stash[PG_TEMPLATE] = start_template_cluster()
         warm_caches(config, usable_cores())
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    template = config.stash.get(PG_TEMPLATE, None)
+    if template is not None:
+        template.remove()
 
 
 # The cyclic garbage collector, once the suite is collected. The modules and test items

@@ -4,6 +4,10 @@ hub answers must survive), and a fresh database per test.
 
 Under root, initdb refuses to run: the server then runs as the `postgres` user, which
 owns the directory. Without the binaries the tests are skipped, except under CI.
+
+`initdb` costs ~0.8 s of CPU, once per worker. Under xdist the controller runs it once in
+the background while the workers collect (`TemplateCluster`), and each worker copies the
+result (~0.05 s) when it first needs a server; it runs initdb itself when there is none.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ import pwd
 import shutil
 import subprocess
 import tempfile
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -57,6 +62,74 @@ def require_bin_dir() -> Path:
     return found
 
 
+TEMPLATE_VARIABLE = "NOTIFYCENTER_TEST_PG_TEMPLATE"
+TEMPLATE_WAIT = 60.0
+
+
+def initdb_command(data: Path) -> list[str]:
+    return [
+        "initdb", "-D", str(data), "-U", SERVER_USER, "-A", "trust", "-E", "UTF8", "--locale=C",
+        "--no-sync",  # the cluster's own files; fsync is on for what the hub writes
+    ]  # fmt: skip
+
+
+def as_server_user(argv: list[str]) -> list[str]:
+    return ["runuser", "-u", SERVER_USER, "--", *argv] if os.geteuid() == 0 else argv
+
+
+def owned_by_server_user(*paths: Path) -> None:
+    if os.geteuid() == 0:
+        owner = pwd.getpwnam(SERVER_USER)
+        for path in paths:
+            os.chown(path, owner.pw_uid, owner.pw_gid)
+
+
+class TemplateCluster:
+    """An initdb run in the background by the xdist controller, for its workers to copy.
+
+    Its folder is handed to the workers in TEMPLATE_VARIABLE; `ready` or `failed` appears
+    in it when initdb ends.
+    """
+
+    def __init__(self, binaries: Path) -> None:
+        self.root = Path(tempfile.mkdtemp(prefix="nc-pg-template-", dir=temp_root()))
+        owned_by_server_user(self.root)
+        command = [str(binaries / "initdb"), *initdb_command(self.root / "data")[1:]]
+        script = 'root=$1; shift; if "$@" >"$root/initdb.log" 2>&1; then touch "$root/ready"; else touch "$root/failed"; fi'
+        self.process = subprocess.Popen(
+            as_server_user(["sh", "-c", script, "sh", str(self.root), *command])
+        )
+        os.environ[TEMPLATE_VARIABLE] = str(self.root)
+
+    def remove(self) -> None:
+        os.environ.pop(TEMPLATE_VARIABLE, None)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self.process.wait(timeout=TEMPLATE_WAIT)
+        shutil.rmtree(self.root, ignore_errors=True)
+
+
+def start_template_cluster() -> TemplateCluster | None:
+    """For the xdist controller: None where PostgreSQL is not installed."""
+    binaries = bin_dir()
+    return TemplateCluster(binaries) if binaries is not None else None
+
+
+def temp_root() -> str | None:
+    return os.environ.get("PYTEST_DEBUG_TEMPROOT")
+
+
+def template_data() -> Path | None:
+    """The controller's initialised cluster, once initdb has ended well; else None."""
+    root = os.environ.get(TEMPLATE_VARIABLE)
+    if not root:
+        return None
+    ready, failed = Path(root) / "ready", Path(root) / "failed"
+    deadline = time.monotonic() + TEMPLATE_WAIT
+    while not (ready.exists() or failed.exists()) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return Path(root) / "data" if ready.exists() else None
+
+
 class PgServer:
     """One PostgreSQL cluster; `restart()` keeps its port, data and databases."""
 
@@ -67,7 +140,6 @@ class PgServer:
         self.sockets = root / "sockets"
         self.log_path = root / "server.log"
         self.port = free_port()
-        self.as_user = os.geteuid() == 0
 
     @property
     def admin_url(self) -> str:
@@ -77,9 +149,7 @@ class PgServer:
         return f"postgresql://{SERVER_USER}@127.0.0.1:{self.port}/{database}"
 
     def _run(self, *command: str) -> None:
-        argv = [str(self.binaries / command[0]), *command[1:]]
-        if self.as_user:
-            argv = ["runuser", "-u", SERVER_USER, "--", *argv]
+        argv = as_server_user([str(self.binaries / command[0]), *command[1:]])
         done = subprocess.run(argv, capture_output=True, text=True, timeout=START_TIMEOUT + 30)
         if done.returncode != 0:
             log = self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
@@ -89,23 +159,13 @@ class PgServer:
 
     def init(self) -> None:
         self.sockets.mkdir()
-        if self.as_user:
-            owner = pwd.getpwnam(SERVER_USER)
-            for path in (self.root, self.sockets):
-                os.chown(path, owner.pw_uid, owner.pw_gid)
-        self._run(
-            "initdb",
-            "-D",
-            str(self.data),
-            "-U",
-            SERVER_USER,
-            "-A",
-            "trust",
-            "-E",
-            "UTF8",
-            "--locale=C",
-            "--no-sync",  # the cluster's own files; fsync is on for what the hub writes
-        )
+        owned_by_server_user(self.root, self.sockets)
+        template = template_data()
+        if template is not None:
+            copy = as_server_user(["cp", "-a", str(template), str(self.data)])
+            subprocess.run(copy, check=True, capture_output=True, timeout=START_TIMEOUT)
+        else:
+            self._run(*initdb_command(self.data))
         lines = [f"{key} = {value}" for key, value in SETTINGS.items()]
         lines += [f"port = {self.port}", f"unix_socket_directories = '{self.sockets}'"]
         with (self.data / "postgresql.conf").open("a", encoding="utf-8") as conf:
@@ -149,7 +209,7 @@ class PgServer:
 def pg_server() -> Iterator[PgServer]:
     """This worker's PostgreSQL server, started on first use, stopped at the end."""
     binaries = require_bin_dir()
-    root = Path(tempfile.mkdtemp(prefix="nc-pg-", dir=os.environ.get("PYTEST_DEBUG_TEMPROOT")))
+    root = Path(tempfile.mkdtemp(prefix="nc-pg-", dir=temp_root()))
     server = PgServer(root, binaries)
     try:
         server.init()
