@@ -39,7 +39,7 @@ os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
 
 # Workers per core for `-n auto`: a test spends much of its time waiting (hub threads,
 # subprocesses, timers), so more workers than cores keep both busy; each worker also
-# imports and collects the whole suite (~5 s of CPU). Measured on two cores, the same
+# imports and collects the whole suite (~4 s of CPU). Measured on two cores, the same
 # code: 4 workers 124 s with the machine idle 40 s of the run; 5 workers 116 s;
 # 6 workers 109-128 s (this machine varies by +-8 s) with it idle 9-12 s.
 WORKERS_PER_CORE = 3

@@ -95,7 +95,10 @@ class TemplateCluster:
         self.root = Path(tempfile.mkdtemp(prefix="nc-pg-template-", dir=temp_root()))
         owned_by_server_user(self.root)
         command = [str(binaries / "initdb"), *initdb_command(self.root / "data")[1:]]
-        script = 'root=$1; shift; if "$@" >"$root/initdb.log" 2>&1; then touch "$root/ready"; else touch "$root/failed"; fi'
+        script = (
+            'root=$1; shift; if "$@" >"$root/initdb.log" 2>&1;'
+            ' then touch "$root/ready"; else touch "$root/failed"; fi'
+        )
         self.process = subprocess.Popen(
             as_server_user(["sh", "-c", script, "sh", str(self.root), *command])
         )
