@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import gc
+import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -161,6 +163,37 @@ async def test_a_failing_subscriber_neither_loses_the_commit_nor_stops_the_write
         assert await rows(log) == ["evt-1", "evt-2"]
     finally:
         await asyncio.wait_for(log.close(), DEADLINE)
+
+
+async def test_a_job_whose_caller_stopped_waiting_fails_without_an_unretrieved_error(
+    make_log: MakeLog,
+) -> None:
+    log = make_log([EventIndex()])
+    await log.open()
+    unheard: list[str] = []
+    loop = asyncio.get_running_loop()
+    loop.set_exception_handler(lambda _loop, context: unheard.append(context["message"]))
+    started, release = threading.Event(), threading.Event()
+
+    def slow_then_failing(txn: Any) -> None:
+        started.set()
+        release.wait(DEADLINE)
+        raise ValueError("the database went away")
+
+    try:
+        caller = asyncio.ensure_future(log.write(slow_then_failing))
+        assert await asyncio.to_thread(started.wait, DEADLINE)
+        caller.cancel()  # a request whose client hung up: the commit goes on
+        await asyncio.gather(caller, return_exceptions=True)
+        release.set()
+        await asyncio.wait_for(log.append(events(1)), DEADLINE)  # after the failed commit
+    finally:
+        release.set()
+        await asyncio.wait_for(log.close(), DEADLINE)
+    del caller
+    gc.collect()
+    await asyncio.sleep(0)
+    assert unheard == []
 
 
 async def test_a_closed_log_refuses_writes_with_the_catalogued_error(make_log: MakeLog) -> None:

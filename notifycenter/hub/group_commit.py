@@ -343,7 +343,7 @@ class GroupCommitLog(Generic[ConnT]):
         future: asyncio.Future[list[tuple[int, bool]]] = asyncio.get_running_loop().create_future()
         self._queue.append(append_job(events, actor, future))
         self._wake.set()
-        results = await asyncio.shield(future)
+        results = await _outcome(future)
         return AppendResult(
             cursors=[format_cursor(seq) for seq, _ in results],
             duplicates=sum(1 for _, dup in results if dup),
@@ -355,7 +355,7 @@ class GroupCommitLog(Generic[ConnT]):
         future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
         self._queue.append(Job(job, future))
         self._wake.set()
-        return await asyncio.shield(future)
+        return await _outcome(future)
 
     async def _run(self) -> None:
         while True:
@@ -522,3 +522,18 @@ def projection_name(projection: Projection) -> str:
     """The key of a projection's progress in the `projections` table."""
     kind = type(projection)
     return f"{kind.__module__}.{kind.__qualname__}"
+
+
+async def _outcome(future: asyncio.Future[T]) -> T:
+    """A queued job's outcome. A caller that stops waiting does not cancel the commit;
+    the job's failure is then nobody's to hear, and is not logged as unretrieved."""
+    try:
+        return await asyncio.shield(future)
+    except asyncio.CancelledError:
+        future.add_done_callback(_heard)
+        raise
+
+
+def _heard(future: asyncio.Future[Any]) -> None:
+    if not future.cancelled():
+        future.exception()
