@@ -38,13 +38,16 @@ _config: pytest.Config | None = None  # read by the forked processes
 
 
 def warm_caches(config: pytest.Config, processes: int) -> None:
-    """The package's bytecode, the tests' rewritten modules and Hypothesis' constants, in
-    `processes` processes."""
+    """The package's bytecode, the tests' rewritten modules and Hypothesis' caches, in
+    `processes` processes. Hypothesis' are filled only where its folder lacks them (a fresh
+    clone): the workers read them anyway, and a module changed since is theirs to parse."""
     compileall.compile_dir(ROOT / "notifycenter", quiet=1)
     global _config
     _config = config
     with ProcessPoolExecutor(processes, mp_context=get_context("fork")) as pool:
-        unicode_tables = pool.submit(_hypothesis_unicode_tables)
+        tables = (
+            pool.submit(_hypothesis_unicode_tables) if _hypothesis_lacks("unicode_data") else None
+        )
         try:
             from _pytest.assertion import rewrite
 
@@ -52,9 +55,11 @@ def warm_caches(config: pytest.Config, processes: int) -> None:
             list(pool.map(_rewrite, stale, chunksize=_chunk(stale, processes)))
         except INTERNALS_CHANGED:
             pass
-        package = [str(path) for path in sorted((ROOT / "notifycenter").rglob("*.py"))]
-        list(pool.map(_hypothesis_constants, package, chunksize=_chunk(package, processes)))
-        unicode_tables.result()
+        if _hypothesis_lacks("constants"):
+            package = [str(path) for path in sorted((ROOT / "notifycenter").rglob("*.py"))]
+            list(pool.map(_hypothesis_constants, package, chunksize=_chunk(package, processes)))
+        if tables is not None:
+            tables.result()
 
 
 # What pytest's and Hypothesis' private functions raise here if renamed or reshaped.
@@ -89,6 +94,16 @@ def _rewrite(name: str) -> None:
     if rewrite.try_makedirs(pyc.parent):
         state = _config.stash[rewrite.assertstate_key]
         rewrite._write_pyc(state, code, source_stat, pyc)
+
+
+def _hypothesis_lacks(cache: str) -> bool:
+    """Whether Hypothesis' folder has no `cache` yet (as in a fresh clone)."""
+    try:
+        from hypothesis.configuration import storage_directory
+
+        return not storage_directory(cache, intent_to_write=False).path.exists()
+    except INTERNALS_CHANGED:
+        return False  # nothing to fill it with either
 
 
 def _hypothesis_constants(name: str) -> None:
