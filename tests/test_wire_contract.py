@@ -10,7 +10,6 @@ from typing import Any, NotRequired, Union, get_args, get_origin, get_type_hints
 
 import httpx
 import pytest
-from pydantic import ValidationError
 from typing_extensions import is_typeddict
 
 from notifycenter.catalogue.client import HUB_BAD_ANSWER
@@ -390,7 +389,7 @@ def test_the_components_that_are_records_name_their_keys() -> None:
     ],
 )
 def test_a_record_refuses_what_its_readers_cannot_use(body: dict[str, Any]) -> None:
-    with pytest.raises(ValidationError):
+    with pytest.raises(wire.ValidationError):
         wire.validate(wire.Accepted, body)
 
 
