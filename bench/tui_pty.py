@@ -40,6 +40,7 @@ from store_memory import synthetic_events
 COLUMNS, LINES = 120, 36
 NOTIFYCENTER = Path(sys.executable).with_name("notifycenter")
 BARE_APP = Path(__file__).resolve().parent / "tui_bare.py"
+FLOOR_APP = Path(__file__).resolve().parent / "tui_floor.py"
 BATCH = 1000
 REQUESTS_IN_FLIGHT = 50  # batches serialised at a time: a million events never sit in memory
 CURSOR_MARK = "›"  # the event list's gutter mark of the highlighted row
@@ -179,6 +180,11 @@ class Tui:
     def bare(cls, home: Path) -> Tui:
         """The peer: a bare Textual app with a list of the same size (bench/tui_bare.py)."""
         return cls([sys.executable, str(BARE_APP)], home)
+
+    @classmethod
+    def floor(cls, server: str, home: Path) -> Tui:
+        """The stack's floor: click, Textual and httpx showing the first page (tui_floor.py)."""
+        return cls([sys.executable, str(FLOOR_APP), server], home)
 
     def _read(self) -> None:
         while True:

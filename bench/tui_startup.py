@@ -16,8 +16,10 @@ terminal:
   store, so every row can be reached and the counts are the store's own) — or how far it
   got within `--wait` seconds.
 
-Then the peer: a bare Textual app with a list of the same size (bench/tui_bare.py), from
-its process start to its first row. Prints the load average with each part.
+Then two peers, from their process start to their first row: the stack's floor (click,
+Textual and httpx asking the same hub for the same two answers and drawing the page, with
+none of the center's code: bench/tui_floor.py) and a bare Textual app with a list of the
+same size (bench/tui_bare.py). Prints the load average with each part.
 Targets: first rows <= 0.5 s; the whole backlog usable <= 10 s.
 """
 
@@ -64,11 +66,11 @@ def center_start(port: int, home: Path, count: int, wait: float) -> dict[str, st
     return figures
 
 
-def bare_start(home: Path) -> float:
-    tui = Tui.bare(home)
+def peer_start(tui: Tui) -> float:
+    """From a peer's process start to its first row."""
     try:
         if not tui.wait(partial(moved, tui.screen, None), timeout=60):
-            raise RuntimeError("the bare app drew nothing within 60 s")
+            raise RuntimeError("the peer drew nothing within 60 s")
         return time.monotonic() - tui.started
     finally:
         tui.close()
@@ -87,8 +89,10 @@ def main() -> None:
             print(f"notifycenter tui at 120x36 on a hub of {options.events:,} events:")
             for name, value in center_start(port, home, options.events, options.wait).items():
                 print(f"  {name:>46}: {value}")
-        print(f"after the TUI: {load_note()}")
-        print(f"  {'peer, bare Textual app: first row (s)':>46}: {bare_start(home):.2f}")
+            print(f"after the TUI: {load_note()}")
+            floor = peer_start(Tui.floor(f"http://127.0.0.1:{port}", home))
+            print(f"  {'peer, click+Textual+httpx, first page (s)':>46}: {floor:.2f}")
+        print(f"  {'peer, bare Textual app: first row (s)':>46}: {peer_start(Tui.bare(home)):.2f}")
         print(f"end: {load_note()}")
         print(f"  {'target':>46}: first rows <= 0.5 s; whole backlog usable <= 10 s")
 

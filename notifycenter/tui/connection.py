@@ -124,12 +124,11 @@ class HubConnection:
             with suppress(NotifyError):
                 await client.health()
             self.host.center.header.server = server_label(client.server)
-        self._watch_sources(client)
         last = await self._start_policy(session, client)
-        self.host.start_worker(partial(learn_user, session, client), "whoami", exclusive=False)
         if self.producers is not None:
             self.host.start_worker(partial(self.producers, server), "producers", exclusive=False)
         if last is None:  # unreachable, or an empty log: the stream replays all there is
+            self._learn_around(session, client)
             self.host.start_worker(partial(self.stream, session, "0"), group="stream")
             return
         self.host.center.header.cursor = last  # the stream moves it on from here
@@ -141,6 +140,7 @@ class HubConnection:
         # Sized for the whole backlog now, not before: zeroing the indexes for a million
         # events took ~20 ms that the first rows waited for.
         session.store.reserve(sum(count.total for count in (session.hub_counts or {}).values()))
+        self._learn_around(session, client)
         self.host.start_worker(partial(self.stream, session, last), group="stream")
         older = partial(self.load_older, session, backfill, self._saved)
         self.host.start_worker(older, group="backfill")
@@ -155,6 +155,12 @@ class HubConnection:
         if self.host.center.call_after_refresh(drawn.set):
             with suppress(TimeoutError):
                 await asyncio.wait_for(drawn.wait(), max(deadline - time.monotonic(), 0.0))
+
+    def _learn_around(self, session: Session, client: HubClient) -> None:
+        """Who the token is and how the hub's sources fare: asked once the first rows are
+        drawn, since neither changes them and each request costs the first frame CPU."""
+        self._watch_sources(client)
+        self.host.start_worker(partial(learn_user, session, client), "whoami", exclusive=False)
 
     def _watch_sources(self, client: HubClient) -> None:
         """The header names a failing source of the hub, polled while the stream is live."""
