@@ -2,6 +2,7 @@
 filter, one record, the summary.
 
     .venv/bin/python bench/hub_query.py [--events 200000] [--repeat 9] [--database URL]
+    .venv/bin/python bench/hub_query.py --backend postgresql   # on a server of its own
 
 Starts `notifycenter serve` (SQLite in a temp dir, or `--database`), fills it with
 batched POSTs over keep-alive connections (the fill rate is printed too), then times
@@ -20,6 +21,7 @@ from urllib.parse import quote
 
 import orjson
 from hub_common import Connection, cpu_note, dumps, event, hub_process, post_request, send_all
+from pg_ingest import BACKENDS, backend
 
 from notifycenter.model.protocol import BATCH
 
@@ -118,8 +120,11 @@ if __name__ == "__main__":
     parser.add_argument("--events", type=int, default=200_000)
     parser.add_argument("--repeat", type=int, default=9)
     parser.add_argument("--database", help="a postgresql:// URL: the hub keeps its log there")
+    parser.add_argument("--backend", choices=BACKENDS, default="sqlite", help="the hub's log")
     args = parser.parse_args()
     print(cpu_note())
-    asyncio.run(
-        main(args.events, args.repeat, ["--database", args.database] if args.database else [])
-    )
+    if args.database:
+        asyncio.run(main(args.events, args.repeat, ["--database", args.database]))
+    else:
+        with backend(args.backend) as extra:
+            asyncio.run(main(args.events, args.repeat, extra))

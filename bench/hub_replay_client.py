@@ -6,6 +6,7 @@ client library's own share. A third line reads them one event per frame
 (`cloudevents.json`, as a third-party CloudEvents client would).
 
     .venv/bin/python bench/hub_replay_client.py [--events 100000] [--repeat 3]
+    .venv/bin/python bench/hub_replay_client.py --backend postgresql   # its own server
 
 Each reader runs `--repeat` times, interleaved (so a warmer cache favours none), and the
 median is printed; the hub is a separate process. The hub's CPU and the reader's own CPU
@@ -23,6 +24,7 @@ from collections.abc import Awaitable, Callable
 
 import websockets
 from hub_common import Connection, cpu_note, dumps, event, hub_process, load_note, post_request
+from pg_ingest import BACKENDS, backend
 
 from notifycenter.client import HubClient
 from notifycenter.model.protocol import BATCH
@@ -79,6 +81,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--events", type=int, default=100_000)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--backend", choices=BACKENDS, default="sqlite", help="the hub's log")
     args = parser.parse_args()
     print(cpu_note())
     readers: dict[str, Reader] = {
@@ -89,7 +92,8 @@ def main() -> None:
     times: dict[str, list[float]] = {name: [] for name in readers}
     cpus: dict[str, list[float]] = {name: [] for name in readers}
     own: dict[str, list[float]] = {name: [] for name in readers}
-    with hub_process() as hub:
+    with backend(args.backend) as extra, hub_process(*extra) as hub:
+        print(f"hub's log: {args.backend}")
         asyncio.run(fill(hub.port, args.events))
         load = load_note()
         for _ in range(args.repeat):

@@ -48,6 +48,7 @@ from hub_common import (
     stream_handshake,
     wait_quiet,
 )
+from pg_ingest import BACKENDS, backend
 
 from notifycenter.model.protocol import BATCH, STRUCTURED, SUBPROTOCOL
 from notifycenter.model.wire import STREAM_BATCH_SUBPROTOCOL
@@ -155,7 +156,8 @@ def fan_out(args: argparse.Namespace) -> None:
         args.subscribers // args.processes + (i < args.subscribers % args.processes)
         for i in range(args.processes)
     ]
-    with hub_process() as hub:
+    with backend(args.backend) as extra, hub_process(*extra) as hub:
+        print(f"hub's log: {args.backend}")
         leading = [(hub.port, count, SUBPROTOCOLS[args.frames]) for count in per]
         children, counters = start_subscribers(spawn, subscribers_process, leading, stop, results)
         load_before = load_note()
@@ -218,6 +220,7 @@ def main() -> None:
     parser.add_argument(
         "--connections", type=int, default=256, help="producer connections (POSTs in flight)"
     )
+    parser.add_argument("--backend", choices=BACKENDS, default="sqlite", help="the hub's log")
     args = parser.parse_args()
     if args.seconds > 30:
         parser.error("--seconds: at most 30 (the subscribers do not answer the hub's pings)")

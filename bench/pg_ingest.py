@@ -53,6 +53,20 @@ def postgres() -> Iterator[PgServer]:
             server.stop("fast")
 
 
+BACKENDS = ("sqlite", "postgresql")
+
+
+@contextmanager
+def backend(name: str) -> Iterator[list[str]]:
+    """The `notifycenter serve` arguments for a log on `name`: none for SQLite (a temp data
+    dir), `--database URL` of a fresh database on a PostgreSQL server of its own."""
+    if name == "sqlite":
+        yield []
+        return
+    with postgres() as server:
+        yield ["--database", server.create_database()]
+
+
 async def spread(ports: list[int], requests: list[bytes], connections: int) -> float:
     """Send the requests split evenly over the replicas at once; the wall time."""
     parts = [requests[i :: len(ports)] for i in range(len(ports))]

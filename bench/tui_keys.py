@@ -29,7 +29,7 @@ from functools import partial
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from tui_pty import Tui, bench_dirs, filled_hub, load_note, moved, percentiles
+from tui_pty import BACKENDS, Tui, bench_dirs, filled_hub, load_note, moved, percentiles
 
 
 def press_keys(tui: Tui, keys: int, interval: float, key: bytes) -> tuple[list[float], int]:
@@ -108,11 +108,12 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=2000)
     parser.add_argument("--keys", type=int, default=200)
     parser.add_argument("--interval", type=float, default=0.15, help="seconds between keys")
+    parser.add_argument("--backend", choices=BACKENDS, default="sqlite", help="the hub's log")
     parser.add_argument("--data", type=Path, help="hub data dir to keep and reuse across runs")
     parser.add_argument("--profile", type=Path, help="cProfile the TUI while keys are pressed")
     options = parser.parse_args()
     with bench_dirs(options.data, "keys") as (data, home):
-        with filled_hub(data, options.events) as port:
+        with filled_hub(data, options.events, options.backend) as port:
             print(f"notifycenter tui at 120x36 on a hub of {options.events:,} events:")
             center = center_keys(port, home, options.keys, options.interval, options.profile)
             for name, value in center.items():

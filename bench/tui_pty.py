@@ -34,7 +34,7 @@ import orjson
 from rich.cells import get_character_cell_size
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from hub_common import free_port, post_request, send_all
+from hub_common import ROOT, free_port, post_request, send_all
 from store_memory import synthetic_events
 
 COLUMNS, LINES = 120, 36
@@ -237,12 +237,20 @@ class Tui:
 
 
 @contextmanager
-def hub(data: Path) -> Iterator[int]:
-    """`notifycenter serve` on `data`; yields its port."""
+def hub(data: Path, extra: Sequence[str] = ()) -> Iterator[int]:
+    """`notifycenter serve` on `data` (and `extra` arguments); yields its port."""
     port = free_port()
     env = {**os.environ, "NOTIFYCENTER_CONFIG": str(data / "none.toml")}
     process = subprocess.Popen(
-        [str(NOTIFYCENTER), "serve", "--bind", f"127.0.0.1:{port}", "--data-dir", str(data)],
+        [
+            str(NOTIFYCENTER),
+            "serve",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--data-dir",
+            str(data),
+            *extra,
+        ],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -267,10 +275,10 @@ def _answers(port: int) -> bool:
     return True
 
 
-def filled(port: int, data: Path, count: int) -> float | None:
+def filled(port: int, data: Path, count: int, backend: str = "") -> float | None:
     """Fill the hub with `count` events unless `data` was filled with as many before;
     seconds taken, or None when reused."""
-    marker = data / "bench-events"
+    marker = data / f"bench-events{backend}"
     if marker.exists() and int(marker.read_text()) == count:
         return None
     seconds = fill(port, count)
@@ -333,11 +341,49 @@ def bench_dirs(data: Path | None, name: str) -> Iterator[tuple[Path, Path]]:
 
 
 @contextmanager
-def filled_hub(data: Path, events: int) -> Iterator[int]:
-    """A hub process on `data` holding `events` events (filled once, reused); its port."""
+def filled_hub(data: Path, events: int, backend: str = "sqlite") -> Iterator[int]:
+    """A hub process on `data` holding `events` events (filled once, reused); its port.
+    With `backend="postgresql"` its log is on a PostgreSQL server whose cluster is kept
+    in `data/postgresql`, started for the run (`bench_database`)."""
     print(f"start: {load_note()}")
-    with hub(data) as port:
-        seconds = filled(port, data, events)
+    with bench_database(data, backend) as extra, hub(data, extra) as port:
+        seconds = filled(port, data, events, "" if backend == "sqlite" else f"-{backend}")
         if seconds is not None:
             print(f"hub filled with {events:,} events in {seconds:.1f} s")
         yield port
+
+
+BACKENDS = ("sqlite", "postgresql")
+
+
+@contextmanager
+def bench_database(data: Path, backend: str) -> Iterator[list[str]]:
+    """The hub's `--database` for `backend`: none for SQLite (in `data`); for PostgreSQL a
+    server of its own on a free port, its cluster in `data/postgresql` (made by the first
+    run, reused after it, like the SQLite log) and the log in its database `bench`."""
+    if backend == "sqlite":
+        yield []
+        return
+    sys.path.insert(0, str(ROOT))
+    from tests.pgserver import PgServer, require_bin_dir
+
+    root = data / "postgresql"
+    server = PgServer(root, require_bin_dir())
+    fresh = not server.data.exists()
+    if fresh:
+        data.chmod(0o755)  # the server may run as its own user (under root)
+        root.mkdir()
+        server.init()
+    else:  # the cluster of an earlier run: this run's port
+        with (server.data / "postgresql.conf").open("a", encoding="utf-8") as conf:
+            conf.write(f"port = {server.port}\n")
+    server.start()
+    try:
+        if fresh:
+            import psycopg
+
+            with psycopg.connect(server.admin_url, autocommit=True) as conn:
+                conn.execute("CREATE DATABASE bench")
+        yield ["--database", server.url("bench")]
+    finally:
+        server.stop()

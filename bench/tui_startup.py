@@ -33,7 +33,7 @@ from functools import partial
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from tui_pty import Tui, bench_dirs, filled_hub, load_note, moved
+from tui_pty import BACKENDS, Tui, bench_dirs, filled_hub, load_note, moved
 
 PERCENT = re.compile(r"loading backlog (\d+)%")
 
@@ -81,11 +81,12 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--events", type=int, default=200_000)
+    parser.add_argument("--backend", choices=BACKENDS, default="sqlite", help="the hub's log")
     parser.add_argument("--data", type=Path, help="hub data dir to keep and reuse across runs")
     parser.add_argument("--wait", type=float, default=300, help="seconds to wait for the load")
     options = parser.parse_args()
     with bench_dirs(options.data, "start") as (data, home):
-        with filled_hub(data, options.events) as port:
+        with filled_hub(data, options.events, options.backend) as port:
             print(f"notifycenter tui at 120x36 on a hub of {options.events:,} events:")
             for name, value in center_start(port, home, options.events, options.wait).items():
                 print(f"  {name:>46}: {value}")

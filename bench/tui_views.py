@@ -30,7 +30,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from tui_pty import Terminal, Tui, bench_dirs, filled_hub, load_note, moved, percentiles
+from tui_pty import BACKENDS, Terminal, Tui, bench_dirs, filled_hub, load_note, moved, percentiles
 
 ERRORS = {"EMR", "ALR", "CRT", "ERR"}
 WARNINGS = {"WRN"}
@@ -120,11 +120,12 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=200_000)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--settle", type=float, default=180.0, help="seconds to let it load")
+    parser.add_argument("--backend", choices=BACKENDS, default="sqlite", help="the hub's log")
     parser.add_argument("--data", type=Path, help="hub data dir to keep and reuse across runs")
     options = parser.parse_args()
     with (
         bench_dirs(options.data, "views") as (data, home),
-        filled_hub(data, options.events) as port,
+        filled_hub(data, options.events, options.backend) as port,
     ):
         print(f"notifycenter tui at 120x36 on a hub of {options.events:,} events:")
         timed = views(port, home, options.rounds, options.settle)
