@@ -1,6 +1,7 @@
 """Ingest side by side with the real Prometheus Alertmanager, and the web stack's floor.
 
     .venv/bin/python bench/ingest_vs_alertmanager.py [--rounds 3] [--seconds 2]
+    .venv/bin/python bench/ingest_vs_alertmanager.py --backend postgresql   # hub on PostgreSQL
 
 Starts, on free ports, a real Alertmanager (Debian's `prometheus-alertmanager`, state in
 a temp dir, installed with apt-get when missing and when root), a real hub process
@@ -61,6 +62,7 @@ from notifycenter.model.protocol import BATCH, STRUCTURED
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from hub_common import ROOT, cpu_note, event, free_port, hub_process
+from pg_ingest import BACKENDS, backend
 
 MARK = b"@@ID@@"
 AM_CONFIG = "route:\n  receiver: none\nreceivers:\n  - name: none\n"
@@ -601,6 +603,9 @@ def main() -> None:
         default=4.0,
         help="py-spy the hub under single POSTs x8 after the rounds (0: no profile)",
     )
+    parser.add_argument(
+        "--backend", choices=BACKENDS, default="sqlite", help="the hub's log (limits: SQLite's)"
+    )
     parser.add_argument("--generator", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--floor-server", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -611,8 +616,14 @@ def main() -> None:
     print(f"start: {cpu_note()}; {time.strftime('%Y-%m-%d %H:%M:%S UTC', time.gmtime())}")
     print(f"windows of {args.seconds} s after {args.warmup} s warm-up; {args.rounds} rounds")
     rates: dict[tuple[str, str], list[dict[str, Any]]] = {}
-    with alertmanager() as (am, version), hub_process() as hub, floor() as bare:
-        print(f"alertmanager: {version} (in memory, no fsync); hub: WAL, synchronous=FULL")
+    with (
+        alertmanager() as (am, version),
+        backend(args.backend) as extra,
+        hub_process(*extra) as hub,
+        floor() as bare,
+    ):
+        durable = {"sqlite": "WAL, synchronous=FULL", "postgresql": "PostgreSQL, fsync on"}
+        print(f"alertmanager: {version} (in memory, no fsync); hub: {durable[args.backend]}")
         servers = {
             "hub": Server("hub", hub.port, hub.process.pid),
             "alertmanager": am,
