@@ -365,10 +365,13 @@ def bench_database(data: Path, backend: str) -> Iterator[list[str]]:
         yield []
         return
     sys.path.insert(0, str(ROOT))
-    from tests.pgserver import PgServer, require_bin_dir
+    from tests.pgserver import PgServer, bin_dir
 
+    binaries = bin_dir()
+    if binaries is None:
+        raise SystemExit("PostgreSQL is not installed (apt-get install postgresql)")
     root = data / "postgresql"
-    server = PgServer(root, require_bin_dir())
+    server = PgServer(root, binaries)
     fresh = not server.data.exists()
     if fresh:
         data.chmod(0o755)  # the server may run as its own user (under root)

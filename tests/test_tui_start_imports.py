@@ -1,9 +1,9 @@
 """The notification center's start imports only what its first screen needs.
 
 Every import on the way from `notifycenter` to the first rows is paid before anything is
-drawn; the hub's server, the emitter, the filter parser, the config schema (and pydantic) and the stream's
-websockets are needed later or never. Checked in a fresh interpreter, through
-`sys.modules`, so re-adding one of those imports fails here.
+drawn; the hub's server, the emitter, the filter parser, the config schema (and pydantic)
+and the stream's websockets are needed later or never. Checked in a fresh interpreter,
+through `sys.modules`, so re-adding one of those imports fails here.
 """
 
 from __future__ import annotations

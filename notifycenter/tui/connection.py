@@ -128,7 +128,7 @@ class HubConnection:
         if self.producers is not None:
             self.host.start_worker(partial(self.producers, server), "producers", exclusive=False)
         if last is None:  # unreachable, or an empty log: the stream replays all there is
-            self._learn_around(session, client)
+            self._learn_user_and_sources(session, client)
             self.host.start_worker(partial(self.stream, session, "0"), group="stream")
             return
         self.host.center.header.cursor = last  # the stream moves it on from here
@@ -140,7 +140,7 @@ class HubConnection:
         # Sized for the whole backlog now, not before: zeroing the indexes for a million
         # events took ~20 ms that the first rows waited for.
         session.store.reserve(sum(count.total for count in (session.hub_counts or {}).values()))
-        self._learn_around(session, client)
+        self._learn_user_and_sources(session, client)
         self.host.start_worker(partial(self.stream, session, last), group="stream")
         older = partial(self.load_older, session, backfill, self._saved)
         self.host.start_worker(older, group="backfill")
@@ -156,7 +156,7 @@ class HubConnection:
             with suppress(TimeoutError):
                 await asyncio.wait_for(drawn.wait(), max(deadline - time.monotonic(), 0.0))
 
-    def _learn_around(self, session: Session, client: HubClient) -> None:
+    def _learn_user_and_sources(self, session: Session, client: HubClient) -> None:
         """Who the token is and how the hub's sources fare: asked once the first rows are
         drawn, since neither changes them and each request costs the first frame CPU."""
         self._watch_sources(client)
