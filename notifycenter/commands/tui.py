@@ -44,6 +44,7 @@ def run_app(
 ) -> None:
     """Build the app from the config's [tui] table and run it; bad settings fail before the screen clears."""
     from notifycenter.config import load_config
+    from notifycenter.tui.gil import quick_thread_switches
     from notifycenter.tui.startup import collector_paused
 
     with collector_paused():  # the app's imports are most of the time to the first rows
@@ -64,7 +65,8 @@ def run_app(
     app.check_settings()
     previous = signal.signal(signal.SIGINT, quit_on_interrupt(app.exit))
     try:
-        app.run()
+        with quick_thread_switches():
+            app.run()
     finally:
         signal.signal(signal.SIGINT, previous)
     if app.return_code:  # quit from the error screen: nothing could be shown
