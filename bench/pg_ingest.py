@@ -38,13 +38,18 @@ sys.path.insert(0, str(ROOT))
 from tests.pgserver import PgServer, bin_dir  # after the path is set
 
 
-@contextmanager
-def postgres() -> Iterator[PgServer]:
+def pg_binaries() -> Path:
+    """Debian's PostgreSQL programs; the benchmark stops, saying so, without them."""
     binaries = bin_dir()
     if binaries is None:
         raise SystemExit("PostgreSQL is not installed (apt-get install postgresql)")
+    return binaries
+
+
+@contextmanager
+def postgres() -> Iterator[PgServer]:
     with tempfile.TemporaryDirectory(prefix="nc-bench-pg-", dir="/var/tmp") as root:
-        server = PgServer(Path(root), binaries)
+        server = PgServer(Path(root), pg_binaries())
         server.init()
         server.start()
         try:

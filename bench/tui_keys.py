@@ -29,7 +29,8 @@ from functools import partial
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from tui_pty import BACKENDS, Tui, bench_dirs, filled_hub, load_note, moved, percentiles
+from pg_ingest import BACKENDS
+from tui_pty import Tui, bench_dirs, filled_hub, load_note, moved, percentiles
 
 
 def press_keys(tui: Tui, keys: int, interval: float, key: bytes) -> tuple[list[float], int]:

@@ -34,7 +34,8 @@ import orjson
 from rich.cells import get_character_cell_size
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from hub_common import ROOT, free_port, post_request, send_all
+from hub_common import free_port, post_request, send_all
+from pg_ingest import PgServer, pg_binaries
 from store_memory import synthetic_events
 
 COLUMNS, LINES = 120, 36
@@ -275,10 +276,10 @@ def _answers(port: int) -> bool:
     return True
 
 
-def filled(port: int, data: Path, count: int, backend: str = "") -> float | None:
-    """Fill the hub with `count` events unless `data` was filled with as many before;
-    seconds taken, or None when reused."""
-    marker = data / f"bench-events{backend}"
+def filled(port: int, data: Path, count: int, backend: str = "sqlite") -> float | None:
+    """Fill the hub with `count` events unless `data` was filled with as many before (on
+    that backend); seconds taken, or None when reused."""
+    marker = data / ("bench-events" if backend == "sqlite" else f"bench-events-{backend}")
     if marker.exists() and int(marker.read_text()) == count:
         return None
     seconds = fill(port, count)
@@ -347,13 +348,10 @@ def filled_hub(data: Path, events: int, backend: str = "sqlite") -> Iterator[int
     in `data/postgresql`, started for the run (`bench_database`)."""
     print(f"start: {load_note()}")
     with bench_database(data, backend) as extra, hub(data, extra) as port:
-        seconds = filled(port, data, events, "" if backend == "sqlite" else f"-{backend}")
+        seconds = filled(port, data, events, backend)
         if seconds is not None:
             print(f"hub filled with {events:,} events in {seconds:.1f} s")
         yield port
-
-
-BACKENDS = ("sqlite", "postgresql")
 
 
 @contextmanager
@@ -364,14 +362,8 @@ def bench_database(data: Path, backend: str) -> Iterator[list[str]]:
     if backend == "sqlite":
         yield []
         return
-    sys.path.insert(0, str(ROOT))
-    from tests.pgserver import PgServer, bin_dir
-
-    binaries = bin_dir()
-    if binaries is None:
-        raise SystemExit("PostgreSQL is not installed (apt-get install postgresql)")
     root = data / "postgresql"
-    server = PgServer(root, binaries)
+    server = PgServer(root, pg_binaries())
     fresh = not server.data.exists()
     if fresh:
         data.chmod(0o755)  # the server may run as its own user (under root)

@@ -33,7 +33,8 @@ from functools import partial
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from tui_pty import BACKENDS, Tui, bench_dirs, filled_hub, load_note, moved
+from pg_ingest import BACKENDS
+from tui_pty import Tui, bench_dirs, filled_hub, load_note, moved
 
 PERCENT = re.compile(r"loading backlog (\d+)%")
 

@@ -30,7 +30,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from tui_pty import BACKENDS, Terminal, Tui, bench_dirs, filled_hub, load_note, moved, percentiles
+from pg_ingest import BACKENDS
+from tui_pty import Terminal, Tui, bench_dirs, filled_hub, load_note, moved, percentiles
 
 ERRORS = {"EMR", "ALR", "CRT", "ERR"}
 WARNINGS = {"WRN"}
