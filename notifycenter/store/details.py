@@ -11,30 +11,17 @@ from __future__ import annotations
 import threading
 from array import array
 from bisect import bisect_right
-from collections.abc import Mapping
 from itertools import compress, repeat
 from operator import contains
-from typing import Any
-
-from notifycenter.model.event import summary_details_code
 
 CHUNK_BYTES = 1 << 20
 # Entries are lines; a line break inside details (and in a needle) is stored as NUL.
 _BREAK, _STORED_BREAK = "\n", "\0"
-_UNREADABLE = (TypeError, ValueError, KeyError, IndexError, AttributeError, RecursionError)
 
 
-def searchable_details(event: Mapping[str, Any]) -> str:
-    """The details q= searches, lower-cased; "" when the event has none or cannot be read."""
-    try:
-        details = summary_details_code(event)[1]
-    except _UNREADABLE:
-        return ""
-    return _searchable(details) if isinstance(details, str) else ""
-
-
-def _searchable(text: str) -> str:
-    return text.lower().replace(_BREAK, _STORED_BREAK)
+def searchable(details: str) -> str:
+    """Details as q= searches them: lower-cased, line breaks stored as NUL."""
+    return details.lower().replace(_BREAK, _STORED_BREAK)
 
 
 class DetailsColumn:
@@ -49,7 +36,7 @@ class DetailsColumn:
         self._lock = threading.Lock()  # a search snapshots chunks while rows are added
 
     def add(self, row: int, searchable: str) -> None:
-        """The details of a new row, the highest so far (from `searchable_details`)."""
+        """The details of a new row, the highest so far (from `searchable`)."""
         if not searchable:
             return
         data = searchable.encode("utf-8", "replace")  # a lone surrogate must not stop the store
@@ -84,7 +71,7 @@ class DetailsColumn:
     def mask_containing(self, needle: str, rows: int) -> bytes:
         """A byte per row (of the first `rows`): 1 where its details contain `needle`,
         ignoring case."""
-        wanted = _searchable(needle)
+        wanted = searchable(needle)
         with self._lock:
             chunks = [*self._sealed, bytes(self._open)]
             firsts = [*self._first, self._open_first, len(self._rows)]

@@ -21,7 +21,7 @@ from typing import Any, cast
 import orjson
 
 BLOCK_ENTRIES = 256
-COMPRESSION_LEVEL = 6
+COMPRESSION_LEVEL = 3  # level 6 took twice the time (7 µs an event) for 16% less: 51 B against 61
 _DECODED_BLOCKS_KEPT = 4
 
 

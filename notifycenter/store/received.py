@@ -38,7 +38,8 @@ _UNREADABLE = (TypeError, ValueError, KeyError, IndexError, AttributeError, Recu
 
 
 def as_mapping(value: object) -> Mapping[str, Any]:
-    return value if isinstance(value, Mapping) else {}
+    # `type is dict` first: the ABC check costs ~1 µs, paid per event of a backlog.
+    return value if type(value) is dict or isinstance(value, Mapping) else {}
 
 
 def cursor_int(value: object) -> int | None:
@@ -100,14 +101,16 @@ def optional_text(value: object) -> str | None:
     return None if value is None else as_text(value)
 
 
-def summary_and_code(event: Mapping[str, Any]) -> tuple[str, str]:
-    """What the list shows of a notification; the type when its payload cannot be read."""
+def texts(event: Mapping[str, Any]) -> tuple[str, str, str]:
+    """What the list shows of a notification (summary, code) and the details its text
+    search reads, from one reading of the payload (reading it twice cost ~5 µs an event);
+    the type for a summary and no details when the payload cannot be read."""
     try:
-        summary, _, code = summary_details_code(event)
+        summary, details, code = summary_details_code(event)
     except _UNREADABLE:
-        summary, code = as_text(as_mapping(event.get("data")).get("summary")), ""
+        summary, details, code = as_text(as_mapping(event.get("data")).get("summary")), "", ""
         summary = summary or as_text(event.get("type"))
-    return as_text(summary), as_text(code)
+    return as_text(summary), details, as_text(code)
 
 
 def span(event: Mapping[str, Any]) -> int:
