@@ -35,5 +35,6 @@ for backend in sqlite postgresql; do
     run bench/tui_keys.py --events 1000000 --data "$data" --backend "$backend" --keys 100
     run bench/tui_views.py --events 1000000 --data "$data" --backend "$backend" --settle 200
 done
+run bench/hub_read_all.py --data "$keep/sqlite"  # the hub's own floor under the whole backlog
 run bench/filters.py --repeat 7
 run bench/pg_replicas.py
