@@ -29,6 +29,7 @@ import urllib.request
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import IO
 
 import orjson
 from rich.cells import get_character_cell_size
@@ -242,30 +243,44 @@ def hub(data: Path, extra: Sequence[str] = ()) -> Iterator[int]:
     """`notifycenter serve` on `data` (and `extra` arguments); yields its port."""
     port = free_port()
     env = {**os.environ, "NOTIFYCENTER_CONFIG": str(data / "none.toml")}
-    process = subprocess.Popen(
-        [
-            str(NOTIFYCENTER),
-            "serve",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--data-dir",
-            str(data),
-            *extra,
-        ],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        deadline = time.monotonic() + 60
-        while not _answers(port):
-            if time.monotonic() > deadline or process.poll() is not None:
-                raise RuntimeError("the hub did not start")
-            time.sleep(0.1)
-        yield port
-    finally:
-        process.send_signal(signal.SIGTERM)
-        process.wait(60)
+    # Its errors go to a file, not a pipe: a long run's logs never block it.
+    with tempfile.TemporaryFile() as errors:
+        process = subprocess.Popen(
+            [
+                str(NOTIFYCENTER),
+                "serve",
+                "--bind",
+                f"127.0.0.1:{port}",
+                "--data-dir",
+                str(data),
+                *extra,
+            ],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=errors,
+        )
+        try:
+            deadline = time.monotonic() + 60
+            while not _answers(port):
+                if time.monotonic() > deadline or process.poll() is not None:
+                    raise RuntimeError(f"the hub did not start: {_said(process, errors)}")
+                time.sleep(0.1)
+            yield port
+        finally:
+            process.send_signal(signal.SIGTERM)
+            process.wait(60)
+
+
+def _said(process: subprocess.Popen[bytes], errors: IO[bytes]) -> str:
+    """What a hub that did not start wrote last: its error, from the code on (another hub
+    holding the data dir, a port in use…)."""
+    if process.poll() is None:
+        process.kill()
+    process.wait(10)
+    errors.seek(0)
+    lines = errors.read().decode(errors="replace").strip().splitlines()
+    coded = [n for n, line in enumerate(lines) if "notifycenter-" in line]
+    return " | ".join(line.strip() for line in lines[coded[-1] if coded else -3 :]) or "nothing"
 
 
 def _answers(port: int) -> bool:
