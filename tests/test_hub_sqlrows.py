@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import gc
 import sqlite3
 
-from notifycenter.hub import server
 from notifycenter.hub.sqlrows import CHUNK_ROWS, insert_rows
 
 
@@ -26,14 +24,3 @@ def test_the_tail_clause_applies_to_every_row_and_nothing_is_a_no_op() -> None:
         conn, "INSERT INTO t (a, b)", [(1, "again"), (2, "second")], " ON CONFLICT (a) DO NOTHING"
     )
     assert conn.execute("SELECT a, b FROM t ORDER BY a").fetchall() == [(1, "first"), (2, "second")]
-
-
-def test_a_hub_process_collects_garbage_less_often() -> None:
-    before = gc.get_threshold()
-    try:
-        server.tune_gc()
-        assert gc.get_threshold() == server.GC_THRESHOLDS
-        assert gc.get_freeze_count() > 0
-    finally:
-        gc.unfreeze()
-        gc.set_threshold(*before)

@@ -101,6 +101,12 @@ def _lark() -> Lark:
     )
 
 
+def build_parser() -> None:
+    """Build the grammar's parser now rather than on the first filter: a hub process of its
+    own does it before it serves, so that no request waits 30-50 ms for it."""
+    _lark()
+
+
 MAX_LENGTH = 16_384  # characters; a filter is a line or two, this bounds parse time
 
 
