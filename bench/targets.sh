@@ -24,6 +24,7 @@ run bench/ingest_vs_alertmanager.py --backend postgresql --profile-seconds 0
 run bench/hub_ingest.py
 run bench/hub_stream.py --subscribers 200 --rate 1000 --seconds 10
 run bench/hub_stream.py --subscribers 200 --rate 1000 --seconds 10 --backend postgresql
+run bench/hub_stream.py --subscribers 200 --rate 1000 --seconds 10 --batch 10
 run bench/hub_stream.py --subscribers 100 --rate 200 --seconds 10
 run bench/hub_replay_client.py --events 100000
 run bench/hub_replay_client.py --events 100000 --backend postgresql
