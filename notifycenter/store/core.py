@@ -286,6 +286,7 @@ class EventStore:
         self._ev_span.append(span)
         status = NONE if bucket == _AUDIT else status_code(state, now)
         summary = sanitize_line(summary_raw, SUMMARY_LIMIT)
+        row_texts = (summary, details)  # the list's line, and the details q= searches
         # Only true repeats fold: two policy violations or two runs differ in their summary
         # or their operation, and an operator must see (and handle) each one.
         fold_key = hash((*ids, int(severity), summary, span))
@@ -295,16 +296,15 @@ class EventStore:
             self._ev_row.append(row)
             if silence_id is not None:
                 self._silences.arrived(occurrence, row, silence_id, _ms(now))
-            self._fold_into(row, occurrence, event, (summary, details), state, now, change)
+            self._fold_into(row, occurrence, event, row_texts, state, now, change)
         else:
             row = len(self._time)
             self._ev_row.append(row)
             if silence_id is not None:
                 self._silences.arrived(occurrence, row, silence_id, _ms(now))
             below = occurrence > 0 and cursor < self._min_cursor
-            texts = (summary, details)
             self._new_row(
-                row, occurrence, event, ids, severity, bucket, texts, fold_key, change, below
+                row, occurrence, event, ids, severity, bucket, row_texts, fold_key, change, below
             )
             self._set_state(row, state, now, change)
         self._by_key.put(self._ev_key[occurrence], occurrence)
@@ -346,7 +346,7 @@ class EventStore:
         ids: tuple[int, int],
         severity: Severity,
         bucket: int,
-        texts: tuple[str, str],
+        row_texts: tuple[str, str],
         fold_key: int,
         change: StoreChange,
         below: bool = False,
@@ -360,7 +360,7 @@ class EventStore:
         self._count.append(1)
         self._newest.append(occurrence)
         self._fold_key.append(fold_key)
-        summary, details = texts  # the list's line, and the details q= searches
+        summary, details = row_texts
         self._summaries.append(summary)
         self._details.add(row, searchable(details))
         self._raw_entry.append(self._raw.append(event))
@@ -397,7 +397,7 @@ class EventStore:
         row: int,
         occurrence: int,
         event: Mapping[str, Any],
-        texts: tuple[str, str],
+        row_texts: tuple[str, str],
         state: LifecycleState | None,
         now: datetime,
         change: StoreChange,
@@ -414,7 +414,7 @@ class EventStore:
             return
         self._newest[row] = occurrence
         self._time[row] = received.time_ms(event.get("time"))
-        summary, details = texts
+        summary, details = row_texts
         self._summaries.replace(row, summary)
         self._details.replace(row, searchable(details))
         self._raw_entry[row] = self._raw.append(event)
