@@ -38,3 +38,16 @@ def test_unsafe_ranges_match_the_unicode_database():
     missing = expected - listed
     # A newer Unicode may add format characters: those must be listed; the rest may stay.
     assert not missing, f"add these to UNSAFE_RANGES: {sorted(hex(c) for c in missing)[:20]}"
+
+
+def test_has_unsafe_answers_as_sanitize_for_every_code_point():
+    """The isprintable fast path never says inert where sanitize would remove something:
+    the first 0x3000 code points, each unsafe range's edges, and what isprintable refuses
+    that sanitize keeps (spaces other than U+0020, unassigned code points)."""
+    from notifycenter.model.sanitize import UNSAFE_RANGES, has_unsafe
+
+    edges = {cp for low, high in UNSAFE_RANGES for cp in (low - 1, low, high, high + 1)}
+    odd = {0xA0, 0x1680, 0x2000, 0x200A, 0x205F, 0x3000, 0x0378, 0xFFFF, 0xE0080, 0x10FFFF}
+    for cp in sorted(cp for cp in set(range(0x3000)) | edges | odd if 0 <= cp <= 0x10FFFF):
+        text = f"a{chr(cp)}b"
+        assert has_unsafe(text) == (sanitize(text) != text and chr(cp) not in "\n\t"), hex(cp)

@@ -54,6 +54,15 @@ _UNSAFE = re.compile(
 )
 
 
+def has_unsafe(text: str) -> bool:
+    """Whether `sanitize` would remove something from `text` (newlines and tabs aside):
+    for text made elsewhere that must already be inert. `isprintable` (stricter, and ~20
+    times faster than the search on a megabyte) answers for nearly all text."""
+    if text.replace("\n", " ").replace("\t", " ").isprintable():
+        return False
+    return _UNSAFE.search(text) is not None
+
+
 def sanitize(text: object, limit: int = DEFAULT_LIMIT) -> str:
     """Return `text` with terminal-unsafe characters removed and at most `limit` chars."""
     if text is None:

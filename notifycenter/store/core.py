@@ -20,6 +20,8 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
+from xxhash import xxh3_64_intdigest
+
 from notifycenter.model.cursor import format_cursor
 from notifycenter.model.lifecycle import LifecycleChange, LifecycleState, Verb
 from notifycenter.model.sanitize import sanitize_line
@@ -289,7 +291,7 @@ class EventStore:
         row_texts = (summary, details)  # the list's line, and the details q= searches
         # Only true repeats fold: two policy violations or two runs differ in their summary
         # or their operation, and an operator must see (and handle) each one.
-        fold_key = hash((*ids, int(severity), summary, span))
+        fold_key = hash((*ids, int(severity), stable_hash(summary), span))
         row = self._fold.get(fold_key)
         silence_id = silence_of(event)
         if row is not None and self._can_fold(row, (*ids, span), severity, status, summary):
@@ -779,4 +781,10 @@ def _ms(moment: datetime) -> int:
 
 def _key(source: str, event_id: object) -> int:
     """What a lifecycle event's target and a stored event share: source and id."""
-    return hash((source, received.as_text(event_id)))
+    return hash((stable_hash(source), stable_hash(received.as_text(event_id))))
+
+
+def stable_hash(text: str) -> int:
+    """A string's hash, the same in every process (`hash` of a str is salted per process,
+    of a tuple of ints is not): the keys of a snapshot stay valid where it is loaded."""
+    return xxh3_64_intdigest(text.encode("utf-8", "surrogatepass"))

@@ -11,8 +11,8 @@ from __future__ import annotations
 import threading
 from array import array
 from bisect import bisect_right
-from itertools import compress, repeat
-from operator import contains
+from itertools import accumulate, compress, repeat
+from operator import contains, ge
 
 CHUNK_BYTES = 1 << 20
 # Entries are lines; a line break inside details (and in a needle) is stored as NUL.
@@ -67,6 +67,34 @@ class DetailsColumn:
         start = self._start[entry]
         end = source.index(b"\n", start)
         return bytes(source[start:end]).decode()
+
+    def stored_lines(self) -> tuple[bytes, array[int], dict[int, str]]:
+        """Every entry as lines, the row of each, and the newer details of some rows:
+        what a snapshot keeps."""
+        with self._lock:
+            lines = b"".join(self._sealed) + bytes(self._open)
+            return lines, self._rows[:], dict(self._latest)
+
+    @classmethod
+    def restore(
+        cls, lines: bytes, rows: array[int], latest: dict[int, str], row_count: int
+    ) -> DetailsColumn:
+        """A column from `stored_lines` of a snapshot, as one sealed chunk (never shown:
+        only its shape is checked)."""
+        entries = lines.split(b"\n")
+        if len(entries) != len(rows) + 1 or entries[-1]:
+            raise ValueError("details that do not match their rows")
+        if rows and (rows[0] < 0 or rows[-1] >= row_count or any(map(ge, rows, rows[1:]))):
+            raise ValueError("details of rows out of order or of no row")
+        if latest and not (min(latest) >= 0 and max(latest) < row_count):
+            raise ValueError("newer details of no row")
+        lines.decode()  # searches decode it: refuse what is not UTF-8 now
+        column = cls()
+        column._sealed, column._first, column._open_first = [lines], array("i", [0]), len(rows)
+        column._rows, column._latest = rows, latest
+        column._start = array("i", accumulate(map((1).__add__, map(len, entries[:-1])), initial=0))
+        column._start.pop()  # where the entry after the last would start
+        return column
 
     def mask_containing(self, needle: str, rows: int) -> bytes:
         """A byte per row (of the first `rows`): 1 where its details contain `needle`,

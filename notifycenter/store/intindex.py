@@ -28,6 +28,23 @@ class IntIndex:
     def __len__(self) -> int:
         return self._used
 
+    @property
+    def slots(self) -> array[int]:
+        """The table itself, for a snapshot (`restore` takes it back)."""
+        return self._slots
+
+    @classmethod
+    def restore(cls, keys: array[int], slots: array[int]) -> IntIndex:
+        """An index over `keys` from a snapshot's table. Keys hash alike in every process
+        (ints only), so the table is valid as it is once its values are in range."""
+        size = len(slots)
+        if size < 1 << _MIN_BITS or size & (size - 1) or min(slots) < 0 or max(slots) > len(keys):
+            raise ValueError("an index table that does not fit its key column")
+        index = cls.__new__(cls)
+        index._keys, index._slots = keys, slots
+        index._bits, index._used = size.bit_length() - 1, size - slots.count(0)
+        return index
+
     def get(self, key: int) -> int | None:
         """The most recently put value whose key is `key`, or None."""
         slots, keys = self._slots, self._keys

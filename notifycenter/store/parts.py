@@ -25,6 +25,34 @@ class Parts:
         self._until: dict[int, int] = {}  # occurrence -> ms its ack lapses at
         self._expiry: list[tuple[int, int, int]] = []  # (ms, row, occurrence)
 
+    def state(self) -> tuple[list[tuple[int, list[tuple[int, int]]]], list[tuple[int, int, int]]]:
+        """What a snapshot keeps: each row's parts, and the lapses still waiting."""
+        parts = [(row, list(held.items())) for row, held in self.by_row.items()]
+        return parts, [lapse for lapse in self._expiry if self._until.get(lapse[2]) == lapse[0]]
+
+    @classmethod
+    def restore(
+        cls,
+        parts: list[tuple[int, list[tuple[int, int]]]],
+        lapses: list[tuple[int, int, int]],
+        rows: int,
+        occurrences: int,
+    ) -> Parts:
+        """Parts from a snapshot's `state`, each row and occurrence checked to exist."""
+        restored = cls()
+        for row, held in parts:
+            if not 0 <= row < rows or not held:
+                raise ValueError("parts of no row")
+            for occurrence, code in held:
+                if not 0 <= occurrence < occurrences or code not in CODE_OF_VERB.values():
+                    raise ValueError("a part of no occurrence, or of no status")
+            restored.by_row[row] = dict(held)
+        for at, row, occurrence in lapses:
+            if restored.of(row).get(occurrence) != ACKNOWLEDGED:
+                raise ValueError("a lapse of no acknowledged part")
+            restored.lapse_at(row, occurrence, at)
+        return restored
+
     def of(self, row: int) -> dict[int, int]:
         return self.by_row.get(row, {})
 

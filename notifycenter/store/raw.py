@@ -52,28 +52,51 @@ class RawEvents:
         return entry
 
     def get(self, entry: int) -> dict[str, Any]:
+        """The entry's event; `{}` for one a damaged snapshot left unreadable."""
         data = self.get_bytes(entry)
         try:
             decoded = orjson.loads(data)
         except orjson.JSONDecodeError:
-            decoded = json.loads(data)  # written by `_encode`'s fallback
-        return cast(dict[str, Any], decoded)
+            try:
+                decoded = json.loads(data)  # written by `_encode`'s fallback
+            except ValueError:
+                return {}
+        return cast(dict[str, Any], decoded) if isinstance(decoded, dict) else {}
 
     def get_bytes(self, entry: int) -> bytes:
         with self._lock:
             block, slot = divmod(entry, BLOCK_ENTRIES)
             if block == len(self._sealed):
                 return self._open[slot]
-            return self._block(block)[slot]
+            lines = self._block(block)
+            return lines[slot] if slot < len(lines) else b""
 
     def _block(self, block: int) -> list[bytes]:
         lines = self._decoded.get(block)
         if lines is None:
             if len(self._decoded) >= _DECODED_BLOCKS_KEPT:
                 self._decoded.pop(next(iter(self._decoded)))
-            lines = zlib.decompress(self._sealed[block]).split(b"\n")
+            try:
+                lines = zlib.decompress(self._sealed[block]).split(b"\n")
+            except zlib.error:
+                lines = []  # only a snapshot's block can be damaged: its events read as {}
             self._decoded[block] = lines
         return lines
+
+    def blocks(self) -> tuple[list[bytes], list[bytes]]:
+        """The sealed (compressed) blocks and the open block's entries: what a snapshot keeps."""
+        with self._lock:
+            return list(self._sealed), list(self._open)
+
+    @classmethod
+    def restore(cls, sealed: list[bytes], open_entries: list[bytes]) -> RawEvents:
+        """Entries from a snapshot's `blocks`. A block is only inflated when one of its
+        events is asked for, so a damaged one shows as `{}` then, not here."""
+        if len(open_entries) >= BLOCK_ENTRIES or any(b"\n" in entry for entry in open_entries):
+            raise ValueError("an open block that does not fit")
+        raw = cls()
+        raw._sealed, raw._open = sealed, open_entries
+        return raw
 
     def nbytes(self) -> int:
         """Bytes held by the stored JSON (for the memory report)."""

@@ -42,6 +42,37 @@ class SilenceWindows:
             heapq.heappop(self._heap)  # ended early: expired
         return self._heap[0][0] if self._heap else None
 
+    def state(self) -> dict[str, Any]:
+        """What a snapshot keeps (see `restore`)."""
+        return {
+            "ends": dict(self._ends),
+            "members": {key: list(value) for key, value in self._members.items()},
+            "quiet": sorted(self.quiet),
+        }
+
+    @classmethod
+    def restore(
+        cls,
+        ends: dict[str, int],
+        members: dict[str, list[int]],
+        quiet: list[int],
+        row_of: array[int],
+    ) -> SilenceWindows:
+        """Windows from a snapshot's `state`; the heap and the per-row counts are made
+        again from them, and every occurrence is checked to exist."""
+        windows = cls()
+        windows._ends = dict(ends)
+        windows._heap = [(end, key) for key, end in ends.items() if end != _ENDED]
+        heapq.heapify(windows._heap)
+        for key, held in members.items():
+            windows._members[key] = array("i", held)
+        everyone = [o for held in members.values() for o in held] + quiet
+        if everyone and not (min(everyone) >= 0 and max(everyone) < len(row_of)):
+            raise ValueError("a silenced occurrence that is not held")
+        for occurrence in quiet:
+            windows._hush(occurrence, row_of[occurrence])
+        return windows
+
     def arrived(self, occurrence: int, row: int, silence_id: str, now_ms: int) -> bool:
         """An occurrence stamped with `silence_id`; True when it is quiet from now."""
         end = self._ends.get(silence_id)

@@ -36,6 +36,21 @@ class StringTable:
             self.display.append(sanitize_line(text, DISPLAY_LIMIT))
         return found
 
+    @classmethod
+    def restore(cls, raw: list[str]) -> StringTable:
+        """A table from a snapshot's raw strings; display forms are made again here, so
+        that nothing a snapshot says reaches the screen unsanitised."""
+        if not raw or raw[0] != "":
+            raise ValueError("a string table must begin with the empty string")
+        table = cls()
+        table.raw = raw
+        inert = max(map(len, raw)) <= DISPLAY_LIMIT and " ".join(raw).isprintable()
+        table.display = list(raw) if inert else [sanitize_line(t, DISPLAY_LIMIT) for t in raw]
+        table._ids = dict(zip(raw, range(len(raw)), strict=True))
+        if len(table._ids) != len(raw):
+            raise ValueError("a string table holds a string twice")
+        return table
+
     def id_of(self, value: str) -> int | None:
         return self._ids.get(value)
 

@@ -15,8 +15,10 @@ import threading
 from array import array
 from bisect import bisect_right
 from functools import partial
-from itertools import repeat
+from itertools import accumulate, repeat
 from operator import contains
+
+from notifycenter.model.sanitize import has_unsafe, sanitize_line
 
 CHUNK_BYTES = 1 << 20
 _NEWLINE = b"\n"  # texts are single lines (sanitize_line), so it never occurs inside one
@@ -82,6 +84,52 @@ class TextColumn:
         self._open, self._open_lower = bytearray(), bytearray()
         self._open_lower_chars = 0
 
+    def stored_lines(self) -> tuple[bytes, dict[int, str]]:
+        """Every row's first text as lines (UTF-8), and the texts that replaced some:
+        what a snapshot keeps."""
+        with self._lock:
+            return b"".join(self._sealed) + bytes(self._open), dict(self._replaced)
+
+    @classmethod
+    def restore(cls, lines: bytes, rows: int, replaced: dict[int, str]) -> TextColumn:
+        """A column from `stored_lines` of a snapshot, in sealed chunks of about
+        `CHUNK_BYTES`. Its texts are shown as they are, so they must already be inert: one
+        that is not is refused (ValueError)."""
+        if not all(map(_inert_line, replaced.values())):
+            raise ValueError("a row text that is not sanitised")
+        if replaced and not (min(replaced) >= 0 and max(replaced) < rows):
+            raise ValueError("a replaced row text of no row")
+        column, start = cls(), 0
+        while start < len(lines):
+            cut = lines.rfind(_NEWLINE, start, start + CHUNK_BYTES)
+            cut = cut if cut >= 0 else lines.find(_NEWLINE, start)
+            if cut < 0:
+                raise ValueError("row texts that do not end a line")
+            column._seal_restored(lines[start : cut + 1])
+            start = cut + 1
+        if len(column._start) != rows:
+            raise ValueError("row texts that do not match the rows")
+        column._open_first = rows
+        column._replaced = replaced
+        return column
+
+    def _seal_restored(self, chunk: bytes) -> None:
+        """One chunk of a snapshot's lines, checked, as a sealed chunk."""
+        text = chunk.decode()
+        if has_unsafe(text) or "\t" in text:
+            raise ValueError("a row text that is not sanitised")
+        encoded, lowered = chunk.split(_NEWLINE)[:-1], text.lower().split("\n")[:-1]
+        if len(encoded) != len(lowered):
+            raise ValueError("a row text that breaks its line")
+        self._first_row.append(len(self._start))
+        self._chunk.extend(repeat(len(self._sealed), len(encoded)))
+        self._sealed.append(chunk)
+        self._sealed_lower.append("\n".join([*lowered, ""]).encode())
+        sizes = array("H", map(len, encoded))
+        self._size.extend(sizes)
+        self._start.extend(_offsets(sizes))
+        self._lower_start.extend(_offsets(array("i", map(len, lowered))))
+
     def mask_containing(self, needle: str, rows: int) -> bytes:
         """A byte per row (of the first `rows`): 1 where its text contains `needle`,
         ignoring case."""
@@ -108,6 +156,17 @@ class TextColumn:
             + 8 * len(self._start)
             + sum(len(t) + 60 for t in self._replaced.values())
         )
+
+
+def _offsets(sizes: array[int]) -> array[int]:
+    """Where each line starts when lines of these sizes follow each other, newline after each."""
+    starts = array("i", accumulate(map((1).__add__, sizes), initial=0))
+    starts.pop()
+    return starts
+
+
+def _inert_line(text: str) -> bool:
+    return sanitize_line(text, len(text) + 1) == text
 
 
 def _search_chunk(
