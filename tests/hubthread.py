@@ -23,7 +23,7 @@ STOP_TIMEOUT = 15.0
 
 def settings_from_arguments(data_dir: Path, port: int, arguments: Sequence[str]) -> HubSettings:
     """What `notifycenter serve --data-dir … --bind … <arguments>` would run with."""
-    from notifycenter.commands.serve import command
+    from notifycenter.commands.serve import command, tune
     from notifycenter.hub.config import resolve_settings
 
     params = command.make_context("serve", list(arguments)).params
@@ -42,9 +42,7 @@ def settings_from_arguments(data_dir: Path, port: int, arguments: Sequence[str])
         database=params["database"],
         database_password_file=params["database_password_file"],
     )
-    if params["send_queue"] is not None:
-        settings.send_queue = params["send_queue"]
-    return settings
+    return tune(settings, params)
 
 
 class Stopping:

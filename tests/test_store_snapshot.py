@@ -123,7 +123,9 @@ def reloaded(store: EventStore, clock: Clock) -> EventStore:
     out = io.BytesIO()
     size = write_snapshot(store, out)
     assert size == len(out.getvalue())
-    return read_snapshot(out.getvalue(), clock=clock)
+    copy, through = read_snapshot(out.getvalue(), clock=clock)
+    assert through == store.newest_cursor
+    return copy
 
 
 @pytest.mark.parametrize("chunk_bytes", [None, 64], ids=["one chunk", "many chunks"])
@@ -140,6 +142,15 @@ def test_a_reloaded_store_shows_and_acts_as_the_original(
     later(original, clock)
     later(copy, clock)
     assert observed(copy) == observed(original)
+
+
+def test_the_position_read_through_comes_back() -> None:
+    """A store whose log ended in lifecycle events is replayed after them, not before."""
+    out = io.BytesIO()
+    store = EventStore()
+    store.add([event(5)])
+    write_snapshot(store, out, through=9)
+    assert read_snapshot(out.getvalue()).through == 9
 
 
 def test_an_empty_store_round_trips() -> None:
@@ -170,7 +181,7 @@ def test_keys_made_in_another_process_still_find_their_events() -> None:
         env={**os.environ, "PYTHONHASHSEED": "12345"},
     ).stdout
     clock = Clock()
-    store = read_snapshot(made, clock=clock)
+    store, _ = read_snapshot(made, clock=clock)
     rows = len(store)
     store.add([event(400, summary="s0", subject="pod/1")])  # a repeat of a row held: folds
     assert len(store) == rows
@@ -259,5 +270,5 @@ def test_display_strings_are_made_again_from_the_raw_ones() -> None:
     good = snapshot_bytes()
     subjects = msgspec.json.decode(section(good, "subjects"))
     subjects[1] = "\x1b[2J[@click=app.quit]"
-    store = read_snapshot(replace_section(good, "subjects", msgspec.json.encode(subjects)))
+    store, _ = read_snapshot(replace_section(good, "subjects", msgspec.json.encode(subjects)))
     assert store.subjects.display[1] == "[2J[@click=app.quit]"

@@ -280,3 +280,19 @@ EMITTER_TOKEN_REFUSED = ErrorSpec(
         "Give the producer a token with the producer role (NOTIFYCENTER_TOKEN or the context's token-file)",
     ),
 )
+
+SNAPSHOT_UNREADABLE = ErrorSpec(
+    code="notifycenter-1221",
+    name="ErrSnapshotUnreadable",
+    severity="WARNING",
+    short="The hub's backlog snapshot could not be read; the backlog is read page by page",
+    long="A snapshot that fails any of the client's checks (its format, its lengths, the ids it holds, the texts it would show) is not loaded; the backlog then comes in pages, more slowly.",
+    causes=(
+        "The hub runs another version of notifycenter, with another snapshot format",
+        "The snapshot was damaged on the way or on the hub's disk",
+    ),
+    remedies=(
+        "Upgrade the client or the hub so that both run the same version",
+        "Nothing is lost: the pages bring every event; the hub builds a new snapshot as events arrive",
+    ),
+)

@@ -313,3 +313,37 @@ TOO_MANY_FAILED_LOGINS = ErrorSpec(
     ),
     http_status=429,
 )
+
+NO_SNAPSHOT = ErrorSpec(
+    code="notifycenter-1123",
+    name="ErrNoSnapshot",
+    severity="INFO",
+    short="The hub has no backlog snapshot to send",
+    long="The hub keeps a snapshot of its backlog once the log holds enough events to need one; until the first one is built there is none.",
+    causes=(
+        "The log holds fewer events than a snapshot is made for, or the first build is running",
+        "The hub runs with --no-snapshots",
+    ),
+    remedies=(
+        "Read the backlog page by page with GET /api/events, as clients do without one",
+        "Wait for the build: the hub logs each snapshot it writes",
+    ),
+    http_status=404,
+)
+
+SNAPSHOT_BUILD_FAILED = ErrorSpec(
+    code="notifycenter-1124",
+    name="ErrSnapshotBuildFailed",
+    severity="WARNING",
+    short="The hub could not build its backlog snapshot",
+    long="The child process that reads the log into a backlog snapshot failed; clients read the backlog page by page until a build succeeds (it is tried again).",
+    causes=(
+        "The data directory is full or not writable",
+        "The database could not be read from a second connection",
+    ),
+    remedies=(
+        "Read the error logged with this code and fix what it names",
+        "Run the hub with --no-snapshots to stop trying",
+    ),
+    http_status=500,
+)

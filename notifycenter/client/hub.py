@@ -14,6 +14,7 @@ import orjson
 
 from notifycenter.catalogue import client as codes
 from notifycenter.client.http import (
+    answer,
     answer_object,
     auth_headers,
     bad_answer,
@@ -198,6 +199,17 @@ class HubClient:
         """Counts per bucket and the cursor they were counted at."""
         body = await self._object("GET", "/api/summary")
         return self._as(wire.Summary, body, "the summary")
+
+    async def snapshot(self) -> bytes | None:
+        """The hub's backlog snapshot (store/snapshot.py reads it), or None when it has
+        none: a log too small for one, snapshots turned off, or a hub from before them
+        (any 404). Read whole into memory: about 200 bytes an event."""
+        response = await self._request("GET", "/api/snapshot")
+        if response.status_code == 404:
+            return None
+        if not response.is_success:
+            answer(response)  # raises the hub's error
+        return response.content
 
     async def sources(self) -> builtins.list[wire.SourceView]:
         """The hub's sources (`GET /api/sources`): state, last contact, counts, error."""

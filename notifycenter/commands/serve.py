@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import click
 
-from notifycenter.hub.settings import DEFAULT_BIND
+from notifycenter.hub.settings import DEFAULT_BIND, HubSettings
 
 
 @click.command("serve")
@@ -94,6 +96,25 @@ from notifycenter.hub.settings import DEFAULT_BIND
     help="File holding the database password (else the URL's, else PGPASSWORD).",
 )
 @click.option(
+    "--snapshots/--no-snapshots",
+    default=True,
+    help="Keep a snapshot of the backlog for clients to load at once (docs/store.md; default on).",
+)
+@click.option(
+    "--snapshot-min-events",
+    type=click.IntRange(1),
+    default=None,
+    hidden=True,
+    help="Events the log holds before a first snapshot is built.",
+)
+@click.option(
+    "--snapshot-interval",
+    type=click.FloatRange(0.01),
+    default=None,
+    hidden=True,
+    help="Seconds between two looks at whether a snapshot build is due.",
+)
+@click.option(
     "--send-queue",
     type=click.IntRange(1),
     default=None,
@@ -114,6 +135,9 @@ def command(
     public_url: str | None,
     database: str | None,
     database_password_file: Path | None,
+    snapshots: bool,
+    snapshot_min_events: int | None,
+    snapshot_interval: float | None,
     send_queue: int | None,
 ) -> None:
     """Run the hub: receive, store, stream events and keep their lifecycle."""
@@ -135,8 +159,7 @@ def command(
         database=database,
         database_password_file=database_password_file,
     )
-    if send_queue is not None:
-        settings.send_queue = send_queue
+    tune(settings, click.get_current_context().params)
     # uvicorn re-raises Ctrl-C once it has shut down cleanly; that may also end `run`
     # without KeyboardInterrupt: asyncio's runner then cancels the serving task, and a
     # task that ends before it next waits returns normally. Stopped either way.
@@ -148,3 +171,17 @@ def command(
             ),
         )
     click.echo("notifycenter hub stopped", err=True)
+
+
+def tune(settings: HubSettings, params: Mapping[str, Any]) -> HubSettings:
+    """The options `resolve_settings` does not take (`serve`'s own and the hidden ones);
+    the tests' in-process hub takes them the same way."""
+    if params.get("send_queue") is not None:
+        settings.send_queue = params["send_queue"]
+    if params.get("snapshots") is False:
+        settings.snapshot_interval_seconds = 0
+    if params.get("snapshot_min_events") is not None:
+        settings.snapshot_min_events = params["snapshot_min_events"]
+    if params.get("snapshot_interval") is not None and settings.snapshot_interval_seconds:
+        settings.snapshot_interval_seconds = params["snapshot_interval"]
+    return settings

@@ -45,6 +45,7 @@ HUB_PLUGINS = (
     "notifycenter.hub.subscriptions_routes",
     "notifycenter.hub.silences",
     "notifycenter.hub.retention",
+    "notifycenter.hub.snapshots",
     "notifycenter.hub.ownership_routes",
 )
 log = logging.getLogger("notifycenter.hub")

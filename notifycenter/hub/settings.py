@@ -78,6 +78,10 @@ class HubSettings:
     retain: timedelta | None = None
     retain_max_events: int | None = None
     retain_interval_seconds: float = 60.0
+    # Backlog snapshots (hub/snapshots.py): looked at every this many seconds (0: none),
+    # built once the log holds this many events.
+    snapshot_interval_seconds: float = 10.0
+    snapshot_min_events: int = 20_000
     # Hosts a non-admin's subscription may reach on the hub's own network (--sink-host).
     sink_hosts: tuple[HostRule, ...] = ()
     # Where readers open the hub (--public-url): click links in notifications.

@@ -154,6 +154,16 @@ class EventStore:
         return len(self._ev_cursor)
 
     @property
+    def newest_cursor(self) -> int:
+        """The newest event held (-1: none)."""
+        return self._max_cursor
+
+    @property
+    def oldest_cursor(self) -> int:
+        """The oldest event held (2**63: none)."""
+        return self._min_cursor
+
+    @property
     def log_length(self) -> int:
         return len(self._log)
 
@@ -716,6 +726,20 @@ class EventStore:
             silenced = quiet[UNREAD] + quiet[READ]
             result[bucket] = BucketCount(total, counts[UNREAD] + counts[READ] - silenced, silenced)
         return result
+
+    def tally(self, after: int, before: int) -> tuple[int, int, int]:
+        """Events held with a cursor in (after, before) that no silence keeps quiet: how
+        many, how many are errors, and the loudest severity (0: none). What a restart's
+        digest counts when the backlog came whole rather than page by page."""
+        events = errors = loudest = 0
+        rows, quiet = self._ev_row, self._silences.quiet
+        for occurrence, cursor in enumerate(self._ev_cursor):
+            if after < cursor < before and occurrence not in quiet:
+                row = rows[occurrence]
+                events += 1
+                errors += self._bucket[row] == CODE_OF_BUCKET[Bucket.ERRORS]
+                loudest = max(loudest, self._severity[row])
+        return events, errors, loudest
 
     def silenced(self, row_id: int) -> bool:
         """Some occurrence of the row arrived under a silence that is still in force."""

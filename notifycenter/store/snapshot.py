@@ -22,7 +22,7 @@ import sys
 from array import array
 from collections.abc import Callable, Iterator
 from datetime import datetime
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, NamedTuple
 
 import msgspec
 
@@ -73,6 +73,13 @@ class SnapshotError(ValueError):
     """The bytes are not a snapshot this version can read, or fail one of its checks."""
 
 
+class Snapshot(NamedTuple):
+    """A store read back, and the log position it was read through: replay after it."""
+
+    store: EventStore
+    through: int
+
+
 class Change(msgspec.Struct, array_like=True, forbid_unknown_fields=True):
     verb: Verb
     target_source: str
@@ -101,7 +108,8 @@ class Header(msgspec.Struct, forbid_unknown_fields=True):
     """Everything but the columns; `sections` says how long each following section is."""
 
     version: int
-    cursor: int  # the newest event held: the log is replayed after it
+    through: int  # the log position read through: the log is replayed after it
+    cursor: int  # the newest event held
     events: int
     rows: int
     labels: int
@@ -125,13 +133,13 @@ class Header(msgspec.Struct, forbid_unknown_fields=True):
     sections: list[tuple[str, int]]
 
 
-def write_snapshot(store: EventStore, out: BinaryIO) -> int:
-    """Write `store` to `out`; the number of bytes written. Runs where the store is
-    written (one thread), so that nothing changes underneath."""
+def write_snapshot(store: EventStore, out: BinaryIO, through: int = -1) -> int:
+    """Write `store` to `out`, read through log position `through` (at least its newest
+    event); the number of bytes written. Runs where the store is written (one thread),
+    so that nothing changes underneath."""
     sections = dict(_sections(store))
-    header = msgspec.json.encode(
-        _header(store, [(name, len(data)) for name, data in sections.items()])
-    )
+    lengths = [(name, len(data)) for name, data in sections.items()]
+    header = msgspec.json.encode(_header(store, lengths, max(through, store.newest_cursor)))
     written = out.write(MAGIC) + out.write(len(header).to_bytes(8, "little")) + out.write(header)
     for data in sections.values():
         written += out.write(data)
@@ -140,12 +148,12 @@ def write_snapshot(store: EventStore, out: BinaryIO) -> int:
 
 def read_snapshot(
     data: bytes | memoryview, clock: Callable[[], datetime] | None = None
-) -> EventStore:
+) -> Snapshot:
     """The store `write_snapshot` wrote, checked (see the module's docstring)."""
     view = memoryview(data)
     try:
         header, sections = _split(view)
-        return _restore(header, sections, clock)
+        return Snapshot(_restore(header, sections, clock), header.through)
     except SnapshotError:
         raise
     except (
@@ -159,11 +167,12 @@ def read_snapshot(
         raise SnapshotError(f"the snapshot fails a check: {error}") from None
 
 
-def _header(store: EventStore, sections: list[tuple[str, int]]) -> Header:
+def _header(store: EventStore, sections: list[tuple[str, int]], through: int) -> Header:
     parts, lapses = store._parts.state()
     silences = store._silences.state()
     return Header(
         version=VERSION,
+        through=through,
         cursor=store._max_cursor,
         events=store.event_count,
         rows=len(store),

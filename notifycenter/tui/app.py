@@ -27,6 +27,7 @@ from notifycenter.catalogue.tui import (
     WORKER_FAILED,
 )
 from notifycenter.config import Target
+from notifycenter.model.cursor import format_cursor
 from notifycenter.model.errors import NotifyError
 from notifycenter.model.event import span_ids
 from notifycenter.model.lifecycle import Verb
@@ -34,6 +35,7 @@ from notifycenter.model.sanitize import sanitize_line
 from notifycenter.model.severity import Bucket
 from notifycenter.store import EventStore, ViewQuery
 from notifycenter.tui.backlog import BacklogLoader
+from notifycenter.tui.backlog_snapshot import PreparedSnapshot, adopt
 from notifycenter.tui.codes import CodeScreen
 from notifycenter.tui.commandline import (
     Command,
@@ -317,7 +319,8 @@ class NotifyCenterApp(App[None]):
     @on(EmergencyScreen.Act)
     def _emergency_act(self, message: EmergencyScreen.Act) -> None:
         emergency = message.emergency
-        refs = self.store.cursors(emergency.row)
+        row = self.store.find(emergency.cursor)  # a snapshot may have replaced the store
+        refs = self.store.cursors(row) if row is not None else [emergency.cursor]
         work = partial(
             self._emergency_send,
             emergency.cursor,
@@ -735,6 +738,16 @@ class NotifyCenterApp(App[None]):
                 "quit": self.exit,
             }
             actions[command.name]()
+
+    def view_query(self) -> ViewQuery:
+        return self.view.query()
+
+    def adopt_snapshot(self, session: Session, prepared: PreparedSnapshot) -> None:
+        """The hub's snapshot becomes the store; the stream starts again after it (the
+        new stream worker cancels the old one before either runs again)."""
+        adopt(self, session, prepared)
+        since = format_cursor(max(prepared.through, 0))
+        self.start_worker(partial(self.connection.stream, session, since), group="stream")
 
     async def switch_context(self, name: str) -> None:
         """Drop the session (store, stream, everything shown) and start over on another hub."""

@@ -16,6 +16,7 @@ import asyncio
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from contextlib import suppress
+from datetime import datetime
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -27,8 +28,11 @@ from notifycenter.catalogue.hub import FORBIDDEN, UNAUTHENTICATED
 from notifycenter.catalogue.tui import HUB_UNREACHABLE, TOKEN_REFUSED, TOKEN_REVOKED
 from notifycenter.client.servers import short_name
 from notifycenter.model.errors import NotifyError
+from notifycenter.store import ViewQuery
+from notifycenter.tui import backlog_snapshot
 from notifycenter.tui.backfill import Backfill
 from notifycenter.tui.backlog import counts_of
+from notifycenter.tui.backlog_snapshot import PreparedSnapshot
 from notifycenter.tui.cursors import CursorBook
 from notifycenter.tui.messages import ConnectionChanged
 from notifycenter.tui.policy import NotificationPolicy, PolicySettings
@@ -65,6 +69,15 @@ class ConnectionHost(Protocol):
         """Run `work` as a worker of the app, its errors shown like any worker's."""
 
     def show_error(self, error: NotifyError) -> None: ...
+
+    def view_query(self) -> ViewQuery:
+        """The list's current view, as the store selects it."""
+
+    def adopt_snapshot(self, session: Session, prepared: PreparedSnapshot) -> None:
+        """Take the hub's snapshot in as the session's store (`backlog_snapshot.adopt`)."""
+
+    @property
+    def clock(self) -> Callable[[], datetime] | None: ...
 
     def post_message(self, message: Message) -> bool: ...
 
@@ -142,7 +155,8 @@ class HubConnection:
         session.store.reserve(sum(count.total for count in (session.hub_counts or {}).values()))
         self._learn_user_and_sources(session, client)
         self.host.start_worker(partial(self.stream, session, last), group="stream")
-        older = partial(self.load_older, session, backfill, self._saved)
+        oldest = min(map(_cursor_of, map(_event_of, first)), default=_number(last) + 1)
+        older = partial(self.load_backlog, session, backfill, self._saved, oldest)
         self.host.start_worker(older, group="backfill")
 
     async def _first_rows_drawn(self, session: Session) -> None:
@@ -209,6 +223,24 @@ class HubConnection:
         subscription = session.client.subscribe(since=since, on_state=self._on_state)
         async for event in subscription:
             session.feed.push(event)
+
+    async def load_backlog(
+        self, session: Session, backfill: Backfill, saved: str | None, first_oldest: int
+    ) -> None:
+        """The backlog: the hub's snapshot when it has one worth loading (events between
+        the saved cursor and the first page count into the digest), else older pages."""
+        digest_range = (_number(saved), first_oldest) if saved is not None else None
+        try:
+            prepared = await backlog_snapshot.fetch(
+                session, self.host.view_query(), self.host.clock, digest_range
+            )
+        except NotifyError as error:
+            self.host.show_error(error)  # a snapshot that fails a check: pages instead
+            prepared = None
+        if prepared is None:
+            await self.load_older(session, backfill, saved)
+        elif session is self.host.session:
+            self.host.adopt_snapshot(session, prepared)
 
     async def load_older(self, session: Session, backfill: Backfill, saved: str | None) -> None:
         """Older pages, newest first, into the records buffer; the flush takes them in.

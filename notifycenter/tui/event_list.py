@@ -162,9 +162,15 @@ class EventList(ScrollView, can_focus=True):
         occurrences of a row share, so there the count is exact."""
         return self.view.predicate is None
 
-    def set_index(self, index: array[int], view: ViewQuery | None = None) -> None:
+    def set_index(
+        self, index: array[int], view: ViewQuery | None = None, store: EventStore | None = None
+    ) -> None:
         """Show these rows (from `store.select(view)`), keeping the highlighted event and its
-        place on screen when it is still there, else the nearest older one."""
+        place on screen when it is still there, else the nearest older one. With another
+        `store` (the hub's snapshot took the backlog in), the rows are that store's: the
+        highlighted event is found there by its cursor."""
+        if store is not None and store is not self.store:
+            self._use_store(store)
         if view is not None:
             if (view.predicate is None) != (self.view.predicate is None):
                 self._cache.clear()  # counts appear or go
@@ -181,6 +187,17 @@ class EventList(ScrollView, can_focus=True):
         self._place_cursor(position, screen_row, previous=keep)
         self.refresh()
         self.call_after_refresh(self._reveal_cursor)  # once the layout knows the new size
+
+    def _use_store(self, store: EventStore) -> None:
+        """Row ids of the old store mean nothing in the new one: keep the highlight by
+        cursor, forget what was drawn and what a pause held back."""
+        row = self.highlighted_row_id
+        found = store.find(self.store.row(row).cursor) if row is not None else None
+        self.store = store
+        self._index, self._cursor = array("i", [] if found is None else [found]), 0
+        self._cache.clear()
+        self._ages.clear()
+        self._pending, self._pending_new = None, 0
 
     def refresh_rows(self, row_ids: Iterable[int]) -> None:
         """Render these rows again (their status, count or text changed)."""

@@ -197,6 +197,17 @@ class NotificationPolicy:
         if self.wants(event):
             self._group(event)
 
+    def count_backlog_tally(self, events: int, errors: int, loudest: int) -> None:
+        """`count_backlog` for events counted elsewhere (a store's `tally`)."""
+        backlog = self._backlog
+        if backlog is None or not events:
+            return
+        backlog.events += events
+        backlog.errors += errors
+        backlog.last_arrival = self._clock()
+        if self.settings.bell is not None and loudest >= self.settings.bell:
+            backlog.bell = True
+
     def _count_backlog(self, backlog: _Backlog, event: Mapping[str, Any]) -> None:
         severity = _severity(event)
         backlog.events += 1

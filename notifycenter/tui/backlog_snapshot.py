@@ -1,0 +1,115 @@
+"""The backlog from the hub's snapshot: a million events in seconds, not a minute of pages.
+
+Once the first page is drawn, a hub whose log holds at least `SNAPSHOT_WORTH` events is
+asked for its snapshot (`GET /api/snapshot`, hub/snapshots.py). It is read and checked in
+a thread (store/snapshot.py), where the current view is selected from it too; then, in
+one turn of the event loop, it replaces the store: the list keeps the highlighted event
+(found by its cursor), the marks and the user carry over, what waited in the buffers is
+dropped and the stream starts again after the snapshot's position (the store skips what
+it holds), so that nothing is missed or applied twice, and no page is read. A hub without
+one, a failed request or a snapshot that fails a check (notifycenter-1221, on the status
+line) leaves the backlog to the pages, as before.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from notifycenter.catalogue.client import SNAPSHOT_UNREADABLE
+from notifycenter.model.errors import NotifyError
+from notifycenter.store import EventStore, RowIndex, ViewQuery
+from notifycenter.store.snapshot import SnapshotError, read_snapshot
+from notifycenter.tui.flush import FeedFlusher
+from notifycenter.tui.screen import CenterScreen
+from notifycenter.tui.session import Session
+
+SNAPSHOT_WORTH = 20_000  # events in the hub's log: below this, the pages take about as long
+
+
+@dataclass(frozen=True)
+class PreparedSnapshot:
+    """A snapshot read and checked, with the rows of the view it was selected for."""
+
+    store: EventStore
+    through: int  # the log position it was read through: the stream resumes after it
+    index: RowIndex
+    query: ViewQuery
+    digest: tuple[
+        int, int, int
+    ]  # events, errors, loudest, between the saved cursor and the first page
+
+
+async def fetch(
+    session: Session,
+    query: ViewQuery,
+    clock: Callable[[], datetime] | None,
+    digest_range: tuple[int, int] | None,
+) -> PreparedSnapshot | None:
+    """The hub's snapshot prepared to replace the store; None to read pages instead. A
+    snapshot that fails a check raises notifycenter-1221."""
+    total = sum(count.total for count in (session.hub_counts or {}).values())
+    if session.client is None or total < SNAPSHOT_WORTH:
+        return None
+    try:
+        data = await session.client.snapshot()
+    except NotifyError:
+        return None  # the stream's state tells the operator; the pages will try again
+    if data is None:
+        return None
+    try:
+        return await asyncio.to_thread(prepare, data, query, clock, digest_range)
+    except SnapshotError as error:
+        raise SNAPSHOT_UNREADABLE.error(str(error)) from None
+
+
+def prepare(
+    data: bytes,
+    query: ViewQuery,
+    clock: Callable[[], datetime] | None,
+    digest_range: tuple[int, int] | None,
+) -> PreparedSnapshot:
+    """In a thread: read, check and select; nothing else holds the new store yet."""
+    store, through = read_snapshot(data, clock=clock)
+    del data
+    digest = store.tally(*digest_range) if digest_range is not None else (0, 0, 0)
+    return PreparedSnapshot(store, through, store.select(query), query, digest)
+
+
+class AdoptHost(Protocol):
+    """What taking a snapshot in needs from the app."""
+
+    @property
+    def center(self) -> CenterScreen: ...
+
+    @property
+    def flusher(self) -> FeedFlusher: ...
+
+    def refresh_detail(self) -> None: ...
+
+
+def adopt(host: AdoptHost, session: Session, prepared: PreparedSnapshot) -> None:
+    """Replace the session's store by the snapshot's, in one turn of the event loop. The
+    caller stops the stream first and starts it again after `prepared.through`."""
+    old, new = session.store, prepared.store
+    new.user = old.user
+    marked = (new.find(old.row(row).cursor) for row in old.marks if row < len(old))
+    new.marks = {row for row in marked if row is not None}
+    session.feed.take()  # the restarted stream brings these again
+    session.records.take()
+    session.backfill = None
+    session.hub_counts = None  # the store's counts are the hub's now
+    session.store = new
+    host.flusher.list_replaced()  # held changes were the old store's; the view selects again
+    center = host.center
+    if center.alive:
+        center.events.set_index(prepared.index, prepared.query, store=new)
+        center.buckets.show(new.counts())
+        center.header.backlog_percent = None
+        host.refresh_detail()
+    policy = session.policy
+    policy.count_backlog_tally(*prepared.digest)
+    policy.hold_backlog(False)

@@ -1,0 +1,123 @@
+"""The backlog taken in whole from the hub's snapshot, not page by page.
+
+Against a real hub that keeps a snapshot: the first page shows first; then the store is
+the snapshot's (not one older page is asked for), every row is there newest first, the
+highlight stays on its event, what arrived after the snapshot was built comes on the
+replayed stream, and what arrives later still comes live. A snapshot that fails a check
+is said on the status line (notifycenter-1221) and the pages bring everything instead.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from notifycenter.client import HubClient
+from notifycenter.tui import backlog_snapshot
+from notifycenter.tui.backfill import FIRST_PAGE, Backfill
+from tests import httpclient as http
+from tests.test_tui_helpers import event, make_app, post, toasts, until
+from tests.waiting import wait_until
+
+BACKLOG = 3 * FIRST_PAGE + 11
+FAST = ["--snapshot-min-events", "20", "--snapshot-interval", "0.05"]
+
+
+@pytest.fixture
+def snapshot_hub(hub_factory: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """A hub that keeps a snapshot, of BACKLOG events when the test starts."""
+    monkeypatch.setattr(backlog_snapshot, "SNAPSHOT_WORTH", 100)
+    hub = hub_factory(extra_args=FAST)
+    post(hub.url, [event(n, summary=f"backlog {n}") for n in range(1, BACKLOG + 1)])
+    wait_until(lambda: http.get(hub.url + "/api/snapshot").status_code == 200)
+    return hub
+
+
+@pytest.fixture
+def pages(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """How many older pages the app asked for (the first page is not counted)."""
+    asked: list[int] = []
+    original = Backfill.next_page
+
+    async def next_page(self: Backfill) -> Any:
+        if self.loaded:
+            asked.append(1)
+        return await original(self)
+
+    monkeypatch.setattr(Backfill, "next_page", next_page)
+    return asked
+
+
+def summaries(app: Any) -> list[str]:
+    return [app.store.row(row).summary for row in app.center.events.index]
+
+
+async def test_the_backlog_comes_whole_and_the_stream_goes_on_after_it(
+    snapshot_hub: Any, pages: list[int], tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    original = HubClient.snapshot
+
+    async def late_snapshot(self: HubClient) -> bytes | None:
+        # Two events the snapshot does not hold: they must come on the replayed stream.
+        post(snapshot_hub.url, [event(BACKLOG + n, summary=f"after {n}") for n in (1, 2)])
+        return await original(self)
+
+    monkeypatch.setattr(HubClient, "snapshot", late_snapshot)
+    app = make_app(snapshot_hub.url, tmp_path)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await until(pilot, lambda: app.store.event_count >= BACKLOG + 2 and app.settled)
+        assert pages == []  # not one older page
+        assert not app.session.loading
+        expected = ["after 2", "after 1"] + [f"backlog {n}" for n in range(BACKLOG, 0, -1)]
+        assert summaries(app) == expected
+        await pilot.press("G")
+        row = app.center.events.highlighted_row_id
+        assert row is not None and app.store.row(row).summary == "backlog 1"
+        post(snapshot_hub.url, [event(BACKLOG + 3, summary="live")])
+        await until(pilot, lambda: summaries(app)[:1] == ["live"])
+        assert app.store.event_count == BACKLOG + 3  # nothing twice
+
+
+async def test_the_highlight_and_marks_stay_on_their_events(
+    snapshot_hub: Any, tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    original = HubClient.snapshot
+    chosen = []
+
+    async def after_a_choice(self: HubClient) -> bytes | None:
+        chosen.append(1)
+        await until_choice.wait()
+        return await original(self)
+
+    import asyncio
+
+    until_choice = asyncio.Event()
+    monkeypatch.setattr(HubClient, "snapshot", after_a_choice)
+    app = make_app(snapshot_hub.url, tmp_path)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await until(pilot, lambda: chosen and len(app.center.events.index) == FIRST_PAGE)
+        await pilot.press("j", "j", "space", "j")
+        old_store = app.store
+        until_choice.set()
+        await until(pilot, lambda: app.store is not old_store and app.settled)
+        row = app.center.events.highlighted_row_id
+        assert row is not None and app.store.row(row).summary == f"backlog {BACKLOG - 3}"
+        assert [app.store.row(r).summary for r in app.center.events.marked] == [
+            f"backlog {BACKLOG - 2}"
+        ]
+
+
+async def test_a_damaged_snapshot_is_said_and_the_pages_bring_everything(
+    snapshot_hub: Any, pages: list[int], tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def damaged(self: HubClient) -> bytes | None:
+        return b"NCSNAP\x00\x01" + b"\xff" * 64
+
+    monkeypatch.setattr(HubClient, "snapshot", damaged)
+    app = make_app(snapshot_hub.url, tmp_path)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await until(pilot, lambda: app.store.event_count == BACKLOG and app.settled)
+        assert pages  # the pages brought the rest
+        assert summaries(app) == [f"backlog {n}" for n in range(BACKLOG, 0, -1)]
+        assert any("notifycenter-1221" in told for told in toasts(app)), toasts(app)
