@@ -357,16 +357,42 @@ def bench_dirs(data: Path | None, name: str) -> Iterator[tuple[Path, Path]]:
 
 
 @contextmanager
-def filled_hub(data: Path, events: int, backend: str = "sqlite") -> Iterator[int]:
+def filled_hub(
+    data: Path, events: int, backend: str = "sqlite", backlog: str = "snapshot"
+) -> Iterator[int]:
     """A hub process on `data` holding `events` events (filled once, reused); its port.
     With `backend="postgresql"` its log is on a PostgreSQL server whose cluster is kept
-    in `data/postgresql`, started for the run (`bench_database`)."""
+    in `data/postgresql`, started for the run (`bench_database`). `backlog="snapshot"`
+    (the default, as `serve` runs) waits until the hub has a backlog snapshot to send, as
+    a hub that has been running has; `"pages"` runs it with `--no-snapshots`, so that the
+    TUI reads every page as before snapshots."""
     print(f"start: {load_note()}")
-    with bench_database(data, backend) as extra, hub(data, extra) as port:
+    extra = ["--no-snapshots"] if backlog == "pages" else []
+    with bench_database(data, backend) as database, hub(data, [*database, *extra]) as port:
         seconds = filled(port, data, events, backend)
         if seconds is not None:
             print(f"hub filled with {events:,} events in {seconds:.1f} s")
+        if backlog == "snapshot":
+            print(snapshot_ready(port))
         yield port
+
+
+def snapshot_ready(port: int, timeout: float = 900) -> str:
+    """Wait until the hub sends a backlog snapshot (the first build of a big log takes
+    a while); say how long that took and how big it is."""
+    started = time.monotonic()
+    while time.monotonic() - started < timeout:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/snapshot", timeout=30) as got:
+                size = len(got.read())
+            waited = time.monotonic() - started
+            return f"backlog snapshot: {size / 1e6:.1f} MB, sent after waiting {waited:.1f} s"
+        except OSError:  # 404 until the first build is written
+            time.sleep(1)
+    raise RuntimeError(f"the hub wrote no backlog snapshot within {timeout:.0f} s")
+
+
+BACKLOGS = ("snapshot", "pages")
 
 
 @contextmanager

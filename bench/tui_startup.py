@@ -34,7 +34,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from pg_ingest import BACKENDS
-from tui_pty import Tui, bench_dirs, filled_hub, load_note, moved
+from tui_pty import BACKLOGS, Tui, bench_dirs, filled_hub, load_note, moved
 
 PERCENT = re.compile(r"loading backlog (\d+)%")
 
@@ -85,10 +85,19 @@ def main() -> None:
     parser.add_argument("--backend", choices=BACKENDS, default="sqlite", help="the hub's log")
     parser.add_argument("--data", type=Path, help="hub data dir to keep and reuse across runs")
     parser.add_argument("--wait", type=float, default=300, help="seconds to wait for the load")
+    parser.add_argument(
+        "--backlog",
+        choices=BACKLOGS,
+        default="snapshot",
+        help="the hub sends its backlog snapshot (default), or only pages (--no-snapshots)",
+    )
     options = parser.parse_args()
     with bench_dirs(options.data, "start") as (data, home):
-        with filled_hub(data, options.events, options.backend) as port:
-            print(f"notifycenter tui at 120x36 on a hub of {options.events:,} events:")
+        with filled_hub(data, options.events, options.backend, options.backlog) as port:
+            print(
+                f"notifycenter tui at 120x36 on a hub of {options.events:,} events"
+                f" (backlog from {options.backlog}):"
+            )
             for name, value in center_start(port, home, options.events, options.wait).items():
                 print(f"  {name:>46}: {value}")
             print(f"after the TUI: {load_note()}")

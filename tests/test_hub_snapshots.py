@@ -105,6 +105,17 @@ def test_the_snapshot_holds_what_the_pages_hold_and_follows_the_log(hub_factory:
     assert shown(later) == shown(from_pages(hub.url))
 
 
+def test_a_snapshot_of_another_version_is_never_sent(hub_factory: Any, tmp_path: Path) -> None:
+    """After an upgrade across a format change the old file is not served: a new one is."""
+    data = tmp_path / "hub"
+    (data / "snapshots").mkdir(parents=True)
+    (data / "snapshots" / "backlog-0000000000000099.snap").write_bytes(b"NCSNAP\x00\x00older")
+    hub = hub_factory(data_dir=data, extra_args=FAST)
+    post_batch(hub.url, events(1, 30))
+    store, through = snapshot_after(hub.url)  # read_snapshot would refuse the old one
+    assert store.event_count == 30 and through == 30
+
+
 def test_no_snapshot_until_the_log_needs_one(hub_factory: Any) -> None:
     hub = hub_factory(extra_args=["--snapshot-min-events", "1000", "--snapshot-interval", "0.05"])
     post_batch(hub.url, events(1, 10))

@@ -252,7 +252,7 @@ def damaged() -> list[tuple[str, bytes]]:
         ("a severity that does not exist", replace_section(good, "_severity", bytes(severity))),
         ("a column cut by a byte", replace_section(good, "_ev_row", section(good, "_ev_row")[:-1])),
         ("an index of more than is held", replace_section(good, "fold", b"\xff" * 4096)),
-        ("a string table without the empty string", replace_section(good, "codes", b'["x"]')),
+        ("a string table without the empty string", replace_section(good, "codes", b'["x"]\n')),
     ]
 
 
@@ -268,7 +268,8 @@ def test_display_strings_are_made_again_from_the_raw_ones() -> None:
     import msgspec
 
     good = snapshot_bytes()
-    subjects = msgspec.json.decode(section(good, "subjects"))
+    subjects = msgspec.json.decode(section(good, "subjects").split(b"\n")[0])
     subjects[1] = "\x1b[2J[@click=app.quit]"
-    store, _ = read_snapshot(replace_section(good, "subjects", msgspec.json.encode(subjects)))
+    hostile = msgspec.json.encode(subjects) + b"\n"
+    store, _ = read_snapshot(replace_section(good, "subjects", hostile))
     assert store.subjects.display[1] == "[2J[@click=app.quit]"

@@ -9,11 +9,13 @@ is said on the status line (notifycenter-1221) and the pages bring everything in
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import pytest
 
 from notifycenter.client import HubClient
+from notifycenter.store.snapshot import MAGIC
 from notifycenter.tui import backlog_snapshot
 from notifycenter.tui.backfill import FIRST_PAGE, Backfill
 from tests import httpclient as http
@@ -29,9 +31,13 @@ def snapshot_hub(hub_factory: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
     """A hub that keeps a snapshot, of BACKLOG events when the test starts."""
     monkeypatch.setattr(backlog_snapshot, "SNAPSHOT_WORTH", 100)
     hub = hub_factory(extra_args=FAST)
-    post(hub.url, [event(n, summary=f"backlog {n}") for n in range(1, BACKLOG + 1)])
+    post(hub.url, [event(n, severity(n), summary=f"backlog {n}") for n in range(1, BACKLOG + 1)])
     wait_until(lambda: http.get(hub.url + "/api/snapshot").status_code == 200)
     return hub
+
+
+def severity(n: int) -> str:
+    return "WARNING" if n % 7 == 0 else "ERROR"
 
 
 @pytest.fixture
@@ -58,7 +64,7 @@ async def test_the_backlog_comes_whole_and_the_stream_goes_on_after_it(
 ) -> None:
     original = HubClient.snapshot
 
-    async def late_snapshot(self: HubClient) -> bytes | None:
+    async def late_snapshot(self: HubClient) -> bytearray | None:
         # Two events the snapshot does not hold: they must come on the replayed stream.
         post(snapshot_hub.url, [event(BACKLOG + n, summary=f"after {n}") for n in (1, 2)])
         return await original(self)
@@ -79,27 +85,32 @@ async def test_the_backlog_comes_whole_and_the_stream_goes_on_after_it(
         assert app.store.event_count == BACKLOG + 3  # nothing twice
 
 
+class Held:
+    """The snapshot's download waits until the test lets it go."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.asked = False
+        self.go = asyncio.Event()
+        original = HubClient.snapshot
+
+        async def held(client: HubClient) -> bytearray | None:
+            self.asked = True
+            await self.go.wait()
+            return await original(client)
+
+        monkeypatch.setattr(HubClient, "snapshot", held)
+
+
 async def test_the_highlight_and_marks_stay_on_their_events(
     snapshot_hub: Any, tmp_path: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    original = HubClient.snapshot
-    chosen = []
-
-    async def after_a_choice(self: HubClient) -> bytes | None:
-        chosen.append(1)
-        await until_choice.wait()
-        return await original(self)
-
-    import asyncio
-
-    until_choice = asyncio.Event()
-    monkeypatch.setattr(HubClient, "snapshot", after_a_choice)
+    held = Held(monkeypatch)
     app = make_app(snapshot_hub.url, tmp_path)
     async with app.run_test(size=(120, 36)) as pilot:
-        await until(pilot, lambda: chosen and len(app.center.events.index) == FIRST_PAGE)
+        await until(pilot, lambda: held.asked and len(app.center.events.index) == FIRST_PAGE)
         await pilot.press("j", "j", "space", "j")
         old_store = app.store
-        until_choice.set()
+        held.go.set()
         await until(pilot, lambda: app.store is not old_store and app.settled)
         row = app.center.events.highlighted_row_id
         assert row is not None and app.store.row(row).summary == f"backlog {BACKLOG - 3}"
@@ -108,11 +119,26 @@ async def test_the_highlight_and_marks_stay_on_their_events(
         ]
 
 
+async def test_a_view_chosen_while_it_loads_is_the_view_shown_after(
+    snapshot_hub: Any, tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    held = Held(monkeypatch)
+    app = make_app(snapshot_hub.url, tmp_path)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await until(pilot, lambda: held.asked and len(app.center.events.index) == FIRST_PAGE)
+        old_store = app.store
+        await pilot.press("2")  # the warnings bucket
+        held.go.set()
+        await until(pilot, lambda: app.store is not old_store and app.settled)
+        warnings = [f"backlog {n}" for n in range(BACKLOG, 0, -1) if severity(n) == "WARNING"]
+        assert summaries(app) == warnings
+
+
 async def test_a_damaged_snapshot_is_said_and_the_pages_bring_everything(
     snapshot_hub: Any, pages: list[int], tmp_path: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    async def damaged(self: HubClient) -> bytes | None:
-        return b"NCSNAP\x00\x01" + b"\xff" * 64
+    async def damaged(self: HubClient) -> bytearray | None:
+        return bytearray(MAGIC + b"\xff" * 64)
 
     monkeypatch.setattr(HubClient, "snapshot", damaged)
     app = make_app(snapshot_hub.url, tmp_path)

@@ -200,16 +200,41 @@ class HubClient:
         body = await self._object("GET", "/api/summary")
         return self._as(wire.Summary, body, "the summary")
 
-    async def snapshot(self) -> bytes | None:
+    async def snapshot(self) -> bytearray | None:
         """The hub's backlog snapshot (store/snapshot.py reads it), or None when it has
         none: a log too small for one, snapshots turned off, or a hub from before them
-        (any 404). Read whole into memory: about 200 bytes an event."""
-        response = await self._request("GET", "/api/snapshot")
-        if response.status_code == 404:
-            return None
-        if not response.is_success:
-            answer(response)  # raises the hub's error
-        return response.content
+        (any 404). About 200 bytes an event: read into one buffer sized by its
+        Content-Length, a network read at a time, so that no single copy of the whole
+        holds the event loop."""
+        failures: builtins.list[tuple[str, NotifyError]] = []
+        for server in self.pool.order():
+            try:
+                return await self._download(server + "/api/snapshot")
+            except httpx.TransportError as exc:
+                failures.append((server, request_failed(server, exc)))
+            except httpx.RequestError as exc:
+                raise request_failed(server, exc) from None
+        if len(failures) == 1:
+            raise failures[0][1]
+        raise all_failed((server, reason_of(error)) for server, error in failures)
+
+    async def _download(self, url: str) -> bytearray | None:
+        async with self._http.stream("GET", url) as response:
+            if response.status_code == 404:
+                return None
+            if not response.is_success:
+                await response.aread()
+                answer(response)  # raises the hub's error
+            length = int(response.headers.get("content-length") or 0)
+            buffer, filled = bytearray(length), 0
+            async for chunk in response.aiter_bytes():
+                end = filled + len(chunk)
+                if end > len(buffer):  # no length, or more than it said: grow
+                    buffer.extend(bytes(end - len(buffer)))
+                buffer[filled:end] = chunk
+                filled = end
+            del buffer[filled:]
+            return buffer
 
     async def sources(self) -> builtins.list[wire.SourceView]:
         """The hub's sources (`GET /api/sources`): state, last contact, counts, error."""

@@ -34,7 +34,7 @@ from notifycenter.hub.retention_rules import pruned_through
 from notifycenter.hub.silences import list_silences, parse_states
 from notifycenter.hub.sqlconn import PgConnection, SqlConnection
 from notifycenter.store import EventStore
-from notifycenter.store.snapshot import SnapshotError, read_snapshot, write_snapshot
+from notifycenter.store.snapshot import SnapshotError, read_snapshot, readable, write_snapshot
 
 PAGE = 1000  # records or log entries read at a time
 SUFFIX = ".snap"
@@ -59,8 +59,9 @@ def snapshot_name(through: int) -> str:
 
 
 def newest_snapshot(directory: Path) -> Path | None:
+    """The newest snapshot this version reads; None when there is none."""
     found = sorted(directory.glob(f"{PREFIX}*{SUFFIX}"))
-    return found[-1] if found else None
+    return found[-1] if found and readable(found[-1]) else None
 
 
 def build(job: Job) -> dict[str, Any]:

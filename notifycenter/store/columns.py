@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import re
 import sys
+import threading
 from array import array
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from itertools import compress
+from operator import ge
 
 
 def table(accept: Iterable[int]) -> bytes:
@@ -84,3 +87,50 @@ def positions_of(column: array[int], value: int) -> Iterator[int]:
             start = offset + size
         else:
             start = offset + 1
+
+
+SLICE = 1 << 16  # values a single C call looks at: ~1 ms, so that other threads get the GIL
+_pacing = threading.local()
+
+
+@contextmanager
+def paced(pause: Callable[[], None]) -> Iterator[None]:
+    """While in this block, long store work on this thread (reading a snapshot, a select
+    in steps) calls `pause` between two slices: a loading thread can wait while the
+    operator types, instead of taking the GIL from each key."""
+    _pacing.pause = pause
+    try:
+        yield
+    finally:
+        _pacing.pause = None
+
+
+def pause_point() -> None:
+    """Between two slices of long work: let a `paced` caller wait here."""
+    pause = getattr(_pacing, "pause", None)
+    if pause is not None:
+        pause()
+
+
+def bounds(column: array[int]) -> tuple[int, int]:
+    """The smallest and largest value of a non-empty column, a slice at a time: one `min`
+    over a million values holds the GIL for ~15 ms, and a loading thread must not."""
+    low, high = column[0], column[0]
+    for start in range(0, len(column), SLICE):
+        pause_point()
+        part = column[start : start + SLICE]
+        low, high = min(low, min(part)), max(high, max(part))
+    return low, high
+
+
+def count_of(column: array[int], value: int) -> int:
+    """`column.count(value)`, a slice at a time (see `bounds`)."""
+    return sum(column[start : start + SLICE].count(value) for start in range(0, len(column), SLICE))
+
+
+def increasing(column: array[int]) -> bool:
+    """Each value above the one before, a slice at a time (see `bounds`)."""
+    return not any(
+        any(map(ge, part, part[1:]))
+        for part in (column[start : start + SLICE + 1] for start in range(0, len(column), SLICE))
+    )

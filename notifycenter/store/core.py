@@ -28,7 +28,7 @@ from notifycenter.model.sanitize import sanitize_line
 from notifycenter.model.severity import Bucket, Severity, bucket_of
 from notifycenter.model.silences import SILENCE_TYPES, silence_of
 from notifycenter.store import received
-from notifycenter.store.columns import kind_of
+from notifycenter.store.columns import SLICE, kind_of, pause_point
 from notifycenter.store.details import DetailsColumn, searchable
 from notifycenter.store.intindex import IntIndex
 from notifycenter.store.parts import CODE_OF_VERB, Parts
@@ -734,6 +734,8 @@ class EventStore:
         events = errors = loudest = 0
         rows, quiet = self._ev_row, self._silences.quiet
         for occurrence, cursor in enumerate(self._ev_cursor):
+            if occurrence % SLICE == 0:
+                pause_point()
             if after < cursor < before and occurrence not in quiet:
                 row = rows[occurrence]
                 events += 1

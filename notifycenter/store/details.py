@@ -12,7 +12,10 @@ import threading
 from array import array
 from bisect import bisect_right
 from itertools import accumulate, compress, repeat
-from operator import contains, ge
+from operator import contains
+
+from notifycenter.store.columns import increasing
+from notifycenter.store.text import line_chunks
 
 CHUNK_BYTES = 1 << 20
 # Entries are lines; a line break inside details (and in a needle) is stored as NUL.
@@ -77,23 +80,26 @@ class DetailsColumn:
 
     @classmethod
     def restore(
-        cls, lines: bytes, rows: array[int], latest: dict[int, str], row_count: int
+        cls, lines: memoryview, rows: array[int], latest: dict[int, str], row_count: int
     ) -> DetailsColumn:
-        """A column from `stored_lines` of a snapshot, as one sealed chunk (never shown:
-        only its shape is checked)."""
-        entries = lines.split(b"\n")
-        if len(entries) != len(rows) + 1 or entries[-1]:
-            raise ValueError("details that do not match their rows")
-        if rows and (rows[0] < 0 or rows[-1] >= row_count or any(map(ge, rows, rows[1:]))):
+        """A column from `stored_lines` of a snapshot, in sealed chunks of about
+        `CHUNK_BYTES` (never shown: only its shape is checked)."""
+        if len(rows) and (rows[0] < 0 or rows[-1] >= row_count or not increasing(rows)):
             raise ValueError("details of rows out of order or of no row")
         if latest and not (min(latest) >= 0 and max(latest) < row_count):
             raise ValueError("newer details of no row")
-        lines.decode()  # searches decode it: refuse what is not UTF-8 now
         column = cls()
-        column._sealed, column._first, column._open_first = [lines], array("i", [0]), len(rows)
-        column._rows, column._latest = rows, latest
-        column._start = array("i", accumulate(map((1).__add__, map(len, entries[:-1])), initial=0))
-        column._start.pop()  # where the entry after the last would start
+        for chunk in line_chunks(lines, CHUNK_BYTES):
+            chunk.decode()  # searches decode it: refuse what is not UTF-8 now
+            entries = chunk.split(b"\n")[:-1]
+            column._first.append(len(column._start))
+            column._sealed.append(chunk)
+            starts = array("i", accumulate(map((1).__add__, map(len, entries)), initial=0))
+            starts.pop()  # where the entry after the last would start
+            column._start.extend(starts)
+        if len(column._start) != len(rows):
+            raise ValueError("details that do not match their rows")
+        column._open_first, column._rows, column._latest = len(rows), rows, latest
         return column
 
     def mask_containing(self, needle: str, rows: int) -> bytes:

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from array import array
 
+from notifycenter.store.columns import bounds, count_of
+
 _GOLDEN = 0x9E3779B97F4A7C15  # Fibonacci hashing spreads sequential keys (cursors) evenly
 _MASK64 = (1 << 64) - 1
 _MIN_BITS = 10
@@ -38,11 +40,14 @@ class IntIndex:
         """An index over `keys` from a snapshot's table. Keys hash alike in every process
         (ints only), so the table is valid as it is once its values are in range."""
         size = len(slots)
-        if size < 1 << _MIN_BITS or size & (size - 1) or min(slots) < 0 or max(slots) > len(keys):
+        if size < 1 << _MIN_BITS or size & (size - 1):
+            raise ValueError("an index table of a size it cannot have")
+        low, high = bounds(slots)
+        if low < 0 or high > len(keys):
             raise ValueError("an index table that does not fit its key column")
         index = cls.__new__(cls)
         index._keys, index._slots = keys, slots
-        index._bits, index._used = size.bit_length() - 1, size - slots.count(0)
+        index._bits, index._used = size.bit_length() - 1, size - count_of(slots, 0)
         return index
 
     def get(self, key: int) -> int | None:

@@ -22,13 +22,14 @@ import sys
 from array import array
 from collections.abc import Callable, Iterator
 from datetime import datetime
+from pathlib import Path
 from typing import Any, BinaryIO, NamedTuple
 
 import msgspec
 
 from notifycenter.model.lifecycle import LifecycleChange, LifecycleState, Verb
 from notifycenter.model.severity import Severity
-from notifycenter.store.columns import kind_of, table
+from notifycenter.store.columns import bounds, kind_of, pause_point, table
 from notifycenter.store.core import EventStore
 from notifycenter.store.details import DetailsColumn
 from notifycenter.store.intindex import IntIndex
@@ -39,8 +40,9 @@ from notifycenter.store.strings import StringTable
 from notifycenter.store.text import TextColumn
 from notifycenter.store.types import BUCKETS, STATUS_OF_CODE
 
-MAGIC = b"NCSNAP\x00\x01"
-VERSION = 1
+VERSION = 2  # any change of the layout or of what a section means changes it
+MAGIC = b"NCSNAP" + VERSION.to_bytes(2, "big")
+TABLE_SLICE = 1 << 14  # strings of a table decoded at a time
 MAX_HEADER = 256 << 20  # the header's JSON holds the small state: states, history, silences
 
 # Columns: (attribute of the store, typecode). Per occurrence, per row, per display place.
@@ -147,7 +149,7 @@ def write_snapshot(store: EventStore, out: BinaryIO, through: int = -1) -> int:
 
 
 def read_snapshot(
-    data: bytes | memoryview, clock: Callable[[], datetime] | None = None
+    data: bytes | bytearray | memoryview, clock: Callable[[], datetime] | None = None
 ) -> Snapshot:
     """The store `write_snapshot` wrote, checked (see the module's docstring)."""
     view = memoryview(data)
@@ -165,6 +167,16 @@ def read_snapshot(
         msgspec.DecodeError,
     ) as error:
         raise SnapshotError(f"the snapshot fails a check: {error}") from None
+
+
+def readable(path: Path) -> bool:
+    """Whether the file begins as a snapshot this version reads (a hub upgraded across a
+    format change must not serve one its clients refuse)."""
+    try:
+        with path.open("rb") as file:
+            return file.read(len(MAGIC)) == MAGIC
+    except OSError:
+        return False
 
 
 def _header(store: EventStore, sections: list[tuple[str, int]], through: int) -> Header:
@@ -212,7 +224,7 @@ def _sections(store: EventStore) -> Iterator[tuple[str, bytes]]:
             yield name, bytes(getattr(store, name))
     yield "labels", _little(array("I", [i for triple in store.labels for i in triple]))
     for name in TABLES:
-        yield name, msgspec.json.encode(getattr(store, name).raw)
+        yield name, _json_slices(getattr(store, name).raw)
     yield "by_key", _little(store._by_key.slots)
     yield "fold", _little(store._fold.slots)
     if store._by_cursor is not None:
@@ -275,8 +287,7 @@ def _restore(
 
 def _restore_tables(store: EventStore, header: Header, sections: dict[str, memoryview]) -> None:
     for name in TABLES:
-        raw = msgspec.json.decode(sections[name], type=list[str], strict=True)
-        setattr(store, name, StringTable.restore(raw))
+        setattr(store, name, StringTable.restore(_strings(sections[name])))
     flat = _column(sections, "labels", "I", 3 * header.labels)
     tables = [len(getattr(store, name)) for name in TABLES[:3]]
     for place, size in enumerate(tables):
@@ -294,17 +305,19 @@ def _restore_tables(store: EventStore, header: Header, sections: dict[str, memor
 def _restore_texts(store: EventStore, header: Header, sections: dict[str, memoryview]) -> None:
     rows = header.rows
     store._summaries = TextColumn.restore(
-        bytes(sections["summaries"]), rows, _rows_of(header.replaced_summaries, rows)
+        sections["summaries"], rows, _rows_of(header.replaced_summaries, rows)
     )
     store._details = DetailsColumn.restore(
-        bytes(sections["details"]),
+        sections["details"],
         _array(sections, "detail_rows", "i"),
         _rows_of(header.latest_details, rows),
         rows,
     )
     sizes = _array(sections, "raw_sizes", "q")
     blob, sealed, offset = sections["raw_blocks"], [], 0
-    for size in sizes:
+    for block, size in enumerate(sizes):
+        if block % 256 == 0:
+            pause_point()
         if size < 0 or offset + size > len(blob):
             raise SnapshotError("the stored events are cut short")
         sealed.append(bytes(blob[offset : offset + size]))
@@ -323,7 +336,7 @@ def _check_rows(store: EventStore, header: Header) -> None:
     _within(store._newest, 0, events, "_newest")
     _within(store._raw_entry, 0, len(store._raw), "_raw_entry")
     _within(store._pos, -len(store._older), len(store._log), "_pos")
-    if rows and min(store._count) < 1:
+    if rows and bounds(store._count)[0] < 1:
         raise SnapshotError("a row of no occurrence")
 
 
@@ -361,6 +374,23 @@ def _restore_state(store: EventStore, header: Header) -> None:
     )
 
 
+def _json_slices(strings: list[str]) -> bytes:
+    """A string table as JSON arrays of `TABLE_SLICE` strings, one per line: read back
+    a slice at a time (`_strings`), so that no one decode holds the GIL for long."""
+    return b"".join(
+        msgspec.json.encode(strings[start : start + TABLE_SLICE]) + b"\n"
+        for start in range(0, len(strings), TABLE_SLICE)
+    )
+
+
+def _strings(section: memoryview) -> list[str]:
+    strings: list[str] = []
+    for line in bytes(section).split(b"\n")[:-1]:
+        pause_point()
+        strings += msgspec.json.decode(line, type=list[str], strict=True)
+    return strings
+
+
 def _column(sections: dict[str, memoryview], name: str, code: str, length: int) -> array[Any]:
     column = _array(sections, name, code)
     if len(column) != length:
@@ -389,7 +419,10 @@ def _bytes(sections: dict[str, memoryview], name: str, length: int, allowed: byt
 
 
 def _within(column: array[int], low: int, high: int, name: str) -> None:
-    if len(column) and (min(column) < low or max(column) >= high):
+    if not column:
+        return
+    least, most = bounds(column)
+    if least < low or most >= high:
         raise SnapshotError(f"{name} points at something not held")
 
 

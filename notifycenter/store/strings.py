@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from notifycenter.model.sanitize import sanitize_line
+from notifycenter.store.columns import SLICE, pause_point
 from notifycenter.store.received import as_text
 
 DISPLAY_LIMIT = 200
@@ -43,10 +44,13 @@ class StringTable:
         if not raw or raw[0] != "":
             raise ValueError("a string table must begin with the empty string")
         table = cls()
-        table.raw = raw
-        inert = max(map(len, raw)) <= DISPLAY_LIMIT and " ".join(raw).isprintable()
-        table.display = list(raw) if inert else [sanitize_line(t, DISPLAY_LIMIT) for t in raw]
-        table._ids = dict(zip(raw, range(len(raw)), strict=True))
+        table.raw, table.display, table._ids = raw, [], {}
+        for start in range(0, len(raw), SLICE):  # a slice at a time: other threads run between
+            pause_point()
+            part = raw[start : start + SLICE]
+            inert = max(map(len, part)) <= DISPLAY_LIMIT and " ".join(part).isprintable()
+            table.display += part if inert else [sanitize_line(t, DISPLAY_LIMIT) for t in part]
+            table._ids.update(zip(part, range(start, start + len(part)), strict=True))
         if len(table._ids) != len(raw):
             raise ValueError("a string table holds a string twice")
         return table

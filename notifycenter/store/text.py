@@ -14,11 +14,13 @@ import re
 import threading
 from array import array
 from bisect import bisect_right
+from collections.abc import Iterator
 from functools import partial
 from itertools import accumulate, repeat
 from operator import contains
 
 from notifycenter.model.sanitize import has_unsafe, sanitize_line
+from notifycenter.store.columns import pause_point
 
 CHUNK_BYTES = 1 << 20
 _NEWLINE = b"\n"  # texts are single lines (sanitize_line), so it never occurs inside one
@@ -91,22 +93,18 @@ class TextColumn:
             return b"".join(self._sealed) + bytes(self._open), dict(self._replaced)
 
     @classmethod
-    def restore(cls, lines: bytes, rows: int, replaced: dict[int, str]) -> TextColumn:
+    def restore(cls, lines: memoryview, rows: int, replaced: dict[int, str]) -> TextColumn:
         """A column from `stored_lines` of a snapshot, in sealed chunks of about
-        `CHUNK_BYTES`. Its texts are shown as they are, so they must already be inert: one
-        that is not is refused (ValueError)."""
+        `CHUNK_BYTES`, read a chunk at a time (no call holds the GIL for long). Its texts
+        are shown as they are, so they must already be inert: one that is not is refused
+        (ValueError)."""
         if not all(map(_inert_line, replaced.values())):
             raise ValueError("a row text that is not sanitised")
         if replaced and not (min(replaced) >= 0 and max(replaced) < rows):
             raise ValueError("a replaced row text of no row")
-        column, start = cls(), 0
-        while start < len(lines):
-            cut = lines.rfind(_NEWLINE, start, start + CHUNK_BYTES)
-            cut = cut if cut >= 0 else lines.find(_NEWLINE, start)
-            if cut < 0:
-                raise ValueError("row texts that do not end a line")
-            column._seal_restored(lines[start : cut + 1])
-            start = cut + 1
+        column = cls()
+        for chunk in line_chunks(lines, CHUNK_BYTES):
+            column._seal_restored(chunk)
         if len(column._start) != rows:
             raise ValueError("row texts that do not match the rows")
         column._open_first = rows
@@ -156,6 +154,23 @@ class TextColumn:
             + 8 * len(self._start)
             + sum(len(t) + 60 for t in self._replaced.values())
         )
+
+
+def line_chunks(lines: memoryview, size: int) -> Iterator[bytes]:
+    """`lines` (each ending in a newline) in pieces of about `size` bytes, whole lines
+    each; ValueError when the last line is not ended."""
+    start = 0
+    while start < len(lines):
+        pause_point()
+        window = bytes(lines[start : start + size])
+        cut = window.rfind(_NEWLINE)
+        if cut < 0:  # one line longer than a piece
+            window = bytes(lines[start:])
+            cut = window.find(_NEWLINE)
+            if cut < 0:
+                raise ValueError("texts that do not end a line")
+        yield window[: cut + 1]
+        start += cut + 1
 
 
 def _offsets(sizes: array[int]) -> array[int]:

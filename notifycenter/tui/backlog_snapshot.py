@@ -14,6 +14,8 @@ line) leaves the backlog to the pages, as before.
 from __future__ import annotations
 
 import asyncio
+import gc
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -22,12 +24,17 @@ from typing import Protocol
 from notifycenter.catalogue.client import SNAPSHOT_UNREADABLE
 from notifycenter.model.errors import NotifyError
 from notifycenter.store import EventStore, RowIndex, ViewQuery
+from notifycenter.store.columns import paced, pause_point
 from notifycenter.store.snapshot import SnapshotError, read_snapshot
 from notifycenter.tui.flush import FeedFlusher
+from notifycenter.tui.row_index import view_fields
 from notifycenter.tui.screen import CenterScreen
 from notifycenter.tui.session import Session
 
 SNAPSHOT_WORTH = 20_000  # events in the hub's log: below this, the pages take about as long
+STEP_PLACES = 100_000
+BUSY_WAIT = 0.01  # seconds the loading thread sleeps at a time while the operator types
+WORK, REST = 0.003, 0.003  # seconds: the loading thread works, then leaves the GIL alone
 
 
 @dataclass(frozen=True)
@@ -48,6 +55,7 @@ async def fetch(
     query: ViewQuery,
     clock: Callable[[], datetime] | None,
     digest_range: tuple[int, int] | None,
+    busy: Callable[[], bool] = lambda: False,
 ) -> PreparedSnapshot | None:
     """The hub's snapshot prepared to replace the store; None to read pages instead. A
     snapshot that fails a check raises notifycenter-1221."""
@@ -61,22 +69,54 @@ async def fetch(
     if data is None:
         return None
     try:
-        return await asyncio.to_thread(prepare, data, query, clock, digest_range)
+        return await asyncio.to_thread(prepare, data, query, clock, digest_range, busy)
     except SnapshotError as error:
         raise SNAPSHOT_UNREADABLE.error(str(error)) from None
 
 
 def prepare(
-    data: bytes,
+    data: bytearray,
     query: ViewQuery,
     clock: Callable[[], datetime] | None,
     digest_range: tuple[int, int] | None,
+    busy: Callable[[], bool] = lambda: False,
 ) -> PreparedSnapshot:
-    """In a thread: read, check and select; nothing else holds the new store yet."""
-    store, through = read_snapshot(data, clock=clock)
-    del data
-    digest = store.tally(*digest_range) if digest_range is not None else (0, 0, 0)
-    return PreparedSnapshot(store, through, store.select(query), query, digest)
+    """In a thread: read, check and select; nothing else holds the new store yet. While
+    `busy` (the operator just pressed a key), it waits between two slices of the work."""
+    with paced(Pacer(busy)):
+        store, through = read_snapshot(data, clock=clock)
+        del data
+        digest = store.tally(*digest_range) if digest_range is not None else (0, 0, 0)
+        return PreparedSnapshot(store, through, select_in_steps(store, query), query, digest)
+
+
+class Pacer:
+    """Called between two slices of the loading thread's work: it sleeps `REST` after
+    each `WORK` seconds of work, and for as long as the operator keeps typing. A thread
+    that only shared the GIL by the switch interval took half of it from every key: a
+    key's frame needs the GIL for ~15 ms, handed back and forth each millisecond."""
+
+    def __init__(self, busy: Callable[[], bool]) -> None:
+        self.busy = busy
+        self.rested = time.monotonic()
+
+    def __call__(self) -> None:
+        while self.busy():
+            time.sleep(BUSY_WAIT)
+        if time.monotonic() - self.rested >= WORK:
+            time.sleep(REST)
+            self.rested = time.monotonic()
+
+
+def select_in_steps(store: EventStore, query: ViewQuery) -> RowIndex:
+    """`store.select(query)` in steps of `STEP_PLACES` below the log: one select over a
+    million places holds the GIL for ~80 ms, a key's whole budget."""
+    index = store.select(query, older_limit=0)
+    for rest in store.select_older_steps(query, index.older_end, STEP_PLACES):
+        pause_point()
+        index.extend(rest)
+        index.older_end = rest.older_end
+    return index
 
 
 class AdoptHost(Protocol):
@@ -89,6 +129,8 @@ class AdoptHost(Protocol):
     def flusher(self) -> FeedFlusher: ...
 
     def refresh_detail(self) -> None: ...
+
+    def view_query(self) -> ViewQuery: ...
 
 
 def adopt(host: AdoptHost, session: Session, prepared: PreparedSnapshot) -> None:
@@ -103,7 +145,10 @@ def adopt(host: AdoptHost, session: Session, prepared: PreparedSnapshot) -> None
     session.backfill = None
     session.hub_counts = None  # the store's counts are the hub's now
     session.store = new
-    host.flusher.list_replaced()  # held changes were the old store's; the view selects again
+    gc.freeze()  # here to stay: no full collection walks it (as `backlog.py` does)
+    current = host.view_query()
+    same = current.predicate is None and view_fields(current) == view_fields(prepared.query)
+    host.flusher.store_replaced(reselect=not same)
     center = host.center
     if center.alive:
         center.events.set_index(prepared.index, prepared.query, store=new)

@@ -232,7 +232,7 @@ class HubConnection:
         digest_range = (_number(saved), first_oldest) if saved is not None else None
         try:
             prepared = await backlog_snapshot.fetch(
-                session, self.host.view_query(), self.host.clock, digest_range
+                session, self.host.view_query(), self.host.clock, digest_range, self.hold
             )
         except NotifyError as error:
             self.host.show_error(error)  # a snapshot that fails a check: pages instead

@@ -84,6 +84,13 @@ class FeedFlusher:
         self.refilter_wanted = True
         self._held, self._cursor = None, ""  # the previous hub's
 
+    def store_replaced(self, reselect: bool) -> None:
+        """The session's store was replaced by one whose rows the list already shows (the
+        hub's snapshot): what was held was the old store's; a select runs only when
+        `reselect` (the view changed meanwhile), not a second pass over a million rows."""
+        self._held, self._cursor = None, ""
+        self.refilter_wanted = reselect
+
     def flush(self) -> None:
         """Apply what arrived since the last tick in one go (a bounded amount), then toast
         what deserves it."""
