@@ -46,7 +46,13 @@ class Hub:
 
 @contextmanager
 def hub_process(*extra: str) -> Iterator[Hub]:
-    """A hub on a free port in a fresh temp data dir."""
+    """A hub on a free port in a fresh temp data dir. Without the backlog snapshot's
+    builder (`--no-snapshots`) unless `NC_BENCH_SNAPSHOTS=1`: a child process that reads
+    the whole log once it holds 20,000 events would share the two cores with what these
+    scripts measure at random moments; the TUI scripts measure the snapshot itself, and
+    docs/performance.md the builder's effect on ingest."""
+    if os.environ.get("NC_BENCH_SNAPSHOTS") != "1":
+        extra = (*extra, "--no-snapshots")
     data = Path(tempfile.mkdtemp(prefix="nc-bench-"))
     port = free_port()
     env = {

@@ -6,7 +6,8 @@
 #
 # The TUI measures need a hub of 1,000,000 events: the first run fills them through the
 # API (a few minutes each, SQLite and PostgreSQL) into DIR/sqlite and DIR/postgresql, and
-# later runs reuse them. Each script prints its own figures, peers and load average.
+# later runs reuse them, and the first TUI script on each waits for the hub's first backlog
+# snapshot (1-3 minutes). Each script prints its own figures, peers and load average.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 keep="${1:-${TMPDIR:-/tmp}/notifycenter-bench}"
@@ -32,8 +33,13 @@ run bench/hub_query.py --events 1000000
 run bench/hub_query.py --events 1000000 --backend postgresql
 for backend in sqlite postgresql; do
     data="$keep/$backend"
+    # The backlog from the hub's snapshot (the default), then page by page (--no-snapshots).
     run bench/tui_startup.py --events 1000000 --data "$data" --backend "$backend" --wait 120
+    run bench/tui_startup.py --events 1000000 --data "$data" --backend "$backend" --wait 200 \
+        --backlog pages
     run bench/tui_keys.py --events 1000000 --data "$data" --backend "$backend" --keys 100
+    run bench/tui_keys.py --events 1000000 --data "$data" --backend "$backend" --keys 100 \
+        --backlog pages
     run bench/tui_views.py --events 1000000 --data "$data" --backend "$backend" --settle 200
 done
 run bench/hub_read_all.py --data "$keep/sqlite"  # the hub's own floor under the whole backlog

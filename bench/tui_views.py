@@ -31,7 +31,16 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from pg_ingest import BACKENDS
-from tui_pty import Terminal, Tui, bench_dirs, filled_hub, load_note, moved, percentiles
+from tui_pty import (
+    BACKLOGS,
+    Terminal,
+    Tui,
+    bench_dirs,
+    filled_hub,
+    load_note,
+    moved,
+    percentiles,
+)
 
 ERRORS = {"EMR", "ALR", "CRT", "ERR"}
 WARNINGS = {"WRN"}
@@ -123,12 +132,21 @@ def main() -> None:
     parser.add_argument("--settle", type=float, default=180.0, help="seconds to let it load")
     parser.add_argument("--backend", choices=BACKENDS, default="sqlite", help="the hub's log")
     parser.add_argument("--data", type=Path, help="hub data dir to keep and reuse across runs")
+    parser.add_argument(
+        "--backlog",
+        choices=BACKLOGS,
+        default="snapshot",
+        help="the hub sends its backlog snapshot (default), or only pages (--no-snapshots)",
+    )
     options = parser.parse_args()
     with (
         bench_dirs(options.data, "views") as (data, home),
-        filled_hub(data, options.events, options.backend) as port,
+        filled_hub(data, options.events, options.backend, options.backlog) as port,
     ):
-        print(f"notifycenter tui at 120x36 on a hub of {options.events:,} events:")
+        print(
+            f"notifycenter tui at 120x36 on a hub of {options.events:,} events"
+            f" (backlog from {options.backlog}):"
+        )
         timed = views(port, home, options.rounds, options.settle)
     every = [s for seconds in timed.values() for s in seconds]
     for kind, seconds in [*timed.items(), ("every view", every)]:

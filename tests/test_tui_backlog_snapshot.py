@@ -15,9 +15,11 @@ from typing import Any
 import pytest
 
 from notifycenter.client import HubClient
+from notifycenter.hub.snapshots import THROUGH_HEADER as THROUGH
 from notifycenter.store.snapshot import MAGIC
 from notifycenter.tui import backlog_snapshot
 from notifycenter.tui.backfill import FIRST_PAGE, Backfill
+from notifycenter.tui.widgets.buckets import BucketCounter
 from tests import httpclient as http
 from tests.test_tui_helpers import event, make_app, post, toasts, until
 from tests.waiting import wait_until
@@ -74,7 +76,9 @@ async def test_the_backlog_comes_whole_and_the_stream_goes_on_after_it(
     async with app.run_test(size=(120, 36)) as pilot:
         await until(pilot, lambda: app.store.event_count >= BACKLOG + 2 and app.settled)
         assert pages == []  # not one older page
-        assert not app.session.loading
+        assert not app.session.loading  # the replay after the snapshot is in too
+        errors = sum(severity(n) == "ERROR" for n in range(1, BACKLOG + 1)) + 2
+        assert app.query_one("#bucket-errors", BucketCounter).counts == (errors, errors)
         expected = ["after 2", "after 1"] + [f"backlog {n}" for n in range(BACKLOG, 0, -1)]
         assert summaries(app) == expected
         await pilot.press("G")
@@ -147,3 +151,24 @@ async def test_a_damaged_snapshot_is_said_and_the_pages_bring_everything(
         assert pages  # the pages brought the rest
         assert summaries(app) == [f"backlog {n}" for n in range(BACKLOG, 0, -1)]
         assert any("notifycenter-1221" in told for told in toasts(app)), toasts(app)
+
+
+async def test_a_restart_counts_what_came_while_away_from_the_snapshot(
+    snapshot_hub: Any, pages: list[int], tmp_path: Any
+) -> None:
+    """Beyond the first page, the digest counts from the snapshot what the pages would."""
+    app = make_app(snapshot_hub.url, tmp_path)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await until(pilot, lambda: app.store.event_count == BACKLOG and app.settled)
+    away = range(BACKLOG + 1, BACKLOG + 301)
+    post(snapshot_hub.url, [event(n, severity(n), summary=f"away {n}") for n in away])
+    last = BACKLOG + 300
+    wait_until(
+        lambda: int(http.get(snapshot_hub.url + "/api/snapshot").headers.get(THROUGH, 0)) >= last
+    )
+    again = make_app(snapshot_hub.url, tmp_path)
+    async with again.run_test(size=(120, 36)) as pilot:
+        await until(pilot, lambda: any("while away" in told for told in toasts(again)))
+        errors = sum(severity(n) == "ERROR" for n in away)
+        assert toasts(again) == [f"Backlog|while away: 300 events, {errors} errors"]
+        assert again.store.event_count == last and pages == []

@@ -69,6 +69,8 @@ def build(job: Job) -> dict[str, Any]:
     started = time.monotonic()
     directory = Path(job.directory)
     directory.mkdir(parents=True, exist_ok=True)
+    for left in directory.glob(f"{PREFIX}*.part"):
+        left.unlink()  # a build that did not finish (builds never run two at a time)
     conn = _connect(job)
     try:
         store, through, full = _starting_store(conn, newest_snapshot(directory), job.full_if_pruned)
@@ -95,7 +97,9 @@ def build(job: Job) -> dict[str, Any]:
 
 def _connect(job: Job) -> SqlConnection:
     if job.database_url is not None:
-        return PgConnection(Database(job.database_url, job.database_password).connect())
+        # Autocommit: a build's reads must not hold one transaction open for minutes.
+        database = Database(job.database_url, job.database_password)
+        return PgConnection(database.connect(autocommit=True))
     assert job.sqlite is not None
     return sqlite3.connect(f"file:{job.sqlite}?mode=ro", uri=True)
 

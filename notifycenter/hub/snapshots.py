@@ -7,7 +7,7 @@ by a child process (`snapshot_build.py`) so that its event loop never waits for 
 sends it whole: the client loads it in seconds and replays the log after its cursor.
 
 A build starts once the log holds `snapshot_min_events` and, after the first, when the log
-has grown by half that or by a twentieth of the snapshot, looked at every
+has grown by half that or by a fiftieth of the snapshot (what a client replays after it), looked at every
 `snapshot_interval_seconds` (0 turns snapshots off: `serve --no-snapshots`). Each build
 starts from the previous snapshot; from nothing when retention pruned events it holds,
 at most once per `FULL_EVERY` (between, pruned events stay in it, as in a client running
@@ -90,7 +90,7 @@ class SnapshotKeeper:
             return False
         if self.current is None:
             return True
-        return last_seq - self.through >= max(1, min_events // 2, self.events // 20)
+        return last_seq - self.through >= max(1, min_events // 2, self.events // 50)
 
     async def _keep(self, hub: Hub, failures: Counter) -> None:
         settings = hub.settings
@@ -98,7 +98,7 @@ class SnapshotKeeper:
             if self.due(hub.log.last_seq, settings.snapshot_min_events):
                 try:
                     await self.build(hub)
-                except BuildFailed as failed:
+                except (BuildFailed, OSError) as failed:  # OSError: no child could start
                     failures.inc()
                     log.warning(codes.SNAPSHOT_BUILD_FAILED.log_line(str(failed)))
             await asyncio.sleep(settings.snapshot_interval_seconds)

@@ -91,7 +91,7 @@ class BacklogLoader:
         if not session.loading and session.hub_counts is not None:
             session.hub_counts = None  # everything is in: the store's counts are exact
             host.center.buckets.show(session.store.counts())
-        host.center.header.backlog_percent = loaded_percent(session)
+        host.center.header.backlog_percent = session.loaded_percent()
         return True
 
     def _resize(self, spent: float) -> None:
@@ -117,14 +117,6 @@ class BacklogLoader:
                 session.hub_counts = counts_of(summary)
                 if self.host.center.alive:
                     self.host.center.buckets.show(session.hub_counts)
-
-
-def loaded_percent(session: Session) -> int | None:
-    """How much of the backlog the store holds, for the header; None once it is all in."""
-    if not session.loading:
-        return None
-    total = sum(count.total for count in (session.hub_counts or {}).values())
-    return min(99, 100 * session.store.event_count // total) if total else 0
 
 
 def counts_of(summary: wire.Summary) -> dict[Bucket, BucketCount]:

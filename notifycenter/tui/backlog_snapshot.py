@@ -17,15 +17,18 @@ import asyncio
 import gc
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Protocol
 
 from notifycenter.catalogue.client import SNAPSHOT_UNREADABLE
 from notifycenter.model.errors import NotifyError
-from notifycenter.store import EventStore, RowIndex, ViewQuery
+from notifycenter.model.severity import Bucket
+from notifycenter.store import BucketCount, EventStore, RowIndex, ViewQuery
 from notifycenter.store.columns import paced, pause_point
+from notifycenter.store.received import cursor_int
 from notifycenter.store.snapshot import SnapshotError, read_snapshot
+from notifycenter.tui.backlog import counts_of
 from notifycenter.tui.flush import FeedFlusher
 from notifycenter.tui.row_index import view_fields
 from notifycenter.tui.screen import CenterScreen
@@ -45,9 +48,10 @@ class PreparedSnapshot:
     through: int  # the log position it was read through: the stream resumes after it
     index: RowIndex
     query: ViewQuery
-    digest: tuple[
-        int, int, int
-    ]  # events, errors, loudest, between the saved cursor and the first page
+    # Events, errors and the loudest severity between the saved cursor and the first page.
+    digest: tuple[int, int, int]
+    log_end: int  # where the hub's log ended once it was read: the replay goes up to here
+    counts: dict[Bucket, BucketCount]  # the hub's counts then, shown until the replay is in
 
 
 async def fetch(
@@ -69,9 +73,15 @@ async def fetch(
     if data is None:
         return None
     try:
-        return await asyncio.to_thread(prepare, data, query, clock, digest_range, busy)
+        prepared = await asyncio.to_thread(prepare, data, query, clock, digest_range, busy)
     except SnapshotError as error:
         raise SNAPSHOT_UNREADABLE.error(str(error)) from None
+    try:
+        summary = await session.client.summary()  # where the replay must reach, and counts
+    except NotifyError:
+        return None
+    end = cursor_int(summary.get("last_cursor")) or 0
+    return replace(prepared, log_end=end, counts=counts_of(summary))
 
 
 def prepare(
@@ -87,7 +97,8 @@ def prepare(
         store, through = read_snapshot(data, clock=clock)
         del data
         digest = store.tally(*digest_range) if digest_range is not None else (0, 0, 0)
-        return PreparedSnapshot(store, through, select_in_steps(store, query), query, digest)
+        index = select_in_steps(store, query)
+        return PreparedSnapshot(store, through, index, query, digest, through, {})
 
 
 class Pacer:
@@ -143,7 +154,10 @@ def adopt(host: AdoptHost, session: Session, prepared: PreparedSnapshot) -> None
     session.feed.take()  # the restarted stream brings these again
     session.records.take()
     session.backfill = None
-    session.hub_counts = None  # the store's counts are the hub's now
+    replaying = prepared.log_end > prepared.through
+    # Until the replay is in, the hub's counts are the exact ones (`replayed`).
+    session.hub_counts = prepared.counts if replaying else None
+    session.replay_until = prepared.log_end if replaying else None
     session.store = new
     gc.freeze()  # here to stay: no full collection walks it (as `backlog.py` does)
     current = host.view_query()
@@ -152,8 +166,8 @@ def adopt(host: AdoptHost, session: Session, prepared: PreparedSnapshot) -> None
     center = host.center
     if center.alive:
         center.events.set_index(prepared.index, prepared.query, store=new)
-        center.buckets.show(new.counts())
-        center.header.backlog_percent = None
+        center.buckets.show(session.counts())
+        center.header.backlog_percent = session.loaded_percent()
         host.refresh_detail()
     policy = session.policy
     policy.count_backlog_tally(*prepared.digest)

@@ -111,6 +111,8 @@ class FeedFlusher:
                 for notice in expired if host.toasts_wanted() else ():
                     host.toast(notice)
                 self._cursor = str(batch[-1].get("cursor") or "")
+                if session.replay_until is not None:
+                    self._replayed(session, self._cursor)
             if self._cursor and self._held is None:  # the header's cursor goes with the rows
                 host.center.header.cursor, self._cursor = self._cursor, ""
             if self._refilter_due(session):
@@ -121,6 +123,15 @@ class FeedFlusher:
         if host.toasts_wanted():
             for toast in session.policy.drain():
                 host.toast(toast)
+
+    def _replayed(self, session: Session, cursor: str) -> None:
+        """After the hub's snapshot, the stream's replay: the header says how far it is;
+        once it is in, the counts are the store's own."""
+        done = session.replayed_to(int(cursor) if cursor.isdigit() else 0)
+        center = self.host.center
+        center.header.backlog_percent = session.loaded_percent()
+        if done:
+            center.buckets.show(session.counts())
 
     def _refilter_due(self, session: Session) -> bool:
         """Wanted, not held by a pause, and (while older pages pour in) at most once a second."""

@@ -41,6 +41,9 @@ class Session:
     was_live: bool = False  # the stream was up once: a refusal now is a revoked token
     # The hub's counts while the backlog loads: exact, where the store's are not yet.
     hub_counts: dict[Bucket, BucketCount] | None = None
+    # After the hub's snapshot: the log position the replayed stream must reach before
+    # the store holds the whole backlog (None: nothing to wait for).
+    replay_until: int | None = None
 
     @classmethod
     def new(
@@ -54,7 +57,26 @@ class Session:
     @property
     def loading(self) -> bool:
         """True while older pages of records are still coming in."""
-        return len(self.records) > 0 or (self.backfill is not None and not self.backfill.done)
+        return (
+            len(self.records) > 0
+            or (self.backfill is not None and not self.backfill.done)
+            or self.replay_until is not None
+        )
+
+    def loaded_percent(self) -> int | None:
+        """How much of the backlog the store holds, for the header; None once it is all in."""
+        if not self.loading:
+            return None
+        total = sum(count.total for count in (self.hub_counts or {}).values())
+        return min(99, 100 * self.store.event_count // total) if total else 0
+
+    def replayed_to(self, cursor: int) -> bool:
+        """The stream was taken in up to `cursor`; True when that ends the replay after
+        the hub's snapshot: the store holds the whole backlog, its counts are exact."""
+        if self.replay_until is None or cursor < self.replay_until:
+            return False
+        self.replay_until = self.hub_counts = None
+        return True
 
     def counts(self) -> dict[Bucket, BucketCount]:
         """What the bucket strip shows: the hub's counts until every page is in."""
