@@ -143,6 +143,7 @@ class NotifyCenterApp(App[None]):
             embedded_data_dir=embedded_data_dir,
             producers=producers,
             hold=self.loader.operator_active,
+            since_key=self.loader.since_operator_acted,
         )
 
     @property

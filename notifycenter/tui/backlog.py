@@ -63,6 +63,10 @@ class BacklogLoader:
     def operator_acted(self) -> None:
         self._acted = time.monotonic()
 
+    def since_operator_acted(self) -> float:
+        """Seconds since the operator's last key or click."""
+        return time.monotonic() - self._acted
+
     def operator_active(self) -> bool:
         """A key or click came within `KEY_QUIET`: loading (and fetching) waits."""
         return time.monotonic() - self._acted < KEY_QUIET

@@ -28,7 +28,7 @@ from notifycenter.store import BucketCount, EventStore, RowIndex, ViewQuery
 from notifycenter.store.columns import paced, pause_point
 from notifycenter.store.received import cursor_int
 from notifycenter.store.snapshot import SnapshotError, read_snapshot
-from notifycenter.tui.backlog import counts_of
+from notifycenter.tui.backlog import KEY_QUIET, counts_of
 from notifycenter.tui.flush import FeedFlusher
 from notifycenter.tui.row_index import view_fields
 from notifycenter.tui.screen import CenterScreen
@@ -36,8 +36,12 @@ from notifycenter.tui.session import Session
 
 SNAPSHOT_WORTH = 20_000  # events in the hub's log: below this, the pages take about as long
 STEP_PLACES = 100_000
-BUSY_WAIT = 0.01  # seconds the loading thread sleeps at a time while the operator types
-WORK, REST = 0.003, 0.003  # seconds: the loading thread works, then leaves the GIL alone
+BUSY_WAIT = 0.01  # seconds the loading thread sleeps at a time after a key
+TYPING = 1.0  # seconds after a key during which the operator counts as typing
+# Seconds the loading thread works, then leaves the GIL alone: while the operator types,
+# and when nobody does (a first key then waits for a short slice at most).
+TYPING_WORK, TYPING_REST = 0.002, 0.004
+IDLE_WORK, IDLE_REST = 0.008, 0.001
 
 
 @dataclass(frozen=True)
@@ -59,7 +63,7 @@ async def fetch(
     query: ViewQuery,
     clock: Callable[[], datetime] | None,
     digest_range: tuple[int, int] | None,
-    busy: Callable[[], bool] = lambda: False,
+    since_key: Callable[[], float] = lambda: float("inf"),
 ) -> PreparedSnapshot | None:
     """The hub's snapshot prepared to replace the store; None to read pages instead. A
     snapshot that fails a check raises notifycenter-1221."""
@@ -73,7 +77,7 @@ async def fetch(
     if data is None:
         return None
     try:
-        prepared = await asyncio.to_thread(prepare, data, query, clock, digest_range, busy)
+        prepared = await asyncio.to_thread(prepare, data, query, clock, digest_range, since_key)
     except SnapshotError as error:
         raise SNAPSHOT_UNREADABLE.error(str(error)) from None
     try:
@@ -89,11 +93,11 @@ def prepare(
     query: ViewQuery,
     clock: Callable[[], datetime] | None,
     digest_range: tuple[int, int] | None,
-    busy: Callable[[], bool] = lambda: False,
+    since_key: Callable[[], float] = lambda: float("inf"),
 ) -> PreparedSnapshot:
-    """In a thread: read, check and select; nothing else holds the new store yet. While
-    `busy` (the operator just pressed a key), it waits between two slices of the work."""
-    with paced(Pacer(busy)):
+    """In a thread: read, check and select; nothing else holds the new store yet. Between
+    two slices of the work it gives way to the operator's keys (`Pacer`)."""
+    with paced(Pacer(since_key)):
         store, through = read_snapshot(data, clock=clock)
         del data
         digest = store.tally(*digest_range) if digest_range is not None else (0, 0, 0)
@@ -102,20 +106,25 @@ def prepare(
 
 
 class Pacer:
-    """Called between two slices of the loading thread's work: it sleeps `REST` after
-    each `WORK` seconds of work, and for as long as the operator keeps typing. A thread
-    that only shared the GIL by the switch interval took half of it from every key: a
-    key's frame needs the GIL for ~15 ms, handed back and forth each millisecond."""
+    """Called between two slices of the loading thread's work. For `KEY_QUIET` after each
+    key or click it waits; while the operator types (a key within `TYPING`) it rests
+    after each few milliseconds of work, and less when nobody types. A thread that only
+    shared the GIL by the switch interval took half of it from every key: a key's frame
+    needs the GIL for ~15 ms, handed back and forth each millisecond."""
 
-    def __init__(self, busy: Callable[[], bool]) -> None:
-        self.busy = busy
+    def __init__(self, since_key: Callable[[], float]) -> None:
+        self.since_key = since_key
         self.rested = time.monotonic()
 
     def __call__(self) -> None:
-        while self.busy():
+        while (since := self.since_key()) < KEY_QUIET:
             time.sleep(BUSY_WAIT)
-        if time.monotonic() - self.rested >= WORK:
-            time.sleep(REST)
+        work, rest = (TYPING_WORK, TYPING_REST) if since < TYPING else (IDLE_WORK, IDLE_REST)
+        if time.monotonic() - self.rested >= work:
+            # What the store holds so far is here to stay: out of the collector's sight, or
+            # a full collection walks it with the GIL held (seconds at a million).
+            gc.freeze()
+            time.sleep(rest)
             self.rested = time.monotonic()
 
 

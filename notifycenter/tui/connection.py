@@ -104,9 +104,13 @@ class HubConnection:
         embedded_data_dir: Path | None = None,
         producers: Producers | None = None,
         hold: Callable[[], bool] = lambda: False,
+        since_key: Callable[[], float] = lambda: float("inf"),
     ) -> None:
         self.host = host
         self.hold = hold  # True while older pages should wait (the operator is typing)
+        self.since_key = (
+            since_key  # seconds since the operator's last key: the snapshot paces by it
+        )
         self.policy_settings = policy_settings
         self.cursors = cursors
         self.embedded_data_dir = embedded_data_dir  # only for the first context
@@ -232,7 +236,7 @@ class HubConnection:
         digest_range = (_number(saved), first_oldest) if saved is not None else None
         try:
             prepared = await backlog_snapshot.fetch(
-                session, self.host.view_query(), self.host.clock, digest_range, self.hold
+                session, self.host.view_query(), self.host.clock, digest_range, self.since_key
             )
         except NotifyError as error:
             self.host.show_error(error)  # a snapshot that fails a check: pages instead
