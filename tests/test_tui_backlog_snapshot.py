@@ -172,3 +172,25 @@ async def test_a_restart_counts_what_came_while_away_from_the_snapshot(
         errors = sum(severity(n) == "ERROR" for n in away)
         assert toasts(again) == [f"Backlog|while away: 300 events, {errors} errors"]
         assert again.store.event_count == last and pages == []
+
+
+def test_the_loading_thread_waits_while_the_operator_types_and_freezes_what_it_made() -> None:
+    import gc
+    import threading
+    import time
+
+    since_key = [0.05]  # a key 50 ms ago
+    pacer = backlog_snapshot.Pacer(lambda: since_key[0])
+    passed = threading.Event()
+    thread = threading.Thread(target=lambda: (pacer(), passed.set()))
+    thread.start()
+    assert not passed.wait(0.2)  # it waits as long as keys keep coming
+    since_key[0] = 5.0
+    assert passed.wait(2.0)
+    thread.join()
+
+    gc.unfreeze()
+    made = [[n] for n in range(1000)]  # what a loading thread made
+    pacer.rested = time.monotonic() - 1.0  # it has worked long enough: it rests now
+    pacer()
+    assert gc.get_freeze_count() >= len(made)
