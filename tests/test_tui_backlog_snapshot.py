@@ -104,6 +104,14 @@ class Held:
 
         monkeypatch.setattr(HubClient, "snapshot", held)
 
+    async def press_while_held(self, app: Any, pilot: Any, *keys: str) -> None:
+        """Press `keys` on the first page, then let the snapshot in and wait for the swap."""
+        await until(pilot, lambda: self.asked and len(app.center.events.index) == FIRST_PAGE)
+        old_store = app.store
+        await pilot.press(*keys)
+        self.go.set()
+        await until(pilot, lambda: app.store is not old_store and app.settled)
+
 
 async def test_the_highlight_and_marks_stay_on_their_events(
     snapshot_hub: Any, tmp_path: Any, monkeypatch: pytest.MonkeyPatch
@@ -111,11 +119,7 @@ async def test_the_highlight_and_marks_stay_on_their_events(
     held = Held(monkeypatch)
     app = make_app(snapshot_hub.url, tmp_path)
     async with app.run_test(size=(120, 36)) as pilot:
-        await until(pilot, lambda: held.asked and len(app.center.events.index) == FIRST_PAGE)
-        await pilot.press("j", "j", "space", "j")
-        old_store = app.store
-        held.go.set()
-        await until(pilot, lambda: app.store is not old_store and app.settled)
+        await held.press_while_held(app, pilot, "j", "j", "space", "j")
         row = app.center.events.highlighted_row_id
         assert row is not None and app.store.row(row).summary == f"backlog {BACKLOG - 3}"
         assert [app.store.row(r).summary for r in app.center.events.marked] == [
@@ -129,11 +133,7 @@ async def test_a_view_chosen_while_it_loads_is_the_view_shown_after(
     held = Held(monkeypatch)
     app = make_app(snapshot_hub.url, tmp_path)
     async with app.run_test(size=(120, 36)) as pilot:
-        await until(pilot, lambda: held.asked and len(app.center.events.index) == FIRST_PAGE)
-        old_store = app.store
-        await pilot.press("2")  # the warnings bucket
-        held.go.set()
-        await until(pilot, lambda: app.store is not old_store and app.settled)
+        await held.press_while_held(app, pilot, "2")  # the warnings bucket
         warnings = [f"backlog {n}" for n in range(BACKLOG, 0, -1) if severity(n) == "WARNING"]
         assert summaries(app) == warnings
 

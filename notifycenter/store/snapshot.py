@@ -17,7 +17,6 @@ fails a check is refused (`SnapshotError`) rather than loaded.
 
 from __future__ import annotations
 
-import dataclasses
 import sys
 from array import array
 from collections.abc import Callable, Iterator
@@ -27,7 +26,7 @@ from typing import Any, BinaryIO, NamedTuple
 
 import msgspec
 
-from notifycenter.model.lifecycle import LifecycleChange, LifecycleState, Verb
+from notifycenter.model.lifecycle import LifecycleChange, LifecycleState
 from notifycenter.model.severity import Severity
 from notifycenter.store.columns import bounds, kind_of, pause_point, table
 from notifycenter.store.core import EventStore
@@ -40,7 +39,7 @@ from notifycenter.store.strings import StringTable
 from notifycenter.store.text import TextColumn
 from notifycenter.store.types import BUCKETS, STATUS_OF_CODE
 
-VERSION = 2  # any change of the layout or of what a section means changes it
+VERSION = 3  # any change of the layout or of what a section means changes it
 MAGIC = b"NCSNAP" + VERSION.to_bytes(2, "big")
 TABLE_SLICE = 1 << 14  # strings of a table decoded at a time
 MAX_HEADER = 256 << 20  # the header's JSON holds the small state: states, history, silences
@@ -82,30 +81,6 @@ class Snapshot(NamedTuple):
     through: int
 
 
-class Change(msgspec.Struct, array_like=True, forbid_unknown_fields=True):
-    verb: Verb
-    target_source: str
-    target_id: str
-    actor: str
-    at: str
-    comment: str | None
-    until: str | None
-    to: str | None
-
-
-class State(msgspec.Struct, array_like=True, forbid_unknown_fields=True):
-    read: bool
-    acked_by: str | None
-    acked_at: str | None
-    ack_comment: str | None
-    ack_until: str | None
-    resolved_by: str | None
-    resolved_at: str | None
-    archived_by: str | None
-    archived_at: str | None
-    owner: str | None
-
-
 class Header(msgspec.Struct, forbid_unknown_fields=True):
     """Everything but the columns; `sections` says how long each following section is."""
 
@@ -122,8 +97,8 @@ class Header(msgspec.Struct, forbid_unknown_fields=True):
     by_cursor: bool  # whether the store keeps a cursor index (older pages came after newer)
     counts: list[list[int]]
     quiet_counts: list[list[int]]
-    states: list[tuple[int, State]]
-    history: list[tuple[int, list[Change]]]
+    states: list[tuple[int, LifecycleState]]
+    history: list[tuple[int, list[LifecycleChange]]]
     expiry: list[tuple[int, int]]
     parts: list[tuple[int, list[tuple[int, int]]]]
     lapses: list[tuple[int, int, int]]
@@ -196,11 +171,8 @@ def _header(store: EventStore, sections: list[tuple[str, int]], through: int) ->
         by_cursor=store._by_cursor is not None,
         counts=store._counts,
         quiet_counts=store._quiet_counts,
-        states=[(row, State(**_fields(state))) for row, state in store._states.items()],
-        history=[
-            (row, [Change(**_fields(c)) for c in changes])
-            for row, changes in store._history.items()
-        ],
+        states=list(store._states.items()),
+        history=list(store._history.items()),
         expiry=list(store._expiry),
         parts=parts,
         lapses=lapses,
@@ -358,14 +330,8 @@ def _restore_state(store: EventStore, header: Header) -> None:
     store.orphans = header.orphans
     store._counts = _counts(header.counts)
     store._quiet_counts = _counts(header.quiet_counts)
-    store._states = {
-        row: LifecycleState(**_fields(state))
-        for row, state in _rows_of(dict(header.states), rows).items()
-    }
-    store._history = {
-        row: [LifecycleChange(**_fields(change)) for change in changes]
-        for row, changes in _rows_of(dict(header.history), rows).items()
-    }
+    store._states = _rows_of(dict(header.states), rows)
+    store._history = _rows_of(dict(header.history), rows)
     store._expiry = sorted(header.expiry)
     _rows_of({row: None for _, row in header.expiry}, rows)
     store._parts = Parts.restore(header.parts, header.lapses, rows, events)
@@ -444,10 +410,3 @@ def _little(column: array[Any]) -> bytes:
     swapped = array(column.typecode, column)
     swapped.byteswap()
     return swapped.tobytes()
-
-
-def _fields(value: Any) -> dict[str, Any]:
-    """A dataclass's or a Struct's fields by name (LifecycleState, State and the like)."""
-    if isinstance(value, msgspec.Struct):
-        return msgspec.structs.asdict(value)
-    return {field.name: getattr(value, field.name) for field in dataclasses.fields(value)}
