@@ -115,11 +115,14 @@ class HubClient:
     async def aclose(self) -> None:
         await self._http.aclose()
 
-    async def _request(self, method: str, path: str, **options: Any) -> httpx.Response:
-        """The first usable answer, trying the servers in the pool's order."""
+    async def _request(
+        self, method: str, path: str, *, stream: bool = False, **options: Any
+    ) -> httpx.Response:
+        """The first usable answer, trying the servers in the pool's order. With `stream`,
+        its body is not read yet: the caller reads it and closes the answer."""
         failures: builtins.list[tuple[str, NotifyError]] = []
         for server in self.pool.order():
-            outcome = await self._try(server, method, path, **options)
+            outcome = await self._try(server, method, path, stream, **options)
             if isinstance(outcome, httpx.Response):
                 return outcome
             failures.append((server, outcome))
@@ -128,12 +131,13 @@ class HubClient:
         raise all_failed((server, reason_of(error)) for server, error in failures)
 
     async def _try(
-        self, server: str, method: str, path: str, **options: Any
+        self, server: str, method: str, path: str, stream: bool = False, **options: Any
     ) -> httpx.Response | NotifyError:
         """`server`'s answer, or its failure (recorded in the pool) when another server may
         do better: no connection, reset, timeout, or 502/503/504 when there are others."""
         try:
-            response = await self._http.request(method, server + path, **options)
+            request = self._http.build_request(method, server + path, **options)
+            response = await self._http.send(request, stream=stream)
         except httpx.TransportError as exc:
             failure = request_failed(server, exc)
             self.pool.failed(server, reason_of(failure))
@@ -141,6 +145,7 @@ class HubClient:
         except httpx.RequestError as exc:  # it answered, with what cannot be decoded
             raise request_failed(server, exc) from None
         if is_failover_status(response.status_code) and self.pool.several:
+            await response.aclose()  # a streamed answer holds its connection until closed
             failure = unavailable(server, response)
             self.pool.failed(server, reason_of(failure))
             return failure
@@ -166,7 +171,7 @@ class HubClient:
 
     async def _post_events(self, content: bytes, content_type: str) -> wire.Accepted:
         """POST, waiting out a rate limit as the hub's Retry-After asks, a few times at most."""
-        options = {"content": content, "headers": {"Content-Type": content_type}}
+        options: dict[str, Any] = {"content": content, "headers": {"Content-Type": content_type}}
         for _ in range(RATE_LIMIT_RETRIES):
             response = await self._request("POST", "/api/events", **options)
             if response.status_code != 429:
@@ -206,35 +211,18 @@ class HubClient:
         (any 404). About 200 bytes an event: read into one buffer sized by its
         Content-Length, a network read at a time, so that no single copy of the whole
         holds the event loop."""
-        failures: builtins.list[tuple[str, NotifyError]] = []
-        for server in self.pool.order():
-            try:
-                return await self._download(server + "/api/snapshot")
-            except httpx.TransportError as exc:
-                failures.append((server, request_failed(server, exc)))
-            except httpx.RequestError as exc:
-                raise request_failed(server, exc) from None
-        if len(failures) == 1:
-            raise failures[0][1]
-        raise all_failed((server, reason_of(error)) for server, error in failures)
-
-    async def _download(self, url: str) -> bytearray | None:
-        async with self._http.stream("GET", url) as response:
+        response = await self._request("GET", "/api/snapshot", stream=True)
+        try:
             if response.status_code == 404:
                 return None
             if not response.is_success:
                 await response.aread()
                 answer(response)  # raises the hub's error
-            length = int(response.headers.get("content-length") or 0)
-            buffer, filled = bytearray(length), 0
-            async for chunk in response.aiter_bytes():
-                end = filled + len(chunk)
-                if end > len(buffer):  # no length, or more than it said: grow
-                    buffer.extend(bytes(end - len(buffer)))
-                buffer[filled:end] = chunk
-                filled = end
-            del buffer[filled:]
-            return buffer
+            return await _read_into_buffer(response)
+        except httpx.RequestError as exc:  # the body broke off or could not be decoded
+            raise request_failed(self.server, exc) from None
+        finally:
+            await response.aclose()
 
     async def sources(self) -> builtins.list[wire.SourceView]:
         """The hub's sources (`GET /api/sources`): state, last contact, counts, error."""
@@ -430,3 +418,17 @@ def reason_of(error: NotifyError) -> str:
 
 def _subscription_path(ident: str) -> str:
     return f"/api/subscriptions/{quote(ident, safe='')}"
+
+
+async def _read_into_buffer(response: httpx.Response) -> bytearray:
+    """A streamed body in one buffer of its Content-Length (grown if it says less)."""
+    length = int(response.headers.get("content-length") or 0)
+    buffer, filled = bytearray(length), 0
+    async for chunk in response.aiter_bytes():
+        end = filled + len(chunk)
+        if end > len(buffer):
+            buffer.extend(bytes(end - len(buffer)))
+        buffer[filled:end] = chunk
+        filled = end
+    del buffer[filled:]
+    return buffer
