@@ -26,6 +26,16 @@ def parse_cursor(text: str, name: str = "cursor") -> int:
     return int(text)
 
 
+def bodies_after(conn: Any, after: int, upto: int, limit: int) -> list[tuple[int, bytes]]:
+    """(seq, body) of the entries in (after, upto], oldest first, at most `limit`: how the
+    stream replays the log and the snapshot builder catches up with it."""
+    rows: list[tuple[int, bytes]] = conn.execute(
+        "SELECT seq, body FROM log WHERE seq > ? AND seq <= ? ORDER BY seq LIMIT ?",
+        (after, upto, limit),
+    ).fetchall()
+    return rows
+
+
 @dataclass(frozen=True, slots=True)
 class StoredEntry:
     """One event as appended: its position, and the normalised event (with `cursor`).

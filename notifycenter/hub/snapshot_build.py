@@ -28,6 +28,7 @@ from typing import Any
 import orjson
 
 from notifycenter.hub.database import Database
+from notifycenter.hub.log import bodies_after
 from notifycenter.hub.query import EventQuery
 from notifycenter.hub.records import list_events
 from notifycenter.hub.retention_rules import pruned_through
@@ -56,6 +57,11 @@ class Job:
 def snapshot_name(through: int) -> str:
     """Names sort as the cursors they were read through: the last is the newest."""
     return f"{PREFIX}{through:016d}{SUFFIX}"
+
+
+def through_of(path: Path) -> int:
+    """The log position a snapshot's name says it was read through (`snapshot_name`)."""
+    return int(path.name.removeprefix(PREFIX).removesuffix(SUFFIX))
 
 
 def newest_snapshot(directory: Path) -> Path | None:
@@ -144,10 +150,7 @@ def _catch_up(conn: SqlConnection, store: EventStore, through: int) -> int:
     (last,) = conn.execute("SELECT coalesce(max(seq), 0) FROM log").fetchone()
     after = max(through, 0)
     while after < last:
-        rows = conn.execute(
-            "SELECT seq, body FROM log WHERE seq > ? AND seq <= ? ORDER BY seq LIMIT ?",
-            (after, last, PAGE),
-        ).fetchall()
+        rows = bodies_after(conn, after, last, PAGE)
         if not rows:
             break
         store.add([orjson.loads(body) for _, body in rows])

@@ -37,7 +37,7 @@ from notifycenter.hub.auth import Permission
 from notifycenter.hub.hubstate import Hub
 from notifycenter.hub.log import StoredEntry
 from notifycenter.hub.openapi import SECURED, _errors
-from notifycenter.hub.snapshot_build import PREFIX, SUFFIX, Job, newest_snapshot
+from notifycenter.hub.snapshot_build import Job, newest_snapshot, through_of
 from notifycenter.model.cursor import format_cursor
 
 PATH = "/api/snapshot"
@@ -69,7 +69,7 @@ class SnapshotKeeper:
         self.directory = settings.data_dir / "snapshots"
         self.current = newest_snapshot(self.directory) if self.directory.is_dir() else None
         if self.current is not None:
-            self.through = int(self.current.name.removeprefix(PREFIX).removesuffix(SUFFIX))
+            self.through = through_of(self.current)
         failures = Counter(
             "notifycenter_snapshot_build_failures",
             "Backlog snapshot builds that failed (notifycenter-1124)",

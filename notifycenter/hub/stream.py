@@ -55,7 +55,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from notifycenter.catalogue import hub as codes
 from notifycenter.catalogue import runtime as runtime_codes
-from notifycenter.hub.log import StoredEntry
+from notifycenter.hub.log import StoredEntry, bodies_after
 from notifycenter.hub.projection import search_text
 from notifycenter.hub.query import EventQuery, matches_filters
 from notifycenter.model.errors import ErrorSpec
@@ -484,7 +484,7 @@ class _Sender:
 
     async def _from_log(self) -> None:
         after, upto = self.position, self.log_until
-        rows = await self.read(lambda conn: _page(conn, after, upto))
+        rows = await self.read(lambda conn: bodies_after(conn, after, upto, REPLAY_PAGE))
         filtered = self.subscriber.accepts is not None
         if self.batched and rows:
             if filtered:
@@ -558,14 +558,6 @@ def batch_frames(bodies: list[bytes], limit: int = FRAME_BYTES) -> list[str]:
 
 def _array(bodies: list[bytes]) -> str:
     return (b"[" + b",".join(bodies) + b"]").decode()
-
-
-def _page(conn: Any, after: int, upto: int) -> list[tuple[int, bytes]]:
-    rows: list[tuple[int, bytes]] = conn.execute(
-        "SELECT seq, body FROM log WHERE seq > ? AND seq <= ? ORDER BY seq LIMIT ?",
-        (after, upto, REPLAY_PAGE),
-    ).fetchall()
-    return rows
 
 
 def _closed_for(broadcaster: Broadcaster, failure: SubscriberFailure) -> None:
