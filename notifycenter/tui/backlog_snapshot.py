@@ -67,8 +67,7 @@ async def fetch(
 ) -> PreparedSnapshot | None:
     """The hub's snapshot prepared to replace the store; None to read pages instead. A
     snapshot that fails a check raises notifycenter-1221."""
-    total = sum(count.total for count in (session.hub_counts or {}).values())
-    if session.client is None or total < SNAPSHOT_WORTH:
+    if session.client is None or session.hub_total < SNAPSHOT_WORTH:
         return None
     try:
         data = await session.client.snapshot()
@@ -171,7 +170,7 @@ def adopt(host: AdoptHost, session: Session, prepared: PreparedSnapshot) -> None
     gc.freeze()  # here to stay: no full collection walks it (as `backlog.py` does)
     current = host.view_query()
     same = current.predicate is None and view_fields(current) == view_fields(prepared.query)
-    host.flusher.store_replaced(reselect=not same)
+    host.flusher.list_replaced(reselect=not same)
     center = host.center
     if center.alive:
         center.events.set_index(prepared.index, prepared.query, store=new)

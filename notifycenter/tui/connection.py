@@ -108,9 +108,8 @@ class HubConnection:
     ) -> None:
         self.host = host
         self.hold = hold  # True while older pages should wait (the operator is typing)
-        self.since_key = (
-            since_key  # seconds since the operator's last key: the snapshot paces by it
-        )
+        # Seconds since the operator's last key: the snapshot's loading paces by it.
+        self.since_key = since_key
         self.policy_settings = policy_settings
         self.cursors = cursors
         self.embedded_data_dir = embedded_data_dir  # only for the first context
@@ -156,7 +155,7 @@ class HubConnection:
         await self._first_rows_drawn(session)
         # Sized for the whole backlog now, not before: zeroing the indexes for a million
         # events took ~20 ms that the first rows waited for.
-        session.store.reserve(sum(count.total for count in (session.hub_counts or {}).values()))
+        session.store.reserve(session.hub_total)
         self._learn_user_and_sources(session, client)
         self.host.start_worker(partial(self.stream, session, last), group="stream")
         oldest = min(map(_cursor_of, map(_event_of, first)), default=_number(last) + 1)

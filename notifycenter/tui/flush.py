@@ -79,17 +79,13 @@ class FeedFlusher:
         if not self.selecting:
             self.flush()
 
-    def list_replaced(self) -> None:
-        """A new session's list: select its rows on the next tick."""
-        self.refilter_wanted = True
-        self._held, self._cursor = None, ""  # the previous hub's
-
-    def store_replaced(self, reselect: bool) -> None:
-        """The session's store was replaced by one whose rows the list already shows (the
-        hub's snapshot): what was held was the old store's; a select runs only when
-        `reselect` (the view changed meanwhile), not a second pass over a million rows."""
-        self._held, self._cursor = None, ""
+    def list_replaced(self, reselect: bool = True) -> None:
+        """A new store under the list (another hub's, or the hub's snapshot): what was
+        held was the old store's. Its rows are selected on the next tick, unless the list
+        already shows them for the current view (`reselect` False: a snapshot selected in
+        its thread), sparing a second pass over a million rows."""
         self.refilter_wanted = reselect
+        self._held, self._cursor = None, ""
 
     def flush(self) -> None:
         """Apply what arrived since the last tick in one go (a bounded amount), then toast

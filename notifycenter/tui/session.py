@@ -63,11 +63,16 @@ class Session:
             or self.replay_until is not None
         )
 
+    @property
+    def hub_total(self) -> int:
+        """Events the hub holds, by its counts (0 when they are not known)."""
+        return sum(count.total for count in (self.hub_counts or {}).values())
+
     def loaded_percent(self) -> int | None:
         """How much of the backlog the store holds, for the header; None once it is all in."""
         if not self.loading:
             return None
-        total = sum(count.total for count in (self.hub_counts or {}).values())
+        total = self.hub_total
         return min(99, 100 * self.store.event_count // total) if total else 0
 
     def replayed_to(self, cursor: int) -> bool:
