@@ -8,7 +8,7 @@ import gzip
 import json
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -265,6 +265,59 @@ async def test_a_stream_frame_that_is_not_an_event_drops_the_connection_not_the_
                 received = await anext(aiter(subscription))
     assert received["id"] == "a" and connections == 3
     assert sum(BAD_ANSWER in (reason or "") for reason in states) == 2
+
+
+# -- a backlog snapshot is held in memory whole: its size is bounded first -------------
+
+TOO_LARGE = "notifycenter-1222"
+
+
+class _Announces(BaseHTTPRequestHandler):
+    """Announces a petabyte of snapshot and sends a few bytes."""
+
+    def do_GET(self) -> None:
+        self.send_response(200)
+        self.send_header("Content-Length", str(10**15))
+        self.end_headers()
+        self.wfile.write(b"NCSNAP")
+        self.wfile.flush()
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+async def test_a_snapshot_announced_larger_than_memory_is_refused_unread() -> None:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Announces)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        async with HubClient(f"http://127.0.0.1:{server.server_address[1]}") as client:
+            with pytest.raises(NotifyError) as caught:
+                await asyncio.wait_for(client.snapshot(), 10)
+    finally:
+        server.shutdown()
+    assert caught.value.code == TOO_LARGE and "1,000,000,000,000,000" in caught.value.message
+
+
+async def test_a_snapshot_that_sends_more_than_the_bound_is_refused() -> None:
+    async def chunks() -> AsyncIterator[bytes]:
+        for _ in range(64):
+            yield b"x" * 65536
+
+    def endless(_: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, content=chunks())  # chunked: no length announced
+
+    async with client_answering(endless) as client:
+        assert len(await client.snapshot(max_bytes=64 * 65536) or b"") == 64 * 65536
+        with pytest.raises(NotifyError) as caught:
+            await client.snapshot(max_bytes=1_000_000)
+    assert caught.value.code == TOO_LARGE
+
+
+async def test_a_snapshot_length_that_is_not_a_size_is_a_bad_answer() -> None:
+    async with answering(200, b"NCSNAP", **{"Content-Length": "-5"}) as client:
+        with pytest.raises(NotifyError) as caught:
+            await client.snapshot()
+    assert caught.value.code == BAD_ANSWER
 
 
 class _NotAHub(BaseHTTPRequestHandler):

@@ -4,7 +4,8 @@ Against a real hub that keeps a snapshot: the first page shows first; then the s
 the snapshot's (not one older page is asked for), every row is there newest first, the
 highlight stays on its event, what arrived after the snapshot was built comes on the
 replayed stream, and what arrives later still comes live. A snapshot that fails a check
-is said on the status line (notifycenter-1221) and the pages bring everything instead.
+is said on the status line (notifycenter-1221), as is one too large for this machine to
+hold (1222), and the pages bring everything instead.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Any
 import pytest
 
 from notifycenter.client import HubClient
+from notifycenter.client import hub as client_hub
 from notifycenter.hub.snapshots import THROUGH_HEADER as THROUGH
 from notifycenter.store.snapshot import MAGIC
 from notifycenter.tui import backlog_snapshot
@@ -138,19 +140,37 @@ async def test_a_view_chosen_while_it_loads_is_the_view_shown_after(
         assert summaries(app) == warnings
 
 
-async def test_a_damaged_snapshot_is_said_and_the_pages_bring_everything(
-    snapshot_hub: Any, pages: list[int], tmp_path: Any, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def damaged_snapshot(monkeypatch: pytest.MonkeyPatch) -> None:
     async def damaged(self: HubClient) -> bytearray | None:
         return bytearray(MAGIC + b"\xff" * 64)
 
     monkeypatch.setattr(HubClient, "snapshot", damaged)
+
+
+def little_memory(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A machine that could hold 1,000 bytes: the real hub's snapshot is far larger."""
+    monkeypatch.setattr(client_hub, "half_of_memory", lambda: 1000)
+
+
+@pytest.mark.parametrize(
+    ("trouble", "code"),
+    [(damaged_snapshot, "notifycenter-1221"), (little_memory, "notifycenter-1222")],
+)
+async def test_a_snapshot_not_loaded_is_said_and_the_pages_bring_everything(
+    snapshot_hub: Any,
+    pages: list[int],
+    tmp_path: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    trouble: Any,
+    code: str,
+) -> None:
+    trouble(monkeypatch)
     app = make_app(snapshot_hub.url, tmp_path)
     async with app.run_test(size=(120, 36)) as pilot:
         await until(pilot, lambda: app.store.event_count == BACKLOG and app.settled)
         assert pages  # the pages brought the rest
         assert summaries(app) == [f"backlog {n}" for n in range(BACKLOG, 0, -1)]
-        assert any("notifycenter-1221" in told for told in toasts(app)), toasts(app)
+        assert any(code in told for told in toasts(app)), toasts(app)
 
 
 async def test_a_restart_counts_what_came_while_away_from_the_snapshot(

@@ -296,3 +296,19 @@ SNAPSHOT_UNREADABLE = ErrorSpec(
         "Nothing is lost: the pages bring every event; the hub builds a new snapshot as events arrive",
     ),
 )
+
+SNAPSHOT_TOO_LARGE = ErrorSpec(
+    code="notifycenter-1222",
+    name="ErrSnapshotTooLarge",
+    severity="WARNING",
+    short="The hub's backlog snapshot is larger than this client will hold; the backlog is read page by page",
+    long="A snapshot is read into memory whole, so one larger than half of this machine's memory (by the size the hub announces, or by what arrives) is not read at all; the backlog then comes in pages.",
+    causes=(
+        "The hub's log is larger than this machine can hold in memory",
+        "The answer is not a hub's snapshot: a proxy or a broken server announced or sent far more",
+    ),
+    remedies=(
+        "Nothing is lost: the pages bring every event, more slowly",
+        "Open the notification center on a machine with more memory, or narrow the hub's retention (docs/hub.md)",
+    ),
+)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import builtins
+import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Self, TypeVar
@@ -205,12 +206,15 @@ class HubClient:
         body = await self._object("GET", "/api/summary")
         return self._as(wire.Summary, body, "the summary")
 
-    async def snapshot(self) -> bytearray | None:
+    async def snapshot(self, max_bytes: int | None = None) -> bytearray | None:
         """The hub's backlog snapshot (store/snapshot.py reads it), or None when it has
         none: a log too small for one, snapshots turned off, or a hub from before them
         (any 404). About 200 bytes an event: read into one buffer sized by its
         Content-Length, a network read at a time, so that no single copy of the whole
-        holds the event loop."""
+        holds the event loop. One larger than `max_bytes` (by default half of this
+        machine's memory), announced or arriving, raises notifycenter-1222 before it is
+        held: the announced length is allocated at once, so it is checked first."""
+        limit = max_bytes if max_bytes is not None else half_of_memory()
         response = await self._request("GET", "/api/snapshot", stream=True)
         try:
             if response.status_code == 404:
@@ -218,7 +222,7 @@ class HubClient:
             if not response.is_success:
                 await response.aread()
                 answer(response)  # raises the hub's error
-            return await _read_into_buffer(response)
+            return await _read_into_buffer(response, limit)
         except httpx.RequestError as exc:  # the body broke off or could not be decoded
             raise request_failed(self.server, exc) from None
         finally:
@@ -420,15 +424,38 @@ def _subscription_path(ident: str) -> str:
     return f"/api/subscriptions/{quote(ident, safe='')}"
 
 
-async def _read_into_buffer(response: httpx.Response) -> bytearray:
-    """A streamed body in one buffer of its Content-Length (grown if it says less)."""
-    length = int(response.headers.get("content-length") or 0)
+async def _read_into_buffer(response: httpx.Response, limit: int) -> bytearray:
+    """A streamed body in one buffer of its Content-Length (grown if it says less), at
+    most `limit` bytes."""
+    declared = response.headers.get("content-length", "0").strip()
+    if not declared.isdigit():
+        raise bad_answer(response, f"a Content-Length that is not a size: {declared[:40]!r}")
+    length = int(declared)
+    if length > limit:
+        raise _too_large(response, f"announced {length:,} bytes", limit)
     buffer, filled = bytearray(length), 0
     async for chunk in response.aiter_bytes():
         end = filled + len(chunk)
+        if end > limit:
+            raise _too_large(response, f"sent more than {limit:,} bytes", limit)
         if end > len(buffer):
             buffer.extend(bytes(end - len(buffer)))
         buffer[filled:end] = chunk
         filled = end
     del buffer[filled:]
     return buffer
+
+
+def _too_large(response: httpx.Response, what: str, limit: int) -> NotifyError:
+    return codes.SNAPSHOT_TOO_LARGE.error(
+        f"{response.request.url} {what}; this client holds at most {limit:,}"
+    )
+
+
+def half_of_memory() -> int:
+    """Half of this machine's physical memory: the most a snapshot may take, since the
+    store it becomes takes about as much again (8 GiB where the system cannot say)."""
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // 2
+    except (OSError, ValueError, AttributeError):
+        return 8 << 30

@@ -21,7 +21,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Protocol
 
-from notifycenter.catalogue.client import SNAPSHOT_UNREADABLE
+from notifycenter.catalogue.client import SNAPSHOT_TOO_LARGE, SNAPSHOT_UNREADABLE
 from notifycenter.model.errors import NotifyError
 from notifycenter.model.severity import Bucket
 from notifycenter.store import BucketCount, EventStore, RowIndex, ViewQuery
@@ -66,12 +66,14 @@ async def fetch(
     since_key: Callable[[], float] = lambda: float("inf"),
 ) -> PreparedSnapshot | None:
     """The hub's snapshot prepared to replace the store; None to read pages instead. A
-    snapshot that fails a check raises notifycenter-1221."""
+    snapshot that fails a check raises notifycenter-1221, one too large to hold 1222."""
     if session.client is None or session.hub_total < SNAPSHOT_WORTH:
         return None
     try:
         data = await session.client.snapshot()
-    except NotifyError:
+    except NotifyError as error:
+        if error.code == SNAPSHOT_TOO_LARGE.code:
+            raise  # shown: the pages may fill this machine's memory as well
         return None  # the stream's state tells the operator; the pages will try again
     if data is None:
         return None
