@@ -3,6 +3,7 @@ every row it holds renders (list row, CLI table) without a crash or unsafe chara
 
 from __future__ import annotations
 
+import tracemalloc
 import unicodedata
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
@@ -77,6 +78,24 @@ def test_the_year_9999_is_shown_as_the_far_future_not_dropped() -> None:
     shown = held.row(0).time
     assert shown is not None and shown >= datetime(9999, 12, 30, tzinfo=UTC)
     assert rendered(held, 0, UTC).split()[0] == "0s"  # the list's AGE: not in the past
+
+
+@pytest.mark.parametrize("claimed", [10**15, -(10**15), 2**70])
+def test_the_indexes_are_never_sized_beyond_the_bound_whatever_the_hub_counts(
+    claimed: int,
+) -> None:
+    """`reserve` takes the hub's counts: a claim no machine could hold allocates at most
+    the bound's tables, and the store works on."""
+    held = store()
+    tracemalloc.start()
+    try:
+        held.reserve(claimed)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 200 << 20
+    held.add([event(n) for n in range(1, 4)])
+    assert len(held.select(ViewQuery())) == 3
 
 
 def test_cursors_that_do_not_fit_are_skipped_not_fatal() -> None:

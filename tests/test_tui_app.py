@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from notifycenter.client import HubClient
 from notifycenter.model.severity import Bucket
+from notifycenter.tui.backfill import FIRST_PAGE
 from notifycenter.tui.help import binding_rows
 from notifycenter.tui.operations import OperationsScreen
 from notifycenter.tui.widgets.buckets import BucketCounter
@@ -251,6 +253,31 @@ async def test_hostile_text_is_inert_in_detail_and_toasts(hub, tmp_path, summary
         await pilot.press("v")
         await until(pilot, lambda: "Raw CloudEvent" in detail_text(app))
         assert app.is_running
+
+
+async def test_a_hub_claiming_a_quadrillion_events_is_shown_what_it_holds(
+    hub, tmp_path, monkeypatch
+):
+    """The hub's counts size the store's indexes while the backlog loads: a claim no
+    machine could hold is not allocated (it raised, or took all memory, before)."""
+    real = HubClient.summary
+
+    async def claiming(self):
+        summary = await real(self)
+        for counts in summary["buckets"].values():
+            counts["total"] = counts["total"] * 10**15 or 10**15
+        return summary
+
+    monkeypatch.setattr(HubClient, "summary", claiming)
+    held = FIRST_PAGE + 50  # more than the first page: the backlog is still loading
+    post(hub.url, [event(n) for n in range(1, held + 1)])
+    app = make_app(hub.url, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: rows(app) == held and app.settled)
+        await until(pilot, lambda: app.query_one(HeaderBar).status == "live")
+        post(hub.url, [event(held + 1)])  # the stream started after the sizing, and goes on
+        await until(pilot, lambda: rows(app) == held + 1)
+        assert not [n.line() for n in app.notices if "notifycenter-" in n.line()]
 
 
 async def test_two_centers_on_one_hub_see_each_others_acks(hub, tmp_path):

@@ -61,6 +61,9 @@ from notifycenter.store.types import (
 
 SUMMARY_LIMIT = 200
 ACTOR_LIMIT = 64
+# The most `reserve` sizes for at once (three index tables of ~24 MB): the number comes
+# from the hub's counts, which a broken or hostile hub can make anything.
+RESERVE_LIMIT = 4_000_000
 _AUDIT = CODE_OF_BUCKET[Bucket.AUDIT]
 _FOLDABLE = frozenset({UNREAD, READ})
 _OWNERSHIP = frozenset({Verb.ASSIGN, Verb.TAKE, Verb.RELEASE})
@@ -174,7 +177,9 @@ class EventStore:
 
     def reserve(self, events: int) -> None:
         """Size the indexes for `events` occurrences now, while they are small: growing
-        one that already holds most of a million entries would hold the screen."""
+        one that already holds most of a million entries would hold the screen. Beyond
+        `RESERVE_LIMIT` they grow as the events come."""
+        events = max(0, min(events, RESERVE_LIMIT))
         self._reserved = max(self._reserved, events)
         self._by_key.reserve(events)
         self._fold.reserve(events)
