@@ -185,6 +185,47 @@ async def test_a_list_answer_of_the_wrong_shape_is_a_catalogued_error(content: b
     assert caught.value.code == BAD_ANSWER
 
 
+@pytest.mark.parametrize("following", ["5", "6", "0000000000000005"])
+async def test_a_next_that_does_not_move_back_is_a_bad_answer(following: str) -> None:
+    """Followed, it would ask for the same page forever (the TUI's backlog, `events list`)."""
+    page = json.dumps({"items": [], "next": following}).encode()
+    async with answering(200, page) as client:
+        with pytest.raises(NotifyError) as caught:
+            await client.list(before="5")
+        assert (await client.list()).next == following  # no `before`: nothing to compare
+    assert caught.value.code == BAD_ANSWER
+    async with answering(200, json.dumps({"items": [], "next": "4"}).encode()) as client:
+        assert (await client.list(before="5")).next == "4"
+
+
+OPERATION = {
+    **dict.fromkeys(
+        ("trace_id", "parent", "progress", "done", "total", "message", "subject"), None
+    ),
+    **dict.fromkeys(("started_at", "ended_at", "last_heard", "duration", "eta"), None),
+    **{"error": None, "cursor": None, "finished_children": 0, "event_count": 1, "children": 0},
+    **{"id": "op", "name": "deploy", "state": "running", "source": "s", "started_by": "u"},
+}
+
+
+@pytest.mark.parametrize(
+    ("offset", "items", "following"),
+    [(None, [], "100"), ("100", [], "200"), ("100", [OPERATION], "100")],
+)
+async def test_an_operations_page_that_brings_nothing_new_is_a_bad_answer(
+    offset: str | None, items: list[Any], following: str
+) -> None:
+    """Followed, it would ask for pages forever (the TUI's operation center)."""
+    page = {"items": items, "next": following, "stall_after": 300.0, "last_cursor": "1"}
+    async with answering(200, json.dumps(page).encode()) as client:
+        with pytest.raises(NotifyError) as caught:
+            await client.operations(root=True, offset=offset)
+        fine = {**page, "items": [OPERATION], "next": "200"}
+    assert caught.value.code == BAD_ANSWER
+    async with answering(200, json.dumps(fine).encode()) as client:
+        assert (await client.operations(root=True, offset=offset))["next"] == "200"
+
+
 @pytest.mark.parametrize(
     ("call", "content"),
     [

@@ -190,11 +190,16 @@ class HubClient:
         **filters: Any,
     ) -> Page:
         """Records newest first. Filters: bucket, severity, status, source, type, q,
-        operation, filter (CESQL), lifecycle (bool) — see docs/api.md."""
+        operation, filter (CESQL), lifecycle (bool) — see docs/api.md. A `next` that does
+        not move back from `before` is a bad answer: following it would never end."""
         params = query_params({**filters, "before": before, "after": after, "limit": limit})
         response = await self._request("GET", "/api/events", params=params)
         page = self._decoded(wire.Page, response, "the page of records")
-        return Page(items=page["items"], next=page["next"])
+        following = page["next"]
+        if following is not None and _not_older(following, before):
+            what = f"a next cursor {following} that does not move back from {before}"
+            raise bad_answer(response, what)
+        return Page(items=page["items"], next=following)
 
     async def get(self, ref: str) -> wire.RecordWithHistory:
         """One record with its lifecycle `history`; `ref` is a cursor, `source#id` or an id."""
@@ -265,9 +270,15 @@ class HubClient:
         return self._as(wire.Identity, body, "the caller's identity")["user"]
 
     async def operations(self, **filters: Any) -> wire.OperationPage:
-        """`{"items": [...], "next": offset or None}`: one page of operations."""
-        body = await self._object("GET", "/api/operations", params=query_params(filters))
-        return self._as(wire.OperationPage, body, "the page of operations")
+        """`{"items": [...], "next": offset or None}`: one page of operations. A `next`
+        with no items, or the offset asked for again, is a bad answer: following it would
+        never end."""
+        response = await self._request("GET", "/api/operations", params=query_params(filters))
+        page = self._as(wire.OperationPage, answer_object(response), "the page of operations")
+        following = page["next"]
+        if following is not None and (not page["items"] or following == filters.get("offset")):
+            raise bad_answer(response, f"a next offset {following!r} that brings nothing new")
+        return page
 
     async def operation(self, operation_id: str) -> wire.OperationTree:
         tree = await self._object("GET", f"/api/operations/{quote(operation_id, safe='')}")
@@ -444,6 +455,10 @@ async def _read_into_buffer(response: httpx.Response, limit: int) -> bytearray:
         filled = end
     del buffer[filled:]
     return buffer
+
+
+def _not_older(cursor: str, before: str | None) -> bool:
+    return before is not None and before.isdigit() and int(cursor) >= int(before)
 
 
 def _too_large(response: httpx.Response, what: str, limit: int) -> NotifyError:
