@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import math
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -315,3 +316,14 @@ def test_display_helpers() -> None:
     assert [format_seconds(s) for s in (4, 125, 3720, 273600)] == ["4s", "2m05s", "1h02m", "3d04h"]
     assert progress_text({"progress": 0.6, "done": 3, "total": 5}) == "60% 3/5"
     assert progress_text({"progress": None}) == ""
+
+
+@pytest.mark.parametrize("value", [1e308, -1e308, math.inf, -math.inf, math.nan, -5.0])
+def test_display_helpers_show_any_float_a_hub_sends(value: float) -> None:
+    """An answer may hold any float: the operation center and `ops` show it, never raise."""
+    from notifycenter.model.operations import format_seconds, progress_bar, progress_text
+
+    text = progress_text({"progress": value, "done": value, "total": value})
+    assert text == "" or 0 <= int(text.split("%")[0]) <= 100
+    assert len(progress_bar(value, 10)) == 10
+    assert len(format_seconds(value)) <= 6

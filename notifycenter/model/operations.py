@@ -586,21 +586,34 @@ STATE_GLYPHS = {
 BAR_FULL, BAR_EMPTY = "█", "░"
 
 
+def _share(fraction: float | None) -> float | None:
+    """A fraction between 0 and 1, or None: a hub's answer may hold any float."""
+    if fraction is None or not math.isfinite(fraction):
+        return None
+    return min(max(fraction, 0.0), 1.0)
+
+
 def progress_bar(fraction: float | None, width: int) -> str:
     """A bar of `width` cells; unknown progress is a dotted bar, never a guess."""
     if width <= 0:
         return ""
-    if fraction is None:
+    share = _share(fraction)
+    if share is None:
         return "·" * width
-    filled = round(min(max(fraction, 0.0), 1.0) * width)
+    filled = round(share * width)
     return BAR_FULL * filled + BAR_EMPTY * (width - filled)
+
+
+MOST_SECONDS = 999 * 86400  # longer is shown as `999d+`: the column stays a column
 
 
 def format_seconds(seconds: float | None) -> str:
     """`4s`, `2m05s`, `1h02m`, `3d04h`: what fits a column."""
-    if seconds is None:
+    if seconds is None or not math.isfinite(seconds):
         return ""
-    whole = int(seconds)
+    if seconds >= MOST_SECONDS:
+        return "999d+"
+    whole = int(max(seconds, 0.0))
     days, rest = divmod(whole, 86400)
     hours, rest = divmod(rest, 3600)
     minutes, secs = divmod(rest, 60)
@@ -613,7 +626,7 @@ def format_seconds(seconds: float | None) -> str:
 
 def progress_text(view: Mapping[str, Any]) -> str:
     """`60%  3/5`, `40%` or empty, from an operation view."""
-    fraction = view.get("progress")
+    fraction = _share(view.get("progress"))
     if fraction is None:
         return ""
     percent = f"{int(fraction * 100)}%"
