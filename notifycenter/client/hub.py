@@ -351,6 +351,8 @@ class HubClient:
             return wire.validate(record, body)
         except wire.ValidationError as exc:
             raise self._refused(what, exc) from None
+        except RecursionError:  # nested deeper than the reader goes (orjson read it)
+            raise codes.HUB_BAD_ANSWER.error(f"{self.server}: {what}: nested too deep") from None
 
     def _decoded(self, record: type[T], response: httpx.Response, what: str) -> T:
         """A success's body read straight into its wire record, for the answers that come

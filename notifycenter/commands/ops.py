@@ -27,11 +27,12 @@ from notifycenter.model.errors import NotifyError
 from notifycenter.model.lifecycle import parse_duration
 from notifycenter.model.operations import (
     STATE_FILTERS,
-    STATE_GLYPHS,
     State,
     format_seconds,
+    known_state,
     progress_bar,
     progress_text,
+    state_glyph,
 )
 from notifycenter.model.sanitize import sanitize, sanitize_line
 from notifycenter.model.wire import Operation, OperationNode, OperationPage, OperationTree
@@ -147,9 +148,9 @@ def tree_order(items: list[Operation]) -> list[tuple[Operation, int]]:
 
 
 def _row(item: Operation, depth: int = 0) -> list[str]:
-    state = State(item["state"])
+    state = known_state(item["state"])
     return [
-        f"{STATE_GLYPHS[state]} {state.value}",
+        f"{state_glyph(state)} {state.value if state else sanitize_line(item['state'], 20)}",
         progress_text(item) or "-",
         format_seconds(item["duration"]),
         item["id"],
@@ -182,7 +183,7 @@ def watch_command(cli: CliContext, operation_id: str, timeout: str | None) -> No
     tree = asyncio.run(_watch(cli, operation_id, seconds, screen))
     if tree and cli.json:
         echo_json(tree)
-    state = State(tree["state"]) if tree else None
+    state = known_state(tree["state"]) if tree else None  # a tree only comes back ended
     if state is None:
         print_error(
             codes.WATCH_TIMEOUT.error(f"operation {operation_id} did not end within {timeout}")
@@ -222,7 +223,7 @@ async def _watch(
         try:
             while True:
                 screen.draw(tree)
-                if State(tree["state"]) in (State.SUCCEEDED, State.FAILED, State.CANCELLED):
+                if known_state(tree["state"]) in (State.SUCCEEDED, State.FAILED, State.CANCELLED):
                     return tree
                 if not await _wait(changed, deadline):
                     return None
@@ -279,15 +280,15 @@ def tree_lines(tree: OperationNode, width: int) -> list[str]:
 
 
 def _line(node: OperationNode, depth: int) -> str:
-    state = State(node["state"])
+    state = known_state(node["state"])
     timing = format_seconds(node["duration"])
     if node["eta"] is not None:
         timing += f", ~{format_seconds(node['eta'])} left"
     message = f" — {sanitize_line(node['message'], 120)}" if node["message"] else ""
     return (
-        f"{'  ' * depth}{STATE_GLYPHS[state]} {progress_bar(node['progress'], 20)} "
+        f"{'  ' * depth}{state_glyph(state)} {progress_bar(node['progress'], 20)} "
         f"{progress_text(node) or '':<11} {sanitize_line(node['name'] or node['id'], 80)}"
-        f"  {state.value} {timing}{message}"
+        f"  {state.value if state else sanitize_line(node['state'], 20)} {timing}{message}"
     )
 
 

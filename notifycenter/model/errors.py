@@ -165,10 +165,13 @@ def _details(body: Mapping[str, Any]) -> ErrorDetails:
 
 
 def _as_list(value: Any) -> list[str]:
-    if value is None:
-        return []
+    """Texts, and numbers as text; nested lists and mappings are dropped: their text could
+    be nested deeper than `str` goes."""
     if isinstance(value, str):
         return [value] if value else []
     if isinstance(value, Sequence):
-        return [str(v) for v in value]
-    return [str(value)]
+        return [v if isinstance(v, str) else str(v) for v in value if isinstance(v, _PLAIN)]
+    return [str(value)] if isinstance(value, _PLAIN) else []
+
+
+_PLAIN = (str, int, float)

@@ -286,8 +286,8 @@ def describe(event: Mapping[str, Any]) -> NotificationText:
         summary=summary,
         details=details,
         code=code,
-        causes=tuple(error.get("probableCause") or ()),
-        remedies=tuple(error.get("suggestedRemediation") or ()),
+        causes=tuple(_texts(error.get("probableCause"))),
+        remedies=tuple(_texts(error.get("suggestedRemediation"))),
     )
 
 
@@ -295,15 +295,14 @@ def summary_details_code(event: Mapping[str, Any]) -> tuple[str, str, str]:
     """`describe` without building its object: the hub indexes every event with it."""
     data = _mapping(event.get("data"))
     error = _mapping(data.get("error"))
-    short = error.get("shortDescription") or []
     summary = (
         _text(data.get("summary"))
         or _text(data.get("description"))
-        or (short[0] if short else "")
+        or next(iter(_texts(error.get("shortDescription"))), "")
         or _text(event.get("subject"))
         or str(event.get("type", ""))
     )
-    details = _text(data.get("details")) or "\n".join(error.get("longDescription") or [])
+    details = _text(data.get("details")) or "\n".join(_texts(error.get("longDescription")))
     return summary, details, _text(error.get("code"))
 
 
@@ -314,3 +313,13 @@ def _mapping(value: Any) -> Mapping[str, Any]:
 
 def _text(value: Any) -> str:
     return value if isinstance(value, str) else ""
+
+
+def _texts(value: Any) -> list[str]:
+    """The strings of a MeshKit list field; a hub checks them, but a client reads whatever
+    arrives (a number, a mapping, nested lists), so anything else counts as none."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list | tuple):
+        return [item for item in value if isinstance(item, str)]
+    return []

@@ -584,6 +584,21 @@ STATE_GLYPHS = {
     State.CANCELLED: "∅",
 }
 BAR_FULL, BAR_EMPTY = "█", "░"
+UNKNOWN_GLYPH = "?"
+
+
+def known_state(value: str) -> State | None:
+    """The state an answer names; None for one this version does not know (a newer hub's,
+    or a broken one's), which is shown as it came, marked `?`, instead of stopping the
+    display."""
+    try:
+        return State(value)
+    except ValueError:
+        return None
+
+
+def state_glyph(state: State | None) -> str:
+    return STATE_GLYPHS[state] if state is not None else UNKNOWN_GLYPH
 
 
 def _share(fraction: float | None) -> float | None:

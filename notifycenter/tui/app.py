@@ -31,7 +31,7 @@ from notifycenter.model.cursor import format_cursor
 from notifycenter.model.errors import NotifyError
 from notifycenter.model.event import span_ids
 from notifycenter.model.lifecycle import Verb
-from notifycenter.model.sanitize import sanitize_line
+from notifycenter.model.sanitize import sanitize, sanitize_line
 from notifycenter.model.severity import Bucket
 from notifycenter.store import EventStore, ViewQuery
 from notifycenter.tui.backlog import BacklogLoader
@@ -79,6 +79,7 @@ from notifycenter.tui.widgets.prompt import YES, PromptBar
 from notifycenter.tui.work import Work
 
 FLUSH_SECONDS = 0.1
+NOTICE_LIMIT = 2000  # characters of one notification
 INLINE_SELECT_ROWS = 20_000  # a select this small takes less than a thread's round trip
 FIRST_PLACES = 20_000  # places below the log a big select walks before showing its rows
 FIRST_ROWS = 200  # fewer found there: select everything before showing
@@ -363,10 +364,13 @@ class NotifyCenterApp(App[None]):
         title: str = "",
         severity: SeverityLevel = "information",
         timeout: float | None = None,
-        markup: bool = True,
+        markup: bool = False,
     ) -> None:
         """Every notification goes to the status line and the drawer (`n`), which cover
-        nothing; a pop-up toast only with `[tui.notifications] toasts = true`."""
+        nothing; a pop-up toast only with `[tui.notifications] toasts = true`. Messages
+        carry the hub's text (ids, error codes, reasons): made inert here, once, and read
+        as markup only when a caller asks."""
+        message, title = sanitize(message, NOTICE_LIMIT), sanitize_line(title, 200)
         notice = Notice(title, message, severity, datetime.now(UTC))
         self.notices.append(notice)
         self.center.show_notice(notice)

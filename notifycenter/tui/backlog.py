@@ -131,5 +131,6 @@ def counts_of(summary: wire.Summary) -> dict[Bucket, BucketCount]:
         found = buckets.get(bucket.value)
         if found is not None:
             silenced = found.get("silenced", 0)
-            counts[bucket] = BucketCount(found["total"], found["unacknowledged"], silenced)
+            numbers = (found["total"], found["unacknowledged"], silenced)
+            counts[bucket] = BucketCount(*(max(number, 0) for number in numbers))  # any int
     return counts

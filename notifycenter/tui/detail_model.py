@@ -26,6 +26,7 @@ from notifycenter.model.silences import SILENCE_ATTRIBUTE
 from notifycenter.tui.moments import moment_text
 
 RAW_LIMIT = 64 << 10
+HISTORY_SHOWN = 50  # newest changes in the pane: each is a line to lay out on every refresh
 
 
 @dataclass(frozen=True)
@@ -48,8 +49,9 @@ class DetailView:
     causes: tuple[str, ...]
     remedies: tuple[str, ...]
     fields: tuple[tuple[str, str], ...]
-    history: tuple[HistoryEntry, ...]
+    history: tuple[HistoryEntry, ...]  # the newest `HISTORY_SHOWN`
     raw_json: str
+    history_total: int = 0  # changes in the whole history
 
 
 def build_detail(
@@ -76,7 +78,8 @@ def build_detail(
         causes=tuple(sanitize_line(c, 1000) for c in text.causes if isinstance(c, str)),
         remedies=tuple(sanitize_line(r, 1000) for r in text.remedies if isinstance(r, str)),
         fields=_fields(event, now, tz) + _owner_field(history),
-        history=tuple(_entries(history, now, tz)),
+        history=tuple(_entries(history[-HISTORY_SHOWN:], now, tz)),
+        history_total=len(history),
         raw_json=sanitize(json.dumps(event, indent=2, ensure_ascii=False, default=str), RAW_LIMIT),
     )
 

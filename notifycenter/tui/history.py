@@ -10,12 +10,14 @@ from __future__ import annotations
 from collections import OrderedDict
 from typing import TYPE_CHECKING
 
-from notifycenter.model.lifecycle import LifecycleChange, read_lifecycle_event
+from notifycenter.model.lifecycle import LifecycleChange
+from notifycenter.store.received import lifecycle_change
 
 if TYPE_CHECKING:
     from notifycenter.client import HubClient
 
 CACHED = 256
+KEPT = 1000  # newest changes kept of one record's history: a hub may send any number
 
 
 class HistoryCache:
@@ -32,9 +34,9 @@ class HistoryCache:
 
     async def fetch(self, client: HubClient, cursor: str) -> None:
         record = await client.get(cursor)
-        changes = [
-            c for c in map(read_lifecycle_event, record.get("history") or []) if c is not None
-        ]
+        # Read as the store reads the stream: every field text, whatever the hub sent.
+        events = [e for e in record.get("history") or [] if isinstance(e, dict)]
+        changes = [c for c in map(lifecycle_change, events[-KEPT:]) if c is not None]
         self._fetched[cursor] = changes
         while len(self._fetched) > CACHED:
             self._fetched.popitem(last=False)

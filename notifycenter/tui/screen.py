@@ -16,6 +16,7 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Label
 
+from notifycenter.model.sanitize import sanitize
 from notifycenter.tui.event_list import EventList
 from notifycenter.tui.view_state import ViewState, fit_description
 from notifycenter.tui.visibility import hidden
@@ -160,7 +161,7 @@ class CenterScreen(Screen[None]):
         if text != self._filter_bar_text:
             self._filter_bar_text = text
             bar = self.query_one("#filter-bar", Label)
-            bar.update(text)
+            bar.update(sanitize(text))  # an operation's name or id is the hub's text
             bar.display = bool(text)
 
 

@@ -80,8 +80,17 @@ def failing_subscriptions_text(subscriptions: Sequence[Mapping[str, Any]]) -> st
     error = delivery.get("last_error") if isinstance(delivery, Mapping) else None
     code = error.get("code") if isinstance(error, Mapping) else None
     sink = str(first.get("sink") or "")
-    name = urlsplit(sink).hostname or sink or str(first.get("id") or "?")
-    return _failing_line("subscription", name, code, len(failing) - 1)
+    return _failing_line(
+        "subscription", _host_of(sink) or str(first.get("id") or "?"), code, len(failing) - 1
+    )
+
+
+def _host_of(sink: str) -> str:
+    """The sink's host, or the sink as it came when it is not a URL one can read."""
+    try:
+        return urlsplit(sink).hostname or sink
+    except ValueError:  # `http://[::1`: a hub may answer anything
+        return sink
 
 
 def _failing_line(kind: str, name: str, code: object, more: int) -> str:

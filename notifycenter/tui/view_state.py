@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from notifycenter.catalogue.tui import INVALID_FILTER
 from notifycenter.model.errors import NotifyError
 from notifycenter.model.event import span_ids
+from notifycenter.model.sanitize import sanitize_line
 from notifycenter.model.severity import Bucket, Severity
 
 if TYPE_CHECKING:
@@ -102,7 +103,8 @@ class ViewState:
         CESQL the quick tokens compile to is left out (the tokens themselves stay)."""
         parts = [f"bucket {self.bucket.value}"] if self.bucket is not None else []
         if self.operation:
-            parts.append(f"operation {self.operation_name or self.operation}")
+            # Both come from the hub's answer: inert text, like every event's.
+            parts.append(f"operation {sanitize_line(self.operation_name or self.operation, 120)}")
         if self.errors_only:
             parts.append("unacknowledged errors only")
         if self.problems_only:

@@ -10,7 +10,12 @@ from textual.widgets import Static
 
 from notifycenter.model.errors import NotifyError
 from notifycenter.model.event import describe
-from notifycenter.model.operations import STATE_GLYPHS, State, format_seconds, progress_text
+from notifycenter.model.operations import (
+    format_seconds,
+    known_state,
+    progress_text,
+    state_glyph,
+)
 from notifycenter.model.sanitize import sanitize_line
 from notifycenter.model.wire import CloudEvent
 from notifycenter.tui.operations.rows import OperationView, elapsed_of
@@ -32,7 +37,7 @@ class OperationDetail(Static):
 def detail_text(view: OperationView, events_shown: list[CloudEvent]) -> Text:
     """Plain `Text` from sanitised strings: nothing from an event is read as markup."""
     text = Text()
-    state = State(view["state"])
+    state = known_state(view["state"])
 
     def line(label: str, value: str) -> Text:
         return text.append(f"{label}: ", style="bold").append(f"{sanitize_line(value, 400)}\n")
@@ -41,7 +46,8 @@ def detail_text(view: OperationView, events_shown: list[CloudEvent]) -> Text:
     timing = format_seconds(elapsed_of(view, datetime.now(UTC)))
     if view["eta"] is not None:
         timing += f", about {format_seconds(view['eta'])} left"
-    text.append(f"{STATE_GLYPHS[state]} {state.value}  {progress_text(view)}  {timing}\n")
+    shown = state.value if state is not None else sanitize_line(view["state"], 40)
+    text.append(f"{state_glyph(state)} {shown}  {progress_text(view)}  {timing}\n")
     if view["message"]:
         line("message", view["message"])
     _error_text(text, view["error"])

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TypeAlias, TypeGuard
 
-from notifycenter.model.lifecycle import parse_time
 from notifycenter.model.wire import CloudEvent, Operation, OperationNode, OperationTree
+from notifycenter.tui.moments import parse_moment
 
 BAR_WIDTH = 12
 
@@ -80,9 +80,9 @@ def events_of(view: OperationView) -> list[CloudEvent] | None:
 
 def elapsed_of(view: OperationView, now: datetime) -> float | None:
     """Ticks locally between refreshes while the operation has not ended."""
-    started = view["started_at"]
-    if not started:
-        return None
+    started = parse_moment(view["started_at"])
     ended = view["ended_at"]
-    end = parse_time(ended) if ended else now
-    return max((end - parse_time(started)).total_seconds(), 0.0)
+    end = parse_moment(ended) if ended else now
+    if started is None or end is None:  # a time this client cannot read: none shown
+        return None
+    return max((end - started).total_seconds(), 0.0)

@@ -195,12 +195,16 @@ class OperationsScreen(Screen[None]):
     async def _load_more(self) -> None:
         if self.next_page is None:
             return
-        page = await self.hub.operations(
-            root=True,
-            limit=PAGE,
-            offset=self.next_page,
-            state="active" if self.active_only else None,
-        )
+        try:
+            page = await self.hub.operations(
+                root=True,
+                limit=PAGE,
+                offset=self.next_page,
+                state="active" if self.active_only else None,
+            )
+        except NotifyError as error:  # the next scroll to the end tries again
+            self._set_title(f"hub unreachable: {error.code} {' '.join(error.short_description)}")
+            return
         self.roots += page["items"]
         self.next_page = page["next"]
         self._relayout()

@@ -17,11 +17,12 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from notifycenter.model.operations import (
-    STATE_GLYPHS,
     State,
     format_seconds,
+    known_state,
     progress_bar,
     progress_text,
+    state_glyph,
 )
 from notifycenter.model.sanitize import sanitize_line
 from notifycenter.tui.operations.rows import BAR_WIDTH, OperationView, Row, elapsed_of
@@ -137,8 +138,10 @@ class OperationTree(ScrollView, can_focus=True):
         view, base = row.view, self.rich_style
         if selected:
             base = base + self.get_component_rich_style("ops--cursor")
-        state = State(view["state"])
-        state_style = base + self.get_component_rich_style(f"ops--{state.value}")
+        state = known_state(view["state"])
+        state_style = base + self.get_component_rich_style(
+            f"ops--{state.value}" if state is not None else "ops--dim"
+        )
         dim = base + self.get_component_rich_style("ops--dim")
         marker = ("▾ " if row.expanded else "▸ ") if row.children else "  "
         right = self._right_block(view)
@@ -150,7 +153,7 @@ class OperationTree(ScrollView, can_focus=True):
         bar = progress_bar(view["progress"], BAR_WIDTH)
         return [
             Segment(left, dim),
-            Segment(STATE_GLYPHS[state] + " ", state_style),
+            Segment(state_glyph(state) + " ", state_style),
             Segment(name + gap, base),
             Segment(bar, base + self.get_component_rich_style("ops--bar")),
             Segment(right[len(bar) :], dim),
@@ -160,7 +163,7 @@ class OperationTree(ScrollView, can_focus=True):
         now = datetime.now(UTC)
         percent = progress_text(view).split(" ")[0] if view["progress"] is not None else ""
         eta = f"~{format_seconds(view['eta'])}" if view["eta"] is not None else ""
-        state = view["state"] if view["state"] != State.RUNNING.value else ""
+        state = sanitize_line(view["state"], 9) if view["state"] != State.RUNNING.value else ""
         return (
             f"{progress_bar(view['progress'], BAR_WIDTH)} {percent:>4} "
             f"{format_seconds(elapsed_of(view, now)):>6} {eta:>7} {state:<9}"

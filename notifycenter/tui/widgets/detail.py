@@ -157,7 +157,9 @@ def _links(view: DetailView) -> list[tuple[str, str]]:
 def _history(view: DetailView) -> list[Content | str | tuple[str, str]]:
     if not view.history:
         return []
-    parts: list[Content | str | tuple[str, str]] = [_heading("History")]
+    shown, total = len(view.history), view.history_total
+    title = f"History (the newest {shown} of {total:,})" if total > shown else "History"
+    parts: list[Content | str | tuple[str, str]] = [_heading(title)]
     for entry in view.history:
         line = f"{entry.at}  {entry.verb} by {entry.actor}"
         line += f" — {entry.comment}" if entry.comment else ""
