@@ -8,6 +8,7 @@ import gzip
 import json
 import logging
 import threading
+import time
 from collections.abc import AsyncIterator, Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -18,6 +19,7 @@ import pytest
 from websockets.asyncio.server import ServerConnection, serve
 
 from notifycenter.client import Emitter, HubClient
+from notifycenter.client import hub as client_hub
 from notifycenter.client.spool import Spool, hub_folder, normalise_server, spool_name_for
 from notifycenter.commands.output import json_text, render_table, short_time
 from notifycenter.model.errors import NotifyError
@@ -361,13 +363,83 @@ async def test_a_snapshot_length_that_is_not_a_size_is_a_bad_answer() -> None:
     assert caught.value.code == BAD_ANSWER
 
 
+# -- every answer is read whole within a bound and a deadline -------------------------
+
+UNREACHABLE = "notifycenter-1207"
+
+
+@pytest.fixture
+def small_answers(monkeypatch: pytest.MonkeyPatch) -> int:
+    monkeypatch.setattr(client_hub, "MAX_ANSWER_BYTES", 1 << 20)
+    return 1 << 20
+
+
+async def test_an_answer_that_unfolds_beyond_the_bound_is_a_bad_answer(small_answers: int) -> None:
+    bomb = gzip.compress(b" " * (4 * small_answers))  # ~4 KB on the wire
+    async with answering(200, bomb, **{"Content-Encoding": "gzip"}) as client:
+        with pytest.raises(NotifyError) as caught:
+            await client.summary()
+    assert caught.value.code == BAD_ANSWER and "more than 1,048,576 bytes" in caught.value.message
+
+
+async def test_an_answer_that_never_ends_is_a_bad_answer(small_answers: int) -> None:
+    async def endless() -> AsyncIterator[bytes]:
+        while True:
+            yield b" " * 65536
+
+    async with client_answering(lambda _: httpx.Response(200, content=endless())) as client:
+        with pytest.raises(NotifyError) as caught:
+            await asyncio.wait_for(client.summary(), 10)
+    assert caught.value.code == BAD_ANSWER
+
+
+class _Drips(BaseHTTPRequestHandler):
+    """Answers a byte at a time, each soon enough for a read timeout, never done."""
+
+    def do_GET(self) -> None:
+        self.send_response(200)
+        self.send_header("Content-Length", "1000")
+        self.end_headers()
+        try:
+            for _ in range(1000):
+                self.wfile.write(b" ")
+                self.wfile.flush()
+                time.sleep(0.2)
+        except OSError:
+            pass
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+async def test_an_answer_that_drips_is_given_up_at_the_deadline(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(client_hub, "MIN_ANSWER_DEADLINE", 2.0)
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Drips)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}"
+    try:
+        async with HubClient(url, timeout=0.3) as client:
+            started = time.monotonic()
+            with pytest.raises(NotifyError) as caught:
+                await client.summary()
+    finally:
+        server.shutdown()
+    assert caught.value.code == UNREACHABLE and "no whole answer in 2 s" in caught.value.message
+    assert time.monotonic() - started < 10
+
+
 class _NotAHub(BaseHTTPRequestHandler):
-    status, body = 404, b"<html>not found</html>"
+    status, body, encoding = 404, b"<html>not found</html>", ""
 
     def do_POST(self) -> None:
         self.rfile.read(int(self.headers.get("Content-Length", 0)))
         self.send_response(self.status)
         self.send_header("Content-Length", str(len(self.body)))
+        if self.encoding:
+            self.send_header("Content-Encoding", self.encoding)
         self.end_headers()
         self.wfile.write(self.body)
 
@@ -375,14 +447,23 @@ class _NotAHub(BaseHTTPRequestHandler):
         pass
 
 
+BOMB = gzip.compress(b" " * (8 << 20))  # 8 KB on the wire, 8 MiB unfolded
+
+
 @pytest.mark.parametrize(
-    ("status", "body"),
-    [(404, b"<html>not found</html>"), (200, b"<html>portal</html>"), (202, b"{}")],
+    ("status", "body", "encoding"),
+    [
+        (404, b"<html>not found</html>", ""),
+        (200, b"<html>portal</html>", ""),
+        (202, b"{}", ""),
+        (202, BOMB, "gzip"),  # read up to its bound only
+    ],
 )
 def test_an_answer_that_is_not_a_hubs_keeps_the_events(
-    tmp_path: Path, status: int, body: bytes
+    tmp_path: Path, status: int, body: bytes, encoding: str, caplog: pytest.LogCaptureFixture
 ) -> None:
-    handler = type("Handler", (_NotAHub,), {"status": status, "body": body})
+    caplog.set_level(logging.DEBUG, logger="notifycenter")
+    handler = type("Handler", (_NotAHub,), {"status": status, "body": body, "encoding": encoding})
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -394,6 +475,8 @@ def test_an_answer_that_is_not_a_hubs_keeps_the_events(
         assert emitter.flush(10)
         assert emitter.spooled == 3  # not acknowledged, so not dropped
         emitter.close(0.2)
+        if encoding:
+            assert "a body of more than 1,048,576 bytes" in caplog.text
     finally:
         server.shutdown()
         server.server_close()

@@ -28,7 +28,13 @@ import orjson
 from notifycenter.catalogue import client as codes
 from notifycenter.client.backoff import Backoff
 from notifycenter.client.builder import build_event, error_event
-from notifycenter.client.http import auth_headers, error_from_answer, retry_after, tls_for
+from notifycenter.client.http import (
+    auth_headers,
+    error_from_answer,
+    read_whole_sync,
+    retry_after,
+    tls_for,
+)
 from notifycenter.client.sdk_events import EventLike, event_dict
 from notifycenter.client.servers import ServerPool, is_failover_status, pool_key
 from notifycenter.client.spool import (
@@ -41,6 +47,7 @@ from notifycenter.client.spool import (
 )
 from notifycenter.config import check_server_url, resolve_target
 from notifycenter.config import data_dir as default_data_dir
+from notifycenter.model.errors import NotifyError
 from notifycenter.model.protocol import BATCH
 
 if TYPE_CHECKING:
@@ -50,6 +57,7 @@ log = logging.getLogger("notifycenter.client.emitter")
 
 MAX_REQUEST_BYTES = 1024 * 1024 - 4096  # the hub's request limit, with room for brackets
 RETRY_STATUSES = frozenset({401, 403, 408, 425, 429, 500, 502, 503, 504})
+MAX_ANSWER_BYTES = 1 << 20  # a hub's answer to a batch is its cursors, or an error
 ATEXIT_TIMEOUT = 5.0
 
 
@@ -411,8 +419,9 @@ class Emitter:
     def _post_to(self, server: str, content: bytes) -> httpx.Response | None:
         """`server`'s answer, or None (its breaker opened) when another server may take it."""
         try:
-            response = self._http.post(server + "/api/events", content=content)
-        except httpx.RequestError as exc:  # unreachable, or an answer that cannot be decoded
+            request = self._http.build_request("POST", server + "/api/events", content=content)
+            response = read_whole_sync(self._http.send(request, stream=True), MAX_ANSWER_BYTES)
+        except (httpx.RequestError, NotifyError) as exc:  # unreachable, undecodable, endless
             log.debug("notifycenter hub %s gave no usable answer: %s", server, exc)
             self._pool.failed(server, str(exc) or type(exc).__name__)
             return None

@@ -35,6 +35,55 @@ def plain_only() -> ssl.SSLContext:
     return ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
 
 
+async def read_whole(response: httpx.Response, limit: int) -> httpx.Response:
+    """A streamed answer with its body read and decompressed, at most `limit` bytes; a
+    body that never ends, or unfolds without end, is a bad answer instead."""
+    body = _Body(response, limit)
+    try:
+        async for chunk in response.aiter_bytes():
+            body.add(chunk)
+    finally:
+        await response.aclose()
+    return body.answer()
+
+
+def read_whole_sync(response: httpx.Response, limit: int) -> httpx.Response:
+    """`read_whole` for the blocking client (the emitter's)."""
+    body = _Body(response, limit)
+    try:
+        for chunk in response.iter_bytes():
+            body.add(chunk)
+    finally:
+        response.close()
+    return body.answer()
+
+
+class _Body:
+    """An answer's chunks as they come, refused past `limit` bytes."""
+
+    def __init__(self, response: httpx.Response, limit: int) -> None:
+        self.response, self.limit = response, limit
+        self.chunks: list[bytes] = []
+        self.size = 0
+
+    def add(self, chunk: bytes) -> None:
+        self.size += len(chunk)
+        if self.size > self.limit:
+            raise bad_answer(self.response, f"a body of more than {self.limit:,} bytes")
+        self.chunks.append(chunk)
+
+    def answer(self) -> httpx.Response:
+        """The same answer holding its decoded body, as a request not streamed returns it."""
+        kept = [(k, v) for k, v in self.response.headers.multi_items() if k.lower() not in _REDONE]
+        content = b"".join(self.chunks)
+        return httpx.Response(
+            self.response.status_code, headers=kept, content=content, request=self.response.request
+        )
+
+
+_REDONE = frozenset({"content-encoding", "content-length", "transfer-encoding"})
+
+
 def auth_headers(token: str | None) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"} if token else {}
 

@@ -20,9 +20,11 @@ from notifycenter.client.http import (
     auth_headers,
     bad_answer,
     query_params,
+    read_whole,
     request_failed,
     retry_after,
     tls_for,
+    unreachable,
 )
 from notifycenter.client.sdk_events import EventLike, event_dict
 from notifycenter.client.servers import (
@@ -51,6 +53,11 @@ DEFAULT_TIMEOUT = 10.0
 FAILOVER_CONNECT_TIMEOUT = 3.0
 RATE_LIMIT_RETRIES = 3  # a hub that keeps refusing is reported, not waited on forever
 RATE_LIMIT_WAIT = 30.0
+# The most of an answer read (after decompression; the backlog snapshot has its own bound):
+# a page of the largest events is ~64 MB, and a small gzip body can unfold into gigabytes.
+MAX_ANSWER_BYTES = 256 << 20
+ANSWER_DEADLINE_TIMEOUTS = 6
+MIN_ANSWER_DEADLINE = 60.0
 
 
 @dataclass(frozen=True)
@@ -97,6 +104,8 @@ class HubClient:
             transport=transport,
             verify=tls_for(server.servers),
         )
+        # httpx times each read; a whole answer (snapshots aside) gets this long.
+        self._deadline = max(timeout * ANSWER_DEADLINE_TIMEOUTS, MIN_ANSWER_DEADLINE)
 
     @property
     def server(self) -> str:
@@ -138,9 +147,16 @@ class HubClient:
         do better: no connection, reset, timeout, or 502/503/504 when there are others."""
         try:
             request = self._http.build_request(method, server + path, **options)
-            response = await self._http.send(request, stream=stream)
+            response = await self._http.send(request, stream=True)
+            if not stream:
+                whole = read_whole(response, MAX_ANSWER_BYTES)
+                response = await asyncio.wait_for(whole, self._deadline)
         except httpx.TransportError as exc:
             failure = request_failed(server, exc)
+            self.pool.failed(server, reason_of(failure))
+            return failure
+        except TimeoutError:  # a server sending a byte now and then, each read in time
+            failure = unreachable(server, TimeoutError(f"no whole answer in {self._deadline:g} s"))
             self.pool.failed(server, reason_of(failure))
             return failure
         except httpx.RequestError as exc:  # it answered, with what cannot be decoded
@@ -225,8 +241,7 @@ class HubClient:
             if response.status_code == 404:
                 return None
             if not response.is_success:
-                await response.aread()
-                answer(response)  # raises the hub's error
+                answer(await read_whole(response, MAX_ANSWER_BYTES))  # raises the hub's error
             return await _read_into_buffer(response, limit)
         except httpx.RequestError as exc:  # the body broke off or could not be decoded
             raise request_failed(self.server, exc) from None
