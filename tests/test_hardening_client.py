@@ -447,7 +447,7 @@ class _NotAHub(BaseHTTPRequestHandler):
         pass
 
 
-BOMB = gzip.compress(b" " * (8 << 20))  # 8 KB on the wire, 8 MiB unfolded
+BOMB = gzip.compress(b" " * (8 << 20), mtime=0)  # 8 KB on the wire, 8 MiB unfolded
 
 
 @pytest.mark.parametrize(
@@ -458,6 +458,7 @@ BOMB = gzip.compress(b" " * (8 << 20))  # 8 KB on the wire, 8 MiB unfolded
         (202, b"{}", ""),
         (202, BOMB, "gzip"),  # read up to its bound only
     ],
+    ids=["not-found", "portal", "empty", "gzip-bomb"],
 )
 def test_an_answer_that_is_not_a_hubs_keeps_the_events(
     tmp_path: Path, status: int, body: bytes, encoding: str, caplog: pytest.LogCaptureFixture

@@ -49,6 +49,7 @@ from notifycenter.config import check_server_url, resolve_target
 from notifycenter.config import data_dir as default_data_dir
 from notifycenter.model.errors import NotifyError
 from notifycenter.model.protocol import BATCH
+from notifycenter.model.sanitize import sanitize_line
 
 if TYPE_CHECKING:
     from notifycenter.client.operation import Operation
@@ -460,7 +461,7 @@ class Emitter:
         error = error_from_answer(response.status_code, body, server)
         index = body.get("index") if isinstance(body, dict) else None
         valid = isinstance(index, int) and not isinstance(index, bool) and 0 <= index < len(lines)
-        raise _Rejected(error.message, index if valid else None)
+        raise _Rejected(sanitize_line(error.message, 500), index if valid else None)
 
     def _without_rejected(self, lines: list[bytes], sent: int, rejected: _Rejected) -> list[bytes]:
         """Log and drop the refused event (the whole chunk when the hub names none)."""

@@ -30,7 +30,7 @@ from urllib.parse import urlencode, urlsplit, urlunsplit
 
 import orjson
 from websockets.asyncio.client import connect
-from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus
+from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus, InvalidURI
 from websockets.typing import Subprotocol
 
 from notifycenter.catalogue import client as codes
@@ -264,7 +264,8 @@ class Subscription:
                 self._dropped(reason)
             else:
                 self._failed(reason)
-        except (OSError, TimeoutError, InvalidHandshake) as exc:
+        except (OSError, TimeoutError, InvalidHandshake, InvalidURI, ValueError) as exc:
+            # InvalidURI, ValueError: a redirect of the upgrade to where no stream can be.
             self._failed(str(unreachable(self._server, exc)))
         finally:
             if returning is not None:

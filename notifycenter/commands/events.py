@@ -59,6 +59,9 @@ WIDE_HEADERS = (*TABLE_HEADERS[:-1], "ID", "SUBJECT", "CODE", "SUMMARY")
 WIDE_CAPS = (16, 19, 9, 12, 16, 16, 36, 40, 36, 30, 24, 0)
 TABLE_MINIMUMS = {6: 14, 7: 14}  # a source or type cut shorter names nothing
 MAX_PAGE = 1000
+# Empty pages in a row before `events list` stops: a scan cut off by time comes back
+# empty at most ~20 times a million events, a hub answering empty pages for ever not.
+EMPTY_PAGES = 10_000
 
 
 @click.group("events")
@@ -121,15 +124,24 @@ async def fetch_records(hub: HubClient, limit: int, **query: Any) -> tuple[list[
     that always moves back); and whether more exist."""
     records: list[wire.Record] = []
     before = query.pop("before", None)
-    more = False
+    after = query.get("after")
+    more, empty = False, 0
     while len(records) < limit:
         page = await hub.list(before=before, limit=min(limit - len(records), MAX_PAGE), **query)
         records += page.items
-        more = page.next is not None and page.next != before
-        if not more:
+        empty = 0 if page.items else empty + 1
+        more = page.next is not None and page.next != before and not _reached(page.next, after)
+        if not more or empty >= EMPTY_PAGES:  # a hub answering empty pages without end
             break
         before = page.next
     return records[:limit], more
+
+
+def _reached(cursor: str | None, after: str | None) -> bool:
+    """The pages went back to `after`: nothing newer than it is left below."""
+    return (
+        cursor is not None and after is not None and after.isdigit() and int(cursor) <= int(after)
+    )
 
 
 def record_json(record: wire.Record) -> dict[str, Any]:

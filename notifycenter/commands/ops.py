@@ -135,15 +135,17 @@ def tree_order(items: list[Operation]) -> list[tuple[Operation, int]]:
         if parent is not None and parent in listed:
             children.setdefault(parent, []).append(item)
     ordered: list[tuple[Operation, int]] = []
-
-    def walk(item: Operation, depth: int) -> None:
+    shown: set[str] = set()  # an id the answer lists twice is shown once, with its children
+    # A stack, not recursion: a page of a thousand operations may be a thousand deep.
+    stack = [(item, 0) for item in reversed(items) if item["parent"] not in listed]
+    while stack:
+        item, depth = stack.pop()
+        if item["id"] in shown:
+            continue
+        shown.add(item["id"])
         ordered.append((item, depth))
-        for child in sorted(children.get(item["id"], ()), key=lambda c: c["started_at"] or ""):
-            walk(child, depth + 1)
-
-    for item in items:
-        if item["parent"] not in listed:
-            walk(item, 0)
+        kids = sorted(children.get(item["id"], ()), key=lambda c: c["started_at"] or "")
+        stack.extend((child, depth + 1) for child in reversed(kids))
     return ordered
 
 

@@ -16,7 +16,8 @@ import click
 
 from notifycenter.catalogue import subscriptions as codes
 from notifycenter.commands.common import CliContext, pass_cli
-from notifycenter.commands.output import echo, echo_json, output_option, render_table
+from notifycenter.commands.output import echo, echo_json, json_text, output_option, render_table
+from notifycenter.model.errors import NotifyError
 from notifycenter.model.sanitize import sanitize_line
 
 if TYPE_CHECKING:
@@ -115,7 +116,7 @@ def create(
     if cli.json:
         echo_json(made)
         return
-    echo(f"Created subscription {made['id']} → {sanitize_line(made['sink'])}")
+    echo(f"Created subscription {sanitize_line(made['id'])} → {sanitize_line(made['sink'])}")
 
 
 @command.command("list")
@@ -158,9 +159,9 @@ def show(cli: CliContext, ident: str) -> None:
         ("sink", item.get("sink")),
         ("source", item.get("source")),
         ("types", ", ".join(item.get("types") or [])),
-        ("filters", json.dumps(item.get("filters") or [])),
-        ("config", json.dumps(item.get("config") or {})),
-        ("settings", json.dumps(item.get("protocolsettings") or {})),
+        ("filters", json_text(item.get("filters") or [], indent=False)),
+        ("config", json_text(item.get("config") or {}, indent=False)),
+        ("settings", json_text(item.get("protocolsettings") or {}, indent=False)),
         ("credential", (item.get("sinkcredential") or {}).get("credential_type")),
         ("status", item.get("status")),
         ("cursor", delivery.get("cursor")),
@@ -216,10 +217,11 @@ def _row(item: Mapping[str, Any]) -> tuple[str, ...]:
 
 
 def _error_text(error: object) -> str:
+    """`code: short: long` of a delivery's last error, from its parts that are text."""
     if not isinstance(error, Mapping):
         return ""
-    details = [*error.get("shortDescription", []), *error.get("longDescription", [])]
-    return f"{error.get('code', '')}: {': '.join(str(d) for d in details)}"
+    failure = NotifyError.from_dict(dict(error))
+    return f"{failure.code}: {': '.join([*failure.short_description, *failure.long_description])}"
 
 
 def _json_option(option: str, text: str) -> Any:

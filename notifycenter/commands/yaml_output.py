@@ -16,9 +16,14 @@ def yaml_text(value: Any) -> str:
     import yaml  # type: ignore[import-untyped]  # only `-o yaml` pays for it
 
     dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
-    text: str = yaml.dump(
-        value, Dumper=dumper, allow_unicode=False, sort_keys=False, default_flow_style=False
-    )
+    try:
+        text: str = yaml.dump(
+            value, Dumper=dumper, allow_unicode=False, sort_keys=False, default_flow_style=False
+        )
+    except RecursionError:  # nested deeper than the dumper goes: JSON is YAML too
+        from notifycenter.commands.output import json_text
+
+        return json_text(value) + "\n"
     return text
 
 

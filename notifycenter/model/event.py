@@ -264,7 +264,8 @@ def bucket_of_event(event: Mapping[str, Any]) -> Bucket:
 
 def span_ids(event: Mapping[str, Any]) -> tuple[str, str] | None:
     """(trace id, span id) of the operation that emitted the event, if any (docs/operations.md)."""
-    match = TRACEPARENT.fullmatch(event.get("traceparent") or "")
+    traceparent = event.get("traceparent")
+    match = TRACEPARENT.fullmatch(traceparent) if isinstance(traceparent, str) else None
     return (match[1], match[2]) if match else None
 
 
