@@ -65,16 +65,22 @@ def answering_operations(
     monkeypatch.setattr(HubClient, "operation", opened)
 
 
+async def open_operations(pilot: Any, app: Any) -> OperationTree:
+    """`o` once the stream is live; the tree once it lists the hub's operations."""
+    await until(pilot, lambda: app.query_one(HeaderBar).status == "live")
+    await pilot.press("o")
+    await until(pilot, lambda: isinstance(app.screen, OperationsScreen))
+    tree: OperationTree = app.screen.query_one(OperationTree)
+    await until(pilot, lambda: bool(tree.rows))
+    return tree
+
+
 async def operation_center(hub: Any, tmp_path: Any) -> tuple[list[str], str]:
     """The operation center opened on the hub's operations: its first lines and detail."""
     post(hub.url, [event(1, "ERROR")])
     app = make_app(hub.url, tmp_path)
     async with app.run_test(size=SIZE) as pilot:
-        await until(pilot, lambda: app.query_one(HeaderBar).status == "live")
-        await pilot.press("o")
-        await until(pilot, lambda: isinstance(app.screen, OperationsScreen))
-        tree = app.screen.query_one(OperationTree)
-        await until(pilot, lambda: bool(tree.rows))
+        tree = await open_operations(pilot, app)
         await pilot.pause(0.4)  # the detail of the highlighted operation is fetched
         lines = [tree.render_line(y).text.rstrip() for y in range(3)]
         detail = str(app.screen.query_one(OperationDetail).render())
@@ -140,10 +146,7 @@ async def test_an_operation_id_never_reaches_the_terminal_as_a_command(
     post(hub.url, [event(1, "ERROR")])
     app = make_app(hub.url, tmp_path)
     async with app.run_test(size=SIZE) as pilot:
-        await until(pilot, lambda: app.query_one(HeaderBar).status == "live")
-        await pilot.press("o")
-        await until(pilot, lambda: isinstance(app.screen, OperationsScreen))
-        await until(pilot, lambda: bool(app.screen.query_one(OperationTree).rows))
+        await open_operations(pilot, app)
         await pilot.press("enter")  # this operation's events
         await until(pilot, lambda: app.screen is app.center and app.view.operation is not None)
         await pilot.pause()
