@@ -137,7 +137,11 @@ def decode_json_cloudevents(
     else:
         raise codes.NOT_JSON_CLOUDEVENTS.error(f"the body is a JSON {type(raw).__name__}")
     limits = Limits(hub.settings.max_request_bytes, hub.settings.max_event_bytes)
-    return decode_request([("content-type", mode)], orjson.dumps(items), limits)
+    try:
+        again = orjson.dumps(items)
+    except TypeError:  # orjson.JSONEncodeError: read 1,024 levels deep, writes only 254
+        raise event_codes.DATA_TOO_DEEP.error("the body is nested deeper than 254 levels") from None
+    return decode_request([("content-type", mode)], again, limits)
 
 
 def _json(body: bytes, error: Any) -> Any:

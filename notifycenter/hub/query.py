@@ -17,6 +17,7 @@ import orjson
 
 from notifycenter.catalogue import hub as codes
 from notifycenter.catalogue.bounds import QUERY_CUT_OFF
+from notifycenter.catalogue.filters import INVALID_SUBSCRIPTION_FILTER
 from notifycenter.hub.params import parse_cursor, parse_int
 from notifycenter.hub.silence_sql import silenced_clause
 from notifycenter.hub.sqlconn import Dialect, SqlConnection, dialect_of
@@ -158,7 +159,10 @@ def query_from_object(obj: Mapping[str, Any], **overrides: Any) -> EventQuery:
         if value is None:
             return []
         if name == "filters" and not isinstance(value, str):
-            return [orjson.dumps(value).decode()]
+            try:
+                return [orjson.dumps(value).decode()]
+            except TypeError:  # orjson.JSONEncodeError: nested deeper than it writes
+                raise INVALID_SUBSCRIPTION_FILTER.error("filters are nested too deep") from None
         values = value if isinstance(value, list) else [value]
         return ["1" if v is True else "0" if v is False else str(v) for v in values]
 

@@ -256,8 +256,10 @@ def parse_time(text: str) -> datetime:
 
 
 def format_time(moment: datetime) -> str:
-    """Aware datetime to RFC 3339 UTC with milliseconds: sorts as text in time order."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+    """Aware datetime to RFC 3339 UTC with milliseconds: sorts as text in time order.
+    `isoformat` writes the year in four digits (`strftime`'s `%Y` wrote 999 as `999`,
+    which no reader takes back)."""
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds")[:-6] + "Z"
 
 
 _DURATION = re.compile(r"(\d+)\s*([smhdw])")

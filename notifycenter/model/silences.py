@@ -25,6 +25,7 @@ from typing_extensions import TypedDict
 
 from notifycenter.catalogue import silences as codes
 from notifycenter.model.lifecycle import LIFECYCLE_TYPE_PREFIX, format_time, parse_time
+from notifycenter.model.sanitize import has_unsafe
 
 SILENCE_CREATED = LIFECYCLE_TYPE_PREFIX + "silence.created"
 SILENCE_EXPIRED = LIFECYCLE_TYPE_PREFIX + "silence.expired"
@@ -141,8 +142,13 @@ def parse_silence_request(
         raise invalid("comment must be text")
     if comment is not None and len(comment) > MAX_COMMENT:
         raise invalid(f"comment is longer than {MAX_COMMENT} characters")
+    if comment is not None and has_unsafe(comment.replace("\n", " ").replace("\t", " ")):
+        raise invalid("comment holds control or format characters; only line breaks may be")
     starts = _moment(obj.get("starts"), "starts", parse_moment) if "starts" in obj else None
     starts = starts or now
+    bad_time = codes.INVALID_SILENCE_TIME.error
+    if starts - now > MAX_WINDOW:  # before `starts + duration`, which could leave the calendar
+        raise bad_time(f"the window may last and begin at most {MAX_WINDOW.days} days ahead")
     has_ends, has_duration = obj.get("ends") is not None, obj.get("duration") is not None
     if has_ends == has_duration:
         raise invalid("give either ends or duration")
@@ -150,7 +156,6 @@ def parse_silence_request(
         ends = starts + _duration(obj["duration"], parse_duration)
     else:
         ends = _moment(obj["ends"], "ends", parse_moment)
-    bad_time = codes.INVALID_SILENCE_TIME.error
     if ends <= starts:
         raise bad_time(f"ends ({format_time(ends)}) is not after starts ({format_time(starts)})")
     if ends <= now:

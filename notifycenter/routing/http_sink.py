@@ -24,6 +24,7 @@ import httpx
 import orjson
 
 from notifycenter.catalogue import subscriptions as codes
+from notifycenter.routing.answers import exchange
 from notifycenter.routing.egress import Egress
 from notifycenter.routing.sink import Delivery, SinkError
 from notifycenter.tls import system_tls
@@ -94,16 +95,18 @@ class HttpSink:
         self._client = httpx.AsyncClient(
             headers=headers, timeout=float(timeout), transport=transport, follow_redirects=False
         )
+        self._deadline = 2 * float(timeout)  # each read gets `timeout`; the whole, twice
 
     async def validate(self, origin: str) -> None:
         """The webhook validation handshake; a catalogued error when not allowed."""
         if not self.handshake:
             return
+        request = self._client.build_request(
+            "OPTIONS", self.url, headers={"WebHook-Request-Origin": origin}
+        )
         try:
-            answer = await self._client.options(
-                self.url, headers={"WebHook-Request-Origin": origin}
-            )
-        except httpx.HTTPError as exc:
+            answer = await exchange(self._client, request, self._deadline)
+        except (httpx.HTTPError, TimeoutError) as exc:
             raise codes.WEBHOOK_UNREACHABLE.error(f"OPTIONS {self.url}: {_reason(exc)}") from None
         allowed = answer.headers.get("webhook-allowed-origin", "").strip()
         if not answer.is_success or allowed not in (origin, "*"):
@@ -142,11 +145,10 @@ class HttpSink:
             await self._send(body, headers)
 
     async def _send(self, body: bytes, headers: Mapping[str, str]) -> None:
+        request = self._client.build_request(self.method, self.url, content=body, headers=headers)
         try:
-            answer = await self._client.request(
-                self.method, self.url, content=body, headers=headers
-            )
-        except httpx.HTTPError as exc:
+            answer = await exchange(self._client, request, self._deadline)
+        except (httpx.HTTPError, TimeoutError) as exc:
             raise SinkError(f"{self.method} {self.url}: {_reason(exc)}") from None
         if answer.is_success:
             return
@@ -265,5 +267,7 @@ def _is_json(content_type: Any) -> bool:
     return media == "application/json" or media.endswith("+json") or media == "text/json"
 
 
-def _reason(exc: httpx.HTTPError) -> str:
+def _reason(exc: httpx.HTTPError | TimeoutError) -> str:
+    if isinstance(exc, TimeoutError):
+        return "no whole answer in time"
     return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__

@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 
 from notifycenter.catalogue import subscriptions as codes
 from notifycenter.model.filters import Filter, compile_subscription_filters
+from notifycenter.model.sanitize import has_unsafe
 
 PROTOCOLS = ("HTTP", "ntfy", "slack", "smtp")
 WRITABLE = frozenset(
@@ -131,10 +132,16 @@ def parse_subscription(body: object) -> tuple[SubscriptionSpec, dict[str, Any] |
 def _sink(value: Any, protocol: str) -> str:
     if not isinstance(value, str) or not value.strip() or len(value) > MAX_TEXT:
         raise codes.INVALID_SINK.error(f"sink {_show(value)} is not a non-empty string")
+    if has_unsafe(value) or any(c.isspace() for c in value.strip()):
+        raise codes.INVALID_SINK.error(f"sink {_show(value)} holds spaces or control characters")
     if protocol == "smtp":
         return value.strip()
-    parts = urlsplit(value.strip())
-    if parts.scheme not in ("http", "https") or not parts.hostname:
+    try:
+        parts = urlsplit(value.strip())
+        scheme, host = parts.scheme, parts.hostname
+    except ValueError:  # `http://[::1`, `http://[zz]/`: no URL at all
+        scheme, host = "", None
+    if scheme not in ("http", "https") or not host:
         raise codes.INVALID_SINK.error(f"sink {_show(value)} is not an http(s) URL with a host")
     return value.strip()
 
@@ -142,16 +149,22 @@ def _sink(value: Any, protocol: str) -> str:
 def _optional_text(value: Any, name: str) -> str | None:
     if value is None:
         return None
-    if not isinstance(value, str) or not value or len(value) > MAX_TEXT:
-        raise codes.INVALID_SUBSCRIPTION.error(f"{name} must be a non-empty string")
+    if not isinstance(value, str) or not value or len(value) > MAX_TEXT or has_unsafe(value):
+        raise codes.INVALID_SUBSCRIPTION.error(
+            f"{name} must be a non-empty string without control characters"
+        )
     return value
 
 
 def _types(value: Any) -> tuple[str, ...]:
     if value is None:
         return ()
-    if not isinstance(value, list) or not all(isinstance(t, str) and t for t in value):
-        raise codes.INVALID_SUBSCRIPTION.error("types must be an array of non-empty strings")
+    if not isinstance(value, list) or not all(
+        isinstance(t, str) and t and not has_unsafe(t) for t in value
+    ):
+        raise codes.INVALID_SUBSCRIPTION.error(
+            "types must be an array of non-empty strings without control characters"
+        )
     return tuple(value)
 
 

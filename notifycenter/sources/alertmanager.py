@@ -65,7 +65,10 @@ def source_of(payload: Mapping[str, Any]) -> str:
     """`urn:alertmanager:<host:port of externalURL>`, else `urn:alertmanager:receiver:<name>`."""
     external = payload.get("externalURL")
     if isinstance(external, str) and external:
-        host = urlsplit(external).netloc.rsplit("@", 1)[-1]
+        try:
+            host = urlsplit(external).netloc.rsplit("@", 1)[-1]
+        except ValueError:  # `http://[::1`: named by its receiver instead, the alerts kept
+            host = ""
         if host:
             return SOURCE_PREFIX + quote(host, safe=":[]")
     receiver = payload.get("receiver")

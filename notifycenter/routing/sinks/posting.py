@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 import httpx
 
 from notifycenter.model.sanitize import sanitize_line
+from notifycenter.routing.answers import exchange
 from notifycenter.routing.sink import Delivery, SinkError
 from notifycenter.routing.sinks.render import Notice, notices
 from notifycenter.tls import system_tls
@@ -25,6 +26,7 @@ if TYPE_CHECKING:
     from notifycenter.routing.egress import Egress
 
 TIMEOUT = httpx.Timeout(10.0, connect=5.0)
+DEADLINE = 20.0  # seconds for a whole exchange: each read gets TIMEOUT
 USER_AGENT = "notifycenter"
 MAX_RETRY_AFTER = 24 * 3600.0
 MAX_PAUSE = 30.0  # the longest Retry-After waited out in the middle of a batch
@@ -94,9 +96,10 @@ class JsonPoster:
                 transport=transport,
                 verify=system_tls(),
             )
+        request = self._client.build_request("POST", url, json=payload)
         try:
-            response = await self._client.post(url, json=payload)
-        except httpx.TimeoutException as error:
+            response = await exchange(self._client, request, DEADLINE)
+        except (httpx.TimeoutException, TimeoutError) as error:
             raise SinkError(
                 f"{self.receiver} did not answer in time ({type(error).__name__})"
             ) from error
