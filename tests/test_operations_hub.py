@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from notifycenter.client.emitter import Emitter
+from notifycenter.hub import operations
 from tests import httpclient
 from tests.conftest import HubFactory
 from tests.hubprocess import Hub
@@ -182,3 +183,24 @@ def test_reading_operations_needs_a_viewer_token(hub_factory: HubFactory) -> Non
         ).status_code
         == 200
     )
+
+
+def test_a_big_tree_shares_one_answers_events_between_its_operations(
+    hub: Hub, emitter: Emitter, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The root keeps the events it asks for; every descendant gets an even share of the
+    rest, so one request never answers every event of a thousand operations."""
+    monkeypatch.setattr(operations, "MAX_TREE_EVENTS", 20)  # the hub runs in this process
+    with emitter.operation("Deploy", total=3) as root:
+        for n in range(6):
+            with root.child(f"step {n}") as step:
+                step.progress(1, 2)
+        for done in (1, 2, 3):
+            root.progress(done)
+    assert emitter.flush(10)
+    answer = httpclient.get(f"{hub.url}/api/operations/{root.id}", params={"events": "10"})
+    whole = answer.json()
+    assert len(whole["events"]) == 5 and whole["event_count"] == 5  # started, 3 progress, ended
+    kids = whole["children"]
+    assert len(kids) == 6 and all(len(kid["events"]) == 1 for kid in kids)  # (20 - 10) // 6
+    assert all(kid["event_count"] == 3 for kid in kids)  # the count is the whole

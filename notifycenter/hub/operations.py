@@ -69,6 +69,7 @@ _SELECT = f"SELECT {', '.join(RECORD_FIELDS)} FROM operations"
 DEFAULT_LIMIT, MAX_LIMIT = 100, 1000
 DEFAULT_EVENTS, MAX_EVENTS = 50, 500
 MAX_TREE = 2000
+MAX_TREE_EVENTS = 10_000  # in one tree's answer: 2,000 descendants × 500 were ~160 MB
 
 
 # -- the projection -------------------------------------------------------------
@@ -368,8 +369,11 @@ def operation_tree(
     for row in conn.execute(_DESCENDANTS, (root.id, MAX_TREE)):
         records.setdefault(row[0], record_from_row(row))
     views: dict[str, OperationNode] = {}
+    # The root keeps all it asked for; its descendants share what one answer holds.
+    shared = max(MAX_TREE_EVENTS - events_per_operation, 0) // max(len(records) - 1, 1)
     for span, record in records.items():
-        count, events = _events(conn, span, events_per_operation)
+        wanted = events_per_operation if span == root.id else min(events_per_operation, shared)
+        count, events = _events(conn, span, wanted)
         view = operation_view(record, now, stall_after)
         views[span] = {**view, "children": [], "event_count": count, "events": events}
     for node in sorted(views.values(), key=lambda v: (v["started_at"] or "", v["id"])):
