@@ -12,7 +12,9 @@ from typing import Any
 
 import pytest
 
+from notifycenter.client import HubClient
 from notifycenter.client.emitter import Emitter
+from notifycenter.commands.ops import _listed as ops_listed
 from notifycenter.hub import operations
 from tests import httpclient
 from tests.conftest import HubFactory
@@ -204,3 +206,22 @@ def test_a_big_tree_shares_one_answers_events_between_its_operations(
     kids = whole["children"]
     assert len(kids) == 6 and all(len(kid["events"]) == 1 for kid in kids)  # (20 - 10) // 6
     assert all(kid["event_count"] == 3 for kid in kids)  # the count is the whole
+
+
+async def test_a_filter_that_matches_rarely_stops_at_the_budget_and_says_where(
+    hub: Hub, emitter: Emitter, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each page examines what the time allows (here: as little as it can) and the next
+    goes on from there; `ops list` follows them to the match."""
+    for n in range(150):
+        with emitter.operation(f"sync {n}", subject="needle" if n == 20 else None):
+            pass
+    assert emitter.flush(10)
+    monkeypatch.setattr(operations, "SCAN_SECONDS", 0.0)
+    params = {"filter": "UPPER(subject) = 'NEEDLE'"}  # checked in Python, not SQL
+    first = httpclient.get(f"{hub.url}/api/operations", params=params).json()
+    assert first["items"] == [] and first["cut_off"]["code"] == "notifycenter-2110"
+    assert int(first["next"]) > 0
+    async with HubClient(hub.url) as client:
+        found = await ops_listed(client, params, 10)
+    assert [operation["name"] for operation in found] == ["sync 20"]

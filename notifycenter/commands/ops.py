@@ -35,7 +35,7 @@ from notifycenter.model.operations import (
     state_glyph,
 )
 from notifycenter.model.sanitize import sanitize, sanitize_line
-from notifycenter.model.wire import Operation, OperationNode, OperationPage, OperationTree
+from notifycenter.model.wire import Operation, OperationNode, OperationTree
 
 if TYPE_CHECKING:
     from notifycenter.client.hub import HubClient
@@ -59,6 +59,7 @@ DETAIL_LINES = 40
 FAILED_TYPE = "io.meshery.operation.failed"
 REFRESH_SECONDS = 2.0  # elapsed time and the stall rule move without any event
 DEBOUNCE_SECONDS = 0.1
+CUT_OFF_PAGES = 10_000  # cut-off pages followed at most: a hub's scan always moves on
 
 
 @click.group("ops")
@@ -97,16 +98,8 @@ def list_command(
 ) -> None:
     """Operations, running ones first, each with its children indented below it in the
     order they started. -o json gives a flat array for scripts."""
-    params = {
-        "state": state,
-        "filter": filter_,
-        "root": root or None,
-        "source": source,
-        "since": since,
-        "limit": limit,
-    }
-    answer: OperationPage = _call(cli, lambda hub: hub.operations(**params))
-    items = answer["items"]
+    params = {"state": state, "filter": filter_, "root": root or None, "source": source}
+    items = _call(cli, lambda hub: _listed(hub, {**params, "since": since}, limit))
     if cli.json:
         echo_json([{key: item.get(key) for key in JSON_KEYS} for item in items])
         return
@@ -147,6 +140,20 @@ def tree_order(items: list[Operation]) -> list[tuple[Operation, int]]:
         kids = sorted(children.get(item["id"], ()), key=lambda c: c["started_at"] or "")
         stack.extend((child, depth + 1) for child in reversed(kids))
     return ordered
+
+
+async def _listed(hub: HubClient, params: dict[str, Any], limit: int) -> list[Operation]:
+    """Up to `limit` operations, following pages a slow filter cut off at the hub's time
+    budget (fewer items, even none, and an offset that moves on)."""
+    items: list[Operation] = []
+    offset: str | None = None
+    for _ in range(CUT_OFF_PAGES):
+        page = await hub.operations(**params, limit=limit - len(items), offset=offset)
+        items += page["items"]
+        offset = page["next"]
+        if offset is None or "cut_off" not in page or len(items) >= limit:
+            break
+    return items
 
 
 def _row(item: Operation, depth: int = 0) -> list[str]:

@@ -614,6 +614,11 @@ def _operation_schemas() -> dict[str, Any]:
             "properties": {
                 "items": {"type": "array", "items": {"$ref": "#/components/schemas/Operation"}},
                 "next": {**nullable, "description": "the offset of the next page"},
+                "cut_off": {
+                    "$ref": "#/components/schemas/Error",
+                    "description": "notifycenter-2110: a filter's scan stopped at its time"
+                    " budget; continue with offset=<next>",
+                },
                 **where,
             },
         },

@@ -10,6 +10,7 @@ needs no rebuild.
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, fields
 from datetime import UTC, datetime, timedelta
@@ -18,8 +19,10 @@ from typing import Any
 import orjson
 
 from notifycenter.catalogue import operations as codes
+from notifycenter.catalogue.bounds import QUERY_CUT_OFF
 from notifycenter.hub.log import StoredEntry
 from notifycenter.hub.params import parse_cursor, parse_duration, parse_int, parse_moment, shift
+from notifycenter.hub.query import SCAN_SECONDS
 from notifycenter.hub.sqlconn import Dialect, SqlConnection, create_tables, dialect_of
 from notifycenter.model.cursor import format_cursor
 from notifycenter.model.lifecycle import parse_time
@@ -255,6 +258,10 @@ def list_operations(
     items: list[Operation] = []
     offset = query.offset
     page = query.limit if matches is None else 500
+    # A filter checked here (not in SQL) that matches rarely would read every operation
+    # while a reader thread waits: it stops at the events list's budget and says where.
+    deadline = time.monotonic() + SCAN_SECONDS
+    cut = False
     for row, position in _rows(conn, sql, args, offset, page):
         offset = position + 1
         view = operation_view(record_from_row(row), now, stall_after)
@@ -262,13 +269,21 @@ def list_operations(
             items.append(view)
             if len(items) == query.limit:
                 break
-    more = len(items) == query.limit and _exists(conn, sql, args, offset)
-    return {
+        elif matches is not None and position % 64 == 0 and time.monotonic() > deadline:
+            cut = True
+            break
+    more = cut or (len(items) == query.limit and _exists(conn, sql, args, offset))
+    answer: OperationPage = {
         "items": items,
         "next": str(offset) if more else None,
         "stall_after": stall_after.total_seconds(),
         "last_cursor": _last_cursor(conn),
     }
+    if cut:
+        answer["cut_off"] = QUERY_CUT_OFF.error(
+            f"examined the operations before offset {offset}; continue with offset={offset}"
+        ).to_dict()
+    return answer
 
 
 def _rows(

@@ -177,7 +177,11 @@ class OperationTree(OperationNode):
     last_cursor: Cursor
 
 
-class OperationPage(TypedDict):
+class _OperationPageAdded(TypedDict, total=False):
+    cut_off: ErrorBody  # notifycenter-2110: the filter's scan stopped at its time budget
+
+
+class OperationPage(_OperationPageAdded):
     """`GET /api/operations`: `next` is the `offset=` of the next page."""
 
     items: list[Operation]
