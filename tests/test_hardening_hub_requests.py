@@ -196,3 +196,18 @@ def test_cloudevents_json_nested_past_the_writer_is_refused_as_too_deep(hub: Any
         headers={"content-type": "application/json"},
     )
     assert answer.status_code == 400 and code_of(answer) == event_codes.DATA_TOO_DEEP.code
+
+
+def test_a_silence_state_list_with_one_unknown_state_is_refused(hub: Any) -> None:
+    answer = httpclient.get(hub.url + "/api/silences", params={"state": "all,foo"})
+    assert answer.status_code == 400
+    assert code_of(answer) == silence_codes.INVALID_SILENCE_QUERY.code
+    assert httpclient.get(hub.url + "/api/silences", params={"state": "all"}).status_code == 200
+
+
+def test_a_sink_timeout_below_a_tenth_of_a_second_is_refused(hub: Any) -> None:
+    body = {"protocol": "HTTP", "sink": "https://example.com/hook"}
+    answer = httpclient.post(
+        hub.url + "/api/subscriptions", json={**body, "protocolsettings": {"timeout": 1e-300}}
+    )
+    assert answer.status_code == 400 and "0.1 to 300" in answer.text

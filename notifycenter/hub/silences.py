@@ -233,14 +233,12 @@ def parse_states(text: str | None) -> frozenset[str]:
     if not text:
         return frozenset({SilenceState.ACTIVE.value, SilenceState.PENDING.value})
     words = {w.strip().lower() for w in text.split(",") if w.strip()}
-    if "all" in words:
-        return every
-    unknown = words - every
+    unknown = words - every - {"all"}
     if unknown or not words:
         raise codes.INVALID_SILENCE_QUERY.error(
             f"state {text[:40]!r}: use active, pending, expired or all"
         )
-    return frozenset(words)
+    return every if "all" in words else frozenset(words)
 
 
 # -- plug-in interface ---------------------------------------------------------------

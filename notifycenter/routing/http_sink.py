@@ -85,9 +85,9 @@ class HttpSink:
         if (
             isinstance(timeout, bool)
             or not isinstance(timeout, (int, float))
-            or not 0 < timeout <= 300
+            or not 0.1 <= timeout <= 300
         ):
-            raise ValueError("timeout must be a number of seconds from 0 to 300")
+            raise ValueError("timeout must be a number of seconds from 0.1 to 300")
         headers = _headers(settings.get("headers", {}))
         headers.update(_auth(credential))
         if transport is None:  # small requests go out at once, not after a delayed ACK
