@@ -105,6 +105,18 @@ def test_the_snapshot_holds_what_the_pages_hold_and_follows_the_log(hub_factory:
     assert shown(later) == shown(from_pages(hub.url))
 
 
+@pytest.mark.parametrize("asked", ["bytes=5-1", "bytes=999999999-", "bytes=0-3", "lines=1-2"])
+def test_a_range_gets_the_whole_snapshot(hub_factory: Any, asked: str) -> None:
+    """A snapshot is read whole; a range it cannot serve got Starlette's plain-text 400 or
+    416, which no client reads as the hub's error."""
+    hub = hub_factory(extra_args=FAST)
+    assert post_batch(hub.url, events(1, 30)).status_code == 202
+    whole, _ = snapshot_after(hub.url)
+    answer = http.get(hub.url + "/api/snapshot", headers={"Range": asked})
+    assert answer.status_code == 200 and answer.headers["accept-ranges"] == "none"
+    assert read_snapshot(answer.content)[0].event_count == whole.event_count == 30
+
+
 def test_a_snapshot_of_another_version_is_never_sent(hub_factory: Any, tmp_path: Path) -> None:
     """After an upgrade across a format change the old file is not served: a new one is."""
     data = tmp_path / "hub"

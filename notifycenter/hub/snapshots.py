@@ -31,6 +31,7 @@ from prometheus_client import Counter
 from starlette.requests import Request
 from starlette.responses import FileResponse, Response
 from starlette.routing import BaseRoute, Route
+from starlette.types import Receive, Scope, Send
 
 from notifycenter.catalogue import hub as codes
 from notifycenter.hub.auth import Permission
@@ -168,6 +169,16 @@ def _keeper(hub: Hub) -> SnapshotKeeper | None:
 # -- plug-in interface ---------------------------------------------------------------
 
 
+class WholeFile(FileResponse):
+    """The file whole, whatever `Range` asks: a snapshot is read whole, and Starlette
+    answers a range it cannot serve with a plain-text 400 or 416 that no client reads as
+    the hub's error (ignoring the header is what HTTP allows a server)."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        headers = [(name, value) for name, value in scope["headers"] if name != b"range"]
+        await super().__call__({**scope, "headers": headers}, receive, send)
+
+
 def projection() -> SnapshotKeeper:
     return SnapshotKeeper()
 
@@ -179,8 +190,12 @@ def routes(hub: Hub) -> list[BaseRoute]:
         current = keeper.current if keeper is not None else None
         if keeper is None or current is None or not current.is_file():
             raise codes.NO_SNAPSHOT.error(f"log at {format_cursor(hub.log.last_seq)}")
-        headers = {"Cache-Control": "no-store", THROUGH_HEADER: format_cursor(keeper.through)}
-        return FileResponse(current, media_type=MEDIA_TYPE, headers=headers)
+        headers = {
+            "Cache-Control": "no-store",
+            THROUGH_HEADER: format_cursor(keeper.through),
+            "Accept-Ranges": "none",
+        }
+        return WholeFile(current, media_type=MEDIA_TYPE, headers=headers)
 
     return [Route(PATH, get_snapshot, methods=["GET"])]
 
