@@ -211,3 +211,11 @@ def test_a_sink_timeout_below_a_tenth_of_a_second_is_refused(hub: Any) -> None:
         hub.url + "/api/subscriptions", json={**body, "protocolsettings": {"timeout": 1e-300}}
     )
     assert answer.status_code == 400 and "0.1 to 300" in answer.text
+
+
+def test_a_silence_whose_starts_is_null_starts_now(hub: Any) -> None:
+    """As `ends: null` is "no end given", `starts: null` is "now" (it was refused)."""
+    body = {"filter": "source = 'x'", "starts": None, "duration": "2h"}
+    answer = httpclient.post(hub.url + "/api/silences", json=body)
+    assert answer.status_code == 201, answer.text
+    assert answer.json()["state"] == "active"

@@ -144,7 +144,8 @@ def parse_silence_request(
         raise invalid(f"comment is longer than {MAX_COMMENT} characters")
     if comment is not None and has_unsafe(comment.replace("\n", " ").replace("\t", " ")):
         raise invalid("comment holds control or format characters; only line breaks may be")
-    starts = _moment(obj.get("starts"), "starts", parse_moment) if "starts" in obj else None
+    given = obj.get("starts")  # null is "now", as a missing `starts` (and `ends: null`)
+    starts = _moment(given, "starts", parse_moment) if given is not None else None
     starts = starts or now
     bad_time = codes.INVALID_SILENCE_TIME.error
     if starts - now > MAX_WINDOW:  # before `starts + duration`, which could leave the calendar
