@@ -329,3 +329,40 @@ def test_an_unexpected_failure_in_write_back_does_not_stop_later_silences() -> N
         writeback.FIRST_DELAY = original
         writer.close()
     assert done == [("a#1", "s-1"), ("a#2", "s-1")]
+
+
+def test_an_alert_name_with_tabs_and_line_breaks_keeps_its_webhook() -> None:
+    """Prometheus allows them in label values; an attribute may not hold them, and one such
+    alert got the whole webhook refused, which Alertmanager never sends again."""
+    from notifycenter.model.event import validate_event
+    from notifycenter.sources.alertmanager import map_payload
+
+    alert = {
+        "status": "firing",
+        "labels": {"alertname": "Job\tfailed\non node", "severity": "critical"},
+        "annotations": {},
+        "startsAt": "2026-11-30T10:00:00Z",
+        "fingerprint": "a1",
+    }
+    mapped = map_payload({"version": "4", "status": "firing", "receiver": "r", "alerts": [alert]})
+    assert mapped[0].event["subject"] == "Job failed on node"
+    validate_event(dict(mapped[0].event))  # refused with notifycenter-1013 before
+
+
+@pytest.mark.parametrize("answered", [{"silenceID": {"x": 1}}, {"silenceID": ""}, {}])
+def test_a_silence_id_that_is_no_text_is_an_error_not_a_stored_mapping(answered: Any) -> None:
+    """A dict as id failed later inside SQLite, in a future nobody awaited: nothing logged,
+    the outbox row kept, the silence created again at the next start."""
+    from notifycenter.hub.alertmanager_writeback import SilenceJob, SilenceWriter
+    from notifycenter.model.lifecycle import Verb
+
+    def alertmanager(_: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, json=answered)
+
+    writer = SilenceWriter(
+        "http://am.test", client=httpx.Client(transport=httpx.MockTransport(alertmanager))
+    )
+    job = SilenceJob(Verb.ACK, "urn:alertmanager:x#a1", {"alertname": "DiskFull"}, "alice")
+    with pytest.raises(ValueError, match="no silence id"):
+        writer._create(job)
+    assert writer.silences == {}

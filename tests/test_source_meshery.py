@@ -326,3 +326,38 @@ async def test_an_ack_made_while_meshery_refuses_reaches_it_after_a_hub_restart(
             )
         finally:
             await hub.stop()
+
+
+@pytest.mark.parametrize("created", ["0001-01-01T00:00:00+05:00", "9999-12-31T23:59:59-05:00"])
+def test_a_time_beyond_the_calendar_in_utc_leaves_the_event_without_one(created: str) -> None:
+    """It raised while mapping, which dropped the whole page and stopped the source."""
+    event, _ = map_event({**CAMEL, "createdAt": created}, "host")
+    assert "time" not in event and event["id"] == CAMEL["id"]
+
+
+async def test_a_server_that_answers_every_page_alike_is_read_once() -> None:
+    """It ignores `page`: the resync stopped only when the hub's disk did (271 pages of
+    the same thousand events in 40 s); the same page twice ends it."""
+    from notifycenter.sources.meshery import PAGE_SIZE, MesherySource
+
+    same = [{**CAMEL, "id": f"9e8d7c6b-0000-4000-8000-{n:012d}"} for n in range(PAGE_SIZE)]
+    asked: list[int] = []
+
+    class Ignoring:
+        async def page(self, page: int, size: int) -> tuple[list[dict[str, Any]], int | None]:
+            asked.append(page)
+            return same, None
+
+    class Hub:
+        state = contact = skip = lambda *_: None
+
+        async def checkpoint(self) -> dict[str, Any] | None:
+            return None
+
+        async def take(self, events: list[Any], **_: Any) -> None:
+            pass
+
+    config = parse_source("meshery+http://127.0.0.1:1", {})
+    source = MesherySource(config)
+    await asyncio.wait_for(source.resync(Ignoring(), Hub()), 30)  # type: ignore[arg-type]
+    assert asked == [0, 1]

@@ -175,7 +175,10 @@ class SilenceWriter:
         }
         answer = self.client.post(f"{self.url}/api/v2/silences", json=body)
         answer.raise_for_status()
-        self.silences[job.ref] = answer.json()["silenceID"]
+        silence_id = answer.json().get("silenceID")
+        if not isinstance(silence_id, str) or not silence_id:
+            raise ValueError(f"Alertmanager answered no silence id: {answer.text[:80]!r}")
+        self.silences[job.ref] = silence_id
 
     def _expire(self, job: SilenceJob) -> None:
         ids = [self.silences.pop(job.ref)] if job.ref in self.silences else self._find(job)

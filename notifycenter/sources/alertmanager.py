@@ -14,6 +14,7 @@ from urllib.parse import quote, urlsplit
 
 from notifycenter.catalogue.sources import INVALID_ALERTMANAGER_PAYLOAD
 from notifycenter.model.errors import NotifyError
+from notifycenter.model.sanitize import sanitize
 from notifycenter.model.severity import Severity, parse_severity
 
 EVENT_TYPE = "io.prometheus.alertmanager.alert"
@@ -142,7 +143,9 @@ def _map_alert(
         "id": f"{fingerprint}@{starts}",
         "source": source,
         "type": EVENT_TYPE,
-        "subject": name,
+        # Prometheus allows tabs and line breaks in label values, an attribute does not:
+        # one such alert refused its whole webhook, which Alertmanager never sends again.
+        "subject": " ".join(sanitize(name).split()) or "alert",
         "time": starts,
         "severitytext": severity.name,
         "category": "system",

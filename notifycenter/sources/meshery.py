@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import itertools
 import logging
 import re
 from collections.abc import AsyncIterator, Mapping
@@ -38,6 +37,7 @@ log = logging.getLogger("notifycenter.sources.meshery")
 
 SOURCE_PREFIX = "urn:meshery:server:"
 PAGE_SIZE = 1000
+MAX_PAGES = 10_000  # of one resync (ten million events): a server may ignore `page`
 WRITE_BACK_BATCH = 500
 WRITE_BACK_POLL = 0.5
 STREAM_IDLE = 60.0  # four of Meshery's keepalives missed
@@ -93,9 +93,11 @@ def parse_moment(value: Any) -> datetime | None:
         return None
     try:
         moment = datetime.fromisoformat(_FRACTION.sub(r"\1", value.replace("Z", "+00:00")))
-    except ValueError:
+        aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+        aware.astimezone(UTC)  # `0001-01-01T00:00:00+05:00` is before the calendar in UTC
+    except (ValueError, OverflowError):
         return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return aware
 
 
 def source_of(raw: Mapping[str, Any], fallback: str) -> str:
@@ -387,9 +389,12 @@ class MesherySource:
             mark = parse_moment(saved.get("updated"))
             newest: str | None = None
             pages: int | None = None
-            for page in itertools.count():
+            previous: Any = None
+            for page in range(MAX_PAGES):  # a server that ignores `page` is not read forever
                 events, total = await client.page(page, PAGE_SIZE)
                 ctx.contact()
+                first = field(events[0], "id") if events else None
+                repeated, previous = first is not None and first == previous, first
                 if pages is None:
                     pages = (total // PAGE_SIZE + 1) if total is not None else None
                     stamps = [field(e, "updatedAt") for e in events]
@@ -399,7 +404,11 @@ class MesherySource:
                     for e in events
                 )
                 done = (
-                    len(events) < PAGE_SIZE or reached or (pages is not None and page + 1 >= pages)
+                    len(events) < PAGE_SIZE
+                    or repeated  # the same page again: `page` is not heard
+                    or reached
+                    or (pages is not None and page + 1 >= pages)
+                    or page + 1 >= MAX_PAGES
                 )
                 checkpoint = {"updated": newest or saved.get("updated")} if done else None
                 await self._take(events, ctx, checkpoint)
