@@ -361,3 +361,55 @@ async def test_a_server_that_answers_every_page_alike_is_read_once() -> None:
     source = MesherySource(config)
     await asyncio.wait_for(source.resync(Ignoring(), Hub()), 30)  # type: ignore[arg-type]
     assert asked == [0, 1]
+
+
+async def test_an_event_over_the_hubs_size_limit_is_skipped_not_stored(tmp_path: Path) -> None:
+    """`POST /api/events` refuses an event over 64 KiB; a 20 MB description came in."""
+    with MesheryServer(casing="camel", keepalive=0.2) as meshery:
+        hub = await start_embedded(settings_for(tmp_path, meshery, resync=0.3))
+        try:
+            async with httpclient.async_client(base_url=hub.url) as client:
+                await eventually(lambda: _following(client, meshery), "the live stream")
+                meshery.add_event(description="x" * (80 << 10))
+                meshery.add_event(description="fits")
+                await eventually(lambda: _count(client, 1), "the event that fits")
+                state = await source_state(client)
+                assert state["skipped"] >= 1, state
+        finally:
+            await hub.stop()
+
+
+async def test_a_change_dated_far_ahead_never_becomes_the_resyncs_mark() -> None:
+    """Every later resync stopped at its first page once `2999-…` was the mark."""
+    from notifycenter.sources.meshery import MesherySource
+
+    events = [
+        {
+            **CAMEL,
+            "id": "9e8d7c6b-0000-4000-8000-000000000101",
+            "updatedAt": "2999-01-01T00:00:00Z",
+        },
+        {
+            **CAMEL,
+            "id": "9e8d7c6b-0000-4000-8000-000000000102",
+            "updatedAt": "2026-11-30T10:00:00Z",
+        },
+    ]
+    marks: list[Any] = []
+
+    class Server:
+        async def page(self, page: int, size: int) -> tuple[list[dict[str, Any]], int | None]:
+            return events, 2
+
+    class Hub:
+        state = contact = skip = lambda *_: None
+
+        async def checkpoint(self) -> dict[str, Any] | None:
+            return None
+
+        async def take(self, _: list[Any], checkpoint: Any = None, **__: Any) -> None:
+            marks.append(checkpoint)
+
+    source = MesherySource(parse_source("meshery+http://127.0.0.1:1", {}))
+    await source.resync(Server(), Hub())  # type: ignore[arg-type]
+    assert marks == [{"updated": "2026-11-30T10:00:00Z"}]

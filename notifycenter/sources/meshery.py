@@ -20,7 +20,7 @@ import contextlib
 import logging
 import re
 from collections.abc import AsyncIterator, Mapping
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -37,6 +37,7 @@ log = logging.getLogger("notifycenter.sources.meshery")
 
 SOURCE_PREFIX = "urn:meshery:server:"
 PAGE_SIZE = 1000
+FUTURE_SLACK = timedelta(days=1)  # clocks differ; a change dated later is not believed
 MAX_PAGES = 10_000  # of one resync (ten million events): a server may ignore `page`
 WRITE_BACK_BATCH = 500
 WRITE_BACK_POLL = 0.5
@@ -398,7 +399,7 @@ class MesherySource:
                 if pages is None:
                     pages = (total // PAGE_SIZE + 1) if total is not None else None
                     stamps = [field(e, "updatedAt") for e in events]
-                    newest = max((s for s in stamps if parse_moment(s)), key=_moment, default=None)
+                    newest = max((s for s in stamps if _believable(s)), key=_moment, default=None)
                 reached = mark is not None and any(
                     (m := parse_moment(field(e, "updatedAt"))) is not None and m < mark
                     for e in events
@@ -456,6 +457,13 @@ class MesherySource:
 
 def _moment(text: Any) -> datetime:
     return parse_moment(text) or datetime.min.replace(tzinfo=UTC)
+
+
+def _believable(text: Any) -> bool:
+    """A change time that can be the resync's mark: one far in the future (a clock gone
+    wrong, a hostile server) would stop every later resync at its first page."""
+    moment = parse_moment(text)
+    return moment is not None and moment <= datetime.now(UTC) + FUTURE_SLACK
 
 
 register_kind("meshery+http", MesherySource)

@@ -30,6 +30,7 @@ from urllib.parse import urlsplit
 
 import orjson
 
+from notifycenter.catalogue import event as event_codes
 from notifycenter.catalogue import meshery as codes
 from notifycenter.catalogue import sources_runner as runner_codes
 from notifycenter.client.backoff import Backoff
@@ -336,7 +337,13 @@ class _Context:
         counted = skipped = 0
         for index, event in enumerate([*events, *extra]):
             try:
-                valid.append(validate_event(event))
+                checked = validate_event(event)
+                size = len(orjson.dumps(checked))
+                if size > self.hub.settings.max_event_bytes:  # as `POST /api/events` refuses
+                    raise event_codes.EVENT_TOO_LARGE.error(
+                        f"an event has {size} bytes, more than {self.hub.settings.max_event_bytes}"
+                    )
+                valid.append(checked)
                 counted += index < len(events)
             except NotifyError as error:
                 skipped += index < len(events)
