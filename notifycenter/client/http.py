@@ -73,12 +73,16 @@ class _Body:
         self.chunks.append(chunk)
 
     def answer(self) -> httpx.Response:
-        """The same answer holding its decoded body, as a request not streamed returns it."""
-        kept = [(k, v) for k, v in self.response.headers.multi_items() if k.lower() not in _REDONE]
-        content = b"".join(self.chunks)
-        return httpx.Response(
-            self.response.status_code, headers=kept, content=content, request=self.response.request
-        )
+        return with_body(self.response, b"".join(self.chunks))
+
+
+def with_body(response: httpx.Response, content: bytes) -> httpx.Response:
+    """A streamed answer again, holding `content` (its body as read, decoded), as a
+    request not streamed returns it: the headers that described the encoded body go."""
+    kept = [(k, v) for k, v in response.headers.multi_items() if k.lower() not in _REDONE]
+    return httpx.Response(
+        response.status_code, headers=kept, content=content, request=response.request
+    )
 
 
 _REDONE = frozenset({"content-encoding", "content-length", "transfer-encoding"})

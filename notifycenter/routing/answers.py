@@ -12,8 +12,9 @@ import asyncio
 
 import httpx
 
+from notifycenter.client.http import with_body
+
 ANSWER_BYTES = 64 << 10
-_REDONE = frozenset({"content-encoding", "content-length", "transfer-encoding"})
 
 
 async def exchange(
@@ -31,5 +32,4 @@ async def exchange(
                     break  # the rest is never read: the connection is closed, not reused
         finally:
             await answer.aclose()
-    kept = [(k, v) for k, v in answer.headers.multi_items() if k.lower() not in _REDONE]
-    return httpx.Response(answer.status_code, headers=kept, content=bytes(body), request=request)
+    return with_body(answer, bytes(body))
