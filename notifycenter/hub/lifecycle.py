@@ -30,18 +30,17 @@ from notifycenter.model.lifecycle import (
     LifecycleState,
     Status,
     Verb,
+    comment_fault,
     format_time,
     lifecycle_event,
 )
-from notifycenter.model.sanitize import has_unsafe, sanitize_line
+from notifycenter.model.sanitize import sanitize_line
 from notifycenter.model.wire import LifecycleOutcome
 
 MAX_TARGETS = 100_000
 MAX_OWNER = 200
 # The verbs that acknowledge, and so take `until`.
 ACKING = frozenset({Verb.ACK, Verb.ASSIGN, Verb.TAKE})
-
-MAX_COMMENT = 1000  # characters, as a silence's comment
 
 
 @dataclass(frozen=True)
@@ -84,11 +83,8 @@ def parse_request(verb: Verb, body: bytes, actor: str, now: datetime) -> Lifecyc
     comment = obj.get("comment")
     if comment is not None and not isinstance(comment, str):
         raise invalid("comment must be a string")
-    if comment is not None and len(comment) > MAX_COMMENT:
-        # Copied into the lifecycle event of every notification the request names.
-        raise invalid(f"comment is longer than {MAX_COMMENT} characters")
-    if comment is not None and has_unsafe(comment.replace("\n", " ").replace("\t", " ")):
-        raise invalid("comment holds control or format characters; only line breaks may be")
+    if comment is not None and (fault := comment_fault(comment)) is not None:
+        raise invalid(fault)
     if obj.get("until") is not None and verb not in ACKING:
         raise owner_codes.UNTIL_NOT_FOR_VERB.error(f"{verb.value} does not take until")
     query = query_from_object(filters, me=actor) if filters is not None else None

@@ -13,6 +13,8 @@ from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
+from notifycenter.model.sanitize import has_unsafe
+
 LIFECYCLE_TYPE_PREFIX = "io.meshery.notification."
 
 
@@ -260,6 +262,20 @@ def format_time(moment: datetime) -> str:
     `isoformat` writes the year in four digits (`strftime`'s `%Y` wrote 999 as `999`,
     which no reader takes back)."""
     return moment.astimezone(UTC).isoformat(timespec="milliseconds")[:-6] + "Z"
+
+
+MAX_COMMENT = 1000  # characters of an operator's comment (on a change, on a silence)
+
+
+def comment_fault(comment: str) -> str | None:
+    """Why an operator's comment cannot be kept, None when it can: it is copied into an
+    event for each notification it concerns and shown in every client, so it is bounded
+    and holds no control or format character but line breaks and tabs."""
+    if len(comment) > MAX_COMMENT:
+        return f"comment is longer than {MAX_COMMENT} characters"
+    if has_unsafe(comment.replace("\n", " ").replace("\t", " ")):
+        return "comment holds control or format characters; only line breaks may be"
+    return None
 
 
 _DURATION = re.compile(r"(\d+)\s*([smhdw])")

@@ -24,8 +24,12 @@ from typing import Any
 from typing_extensions import TypedDict
 
 from notifycenter.catalogue import silences as codes
-from notifycenter.model.lifecycle import LIFECYCLE_TYPE_PREFIX, format_time, parse_time
-from notifycenter.model.sanitize import has_unsafe
+from notifycenter.model.lifecycle import (
+    LIFECYCLE_TYPE_PREFIX,
+    comment_fault,
+    format_time,
+    parse_time,
+)
 
 SILENCE_CREATED = LIFECYCLE_TYPE_PREFIX + "silence.created"
 SILENCE_EXPIRED = LIFECYCLE_TYPE_PREFIX + "silence.expired"
@@ -33,7 +37,6 @@ SILENCE_TYPES = frozenset({SILENCE_CREATED, SILENCE_EXPIRED})
 # The extension attribute the hub sets on a notification that arrived silenced.
 SILENCE_ATTRIBUTE = "silence"
 MAX_WINDOW = timedelta(days=366)
-MAX_COMMENT = 1000
 MAX_FILTER = 4000
 _REQUEST_KEYS = frozenset({"filter", "starts", "ends", "duration", "comment"})
 
@@ -140,10 +143,8 @@ def parse_silence_request(
     comment = obj.get("comment")
     if comment is not None and not isinstance(comment, str):
         raise invalid("comment must be text")
-    if comment is not None and len(comment) > MAX_COMMENT:
-        raise invalid(f"comment is longer than {MAX_COMMENT} characters")
-    if comment is not None and has_unsafe(comment.replace("\n", " ").replace("\t", " ")):
-        raise invalid("comment holds control or format characters; only line breaks may be")
+    if comment is not None and (fault := comment_fault(comment)) is not None:
+        raise invalid(fault)
     given = obj.get("starts")  # null is "now", as a missing `starts` (and `ends: null`)
     starts = _moment(given, "starts", parse_moment) if given is not None else None
     starts = starts or now
