@@ -58,7 +58,7 @@ async def post_events(request: Request) -> Response:
         headers = [
             (k.decode("latin-1").lower(), v.decode("latin-1")) for k, v in request.headers.raw
         ]
-        limits = Limits(hub.settings.max_request_bytes, hub.settings.max_event_bytes)
+        limits = Limits.of(hub.settings)
         if hub.settings.accept_json and _plain_json(headers):
             from notifycenter.hub.ingest_routes import decode_json_cloudevents
 

@@ -15,7 +15,7 @@ import base64
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote_to_bytes
 
 import orjson
@@ -29,6 +29,9 @@ from notifycenter.model.lifecycle import Verb
 from notifycenter.model.protocol import BATCH, CE_PREFIX, STRUCTURED
 from notifycenter.model.silences import SILENCE_TYPES
 
+if TYPE_CHECKING:
+    from notifycenter.hub.settings import HubSettings
+
 _NAME = re.compile(r"^[a-z0-9]+$")
 # RFC 7230 section 3.2.6 quoted-string: the whole value, with backslash escapes.
 _QUOTED = re.compile(r'"((?:[^"\\]|\\.)*)"', re.S)
@@ -41,6 +44,11 @@ _RESERVED_TYPES = frozenset(verb.event_type for verb in Verb) | SILENCE_TYPES
 class Limits:
     max_request_bytes: int = 1 << 20
     max_event_bytes: int = 64 << 10
+
+    @classmethod
+    def of(cls, settings: HubSettings) -> Limits:
+        """The hub's own: every way events come in (POSTs, ingest routes, sources)."""
+        return cls(settings.max_request_bytes, settings.max_event_bytes)
 
 
 def media_type(content_type: str | None) -> str:
@@ -63,12 +71,12 @@ def decode_request(
     content_type = next((v for k, v in headers if k == "content-type"), None)
     kind = media_type(content_type)
     if kind == STRUCTURED:
-        _check_event_size(len(body), limits)
+        check_event_size(len(body), limits)
         return [_accept(_parse_json(body))]
     if kind == BATCH:
         return _decode_batch(body, limits)
     if any(name.startswith(CE_PREFIX) for name, _ in headers):
-        _check_event_size(len(body), limits)
+        check_event_size(len(body), limits)
         return [_accept(binary_event(headers, content_type, body))]
     raise codes.UNSUPPORTED_MEDIA_TYPE.error(
         f"content type {shown(content_type)} without ce- headers is not a CloudEvent"
@@ -83,7 +91,7 @@ def _decode_batch(body: bytes, limits: Limits) -> list[dict[str, Any]]:
     for index, item in enumerate(raw):
         try:
             if len(body) > limits.max_event_bytes:  # only then can one event be too large
-                _check_event_size(len(orjson.dumps(item)), limits)
+                check_event_size(len(orjson.dumps(item)), limits)
             events.append(_accept(item))
         except NotifyError as error:
             error.extra["index"] = index
@@ -101,7 +109,8 @@ def _accept(raw: object) -> dict[str, Any]:
     return event
 
 
-def _check_event_size(size: int, limits: Limits) -> None:
+def check_event_size(size: int, limits: Limits) -> None:
+    """An event of `size` bytes (as JSON) is refused past the hub's limit, from any way in."""
     if size > limits.max_event_bytes:
         raise event_codes.EVENT_TOO_LARGE.error(
             f"an event has {size} bytes, more than {limits.max_event_bytes}"

@@ -136,7 +136,7 @@ def decode_json_cloudevents(
         mode, items = BATCH, [enrich(item) if isinstance(item, dict) else item for item in raw]
     else:
         raise codes.NOT_JSON_CLOUDEVENTS.error(f"the body is a JSON {type(raw).__name__}")
-    limits = Limits(hub.settings.max_request_bytes, hub.settings.max_event_bytes)
+    limits = Limits.of(hub.settings)
     try:
         again = orjson.dumps(items)
     except TypeError:  # orjson.JSONEncodeError: read 1,024 levels deep, writes only 254

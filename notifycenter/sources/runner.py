@@ -30,10 +30,10 @@ from urllib.parse import urlsplit
 
 import orjson
 
-from notifycenter.catalogue import event as event_codes
 from notifycenter.catalogue import meshery as codes
 from notifycenter.catalogue import sources_runner as runner_codes
 from notifycenter.client.backoff import Backoff
+from notifycenter.hub.binding import Limits, check_event_size
 from notifycenter.hub.leases import LeaseGuard, leases_of
 from notifycenter.hub.lifecycle import LifecycleRequest, apply_request
 from notifycenter.hub.log import Transaction
@@ -267,6 +267,7 @@ class _Context:
         self.hub = hub
         self.status = status
         self.backoff = backoff
+        self._limits = Limits.of(hub.settings)
 
     def state(self, state: SourceState) -> None:
         if self.status.error is not None and state is not SourceState.FOLLOWING:
@@ -338,11 +339,7 @@ class _Context:
         for index, event in enumerate([*events, *extra]):
             try:
                 checked = validate_event(event)
-                size = len(orjson.dumps(checked))
-                if size > self.hub.settings.max_event_bytes:  # as `POST /api/events` refuses
-                    raise event_codes.EVENT_TOO_LARGE.error(
-                        f"an event has {size} bytes, more than {self.hub.settings.max_event_bytes}"
-                    )
+                check_event_size(len(orjson.dumps(checked)), self._limits)  # as POSTs are
                 valid.append(checked)
                 counted += index < len(events)
             except NotifyError as error:
