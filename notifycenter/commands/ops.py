@@ -33,6 +33,7 @@ from notifycenter.model.operations import (
     progress_bar,
     progress_text,
     state_glyph,
+    state_label,
 )
 from notifycenter.model.sanitize import sanitize, sanitize_line
 from notifycenter.model.wire import Operation, OperationNode, OperationTree
@@ -157,9 +158,8 @@ async def _listed(hub: HubClient, params: dict[str, Any], limit: int) -> list[Op
 
 
 def _row(item: Operation, depth: int = 0) -> list[str]:
-    state = known_state(item["state"])
     return [
-        f"{state_glyph(state)} {state.value if state else sanitize_line(item['state'], 20)}",
+        state_label(item["state"], 20),
         progress_text(item) or "-",
         format_seconds(item["duration"]),
         item["id"],

@@ -601,6 +601,13 @@ def state_glyph(state: State | None) -> str:
     return STATE_GLYPHS[state] if state is not None else UNKNOWN_GLYPH
 
 
+def state_label(value: str, limit: int) -> str:
+    """`▶ running`; a state this version does not know as the answer named it (one clean
+    line of at most `limit`), marked `?`."""
+    state = known_state(value)
+    return f"{state_glyph(state)} {state.value if state else sanitize_line(value, limit)}"
+
+
 def _share(fraction: float | None) -> float | None:
     """A fraction between 0 and 1, or None: a hub's answer may hold any float."""
     if fraction is None or not math.isfinite(fraction):

@@ -10,12 +10,7 @@ from textual.widgets import Static
 
 from notifycenter.model.errors import NotifyError
 from notifycenter.model.event import describe
-from notifycenter.model.operations import (
-    format_seconds,
-    known_state,
-    progress_text,
-    state_glyph,
-)
+from notifycenter.model.operations import format_seconds, progress_text, state_label
 from notifycenter.model.sanitize import sanitize_line
 from notifycenter.model.wire import CloudEvent
 from notifycenter.tui.operations.rows import OperationView, elapsed_of
@@ -37,7 +32,6 @@ class OperationDetail(Static):
 def detail_text(view: OperationView, events_shown: list[CloudEvent]) -> Text:
     """Plain `Text` from sanitised strings: nothing from an event is read as markup."""
     text = Text()
-    state = known_state(view["state"])
 
     def line(label: str, value: str) -> Text:
         return text.append(f"{label}: ", style="bold").append(f"{sanitize_line(value, 400)}\n")
@@ -46,8 +40,7 @@ def detail_text(view: OperationView, events_shown: list[CloudEvent]) -> Text:
     timing = format_seconds(elapsed_of(view, datetime.now(UTC)))
     if view["eta"] is not None:
         timing += f", about {format_seconds(view['eta'])} left"
-    shown = state.value if state is not None else sanitize_line(view["state"], 40)
-    text.append(f"{state_glyph(state)} {shown}  {progress_text(view)}  {timing}\n")
+    text.append(f"{state_label(view['state'], 40)}  {progress_text(view)}  {timing}\n")
     if view["message"]:
         line("message", view["message"])
     _error_text(text, view["error"])
