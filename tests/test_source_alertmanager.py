@@ -3,6 +3,7 @@ its webhook; an ack with an expiry becomes a silence there and an unack expires 
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -364,5 +365,63 @@ def test_a_silence_id_that_is_no_text_is_an_error_not_a_stored_mapping(answered:
     )
     job = SilenceJob(Verb.ACK, "urn:alertmanager:x#a1", {"alertname": "DiskFull"}, "alice")
     with pytest.raises(ValueError, match="no silence id"):
+        writer._create(job)
+    assert writer.silences == {}
+
+
+class Endless(httpx.SyncByteStream):
+    """An answer body that keeps coming, `pause` seconds between chunks; counts what was read."""
+
+    def __init__(self, chunk: bytes, pause: float = 0.0, chunks: int = 1 << 40) -> None:
+        self.chunk, self.pause, self.chunks, self.read = chunk, pause, chunks, 0
+
+    def __iter__(self) -> Iterator[bytes]:
+        yield b'{"silenceID": "s-1", "x": "'
+        for _ in range(self.chunks):
+            time.sleep(self.pause)
+            self.read += len(self.chunk)
+            yield self.chunk
+        yield b'"}'
+
+
+def writer_answering(body: Endless) -> Any:
+    from notifycenter.hub.alertmanager_writeback import SilenceWriter
+
+    def alertmanager(_: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, stream=body)
+
+    return SilenceWriter(
+        "http://am.test", client=httpx.Client(transport=httpx.MockTransport(alertmanager))
+    )
+
+
+def test_an_alertmanager_answer_without_end_is_refused_within_a_bound(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The write-back read every answer whole: a hostile or broken Alertmanager could fill
+    the hub's memory."""
+    from notifycenter.hub import alertmanager_writeback as writeback
+    from notifycenter.model.lifecycle import Verb
+
+    monkeypatch.setattr(writeback, "ANSWER_BYTES", 1 << 20)
+    body = Endless(b"x" * 65536, chunks=1024)  # 64 MiB, were it all read
+    writer = writer_answering(body)
+    job = writeback.SilenceJob(Verb.ACK, "urn:alertmanager:x#a1", {"alertname": "DiskFull"}, "al")
+    with pytest.raises(ValueError, match="more than 1,048,576 bytes"):
+        writer._create(job)
+    assert body.read <= (1 << 20) + 65536 and writer.silences == {}
+
+
+def test_an_alertmanager_answer_that_drips_is_given_up_on(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Each byte within the read timeout held the write-back's one thread for as long."""
+    from notifycenter.hub import alertmanager_writeback as writeback
+    from notifycenter.model.lifecycle import Verb
+
+    monkeypatch.setattr(writeback, "ANSWER_SECONDS", 0.5)
+    writer = writer_answering(Endless(b"x", pause=0.1, chunks=30))  # 3 s, were it awaited
+    job = writeback.SilenceJob(Verb.ACK, "urn:alertmanager:x#a1", {"alertname": "DiskFull"}, "al")
+    with pytest.raises(ValueError, match=r"not whole within 0\.5 s"):
         writer._create(job)
     assert writer.silences == {}

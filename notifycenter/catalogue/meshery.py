@@ -62,6 +62,7 @@ MESHERY_UNREACHABLE = ErrorSpec(
         "Meshery is not running, or not at this host and port",
         "A firewall or proxy refuses the connection",
         "The live stream was cut by the server or the network",
+        "An answer did not finish within 120 s, or the live stream sent no whole message (an event or a keepalive) for 60 s",
     ),
     remedies=(
         "Check that Meshery answers at the source's URL (mesheryctl system status)",
@@ -98,6 +99,7 @@ MESHERY_BAD_ANSWER = ErrorSpec(
         "The URL points at something other than a Meshery server",
         "Meshery answered with an error (a 5xx from its database)",
         "A Meshery version whose events API this hub does not know",
+        "An answer larger than 64 MiB, a streamed message larger than 16 MiB, or a compressed live stream",
     ),
     remedies=(
         "Check the source's URL and Meshery's own logs",

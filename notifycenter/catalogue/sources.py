@@ -47,6 +47,7 @@ ALERTMANAGER_WRITEBACK_FAILED = ErrorSpec(
     causes=(
         "Alertmanager is down or unreachable at the hub's alertmanager-url",
         "Alertmanager refused the silence (its answer is in the detail)",
+        "Its answer was larger than 64 MiB or not whole within 30 s (a proxy or another server at that URL)",
     ),
     remedies=(
         "Check that alertmanager-url in [hub] (or serve --alertmanager-url) is right and reachable",

@@ -8,7 +8,8 @@ answer" error, never a bare exception in the caller.
 from __future__ import annotations
 
 import ssl
-from collections.abc import Iterable
+import time
+from collections.abc import Callable, Iterable
 from functools import cache
 from typing import Any
 
@@ -35,10 +36,17 @@ def plain_only() -> ssl.SSLContext:
     return ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
 
 
-async def read_whole(response: httpx.Response, limit: int) -> httpx.Response:
+# What a bounded read raises: the answer, and what was wrong with it.
+Refusal = Callable[[httpx.Response, str], Exception]
+
+
+async def read_whole(
+    response: httpx.Response, limit: int, refuse: Refusal | None = None
+) -> httpx.Response:
     """A streamed answer with its body read and decompressed, at most `limit` bytes; a
-    body that never ends, or unfolds without end, is a bad answer instead."""
-    body = _Body(response, limit)
+    body that never ends, or unfolds without end, is refused (a bad answer, unless the
+    caller names its own error). The caller bounds the time."""
+    body = _Body(response, limit, refuse or bad_answer)
     try:
         async for chunk in response.aiter_bytes():
             body.add(chunk)
@@ -47,9 +55,15 @@ async def read_whole(response: httpx.Response, limit: int) -> httpx.Response:
     return body.answer()
 
 
-def read_whole_sync(response: httpx.Response, limit: int) -> httpx.Response:
-    """`read_whole` for the blocking client (the emitter's)."""
-    body = _Body(response, limit)
+def read_whole_sync(
+    response: httpx.Response,
+    limit: int,
+    refuse: Refusal | None = None,
+    seconds: float | None = None,
+) -> httpx.Response:
+    """`read_whole` for a blocking client, given at most `seconds` (each read has its
+    own timeout; a server sending a byte now and then would hold it without this)."""
+    body = _Body(response, limit, refuse or bad_answer, seconds)
     try:
         for chunk in response.iter_bytes():
             body.add(chunk)
@@ -59,17 +73,27 @@ def read_whole_sync(response: httpx.Response, limit: int) -> httpx.Response:
 
 
 class _Body:
-    """An answer's chunks as they come, refused past `limit` bytes."""
+    """An answer's chunks as they come, refused past `limit` bytes or `seconds`."""
 
-    def __init__(self, response: httpx.Response, limit: int) -> None:
-        self.response, self.limit = response, limit
+    def __init__(
+        self,
+        response: httpx.Response,
+        limit: int,
+        refuse: Refusal,
+        seconds: float | None = None,
+    ) -> None:
+        self.response, self.limit, self.refuse = response, limit, refuse
+        self.seconds = seconds
+        self.deadline = None if seconds is None else time.monotonic() + seconds
         self.chunks: list[bytes] = []
         self.size = 0
 
     def add(self, chunk: bytes) -> None:
         self.size += len(chunk)
         if self.size > self.limit:
-            raise bad_answer(self.response, f"a body of more than {self.limit:,} bytes")
+            raise self.refuse(self.response, f"a body of more than {self.limit:,} bytes")
+        if self.deadline is not None and time.monotonic() > self.deadline:
+            raise self.refuse(self.response, f"a body not whole within {self.seconds:g} s")
         self.chunks.append(chunk)
 
     def answer(self) -> httpx.Response:

@@ -30,6 +30,7 @@ import httpx
 import orjson
 
 from notifycenter.catalogue.sources import ALERTMANAGER_WRITEBACK_FAILED
+from notifycenter.client.http import read_whole_sync
 from notifycenter.hub.leases import LeaseGuard, leases_of
 from notifycenter.hub.log import StoredEntry
 from notifycenter.hub.sqlconn import PgConnection, SqlConnection, create_tables
@@ -53,6 +54,10 @@ ATTEMPTS = 8
 FIRST_DELAY = 0.5
 MAX_DELAY = 30.0
 DEFAULT_COMMENT = "acknowledged in notifycenter"
+# An answer (the silences list of a busy Alertmanager among them) is read whole within
+# these bounds; each read has its own timeout, which a byte now and then never trips.
+ANSWER_BYTES = 64 << 20
+ANSWER_SECONDS = 30.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -173,9 +178,10 @@ class SilenceWriter:
             "createdBy": job.author,
             "comment": job.comment or DEFAULT_COMMENT,
         }
-        answer = self.client.post(f"{self.url}/api/v2/silences", json=body)
+        answer = self._exchange("POST", "/api/v2/silences", json=body)
         answer.raise_for_status()
-        silence_id = answer.json().get("silenceID")
+        created = answer.json()
+        silence_id = created.get("silenceID") if isinstance(created, dict) else None
         if not isinstance(silence_id, str) or not silence_id:
             raise ValueError(f"Alertmanager answered no silence id: {answer.text[:80]!r}")
         self.silences[job.ref] = silence_id
@@ -183,13 +189,13 @@ class SilenceWriter:
     def _expire(self, job: SilenceJob) -> None:
         ids = [self.silences.pop(job.ref)] if job.ref in self.silences else self._find(job)
         for silence_id in ids:
-            answer = self.client.delete(f"{self.url}/api/v2/silence/{silence_id}")
+            answer = self._exchange("DELETE", f"/api/v2/silence/{silence_id}")
             if answer.status_code != 404:  # already gone is what we want
                 answer.raise_for_status()
 
     def _find(self, job: SilenceJob) -> list[str]:
         """Active silences on exactly this alert's labels (after a hub restart)."""
-        answer = self.client.get(f"{self.url}/api/v2/silences")
+        answer = self._exchange("GET", "/api/v2/silences")
         answer.raise_for_status()
         wanted = sorted(job.labels.items())
         found = []
@@ -204,6 +210,16 @@ class SilenceWriter:
             if matchers == wanted:
                 found.append(silence["id"])
         return found
+
+    def _exchange(self, method: str, path: str, **options: Any) -> httpx.Response:
+        request = self.client.build_request(method, f"{self.url}{path}", **options)
+        streamed = self.client.send(request, stream=True)
+        return read_whole_sync(streamed, ANSWER_BYTES, _refused, ANSWER_SECONDS)
+
+
+def _refused(answer: httpx.Response, what: str) -> Exception:
+    """A failure of the job's attempt, retried like a refusal (not a bug: no traceback)."""
+    return ValueError(f"Alertmanager answered HTTP {answer.status_code} with {what}")
 
 
 class WriteBackProjection:

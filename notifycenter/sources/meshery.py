@@ -29,6 +29,7 @@ import orjson
 from httpx_sse import ServerSentEvent, SSEError, aconnect_sse
 
 from notifycenter.catalogue import meshery as codes
+from notifycenter.client.http import read_whole
 from notifycenter.model.errors import NotifyError
 from notifycenter.sources.runner import SourceConfig, SourceContext, SourceState, register_kind
 from notifycenter.tls import system_tls
@@ -42,6 +43,12 @@ MAX_PAGES = 10_000  # of one resync (ten million events): a server may ignore `p
 WRITE_BACK_BATCH = 500
 WRITE_BACK_POLL = 0.5
 STREAM_IDLE = 60.0  # four of Meshery's keepalives missed
+# An answer (a page of a thousand events, each at most the hub's event size) is read
+# whole within this many bytes and seconds; each read also has its own timeout, which
+# a server dripping a byte at a time never trips.
+ANSWER_BYTES = 64 << 20
+ANSWER_SECONDS = 120.0
+STREAM_MESSAGE_BYTES = 16 << 20  # of one streamed message (an event, a keepalive)
 NIL_UUID = "00000000-0000-0000-0000-000000000000"
 
 SEVERITIES = {
@@ -292,15 +299,22 @@ class MesheryClient:
     async def subscribe(self) -> AsyncIterator[AsyncIterator[dict[str, Any]]]:
         """The live stream, once Meshery has accepted it: its events, until it ends.
 
-        Meshery sends a `: keepalive` comment every 15 s, so a stream silent for
-        `STREAM_IDLE` seconds is dead and fails (to be reconnected).
+        Meshery sends a `: keepalive` comment every 15 s, so a stream without one whole
+        message (an event or a keepalive) for `STREAM_IDLE` seconds is dead and fails (to
+        be reconnected), as does a message of more than `STREAM_MESSAGE_BYTES`.
         """
         timeout = httpx.Timeout(30.0, read=STREAM_IDLE)
+        headers = {"Accept-Encoding": "identity"}  # its bytes are bounded as they come
         try:
             async with aconnect_sse(
-                self.http, "GET", "/api/system/events/subscribe", timeout=timeout
+                self.http,
+                "GET",
+                "/api/system/events/subscribe",
+                timeout=timeout,
+                headers=headers,
             ) as source:
                 _check(source.response)
+                _bound_messages(source.response)
                 yield _items(source.aiter_sse())
         except SSEError as exc:
             raise codes.MESHERY_BAD_ANSWER.error(f"the live stream: {exc}") from None
@@ -308,12 +322,78 @@ class MesheryClient:
             raise codes.MESHERY_UNREACHABLE.error(f"the live stream: {exc}") from None
 
     async def _call(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        where = f"{method} {path}"
         try:
-            answer = await self.http.request(method, path, **kwargs)
+            async with asyncio.timeout(ANSWER_SECONDS):
+                request = self.http.build_request(method, path, **kwargs)
+                streamed = await self.http.send(request, stream=True)
+                answer = await read_whole(streamed, ANSWER_BYTES, _refused_answer)
         except httpx.HTTPError as exc:
-            raise codes.MESHERY_UNREACHABLE.error(f"{method} {path}: {exc}") from None
+            raise codes.MESHERY_UNREACHABLE.error(f"{where}: {exc}") from None
+        except TimeoutError:
+            raise codes.MESHERY_UNREACHABLE.error(
+                f"{where}: no whole answer within {ANSWER_SECONDS:g} s"
+            ) from None
         _check(answer)
         return answer
+
+
+def _refused_answer(answer: httpx.Response, what: str) -> NotifyError:
+    where = f"{answer.request.method} {answer.request.url.path}"
+    return codes.MESHERY_BAD_ANSWER.error(f"{where}: HTTP {answer.status_code} with {what}")
+
+
+def _bound_messages(response: httpx.Response) -> None:
+    """Bound what the live stream's parser may hold: httpx-sse buffers a line, and the
+    data lines of an event, for as long as they come (one server filled 1.8 GB of the
+    hub's memory in 10 s with one endless line)."""
+    encoding = response.headers.get("content-encoding", "identity").strip().lower()
+    if encoding not in ("", "identity"):  # a small body may unfold into any size
+        raise codes.MESHERY_BAD_ANSWER.error(f"the live stream is compressed ({encoding})")
+    response.stream = _MessageBound(response.stream)
+
+
+class _MessageBound(httpx.AsyncByteStream):
+    """A live stream's bytes, failing when no message ends (at a blank line) within
+    `STREAM_MESSAGE_BYTES` or within `STREAM_IDLE` seconds of the one before."""
+
+    ENDS = (b"\n\n", b"\n\r", b"\r\r")  # a line break, then another
+
+    def __init__(self, stream: httpx.SyncByteStream | httpx.AsyncByteStream) -> None:
+        assert isinstance(stream, httpx.AsyncByteStream)
+        self.stream = stream
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        loop = asyncio.get_running_loop()
+        ended_at, since_end, tail = loop.time(), 0, b""
+        chunks = aiter(self.stream)
+        while True:
+            try:
+                async with asyncio.timeout_at(ended_at + STREAM_IDLE):
+                    chunk = await anext(chunks)
+            except StopAsyncIteration:
+                return
+            except TimeoutError:
+                raise codes.MESHERY_UNREACHABLE.error(
+                    f"the live stream sent no whole message in {STREAM_IDLE:g} s"
+                ) from None
+            window = tail + chunk
+            end = max(
+                (window.rfind(mark) + len(mark) for mark in self.ENDS if mark in window), default=0
+            )
+            if end:
+                ended_at, since_end = loop.time(), len(window) - end
+            else:
+                since_end += len(chunk)
+            tail = window[end:][-2:]
+            if since_end > STREAM_MESSAGE_BYTES:
+                raise codes.MESHERY_BAD_ANSWER.error(
+                    f"the live stream sent a message of more than {STREAM_MESSAGE_BYTES:,} bytes"
+                )
+            yield chunk
+
+    async def aclose(self) -> None:
+        await self.stream.aclose()
 
 
 async def _items(messages: AsyncIterator[ServerSentEvent]) -> AsyncIterator[dict[str, Any]]:

@@ -20,6 +20,7 @@ import contextlib
 import functools
 import logging
 import os
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -48,6 +49,9 @@ log = logging.getLogger("notifycenter.sources")
 
 LEASE_PREFIX = "source:"  # one lease per source: it runs on one replica
 STATUS_SECONDS = 1.0  # how often a changed status is recorded for the other replicas
+# Following this long before a failure makes the next retry a first one again; a source
+# that fails sooner (a stream closed at once, a write-back refused every time) slows down.
+STEADY_SECONDS = 30.0
 SETTING_KEYS = frozenset(
     {"url", "name", "token-file", "token-env", "auth-json", "provider", "resync", "creds-file"}
 )
@@ -267,6 +271,7 @@ class _Context:
         self.hub = hub
         self.status = status
         self.backoff = backoff
+        self.following_since: float | None = None  # of this run
         self._limits = Limits.of(hub.settings)
 
     def state(self, state: SourceState) -> None:
@@ -276,7 +281,16 @@ class _Context:
             self.status.state, self.status.since = state, _now()
         if state is SourceState.FOLLOWING:
             self.status.error = None
+            if self.following_since is None:
+                self.following_since = time.monotonic()
+
+    def retry_delay(self) -> float:
+        """The pause before the next run: the backoff starts again only after a run that
+        followed for `STEADY_SECONDS`."""
+        since, self.following_since = self.following_since, None
+        if since is not None and time.monotonic() - since >= STEADY_SECONDS:
             self.backoff.reset()
+        return self.backoff.next_delay()
 
     def contact(self) -> None:
         self.status.last_contact = _now()
@@ -487,4 +501,4 @@ class SourceRunner:
             status.state, status.since = SourceState.FAILING, _now()
             status.error = error.to_dict()
             log.warning("source %s: %s", status.name, error.message)
-            await asyncio.sleep(backoff.next_delay())
+            await asyncio.sleep(ctx.retry_delay())
