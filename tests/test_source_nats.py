@@ -1,10 +1,12 @@
 """The NATS source against the real nats-server: core NATS, JetStream across a hub restart,
-messages that are not CloudEvents, credentials, and the binding's two content modes."""
+messages that are not CloudEvents, credentials, the binding's two content modes, a flood
+the hub cannot keep up with, and a server that is not there."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -19,9 +21,12 @@ import pytest
 from notifycenter.hub.server import EmbeddedHub, start_embedded
 from notifycenter.hub.settings import HubSettings
 from notifycenter.model.errors import NotifyError
+from notifycenter.sources import nats as nats_source
+from notifycenter.sources import runner
 from notifycenter.sources.nats import NatsSource, message_events
-from notifycenter.sources.runner import parse_source
+from notifycenter.sources.runner import SourceConfig, parse_source
 from tests import httpclient
+from tests.hubprocess import free_port
 from tests.natsserver import NatsServer
 
 T = TypeVar("T")
@@ -337,8 +342,6 @@ async def test_a_missing_stream_is_a_catalogued_failure(tmp_path: Path) -> None:
 async def test_jetstream_messages_are_not_acknowledged_when_the_log_cannot_commit(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from notifycenter.sources import runner
-
     real_take = runner._Context.take
     failures = {"left": 1}
 
@@ -372,3 +375,78 @@ async def test_jetstream_messages_are_not_acknowledged_when_the_log_cannot_commi
             await hub.stop()
             await admin.close()
     assert view is not None and view["error"]["code"] == "notifycenter-1985"
+
+
+async def test_a_core_flood_is_counted_and_logged_now_and_then_not_per_dropped_message(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """nats-py reports each message it drops for a slow consumer; the hub's log must not."""
+    published, interval = 50_000, 0.5
+    monkeypatch.setattr(nats_source, "QUEUE", 50)  # the hub falls behind at once
+    monkeypatch.setattr(nats_source, "DROP_REPORT_SECONDS", interval)
+    caplog.set_level(logging.WARNING, logger="notifycenter.sources.nats")
+    with NatsServer(tmp_path / "nats") as server:
+        settings = hub_settings(tmp_path, f"{server.url}?subject=flood.>")
+        sources: list[NatsSource] = []
+
+        def kept(config: SourceConfig) -> NatsSource:
+            sources.append(NatsSource(config))
+            return sources[-1]
+
+        monkeypatch.setitem(runner.KINDS, "nats", kept)
+        hub = await start_embedded(settings)
+        publisher = await nats.connect(server.url)
+        try:
+            async with httpclient.async_client(base_url=hub.url) as client:
+                await eventually(lambda: following(client), "the source to follow")
+                started = time.monotonic()
+                for index in range(published):
+                    await publisher.publish("flood.x", structured(f"flood-{index}"))
+                await publisher.flush()
+
+                async def accounted() -> int | None:  # each message stored or reported dropped
+                    taken = int((await source_view(client))["events_taken"])
+                    return taken if taken + sum(_reported_drops(caplog)) == published else None
+
+                taken = await eventually(accounted, "every message stored or reported dropped")
+                elapsed = time.monotonic() - started
+        finally:
+            await publisher.close()
+            await hub.stop()
+    (source,) = sources
+    warnings = [
+        r.getMessage()
+        for r in caplog.records
+        if r.name == "notifycenter.sources.nats" and r.levelno >= logging.WARNING
+    ]
+    drops = _reported_drops(caplog)
+    assert drops and sum(drops) == source.dropped.total == published - taken
+    assert len(warnings) == len(drops) <= 1 + elapsed / interval, warnings
+    assert f"{source.dropped.total} dropped since the hub started" in warnings[-1]
+    assert len(source._recent_errors) <= nats_source.RECENT_ERRORS
+
+
+def _reported_drops(caplog: pytest.LogCaptureFixture) -> list[int]:
+    """The counts of the drop warnings logged so far, with the drops' catalogued code."""
+    found = (
+        re.search(r"^notifycenter-1986: .* dropped (\d+) messages", r.getMessage())
+        for r in caplog.records
+    )
+    return [int(match[1]) for match in found if match]
+
+
+async def test_an_unreachable_server_shows_failing_within_seconds(tmp_path: Path) -> None:
+    nothing_listens = f"nats://127.0.0.1:{free_port()}?subject=x.>"
+    hub = await start_embedded(hub_settings(tmp_path, nothing_listens))
+    try:
+        async with httpclient.async_client(base_url=hub.url) as client:
+
+            async def failing() -> dict[str, Any] | None:
+                view = await source_view(client)
+                return view if view["state"] == "failing" else None
+
+            view = await eventually(failing, "the source to show failing", timeout=15)
+    finally:
+        await hub.stop()
+    assert view is not None and view["error"]["code"] == "notifycenter-1981"
+    assert "ConnectionRefusedError" in " ".join(view["error"]["longDescription"])

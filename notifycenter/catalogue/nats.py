@@ -107,3 +107,20 @@ NATS_STORE_FAILED = ErrorSpec(
     ),
     http_status=503,
 )
+
+NATS_MESSAGES_DROPPED = ErrorSpec(
+    code="notifycenter-1986",
+    name="ErrNatsMessagesDropped",
+    severity="WARNING",
+    short="Core NATS messages were dropped because the hub fell behind",
+    long="On a subject without stream=, messages arrived faster than the hub's log took them; beyond the source's queue the NATS client dropped them (slow consumer) and they are lost. The warning says how many were dropped since the previous one, at most every few seconds, and how many since the hub started; the source keeps following.",
+    causes=(
+        "A publisher sends a burst faster than the hub stores events",
+        "The hub's disk or database is slow, or its host is overloaded",
+    ),
+    remedies=(
+        "Use a JetStream stream (stream=) for subjects whose events must not be lost: it keeps what the hub has not taken yet",
+        "Spread the publisher's events over time",
+        "Check the hub's disk and CPU",
+    ),
+)

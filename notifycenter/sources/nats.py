@@ -8,11 +8,12 @@ to `/api/events`; a message that fails is logged with a catalogued code, counted
 skipped, and the source keeps following.
 
 Core NATS (no `stream=`) is at most once: what is published while the hub is down or
-disconnected is lost. With `stream=`, the source reads a durable pull consumer of that
-JetStream stream and acknowledges a message only after the log committed its event (in
-the transaction that also saves the source's checkpoint); a message whose ack was lost
-is delivered again and the log's source+id rule stores it once. Invalid messages are
-terminated so that they are not delivered again.
+disconnected is lost, and so is what arrives while QUEUE messages wait for the log
+(counted, and logged now and then rather than per message). With `stream=`, the source
+reads a durable pull consumer of that JetStream stream and acknowledges a message only
+after the log committed its event (in the transaction that also saves the source's
+checkpoint); a message whose ack was lost is delivered again and the log's source+id rule
+stores it once. Invalid messages are terminated so that they are not delivered again.
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ import asyncio
 import contextlib
 import logging
 import re
+import time
+from collections import deque
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -49,7 +52,10 @@ CREDENTIAL_KEYS = frozenset(
 DEFAULT_DURABLE = "notifycenter"
 BATCH = 256  # messages written in one commit at most
 IDLE = 2.0  # seconds without a message before the server is pinged
-QUEUE = 10_000  # core messages waiting for the log; beyond, nats-py's slow-consumer drop
+QUEUE = 10_000  # core messages waiting in nats-py, and again for the log; beyond, dropped
+CONNECT_TIMEOUT = 5  # seconds for each try to reach the server and complete the handshake
+RECENT_ERRORS = 8  # the client's latest errors, enough for _failure to see a refusal
+DROP_REPORT_SECONDS = 5.0  # at most one warning about dropped messages this often
 _NAME = re.compile(r"^[^\s.*>/\\]{1,200}$")
 _TOKEN = re.compile(r"^[^\s]+$")
 
@@ -129,6 +135,40 @@ def message_events(headers: Mapping[str, str] | None, body: bytes) -> list[dict[
     return decode_request(pairs, body)
 
 
+class DroppedMessages:
+    """Counts the core messages nats-py dropped for a slow consumer and logs them as one
+    warning now and then: nats-py reports each dropped message, thousands a second."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+        self.total = 0  # since the hub started
+        self.unreported = 0
+        self.first_unreported = 0.0  # when the oldest drop not logged yet happened
+
+    def add(self) -> None:
+        if not self.unreported:
+            self.first_unreported = time.monotonic()
+        self.total += 1
+        self.unreported += 1
+        self.report()
+
+    def report(self, *, due_only: bool = True) -> None:
+        """Log the drops not logged yet, once DROP_REPORT_SECONDS passed since the first."""
+        waited = time.monotonic() - self.first_unreported
+        if not self.unreported or (due_only and waited < DROP_REPORT_SECONDS):
+            return
+        log.warning(
+            "%s: source %s: core NATS dropped %d messages in the last %.1f s: the hub fell"
+            " behind (slow consumer); %d dropped since the hub started",
+            codes.NATS_MESSAGES_DROPPED.code,
+            self.source,
+            self.unreported,
+            waited,
+            self.total,
+        )
+        self.unreported = 0
+
+
 class NatsSource:
     """Follows one NATS subject, or one JetStream stream through a durable consumer."""
 
@@ -138,7 +178,10 @@ class NatsSource:
         self.config = config
         self.target = parse_target(config)
         self.skipped = 0  # invalid messages since the hub started
-        self._errors: list[Exception] = []  # what the client reported (auth violations...)
+        self.dropped = DroppedMessages(config.name)
+        # What the client reported lately (auth violations...): a slow consumer's drops are
+        # counted instead, so a flood neither fills this nor hides a refusal.
+        self._recent_errors: deque[Exception] = deque(maxlen=RECENT_ERRORS)
 
     async def run(self, ctx: SourceContext) -> None:
         closed: asyncio.Queue[Msg | None] = asyncio.Queue(QUEUE)
@@ -152,21 +195,19 @@ class NatsSource:
         except (nats.errors.Error, OSError) as exc:
             raise self._failure(exc) from None
         finally:
+            self.dropped.report(due_only=False)
             with contextlib.suppress(Exception):
                 await client.close()
 
     async def _connect(self, inbox: asyncio.Queue[Msg | None]) -> Client:
         token, _ = self.config.credentials()
-        self._errors.clear()
+        self._recent_errors.clear()
 
         async def on_error(exc: Exception) -> None:
-            self._errors.append(exc)
             if isinstance(exc, nats.errors.SlowConsumerError):
-                log.warning(
-                    "%s: source %s: the hub fell behind; core NATS dropped messages",
-                    codes.NATS_STORE_FAILED.code,
-                    self.config.name,
-                )
+                self.dropped.add()  # one call per dropped message
+            else:
+                self._recent_errors.append(exc)
 
         async def on_closed() -> None:
             with contextlib.suppress(asyncio.QueueFull):
@@ -176,7 +217,12 @@ class NatsSource:
             "servers": [self.target.server],
             "name": f"notifycenter {self.config.name}",
             "allow_reconnect": False,  # the runner retries, showing the failure meanwhile
-            "connect_timeout": 5,
+            # nats-py retries the first connect in its own loop whatever allow_reconnect
+            # says (by default 60 more tries, 2 s apart: minutes shown as "connecting");
+            # 1 is the fewest it takes (0 means no limit): one more try, at once.
+            "max_reconnect_attempts": 1,
+            "reconnect_time_wait": 0,
+            "connect_timeout": CONNECT_TIMEOUT,
             "error_cb": on_error,
             "closed_cb": on_closed,
         }
@@ -190,7 +236,9 @@ class NatsSource:
             raise self._failure(exc) from None
 
     def _failure(self, exc: BaseException) -> NotifyError:
-        said = " ".join(str(e) for e in [*self._errors, exc]).lower()
+        said = " ".join(str(e) for e in [*self._recent_errors, exc]).lower()
+        if isinstance(exc, nats.errors.NoServersError) and self._recent_errors:
+            exc = self._recent_errors[-1]  # why the last try failed says more than "no servers"
         detail = f"{self.target.server}: {type(exc).__name__}: {exc}".rstrip(": ")
         if "authorization" in said or "permissions violation" in said:
             return codes.NATS_AUTH_REFUSED.error(detail)
@@ -205,10 +253,15 @@ class NatsSource:
             await inbox.put(msg)
 
         assert self.target.subject is not None
-        await client.subscribe(self.target.subject, cb=deliver)
-        await client.flush(timeout=5)  # the subscription is registered before "following"
+        await client.subscribe(self.target.subject, cb=deliver, pending_msgs_limit=QUEUE)
+        # The subscription is registered before "following". nats-py writes flush()'s PING
+        # straight to the socket, ahead of the SUB its flusher task sends next: the first
+        # PONG proves nothing of the SUB, the second PING follows it on the wire.
+        await client.flush(timeout=5)
+        await client.flush(timeout=5)
         ctx.state(SourceState.FOLLOWING)
         while True:
+            self.dropped.report()  # also when idle: the drops of a burst that ended
             try:
                 first = await asyncio.wait_for(inbox.get(), IDLE)
             except TimeoutError:
