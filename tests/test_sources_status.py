@@ -127,6 +127,7 @@ async def test_failures_of_any_kind_carry_kind_neutral_codes_and_count_skipped(
     assert "SKIPPED" in heading and "notifycenter-1941" in table.stdout
     (ends_line,) = [line for line in lines if line.startswith("ends://")]
     assert int(ends_line.split()[4]) >= 1  # name, state, "never" (no contact), events, skipped
+    assert "DROPPED" in heading and ends_line.split()[5] == "0"  # nothing lost before read
 
 
 @pytest.mark.usefixtures("test_kinds")

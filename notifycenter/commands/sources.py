@@ -36,9 +36,9 @@ def command(cli: CliContext) -> None:
         return
     rows = [_row(source) for source in sources]
     for line in render_table(
-        ("NAME", "STATE", "LAST CONTACT", "EVENTS", "SKIPPED", "ERROR"),
+        ("NAME", "STATE", "LAST CONTACT", "EVENTS", "SKIPPED", "DROPPED", "ERROR"),
         rows,
-        caps=(40, 10, 24, 10, 10, 80),
+        caps=(40, 10, 24, 10, 10, 10, 80),
         keep=(1,),
     ):
         echo(line)
@@ -56,5 +56,6 @@ def _row(source: SourceView) -> tuple[str, ...]:
         sanitize_line(str(source.get("last_contact") or "never")),
         str(source.get("events_taken", 0)),
         str(source.get("skipped", 0)),
+        str(source.get("dropped", 0)),
         sanitize_line(problem),
     )

@@ -87,6 +87,12 @@ SOURCE = {
             "type": "integer",
             "description": "messages of the origin skipped since start: not valid events",
         },
+        "dropped": {
+            "type": "integer",
+            "description": "messages lost since start before the hub read them: the origin"
+            " dropped them because the hub fell behind (core NATS); absent from a status an"
+            " older replica recorded",
+        },
         "error": _ERROR_OR_NULL,
     },
 }

@@ -199,6 +199,7 @@ class SourceView(TypedDict):
     last_contact: str | None
     events_taken: int
     skipped: int  # messages of the origin that were not valid events
+    dropped: int  # messages lost before the hub read them (a slow consumer); 0 if none
     error: ErrorBody | None
 
 

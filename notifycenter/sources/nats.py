@@ -185,7 +185,7 @@ class NatsSource:
 
     async def run(self, ctx: SourceContext) -> None:
         closed: asyncio.Queue[Msg | None] = asyncio.Queue(QUEUE)
-        client = await self._connect(closed)
+        client = await self._connect(closed, ctx)
         try:
             ctx.contact()
             if self.target.stream is not None:
@@ -199,13 +199,14 @@ class NatsSource:
             with contextlib.suppress(Exception):
                 await client.close()
 
-    async def _connect(self, inbox: asyncio.Queue[Msg | None]) -> Client:
+    async def _connect(self, inbox: asyncio.Queue[Msg | None], ctx: SourceContext) -> Client:
         token, _ = self.config.credentials()
         self._recent_errors.clear()
 
         async def on_error(exc: Exception) -> None:
             if isinstance(exc, nats.errors.SlowConsumerError):
                 self.dropped.add()  # one call per dropped message
+                ctx.drop()  # shown by GET /api/sources
             else:
                 self._recent_errors.append(exc)
 

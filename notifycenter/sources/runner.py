@@ -123,6 +123,10 @@ class SourceContext(Protocol):
         """Count messages of the origin that could not be made into events."""
         ...
 
+    def drop(self, count: int = 1) -> None:
+        """Count messages the origin dropped before the hub read them (a slow consumer)."""
+        ...
+
     async def checkpoint(self) -> dict[str, Any] | None: ...
 
     async def take(
@@ -243,6 +247,7 @@ class SourceStatus:
     last_contact: str | None = None
     events_taken: int = 0
     skipped: int = 0
+    dropped: int = 0
     error: ErrorBody | None = None
 
     def view(self) -> SourceView:
@@ -255,6 +260,7 @@ class SourceStatus:
             "last_contact": self.last_contact,
             "events_taken": self.events_taken,
             "skipped": self.skipped,
+            "dropped": self.dropped,
             "error": self.error,
         }
 
@@ -297,6 +303,9 @@ class _Context:
 
     def skip(self, count: int = 1) -> None:
         self.status.skipped += count
+
+    def drop(self, count: int = 1) -> None:
+        self.status.dropped += count
 
     async def checkpoint(self) -> dict[str, Any] | None:
         name = self.config.name
