@@ -35,6 +35,8 @@ from typing import IO
 import orjson
 from rich.cells import get_character_cell_size
 
+from notifycenter.hub.settings import HubSettings
+
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from hub_common import free_port, post_request, send_all
 from pg_ingest import PgServer, pg_binaries
@@ -380,16 +382,16 @@ def filled_hub(
 
 def snapshot_ready(port: int, timeout: float = 900) -> str:
     """Wait until the hub sends a backlog snapshot as current as a running hub keeps it
-    (at most a fiftieth of the log behind: right after a fast fill the first build covers
-    only part of it, and the TUI would replay the rest event by event); say how long that
-    took, how big it is and how far behind the log."""
+    (no further behind than what makes its keeper build again: right after a fast fill the
+    first build covers only part of the log, and the TUI would replay the rest event by
+    event); say how long that took, how big it is and how far behind the log."""
     started = time.monotonic()
     while time.monotonic() - started < timeout:
         try:
             through, size = _snapshot_through(port)
             behind = _last_seq(port) - through
             waited = time.monotonic() - started
-            if behind <= max(1, (through + behind) // 50):
+            if behind <= max(1, SNAPSHOT_MIN_EVENTS // 2, (through + behind) // 50):
                 return (
                     f"backlog snapshot: {size / 1e6:.1f} MB, {behind:,} events behind the log,"
                     f" sent after waiting {waited:.1f} s"
@@ -398,6 +400,9 @@ def snapshot_ready(port: int, timeout: float = 900) -> str:
             pass
         time.sleep(1)
     raise RuntimeError(f"the hub wrote no current backlog snapshot within {timeout:.0f} s")
+
+
+SNAPSHOT_MIN_EVENTS = HubSettings.snapshot_min_events  # the keeper's threshold (hub/snapshots.py)
 
 
 def _snapshot_through(port: int) -> tuple[int, int]:

@@ -205,3 +205,22 @@ async def test_the_client_lists_the_sources_and_refuses_a_malformed_answer(
         with pytest.raises(NotifyError) as caught:
             await client.sources()
     assert caught.value.code == HUB_BAD_ANSWER.code
+
+
+def test_a_source_status_without_dropped_is_read() -> None:
+    """An older hub, or a status an older replica recorded, has no `dropped`: the client
+    refused the whole answer, so `notifycenter sources` failed."""
+    from notifycenter.model import wire
+
+    view = {
+        "name": "m",
+        "url": "meshery+http://h:9081",
+        "kind": "meshery",
+        "state": "following",
+        "since": "2026-11-30T10:00:00.000Z",
+        "last_contact": None,
+        "events_taken": 3,
+        "skipped": 0,
+        "error": None,
+    }
+    assert wire.validate(wire.Sources, {"sources": [view]})["sources"][0]["events_taken"] == 3

@@ -190,7 +190,13 @@ class OperationPage(_OperationPageAdded):
     last_cursor: Cursor
 
 
-class SourceView(TypedDict):
+class _SourceViewAdded(TypedDict, total=False):
+    """Keys older hubs (and statuses older replicas recorded) leave out."""
+
+    dropped: int  # messages lost before the hub read them (a slow consumer)
+
+
+class SourceView(_SourceViewAdded):
     name: str
     url: str
     kind: str
@@ -199,7 +205,6 @@ class SourceView(TypedDict):
     last_contact: str | None
     events_taken: int
     skipped: int  # messages of the origin that were not valid events
-    dropped: int  # messages lost before the hub read them (a slow consumer); 0 if none
     error: ErrorBody | None
 
 

@@ -306,20 +306,28 @@ class MesheryClient:
         timeout = httpx.Timeout(30.0, read=STREAM_IDLE)
         headers = {"Accept-Encoding": "identity"}  # its bytes are bounded as they come
         try:
-            async with aconnect_sse(
-                self.http,
-                "GET",
-                "/api/system/events/subscribe",
-                timeout=timeout,
-                headers=headers,
-            ) as source:
-                _check(source.response)
-                _bound_messages(source.response)
-                yield _items(source.aiter_sse())
+            # Until the stream is accepted: a server dripping headers, or sending "100
+            # Continue" without end, would keep the source connecting.
+            async with asyncio.timeout(ANSWER_SECONDS) as accepting:
+                async with aconnect_sse(
+                    self.http,
+                    "GET",
+                    "/api/system/events/subscribe",
+                    timeout=timeout,
+                    headers=headers,
+                ) as source:
+                    _check(source.response)
+                    _bound_messages(source.response)
+                    accepting.reschedule(None)
+                    yield _items(source.aiter_sse())
         except SSEError as exc:
             raise codes.MESHERY_BAD_ANSWER.error(f"the live stream: {exc}") from None
         except httpx.HTTPError as exc:
             raise codes.MESHERY_UNREACHABLE.error(f"the live stream: {exc}") from None
+        except TimeoutError:
+            raise codes.MESHERY_UNREACHABLE.error(
+                f"the live stream: not accepted within {ANSWER_SECONDS:g} s"
+            ) from None
 
     async def _call(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
         where = f"{method} {path}"
@@ -350,12 +358,16 @@ def _bound_messages(response: httpx.Response) -> None:
     encoding = response.headers.get("content-encoding", "identity").strip().lower()
     if encoding not in ("", "identity"):  # a small body may unfold into any size
         raise codes.MESHERY_BAD_ANSWER.error(f"the live stream is compressed ({encoding})")
+    # The bound finds line breaks in bytes: the parser must decode as SSE always does
+    # (UTF-8), not by a charset the server names (UTF-16 has no b"\n" line breaks).
+    response.encoding = "utf-8"
     response.stream = _MessageBound(response.stream)
 
 
 class _MessageBound(httpx.AsyncByteStream):
     """A live stream's bytes, failing when no message ends (at a blank line) within
-    `STREAM_MESSAGE_BYTES` or within `STREAM_IDLE` seconds of the one before."""
+    `STREAM_MESSAGE_BYTES`, or after `STREAM_IDLE` seconds of waiting for the server since
+    the one before (the time the hub takes to store what came is not counted)."""
 
     ENDS = (b"\n\n", b"\n\r", b"\r\r")  # a line break, then another
 
@@ -365,11 +377,12 @@ class _MessageBound(httpx.AsyncByteStream):
 
     async def __aiter__(self) -> AsyncIterator[bytes]:
         loop = asyncio.get_running_loop()
-        ended_at, since_end, tail = loop.time(), 0, b""
+        waited, since_end, tail = 0.0, 0, b""
         chunks = aiter(self.stream)
         while True:
+            asked = loop.time()
             try:
-                async with asyncio.timeout_at(ended_at + STREAM_IDLE):
+                async with asyncio.timeout(max(0.0, STREAM_IDLE - waited)):
                     chunk = await anext(chunks)
             except StopAsyncIteration:
                 return
@@ -377,12 +390,13 @@ class _MessageBound(httpx.AsyncByteStream):
                 raise codes.MESHERY_UNREACHABLE.error(
                     f"the live stream sent no whole message in {STREAM_IDLE:g} s"
                 ) from None
+            waited += loop.time() - asked
             window = tail + chunk
             end = max(
                 (window.rfind(mark) + len(mark) for mark in self.ENDS if mark in window), default=0
             )
             if end:
-                ended_at, since_end = loop.time(), len(window) - end
+                waited, since_end = 0.0, len(window) - end
             else:
                 since_end += len(chunk)
             tail = window[end:][-2:]
