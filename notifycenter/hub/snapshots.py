@@ -91,7 +91,7 @@ class SnapshotKeeper:
             return False
         if self.current is None:
             return True
-        return last_seq - self.through >= max(1, min_events // 2, self.events // 50)
+        return last_seq - self.through >= rebuild_after(self.events, min_events)
 
     async def _keep(self, hub: Hub, failures: Counter) -> None:
         settings = hub.settings
@@ -167,6 +167,12 @@ def _keeper(hub: Hub) -> SnapshotKeeper | None:
 
 
 # -- plug-in interface ---------------------------------------------------------------
+
+
+def rebuild_after(snapshot_events: int, min_events: int) -> int:
+    """How far the log may grow past a snapshot before the next build: what a client
+    replays at most, a fiftieth of the snapshot."""
+    return max(1, min_events // 2, snapshot_events // 50)
 
 
 class WholeFile(FileResponse):
